@@ -1,0 +1,358 @@
+//! Closed lists stored in the database as snake_case codes.
+//!
+//! Every enum has `as_str` (the stored code, also its serde form), `label`
+//! (the text people read), `parse` (from a code) and `ALL` (in display
+//! order). `Display` shows the label.
+
+use std::fmt;
+
+use serde::{Deserialize, Serialize};
+
+use crate::ids::FieldError;
+
+macro_rules! string_enum {
+    (
+        $(#[$meta:meta])*
+        pub enum $name:ident {
+            error: ($error_code:literal, $error_message:literal),
+            $( $(#[$vmeta:meta])* $variant:ident => ($code:literal, $label:literal), )+
+        }
+    ) => {
+        $(#[$meta])*
+        #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+        #[serde(try_from = "String", into = "&'static str")]
+        pub enum $name {
+            $( $(#[$vmeta])* $variant, )+
+        }
+
+        impl $name {
+            /// Every value, in display order.
+            pub const ALL: &'static [Self] = &[ $( Self::$variant, )+ ];
+
+            /// The snake_case code stored in the database.
+            pub fn as_str(&self) -> &'static str {
+                match self {
+                    $( Self::$variant => $code, )+
+                }
+            }
+
+            /// The text shown to people.
+            pub fn label(&self) -> &'static str {
+                match self {
+                    $( Self::$variant => $label, )+
+                }
+            }
+
+            /// Parses a stored code (surrounding spaces ignored).
+            pub fn parse(code: &str) -> Result<Self, FieldError> {
+                match code.trim() {
+                    $( $code => Ok(Self::$variant), )+
+                    _ => Err(FieldError::new($error_code, $error_message)),
+                }
+            }
+        }
+
+        impl fmt::Display for $name {
+            fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                f.write_str(self.label())
+            }
+        }
+
+        impl std::str::FromStr for $name {
+            type Err = FieldError;
+            fn from_str(s: &str) -> Result<Self, Self::Err> {
+                Self::parse(s)
+            }
+        }
+
+        impl TryFrom<String> for $name {
+            type Error = FieldError;
+            fn try_from(value: String) -> Result<Self, Self::Error> {
+                Self::parse(&value)
+            }
+        }
+
+        impl From<$name> for &'static str {
+            fn from(value: $name) -> &'static str {
+                value.as_str()
+            }
+        }
+    };
+}
+
+string_enum! {
+    /// The kind of housing-related support a service provides.
+    pub enum ServiceType {
+        error: ("service_type_invalid", "Select a service type"),
+        AccommodationBased => ("accommodation_based", "Accommodation based"),
+        FloatingSupport => ("floating_support", "Floating support"),
+        Sheltered => ("sheltered", "Sheltered"),
+        CommunityAlarm => ("community_alarm", "Community alarm"),
+        DayActivities => ("day_activities", "Day activities"),
+    }
+}
+
+string_enum! {
+    /// Whether a service is long term (maintaining independence) or short
+    /// term (moving on).
+    pub enum Term {
+        error: ("term_invalid", "Select long term or short term"),
+        Long => ("long", "Long term"),
+        Short => ("short", "Short term"),
+    }
+}
+
+string_enum! {
+    /// Where a contract stands.
+    pub enum ContractStatus {
+        error: ("contract_status_invalid", "Select a contract status"),
+        SteadyState => ("steady_state", "Steady state"),
+        Interim => ("interim", "Interim"),
+        Expired => ("expired", "Expired"),
+    }
+}
+
+string_enum! {
+    /// Why a client schedule ended (the source's "Reason For End Date").
+    pub enum EndReason {
+        error: ("end_reason_invalid", "Select a reason for the end date"),
+        ChangeOfService => ("change_of_service", "Change of service"),
+        Deceased => ("deceased", "Deceased"),
+        LostContact => ("lost_contact", "Lost contact"),
+        SupportBrokenDown => ("support_broken_down", "Support broken down"),
+        SupportNoLongerRequired => ("support_no_longer_required", "Support no longer required"),
+    }
+}
+
+string_enum! {
+    /// A provider contact's job.
+    pub enum PositionType {
+        error: ("position_type_invalid", "Select a position"),
+        ChiefExecutive => ("chief_executive", "Chief executive"),
+        Manager => ("manager", "Manager"),
+        ServiceManager => ("service_manager", "Service manager"),
+        SupportWorker => ("support_worker", "Support worker"),
+        Administrator => ("administrator", "Administrator"),
+        FinanceOfficer => ("finance_officer", "Finance officer"),
+        Other => ("other", "Other"),
+    }
+}
+
+string_enum! {
+    /// What a provider contact is responsible for (F3.7).
+    pub enum Assignment {
+        error: ("assignment_invalid", "Select an assignment"),
+        OrganisationContact => ("organisation_contact", "Organisation contact"),
+        AccreditationContact => ("accreditation_contact", "Accreditation contact"),
+        ContractContact => ("contract_contact", "Contract contact"),
+        ServiceManager => ("service_manager", "Service manager"),
+        EmergencyContact => ("emergency_contact", "Emergency contact"),
+        SelfReferralOfficeHours => ("self_referral_office_hours", "Self-referral (office hours)"),
+        SelfReferralOutOfHours => ("self_referral_out_of_hours", "Self-referral (out of hours)"),
+        PortalManager => ("portal_manager", "Portal manager"),
+    }
+}
+
+impl Assignment {
+    /// Every assignment except portal manager is held by one contact per
+    /// service (F3.7).
+    pub fn one_per_service(&self) -> bool {
+        !matches!(self, Self::PortalManager)
+    }
+}
+
+string_enum! {
+    /// What a user account may do. All but `ProviderUser` belong to the
+    /// commissioning authority; `ReadOnly` is for board members and
+    /// inspectors.
+    pub enum Role {
+        error: ("role_invalid", "Select a role"),
+        Administrator => ("administrator", "Administrator"),
+        Officer => ("officer", "Officer"),
+        ContractsManager => ("contracts_manager", "Contracts manager"),
+        FinanceOfficer => ("finance_officer", "Finance officer"),
+        DataClerk => ("data_clerk", "Data clerk"),
+        ReadOnly => ("read_only", "Read only (board member or inspector)"),
+        ProviderUser => ("provider_user", "Provider user"),
+    }
+}
+
+impl Role {
+    /// Belongs to the commissioning authority's SP team (including
+    /// read-only board members and inspectors).
+    pub fn is_commissioning(&self) -> bool {
+        !matches!(self, Self::ProviderUser)
+    }
+
+    /// May change anything at all (read-only users may not).
+    pub fn can_write(&self) -> bool {
+        !matches!(self, Self::ReadOnly)
+    }
+}
+
+string_enum! {
+    /// The Supporting People client groups a service is for.
+    pub enum ClientGroup {
+        error: ("client_group_invalid", "Select a client group"),
+        OlderPeople => ("older_people", "Older people with support needs"),
+        MentalHealth => ("mental_health", "People with mental health problems"),
+        LearningDisabilities => ("learning_disabilities", "People with learning disabilities"),
+        PhysicalDisability => ("physical_disability", "People with a physical or sensory disability"),
+        HomelessFamilies => ("homeless_families", "Homeless families with support needs"),
+        SingleHomeless => ("single_homeless", "Single homeless with support needs"),
+        YoungPeopleAtRisk => ("young_people_at_risk", "Young people at risk"),
+        DomesticAbuse => ("domestic_abuse", "Women at risk of domestic violence"),
+        Offenders => ("offenders", "Offenders or people at risk of offending"),
+        SubstanceMisuse => ("substance_misuse", "People with alcohol or drug problems"),
+        TeenageParents => ("teenage_parents", "Teenage parents"),
+        RefugeeStatus => ("refugee_status", "Refugees"),
+        GenericFloating => ("generic_floating", "Generic"),
+    }
+}
+
+string_enum! {
+    /// Which password rules an authority applies (F2.2). Defaults to `Uk`.
+    #[derive(Default)]
+    pub enum PasswordPolicyKind {
+        error: ("password_policy_invalid", "Select a password policy"),
+        /// NCSC guidance: length and a deny-list, no forced changes.
+        #[default]
+        Uk => ("uk", "UK guidance (NCSC)"),
+        /// The source system's rules: 6 characters with a capital letter
+        /// and a number, changed every 90 days.
+        Legacy => ("legacy", "Legacy (6 characters, capital letter and number, 90-day change)"),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde::de::value::{Error as DeError, StrDeserializer};
+    use serde::de::IntoDeserializer;
+    use std::collections::HashSet;
+
+    /// Checks the invariants every string enum must keep.
+    fn check_enum<T>(all: &[T], as_str: fn(&T) -> &'static str, label: fn(&T) -> &'static str, parse: fn(&str) -> Result<T, FieldError>)
+    where
+        T: Copy + PartialEq + std::fmt::Debug,
+    {
+        assert!(!all.is_empty());
+        let mut codes = HashSet::new();
+        let mut labels = HashSet::new();
+        for v in all {
+            let code = as_str(v);
+            assert!(codes.insert(code), "duplicate code {code}");
+            assert!(labels.insert(label(v)), "duplicate label {}", label(v));
+            assert!(
+                !code.is_empty()
+                    && code.chars().all(|c| c.is_ascii_lowercase() || c == '_')
+                    && !code.starts_with('_')
+                    && !code.ends_with('_'),
+                "code {code} is not snake_case"
+            );
+            assert!(label(v).chars().next().is_some_and(char::is_uppercase));
+            assert_eq!(parse(code).unwrap(), *v);
+            assert!(parse(&code.to_uppercase()).is_err());
+        }
+        let err = parse("no_such_value").unwrap_err();
+        assert!(err.code.ends_with("_invalid"));
+        assert!(err.message.starts_with("Select"));
+        assert!(parse("").is_err());
+    }
+
+    #[test]
+    fn all_enums_round_trip() {
+        check_enum(ServiceType::ALL, ServiceType::as_str, ServiceType::label, ServiceType::parse);
+        check_enum(Term::ALL, Term::as_str, Term::label, Term::parse);
+        check_enum(ContractStatus::ALL, ContractStatus::as_str, ContractStatus::label, ContractStatus::parse);
+        check_enum(EndReason::ALL, EndReason::as_str, EndReason::label, EndReason::parse);
+        check_enum(PositionType::ALL, PositionType::as_str, PositionType::label, PositionType::parse);
+        check_enum(Assignment::ALL, Assignment::as_str, Assignment::label, Assignment::parse);
+        check_enum(Role::ALL, Role::as_str, Role::label, Role::parse);
+        check_enum(ClientGroup::ALL, ClientGroup::as_str, ClientGroup::label, ClientGroup::parse);
+        check_enum(PasswordPolicyKind::ALL, PasswordPolicyKind::as_str, PasswordPolicyKind::label, PasswordPolicyKind::parse);
+    }
+
+    #[test]
+    fn counts_match_the_spec() {
+        assert_eq!(ServiceType::ALL.len(), 5);
+        assert_eq!(Term::ALL.len(), 2);
+        assert_eq!(ContractStatus::ALL.len(), 3);
+        assert_eq!(EndReason::ALL.len(), 5);
+        assert_eq!(PositionType::ALL.len(), 7);
+        assert_eq!(Assignment::ALL.len(), 8);
+        assert_eq!(Role::ALL.len(), 7);
+        assert_eq!(ClientGroup::ALL.len(), 13);
+        assert_eq!(PasswordPolicyKind::ALL.len(), 2);
+    }
+
+    #[test]
+    fn worked_examples() {
+        assert_eq!(ServiceType::parse("floating_support").unwrap(), ServiceType::FloatingSupport);
+        assert_eq!(ServiceType::FloatingSupport.label(), "Floating support");
+        assert_eq!(Term::Long.label(), "Long term");
+        assert_eq!(Term::Short.label(), "Short term");
+        assert_eq!(Term::parse(" short ").unwrap(), Term::Short);
+        assert_eq!(ContractStatus::SteadyState.as_str(), "steady_state");
+        assert_eq!(
+            Assignment::SelfReferralOutOfHours.as_str(),
+            "self_referral_out_of_hours"
+        );
+        assert_eq!(Role::ContractsManager.to_string(), "Contracts manager");
+        assert_eq!("deceased".parse::<EndReason>().unwrap(), EndReason::Deceased);
+        let err = Term::parse("medium").unwrap_err();
+        assert_eq!(err.code, "term_invalid");
+        assert_eq!(err.message, "Select long term or short term");
+    }
+
+    #[test]
+    fn end_reasons_are_the_source_drop_down() {
+        let labels: Vec<&str> = EndReason::ALL.iter().map(EndReason::label).collect();
+        assert_eq!(
+            labels,
+            [
+                "Change of service",
+                "Deceased",
+                "Lost contact",
+                "Support broken down",
+                "Support no longer required"
+            ]
+        );
+    }
+
+    #[test]
+    fn roles() {
+        for role in Role::ALL {
+            assert_eq!(role.is_commissioning(), *role != Role::ProviderUser, "{role:?}");
+            assert_eq!(role.can_write(), *role != Role::ReadOnly, "{role:?}");
+        }
+        assert!(Role::ReadOnly.is_commissioning());
+        assert!(!Role::ProviderUser.is_commissioning());
+        assert!(Role::ProviderUser.can_write());
+    }
+
+    #[test]
+    fn assignments_one_per_service_except_portal_manager() {
+        let many: Vec<Assignment> = Assignment::ALL
+            .iter()
+            .copied()
+            .filter(|a| !a.one_per_service())
+            .collect();
+        assert_eq!(many, [Assignment::PortalManager]);
+    }
+
+    #[test]
+    fn password_policy_defaults_to_uk() {
+        assert_eq!(PasswordPolicyKind::default(), PasswordPolicyKind::Uk);
+    }
+
+    #[test]
+    fn serde_uses_the_code() {
+        let d: StrDeserializer<DeError> = "support_broken_down".into_deserializer();
+        assert_eq!(EndReason::deserialize(d).unwrap(), EndReason::SupportBrokenDown);
+        let d: StrDeserializer<DeError> = "Support broken down".into_deserializer();
+        assert!(EndReason::deserialize(d).is_err());
+        let code: &'static str = ClientGroup::TeenageParents.into();
+        assert_eq!(code, "teenage_parents");
+    }
+}

@@ -1,0 +1,248 @@
+//! Connection, dialect and versioned migrations for SQLite and PostgreSQL.
+
+use sqlx::any::{AnyPoolOptions, AnyRow};
+use sqlx::{AnyPool, Row};
+use std::time::Duration;
+
+use crate::StoreError;
+
+/// Which database engine is behind the pool.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Backend {
+    Sqlite,
+    Postgres,
+}
+
+/// A versioned migration: the SQL is portable apart from `{pk}`.
+struct Migration {
+    version: i64,
+    name: &'static str,
+    sql: &'static str,
+}
+
+const MIGRATIONS: &[Migration] = &[Migration {
+    version: 1,
+    name: "core",
+    sql: include_str!("../migrations/0001_core.sql"),
+}];
+
+/// The newest schema version this program knows.
+pub fn latest_version() -> i64 {
+    MIGRATIONS.iter().map(|m| m.version).max().unwrap_or(0)
+}
+
+/// The database: a pool and its dialect. Cheap to clone.
+#[derive(Clone)]
+pub struct Db {
+    pub(crate) pool: AnyPool,
+    backend: Backend,
+    audit_key: std::sync::Arc<Vec<u8>>,
+}
+
+impl std::fmt::Debug for Db {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Db").field("backend", &self.backend).finish()
+    }
+}
+
+/// How to open the database.
+#[derive(Debug, Clone)]
+pub struct DbConfig {
+    /// `sqlite://PATH` or `postgres://...`.
+    pub url: String,
+    pub max_connections: u32,
+    /// Key of the audit chain's keyed hash.
+    pub audit_key: Vec<u8>,
+}
+
+impl Db {
+    pub async fn connect(config: &DbConfig) -> Result<Db, StoreError> {
+        sqlx::any::install_default_drivers();
+        let backend = if config.url.starts_with("postgres") {
+            Backend::Postgres
+        } else if config.url.starts_with("sqlite:") {
+            Backend::Sqlite
+        } else {
+            return Err(StoreError::Config(format!(
+                "database URL must start with sqlite: or postgres: (got {})",
+                redact(&config.url)
+            )));
+        };
+        let url = match backend {
+            Backend::Sqlite if !config.url.contains('?') => format!("{}?mode=rwc", config.url),
+            _ => config.url.clone(),
+        };
+        let pool = AnyPoolOptions::new()
+            .max_connections(config.max_connections.max(1))
+            .acquire_timeout(Duration::from_secs(30))
+            .after_connect(move |conn, _meta| {
+                Box::pin(async move {
+                    if backend == Backend::Sqlite {
+                        for pragma in [
+                            "PRAGMA journal_mode = WAL",
+                            "PRAGMA foreign_keys = ON",
+                            "PRAGMA busy_timeout = 10000",
+                            "PRAGMA synchronous = NORMAL",
+                        ] {
+                            sqlx::query(pragma).execute(&mut *conn).await?;
+                        }
+                    }
+                    Ok(())
+                })
+            })
+            .connect(&url)
+            .await?;
+        Ok(Db {
+            pool,
+            backend,
+            audit_key: std::sync::Arc::new(config.audit_key.clone()),
+        })
+    }
+
+    pub fn backend(&self) -> Backend {
+        self.backend
+    }
+
+    pub(crate) fn audit_key(&self) -> &[u8] {
+        &self.audit_key
+    }
+
+    /// Runs pending migrations. Refuses a database whose schema is newer than this program.
+    pub async fn migrate(&self) -> Result<Vec<i64>, StoreError> {
+        sqlx::query(
+            "CREATE TABLE IF NOT EXISTS schema_migrations (version BIGINT PRIMARY KEY, name TEXT NOT NULL, applied_at BIGINT NOT NULL)",
+        )
+        .execute(&self.pool)
+        .await?;
+        let current = self.schema_version().await?;
+        if current > latest_version() {
+            return Err(StoreError::SchemaTooNew {
+                database: current,
+                program: latest_version(),
+            });
+        }
+        let mut applied = Vec::new();
+        for m in MIGRATIONS.iter().filter(|m| m.version > current) {
+            let mut tx = self.pool.begin().await?;
+            for statement in split_statements(&self.dialect(m.sql)) {
+                sqlx::query(&statement).execute(&mut *tx).await.map_err(|e| {
+                    StoreError::Migration(format!("migration {} ({}): {e}", m.version, m.name))
+                })?;
+            }
+            sqlx::query("INSERT INTO schema_migrations (version, name, applied_at) VALUES ($1, $2, $3)")
+                .bind(m.version)
+                .bind(m.name)
+                .bind(crate::now())
+                .execute(&mut *tx)
+                .await?;
+            tx.commit().await?;
+            tracing::info!(version = m.version, name = m.name, "applied migration");
+            applied.push(m.version);
+        }
+        Ok(applied)
+    }
+
+    /// The schema version recorded in the database (0 when empty).
+    pub async fn schema_version(&self) -> Result<i64, StoreError> {
+        let exists = match self.backend {
+            Backend::Sqlite => sqlx::query("SELECT 1 AS one FROM sqlite_master WHERE type = 'table' AND name = 'schema_migrations'")
+                .fetch_optional(&self.pool)
+                .await?
+                .is_some(),
+            Backend::Postgres => sqlx::query("SELECT 1 AS one FROM pg_catalog.pg_tables WHERE schemaname = current_schema() AND tablename = 'schema_migrations'")
+                .fetch_optional(&self.pool)
+                .await?
+                .is_some(),
+        };
+        if !exists {
+            return Ok(0);
+        }
+        let row = sqlx::query("SELECT CAST(COALESCE(MAX(version), 0) AS BIGINT) AS v FROM schema_migrations")
+            .fetch_one(&self.pool)
+            .await?;
+        Ok(row.try_get::<i64, _>("v")?)
+    }
+
+    fn dialect(&self, sql: &str) -> String {
+        let pk = match self.backend {
+            Backend::Sqlite => "INTEGER PRIMARY KEY AUTOINCREMENT",
+            Backend::Postgres => "BIGINT GENERATED BY DEFAULT AS IDENTITY PRIMARY KEY",
+        };
+        sql.replace("{pk}", pk)
+    }
+
+    /// True when the database answers.
+    pub async fn ping(&self) -> bool {
+        sqlx::query("SELECT 1").fetch_one(&self.pool).await.is_ok()
+    }
+
+    /// SQLite's own integrity check ("ok" when sound); PostgreSQL answers "ok".
+    pub async fn integrity_check(&self) -> Result<String, StoreError> {
+        match self.backend {
+            Backend::Sqlite => {
+                let row: AnyRow = sqlx::query("PRAGMA integrity_check").fetch_one(&self.pool).await?;
+                Ok(row.try_get::<String, _>(0)?)
+            }
+            Backend::Postgres => Ok("ok".to_string()),
+        }
+    }
+
+    /// Online, consistent copy of an SQLite database to a file (VACUUM INTO).
+    pub async fn backup_sqlite_to(&self, path: &str) -> Result<(), StoreError> {
+        if self.backend != Backend::Sqlite {
+            return Err(StoreError::Config(
+                "hearth backup copies the embedded SQLite database; back up PostgreSQL with pg_dump (see docs/operations.md)".into(),
+            ));
+        }
+        sqlx::query("VACUUM INTO $1").bind(path).execute(&self.pool).await?;
+        Ok(())
+    }
+
+    pub async fn close(&self) {
+        self.pool.close().await;
+    }
+
+    /// Direct pool access for benchmarks and tests measuring raw queries.
+    pub fn pool(&self) -> &AnyPool {
+        &self.pool
+    }
+}
+
+/// Hides the password in a database URL.
+pub fn redact(url: &str) -> String {
+    match (url.find("://"), url.rfind('@')) {
+        (Some(s), Some(at)) if at > s => format!("{}://***@{}", &url[..s], &url[at + 1..]),
+        _ => url.to_string(),
+    }
+}
+
+fn split_statements(sql: &str) -> Vec<String> {
+    let without_comments: String = sql
+        .lines()
+        .filter(|l| !l.trim_start().starts_with("--"))
+        .collect::<Vec<_>>()
+        .join("\n");
+    without_comments
+        .split(';')
+        .map(str::trim)
+        .filter(|s| !s.is_empty())
+        .map(str::to_string)
+        .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn splits_statements_and_drops_comments() {
+        let s = split_statements("-- a comment; here\nCREATE TABLE a (x BIGINT);\n\nINSERT INTO a VALUES (1);\n");
+        assert_eq!(s, vec!["CREATE TABLE a (x BIGINT)", "INSERT INTO a VALUES (1)"]);
+    }
+
+    #[test]
+    fn redacts_passwords() {
+        assert_eq!(redact("postgres://u:secret@host/db"), "postgres://***@host/db");
+        assert_eq!(redact("sqlite://data/hearth.db"), "sqlite://data/hearth.db");
+    }
+}

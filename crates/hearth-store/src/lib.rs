@@ -1,0 +1,119 @@
+//! Hearth's database: one data layer over SQLite (default) and PostgreSQL, with versioned
+//! migrations, repositories by business area and the audit trail. Database types stay here.
+
+mod accounts;
+mod audit;
+mod clients;
+mod contracts;
+mod db;
+mod jobs;
+mod orgs;
+mod services;
+pub mod testing;
+
+pub use accounts::*;
+pub use audit::{Actor, AuditEntry, AuditQuery, ChainReport, WriteTx};
+pub use clients::*;
+pub use contracts::*;
+pub use db::{latest_version, redact, Backend, Db, DbConfig};
+pub use jobs::*;
+pub use orgs::*;
+pub use services::*;
+
+/// Errors from the data layer.
+#[derive(Debug, thiserror::Error)]
+pub enum StoreError {
+    #[error("database error: {0}")]
+    Sql(#[from] sqlx::Error),
+    #[error("the database schema is version {database}, newer than this program's {program}: upgrade hearth before using this database")]
+    SchemaTooNew { database: i64, program: i64 },
+    #[error("{0}")]
+    Migration(String),
+    #[error("{0}")]
+    Config(String),
+    #[error("JSON error: {0}")]
+    Json(#[from] serde_json::Error),
+}
+
+impl StoreError {
+    /// True when the error is a uniqueness conflict (a duplicate key).
+    pub fn is_unique_violation(&self) -> bool {
+        match self {
+            StoreError::Sql(sqlx::Error::Database(e)) => {
+                e.is_unique_violation() || e.message().contains("UNIQUE constraint failed")
+            }
+            _ => false,
+        }
+    }
+}
+
+/// Seconds since the Unix epoch, now.
+pub fn now() -> i64 {
+    chrono::Utc::now().timestamp()
+}
+
+/// 0 or 1, as flags are stored.
+pub fn flag(b: bool) -> i64 {
+    i64::from(b)
+}
+
+/// Defines a record struct with a `from_row` that reads each field by its column name.
+macro_rules! record {
+    ($(#[$m:meta])* $name:ident { $($field:ident : $ty:ty),* $(,)? }) => {
+        $(#[$m])*
+        #[derive(Debug, Clone, PartialEq, serde::Serialize)]
+        pub struct $name { $(pub $field: $ty),* }
+        impl $name {
+            #[allow(dead_code)]
+            pub(crate) fn from_row(row: &sqlx::any::AnyRow) -> Result<Self, $crate::StoreError> {
+                use sqlx::Row;
+                Ok(Self { $($field: row.try_get(stringify!($field))?),* })
+            }
+            #[allow(dead_code)]
+            pub(crate) fn from_rows(rows: &[sqlx::any::AnyRow]) -> Result<Vec<Self>, $crate::StoreError> {
+                rows.iter().map(Self::from_row).collect()
+            }
+            /// The record as JSON, for audit entries.
+            pub fn to_json(&self) -> serde_json::Value {
+                serde_json::to_value(self).unwrap_or(serde_json::Value::Null)
+            }
+        }
+    };
+}
+pub(crate) use record;
+
+/// A page of results.
+#[derive(Debug, Clone)]
+pub struct Page<T> {
+    pub items: Vec<T>,
+    pub total: i64,
+    pub page: i64,
+    pub per_page: i64,
+}
+
+impl<T> Page<T> {
+    pub fn total_pages(&self) -> i64 {
+        if self.per_page <= 0 {
+            return 1;
+        }
+        ((self.total + self.per_page - 1) / self.per_page).max(1)
+    }
+}
+
+/// Builds numbered placeholders ($1, $2 ...) as a query grows.
+#[derive(Default)]
+pub(crate) struct Params {
+    n: usize,
+}
+
+impl Params {
+    pub(crate) fn next(&mut self) -> String {
+        self.n += 1;
+        format!("${}", self.n)
+    }
+}
+
+/// "$1, $2, ..., $n" starting after `p`.
+pub(crate) fn placeholders(p: &mut Params, count: usize) -> String {
+    (0..count).map(|_| p.next()).collect::<Vec<_>>().join(", ")
+}
