@@ -1,1 +1,73 @@
+//! Hearth's use cases. Each takes the acting principal and an input, authorises once here
+//! (for HTML and API alike), runs in one transaction with its audit entry and returns values.
 
+pub mod accounts;
+pub mod admin;
+pub mod demo;
+pub mod demo_data;
+pub mod error;
+pub mod home;
+pub mod principal;
+pub mod records;
+
+pub use error::{AppError, FieldErrors};
+pub use hearth_store as store;
+pub use principal::{Permission, Principal};
+
+use hearth_store::Db;
+use std::sync::Arc;
+use tokio::sync::Semaphore;
+
+/// Settings the use cases need; passed explicitly, never global.
+#[derive(Debug, Clone)]
+pub struct AppConfig {
+    /// Idle time after which a session ends, unless the authority sets its own.
+    pub idle_minutes: i64,
+    /// Absolute lifetime of a session.
+    pub absolute_hours: i64,
+    /// Failed logins before an account is locked.
+    pub max_failed_logins: i64,
+    /// How long a lock lasts.
+    pub lock_minutes: i64,
+    /// Password hashes computed at once (argon2 is memory-hungry).
+    pub max_concurrent_hashes: usize,
+    /// Name shown in authenticator apps.
+    pub totp_issuer: String,
+}
+
+impl Default for AppConfig {
+    fn default() -> Self {
+        AppConfig {
+            idle_minutes: hearth_domain::authority::DEFAULT_IDLE_MINUTES,
+            absolute_hours: hearth_domain::authority::DEFAULT_ABSOLUTE_HOURS,
+            max_failed_logins: hearth_domain::authority::DEFAULT_MAX_FAILED_LOGINS,
+            lock_minutes: hearth_domain::authority::DEFAULT_LOCK_MINUTES,
+            max_concurrent_hashes: 2,
+            totp_issuer: "Hearth".to_string(),
+        }
+    }
+}
+
+/// The application: the database and its settings. Cheap to clone.
+#[derive(Clone)]
+pub struct App {
+    pub db: Db,
+    pub config: Arc<AppConfig>,
+    hashing: Arc<Semaphore>,
+}
+
+impl App {
+    pub fn new(db: Db, config: AppConfig) -> App {
+        let permits = config.max_concurrent_hashes.max(1);
+        App {
+            db,
+            config: Arc::new(config),
+            hashing: Arc::new(Semaphore::new(permits)),
+        }
+    }
+
+    /// Today in the authority's calendar.
+    pub fn today(&self) -> chrono::NaiveDate {
+        chrono::Local::now().date_naive()
+    }
+}

@@ -22,7 +22,7 @@ mod tests {
     fn defaults_are_sensible() {
         assert_eq!(DEFAULT_IDLE_MINUTES, 20);
         assert_eq!(DEFAULT_ABSOLUTE_HOURS, 12);
-        assert!(DEFAULT_IDLE_MINUTES < DEFAULT_ABSOLUTE_HOURS * 60);
+        const { assert!(DEFAULT_IDLE_MINUTES < DEFAULT_ABSOLUTE_HOURS * 60) };
         assert_eq!(DEFAULT_MAX_FAILED_LOGINS, 5);
         assert_eq!(DEFAULT_LOCK_MINUTES, 15);
         assert_eq!(DEFAULT_PASSWORD_POLICY, PasswordPolicyKind::default());

@@ -33,7 +33,11 @@ pub fn parse_date(input: &str) -> Result<NaiveDate, FieldError> {
     if !shape_ok {
         return Err(format_error());
     }
-    match (year.parse::<i32>(), month.parse::<u32>(), day.parse::<u32>()) {
+    match (
+        year.parse::<i32>(),
+        month.parse::<u32>(),
+        day.parse::<u32>(),
+    ) {
         (Ok(y), Ok(m), Ok(d)) => NaiveDate::from_ymd_opt(y, m, d)
             .ok_or_else(|| FieldError::new("date_invalid", "Date must be a real date")),
         _ => Err(format_error()),
@@ -186,8 +190,7 @@ impl FinancialYear {
 
     /// 31 March of the following year.
     pub fn end(&self) -> NaiveDate {
-        NaiveDate::from_ymd_opt(self.start_year.saturating_add(1), 3, 31)
-            .unwrap_or(NaiveDate::MAX)
+        NaiveDate::from_ymd_opt(self.start_year.saturating_add(1), 3, 31).unwrap_or(NaiveDate::MAX)
     }
 
     /// "2026/27".
@@ -207,10 +210,7 @@ impl FinancialYear {
                 "Enter a financial year in the correct format, like 2026/27",
             )
         };
-        let (first, second) = input
-            .trim()
-            .split_once(['/', '-'])
-            .ok_or_else(invalid)?;
+        let (first, second) = input.trim().split_once(['/', '-']).ok_or_else(invalid)?;
         if !is_digits(first, 4, 4) || !(is_digits(second, 2, 2) || is_digits(second, 4, 4)) {
             return Err(invalid());
         }
@@ -309,8 +309,17 @@ mod tests {
         assert_eq!(err_of(parse_date("")).0, "date_required");
         assert_eq!(err_of(parse_date("   ")).1, "Enter a date");
         for bad in [
-            "22/11/26", "2026/11/22", "22-11-2026", "22.11.2026", "tomorrow", "2026-11",
-            "22/11", "2026-011-22", "22/11/2026/1", "+2026-11-22", "2026-11-22T00:00",
+            "22/11/26",
+            "2026/11/22",
+            "22-11-2026",
+            "22.11.2026",
+            "tomorrow",
+            "2026-11",
+            "22/11",
+            "2026-011-22",
+            "22/11/2026/1",
+            "+2026-11-22",
+            "2026-11-22T00:00",
         ] {
             assert_eq!(err_of(parse_date(bad)).0, "date_format", "{bad}");
         }
@@ -324,24 +333,78 @@ mod tests {
 
     #[test]
     fn date_parts_valid() {
-        assert_eq!(parse_date_parts("22", "11", "2026").unwrap(), ymd(2026, 11, 22));
-        assert_eq!(parse_date_parts(" 1 ", "04", "2026").unwrap(), ymd(2026, 4, 1));
-        assert_eq!(parse_date_parts("3", "Nov", "2026").unwrap(), ymd(2026, 11, 3));
-        assert_eq!(parse_date_parts("3", "november", "2026").unwrap(), ymd(2026, 11, 3));
-        assert_eq!(parse_date_parts("3", "Sept", "2026").unwrap(), ymd(2026, 9, 3));
-        assert_eq!(parse_date_parts("29", "2", "2024").unwrap(), ymd(2024, 2, 29));
+        assert_eq!(
+            parse_date_parts("22", "11", "2026").unwrap(),
+            ymd(2026, 11, 22)
+        );
+        assert_eq!(
+            parse_date_parts(" 1 ", "04", "2026").unwrap(),
+            ymd(2026, 4, 1)
+        );
+        assert_eq!(
+            parse_date_parts("3", "Nov", "2026").unwrap(),
+            ymd(2026, 11, 3)
+        );
+        assert_eq!(
+            parse_date_parts("3", "november", "2026").unwrap(),
+            ymd(2026, 11, 3)
+        );
+        assert_eq!(
+            parse_date_parts("3", "Sept", "2026").unwrap(),
+            ymd(2026, 9, 3)
+        );
+        assert_eq!(
+            parse_date_parts("29", "2", "2024").unwrap(),
+            ymd(2024, 2, 29)
+        );
     }
 
     #[test]
     fn date_parts_missing_pieces() {
         let cases = [
             ("", "", "", "date_required", "Enter a date"),
-            ("22", "", "2026", "date_incomplete", "Date must include a month"),
-            ("", "11", "2026", "date_incomplete", "Date must include a day"),
-            ("22", "11", "", "date_incomplete", "Date must include a year"),
-            ("", "", "2026", "date_incomplete", "Date must include a day and month"),
-            ("", "11", "", "date_incomplete", "Date must include a day and year"),
-            ("22", " ", "", "date_incomplete", "Date must include a month and year"),
+            (
+                "22",
+                "",
+                "2026",
+                "date_incomplete",
+                "Date must include a month",
+            ),
+            (
+                "",
+                "11",
+                "2026",
+                "date_incomplete",
+                "Date must include a day",
+            ),
+            (
+                "22",
+                "11",
+                "",
+                "date_incomplete",
+                "Date must include a year",
+            ),
+            (
+                "",
+                "",
+                "2026",
+                "date_incomplete",
+                "Date must include a day and month",
+            ),
+            (
+                "",
+                "11",
+                "",
+                "date_incomplete",
+                "Date must include a day and year",
+            ),
+            (
+                "22",
+                " ",
+                "",
+                "date_incomplete",
+                "Date must include a month and year",
+            ),
         ];
         for (d, m, y, code, message) in cases {
             assert_eq!(
@@ -377,7 +440,10 @@ mod tests {
             err_of(parse_date_parts("1", "1", "26")),
             ("date_year_format", "Year must include 4 numbers".to_owned())
         );
-        assert_eq!(err_of(parse_date_parts("1", "1", "20266")).0, "date_year_format");
+        assert_eq!(
+            err_of(parse_date_parts("1", "1", "20266")).0,
+            "date_year_format"
+        );
     }
 
     #[test]
@@ -453,11 +519,31 @@ mod tests {
 
     #[test]
     fn financial_year_labels_parse() {
-        assert_eq!(FinancialYear::parse_label("2026/27").unwrap().start_year, 2026);
-        assert_eq!(FinancialYear::parse_label(" 2026-27 ").unwrap().start_year, 2026);
-        assert_eq!(FinancialYear::parse_label("2026/2027").unwrap().start_year, 2026);
-        assert_eq!(FinancialYear::parse_label("1999/00").unwrap().start_year, 1999);
-        for bad in ["2026/28", "2026", "26/27", "2026/2028", "abcd/ef", "2026/7", ""] {
+        assert_eq!(
+            FinancialYear::parse_label("2026/27").unwrap().start_year,
+            2026
+        );
+        assert_eq!(
+            FinancialYear::parse_label(" 2026-27 ").unwrap().start_year,
+            2026
+        );
+        assert_eq!(
+            FinancialYear::parse_label("2026/2027").unwrap().start_year,
+            2026
+        );
+        assert_eq!(
+            FinancialYear::parse_label("1999/00").unwrap().start_year,
+            1999
+        );
+        for bad in [
+            "2026/28",
+            "2026",
+            "26/27",
+            "2026/2028",
+            "abcd/ef",
+            "2026/7",
+            "",
+        ] {
             assert_eq!(
                 FinancialYear::parse_label(bad).unwrap_err().code,
                 "financial_year_invalid",

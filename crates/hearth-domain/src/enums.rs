@@ -232,8 +232,12 @@ mod tests {
     use std::collections::HashSet;
 
     /// Checks the invariants every string enum must keep.
-    fn check_enum<T>(all: &[T], as_str: fn(&T) -> &'static str, label: fn(&T) -> &'static str, parse: fn(&str) -> Result<T, FieldError>)
-    where
+    fn check_enum<T>(
+        all: &[T],
+        as_str: fn(&T) -> &'static str,
+        label: fn(&T) -> &'static str,
+        parse: fn(&str) -> Result<T, FieldError>,
+    ) where
         T: Copy + PartialEq + std::fmt::Debug,
     {
         assert!(!all.is_empty());
@@ -262,15 +266,50 @@ mod tests {
 
     #[test]
     fn all_enums_round_trip() {
-        check_enum(ServiceType::ALL, ServiceType::as_str, ServiceType::label, ServiceType::parse);
+        check_enum(
+            ServiceType::ALL,
+            ServiceType::as_str,
+            ServiceType::label,
+            ServiceType::parse,
+        );
         check_enum(Term::ALL, Term::as_str, Term::label, Term::parse);
-        check_enum(ContractStatus::ALL, ContractStatus::as_str, ContractStatus::label, ContractStatus::parse);
-        check_enum(EndReason::ALL, EndReason::as_str, EndReason::label, EndReason::parse);
-        check_enum(PositionType::ALL, PositionType::as_str, PositionType::label, PositionType::parse);
-        check_enum(Assignment::ALL, Assignment::as_str, Assignment::label, Assignment::parse);
+        check_enum(
+            ContractStatus::ALL,
+            ContractStatus::as_str,
+            ContractStatus::label,
+            ContractStatus::parse,
+        );
+        check_enum(
+            EndReason::ALL,
+            EndReason::as_str,
+            EndReason::label,
+            EndReason::parse,
+        );
+        check_enum(
+            PositionType::ALL,
+            PositionType::as_str,
+            PositionType::label,
+            PositionType::parse,
+        );
+        check_enum(
+            Assignment::ALL,
+            Assignment::as_str,
+            Assignment::label,
+            Assignment::parse,
+        );
         check_enum(Role::ALL, Role::as_str, Role::label, Role::parse);
-        check_enum(ClientGroup::ALL, ClientGroup::as_str, ClientGroup::label, ClientGroup::parse);
-        check_enum(PasswordPolicyKind::ALL, PasswordPolicyKind::as_str, PasswordPolicyKind::label, PasswordPolicyKind::parse);
+        check_enum(
+            ClientGroup::ALL,
+            ClientGroup::as_str,
+            ClientGroup::label,
+            ClientGroup::parse,
+        );
+        check_enum(
+            PasswordPolicyKind::ALL,
+            PasswordPolicyKind::as_str,
+            PasswordPolicyKind::label,
+            PasswordPolicyKind::parse,
+        );
     }
 
     #[test]
@@ -288,7 +327,10 @@ mod tests {
 
     #[test]
     fn worked_examples() {
-        assert_eq!(ServiceType::parse("floating_support").unwrap(), ServiceType::FloatingSupport);
+        assert_eq!(
+            ServiceType::parse("floating_support").unwrap(),
+            ServiceType::FloatingSupport
+        );
         assert_eq!(ServiceType::FloatingSupport.label(), "Floating support");
         assert_eq!(Term::Long.label(), "Long term");
         assert_eq!(Term::Short.label(), "Short term");
@@ -299,7 +341,10 @@ mod tests {
             "self_referral_out_of_hours"
         );
         assert_eq!(Role::ContractsManager.to_string(), "Contracts manager");
-        assert_eq!("deceased".parse::<EndReason>().unwrap(), EndReason::Deceased);
+        assert_eq!(
+            "deceased".parse::<EndReason>().unwrap(),
+            EndReason::Deceased
+        );
         let err = Term::parse("medium").unwrap_err();
         assert_eq!(err.code, "term_invalid");
         assert_eq!(err.message, "Select long term or short term");
@@ -323,7 +368,11 @@ mod tests {
     #[test]
     fn roles() {
         for role in Role::ALL {
-            assert_eq!(role.is_commissioning(), *role != Role::ProviderUser, "{role:?}");
+            assert_eq!(
+                role.is_commissioning(),
+                *role != Role::ProviderUser,
+                "{role:?}"
+            );
             assert_eq!(role.can_write(), *role != Role::ReadOnly, "{role:?}");
         }
         assert!(Role::ReadOnly.is_commissioning());
@@ -349,7 +398,10 @@ mod tests {
     #[test]
     fn serde_uses_the_code() {
         let d: StrDeserializer<DeError> = "support_broken_down".into_deserializer();
-        assert_eq!(EndReason::deserialize(d).unwrap(), EndReason::SupportBrokenDown);
+        assert_eq!(
+            EndReason::deserialize(d).unwrap(),
+            EndReason::SupportBrokenDown
+        );
         let d: StrDeserializer<DeError> = "Support broken down".into_deserializer();
         assert!(EndReason::deserialize(d).is_err());
         let code: &'static str = ClientGroup::TeenageParents.into();

@@ -140,7 +140,13 @@ impl NiNumber {
     /// The number in the grouping printed on letters: "AB 12 34 56 C".
     pub fn formatted(&self) -> String {
         let v = &self.0;
-        match (v.get(0..2), v.get(2..4), v.get(4..6), v.get(6..8), v.get(8..)) {
+        match (
+            v.get(0..2),
+            v.get(2..4),
+            v.get(4..6),
+            v.get(6..8),
+            v.get(8..),
+        ) {
             (Some(a), Some(b), Some(c), Some(d), Some(e)) => format!("{a} {b} {c} {d} {e}"),
             _ => v.clone(),
         }
@@ -422,14 +428,20 @@ impl fmt::Display for Pence {
         let sign = if self.0 < 0 { "-" } else { "" };
         let abs = self.0.unsigned_abs();
         let pounds = (abs / 100).to_string();
-        let mut grouped = String::with_capacity(pounds.len() + pounds.len() / 3);
-        for (i, c) in pounds.chars().enumerate() {
-            if i > 0 && (pounds.len() - i) % 3 == 0 {
-                grouped.push(',');
+        // The leading group has 1 to 3 digits; every later group has 3.
+        let head_len = match pounds.len() % 3 {
+            0 => 3.min(pounds.len()),
+            r => r,
+        };
+        let (head, rest) = pounds.split_at(head_len);
+        write!(f, "{sign}£{head}")?;
+        for group in rest.as_bytes().chunks(3) {
+            f.write_str(",")?;
+            for digit in group {
+                write!(f, "{}", char::from(*digit))?;
             }
-            grouped.push(c);
         }
-        write!(f, "{sign}£{grouped}.{:02}", abs % 100)
+        write!(f, ".{:02}", abs % 100)
     }
 }
 
@@ -496,8 +508,14 @@ mod tests {
         assert_eq!(ni.as_str(), "AB123456C");
         assert_eq!(ni.to_string(), "AB123456C");
         assert_eq!(ni.formatted(), "AB 12 34 56 C");
-        assert_eq!(NiNumber::parse("  JG103759A ").unwrap().as_str(), "JG103759A");
-        assert_eq!(NiNumber::parse("ce-12-34-56-d").unwrap().as_str(), "CE123456D");
+        assert_eq!(
+            NiNumber::parse("  JG103759A ").unwrap().as_str(),
+            "JG103759A"
+        );
+        assert_eq!(
+            NiNumber::parse("ce-12-34-56-d").unwrap().as_str(),
+            "CE123456D"
+        );
     }
 
     #[test]
@@ -514,8 +532,18 @@ mod tests {
     #[test]
     fn ni_number_rejects_disallowed_prefix_letters() {
         for bad in [
-            "DA123456A", "FA123456A", "IA123456A", "QA123456A", "UA123456A", "VA123456A",
-            "AD123456A", "AF123456A", "AI123456A", "AQ123456A", "AU123456A", "AV123456A",
+            "DA123456A",
+            "FA123456A",
+            "IA123456A",
+            "QA123456A",
+            "UA123456A",
+            "VA123456A",
+            "AD123456A",
+            "AF123456A",
+            "AI123456A",
+            "AQ123456A",
+            "AU123456A",
+            "AV123456A",
             "AO123456A",
         ] {
             assert_eq!(code(NiNumber::parse(bad)), "ni_number_invalid", "{bad}");
@@ -528,15 +556,27 @@ mod tests {
     fn ni_number_rejects_unallocated_prefixes() {
         for prefix in ["BG", "GB", "NK", "KN", "TN", "NT", "ZZ"] {
             let input = format!("{prefix}123456A");
-            assert_eq!(code(NiNumber::parse(&input)), "ni_number_invalid", "{input}");
+            assert_eq!(
+                code(NiNumber::parse(&input)),
+                "ni_number_invalid",
+                "{input}"
+            );
         }
     }
 
     #[test]
     fn ni_number_rejects_bad_shape_and_suffix() {
         for bad in [
-            "AB123456E", "AB123456", "AB1234567C", "AB12345C", "A1123456C", "ABC23456C",
-            "AB12345XC", "1B123456C", "AB 12 34 56 C X", "ÁB123456C",
+            "AB123456E",
+            "AB123456",
+            "AB1234567C",
+            "AB12345C",
+            "A1123456C",
+            "ABC23456C",
+            "AB12345XC",
+            "1B123456C",
+            "AB 12 34 56 C X",
+            "ÁB123456C",
         ] {
             assert_eq!(code(NiNumber::parse(bad)), "ni_number_invalid", "{bad}");
         }
@@ -567,12 +607,20 @@ mod tests {
 
     #[test]
     fn housing_benefit_number_accepts_6_to_10_digits() {
-        assert_eq!(HousingBenefitNumber::parse("123456").unwrap().as_str(), "123456");
         assert_eq!(
-            HousingBenefitNumber::parse(" 12 345 678 90 ").unwrap().as_str(),
+            HousingBenefitNumber::parse("123456").unwrap().as_str(),
+            "123456"
+        );
+        assert_eq!(
+            HousingBenefitNumber::parse(" 12 345 678 90 ")
+                .unwrap()
+                .as_str(),
             "1234567890"
         );
-        assert_eq!(HousingBenefitNumber::parse("0012345").unwrap().to_string(), "0012345");
+        assert_eq!(
+            HousingBenefitNumber::parse("0012345").unwrap().to_string(),
+            "0012345"
+        );
     }
 
     #[test]
@@ -592,7 +640,10 @@ mod tests {
             code(HousingBenefitNumber::parse("-123456")),
             "housing_benefit_number_invalid"
         );
-        assert_eq!(code(HousingBenefitNumber::parse("")), "housing_benefit_number_required");
+        assert_eq!(
+            code(HousingBenefitNumber::parse("")),
+            "housing_benefit_number_required"
+        );
     }
 
     // --- Postcode --------------------------------------------------------
@@ -620,8 +671,19 @@ mod tests {
     #[test]
     fn postcode_rejects_unreal_postcodes() {
         for bad in [
-            "SW1A1A", "1W1A 1AA", "SW1AA 1AA", "SW1A 1A1", "SW1A AAA", "ABC", "A1 1A",
-            "SW1A-1AA", "AAA9 9AA", "A9AA 9AA", "SW1A 1AAA", "£W1A 1AA", "ßW1 1AA",
+            "SW1A1A",
+            "1W1A 1AA",
+            "SW1AA 1AA",
+            "SW1A 1A1",
+            "SW1A AAA",
+            "ABC",
+            "A1 1A",
+            "SW1A-1AA",
+            "AAA9 9AA",
+            "A9AA 9AA",
+            "SW1A 1AAA",
+            "£W1A 1AA",
+            "ßW1 1AA",
         ] {
             let err = Postcode::parse(bad).unwrap_err();
             assert_eq!(err.code, "postcode_invalid", "{bad}");
@@ -641,7 +703,10 @@ mod tests {
         assert_eq!(z.as_str(), "000123");
         assert_eq!(z.value(), 123);
         assert_eq!(Uprn::parse("1").unwrap().value(), 1);
-        assert_eq!(Uprn::parse("999999999999").unwrap().value(), 999_999_999_999);
+        assert_eq!(
+            Uprn::parse("999999999999").unwrap().value(),
+            999_999_999_999
+        );
     }
 
     #[test]
@@ -664,7 +729,10 @@ mod tests {
         assert_eq!(Pence::parse_pounds("12.50").unwrap(), Pence(1250));
         assert_eq!(Pence::parse_pounds("12.05").unwrap(), Pence(1205));
         assert_eq!(Pence::parse_pounds("£1,234.56").unwrap(), Pence(123_456));
-        assert_eq!(Pence::parse_pounds(" £ 1,234,567 ").unwrap(), Pence(123_456_700));
+        assert_eq!(
+            Pence::parse_pounds(" £ 1,234,567 ").unwrap(),
+            Pence(123_456_700)
+        );
         assert_eq!(Pence::parse_pounds("0").unwrap(), Pence(0));
         assert_eq!(Pence::parse_pounds("0.01").unwrap(), Pence(1));
         assert_eq!(Pence::parse_pounds("1234.5").unwrap(), Pence(123_450));
@@ -673,7 +741,10 @@ mod tests {
     #[test]
     fn pounds_parse_rejects_bad_input() {
         assert_eq!(code(Pence::parse_pounds("12.345")), "amount_decimal_places");
-        assert_eq!(code(Pence::parse_pounds("12.3456")), "amount_decimal_places");
+        assert_eq!(
+            code(Pence::parse_pounds("12.3456")),
+            "amount_decimal_places"
+        );
         assert_eq!(code(Pence::parse_pounds("-12")), "amount_negative");
         assert_eq!(code(Pence::parse_pounds("£-12")), "amount_negative");
         assert_eq!(code(Pence::parse_pounds("-£12")), "amount_negative");

@@ -126,7 +126,11 @@ fn contains_username(password: &str, username: &str) -> bool {
 /// Whether a password last changed on `changed_at` must be changed before
 /// the user carries on: after 90 days under the legacy policy, never under
 /// the UK policy.
-pub fn password_expired(policy: PasswordPolicyKind, changed_at: NaiveDate, today: NaiveDate) -> bool {
+pub fn password_expired(
+    policy: PasswordPolicyKind,
+    changed_at: NaiveDate,
+    today: NaiveDate,
+) -> bool {
     match password_expires_on(policy, changed_at) {
         Some(expires) => today >= expires,
         None => false,
@@ -174,9 +178,22 @@ mod tests {
     #[test]
     fn deny_list_lookups_ignore_case() {
         for common in [
-            "password", "123456", "qwerty", "letmein", "iloveyou", "welcome1", "Password1",
-            "PASSWORD123", "football", "monkey", "dragon", "sunshine", "Summer2024",
-            "qwertyuiop", "1q2w3e4r", "passwordpassword",
+            "password",
+            "123456",
+            "qwerty",
+            "letmein",
+            "iloveyou",
+            "welcome1",
+            "Password1",
+            "PASSWORD123",
+            "football",
+            "monkey",
+            "dragon",
+            "sunshine",
+            "Summer2024",
+            "qwertyuiop",
+            "1q2w3e4r",
+            "passwordpassword",
         ] {
             assert!(is_common_password(common), "{common}");
         }
@@ -187,9 +204,15 @@ mod tests {
 
     #[test]
     fn uk_policy_worked_examples() {
-        assert_eq!(check_password(Uk, "correct horse battery staple", "jsmith"), Ok(()));
+        assert_eq!(
+            check_password(Uk, "correct horse battery staple", "jsmith"),
+            Ok(())
+        );
         // No composition rules: all lower case letters are fine.
-        assert_eq!(check_password(Uk, "plumtreeharbourlantern", "jsmith"), Ok(()));
+        assert_eq!(
+            check_password(Uk, "plumtreeharbourlantern", "jsmith"),
+            Ok(())
+        );
         assert_eq!(check_password(Uk, "abcdefghjkmn", "jsmith"), Ok(()));
         assert_eq!(check_password(Uk, &"x1".repeat(64), "jsmith"), Ok(()));
     }
@@ -199,9 +222,15 @@ mod tests {
         let err = check_password(Uk, "Sh0rt!pass", "jsmith").unwrap_err();
         assert_eq!(err.code, "password_too_short");
         assert_eq!(err.message, "Password must be 12 characters or more");
-        assert_eq!(code(check_password(Uk, "abcdefghjkm", "jsmith")), "password_too_short");
+        assert_eq!(
+            code(check_password(Uk, "abcdefghjkm", "jsmith")),
+            "password_too_short"
+        );
         // Characters, not bytes: 11 two-byte characters are still too short.
-        assert_eq!(code(check_password(Uk, &"é".repeat(11), "jsmith")), "password_too_short");
+        assert_eq!(
+            code(check_password(Uk, &"é".repeat(11), "jsmith")),
+            "password_too_short"
+        );
         let err = check_password(Uk, &"ab".repeat(65), "jsmith").unwrap_err();
         assert_eq!(err.code, "password_too_long");
         assert_eq!(err.message, "Password must be 128 characters or fewer");
@@ -210,14 +239,28 @@ mod tests {
 
     #[test]
     fn uk_policy_deny_list() {
-        for common in ["password1234", "Qwerty123456", "PasswordPassword", "summer2024!"] {
+        for common in [
+            "password1234",
+            "Qwerty123456",
+            "PasswordPassword",
+            "summer2024!",
+        ] {
             // Long enough, but on the list ("summer2024!" is 11: too short first).
             let result = check_password(Uk, common, "jsmith");
             assert!(result.is_err(), "{common}");
         }
-        assert_eq!(code(check_password(Uk, "Password1234", "jsmith")), "password_common");
-        assert_eq!(code(check_password(Uk, "aaaaaaaaaaaaaaaa", "jsmith")), "password_common");
-        assert_eq!(code(check_password(Uk, "qwertyuiopasdfghjkl", "jsmith")), "password_common");
+        assert_eq!(
+            code(check_password(Uk, "Password1234", "jsmith")),
+            "password_common"
+        );
+        assert_eq!(
+            code(check_password(Uk, "aaaaaaaaaaaaaaaa", "jsmith")),
+            "password_common"
+        );
+        assert_eq!(
+            code(check_password(Uk, "qwertyuiopasdfghjkl", "jsmith")),
+            "password_common"
+        );
     }
 
     #[test]
@@ -243,17 +286,34 @@ mod tests {
         assert_eq!(err.message, "Password must be 6 characters or more");
         let err = check_password(Legacy, "belfast7", "nitest").unwrap_err();
         assert_eq!(err.code, "password_needs_capital");
-        assert_eq!(err.message, "Password must include at least 1 capital letter");
+        assert_eq!(
+            err.message,
+            "Password must include at least 1 capital letter"
+        );
         let err = check_password(Legacy, "Belfastt", "nitest").unwrap_err();
         assert_eq!(err.code, "password_needs_number");
         assert_eq!(err.message, "Password must include at least 1 number");
-        assert_eq!(code(check_password(Legacy, "", "nitest")), "password_required");
+        assert_eq!(
+            code(check_password(Legacy, "", "nitest")),
+            "password_required"
+        );
     }
 
     #[test]
     fn legacy_policy_deny_list() {
-        for common in ["Password1", "Welcome1", "Qwerty123", "Summer2024", "Letmein1", "Abc123"] {
-            assert_eq!(code(check_password(Legacy, common, "nitest")), "password_common", "{common}");
+        for common in [
+            "Password1",
+            "Welcome1",
+            "Qwerty123",
+            "Summer2024",
+            "Letmein1",
+            "Abc123",
+        ] {
+            assert_eq!(
+                code(check_password(Legacy, common, "nitest")),
+                "password_common",
+                "{common}"
+            );
         }
     }
 

@@ -1,1 +1,103 @@
+//! Scheduled work and the e-mail outbox. A job runs once across all nodes: each node asks the
+//! database to claim it, and only one claim succeeds per interval.
 
+mod mail;
+
+pub use mail::{MailConfig, MailTransport};
+
+use hearth_app::App;
+use std::time::Duration;
+
+/// The scheduled jobs Hearth runs.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Job {
+    /// Deletes sessions past their idle or absolute limit.
+    SessionSweep,
+    /// Sends queued e-mail.
+    Outbox,
+}
+
+impl Job {
+    pub const ALL: &'static [Job] = &[Job::SessionSweep, Job::Outbox];
+
+    pub fn name(&self) -> &'static str {
+        match self {
+            Job::SessionSweep => "session_sweep",
+            Job::Outbox => "outbox",
+        }
+    }
+
+    /// Seconds between runs.
+    pub fn interval(&self) -> i64 {
+        match self {
+            Job::SessionSweep => 300,
+            Job::Outbox => 15,
+        }
+    }
+}
+
+/// Runs jobs for one node.
+#[derive(Clone)]
+pub struct Scheduler {
+    app: App,
+    node: String,
+    mail: MailTransport,
+}
+
+impl Scheduler {
+    pub fn new(app: App, node: &str, mail: MailTransport) -> Scheduler {
+        Scheduler { app, node: node.to_string(), mail }
+    }
+
+    /// Runs every job that is due now and that this node manages to claim. Returns the jobs
+    /// this node ran. Tests call this directly, so jobs run synchronously there.
+    pub async fn run_due(&self, now: i64) -> Vec<Job> {
+        let mut ran = Vec::new();
+        for job in Job::ALL {
+            match self.app.db.claim_job(job.name(), &self.node, now, job.interval(), 600).await {
+                Ok(true) => {
+                    if let Err(e) = self.run(*job).await {
+                        tracing::error!(job = job.name(), error = %e, "job failed");
+                    }
+                    if let Err(e) = self.app.db.release_job(job.name(), &self.node).await {
+                        tracing::error!(job = job.name(), error = %e, "could not release job lock");
+                    }
+                    ran.push(*job);
+                }
+                Ok(false) => {}
+                Err(e) => tracing::error!(job = job.name(), error = %e, "could not claim job"),
+            }
+        }
+        ran
+    }
+
+    async fn run(&self, job: Job) -> Result<(), String> {
+        match job {
+            Job::SessionSweep => {
+                let now = hearth_store::now();
+                let idle_cutoff = now - self.app.config.idle_minutes.max(240) * 60;
+                let n = self.app.db.delete_expired_sessions(idle_cutoff, now).await.map_err(|e| e.to_string())?;
+                if n > 0 {
+                    tracing::info!(job = job.name(), removed = n, "swept sessions");
+                }
+                Ok(())
+            }
+            Job::Outbox => {
+                let sent = self.mail.deliver_outbox(&self.app.db).await?;
+                if sent > 0 {
+                    tracing::info!(job = job.name(), sent, "sent e-mail");
+                }
+                Ok(())
+            }
+        }
+    }
+
+    /// Runs the scheduler until the process ends, checking every few seconds.
+    pub async fn run_forever(self) {
+        let mut tick = tokio::time::interval(Duration::from_secs(5));
+        loop {
+            tick.tick().await;
+            self.run_due(hearth_store::now()).await;
+        }
+    }
+}

@@ -121,6 +121,17 @@ CREATE TABLE contract_services (
 );
 CREATE INDEX contract_services_service ON contract_services(service_id);
 
+-- What a contact is responsible for: the organisation, a contract or a service.
+CREATE TABLE contact_assignments (
+    id {pk},
+    contact_id BIGINT NOT NULL REFERENCES contacts(id),
+    assignment TEXT NOT NULL,
+    service_id BIGINT REFERENCES services(id),
+    contract_id BIGINT REFERENCES contracts(id),
+    created_at BIGINT NOT NULL
+);
+CREATE INDEX contact_assignments_contact ON contact_assignments(contact_id);
+
 CREATE TABLE clients (
     id {pk},
     authority_id BIGINT NOT NULL REFERENCES authorities(id),
@@ -180,6 +191,8 @@ CREATE TABLE sessions (
     stage TEXT NOT NULL,
     csrf_token TEXT NOT NULL,
     authority_id BIGINT,
+    pending_totp_secret TEXT,
+    return_to TEXT,
     created_at BIGINT NOT NULL,
     last_seen_at BIGINT NOT NULL,
     expires_at BIGINT NOT NULL

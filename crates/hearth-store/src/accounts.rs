@@ -63,6 +63,8 @@ record!(
         stage: String,
         csrf_token: String,
         authority_id: Option<i64>,
+        pending_totp_secret: Option<String>,
+        return_to: Option<String>,
         created_at: i64,
         last_seen_at: i64,
         expires_at: i64,
@@ -156,14 +158,16 @@ impl Db {
 
     pub async fn create_session(&self, s: &Session) -> Result<(), StoreError> {
         sqlx::query(
-            "INSERT INTO sessions (id_hash, user_id, stage, csrf_token, authority_id, created_at, last_seen_at, expires_at)
-             VALUES ($1, $2, $3, $4, $5, $6, $7, $8)",
+            "INSERT INTO sessions (id_hash, user_id, stage, csrf_token, authority_id, pending_totp_secret, return_to, created_at, last_seen_at, expires_at)
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)",
         )
         .bind(s.id_hash.clone())
         .bind(s.user_id)
         .bind(s.stage.clone())
         .bind(s.csrf_token.clone())
         .bind(s.authority_id)
+        .bind(s.pending_totp_secret.clone())
+        .bind(s.return_to.clone())
         .bind(s.created_at)
         .bind(s.last_seen_at)
         .bind(s.expires_at)
@@ -193,6 +197,15 @@ impl Db {
         sqlx::query("UPDATE sessions SET stage = $2 WHERE id_hash = $1")
             .bind(id_hash)
             .bind(stage)
+            .execute(&self.pool)
+            .await?;
+        Ok(())
+    }
+
+    pub async fn set_session_pending_totp(&self, id_hash: &str, secret: Option<&str>) -> Result<(), StoreError> {
+        sqlx::query("UPDATE sessions SET pending_totp_secret = $2 WHERE id_hash = $1")
+            .bind(id_hash)
+            .bind(secret)
             .execute(&self.pool)
             .await?;
         Ok(())

@@ -347,3 +347,67 @@ impl WriteTx {
         Ok(c)
     }
 }
+
+record!(
+    /// A responsibility a contact holds.
+    ContactAssignment {
+        id: i64,
+        contact_id: i64,
+        assignment: String,
+        service_id: Option<i64>,
+        contract_id: Option<i64>,
+        created_at: i64,
+    }
+);
+
+impl Db {
+    pub async fn contact_assignments(&self, contact_id: i64) -> Result<Vec<ContactAssignment>, StoreError> {
+        let rows = sqlx::query("SELECT * FROM contact_assignments WHERE contact_id = $1 ORDER BY id")
+            .bind(contact_id)
+            .fetch_all(&self.pool)
+            .await?;
+        ContactAssignment::from_rows(&rows)
+    }
+
+    /// Service ids a contact reaches through its assignments: services it is assigned to,
+    /// and the services of contracts it is the contract contact for.
+    pub async fn assigned_service_ids(&self, contact_id: i64) -> Result<Vec<i64>, StoreError> {
+        use sqlx::Row;
+        let rows = sqlx::query(
+            "SELECT service_id AS id FROM contact_assignments WHERE contact_id = $1 AND service_id IS NOT NULL
+             UNION
+             SELECT cs.service_id AS id FROM contact_assignments ca JOIN contract_services cs ON cs.contract_id = ca.contract_id
+             WHERE ca.contact_id = $1 AND ca.contract_id IS NOT NULL",
+        )
+        .bind(contact_id)
+        .fetch_all(&self.pool)
+        .await?;
+        let mut ids: Vec<i64> = rows.iter().map(|r| r.try_get::<i64, _>("id")).collect::<Result<_, _>>()?;
+        ids.sort_unstable();
+        Ok(ids)
+    }
+}
+
+impl WriteTx {
+    pub async fn insert_assignment(
+        &mut self,
+        contact_id: i64,
+        assignment: &str,
+        service_id: Option<i64>,
+        contract_id: Option<i64>,
+    ) -> Result<ContactAssignment, StoreError> {
+        let row = sqlx::query(
+            "INSERT INTO contact_assignments (contact_id, assignment, service_id, contract_id, created_at) VALUES ($1, $2, $3, $4, $5) RETURNING *",
+        )
+        .bind(contact_id)
+        .bind(assignment)
+        .bind(service_id)
+        .bind(contract_id)
+        .bind(self.at())
+        .fetch_one(&mut *self.tx)
+        .await?;
+        let a = ContactAssignment::from_row(&row)?;
+        self.audit("create", "contact_assignment", &a.id.to_string(), None, Some(&a.to_json())).await?;
+        Ok(a)
+    }
+}

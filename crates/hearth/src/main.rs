@@ -1,1 +1,487 @@
-fn main(){}
+//! `hearth`: the one program. Serves the web application, loads demo data, migrates the
+//! database, administers users, verifies the audit trail, backs up and restores.
+
+mod config;
+
+use anyhow::{anyhow, bail, Context, Result};
+use clap::{Args, Parser, Subcommand};
+use config::{Config, Overrides};
+use hearth_app::store::{Actor, ChainReport, Db, DbConfig};
+use hearth_app::{App, AppConfig};
+use std::io::Write;
+use std::path::{Path, PathBuf};
+use std::time::Instant;
+
+#[derive(Parser)]
+#[command(
+    name = "hearth",
+    version,
+    about = "Hearth: housing-related support commissioning — provider portal, back office, public directory",
+    long_about = "Hearth runs a programme of housing-related support and day services: the provider portal, the commissioning team's back office and the public directory.\n\nStart with `hearth demo` to try it with generated data. Configuration comes from defaults, then hearth.toml (or --config), then HEARTH_* environment variables; DATABASE_URL chooses PostgreSQL instead of the embedded SQLite database. See docs/operations.md."
+)]
+struct Cli {
+    /// Configuration file (default: ./hearth.toml if present, or $HEARTH_CONFIG).
+    #[arg(long, global = true)]
+    config: Option<PathBuf>,
+    /// Folder for the SQLite database, uploads and the mail folder (default ./data).
+    #[arg(long, global = true)]
+    data_dir: Option<PathBuf>,
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Args, Clone, Default)]
+struct ServeArgs {
+    /// Address and port to listen on, like 127.0.0.1:8080. Plain HTTP is for loopback only;
+    /// on any other address cookies are Secure and Hearth must sit behind TLS.
+    #[arg(long)]
+    listen: Option<String>,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Serve the web application (runs migrations first).
+    Serve(ServeArgs),
+    /// Create or reset a demo database with generated data and demo accounts, then serve it.
+    Demo {
+        /// small (about 5 providers, 20 services, 300 clients) or county (about 60 providers,
+        /// 400 services, 12,000 current schedules with history).
+        #[arg(long, default_value = "small")]
+        scale: String,
+        /// Seed of the generator: the same seed gives the same data.
+        #[arg(long, default_value_t = 2026)]
+        seed: u64,
+        /// Load the data and stop, without serving.
+        #[arg(long)]
+        no_serve: bool,
+        #[command(flatten)]
+        serve: ServeArgs,
+    },
+    /// Apply pending database migrations and report the schema version.
+    Migrate,
+    /// Manage user accounts.
+    #[command(subcommand)]
+    User(UserCommand),
+    /// Check the audit trail.
+    #[command(subcommand)]
+    Audit(AuditCommand),
+    /// Copy the SQLite database to FILE while Hearth keeps serving (consistent, online).
+    Backup {
+        /// Where to write the copy (must not exist).
+        file: PathBuf,
+    },
+    /// Replace the SQLite database with a backup. Stop every `hearth serve` first.
+    Restore {
+        /// A file written by `hearth backup`.
+        file: PathBuf,
+    },
+    /// Print the current code for a base32 TOTP secret (as an authenticator app would).
+    Totp {
+        /// The base32 secret, as in demo-accounts.txt.
+        secret: String,
+    },
+}
+
+#[derive(Subcommand)]
+enum UserCommand {
+    /// Add a user; prints a temporary password that must be changed at first sign-in.
+    Add {
+        #[arg(long)]
+        username: String,
+        /// The person's name.
+        #[arg(long)]
+        name: String,
+        /// administrator, officer, contracts_manager, finance_officer, data_clerk, read_only or provider_user.
+        #[arg(long)]
+        role: String,
+        /// Code of the authority (commissioning staff), for example BRK.
+        #[arg(long)]
+        authority: Option<String>,
+        /// Id of the provider contact the user acts through (provider users).
+        #[arg(long)]
+        contact: Option<i64>,
+        #[arg(long, default_value = "")]
+        email: String,
+    },
+    /// List users.
+    List,
+    /// Give a user a temporary password (changed at first use) and end their sessions.
+    ResetPassword { username: String },
+    /// Lift a lock after repeated failed sign-ins.
+    Unlock { username: String },
+    /// Stop a user signing in and end their sessions.
+    Disable { username: String },
+    /// Allow a disabled user to sign in again.
+    Enable { username: String },
+}
+
+#[derive(Subcommand)]
+enum AuditCommand {
+    /// Recompute the chain of audit entries and report the first broken link.
+    Verify,
+}
+
+#[tokio::main]
+async fn main() {
+    let cli = Cli::parse();
+    match run(cli).await {
+        Ok(code) => std::process::exit(code),
+        Err(e) => {
+            eprintln!("hearth: {e:#}");
+            std::process::exit(1);
+        }
+    }
+}
+
+fn init_logs(config: &Config) {
+    let filter = tracing_subscriber::EnvFilter::try_from_env("HEARTH_LOG")
+        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info,sqlx=warn"));
+    let builder = tracing_subscriber::fmt().with_env_filter(filter).with_writer(std::io::stderr);
+    let _ = if config.log_format == "json" {
+        builder.json().flatten_event(true).try_init()
+    } else {
+        builder.try_init()
+    };
+}
+
+/// The audit key: configured, or made once and kept in the data folder.
+fn audit_key(config: &Config) -> Result<Vec<u8>> {
+    if !config.audit_key.is_empty() {
+        return Ok(config.audit_key.clone());
+    }
+    if !config.is_sqlite() {
+        bail!("with PostgreSQL every node must share the audit key: set HEARTH_AUDIT_KEY or HEARTH_AUDIT_KEY_FILE");
+    }
+    let path = config.data_dir.join("audit.key");
+    if let Ok(k) = std::fs::read_to_string(&path) {
+        return Ok(k.trim().as_bytes().to_vec());
+    }
+    let mut b = [0u8; 32];
+    rand::Rng::fill(&mut rand::thread_rng(), &mut b);
+    let key = hex::encode(b);
+    std::fs::create_dir_all(&config.data_dir)?;
+    write_private(&path, key.as_bytes())?;
+    Ok(key.into_bytes())
+}
+
+fn write_private(path: &Path, bytes: &[u8]) -> Result<()> {
+    let mut opts = std::fs::OpenOptions::new();
+    opts.write(true).create(true).truncate(true);
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::OpenOptionsExt;
+        opts.mode(0o600);
+    }
+    let mut f = opts.open(path).with_context(|| format!("writing {}", path.display()))?;
+    f.write_all(bytes)?;
+    Ok(())
+}
+
+async fn open_db(config: &Config) -> Result<Db> {
+    if config.is_sqlite() {
+        std::fs::create_dir_all(&config.data_dir).with_context(|| format!("creating {}", config.data_dir.display()))?;
+    }
+    let db = Db::connect(&DbConfig {
+        url: config.database_url.clone(),
+        max_connections: config.max_connections,
+        audit_key: audit_key(config)?,
+    })
+    .await
+    .with_context(|| format!("opening the database {}", hearth_app::store::redact(&config.database_url)))?;
+    db.migrate().await?;
+    Ok(db)
+}
+
+fn app_of(config: &Config, db: Db) -> App {
+    App::new(
+        db,
+        AppConfig {
+            idle_minutes: config.idle_minutes,
+            absolute_hours: config.absolute_hours,
+            max_failed_logins: config.max_failed_logins,
+            lock_minutes: config.lock_minutes,
+            ..AppConfig::default()
+        },
+    )
+}
+
+async fn run(cli: Cli) -> Result<i32> {
+    let listen = match &cli.command {
+        Command::Serve(s) | Command::Demo { serve: s, .. } => s.listen.clone(),
+        _ => None,
+    };
+    let overrides = Overrides { config_file: cli.config.clone(), listen, data_dir: cli.data_dir.clone() };
+    let config = Config::load(&overrides)?;
+    init_logs(&config);
+    match cli.command {
+        Command::Serve(_) => {
+            let started = Instant::now();
+            let db = open_db(&config).await?;
+            serve(config, db, started).await?;
+            Ok(0)
+        }
+        Command::Demo { scale, seed, no_serve, .. } => {
+            let started = Instant::now();
+            let scale = hearth_app::demo_data::Scale::parse(&scale).ok_or_else(|| anyhow!("--scale must be small or county"))?;
+            let db = demo(&config, scale, seed).await?;
+            if !no_serve {
+                serve(config, db, started).await?;
+            }
+            Ok(0)
+        }
+        Command::Migrate => {
+            let db = open_db(&config).await?;
+            println!("database schema is at version {}", db.schema_version().await?);
+            Ok(0)
+        }
+        Command::User(cmd) => user(&config, cmd).await,
+        Command::Audit(AuditCommand::Verify) => {
+            let db = open_db(&config).await?;
+            match db.audit_verify().await? {
+                ChainReport::Intact { entries } => {
+                    println!("audit trail intact: {entries} entries verified");
+                    Ok(0)
+                }
+                ChainReport::Broken { entry_id, reason } => {
+                    println!("audit trail BROKEN at entry {entry_id}: {reason}");
+                    Ok(2)
+                }
+            }
+        }
+        Command::Backup { file } => {
+            if file.exists() {
+                bail!("{} already exists; choose a new file", file.display());
+            }
+            let db = open_db(&config).await?;
+            let t = Instant::now();
+            let path = file.to_str().ok_or_else(|| anyhow!("backup path must be valid UTF-8"))?;
+            db.backup_sqlite_to(path).await?;
+            let size = std::fs::metadata(&file).map(|m| m.len()).unwrap_or(0);
+            println!("backed up to {} ({} bytes) in {:.2?}", file.display(), size, t.elapsed());
+            Ok(0)
+        }
+        Command::Restore { file } => restore(&config, &file).await,
+        Command::Totp { secret } => {
+            let now = u64::try_from(hearth_app::store::now()).unwrap_or(0);
+            let code = hearth_app::accounts::totp_code(secret.trim(), now).ok_or_else(|| anyhow!("that is not a valid base32 secret"))?;
+            println!("{code}");
+            Ok(0)
+        }
+    }
+}
+
+async fn restore(config: &Config, file: &Path) -> Result<i32> {
+    let target = config.sqlite_path().ok_or_else(|| anyhow!("restore replaces the embedded SQLite database; restore PostgreSQL with pg_restore"))?;
+    // Check the backup before touching anything.
+    let check = Db::connect(&DbConfig {
+        url: format!("sqlite://{}?mode=ro", file.display()),
+        max_connections: 1,
+        audit_key: audit_key(config)?,
+    })
+    .await
+    .with_context(|| format!("opening backup {}", file.display()))?;
+    let integrity = check.integrity_check().await?;
+    if integrity != "ok" {
+        bail!("the backup failed its integrity check: {integrity}");
+    }
+    let version = check.schema_version().await?;
+    if version > hearth_app::store::latest_version() {
+        bail!("the backup's schema (version {version}) is newer than this program");
+    }
+    let report = check.audit_verify().await?;
+    check.close().await;
+    let tmp = target.with_extension("db.restoring");
+    std::fs::copy(file, &tmp).with_context(|| format!("copying to {}", tmp.display()))?;
+    for ext in ["db-wal", "db-shm"] {
+        let _ = std::fs::remove_file(target.with_extension(ext));
+    }
+    std::fs::rename(&tmp, &target)?;
+    println!("restored {} to {} (schema version {version}; audit trail: {report:?})", file.display(), target.display());
+    Ok(0)
+}
+
+async fn user(config: &Config, cmd: UserCommand) -> Result<i32> {
+    let db = open_db(config).await?;
+    let app = app_of(config, db.clone());
+    let actor = Actor::system(&format!("cli:{}", whoami()));
+    let find = |username: String| {
+        let db = db.clone();
+        async move { db.user_by_username(&username).await?.ok_or_else(|| anyhow!("there is no user {username}")) }
+    };
+    match cmd {
+        UserCommand::Add { username, name, role, authority, contact, email } => {
+            let authority_id = match authority {
+                Some(code) => Some(
+                    db.authorities()
+                        .await?
+                        .into_iter()
+                        .find(|a| a.code.eq_ignore_ascii_case(&code))
+                        .ok_or_else(|| anyhow!("there is no authority with code {code}"))?
+                        .id,
+                ),
+                None => None,
+            };
+            let temp = hearth_app::admin::temporary_password();
+            let input = hearth_app::admin::UserInput { username, display_name: name, email, role, authority_id, contact_id: contact };
+            match app.create_user(&actor, &input, &temp, None, true).await {
+                Ok(u) => {
+                    println!("added {} ({}); temporary password: {temp}", u.username, u.role);
+                    println!("they must change it and set up an authenticator app at first sign-in");
+                    Ok(0)
+                }
+                Err(hearth_app::AppError::Invalid(errors)) => {
+                    for (field, msg) in errors.0 {
+                        eprintln!("{field}: {msg}");
+                    }
+                    Ok(2)
+                }
+                Err(e) => Err(e.into()),
+            }
+        }
+        UserCommand::List => {
+            let now = hearth_app::store::now();
+            println!("{:<20} {:<18} {:<28} state", "username", "role", "name");
+            for u in db.list_users(None).await? {
+                let state = if u.disabled != 0 {
+                    "disabled"
+                } else if u.locked_until.is_some_and(|t| t > now) {
+                    "locked"
+                } else {
+                    "active"
+                };
+                println!("{:<20} {:<18} {:<28} {state}", u.username, u.role, u.display_name);
+            }
+            Ok(0)
+        }
+        UserCommand::ResetPassword { username } => {
+            let u = find(username).await?;
+            let temp = app.reset_password(&actor, u.id).await?;
+            println!("temporary password for {}: {temp} (must be changed at next sign-in)", u.username);
+            Ok(0)
+        }
+        UserCommand::Unlock { username } => {
+            let u = find(username).await?;
+            app.unlock_user(&actor, u.id).await?;
+            println!("unlocked {}", u.username);
+            Ok(0)
+        }
+        UserCommand::Disable { username } => {
+            let u = find(username).await?;
+            app.set_user_disabled(&actor, u.id, true).await?;
+            println!("disabled {} and ended their sessions", u.username);
+            Ok(0)
+        }
+        UserCommand::Enable { username } => {
+            let u = find(username).await?;
+            app.set_user_disabled(&actor, u.id, false).await?;
+            println!("enabled {}", u.username);
+            Ok(0)
+        }
+    }
+}
+
+fn whoami() -> String {
+    std::env::var("USER").or_else(|_| std::env::var("LOGNAME")).unwrap_or_else(|_| "operator".into())
+}
+
+async fn demo(config: &Config, scale: hearth_app::demo_data::Scale, seed: u64) -> Result<Db> {
+    if let Some(path) = config.sqlite_path() {
+        for ext in ["db", "db-wal", "db-shm"] {
+            let p = path.with_extension(ext);
+            if p.exists() {
+                std::fs::remove_file(&p).with_context(|| format!("removing old demo database {}", p.display()))?;
+            }
+        }
+    } else {
+        bail!("the demo resets the embedded SQLite database; unset DATABASE_URL to run it");
+    }
+    let _ = std::fs::remove_dir_all(config.data_dir.join("mail"));
+    let db = open_db(config).await?;
+    let app = app_of(config, db.clone());
+    let t = Instant::now();
+    let progress = |step: &str| eprintln!("demo: {step} ...");
+    let summary = app.load_demo(scale, seed, &progress).await?;
+    eprintln!(
+        "demo: loaded {} authorities, {} providers, {} services, {} contracts, {} clients, {} schedules in {:.1?}",
+        summary.authorities,
+        summary.providers,
+        summary.services,
+        summary.contracts,
+        summary.clients,
+        summary.schedules,
+        t.elapsed()
+    );
+    let mut file = String::from("# role\tusername\tpassword\ttotp_secret_base32\n");
+    for a in &summary.accounts {
+        file.push_str(&format!("{}\t{}\t{}\t{}\n", a.role, a.username, a.password, a.totp_secret));
+    }
+    let path = config.data_dir.join("demo-accounts.txt");
+    write_private(&path, file.as_bytes())?;
+    let url = format!("http://{}", config.listen);
+    println!();
+    println!("Hearth demo: browse to {url}/login");
+    println!();
+    println!("Sign in with a username and password below, then the 6-digit code from an authenticator app");
+    println!("(add the account's secret to the app as a time-based key), or run: hearth totp SECRET");
+    println!();
+    println!("{:<18} {:<10} {:<24} {:<34} who", "role", "username", "password", "TOTP secret (base32)");
+    for a in &summary.accounts {
+        println!("{:<18} {:<10} {:<24} {:<34} {}", a.role, a.username, a.password, a.totp_secret, a.description);
+    }
+    println!();
+    println!("These are also in {} (role, username, password, secret; tab-separated).", path.display());
+    println!();
+    Ok(db)
+}
+
+async fn serve(config: Config, db: Db, started: Instant) -> Result<()> {
+    let app = app_of(&config, db);
+    let https = config.public_url.as_deref().is_some_and(|u| u.starts_with("https://"));
+    // Plain HTTP only on loopback: anywhere else cookies are Secure (Hearth sits behind TLS).
+    let secure_cookies = https || !config.listen.ip().is_loopback();
+    let web = hearth_web::WebConfig {
+        secure_cookies,
+        hsts: https,
+        node_name: config.node_name.clone(),
+        ..Default::default()
+    };
+    if config.run_jobs {
+        let mail = hearth_jobs::MailTransport::new(&config.mail).map_err(|e| anyhow!(e))?;
+        let scheduler = hearth_jobs::Scheduler::new(app.clone(), &config.node_name, mail);
+        tokio::spawn(scheduler.run_forever());
+    }
+    let router = hearth_web::router(app.clone(), web);
+    let listener = tokio::net::TcpListener::bind(config.listen)
+        .await
+        .with_context(|| format!("listening on {}", config.listen))?;
+    tracing::info!(
+        listen = %config.listen,
+        node = %config.node_name,
+        database = %hearth_app::store::redact(&config.database_url),
+        ready_ms = started.elapsed().as_millis() as u64,
+        "hearth ready"
+    );
+    println!("hearth: ready on http://{} (node {})", config.listen, config.node_name);
+    axum::serve(listener, router)
+        .with_graceful_shutdown(async {
+            let ctrl_c = tokio::signal::ctrl_c();
+            #[cfg(unix)]
+            {
+                let mut term = match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+                    Ok(s) => s,
+                    Err(_) => {
+                        let _ = ctrl_c.await;
+                        return;
+                    }
+                };
+                tokio::select! { _ = ctrl_c => {}, _ = term.recv() => {} }
+            }
+            #[cfg(not(unix))]
+            {
+                let _ = ctrl_c.await;
+            }
+        })
+        .await?;
+    app.db.close().await;
+    Ok(())
+}

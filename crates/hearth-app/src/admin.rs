@@ -1,0 +1,274 @@
+//! Administration: users, the login-request queue and the audit trail.
+
+use hearth_domain::{check_password, Role};
+use hearth_store::{AccountRequest, Actor, AuditEntry, AuditQuery, ChainReport, NewUser, User};
+use rand::Rng;
+use serde::Deserialize;
+
+use crate::{App, AppError, FieldErrors, Permission, Principal};
+
+/// A new user, from the command line or the administrator's screen.
+#[derive(Debug, Clone, Default, Deserialize)]
+pub struct UserInput {
+    pub username: String,
+    pub display_name: String,
+    #[serde(default)]
+    pub email: String,
+    pub role: String,
+    /// Commissioning staff: their authority.
+    #[serde(default)]
+    pub authority_id: Option<i64>,
+    /// Provider users: the contact they act through.
+    #[serde(default)]
+    pub contact_id: Option<i64>,
+}
+
+/// A temporary password: readable, long enough for the UK policy, changed at first use.
+pub fn temporary_password() -> String {
+    const WORDS: &[&str] = &[
+        "amber", "birch", "cedar", "delta", "ember", "fable", "grove", "harbor", "iris", "juniper", "kestrel", "lumen",
+        "maple", "nectar", "orchid", "pebble", "quartz", "raven", "sorrel", "thistle", "umber", "violet", "willow", "yarrow",
+    ];
+    let mut rng = rand::thread_rng();
+    let w: Vec<&str> = (0..3).map(|_| WORDS[rng.gen_range(0..WORDS.len())]).collect();
+    format!("{}-{}-{}-{}", w[0], w[1], w[2], rng.gen_range(10..100))
+}
+
+impl App {
+    /// Creates a user. `actor` is the administrator (or the command line).
+    pub async fn create_user(&self, actor: &Actor, input: &UserInput, password: &str, totp_secret: Option<String>, must_change: bool) -> Result<User, AppError> {
+        let mut e = FieldErrors::new();
+        let username = input.username.trim().to_lowercase();
+        if username.len() < 3 || !username.chars().all(|c| c.is_ascii_alphanumeric() || c == '.' || c == '-' || c == '_') {
+            e.add("username", "Username must be at least 3 characters: letters, numbers, dots, hyphens or underscores");
+        }
+        if input.display_name.trim().is_empty() {
+            e.add("display_name", "Enter the person's name");
+        }
+        let role = e.check("role", Role::parse(&input.role));
+        match role {
+            Some(Role::ProviderUser) => match input.contact_id {
+                Some(c) if self.db.contact(c).await?.is_some() => {}
+                _ => e.add("contact_id", "A provider user acts through a contact of their organisation: give the contact"),
+            },
+            Some(_) => match input.authority_id {
+                Some(a) if self.db.authority(a).await?.is_some() => {}
+                _ => e.add("authority_id", "Commissioning staff belong to an authority: give the authority"),
+            },
+            None => {}
+        }
+        if let Err(err) = check_password(hearth_domain::authority::DEFAULT_PASSWORD_POLICY, password, &username) {
+            e.add("password", err.message);
+        }
+        e.into_result()?;
+        if self.db.user_by_username(&username).await?.is_some() {
+            return Err(AppError::invalid("username", "That username is already taken"));
+        }
+        let hash = self.hash_password(password).await?;
+        let mut tx = self.db.begin_write(actor).await?;
+        let user = tx
+            .insert_user(&NewUser {
+                username,
+                display_name: input.display_name.trim().to_string(),
+                email: input.email.trim().to_string(),
+                password_hash: hash,
+                role: role.map(|r| r.as_str().to_string()).unwrap_or_default(),
+                authority_id: if role == Some(Role::ProviderUser) { None } else { input.authority_id },
+                contact_id: if role == Some(Role::ProviderUser) { input.contact_id } else { None },
+                totp_secret,
+                must_change_password: must_change,
+            })
+            .await?;
+        tx.commit().await?;
+        Ok(user)
+    }
+
+    /// Users the administrator may manage: their authority's staff and its providers' users.
+    pub async fn list_users(&self, who: &Principal) -> Result<Vec<User>, AppError> {
+        who.require_or_hide(Permission::BackOfficeRead)?;
+        who.require(Permission::Administer)?;
+        Ok(self.db.list_users(Some(who.authority_id())).await?)
+    }
+
+    async fn managed_user(&self, who: &Principal, id: i64) -> Result<User, AppError> {
+        who.require_or_hide(Permission::BackOfficeRead)?;
+        who.require(Permission::Administer)?;
+        self.list_users(who).await?.into_iter().find(|u| u.id == id).ok_or(AppError::NotFound)
+    }
+
+    /// Resets a password to a temporary one that must be changed at first use; returns it.
+    /// Ends the user's sessions.
+    pub async fn reset_password(&self, actor: &Actor, user_id: i64) -> Result<String, AppError> {
+        let temp = temporary_password();
+        let hash = self.hash_password(&temp).await?;
+        let mut tx = self.db.begin_write(actor).await?;
+        tx.update_user(user_id, "reset_password", |u| {
+            u.password_hash = hash;
+            u.must_change_password = 1;
+            u.failed_logins = 0;
+            u.locked_until = None;
+        })
+        .await?
+        .ok_or(AppError::NotFound)?;
+        tx.commit().await?;
+        self.db.delete_user_sessions(user_id).await?;
+        Ok(temp)
+    }
+
+    pub async fn unlock_user(&self, actor: &Actor, user_id: i64) -> Result<User, AppError> {
+        let mut tx = self.db.begin_write(actor).await?;
+        let u = tx
+            .update_user(user_id, "unlock", |u| {
+                u.failed_logins = 0;
+                u.locked_until = None;
+            })
+            .await?
+            .ok_or(AppError::NotFound)?;
+        tx.commit().await?;
+        Ok(u)
+    }
+
+    pub async fn set_user_disabled(&self, actor: &Actor, user_id: i64, disabled: bool) -> Result<User, AppError> {
+        let mut tx = self.db.begin_write(actor).await?;
+        let u = tx
+            .update_user(user_id, if disabled { "disable" } else { "enable" }, |u| u.disabled = i64::from(disabled))
+            .await?
+            .ok_or(AppError::NotFound)?;
+        tx.commit().await?;
+        if disabled {
+            self.db.delete_user_sessions(user_id).await?;
+        }
+        Ok(u)
+    }
+
+    /// Removes a user's authenticator so they enrol again at next login.
+    pub async fn reset_totp(&self, actor: &Actor, user_id: i64) -> Result<User, AppError> {
+        let mut tx = self.db.begin_write(actor).await?;
+        let u = tx
+            .update_user(user_id, "reset_totp", |u| {
+                u.totp_secret = None;
+                u.totp_last_step = 0;
+            })
+            .await?
+            .ok_or(AppError::NotFound)?;
+        tx.commit().await?;
+        self.db.delete_user_sessions(user_id).await?;
+        Ok(u)
+    }
+
+    // Web-facing versions, authorised for an administrator of the user's authority.
+
+    pub async fn admin_reset_password(&self, who: &Principal, user_id: i64) -> Result<(User, String), AppError> {
+        let u = self.managed_user(who, user_id).await?;
+        let temp = self.reset_password(&who.actor(), user_id).await?;
+        Ok((u, temp))
+    }
+
+    pub async fn admin_unlock(&self, who: &Principal, user_id: i64) -> Result<User, AppError> {
+        self.managed_user(who, user_id).await?;
+        self.unlock_user(&who.actor(), user_id).await
+    }
+
+    pub async fn admin_set_disabled(&self, who: &Principal, user_id: i64, disabled: bool) -> Result<User, AppError> {
+        self.managed_user(who, user_id).await?;
+        if disabled && who.user().id == user_id {
+            return Err(AppError::Conflict("You cannot disable your own account".into()));
+        }
+        self.set_user_disabled(&who.actor(), user_id, disabled).await
+    }
+
+    pub async fn admin_user(&self, who: &Principal, user_id: i64) -> Result<User, AppError> {
+        self.managed_user(who, user_id).await
+    }
+
+    /// The commissioning team's queue of login and forgotten-password requests.
+    pub async fn account_requests(&self, who: &Principal, open_only: bool) -> Result<Vec<AccountRequest>, AppError> {
+        who.require_or_hide(Permission::BackOfficeRead)?;
+        Ok(self.db.list_account_requests(Some(who.authority_id()), open_only).await?)
+    }
+
+    /// Closes a request ("done" or "declined").
+    pub async fn close_account_request(&self, who: &Principal, id: i64, status: &str) -> Result<AccountRequest, AppError> {
+        who.require_or_hide(Permission::BackOfficeRead)?;
+        who.require(Permission::BackOfficeWrite)?;
+        let visible = self.account_requests(who, false).await?.iter().any(|r| r.id == id);
+        if !visible {
+            return Err(AppError::NotFound);
+        }
+        let status = if status == "declined" { "declined" } else { "done" };
+        let mut tx = self.db.begin_write(&who.actor()).await?;
+        let r = tx.close_account_request(id, status, who.user().id).await?.ok_or(AppError::NotFound)?;
+        tx.commit().await?;
+        Ok(r)
+    }
+
+    /// Searches the audit trail of the administrator's authority.
+    pub async fn audit_search(&self, who: &Principal, mut q: AuditQuery) -> Result<Vec<AuditEntry>, AppError> {
+        who.require_or_hide(Permission::BackOfficeRead)?;
+        who.require(Permission::Administer)?;
+        q.authority_id = Some(who.authority_id());
+        Ok(self.db.audit_search(&q).await?)
+    }
+
+    pub async fn audit_verify(&self) -> Result<ChainReport, AppError> {
+        Ok(self.db.audit_verify().await?)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn temporary_passwords_pass_the_uk_policy() {
+        for _ in 0..50 {
+            let p = temporary_password();
+            assert!(check_password(hearth_domain::PasswordPolicyKind::Uk, &p, "someone").is_ok(), "{p}");
+        }
+    }
+}
+
+/// The authority settings form.
+#[derive(Debug, Clone, Default, Deserialize)]
+pub struct SettingsInput {
+    #[serde(default)]
+    pub password_policy: String,
+    #[serde(default)]
+    pub provider_totp_required: Option<String>,
+    #[serde(default)]
+    pub idle_minutes: String,
+}
+
+impl App {
+    pub async fn authority_settings(&self, who: &Principal) -> Result<hearth_store::Authority, AppError> {
+        who.require_or_hide(Permission::BackOfficeRead)?;
+        who.require(Permission::Administer)?;
+        self.db.authority(who.authority_id()).await?.ok_or(AppError::NotFound)
+    }
+
+    pub async fn update_authority_settings(&self, who: &Principal, input: &SettingsInput) -> Result<hearth_store::Authority, AppError> {
+        self.authority_settings(who).await?;
+        let mut e = FieldErrors::new();
+        let policy = e.check("password_policy", hearth_domain::PasswordPolicyKind::parse(&input.password_policy));
+        let idle = match input.idle_minutes.trim().parse::<i64>() {
+            Ok(n) if (5..=240).contains(&n) => n,
+            _ => {
+                e.add("idle_minutes", "Enter the idle time as a whole number of minutes from 5 to 240");
+                0
+            }
+        };
+        e.into_result()?;
+        let mut tx = self.db.begin_write(&who.actor()).await?;
+        let a = tx
+            .update_authority_settings(
+                who.authority_id(),
+                policy.map(|p| p.as_str()).unwrap_or("uk"),
+                input.provider_totp_required.is_some(),
+                idle,
+            )
+            .await?
+            .ok_or(AppError::NotFound)?;
+        tx.commit().await?;
+        Ok(a)
+    }
+}

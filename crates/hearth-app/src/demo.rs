@@ -1,0 +1,301 @@
+//! Loads generated demo data into an empty database and enrols the demo accounts.
+
+use hearth_store::{
+    Actor, ClientFields, ContactFields, ContractFields, PropertyFields, ProviderFields, ScheduleFields, ServiceFields,
+};
+
+use crate::accounts::new_totp_secret;
+use crate::admin::UserInput;
+use crate::demo_data::{generate, DemoData, Scale};
+use crate::{App, AppError};
+
+/// One demo login.
+#[derive(Debug, Clone)]
+pub struct DemoAccount {
+    pub role: String,
+    pub username: String,
+    pub password: String,
+    pub totp_secret: String,
+    pub description: String,
+}
+
+/// What was loaded.
+#[derive(Debug, Clone, Default)]
+pub struct DemoSummary {
+    pub authorities: usize,
+    pub providers: usize,
+    pub services: usize,
+    pub contracts: usize,
+    pub clients: usize,
+    pub schedules: u64,
+    pub accounts: Vec<DemoAccount>,
+}
+
+impl App {
+    /// Generates and loads demo data at `scale` (deterministic for a seed), then creates the
+    /// demo accounts, each enrolled with a TOTP secret. The database must be freshly migrated.
+    pub async fn load_demo(&self, scale: Scale, seed: u64, progress: &(dyn Fn(&str) + Sync)) -> Result<DemoSummary, AppError> {
+        let today = self.today();
+        progress("generating data");
+        let data = generate(scale, seed, today);
+        let actor = Actor::system("demo");
+        let mut summary = DemoSummary::default();
+
+        progress("loading organisations, services and contracts");
+        let mut tx = self.db.begin_write(&actor).await?;
+        let mut authority_ids = Vec::new();
+        for a in &data.authorities {
+            authority_ids.push(tx.insert_authority(&a.name, &a.code).await?.id);
+        }
+        let mut provider_ids = Vec::new();
+        for p in &data.providers {
+            let auths: Vec<i64> = p.authority_keys.iter().filter_map(|k| authority_ids.get(*k).copied()).collect();
+            let created = tx
+                .insert_provider(
+                    &ProviderFields {
+                        name: p.name.clone(),
+                        reference: p.reference.clone(),
+                        address: p.address.clone(),
+                        postcode: p.postcode.clone(),
+                        phone: p.phone.clone(),
+                        email: p.email.clone(),
+                        limited_access: p.limited_access,
+                    },
+                    &auths,
+                )
+                .await?;
+            provider_ids.push(created.id);
+        }
+        let mut contact_ids = Vec::new();
+        for c in &data.contacts {
+            let created = tx
+                .insert_contact(
+                    id_of(&provider_ids, c.provider_key)?,
+                    &ContactFields {
+                        title: c.title.clone(),
+                        first_name: c.first_name.clone(),
+                        last_name: c.last_name.clone(),
+                        position_type: c.position_type.to_string(),
+                        email: c.email.clone(),
+                        phone: c.phone.clone(),
+                    },
+                )
+                .await?;
+            contact_ids.push(created.id);
+        }
+        let mut service_ids = Vec::new();
+        for s in &data.services {
+            let created = tx
+                .insert_service(
+                    id_of(&authority_ids, s.authority_key)?,
+                    &ServiceFields {
+                        provider_id: id_of(&provider_ids, s.provider_key)?,
+                        reference: s.reference.clone(),
+                        name: s.name.clone(),
+                        public_name: s.public_name.clone(),
+                        service_type: s.service_type.to_string(),
+                        term: s.term.to_string(),
+                        client_group: s.client_group.to_string(),
+                        contracted_units: s.contracted_units,
+                        address: s.address.clone(),
+                        postcode: s.postcode.clone(),
+                        description: s.description.clone(),
+                    },
+                )
+                .await?;
+            service_ids.push(created.id);
+        }
+        for p in &data.properties {
+            tx.insert_property(
+                id_of(&authority_ids, p.authority_key)?,
+                &PropertyFields {
+                    provider_id: id_of(&provider_ids, p.provider_key)?,
+                    service_id: match p.service_key {
+                        Some(k) => Some(id_of(&service_ids, k)?),
+                        None => None,
+                    },
+                    address_line1: p.address_line1.clone(),
+                    address_line2: p.address_line2.clone(),
+                    town: p.town.clone(),
+                    postcode: p.postcode.clone(),
+                    uprn: Some(p.uprn.clone()),
+                },
+            )
+            .await?;
+        }
+        let mut contract_ids = Vec::new();
+        for c in &data.contracts {
+            let created = tx
+                .insert_contract(
+                    id_of(&authority_ids, c.authority_key)?,
+                    &ContractFields {
+                        provider_id: id_of(&provider_ids, c.provider_key)?,
+                        reference: c.reference.clone(),
+                        title: c.title.clone(),
+                        units: c.units,
+                        unit_rate_pence: c.unit_rate_pence,
+                        start_date: c.start_date.to_string(),
+                        end_date: c.end_date.to_string(),
+                        status: c.status.to_string(),
+                        service_ids: c.service_keys.iter().map(|k| id_of(&service_ids, *k)).collect::<Result<_, _>>()?,
+                    },
+                )
+                .await?;
+            contract_ids.push(created.id);
+        }
+        tx.commit().await?;
+
+        progress(&format!("loading {} clients and {} schedules", data.clients.len(), data.schedules.len()));
+        let mut by_client: Vec<Vec<ScheduleFields>> = vec![Vec::new(); data.clients.len()];
+        for s in &data.schedules {
+            if let Some(list) = by_client.get_mut(s.client_key) {
+                list.push(ScheduleFields {
+                    client_id: 0,
+                    service_id: id_of(&service_ids, s.service_key)?,
+                    level: s.level.clone(),
+                    units_per_week: s.units_per_week,
+                    start_date: s.start_date.to_string(),
+                    end_date: s.end_date.map(|d| d.to_string()),
+                    end_reason: s.end_reason.map(String::from),
+                });
+            }
+        }
+        let mut rows = Vec::with_capacity(data.clients.len());
+        for (c, schedules) in data.clients.iter().zip(by_client) {
+            rows.push((
+                ClientFields {
+                    title: c.title.clone(),
+                    first_name: c.first_name.clone(),
+                    last_name: c.last_name.clone(),
+                    date_of_birth: Some(c.date_of_birth.to_string()),
+                    ethnicity: c.ethnicity.clone(),
+                    address: c.address.clone(),
+                    postcode: c.postcode.clone(),
+                    uprn: None,
+                    ni_number: c.ni_number.clone(),
+                    hb_number: c.hb_number.clone(),
+                },
+                id_of(&authority_ids, c.authority_key)?,
+                schedules,
+            ));
+        }
+        for chunk in rows.chunks(5_000) {
+            let mut tx = self.db.begin_write(&actor).await?;
+            summary.schedules += tx.bulk_load_schedules(chunk).await?;
+            tx.commit().await?;
+        }
+
+        progress("creating demo accounts");
+        summary.accounts = self.create_demo_accounts(&data, &authority_ids, &provider_ids, &contact_ids, &service_ids).await?;
+        summary.authorities = data.authorities.len();
+        summary.providers = data.providers.len();
+        summary.services = data.services.len();
+        summary.contracts = contract_ids.len();
+        summary.clients = data.clients.len();
+        Ok(summary)
+    }
+
+    async fn create_demo_accounts(
+        &self,
+        data: &DemoData,
+        authority_ids: &[i64],
+        provider_ids: &[i64],
+        contact_ids: &[i64],
+        service_ids: &[i64],
+    ) -> Result<Vec<DemoAccount>, AppError> {
+        let actor = Actor::system("demo");
+        let authority = id_of(authority_ids, 0)?;
+        let authority_name = data.authorities.first().map(|a| a.name.clone()).unwrap_or_default();
+        let mut out = Vec::new();
+        let staff = [
+            ("administrator", "admin", "Ada Administrator", "administers users, settings and the audit trail", "amber-kestrel-lantern"),
+            ("officer", "officer", "Olu Officer", "commissioning officer: approvals, returns, records", "birch-harbour-meadow"),
+            ("contracts_manager", "contracts", "Cara Contracts", "contracts manager", "cedar-quill-thistle"),
+            ("finance_officer", "finance", "Fin Finance", "finance officer: payments", "delta-orchid-pebble"),
+            ("read_only", "board", "Bea Board", "read-only board member", "ember-sorrel-violet"),
+        ];
+        for (role, username, name, what, password) in staff {
+            let password = password.to_string();
+            let secret = new_totp_secret();
+            self.create_user(
+                &actor,
+                &UserInput {
+                    username: username.into(),
+                    display_name: name.into(),
+                    email: format!("{username}@brackenshire.example"),
+                    role: role.into(),
+                    authority_id: Some(authority),
+                    contact_id: None,
+                },
+                &password,
+                Some(secret.clone()),
+                false,
+            )
+            .await?;
+            out.push(DemoAccount {
+                role: role.into(),
+                username: username.into(),
+                password,
+                totp_secret: secret,
+                description: format!("{what}, {authority_name}"),
+            });
+        }
+
+        // The provider organisation contact: first contact of provider 0, who sees everything.
+        let provider0 = data.providers.first().map(|p| p.name.clone()).unwrap_or_default();
+        let org_contact = data.contacts.iter().position(|c| c.provider_key == 0);
+        // The limited-access service manager: a contact of provider 1 assigned to one service.
+        let limited_contact = data.contacts.iter().position(|c| c.provider_key == 1 && c.position_type != "chief_executive");
+        let limited_service = data.services.iter().position(|s| s.provider_key == 1);
+        let provider1 = data.providers.get(1).map(|p| p.name.clone()).unwrap_or_default();
+
+        let mut tx = self.db.begin_write(&actor).await?;
+        if let Some(c) = org_contact {
+            tx.insert_assignment(id_of(contact_ids, c)?, "organisation_contact", None, None).await?;
+            tx.insert_assignment(id_of(contact_ids, c)?, "portal_manager", None, None).await?;
+        }
+        if let (Some(c), Some(s)) = (limited_contact, limited_service) {
+            tx.insert_assignment(id_of(contact_ids, c)?, "service_manager", Some(id_of(service_ids, s)?), None).await?;
+        }
+        tx.commit().await?;
+
+        let provider_accounts = [
+            ("provider_user", "provider", org_contact, format!("provider organisation contact, {provider0}"), "fable-willow-yarrow"),
+            (
+                "provider_user",
+                "limited",
+                limited_contact,
+                format!("provider service manager under limited access (one service), {provider1}"),
+                "grove-juniper-raven",
+            ),
+        ];
+        for (role, username, contact, what, password) in provider_accounts {
+            let Some(contact) = contact else { continue };
+            let Some(c) = data.contacts.get(contact) else { continue };
+            let password = password.to_string();
+            let secret = new_totp_secret();
+            self.create_user(
+                &actor,
+                &UserInput {
+                    username: username.into(),
+                    display_name: format!("{} {}", c.first_name, c.last_name),
+                    email: c.email.clone(),
+                    role: role.into(),
+                    authority_id: None,
+                    contact_id: Some(id_of(contact_ids, contact)?),
+                },
+                &password,
+                Some(secret.clone()),
+                false,
+            )
+            .await?;
+            out.push(DemoAccount { role: role.into(), username: username.into(), password, totp_secret: secret, description: what });
+        }
+        let _ = provider_ids;
+        Ok(out)
+    }
+}
+
+fn id_of(ids: &[i64], key: usize) -> Result<i64, AppError> {
+    ids.get(key).copied().ok_or_else(|| AppError::Internal(format!("demo data refers to a missing key {key}")))
+}

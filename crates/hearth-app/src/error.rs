@@ -1,0 +1,92 @@
+//! Errors with stable codes; the web layer renders them as an error summary or problem+json.
+
+use hearth_domain::FieldError;
+
+/// Field errors of a form, in the order of the fields.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct FieldErrors(pub Vec<(String, String)>);
+
+impl FieldErrors {
+    pub fn new() -> FieldErrors {
+        FieldErrors(Vec::new())
+    }
+    pub fn add(&mut self, field: &str, message: impl Into<String>) {
+        self.0.push((field.to_string(), message.into()));
+    }
+    pub fn is_empty(&self) -> bool {
+        self.0.is_empty()
+    }
+    pub fn get(&self, field: &str) -> Option<&str> {
+        self.0.iter().find(|(f, _)| f == field).map(|(_, m)| m.as_str())
+    }
+    /// Parses with `parse`; on failure records the message against `field`.
+    pub fn check<T>(&mut self, field: &str, r: Result<T, FieldError>) -> Option<T> {
+        match r {
+            Ok(v) => Some(v),
+            Err(e) => {
+                self.add(field, e.message);
+                None
+            }
+        }
+    }
+    /// Ok(()) when empty, else the errors.
+    pub fn into_result(self) -> Result<(), AppError> {
+        if self.0.is_empty() {
+            Ok(())
+        } else {
+            Err(AppError::Invalid(self))
+        }
+    }
+}
+
+impl std::fmt::Display for FieldErrors {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let parts: Vec<String> = self.0.iter().map(|(k, v)| format!("{k}: {v}")).collect();
+        write!(f, "{}", parts.join("; "))
+    }
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum AppError {
+    /// Missing, or outside what the principal may see (F2.7: answered as if it did not exist).
+    #[error("not found")]
+    NotFound,
+    /// The principal may see the record but not do this (for example a read-only role writing).
+    #[error("you do not have permission to do that")]
+    Forbidden,
+    /// Not signed in.
+    #[error("sign in to continue")]
+    Unauthenticated,
+    #[error("there is a problem with what was entered: {0}")]
+    Invalid(FieldErrors),
+    #[error("{0}")]
+    Conflict(String),
+    #[error("internal error: {0}")]
+    Internal(String),
+}
+
+impl AppError {
+    /// A stable code for APIs and logs.
+    pub fn code(&self) -> &'static str {
+        match self {
+            AppError::NotFound => "not_found",
+            AppError::Forbidden => "forbidden",
+            AppError::Unauthenticated => "unauthenticated",
+            AppError::Invalid(_) => "invalid",
+            AppError::Conflict(_) => "conflict",
+            AppError::Internal(_) => "internal",
+        }
+    }
+
+    pub fn invalid(field: &str, message: impl Into<String>) -> AppError {
+        let mut e = FieldErrors::new();
+        e.add(field, message);
+        AppError::Invalid(e)
+    }
+}
+
+impl From<hearth_store::StoreError> for AppError {
+    fn from(e: hearth_store::StoreError) -> Self {
+        AppError::Internal(e.to_string())
+    }
+}

@@ -1,0 +1,600 @@
+//! The core records the commissioning team manages and providers view: providers,
+//! services, properties and contracts. Staff see their own authority; a provider user sees
+//! only their organisation (and under limited access only their services); anything else
+//! is "not found".
+
+use hearth_domain::{parse_date, ClientGroup, ContractStatus, Pence, Postcode, ServiceType, Term, Uprn};
+use hearth_store::{
+    Contract, ContractFields, Page, Property, PropertyFields, Provider, ProviderFields, Service, ServiceFields,
+};
+use serde::Deserialize;
+
+use crate::{App, AppError, FieldErrors, Permission, Principal};
+
+/// Paging and search from a list page.
+#[derive(Debug, Clone, Default, Deserialize)]
+pub struct ListQuery {
+    #[serde(default)]
+    pub q: Option<String>,
+    #[serde(default)]
+    pub page: Option<i64>,
+    #[serde(default)]
+    pub status: Option<String>,
+    #[serde(default)]
+    pub provider: Option<i64>,
+}
+
+impl ListQuery {
+    fn search(&self) -> Option<String> {
+        self.q.as_ref().map(|s| s.trim().to_string()).filter(|s| !s.is_empty())
+    }
+}
+
+/// Provider form.
+#[derive(Debug, Clone, Default, Deserialize, serde::Serialize)]
+pub struct ProviderInput {
+    #[serde(default)]
+    pub name: String,
+    #[serde(default)]
+    pub reference: String,
+    #[serde(default)]
+    pub address: String,
+    #[serde(default)]
+    pub postcode: String,
+    #[serde(default)]
+    pub phone: String,
+    #[serde(default)]
+    pub email: String,
+    #[serde(default)]
+    pub limited_access: Option<String>,
+}
+
+impl ProviderInput {
+    pub fn from_record(p: &Provider) -> ProviderInput {
+        ProviderInput {
+            name: p.name.clone(),
+            reference: p.reference.clone(),
+            address: p.address.clone(),
+            postcode: p.postcode.clone(),
+            phone: p.phone.clone(),
+            email: p.email.clone(),
+            limited_access: (p.limited_access != 0).then(|| "yes".to_string()),
+        }
+    }
+
+    fn parse(&self) -> Result<ProviderFields, AppError> {
+        let mut e = FieldErrors::new();
+        if self.name.trim().is_empty() {
+            e.add("name", "Enter the organisation's name");
+        }
+        if self.reference.trim().is_empty() {
+            e.add("reference", "Enter the provider reference");
+        }
+        let postcode = if self.postcode.trim().is_empty() {
+            String::new()
+        } else {
+            e.check("postcode", Postcode::parse(&self.postcode)).map(|p| p.to_string()).unwrap_or_default()
+        };
+        check_email(&mut e, "email", &self.email);
+        e.into_result()?;
+        Ok(ProviderFields {
+            name: self.name.trim().to_string(),
+            reference: self.reference.trim().to_string(),
+            address: self.address.trim().to_string(),
+            postcode,
+            phone: self.phone.trim().to_string(),
+            email: self.email.trim().to_string(),
+            limited_access: self.limited_access.as_deref().is_some_and(|v| v == "yes" || v == "on" || v == "true"),
+        })
+    }
+}
+
+fn check_email(e: &mut FieldErrors, field: &str, email: &str) {
+    let t = email.trim();
+    if !t.is_empty() && (!t.contains('@') || t.starts_with('@') || t.ends_with('@') || t.contains(' ')) {
+        e.add(field, "Enter an email address in the correct format, like name@example.com");
+    }
+}
+
+/// Service form.
+#[derive(Debug, Clone, Default, Deserialize, serde::Serialize)]
+pub struct ServiceInput {
+    #[serde(default)]
+    pub provider_id: String,
+    #[serde(default)]
+    pub reference: String,
+    #[serde(default)]
+    pub name: String,
+    #[serde(default)]
+    pub public_name: String,
+    #[serde(default)]
+    pub service_type: String,
+    #[serde(default)]
+    pub term: String,
+    #[serde(default)]
+    pub client_group: String,
+    #[serde(default)]
+    pub contracted_units: String,
+    #[serde(default)]
+    pub address: String,
+    #[serde(default)]
+    pub postcode: String,
+    #[serde(default)]
+    pub description: String,
+}
+
+impl ServiceInput {
+    pub fn from_record(s: &Service) -> ServiceInput {
+        ServiceInput {
+            provider_id: s.provider_id.to_string(),
+            reference: s.reference.clone(),
+            name: s.name.clone(),
+            public_name: s.public_name.clone(),
+            service_type: s.service_type.clone(),
+            term: s.term.clone(),
+            client_group: s.client_group.clone(),
+            contracted_units: s.contracted_units.to_string(),
+            address: s.address.clone(),
+            postcode: s.postcode.clone(),
+            description: s.description.clone(),
+        }
+    }
+}
+
+/// Property form.
+#[derive(Debug, Clone, Default, Deserialize, serde::Serialize)]
+pub struct PropertyInput {
+    #[serde(default)]
+    pub provider_id: String,
+    #[serde(default)]
+    pub service_id: String,
+    #[serde(default)]
+    pub address_line1: String,
+    #[serde(default)]
+    pub address_line2: String,
+    #[serde(default)]
+    pub town: String,
+    #[serde(default)]
+    pub postcode: String,
+    #[serde(default)]
+    pub uprn: String,
+}
+
+impl PropertyInput {
+    pub fn from_record(p: &Property) -> PropertyInput {
+        PropertyInput {
+            provider_id: p.provider_id.to_string(),
+            service_id: p.service_id.map(|s| s.to_string()).unwrap_or_default(),
+            address_line1: p.address_line1.clone(),
+            address_line2: p.address_line2.clone(),
+            town: p.town.clone(),
+            postcode: p.postcode.clone(),
+            uprn: p.uprn.clone().unwrap_or_default(),
+        }
+    }
+}
+
+/// Contract form.
+#[derive(Debug, Clone, Default, Deserialize, serde::Serialize)]
+pub struct ContractInput {
+    #[serde(default)]
+    pub provider_id: String,
+    #[serde(default)]
+    pub reference: String,
+    #[serde(default)]
+    pub title: String,
+    #[serde(default)]
+    pub units: String,
+    #[serde(default)]
+    pub unit_rate: String,
+    #[serde(default)]
+    pub start_date: String,
+    #[serde(default)]
+    pub end_date: String,
+    #[serde(default)]
+    pub status: String,
+    /// Comma-separated service references or ids.
+    #[serde(default)]
+    pub services: String,
+}
+
+impl ContractInput {
+    pub fn from_record(c: &Contract, service_refs: &[String]) -> ContractInput {
+        ContractInput {
+            provider_id: c.provider_id.to_string(),
+            reference: c.reference.clone(),
+            title: c.title.clone(),
+            units: c.units.to_string(),
+            unit_rate: Pence(c.unit_rate_pence).to_decimal_string(),
+            start_date: c.start_date.clone(),
+            end_date: c.end_date.clone(),
+            status: c.status.clone(),
+            services: service_refs.join(", "),
+        }
+    }
+}
+
+fn parse_units(e: &mut FieldErrors, field: &str, v: &str, what: &str) -> i64 {
+    match v.trim().parse::<i64>() {
+        Ok(n) if n >= 0 => n,
+        Ok(_) => {
+            e.add(field, format!("{what} must be 0 or more"));
+            0
+        }
+        Err(_) => {
+            e.add(field, format!("Enter {} as a whole number", what.to_lowercase()));
+            0
+        }
+    }
+}
+
+impl App {
+    // ---------------- providers ----------------
+
+    pub async fn list_providers(&self, who: &Principal, q: &ListQuery) -> Result<Page<Provider>, AppError> {
+        let mut f = who.provider_filter();
+        f.search = q.search();
+        f.page = q.page.unwrap_or(1);
+        Ok(self.db.list_providers(&f).await?)
+    }
+
+    /// One provider, if the principal may see it.
+    pub async fn provider(&self, who: &Principal, id: i64) -> Result<Provider, AppError> {
+        let Some(p) = self.db.provider(id).await? else {
+            return Err(AppError::NotFound);
+        };
+        let visible = match who {
+            Principal::Staff { authority_id, .. } => self.db.provider_in_authority(id, *authority_id).await?,
+            Principal::Provider { provider_id, .. } => *provider_id == id,
+        };
+        if visible {
+            Ok(p)
+        } else {
+            Err(AppError::NotFound)
+        }
+    }
+
+    pub async fn create_provider(&self, who: &Principal, input: &ProviderInput) -> Result<Provider, AppError> {
+        who.require_or_hide(Permission::BackOfficeRead)?;
+        who.require(Permission::BackOfficeWrite)?;
+        let fields = input.parse()?;
+        let mut tx = self.db.begin_write(&who.actor()).await?;
+        let created = tx.insert_provider(&fields, &[who.authority_id()]).await;
+        match created {
+            Ok(p) => {
+                tx.commit().await?;
+                Ok(p)
+            }
+            Err(e) if e.is_unique_violation() => Err(AppError::invalid("reference", "A provider with this reference already exists")),
+            Err(e) => Err(e.into()),
+        }
+    }
+
+    pub async fn update_provider(&self, who: &Principal, id: i64, input: &ProviderInput) -> Result<Provider, AppError> {
+        who.require_or_hide(Permission::BackOfficeRead)?;
+        self.provider(who, id).await?;
+        who.require(Permission::BackOfficeWrite)?;
+        let fields = input.parse()?;
+        let mut tx = self.db.begin_write(&who.actor()).await?;
+        match tx.update_provider(id, &fields).await {
+            Ok(Some(p)) => {
+                tx.commit().await?;
+                Ok(p)
+            }
+            Ok(None) => Err(AppError::NotFound),
+            Err(e) if e.is_unique_violation() => Err(AppError::invalid("reference", "A provider with this reference already exists")),
+            Err(e) => Err(e.into()),
+        }
+    }
+
+    // ---------------- services ----------------
+
+    pub async fn list_services(&self, who: &Principal, q: &ListQuery) -> Result<Page<Service>, AppError> {
+        let mut f = who.service_filter();
+        if let (Some(p), true) = (q.provider, who.is_staff()) {
+            f.provider_id = Some(p);
+        }
+        f.search = q.search();
+        f.page = q.page.unwrap_or(1);
+        Ok(self.db.list_services(&f).await?)
+    }
+
+    pub async fn service(&self, who: &Principal, id: i64) -> Result<Service, AppError> {
+        match self.db.service(id).await? {
+            Some(s) if who.can_see_service(s.authority_id, s.provider_id, s.id) => Ok(s),
+            _ => Err(AppError::NotFound),
+        }
+    }
+
+    async fn parse_service(&self, who: &Principal, input: &ServiceInput) -> Result<ServiceFields, AppError> {
+        let mut e = FieldErrors::new();
+        let provider_id = match input.provider_id.trim().parse::<i64>() {
+            Ok(id) if self.provider(who, id).await.is_ok() => id,
+            _ => {
+                e.add("provider_id", "Select the provider");
+                0
+            }
+        };
+        if input.reference.trim().is_empty() {
+            e.add("reference", "Enter the service reference");
+        }
+        if input.name.trim().is_empty() {
+            e.add("name", "Enter the service name");
+        }
+        let service_type = e.check("service_type", ServiceType::parse(&input.service_type).map_err(|_| hearth_domain::FieldError::new("service_type", "Select the type of service")));
+        let term = e.check("term", Term::parse(&input.term).map_err(|_| hearth_domain::FieldError::new("term", "Select long term or short term")));
+        let client_group = e.check("client_group", ClientGroup::parse(&input.client_group).map_err(|_| hearth_domain::FieldError::new("client_group", "Select the primary client group")));
+        let units = parse_units(&mut e, "contracted_units", &input.contracted_units, "Contracted units");
+        let postcode = if input.postcode.trim().is_empty() {
+            String::new()
+        } else {
+            e.check("postcode", Postcode::parse(&input.postcode)).map(|p| p.to_string()).unwrap_or_default()
+        };
+        e.into_result()?;
+        Ok(ServiceFields {
+            provider_id,
+            reference: input.reference.trim().to_string(),
+            name: input.name.trim().to_string(),
+            public_name: input.public_name.trim().to_string(),
+            service_type: service_type.map(|t| t.as_str().to_string()).unwrap_or_default(),
+            term: term.map(|t| t.as_str().to_string()).unwrap_or_default(),
+            client_group: client_group.map(|t| t.as_str().to_string()).unwrap_or_default(),
+            contracted_units: units,
+            address: input.address.trim().to_string(),
+            postcode,
+            description: input.description.trim().to_string(),
+        })
+    }
+
+    pub async fn create_service(&self, who: &Principal, input: &ServiceInput) -> Result<Service, AppError> {
+        who.require_or_hide(Permission::BackOfficeRead)?;
+        who.require(Permission::BackOfficeWrite)?;
+        let fields = self.parse_service(who, input).await?;
+        let mut tx = self.db.begin_write(&who.actor()).await?;
+        match tx.insert_service(who.authority_id(), &fields).await {
+            Ok(s) => {
+                tx.commit().await?;
+                Ok(s)
+            }
+            Err(e) if e.is_unique_violation() => Err(AppError::invalid("reference", "A service with this reference already exists")),
+            Err(e) => Err(e.into()),
+        }
+    }
+
+    pub async fn update_service(&self, who: &Principal, id: i64, input: &ServiceInput) -> Result<Service, AppError> {
+        who.require_or_hide(Permission::BackOfficeRead)?;
+        self.service(who, id).await?;
+        who.require(Permission::BackOfficeWrite)?;
+        let fields = self.parse_service(who, input).await?;
+        let mut tx = self.db.begin_write(&who.actor()).await?;
+        match tx.update_service(id, &fields).await {
+            Ok(Some(s)) => {
+                tx.commit().await?;
+                Ok(s)
+            }
+            Ok(None) => Err(AppError::NotFound),
+            Err(e) if e.is_unique_violation() => Err(AppError::invalid("reference", "A service with this reference already exists")),
+            Err(e) => Err(e.into()),
+        }
+    }
+
+    // ---------------- properties ----------------
+
+    pub async fn list_properties(&self, who: &Principal, q: &ListQuery) -> Result<Page<Property>, AppError> {
+        let mut f = who.service_filter();
+        f.search = q.search();
+        f.page = q.page.unwrap_or(1);
+        Ok(self.db.list_properties(&f).await?)
+    }
+
+    pub async fn property(&self, who: &Principal, id: i64) -> Result<Property, AppError> {
+        let Some(p) = self.db.property(id).await? else {
+            return Err(AppError::NotFound);
+        };
+        let visible = match (who, p.service_id) {
+            (Principal::Provider { .. }, Some(s)) => who.can_see_service(p.authority_id, p.provider_id, s),
+            (Principal::Provider { service_scope: Some(_), .. }, None) => false,
+            _ => who.can_see_owned(p.authority_id, p.provider_id),
+        };
+        if visible {
+            Ok(p)
+        } else {
+            Err(AppError::NotFound)
+        }
+    }
+
+    async fn parse_property(&self, who: &Principal, input: &PropertyInput) -> Result<PropertyFields, AppError> {
+        let mut e = FieldErrors::new();
+        let mut provider_id = input.provider_id.trim().parse::<i64>().ok();
+        let service_id = if input.service_id.trim().is_empty() {
+            None
+        } else {
+            match input.service_id.trim().parse::<i64>() {
+                Ok(id) => match self.service(who, id).await {
+                    Ok(s) => {
+                        provider_id = Some(s.provider_id);
+                        Some(id)
+                    }
+                    Err(_) => {
+                        e.add("service_id", "Select a service of this authority");
+                        None
+                    }
+                },
+                Err(_) => {
+                    e.add("service_id", "Select a service of this authority");
+                    None
+                }
+            }
+        };
+        let provider_id = match provider_id {
+            Some(id) if self.provider(who, id).await.is_ok() => id,
+            _ => {
+                e.add("provider_id", "Select the provider");
+                0
+            }
+        };
+        if input.address_line1.trim().is_empty() {
+            e.add("address_line1", "Enter the first line of the address");
+        }
+        let postcode = e.check("postcode", Postcode::parse(&input.postcode)).map(|p| p.to_string()).unwrap_or_default();
+        let uprn = if input.uprn.trim().is_empty() {
+            None
+        } else {
+            e.check("uprn", Uprn::parse(&input.uprn)).map(|u| u.to_string())
+        };
+        e.into_result()?;
+        Ok(PropertyFields {
+            provider_id,
+            service_id,
+            address_line1: input.address_line1.trim().to_string(),
+            address_line2: input.address_line2.trim().to_string(),
+            town: input.town.trim().to_string(),
+            postcode,
+            uprn,
+        })
+    }
+
+    pub async fn create_property(&self, who: &Principal, input: &PropertyInput) -> Result<Property, AppError> {
+        who.require_or_hide(Permission::BackOfficeRead)?;
+        who.require(Permission::BackOfficeWrite)?;
+        let fields = self.parse_property(who, input).await?;
+        let mut tx = self.db.begin_write(&who.actor()).await?;
+        let p = tx.insert_property(who.authority_id(), &fields).await?;
+        tx.commit().await?;
+        Ok(p)
+    }
+
+    pub async fn update_property(&self, who: &Principal, id: i64, input: &PropertyInput) -> Result<Property, AppError> {
+        who.require_or_hide(Permission::BackOfficeRead)?;
+        self.property(who, id).await?;
+        who.require(Permission::BackOfficeWrite)?;
+        let fields = self.parse_property(who, input).await?;
+        let mut tx = self.db.begin_write(&who.actor()).await?;
+        let p = tx.update_property(id, &fields).await?.ok_or(AppError::NotFound)?;
+        tx.commit().await?;
+        Ok(p)
+    }
+
+    // ---------------- contracts ----------------
+
+    pub async fn list_contracts(&self, who: &Principal, q: &ListQuery) -> Result<Page<Contract>, AppError> {
+        let mut f = who.contract_filter();
+        f.search = q.search();
+        f.status = q.status.clone().filter(|s| ContractStatus::parse(s).is_ok());
+        if let (Some(p), true) = (q.provider, who.is_staff()) {
+            f.provider_id = Some(p);
+        }
+        f.page = q.page.unwrap_or(1);
+        Ok(self.db.list_contracts(&f).await?)
+    }
+
+    pub async fn contract(&self, who: &Principal, id: i64) -> Result<Contract, AppError> {
+        match self.db.contract(id).await? {
+            Some(c) if who.can_see_owned(c.authority_id, c.provider_id) => Ok(c),
+            _ => Err(AppError::NotFound),
+        }
+    }
+
+    /// The services a contract covers, as far as the principal may see them.
+    pub async fn contract_services(&self, who: &Principal, c: &Contract) -> Result<Vec<Service>, AppError> {
+        let mut out = Vec::new();
+        for id in self.db.contract_service_ids(c.id).await? {
+            if let Ok(s) = self.service(who, id).await {
+                out.push(s);
+            }
+        }
+        Ok(out)
+    }
+
+    async fn parse_contract(&self, who: &Principal, input: &ContractInput) -> Result<ContractFields, AppError> {
+        let mut e = FieldErrors::new();
+        let provider_id = match input.provider_id.trim().parse::<i64>() {
+            Ok(id) if self.provider(who, id).await.is_ok() => id,
+            _ => {
+                e.add("provider_id", "Select the provider");
+                0
+            }
+        };
+        if input.reference.trim().is_empty() {
+            e.add("reference", "Enter the contract reference");
+        }
+        if input.title.trim().is_empty() {
+            e.add("title", "Enter the contract title");
+        }
+        let units = parse_units(&mut e, "units", &input.units, "Units");
+        let rate = e.check("unit_rate", Pence::parse_pounds(&input.unit_rate));
+        let start = e.check("start_date", parse_date(&input.start_date));
+        let end = e.check("end_date", parse_date(&input.end_date));
+        if let (Some(s), Some(en)) = (start, end) {
+            if en < s {
+                e.add("end_date", "The end date must be on or after the start date");
+            }
+        }
+        let status = e.check("status", ContractStatus::parse(&input.status).map_err(|_| hearth_domain::FieldError::new("status", "Select the contract status")));
+        let mut service_ids = Vec::new();
+        for part in input.services.split([',', '\n']).map(str::trim).filter(|s| !s.is_empty()) {
+            let found = self
+                .db
+                .list_services(&hearth_store::ServiceFilter {
+                    authority_id: Some(who.authority_id()),
+                    provider_id: Some(provider_id),
+                    per_page: 100_000,
+                    ..Default::default()
+                })
+                .await?
+                .items
+                .into_iter()
+                .find(|s| s.reference.eq_ignore_ascii_case(part) || s.id.to_string() == part);
+            match found {
+                Some(s) => service_ids.push(s.id),
+                None => e.add("services", format!("There is no service {part} of this provider")),
+            }
+        }
+        e.into_result()?;
+        service_ids.sort_unstable();
+        service_ids.dedup();
+        Ok(ContractFields {
+            provider_id,
+            reference: input.reference.trim().to_string(),
+            title: input.title.trim().to_string(),
+            units,
+            unit_rate_pence: rate.map(|p| p.0).unwrap_or_default(),
+            start_date: start.map(|d| d.to_string()).unwrap_or_default(),
+            end_date: end.map(|d| d.to_string()).unwrap_or_default(),
+            status: status.map(|s| s.as_str().to_string()).unwrap_or_default(),
+            service_ids,
+        })
+    }
+
+    pub async fn create_contract(&self, who: &Principal, input: &ContractInput) -> Result<Contract, AppError> {
+        who.require_or_hide(Permission::BackOfficeRead)?;
+        who.require(Permission::BackOfficeWrite)?;
+        let fields = self.parse_contract(who, input).await?;
+        let mut tx = self.db.begin_write(&who.actor()).await?;
+        match tx.insert_contract(who.authority_id(), &fields).await {
+            Ok(c) => {
+                tx.commit().await?;
+                Ok(c)
+            }
+            Err(e) if e.is_unique_violation() => Err(AppError::invalid("reference", "A contract with this reference already exists")),
+            Err(e) => Err(e.into()),
+        }
+    }
+
+    pub async fn update_contract(&self, who: &Principal, id: i64, input: &ContractInput) -> Result<Contract, AppError> {
+        who.require_or_hide(Permission::BackOfficeRead)?;
+        self.contract(who, id).await?;
+        who.require(Permission::BackOfficeWrite)?;
+        let fields = self.parse_contract(who, input).await?;
+        let mut tx = self.db.begin_write(&who.actor()).await?;
+        match tx.update_contract(id, &fields).await {
+            Ok(Some(c)) => {
+                tx.commit().await?;
+                Ok(c)
+            }
+            Ok(None) => Err(AppError::NotFound),
+            Err(e) if e.is_unique_violation() => Err(AppError::invalid("reference", "A contract with this reference already exists")),
+            Err(e) => Err(e.into()),
+        }
+    }
+}

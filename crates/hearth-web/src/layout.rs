@@ -1,0 +1,403 @@
+//! The GOV.UK page shell, form components and error pages.
+
+use axum::http::{header, HeaderValue, StatusCode};
+use axum::response::{Html, IntoResponse, Response};
+use hearth_app::{AppError, FieldErrors, Principal};
+use hearth_domain::Role;
+use maud::{html, Markup, DOCTYPE};
+
+use crate::session::Ctx;
+
+pub const SERVICE_NAME: &str = "Hearth";
+
+tokio::task_local! {
+    /// The id of the request being handled, shown on error pages and logged.
+    pub static REQUEST_ID: String;
+}
+
+pub fn request_id() -> String {
+    REQUEST_ID.try_with(|id| id.clone()).unwrap_or_else(|_| "-".into())
+}
+
+fn nav(ctx: &Ctx) -> Vec<(&'static str, &'static str)> {
+    match &ctx.principal {
+        Principal::Staff { role, .. } => {
+            let mut v = vec![
+                ("Home", "/home"),
+                ("Providers", "/providers"),
+                ("Services", "/services"),
+                ("Properties", "/properties"),
+                ("Contracts", "/contracts"),
+                ("Login requests", "/account-requests"),
+            ];
+            if *role == Role::Administrator {
+                v.push(("Users", "/admin/users"));
+                v.push(("Audit", "/admin/audit"));
+                v.push(("Settings", "/admin/settings"));
+            }
+            v
+        }
+        Principal::Provider { .. } => vec![
+            ("Home", "/home"),
+            ("Services", "/services"),
+            ("Properties", "/properties"),
+            ("Contracts", "/contracts"),
+            ("Organisation", "/organisation"),
+        ],
+    }
+}
+
+/// The whole page.
+pub fn page(ctx: Option<&Ctx>, title: &str, content: Markup) -> Markup {
+    html! {
+        (DOCTYPE)
+        html lang="en" class="govuk-template" {
+            head {
+                meta charset="utf-8";
+                title { (title) " – " (SERVICE_NAME) }
+                meta name="viewport" content="width=device-width, initial-scale=1, viewport-fit=cover";
+                meta name="theme-color" content="#0b0c0c";
+                link rel="icon" sizes="48x48" href="/assets/images/favicon.ico";
+                link rel="icon" sizes="any" href="/assets/images/favicon.svg" type="image/svg+xml";
+                link rel="stylesheet" href="/assets/govuk-frontend.min.css";
+                link rel="stylesheet" href="/assets/hearth.css";
+            }
+            body class="govuk-template__body" {
+                a href="#main-content" class="govuk-skip-link" data-module="govuk-skip-link" { "Skip to main content" }
+                header class="govuk-header" data-module="govuk-header" {
+                    div class="govuk-header__container govuk-width-container" {
+                        div class="govuk-header__logo" {
+                            a href="/" class="govuk-header__link govuk-header__link--homepage" {
+                                span class="govuk-header__logotype-text" { (SERVICE_NAME) }
+                            }
+                        }
+                        div class="govuk-header__content" {
+                            span class="govuk-header__service-name" { "Housing support commissioning" }
+                            @if let Some(ctx) = ctx {
+                                nav aria-label="Menu" class="govuk-header__navigation" {
+                                    button type="button" class="govuk-header__menu-button govuk-js-header-toggle" aria-controls="navigation" hidden { "Menu" }
+                                    ul id="navigation" class="govuk-header__navigation-list" {
+                                        @for (label, href) in nav(ctx) {
+                                            li class="govuk-header__navigation-item" {
+                                                a class="govuk-header__link" href=(href) { (label) }
+                                            }
+                                        }
+                                    }
+                                }
+                            }
+                        }
+                    }
+                }
+                @if let Some(ctx) = ctx {
+                    div class="govuk-width-container" {
+                        div class="govuk-grid-row govuk-!-margin-top-2" {
+                            div class="govuk-grid-column-full govuk-body-s" {
+                                "Signed in as " strong data-testid="signed-in-user" { (ctx.principal.user().display_name) }
+                                " (" (ctx.principal.role().label()) ") · "
+                                a class="govuk-link" href="/account" { "Your account" }
+                                " · "
+                                form method="post" action="/logout" class="govuk-!-display-inline" {
+                                    (csrf(&ctx.csrf))
+                                    button type="submit" class="govuk-button govuk-button--secondary govuk-!-margin-bottom-0 govuk-!-padding-1" data-testid="sign-out" { "Sign out" }
+                                }
+                            }
+                        }
+                    }
+                }
+                div class="govuk-width-container" {
+                    div class="govuk-phase-banner" {
+                        p class="govuk-phase-banner__content" {
+                            strong class="govuk-tag govuk-phase-banner__content__tag" { "Beta" }
+                            span class="govuk-phase-banner__text" { "This is a new service. Tell the commissioning team what you think of it." }
+                        }
+                    }
+                    main class="govuk-main-wrapper" id="main-content" {
+                        (content)
+                    }
+                }
+                footer class="govuk-footer" {
+                    div class="govuk-width-container" {
+                        div class="govuk-footer__meta" {
+                            div class="govuk-footer__meta-item govuk-footer__meta-item--grow" {
+                                h2 class="govuk-visually-hidden" { "Support links" }
+                                p class="govuk-body-s" { (SERVICE_NAME) " – housing-related support and day services, for the commissioning authority and the organisations it funds." }
+                            }
+                        }
+                    }
+                }
+                script type="module" src="/assets/app.mjs" {}
+            }
+        }
+    }
+}
+
+/// A 200 page.
+pub fn render(ctx: Option<&Ctx>, title: &str, content: Markup) -> Response {
+    Html(page(ctx, title, content).into_string()).into_response()
+}
+
+/// A page with a status.
+pub fn render_status(status: StatusCode, ctx: Option<&Ctx>, title: &str, content: Markup) -> Response {
+    (status, Html(page(ctx, title, content).into_string())).into_response()
+}
+
+pub fn not_found(ctx: Option<&Ctx>) -> Response {
+    render_status(
+        StatusCode::NOT_FOUND,
+        ctx,
+        "Page not found",
+        html! {
+            h1 class="govuk-heading-l" { "Page not found" }
+            p class="govuk-body" { "If you typed the web address, check it is correct." }
+            p class="govuk-body" { "If you pasted the web address, check you copied the entire address." }
+            p class="govuk-body" { a class="govuk-link" href="/home" { "Go to your home page" } }
+        },
+    )
+}
+
+pub fn forbidden(ctx: Option<&Ctx>) -> Response {
+    render_status(
+        StatusCode::FORBIDDEN,
+        ctx,
+        "You cannot do this",
+        html! {
+            h1 class="govuk-heading-l" { "You cannot do this" }
+            p class="govuk-body" { "Your role does not allow it. Ask an administrator if you think it should." }
+        },
+    )
+}
+
+pub fn server_error(ctx: Option<&Ctx>, detail: &str) -> Response {
+    let id = request_id();
+    tracing::error!(request_id = %id, error = %detail, "internal error");
+    render_status(
+        StatusCode::INTERNAL_SERVER_ERROR,
+        ctx,
+        "Sorry, there is a problem with the service",
+        html! {
+            h1 class="govuk-heading-l" { "Sorry, there is a problem with the service" }
+            p class="govuk-body" { "Try again later. Nothing you were doing has been half-saved." }
+            p class="govuk-body" { "If you contact the commissioning team, give them this reference: " strong data-testid="request-id" { (id) } }
+        },
+    )
+}
+
+pub fn csrf_failed() -> Response {
+    render_status(
+        StatusCode::FORBIDDEN,
+        None,
+        "Your form has expired",
+        html! {
+            h1 class="govuk-heading-l" { "Your form has expired" }
+            p class="govuk-body" { "For your security, the form could not be accepted and nothing was changed. Go back, reload the page and try again." }
+        },
+    )
+}
+
+/// Maps a use-case error to a page (forms handle `Invalid` themselves).
+pub fn app_error(ctx: Option<&Ctx>, e: AppError) -> Response {
+    match e {
+        AppError::NotFound => not_found(ctx),
+        AppError::Forbidden => forbidden(ctx),
+        AppError::Unauthenticated => axum::response::Redirect::to("/login").into_response(),
+        AppError::Conflict(msg) => render_status(
+            StatusCode::CONFLICT,
+            ctx,
+            "This could not be done",
+            html! { h1 class="govuk-heading-l" { "This could not be done" } p class="govuk-body" { (msg) } },
+        ),
+        AppError::Invalid(errors) => render_status(
+            StatusCode::UNPROCESSABLE_ENTITY,
+            ctx,
+            "There is a problem",
+            html! { h1 class="govuk-heading-l" { "There is a problem" } (error_summary(&errors)) },
+        ),
+        AppError::Internal(detail) => server_error(ctx, &detail),
+    }
+}
+
+/// Redirect after a successful POST (303 See Other).
+pub fn see_other(to: &str) -> Response {
+    let mut r = StatusCode::SEE_OTHER.into_response();
+    if let Ok(v) = HeaderValue::from_str(to) {
+        r.headers_mut().insert(header::LOCATION, v);
+    }
+    r
+}
+
+// ---------------- components ----------------
+
+pub fn csrf(token: &str) -> Markup {
+    html! { input type="hidden" name="csrf" value=(token); }
+}
+
+pub fn error_summary(errors: &FieldErrors) -> Markup {
+    html! {
+        @if !errors.is_empty() {
+            div class="govuk-error-summary" data-module="govuk-error-summary" {
+                div role="alert" {
+                    h2 class="govuk-error-summary__title" { "There is a problem" }
+                    div class="govuk-error-summary__body" {
+                        ul class="govuk-list govuk-error-summary__list" {
+                            @for (field, msg) in &errors.0 {
+                                li { a href={ "#" (field) } { (msg) } }
+                            }
+                        }
+                    }
+                }
+            }
+        }
+    }
+}
+
+/// Optional extras of a text input.
+#[derive(Default, Clone, Copy)]
+pub struct Opt<'a> {
+    pub hint: Option<&'a str>,
+    pub kind: Option<&'a str>,
+    pub width: Option<&'a str>,
+    pub autocomplete: Option<&'a str>,
+    pub required: bool,
+}
+
+fn label_text(label: &str, required: bool) -> Markup {
+    html! { (label) @if !required { " (optional)" } }
+}
+
+pub fn input(name: &str, label: &str, value: &str, errors: &FieldErrors, o: Opt) -> Markup {
+    let err = errors.get(name);
+    let class = format!(
+        "govuk-input{}{}",
+        o.width.map(|w| format!(" govuk-input--width-{w}")).unwrap_or_default(),
+        if err.is_some() { " govuk-input--error" } else { "" }
+    );
+    let described = match (o.hint.is_some(), err.is_some()) {
+        (true, true) => Some(format!("{name}-hint {name}-error")),
+        (true, false) => Some(format!("{name}-hint")),
+        (false, true) => Some(format!("{name}-error")),
+        _ => None,
+    };
+    html! {
+        div class={ "govuk-form-group" @if err.is_some() { " govuk-form-group--error" } } {
+            label class="govuk-label" for=(name) { (label_text(label, o.required)) }
+            @if let Some(h) = o.hint { div id={ (name) "-hint" } class="govuk-hint" { (h) } }
+            @if let Some(e) = err { p id={ (name) "-error" } class="govuk-error-message" { span class="govuk-visually-hidden" { "Error:" } " " (e) } }
+            input class=(class) id=(name) name=(name) type=(o.kind.unwrap_or("text")) value=(value)
+                aria-describedby=[described] autocomplete=[o.autocomplete] spellcheck="false";
+        }
+    }
+}
+
+pub fn textarea(name: &str, label: &str, value: &str, errors: &FieldErrors, required: bool) -> Markup {
+    let err = errors.get(name);
+    html! {
+        div class={ "govuk-form-group" @if err.is_some() { " govuk-form-group--error" } } {
+            label class="govuk-label" for=(name) { (label_text(label, required)) }
+            @if let Some(e) = err { p id={ (name) "-error" } class="govuk-error-message" { span class="govuk-visually-hidden" { "Error:" } " " (e) } }
+            textarea class={ "govuk-textarea" @if err.is_some() { " govuk-textarea--error" } } id=(name) name=(name) rows="4" { (value) }
+        }
+    }
+}
+
+pub fn select(name: &str, label: &str, options: &[(String, String)], selected: &str, errors: &FieldErrors, required: bool) -> Markup {
+    let err = errors.get(name);
+    html! {
+        div class={ "govuk-form-group" @if err.is_some() { " govuk-form-group--error" } } {
+            label class="govuk-label" for=(name) { (label_text(label, required)) }
+            @if let Some(e) = err { p id={ (name) "-error" } class="govuk-error-message" { span class="govuk-visually-hidden" { "Error:" } " " (e) } }
+            select class={ "govuk-select" @if err.is_some() { " govuk-select--error" } } id=(name) name=(name) {
+                option value="" { "Select" }
+                @for (v, l) in options {
+                    option value=(v) selected[v == selected] { (l) }
+                }
+            }
+        }
+    }
+}
+
+pub fn checkbox(name: &str, label: &str, checked: bool, hint: Option<&str>) -> Markup {
+    html! {
+        div class="govuk-form-group" {
+            div class="govuk-checkboxes govuk-checkboxes--small" data-module="govuk-checkboxes" {
+                div class="govuk-checkboxes__item" {
+                    input class="govuk-checkboxes__input" id=(name) name=(name) type="checkbox" value="yes" checked[checked];
+                    label class="govuk-label govuk-checkboxes__label" for=(name) { (label) }
+                    @if let Some(h) = hint { div class="govuk-hint govuk-checkboxes__hint" { (h) } }
+                }
+            }
+        }
+    }
+}
+
+pub fn button(label: &str) -> Markup {
+    html! { button type="submit" class="govuk-button" data-module="govuk-button" { (label) } }
+}
+
+pub fn summary_list(rows: &[(&str, Markup)]) -> Markup {
+    html! {
+        dl class="govuk-summary-list" {
+            @for (k, v) in rows {
+                div class="govuk-summary-list__row" {
+                    dt class="govuk-summary-list__key" { (k) }
+                    dd class="govuk-summary-list__value" { (v) }
+                }
+            }
+        }
+    }
+}
+
+pub fn back_link(href: &str) -> Markup {
+    html! { a href=(href) class="govuk-back-link" { "Back" } }
+}
+
+pub fn banner(title: &str, body: Markup) -> Markup {
+    html! {
+        div class="govuk-notification-banner govuk-notification-banner--success" role="alert" data-module="govuk-notification-banner" {
+            div class="govuk-notification-banner__header" { h2 class="govuk-notification-banner__title" { "Success" } }
+            div class="govuk-notification-banner__content" {
+                h3 class="govuk-notification-banner__heading" { (title) }
+                (body)
+            }
+        }
+    }
+}
+
+/// Previous / next links keeping the other query parameters.
+pub fn pagination(base: &str, page: i64, total_pages: i64) -> Markup {
+    let sep = if base.contains('?') { "&" } else { "?" };
+    html! {
+        @if total_pages > 1 {
+            nav class="govuk-pagination" aria-label="Pagination" {
+                @if page > 1 {
+                    div class="govuk-pagination__prev" {
+                        a class="govuk-link govuk-pagination__link" href={ (base) (sep) "page=" (page - 1) } rel="prev" {
+                            span class="govuk-pagination__link-title" { "Previous" span class="govuk-visually-hidden" { " page" } }
+                        }
+                    }
+                }
+                p class="govuk-body govuk-!-margin-bottom-0 govuk-!-padding-2" { "Page " (page) " of " (total_pages) }
+                @if page < total_pages {
+                    div class="govuk-pagination__next" {
+                        a class="govuk-link govuk-pagination__link" href={ (base) (sep) "page=" (page + 1) } rel="next" {
+                            span class="govuk-pagination__link-title" { "Next" span class="govuk-visually-hidden" { " page" } }
+                        }
+                    }
+                }
+            }
+        }
+    }
+}
+
+/// A date-time in UTC for tables.
+pub fn when(ts: i64) -> String {
+    chrono::DateTime::from_timestamp(ts, 0)
+        .map(|t| t.format("%-d %b %Y %H:%M UTC").to_string())
+        .unwrap_or_default()
+}
+
+/// A stored date (YYYY-MM-DD) as "22 Nov 2026".
+pub fn date(d: &str) -> String {
+    chrono::NaiveDate::parse_from_str(d, "%Y-%m-%d")
+        .map(|d| d.format("%-d %b %Y").to_string())
+        .unwrap_or_else(|_| d.to_string())
+}

@@ -1,0 +1,159 @@
+//! Operations: request ids, logs, security headers, health, readiness, metrics and assets.
+
+use axum::extract::{Path, Request, State};
+use axum::http::{header, HeaderValue, StatusCode};
+use axum::middleware::Next;
+use axum::response::{IntoResponse, Response};
+use axum::routing::get;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::time::Instant;
+
+use crate::layout::REQUEST_ID;
+use crate::routes::{Access, RouteTable};
+use crate::AppState;
+
+mod embedded {
+    include!(concat!(env!("OUT_DIR"), "/assets.rs"));
+}
+
+/// Request counters for /metrics.
+#[derive(Default)]
+pub struct Metrics {
+    requests: AtomicU64,
+    status_2xx: AtomicU64,
+    status_3xx: AtomicU64,
+    status_4xx: AtomicU64,
+    status_5xx: AtomicU64,
+    micros_total: AtomicU64,
+    /// Cumulative counts of requests at or under each bound (milliseconds).
+    buckets: [AtomicU64; 8],
+}
+
+const BUCKETS_MS: [u64; 8] = [5, 10, 25, 50, 100, 250, 1000, 5000];
+
+impl Metrics {
+    fn observe(&self, status: u16, micros: u64) {
+        self.requests.fetch_add(1, Ordering::Relaxed);
+        let c = match status {
+            200..=299 => &self.status_2xx,
+            300..=399 => &self.status_3xx,
+            400..=499 => &self.status_4xx,
+            _ => &self.status_5xx,
+        };
+        c.fetch_add(1, Ordering::Relaxed);
+        self.micros_total.fetch_add(micros, Ordering::Relaxed);
+        for (i, b) in BUCKETS_MS.iter().enumerate() {
+            if micros <= b * 1000 {
+                self.buckets[i].fetch_add(1, Ordering::Relaxed);
+            }
+        }
+    }
+
+    fn render(&self, node: &str, db_ok: bool) -> String {
+        let mut s = String::new();
+        s.push_str("# HELP hearth_http_requests_total HTTP requests handled, by status class.\n# TYPE hearth_http_requests_total counter\n");
+        for (class, c) in [("2xx", &self.status_2xx), ("3xx", &self.status_3xx), ("4xx", &self.status_4xx), ("5xx", &self.status_5xx)] {
+            s.push_str(&format!("hearth_http_requests_total{{node=\"{node}\",status=\"{class}\"}} {}\n", c.load(Ordering::Relaxed)));
+        }
+        s.push_str("# HELP hearth_http_request_duration_seconds Time to handle a request.\n# TYPE hearth_http_request_duration_seconds histogram\n");
+        for (i, b) in BUCKETS_MS.iter().enumerate() {
+            s.push_str(&format!(
+                "hearth_http_request_duration_seconds_bucket{{node=\"{node}\",le=\"{}\"}} {}\n",
+                *b as f64 / 1000.0,
+                self.buckets[i].load(Ordering::Relaxed)
+            ));
+        }
+        let n = self.requests.load(Ordering::Relaxed);
+        s.push_str(&format!("hearth_http_request_duration_seconds_bucket{{node=\"{node}\",le=\"+Inf\"}} {n}\n"));
+        s.push_str(&format!(
+            "hearth_http_request_duration_seconds_sum{{node=\"{node}\"}} {}\n",
+            self.micros_total.load(Ordering::Relaxed) as f64 / 1e6
+        ));
+        s.push_str(&format!("hearth_http_request_duration_seconds_count{{node=\"{node}\"}} {n}\n"));
+        s.push_str("# HELP hearth_database_up Whether the database answers.\n# TYPE hearth_database_up gauge\n");
+        s.push_str(&format!("hearth_database_up{{node=\"{node}\"}} {}\n", u8::from(db_ok)));
+        s
+    }
+}
+
+pub fn register(t: &mut RouteTable) {
+    t.get("/healthz", Access::Public, get(healthz));
+    t.get("/readyz", Access::Public, get(readyz));
+    t.get("/metrics", Access::Public, get(metrics));
+    t.get("/assets/{*path}", Access::Public, get(asset));
+}
+
+async fn healthz() -> &'static str {
+    "ok"
+}
+
+async fn readyz(State(state): State<AppState>) -> Response {
+    if state.app.db.ping().await {
+        (StatusCode::OK, "ready").into_response()
+    } else {
+        (StatusCode::SERVICE_UNAVAILABLE, "database unreachable").into_response()
+    }
+}
+
+async fn metrics(State(state): State<AppState>) -> Response {
+    let ok = state.app.db.ping().await;
+    (
+        [(header::CONTENT_TYPE, "text/plain; version=0.0.4; charset=utf-8")],
+        state.metrics.render(&state.config.node_name, ok),
+    )
+        .into_response()
+}
+
+async fn asset(Path(path): Path<String>) -> Response {
+    match embedded::ASSETS.iter().find(|(p, _, _)| *p == path) {
+        Some((_, ct, bytes)) => (
+            [
+                (header::CONTENT_TYPE, HeaderValue::from_static(ct)),
+                (header::CACHE_CONTROL, HeaderValue::from_static("public, max-age=3600")),
+            ],
+            *bytes,
+        )
+            .into_response(),
+        None => (StatusCode::NOT_FOUND, "not found").into_response(),
+    }
+}
+
+/// Every request: an id, a log line, metrics and the security headers.
+pub async fn request_layer(State(state): State<AppState>, req: Request, next: Next) -> Response {
+    let id = req
+        .headers()
+        .get("x-request-id")
+        .and_then(|v| v.to_str().ok())
+        .filter(|v| v.len() <= 64 && v.chars().all(|c| c.is_ascii_alphanumeric() || c == '-'))
+        .map(String::from)
+        .unwrap_or_else(|| uuid::Uuid::new_v4().to_string());
+    let method = req.method().clone();
+    // Log the path only: query strings can carry personal data.
+    let path = req.uri().path().to_string();
+    let started = Instant::now();
+    let mut resp = REQUEST_ID.scope(id.clone(), next.run(req)).await;
+    let micros = u64::try_from(started.elapsed().as_micros()).unwrap_or(u64::MAX);
+    state.metrics.observe(resp.status().as_u16(), micros);
+    if !path.starts_with("/assets/") && path != "/healthz" && path != "/metrics" {
+        tracing::info!(request_id = %id, method = %method, path = %path, status = resp.status().as_u16(), micros, "request");
+    }
+    let h = resp.headers_mut();
+    if let Ok(v) = HeaderValue::from_str(&id) {
+        h.insert("x-request-id", v);
+    }
+    h.insert(
+        header::CONTENT_SECURITY_POLICY,
+        HeaderValue::from_static(
+            "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; font-src 'self'; form-action 'self'; frame-ancestors 'none'; base-uri 'none'; object-src 'none'",
+        ),
+    );
+    h.insert(header::X_CONTENT_TYPE_OPTIONS, HeaderValue::from_static("nosniff"));
+    h.insert(header::X_FRAME_OPTIONS, HeaderValue::from_static("DENY"));
+    h.insert(header::REFERRER_POLICY, HeaderValue::from_static("same-origin"));
+    h.insert("cross-origin-opener-policy", HeaderValue::from_static("same-origin"));
+    h.insert("permissions-policy", HeaderValue::from_static("camera=(), microphone=(), geolocation=()"));
+    if state.config.hsts {
+        h.insert(header::STRICT_TRANSPORT_SECURITY, HeaderValue::from_static("max-age=31536000; includeSubDomains"));
+    }
+    resp
+}

@@ -1,0 +1,515 @@
+//! Sign in (password, then authenticator code), enrolment, password changes, sign out,
+//! login and forgotten-password requests, switching authority.
+
+use axum::extract::{Query, State};
+use axum::http::header;
+use axum::response::Response;
+use axum::routing::{get, post};
+use axum::Form;
+use hearth_app::accounts::{otpauth_uri, safe_return, NextStep, STAGE_CHANGE_PASSWORD, STAGE_ENROL, STAGE_TOTP};
+use hearth_app::{AppError, FieldErrors, Permission};
+use hearth_app::store::AccountRequest;
+use maud::{html, Markup, PreEscaped};
+use serde::Deserialize;
+
+use crate::layout::{self, button, csrf, error_summary, input, render, see_other, Opt};
+use crate::routes::{Access, RouteTable};
+use crate::session::{self, Anon, Ctx, MaybeCtx, Partial};
+use crate::AppState;
+
+pub fn register(t: &mut RouteTable) {
+    t.get("/", Access::Public, get(root));
+    t.get("/login", Access::Public, get(login_page));
+    t.post("/login", Access::Public, post(login_submit));
+    t.get("/login/code", Access::Stage(STAGE_TOTP), get(code_page));
+    t.post("/login/code", Access::Stage(STAGE_TOTP), post(code_submit));
+    t.get("/login/enrol", Access::Stage(STAGE_ENROL), get(enrol_page));
+    t.post("/login/enrol", Access::Stage(STAGE_ENROL), post(enrol_submit));
+    t.get("/account/password", Access::Stage(STAGE_CHANGE_PASSWORD), get(password_page));
+    t.post("/account/password", Access::Stage(STAGE_CHANGE_PASSWORD), post(password_submit));
+    t.get("/login/forgotten", Access::Public, get(forgotten_page));
+    t.post("/login/forgotten", Access::Public, post(forgotten_submit));
+    t.get("/login/request", Access::Public, get(request_page));
+    t.post("/login/request", Access::Public, post(request_submit));
+    t.get("/signed-out", Access::Public, get(signed_out));
+    t.get("/account", Access::Signed(Permission::SignedIn), get(account_page));
+    t.post("/logout", Access::Signed(Permission::SignedIn), post(logout));
+    t.post("/logout/everywhere", Access::Signed(Permission::SignedIn), post(logout_everywhere));
+    t.post("/switch-authority", Access::Signed(Permission::ProviderPortal), post(switch_authority));
+}
+
+async fn root(MaybeCtx(ctx): MaybeCtx) -> Response {
+    if ctx.is_some() {
+        see_other("/home")
+    } else {
+        see_other("/login")
+    }
+}
+
+#[derive(Deserialize, Default)]
+struct LoginQuery {
+    next: Option<String>,
+    reason: Option<String>,
+}
+
+#[derive(Deserialize, Default)]
+struct LoginForm {
+    #[serde(default)]
+    username: String,
+    #[serde(default)]
+    password: String,
+    #[serde(default)]
+    next: String,
+}
+
+fn login_view(anon: &str, f: &LoginForm, reason: Option<&str>, errors: &FieldErrors) -> Markup {
+    html! {
+        div class="govuk-grid-row" {
+            div class="govuk-grid-column-two-thirds" {
+                (error_summary(errors))
+                @match reason {
+                    Some("idle") => div class="govuk-notification-banner" role="region" aria-labelledby="why-title" data-module="govuk-notification-banner" {
+                        div class="govuk-notification-banner__header" { h2 class="govuk-notification-banner__title" id="why-title" { "Important" } }
+                        div class="govuk-notification-banner__content" {
+                            p class="govuk-notification-banner__heading" data-testid="idle-message" { "You were signed out because you had not done anything for a while. Sign in again to carry on where you were." }
+                        }
+                    },
+                    Some("expired") => div class="govuk-notification-banner" role="region" aria-labelledby="why-title" data-module="govuk-notification-banner" {
+                        div class="govuk-notification-banner__header" { h2 class="govuk-notification-banner__title" id="why-title" { "Important" } }
+                        div class="govuk-notification-banner__content" {
+                            p class="govuk-notification-banner__heading" { "Your session reached its maximum length and has ended. Sign in again to carry on." }
+                        }
+                    },
+                    _ => {}
+                }
+                h1 class="govuk-heading-l" { "Sign in" }
+                p class="govuk-body" { "Sign in with your username and password. You will then be asked for a code from your authenticator app." }
+                form method="post" action="/login" novalidate {
+                    (csrf(anon))
+                    input type="hidden" name="next" value=(f.next);
+                    (input("username", "Username", &f.username, errors, Opt { autocomplete: Some("username"), required: true, width: Some("20"), ..Default::default() }))
+                    (input("password", "Password", "", errors, Opt { kind: Some("password"), autocomplete: Some("current-password"), required: true, width: Some("20"), ..Default::default() }))
+                    (button("Continue"))
+                }
+                p class="govuk-body" { a class="govuk-link" href="/login/forgotten" { "Forgotten your password?" } }
+                p class="govuk-body" { "Not a registered user? " a class="govuk-link" href="/login/request" { "Request a login" } }
+            }
+        }
+    }
+}
+
+async fn login_page(Anon(anon): Anon, MaybeCtx(ctx): MaybeCtx, Query(q): Query<LoginQuery>) -> Response {
+    if ctx.is_some() {
+        return see_other("/home");
+    }
+    let f = LoginForm { next: q.next.unwrap_or_default(), ..Default::default() };
+    render(None, "Sign in", login_view(&anon, &f, q.reason.as_deref(), &FieldErrors::new()))
+}
+
+async fn login_submit(State(state): State<AppState>, Anon(anon): Anon, Form(f): Form<LoginForm>) -> Response {
+    let next = Some(f.next.as_str()).filter(|n| safe_return(n));
+    match state.app.login_password(&f.username, &f.password, next).await {
+        Ok(started) => {
+            let to = match started.next {
+                NextStep::Totp => "/login/code".to_string(),
+                NextStep::Enrol => "/login/enrol".to_string(),
+                NextStep::ChangePassword => "/account/password".to_string(),
+                NextStep::Done => next.unwrap_or("/home").to_string(),
+            };
+            let mut r = see_other(&to);
+            r.headers_mut().append(header::SET_COOKIE, session::set_session_cookie(&state, &started.token));
+            r
+        }
+        Err(AppError::Invalid(errors)) => {
+            let f = LoginForm { password: String::new(), ..f };
+            let mut r = render(None, "Sign in", login_view(&anon, &f, None, &errors));
+            *r.status_mut() = axum::http::StatusCode::UNPROCESSABLE_ENTITY;
+            r
+        }
+        Err(e) => layout::app_error(None, e),
+    }
+}
+
+#[derive(Deserialize, Default)]
+struct CodeForm {
+    #[serde(default)]
+    code: String,
+}
+
+fn code_view(csrf_token: &str, errors: &FieldErrors) -> Markup {
+    html! {
+        div class="govuk-grid-row" {
+            div class="govuk-grid-column-two-thirds" {
+                (error_summary(errors))
+                h1 class="govuk-heading-l" { "Enter the code from your authenticator app" }
+                form method="post" action="/login/code" novalidate {
+                    (csrf(csrf_token))
+                    (input("code", "Security code", "", errors, Opt { hint: Some("The 6-digit code shown in your authenticator app for Hearth"), autocomplete: Some("one-time-code"), width: Some("5"), required: true, ..Default::default() }))
+                    (button("Sign in"))
+                }
+                p class="govuk-body" { "Lost your phone? Ask the commissioning team to reset your authenticator." }
+            }
+        }
+    }
+}
+
+async fn code_page(p: Partial) -> Response {
+    no_store(render(None, "Security code", code_view(&p.live.session.csrf_token, &FieldErrors::new())))
+}
+
+fn continue_to(p: &Partial, next: NextStep) -> Response {
+    match next {
+        NextStep::ChangePassword => see_other("/account/password"),
+        _ => see_other(p.live.session.return_to.as_deref().filter(|r| safe_return(r)).unwrap_or("/home")),
+    }
+}
+
+async fn code_submit(State(state): State<AppState>, p: Partial, Form(f): Form<CodeForm>) -> Response {
+    match state.app.login_totp(&p.live, &f.code).await {
+        Ok(next) => continue_to(&p, next),
+        Err(AppError::Invalid(errors)) => {
+            let mut r = render(None, "Security code", code_view(&p.live.session.csrf_token, &errors));
+            *r.status_mut() = axum::http::StatusCode::UNPROCESSABLE_ENTITY;
+            no_store(r)
+        }
+        Err(e) => layout::app_error(None, e),
+    }
+}
+
+fn qr_svg(data: &str) -> String {
+    match qrcode::QrCode::new(data.as_bytes()) {
+        Ok(code) => code
+            .render::<qrcode::render::svg::Color>()
+            .min_dimensions(200, 200)
+            .quiet_zone(true)
+            .build(),
+        Err(_) => String::new(),
+    }
+}
+
+async fn enrol_page(State(state): State<AppState>, p: Partial) -> Response {
+    enrol_view(&state, &p, &FieldErrors::new()).await
+}
+
+async fn enrol_view(state: &AppState, p: &Partial, errors: &FieldErrors) -> Response {
+    let secret = match state.app.enrolment_secret(&p.live).await {
+        Ok(s) => s,
+        Err(e) => return layout::app_error(None, e),
+    };
+    let uri = otpauth_uri(&state.app.config.totp_issuer, &p.live.user.username, &secret);
+    let body = html! {
+        div class="govuk-grid-row" {
+            div class="govuk-grid-column-two-thirds" {
+                (error_summary(errors))
+                h1 class="govuk-heading-l" { "Set up your authenticator app" }
+                p class="govuk-body" { "Hearth asks for a code from an authenticator app each time you sign in." }
+                ol class="govuk-list govuk-list--number" {
+                    li { "Open an authenticator app on your phone (for example Microsoft Authenticator or Google Authenticator)." }
+                    li { "Scan this QR code, or enter the key below." }
+                    li { "Enter the 6-digit code the app shows." }
+                }
+                div class="hearth-qr" { (PreEscaped(qr_svg(&uri))) }
+                p class="govuk-body" { "Key: " span class="hearth-secret" data-testid="totp-secret" { (secret) } }
+                form method="post" action="/login/enrol" novalidate {
+                    (csrf(&p.live.session.csrf_token))
+                    (input("code", "Security code", "", errors, Opt { autocomplete: Some("one-time-code"), width: Some("5"), required: true, ..Default::default() }))
+                    (button("Confirm and sign in"))
+                }
+            }
+        }
+    };
+    let mut r = render(None, "Set up your authenticator app", body);
+    if !errors.is_empty() {
+        *r.status_mut() = axum::http::StatusCode::UNPROCESSABLE_ENTITY;
+    }
+    no_store(r)
+}
+
+async fn enrol_submit(State(state): State<AppState>, p: Partial, Form(f): Form<CodeForm>) -> Response {
+    match state.app.confirm_enrolment(&p.live, &f.code).await {
+        Ok(next) => continue_to(&p, next),
+        Err(AppError::Invalid(errors)) => {
+            // Re-read the session: the pending secret was just made.
+            enrol_view(&state, &p, &errors).await
+        }
+        Err(e) => layout::app_error(None, e),
+    }
+}
+
+#[derive(Deserialize, Default)]
+struct PasswordForm {
+    #[serde(default)]
+    current_password: String,
+    #[serde(default)]
+    new_password: String,
+    #[serde(default)]
+    confirm_password: String,
+}
+
+async fn password_view(state: &AppState, p: &Partial, errors: &FieldErrors, ctx: Option<&Ctx>) -> Response {
+    let policy = state.app.policy_for(&p.live.user).await.unwrap_or_default();
+    let forced = p.live.session.stage == STAGE_CHANGE_PASSWORD;
+    let hint = match policy {
+        hearth_domain::PasswordPolicyKind::Uk => "At least 12 characters. A few random words together work well. Common passwords are refused.",
+        hearth_domain::PasswordPolicyKind::Legacy => "At least 6 characters, with at least one capital letter and one number. Common passwords are refused.",
+    };
+    let body = html! {
+        div class="govuk-grid-row" {
+            div class="govuk-grid-column-two-thirds" {
+                (error_summary(errors))
+                h1 class="govuk-heading-l" { "Change your password" }
+                @if forced {
+                    p class="govuk-body" data-testid="must-change" { "You must choose a new password before you carry on." }
+                }
+                form method="post" action="/account/password" novalidate {
+                    (csrf(&p.live.session.csrf_token))
+                    (input("current_password", if forced { "Temporary or current password" } else { "Current password" }, "", errors, Opt { kind: Some("password"), autocomplete: Some("current-password"), required: true, width: Some("20"), ..Default::default() }))
+                    (input("new_password", "New password", "", errors, Opt { kind: Some("password"), autocomplete: Some("new-password"), hint: Some(hint), required: true, width: Some("20"), ..Default::default() }))
+                    (input("confirm_password", "Confirm new password", "", errors, Opt { kind: Some("password"), autocomplete: Some("new-password"), required: true, width: Some("20"), ..Default::default() }))
+                    (button("Change password"))
+                }
+            }
+        }
+    };
+    let mut r = render(ctx, "Change your password", body);
+    if !errors.is_empty() {
+        *r.status_mut() = axum::http::StatusCode::UNPROCESSABLE_ENTITY;
+    }
+    no_store(r)
+}
+
+fn ctx_of(p: &Partial) -> Option<Ctx> {
+    p.live.principal.clone().map(|pr| Ctx::new(pr, p.live.clone(), p.token.clone()))
+}
+
+async fn password_page(State(state): State<AppState>, p: Partial) -> Response {
+    let ctx = ctx_of(&p);
+    password_view(&state, &p, &FieldErrors::new(), ctx.as_ref()).await
+}
+
+async fn password_submit(State(state): State<AppState>, p: Partial, Form(f): Form<PasswordForm>) -> Response {
+    let ctx = ctx_of(&p);
+    match state.app.change_password(&p.live, &f.current_password, &f.new_password, &f.confirm_password).await {
+        Ok(()) => {
+            if p.live.session.stage == STAGE_CHANGE_PASSWORD {
+                continue_to(&p, NextStep::Done)
+            } else {
+                see_other("/account?changed=1")
+            }
+        }
+        Err(AppError::Invalid(errors)) => password_view(&state, &p, &errors, ctx.as_ref()).await,
+        Err(e) => layout::app_error(ctx.as_ref(), e),
+    }
+}
+
+#[derive(Deserialize, Default)]
+struct HelpForm {
+    #[serde(default)]
+    username: String,
+    #[serde(default)]
+    full_name: String,
+    #[serde(default)]
+    email: String,
+    #[serde(default)]
+    organisation: String,
+    #[serde(default)]
+    message: String,
+}
+
+fn forgotten_view(anon: &str, f: &HelpForm, errors: &FieldErrors) -> Markup {
+    html! {
+        div class="govuk-grid-row" { div class="govuk-grid-column-two-thirds" {
+            (layout::back_link("/login"))
+            (error_summary(errors))
+            h1 class="govuk-heading-l" { "Forgotten your password" }
+            p class="govuk-body" { "The commissioning team will reset it and send you a temporary password, which you change when you next sign in." }
+            form method="post" action="/login/forgotten" novalidate {
+                (csrf(anon))
+                (input("username", "Username", &f.username, errors, Opt { required: true, width: Some("20"), autocomplete: Some("username"), ..Default::default() }))
+                (input("email", "Email address", &f.email, errors, Opt { kind: Some("email"), autocomplete: Some("email"), hint: Some("Where the team can reach you"), ..Default::default() }))
+                (layout::textarea("message", "Anything the team should know", &f.message, errors, false))
+                (button("Send request"))
+            }
+        } }
+    }
+}
+
+async fn forgotten_page(Anon(anon): Anon) -> Response {
+    render(None, "Forgotten your password", forgotten_view(&anon, &HelpForm::default(), &FieldErrors::new()))
+}
+
+fn help_sent(what: &str) -> Response {
+    render(
+        None,
+        "Request sent",
+        html! {
+            div class="govuk-panel govuk-panel--confirmation" {
+                h1 class="govuk-panel__title" { "Request sent" }
+                div class="govuk-panel__body" { (what) }
+            }
+            p class="govuk-body" { "The commissioning team will contact you. " a class="govuk-link" href="/login" { "Back to sign in" } }
+        },
+    )
+}
+
+fn request_of(f: &HelpForm) -> AccountRequest {
+    AccountRequest {
+        id: 0,
+        authority_id: None,
+        kind: String::new(),
+        username: f.username.clone(),
+        full_name: f.full_name.clone(),
+        email: f.email.clone(),
+        organisation: f.organisation.clone(),
+        message: f.message.clone(),
+        status: "open".into(),
+        handled_by: None,
+        handled_at: None,
+        created_at: 0,
+    }
+}
+
+async fn forgotten_submit(State(state): State<AppState>, Anon(anon): Anon, Form(f): Form<HelpForm>) -> Response {
+    match state.app.request_account_help("forgotten_password", request_of(&f)).await {
+        Ok(_) => help_sent("Your password reset request has gone to the commissioning team"),
+        Err(AppError::Invalid(errors)) => {
+            let mut r = render(None, "Forgotten your password", forgotten_view(&anon, &f, &errors));
+            *r.status_mut() = axum::http::StatusCode::UNPROCESSABLE_ENTITY;
+            r
+        }
+        Err(e) => layout::app_error(None, e),
+    }
+}
+
+fn request_view(anon: &str, f: &HelpForm, errors: &FieldErrors) -> Markup {
+    html! {
+        div class="govuk-grid-row" { div class="govuk-grid-column-two-thirds" {
+            (layout::back_link("/login"))
+            (error_summary(errors))
+            h1 class="govuk-heading-l" { "Request a login" }
+            p class="govuk-body" { "For staff of organisations funded by the authority. Your organisation's portal manager will be asked to confirm." }
+            form method="post" action="/login/request" novalidate {
+                (csrf(anon))
+                (input("full_name", "Full name", &f.full_name, errors, Opt { required: true, autocomplete: Some("name"), ..Default::default() }))
+                (input("organisation", "Organisation", &f.organisation, errors, Opt { required: true, autocomplete: Some("organization"), ..Default::default() }))
+                (input("email", "Email address", &f.email, errors, Opt { kind: Some("email"), autocomplete: Some("email"), required: true, ..Default::default() }))
+                (layout::textarea("message", "Your role and the services you work on", &f.message, errors, false))
+                (button("Send request"))
+            }
+        } }
+    }
+}
+
+async fn request_page(Anon(anon): Anon) -> Response {
+    render(None, "Request a login", request_view(&anon, &HelpForm::default(), &FieldErrors::new()))
+}
+
+async fn request_submit(State(state): State<AppState>, Anon(anon): Anon, Form(f): Form<HelpForm>) -> Response {
+    let mut errors = FieldErrors::new();
+    if f.email.trim().is_empty() {
+        errors.add("email", "Enter your email address");
+    }
+    let result = if errors.is_empty() {
+        state.app.request_account_help("login_request", request_of(&f)).await
+    } else {
+        Err(AppError::Invalid(errors))
+    };
+    match result {
+        Ok(_) => help_sent("Your request for a login has gone to the commissioning team"),
+        Err(AppError::Invalid(errors)) => {
+            let mut r = render(None, "Request a login", request_view(&anon, &f, &errors));
+            *r.status_mut() = axum::http::StatusCode::UNPROCESSABLE_ENTITY;
+            r
+        }
+        Err(e) => layout::app_error(None, e),
+    }
+}
+
+async fn signed_out() -> Response {
+    render(
+        None,
+        "You have signed out",
+        html! {
+            h1 class="govuk-heading-l" data-testid="signed-out" { "You have signed out" }
+            p class="govuk-body" { a class="govuk-link" href="/login" { "Sign in again" } }
+        },
+    )
+}
+
+#[derive(Deserialize, Default)]
+struct AccountQuery {
+    changed: Option<String>,
+}
+
+async fn account_page(State(state): State<AppState>, ctx: Ctx, Query(q): Query<AccountQuery>) -> Response {
+    let user = ctx.principal.user();
+    let authorities = match &ctx.principal {
+        hearth_app::Principal::Provider { provider_id, .. } => state.app.db.provider_authorities(*provider_id).await.unwrap_or_default(),
+        _ => Vec::new(),
+    };
+    let body = html! {
+        @if q.changed.is_some() { (layout::banner("Your password has been changed", html! {})) }
+        h1 class="govuk-heading-l" { "Your account" }
+        (layout::summary_list(&[
+            ("Name", html! { (user.display_name) }),
+            ("Username", html! { (user.username) }),
+            ("Role", html! { (ctx.principal.role().label()) }),
+            ("Email", html! { (user.email) }),
+            ("Password last changed", html! { (layout::when(user.password_changed_at)) }),
+        ]))
+        @if authorities.len() > 1 {
+            h2 class="govuk-heading-m" { "Authority you are working with" }
+            form method="post" action="/switch-authority" {
+                (csrf(&ctx.csrf))
+                div class="govuk-form-group" {
+                    label class="govuk-label" for="authority_id" { "Authority" }
+                    select class="govuk-select" id="authority_id" name="authority_id" {
+                        @for a in &authorities {
+                            option value=(a.id) selected[a.id == ctx.principal.authority_id()] { (a.name) }
+                        }
+                    }
+                }
+                (button("Switch"))
+            }
+        }
+        p class="govuk-body" { a class="govuk-link" href="/account/password" { "Change your password" } }
+        form method="post" action="/logout/everywhere" {
+            (csrf(&ctx.csrf))
+            button type="submit" class="govuk-button govuk-button--warning" { "Sign out everywhere" }
+            p class="govuk-hint" { "Ends your sessions on every device and browser." }
+        }
+    };
+    render(Some(&ctx), "Your account", body)
+}
+
+async fn logout(State(state): State<AppState>, ctx: Ctx) -> Response {
+    let _ = state.app.logout(&ctx.token).await;
+    let mut r = see_other("/signed-out");
+    r.headers_mut().append(header::SET_COOKIE, session::clear_cookie(&state));
+    r
+}
+
+async fn logout_everywhere(State(state): State<AppState>, ctx: Ctx) -> Response {
+    let _ = state.app.logout_everywhere(ctx.principal.user()).await;
+    let mut r = see_other("/signed-out");
+    r.headers_mut().append(header::SET_COOKIE, session::clear_cookie(&state));
+    r
+}
+
+#[derive(Deserialize)]
+struct SwitchForm {
+    authority_id: i64,
+}
+
+async fn switch_authority(State(state): State<AppState>, ctx: Ctx, Form(f): Form<SwitchForm>) -> Response {
+    match state.app.switch_authority(&ctx.live, f.authority_id).await {
+        Ok(()) => see_other("/home"),
+        Err(e) => layout::app_error(Some(&ctx), e),
+    }
+}
+
+fn no_store(mut r: Response) -> Response {
+    r.headers_mut().insert(header::CACHE_CONTROL, axum::http::HeaderValue::from_static("no-store"));
+    r
+}
+

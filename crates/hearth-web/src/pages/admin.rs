@@ -1,0 +1,441 @@
+//! The administrator's screens (users, audit, settings) and the login-request queue.
+
+use axum::extract::{Path, Query, State};
+use axum::response::Response;
+use axum::routing::{get, post};
+use axum::Form;
+use hearth_app::admin::{temporary_password, SettingsInput, UserInput};
+use hearth_app::{AppError, FieldErrors, Permission};
+use hearth_domain::{PasswordPolicyKind, Role};
+use hearth_app::store::AuditQuery;
+use maud::html;
+use serde::Deserialize;
+
+use crate::layout::{self, button, csrf, error_summary, render, see_other, Opt};
+use crate::routes::{Access, RouteTable};
+use crate::session::Ctx;
+use crate::AppState;
+
+const ADMIN: Access = Access::Signed(Permission::Administer);
+
+pub fn register(t: &mut RouteTable) {
+    t.get("/account-requests", Access::Signed(Permission::BackOfficeRead), get(requests));
+    t.post("/account-requests/{id}/close", Access::Signed(Permission::BackOfficeWrite), post(request_close));
+    t.get("/admin/users", ADMIN, get(users));
+    t.get("/admin/users/new", ADMIN, get(user_new));
+    t.post("/admin/users/new", ADMIN, post(user_create));
+    t.get("/admin/users/{id}", ADMIN, get(user_view));
+    t.post("/admin/users/{id}/{action}", ADMIN, post(user_action));
+    t.get("/admin/audit", ADMIN, get(audit));
+    t.get("/admin/settings", ADMIN, get(settings));
+    t.post("/admin/settings", ADMIN, post(settings_save));
+}
+
+#[derive(Deserialize, Default)]
+struct RequestsQuery {
+    all: Option<String>,
+}
+
+async fn requests(State(state): State<AppState>, ctx: Ctx, Query(q): Query<RequestsQuery>) -> Response {
+    let all = q.all.is_some();
+    let list = match state.app.account_requests(&ctx.principal, !all).await {
+        Ok(l) => l,
+        Err(e) => return layout::app_error(Some(&ctx), e),
+    };
+    let body = html! {
+        h1 class="govuk-heading-l" { "Login and password requests" }
+        p class="govuk-body" {
+            @if all { a class="govuk-link" href="/account-requests" { "Show open requests only" } }
+            @else { a class="govuk-link" href="/account-requests?all=1" { "Show closed requests too" } }
+        }
+        @if list.is_empty() { p class="govuk-body" { "There are no requests." } }
+        @for r in &list {
+            div class="hearth-card" {
+                h2 class="govuk-heading-s" {
+                    @if r.kind == "forgotten_password" { "Forgotten password: " (r.username) } @else { "Login request: " (r.full_name) }
+                    " " strong class="govuk-tag govuk-tag--grey" { (r.status) }
+                }
+                (layout::summary_list(&[
+                    ("Received", html! { (layout::when(r.created_at)) }),
+                    ("Organisation", html! { (r.organisation) }),
+                    ("Email", html! { (r.email) }),
+                    ("Message", html! { (r.message) }),
+                ]))
+                @if r.status == "open" && ctx.principal.has(Permission::BackOfficeWrite) {
+                    p class="govuk-body" {
+                        @if r.kind == "forgotten_password" { "To reset the password, an administrator opens the user under Users and chooses Reset password. " }
+                        @else { "To give a login, an administrator adds the user under Users. " }
+                    }
+                    form method="post" action={ "/account-requests/" (r.id) "/close" } class="govuk-button-group" {
+                        (csrf(&ctx.csrf))
+                        button type="submit" name="status" value="done" class="govuk-button" { "Mark as done" }
+                        button type="submit" name="status" value="declined" class="govuk-button govuk-button--secondary" { "Decline" }
+                    }
+                }
+            }
+        }
+    };
+    render(Some(&ctx), "Login and password requests", body)
+}
+
+#[derive(Deserialize, Default)]
+struct CloseForm {
+    #[serde(default)]
+    status: String,
+}
+
+async fn request_close(State(state): State<AppState>, ctx: Ctx, Path(id): Path<i64>, Form(f): Form<CloseForm>) -> Response {
+    match state.app.close_account_request(&ctx.principal, id, &f.status).await {
+        Ok(_) => see_other("/account-requests"),
+        Err(e) => layout::app_error(Some(&ctx), e),
+    }
+}
+
+async fn users(State(state): State<AppState>, ctx: Ctx) -> Response {
+    let list = match state.app.list_users(&ctx.principal).await {
+        Ok(l) => l,
+        Err(e) => return layout::app_error(Some(&ctx), e),
+    };
+    let now = hearth_app::store::now();
+    let body = html! {
+        h1 class="govuk-heading-l" { "Users" }
+        a class="govuk-button" href="/admin/users/new" { "Add a user" }
+        table class="govuk-table" {
+            thead class="govuk-table__head" { tr class="govuk-table__row" {
+                th class="govuk-table__header" { "Username" } th class="govuk-table__header" { "Name" } th class="govuk-table__header" { "Role" } th class="govuk-table__header" { "State" }
+            } }
+            tbody class="govuk-table__body" {
+                @for u in &list {
+                    tr class="govuk-table__row" {
+                        td class="govuk-table__cell" { a class="govuk-link" href={ "/admin/users/" (u.id) } { (u.username) } }
+                        td class="govuk-table__cell" { (u.display_name) }
+                        td class="govuk-table__cell" { (Role::parse(&u.role).map(|r| r.label()).unwrap_or("")) }
+                        td class="govuk-table__cell" {
+                            @if u.disabled != 0 { strong class="govuk-tag govuk-tag--grey" { "Disabled" } }
+                            @else if u.locked_until.is_some_and(|t| t > now) { strong class="govuk-tag govuk-tag--red" { "Locked" } }
+                            @else { strong class="govuk-tag govuk-tag--green" { "Active" } }
+                        }
+                    }
+                }
+            }
+        }
+    };
+    render(Some(&ctx), "Users", body)
+}
+
+#[derive(Deserialize, Default, serde::Serialize)]
+struct NewUserForm {
+    #[serde(default)]
+    username: String,
+    #[serde(default)]
+    display_name: String,
+    #[serde(default)]
+    email: String,
+    #[serde(default)]
+    role: String,
+    #[serde(default)]
+    contact_id: String,
+}
+
+fn user_form(ctx: &Ctx, f: &NewUserForm, errors: &FieldErrors) -> Response {
+    let roles: Vec<(String, String)> = Role::ALL.iter().map(|r| (r.as_str().to_string(), r.label().to_string())).collect();
+    let body = html! {
+        (layout::back_link("/admin/users"))
+        div class="govuk-grid-row" { div class="govuk-grid-column-two-thirds" {
+            (error_summary(errors))
+            h1 class="govuk-heading-l" { "Add a user" }
+            p class="govuk-body" { "The user gets a temporary password, shown on the next page, which they must change when they first sign in. They set up their authenticator app at the same time." }
+            form method="post" action="/admin/users/new" novalidate {
+                (csrf(&ctx.csrf))
+                (layout::input("username", "Username", &f.username, errors, Opt { required: true, width: Some("20"), ..Default::default() }))
+                (layout::input("display_name", "Name", &f.display_name, errors, Opt { required: true, ..Default::default() }))
+                (layout::input("email", "Email address", &f.email, errors, Opt { ..Default::default() }))
+                (layout::select("role", "Role", &roles, &f.role, errors, true))
+                (layout::input("contact_id", "Contact ID (provider users only)", &f.contact_id, errors, Opt { hint: Some("The contact of the provider organisation this user acts through"), width: Some("5"), ..Default::default() }))
+                (button("Add user"))
+            }
+        } }
+    };
+    let mut r = render(Some(ctx), "Add a user", body);
+    if !errors.is_empty() {
+        *r.status_mut() = axum::http::StatusCode::UNPROCESSABLE_ENTITY;
+    }
+    r
+}
+
+async fn user_new(ctx: Ctx) -> Response {
+    user_form(&ctx, &NewUserForm::default(), &FieldErrors::new())
+}
+
+async fn user_create(State(state): State<AppState>, ctx: Ctx, Form(f): Form<NewUserForm>) -> Response {
+    let mut errors = FieldErrors::new();
+    let contact_id = if f.contact_id.trim().is_empty() {
+        None
+    } else {
+        match f.contact_id.trim().parse::<i64>() {
+            Ok(id) => {
+                // The contact must belong to a provider registered with this authority.
+                let ok = match state.app.db.contact(id).await {
+                    Ok(Some(c)) => state.app.db.provider_in_authority(c.provider_id, ctx.principal.authority_id()).await.unwrap_or(false),
+                    _ => false,
+                };
+                if !ok {
+                    errors.add("contact_id", "There is no such contact of a provider of this authority");
+                }
+                Some(id)
+            }
+            Err(_) => {
+                errors.add("contact_id", "Enter the contact ID as a number");
+                None
+            }
+        }
+    };
+    if !errors.is_empty() {
+        return user_form(&ctx, &f, &errors);
+    }
+    let temp = temporary_password();
+    let input = UserInput {
+        username: f.username.clone(),
+        display_name: f.display_name.clone(),
+        email: f.email.clone(),
+        role: f.role.clone(),
+        authority_id: Some(ctx.principal.authority_id()),
+        contact_id,
+    };
+    match state.app.create_user(&ctx.principal.actor(), &input, &temp, None, true).await {
+        Ok(u) => render(
+            Some(&ctx),
+            "User added",
+            html! {
+                div class="govuk-panel govuk-panel--confirmation" {
+                    h1 class="govuk-panel__title" { "User added" }
+                    div class="govuk-panel__body" { "Temporary password for " (u.username) br; strong data-testid="temporary-password" { (temp) } }
+                }
+                p class="govuk-body" { "Give this to the user by a separate channel. It must be changed at first sign-in." }
+                p class="govuk-body" { a class="govuk-link" href="/admin/users" { "Back to users" } }
+            },
+        ),
+        Err(AppError::Invalid(errors)) => user_form(&ctx, &f, &errors),
+        Err(e) => layout::app_error(Some(&ctx), e),
+    }
+}
+
+async fn user_view(State(state): State<AppState>, ctx: Ctx, Path(id): Path<i64>) -> Response {
+    let u = match state.app.admin_user(&ctx.principal, id).await {
+        Ok(u) => u,
+        Err(e) => return layout::app_error(Some(&ctx), e),
+    };
+    let now = hearth_app::store::now();
+    let locked = u.locked_until.is_some_and(|t| t > now);
+    let action = |a: &str, label: &str, warn: bool| {
+        html! {
+            form method="post" action={ "/admin/users/" (u.id) "/" (a) } class="govuk-!-display-inline-block govuk-!-margin-right-2" {
+                (csrf(&ctx.csrf))
+                button type="submit" class={ "govuk-button" @if warn { " govuk-button--warning" } @else { " govuk-button--secondary" } } { (label) }
+            }
+        }
+    };
+    let body = html! {
+        (layout::back_link("/admin/users"))
+        h1 class="govuk-heading-l" { (u.display_name) }
+        (layout::summary_list(&[
+            ("Username", html! { (u.username) }),
+            ("Role", html! { (Role::parse(&u.role).map(|r| r.label()).unwrap_or("")) }),
+            ("Email", html! { (u.email) }),
+            ("Authenticator app", html! { @if u.totp_secret.is_some() { "Set up" } @else { "Not set up (will be asked at next sign-in)" } }),
+            ("Failed sign-in attempts", html! { (u.failed_logins) }),
+            ("Locked", html! { @if locked { "Until " (layout::when(u.locked_until.unwrap_or(0))) } @else { "No" } }),
+            ("Disabled", html! { @if u.disabled != 0 { "Yes" } @else { "No" } }),
+            ("Must change password", html! { @if u.must_change_password != 0 { "Yes" } @else { "No" } }),
+        ]))
+        div {
+            (action("reset-password", "Reset password", false))
+            (action("reset-totp", "Reset authenticator", false))
+            @if locked { (action("unlock", "Unlock", false)) }
+            @if u.disabled != 0 { (action("enable", "Enable", false)) } @else { (action("disable", "Disable", true)) }
+        }
+        p class="govuk-body" { a class="govuk-link" href={ "/admin/audit?record_type=user&record_id=" (u.id) } { "History of this account" } }
+    };
+    render(Some(&ctx), &u.display_name, body)
+}
+
+async fn user_action(State(state): State<AppState>, ctx: Ctx, Path((id, action)): Path<(i64, String)>) -> Response {
+    let p = &ctx.principal;
+    let result = match action.as_str() {
+        "reset-password" => match state.app.admin_reset_password(p, id).await {
+            Ok((u, temp)) => {
+                return render(
+                    Some(&ctx),
+                    "Password reset",
+                    html! {
+                        div class="govuk-panel govuk-panel--confirmation" {
+                            h1 class="govuk-panel__title" { "Password reset" }
+                            div class="govuk-panel__body" { "Temporary password for " (u.username) br; strong data-testid="temporary-password" { (temp) } }
+                        }
+                        p class="govuk-body" { "The user must change it when they next sign in. Their sessions have been ended." }
+                        p class="govuk-body" { a class="govuk-link" href={ "/admin/users/" (id) } { "Back to the user" } }
+                    },
+                )
+            }
+            Err(e) => Err(e),
+        },
+        "unlock" => state.app.admin_unlock(p, id).await.map(|_| ()),
+        "disable" => state.app.admin_set_disabled(p, id, true).await.map(|_| ()),
+        "enable" => state.app.admin_set_disabled(p, id, false).await.map(|_| ()),
+        "reset-totp" => match state.app.admin_user(p, id).await {
+            Ok(_) => state.app.reset_totp(&p.actor(), id).await.map(|_| ()),
+            Err(e) => Err(e),
+        },
+        _ => Err(AppError::NotFound),
+    };
+    match result {
+        Ok(()) => see_other(&format!("/admin/users/{id}")),
+        Err(e) => layout::app_error(Some(&ctx), e),
+    }
+}
+
+#[derive(Deserialize, Default)]
+struct AuditForm {
+    #[serde(default)]
+    actor: Option<String>,
+    #[serde(default)]
+    record_type: Option<String>,
+    #[serde(default)]
+    record_id: Option<String>,
+    #[serde(default)]
+    action: Option<String>,
+    #[serde(default)]
+    from: Option<String>,
+    #[serde(default)]
+    to: Option<String>,
+    #[serde(default)]
+    page: Option<i64>,
+}
+
+fn nonempty(s: &Option<String>) -> Option<String> {
+    s.as_ref().map(|v| v.trim().to_string()).filter(|v| !v.is_empty())
+}
+
+async fn audit(State(state): State<AppState>, ctx: Ctx, Query(q): Query<AuditForm>) -> Response {
+    let mut errors = FieldErrors::new();
+    let day = |field: &str, v: &Option<String>, errors: &mut FieldErrors| -> Option<i64> {
+        let v = nonempty(v)?;
+        match hearth_domain::parse_date(&v) {
+            Ok(d) => d.and_hms_opt(0, 0, 0).map(|t| t.and_utc().timestamp()),
+            Err(e) => {
+                errors.add(field, e.message);
+                None
+            }
+        }
+    };
+    let from = day("from", &q.from, &mut errors);
+    let to = day("to", &q.to, &mut errors).map(|t| t + 86_400);
+    let page = q.page.unwrap_or(1).max(1);
+    let query = AuditQuery {
+        authority_id: None,
+        actor: nonempty(&q.actor),
+        record_type: nonempty(&q.record_type),
+        record_id: nonempty(&q.record_id),
+        action: nonempty(&q.action),
+        from,
+        to,
+        limit: 50,
+        offset: (page - 1) * 50,
+    };
+    let entries = if errors.is_empty() {
+        match state.app.audit_search(&ctx.principal, query).await {
+            Ok(e) => e,
+            Err(e) => return layout::app_error(Some(&ctx), e),
+        }
+    } else {
+        Vec::new()
+    };
+    let v = |s: &Option<String>| s.clone().unwrap_or_default();
+    let body = html! {
+        h1 class="govuk-heading-l" { "Audit trail" }
+        p class="govuk-body" { "Every change, who made it and when, with the values before and after. Entries are chained so that tampering is detected by " code { "hearth audit verify" } "." }
+        (error_summary(&errors))
+        form method="get" action="/admin/audit" {
+            div class="govuk-grid-row" {
+                div class="govuk-grid-column-one-third" { (layout::input("actor", "User", &v(&q.actor), &errors, Opt { ..Default::default() })) }
+                div class="govuk-grid-column-one-third" { (layout::input("record_type", "Record type", &v(&q.record_type), &errors, Opt { hint: Some("For example provider, service, user"), ..Default::default() })) }
+                div class="govuk-grid-column-one-third" { (layout::input("record_id", "Record ID", &v(&q.record_id), &errors, Opt { ..Default::default() })) }
+            }
+            div class="govuk-grid-row" {
+                div class="govuk-grid-column-one-third" { (layout::input("action", "Action", &v(&q.action), &errors, Opt { hint: Some("For example create, update, lock"), ..Default::default() })) }
+                div class="govuk-grid-column-one-third" { (layout::input("from", "From date", &v(&q.from), &errors, Opt { hint: Some("For example 1/11/2026"), ..Default::default() })) }
+                div class="govuk-grid-column-one-third" { (layout::input("to", "To date", &v(&q.to), &errors, Opt { ..Default::default() })) }
+            }
+            button type="submit" class="govuk-button govuk-button--secondary" { "Search" }
+        }
+        table class="govuk-table" {
+            thead class="govuk-table__head" { tr class="govuk-table__row" {
+                th class="govuk-table__header" { "When" } th class="govuk-table__header" { "Who" } th class="govuk-table__header" { "Action" }
+                th class="govuk-table__header" { "Record" } th class="govuk-table__header" { "Before" } th class="govuk-table__header" { "After" }
+            } }
+            tbody class="govuk-table__body" {
+                @for e in &entries {
+                    tr class="govuk-table__row" {
+                        td class="govuk-table__cell hearth-nowrap" { (layout::when(e.at)) }
+                        td class="govuk-table__cell" { (e.actor) }
+                        td class="govuk-table__cell" { (e.action) }
+                        td class="govuk-table__cell" { (e.record_type) " " (e.record_id) }
+                        td class="govuk-table__cell" { div class="hearth-json" { (e.before_json.clone().unwrap_or_default()) } }
+                        td class="govuk-table__cell" { div class="hearth-json" { (e.after_json.clone().unwrap_or_default()) } }
+                    }
+                }
+            }
+        }
+        @let base = format!("/admin/audit?actor={}&record_type={}&record_id={}&action={}&from={}&to={}",
+            crate::session::url_encode(&v(&q.actor)), crate::session::url_encode(&v(&q.record_type)), crate::session::url_encode(&v(&q.record_id)),
+            crate::session::url_encode(&v(&q.action)), crate::session::url_encode(&v(&q.from)), crate::session::url_encode(&v(&q.to)));
+        (layout::pagination(&base, page, if entries.len() == 50 { page + 1 } else { page }))
+    };
+    render(Some(&ctx), "Audit trail", body)
+}
+
+fn settings_view(ctx: &Ctx, policy: &str, totp: bool, idle: &str, errors: &FieldErrors, saved: bool) -> Response {
+    let policies: Vec<(String, String)> = vec![
+        (PasswordPolicyKind::Uk.as_str().into(), "Current UK guidance: at least 12 characters, common passwords refused, no forced change".into()),
+        (PasswordPolicyKind::Legacy.as_str().into(), "Legacy: at least 6 characters with a capital letter and a number, changed every 90 days".into()),
+    ];
+    let body = html! {
+        @if saved { (layout::banner("Settings saved", html! {})) }
+        div class="govuk-grid-row" { div class="govuk-grid-column-two-thirds" {
+            (error_summary(errors))
+            h1 class="govuk-heading-l" { "Authority settings" }
+            form method="post" action="/admin/settings" novalidate {
+                (csrf(&ctx.csrf))
+                (layout::select("password_policy", "Password rules", &policies, policy, errors, true))
+                (layout::checkbox("provider_totp_required", "Provider users must use an authenticator app", totp, Some("Commissioning staff always must")))
+                (layout::input("idle_minutes", "Sign out after this many idle minutes", idle, errors, Opt { width: Some("3"), required: true, ..Default::default() }))
+                (button("Save settings"))
+            }
+        } }
+    };
+    let mut r = render(Some(ctx), "Authority settings", body);
+    if !errors.is_empty() {
+        *r.status_mut() = axum::http::StatusCode::UNPROCESSABLE_ENTITY;
+    }
+    r
+}
+
+#[derive(Deserialize, Default)]
+struct SavedQuery {
+    saved: Option<String>,
+}
+
+async fn settings(State(state): State<AppState>, ctx: Ctx, Query(q): Query<SavedQuery>) -> Response {
+    match state.app.authority_settings(&ctx.principal).await {
+        Ok(a) => settings_view(&ctx, &a.password_policy, a.provider_totp_required != 0, &a.idle_minutes.to_string(), &FieldErrors::new(), q.saved.is_some()),
+        Err(e) => layout::app_error(Some(&ctx), e),
+    }
+}
+
+async fn settings_save(State(state): State<AppState>, ctx: Ctx, Form(f): Form<SettingsInput>) -> Response {
+    match state.app.update_authority_settings(&ctx.principal, &f).await {
+        Ok(_) => see_other("/admin/settings?saved=1"),
+        Err(AppError::Invalid(errors)) => settings_view(&ctx, &f.password_policy, f.provider_totp_required.is_some(), &f.idle_minutes, &errors, false),
+        Err(e) => layout::app_error(Some(&ctx), e),
+    }
+}

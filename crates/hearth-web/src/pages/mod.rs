@@ -1,0 +1,15 @@
+//! HTML pages, by business area.
+
+mod accounts;
+mod admin;
+mod home;
+mod records;
+
+use crate::routes::RouteTable;
+
+pub fn register(t: &mut RouteTable) {
+    accounts::register(t);
+    home::register(t);
+    records::register(t);
+    admin::register(t);
+}

@@ -1,0 +1,252 @@
+//! Every route is registered here with its access rule: public (on an explicit list) or
+//! behind the authorising layer with a permission. The route meta-test reads this table.
+
+use axum::body::Body;
+use axum::extract::{Request, State};
+use axum::http::{header, HeaderValue, Method, StatusCode};
+use axum::middleware::{self, Next};
+use axum::response::{IntoResponse, Redirect, Response};
+use axum::routing::MethodRouter;
+use axum::Router;
+use hearth_app::accounts::{Ended, LiveSession};
+use hearth_app::{Permission, Principal};
+
+use crate::layout;
+use crate::session::{self, Anon, Ctx};
+use crate::AppState;
+
+/// Who may use a route.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Access {
+    /// Anyone. Must be named in [`PUBLIC_ROUTES`].
+    Public,
+    /// A session part-way through signing in, at this stage.
+    Stage(&'static str),
+    /// A fully signed-in principal holding this permission.
+    Signed(Permission),
+}
+
+/// One registered route.
+#[derive(Debug, Clone)]
+pub struct RouteEntry {
+    pub method: &'static str,
+    pub path: &'static str,
+    pub access: Access,
+}
+
+/// The only routes anyone may use without signing in.
+pub const PUBLIC_ROUTES: &[(&str, &str)] = &[
+    ("GET", "/"),
+    ("GET", "/healthz"),
+    ("GET", "/readyz"),
+    ("GET", "/metrics"),
+    ("GET", "/assets/{*path}"),
+    ("GET", "/login"),
+    ("POST", "/login"),
+    ("GET", "/login/forgotten"),
+    ("POST", "/login/forgotten"),
+    ("GET", "/login/request"),
+    ("POST", "/login/request"),
+    ("GET", "/signed-out"),
+    ("GET", "/api/v1/openapi.json"),
+];
+
+pub struct RouteTable {
+    state: AppState,
+    router: Router<AppState>,
+    entries: Vec<RouteEntry>,
+}
+
+impl RouteTable {
+    pub fn new(state: AppState) -> RouteTable {
+        RouteTable { state, router: Router::new(), entries: Vec::new() }
+    }
+
+    /// Registers `handler` for `method path` with `access`.
+    pub fn add(&mut self, method: &'static str, path: &'static str, access: Access, handler: MethodRouter<AppState>) {
+        self.entries.push(RouteEntry { method, path, access });
+        let guarded = match access {
+            Access::Public => handler.layer(middleware::from_fn_with_state(self.state.clone(), public_guard)),
+            Access::Stage(stage) => handler.layer(middleware::from_fn_with_state(
+                (self.state.clone(), stage),
+                stage_guard,
+            )),
+            Access::Signed(p) => handler.layer(middleware::from_fn_with_state((self.state.clone(), p), signed_guard)),
+        };
+        let r = std::mem::take(&mut self.router);
+        self.router = r.route(path, guarded);
+    }
+
+    pub fn get(&mut self, path: &'static str, access: Access, h: MethodRouter<AppState>) {
+        self.add("GET", path, access, h);
+    }
+
+    pub fn post(&mut self, path: &'static str, access: Access, h: MethodRouter<AppState>) {
+        self.add("POST", path, access, h);
+    }
+
+    pub fn finish(self) -> (Router, Vec<RouteEntry>) {
+        let state = self.state.clone();
+        let router = self
+            .router
+            .fallback(not_found_fallback)
+            .layer(middleware::from_fn_with_state(state.clone(), crate::ops::request_layer))
+            .with_state(state);
+        (router, self.entries)
+    }
+}
+
+async fn not_found_fallback(req: Request) -> Response {
+    let ctx = req.extensions().get::<Ctx>().cloned();
+    layout::not_found(ctx.as_ref())
+}
+
+fn is_write(m: &Method) -> bool {
+    !matches!(*m, Method::GET | Method::HEAD | Method::OPTIONS)
+}
+
+/// Public routes: anonymous forms are protected by a double-submit CSRF cookie.
+async fn public_guard(State(state): State<AppState>, req: Request, next: Next) -> Response {
+    let (anon, set_cookie) = session::anon_token(&state, req.headers());
+    let mut req = req;
+    if is_write(req.method()) {
+        match session::check_csrf(req, &anon.0, state.config.max_body_bytes).await {
+            Ok(r) => req = r,
+            Err(resp) => return resp,
+        }
+    }
+    req.extensions_mut().insert(anon);
+    // A signed-in user's context, when there is one, so public pages show who is signed in.
+    if let Some(token) = session::session_token(&state, req.headers()) {
+        if let Ok(Ok(live)) = state.app.session(&token).await {
+            if let Some(p) = live.principal.clone() {
+                req.extensions_mut().insert(Ctx::new(p, live, token));
+            }
+        }
+    }
+    let mut resp = next.run(req).await;
+    if let Some(c) = set_cookie {
+        resp.headers_mut().append(header::SET_COOKIE, c);
+    }
+    resp
+}
+
+/// What the guards need of a request across awaits (a Request itself is not Sync).
+struct ReqInfo {
+    method: Method,
+    path: String,
+    path_and_query: String,
+    headers: axum::http::HeaderMap,
+}
+
+impl ReqInfo {
+    fn of(req: &Request) -> ReqInfo {
+        ReqInfo {
+            method: req.method().clone(),
+            path: req.uri().path().to_string(),
+            path_and_query: req.uri().path_and_query().map(|p| p.as_str().to_string()).unwrap_or_else(|| "/".into()),
+            headers: req.headers().clone(),
+        }
+    }
+}
+
+fn login_redirect(req: &ReqInfo, ended: Option<Ended>) -> Response {
+    let next = if req.method == Method::GET { req.path_and_query.as_str() } else { "/home" };
+    let reason = match ended {
+        Some(Ended::Idle) => "&reason=idle",
+        Some(Ended::Absolute) => "&reason=expired",
+        _ => "",
+    };
+    if req.path.starts_with("/api/") {
+        return crate::api::problem(StatusCode::UNAUTHORIZED, "unauthenticated", "Sign in to use the API");
+    }
+    Redirect::to(&format!("/login?next={}{reason}", session::url_encode(next))).into_response()
+}
+
+async fn load_session(state: &AppState, req: &ReqInfo) -> Result<(LiveSession, String), Response> {
+    let Some(token) = session::session_token(state, &req.headers) else {
+        return Err(login_redirect(req, None));
+    };
+    match state.app.session(&token).await {
+        Ok(Ok(live)) => Ok((live, token)),
+        Ok(Err(ended)) => {
+            let mut r = login_redirect(req, Some(ended));
+            r.headers_mut().append(header::SET_COOKIE, session::clear_cookie(state));
+            Err(r)
+        }
+        Err(e) => Err(layout::app_error(None, e)),
+    }
+}
+
+async fn stage_guard(State((state, stage)): State<(AppState, &'static str)>, req: Request, next: Next) -> Response {
+    let info = ReqInfo::of(&req);
+    let (live, token) = match load_session(&state, &info).await {
+        Ok(v) => v,
+        Err(r) => return r,
+    };
+    // The change-password page also serves fully signed-in users.
+    let allowed = live.session.stage == stage
+        || (stage == hearth_app::accounts::STAGE_CHANGE_PASSWORD && live.session.stage == hearth_app::accounts::STAGE_FULL);
+    if !allowed {
+        return Redirect::to(&session::stage_path(&live.session.stage)).into_response();
+    }
+    let mut req = req;
+    if is_write(req.method()) {
+        match session::check_csrf(req, &live.session.csrf_token, state.config.max_body_bytes).await {
+            Ok(r) => req = r,
+            Err(resp) => return resp,
+        }
+    }
+    req.extensions_mut().insert(session::Partial { live, token });
+    next.run(req).await
+}
+
+async fn signed_guard(
+    State((state, permission)): State<(AppState, Permission)>,
+    req: Request,
+    next: Next,
+) -> Response {
+    let info = ReqInfo::of(&req);
+    let (live, token) = match load_session(&state, &info).await {
+        Ok(v) => v,
+        Err(r) => return r,
+    };
+    let Some(principal) = live.principal.clone() else {
+        // Signed in part-way: carry on with the next step.
+        return Redirect::to(&session::stage_path(&live.session.stage)).into_response();
+    };
+    let ctx = Ctx::new(principal.clone(), live.clone(), token);
+    if !principal.has(permission) {
+        // A provider user reaching into the back office is told nothing exists there (F2.7);
+        // commissioning staff without the right are told so.
+        return match principal {
+            Principal::Provider { .. } if info.path.starts_with("/api/") => {
+                crate::api::problem(StatusCode::NOT_FOUND, "not_found", "No such record")
+            }
+            Principal::Provider { .. } => layout::not_found(Some(&ctx)),
+            Principal::Staff { .. } if info.path.starts_with("/api/") => {
+                crate::api::problem(StatusCode::FORBIDDEN, "forbidden", "You do not have permission to do that")
+            }
+            Principal::Staff { .. } => layout::forbidden(Some(&ctx)),
+        };
+    }
+    let mut req = req;
+    if is_write(req.method()) {
+        match session::check_csrf(req, &live.session.csrf_token, state.config.max_body_bytes).await {
+            Ok(r) => req = r,
+            Err(resp) => return resp,
+        }
+    }
+    req.extensions_mut().insert(ctx);
+    let mut resp = next.run(req).await;
+    resp.headers_mut().insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
+    resp
+}
+
+/// Used by handlers to reject a body that was not a form.
+pub fn bad_request(msg: &str) -> Response {
+    (StatusCode::BAD_REQUEST, Body::from(msg.to_string())).into_response()
+}
+
+/// Anonymous CSRF token as seen by handlers.
+pub type AnonToken = Anon;
