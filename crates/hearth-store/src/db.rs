@@ -82,7 +82,7 @@ impl Db {
                             "PRAGMA journal_mode = WAL",
                             "PRAGMA foreign_keys = ON",
                             "PRAGMA busy_timeout = 10000",
-                            "PRAGMA synchronous = NORMAL",
+                            "PRAGMA synchronous = FULL",
                         ] {
                             sqlx::query(pragma).execute(&mut *conn).await?;
                         }

@@ -109,3 +109,8 @@ pub async fn all() -> Result<Vec<TestDb>, StoreError> {
     }
     Ok(v)
 }
+
+/// Runs one SQL statement directly (tests that tamper with stored rows or move clocks).
+pub async fn exec(db: &Db, sql: &str) -> Result<u64, StoreError> {
+    Ok(sqlx::query(sql).execute(db.pool()).await?.rows_affected())
+}

@@ -1,0 +1,168 @@
+//! HTTP test harness: starts the app on a random port with a fresh database loaded with the
+//! small demo data, and typed helpers for signing in as each demo role.
+#![allow(dead_code, clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+
+use hearth_app::demo::DemoAccount;
+use hearth_app::demo_data::Scale;
+use hearth_app::{App, AppConfig};
+use hearth_store::testing::{self, TestDb};
+use std::net::SocketAddr;
+
+pub struct TestApp {
+    pub addr: SocketAddr,
+    pub app: App,
+    pub accounts: Vec<DemoAccount>,
+    pub db_name: &'static str,
+    _db: TestDb,
+}
+
+/// Each database the suite runs on: SQLite always, PostgreSQL when TEST_DATABASE_URL is set.
+pub async fn each_db() -> Vec<TestDb> {
+    testing::all().await.unwrap()
+}
+
+impl TestApp {
+    /// A server over `db`, loaded with the small demo data.
+    pub async fn start(db: TestDb) -> TestApp {
+        Self::start_with(db, AppConfig::default()).await
+    }
+
+    pub async fn start_with(db: TestDb, config: AppConfig) -> TestApp {
+        let app = App::new(db.db.clone(), config);
+        let summary = app.load_demo(Scale::Small, 7, &|_| {}).await.unwrap();
+        let web = hearth_web::WebConfig { secure_cookies: false, ..Default::default() };
+        let router = hearth_web::router(app.clone(), web);
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let addr = listener.local_addr().unwrap();
+        tokio::spawn(async move {
+            axum::serve(listener, router).await.unwrap();
+        });
+        TestApp { addr, app, accounts: summary.accounts, db_name: db.name, _db: db }
+    }
+
+    pub fn url(&self, path: &str) -> String {
+        format!("http://{}{}", self.addr, path)
+    }
+
+    pub fn account(&self, username: &str) -> &DemoAccount {
+        self.accounts.iter().find(|a| a.username == username).unwrap()
+    }
+
+    /// A fresh browser-like client (cookies kept, redirects not followed).
+    pub fn client(&self) -> Client {
+        Client {
+            http: reqwest::Client::builder()
+                .cookie_store(true)
+                .redirect(reqwest::redirect::Policy::none())
+                .build()
+                .unwrap(),
+            base: format!("http://{}", self.addr),
+        }
+    }
+
+    /// A client signed in as `username` (password, then a current TOTP code).
+    pub async fn signed_in(&self, username: &str) -> Client {
+        let c = self.client();
+        let a = self.account(username).clone();
+        let r = c.login(&a.username, &a.password).await;
+        assert_eq!(r.status(), 303, "password step for {username}");
+        assert_eq!(location(&r), "/login/code");
+        let code = current_code(&a.totp_secret);
+        let r = c.post_form("/login/code", &[("code", &code)]).await;
+        assert_eq!(r.status(), 303, "code step for {username}");
+        c
+    }
+}
+
+pub fn current_code(secret: &str) -> String {
+    let now = u64::try_from(hearth_store::now()).unwrap();
+    hearth_app::accounts::totp_code(secret, now).unwrap()
+}
+
+/// The code for the next 30-second step (accepted: one step of drift is allowed).
+pub fn next_code(secret: &str) -> String {
+    let now = u64::try_from(hearth_store::now()).unwrap();
+    hearth_app::accounts::totp_code(secret, now + 30).unwrap()
+}
+
+pub fn location(r: &reqwest::Response) -> String {
+    r.headers().get("location").map(|v| v.to_str().unwrap().to_string()).unwrap_or_default()
+}
+
+pub struct Client {
+    pub http: reqwest::Client,
+    pub base: String,
+}
+
+impl Client {
+    pub async fn get(&self, path: &str) -> reqwest::Response {
+        self.http.get(format!("{}{}", self.base, path)).send().await.unwrap()
+    }
+
+    pub async fn text(&self, path: &str) -> (u16, String) {
+        let r = self.get(path).await;
+        let s = r.status().as_u16();
+        (s, r.text().await.unwrap())
+    }
+
+    /// The CSRF token from a page's form.
+    pub async fn csrf_from(&self, path: &str) -> String {
+        let (_, body) = self.text(path).await;
+        extract_csrf(&body).unwrap_or_else(|| panic!("no csrf field on {path}"))
+    }
+
+    /// Posts a form with the CSRF token taken from the page it came from (or the home page).
+    pub async fn post_form(&self, path: &str, fields: &[(&str, &str)]) -> reqwest::Response {
+        let (_, body) = self.text(path).await;
+        let token = match extract_csrf(&body) {
+            Some(t) => t,
+            None => {
+                let (_, home) = self.text("/home").await;
+                match extract_csrf(&home) {
+                    Some(t) => t,
+                    None => self.csrf_from("/login").await,
+                }
+            }
+        };
+        self.post_raw(path, fields, Some(&token)).await
+    }
+
+    /// Posts a form with exactly the given CSRF token (or none).
+    pub async fn post_raw(&self, path: &str, fields: &[(&str, &str)], csrf: Option<&str>) -> reqwest::Response {
+        let mut form: Vec<(String, String)> = fields.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect();
+        if let Some(t) = csrf {
+            form.push(("csrf".into(), t.into()));
+        }
+        let body = form
+            .iter()
+            .map(|(k, v)| format!("{}={}", enc(k), enc(v)))
+            .collect::<Vec<_>>()
+            .join("&");
+        self.http
+            .post(format!("{}{}", self.base, path))
+            .header("content-type", "application/x-www-form-urlencoded")
+            .body(body)
+            .send()
+            .await
+            .unwrap()
+    }
+
+    pub async fn login(&self, username: &str, password: &str) -> reqwest::Response {
+        self.post_form("/login", &[("username", username), ("password", password), ("next", "")]).await
+    }
+}
+
+pub fn extract_csrf(body: &str) -> Option<String> {
+    let i = body.find("name=\"csrf\" value=\"")?;
+    let rest = &body[i + "name=\"csrf\" value=\"".len()..];
+    Some(rest[..rest.find('"')?].to_string())
+}
+
+fn enc(s: &str) -> String {
+    s.bytes()
+        .map(|b| match b {
+            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'.' | b'_' | b'~' => (b as char).to_string(),
+            _ => format!("%{b:02X}"),
+        })
+        .collect()
+}

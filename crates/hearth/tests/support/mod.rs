@@ -1,0 +1,280 @@
+//! Helpers for tests that run the real `hearth` binary: start and stop servers, sign in over
+//! HTTP, and a small WebDriver client for headless Chromium.
+#![allow(dead_code, clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+
+use std::net::TcpListener;
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Stdio};
+use std::time::{Duration, Instant};
+
+pub fn hearth() -> Command {
+    Command::new(env!("CARGO_BIN_EXE_hearth"))
+}
+
+pub fn free_port() -> u16 {
+    TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port()
+}
+
+/// A temporary folder removed on drop.
+pub struct Tmp(pub PathBuf);
+impl Tmp {
+    pub fn new(name: &str) -> Tmp {
+        let p = std::env::temp_dir().join(format!("hearth-{name}-{}-{}", std::process::id(), free_port()));
+        std::fs::create_dir_all(&p).unwrap();
+        Tmp(p)
+    }
+}
+impl Drop for Tmp {
+    fn drop(&mut self) {
+        let _ = std::fs::remove_dir_all(&self.0);
+    }
+}
+
+/// A running server process, killed on drop.
+pub struct Server {
+    pub child: Child,
+    pub port: u16,
+}
+
+impl Server {
+    pub fn url(&self, path: &str) -> String {
+        format!("http://127.0.0.1:{}{}", self.port, path)
+    }
+    pub fn kill9(&mut self) {
+        let _ = self.child.kill(); // SIGKILL on Unix
+        let _ = self.child.wait();
+    }
+}
+
+impl Drop for Server {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+/// Starts `hearth ARGS` and waits until /readyz answers.
+pub fn start(mut cmd: Command, port: u16) -> Server {
+    cmd.stdout(Stdio::null()).stderr(Stdio::null());
+    let child = cmd.spawn().unwrap();
+    let server = Server { child, port };
+    wait_ready(&server.url("/readyz"), Duration::from_secs(60));
+    server
+}
+
+pub fn wait_ready(url: &str, limit: Duration) {
+    let start = Instant::now();
+    loop {
+        if let Ok(r) = reqwest::blocking_get(url) {
+            if r {
+                return;
+            }
+        }
+        if start.elapsed() > limit {
+            panic!("{url} did not become ready in {limit:?}");
+        }
+        std::thread::sleep(Duration::from_millis(50));
+    }
+}
+
+mod reqwest {
+    /// A blocking GET that only says whether the answer was 200 (std only, no runtime).
+    pub fn blocking_get(url: &str) -> std::io::Result<bool> {
+        use std::io::{Read, Write};
+        let rest = url.trim_start_matches("http://");
+        let (host, path) = rest.split_at(rest.find('/').unwrap_or(rest.len()));
+        let mut s = std::net::TcpStream::connect(host)?;
+        s.set_read_timeout(Some(std::time::Duration::from_secs(5)))?;
+        write!(s, "GET {path} HTTP/1.1\r\nHost: {host}\r\nConnection: close\r\n\r\n")?;
+        // Read just the status line: some servers keep the connection open.
+        let mut buf = [0u8; 12];
+        s.read_exact(&mut buf)?;
+        Ok(buf.starts_with(b"HTTP/1.1 200"))
+    }
+}
+
+/// Demo accounts written by `hearth demo` (role, username, password, secret).
+pub fn demo_account(data_dir: &Path, username: &str) -> (String, String) {
+    let text = std::fs::read_to_string(data_dir.join("demo-accounts.txt")).unwrap();
+    for line in text.lines().filter(|l| !l.starts_with('#')) {
+        let f: Vec<&str> = line.split('\t').collect();
+        if f.len() == 4 && f[1] == username {
+            return (f[2].to_string(), f[3].to_string());
+        }
+    }
+    panic!("no demo account {username}");
+}
+
+pub fn totp_now(secret: &str) -> String {
+    let now = u64::try_from(hearth_store::now()).unwrap();
+    hearth_app::accounts::totp_code(secret, now).unwrap()
+}
+
+pub fn extract_csrf(body: &str) -> String {
+    let key = "name=\"csrf\" value=\"";
+    let i = body.find(key).expect("csrf field");
+    let rest = &body[i + key.len()..];
+    rest[..rest.find('"').unwrap()].to_string()
+}
+
+/// An HTTP client with cookies that does not follow redirects.
+pub fn client() -> ::reqwest::Client {
+    ::reqwest::Client::builder().cookie_store(true).redirect(::reqwest::redirect::Policy::none()).build().unwrap()
+}
+
+/// Signs `c` in at `base` as a demo user.
+pub async fn sign_in(c: &::reqwest::Client, base: &str, username: &str, password: &str, secret: &str) {
+    let page = c.get(format!("{base}/login")).send().await.unwrap().text().await.unwrap();
+    let csrf = extract_csrf(&page);
+    let r = c
+        .post(format!("{base}/login"))
+        .form(&[("csrf", csrf.as_str()), ("username", username), ("password", password), ("next", "")])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 303, "password step");
+    let page = c.get(format!("{base}/login/code")).send().await.unwrap().text().await.unwrap();
+    let csrf = extract_csrf(&page);
+    let code = totp_now(secret);
+    let r = c.post(format!("{base}/login/code")).form(&[("csrf", csrf.as_str()), ("code", code.as_str())]).send().await.unwrap();
+    assert_eq!(r.status(), 303, "code step");
+}
+
+/// Whether end-to-end browser tests can run; panics when they must (CI) but cannot.
+pub fn browser_available() -> bool {
+    let ok = Path::new("/usr/bin/chromium").exists() && Path::new("/usr/bin/chromedriver").exists();
+    if !ok {
+        if std::env::var("HEARTH_REQUIRE_E2E").is_ok() {
+            panic!("HEARTH_REQUIRE_E2E is set but chromium / chromedriver are not installed");
+        }
+        eprintln!("skipping the browser test: install Debian's chromium and chromium-driver to run it");
+    }
+    ok
+}
+
+/// A minimal WebDriver client over chromedriver's HTTP API.
+pub struct Browser {
+    http: ::reqwest::Client,
+    base: String,
+    session: String,
+    driver: Child,
+    _profile: Tmp,
+}
+
+impl Browser {
+    pub async fn start() -> Browser {
+        let port = free_port();
+        let driver = Command::new("/usr/bin/chromedriver")
+            .arg(format!("--port={port}"))
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()
+            .unwrap();
+        let base = format!("http://127.0.0.1:{port}");
+        wait_ready(&format!("{base}/status"), Duration::from_secs(20));
+        let profile = Tmp::new("chromium-profile");
+        let http = ::reqwest::Client::new();
+        let caps = serde_json::json!({"capabilities": {"alwaysMatch": {
+            "browserName": "chrome",
+            "goog:chromeOptions": {
+                "binary": "/usr/bin/chromium",
+                "args": ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
+                         "--disable-component-update", "--disable-sync", "--no-first-run", "--disable-dev-shm-usage",
+                         format!("--user-data-dir={}", profile.0.display()), "--window-size=1280,1000"]
+            }
+        }}});
+        let v: serde_json::Value = http.post(format!("{base}/session")).json(&caps).send().await.unwrap().json().await.unwrap();
+        let session = v["value"]["sessionId"].as_str().unwrap_or_else(|| panic!("no session: {v}")).to_string();
+        Browser { http, base, session, driver, _profile: profile }
+    }
+
+    async fn cmd(&self, method: &str, path: &str, body: serde_json::Value) -> serde_json::Value {
+        let url = format!("{}/session/{}{}", self.base, self.session, path);
+        let req = match method {
+            "GET" => self.http.get(url),
+            _ => self.http.post(url).json(&body),
+        };
+        let v: serde_json::Value = req.send().await.unwrap().json().await.unwrap();
+        if v["value"].get("error").is_some() {
+            panic!("webdriver {path}: {v}");
+        }
+        v["value"].clone()
+    }
+
+    pub async fn goto(&self, url: &str) {
+        self.cmd("POST", "/url", serde_json::json!({ "url": url })).await;
+    }
+
+    pub async fn url(&self) -> String {
+        self.cmd("GET", "/url", serde_json::json!({})).await.as_str().unwrap_or_default().to_string()
+    }
+
+    pub async fn source(&self) -> String {
+        self.cmd("GET", "/source", serde_json::json!({})).await.as_str().unwrap_or_default().to_string()
+    }
+
+    pub async fn find(&self, css: &str) -> String {
+        let v = self.cmd("POST", "/element", serde_json::json!({"using": "css selector", "value": css})).await;
+        v.as_object().and_then(|o| o.values().next()).and_then(|v| v.as_str()).unwrap_or_default().to_string()
+    }
+
+    pub async fn type_into(&self, css: &str, text: &str) {
+        let el = self.find(css).await;
+        self.cmd("POST", &format!("/element/{el}/value"), serde_json::json!({ "text": text })).await;
+    }
+
+    pub async fn click(&self, css: &str) {
+        let el = self.find(css).await;
+        self.cmd("POST", &format!("/element/{el}/click"), serde_json::json!({})).await;
+    }
+
+    pub async fn text_of(&self, css: &str) -> String {
+        let el = self.find(css).await;
+        self.cmd("GET", &format!("/element/{el}/text"), serde_json::json!({})).await.as_str().unwrap_or_default().to_string()
+    }
+
+    pub async fn screenshot(&self, path: &Path) {
+        use base64_decode as b64;
+        let v = self.cmd("GET", "/screenshot", serde_json::json!({})).await;
+        std::fs::write(path, b64(v.as_str().unwrap_or_default())).unwrap();
+    }
+
+    pub async fn quit(mut self) {
+        let _ = self.http.delete(format!("{}/session/{}", self.base, self.session)).send().await;
+        let _ = self.driver.kill();
+        let _ = self.driver.wait();
+    }
+}
+
+impl Drop for Browser {
+    fn drop(&mut self) {
+        let _ = self.driver.kill();
+    }
+}
+
+fn base64_decode(s: &str) -> Vec<u8> {
+    let table = |c: u8| -> Option<u32> {
+        Some(match c {
+            b'A'..=b'Z' => c - b'A',
+            b'a'..=b'z' => c - b'a' + 26,
+            b'0'..=b'9' => c - b'0' + 52,
+            b'+' => 62,
+            b'/' => 63,
+            _ => return None,
+        } as u32)
+    };
+    let mut out = Vec::new();
+    let mut acc = 0u32;
+    let mut bits = 0;
+    for c in s.bytes() {
+        if let Some(v) = table(c) {
+            acc = (acc << 6) | v;
+            bits += 6;
+            if bits >= 8 {
+                bits -= 8;
+                out.push((acc >> bits) as u8);
+            }
+        }
+    }
+    out
+}
