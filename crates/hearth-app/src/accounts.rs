@@ -192,6 +192,11 @@ impl App {
             .db
             .record_login_failure(user.id, self.config.max_failed_logins, self.config.lock_minutes * 60)
             .await?;
+        if let Some(after) = &after {
+            // Slow repeated guessing: each failure in a row waits a little longer (up to 2 s).
+            let pause = (after.failed_logins.clamp(0, 10) as u64) * 200;
+            tokio::time::sleep(std::time::Duration::from_millis(pause)).await;
+        }
         if let Some(after) = after {
             if after.locked_until.is_some() && after.locked_until != user.locked_until {
                 let mut tx = self.db.begin_write(&Actor::system("login")).await?;
@@ -470,7 +475,29 @@ impl App {
         } else {
             r.authority_id
         };
+        // Tell the authority's administrators (all administrators when the authority is unknown).
+        let admins: Vec<User> = self
+            .db
+            .list_users(None)
+            .await?
+            .into_iter()
+            .filter(|u| u.role == "administrator" && u.disabled == 0 && !u.email.is_empty())
+            .filter(|u| authority_id.is_none() || u.authority_id == authority_id)
+            .collect();
         let mut tx = self.db.begin_write(&Actor::system("public")).await?;
+        let (subject, what) = if kind == "forgotten_password" {
+            ("Hearth: a forgotten password request", "A user has asked for their password to be reset.")
+        } else {
+            ("Hearth: a request for a login", "Someone has asked for a login.")
+        };
+        for admin in &admins {
+            tx.queue_mail(
+                &admin.email,
+                subject,
+                &format!("{what}\n\nOpen Hearth and go to Login requests to deal with it. No personal details are sent by e-mail."),
+            )
+            .await?;
+        }
         let created = tx
             .insert_account_request(&AccountRequest {
                 kind: kind.to_string(),

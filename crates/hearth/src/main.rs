@@ -272,32 +272,57 @@ async fn run(cli: Cli) -> Result<i32> {
 
 async fn restore(config: &Config, file: &Path) -> Result<i32> {
     let target = config.sqlite_path().ok_or_else(|| anyhow!("restore replaces the embedded SQLite database; restore PostgreSQL with pg_restore"))?;
-    // Check the backup before touching anything.
-    let check = Db::connect(&DbConfig {
-        url: format!("sqlite://{}?mode=ro", file.display()),
-        max_connections: 1,
-        audit_key: audit_key(config)?,
-    })
-    .await
-    .with_context(|| format!("opening backup {}", file.display()))?;
-    let integrity = check.integrity_check().await?;
-    if integrity != "ok" {
-        bail!("the backup failed its integrity check: {integrity}");
-    }
-    let version = check.schema_version().await?;
-    if version > hearth_app::store::latest_version() {
-        bail!("the backup's schema (version {version}) is newer than this program");
-    }
-    let report = check.audit_verify().await?;
-    check.close().await;
+    // Check a copy of the backup next to the database before touching the database itself.
     let tmp = target.with_extension("db.restoring");
-    std::fs::copy(file, &tmp).with_context(|| format!("copying to {}", tmp.display()))?;
+    std::fs::copy(file, &tmp).with_context(|| format!("copying {} to {}", file.display(), tmp.display()))?;
+    let checked = check_backup(config, &tmp).await;
+    for ext in ["db.restoring-wal", "db.restoring-shm"] {
+        let _ = std::fs::remove_file(target.with_extension(ext));
+    }
+    let (version, report) = match checked {
+        Ok(v) => v,
+        Err(e) => {
+            let _ = std::fs::remove_file(&tmp);
+            return Err(e);
+        }
+    };
     for ext in ["db-wal", "db-shm"] {
         let _ = std::fs::remove_file(target.with_extension(ext));
     }
     std::fs::rename(&tmp, &target)?;
     println!("restored {} to {} (schema version {version}; audit trail: {report:?})", file.display(), target.display());
     Ok(0)
+}
+
+/// Integrity, schema version and audit chain of a database file.
+async fn check_backup(config: &Config, path: &Path) -> Result<(i64, ChainReport)> {
+    let mut header = [0u8; 16];
+    let is_sqlite = std::fs::File::open(path).and_then(|mut f| std::io::Read::read_exact(&mut f, &mut header)).is_ok()
+        && &header == b"SQLite format 3\0";
+    if !is_sqlite {
+        bail!("{} is not an SQLite database written by hearth backup", path.display());
+    }
+    let check = Db::connect(&DbConfig {
+        url: format!("sqlite://{}", path.display()),
+        max_connections: 1,
+        audit_key: audit_key(config)?,
+    })
+    .await
+    .with_context(|| format!("opening backup {}", path.display()))?;
+    let result = async {
+        let integrity = check.integrity_check().await?;
+        if integrity != "ok" {
+            bail!("the backup failed its integrity check: {integrity}");
+        }
+        let version = check.schema_version().await?;
+        if version > hearth_app::store::latest_version() {
+            bail!("the backup's schema (version {version}) is newer than this program");
+        }
+        Ok((version, check.audit_verify().await?))
+    }
+    .await;
+    check.close().await;
+    result
 }
 
 async fn user(config: &Config, cmd: UserCommand) -> Result<i32> {

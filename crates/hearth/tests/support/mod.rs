@@ -124,6 +124,12 @@ pub fn client() -> ::reqwest::Client {
 
 /// Signs `c` in at `base` as a demo user.
 pub async fn sign_in(c: &::reqwest::Client, base: &str, username: &str, password: &str, secret: &str) {
+    sign_in_at(c, base, username, password, secret, 0).await
+}
+
+/// Signs in with the code `offset_seconds` ahead (a code is accepted once per account, so a
+/// second sign-in within the same 30 seconds uses the next one, which is still accepted).
+pub async fn sign_in_at(c: &::reqwest::Client, base: &str, username: &str, password: &str, secret: &str, offset_seconds: u64) {
     let page = c.get(format!("{base}/login")).send().await.unwrap().text().await.unwrap();
     let csrf = extract_csrf(&page);
     let r = c
@@ -135,7 +141,8 @@ pub async fn sign_in(c: &::reqwest::Client, base: &str, username: &str, password
     assert_eq!(r.status(), 303, "password step");
     let page = c.get(format!("{base}/login/code")).send().await.unwrap().text().await.unwrap();
     let csrf = extract_csrf(&page);
-    let code = totp_now(secret);
+    let now = u64::try_from(hearth_store::now()).unwrap();
+    let code = hearth_app::accounts::totp_code(secret, now + offset_seconds).unwrap();
     let r = c.post(format!("{base}/login/code")).form(&[("csrf", csrf.as_str()), ("code", code.as_str())]).send().await.unwrap();
     assert_eq!(r.status(), 303, "code step");
 }
@@ -207,6 +214,21 @@ impl Browser {
 
     pub async fn url(&self) -> String {
         self.cmd("GET", "/url", serde_json::json!({})).await.as_str().unwrap_or_default().to_string()
+    }
+
+    /// Waits (up to 10 s) until the address contains `part`, and returns it.
+    pub async fn wait_url(&self, part: &str) -> String {
+        let start = Instant::now();
+        loop {
+            let u = self.url().await;
+            if u.contains(part) {
+                return u;
+            }
+            if start.elapsed() > Duration::from_secs(10) {
+                panic!("waited for an address containing {part}, still at {u}");
+            }
+            tokio::time::sleep(Duration::from_millis(50)).await;
+        }
     }
 
     pub async fn source(&self) -> String {
