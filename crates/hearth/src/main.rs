@@ -436,7 +436,8 @@ async fn demo(config: &Config, scale: hearth_app::demo_data::Scale, seed: u64) -
         summary.schedules,
         t.elapsed()
     );
-    let mut file = String::from("# role\tusername\tpassword\ttotp_secret_base32\n");
+    // One line per account, tab-separated: role, username, password, base32 TOTP secret.
+    let mut file = String::new();
     for a in &summary.accounts {
         file.push_str(&format!("{}\t{}\t{}\t{}\n", a.role, a.username, a.password, a.totp_secret));
     }
@@ -454,7 +455,7 @@ async fn demo(config: &Config, scale: hearth_app::demo_data::Scale, seed: u64) -
         println!("{:<18} {:<10} {:<24} {:<34} {}", a.role, a.username, a.password, a.totp_secret, a.description);
     }
     println!();
-    println!("These are also in {} (role, username, password, secret; tab-separated).", path.display());
+    println!("These are also in {} (one line per account: role, username, password, secret; tab-separated).", path.display());
     println!();
     Ok(db)
 }
