@@ -499,8 +499,10 @@ impl App {
     pub async fn contract_services(&self, who: &Principal, c: &Contract) -> Result<Vec<Service>, AppError> {
         let mut out = Vec::new();
         for id in self.db.contract_service_ids(c.id).await? {
-            if let Ok(s) = self.service(who, id).await {
-                out.push(s);
+            match self.service(who, id).await {
+                Ok(s) => out.push(s),
+                Err(AppError::NotFound) => {} // outside a limited-access scope
+                Err(e) => return Err(e),
             }
         }
         Ok(out)

@@ -96,8 +96,19 @@ impl RouteTable {
     }
 }
 
-async fn not_found_fallback(req: Request) -> Response {
-    let ctx = req.extensions().get::<Ctx>().cloned();
+async fn not_found_fallback(State(state): State<AppState>, req: Request) -> Response {
+    // Keep the signed-in header on a 404 when there is a session.
+    let mut ctx = None;
+    if let Some(token) = session::session_token(&state, req.headers()) {
+        if let Ok(Ok(live)) = state.app.session(&token).await {
+            if let Some(p) = live.principal.clone() {
+                ctx = Some(Ctx::new(p, live, token));
+            }
+        }
+    }
+    if req.uri().path().starts_with("/api/") {
+        return crate::api::problem(StatusCode::NOT_FOUND, "not_found", "No such resource");
+    }
     layout::not_found(ctx.as_ref())
 }
 

@@ -109,3 +109,42 @@ async fn sign_out_everywhere_ends_every_session() {
     assert_eq!(c1.get("/home").await.status(), 303);
     assert_eq!(c2.get("/home").await.status(), 303);
 }
+
+#[tokio::test]
+async fn a_session_ends_at_its_absolute_lifetime() {
+    let t = TestApp::start(hearth_store::testing::sqlite().await.unwrap()).await;
+    let c = t.signed_in("contracts").await;
+    assert_eq!(c.get("/contracts").await.status(), 200);
+    sqlx_exec(&t, "UPDATE sessions SET expires_at = 1").await;
+    let r = c.get("/contracts").await;
+    assert_eq!(r.status(), 303);
+    assert!(location(&r).contains("reason=expired"));
+    assert_eq!(hearth_store::testing::exec(&t.app.db, "DELETE FROM sessions WHERE expires_at = 1").await.unwrap(), 0, "the expired session was removed");
+}
+
+#[tokio::test]
+async fn an_unexpected_error_shows_a_request_id_and_no_internals() {
+    let t = TestApp::start(hearth_store::testing::sqlite().await.unwrap()).await;
+    let c = t.signed_in("officer").await;
+    sqlx_exec(&t, "DROP TABLE contract_services").await;
+    let r = c.get("/contracts/1").await;
+    assert_eq!(r.status(), 500);
+    let id = r.headers().get("x-request-id").unwrap().to_str().unwrap().to_string();
+    let body = r.text().await.unwrap();
+    assert!(body.contains(&id), "the page shows the request id");
+    assert!(!body.contains("contract_services"), "no internals on the page");
+    assert!(!body.to_lowercase().contains("sqlite"));
+}
+
+#[tokio::test]
+async fn unknown_pages_are_not_found_with_the_shell() {
+    let t = TestApp::start(hearth_store::testing::sqlite().await.unwrap()).await;
+    let (status, body) = t.client().text("/no/such/page").await;
+    assert_eq!(status, 404);
+    assert!(body.contains("Page not found"));
+    assert!(body.contains("govuk-skip-link"));
+    let c = t.signed_in("provider").await;
+    let (status, body) = c.text("/no/such/page").await;
+    assert_eq!(status, 404);
+    assert!(body.contains("Sign out"), "signed-in users keep the header on a 404");
+}

@@ -444,9 +444,17 @@ async fn service_view(State(state): State<AppState>, ctx: Ctx, Path(id): Path<i6
         Ok(p) => p,
         Err(e) => return layout::app_error(Some(&ctx), e.into()),
     };
-    let current = state.app.db.count_current_schedules(id, &today).await.unwrap_or(0);
-    let provider = state.app.db.provider(s.provider_id).await.ok().flatten();
-    let contracts = state.app.db.service_contracts(id).await.unwrap_or_default();
+    let looked_up = async {
+        Ok::<_, hearth_app::store::StoreError>((
+            state.app.db.count_current_schedules(id, &today).await?,
+            state.app.db.provider(s.provider_id).await?,
+            state.app.db.service_contracts(id).await?,
+        ))
+    };
+    let (current, provider, contracts) = match looked_up.await {
+        Ok(v) => v,
+        Err(e) => return layout::app_error(Some(&ctx), e.into()),
+    };
     let sort_code = q.sort.clone().unwrap_or_else(|| "name".into());
     let base = format!("/services/{id}?sort={sort_code}{}", if include_ended { "&ended=yes" } else { "" });
     let body = html! {
@@ -608,7 +616,11 @@ async fn property_view(State(state): State<AppState>, ctx: Ctx, Path(id): Path<i
         Err(e) => return layout::app_error(Some(&ctx), e),
     };
     let service = match p.service_id {
-        Some(s) => state.app.service(&ctx.principal, s).await.ok(),
+        Some(s) => match state.app.service(&ctx.principal, s).await {
+            Ok(s) => Some(s),
+            Err(AppError::NotFound) => None,
+            Err(e) => return layout::app_error(Some(&ctx), e),
+        },
         None => None,
     };
     let body = html! {
@@ -711,7 +723,10 @@ async fn contract_edit(State(state): State<AppState>, ctx: Ctx, Path(id): Path<i
         Ok(c) => c,
         Err(e) => return layout::app_error(Some(&ctx), e),
     };
-    let refs: Vec<String> = state.app.contract_services(&ctx.principal, &c).await.unwrap_or_default().into_iter().map(|s| s.reference).collect();
+    let refs: Vec<String> = match state.app.contract_services(&ctx.principal, &c).await {
+        Ok(list) => list.into_iter().map(|s| s.reference).collect(),
+        Err(e) => return layout::app_error(Some(&ctx), e),
+    };
     let action = format!("/contracts/{id}/edit");
     let f = form(&action, &ctx.csrf, &contract_fields(provider_options(&state, &ctx).await), &serde_json::to_value(ContractInput::from_record(&c, &refs)).unwrap_or_default(), &FieldErrors::new(), "Save changes");
     form_page(&ctx, &format!("Edit contract {}", c.reference), &format!("/contracts/{id}"), f, false)
@@ -734,8 +749,14 @@ async fn contract_view(State(state): State<AppState>, ctx: Ctx, Path(id): Path<i
         Ok(c) => c,
         Err(e) => return layout::app_error(Some(&ctx), e),
     };
-    let services = state.app.contract_services(&ctx.principal, &c).await.unwrap_or_default();
-    let provider = state.app.db.provider(c.provider_id).await.ok().flatten();
+    let services = match state.app.contract_services(&ctx.principal, &c).await {
+        Ok(s) => s,
+        Err(e) => return layout::app_error(Some(&ctx), e),
+    };
+    let provider = match state.app.db.provider(c.provider_id).await {
+        Ok(p) => p,
+        Err(e) => return layout::app_error(Some(&ctx), e.into()),
+    };
     let annual = Pence(c.unit_rate_pence.saturating_mul(c.units).saturating_mul(52));
     let body = html! {
         span class="govuk-caption-l" { "Contract " (c.reference) }
