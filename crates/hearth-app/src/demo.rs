@@ -170,6 +170,8 @@ impl App {
                     date_of_birth: Some(c.date_of_birth.to_string()),
                     ethnicity: c.ethnicity.clone(),
                     address: c.address.clone(),
+                    address2: String::new(),
+                    town: String::new(),
                     postcode: c.postcode.clone(),
                     uprn: None,
                     ni_number: c.ni_number.clone(),

@@ -27,6 +27,7 @@ pub struct StaffHome {
     pub services: i64,
     pub contracts: i64,
     pub contracts_ending_soon: i64,
+    pub requests_pending: i64,
     pub account_requests: Vec<AccountRequest>,
 }
 
@@ -45,11 +46,16 @@ impl App {
             current += self.db.count_current_schedules(s.id, &today).await?;
         }
         let contracts = self.db.list_contracts(&who.contract_filter()).await?.total;
+        let Principal::Provider { service_scope, authority_id, .. } = who else {
+            return Err(AppError::NotFound);
+        };
+        let pending = self.db.count_pending_requests(*provider_id, *authority_id, service_scope.as_deref()).await?;
         Ok(ProviderHome {
             provider_name: provider.name,
             services: services.total,
             current_clients: current,
             contracts,
+            requests_pending: Some(pending),
             authorities: self.db.provider_authorities(*provider_id).await?.into_iter().map(|a| (a.id, a.name)).collect(),
             ..Default::default()
         })
@@ -69,6 +75,16 @@ impl App {
             contracts: self.db.list_contracts(&who.contract_filter()).await?.total,
             contracts_ending_soon: self.db.count_contracts_ending_before(*authority_id, &today.to_string(), &soon.to_string()).await?,
             account_requests: self.db.list_account_requests(Some(*authority_id), true).await?,
+            requests_pending: self
+                .db
+                .list_requests(&hearth_store::RequestFilter {
+                    authority_id: Some(*authority_id),
+                    status: Some("pending".into()),
+                    limit: 100_000,
+                    ..Default::default()
+                })
+                .await?
+                .len() as i64,
         })
     }
 }

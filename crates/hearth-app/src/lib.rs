@@ -9,6 +9,7 @@ pub mod error;
 pub mod home;
 pub mod principal;
 pub mod records;
+pub mod requests;
 
 pub use error::{AppError, FieldErrors};
 pub use hearth_store as store;

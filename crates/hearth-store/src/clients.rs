@@ -14,6 +14,8 @@ record!(
         date_of_birth: Option<String>,
         ethnicity: String,
         address: String,
+        address2: String,
+        town: String,
         postcode: String,
         uprn: Option<String>,
         ni_number: Option<String>,
@@ -32,6 +34,8 @@ pub struct ClientFields {
     pub date_of_birth: Option<String>,
     pub ethnicity: String,
     pub address: String,
+    pub address2: String,
+    pub town: String,
     pub postcode: String,
     pub uprn: Option<String>,
     pub ni_number: Option<String>,
@@ -147,8 +151,8 @@ impl Db {
 impl WriteTx {
     pub async fn insert_client(&mut self, authority_id: i64, f: &ClientFields) -> Result<Client, StoreError> {
         let row = sqlx::query(
-            "INSERT INTO clients (authority_id, title, first_name, last_name, date_of_birth, ethnicity, address, postcode, uprn, ni_number, hb_number, created_at, updated_at)
-             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $12) RETURNING *",
+            "INSERT INTO clients (authority_id, title, first_name, last_name, date_of_birth, ethnicity, address, postcode, uprn, ni_number, hb_number, created_at, updated_at, address2, town)
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $12, $13, $14) RETURNING *",
         )
         .bind(authority_id)
         .bind(f.title.clone())
@@ -162,6 +166,8 @@ impl WriteTx {
         .bind(f.ni_number.clone())
         .bind(f.hb_number.clone())
         .bind(self.at())
+        .bind(f.address2.clone())
+        .bind(f.town.clone())
         .fetch_one(&mut *self.tx)
         .await?;
         let c = Client::from_row(&row)?;

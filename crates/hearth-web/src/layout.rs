@@ -28,6 +28,7 @@ fn nav(ctx: &Ctx) -> Vec<(&'static str, &'static str)> {
                 ("Services", "/services"),
                 ("Properties", "/properties"),
                 ("Contracts", "/contracts"),
+                ("Requests", "/requests"),
                 ("Login requests", "/account-requests"),
             ];
             if *role == Role::Administrator {
@@ -42,6 +43,7 @@ fn nav(ctx: &Ctx) -> Vec<(&'static str, &'static str)> {
             ("Services", "/services"),
             ("Properties", "/properties"),
             ("Contracts", "/contracts"),
+            ("Requests", "/requests"),
             ("Organisation", "/organisation"),
         ],
     }

@@ -53,7 +53,7 @@ async fn home(State(state): State<AppState>, ctx: Ctx) -> Response {
                 }
                 h2 class="govuk-heading-m" { "Needs your attention" }
                 div class="govuk-grid-row" {
-                    (card("Requests pending", h.requests_pending, None, "Changes waiting for the commissioning team"))
+                    (card("Requests pending", h.requests_pending, Some("/requests?status=pending"), "Changes waiting for the commissioning team"))
                     (card("Documents not signed", h.documents_unsigned, None, "Contract documents to sign"))
                     (card("Actions due", h.actions_due, None, "Tasks the commissioning team set you"))
                     (card("Returns due", h.returns_due, None, "Quarterly performance returns"))
@@ -78,6 +78,7 @@ async fn home(State(state): State<AppState>, ctx: Ctx) -> Response {
                 h1 class="govuk-heading-l" { "Commissioning team" }
                 h2 class="govuk-heading-m" { "Work queues" }
                 div class="govuk-grid-row" {
+                    (card("Requests to approve", Some(h.requests_pending), Some("/requests"), "Schedules and service details from providers"))
                     (card("Login and password requests", Some(h.account_requests.len() as i64), Some("/account-requests"), "From the sign-in pages"))
                     (card("Contracts ending in 90 days", Some(h.contracts_ending_soon), Some("/contracts"), "Plan renewals or retendering"))
                 }

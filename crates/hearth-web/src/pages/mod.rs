@@ -3,6 +3,7 @@
 mod accounts;
 mod admin;
 mod home;
+mod portal;
 mod records;
 
 use crate::routes::RouteTable;
@@ -10,6 +11,7 @@ use crate::routes::RouteTable;
 pub fn register(t: &mut RouteTable) {
     accounts::register(t);
     home::register(t);
+    portal::register(t);
     records::register(t);
     admin::register(t);
 }

@@ -451,6 +451,17 @@ async fn service_view(State(state): State<AppState>, ctx: Ctx, Path(id): Path<i6
             state.app.db.service_contracts(id).await?,
         ))
     };
+    let pending = match state.app.db.list_requests(&hearth_app::store::RequestFilter {
+        authority_id: Some(s.authority_id),
+        provider_id: Some(s.provider_id),
+        service_ids: Some(vec![s.id]),
+        status: Some("pending".into()),
+        limit: 10_000,
+        ..Default::default()
+    }).await {
+        Ok(l) => l.len(),
+        Err(e) => return layout::app_error(Some(&ctx), e.into()),
+    };
     let (current, provider, contracts) = match looked_up.await {
         Ok(v) => v,
         Err(e) => return layout::app_error(Some(&ctx), e.into()),
@@ -474,6 +485,15 @@ async fn service_view(State(state): State<AppState>, ctx: Ctx, Path(id): Path<i6
             ("Description", html! { (s.description) }),
             ("Contracts", html! { @for c in &contracts { a class="govuk-link" href={ "/contracts/" (c.id) } { (c.reference) } " " } }),
         ]))
+        @if matches!(ctx.principal, Principal::Provider { .. }) {
+            div class="govuk-button-group" {
+                a class="govuk-button" href={ "/services/" (id) "/schedules/new" } data-testid="request-new-schedule" { "Request a new schedule" }
+                a class="govuk-button govuk-button--secondary" href={ "/services/" (id) "/details" } { "Service details and available places" }
+            }
+        }
+        @if pending > 0 {
+            p class="govuk-body" { a class="govuk-link" href={ "/requests?status=pending" } { (pending) " pending request" @if pending != 1 { "s" } } " for this service" }
+        }
         h2 class="govuk-heading-m" id="schedules" { "Client schedules" }
         form method="get" action={ "/services/" (id) } {
             div class="govuk-form-group" {
@@ -509,7 +529,7 @@ async fn service_view(State(state): State<AppState>, ctx: Ctx, Path(id): Path<i6
                 @for r in &schedules.items {
                     tr class="govuk-table__row" {
                         td class="govuk-table__cell" { (r.client_id) }
-                        td class="govuk-table__cell" { (r.last_name) ", " (r.first_name) }
+                        td class="govuk-table__cell" { a class="govuk-link" href={ "/schedules/" (r.id) } { (r.last_name) ", " (r.first_name) } }
                         td class="govuk-table__cell" { (r.level) }
                         td class="govuk-table__cell govuk-table__cell--numeric" { (r.units_per_week) }
                         td class="govuk-table__cell hearth-nowrap" { (layout::date(&r.start_date)) }

@@ -1,0 +1,428 @@
+//! Requests: provider submissions waiting for the commissioning team (F3.4), and the
+//! schedule and service changes that approving them applies.
+
+use crate::accounts::count_of;
+use crate::{record, Db, Params, StoreError, WriteTx};
+
+record!(
+    /// A provider's submission.
+    Request {
+        id: i64,
+        authority_id: i64,
+        provider_id: i64,
+        service_id: Option<i64>,
+        kind: String,
+        status: String,
+        summary: String,
+        payload_json: String,
+        base_json: Option<String>,
+        comment: String,
+        remarks: String,
+        submitted_by: Option<i64>,
+        submitted_by_name: String,
+        submitted_at: i64,
+        decided_by: Option<i64>,
+        decided_by_name: Option<String>,
+        decided_at: Option<i64>,
+        result_record: Option<String>,
+    }
+);
+
+/// A new request.
+#[derive(Debug, Clone, Default)]
+pub struct NewRequest {
+    pub authority_id: i64,
+    pub provider_id: i64,
+    pub service_id: Option<i64>,
+    pub kind: String,
+    pub summary: String,
+    pub payload: serde_json::Value,
+    pub base: Option<serde_json::Value>,
+    pub comment: String,
+}
+
+/// Which requests to list.
+#[derive(Debug, Clone, Default)]
+pub struct RequestFilter {
+    pub authority_id: Option<i64>,
+    pub provider_id: Option<i64>,
+    /// Only requests about these services (limited access); None = all.
+    pub service_ids: Option<Vec<i64>>,
+    pub status: Option<String>,
+    pub kind: Option<String>,
+    pub submitted_after: Option<i64>,
+    pub submitted_before: Option<i64>,
+    pub limit: i64,
+}
+
+record!(
+    /// One client schedule with its client, for updating.
+    ScheduleDetail {
+        id: i64,
+        client_id: i64,
+        service_id: i64,
+        level: String,
+        units_per_week: i64,
+        start_date: String,
+        end_date: Option<String>,
+        end_reason: Option<String>,
+        tenancy_reference: String,
+        property_id: Option<i64>,
+        title: String,
+        first_name: String,
+        last_name: String,
+        date_of_birth: Option<String>,
+        ni_number: Option<String>,
+        hb_number: Option<String>,
+    }
+);
+
+impl ScheduleDetail {
+    /// The values a change request is made against.
+    pub fn base(&self) -> serde_json::Value {
+        serde_json::json!({
+            "level": self.level, "units_per_week": self.units_per_week, "start_date": self.start_date,
+            "end_date": self.end_date, "end_reason": self.end_reason, "tenancy_reference": self.tenancy_reference,
+        })
+    }
+}
+
+const SCHEDULE_DETAIL: &str = "SELECT s.id, s.client_id, s.service_id, s.level, s.units_per_week, s.start_date, s.end_date, s.end_reason,
+    s.tenancy_reference, s.property_id, c.title, c.first_name, c.last_name, c.date_of_birth, c.ni_number, c.hb_number
+    FROM client_schedules s JOIN clients c ON c.id = s.client_id";
+
+impl Db {
+    pub async fn request(&self, id: i64) -> Result<Option<Request>, StoreError> {
+        let row = sqlx::query("SELECT * FROM requests WHERE id = $1").bind(id).fetch_optional(&self.pool).await?;
+        row.as_ref().map(Request::from_row).transpose()
+    }
+
+    pub async fn list_requests(&self, f: &RequestFilter) -> Result<Vec<Request>, StoreError> {
+        let mut p = Params::default();
+        let mut sql = String::from("SELECT * FROM requests WHERE 1 = 1");
+        if f.authority_id.is_some() {
+            sql.push_str(&format!(" AND authority_id = {}", p.next()));
+        }
+        if f.provider_id.is_some() {
+            sql.push_str(&format!(" AND provider_id = {}", p.next()));
+        }
+        if let Some(ids) = &f.service_ids {
+            if ids.is_empty() {
+                sql.push_str(" AND 1 = 0");
+            } else {
+                sql.push_str(&format!(" AND service_id IN ({})", crate::placeholders(&mut p, ids.len())));
+            }
+        }
+        if f.status.is_some() {
+            sql.push_str(&format!(" AND status = {}", p.next()));
+        }
+        if f.kind.is_some() {
+            sql.push_str(&format!(" AND kind = {}", p.next()));
+        }
+        if f.submitted_after.is_some() {
+            sql.push_str(&format!(" AND submitted_at >= {}", p.next()));
+        }
+        if f.submitted_before.is_some() {
+            sql.push_str(&format!(" AND submitted_at < {}", p.next()));
+        }
+        sql.push_str(&format!(" ORDER BY submitted_at DESC, id DESC LIMIT {}", p.next()));
+        let mut q = sqlx::query(&sql);
+        if let Some(a) = f.authority_id {
+            q = q.bind(a);
+        }
+        if let Some(a) = f.provider_id {
+            q = q.bind(a);
+        }
+        if let Some(ids) = &f.service_ids {
+            for id in ids {
+                q = q.bind(*id);
+            }
+        }
+        if let Some(a) = &f.status {
+            q = q.bind(a.clone());
+        }
+        if let Some(a) = &f.kind {
+            q = q.bind(a.clone());
+        }
+        if let Some(a) = f.submitted_after {
+            q = q.bind(a);
+        }
+        if let Some(a) = f.submitted_before {
+            q = q.bind(a);
+        }
+        q = q.bind(if f.limit <= 0 { 500 } else { f.limit });
+        Request::from_rows(&q.fetch_all(&self.pool).await?)
+    }
+
+    /// Pending requests about a service (the "n pending" beside its schedules).
+    pub async fn count_pending_requests(&self, provider_id: i64, authority_id: i64, service_ids: Option<&[i64]>) -> Result<i64, StoreError> {
+        let f = RequestFilter {
+            authority_id: Some(authority_id),
+            provider_id: Some(provider_id),
+            service_ids: service_ids.map(|s| s.to_vec()),
+            status: Some("pending".into()),
+            limit: 100_000,
+            ..Default::default()
+        };
+        Ok(self.list_requests(&f).await?.len() as i64)
+    }
+
+    pub async fn schedule_detail(&self, id: i64) -> Result<Option<ScheduleDetail>, StoreError> {
+        let row = sqlx::query(&format!("{SCHEDULE_DETAIL} WHERE s.id = $1")).bind(id).fetch_optional(&self.pool).await?;
+        row.as_ref().map(ScheduleDetail::from_row).transpose()
+    }
+
+    /// Schedules of a client (all services), oldest first.
+    pub async fn client_schedules(&self, client_id: i64) -> Result<Vec<ScheduleDetail>, StoreError> {
+        let rows = sqlx::query(&format!("{SCHEDULE_DETAIL} WHERE s.client_id = $1 ORDER BY s.start_date, s.id"))
+            .bind(client_id)
+            .fetch_all(&self.pool)
+            .await?;
+        ScheduleDetail::from_rows(&rows)
+    }
+
+    /// An earlier client of the authority with this NI or housing benefit number, or with the
+    /// same names and date of birth.
+    pub async fn find_returning_client(
+        &self,
+        authority_id: i64,
+        ni_number: Option<&str>,
+        hb_number: Option<&str>,
+        first_name: &str,
+        last_name: &str,
+        date_of_birth: Option<&str>,
+    ) -> Result<Option<crate::Client>, StoreError> {
+        let row = sqlx::query(
+            "SELECT * FROM clients WHERE authority_id = $1 AND (
+                ($2 <> '' AND ni_number = $2) OR ($3 <> '' AND hb_number = $3)
+                OR ($6 <> '' AND LOWER(first_name) = LOWER($4) AND LOWER(last_name) = LOWER($5) AND date_of_birth = $6)
+             ) ORDER BY id LIMIT 1",
+        )
+        .bind(authority_id)
+        .bind(ni_number.unwrap_or(""))
+        .bind(hb_number.unwrap_or(""))
+        .bind(first_name)
+        .bind(last_name)
+        .bind(date_of_birth.unwrap_or(""))
+        .fetch_optional(&self.pool)
+        .await?;
+        row.as_ref().map(crate::Client::from_row).transpose()
+    }
+
+    /// Whether a client already has a schedule on the service overlapping [start, end].
+    pub async fn overlapping_schedule(&self, client_id: i64, service_id: i64, start: &str, end: Option<&str>) -> Result<bool, StoreError> {
+        let n = count_of(
+            &sqlx::query(
+                "SELECT COUNT(*) AS n FROM client_schedules WHERE client_id = $1 AND service_id = $2
+                 AND (end_date IS NULL OR end_date >= $3) AND ($4 = '' OR start_date <= $4)",
+            )
+            .bind(client_id)
+            .bind(service_id)
+            .bind(start)
+            .bind(end.unwrap_or(""))
+            .fetch_one(&self.pool)
+            .await?,
+        )?;
+        Ok(n > 0)
+    }
+}
+
+impl WriteTx {
+    pub async fn insert_request(&mut self, r: &NewRequest) -> Result<Request, StoreError> {
+        let actor = self.actor().clone();
+        let row = sqlx::query(
+            "INSERT INTO requests (authority_id, provider_id, service_id, kind, status, summary, payload_json, base_json, comment,
+                submitted_by, submitted_by_name, submitted_at)
+             VALUES ($1, $2, $3, $4, 'pending', $5, $6, $7, $8, $9, $10, $11) RETURNING *",
+        )
+        .bind(r.authority_id)
+        .bind(r.provider_id)
+        .bind(r.service_id)
+        .bind(r.kind.clone())
+        .bind(r.summary.clone())
+        .bind(r.payload.to_string())
+        .bind(r.base.as_ref().map(|b| b.to_string()))
+        .bind(r.comment.clone())
+        .bind(actor.user_id)
+        .bind(actor.name.clone())
+        .bind(self.at())
+        .fetch_one(&mut *self.tx)
+        .await?;
+        let created = Request::from_row(&row)?;
+        self.audit("submit", "request", &created.id.to_string(), None, Some(&created.to_json())).await?;
+        Ok(created)
+    }
+
+    /// Marks a pending request approved or rejected. None if it was not pending (someone
+    /// else decided it first).
+    pub async fn decide_request(&mut self, id: i64, status: &str, remarks: &str, result: Option<&str>) -> Result<Option<Request>, StoreError> {
+        let Some(row) = sqlx::query("SELECT * FROM requests WHERE id = $1 AND status = 'pending'")
+            .bind(id)
+            .fetch_optional(&mut *self.tx)
+            .await?
+        else {
+            return Ok(None);
+        };
+        let before = Request::from_row(&row)?;
+        let actor = self.actor().clone();
+        let row = sqlx::query(
+            "UPDATE requests SET status = $2, remarks = $3, decided_by = $4, decided_by_name = $5, decided_at = $6, result_record = $7
+             WHERE id = $1 RETURNING *",
+        )
+        .bind(id)
+        .bind(status)
+        .bind(remarks)
+        .bind(actor.user_id)
+        .bind(actor.name.clone())
+        .bind(self.at())
+        .bind(result)
+        .fetch_one(&mut *self.tx)
+        .await?;
+        let after = Request::from_row(&row)?;
+        self.audit(status, "request", &id.to_string(), Some(&before.to_json()), Some(&after.to_json())).await?;
+        Ok(Some(after))
+    }
+
+    pub async fn schedule_detail_for_update(&mut self, id: i64) -> Result<Option<ScheduleDetail>, StoreError> {
+        let row = sqlx::query(&format!("{SCHEDULE_DETAIL} WHERE s.id = $1")).bind(id).fetch_optional(&mut *self.tx).await?;
+        row.as_ref().map(ScheduleDetail::from_row).transpose()
+    }
+
+    /// Changes a schedule's level, units, end date and reason; audited with before and after.
+    pub async fn update_schedule(
+        &mut self,
+        id: i64,
+        level: &str,
+        units_per_week: i64,
+        end_date: Option<&str>,
+        end_reason: Option<&str>,
+    ) -> Result<(), StoreError> {
+        let Some(before) = self.schedule_detail_for_update(id).await? else {
+            return Ok(());
+        };
+        sqlx::query("UPDATE client_schedules SET level = $2, units_per_week = $3, end_date = $4, end_reason = $5, updated_at = $6 WHERE id = $1")
+            .bind(id)
+            .bind(level)
+            .bind(units_per_week)
+            .bind(end_date)
+            .bind(end_reason)
+            .bind(self.at())
+            .execute(&mut *self.tx)
+            .await?;
+        let after = self.schedule_detail_for_update(id).await?.map(|a| a.base());
+        self.audit("update", "client_schedule", &id.to_string(), Some(&before.base()), after.as_ref()).await?;
+        Ok(())
+    }
+
+    /// Sets the schedule's tenancy reference and property (new schedules from requests).
+    pub async fn set_schedule_extras(&mut self, id: i64, tenancy_reference: &str, property_id: Option<i64>) -> Result<(), StoreError> {
+        sqlx::query("UPDATE client_schedules SET tenancy_reference = $2, property_id = $3 WHERE id = $1")
+            .bind(id)
+            .bind(tenancy_reference)
+            .bind(property_id)
+            .execute(&mut *self.tx)
+            .await?;
+        Ok(())
+    }
+
+    /// Sets or clears a service's available places (no approval needed, F3.5).
+    pub async fn set_available_places(&mut self, service_id: i64, places: Option<i64>) -> Result<(), StoreError> {
+        use sqlx::Row;
+        let Some(row) = sqlx::query("SELECT available_places, available_places_updated_at FROM services WHERE id = $1")
+            .bind(service_id)
+            .fetch_optional(&mut *self.tx)
+            .await?
+        else {
+            return Ok(());
+        };
+        let before: Option<i64> = row.try_get("available_places")?;
+        sqlx::query("UPDATE services SET available_places = $2, available_places_updated_at = $3 WHERE id = $1")
+            .bind(service_id)
+            .bind(places)
+            .bind(self.at())
+            .execute(&mut *self.tx)
+            .await?;
+        self.audit(
+            "set_available_places",
+            "service",
+            &service_id.to_string(),
+            Some(&serde_json::json!({ "available_places": before })),
+            Some(&serde_json::json!({ "available_places": places })),
+        )
+        .await
+    }
+
+    /// Applies directory details (F3.5) to a service.
+    pub async fn update_service_details(&mut self, service_id: i64, d: &ServiceDetails) -> Result<(), StoreError> {
+        let Some(row) = sqlx::query("SELECT * FROM services WHERE id = $1").bind(service_id).fetch_optional(&mut *self.tx).await? else {
+            return Ok(());
+        };
+        let before = crate::Service::from_row(&row)?;
+        sqlx::query(
+            "UPDATE services SET public_name = $2, description = $3, languages = $4, religions = $5, tenure = $6, rural_urban = $7,
+                emergency_referrals = $8, interpreter = $9, impairment_support = $10, waiting_list = $11, support_tasks = $12,
+                referral_routes = $13, updated_at = $14 WHERE id = $1",
+        )
+        .bind(service_id)
+        .bind(d.public_name.clone())
+        .bind(d.description.clone())
+        .bind(d.languages.clone())
+        .bind(d.religions.clone())
+        .bind(d.tenure.clone())
+        .bind(d.rural_urban.clone())
+        .bind(i64::from(d.emergency_referrals))
+        .bind(i64::from(d.interpreter))
+        .bind(i64::from(d.impairment_support))
+        .bind(i64::from(d.waiting_list))
+        .bind(d.support_tasks.clone())
+        .bind(d.referral_routes.clone())
+        .bind(self.at())
+        .execute(&mut *self.tx)
+        .await?;
+        let row = sqlx::query("SELECT * FROM services WHERE id = $1").bind(service_id).fetch_one(&mut *self.tx).await?;
+        let after = crate::Service::from_row(&row)?;
+        self.audit("update_details", "service", &service_id.to_string(), Some(&before.to_json()), Some(&after.to_json())).await
+    }
+
+    /// Reads a service inside the transaction (conflict checks).
+    pub async fn service_for_update(&mut self, id: i64) -> Result<Option<crate::Service>, StoreError> {
+        let row = sqlx::query("SELECT * FROM services WHERE id = $1").bind(id).fetch_optional(&mut *self.tx).await?;
+        row.as_ref().map(crate::Service::from_row).transpose()
+    }
+}
+
+/// Directory details of a service that change by request (F3.5).
+#[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+pub struct ServiceDetails {
+    pub public_name: String,
+    pub description: String,
+    pub languages: String,
+    pub religions: String,
+    pub tenure: String,
+    pub rural_urban: String,
+    pub emergency_referrals: bool,
+    pub interpreter: bool,
+    pub impairment_support: bool,
+    pub waiting_list: bool,
+    pub support_tasks: String,
+    pub referral_routes: String,
+}
+
+impl ServiceDetails {
+    pub fn of(s: &crate::Service) -> ServiceDetails {
+        ServiceDetails {
+            public_name: s.public_name.clone(),
+            description: s.description.clone(),
+            languages: s.languages.clone(),
+            religions: s.religions.clone(),
+            tenure: s.tenure.clone(),
+            rural_urban: s.rural_urban.clone(),
+            emergency_referrals: s.emergency_referrals != 0,
+            interpreter: s.interpreter != 0,
+            impairment_support: s.impairment_support != 0,
+            waiting_list: s.waiting_list != 0,
+            support_tasks: s.support_tasks.clone(),
+            referral_routes: s.referral_routes.clone(),
+        }
+    }
+}

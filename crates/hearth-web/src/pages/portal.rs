@@ -1,0 +1,608 @@
+//! The provider portal's requests (F3.2 to F3.5) and the commissioning team's approvals (F3.4).
+
+use axum::extract::{Path, Query, State};
+use axum::response::Response;
+use axum::routing::{get, post};
+use axum::Form;
+use hearth_app::requests::{kind_label, NewScheduleInput, RequestQuery, UpdateScheduleInput, KINDS};
+use hearth_app::store::{Request, ServiceDetails};
+use hearth_app::{AppError, FieldErrors, Permission, Principal};
+use hearth_domain::EndReason;
+use maud::{html, Markup};
+use serde::Deserialize;
+
+use crate::layout::{self, button, csrf, error_summary, render, see_other, Opt};
+use crate::routes::{Access, RouteTable};
+use crate::session::Ctx;
+use crate::AppState;
+
+const PORTAL: Access = Access::Signed(Permission::ProviderPortal);
+const ANY: Access = Access::Signed(Permission::SignedIn);
+const DECIDE: Access = Access::Signed(Permission::BackOfficeWrite);
+
+pub fn register(t: &mut RouteTable) {
+    t.get("/services/{id}/schedules/new", PORTAL, get(new_schedule_page));
+    t.post("/services/{id}/schedules/new", PORTAL, post(new_schedule_submit));
+    t.get("/schedules/{id}", ANY, get(schedule_page));
+    t.post("/schedules/{id}", PORTAL, post(schedule_submit));
+    t.get("/services/{id}/details", PORTAL, get(details_page));
+    t.post("/services/{id}/details", PORTAL, post(details_submit));
+    t.post("/services/{id}/places", PORTAL, post(places_submit));
+    t.get("/requests", ANY, get(requests_page));
+    t.get("/requests/{id}", ANY, get(request_page));
+    t.post("/requests/{id}/approve", DECIDE, post(approve));
+    t.post("/requests/{id}/reject", DECIDE, post(reject));
+}
+
+fn invalid(mut r: Response) -> Response {
+    *r.status_mut() = axum::http::StatusCode::UNPROCESSABLE_ENTITY;
+    r
+}
+
+fn input(name: &str, label: &str, value: &str, errors: &FieldErrors, required: bool, hint: Option<&str>, width: Option<&str>) -> Markup {
+    layout::input(name, label, value, errors, Opt { required, hint, width, ..Default::default() })
+}
+
+// ---------------- new schedule (F3.2) ----------------
+
+async fn new_schedule_view(state: &AppState, ctx: &Ctx, service_id: i64, f: &NewScheduleInput, errors: &FieldErrors) -> Response {
+    let service = match state.app.service(&ctx.principal, service_id).await {
+        Ok(s) => s,
+        Err(e) => return layout::app_error(Some(ctx), e),
+    };
+    let properties = match state.app.service_properties(&ctx.principal, service_id).await {
+        Ok(p) => p,
+        Err(e) => return layout::app_error(Some(ctx), e),
+    };
+    let long_term = service.term == "long";
+    let ethnicities = [
+        "White British", "White Irish", "White other", "Mixed White and Black Caribbean", "Mixed White and Black African",
+        "Mixed White and Asian", "Mixed other", "Asian or Asian British Indian", "Asian or Asian British Pakistani",
+        "Asian or Asian British Bangladeshi", "Asian or Asian British Chinese", "Asian other", "Black or Black British Caribbean",
+        "Black or Black British African", "Black other", "Arab", "Gypsy or Irish Traveller", "Other ethnic group", "Not known",
+    ];
+    let eth: Vec<(String, String)> = ethnicities.iter().map(|e| (e.to_string(), e.to_string())).collect();
+    let props: Vec<(String, String)> = properties.iter().map(|p| (p.id.to_string(), format!("{}, {}", p.address_line1, p.postcode))).collect();
+    let body = html! {
+        (layout::back_link(&format!("/services/{service_id}")))
+        div class="govuk-grid-row" { div class="govuk-grid-column-two-thirds" {
+            (error_summary(errors))
+            span class="govuk-caption-l" { (service.name) }
+            h1 class="govuk-heading-l" { "Request a new client schedule" }
+            p class="govuk-body" { "The commissioning team checks the request before the client appears on the schedule. Fields marked (optional) can be left blank." }
+            form method="post" action={ "/services/" (service_id) "/schedules/new" } novalidate {
+                (csrf(&ctx.csrf))
+                h2 class="govuk-heading-m" { "Client" }
+                (input("title", "Title", &f.title, errors, false, None, Some("5")))
+                (input("first_name", "Forename", &f.first_name, errors, true, None, Some("20")))
+                (input("last_name", "Surname", &f.last_name, errors, true, None, Some("20")))
+                (input("date_of_birth", "Date of birth", &f.date_of_birth, errors, false, Some("For example 27/3/1961"), Some("10")))
+                (layout::select("ethnicity", "Ethnicity", &eth, &f.ethnicity, errors, false))
+                h2 class="govuk-heading-m" { "Address" }
+                @if !props.is_empty() {
+                    (layout::select("property_id", "Property", &props, &f.property_id, errors, false))
+                    button type="submit" name="copy_property" value="yes" class="govuk-button govuk-button--secondary" { "Copy address from property" }
+                }
+                (input("address", "Address line 1", &f.address, errors, false, Some("The client's own address, as held by housing benefit"), None))
+                (input("address2", "Address line 2", &f.address2, errors, false, None, None))
+                (input("town", "Town", &f.town, errors, false, None, Some("20")))
+                (input("postcode", "Postcode", &f.postcode, errors, false, None, Some("10")))
+                (input("uprn", "UPRN", &f.uprn, errors, false, Some("Unique Property Reference Number, up to 12 digits"), Some("20")))
+                h2 class="govuk-heading-m" { "Identifiers" }
+                @if long_term {
+                    div class="govuk-inset-text" { "This is a long-term service: give the housing benefit number or, if the client has none, their National Insurance number." }
+                }
+                (input("hb_number", "Housing benefit number", &f.hb_number, errors, long_term, None, Some("10")))
+                (input("ni_number", "National Insurance number", &f.ni_number, errors, false, Some("For example QQ 12 34 56 C"), Some("10")))
+                (layout::checkbox("returning", "This is a returning client: reactivate them under their original client ID", f.returning.is_some(), Some("Hearth also matches returning clients on NI number, housing benefit number, or names and date of birth")))
+                h2 class="govuk-heading-m" { "Schedule" }
+                (input("level", "Service level", &f.level, errors, false, Some("For example Service Level 1"), Some("20")))
+                (input("tenancy_reference", "Tenancy reference", &f.tenancy_reference, errors, false, None, Some("10")))
+                (input("start_date", "Start date", &f.start_date, errors, true, Some("For example 1/12/2026"), Some("10")))
+                (input("units_per_week", "Estimated units per week", &f.units_per_week, errors, true, None, Some("3")))
+                (layout::textarea("comment", "Request comment", &f.comment, errors, false))
+                (button("Send request"))
+            }
+        } }
+    };
+    let r = render(Some(ctx), "Request a new client schedule", body);
+    if errors.is_empty() {
+        r
+    } else {
+        invalid(r)
+    }
+}
+
+async fn new_schedule_page(State(state): State<AppState>, ctx: Ctx, Path(id): Path<i64>) -> Response {
+    new_schedule_view(&state, &ctx, id, &NewScheduleInput::default(), &FieldErrors::new()).await
+}
+
+async fn new_schedule_submit(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    Path(id): Path<i64>,
+    Form(mut f): Form<NewScheduleInput>,
+) -> Response {
+    if f.copy_property.take().is_some() {
+        // "Copy address from property": fill the address and show the form again.
+        let mut errors = FieldErrors::new();
+        match state.app.service_properties(&ctx.principal, id).await {
+            Ok(props) => match props.iter().find(|p| p.id.to_string() == f.property_id) {
+                Some(p) => {
+                    f.address = p.address_line1.clone();
+                    f.address2 = p.address_line2.clone();
+                    f.town = p.town.clone();
+                    f.postcode = p.postcode.clone();
+                    f.uprn = p.uprn.clone().unwrap_or_default();
+                }
+                None => errors.add("property_id", "Select the property to copy the address from"),
+            },
+            Err(e) => return layout::app_error(Some(&ctx), e),
+        }
+        let mut r = new_schedule_view(&state, &ctx, id, &f, &errors).await;
+        if errors.is_empty() {
+            *r.status_mut() = axum::http::StatusCode::OK;
+        }
+        return r;
+    }
+    match state.app.request_new_schedule(&ctx.principal, id, &f).await {
+        Ok(r) => see_other(&format!("/requests/{}?sent=1", r.id)),
+        Err(AppError::Invalid(errors)) => new_schedule_view(&state, &ctx, id, &f, &errors).await,
+        Err(e) => layout::app_error(Some(&ctx), e),
+    }
+}
+
+// ---------------- update schedule (F3.3) ----------------
+
+async fn schedule_view(state: &AppState, ctx: &Ctx, id: i64, f: Option<&UpdateScheduleInput>, errors: &FieldErrors) -> Response {
+    let (s, service) = match state.app.schedule(&ctx.principal, id).await {
+        Ok(v) => v,
+        Err(e) => return layout::app_error(Some(ctx), e),
+    };
+    let history = match state.app.db.client_schedules(s.client_id).await {
+        Ok(h) => h,
+        Err(e) => return layout::app_error(Some(ctx), e.into()),
+    };
+    let default = UpdateScheduleInput {
+        level: s.level.clone(),
+        units_per_week: s.units_per_week.to_string(),
+        end_date: s.end_date.clone().unwrap_or_default(),
+        end_reason: s.end_reason.clone().unwrap_or_default(),
+        ..Default::default()
+    };
+    let f = f.unwrap_or(&default);
+    let reasons: Vec<(String, String)> = EndReason::ALL.iter().map(|r| (r.as_str().to_string(), r.label().to_string())).collect();
+    let others = if let Principal::Provider { .. } = &ctx.principal {
+        let mut filter = ctx.principal.service_filter();
+        filter.per_page = 1000;
+        match state.app.db.list_services(&filter).await {
+            Ok(p) => p.items.into_iter().filter(|o| o.id != service.id).map(|o| (o.id.to_string(), format!("{} ({})", o.name, o.reference))).collect(),
+            Err(e) => return layout::app_error(Some(ctx), e.into()),
+        }
+    } else {
+        Vec::new()
+    };
+    let body = html! {
+        (layout::back_link(&format!("/services/{}", service.id)))
+        span class="govuk-caption-l" { (service.name) }
+        h1 class="govuk-heading-l" { (s.title) " " (s.first_name) " " (s.last_name) }
+        (layout::summary_list(&[
+            ("Client ID", html! { (s.client_id) }),
+            ("Service level", html! { (s.level) }),
+            ("Estimated units per week", html! { (s.units_per_week) }),
+            ("Tenancy reference", html! { (s.tenancy_reference) }),
+            ("Start date", html! { (layout::date(&s.start_date)) }),
+            ("End date", html! { @if let Some(e) = &s.end_date { (layout::date(e)) } }),
+            ("Reason for end date", html! { @if let Some(r) = &s.end_reason { (EndReason::parse(r).map(|r| r.label()).unwrap_or("")) } }),
+        ]))
+        @if history.len() > 1 {
+            h2 class="govuk-heading-m" { "Earlier and other schedules of this client" }
+            ul class="govuk-list" {
+                @for h in history.iter().filter(|h| h.id != s.id) {
+                    li { "Service " (h.service_id) ": " (layout::date(&h.start_date)) " to " (h.end_date.as_deref().map(layout::date).unwrap_or_else(|| "now".into())) }
+                }
+            }
+        }
+        @if matches!(ctx.principal, Principal::Provider { .. }) {
+            div class="govuk-grid-row" { div class="govuk-grid-column-two-thirds" {
+                h2 class="govuk-heading-m" { "Request an update" }
+                (error_summary(errors))
+                p class="govuk-body" { "Change the level or units, end the schedule with a date and a reason, or move the client to another of your services (this ends this schedule and starts the new one, as one request)." }
+                form method="post" action={ "/schedules/" (id) } novalidate {
+                    (csrf(&ctx.csrf))
+                    (input("level", "Service level", &f.level, errors, false, None, Some("20")))
+                    (input("units_per_week", "Estimated units per week", &f.units_per_week, errors, true, None, Some("3")))
+                    (input("end_date", "End date", &f.end_date, errors, false, Some("For example 30/11/2026"), Some("10")))
+                    (layout::select("end_reason", "Reason for end date", &reasons, &f.end_reason, errors, false))
+                    @if !others.is_empty() {
+                        (layout::select("new_service_id", "Change of service: the service the client moves to", &others, &f.new_service_id, errors, false))
+                    }
+                    (layout::textarea("comment", "Request comment", &f.comment, errors, false))
+                    (button("Send request"))
+                }
+            } }
+        }
+    };
+    let r = render(Some(ctx), "Client schedule", body);
+    if errors.is_empty() {
+        r
+    } else {
+        invalid(r)
+    }
+}
+
+async fn schedule_page(State(state): State<AppState>, ctx: Ctx, Path(id): Path<i64>) -> Response {
+    schedule_view(&state, &ctx, id, None, &FieldErrors::new()).await
+}
+
+async fn schedule_submit(State(state): State<AppState>, ctx: Ctx, Path(id): Path<i64>, Form(f): Form<UpdateScheduleInput>) -> Response {
+    match state.app.request_schedule_update(&ctx.principal, id, &f).await {
+        Ok(r) => see_other(&format!("/requests/{}?sent=1", r.id)),
+        Err(AppError::Invalid(errors)) => schedule_view(&state, &ctx, id, Some(&f), &errors).await,
+        Err(e) => layout::app_error(Some(&ctx), e),
+    }
+}
+
+// ---------------- service details and places (F3.5) ----------------
+
+#[derive(Deserialize, Default, serde::Serialize)]
+struct DetailsForm {
+    #[serde(default)]
+    public_name: String,
+    #[serde(default)]
+    description: String,
+    #[serde(default)]
+    languages: String,
+    #[serde(default)]
+    religions: String,
+    #[serde(default)]
+    tenure: String,
+    #[serde(default)]
+    rural_urban: String,
+    #[serde(default)]
+    emergency_referrals: Option<String>,
+    #[serde(default)]
+    interpreter: Option<String>,
+    #[serde(default)]
+    impairment_support: Option<String>,
+    #[serde(default)]
+    waiting_list: Option<String>,
+    #[serde(default)]
+    support_tasks: String,
+    #[serde(default)]
+    referral_routes: String,
+    #[serde(default)]
+    comment: String,
+}
+
+impl DetailsForm {
+    fn of(d: &ServiceDetails) -> DetailsForm {
+        let yes = |b: bool| b.then(|| "yes".to_string());
+        DetailsForm {
+            public_name: d.public_name.clone(),
+            description: d.description.clone(),
+            languages: d.languages.clone(),
+            religions: d.religions.clone(),
+            tenure: d.tenure.clone(),
+            rural_urban: d.rural_urban.clone(),
+            emergency_referrals: yes(d.emergency_referrals),
+            interpreter: yes(d.interpreter),
+            impairment_support: yes(d.impairment_support),
+            waiting_list: yes(d.waiting_list),
+            support_tasks: d.support_tasks.clone(),
+            referral_routes: d.referral_routes.clone(),
+            comment: String::new(),
+        }
+    }
+    fn details(&self) -> ServiceDetails {
+        ServiceDetails {
+            public_name: self.public_name.trim().to_string(),
+            description: self.description.trim().to_string(),
+            languages: self.languages.trim().to_string(),
+            religions: self.religions.trim().to_string(),
+            tenure: self.tenure.trim().to_string(),
+            rural_urban: self.rural_urban.trim().to_string(),
+            emergency_referrals: self.emergency_referrals.is_some(),
+            interpreter: self.interpreter.is_some(),
+            impairment_support: self.impairment_support.is_some(),
+            waiting_list: self.waiting_list.is_some(),
+            support_tasks: self.support_tasks.trim().to_string(),
+            referral_routes: self.referral_routes.trim().to_string(),
+        }
+    }
+}
+
+#[derive(Deserialize, Default)]
+struct SavedFlag {
+    saved: Option<String>,
+}
+
+async fn details_view(state: &AppState, ctx: &Ctx, id: i64, f: Option<&DetailsForm>, places_value: Option<&str>, errors: &FieldErrors, saved: bool) -> Response {
+    let s = match state.app.service(&ctx.principal, id).await {
+        Ok(s) => s,
+        Err(e) => return layout::app_error(Some(ctx), e),
+    };
+    let current = DetailsForm::of(&ServiceDetails::of(&s));
+    let f = f.unwrap_or(&current);
+    let places = places_value.map(str::to_string).unwrap_or_else(|| s.available_places.map(|p| p.to_string()).unwrap_or_default());
+    let body = html! {
+        (layout::back_link(&format!("/services/{id}")))
+        @if saved { (layout::banner("Available places saved", html! { p class="govuk-body" { "The public directory shows the new figure now." } })) }
+        span class="govuk-caption-l" { (s.name) }
+        h1 class="govuk-heading-l" { "Service details" }
+        (error_summary(errors))
+        div class="govuk-grid-row" { div class="govuk-grid-column-two-thirds" {
+            h2 class="govuk-heading-m" { "Available places" }
+            p class="govuk-body" { "Saved at once, without approval. Leave blank to let the directory work it out from contracted units minus current clients." }
+            @if let Some(t) = s.available_places_updated_at { p class="govuk-hint" { "Last updated " (layout::when(t)) } }
+            form method="post" action={ "/services/" (id) "/places" } novalidate {
+                (csrf(&ctx.csrf))
+                (input("available_places", "Available places", &places, errors, false, None, Some("3")))
+                (button("Save places"))
+            }
+            h2 class="govuk-heading-m" { "Directory details" }
+            p class="govuk-body" { "Changes to these details go to the commissioning team as a request." }
+            form method="post" action={ "/services/" (id) "/details" } novalidate {
+                (csrf(&ctx.csrf))
+                (input("public_name", "Public name", &f.public_name, errors, true, None, None))
+                (layout::textarea("description", "Description", &f.description, errors, false))
+                (input("languages", "Languages supported", &f.languages, errors, false, Some("Separate with commas"), None))
+                (input("religions", "Religions supported", &f.religions, errors, false, Some("Separate with commas"), None))
+                (input("tenure", "Tenure", &f.tenure, errors, false, None, None))
+                (input("rural_urban", "Rural or urban", &f.rural_urban, errors, false, None, Some("10")))
+                (layout::checkbox("emergency_referrals", "Takes emergency referrals", f.emergency_referrals.is_some(), None))
+                (layout::checkbox("interpreter", "Interpreter available", f.interpreter.is_some(), None))
+                (layout::checkbox("impairment_support", "Support for visual or hearing impairment", f.impairment_support.is_some(), None))
+                (layout::checkbox("waiting_list", "Has a waiting list", f.waiting_list.is_some(), None))
+                (layout::textarea("support_tasks", "Support tasks", &f.support_tasks, errors, false))
+                (layout::textarea("referral_routes", "Referral routes", &f.referral_routes, errors, false))
+                (layout::textarea("comment", "Request comment", &f.comment, errors, false))
+                (button("Send request"))
+            }
+        } }
+    };
+    let r = render(Some(ctx), "Service details", body);
+    if errors.is_empty() {
+        r
+    } else {
+        invalid(r)
+    }
+}
+
+async fn details_page(State(state): State<AppState>, ctx: Ctx, Path(id): Path<i64>, Query(q): Query<SavedFlag>) -> Response {
+    details_view(&state, &ctx, id, None, None, &FieldErrors::new(), q.saved.is_some()).await
+}
+
+async fn details_submit(State(state): State<AppState>, ctx: Ctx, Path(id): Path<i64>, Form(f): Form<DetailsForm>) -> Response {
+    match state.app.request_service_details(&ctx.principal, id, &f.details(), &f.comment).await {
+        Ok(r) => see_other(&format!("/requests/{}?sent=1", r.id)),
+        Err(AppError::Invalid(errors)) => details_view(&state, &ctx, id, Some(&f), None, &errors, false).await,
+        Err(e) => layout::app_error(Some(&ctx), e),
+    }
+}
+
+#[derive(Deserialize, Default)]
+struct PlacesForm {
+    #[serde(default)]
+    available_places: String,
+}
+
+async fn places_submit(State(state): State<AppState>, ctx: Ctx, Path(id): Path<i64>, Form(f): Form<PlacesForm>) -> Response {
+    match state.app.set_available_places(&ctx.principal, id, &f.available_places).await {
+        Ok(()) => see_other(&format!("/services/{id}/details?saved=1")),
+        Err(AppError::Invalid(errors)) => details_view(&state, &ctx, id, None, Some(&f.available_places), &errors, false).await,
+        Err(e) => layout::app_error(Some(&ctx), e),
+    }
+}
+
+// ---------------- requests (F3.4) ----------------
+
+fn status_tag(status: &str) -> Markup {
+    let class = match status {
+        "approved" => "govuk-tag govuk-tag--green",
+        "rejected" => "govuk-tag govuk-tag--red",
+        _ => "govuk-tag govuk-tag--yellow",
+    };
+    html! { strong class=(class) { (status) } }
+}
+
+async fn requests_page(State(state): State<AppState>, ctx: Ctx, Query(q): Query<RequestQuery>) -> Response {
+    let staff = ctx.principal.is_staff();
+    let mut q = q;
+    if staff && q.status.is_none() {
+        q.status = Some("pending".into());
+    }
+    let list = match state.app.list_requests(&ctx.principal, &q).await {
+        Ok(l) => l,
+        Err(e) => return layout::app_error(Some(&ctx), e),
+    };
+    let providers: Vec<(i64, String)> = if staff {
+        let mut f = ctx.principal.provider_filter();
+        f.per_page = 10_000;
+        match state.app.db.list_providers(&f).await {
+            Ok(p) => p.items.into_iter().map(|p| (p.id, p.name)).collect(),
+            Err(e) => return layout::app_error(Some(&ctx), e.into()),
+        }
+    } else {
+        Vec::new()
+    };
+    let provider_name = |id: i64| providers.iter().find(|(p, _)| *p == id).map(|(_, n)| n.clone()).unwrap_or_default();
+    let now = hearth_app::store::now();
+    let body = html! {
+        h1 class="govuk-heading-l" { @if staff { "Requests to approve" } @else { "Your requests" } }
+        form method="get" action="/requests" {
+            div class="govuk-grid-row" {
+                @if staff {
+                    div class="govuk-grid-column-one-quarter" { div class="govuk-form-group" {
+                        label class="govuk-label" for="provider" { "Provider" }
+                        select class="govuk-select" id="provider" name="provider" {
+                            option value="" { "Any" }
+                            @for (id, name) in &providers { option value=(id) selected[q.provider == Some(*id)] { (name) } }
+                        }
+                    } }
+                    div class="govuk-grid-column-one-quarter" { div class="govuk-form-group" {
+                        label class="govuk-label" for="older_than_days" { "Waiting more than (days)" }
+                        input class="govuk-input govuk-input--width-3" id="older_than_days" name="older_than_days" value=(q.older_than_days.map(|d| d.to_string()).unwrap_or_default());
+                    } }
+                } @else {
+                    div class="govuk-grid-column-one-quarter" { div class="govuk-form-group" {
+                        label class="govuk-label" for="months" { "Over the past (months)" }
+                        input class="govuk-input govuk-input--width-3" id="months" name="months" value=(q.months.unwrap_or(3));
+                    } }
+                }
+                div class="govuk-grid-column-one-quarter" { div class="govuk-form-group" {
+                    label class="govuk-label" for="kind" { "Type" }
+                    select class="govuk-select" id="kind" name="kind" {
+                        option value="" { "Any" }
+                        @for k in KINDS { option value=(k) selected[q.kind.as_deref() == Some(*k)] { (kind_label(k)) } }
+                    }
+                } }
+                div class="govuk-grid-column-one-quarter" { div class="govuk-form-group" {
+                    label class="govuk-label" for="status" { "Status" }
+                    select class="govuk-select" id="status" name="status" {
+                        option value="" { "Any" }
+                        @for s in ["pending", "approved", "rejected"] { option value=(s) selected[q.status.as_deref() == Some(s)] { (s) } }
+                    }
+                } }
+            }
+            button type="submit" class="govuk-button govuk-button--secondary" { "Show" }
+        }
+        p class="govuk-body" { (list.len()) " requests" }
+        table class="govuk-table" {
+            thead class="govuk-table__head" { tr class="govuk-table__row" {
+                th class="govuk-table__header" { "Submitted" }
+                @if staff { th class="govuk-table__header" { "Provider" } }
+                th class="govuk-table__header" { "Type" }
+                th class="govuk-table__header" { "Request" }
+                th class="govuk-table__header" { "Status" }
+            } }
+            tbody class="govuk-table__body" {
+                @for r in &list {
+                    tr class="govuk-table__row" {
+                        td class="govuk-table__cell hearth-nowrap" { (layout::when(r.submitted_at)) @if staff && r.status == "pending" { br; span class="govuk-hint" { (((now - r.submitted_at) / 86_400)) " days" } } }
+                        @if staff { td class="govuk-table__cell" { (provider_name(r.provider_id)) } }
+                        td class="govuk-table__cell" { (kind_label(&r.kind)) }
+                        td class="govuk-table__cell" { a class="govuk-link" href={ "/requests/" (r.id) } { (r.summary) } }
+                        td class="govuk-table__cell" { (status_tag(&r.status)) }
+                    }
+                }
+            }
+        }
+    };
+    render(Some(&ctx), "Requests", body)
+}
+
+fn changes_table(changes: &[hearth_app::requests::Change]) -> Markup {
+    html! {
+        table class="govuk-table" data-testid="changes" {
+            caption class="govuk-table__caption govuk-table__caption--m" { "What this request changes" }
+            thead class="govuk-table__head" { tr class="govuk-table__row" {
+                th class="govuk-table__header" { "Field" } th class="govuk-table__header" { "Now" } th class="govuk-table__header" { "Requested" }
+            } }
+            tbody class="govuk-table__body" {
+                @for c in changes {
+                    tr class="govuk-table__row" {
+                        th scope="row" class="govuk-table__header" { (c.label) }
+                        td class="govuk-table__cell" { @if let Some(o) = &c.old { del class="hearth-old" { span class="govuk-visually-hidden" { "removed: " } (o) } } }
+                        td class="govuk-table__cell" { @if let Some(n) = &c.new { ins class="hearth-new" { span class="govuk-visually-hidden" { "new: " } (n) } } }
+                    }
+                }
+            }
+        }
+    }
+}
+
+#[derive(Deserialize, Default)]
+struct SentFlag {
+    sent: Option<String>,
+}
+
+async fn request_view(state: &AppState, ctx: &Ctx, id: i64, notice: Option<Markup>, errors: &FieldErrors) -> Response {
+    let r: Request = match state.app.request(&ctx.principal, id).await {
+        Ok(r) => r,
+        Err(e) => return layout::app_error(Some(ctx), e),
+    };
+    let changes = match state.app.request_changes(&r).await {
+        Ok(c) => c,
+        Err(e) => return layout::app_error(Some(ctx), e),
+    };
+    let service = match r.service_id {
+        Some(s) => state.app.db.service(s).await.ok().flatten(),
+        None => None,
+    };
+    let can_decide = r.status == "pending" && ctx.principal.has(Permission::BackOfficeWrite);
+    let body = html! {
+        (layout::back_link("/requests"))
+        @if let Some(n) = notice { (n) }
+        (error_summary(errors))
+        span class="govuk-caption-l" { (kind_label(&r.kind)) }
+        h1 class="govuk-heading-l" { (r.summary) }
+        (layout::summary_list(&[
+            ("Status", status_tag(&r.status)),
+            ("Service", html! { @if let Some(s) = &service { a class="govuk-link" href={ "/services/" (s.id) } { (s.name) } } }),
+            ("Submitted", html! { (layout::when(r.submitted_at)) " by " (r.submitted_by_name) }),
+            ("Comment", html! { (r.comment) }),
+            ("Decided", html! { @if let Some(t) = r.decided_at { (layout::when(t)) " by " (r.decided_by_name.clone().unwrap_or_default()) } }),
+            ("Remarks", html! { (r.remarks) }),
+        ]))
+        (changes_table(&changes))
+        @if can_decide {
+            div class="govuk-grid-row" { div class="govuk-grid-column-two-thirds" {
+                h2 class="govuk-heading-m" { "Decide" }
+                form method="post" action={ "/requests/" (id) "/approve" } {
+                    (csrf(&ctx.csrf))
+                    (layout::textarea("remarks", "Remarks (optional when approving)", "", &FieldErrors::new(), false))
+                    button type="submit" class="govuk-button" data-testid="approve" { "Approve and apply" }
+                }
+                form method="post" action={ "/requests/" (id) "/reject" } novalidate {
+                    (csrf(&ctx.csrf))
+                    (layout::textarea("remarks", "Why it is rejected", "", errors, true))
+                    button type="submit" class="govuk-button govuk-button--warning" data-testid="reject" { "Reject" }
+                }
+            } }
+        }
+    };
+    let resp = render(Some(ctx), &r.summary, body);
+    if errors.is_empty() {
+        resp
+    } else {
+        invalid(resp)
+    }
+}
+
+async fn request_page(State(state): State<AppState>, ctx: Ctx, Path(id): Path<i64>, Query(q): Query<SentFlag>) -> Response {
+    let notice = q.sent.map(|_| layout::banner("Request sent", html! { p class="govuk-body" { "The commissioning team will approve or reject it. It shows as pending until then." } }));
+    request_view(&state, &ctx, id, notice, &FieldErrors::new()).await
+}
+
+#[derive(Deserialize, Default)]
+struct DecideForm {
+    #[serde(default)]
+    remarks: String,
+}
+
+async fn approve(State(state): State<AppState>, ctx: Ctx, Path(id): Path<i64>, Form(f): Form<DecideForm>) -> Response {
+    match state.app.approve_request(&ctx.principal, id, &f.remarks).await {
+        Ok(_) => see_other(&format!("/requests/{id}")),
+        Err(AppError::Conflict(msg)) => {
+            let notice = html! {
+                div class="govuk-error-summary" data-module="govuk-error-summary" data-testid="conflict" { div role="alert" {
+                    h2 class="govuk-error-summary__title" { "This request cannot be applied" }
+                    div class="govuk-error-summary__body" { p class="govuk-body" { (msg) } }
+                } }
+            };
+            let mut r = request_view(&state, &ctx, id, Some(notice), &FieldErrors::new()).await;
+            *r.status_mut() = axum::http::StatusCode::CONFLICT;
+            r
+        }
+        Err(e) => layout::app_error(Some(&ctx), e),
+    }
+}
+
+async fn reject(State(state): State<AppState>, ctx: Ctx, Path(id): Path<i64>, Form(f): Form<DecideForm>) -> Response {
+    match state.app.reject_request(&ctx.principal, id, &f.remarks).await {
+        Ok(_) => see_other(&format!("/requests/{id}")),
+        Err(AppError::Invalid(errors)) => request_view(&state, &ctx, id, None, &errors).await,
+        Err(e) => layout::app_error(Some(&ctx), e),
+    }
+}
