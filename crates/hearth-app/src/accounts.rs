@@ -144,9 +144,15 @@ impl App {
         .map_err(|e| AppError::Internal(e.to_string()))
     }
 
-    /// The password policy that applies to a user (their authority's setting).
-    pub async fn policy_for(&self, user: &User) -> Result<PasswordPolicyKind, AppError> {
-        let authority_id = match user.authority_id {
+    /// Whether `password` is the user's (signing documents asks for it again).
+    pub async fn password_matches(&self, user: &User, password: &str) -> Result<bool, AppError> {
+        self.verify_password(password, &user.password_hash).await
+    }
+
+    /// The authority a user belongs to: staff's own, or the first authority of a provider
+    /// user's organisation.
+    pub async fn authority_of_user(&self, user: &User) -> Result<Option<i64>, AppError> {
+        Ok(match user.authority_id {
             Some(a) => Some(a),
             None => match user.contact_id {
                 Some(c) => match self.db.contact(c).await? {
@@ -155,7 +161,17 @@ impl App {
                 },
                 None => None,
             },
-        };
+        })
+    }
+
+    /// The actor for a user's own account changes (locks, enrolment, password changes).
+    async fn account_actor(&self, user: &User) -> Result<Actor, AppError> {
+        Ok(Actor { user_id: Some(user.id), name: user.username.clone(), authority_id: self.authority_of_user(user).await? })
+    }
+
+    /// The password policy that applies to a user (their authority's setting).
+    pub async fn policy_for(&self, user: &User) -> Result<PasswordPolicyKind, AppError> {
+        let authority_id = self.authority_of_user(user).await?;
         let policy = match authority_id {
             Some(a) => self.db.authority(a).await?.map(|a| a.password_policy),
             None => None,
@@ -199,7 +215,10 @@ impl App {
         }
         if let Some(after) = after {
             if after.locked_until.is_some() && after.locked_until != user.locked_until {
-                let mut tx = self.db.begin_write(&Actor::system("login")).await?;
+                let mut actor = self.account_actor(user).await?;
+                actor.user_id = None;
+                actor.name = "login".into();
+                let mut tx = self.db.begin_write(&actor).await?;
                 tx.audit("lock", "user", &user.id.to_string(), Some(&user.audit_json()), Some(&after.audit_json()))
                     .await?;
                 tx.commit().await?;
@@ -339,7 +358,7 @@ impl App {
         let Some(step) = totp_matching_step(&secret, code, t) else {
             return Err(AppError::invalid("code", "Enter the 6-digit code shown in your authenticator app"));
         };
-        let mut tx = self.db.begin_write(&Actor { user_id: Some(live.user.id), name: live.user.username.clone(), authority_id: live.user.authority_id }).await?;
+        let mut tx = self.db.begin_write(&self.account_actor(&live.user).await?).await?;
         tx.update_user(live.user.id, "enrol_totp", |u| {
             u.totp_secret = Some(secret.clone());
             u.totp_last_step = step;
@@ -433,7 +452,7 @@ impl App {
         }
         errors.into_result()?;
         let hash = self.hash_password(new).await?;
-        let mut tx = self.db.begin_write(&Actor { user_id: Some(live.user.id), name: live.user.username.clone(), authority_id: live.user.authority_id }).await?;
+        let mut tx = self.db.begin_write(&self.account_actor(&live.user).await?).await?;
         tx.update_user(live.user.id, "change_password", |u| {
             u.password_hash = hash;
             u.must_change_password = 0;
@@ -460,6 +479,9 @@ impl App {
             if r.organisation.trim().is_empty() {
                 errors.add("organisation", "Enter the name of your organisation");
             }
+            if r.email.trim().is_empty() {
+                errors.add("email", "Enter your email address");
+            }
         }
         if !r.email.trim().is_empty() && !r.email.contains('@') {
             errors.add("email", "Enter an email address in the correct format, like name@example.com");
@@ -469,7 +491,7 @@ impl App {
         // the reply never says whether the username exists.
         let authority_id = if kind == "forgotten_password" {
             match self.db.user_by_username(r.username.trim()).await? {
-                Some(u) => u.authority_id,
+                Some(u) => self.authority_of_user(&u).await?,
                 None => None,
             }
         } else {
@@ -484,7 +506,7 @@ impl App {
             .filter(|u| u.role == "administrator" && u.disabled == 0 && !u.email.is_empty())
             .filter(|u| authority_id.is_none() || u.authority_id == authority_id)
             .collect();
-        let mut tx = self.db.begin_write(&Actor::system("public")).await?;
+        let mut tx = self.db.begin_write(&Actor { user_id: None, name: "public".into(), authority_id }).await?;
         let (subject, what) = if kind == "forgotten_password" {
             ("Hearth: a forgotten password request", "A user has asked for their password to be reset.")
         } else {

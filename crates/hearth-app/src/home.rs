@@ -45,7 +45,7 @@ impl App {
         for s in &services.items {
             current += self.db.count_current_schedules(s.id, &today).await?;
         }
-        let contracts = self.db.list_contracts(&who.contract_filter()).await?.total;
+        let contracts = self.list_contracts(who, &Default::default()).await?.total;
         let Principal::Provider { service_scope, authority_id, .. } = who else {
             return Err(AppError::NotFound);
         };
@@ -56,6 +56,8 @@ impl App {
             current_clients: current,
             contracts,
             requests_pending: Some(pending),
+            documents_unsigned: Some(self.count_unsigned_documents(who).await?),
+            actions_due: Some(self.count_actions_due(who).await?),
             authorities: self.db.provider_authorities(*provider_id).await?.into_iter().map(|a| (a.id, a.name)).collect(),
             ..Default::default()
         })

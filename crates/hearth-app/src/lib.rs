@@ -7,6 +7,7 @@ pub mod demo;
 pub mod demo_data;
 pub mod error;
 pub mod home;
+pub mod portal;
 pub mod principal;
 pub mod records;
 pub mod requests;

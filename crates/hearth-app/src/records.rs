@@ -485,13 +485,37 @@ impl App {
             f.provider_id = Some(p);
         }
         f.page = q.page.unwrap_or(1);
+        if let Principal::Provider { service_scope: Some(_), .. } = who {
+            // Limited access: only contracts covering the user's services (few per provider).
+            f.per_page = 10_000;
+            f.page = 1;
+            let all = self.db.list_contracts(&f).await?;
+            let mut items = Vec::new();
+            for c in all.items {
+                if self.contract_in_scope(who, &c).await? {
+                    items.push(c);
+                }
+            }
+            let total = items.len() as i64;
+            return Ok(Page { items, total, page: 1, per_page: total.max(1) });
+        }
         Ok(self.db.list_contracts(&f).await?)
     }
 
     pub async fn contract(&self, who: &Principal, id: i64) -> Result<Contract, AppError> {
         match self.db.contract(id).await? {
-            Some(c) if who.can_see_owned(c.authority_id, c.provider_id) => Ok(c),
+            Some(c) if who.can_see_owned(c.authority_id, c.provider_id) && self.contract_in_scope(who, &c).await? => Ok(c),
             _ => Err(AppError::NotFound),
+        }
+    }
+
+    /// Under limited access a contract is visible when it covers one of the user's services.
+    async fn contract_in_scope(&self, who: &Principal, c: &Contract) -> Result<bool, AppError> {
+        match who {
+            Principal::Provider { service_scope: Some(ids), .. } => {
+                Ok(self.db.contract_service_ids(c.id).await?.iter().any(|s| ids.contains(s)))
+            }
+            _ => Ok(true),
         }
     }
 

@@ -20,7 +20,14 @@ pub const KIND_SERVICE_DETAILS: &str = "service_details";
 
 /// Human name of a request kind.
 pub fn kind_label(kind: &str) -> &'static str {
+    use crate::portal::*;
     match kind {
+        KIND_CONTACT_ADD => "New contact",
+        KIND_CONTACT_EDIT => "Contact change",
+        KIND_CONTACT_DEACTIVATE => "Deactivate contact",
+        KIND_ASSIGNMENT_ADD => "New assignment",
+        KIND_ASSIGNMENT_REMOVE => "Assignment removed",
+        KIND_LOGIN_REQUEST => "Login request",
         KIND_NEW_SCHEDULE => "New client schedule",
         KIND_UPDATE_SCHEDULE => "Update client schedule",
         KIND_CHANGE_SERVICE => "Change of service",
@@ -29,7 +36,18 @@ pub fn kind_label(kind: &str) -> &'static str {
     }
 }
 
-pub const KINDS: &[&str] = &[KIND_NEW_SCHEDULE, KIND_UPDATE_SCHEDULE, KIND_CHANGE_SERVICE, KIND_SERVICE_DETAILS];
+pub const KINDS: &[&str] = &[
+    KIND_NEW_SCHEDULE,
+    KIND_UPDATE_SCHEDULE,
+    KIND_CHANGE_SERVICE,
+    KIND_SERVICE_DETAILS,
+    crate::portal::KIND_CONTACT_ADD,
+    crate::portal::KIND_CONTACT_EDIT,
+    crate::portal::KIND_CONTACT_DEACTIVATE,
+    crate::portal::KIND_ASSIGNMENT_ADD,
+    crate::portal::KIND_ASSIGNMENT_REMOVE,
+    crate::portal::KIND_LOGIN_REQUEST,
+];
 
 /// The "request a new schedule" form (every field of the source form).
 #[derive(Debug, Clone, Default, Deserialize, Serialize)]
@@ -527,6 +545,18 @@ impl App {
                     push(label, text(&base[k]), text(&payload[k]));
                 }
             }
+            crate::portal::KIND_CONTACT_ADD | crate::portal::KIND_CONTACT_EDIT => {
+                for (k, label) in [("title", "Title"), ("first_name", "First name"), ("last_name", "Last name"), ("position_type", "Position type"), ("email", "Email"), ("phone", "Telephone")] {
+                    let show = |v: &serde_json::Value| {
+                        text(v).map(|t| if k == "position_type" { hearth_domain::PositionType::parse(&t).map(|p| p.label().to_string()).unwrap_or(t) } else { t })
+                    };
+                    push(label, show(&base[k]), show(&payload[k]));
+                }
+            }
+            crate::portal::KIND_CONTACT_DEACTIVATE => push("Active", Some("Yes".into()), Some("No".into())),
+            crate::portal::KIND_ASSIGNMENT_ADD => push("Assignment", None, text(&payload["text"])),
+            crate::portal::KIND_ASSIGNMENT_REMOVE => push("Assignment", text(&payload["text"]), None),
+            crate::portal::KIND_LOGIN_REQUEST => push("Login", None, Some(format!("A login for this contact ({})", text(&payload["email"]).unwrap_or_else(|| "no email".into())))),
             _ => {}
         }
         Ok(out)
@@ -536,6 +566,12 @@ impl App {
     /// transaction. If the record changed since the request was made, nothing is applied and
     /// the conflict is reported.
     pub async fn approve_request(&self, who: &Principal, id: i64, remarks: &str) -> Result<Request, AppError> {
+        Ok(self.approve_request_with_handover(who, id, remarks).await?.0)
+    }
+
+    /// As `approve_request`, also returning what must be handed over once (a login's
+    /// temporary password), which is never stored.
+    pub async fn approve_request_with_handover(&self, who: &Principal, id: i64, remarks: &str) -> Result<(Request, Option<String>), AppError> {
         who.require_or_hide(Permission::BackOfficeRead)?;
         let r = self.request(who, id).await?;
         who.require(Permission::BackOfficeWrite)?;
@@ -546,6 +582,7 @@ impl App {
         let base: Option<serde_json::Value> = r.base_json.as_deref().map(serde_json::from_str).transpose().map_err(|e| AppError::Internal(e.to_string()))?;
         let s = |v: &serde_json::Value| v.as_str().map(str::to_string);
         let mut tx = self.db.begin_write(&who.actor()).await?;
+        let mut handover = None;
         let result = match r.kind.as_str() {
             KIND_NEW_SCHEDULE => {
                 let c = &payload["client"];
@@ -640,6 +677,16 @@ impl App {
                 tx.update_service_details(service_id, &details).await?;
                 format!("service:{service_id}")
             }
+            crate::portal::KIND_CONTACT_ADD
+            | crate::portal::KIND_CONTACT_EDIT
+            | crate::portal::KIND_CONTACT_DEACTIVATE
+            | crate::portal::KIND_ASSIGNMENT_ADD
+            | crate::portal::KIND_ASSIGNMENT_REMOVE
+            | crate::portal::KIND_LOGIN_REQUEST => {
+                let (record, h) = self.apply_contact_request(&mut tx, &r, &payload).await?;
+                handover = h;
+                record
+            }
             other => return Err(AppError::Internal(format!("unknown request kind {other}"))),
         };
         let decided = tx.decide_request(id, "approved", remarks.trim(), Some(&result)).await?;
@@ -647,7 +694,7 @@ impl App {
             return Err(AppError::Conflict("Someone else decided this request first.".into()));
         };
         tx.commit().await?;
-        Ok(decided)
+        Ok((decided, handover))
     }
 
     /// Rejects a pending request with remarks for the provider.

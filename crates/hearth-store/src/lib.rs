@@ -8,6 +8,7 @@ mod contracts;
 mod db;
 mod jobs;
 mod orgs;
+mod portal;
 mod requests;
 mod services;
 pub mod testing;
@@ -19,6 +20,7 @@ pub use contracts::*;
 pub use db::{latest_version, redact, Backend, Db, DbConfig};
 pub use jobs::*;
 pub use orgs::*;
+pub use portal::*;
 pub use requests::*;
 pub use services::*;
 

@@ -29,6 +29,7 @@ fn nav(ctx: &Ctx) -> Vec<(&'static str, &'static str)> {
                 ("Properties", "/properties"),
                 ("Contracts", "/contracts"),
                 ("Requests", "/requests"),
+                ("Actions", "/actions"),
                 ("Login requests", "/account-requests"),
             ];
             if *role == Role::Administrator {
@@ -44,6 +45,8 @@ fn nav(ctx: &Ctx) -> Vec<(&'static str, &'static str)> {
             ("Properties", "/properties"),
             ("Contracts", "/contracts"),
             ("Requests", "/requests"),
+            ("Actions", "/actions"),
+            ("Contacts", "/contacts"),
             ("Organisation", "/organisation"),
         ],
     }

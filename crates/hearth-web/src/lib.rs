@@ -34,7 +34,7 @@ impl Default for WebConfig {
         WebConfig {
             secure_cookies: true,
             hsts: false,
-            max_body_bytes: 2 * 1024 * 1024,
+            max_body_bytes: 12 * 1024 * 1024,
             node_name: "hearth".into(),
         }
     }

@@ -87,9 +87,11 @@ impl RouteTable {
 
     pub fn finish(self) -> (Router, Vec<RouteEntry>) {
         let state = self.state.clone();
+        let limit = state.config.max_body_bytes;
         let router = self
             .router
             .fallback(not_found_fallback)
+            .layer(axum::extract::DefaultBodyLimit::max(limit))
             .layer(middleware::from_fn_with_state(state.clone(), crate::ops::request_layer))
             .with_state(state);
         (router, self.entries)

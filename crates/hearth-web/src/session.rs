@@ -158,11 +158,27 @@ pub async fn check_csrf(req: Request, expected: &str, limit: usize) -> Result<Re
         Ok(b) => b,
         Err(_) => return Err((StatusCode::PAYLOAD_TOO_LARGE, "The request was too large").into_response()),
     };
-    let supplied = form_urlencoded_field(&bytes, "csrf");
+    let multipart = parts
+        .headers
+        .get(axum::http::header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|v| v.starts_with("multipart/form-data"));
+    let supplied = if multipart { multipart_field(&bytes, "csrf") } else { form_urlencoded_field(&bytes, "csrf") };
     match supplied {
         Some(t) if constant_eq(&t, expected) => Ok(Request::from_parts(parts, Body::from(bytes))),
         _ => Err(layout::csrf_failed()),
     }
+}
+
+/// The value of a small text field in a multipart/form-data body.
+fn multipart_field(body: &[u8], name: &str) -> Option<String> {
+    let marker = format!("name=\"{name}\"");
+    let at = body.windows(marker.len()).position(|w| w == marker.as_bytes())?;
+    let rest = &body[at + marker.len()..];
+    let start = rest.windows(4).position(|w| w == b"\r\n\r\n")? + 4;
+    let value = &rest[start..];
+    let end = value.windows(2).position(|w| w == b"\r\n")?;
+    String::from_utf8(value[..end].to_vec()).ok()
 }
 
 fn form_urlencoded_field(body: &[u8], name: &str) -> Option<String> {
@@ -215,6 +231,13 @@ mod tests {
         assert_eq!(form_urlencoded_field(b"a=%zz", "a").as_deref(), Some("%zz"));
         assert_eq!(form_urlencoded_field(b"a=%4", "a").as_deref(), Some("%4"));
         assert_eq!(form_urlencoded_field(b"a=1", "csrf"), None);
+    }
+
+    #[test]
+    fn finds_a_multipart_field() {
+        let body = b"--b\r\nContent-Disposition: form-data; name=\"title\"\r\n\r\nLease\r\n--b\r\nContent-Disposition: form-data; name=\"csrf\"\r\n\r\nabc123\r\n--b--\r\n";
+        assert_eq!(multipart_field(body, "csrf").as_deref(), Some("abc123"));
+        assert_eq!(multipart_field(body, "nope"), None);
     }
 
     #[test]

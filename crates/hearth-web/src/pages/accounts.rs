@@ -405,16 +405,7 @@ async fn request_page(Anon(anon): Anon) -> Response {
 }
 
 async fn request_submit(State(state): State<AppState>, Anon(anon): Anon, Form(f): Form<HelpForm>) -> Response {
-    let mut errors = FieldErrors::new();
-    if f.email.trim().is_empty() {
-        errors.add("email", "Enter your email address");
-    }
-    let result = if errors.is_empty() {
-        state.app.request_account_help("login_request", request_of(&f)).await
-    } else {
-        Err(AppError::Invalid(errors))
-    };
-    match result {
+    match state.app.request_account_help("login_request", request_of(&f)).await {
         Ok(_) => help_sent("Your request for a login has gone to the commissioning team"),
         Err(AppError::Invalid(errors)) => {
             let mut r = render(None, "Request a login", request_view(&anon, &f, &errors));

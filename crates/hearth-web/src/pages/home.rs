@@ -54,8 +54,8 @@ async fn home(State(state): State<AppState>, ctx: Ctx) -> Response {
                 h2 class="govuk-heading-m" { "Needs your attention" }
                 div class="govuk-grid-row" {
                     (card("Requests pending", h.requests_pending, Some("/requests?status=pending"), "Changes waiting for the commissioning team"))
-                    (card("Documents not signed", h.documents_unsigned, None, "Contract documents to sign"))
-                    (card("Actions due", h.actions_due, None, "Tasks the commissioning team set you"))
+                    (card("Documents not signed", h.documents_unsigned, Some("/contracts"), "Contract documents to sign"))
+                    (card("Actions due", h.actions_due, Some("/actions"), "Due within a week or overdue"))
                     (card("Returns due", h.returns_due, None, "Quarterly performance returns"))
                 }
                 h2 class="govuk-heading-m" { "What you can do" }

@@ -2,6 +2,7 @@
 
 mod accounts;
 mod admin;
+mod contracting;
 mod home;
 mod portal;
 mod records;
@@ -10,6 +11,7 @@ use crate::routes::RouteTable;
 
 pub fn register(t: &mut RouteTable) {
     accounts::register(t);
+    contracting::register(t);
     home::register(t);
     portal::register(t);
     records::register(t);

@@ -289,6 +289,14 @@ async fn provider_body(state: &AppState, ctx: &Ctx, id: i64) -> Result<(String, 
             @for s in &services { li { a class="govuk-link" href={ "/services/" (s.id) } { (s.name) } " (" (s.reference) ")" } }
         }
         p class="govuk-body" { a class="govuk-link" href={ "/contracts?provider=" (id) } { "Contracts with this provider" } }
+        @if ctx.principal.is_staff() {
+            p class="govuk-body" {
+                a class="govuk-link" href={ "/actions?provider=" (id) } { "Actions set for this provider" }
+                @if can_write(ctx) { " · " a class="govuk-link" href={ "/providers/" (id) "/actions/new" } { "Set an action" } }
+            }
+        } @else {
+            p class="govuk-body" { a class="govuk-link" href="/contacts" { "Manage contacts" } " · " a class="govuk-link" href="/actions" { "Actions" } }
+        }
         h2 class="govuk-heading-m" { "Contacts" }
         table class="govuk-table" {
             thead class="govuk-table__head" { tr class="govuk-table__row" {
@@ -778,6 +786,10 @@ async fn contract_view(State(state): State<AppState>, ctx: Ctx, Path(id): Path<i
         Err(e) => return layout::app_error(Some(&ctx), e.into()),
     };
     let annual = Pence(c.unit_rate_pence.saturating_mul(c.units).saturating_mul(52));
+    let documents = match super::contracting::documents_section(&state, &ctx, id, &FieldErrors::new()).await {
+        Ok(d) => d,
+        Err(e) => return layout::app_error(Some(&ctx), e),
+    };
     let body = html! {
         span class="govuk-caption-l" { "Contract " (c.reference) }
         h1 class="govuk-heading-l" { (c.title) }
@@ -792,6 +804,7 @@ async fn contract_view(State(state): State<AppState>, ctx: Ctx, Path(id): Path<i
             ("Value a year at full units", html! { (annual.to_string()) }),
             ("Services", html! { ul class="govuk-list" { @for s in &services { li { a class="govuk-link" href={ "/services/" (s.id) } { (s.name) } " (" (s.reference) ")" } } } }),
         ]))
+        (documents)
     };
     render(Some(&ctx), &c.title, body)
 }

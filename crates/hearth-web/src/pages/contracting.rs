@@ -1,0 +1,625 @@
+//! Actions (F3.8), contract documents (F3.6) and contacts (F3.7) in the portal and back office.
+
+use axum::extract::{Multipart, Path, Query, State};
+use axum::http::header;
+use axum::response::{IntoResponse, Response};
+use axum::routing::{get, post};
+use axum::Form;
+use hearth_app::portal::{ActionInput, AssignmentInput, ContactInput, PRIORITIES, PROGRESS};
+use hearth_app::{AppError, FieldErrors, Permission, Principal};
+use hearth_domain::{Assignment, PositionType};
+use maud::{html, Markup};
+use serde::Deserialize;
+
+use crate::layout::{self, button, csrf, error_summary, render, see_other, Opt};
+use crate::routes::{Access, RouteTable};
+use crate::session::Ctx;
+use crate::AppState;
+
+const PORTAL: Access = Access::Signed(Permission::ProviderPortal);
+const ANY: Access = Access::Signed(Permission::SignedIn);
+const WRITE: Access = Access::Signed(Permission::BackOfficeWrite);
+
+pub fn register(t: &mut RouteTable) {
+    t.get("/actions", ANY, get(actions_page));
+    t.post("/actions/{id}/done", PORTAL, post(action_done));
+    t.get("/providers/{id}/actions/new", WRITE, get(action_new));
+    t.post("/providers/{id}/actions/new", WRITE, post(action_create));
+    t.post("/contracts/{id}/documents", WRITE, post(document_add));
+    t.get("/documents/{id}", ANY, get(document_page));
+    t.get("/documents/{id}/file", ANY, get(document_file));
+    t.post("/documents/{id}/progress", WRITE, post(document_progress));
+    t.post("/documents/{id}/comments", PORTAL, post(document_comments));
+    t.post("/documents/{id}/sign", PORTAL, post(document_sign));
+    t.get("/contacts", PORTAL, get(contacts_page));
+    t.get("/contacts/new", PORTAL, get(contact_new));
+    t.post("/contacts/new", PORTAL, post(contact_create));
+    t.get("/contacts/{id}", PORTAL, get(contact_page));
+    t.post("/contacts/{id}", PORTAL, post(contact_edit));
+    t.post("/contacts/{id}/deactivate", PORTAL, post(contact_deactivate));
+    t.post("/contacts/{id}/assignments", PORTAL, post(assignment_add));
+    t.post("/contacts/{id}/assignments/{aid}/remove", PORTAL, post(assignment_remove));
+    t.post("/contacts/{id}/login", PORTAL, post(login_request));
+}
+
+fn invalid(mut r: Response) -> Response {
+    *r.status_mut() = axum::http::StatusCode::UNPROCESSABLE_ENTITY;
+    r
+}
+
+fn label_of(list: &[(&str, &str)], code: &str) -> String {
+    list.iter().find(|(c, _)| *c == code).map(|(_, l)| l.to_string()).unwrap_or_else(|| code.to_string())
+}
+
+// ---------------- actions ----------------
+
+#[derive(Deserialize, Default)]
+struct ActionsQuery {
+    #[serde(default)]
+    show: Option<String>,
+    #[serde(default)]
+    provider: Option<i64>,
+}
+
+async fn actions_page(State(state): State<AppState>, ctx: Ctx, Query(q): Query<ActionsQuery>) -> Response {
+    actions_view(&state, &ctx, &q, &FieldErrors::new()).await
+}
+
+async fn actions_view(state: &AppState, ctx: &Ctx, q: &ActionsQuery, errors: &FieldErrors) -> Response {
+    let mine = q.show.as_deref() == Some("mine");
+    let list = match state.app.list_actions(&ctx.principal, mine, q.provider).await {
+        Ok(l) => l,
+        Err(e) => return layout::app_error(Some(ctx), e),
+    };
+    let today = state.app.today().to_string();
+    let provider = matches!(ctx.principal, Principal::Provider { .. });
+    let body = html! {
+        h1 class="govuk-heading-l" { "Actions" }
+        (error_summary(errors))
+        @if provider {
+            p class="govuk-body" {
+                @if mine { a class="govuk-link" href="/actions" { "Show all of your organisation's actions" } }
+                @else { a class="govuk-link" href="/actions?show=mine" { "Show only actions set for you" } }
+            }
+        }
+        @if list.is_empty() { p class="govuk-body" { "There are no actions." } }
+        @for a in &list {
+            @let overdue = a.status == "open" && a.due_date < today;
+            div class={ "hearth-card" @if overdue { " hearth-overdue" } } data-testid={ "action-" (a.id) } {
+                h2 class="govuk-heading-s" {
+                    (a.title) " "
+                    @if overdue { strong class="govuk-tag govuk-tag--red" { "Overdue" } }
+                    @else if a.status == "open" { strong class="govuk-tag govuk-tag--yellow" { "Open" } }
+                    @else { strong class="govuk-tag govuk-tag--green" { "Done" } }
+                }
+                (layout::summary_list(&[
+                    ("Due", html! { (layout::date(&a.due_date)) }),
+                    ("Priority", html! { (label_of(PRIORITIES, &a.priority)) }),
+                    ("For", html! { @if a.contact_id.is_some() { "A named contact" } @else { "The whole organisation" } }),
+                    ("Details", html! { (a.description) }),
+                    ("Set by", html! { (a.created_by_name) " on " (layout::when(a.created_at)) }),
+                    ("Done", html! { @if let Some(t) = a.done_at { (layout::when(t)) " by " (a.done_by_name.clone().unwrap_or_default()) ": " (a.done_note) } }),
+                ]))
+                @if provider && a.status == "open" {
+                    form method="post" action={ "/actions/" (a.id) "/done" } novalidate {
+                        (csrf(&ctx.csrf))
+                        (layout::input("note", "What was done", "", errors, Opt { required: true, ..Default::default() }))
+                        button type="submit" class="govuk-button govuk-button--secondary" { "Mark as done" }
+                    }
+                }
+            }
+        }
+    };
+    let r = render(Some(ctx), "Actions", body);
+    if errors.is_empty() {
+        r
+    } else {
+        invalid(r)
+    }
+}
+
+#[derive(Deserialize, Default)]
+struct NoteForm {
+    #[serde(default)]
+    note: String,
+}
+
+async fn action_done(State(state): State<AppState>, ctx: Ctx, Path(id): Path<i64>, Form(f): Form<NoteForm>) -> Response {
+    match state.app.complete_action(&ctx.principal, id, &f.note).await {
+        Ok(_) => see_other("/actions"),
+        Err(AppError::Invalid(errors)) => actions_view(&state, &ctx, &ActionsQuery::default(), &errors).await,
+        Err(e) => layout::app_error(Some(&ctx), e),
+    }
+}
+
+async fn action_form(state: &AppState, ctx: &Ctx, provider_id: i64, f: &ActionInput, errors: &FieldErrors) -> Response {
+    let (contacts, _) = match state.app.contacts(&ctx.principal, provider_id).await {
+        Ok(c) => c,
+        Err(e) => return layout::app_error(Some(ctx), e),
+    };
+    let options: Vec<(String, String)> = contacts.iter().filter(|c| c.active != 0).map(|c| (c.id.to_string(), c.full_name())).collect();
+    let prios: Vec<(String, String)> = PRIORITIES.iter().map(|(c, l)| (c.to_string(), l.to_string())).collect();
+    let body = html! {
+        (layout::back_link(&format!("/providers/{provider_id}")))
+        div class="govuk-grid-row" { div class="govuk-grid-column-two-thirds" {
+            (error_summary(errors))
+            h1 class="govuk-heading-l" { "Set an action" }
+            form method="post" action={ "/providers/" (provider_id) "/actions/new" } novalidate {
+                (csrf(&ctx.csrf))
+                (layout::input("title", "What needs to be done", &f.title, errors, Opt { required: true, ..Default::default() }))
+                (layout::textarea("description", "Details", &f.description, errors, false))
+                (layout::select("contact_id", "For a contact (leave as Select for the whole organisation)", &options, &f.contact_id, errors, false))
+                (layout::input("due_date", "Due date", &f.due_date, errors, Opt { required: true, hint: Some("For example 31/12/2026"), width: Some("10"), ..Default::default() }))
+                (layout::select("priority", "Priority", &prios, &f.priority, errors, true))
+                (button("Set action"))
+            }
+        } }
+    };
+    let r = render(Some(ctx), "Set an action", body);
+    if errors.is_empty() {
+        r
+    } else {
+        invalid(r)
+    }
+}
+
+async fn action_new(State(state): State<AppState>, ctx: Ctx, Path(id): Path<i64>) -> Response {
+    action_form(&state, &ctx, id, &ActionInput { priority: "medium".into(), ..Default::default() }, &FieldErrors::new()).await
+}
+
+async fn action_create(State(state): State<AppState>, ctx: Ctx, Path(id): Path<i64>, Form(f): Form<ActionInput>) -> Response {
+    match state.app.create_action(&ctx.principal, id, &f).await {
+        Ok(_) => see_other(&format!("/actions?provider={id}")),
+        Err(AppError::Invalid(errors)) => action_form(&state, &ctx, id, &f, &errors).await,
+        Err(e) => layout::app_error(Some(&ctx), e),
+    }
+}
+
+// ---------------- documents ----------------
+
+/// The documents section of a contract page.
+pub(crate) async fn documents_section(state: &AppState, ctx: &Ctx, contract_id: i64, errors: &FieldErrors) -> Result<Markup, AppError> {
+    let docs = state.app.db.contract_documents(contract_id).await?;
+    let mut signed = Vec::new();
+    for d in &docs {
+        signed.push(!state.app.db.document_signatures(d.id).await?.is_empty());
+    }
+    Ok(html! {
+        h2 class="govuk-heading-m" id="documents" { "Contract documents" }
+        @if docs.is_empty() { p class="govuk-body" { "No documents yet." } }
+        @else {
+            table class="govuk-table" {
+                thead class="govuk-table__head" { tr class="govuk-table__row" {
+                    th class="govuk-table__header" { "Document" } th class="govuk-table__header" { "Progress" } th class="govuk-table__header" { "Signed by the provider" }
+                } }
+                tbody class="govuk-table__body" {
+                    @for (d, s) in docs.iter().zip(signed) {
+                        tr class="govuk-table__row" {
+                            td class="govuk-table__cell" { a class="govuk-link" href={ "/documents/" (d.id) } { (d.title) } }
+                            td class="govuk-table__cell" { (label_of(PROGRESS, &d.progress)) }
+                            td class="govuk-table__cell" { @if s { "Yes" } @else { strong class="govuk-tag govuk-tag--yellow" { "Not signed" } } }
+                        }
+                    }
+                }
+            }
+        }
+        @if ctx.principal.has(Permission::BackOfficeWrite) {
+            div class="govuk-grid-row" { div class="govuk-grid-column-two-thirds" {
+                h3 class="govuk-heading-s" { "Add a document" }
+                (error_summary(errors))
+                form method="post" action={ "/contracts/" (contract_id) "/documents" } enctype="multipart/form-data" novalidate {
+                    (csrf(&ctx.csrf))
+                    (layout::input("title", "Title", "", errors, Opt { required: true, hint: Some("For example Service specification 2026"), ..Default::default() }))
+                    div class={ "govuk-form-group" @if errors.get("file").is_some() { " govuk-form-group--error" } } {
+                        label class="govuk-label" for="file" { "Upload a PDF (optional)" }
+                        div class="govuk-hint" { "Leave empty to generate a contract summary document from Hearth's records. Up to 10 MB." }
+                        @if let Some(e) = errors.get("file") { p id="file-error" class="govuk-error-message" { span class="govuk-visually-hidden" { "Error:" } " " (e) } }
+                        input class="govuk-file-upload" id="file" name="file" type="file" accept="application/pdf";
+                    }
+                    (button("Add document"))
+                }
+            } }
+        }
+    })
+}
+
+async fn document_add(State(state): State<AppState>, ctx: Ctx, Path(id): Path<i64>, mut mp: Multipart) -> Response {
+    let mut title = String::new();
+    let mut upload: Option<(String, Vec<u8>)> = None;
+    loop {
+        match mp.next_field().await {
+            Ok(Some(field)) => {
+                let name = field.name().unwrap_or_default().to_string();
+                let filename = field.file_name().map(str::to_string);
+                match field.bytes().await {
+                    Ok(bytes) => match name.as_str() {
+                        "title" => title = String::from_utf8_lossy(&bytes).to_string(),
+                        "file" if !bytes.is_empty() || filename.as_deref().is_some_and(|f| !f.is_empty()) => {
+                            upload = Some((filename.unwrap_or_default(), bytes.to_vec()))
+                        }
+                        _ => {}
+                    },
+                    Err(_) => return layout::app_error(Some(&ctx), AppError::invalid("file", "The file could not be read: it may be larger than 10 MB")),
+                }
+            }
+            Ok(None) => break,
+            Err(_) => return layout::app_error(Some(&ctx), AppError::invalid("file", "The upload could not be read")),
+        }
+    }
+    match state.app.add_document(&ctx.principal, id, &title, upload).await {
+        Ok(d) => see_other(&format!("/documents/{}", d.id)),
+        Err(AppError::Invalid(errors)) => {
+            let section = match documents_section(&state, &ctx, id, &errors).await {
+                Ok(s) => s,
+                Err(e) => return layout::app_error(Some(&ctx), e),
+            };
+            invalid(render(Some(&ctx), "Add a document", html! { (layout::back_link(&format!("/contracts/{id}"))) (section) }))
+        }
+        Err(e) => layout::app_error(Some(&ctx), e),
+    }
+}
+
+async fn document_view(state: &AppState, ctx: &Ctx, id: i64, errors: &FieldErrors, notice: Option<&str>) -> Response {
+    let d = match state.app.document(&ctx.principal, id).await {
+        Ok(d) => d,
+        Err(e) => return layout::app_error(Some(ctx), e),
+    };
+    let (sigs, history) = match state.app.document_history(&ctx.principal, id).await {
+        Ok(v) => v,
+        Err(e) => return layout::app_error(Some(ctx), e),
+    };
+    let provider = matches!(ctx.principal, Principal::Provider { .. });
+    let progress: Vec<(String, String)> = PROGRESS.iter().map(|(c, l)| (c.to_string(), l.to_string())).collect();
+    let body = html! {
+        (layout::back_link(&format!("/contracts/{}", d.contract_id)))
+        @if let Some(n) = notice { (layout::banner(n, html! {})) }
+        (error_summary(errors))
+        span class="govuk-caption-l" { "Contract document" }
+        h1 class="govuk-heading-l" { (d.title) }
+        (layout::summary_list(&[
+            ("File", html! { a class="govuk-link" href={ "/documents/" (d.id) "/file" } { (d.filename) } " (PDF, " ((d.size_bytes + 1023) / 1024) " KB, " (d.source) ")" }),
+            ("Progress", html! { strong class="govuk-tag" data-testid="progress" { (label_of(PROGRESS, &d.progress)) } }),
+            ("Signed", html! { @if sigs.is_empty() { "Not yet signed" } @for s in &sigs { (s.signed_by_name) " on " (layout::when(s.signed_at)) br; } }),
+            ("Provider comments", html! { (d.provider_comments) }),
+        ]))
+        div class="govuk-grid-row" { div class="govuk-grid-column-two-thirds" {
+            @if ctx.principal.has(Permission::BackOfficeWrite) {
+                form method="post" action={ "/documents/" (id) "/progress" } {
+                    (csrf(&ctx.csrf))
+                    (layout::select("progress", "Progress", &progress, &d.progress, errors, true))
+                    button type="submit" class="govuk-button govuk-button--secondary" { "Update progress" }
+                }
+            }
+            @if provider {
+                form method="post" action={ "/documents/" (id) "/comments" } {
+                    (csrf(&ctx.csrf))
+                    (layout::textarea("provider_comments", "Your comments", &d.provider_comments, errors, false))
+                    button type="submit" class="govuk-button govuk-button--secondary" { "Save comments" }
+                }
+                h2 class="govuk-heading-m" { "Sign" }
+                p class="govuk-body" { "Signing records your name and the time. It does not change the document's progress, which the commissioning team sets." }
+                form method="post" action={ "/documents/" (id) "/sign" } novalidate {
+                    (csrf(&ctx.csrf))
+                    (layout::input("password", "Enter your password to sign", "", errors, Opt { kind: Some("password"), autocomplete: Some("current-password"), required: true, width: Some("20"), ..Default::default() }))
+                    button type="submit" class="govuk-button" data-testid="sign" { "Sign document" }
+                }
+            }
+        } }
+        h2 class="govuk-heading-m" { "History" }
+        table class="govuk-table" {
+            thead class="govuk-table__head" { tr class="govuk-table__row" { th class="govuk-table__header" { "When" } th class="govuk-table__header" { "Who" } th class="govuk-table__header" { "What" } } }
+            tbody class="govuk-table__body" {
+                @for e in &history {
+                    tr class="govuk-table__row" {
+                        td class="govuk-table__cell hearth-nowrap" { (layout::when(e.at)) }
+                        td class="govuk-table__cell" { (e.actor) }
+                        td class="govuk-table__cell" { (history_text(&e.action, e.before_json.as_deref(), e.after_json.as_deref())) }
+                    }
+                }
+            }
+        }
+    };
+    let r = render(Some(ctx), &d.title, body);
+    if errors.is_empty() {
+        r
+    } else {
+        invalid(r)
+    }
+}
+
+fn history_text(action: &str, before: Option<&str>, after: Option<&str>) -> String {
+    let get = |j: Option<&str>, k: &str| -> String {
+        j.and_then(|s| serde_json::from_str::<serde_json::Value>(s).ok()).and_then(|v| v.get(k).and_then(|x| x.as_str()).map(String::from)).unwrap_or_default()
+    };
+    match action {
+        "create" => "Added".into(),
+        "sign" => "Signed".into(),
+        "update" => {
+            let (bp, ap) = (get(before, "progress"), get(after, "progress"));
+            if bp != ap {
+                format!("Progress changed from {bp} to {ap}")
+            } else {
+                "Provider comments changed".into()
+            }
+        }
+        other => other.to_string(),
+    }
+}
+
+#[derive(Deserialize, Default)]
+struct DocQuery {
+    #[serde(default)]
+    done: Option<String>,
+}
+
+async fn document_page(State(state): State<AppState>, ctx: Ctx, Path(id): Path<i64>, Query(q): Query<DocQuery>) -> Response {
+    let notice = match q.done.as_deref() {
+        Some("signed") => Some("Document signed"),
+        Some("saved") => Some("Saved"),
+        _ => None,
+    };
+    document_view(&state, &ctx, id, &FieldErrors::new(), notice).await
+}
+
+async fn document_file(State(state): State<AppState>, ctx: Ctx, Path(id): Path<i64>) -> Response {
+    match state.app.document_file(&ctx.principal, id).await {
+        Ok((d, bytes)) => (
+            [
+                (header::CONTENT_TYPE, "application/pdf".to_string()),
+                (header::CONTENT_DISPOSITION, format!("attachment; filename=\"{}\"", d.filename.replace('"', ""))),
+            ],
+            bytes,
+        )
+            .into_response(),
+        Err(e) => layout::app_error(Some(&ctx), e),
+    }
+}
+
+#[derive(Deserialize, Default)]
+struct DocForm {
+    #[serde(default)]
+    progress: String,
+    #[serde(default)]
+    provider_comments: String,
+    #[serde(default)]
+    password: String,
+}
+
+async fn document_progress(State(state): State<AppState>, ctx: Ctx, Path(id): Path<i64>, Form(f): Form<DocForm>) -> Response {
+    match state.app.set_document_progress(&ctx.principal, id, &f.progress).await {
+        Ok(_) => see_other(&format!("/documents/{id}?done=saved")),
+        Err(AppError::Invalid(errors)) => document_view(&state, &ctx, id, &errors, None).await,
+        Err(e) => layout::app_error(Some(&ctx), e),
+    }
+}
+
+async fn document_comments(State(state): State<AppState>, ctx: Ctx, Path(id): Path<i64>, Form(f): Form<DocForm>) -> Response {
+    match state.app.set_document_comments(&ctx.principal, id, &f.provider_comments).await {
+        Ok(_) => see_other(&format!("/documents/{id}?done=saved")),
+        Err(AppError::Invalid(errors)) => document_view(&state, &ctx, id, &errors, None).await,
+        Err(e) => layout::app_error(Some(&ctx), e),
+    }
+}
+
+async fn document_sign(State(state): State<AppState>, ctx: Ctx, Path(id): Path<i64>, Form(f): Form<DocForm>) -> Response {
+    match state.app.sign_document(&ctx.principal, id, &f.password).await {
+        Ok(_) => see_other(&format!("/documents/{id}?done=signed")),
+        Err(AppError::Invalid(errors)) => document_view(&state, &ctx, id, &errors, None).await,
+        Err(e) => layout::app_error(Some(&ctx), e),
+    }
+}
+
+// ---------------- contacts ----------------
+
+fn provider_id_of(ctx: &Ctx) -> i64 {
+    match &ctx.principal {
+        Principal::Provider { provider_id, .. } => *provider_id,
+        Principal::Staff { .. } => 0,
+    }
+}
+
+async fn contacts_page(State(state): State<AppState>, ctx: Ctx) -> Response {
+    let (contacts, assignments) = match state.app.contacts(&ctx.principal, provider_id_of(&ctx)).await {
+        Ok(v) => v,
+        Err(e) => return layout::app_error(Some(&ctx), e),
+    };
+    let mut texts = Vec::new();
+    for a in &assignments {
+        match state.app.assignment_text(a).await {
+            Ok(t) => texts.push((a.contact_id, t)),
+            Err(e) => return layout::app_error(Some(&ctx), e),
+        }
+    }
+    let body = html! {
+        h1 class="govuk-heading-l" { "Contacts" }
+        p class="govuk-body" { "Changes to contacts, their assignments and logins go to the commissioning team as requests." }
+        a class="govuk-button" href="/contacts/new" { "Add a contact" }
+        table class="govuk-table" {
+            thead class="govuk-table__head" { tr class="govuk-table__row" {
+                th class="govuk-table__header" { "Name" } th class="govuk-table__header" { "Position" } th class="govuk-table__header" { "Assignments" } th class="govuk-table__header" { "Status" }
+            } }
+            tbody class="govuk-table__body" {
+                @for c in &contacts {
+                    tr class="govuk-table__row" {
+                        td class="govuk-table__cell" { a class="govuk-link" href={ "/contacts/" (c.id) } { (c.full_name()) } }
+                        td class="govuk-table__cell" { (PositionType::parse(&c.position_type).map(|p| p.label()).unwrap_or("")) }
+                        td class="govuk-table__cell" { @for (_, t) in texts.iter().filter(|(cid, _)| *cid == c.id) { (t) br; } }
+                        td class="govuk-table__cell" { @if c.active != 0 { "Current" } @else { "Inactive" } }
+                    }
+                }
+            }
+        }
+    };
+    render(Some(&ctx), "Contacts", body)
+}
+
+fn contact_fields(f: &ContactInput, errors: &FieldErrors) -> Markup {
+    let positions: Vec<(String, String)> = PositionType::ALL.iter().map(|p| (p.as_str().to_string(), p.label().to_string())).collect();
+    html! {
+        (layout::input("title", "Title", &f.title, errors, Opt { width: Some("5"), ..Default::default() }))
+        (layout::input("first_name", "First name", &f.first_name, errors, Opt { required: true, width: Some("20"), ..Default::default() }))
+        (layout::input("last_name", "Last name", &f.last_name, errors, Opt { required: true, width: Some("20"), ..Default::default() }))
+        (layout::select("position_type", "Position type", &positions, &f.position_type, errors, true))
+        (layout::input("email", "Email address", &f.email, errors, Opt { kind: Some("email"), ..Default::default() }))
+        (layout::input("phone", "Telephone", &f.phone, errors, Opt { kind: Some("tel"), width: Some("20"), ..Default::default() }))
+        (layout::textarea("comment", "Request comment", &f.comment, errors, false))
+    }
+}
+
+async fn contact_new_view(ctx: &Ctx, f: &ContactInput, errors: &FieldErrors) -> Response {
+    let body = html! {
+        (layout::back_link("/contacts"))
+        div class="govuk-grid-row" { div class="govuk-grid-column-two-thirds" {
+            (error_summary(errors))
+            h1 class="govuk-heading-l" { "Add a contact" }
+            form method="post" action="/contacts/new" novalidate { (csrf(&ctx.csrf)) (contact_fields(f, errors)) (button("Send request")) }
+        } }
+    };
+    let r = render(Some(ctx), "Add a contact", body);
+    if errors.is_empty() {
+        r
+    } else {
+        invalid(r)
+    }
+}
+
+async fn contact_new(ctx: Ctx) -> Response {
+    contact_new_view(&ctx, &ContactInput::default(), &FieldErrors::new()).await
+}
+
+async fn contact_create(State(state): State<AppState>, ctx: Ctx, Form(f): Form<ContactInput>) -> Response {
+    match state.app.request_contact_add(&ctx.principal, &f).await {
+        Ok(r) => see_other(&format!("/requests/{}?sent=1", r.id)),
+        Err(AppError::Invalid(errors)) => contact_new_view(&ctx, &f, &errors).await,
+        Err(e) => layout::app_error(Some(&ctx), e),
+    }
+}
+
+async fn contact_view(state: &AppState, ctx: &Ctx, id: i64, f: Option<&ContactInput>, errors: &FieldErrors, problem: Option<String>) -> Response {
+    let c = match state.app.contact_of(&ctx.principal, id).await {
+        Ok(c) => c,
+        Err(e) => return layout::app_error(Some(ctx), e),
+    };
+    let held = match state.app.db.contact_assignments(id).await {
+        Ok(h) => h,
+        Err(e) => return layout::app_error(Some(ctx), e.into()),
+    };
+    let mut held_text = Vec::new();
+    for a in &held {
+        match state.app.assignment_text(a).await {
+            Ok(t) => held_text.push((a.id, t)),
+            Err(e) => return layout::app_error(Some(ctx), e),
+        }
+    }
+    let mut scopes: Vec<(String, String)> = vec![("org".into(), "The organisation".into())];
+    let mut sf = ctx.principal.service_filter();
+    sf.per_page = 1000;
+    match state.app.db.list_services(&sf).await {
+        Ok(p) => scopes.extend(p.items.into_iter().map(|s| (format!("service:{}", s.id), format!("Service: {}", s.name)))),
+        Err(e) => return layout::app_error(Some(ctx), e.into()),
+    }
+    let mut cf = ctx.principal.contract_filter();
+    cf.per_page = 1000;
+    match state.app.db.list_contracts(&cf).await {
+        Ok(p) => scopes.extend(p.items.into_iter().map(|k| (format!("contract:{}", k.id), format!("Contract: {}", k.reference)))),
+        Err(e) => return layout::app_error(Some(ctx), e.into()),
+    }
+    let kinds: Vec<(String, String)> = Assignment::ALL.iter().map(|a| (a.as_str().to_string(), a.label().to_string())).collect();
+    let current = ContactInput::of(&c);
+    let f = f.unwrap_or(&current);
+    let body = html! {
+        (layout::back_link("/contacts"))
+        @if let Some(p) = &problem {
+            div class="govuk-error-summary" data-module="govuk-error-summary" { div role="alert" {
+                h2 class="govuk-error-summary__title" { "There is a problem" }
+                div class="govuk-error-summary__body" { p class="govuk-body" data-testid="problem" { (p) } }
+            } }
+        }
+        (error_summary(errors))
+        h1 class="govuk-heading-l" { (c.full_name()) @if c.active == 0 { " (inactive)" } }
+        div class="govuk-grid-row" { div class="govuk-grid-column-two-thirds" {
+            h2 class="govuk-heading-m" { "Assignments" }
+            @if held_text.is_empty() { p class="govuk-body" { "None." } }
+            ul class="govuk-list" {
+                @for (aid, t) in &held_text {
+                    li {
+                        (t) " "
+                        form method="post" action={ "/contacts/" (id) "/assignments/" (aid) "/remove" } class="govuk-!-display-inline" {
+                            (csrf(&ctx.csrf))
+                            button type="submit" class="govuk-button govuk-button--secondary govuk-!-margin-bottom-0" { "Request removal" }
+                        }
+                    }
+                }
+            }
+            form method="post" action={ "/contacts/" (id) "/assignments" } novalidate {
+                (csrf(&ctx.csrf))
+                (layout::select("assignment", "Assignment", &kinds, "", errors, true))
+                (layout::select("scope", "For", &scopes, "org", errors, true))
+                button type="submit" class="govuk-button govuk-button--secondary" { "Request assignment" }
+            }
+            h2 class="govuk-heading-m" { "Details" }
+            form method="post" action={ "/contacts/" (id) } novalidate { (csrf(&ctx.csrf)) (contact_fields(f, errors)) (button("Send change request")) }
+            @if c.active != 0 {
+                h2 class="govuk-heading-m" { "Login and leaving" }
+                form method="post" action={ "/contacts/" (id) "/login" } class="govuk-!-display-inline-block govuk-!-margin-right-2" {
+                    (csrf(&ctx.csrf))
+                    button type="submit" class="govuk-button govuk-button--secondary" { "Request a login for this contact" }
+                }
+                form method="post" action={ "/contacts/" (id) "/deactivate" } class="govuk-!-display-inline-block" {
+                    (csrf(&ctx.csrf))
+                    button type="submit" class="govuk-button govuk-button--warning" data-testid="deactivate" { "Request deactivation" }
+                }
+            }
+        } }
+    };
+    let r = render(Some(ctx), &c.full_name(), body);
+    if errors.is_empty() && problem.is_none() {
+        r
+    } else {
+        invalid(r)
+    }
+}
+
+async fn contact_page(State(state): State<AppState>, ctx: Ctx, Path(id): Path<i64>) -> Response {
+    contact_view(&state, &ctx, id, None, &FieldErrors::new(), None).await
+}
+
+async fn after_request(state: &AppState, ctx: &Ctx, id: i64, r: Result<hearth_app::store::Request, AppError>, f: Option<&ContactInput>) -> Response {
+    match r {
+        Ok(r) => see_other(&format!("/requests/{}?sent=1", r.id)),
+        Err(AppError::Invalid(errors)) => contact_view(state, ctx, id, f, &errors, None).await,
+        Err(AppError::Conflict(msg)) => contact_view(state, ctx, id, f, &FieldErrors::new(), Some(msg)).await,
+        Err(e) => layout::app_error(Some(ctx), e),
+    }
+}
+
+async fn contact_edit(State(state): State<AppState>, ctx: Ctx, Path(id): Path<i64>, Form(f): Form<ContactInput>) -> Response {
+    let r = state.app.request_contact_edit(&ctx.principal, id, &f).await;
+    after_request(&state, &ctx, id, r, Some(&f)).await
+}
+
+#[derive(Deserialize, Default)]
+struct CommentForm {
+    #[serde(default)]
+    comment: String,
+}
+
+async fn contact_deactivate(State(state): State<AppState>, ctx: Ctx, Path(id): Path<i64>, Form(f): Form<CommentForm>) -> Response {
+    let r = state.app.request_contact_deactivate(&ctx.principal, id, &f.comment).await;
+    after_request(&state, &ctx, id, r, None).await
+}
+
+async fn assignment_add(State(state): State<AppState>, ctx: Ctx, Path(id): Path<i64>, Form(f): Form<AssignmentInput>) -> Response {
+    let r = state.app.request_assignment_add(&ctx.principal, id, &f).await;
+    after_request(&state, &ctx, id, r, None).await
+}
+
+async fn assignment_remove(State(state): State<AppState>, ctx: Ctx, Path((id, aid)): Path<(i64, i64)>) -> Response {
+    let r = state.app.request_assignment_remove(&ctx.principal, id, aid).await;
+    after_request(&state, &ctx, id, r, None).await
+}
+
+async fn login_request(State(state): State<AppState>, ctx: Ctx, Path(id): Path<i64>, Form(f): Form<CommentForm>) -> Response {
+    let r = state.app.request_login(&ctx.principal, id, &f.comment).await;
+    after_request(&state, &ctx, id, r, None).await
+}
