@@ -237,17 +237,17 @@ impl App {
             return Err(bad());
         };
         let t = now();
-        if let Some(until) = user.locked_until {
-            if until > t {
-                return Err(AppError::invalid("username", Self::locked_message(until)));
-            }
+        let password_ok = self.verify_password(password, &user.password_hash).await?;
+        // Whether an account is locked or disabled is told only to someone who knows its password.
+        if let Some(until) = user.locked_until.filter(|u| *u > t) {
+            return Err(if password_ok { AppError::invalid("username", Self::locked_message(until)) } else { bad() });
+        }
+        if !password_ok {
+            self.note_failure(&user).await?;
+            return Err(bad());
         }
         if user.disabled != 0 {
             return Err(AppError::invalid("username", "This account has been disabled. Contact the commissioning team."));
-        }
-        if !self.verify_password(password, &user.password_hash).await? {
-            self.note_failure(&user).await?;
-            return Err(bad());
         }
         let next = if user.totp_secret.is_some() {
             NextStep::Totp

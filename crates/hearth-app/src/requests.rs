@@ -138,6 +138,11 @@ pub struct RequestQuery {
     pub older_than_days: Option<i64>,
 }
 
+/// "2026-12-01" as "1 Dec 2026".
+fn nice_date(d: &str) -> String {
+    chrono::NaiveDate::parse_from_str(d, "%Y-%m-%d").map(|d| d.format("%-d %b %Y").to_string()).unwrap_or_else(|_| d.to_string())
+}
+
 fn opt(s: &str) -> Option<String> {
     let t = s.trim();
     (!t.is_empty()).then(|| t.to_string())
@@ -263,7 +268,7 @@ impl App {
             input.first_name.trim(),
             input.last_name.trim(),
             if returning.is_some() { " (returning client)" } else { "" },
-            start
+            nice_date(&start)
         );
         let mut tx = self.db.begin_write(&who.actor()).await?;
         let r = tx
@@ -289,6 +294,19 @@ impl App {
         };
         let service = self.service(who, s.service_id).await?;
         Ok((s, service))
+    }
+
+    /// A client's schedules on services the principal may see, with the service's name.
+    pub async fn client_history(&self, who: &Principal, client_id: i64) -> Result<Vec<(ScheduleDetail, String)>, AppError> {
+        let mut out = Vec::new();
+        for s in self.db.client_schedules(client_id).await? {
+            match self.service(who, s.service_id).await {
+                Ok(service) => out.push((s, service.name)),
+                Err(AppError::NotFound) => {}
+                Err(e) => return Err(e),
+            }
+        }
+        Ok(out)
     }
 
     /// Submits an update of a schedule (F3.3): change level or units, end it with a date and a
@@ -343,7 +361,12 @@ impl App {
             e.add("end_date", "Enter the end date");
         }
         e.into_result()?;
-        if current.end_date.is_some() && end == current.end_date && units_per_week == current.units_per_week && input.level.trim() == current.level && new_service.is_none() {
+        if new_service.is_none()
+            && end == current.end_date
+            && reason.map(|r| r.as_str().to_string()) == current.end_reason
+            && units_per_week == current.units_per_week
+            && input.level.trim() == current.level
+        {
             return Err(AppError::invalid("units_per_week", "Nothing has changed"));
         }
         let name = format!("{} {}", current.first_name, current.last_name);
@@ -359,7 +382,7 @@ impl App {
                         "schedule_id": schedule_id, "end_date": end, "end_reason": EndReason::ChangeOfService.as_str(),
                         "new_service_id": ns.id, "level": input.level.trim(), "units_per_week": units_per_week, "start_date": end,
                     }),
-                    format!("{name}: moves from {} to {} on {end}", service.name, ns.name),
+                    format!("{name}: moves from {} to {} on {}", service.name, ns.name, nice_date(&end)),
                 )
             }
             None => (
@@ -369,7 +392,7 @@ impl App {
                     "end_date": end, "end_reason": reason.map(|r| r.as_str()),
                 }),
                 match &end {
-                    Some(d) => format!("{name}: schedule ends {d}"),
+                    Some(d) => format!("{name}: schedule ends {}", nice_date(d)),
                     None => format!("{name}: schedule details change"),
                 },
             ),
@@ -484,6 +507,7 @@ impl App {
             match v {
                 serde_json::Value::Null => None,
                 serde_json::Value::String(s) if s.is_empty() => None,
+                serde_json::Value::String(s) if s.len() == 10 && chrono::NaiveDate::parse_from_str(s, "%Y-%m-%d").is_ok() => Some(nice_date(s)),
                 serde_json::Value::String(s) => Some(s.clone()),
                 serde_json::Value::Bool(b) => Some(if *b { "Yes".into() } else { "No".into() }),
                 other => Some(other.to_string()),

@@ -122,8 +122,12 @@ impl Db {
     pub async fn record_login_failure(&self, user_id: i64, max: i64, lock_seconds: i64) -> Result<Option<User>, StoreError> {
         let t = now();
         sqlx::query(
-            "UPDATE users SET failed_logins = failed_logins + 1,
-                locked_until = CASE WHEN failed_logins + 1 >= $2 THEN $3 ELSE locked_until END,
+            "UPDATE users SET
+                failed_logins = CASE WHEN locked_until IS NOT NULL AND locked_until <= $4 THEN 1 ELSE failed_logins + 1 END,
+                locked_until = CASE
+                    WHEN locked_until IS NOT NULL AND locked_until <= $4 THEN (CASE WHEN 1 >= $2 THEN $3 ELSE NULL END)
+                    WHEN failed_logins + 1 >= $2 THEN $3
+                    ELSE locked_until END,
                 updated_at = $4
              WHERE id = $1",
         )

@@ -85,7 +85,7 @@ impl Db {
             _ => config.url.clone(),
         };
         let pool = AnyPoolOptions::new()
-            .max_connections(config.max_connections.max(1))
+            .max_connections(config.max_connections.max(2))
             .acquire_timeout(Duration::from_secs(30))
             .after_connect(move |conn, _meta| {
                 Box::pin(async move {
@@ -120,7 +120,21 @@ impl Db {
     }
 
     /// Runs pending migrations. Refuses a database whose schema is newer than this program.
+    /// On PostgreSQL an advisory lock makes nodes starting together migrate one at a time.
     pub async fn migrate(&self) -> Result<Vec<i64>, StoreError> {
+        if self.backend == Backend::Postgres {
+            let mut conn = self.pool.acquire().await?;
+            sqlx::query("SELECT pg_advisory_lock(72451) IS NOT NULL AS locked").fetch_one(&mut *conn).await?;
+            let result = self.migrate_unlocked().await;
+            let unlocked = sqlx::query("SELECT pg_advisory_unlock(72451) IS NOT NULL AS unlocked").fetch_one(&mut *conn).await;
+            let applied = result?;
+            unlocked?;
+            return Ok(applied);
+        }
+        self.migrate_unlocked().await
+    }
+
+    async fn migrate_unlocked(&self) -> Result<Vec<i64>, StoreError> {
         sqlx::query(
             "CREATE TABLE IF NOT EXISTS schema_migrations (version BIGINT PRIMARY KEY, name TEXT NOT NULL, applied_at BIGINT NOT NULL)",
         )

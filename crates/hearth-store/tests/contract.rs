@@ -207,6 +207,11 @@ async fn login_failures_lock_and_totp_steps_are_single_use() {
         }
         let after = db.record_login_failure(u.id, 3, 600).await.unwrap().unwrap();
         assert!(after.locked_until.unwrap() > now(), "{}", t.name);
+        // Once the lock has run out, counting starts again: one more failure does not re-lock.
+        sqlx_exec(db, "UPDATE users SET locked_until = 5").await;
+        let after = db.record_login_failure(u.id, 3, 600).await.unwrap().unwrap();
+        assert_eq!(after.failed_logins, 1, "{}", t.name);
+        assert_eq!(after.locked_until, None, "{}", t.name);
         assert!(db.consume_totp_step(u.id, 100).await.unwrap(), "{}", t.name);
         assert!(!db.consume_totp_step(u.id, 100).await.unwrap(), "{}: replay refused", t.name);
         assert!(!db.consume_totp_step(u.id, 99).await.unwrap(), "{}: older step refused", t.name);

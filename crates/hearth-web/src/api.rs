@@ -141,7 +141,7 @@ async fn openapi() -> Response {
         "openapi": "3.0.3",
         "info": {"title": "Hearth API", "version": "1", "description": "Provider and commissioning operations. Authorised by the same rules as the web pages: a record outside your organisation answers 404."},
         "servers": [{"url": "/api/v1"}],
-        "components": {"securitySchemes": {"session": {"type": "apiKey", "in": "cookie", "name": "__Host-hearth-session"}}},
+        "components": {"securitySchemes": {"session": {"type": "apiKey", "in": "cookie", "name": "__Host-hearth-session", "description": "The session cookie of a signed-in user (named hearth-session when served over plain HTTP on loopback)."}}},
         "security": [{"session": []}],
         "paths": {
             "/me": get_op("The signed-in user", false),

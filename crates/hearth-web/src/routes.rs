@@ -120,6 +120,11 @@ fn is_write(m: &Method) -> bool {
 
 /// Public routes: anonymous forms are protected by a double-submit CSRF cookie.
 async fn public_guard(State(state): State<AppState>, req: Request, next: Next) -> Response {
+    // Assets and operations endpoints need neither a CSRF cookie nor a session lookup.
+    let path = req.uri().path();
+    if path.starts_with("/assets/") || matches!(path, "/healthz" | "/readyz" | "/metrics" | "/api/v1/openapi.json") {
+        return next.run(req).await;
+    }
     let (anon, set_cookie) = session::anon_token(&state, req.headers());
     let mut req = req;
     if is_write(req.method()) {

@@ -49,6 +49,11 @@ async fn repeated_failures_lock_the_account() {
     let r = c.login("finance", &a.password).await;
     assert_eq!(r.status(), 422, "locked even with the right password");
     assert!(r.text().await.unwrap().contains("locked"));
+    // Someone without the password is not told the account exists or is locked.
+    let r = c.login("finance", "still the wrong password").await;
+    assert_eq!(r.status(), 422);
+    let body = r.text().await.unwrap();
+    assert!(!body.contains("locked") && body.contains("Enter a correct username and password"));
     let entries = t.app.db.audit_search(&hearth_store::AuditQuery { action: Some("lock".into()), ..Default::default() }).await.unwrap();
     assert_eq!(entries.len(), 1, "the lock is audited");
 }

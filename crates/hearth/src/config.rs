@@ -114,12 +114,17 @@ impl Config {
                     .unwrap_or_else(|| format!("sqlite://{}", data_dir.join("hearth.db").display())),
             },
         };
-        let audit_key = match env("HEARTH_AUDIT_KEY").or(f.audit_key.clone()) {
-            Some(k) => k.into_bytes(),
-            None => match env("HEARTH_AUDIT_KEY_FILE").map(PathBuf::from).or(f.audit_key_file.clone()) {
-                Some(p) => read_secret(&p)?.into_bytes(),
-                None => Vec::new(), // made and kept in the data folder at start-up
-            },
+        // Environment before file; within each, the key before the key file.
+        let audit_key = if let Some(k) = env("HEARTH_AUDIT_KEY") {
+            k.into_bytes()
+        } else if let Some(p) = env("HEARTH_AUDIT_KEY_FILE") {
+            read_secret(Path::new(&p))?.into_bytes()
+        } else if let Some(k) = f.audit_key.clone() {
+            k.into_bytes()
+        } else if let Some(p) = &f.audit_key_file {
+            read_secret(p)?.into_bytes()
+        } else {
+            Vec::new() // made and kept in the data folder at start-up
         };
         let mail_transport = env("HEARTH_MAIL_TRANSPORT").or(f.mail_transport.clone()).unwrap_or_else(|| "folder".into());
         let mail = match mail_transport.as_str() {

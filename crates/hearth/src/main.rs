@@ -44,8 +44,8 @@ enum Command {
     Serve(ServeArgs),
     /// Create or reset a demo database with generated data and demo accounts, then serve it.
     Demo {
-        /// small (about 5 providers, 20 services, 300 clients) or county (about 60 providers,
-        /// 400 services, 12,000 current schedules with history).
+        /// small (about 5 providers, 20 services, 300 current client schedules with history) or
+        /// county (about 60 providers, 400 services, 12,000 current schedules with history).
         #[arg(long, default_value = "small")]
         scale: String,
         /// Seed of the generator: the same seed gives the same data.
@@ -111,6 +111,8 @@ enum UserCommand {
     Unlock { username: String },
     /// Stop a user signing in and end their sessions.
     Disable { username: String },
+    /// Remove a user's authenticator app so they set one up again at next sign-in.
+    ResetTotp { username: String },
     /// Allow a disabled user to sign in again.
     Enable { username: String },
 }
@@ -192,6 +194,27 @@ async fn open_db(config: &Config) -> Result<Db> {
     Ok(db)
 }
 
+/// Opens the database for a maintenance command without changing its schema: it must be at
+/// this program's version (run `hearth migrate` first).
+async fn open_db_as_is(config: &Config) -> Result<Db> {
+    let db = Db::connect(&DbConfig {
+        url: config.database_url.clone(),
+        max_connections: config.max_connections.min(4),
+        audit_key: audit_key(config)?,
+    })
+    .await
+    .with_context(|| format!("opening the database {}", hearth_app::store::redact(&config.database_url)))?;
+    let version = db.schema_version().await?;
+    let latest = hearth_app::store::latest_version();
+    if version > latest {
+        bail!("the database schema is version {version}, newer than this program's {latest}: use a newer hearth");
+    }
+    if version < latest {
+        bail!("the database schema is version {version}; this program needs {latest}: run `hearth migrate` (or start `hearth serve`) first");
+    }
+    Ok(db)
+}
+
 fn app_of(config: &Config, db: Db) -> App {
     App::new(
         db,
@@ -236,7 +259,7 @@ async fn run(cli: Cli) -> Result<i32> {
         }
         Command::User(cmd) => user(&config, cmd).await,
         Command::Audit(AuditCommand::Verify) => {
-            let db = open_db(&config).await?;
+            let db = open_db_as_is(&config).await?;
             match db.audit_verify().await? {
                 ChainReport::Intact { entries } => {
                     println!("audit trail intact: {entries} entries verified");
@@ -252,7 +275,7 @@ async fn run(cli: Cli) -> Result<i32> {
             if file.exists() {
                 bail!("{} already exists; choose a new file", file.display());
             }
-            let db = open_db(&config).await?;
+            let db = open_db_as_is(&config).await?;
             let t = Instant::now();
             let path = file.to_str().ok_or_else(|| anyhow!("backup path must be valid UTF-8"))?;
             db.backup_sqlite_to(path).await?;
@@ -318,7 +341,14 @@ async fn check_backup(config: &Config, path: &Path) -> Result<(i64, ChainReport)
         if version > hearth_app::store::latest_version() {
             bail!("the backup's schema (version {version}) is newer than this program");
         }
-        Ok((version, check.audit_verify().await?))
+        let report = check.audit_verify().await?;
+        if let ChainReport::Broken { entry_id, reason } = &report {
+            bail!(
+                "the backup's audit trail does not verify with this data folder's audit key (entry {entry_id}: {reason}). \
+                 Restore into the data folder the backup came from, or copy its audit.key (or set HEARTH_AUDIT_KEY) first"
+            );
+        }
+        Ok((version, report))
     }
     .await;
     check.close().await;
@@ -326,7 +356,7 @@ async fn check_backup(config: &Config, path: &Path) -> Result<(i64, ChainReport)
 }
 
 async fn user(config: &Config, cmd: UserCommand) -> Result<i32> {
-    let db = open_db(config).await?;
+    let db = open_db_as_is(config).await?;
     let app = app_of(config, db.clone());
     let actor = Actor::system(&format!("cli:{}", whoami()));
     let find = |username: String| {
@@ -394,6 +424,12 @@ async fn user(config: &Config, cmd: UserCommand) -> Result<i32> {
             let u = find(username).await?;
             app.set_user_disabled(&actor, u.id, true).await?;
             println!("disabled {} and ended their sessions", u.username);
+            Ok(0)
+        }
+        UserCommand::ResetTotp { username } => {
+            let u = find(username).await?;
+            app.reset_totp(&actor, u.id).await?;
+            println!("{} will set up an authenticator app at next sign-in; their sessions have ended", u.username);
             Ok(0)
         }
         UserCommand::Enable { username } => {

@@ -387,7 +387,7 @@ fn request_view(anon: &str, f: &HelpForm, errors: &FieldErrors) -> Markup {
             (layout::back_link("/login"))
             (error_summary(errors))
             h1 class="govuk-heading-l" { "Request a login" }
-            p class="govuk-body" { "For staff of organisations funded by the authority. Your organisation's portal manager will be asked to confirm." }
+            p class="govuk-body" { "For staff of organisations funded by the authority. The commissioning team checks the request with your organisation before giving you a login." }
             form method="post" action="/login/request" novalidate {
                 (csrf(anon))
                 (input("full_name", "Full name", &f.full_name, errors, Opt { required: true, autocomplete: Some("name"), ..Default::default() }))

@@ -159,9 +159,9 @@ async fn schedule_view(state: &AppState, ctx: &Ctx, id: i64, f: Option<&UpdateSc
         Ok(v) => v,
         Err(e) => return layout::app_error(Some(ctx), e),
     };
-    let history = match state.app.db.client_schedules(s.client_id).await {
+    let history = match state.app.client_history(&ctx.principal, s.client_id).await {
         Ok(h) => h,
-        Err(e) => return layout::app_error(Some(ctx), e.into()),
+        Err(e) => return layout::app_error(Some(ctx), e),
     };
     let default = UpdateScheduleInput {
         level: s.level.clone(),
@@ -198,8 +198,8 @@ async fn schedule_view(state: &AppState, ctx: &Ctx, id: i64, f: Option<&UpdateSc
         @if history.len() > 1 {
             h2 class="govuk-heading-m" { "Earlier and other schedules of this client" }
             ul class="govuk-list" {
-                @for h in history.iter().filter(|h| h.id != s.id) {
-                    li { "Service " (h.service_id) ": " (layout::date(&h.start_date)) " to " (h.end_date.as_deref().map(layout::date).unwrap_or_else(|| "now".into())) }
+                @for (h, service_name) in history.iter().filter(|(h, _)| h.id != s.id) {
+                    li { (service_name) ": " (layout::date(&h.start_date)) " to " (h.end_date.as_deref().map(layout::date).unwrap_or_else(|| "now".into())) }
                 }
             }
         }
@@ -551,12 +551,16 @@ async fn request_view(state: &AppState, ctx: &Ctx, id: i64, notice: Option<Marku
                 h2 class="govuk-heading-m" { "Decide" }
                 form method="post" action={ "/requests/" (id) "/approve" } {
                     (csrf(&ctx.csrf))
-                    (layout::textarea("remarks", "Remarks (optional when approving)", "", &FieldErrors::new(), false))
+                    div class="govuk-form-group" {
+                        label class="govuk-label" for="approve_remarks" { "Remarks (optional)" }
+                        textarea class="govuk-textarea" id="approve_remarks" name="remarks" rows="2" {}
+                    }
                     button type="submit" class="govuk-button" data-testid="approve" { "Approve and apply" }
                 }
                 form method="post" action={ "/requests/" (id) "/reject" } novalidate {
                     (csrf(&ctx.csrf))
                     (layout::textarea("remarks", "Why it is rejected", "", errors, true))
+                    p class="govuk-hint" { "The provider sees these remarks." }
                     button type="submit" class="govuk-button govuk-button--warning" data-testid="reject" { "Reject" }
                 }
             } }

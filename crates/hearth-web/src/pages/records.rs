@@ -300,11 +300,12 @@ async fn provider_body(state: &AppState, ctx: &Ctx, id: i64) -> Result<(String, 
         h2 class="govuk-heading-m" { "Contacts" }
         table class="govuk-table" {
             thead class="govuk-table__head" { tr class="govuk-table__row" {
-                th class="govuk-table__header" { "Name" } th class="govuk-table__header" { "Position" } th class="govuk-table__header" { "Email" } th class="govuk-table__header" { "Telephone" }
+                th class="govuk-table__header" { "Contact ID" } th class="govuk-table__header" { "Name" } th class="govuk-table__header" { "Position" } th class="govuk-table__header" { "Email" } th class="govuk-table__header" { "Telephone" }
             } }
             tbody class="govuk-table__body" {
                 @for c in &contacts {
                     tr class="govuk-table__row" {
+                        td class="govuk-table__cell" { (c.id) }
                         td class="govuk-table__cell" { (c.full_name()) @if c.active == 0 { " (inactive)" } }
                         td class="govuk-table__cell" { (hearth_domain::PositionType::parse(&c.position_type).map(|p| p.label()).unwrap_or("")) }
                         td class="govuk-table__cell" { (c.email) }
