@@ -572,3 +572,46 @@ mod tests {
         assert_eq!(u, "otpauth://totp/Hearth:a%20b?secret=ABC&issuer=Hearth&algorithm=SHA1&digits=6&period=30");
     }
 }
+
+impl App {
+    /// Creates an API token for the signed-in user; the secret is shown once.
+    pub async fn create_api_token(&self, who: &Principal, name: &str) -> Result<String, AppError> {
+        let name = name.trim();
+        if name.is_empty() || name.len() > 100 {
+            return Err(AppError::invalid("token_name", "Enter a name for the token, like the system that will use it"));
+        }
+        let secret = format!("hearth_{}", random_hex(24));
+        let mut tx = self.db.begin_write(&who.actor()).await?;
+        tx.insert_api_token(who.user().id, name, &token_hash(&secret), Some(who.authority_id())).await?;
+        tx.commit().await?;
+        Ok(secret)
+    }
+
+    pub async fn api_tokens(&self, who: &Principal) -> Result<Vec<hearth_store::ApiToken>, AppError> {
+        Ok(self.db.api_tokens_of(who.user().id).await?)
+    }
+
+    pub async fn revoke_api_token(&self, who: &Principal, id: i64) -> Result<(), AppError> {
+        let mut tx = self.db.begin_write(&who.actor()).await?;
+        if !tx.revoke_api_token(id, who.user().id).await? {
+            return Err(AppError::NotFound);
+        }
+        tx.commit().await?;
+        Ok(())
+    }
+
+    /// The principal behind a bearer token, under the same rules as a session.
+    pub async fn principal_for_token(&self, secret: &str) -> Result<Option<Principal>, AppError> {
+        let Some(t) = self.db.api_token_by_hash(&token_hash(secret)).await? else {
+            return Ok(None);
+        };
+        let Some(user) = self.db.user_by_id(t.user_id).await? else {
+            return Ok(None);
+        };
+        let p = self.principal_for(user, t.authority_id).await?;
+        if p.is_some() {
+            self.db.touch_api_token(t.id, now()).await?;
+        }
+        Ok(p)
+    }
+}

@@ -395,3 +395,72 @@ impl WriteTx {
 pub(crate) fn count_of(row: &sqlx::any::AnyRow) -> Result<i64, StoreError> {
     Ok(row.try_get::<i64, _>("n")?)
 }
+
+record!(
+    /// An API token (its secret is never stored, only its hash).
+    ApiToken {
+        id: i64,
+        user_id: i64,
+        name: String,
+        token_hash: String,
+        authority_id: Option<i64>,
+        created_at: i64,
+        last_used_at: Option<i64>,
+        revoked_at: Option<i64>,
+    }
+);
+
+impl Db {
+    pub async fn api_token_by_hash(&self, hash: &str) -> Result<Option<ApiToken>, StoreError> {
+        let row = sqlx::query("SELECT * FROM api_tokens WHERE token_hash = $1 AND revoked_at IS NULL")
+            .bind(hash)
+            .fetch_optional(&self.pool)
+            .await?;
+        row.as_ref().map(ApiToken::from_row).transpose()
+    }
+
+    pub async fn api_tokens_of(&self, user_id: i64) -> Result<Vec<ApiToken>, StoreError> {
+        let rows = sqlx::query("SELECT * FROM api_tokens WHERE user_id = $1 ORDER BY id").bind(user_id).fetch_all(&self.pool).await?;
+        ApiToken::from_rows(&rows)
+    }
+
+    pub async fn touch_api_token(&self, id: i64, at: i64) -> Result<(), StoreError> {
+        sqlx::query("UPDATE api_tokens SET last_used_at = $2 WHERE id = $1 AND (last_used_at IS NULL OR last_used_at < $3)")
+            .bind(id)
+            .bind(at)
+            .bind(at - 60)
+            .execute(&self.pool)
+            .await?;
+        Ok(())
+    }
+}
+
+impl WriteTx {
+    pub async fn insert_api_token(&mut self, user_id: i64, name: &str, hash: &str, authority_id: Option<i64>) -> Result<ApiToken, StoreError> {
+        let row = sqlx::query("INSERT INTO api_tokens (user_id, name, token_hash, authority_id, created_at) VALUES ($1, $2, $3, $4, $5) RETURNING *")
+            .bind(user_id)
+            .bind(name)
+            .bind(hash)
+            .bind(authority_id)
+            .bind(self.at())
+            .fetch_one(&mut *self.tx)
+            .await?;
+        let t = ApiToken::from_row(&row)?;
+        let v = serde_json::json!({"id": t.id, "user_id": user_id, "name": name});
+        self.audit("create", "api_token", &t.id.to_string(), None, Some(&v)).await?;
+        Ok(t)
+    }
+
+    pub async fn revoke_api_token(&mut self, id: i64, user_id: i64) -> Result<bool, StoreError> {
+        let r = sqlx::query("UPDATE api_tokens SET revoked_at = $3 WHERE id = $1 AND user_id = $2 AND revoked_at IS NULL")
+            .bind(id)
+            .bind(user_id)
+            .bind(self.at())
+            .execute(&mut *self.tx)
+            .await?;
+        if r.rows_affected() == 1 {
+            self.audit("revoke", "api_token", &id.to_string(), None, None).await?;
+        }
+        Ok(r.rows_affected() == 1)
+    }
+}

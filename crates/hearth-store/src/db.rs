@@ -36,6 +36,11 @@ const MIGRATIONS: &[Migration] = &[
         name: "actions_contacts_documents",
         sql: include_str!("../migrations/0003_actions_contacts_documents.sql"),
     },
+    Migration {
+        version: 4,
+        name: "api_tokens",
+        sql: include_str!("../migrations/0004_api_tokens.sql"),
+    },
 ];
 
 /// The newest schema version this program knows.

@@ -3,7 +3,7 @@
 use axum::extract::{Path, Query, State};
 use axum::http::{header, StatusCode};
 use axum::response::{IntoResponse, Response};
-use axum::routing::get;
+use axum::routing::{get, post, put};
 use axum::Json;
 use hearth_app::records::ListQuery;
 use hearth_app::{AppError, Permission};
@@ -25,6 +25,178 @@ pub fn register(t: &mut RouteTable) {
     t.get("/api/v1/properties/{id}", API, get(property));
     t.get("/api/v1/contracts", API, get(contracts));
     t.get("/api/v1/contracts/{id}", API, get(contract));
+    t.get("/api/v1/contracts/{id}/documents", API, get(contract_documents));
+    t.get("/api/v1/services/{id}/schedules", API, get(schedules));
+    t.post("/api/v1/services/{id}/schedule-requests", PORTAL, post(new_schedule));
+    t.post("/api/v1/schedules/{id}/update-requests", PORTAL, post(update_schedule));
+    t.add("PUT", "/api/v1/services/{id}/available-places", PORTAL, put(available_places));
+    t.post("/api/v1/services/{id}/detail-requests", PORTAL, post(detail_request));
+    t.get("/api/v1/requests", API, get(requests));
+    t.get("/api/v1/requests/{id}", API, get(request));
+    t.post("/api/v1/requests/{id}/approve", DECIDE, post(approve));
+    t.post("/api/v1/requests/{id}/reject", DECIDE, post(reject));
+    t.get("/api/v1/actions", API, get(actions));
+    t.post("/api/v1/actions/{id}/done", PORTAL, post(action_done));
+}
+
+const PORTAL: Access = Access::Signed(Permission::ProviderPortal);
+const DECIDE: Access = Access::Signed(Permission::BackOfficeWrite);
+
+/// Parses a JSON body, answering 400 problem+json when it is not the expected JSON.
+fn body<T: serde::de::DeserializeOwned>(bytes: &[u8]) -> Result<T, Response> {
+    serde_json::from_slice(bytes).map_err(|e| problem(StatusCode::BAD_REQUEST, "bad_json", &format!("The body must be JSON of the documented shape: {e}")))
+}
+
+fn created<T: serde::Serialize>(r: Result<T, AppError>) -> Response {
+    match r {
+        Ok(v) => (StatusCode::CREATED, Json(v)).into_response(),
+        Err(e) => error(e),
+    }
+}
+
+async fn contract_documents(State(s): State<AppState>, ctx: Ctx, Path(id): Path<i64>) -> Response {
+    let r = async {
+        s.app.contract(&ctx.principal, id).await?;
+        let docs = s.app.db.contract_documents(id).await?;
+        let mut out = Vec::new();
+        for d in docs {
+            let signatures = s.app.db.document_signatures(d.id).await?;
+            let mut v = serde_json::to_value(&d).unwrap_or_default();
+            v["signatures"] = json!(signatures);
+            v["download"] = json!(format!("/documents/{}/file", d.id));
+            out.push(v);
+        }
+        Ok::<_, AppError>(out)
+    }
+    .await;
+    ok(r)
+}
+
+#[derive(serde::Deserialize, Default)]
+struct SchedulesQuery {
+    #[serde(default)]
+    ended: Option<bool>,
+    #[serde(default)]
+    page: Option<i64>,
+}
+
+async fn schedules(State(s): State<AppState>, ctx: Ctx, Path(id): Path<i64>, Query(q): Query<SchedulesQuery>) -> Response {
+    let r = async {
+        s.app.service(&ctx.principal, id).await?;
+        let today = s.app.today().to_string();
+        Ok::<_, AppError>(page(
+            s.app.db.service_schedules(id, &today, q.ended.unwrap_or(false), hearth_app::store::ScheduleSort::Name, q.page.unwrap_or(1), 100).await?,
+        ))
+    }
+    .await;
+    ok(r)
+}
+
+async fn new_schedule(State(s): State<AppState>, ctx: Ctx, Path(id): Path<i64>, bytes: axum::body::Bytes) -> Response {
+    let input: hearth_app::requests::NewScheduleInput = match body(&bytes) {
+        Ok(v) => v,
+        Err(r) => return r,
+    };
+    created(s.app.request_new_schedule(&ctx.principal, id, &input).await)
+}
+
+async fn update_schedule(State(s): State<AppState>, ctx: Ctx, Path(id): Path<i64>, bytes: axum::body::Bytes) -> Response {
+    let input: hearth_app::requests::UpdateScheduleInput = match body(&bytes) {
+        Ok(v) => v,
+        Err(r) => return r,
+    };
+    created(s.app.request_schedule_update(&ctx.principal, id, &input).await)
+}
+
+#[derive(serde::Deserialize)]
+struct Places {
+    available_places: Option<i64>,
+}
+
+async fn available_places(State(s): State<AppState>, ctx: Ctx, Path(id): Path<i64>, bytes: axum::body::Bytes) -> Response {
+    let input: Places = match body(&bytes) {
+        Ok(v) => v,
+        Err(r) => return r,
+    };
+    let value = input.available_places.map(|n| n.to_string()).unwrap_or_default();
+    match s.app.set_available_places(&ctx.principal, id, &value).await {
+        Ok(()) => ok(s.app.service(&ctx.principal, id).await.map(|sv| json!({"service_id": sv.id, "available_places": sv.available_places, "updated_at": sv.available_places_updated_at}))),
+        Err(e) => error(e),
+    }
+}
+
+#[derive(serde::Deserialize)]
+struct DetailRequest {
+    #[serde(flatten)]
+    details: hearth_app::store::ServiceDetails,
+    #[serde(default)]
+    comment: String,
+}
+
+async fn detail_request(State(s): State<AppState>, ctx: Ctx, Path(id): Path<i64>, bytes: axum::body::Bytes) -> Response {
+    let input: DetailRequest = match body(&bytes) {
+        Ok(v) => v,
+        Err(r) => return r,
+    };
+    created(s.app.request_service_details(&ctx.principal, id, &input.details, &input.comment).await)
+}
+
+async fn requests(State(s): State<AppState>, ctx: Ctx, Query(q): Query<hearth_app::requests::RequestQuery>) -> Response {
+    ok(s.app.list_requests(&ctx.principal, &q).await)
+}
+
+async fn request(State(s): State<AppState>, ctx: Ctx, Path(id): Path<i64>) -> Response {
+    let r = async {
+        let r = s.app.request(&ctx.principal, id).await?;
+        let changes: Vec<serde_json::Value> = s.app.request_changes(&r).await?.into_iter().map(|c| json!({"field": c.label, "old": c.old, "new": c.new})).collect();
+        let mut v = serde_json::to_value(&r).unwrap_or_default();
+        v["changes"] = json!(changes);
+        Ok::<_, AppError>(v)
+    }
+    .await;
+    ok(r)
+}
+
+#[derive(serde::Deserialize, Default)]
+struct Remarks {
+    #[serde(default)]
+    remarks: String,
+}
+
+async fn approve(State(s): State<AppState>, ctx: Ctx, Path(id): Path<i64>, bytes: axum::body::Bytes) -> Response {
+    let input: Remarks = if bytes.is_empty() { Remarks::default() } else { match body(&bytes) { Ok(v) => v, Err(r) => return r } };
+    ok(s.app.approve_request(&ctx.principal, id, &input.remarks).await)
+}
+
+async fn reject(State(s): State<AppState>, ctx: Ctx, Path(id): Path<i64>, bytes: axum::body::Bytes) -> Response {
+    let input: Remarks = match body(&bytes) {
+        Ok(v) => v,
+        Err(r) => return r,
+    };
+    ok(s.app.reject_request(&ctx.principal, id, &input.remarks).await)
+}
+
+#[derive(serde::Deserialize, Default)]
+struct ActionsQuery {
+    #[serde(default)]
+    mine: Option<bool>,
+}
+
+async fn actions(State(s): State<AppState>, ctx: Ctx, Query(q): Query<ActionsQuery>) -> Response {
+    ok(s.app.list_actions(&ctx.principal, q.mine.unwrap_or(false), None).await)
+}
+
+#[derive(serde::Deserialize)]
+struct Note {
+    note: String,
+}
+
+async fn action_done(State(s): State<AppState>, ctx: Ctx, Path(id): Path<i64>, bytes: axum::body::Bytes) -> Response {
+    let input: Note = match body(&bytes) {
+        Ok(v) => v,
+        Err(r) => return r,
+    };
+    ok(s.app.complete_action(&ctx.principal, id, &input.note).await)
 }
 
 /// An RFC 9457 problem response.
@@ -137,12 +309,43 @@ async fn openapi() -> Response {
         }
         json!({ "get": op })
     };
+    let write_op = |summary: &str, schema: &str| {
+        json!({ "post": {
+            "summary": summary,
+            "parameters": [{"name": "id", "in": "path", "required": true, "schema": {"type": "integer"}}],
+            "requestBody": {"required": true, "content": {"application/json": {"schema": {"$ref": format!("#/components/schemas/{schema}")}}}},
+            "responses": {
+                "201": {"description": "Created (requests)"},
+                "200": {"description": "Done"},
+                "400": {"description": "Not JSON of this shape", "content": {"application/problem+json": {}}},
+                "404": {"description": "No such record, or not yours", "content": {"application/problem+json": {}}},
+                "409": {"description": "Conflict", "content": {"application/problem+json": {}}},
+                "422": {"description": "Invalid, with field errors", "content": {"application/problem+json": {}}}
+            }
+        }})
+    };
+    let string_props = |names: &[&str]| -> serde_json::Value {
+        serde_json::Value::Object(names.iter().map(|n| (n.to_string(), json!({"type": "string"}))).collect())
+    };
+    let schemas = json!({
+        "NewScheduleInput": {"type": "object", "required": ["first_name", "last_name", "start_date", "units_per_week"], "properties": string_props(&[
+            "level", "property_id", "title", "first_name", "last_name", "date_of_birth", "ethnicity", "address", "address2", "town",
+            "postcode", "uprn", "ni_number", "hb_number", "tenancy_reference", "start_date", "units_per_week", "comment", "returning"])},
+        "UpdateScheduleInput": {"type": "object", "required": ["units_per_week"], "properties": string_props(&["level", "units_per_week", "end_date", "end_reason", "new_service_id", "comment"])},
+        "ServiceDetails": {"type": "object", "properties": {
+            "public_name": {"type": "string"}, "description": {"type": "string"}, "languages": {"type": "string"}, "religions": {"type": "string"},
+            "tenure": {"type": "string"}, "rural_urban": {"type": "string"}, "emergency_referrals": {"type": "boolean"}, "interpreter": {"type": "boolean"},
+            "impairment_support": {"type": "boolean"}, "waiting_list": {"type": "boolean"}, "support_tasks": {"type": "string"},
+            "referral_routes": {"type": "string"}, "comment": {"type": "string"}}},
+        "Remarks": {"type": "object", "properties": {"remarks": {"type": "string"}}},
+        "Note": {"type": "object", "required": ["note"], "properties": {"note": {"type": "string"}}}
+    });
     let doc = json!({
         "openapi": "3.0.3",
         "info": {"title": "Hearth API", "version": "1", "description": "Provider and commissioning operations. Authorised by the same rules as the web pages: a record outside your organisation answers 404."},
         "servers": [{"url": "/api/v1"}],
-        "components": {"securitySchemes": {"session": {"type": "apiKey", "in": "cookie", "name": "__Host-hearth-session", "description": "The session cookie of a signed-in user (named hearth-session when served over plain HTTP on loopback)."}}},
-        "security": [{"session": []}],
+        "components": {"schemas": schemas, "securitySchemes": {"token": {"type": "http", "scheme": "bearer", "description": "An API token made under Your account > API tokens; it acts as that user."}, "session": {"type": "apiKey", "in": "cookie", "name": "__Host-hearth-session", "description": "The session cookie of a signed-in user (named hearth-session when served over plain HTTP on loopback)."}}},
+        "security": [{"token": []}, {"session": []}],
         "paths": {
             "/me": get_op("The signed-in user", false),
             "/providers": get_op("Providers you may see", false),
@@ -151,7 +354,19 @@ async fn openapi() -> Response {
             "/services/{id}": get_op("One service", true),
             "/properties/{id}": get_op("One property", true),
             "/contracts": get_op("Contracts you may see", false),
-            "/contracts/{id}": get_op("One contract, with its service ids", true)
+            "/contracts/{id}": get_op("One contract, with its service ids", true),
+            "/contracts/{id}/documents": get_op("Documents of a contract, with signatures", true),
+            "/services/{id}/schedules": get_op("Client schedules of a service (?ended=true for ended ones too)", true),
+            "/services/{id}/schedule-requests": write_op("Request a new client schedule", "NewScheduleInput"),
+            "/schedules/{id}/update-requests": write_op("Request an update of a schedule: level, units, end date and reason, or new_service_id for a change of service", "UpdateScheduleInput"),
+            "/services/{id}/available-places": {"put": {"summary": "Set (or clear with null) the available places; saved at once", "parameters": [{"name": "id", "in": "path", "required": true, "schema": {"type": "integer"}}], "requestBody": {"required": true, "content": {"application/json": {"schema": {"type": "object", "properties": {"available_places": {"type": ["integer", "null"], "minimum": 0}}}}}}, "responses": {"200": {"description": "Saved"}, "422": {"description": "Invalid, with field errors", "content": {"application/problem+json": {}}}}}},
+            "/services/{id}/detail-requests": write_op("Request a change of the service's directory details", "ServiceDetails"),
+            "/requests": get_op("Your requests (providers: ?months=N) or the approval queue (commissioning team)", false),
+            "/requests/{id}": get_op("One request with what it changes", true),
+            "/requests/{id}/approve": write_op("Approve a request (commissioning team); 409 when the record changed since", "Remarks"),
+            "/requests/{id}/reject": write_op("Reject a request with remarks (commissioning team)", "Remarks"),
+            "/actions": get_op("Actions set for your organisation (?mine=true for yours)", false),
+            "/actions/{id}/done": write_op("Mark an action done with a note", "Note")
         }
     });
     Json(doc).into_response()

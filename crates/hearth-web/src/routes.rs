@@ -219,11 +219,66 @@ async fn stage_guard(State((state, stage)): State<(AppState, &'static str)>, req
     next.run(req).await
 }
 
+/// A bearer token on an API request: the token's user, under the same rules as a session.
+fn bearer_secret(req: &Request) -> Option<String> {
+    if !req.uri().path().starts_with("/api/") {
+        return None;
+    }
+    let auth = req.headers().get(header::AUTHORIZATION)?.to_str().ok()?;
+    Some(auth.strip_prefix("Bearer ")?.trim().to_string())
+}
+
+async fn bearer_ctx(state: &AppState, secret: &str) -> Result<Ctx, Response> {
+    let unauthorized = || crate::api::problem(StatusCode::UNAUTHORIZED, "unauthenticated", "The API token is not valid");
+    match state.app.principal_for_token(secret).await {
+        Ok(Some(p)) => {
+            let now = hearth_app::store::now();
+            let live = LiveSession {
+                session: hearth_app::store::Session {
+                    id_hash: String::new(),
+                    user_id: p.user().id,
+                    stage: hearth_app::accounts::STAGE_FULL.into(),
+                    csrf_token: String::new(),
+                    authority_id: Some(p.authority_id()),
+                    pending_totp_secret: None,
+                    return_to: None,
+                    created_at: now,
+                    last_seen_at: now,
+                    expires_at: now,
+                },
+                user: p.user().clone(),
+                principal: Some(p.clone()),
+            };
+            Ok(Ctx::new(p, live, String::new()))
+        }
+        Ok(None) => Err(unauthorized()),
+        Err(e) => Err(crate::api::problem(StatusCode::INTERNAL_SERVER_ERROR, "internal", &e.to_string())),
+    }
+}
+
 async fn signed_guard(
     State((state, permission)): State<(AppState, Permission)>,
     req: Request,
     next: Next,
 ) -> Response {
+    if let Some(secret) = bearer_secret(&req) {
+        // Token requests carry no cookies, so they need no CSRF token.
+        let ctx = match bearer_ctx(&state, &secret).await {
+            Ok(c) => c,
+            Err(r) => return r,
+        };
+        if !ctx.principal.has(permission) {
+            return match ctx.principal {
+                Principal::Provider { .. } => crate::api::problem(StatusCode::NOT_FOUND, "not_found", "No such record"),
+                Principal::Staff { .. } => crate::api::problem(StatusCode::FORBIDDEN, "forbidden", "You do not have permission to do that"),
+            };
+        }
+        let mut req = req;
+        req.extensions_mut().insert(ctx);
+        let mut resp = next.run(req).await;
+        resp.headers_mut().insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
+        return resp;
+    }
     let info = ReqInfo::of(&req);
     let (live, token) = match load_session(&state, &info).await {
         Ok(v) => v,

@@ -1,7 +1,7 @@
 //! Sign in (password, then authenticator code), enrolment, password changes, sign out,
 //! login and forgotten-password requests, switching authority.
 
-use axum::extract::{Query, State};
+use axum::extract::{Path, Query, State};
 use axum::http::header;
 use axum::response::Response;
 use axum::routing::{get, post};
@@ -36,6 +36,8 @@ pub fn register(t: &mut RouteTable) {
     t.post("/logout", Access::Signed(Permission::SignedIn), post(logout));
     t.post("/logout/everywhere", Access::Signed(Permission::SignedIn), post(logout_everywhere));
     t.post("/switch-authority", Access::Signed(Permission::ProviderPortal), post(switch_authority));
+    t.post("/account/api-tokens", Access::Signed(Permission::SignedIn), post(token_create));
+    t.post("/account/api-tokens/{id}/revoke", Access::Signed(Permission::SignedIn), post(token_revoke));
 }
 
 async fn root(MaybeCtx(ctx): MaybeCtx) -> Response {
@@ -433,13 +435,31 @@ struct AccountQuery {
 }
 
 async fn account_page(State(state): State<AppState>, ctx: Ctx, Query(q): Query<AccountQuery>) -> Response {
+    account_view(&state, &ctx, q.changed.is_some(), None, &FieldErrors::new()).await
+}
+
+async fn account_view(state: &AppState, ctx: &Ctx, changed: bool, new_token: Option<&str>, errors: &FieldErrors) -> Response {
+    let tokens = match state.app.api_tokens(&ctx.principal).await {
+        Ok(t) => t,
+        Err(e) => return layout::app_error(Some(ctx), e),
+    };
     let user = ctx.principal.user();
     let authorities = match &ctx.principal {
-        hearth_app::Principal::Provider { provider_id, .. } => state.app.db.provider_authorities(*provider_id).await.unwrap_or_default(),
+        hearth_app::Principal::Provider { provider_id, .. } => match state.app.db.provider_authorities(*provider_id).await {
+            Ok(a) => a,
+            Err(e) => return layout::app_error(Some(ctx), e.into()),
+        },
         _ => Vec::new(),
     };
     let body = html! {
-        @if q.changed.is_some() { (layout::banner("Your password has been changed", html! {})) }
+        @if changed { (layout::banner("Your password has been changed", html! {})) }
+        @if let Some(t) = new_token {
+            (layout::banner("API token created", html! {
+                p class="govuk-body" { "Copy it now: it is not shown again. Send it as " code { "Authorization: Bearer TOKEN" } "." }
+                p class="govuk-body hearth-secret" data-testid="api-token" { (t) }
+            }))
+        }
+        (error_summary(errors))
         h1 class="govuk-heading-l" { "Your account" }
         (layout::summary_list(&[
             ("Name", html! { (user.display_name) }),
@@ -464,13 +484,70 @@ async fn account_page(State(state): State<AppState>, ctx: Ctx, Query(q): Query<A
             }
         }
         p class="govuk-body" { a class="govuk-link" href="/account/password" { "Change your password" } }
+        h2 class="govuk-heading-m" { "API tokens" }
+        p class="govuk-body" { "For your organisation's own systems to use the " a class="govuk-link" href="/api/v1/openapi.json" { "Hearth API" } " as you, under the same rules." }
+        @if !tokens.is_empty() {
+            table class="govuk-table" {
+                thead class="govuk-table__head" { tr class="govuk-table__row" { th class="govuk-table__header" { "Name" } th class="govuk-table__header" { "Created" } th class="govuk-table__header" { "Last used" } th class="govuk-table__header" { "" } } }
+                tbody class="govuk-table__body" {
+                    @for t in &tokens {
+                        tr class="govuk-table__row" {
+                            td class="govuk-table__cell" { (t.name) }
+                            td class="govuk-table__cell" { (layout::when(t.created_at)) }
+                            td class="govuk-table__cell" { @if let Some(u) = t.last_used_at { (layout::when(u)) } }
+                            td class="govuk-table__cell" {
+                                @if t.revoked_at.is_some() { "Revoked" } @else {
+                                    form method="post" action={ "/account/api-tokens/" (t.id) "/revoke" } {
+                                        (csrf(&ctx.csrf))
+                                        button type="submit" class="govuk-button govuk-button--warning govuk-!-margin-bottom-0" { "Revoke" }
+                                    }
+                                }
+                            }
+                        }
+                    }
+                }
+            }
+        }
+        form method="post" action="/account/api-tokens" novalidate {
+            (csrf(&ctx.csrf))
+            (input("token_name", "Name of a new token", "", errors, Opt { hint: Some("The system that will use it, for example Case management"), width: Some("20"), ..Default::default() }))
+            button type="submit" class="govuk-button govuk-button--secondary" { "Create token" }
+        }
         form method="post" action="/logout/everywhere" {
             (csrf(&ctx.csrf))
             button type="submit" class="govuk-button govuk-button--warning" { "Sign out everywhere" }
             p class="govuk-hint" { "Ends your sessions on every device and browser." }
         }
     };
-    render(Some(&ctx), "Your account", body)
+    let r = render(Some(ctx), "Your account", body);
+    if errors.is_empty() {
+        r
+    } else {
+        let mut r = r;
+        *r.status_mut() = axum::http::StatusCode::UNPROCESSABLE_ENTITY;
+        r
+    }
+}
+
+#[derive(Deserialize, Default)]
+struct TokenForm {
+    #[serde(default)]
+    token_name: String,
+}
+
+async fn token_create(State(state): State<AppState>, ctx: Ctx, Form(f): Form<TokenForm>) -> Response {
+    match state.app.create_api_token(&ctx.principal, &f.token_name).await {
+        Ok(secret) => no_store(account_view(&state, &ctx, false, Some(&secret), &FieldErrors::new()).await),
+        Err(AppError::Invalid(errors)) => account_view(&state, &ctx, false, None, &errors).await,
+        Err(e) => layout::app_error(Some(&ctx), e),
+    }
+}
+
+async fn token_revoke(State(state): State<AppState>, ctx: Ctx, Path(id): Path<i64>) -> Response {
+    match state.app.revoke_api_token(&ctx.principal, id).await {
+        Ok(()) => see_other("/account"),
+        Err(e) => layout::app_error(Some(&ctx), e),
+    }
 }
 
 async fn logout(State(state): State<AppState>, ctx: Ctx) -> Response {

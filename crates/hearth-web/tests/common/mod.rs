@@ -62,12 +62,22 @@ impl TestApp {
 
     /// A client signed in as `username` (password, then a current TOTP code).
     pub async fn signed_in(&self, username: &str) -> Client {
+        self.signed_in_at(username, 0).await
+    }
+
+    /// A second sign-in of the same account soon after the first (the next code).
+    pub async fn signed_in_next(&self, username: &str) -> Client {
+        self.signed_in_at(username, 30).await
+    }
+
+    async fn signed_in_at(&self, username: &str, offset: u64) -> Client {
         let c = self.client();
         let a = self.account(username).clone();
         let r = c.login(&a.username, &a.password).await;
         assert_eq!(r.status(), 303, "password step for {username}");
         assert_eq!(location(&r), "/login/code");
-        let code = current_code(&a.totp_secret);
+        let now = u64::try_from(hearth_store::now()).unwrap();
+        let code = hearth_app::accounts::totp_code(&a.totp_secret, now + offset).unwrap();
         let r = c.post_form("/login/code", &[("code", &code)]).await;
         assert_eq!(r.status(), 303, "code step for {username}");
         c
