@@ -120,6 +120,13 @@ impl Db {
         self.backend
     }
 
+    pub fn backend_name(&self) -> &'static str {
+        match self.backend {
+            Backend::Sqlite => "SQLite",
+            Backend::Postgres => "PostgreSQL",
+        }
+    }
+
     pub(crate) fn audit_key(&self) -> &[u8] {
         &self.audit_key
     }
