@@ -214,6 +214,19 @@ impl ContractInput {
     }
 }
 
+/// Commits a create or update that may run into a duplicate reference.
+async fn commit_unique<T>(tx: hearth_store::WriteTx, r: Result<Option<T>, hearth_store::StoreError>, what: &str) -> Result<T, AppError> {
+    match r {
+        Ok(Some(v)) => {
+            tx.commit().await?;
+            Ok(v)
+        }
+        Ok(None) => Err(AppError::NotFound),
+        Err(e) if e.is_unique_violation() => Err(AppError::invalid("reference", format!("A {what} with this reference already exists"))),
+        Err(e) => Err(e.into()),
+    }
+}
+
 fn parse_units(e: &mut FieldErrors, field: &str, v: &str, what: &str) -> i64 {
     match v.trim().parse::<i64>() {
         Ok(n) if n >= 0 => n,
@@ -259,15 +272,8 @@ impl App {
         who.require(Permission::BackOfficeWrite)?;
         let fields = input.parse()?;
         let mut tx = self.db.begin_write(&who.actor()).await?;
-        let created = tx.insert_provider(&fields, &[who.authority_id()]).await;
-        match created {
-            Ok(p) => {
-                tx.commit().await?;
-                Ok(p)
-            }
-            Err(e) if e.is_unique_violation() => Err(AppError::invalid("reference", "A provider with this reference already exists")),
-            Err(e) => Err(e.into()),
-        }
+        let r = tx.insert_provider(&fields, &[who.authority_id()]).await.map(Some);
+        commit_unique(tx, r, "provider").await
     }
 
     pub async fn update_provider(&self, who: &Principal, id: i64, input: &ProviderInput) -> Result<Provider, AppError> {
@@ -276,15 +282,8 @@ impl App {
         who.require(Permission::BackOfficeWrite)?;
         let fields = input.parse()?;
         let mut tx = self.db.begin_write(&who.actor()).await?;
-        match tx.update_provider(id, &fields).await {
-            Ok(Some(p)) => {
-                tx.commit().await?;
-                Ok(p)
-            }
-            Ok(None) => Err(AppError::NotFound),
-            Err(e) if e.is_unique_violation() => Err(AppError::invalid("reference", "A provider with this reference already exists")),
-            Err(e) => Err(e.into()),
-        }
+        let r = tx.update_provider(id, &fields).await;
+        commit_unique(tx, r, "provider").await
     }
 
     // ---------------- services ----------------
@@ -351,14 +350,8 @@ impl App {
         who.require(Permission::BackOfficeWrite)?;
         let fields = self.parse_service(who, input).await?;
         let mut tx = self.db.begin_write(&who.actor()).await?;
-        match tx.insert_service(who.authority_id(), &fields).await {
-            Ok(s) => {
-                tx.commit().await?;
-                Ok(s)
-            }
-            Err(e) if e.is_unique_violation() => Err(AppError::invalid("reference", "A service with this reference already exists")),
-            Err(e) => Err(e.into()),
-        }
+        let r = tx.insert_service(who.authority_id(), &fields).await.map(Some);
+        commit_unique(tx, r, "service").await
     }
 
     pub async fn update_service(&self, who: &Principal, id: i64, input: &ServiceInput) -> Result<Service, AppError> {
@@ -367,15 +360,8 @@ impl App {
         who.require(Permission::BackOfficeWrite)?;
         let fields = self.parse_service(who, input).await?;
         let mut tx = self.db.begin_write(&who.actor()).await?;
-        match tx.update_service(id, &fields).await {
-            Ok(Some(s)) => {
-                tx.commit().await?;
-                Ok(s)
-            }
-            Ok(None) => Err(AppError::NotFound),
-            Err(e) if e.is_unique_violation() => Err(AppError::invalid("reference", "A service with this reference already exists")),
-            Err(e) => Err(e.into()),
-        }
+        let r = tx.update_service(id, &fields).await;
+        commit_unique(tx, r, "service").await
     }
 
     // ---------------- properties ----------------
@@ -597,14 +583,8 @@ impl App {
         who.require(Permission::BackOfficeWrite)?;
         let fields = self.parse_contract(who, input).await?;
         let mut tx = self.db.begin_write(&who.actor()).await?;
-        match tx.insert_contract(who.authority_id(), &fields).await {
-            Ok(c) => {
-                tx.commit().await?;
-                Ok(c)
-            }
-            Err(e) if e.is_unique_violation() => Err(AppError::invalid("reference", "A contract with this reference already exists")),
-            Err(e) => Err(e.into()),
-        }
+        let r = tx.insert_contract(who.authority_id(), &fields).await.map(Some);
+        commit_unique(tx, r, "contract").await
     }
 
     pub async fn update_contract(&self, who: &Principal, id: i64, input: &ContractInput) -> Result<Contract, AppError> {
@@ -613,14 +593,7 @@ impl App {
         who.require(Permission::BackOfficeWrite)?;
         let fields = self.parse_contract(who, input).await?;
         let mut tx = self.db.begin_write(&who.actor()).await?;
-        match tx.update_contract(id, &fields).await {
-            Ok(Some(c)) => {
-                tx.commit().await?;
-                Ok(c)
-            }
-            Ok(None) => Err(AppError::NotFound),
-            Err(e) if e.is_unique_violation() => Err(AppError::invalid("reference", "A contract with this reference already exists")),
-            Err(e) => Err(e.into()),
-        }
+        let r = tx.update_contract(id, &fields).await;
+        commit_unique(tx, r, "contract").await
     }
 }

@@ -1,32 +1,12 @@
 //! Provider requests and approvals (F3.2 to F3.5), on both databases.
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
-use hearth_app::demo_data::Scale;
+mod common;
+use common::{world, World};
+
 use hearth_app::requests::{NewScheduleInput, RequestQuery, UpdateScheduleInput};
-use hearth_app::{App, AppError, Principal};
+use hearth_app::{AppError, Principal};
 use hearth_store::{testing, ServiceDetails, ServiceFilter};
-
-struct World {
-    app: App,
-    officer: Principal,
-    board: Principal,
-    provider: Principal,
-    limited: Principal,
-    _db: testing::TestDb,
-}
-
-async fn world(t: testing::TestDb) -> World {
-    let app = App::new(t.db.clone(), Default::default());
-    app.load_demo(Scale::Small, 7, &|_| {}).await.unwrap();
-    let p = |name: &'static str| {
-        let app = app.clone();
-        async move {
-            let u = app.db.user_by_username(name).await.unwrap().unwrap();
-            app.principal_for(u, None).await.unwrap().unwrap()
-        }
-    };
-    World { officer: p("officer").await, board: p("board").await, provider: p("provider").await, limited: p("limited").await, app, _db: t }
-}
 
 async fn services_of(w: &World, who: &Principal) -> Vec<hearth_store::Service> {
     let mut f: ServiceFilter = who.service_filter();
