@@ -29,6 +29,61 @@ pub struct DemoSummary {
     pub clients: usize,
     pub schedules: u64,
     pub accounts: Vec<DemoAccount>,
+    /// Postcode centroids of the demo's invented postcodes.
+    pub postcodes: Vec<(String, f64, f64)>,
+}
+
+/// Deterministic public directory details for a generated service.
+fn directory_details(s: &crate::demo_data::DemoService, id: i64) -> hearth_store::ServiceDetails {
+    use hearth_domain::directory::{ACCOMMODATION_TYPES, ETHNICITIES, SUPPORT_TASKS};
+    let pick = |n: usize, salt: usize| (id as usize).wrapping_mul(2654435761).wrapping_add(salt * 40503) % n;
+    let households = match s.client_group {
+        "homeless_families" => "family,lone_parent",
+        "teenage_parents" => "lone_parent",
+        "older_people" => "single,couple",
+        _ => "single",
+    };
+    let ages = match s.client_group {
+        "older_people" => "65_plus,55_plus",
+        "young_people_at_risk" | "teenage_parents" => "16_25",
+        _ => "18_64",
+    };
+    let accommodation = match s.service_type {
+        "accommodation_based" => ACCOMMODATION_TYPES[pick(4, 1)].0,
+        "sheltered" => "sheltered_scheme",
+        _ => "",
+    };
+    let mut tasks = vec![SUPPORT_TASKS[pick(SUPPORT_TASKS.len(), 2)].0, SUPPORT_TASKS[pick(SUPPORT_TASKS.len(), 3)].0, "tenancy"];
+    if s.service_type == "community_alarm" {
+        tasks = vec!["alarm", "safety"];
+    }
+    tasks.sort_unstable();
+    tasks.dedup();
+    let ethnicity = if pick(10, 4) == 0 { ETHNICITIES[1 + pick(ETHNICITIES.len() - 1, 5)].0 } else { "all" };
+    let slug: String = s.public_name.to_lowercase().chars().filter(|c| c.is_ascii_alphanumeric()).take(20).collect();
+    hearth_store::ServiceDetails {
+        public_name: s.public_name.clone(),
+        description: s.description.clone(),
+        languages: if pick(3, 6) == 0 { "English, Polish, Urdu".into() } else { "English".into() },
+        religions: "All faiths and none".into(),
+        tenure: if accommodation.is_empty() { String::new() } else { "Licence agreement".into() },
+        rural_urban: if pick(3, 7) == 0 { "Rural".into() } else { "Urban".into() },
+        emergency_referrals: pick(4, 8) == 0,
+        interpreter: pick(2, 9) == 0,
+        impairment_support: pick(3, 10) == 0,
+        waiting_list: pick(3, 11) == 0,
+        support_tasks: tasks.join(","),
+        referral_routes: "Self-referral, social services, housing options team, probation, health".into(),
+        household_types: households.into(),
+        age_groups: ages.into(),
+        exclusions: if s.client_group == "domestic_abuse" { "Women only; no men".into() } else { "Arson risk assessed case by case".into() },
+        accommodation_type: accommodation.into(),
+        ethnicity_focus: ethnicity.into(),
+        contact_phone: format!("01632 96{:04}", id % 10_000),
+        contact_email: format!("referrals@{slug}.example"),
+        website: format!("https://{slug}.example"),
+        accessibility: if pick(2, 12) == 0 { "Step-free access; lift; accessible bathroom".into() } else { "Ground floor office; hearing loop".into() },
+    }
 }
 
 impl App {
@@ -186,6 +241,18 @@ impl App {
             summary.schedules += tx.bulk_load_schedules(chunk).await?;
             tx.commit().await?;
         }
+
+        progress("loading postcodes and directory details");
+        let postcodes: Vec<(String, f64, f64)> = data.postcodes.iter().map(|p| (p.postcode.clone(), p.latitude, p.longitude)).collect();
+        let mut tx = self.db.begin_write(&actor).await?;
+        tx.upsert_postcodes(&postcodes).await?;
+        for (s, id) in data.services.iter().zip(&service_ids) {
+            tx.set_directory_fields(*id, &directory_details(s, *id)).await?;
+        }
+        tx.commit().await?;
+        self.db.locate_services().await?;
+        self.db.refresh_current_clients(&today.to_string()).await?;
+        summary.postcodes = postcodes;
 
         progress("creating demo accounts");
         summary.accounts = self.create_demo_accounts(&data, &authority_ids, &provider_ids, &contact_ids, &service_ids).await?;

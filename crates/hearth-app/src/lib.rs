@@ -5,6 +5,7 @@ pub mod accounts;
 pub mod admin;
 pub mod demo;
 pub mod demo_data;
+pub mod directory;
 pub mod error;
 pub mod home;
 pub mod portal;

@@ -349,8 +349,12 @@ impl App {
         who.require_or_hide(Permission::BackOfficeRead)?;
         who.require(Permission::BackOfficeWrite)?;
         let fields = self.parse_service(who, input).await?;
+        let location = self.db.postcode_location(&fields.postcode).await?;
         let mut tx = self.db.begin_write(&who.actor()).await?;
         let r = tx.insert_service(who.authority_id(), &fields).await.map(Some);
+        if let Ok(Some(s)) = &r {
+            tx.set_service_location(s.id, location).await?;
+        }
         commit_unique(tx, r, "service").await
     }
 
@@ -359,8 +363,12 @@ impl App {
         self.service(who, id).await?;
         who.require(Permission::BackOfficeWrite)?;
         let fields = self.parse_service(who, input).await?;
+        let location = self.db.postcode_location(&fields.postcode).await?;
         let mut tx = self.db.begin_write(&who.actor()).await?;
         let r = tx.update_service(id, &fields).await;
+        if let Ok(Some(_)) = &r {
+            tx.set_service_location(id, location).await?;
+        }
         commit_unique(tx, r, "service").await
     }
 

@@ -439,9 +439,19 @@ impl App {
         if *details == current {
             return Err(AppError::invalid("public_name", "Nothing has changed"));
         }
+        let mut e = FieldErrors::new();
         if details.public_name.trim().is_empty() {
-            return Err(AppError::invalid("public_name", "Enter the name the public sees"));
+            e.add("public_name", "Enter the name the public sees");
         }
+        let email = details.contact_email.trim();
+        if !email.is_empty() && (!email.contains('@') || email.contains(' ')) {
+            e.add("contact_email", "Enter an email address in the correct format, like referrals@example.org");
+        }
+        let web = details.website.trim();
+        if !web.is_empty() && !(web.starts_with("https://") || web.starts_with("http://")) {
+            e.add("website", "Enter the website address starting with https://");
+        }
+        e.into_result()?;
         let mut tx = self.db.begin_write(&who.actor()).await?;
         let r = tx
             .insert_request(&NewRequest {
@@ -565,6 +575,10 @@ impl App {
                     ("emergency_referrals", "Takes emergency referrals"), ("interpreter", "Interpreter available"),
                     ("impairment_support", "Visual or hearing impairment support"), ("waiting_list", "Waiting list"),
                     ("support_tasks", "Support tasks"), ("referral_routes", "Referral routes"),
+                    ("household_types", "Household types"), ("age_groups", "Age groups"), ("exclusions", "Exclusions"),
+                    ("accommodation_type", "Accommodation type"), ("ethnicity_focus", "Communities served"),
+                    ("contact_phone", "Referral telephone"), ("contact_email", "Referral email"), ("website", "Website"),
+                    ("accessibility", "Accessibility"),
                 ] {
                     push(label, text(&base[k]), text(&payload[k]));
                 }
@@ -651,6 +665,7 @@ impl App {
                     })
                     .await?;
                 tx.set_schedule_extras(sid, &s(&sch["tenancy_reference"]).unwrap_or_default(), sch["property_id"].as_i64()).await?;
+                tx.refresh_service_clients(service_id, &self.today().to_string()).await?;
                 format!("client_schedule:{sid}")
             }
             KIND_UPDATE_SCHEDULE | KIND_CHANGE_SERVICE => {
@@ -670,6 +685,7 @@ impl App {
                         s(&payload["end_reason"]).as_deref(),
                     )
                     .await?;
+                    tx.refresh_service_clients(current.service_id, &self.today().to_string()).await?;
                     format!("client_schedule:{schedule_id}")
                 } else {
                     let end = s(&payload["end_date"]).unwrap_or_default();
@@ -685,6 +701,9 @@ impl App {
                             end_reason: None,
                         })
                         .await?;
+                    let today = self.today().to_string();
+                    tx.refresh_service_clients(current.service_id, &today).await?;
+                    tx.refresh_service_clients(payload["new_service_id"].as_i64().unwrap_or_default(), &today).await?;
                     format!("client_schedule:{sid}")
                 }
             }

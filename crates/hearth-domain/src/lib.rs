@@ -8,6 +8,7 @@
 
 pub mod authority;
 pub mod dates;
+pub mod directory;
 pub mod enums;
 pub mod ids;
 pub mod password;

@@ -15,15 +15,18 @@ pub enum Job {
     SessionSweep,
     /// Sends queued e-mail.
     Outbox,
+    /// Recounts current clients per service for the directory's places available.
+    DirectoryRefresh,
 }
 
 impl Job {
-    pub const ALL: &'static [Job] = &[Job::SessionSweep, Job::Outbox];
+    pub const ALL: &'static [Job] = &[Job::SessionSweep, Job::Outbox, Job::DirectoryRefresh];
 
     pub fn name(&self) -> &'static str {
         match self {
             Job::SessionSweep => "session_sweep",
             Job::Outbox => "outbox",
+            Job::DirectoryRefresh => "directory_refresh",
         }
     }
 
@@ -32,6 +35,7 @@ impl Job {
         match self {
             Job::SessionSweep => 300,
             Job::Outbox => 15,
+            Job::DirectoryRefresh => 3600,
         }
     }
 }
@@ -80,6 +84,11 @@ impl Scheduler {
                 if n > 0 {
                     tracing::info!(job = job.name(), removed = n, "swept sessions");
                 }
+                Ok(())
+            }
+            Job::DirectoryRefresh => {
+                let n = self.app.db.refresh_current_clients(&self.app.today().to_string()).await.map_err(|e| e.to_string())?;
+                tracing::info!(job = job.name(), services = n, "recounted current clients");
                 Ok(())
             }
             Job::Outbox => {

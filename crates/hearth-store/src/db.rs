@@ -41,6 +41,11 @@ const MIGRATIONS: &[Migration] = &[
         name: "api_tokens",
         sql: include_str!("../migrations/0004_api_tokens.sql"),
     },
+    Migration {
+        version: 5,
+        name: "directory",
+        sql: include_str!("../migrations/0005_directory.sql"),
+    },
 ];
 
 /// The newest schema version this program knows.

@@ -361,7 +361,9 @@ impl WriteTx {
         sqlx::query(
             "UPDATE services SET public_name = $2, description = $3, languages = $4, religions = $5, tenure = $6, rural_urban = $7,
                 emergency_referrals = $8, interpreter = $9, impairment_support = $10, waiting_list = $11, support_tasks = $12,
-                referral_routes = $13, updated_at = $14 WHERE id = $1",
+                referral_routes = $13, updated_at = $14, household_types = $15, age_groups = $16, exclusions = $17,
+                accommodation_type = $18, ethnicity_focus = $19, contact_phone = $20, contact_email = $21, website = $22, accessibility = $23
+             WHERE id = $1",
         )
         .bind(service_id)
         .bind(d.public_name.clone())
@@ -377,6 +379,15 @@ impl WriteTx {
         .bind(d.support_tasks.clone())
         .bind(d.referral_routes.clone())
         .bind(self.at())
+        .bind(d.household_types.clone())
+        .bind(d.age_groups.clone())
+        .bind(d.exclusions.clone())
+        .bind(d.accommodation_type.clone())
+        .bind(d.ethnicity_focus.clone())
+        .bind(d.contact_phone.clone())
+        .bind(d.contact_email.clone())
+        .bind(d.website.clone())
+        .bind(d.accessibility.clone())
         .execute(&mut *self.tx)
         .await?;
         let row = sqlx::query("SELECT * FROM services WHERE id = $1").bind(service_id).fetch_one(&mut *self.tx).await?;
@@ -406,6 +417,24 @@ pub struct ServiceDetails {
     pub waiting_list: bool,
     pub support_tasks: String,
     pub referral_routes: String,
+    #[serde(default)]
+    pub household_types: String,
+    #[serde(default)]
+    pub age_groups: String,
+    #[serde(default)]
+    pub exclusions: String,
+    #[serde(default)]
+    pub accommodation_type: String,
+    #[serde(default)]
+    pub ethnicity_focus: String,
+    #[serde(default)]
+    pub contact_phone: String,
+    #[serde(default)]
+    pub contact_email: String,
+    #[serde(default)]
+    pub website: String,
+    #[serde(default)]
+    pub accessibility: String,
 }
 
 impl ServiceDetails {
@@ -423,6 +452,15 @@ impl ServiceDetails {
             waiting_list: s.waiting_list != 0,
             support_tasks: s.support_tasks.clone(),
             referral_routes: s.referral_routes.clone(),
+            household_types: s.household_types.clone(),
+            age_groups: s.age_groups.clone(),
+            exclusions: s.exclusions.clone(),
+            accommodation_type: s.accommodation_type.clone(),
+            ethnicity_focus: s.ethnicity_focus.clone(),
+            contact_phone: s.contact_phone.clone(),
+            contact_email: s.contact_email.clone(),
+            website: s.website.clone(),
+            accessibility: s.accessibility.clone(),
         }
     }
 }

@@ -33,6 +33,19 @@ record!(
         referral_routes: String,
         created_at: i64,
         updated_at: i64,
+        household_types: String,
+        age_groups: String,
+        exclusions: String,
+        accommodation_type: String,
+        ethnicity_focus: String,
+        contact_phone: String,
+        contact_email: String,
+        website: String,
+        accessibility: String,
+        latitude: Option<f64>,
+        longitude: Option<f64>,
+        current_clients: i64,
+        current_clients_on: String,
     }
 );
 

@@ -4,6 +4,7 @@
 mod api;
 mod layout;
 mod ops;
+mod oruk;
 mod pages;
 pub mod routes;
 mod session;
@@ -65,5 +66,6 @@ pub fn build(app: App, config: WebConfig) -> (Router, Vec<RouteEntry>) {
     ops::register(&mut table);
     pages::register(&mut table);
     api::register(&mut table);
+    oruk::register(&mut table);
     table.finish()
 }

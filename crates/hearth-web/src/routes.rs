@@ -49,6 +49,21 @@ pub const PUBLIC_ROUTES: &[(&str, &str)] = &[
     ("POST", "/login/request"),
     ("GET", "/signed-out"),
     ("GET", "/api/v1/openapi.json"),
+    ("GET", "/directory"),
+    ("GET", "/directory/services/{id}"),
+    ("GET", "/api/oruk"),
+    ("GET", "/api/oruk/"),
+    ("GET", "/api/oruk/services"),
+    ("GET", "/api/oruk/services/{id}"),
+    ("GET", "/api/oruk/service_at_locations"),
+    ("GET", "/api/oruk/service_at_locations/{id}"),
+    ("GET", "/api/oruk/organizations"),
+    ("GET", "/api/oruk/organizations/{id}"),
+    ("GET", "/api/oruk/taxonomies"),
+    ("GET", "/api/oruk/taxonomies/{id}"),
+    ("GET", "/api/oruk/taxonomy_terms"),
+    ("GET", "/api/oruk/taxonomy_terms/{id}"),
+    ("GET", "/api/oruk/openapi.json"),
 ];
 
 pub struct RouteTable {
@@ -122,7 +137,7 @@ fn is_write(m: &Method) -> bool {
 async fn public_guard(State(state): State<AppState>, req: Request, next: Next) -> Response {
     // Assets and operations endpoints need neither a CSRF cookie nor a session lookup.
     let path = req.uri().path();
-    if path.starts_with("/assets/") || matches!(path, "/healthz" | "/readyz" | "/metrics" | "/api/v1/openapi.json") {
+    if path.starts_with("/assets/") || path.starts_with("/api/oruk") || matches!(path, "/healthz" | "/readyz" | "/metrics" | "/api/v1/openapi.json") {
         return next.run(req).await;
     }
     let (anon, set_cookie) = session::anon_token(&state, req.headers());

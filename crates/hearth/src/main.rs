@@ -75,6 +75,9 @@ enum Command {
         /// A file written by `hearth backup`.
         file: PathBuf,
     },
+    /// Load reference data.
+    #[command(subcommand)]
+    Import(ImportCommand),
     /// Print the current code for a base32 TOTP secret (as an authenticator app would).
     Totp {
         /// The base32 secret, as in demo-accounts.txt.
@@ -115,6 +118,17 @@ enum UserCommand {
     ResetTotp { username: String },
     /// Allow a disabled user to sign in again.
     Enable { username: String },
+}
+
+#[derive(Subcommand)]
+enum ImportCommand {
+    /// Load postcode centroids for distance searches from a CSV in the ONS Postcode Directory
+    /// layout (columns pcds or pcd, lat, long; other columns ignored). Existing postcodes are
+    /// updated; rows without coordinates are skipped.
+    Postcodes {
+        /// The CSV file, for example ONSPD_NOV_2026_UK.csv.
+        file: PathBuf,
+    },
 }
 
 #[derive(Subcommand)]
@@ -284,6 +298,27 @@ async fn run(cli: Cli) -> Result<i32> {
             Ok(0)
         }
         Command::Restore { file } => restore(&config, &file).await,
+        Command::Import(ImportCommand::Postcodes { file }) => {
+            let db = open_db_as_is(&config).await?;
+            let t = Instant::now();
+            let (rows, skipped) = read_postcodes(&file)?;
+            let mut tx = db.begin_write(&Actor::system(&format!("cli:{}", whoami()))).await?;
+            for chunk in rows.chunks(50_000) {
+                tx.upsert_postcodes(chunk).await?;
+                eprint!(".");
+            }
+            tx.commit().await?;
+            let located = db.locate_services().await?;
+            eprintln!();
+            println!(
+                "imported {} postcodes ({} rows skipped: no coordinates or not a postcode) in {:.1?}; {} services located",
+                rows.len(),
+                skipped,
+                t.elapsed(),
+                located
+            );
+            Ok(0)
+        }
         Command::Totp { secret } => {
             let now = u64::try_from(hearth_app::store::now()).unwrap_or(0);
             let code = hearth_app::accounts::totp_code(secret.trim(), now).ok_or_else(|| anyhow!("that is not a valid base32 secret"))?;
@@ -291,6 +326,36 @@ async fn run(cli: Cli) -> Result<i32> {
             Ok(0)
         }
     }
+}
+
+/// Reads (postcode, latitude, longitude) from an ONS Postcode Directory style CSV.
+fn read_postcodes(file: &Path) -> Result<(Vec<(String, f64, f64)>, usize)> {
+    let mut reader = csv::ReaderBuilder::new()
+        .flexible(true)
+        .from_path(file)
+        .with_context(|| format!("opening {}", file.display()))?;
+    let headers = reader.headers()?.clone();
+    let col = |names: &[&str]| headers.iter().position(|h| names.iter().any(|n| h.trim().eq_ignore_ascii_case(n)));
+    let pc = col(&["pcds", "pcd", "pcd2", "postcode"]).ok_or_else(|| anyhow!("{}: no postcode column (pcds, pcd, pcd2 or postcode)", file.display()))?;
+    let lat = col(&["lat", "latitude"]).ok_or_else(|| anyhow!("{}: no lat column", file.display()))?;
+    let lon = col(&["long", "longitude", "lon"]).ok_or_else(|| anyhow!("{}: no long column", file.display()))?;
+    let mut rows = Vec::new();
+    let mut skipped = 0;
+    for record in reader.records() {
+        let record = record?;
+        let parsed = (|| {
+            let p = hearth_domain::Postcode::parse(record.get(pc)?).ok()?;
+            let la: f64 = record.get(lat)?.trim().parse().ok()?;
+            let lo: f64 = record.get(lon)?.trim().parse().ok()?;
+            // The ONS directory marks postcodes without a grid reference with latitude 99.999999.
+            ((-90.0..=90.0).contains(&la) && (-180.0..=180.0).contains(&lo)).then(|| (p.to_string(), la, lo))
+        })();
+        match parsed {
+            Some(r) => rows.push(r),
+            None => skipped += 1,
+        }
+    }
+    Ok((rows, skipped))
 }
 
 async fn restore(config: &Config, file: &Path) -> Result<i32> {
@@ -479,9 +544,15 @@ async fn demo(config: &Config, scale: hearth_app::demo_data::Scale, seed: u64) -
     }
     let path = config.data_dir.join("demo-accounts.txt");
     write_private(&path, file.as_bytes())?;
+    // The invented postcodes, in the ONS Postcode Directory layout `hearth import postcodes` reads.
+    let mut pcs = String::from("pcd,pcds,lat,long\n");
+    for (p, la, lo) in &summary.postcodes {
+        pcs.push_str(&format!("{},{p},{la:.6},{lo:.6}\n", p.replace(' ', "")));
+    }
+    std::fs::write(config.data_dir.join("demo-postcodes.csv"), pcs)?;
     let url = format!("http://{}", config.listen);
     println!();
-    println!("Hearth demo: browse to {url}/login");
+    println!("Hearth demo: browse to {url}/login (the public directory is at {url}/directory)");
     println!();
     println!("Sign in with a username and password below, then the 6-digit code from an authenticator app");
     println!("(add the account's secret to the app as a time-based key), or run: hearth totp SECRET");

@@ -3,6 +3,7 @@
 mod accounts;
 mod admin;
 mod contracting;
+mod directory;
 mod home;
 mod portal;
 mod records;
@@ -12,6 +13,7 @@ use crate::routes::RouteTable;
 pub fn register(t: &mut RouteTable) {
     accounts::register(t);
     contracting::register(t);
+    directory::register(t);
     home::register(t);
     portal::register(t);
     records::register(t);

@@ -245,69 +245,67 @@ async fn schedule_submit(State(state): State<AppState>, ctx: Ctx, Path(id): Path
 
 // ---------------- service details and places (F3.5) ----------------
 
-#[derive(Deserialize, Default, serde::Serialize)]
+/// The service details form. Lists of codes (support tasks, household types, age groups) come
+/// from checkboxes named `support_tasks`, `household_types`, `age_groups`.
+#[derive(Default, Clone)]
 struct DetailsForm {
-    #[serde(default)]
-    public_name: String,
-    #[serde(default)]
-    description: String,
-    #[serde(default)]
-    languages: String,
-    #[serde(default)]
-    religions: String,
-    #[serde(default)]
-    tenure: String,
-    #[serde(default)]
-    rural_urban: String,
-    #[serde(default)]
-    emergency_referrals: Option<String>,
-    #[serde(default)]
-    interpreter: Option<String>,
-    #[serde(default)]
-    impairment_support: Option<String>,
-    #[serde(default)]
-    waiting_list: Option<String>,
-    #[serde(default)]
-    support_tasks: String,
-    #[serde(default)]
-    referral_routes: String,
-    #[serde(default)]
+    details: ServiceDetails,
     comment: String,
 }
 
 impl DetailsForm {
     fn of(d: &ServiceDetails) -> DetailsForm {
-        let yes = |b: bool| b.then(|| "yes".to_string());
+        DetailsForm { details: d.clone(), comment: String::new() }
+    }
+
+    fn from_pairs(pairs: &[(String, String)]) -> DetailsForm {
+        let one = |k: &str| pairs.iter().find(|(n, _)| n == k).map(|(_, v)| v.trim().to_string()).unwrap_or_default();
+        let many = |k: &str| pairs.iter().filter(|(n, v)| n == k && !v.trim().is_empty()).map(|(_, v)| v.trim().to_string()).collect::<Vec<_>>().join(",");
+        let flag = |k: &str| pairs.iter().any(|(n, _)| n == k);
         DetailsForm {
-            public_name: d.public_name.clone(),
-            description: d.description.clone(),
-            languages: d.languages.clone(),
-            religions: d.religions.clone(),
-            tenure: d.tenure.clone(),
-            rural_urban: d.rural_urban.clone(),
-            emergency_referrals: yes(d.emergency_referrals),
-            interpreter: yes(d.interpreter),
-            impairment_support: yes(d.impairment_support),
-            waiting_list: yes(d.waiting_list),
-            support_tasks: d.support_tasks.clone(),
-            referral_routes: d.referral_routes.clone(),
-            comment: String::new(),
+            details: ServiceDetails {
+                public_name: one("public_name"),
+                description: one("description"),
+                languages: one("languages"),
+                religions: one("religions"),
+                tenure: one("tenure"),
+                rural_urban: one("rural_urban"),
+                emergency_referrals: flag("emergency_referrals"),
+                interpreter: flag("interpreter"),
+                impairment_support: flag("impairment_support"),
+                waiting_list: flag("waiting_list"),
+                support_tasks: many("support_tasks"),
+                referral_routes: one("referral_routes"),
+                household_types: many("household_types"),
+                age_groups: many("age_groups"),
+                exclusions: one("exclusions"),
+                accommodation_type: one("accommodation_type"),
+                ethnicity_focus: many("ethnicity_focus"),
+                contact_phone: one("contact_phone"),
+                contact_email: one("contact_email"),
+                website: one("website"),
+                accessibility: one("accessibility"),
+            },
+            comment: one("comment"),
         }
     }
-    fn details(&self) -> ServiceDetails {
-        ServiceDetails {
-            public_name: self.public_name.trim().to_string(),
-            description: self.description.trim().to_string(),
-            languages: self.languages.trim().to_string(),
-            religions: self.religions.trim().to_string(),
-            tenure: self.tenure.trim().to_string(),
-            rural_urban: self.rural_urban.trim().to_string(),
-            emergency_referrals: self.emergency_referrals.is_some(),
-            interpreter: self.interpreter.is_some(),
-            impairment_support: self.impairment_support.is_some(),
-            waiting_list: self.waiting_list.is_some(),
-            support_tasks: self.support_tasks.trim().to_string(),
-            referral_routes: self.referral_routes.trim().to_string(),
+}
+
+fn code_checkboxes(name: &str, legend: &str, vocabulary: &[(&str, &str)], selected: &str) -> Markup {
+    let chosen: Vec<&str> = selected.split(',').map(str::trim).collect();
+    html! {
+        div class="govuk-form-group" {
+            fieldset class="govuk-fieldset" {
+                legend class="govuk-fieldset__legend govuk-fieldset__legend--s" { (legend) }
+                div class="govuk-checkboxes govuk-checkboxes--small" data-module="govuk-checkboxes" {
+                    @for (code, label) in vocabulary {
+                        div class="govuk-checkboxes__item" {
+                            input class="govuk-checkboxes__input" id={ (name) "-" (code) } name=(name) type="checkbox" value=(code) checked[chosen.contains(code)];
+                            label class="govuk-label govuk-checkboxes__label" for={ (name) "-" (code) } { (label) }
+                        }
+                    }
+                }
+            }
         }
     }
 }
@@ -323,7 +321,9 @@ async fn details_view(state: &AppState, ctx: &Ctx, id: i64, f: Option<&DetailsFo
         Err(e) => return layout::app_error(Some(ctx), e),
     };
     let current = DetailsForm::of(&ServiceDetails::of(&s));
-    let f = f.unwrap_or(&current);
+    let form = f.unwrap_or(&current);
+    let f = &form.details;
+    let accommodation: Vec<(String, String)> = hearth_domain::directory::ACCOMMODATION_TYPES.iter().map(|(c, l)| (c.to_string(), l.to_string())).collect();
     let places = places_value.map(str::to_string).unwrap_or_else(|| s.available_places.map(|p| p.to_string()).unwrap_or_default());
     let body = html! {
         (layout::back_link(&format!("/services/{id}")))
@@ -350,13 +350,22 @@ async fn details_view(state: &AppState, ctx: &Ctx, id: i64, f: Option<&DetailsFo
                 (input("religions", "Religions supported", &f.religions, errors, false, Some("Separate with commas"), None))
                 (input("tenure", "Tenure", &f.tenure, errors, false, None, None))
                 (input("rural_urban", "Rural or urban", &f.rural_urban, errors, false, None, Some("10")))
-                (layout::checkbox("emergency_referrals", "Takes emergency referrals", f.emergency_referrals.is_some(), None))
-                (layout::checkbox("interpreter", "Interpreter available", f.interpreter.is_some(), None))
-                (layout::checkbox("impairment_support", "Support for visual or hearing impairment", f.impairment_support.is_some(), None))
-                (layout::checkbox("waiting_list", "Has a waiting list", f.waiting_list.is_some(), None))
-                (layout::textarea("support_tasks", "Support tasks", &f.support_tasks, errors, false))
+                (layout::checkbox("emergency_referrals", "Takes emergency referrals", f.emergency_referrals, None))
+                (layout::checkbox("interpreter", "Interpreter available", f.interpreter, None))
+                (layout::checkbox("impairment_support", "Support for visual or hearing impairment", f.impairment_support, None))
+                (layout::checkbox("waiting_list", "Has a waiting list", f.waiting_list, None))
+                (code_checkboxes("support_tasks", "Support tasks", hearth_domain::directory::SUPPORT_TASKS, &f.support_tasks))
+                (code_checkboxes("household_types", "Household types", hearth_domain::directory::HOUSEHOLD_TYPES, &f.household_types))
+                (code_checkboxes("age_groups", "Age groups", hearth_domain::directory::AGE_GROUPS, &f.age_groups))
+                (code_checkboxes("ethnicity_focus", "Communities served", hearth_domain::directory::ETHNICITIES, &f.ethnicity_focus))
+                (layout::select("accommodation_type", "Accommodation type (accommodation services)", &accommodation, &f.accommodation_type, errors, false))
+                (layout::textarea("exclusions", "Exclusions", &f.exclusions, errors, false))
                 (layout::textarea("referral_routes", "Referral routes", &f.referral_routes, errors, false))
-                (layout::textarea("comment", "Request comment", &f.comment, errors, false))
+                (input("contact_phone", "Referral telephone", &f.contact_phone, errors, false, None, Some("20")))
+                (input("contact_email", "Referral email", &f.contact_email, errors, false, None, None))
+                (input("website", "Website", &f.website, errors, false, Some("For example https://www.example.org"), None))
+                (layout::textarea("accessibility", "Accessibility", &f.accessibility, errors, false))
+                (layout::textarea("comment", "Request comment", &form.comment, errors, false))
                 (button("Send request"))
             }
         } }
@@ -373,8 +382,9 @@ async fn details_page(State(state): State<AppState>, ctx: Ctx, Path(id): Path<i6
     details_view(&state, &ctx, id, None, None, &FieldErrors::new(), q.saved.is_some()).await
 }
 
-async fn details_submit(State(state): State<AppState>, ctx: Ctx, Path(id): Path<i64>, Form(f): Form<DetailsForm>) -> Response {
-    match state.app.request_service_details(&ctx.principal, id, &f.details(), &f.comment).await {
+async fn details_submit(State(state): State<AppState>, ctx: Ctx, Path(id): Path<i64>, Form(pairs): Form<Vec<(String, String)>>) -> Response {
+    let f = DetailsForm::from_pairs(&pairs);
+    match state.app.request_service_details(&ctx.principal, id, &f.details, &f.comment).await {
         Ok(r) => see_other(&format!("/requests/{}?sent=1", r.id)),
         Err(AppError::Invalid(errors)) => details_view(&state, &ctx, id, Some(&f), None, &errors, false).await,
         Err(e) => layout::app_error(Some(&ctx), e),

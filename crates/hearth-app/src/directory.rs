@@ -1,0 +1,214 @@
+//! The public directory (C8): search and service pages for anyone, no sign-in. Only what the
+//! commissioning team holds is shown (providers' requests change nothing until approved), and
+//! nothing about clients beyond counts.
+
+use hearth_domain::directory::{bounding_box, distance_m, miles_to_m};
+use hearth_domain::{ClientGroup, Postcode, ServiceType};
+use hearth_store::{DirectoryRow, DirectorySearch, Service};
+use serde::{Deserialize, Serialize};
+
+use crate::{App, AppError, FieldErrors};
+
+/// A search as it appears in the address bar (bookmarkable).
+#[derive(Debug, Clone, Default, Deserialize, Serialize)]
+pub struct DirectoryQuery {
+    #[serde(default)]
+    pub q: String,
+    #[serde(default)]
+    pub organisation: String,
+    #[serde(default)]
+    pub postcode: String,
+    /// Miles from the postcode.
+    #[serde(default)]
+    pub distance: String,
+    #[serde(default)]
+    pub service_type: String,
+    #[serde(default)]
+    pub accommodation_type: String,
+    #[serde(default)]
+    pub support_task: String,
+    #[serde(default)]
+    pub client_group: String,
+    #[serde(default)]
+    pub ethnicity: String,
+    #[serde(default)]
+    pub household_type: String,
+    /// "yes" to include services with no places available.
+    #[serde(default)]
+    pub include_full: String,
+    #[serde(default)]
+    pub page: Option<i64>,
+}
+
+/// A result.
+#[derive(Debug, Clone)]
+pub struct DirectoryItem {
+    pub service: Service,
+    pub provider_name: String,
+    pub distance_m: Option<f64>,
+    pub places_available: i64,
+}
+
+/// A page of results.
+#[derive(Debug, Clone)]
+pub struct DirectoryResults {
+    pub items: Vec<DirectoryItem>,
+    pub total: i64,
+    pub page: i64,
+    pub per_page: i64,
+    pub centre: Option<(f64, f64)>,
+}
+
+impl DirectoryResults {
+    pub fn total_pages(&self) -> i64 {
+        ((self.total + self.per_page - 1) / self.per_page).max(1)
+    }
+}
+
+/// Places available: the provider's figure when set, otherwise contracted units minus current
+/// client schedules, not below zero.
+pub fn places_available(s: &Service) -> i64 {
+    s.available_places.unwrap_or((s.contracted_units - s.current_clients).max(0))
+}
+
+fn opt(s: &str) -> Option<String> {
+    let t = s.trim();
+    (!t.is_empty()).then(|| t.to_string())
+}
+
+pub const PER_PAGE: i64 = 20;
+/// Most services read for a distance search before sorting by distance.
+const DISTANCE_READ_LIMIT: i64 = 20_000;
+
+impl App {
+    /// Where a postcode is, or a field error saying why it cannot be used.
+    pub async fn locate_postcode(&self, input: &str) -> Result<(Postcode, (f64, f64)), AppError> {
+        let pc = Postcode::parse(input).map_err(|e| AppError::invalid("postcode", e.message))?;
+        match self.db.postcode_location(pc.as_str()).await? {
+            Some(loc) => Ok((pc, loc)),
+            None => Err(AppError::invalid("postcode", format!("We do not know where {pc} is. Check it, or search without a postcode"))),
+        }
+    }
+
+    /// Parses the query into a search, with field errors for what cannot be used.
+    pub async fn directory_filter(&self, q: &DirectoryQuery) -> Result<(DirectorySearch, Option<((f64, f64), f64)>), AppError> {
+        let mut e = FieldErrors::new();
+        let mut f = DirectorySearch {
+            text: opt(&q.q),
+            organisation: opt(&q.organisation),
+            service_type: opt(&q.service_type),
+            accommodation_type: opt(&q.accommodation_type),
+            support_task: opt(&q.support_task),
+            client_group: opt(&q.client_group),
+            ethnicity: opt(&q.ethnicity),
+            household_type: opt(&q.household_type),
+            with_places: q.include_full != "yes",
+            by_name: true,
+            ..Default::default()
+        };
+        if let Some(t) = &f.service_type {
+            if ServiceType::parse(t).is_err() {
+                e.add("service_type", "Choose a type of service from the list");
+            }
+        }
+        if let Some(t) = &f.client_group {
+            if ClientGroup::parse(t).is_err() {
+                e.add("client_group", "Choose a client group from the list");
+            }
+        }
+        let radius = match opt(&q.distance) {
+            None => miles_to_m(10.0),
+            Some(d) => match d.parse::<f64>() {
+                Ok(m) if m > 0.0 && m <= 200.0 => miles_to_m(m),
+                _ => {
+                    e.add("distance", "Enter a distance in miles from 1 to 200");
+                    0.0
+                }
+            },
+        };
+        let mut around = None;
+        if let Some(pc) = opt(&q.postcode) {
+            match self.locate_postcode(&pc).await {
+                Ok((_, loc)) => {
+                    f.bbox = Some(bounding_box(loc, radius));
+                    around = Some((loc, radius));
+                }
+                Err(AppError::Invalid(errs)) => {
+                    for (k, v) in errs.0 {
+                        e.add(&k, v);
+                    }
+                }
+                Err(other) => return Err(other),
+            }
+        }
+        e.into_result()?;
+        Ok((f, around))
+    }
+
+    /// The public search (F8.1).
+    pub async fn directory_search(&self, q: &DirectoryQuery) -> Result<DirectoryResults, AppError> {
+        let (f, around) = self.directory_filter(q).await?;
+        let page = q.page.unwrap_or(1).max(1);
+        match around {
+            None => {
+                let (rows, total) = self.db.directory_page(&f, page, PER_PAGE).await?;
+                Ok(DirectoryResults { items: rows.into_iter().map(|r| item(r, None)).collect(), total, page, per_page: PER_PAGE, centre: None })
+            }
+            Some((centre, radius)) => {
+                // The box narrows the rows; the exact distance decides and orders.
+                let rows = self.db.directory_search(&f, DISTANCE_READ_LIMIT).await?;
+                let mut items: Vec<DirectoryItem> = rows
+                    .into_iter()
+                    .filter_map(|r| {
+                        let d = distance_m(centre, (r.service.latitude?, r.service.longitude?));
+                        (d <= radius).then(|| item(r, Some(d)))
+                    })
+                    .collect();
+                items.sort_by(|a, b| a.distance_m.partial_cmp(&b.distance_m).unwrap_or(std::cmp::Ordering::Equal).then(a.service.id.cmp(&b.service.id)));
+                let total = items.len() as i64;
+                let start = ((page - 1) * PER_PAGE) as usize;
+                let items = items.into_iter().skip(start).take(PER_PAGE as usize).collect();
+                Ok(DirectoryResults { items, total, page, per_page: PER_PAGE, centre: Some(centre) })
+            }
+        }
+    }
+
+    /// One service for the public page (F8.2).
+    pub async fn directory_service(&self, id: i64) -> Result<DirectoryItem, AppError> {
+        let f = DirectorySearch { only_ids: Some(vec![id]), ..Default::default() };
+        let (mut rows, _) = self.db.directory_page(&f, 1, 1).await?;
+        rows.pop().map(|r| item(r, None)).ok_or(AppError::NotFound)
+    }
+}
+
+fn item(r: DirectoryRow, distance_m: Option<f64>) -> DirectoryItem {
+    let places = places_available(&r.service);
+    DirectoryItem { service: r.service, provider_name: r.provider_name, distance_m, places_available: places }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn service(units: i64, current: i64, set: Option<i64>) -> Service {
+        Service {
+            id: 1, authority_id: 1, provider_id: 1, reference: "S".into(), name: "S".into(), public_name: "S".into(),
+            service_type: "floating_support".into(), term: "long".into(), client_group: "older_people".into(),
+            contracted_units: units, address: String::new(), postcode: String::new(), description: String::new(),
+            available_places: set, available_places_updated_at: None, languages: String::new(), religions: String::new(),
+            tenure: String::new(), rural_urban: String::new(), emergency_referrals: 0, interpreter: 0, impairment_support: 0,
+            waiting_list: 0, support_tasks: String::new(), referral_routes: String::new(), created_at: 0, updated_at: 0,
+            household_types: String::new(), age_groups: String::new(), exclusions: String::new(), accommodation_type: String::new(),
+            ethnicity_focus: String::new(), contact_phone: String::new(), contact_email: String::new(), website: String::new(),
+            accessibility: String::new(), latitude: None, longitude: None, current_clients: current, current_clients_on: String::new(),
+        }
+    }
+
+    #[test]
+    fn places_available_follow_the_rule() {
+        assert_eq!(places_available(&service(20, 17, None)), 3, "contracted units minus current clients");
+        assert_eq!(places_available(&service(20, 23, None)), 0, "never below zero");
+        assert_eq!(places_available(&service(20, 17, Some(5))), 5, "the provider's figure when set");
+        assert_eq!(places_available(&service(20, 17, Some(0))), 0, "a provider's zero is kept");
+    }
+}

@@ -1,0 +1,262 @@
+//! The public directory's data: postcode centroids, service locations, current client counts
+//! and the filtered search (C8).
+
+use sqlx::Row;
+
+use crate::{placeholders, Db, Params, Service, StoreError, WriteTx};
+
+/// What the public searches by. Codes are matched against comma-separated lists.
+#[derive(Debug, Clone, Default)]
+pub struct DirectorySearch {
+    pub text: Option<String>,
+    pub organisation: Option<String>,
+    pub service_type: Option<String>,
+    pub accommodation_type: Option<String>,
+    pub support_task: Option<String>,
+    pub client_group: Option<String>,
+    pub ethnicity: Option<String>,
+    pub household_type: Option<String>,
+    /// Bounding box (south, west, north, east) around a postcode; exact distance is checked after.
+    pub bbox: Option<(f64, f64, f64, f64)>,
+    pub only_ids: Option<Vec<i64>>,
+    pub modified_after: Option<i64>,
+    /// Only services with places available (the provider's figure, else contracted units
+    /// minus current clients).
+    pub with_places: bool,
+    /// Page in name order rather than id order.
+    pub by_name: bool,
+}
+
+/// Places available: the provider's figure when set, otherwise contracted units minus current
+/// client schedules (never below zero).
+pub const PLACES_SQL: &str = "COALESCE(s.available_places, CASE WHEN s.contracted_units > s.current_clients THEN s.contracted_units - s.current_clients ELSE 0 END)";
+
+/// A service with its provider's name, for results.
+#[derive(Debug, Clone)]
+pub struct DirectoryRow {
+    pub service: Service,
+    pub provider_name: String,
+}
+
+fn list_match(column: &str, p: &str) -> String {
+    format!("(',' || {column} || ',') LIKE {p}")
+}
+
+impl DirectorySearch {
+    fn where_clause(&self, p: &mut Params) -> String {
+        let mut w = String::from(" WHERE 1 = 1");
+        if self.text.is_some() {
+            let a = p.next();
+            w.push_str(&format!(" AND (LOWER(s.public_name) LIKE {a} OR LOWER(s.name) LIKE {a} OR LOWER(s.description) LIKE {a})"));
+        }
+        if self.organisation.is_some() {
+            w.push_str(&format!(" AND LOWER(pr.name) LIKE {}", p.next()));
+        }
+        if self.service_type.is_some() {
+            w.push_str(&format!(" AND s.service_type = {}", p.next()));
+        }
+        if self.accommodation_type.is_some() {
+            w.push_str(&format!(" AND s.accommodation_type = {}", p.next()));
+        }
+        if self.support_task.is_some() {
+            w.push_str(&format!(" AND {}", list_match("s.support_tasks", &p.next())));
+        }
+        if self.client_group.is_some() {
+            w.push_str(&format!(" AND s.client_group = {}", p.next()));
+        }
+        if self.ethnicity.is_some() {
+            w.push_str(&format!(" AND {}", list_match("s.ethnicity_focus", &p.next())));
+        }
+        if self.household_type.is_some() {
+            w.push_str(&format!(" AND {}", list_match("s.household_types", &p.next())));
+        }
+        if self.bbox.is_some() {
+            w.push_str(&format!(
+                " AND s.latitude BETWEEN {} AND {} AND s.longitude BETWEEN {} AND {}",
+                p.next(),
+                p.next(),
+                p.next(),
+                p.next()
+            ));
+        }
+        if let Some(ids) = &self.only_ids {
+            if ids.is_empty() {
+                w.push_str(" AND 1 = 0");
+            } else {
+                w.push_str(&format!(" AND s.id IN ({})", placeholders(p, ids.len())));
+            }
+        }
+        if self.modified_after.is_some() {
+            w.push_str(&format!(" AND s.updated_at > {}", p.next()));
+        }
+        if self.with_places {
+            w.push_str(&format!(" AND {PLACES_SQL} > 0"));
+        }
+        w
+    }
+
+    fn bind<'q>(&self, mut q: sqlx::query::Query<'q, sqlx::Any, sqlx::any::AnyArguments<'q>>) -> sqlx::query::Query<'q, sqlx::Any, sqlx::any::AnyArguments<'q>> {
+        let like = |s: &str| format!("%{}%", s.to_lowercase());
+        let item = |s: &str| format!("%,{s},%");
+        if let Some(t) = &self.text {
+            q = q.bind(like(t));
+        }
+        if let Some(t) = &self.organisation {
+            q = q.bind(like(t));
+        }
+        if let Some(t) = &self.service_type {
+            q = q.bind(t.clone());
+        }
+        if let Some(t) = &self.accommodation_type {
+            q = q.bind(t.clone());
+        }
+        if let Some(t) = &self.support_task {
+            q = q.bind(item(t));
+        }
+        if let Some(t) = &self.client_group {
+            q = q.bind(t.clone());
+        }
+        if let Some(t) = &self.ethnicity {
+            q = q.bind(item(t));
+        }
+        if let Some(t) = &self.household_type {
+            q = q.bind(item(t));
+        }
+        if let Some((s, w, n, e)) = self.bbox {
+            q = q.bind(s).bind(n).bind(w).bind(e);
+        }
+        if let Some(ids) = &self.only_ids {
+            for id in ids {
+                q = q.bind(*id);
+            }
+        }
+        if let Some(t) = self.modified_after {
+            q = q.bind(t);
+        }
+        q
+    }
+}
+
+impl Db {
+    pub async fn postcode_location(&self, postcode: &str) -> Result<Option<(f64, f64)>, StoreError> {
+        let row = sqlx::query("SELECT latitude, longitude FROM postcodes WHERE postcode = $1").bind(postcode).fetch_optional(&self.pool).await?;
+        Ok(match row {
+            Some(r) => Some((r.try_get("latitude")?, r.try_get("longitude")?)),
+            None => None,
+        })
+    }
+
+    pub async fn count_postcodes(&self) -> Result<i64, StoreError> {
+        crate::accounts::count_of(&sqlx::query("SELECT COUNT(*) AS n FROM postcodes").fetch_one(&self.pool).await?)
+    }
+
+    /// Services matching a search, with their provider's name; no paging (callers sort by
+    /// distance or name and page the result). `limit` bounds the rows read.
+    pub async fn directory_search(&self, f: &DirectorySearch, limit: i64) -> Result<Vec<DirectoryRow>, StoreError> {
+        let mut p = Params::default();
+        let w = f.where_clause(&mut p);
+        let sql = format!(
+            "SELECT s.*, pr.name AS provider_name FROM services s JOIN providers pr ON pr.id = s.provider_id{w} ORDER BY s.public_name, s.name, s.id LIMIT {}",
+            p.next()
+        );
+        let rows = f.bind(sqlx::query(&sql)).bind(limit).fetch_all(&self.pool).await?;
+        rows.iter()
+            .map(|r| Ok(DirectoryRow { service: Service::from_row(r)?, provider_name: r.try_get("provider_name")? }))
+            .collect()
+    }
+
+    /// One page of services in id order (the open API's paging) and the total.
+    pub async fn directory_page(&self, f: &DirectorySearch, page: i64, per_page: i64) -> Result<(Vec<DirectoryRow>, i64), StoreError> {
+        let mut p = Params::default();
+        let w = f.where_clause(&mut p);
+        let count_sql = format!("SELECT COUNT(*) AS n FROM services s JOIN providers pr ON pr.id = s.provider_id{w}");
+        let total = crate::accounts::count_of(&f.bind(sqlx::query(&count_sql)).fetch_one(&self.pool).await?)?;
+        let order = if f.by_name { "s.public_name, s.name, s.id" } else { "s.id" };
+        let sql = format!(
+            "SELECT s.*, pr.name AS provider_name FROM services s JOIN providers pr ON pr.id = s.provider_id{w} ORDER BY {order} LIMIT {} OFFSET {}",
+            p.next(),
+            p.next()
+        );
+        let rows = f.bind(sqlx::query(&sql)).bind(per_page).bind((page - 1).max(0) * per_page).fetch_all(&self.pool).await?;
+        let items = rows
+            .iter()
+            .map(|r| Ok(DirectoryRow { service: Service::from_row(r)?, provider_name: r.try_get("provider_name")? }))
+            .collect::<Result<Vec<_>, StoreError>>()?;
+        Ok((items, total))
+    }
+
+    /// Sets every service's location from the postcode table (after an import).
+    pub async fn locate_services(&self) -> Result<u64, StoreError> {
+        let r = sqlx::query(
+            "UPDATE services SET latitude = (SELECT latitude FROM postcodes p WHERE p.postcode = services.postcode),
+                longitude = (SELECT longitude FROM postcodes p WHERE p.postcode = services.postcode)",
+        )
+        .execute(&self.pool)
+        .await?;
+        Ok(r.rows_affected())
+    }
+
+    /// Recounts current schedules of every service on `today` (the daily directory job).
+    pub async fn refresh_current_clients(&self, today: &str) -> Result<u64, StoreError> {
+        let r = sqlx::query(
+            "UPDATE services SET current_clients = (SELECT COUNT(*) FROM client_schedules c
+                WHERE c.service_id = services.id AND (c.end_date IS NULL OR c.end_date >= $1)), current_clients_on = $1",
+        )
+        .bind(today)
+        .execute(&self.pool)
+        .await?;
+        Ok(r.rows_affected())
+    }
+}
+
+impl WriteTx {
+    /// Loads postcode centroids (insert or replace), in this transaction.
+    pub async fn upsert_postcodes(&mut self, rows: &[(String, f64, f64)]) -> Result<u64, StoreError> {
+        let mut n = 0;
+        for chunk in rows.chunks(200) {
+            let mut p = Params::default();
+            let values: Vec<String> = chunk.iter().map(|_| format!("({}, {}, {})", p.next(), p.next(), p.next())).collect();
+            let sql = format!(
+                "INSERT INTO postcodes (postcode, latitude, longitude) VALUES {} ON CONFLICT (postcode) DO UPDATE SET latitude = excluded.latitude, longitude = excluded.longitude",
+                values.join(", ")
+            );
+            let mut q = sqlx::query(&sql);
+            for (pc, lat, lon) in chunk {
+                q = q.bind(pc.clone()).bind(*lat).bind(*lon);
+            }
+            n += q.execute(&mut *self.tx).await?.rows_affected();
+        }
+        self.audit("import", "postcodes", "*", None, Some(&serde_json::json!({ "rows": rows.len() }))).await?;
+        Ok(n)
+    }
+
+    /// Recounts the current schedules of one service (after a schedule change).
+    pub async fn refresh_service_clients(&mut self, service_id: i64, today: &str) -> Result<(), StoreError> {
+        sqlx::query(
+            "UPDATE services SET current_clients = (SELECT COUNT(*) FROM client_schedules c
+                WHERE c.service_id = $1 AND (c.end_date IS NULL OR c.end_date >= $2)), current_clients_on = $2 WHERE id = $1",
+        )
+        .bind(service_id)
+        .bind(today)
+        .execute(&mut *self.tx)
+        .await?;
+        Ok(())
+    }
+
+    /// Sets a service's location (from its postcode) without an audit entry of its own: it
+    /// follows from the postcode, which is audited.
+    pub async fn set_service_location(&mut self, service_id: i64, location: Option<(f64, f64)>) -> Result<(), StoreError> {
+        sqlx::query("UPDATE services SET latitude = $2, longitude = $3 WHERE id = $1")
+            .bind(service_id)
+            .bind(location.map(|l| l.0))
+            .bind(location.map(|l| l.1))
+            .execute(&mut *self.tx)
+            .await?;
+        Ok(())
+    }
+
+    /// Sets the directory fields of a service (demo data, staff edits).
+    pub async fn set_directory_fields(&mut self, service_id: i64, d: &crate::ServiceDetails) -> Result<(), StoreError> {
+        self.update_service_details(service_id, d).await
+    }
+}

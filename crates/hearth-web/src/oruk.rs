@@ -1,0 +1,581 @@
+//! The Open Referral UK 3.0 API (F8.3) under /api/oruk: open to all, CORS `*`, stable UUIDs,
+//! empty fields left out. Service types, client groups and support tasks are published as
+//! taxonomies linked through attributes; places available as an extra `capacities` field.
+
+use axum::extract::{Path, Query, State};
+use axum::http::{header, HeaderValue, StatusCode};
+use axum::response::{IntoResponse, Response};
+use axum::routing::get;
+use hearth_app::directory::places_available;
+use hearth_app::store::{DirectoryRow, DirectorySearch};
+use hearth_app::AppError;
+use hearth_domain::directory::{distance_m, AGE_GROUPS, SUPPORT_TASKS};
+use hearth_domain::{ClientGroup, ServiceType};
+use serde::Deserialize;
+use serde_json::{json, Value};
+use uuid::Uuid;
+
+use crate::routes::{Access, RouteTable};
+use crate::AppState;
+
+pub fn register(t: &mut RouteTable) {
+    t.get("/api/oruk", Access::Public, get(root));
+    t.get("/api/oruk/", Access::Public, get(root));
+    t.get("/api/oruk/openapi.json", Access::Public, get(openapi));
+    t.get("/api/oruk/services", Access::Public, get(services));
+    t.get("/api/oruk/services/{id}", Access::Public, get(service));
+    t.get("/api/oruk/service_at_locations", Access::Public, get(service_at_locations));
+    t.get("/api/oruk/service_at_locations/{id}", Access::Public, get(service_at_location));
+    t.get("/api/oruk/organizations", Access::Public, get(organizations));
+    t.get("/api/oruk/organizations/{id}", Access::Public, get(organization));
+    t.get("/api/oruk/taxonomies", Access::Public, get(taxonomies));
+    t.get("/api/oruk/taxonomies/{id}", Access::Public, get(taxonomy));
+    t.get("/api/oruk/taxonomy_terms", Access::Public, get(taxonomy_terms));
+    t.get("/api/oruk/taxonomy_terms/{id}", Access::Public, get(taxonomy_term));
+}
+
+// ---------------- stable identifiers ----------------
+
+/// A UUID (version 8) carrying a four-letter kind and a number, so the same record always has
+/// the same id and an id can be read back without a lookup table.
+pub fn uuid_of(kind: &[u8; 4], n: u64) -> Uuid {
+    let mut b = [0u8; 16];
+    b[..4].copy_from_slice(kind);
+    b[10..16].copy_from_slice(&n.to_be_bytes()[2..8]);
+    Uuid::new_v8(b)
+}
+
+/// The number inside a UUID of `kind`, if it is one.
+pub fn number_of(kind: &[u8; 4], id: &str) -> Option<u64> {
+    let u = Uuid::parse_str(id).ok()?;
+    let b = u.as_bytes();
+    if &b[..4] != kind {
+        return None;
+    }
+    let mut n = [0u8; 8];
+    n[2..8].copy_from_slice(&b[10..16]);
+    let v = u64::from_be_bytes(n);
+    (uuid_of(kind, v) == u).then_some(v)
+}
+
+const SVC: &[u8; 4] = b"svc\0";
+const ORG: &[u8; 4] = b"org\0";
+const LOC: &[u8; 4] = b"loc\0";
+const SAL: &[u8; 4] = b"sal\0";
+const ADR: &[u8; 4] = b"adr\0";
+const ATT: &[u8; 4] = b"att\0";
+const TXN: &[u8; 4] = b"txn\0";
+const TRM: &[u8; 4] = b"trm\0";
+const CAP: &[u8; 4] = b"cap\0";
+const UNI: &[u8; 4] = b"uni\0";
+const CON: &[u8; 4] = b"con\0";
+const PHN: &[u8; 4] = b"phn\0";
+const LAN: &[u8; 4] = b"lan\0";
+
+/// The three published taxonomies: (number, name, description, terms as (code, label)).
+fn taxonomy_list() -> Vec<(u64, &'static str, &'static str, Vec<(&'static str, &'static str)>)> {
+    vec![
+        (1, "Service type", "Types of housing-related support and day services (Supporting People).", ServiceType::ALL.iter().map(|t| (t.as_str(), t.label())).collect()),
+        (2, "Client group", "The primary client group a service is commissioned for (Supporting People client groups).", ClientGroup::ALL.iter().map(|t| (t.as_str(), t.label())).collect()),
+        (3, "Support task", "Housing-related support tasks a service provides.", SUPPORT_TASKS.to_vec()),
+    ]
+}
+
+fn term_number(taxonomy: u64, index: usize) -> u64 {
+    taxonomy * 1000 + index as u64
+}
+
+fn find_term(n: u64) -> Option<(u64, usize, &'static str, &'static str)> {
+    let (t, i) = (n / 1000, (n % 1000) as usize);
+    taxonomy_list().into_iter().find(|x| x.0 == t).and_then(|x| x.3.get(i).map(|(c, l)| (t, i, *c, *l)))
+}
+
+fn taxonomy_json(t: u64, name: &str, description: &str) -> Value {
+    json!({"id": uuid_of(TXN, t), "name": name, "description": description, "version": "1"})
+}
+
+fn term_json(t: u64, i: usize, code: &str, label: &str, nested_taxonomy: bool) -> Value {
+    let mut v = json!({
+        "id": uuid_of(TRM, term_number(t, i)), "name": label, "description": label, "code": code,
+        "taxonomy_id": uuid_of(TXN, t), "term": code,
+    });
+    if nested_taxonomy {
+        if let Some(x) = taxonomy_list().into_iter().find(|x| x.0 == t) {
+            v["taxonomy_detail"] = taxonomy_json(x.0, x.1, x.2);
+        }
+    }
+    v
+}
+
+/// Removes nulls, empty strings and empty arrays, everywhere ("empty fields left out").
+fn clean(v: Value) -> Value {
+    match v {
+        Value::Object(m) => Value::Object(
+            m.into_iter()
+                .map(|(k, v)| (k, clean(v)))
+                .filter(|(_, v)| !matches!(v, Value::Null) && v.as_str() != Some("") && !v.as_array().is_some_and(|a| a.is_empty()))
+                .collect(),
+        ),
+        Value::Array(a) => Value::Array(a.into_iter().map(clean).collect()),
+        other => other,
+    }
+}
+
+fn ok(v: Value) -> Response {
+    let mut r = (StatusCode::OK, axum::Json(clean(v))).into_response();
+    r.headers_mut().insert(header::ACCESS_CONTROL_ALLOW_ORIGIN, HeaderValue::from_static("*"));
+    r
+}
+
+fn problem(status: StatusCode, detail: &str) -> Response {
+    let mut r = crate::api::problem(status, if status == StatusCode::NOT_FOUND { "not_found" } else { "invalid" }, detail);
+    r.headers_mut().insert(header::ACCESS_CONTROL_ALLOW_ORIGIN, HeaderValue::from_static("*"));
+    r
+}
+
+fn internal(e: impl std::fmt::Display) -> Response {
+    tracing::error!(request_id = %crate::layout::request_id(), error = %e, "open referral API error");
+    problem(StatusCode::INTERNAL_SERVER_ERROR, "Something went wrong; quote the request id")
+}
+
+fn timestamp(secs: i64) -> String {
+    chrono::DateTime::from_timestamp(secs, 0).map(|t| t.format("%Y-%m-%dT%H:%M:%S%.3fZ").to_string()).unwrap_or_default()
+}
+
+// ---------------- records ----------------
+
+fn organization_json(id: i64, name: &str) -> Value {
+    json!({
+        "id": uuid_of(ORG, id as u64), "name": name,
+        "description": format!("{name} provides housing-related support services funded by the commissioning authority."),
+    })
+}
+
+fn address_json(r: &DirectoryRow) -> Value {
+    let s = &r.service;
+    let mut parts = s.address.split(',').map(str::trim).filter(|p| !p.is_empty()).collect::<Vec<_>>();
+    let city = if parts.len() > 1 { parts.pop().unwrap_or_default() } else { "" };
+    json!({
+        "id": uuid_of(ADR, s.id as u64), "location_id": uuid_of(LOC, s.id as u64),
+        "address_1": if parts.is_empty() { s.name.clone() } else { parts.join(", ") },
+        "city": if city.is_empty() { "Not known" } else { city }, "state_province": "England",
+        "postal_code": s.postcode, "country": "GB", "address_type": "physical",
+    })
+}
+
+fn location_json(r: &DirectoryRow) -> Value {
+    let s = &r.service;
+    json!({
+        "id": uuid_of(LOC, s.id as u64), "location_type": "physical", "name": display_name(r),
+        "latitude": s.latitude, "longitude": s.longitude,
+        "addresses": [address_json(r)],
+        "accessibility": if s.accessibility.is_empty() { json!([]) } else { json!([{"id": uuid_of(LOC, 1_000_000_000 + s.id as u64), "location_id": uuid_of(LOC, s.id as u64), "description": s.accessibility}]) },
+    })
+}
+
+fn display_name(r: &DirectoryRow) -> String {
+    if r.service.public_name.is_empty() { r.service.name.clone() } else { r.service.public_name.clone() }
+}
+
+fn attributes_json(r: &DirectoryRow) -> Value {
+    let s = &r.service;
+    let mut out = Vec::new();
+    for (t, _, _, terms) in taxonomy_list() {
+        let codes: Vec<&str> = match t {
+            1 => vec![s.service_type.as_str()],
+            2 => vec![s.client_group.as_str()],
+            _ => s.support_tasks.split(',').map(str::trim).collect(),
+        };
+        for (i, (code, label)) in terms.iter().enumerate() {
+            if codes.contains(code) {
+                let n = term_number(t, i);
+                out.push(json!({
+                    "id": uuid_of(ATT, ((s.id as u64) << 16) | n), "link_id": uuid_of(SVC, s.id as u64),
+                    "link_type": "service", "taxonomy_term_id": uuid_of(TRM, n),
+                    "taxonomy_term": term_json(t, i, code, label, false),
+                }));
+            }
+        }
+    }
+    Value::Array(out)
+}
+
+fn ages(codes: &str) -> (Option<i64>, Option<i64>) {
+    let mut min: Option<i64> = None;
+    let mut max: Option<i64> = None;
+    for c in codes.split(',').map(str::trim).filter(|c| AGE_GROUPS.iter().any(|(k, _)| k == c)) {
+        let (lo, hi) = match c {
+            "16_25" => (16, Some(25)),
+            "18_64" => (18, Some(64)),
+            "55_plus" => (55, None),
+            _ => (65, None),
+        };
+        min = Some(min.map_or(lo, |m| m.min(lo)));
+        max = match (max, hi) {
+            (_, None) => Some(i64::MAX),
+            (None, Some(h)) => Some(h),
+            (Some(m), Some(h)) => Some(m.max(h)),
+        };
+    }
+    (min, max.filter(|m| *m != i64::MAX))
+}
+
+/// A service with only its one-to-one fields (list pages).
+fn service_summary(r: &DirectoryRow) -> Value {
+    let s = &r.service;
+    let (min_age, max_age) = ages(&s.age_groups);
+    json!({
+        "id": uuid_of(SVC, s.id as u64), "organization_id": uuid_of(ORG, s.provider_id as u64),
+        "name": display_name(r), "description": s.description, "url": s.website, "email": s.contact_email,
+        "status": "active", "minimum_age": min_age, "maximum_age": max_age, "last_modified": timestamp(s.updated_at),
+    })
+}
+
+/// A service fully nested.
+fn service_full(r: &DirectoryRow) -> Value {
+    let s = &r.service;
+    let mut v = service_summary(r);
+    v["organization"] = organization_json(s.provider_id, &r.provider_name);
+    v["attributes"] = attributes_json(r);
+    v["service_at_locations"] = if s.latitude.is_some() || !s.postcode.is_empty() {
+        json!([{"id": uuid_of(SAL, s.id as u64), "service_id": uuid_of(SVC, s.id as u64), "location_id": uuid_of(LOC, s.id as u64), "location": location_json(r)}])
+    } else {
+        json!([])
+    };
+    v["languages"] = Value::Array(
+        s.languages
+            .split(',')
+            .map(str::trim)
+            .filter(|l| !l.is_empty())
+            .enumerate()
+            .map(|(i, l)| json!({"id": uuid_of(LAN, ((s.id as u64) << 8) | i as u64), "service_id": uuid_of(SVC, s.id as u64), "name": l}))
+            .collect(),
+    );
+    v["contacts"] = if s.contact_phone.is_empty() {
+        json!([])
+    } else {
+        json!([{"id": uuid_of(CON, s.id as u64), "service_id": uuid_of(SVC, s.id as u64), "name": "Referrals",
+                "phones": [{"id": uuid_of(PHN, s.id as u64), "number": s.contact_phone}]}])
+    };
+    v["capacities"] = json!([{
+        "id": uuid_of(CAP, s.id as u64),
+        "unit": {"id": uuid_of(UNI, 1), "name": "places"},
+        "available": places_available(s), "maximum": s.contracted_units,
+        "updated": timestamp(s.available_places_updated_at.unwrap_or(s.updated_at)),
+    }]);
+    v
+}
+
+// ---------------- paging ----------------
+
+#[derive(Deserialize, Default)]
+struct Paging {
+    #[serde(default)]
+    page: Option<String>,
+    #[serde(default)]
+    per_page: Option<String>,
+}
+
+fn paging(p: &Paging) -> Result<(i64, i64), Response> {
+    let num = |v: &Option<String>, d: i64| -> Result<i64, Response> {
+        match v.as_deref().map(str::trim).filter(|s| !s.is_empty()) {
+            None => Ok(d),
+            Some(s) => s.parse::<i64>().ok().filter(|n| *n >= 1).ok_or_else(|| problem(StatusCode::BAD_REQUEST, "page and per_page must be whole numbers from 1")),
+        }
+    };
+    Ok((num(&p.page, 1)?, num(&p.per_page, 50)?.min(500)))
+}
+
+fn list(contents: Vec<Value>, total: i64, page: i64, per_page: i64) -> Value {
+    let total_pages = ((total + per_page - 1) / per_page).max(1);
+    json!({
+        "total_items": total, "total_pages": total_pages, "page_number": page, "size": contents.len(),
+        "first_page": page == 1, "last_page": page >= total_pages, "empty": contents.is_empty(), "contents": contents,
+    })
+}
+
+fn page_of<T: Clone>(all: &[T], page: i64, per_page: i64) -> Vec<T> {
+    all.iter().skip(((page - 1) * per_page) as usize).take(per_page as usize).cloned().collect()
+}
+
+// ---------------- handlers ----------------
+
+async fn root() -> Response {
+    ok(json!({
+        "version": "HSDS-UK-3.0",
+        "profile": "https://openreferraluk.org/specifications/3.0/",
+        "openapi_url": "https://openreferraluk.org/specifications/3.0/openapi.json",
+    }))
+}
+
+async fn openapi() -> Response {
+    ok(json!({"openapi": "3.1.0", "info": {"title": "Hearth Open Referral UK API", "version": "HSDS-UK-3.0"},
+              "externalDocs": {"url": "https://openreferraluk.org/specifications/3.0/openapi.json"}}))
+}
+
+#[derive(Deserialize, Default)]
+struct ServicesQuery {
+    #[serde(default)]
+    search: Option<String>,
+    #[serde(default)]
+    taxonomy_term_id: Option<String>,
+    #[serde(default)]
+    taxonomy_id: Option<String>,
+    #[serde(default)]
+    organization_id: Option<String>,
+    #[serde(default)]
+    modified_after: Option<String>,
+    #[serde(flatten)]
+    paging: Paging,
+}
+
+fn bad(detail: &str) -> Response {
+    problem(StatusCode::BAD_REQUEST, detail)
+}
+
+async fn services(State(state): State<AppState>, Query(q): Query<ServicesQuery>) -> Response {
+    let (page, per_page) = match paging(&q.paging) {
+        Ok(p) => p,
+        Err(r) => return r,
+    };
+    let mut f = DirectorySearch { text: q.search.clone().filter(|s| !s.trim().is_empty()), ..Default::default() };
+    if let Some(t) = q.taxonomy_term_id.as_deref().filter(|s| !s.is_empty()) {
+        let Some((tx, _, code, _)) = number_of(TRM, t).and_then(find_term) else { return bad("taxonomy_term_id is not a term of this directory") };
+        match tx {
+            1 => f.service_type = Some(code.into()),
+            2 => f.client_group = Some(code.into()),
+            _ => f.support_task = Some(code.into()),
+        }
+    }
+    if let Some(t) = q.taxonomy_id.as_deref().filter(|s| !s.is_empty()) {
+        match number_of(TXN, t) {
+            Some(1) | Some(2) => {}
+            Some(3) => f.support_task = f.support_task.or(Some(String::new())),
+            _ => return bad("taxonomy_id is not a taxonomy of this directory"),
+        }
+    }
+    if let Some(o) = q.organization_id.as_deref().filter(|s| !s.is_empty()) {
+        let Some(pid) = number_of(ORG, o) else { return bad("organization_id is not an organization of this directory") };
+        match state.app.db.list_services(&hearth_app::store::ServiceFilter { provider_id: Some(pid as i64), per_page: 100_000, ..Default::default() }).await {
+            Ok(p) => f.only_ids = Some(p.items.into_iter().map(|s| s.id).collect()),
+            Err(e) => return internal(e),
+        }
+    }
+    if let Some(m) = q.modified_after.as_deref().filter(|s| !s.is_empty()) {
+        match chrono::DateTime::parse_from_rfc3339(m) {
+            Ok(t) => f.modified_after = Some(t.timestamp()),
+            Err(_) => match chrono::NaiveDate::parse_from_str(m, "%Y-%m-%d") {
+                Ok(d) => f.modified_after = d.and_hms_opt(0, 0, 0).map(|t| t.and_utc().timestamp()),
+                Err(_) => return bad("modified_after must be a date-time like 2026-11-01T00:00:00Z"),
+            },
+        }
+    }
+    // A support-task taxonomy with no term means "has any support task".
+    if f.support_task.as_deref() == Some("") {
+        f.support_task = None;
+    }
+    match state.app.db.directory_page(&f, page, per_page).await {
+        Ok((rows, total)) => ok(list(rows.iter().map(service_summary).collect(), total, page, per_page)),
+        Err(e) => internal(e),
+    }
+}
+
+async fn one_service(state: &AppState, id: i64) -> Result<DirectoryRow, Response> {
+    let f = DirectorySearch { only_ids: Some(vec![id]), ..Default::default() };
+    match state.app.db.directory_page(&f, 1, 1).await {
+        Ok((mut rows, _)) => rows.pop().ok_or_else(|| problem(StatusCode::NOT_FOUND, "No such service")),
+        Err(e) => Err(internal(e)),
+    }
+}
+
+async fn service(State(state): State<AppState>, Path(id): Path<String>) -> Response {
+    let Some(n) = number_of(SVC, &id) else { return problem(StatusCode::NOT_FOUND, "No such service") };
+    match one_service(&state, n as i64).await {
+        Ok(r) => ok(service_full(&r)),
+        Err(r) => r,
+    }
+}
+
+#[derive(Deserialize, Default)]
+struct SalQuery {
+    #[serde(default)]
+    postcode: Option<String>,
+    /// Metres from the postcode.
+    #[serde(default)]
+    proximity: Option<String>,
+    #[serde(default)]
+    search: Option<String>,
+    #[serde(flatten)]
+    paging: Paging,
+}
+
+fn sal_json(r: &DirectoryRow, distance: Option<f64>) -> Value {
+    let s = &r.service;
+    let mut v = json!({
+        "id": uuid_of(SAL, s.id as u64), "service_id": uuid_of(SVC, s.id as u64), "location_id": uuid_of(LOC, s.id as u64),
+        "service": service_summary(r), "location": location_json(r),
+    });
+    if let Some(d) = distance {
+        v["distance"] = json!((d * 10.0).round() / 10.0);
+    }
+    v
+}
+
+async fn service_at_locations(State(state): State<AppState>, Query(q): Query<SalQuery>) -> Response {
+    let (page, per_page) = match paging(&q.paging) {
+        Ok(p) => p,
+        Err(r) => return r,
+    };
+    let text = q.search.clone().filter(|s| !s.trim().is_empty());
+    match q.postcode.as_deref().filter(|s| !s.trim().is_empty()) {
+        None => {
+            let f = DirectorySearch { text, ..Default::default() };
+            match state.app.db.directory_page(&f, page, per_page).await {
+                Ok((rows, total)) => ok(list(rows.iter().filter(|r| r.service.latitude.is_some() || !r.service.postcode.is_empty()).map(|r| sal_json(r, None)).collect(), total, page, per_page)),
+                Err(e) => internal(e),
+            }
+        }
+        Some(pc) => {
+            let radius = match q.proximity.as_deref().map(str::trim).filter(|s| !s.is_empty()) {
+                None => 16_093.44,
+                Some(p) => match p.parse::<f64>() {
+                    Ok(m) if m > 0.0 && m <= 500_000.0 => m,
+                    _ => return bad("proximity must be a distance in metres from 1 to 500000"),
+                },
+            };
+            let centre = match state.app.locate_postcode(pc).await {
+                Ok((_, c)) => c,
+                Err(AppError::Invalid(e)) => return bad(e.0.first().map(|(_, m)| m.as_str()).unwrap_or("Unknown postcode")),
+                Err(e) => return internal(e),
+            };
+            let f = DirectorySearch { text, bbox: Some(hearth_domain::directory::bounding_box(centre, radius)), ..Default::default() };
+            let rows = match state.app.db.directory_search(&f, 20_000).await {
+                Ok(r) => r,
+                Err(e) => return internal(e),
+            };
+            let mut near: Vec<(f64, DirectoryRow)> = rows
+                .into_iter()
+                .filter_map(|r| {
+                    let d = distance_m(centre, (r.service.latitude?, r.service.longitude?));
+                    (d <= radius).then_some((d, r))
+                })
+                .collect();
+            near.sort_by(|a, b| a.0.partial_cmp(&b.0).unwrap_or(std::cmp::Ordering::Equal).then(a.1.service.id.cmp(&b.1.service.id)));
+            let total = near.len() as i64;
+            let contents = page_of(&near, page, per_page).iter().map(|(d, r)| sal_json(r, Some(*d))).collect();
+            ok(list(contents, total, page, per_page))
+        }
+    }
+}
+
+async fn service_at_location(State(state): State<AppState>, Path(id): Path<String>) -> Response {
+    let Some(n) = number_of(SAL, &id) else { return problem(StatusCode::NOT_FOUND, "No such service at location") };
+    match one_service(&state, n as i64).await {
+        Ok(r) => ok(sal_json(&r, None)),
+        Err(r) => r,
+    }
+}
+
+async fn organizations(State(state): State<AppState>, Query(p): Query<Paging>) -> Response {
+    let (page, per_page) = match paging(&p) {
+        Ok(p) => p,
+        Err(r) => return r,
+    };
+    match state.app.db.list_providers(&hearth_app::store::ProviderFilter { page, per_page, ..Default::default() }).await {
+        Ok(list_page) => ok(list(list_page.items.iter().map(|o| organization_json(o.id, &o.name)).collect(), list_page.total, page, per_page)),
+        Err(e) => internal(e),
+    }
+}
+
+async fn organization(State(state): State<AppState>, Path(id): Path<String>) -> Response {
+    let Some(n) = number_of(ORG, &id) else { return problem(StatusCode::NOT_FOUND, "No such organization") };
+    match state.app.db.provider(n as i64).await {
+        Ok(Some(o)) => {
+            let mut v = organization_json(o.id, &o.name);
+            v["email"] = json!(o.email);
+            ok(v)
+        }
+        Ok(None) => problem(StatusCode::NOT_FOUND, "No such organization"),
+        Err(e) => internal(e),
+    }
+}
+
+async fn taxonomies(Query(p): Query<Paging>) -> Response {
+    let (page, per_page) = match paging(&p) {
+        Ok(p) => p,
+        Err(r) => return r,
+    };
+    let all: Vec<Value> = taxonomy_list().iter().map(|(t, n, d, _)| taxonomy_json(*t, n, d)).collect();
+    ok(list(page_of(&all, page, per_page), all.len() as i64, page, per_page))
+}
+
+async fn taxonomy(Path(id): Path<String>) -> Response {
+    match number_of(TXN, &id).and_then(|n| taxonomy_list().into_iter().find(|x| x.0 == n)) {
+        Some((t, n, d, _)) => ok(taxonomy_json(t, n, d)),
+        None => problem(StatusCode::NOT_FOUND, "No such taxonomy"),
+    }
+}
+
+#[derive(Deserialize, Default)]
+struct TermsQuery {
+    #[serde(default)]
+    taxonomy_id: Option<String>,
+    #[serde(flatten)]
+    paging: Paging,
+}
+
+async fn taxonomy_terms(Query(q): Query<TermsQuery>) -> Response {
+    let (page, per_page) = match paging(&q.paging) {
+        Ok(p) => p,
+        Err(r) => return r,
+    };
+    let only = match q.taxonomy_id.as_deref().filter(|s| !s.is_empty()) {
+        Some(t) => match number_of(TXN, t) {
+            Some(n) => Some(n),
+            None => return bad("taxonomy_id is not a taxonomy of this directory"),
+        },
+        None => None,
+    };
+    let all: Vec<Value> = taxonomy_list()
+        .into_iter()
+        .filter(|x| only.is_none_or(|o| o == x.0))
+        .flat_map(|(t, _, _, terms)| terms.into_iter().enumerate().map(move |(i, (c, l))| term_json(t, i, c, l, true)))
+        .collect();
+    ok(list(page_of(&all, page, per_page), all.len() as i64, page, per_page))
+}
+
+async fn taxonomy_term(Path(id): Path<String>) -> Response {
+    match number_of(TRM, &id).and_then(find_term) {
+        Some((t, i, c, l)) => ok(term_json(t, i, c, l, true)),
+        None => problem(StatusCode::NOT_FOUND, "No such taxonomy term"),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn uuids_are_stable_and_read_back() {
+        let a = uuid_of(SVC, 42);
+        assert_eq!(a, uuid_of(SVC, 42));
+        assert_eq!(a.get_version_num(), 8);
+        assert_eq!(number_of(SVC, &a.to_string()), Some(42));
+        assert_eq!(number_of(ORG, &a.to_string()), None, "another kind");
+        assert_eq!(number_of(SVC, "not-a-uuid"), None);
+        assert_ne!(uuid_of(SVC, 1), uuid_of(ORG, 1));
+    }
+
+    #[test]
+    fn empty_fields_are_left_out() {
+        let v = clean(json!({"a": "", "b": null, "c": [], "d": {"e": "", "f": 1}, "g": [{"h": null}]}));
+        assert_eq!(v, json!({"d": {"f": 1}, "g": [{}]}));
+    }
+
+    #[test]
+    fn age_groups_become_minimum_and_maximum_ages() {
+        assert_eq!(ages("16_25"), (Some(16), Some(25)));
+        assert_eq!(ages("65_plus,55_plus"), (Some(55), None));
+        assert_eq!(ages(""), (None, None));
+    }
+}
