@@ -203,7 +203,7 @@ impl App {
         format!("Your account is locked after too many failed attempts. Try again after {when}, or ask the commissioning team to unlock it.")
     }
 
-    async fn note_failure(&self, user: &User) -> Result<(), AppError> {
+    pub(crate) async fn note_failure(&self, user: &User) -> Result<(), AppError> {
         let after = self
             .db
             .record_login_failure(user.id, self.config.max_failed_logins, self.config.lock_minutes * 60)
@@ -421,6 +421,7 @@ impl App {
 
     /// Ends every session of the user, on every node.
     pub async fn logout_everywhere(&self, user: &User) -> Result<u64, AppError> {
+        self.db.revoke_user_tokens(user.id).await?;
         Ok(self.db.delete_user_sessions(user.id).await?)
     }
 

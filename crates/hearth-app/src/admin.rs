@@ -112,6 +112,7 @@ impl App {
         .ok_or(AppError::NotFound)?;
         tx.commit().await?;
         self.db.delete_user_sessions(user_id).await?;
+        self.db.revoke_user_tokens(user_id).await?;
         Ok(temp)
     }
 
@@ -137,6 +138,7 @@ impl App {
         tx.commit().await?;
         if disabled {
             self.db.delete_user_sessions(user_id).await?;
+            self.db.revoke_user_tokens(user_id).await?;
         }
         Ok(u)
     }
@@ -153,6 +155,7 @@ impl App {
             .ok_or(AppError::NotFound)?;
         tx.commit().await?;
         self.db.delete_user_sessions(user_id).await?;
+        self.db.revoke_user_tokens(user_id).await?;
         Ok(u)
     }
 

@@ -2,6 +2,7 @@
 //! (F3.7; their changes and login requests go through requests, F3.4).
 
 use hearth_docs::{text_pdf, Line};
+use sha2::Digest;
 use hearth_domain::{parse_date, Assignment, PositionType};
 use hearth_store::{Action, AuditEntry, AuditQuery, Contact, ContactFields, ContractDocument, NewAction, NewRequest, Request, Signature};
 use serde::Deserialize;
@@ -229,7 +230,11 @@ impl App {
                 }
                 lines.push(Line::Heading("Signature".into()));
                 lines.push(Line::Text("Signed for the Provider in Hearth by the person and at the time recorded against this document.".into()));
-                (format!("{}-{}.pdf", contract.reference, title.replace(' ', "-")), text_pdf(title, &lines), "generated")
+                let name: String = format!("{}-{}", contract.reference, title)
+                    .chars()
+                    .map(|c| if c.is_ascii_alphanumeric() || c == '-' || c == '_' { c } else { '-' })
+                    .collect();
+                (format!("{name}.pdf"), text_pdf(title, &lines), "generated")
             }
         };
         let mut tx = self.db.begin_write(&who.actor()).await?;
@@ -295,17 +300,36 @@ impl App {
         self.document(who, id).await?;
         who.require_or_hide(Permission::ProviderPortal)?;
         let user = who.user();
+        if user.locked_until.is_some_and(|t| t > hearth_store::now()) {
+            return Err(AppError::invalid("password", "Your account is locked after too many failed attempts. Try again later."));
+        }
         if !self.password_matches(user, password).await? {
+            // Wrong passwords here count towards the lock, as at sign-in.
+            self.note_failure(user).await?;
             return Err(AppError::invalid("password", "Enter your password correctly to sign"));
         }
+        let content = self.db.document_content(id).await?.ok_or(AppError::NotFound)?;
+        let digest = hex::encode(sha2::Sha256::digest(&content));
         let mut tx = self.db.begin_write(&who.actor()).await?;
-        let s = tx.sign_document(id, user.id, &user.display_name).await?;
+        let s = tx.sign_document(id, user.id, &user.display_name, &digest).await?;
         tx.commit().await?;
         Ok(s)
     }
 
     pub async fn count_unsigned_documents(&self, who: &Principal) -> Result<i64, AppError> {
         match who {
+            // Under limited access, only documents of contracts the user may see.
+            Principal::Provider { service_scope: Some(_), .. } => {
+                let mut n = 0;
+                for c in self.list_contracts(who, &Default::default()).await?.items {
+                    for d in self.db.contract_documents(c.id).await? {
+                        if self.db.document_signatures(d.id).await?.is_empty() {
+                            n += 1;
+                        }
+                    }
+                }
+                Ok(n)
+            }
             Principal::Provider { provider_id, authority_id, .. } => Ok(self.db.count_unsigned_documents(*provider_id, *authority_id).await?),
             Principal::Staff { .. } => Ok(0),
         }

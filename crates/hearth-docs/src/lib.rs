@@ -53,7 +53,7 @@ pub fn text_pdf(title: &str, lines: &[Line]) -> Vec<u8> {
             y -= LINE;
         }
         stream.push_str(&format!("/F1 8 Tf 1 0 0 1 {MARGIN} 30 Tm (Page {} of {}) Tj\nET\n", n + 1, pages.len()));
-        objects.push(format!("<< /Length {} >>\nstream\n{}endstream", stream.len(), stream));
+        objects.push(format!("<< /Length {} >>\nstream\n{}endstream", to_winansi(&stream).len(), stream));
         objects.push(format!(
             "<< /Type /Page /Parent 2 0 R /MediaBox [0 0 {PAGE_W} {PAGE_H}] /Resources << /Font << /F1 3 0 R /F2 4 0 R >> >> /Contents {} 0 R >>",
             5 + n * 2
@@ -154,6 +154,17 @@ mod tests {
         let pdf = String::from_utf8_lossy(&text_pdf("Long", &many)).to_string();
         assert!(pdf.contains("/Count 5"), "200 lines take several pages");
         assert!(pdf.contains("(Page 5 of 5)"));
+    }
+
+    #[test]
+    fn stream_lengths_count_bytes_as_written() {
+        let pdf = text_pdf("Rates", &[Line::Text("£150.50 a week – agreed".into())]);
+        let text: String = pdf.iter().map(|b| if b.is_ascii() { *b as char } else { '?' }).collect();
+        let i = text.find("/Length ").unwrap() + 8;
+        let len: usize = text[i..].split_whitespace().next().unwrap().parse().unwrap();
+        let start = text.find("stream\n").unwrap() + 7;
+        let end = text.find("endstream").unwrap();
+        assert_eq!(len, end - start);
     }
 
     #[test]

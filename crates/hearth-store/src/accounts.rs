@@ -232,6 +232,17 @@ impl Db {
         Ok(())
     }
 
+    /// Revokes every API token of a user (password or authenticator reset, disabling, sign
+    /// out everywhere).
+    pub async fn revoke_user_tokens(&self, user_id: i64) -> Result<u64, StoreError> {
+        let r = sqlx::query("UPDATE api_tokens SET revoked_at = $2 WHERE user_id = $1 AND revoked_at IS NULL")
+            .bind(user_id)
+            .bind(crate::now())
+            .execute(&self.pool)
+            .await?;
+        Ok(r.rows_affected())
+    }
+
     /// Ends every session of a user ("log out everywhere"). Returns how many.
     pub async fn delete_user_sessions(&self, user_id: i64) -> Result<u64, StoreError> {
         let r = sqlx::query("DELETE FROM sessions WHERE user_id = $1")

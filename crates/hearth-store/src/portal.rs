@@ -239,7 +239,8 @@ impl WriteTx {
     }
 
     /// Records a signature. The document's progress is not touched.
-    pub async fn sign_document(&mut self, document_id: i64, user_id: i64, name: &str) -> Result<Signature, StoreError> {
+    /// `content_sha256` of the file signed goes into the audit entry, tying the signature to it.
+    pub async fn sign_document(&mut self, document_id: i64, user_id: i64, name: &str, content_sha256: &str) -> Result<Signature, StoreError> {
         let row = sqlx::query("INSERT INTO document_signatures (document_id, user_id, signed_by_name, signed_at) VALUES ($1, $2, $3, $4) RETURNING *")
             .bind(document_id)
             .bind(user_id)
@@ -248,7 +249,9 @@ impl WriteTx {
             .fetch_one(&mut *self.tx)
             .await?;
         let s = Signature::from_row(&row)?;
-        self.audit("sign", "contract_document", &document_id.to_string(), None, Some(&s.to_json())).await?;
+        let mut after = s.to_json();
+        after["content_sha256"] = serde_json::json!(content_sha256);
+        self.audit("sign", "contract_document", &document_id.to_string(), None, Some(&after)).await?;
         Ok(s)
     }
 

@@ -26,6 +26,7 @@ pub fn register(t: &mut RouteTable) {
     t.get("/api/v1/contracts", API, get(contracts));
     t.get("/api/v1/contracts/{id}", API, get(contract));
     t.get("/api/v1/contracts/{id}/documents", API, get(contract_documents));
+    t.get("/api/v1/documents/{id}/file", API, get(document_file));
     t.get("/api/v1/services/{id}/schedules", API, get(schedules));
     t.post("/api/v1/services/{id}/schedule-requests", PORTAL, post(new_schedule));
     t.post("/api/v1/schedules/{id}/update-requests", PORTAL, post(update_schedule));
@@ -63,13 +64,27 @@ async fn contract_documents(State(s): State<AppState>, ctx: Ctx, Path(id): Path<
             let signatures = s.app.db.document_signatures(d.id).await?;
             let mut v = serde_json::to_value(&d).unwrap_or_default();
             v["signatures"] = json!(signatures);
-            v["download"] = json!(format!("/documents/{}/file", d.id));
+            v["download"] = json!(format!("/api/v1/documents/{}/file", d.id));
             out.push(v);
         }
         Ok::<_, AppError>(out)
     }
     .await;
     ok(r)
+}
+
+async fn document_file(State(s): State<AppState>, ctx: Ctx, Path(id): Path<i64>) -> Response {
+    match s.app.document_file(&ctx.principal, id).await {
+        Ok((d, bytes)) => (
+            [
+                (axum::http::header::CONTENT_TYPE, "application/pdf".to_string()),
+                (axum::http::header::CONTENT_DISPOSITION, format!("attachment; filename=\"{}\"", d.filename.replace('"', ""))),
+            ],
+            bytes,
+        )
+            .into_response(),
+        Err(e) => error(e),
+    }
 }
 
 #[derive(serde::Deserialize, Default)]
@@ -165,7 +180,14 @@ struct Remarks {
 
 async fn approve(State(s): State<AppState>, ctx: Ctx, Path(id): Path<i64>, bytes: axum::body::Bytes) -> Response {
     let input: Remarks = if bytes.is_empty() { Remarks::default() } else { match body(&bytes) { Ok(v) => v, Err(r) => return r } };
-    ok(s.app.approve_request(&ctx.principal, id, &input.remarks).await)
+    // A login's temporary password is handed over once, in this answer, and never stored.
+    ok(s.app.approve_request_with_handover(&ctx.principal, id, &input.remarks).await.map(|(r, handover)| {
+        let mut v = serde_json::to_value(&r).unwrap_or_default();
+        if let Some(h) = handover {
+            v["handover"] = json!(h);
+        }
+        v
+    }))
 }
 
 async fn reject(State(s): State<AppState>, ctx: Ctx, Path(id): Path<i64>, bytes: axum::body::Bytes) -> Response {
@@ -356,10 +378,11 @@ async fn openapi() -> Response {
             "/contracts": get_op("Contracts you may see", false),
             "/contracts/{id}": get_op("One contract, with its service ids", true),
             "/contracts/{id}/documents": get_op("Documents of a contract, with signatures", true),
+            "/documents/{id}/file": get_op("A document's PDF", true),
             "/services/{id}/schedules": get_op("Client schedules of a service (?ended=true for ended ones too)", true),
             "/services/{id}/schedule-requests": write_op("Request a new client schedule", "NewScheduleInput"),
             "/schedules/{id}/update-requests": write_op("Request an update of a schedule: level, units, end date and reason, or new_service_id for a change of service", "UpdateScheduleInput"),
-            "/services/{id}/available-places": {"put": {"summary": "Set (or clear with null) the available places; saved at once", "parameters": [{"name": "id", "in": "path", "required": true, "schema": {"type": "integer"}}], "requestBody": {"required": true, "content": {"application/json": {"schema": {"type": "object", "properties": {"available_places": {"type": ["integer", "null"], "minimum": 0}}}}}}, "responses": {"200": {"description": "Saved"}, "422": {"description": "Invalid, with field errors", "content": {"application/problem+json": {}}}}}},
+            "/services/{id}/available-places": {"put": {"summary": "Set (or clear with null) the available places; saved at once", "parameters": [{"name": "id", "in": "path", "required": true, "schema": {"type": "integer"}}], "requestBody": {"required": true, "content": {"application/json": {"schema": {"type": "object", "properties": {"available_places": {"type": "integer", "nullable": true, "minimum": 0}}}}}}, "responses": {"200": {"description": "Saved"}, "422": {"description": "Invalid, with field errors", "content": {"application/problem+json": {}}}}}},
             "/services/{id}/detail-requests": write_op("Request a change of the service's directory details", "ServiceDetails"),
             "/requests": get_op("Your requests (providers: ?months=N) or the approval queue (commissioning team)", false),
             "/requests/{id}": get_op("One request with what it changes", true),

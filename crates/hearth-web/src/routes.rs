@@ -267,7 +267,10 @@ async fn bearer_ctx(state: &AppState, secret: &str) -> Result<Ctx, Response> {
             Ok(Ctx::new(p, live, String::new()))
         }
         Ok(None) => Err(unauthorized()),
-        Err(e) => Err(crate::api::problem(StatusCode::INTERNAL_SERVER_ERROR, "internal", &e.to_string())),
+        Err(e) => {
+            tracing::error!(request_id = %layout::request_id(), error = %e, "token lookup failed");
+            Err(crate::api::problem(StatusCode::INTERNAL_SERVER_ERROR, "internal", "Something went wrong; quote the request id"))
+        }
     }
 }
 

@@ -303,7 +303,7 @@ async fn submit_new_schedule(t: &TestApp, c: &Client, service_id: i64, first: &s
     id_after(&location(&r), "/requests/")
 }
 
-/// The form fields of the schedule update form as they stand, with changes.
+/// Sends the "request an update" form of a schedule.
 async fn submit_schedule_update(c: &Client, schedule_id: i64, fields: &[(&str, &str)]) -> reqwest::Response {
     c.post_form(&format!("/schedules/{schedule_id}"), fields).await
 }
@@ -1181,7 +1181,7 @@ async fn actions_are_set_by_the_team_and_marked_done_by_the_provider() {
         let r = provider.post_form(&format!("/actions/{overdue}/done"), &[("note", " ")]).await;
         let status = r.status().as_u16();
         let body = r.text().await.unwrap();
-        assert_invalid(status, &body, &["note"], "done without a note");
+        assert_invalid(status, &body, &[&format!("note-{overdue}")], "done without a note");
         assert_eq!(t.app.db.action(overdue).await.unwrap().unwrap().status, "open", "{name}");
         let r = provider.post_form(&format!("/actions/{overdue}/done"), &[("note", "Sent on 3 November")]).await;
         let (to, _, page) = follow(&provider, r, "done").await;

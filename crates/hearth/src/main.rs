@@ -211,6 +211,14 @@ async fn open_db(config: &Config) -> Result<Db> {
 /// Opens the database for a maintenance command without changing its schema: it must be at
 /// this program's version (run `hearth migrate` first).
 async fn open_db_as_is(config: &Config) -> Result<Db> {
+    if let Some(path) = config.sqlite_path() {
+        if !path.exists() {
+            bail!("there is no database at {} (check --data-dir, or run hearth migrate to create one)", path.display());
+        }
+        if config.audit_key.is_empty() && !config.data_dir.join("audit.key").exists() {
+            bail!("{} has no audit.key: use the data folder the database came from, or set HEARTH_AUDIT_KEY", config.data_dir.display());
+        }
+    }
     let db = Db::connect(&DbConfig {
         url: config.database_url.clone(),
         max_connections: config.max_connections.min(4),
@@ -360,6 +368,12 @@ fn read_postcodes(file: &Path) -> Result<(Vec<(String, f64, f64)>, usize)> {
 
 async fn restore(config: &Config, file: &Path) -> Result<i32> {
     let target = config.sqlite_path().ok_or_else(|| anyhow!("restore replaces the embedded SQLite database; restore PostgreSQL with pg_restore"))?;
+    if config.audit_key.is_empty() && !config.data_dir.join("audit.key").exists() {
+        bail!(
+            "{} has no audit.key, so the backup's audit trail cannot be verified: copy audit.key from the data folder the backup came from (or set HEARTH_AUDIT_KEY) first",
+            config.data_dir.display()
+        );
+    }
     // Check a copy of the backup next to the database before touching the database itself.
     let tmp = target.with_extension("db.restoring");
     std::fs::copy(file, &tmp).with_context(|| format!("copying {} to {}", file.display(), tmp.display()))?;

@@ -510,7 +510,7 @@ async fn account_view(state: &AppState, ctx: &Ctx, changed: bool, new_token: Opt
         }
         form method="post" action="/account/api-tokens" novalidate {
             (csrf(&ctx.csrf))
-            (input("token_name", "Name of a new token", "", errors, Opt { hint: Some("The system that will use it, for example Case management"), width: Some("20"), ..Default::default() }))
+            (input("token_name", "Name of a new token", "", errors, Opt { hint: Some("The system that will use it, for example Case management"), width: Some("20"), required: true, ..Default::default() }))
             button type="submit" class="govuk-button govuk-button--secondary" { "Create token" }
         }
         form method="post" action="/logout/everywhere" {

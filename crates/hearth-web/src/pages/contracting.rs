@@ -65,6 +65,7 @@ async fn actions_page(State(state): State<AppState>, ctx: Ctx, Query(q): Query<A
     actions_view(&state, &ctx, &q, &FieldErrors::new()).await
 }
 
+/// `errors` name each action's note field `note-ID`.
 async fn actions_view(state: &AppState, ctx: &Ctx, q: &ActionsQuery, errors: &FieldErrors) -> Response {
     let mine = q.show.as_deref() == Some("mine");
     let list = match state.app.list_actions(&ctx.principal, mine, q.provider).await {
@@ -73,6 +74,24 @@ async fn actions_view(state: &AppState, ctx: &Ctx, q: &ActionsQuery, errors: &Fi
     };
     let today = state.app.today().to_string();
     let provider = matches!(ctx.principal, Principal::Provider { .. });
+    let mut provider_names: Vec<(i64, String)> = Vec::new();
+    let mut contact_names: Vec<(i64, String)> = Vec::new();
+    for a in &list {
+        if !provider_names.iter().any(|(id, _)| *id == a.provider_id) {
+            match state.app.db.provider(a.provider_id).await {
+                Ok(Some(p)) => provider_names.push((p.id, p.name)),
+                Ok(None) => {}
+                Err(e) => return layout::app_error(Some(ctx), e.into()),
+            }
+        }
+        if let Some(c) = a.contact_id.filter(|c| !contact_names.iter().any(|(id, _)| id == c)) {
+            match state.app.db.contact(c).await {
+                Ok(Some(ct)) => contact_names.push((ct.id, ct.full_name())),
+                Ok(None) => {}
+                Err(e) => return layout::app_error(Some(ctx), e.into()),
+            }
+        }
+    }
     let body = html! {
         h1 class="govuk-heading-l" { "Actions" }
         (error_summary(errors))
@@ -95,7 +114,8 @@ async fn actions_view(state: &AppState, ctx: &Ctx, q: &ActionsQuery, errors: &Fi
                 (layout::summary_list(&[
                     ("Due", html! { (layout::date(&a.due_date)) }),
                     ("Priority", html! { (label_of(PRIORITIES, &a.priority)) }),
-                    ("For", html! { @if a.contact_id.is_some() { "A named contact" } @else { "The whole organisation" } }),
+                    ("Provider", html! { (provider_names.iter().find(|(id, _)| *id == a.provider_id).map(|(_, n)| n.as_str()).unwrap_or("")) }),
+                    ("For", html! { @match a.contact_id.and_then(|c| contact_names.iter().find(|(id, _)| *id == c)) { Some((_, n)) => (n), None => "The whole organisation" } }),
                     ("Details", html! { (a.description) }),
                     ("Set by", html! { (a.created_by_name) " on " (layout::when(a.created_at)) }),
                     ("Done", html! { @if let Some(t) = a.done_at { (layout::when(t)) " by " (a.done_by_name.clone().unwrap_or_default()) ": " (a.done_note) } }),
@@ -103,7 +123,13 @@ async fn actions_view(state: &AppState, ctx: &Ctx, q: &ActionsQuery, errors: &Fi
                 @if provider && a.status == "open" {
                     form method="post" action={ "/actions/" (a.id) "/done" } novalidate {
                         (csrf(&ctx.csrf))
-                        (layout::input("note", "What was done", "", errors, Opt { required: true, ..Default::default() }))
+                        @let field = format!("note-{}", a.id);
+                        @let err = errors.get(&field);
+                        div class={ "govuk-form-group" @if err.is_some() { " govuk-form-group--error" } } {
+                            label class="govuk-label" for=(field) { "What was done" }
+                            @if let Some(e) = err { p id={ (field) "-error" } class="govuk-error-message" { span class="govuk-visually-hidden" { "Error:" } " " (e) } }
+                            input class={ "govuk-input" @if err.is_some() { " govuk-input--error" } } id=(field) name="note" type="text";
+                        }
                         button type="submit" class="govuk-button govuk-button--secondary" { "Mark as done" }
                     }
                 }
@@ -127,7 +153,13 @@ struct NoteForm {
 async fn action_done(State(state): State<AppState>, ctx: Ctx, Path(id): Path<i64>, Form(f): Form<NoteForm>) -> Response {
     match state.app.complete_action(&ctx.principal, id, &f.note).await {
         Ok(_) => see_other("/actions"),
-        Err(AppError::Invalid(errors)) => actions_view(&state, &ctx, &ActionsQuery::default(), &errors).await,
+        Err(AppError::Invalid(errors)) => {
+            let mut named = FieldErrors::new();
+            for (f, m) in errors.0 {
+                named.add(&if f == "note" { format!("note-{id}") } else { f }, m);
+            }
+            actions_view(&state, &ctx, &ActionsQuery::default(), &named).await
+        }
         Err(e) => layout::app_error(Some(&ctx), e),
     }
 }
@@ -518,9 +550,7 @@ async fn contact_view(state: &AppState, ctx: &Ctx, id: i64, f: Option<&ContactIn
         Ok(p) => scopes.extend(p.items.into_iter().map(|s| (format!("service:{}", s.id), format!("Service: {}", s.name)))),
         Err(e) => return layout::app_error(Some(ctx), e.into()),
     }
-    let mut cf = ctx.principal.contract_filter();
-    cf.per_page = 1000;
-    match state.app.db.list_contracts(&cf).await {
+    match state.app.list_contracts(&ctx.principal, &Default::default()).await {
         Ok(p) => scopes.extend(p.items.into_iter().map(|k| (format!("contract:{}", k.id), format!("Contract: {}", k.reference)))),
         Err(e) => return layout::app_error(Some(ctx), e.into()),
     }

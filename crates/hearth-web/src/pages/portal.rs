@@ -596,7 +596,18 @@ struct DecideForm {
 }
 
 async fn approve(State(state): State<AppState>, ctx: Ctx, Path(id): Path<i64>, Form(f): Form<DecideForm>) -> Response {
-    match state.app.approve_request(&ctx.principal, id, &f.remarks).await {
+    match state.app.approve_request_with_handover(&ctx.principal, id, &f.remarks).await {
+        Ok((_, Some(handover))) => {
+            // Shown once, never stored: the new login's temporary password.
+            let notice = layout::banner(
+                "Approved: a login was created",
+                html! {
+                    p class="govuk-body" { "Give the contact their username and temporary password by a separate channel. It is shown only now; they change it at first sign-in." }
+                    p class="govuk-body hearth-secret" data-testid="handover" { (handover) }
+                },
+            );
+            request_view(&state, &ctx, id, Some(notice), &FieldErrors::new()).await
+        }
         Ok(_) => see_other(&format!("/requests/{id}")),
         Err(AppError::Conflict(msg)) => {
             let notice = html! {
