@@ -255,6 +255,48 @@ impl Browser {
         self.cmd("GET", &format!("/element/{el}/text"), serde_json::json!({})).await.as_str().unwrap_or_default().to_string()
     }
 
+    /// Runs a script in the page and returns its result.
+    pub async fn execute(&self, script: &str) -> serde_json::Value {
+        self.cmd("POST", "/execute/sync", serde_json::json!({"script": script, "args": []})).await
+    }
+
+    /// Runs an asynchronous script (it calls its last argument with the result).
+    pub async fn execute_async(&self, script: &str) -> serde_json::Value {
+        self.cmd("POST", "/execute/async", serde_json::json!({"script": script, "args": []})).await
+    }
+
+    /// Runs axe-core (from the npm package) on the page and returns the serious or critical
+    /// violations as "rule: impact (nodes)".
+    pub async fn serious_accessibility_violations(&self) -> Vec<String> {
+        let axe = std::fs::read_to_string(Path::new(env!("CARGO_MANIFEST_DIR")).join("../../node_modules/axe-core/axe.min.js"))
+            .expect("axe-core is installed by npm ci (package.json)");
+        self.execute(&format!("{axe}\n;return typeof axe;")).await;
+        let v = self
+            .execute_async(
+                "const done = arguments[arguments.length - 1];
+                 axe.run(document, { runOnly: { type: 'tag', values: ['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa', 'wcag22aa', 'best-practice'] } })
+                    .then(r => done(r.violations.map(v => ({ id: v.id, impact: v.impact, nodes: v.nodes.length, help: v.help }))))
+                    .catch(e => done([{ id: 'axe-error', impact: 'critical', nodes: 0, help: String(e) }]));",
+            )
+            .await;
+        v.as_array()
+            .map(|a| {
+                a.iter()
+                    .filter(|x| matches!(x["impact"].as_str(), Some("serious") | Some("critical")))
+                    .map(|x| format!("{}: {} ({} nodes) {}", x["id"], x["impact"], x["nodes"], x["help"]))
+                    .collect()
+            })
+            .unwrap_or_default()
+    }
+
+    pub async fn set_window(&self, width: u32, height: u32) {
+        self.cmd("POST", "/window/rect", serde_json::json!({"width": width, "height": height})).await;
+    }
+
+    pub async fn select_value(&self, css: &str, value: &str) {
+        self.execute(&format!("const e = document.querySelector({css:?}); e.value = {value:?}; return e.value;")).await;
+    }
+
     pub async fn screenshot(&self, path: &Path) {
         use base64_decode as b64;
         let v = self.cmd("GET", "/screenshot", serde_json::json!({})).await;
