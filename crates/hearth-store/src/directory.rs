@@ -196,6 +196,21 @@ impl Db {
         Ok(r.rows_affected())
     }
 
+    /// Sets services' current client counts directly (bulk loads that skip the schedules).
+    pub async fn set_current_clients(&self, counts: &[(i64, i64)], today: &str) -> Result<(), StoreError> {
+        let mut tx = self.pool.begin().await?;
+        for (id, n) in counts {
+            sqlx::query("UPDATE services SET current_clients = $2, current_clients_on = $3 WHERE id = $1")
+                .bind(*id)
+                .bind(*n)
+                .bind(today)
+                .execute(&mut *tx)
+                .await?;
+        }
+        tx.commit().await?;
+        Ok(())
+    }
+
     /// Recounts current schedules of every service on `today` (the daily directory job).
     pub async fn refresh_current_clients(&self, today: &str) -> Result<u64, StoreError> {
         let r = sqlx::query(
