@@ -169,7 +169,12 @@ impl Db {
     pub async fn directory_page(&self, f: &DirectorySearch, page: i64, per_page: i64) -> Result<(Vec<DirectoryRow>, i64), StoreError> {
         let mut p = Params::default();
         let w = f.where_clause(&mut p);
-        let count_sql = format!("SELECT COUNT(*) AS n FROM services s JOIN providers pr ON pr.id = s.provider_id{w}");
+        // Every service has a provider, so the count needs the join only to filter by its name.
+        let count_sql = if f.organisation.is_some() {
+            format!("SELECT COUNT(*) AS n FROM services s JOIN providers pr ON pr.id = s.provider_id{w}")
+        } else {
+            format!("SELECT COUNT(*) AS n FROM services s{w}")
+        };
         let total = crate::accounts::count_of(&f.bind(sqlx::query(&count_sql)).fetch_one(&self.pool).await?)?;
         let order = if f.by_name { "s.public_name, s.name, s.id" } else { "s.id" };
         let sql = format!(
