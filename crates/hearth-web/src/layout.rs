@@ -126,6 +126,10 @@ pub fn page(ctx: Option<&Ctx>, title: &str, content: Markup) -> Markup {
                             div class="govuk-footer__meta-item govuk-footer__meta-item--grow" {
                                 h2 class="govuk-visually-hidden" { "Support links" }
                                 p class="govuk-body-s" { (SERVICE_NAME) " – housing-related support and day services, for the commissioning authority and the organisations it funds." }
+                                ul class="govuk-footer__inline-list" {
+                                    li class="govuk-footer__inline-list-item" { a class="govuk-footer__link" href="/directory" { "Find a service (public directory)" } }
+                                    li class="govuk-footer__inline-list-item" { a class="govuk-footer__link" href="/api/oruk/" { "Open Referral UK API" } }
+                                }
                             }
                         }
                     }

@@ -95,6 +95,7 @@ fn login_view(anon: &str, f: &LoginForm, reason: Option<&str>, errors: &FieldErr
                 }
                 p class="govuk-body" { a class="govuk-link" href="/login/forgotten" { "Forgotten your password?" } }
                 p class="govuk-body" { "Not a registered user? " a class="govuk-link" href="/login/request" { "Request a login" } }
+                p class="govuk-body" { "Looking for support? " a class="govuk-link" href="/directory" { "Search the public directory of services" } " – no sign-in needed." }
             }
         }
     }

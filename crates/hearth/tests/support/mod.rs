@@ -231,6 +231,21 @@ impl Browser {
         }
     }
 
+    /// Waits (up to 10 s) until the page contains `text`.
+    pub async fn wait_text(&self, text: &str) -> String {
+        let start = Instant::now();
+        loop {
+            let html = self.source().await;
+            if html.contains(text) {
+                return html;
+            }
+            if start.elapsed() > Duration::from_secs(10) {
+                panic!("waited for the page to contain {text:?}");
+            }
+            tokio::time::sleep(Duration::from_millis(50)).await;
+        }
+    }
+
     pub async fn source(&self) -> String {
         self.cmd("GET", "/source", serde_json::json!({})).await.as_str().unwrap_or_default().to_string()
     }
