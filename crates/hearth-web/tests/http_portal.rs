@@ -37,25 +37,6 @@ fn strip_tags(s: &str) -> String {
     out.split_whitespace().collect::<Vec<_>>().join(" ")
 }
 
-async fn principal(t: &TestApp, username: &str) -> Principal {
-    let u = t.app.db.user_by_username(username).await.unwrap().unwrap();
-    t.app.principal_for(u, None).await.unwrap().unwrap()
-}
-
-fn provider_id(p: &Principal) -> i64 {
-    match p {
-        Principal::Provider { provider_id, .. } => *provider_id,
-        Principal::Staff { .. } => panic!("not a provider user"),
-    }
-}
-
-fn contact_id(p: &Principal) -> i64 {
-    match p {
-        Principal::Provider { contact, .. } => contact.id,
-        Principal::Staff { .. } => panic!("not a provider user"),
-    }
-}
-
 /// The services a principal may see.
 async fn visible_services(t: &TestApp, p: &Principal) -> Vec<Service> {
     let mut f = p.service_filter();
@@ -153,26 +134,6 @@ fn id_after(location: &str, prefix: &str) -> i64 {
     let rest = location.strip_prefix(prefix).unwrap_or_else(|| panic!("{location} does not start with {prefix}"));
     let digits: String = rest.chars().take_while(char::is_ascii_digit).collect();
     digits.parse().unwrap_or_else(|_| panic!("no id in {location}"))
-}
-
-/// The GOV.UK error summary of a page ("" when there is none).
-fn error_summary(body: &str) -> &str {
-    let Some(start) = body.find("class=\"govuk-error-summary\"") else {
-        return "";
-    };
-    let rest = &body[start..];
-    let end = rest.find("</ul>").unwrap_or(rest.len());
-    &rest[..end]
-}
-
-/// The error message shown beside a field ("" when there is none).
-fn field_error<'a>(body: &'a str, field: &str) -> &'a str {
-    let marker = format!("id=\"{field}-error\"");
-    let Some(start) = body.find(&marker) else {
-        return "";
-    };
-    let rest = &body[start..];
-    &rest[..rest.find("</p>").unwrap_or(rest.len())]
 }
 
 /// Whether the input named `field` shows `value` (already escaped).

@@ -14,18 +14,6 @@ use serde_json::json;
 
 // ---------------- helpers ----------------
 
-async fn principal(t: &TestApp, username: &str) -> Principal {
-    let u = t.app.db.user_by_username(username).await.unwrap().unwrap();
-    t.app.principal_for(u, None).await.unwrap().unwrap()
-}
-
-fn provider_id(p: &Principal) -> i64 {
-    match p {
-        Principal::Provider { provider_id, .. } => *provider_id,
-        Principal::Staff { .. } => panic!("not a provider user"),
-    }
-}
-
 fn authority_id(p: &Principal) -> i64 {
     p.authority_id()
 }

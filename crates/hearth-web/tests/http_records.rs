@@ -10,26 +10,6 @@ use hearth_store::{AuditEntry, AuditQuery, ContractFilter, ProviderFilter, Servi
 
 // ---------------- helpers ----------------
 
-/// The GOV.UK error summary of a page ("" when there is none).
-fn error_summary(body: &str) -> &str {
-    let Some(start) = body.find("class=\"govuk-error-summary\"") else {
-        return "";
-    };
-    let rest = &body[start..];
-    let end = rest.find("</ul>").unwrap_or(rest.len());
-    &rest[..end]
-}
-
-/// The error message shown beside a field ("" when there is none).
-fn field_error<'a>(body: &'a str, field: &str) -> &'a str {
-    let marker = format!("id=\"{field}-error\"");
-    let Some(start) = body.find(&marker) else {
-        return "";
-    };
-    let rest = &body[start..];
-    &rest[..rest.find("</p>").unwrap_or(rest.len())]
-}
-
 /// Whether an input of the form shows `value`.
 fn shows_value(body: &str, field: &str, value: &str) -> bool {
     let marker = format!("name=\"{field}\"");

@@ -6,6 +6,7 @@ use hearth_app::demo::DemoAccount;
 use hearth_app::demo_data::Scale;
 use hearth_app::{App, AppConfig};
 use hearth_store::testing::{self, TestDb};
+use hearth_app::Principal;
 use std::net::SocketAddr;
 
 pub struct TestApp {
@@ -176,3 +177,45 @@ fn enc(s: &str) -> String {
         })
         .collect()
 }
+
+// ---------------- shared helpers of the HTTP tests ----------------
+
+pub async fn principal(t: &TestApp, username: &str) -> Principal {
+    let u = t.app.db.user_by_username(username).await.unwrap().unwrap();
+    t.app.principal_for(u, None).await.unwrap().unwrap()
+}
+
+pub fn provider_id(p: &Principal) -> i64 {
+    match p {
+        Principal::Provider { provider_id, .. } => *provider_id,
+        Principal::Staff { .. } => panic!("not a provider user"),
+    }
+}
+
+pub fn contact_id(p: &Principal) -> i64 {
+    match p {
+        Principal::Provider { contact, .. } => contact.id,
+        Principal::Staff { .. } => panic!("not a provider user"),
+    }
+}
+
+/// The GOV.UK error summary of a page ("" when there is none).
+pub fn error_summary(body: &str) -> &str {
+    let Some(start) = body.find("class=\"govuk-error-summary\"") else {
+        return "";
+    };
+    let rest = &body[start..];
+    let end = rest.find("</ul>").unwrap_or(rest.len());
+    &rest[..end]
+}
+
+/// The error message shown beside a field ("" when there is none).
+pub fn field_error<'a>(body: &'a str, field: &str) -> &'a str {
+    let marker = format!("id=\"{field}-error\"");
+    let Some(start) = body.find(&marker) else {
+        return "";
+    };
+    let rest = &body[start..];
+    &rest[..rest.find("</p>").unwrap_or(rest.len())]
+}
+
