@@ -11,7 +11,8 @@ fn main() {
     let govuk = root.join("node_modules/govuk-frontend/dist/govuk");
     println!("cargo:rerun-if-changed={}", root.join("package-lock.json").display());
     println!("cargo:rerun-if-changed={}", manifest.join("static").display());
-    if !govuk.join("govuk-frontend.min.css").exists() {
+    // Install when a package is missing (a checkout made before a package was added too).
+    if !govuk.join("govuk-frontend.min.css").exists() || !root.join("node_modules/axe-core/axe.min.js").exists() {
         let lock = root.join("package-lock.json").exists();
         let status = Command::new("npm")
             .args(if lock { vec!["ci", "--no-audit", "--no-fund"] } else { vec!["install", "--no-audit", "--no-fund"] })

@@ -16,7 +16,7 @@ ALTER TABLE services ADD COLUMN website TEXT NOT NULL DEFAULT '';
 ALTER TABLE services ADD COLUMN accessibility TEXT NOT NULL DEFAULT '';
 ALTER TABLE services ADD COLUMN latitude DOUBLE PRECISION;
 ALTER TABLE services ADD COLUMN longitude DOUBLE PRECISION;
--- Current client schedules, kept up to date by schedule changes and a daily job, so that
+-- Current client schedules, kept up to date by schedule changes and an hourly job, so that
 -- "places available" does not count a million schedules per search.
 ALTER TABLE services ADD COLUMN current_clients BIGINT NOT NULL DEFAULT 0;
 ALTER TABLE services ADD COLUMN current_clients_on TEXT NOT NULL DEFAULT '';

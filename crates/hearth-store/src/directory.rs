@@ -25,6 +25,22 @@ pub struct DirectorySearch {
     pub with_places: bool,
     /// Page in name order rather than id order.
     pub by_name: bool,
+    /// Only services with at least one support task.
+    pub any_support_task: bool,
+    /// Only services with a published location (not confidential, with coordinates).
+    pub located: bool,
+}
+
+/// Services whose address is never published: refuges and other accommodation for people
+/// escaping domestic abuse.
+pub const CONFIDENTIAL_SQL: &str = "(s.accommodation_type = 'refuge' OR (s.client_group = 'domestic_abuse' AND s.service_type = 'accommodation_based'))";
+
+impl Service {
+    /// Whether the service's address must stay out of the directory, for the safety of the
+    /// people it supports.
+    pub fn address_confidential(&self) -> bool {
+        self.accommodation_type == "refuge" || (self.client_group == "domestic_abuse" && self.service_type == "accommodation_based")
+    }
 }
 
 /// Places available: the provider's figure when set, otherwise contracted units minus current
@@ -65,12 +81,21 @@ impl DirectorySearch {
             w.push_str(&format!(" AND s.client_group = {}", p.next()));
         }
         if self.ethnicity.is_some() {
-            w.push_str(&format!(" AND {}", list_match("s.ethnicity_focus", &p.next())));
+            // A service for all communities serves each of them.
+            w.push_str(&format!(" AND ({} OR {})", list_match("s.ethnicity_focus", &p.next()), list_match("s.ethnicity_focus", "',all,'")));
+        }
+        if self.any_support_task {
+            w.push_str(" AND s.support_tasks <> ''");
+        }
+        if self.located {
+            w.push_str(&format!(" AND s.latitude IS NOT NULL AND NOT {CONFIDENTIAL_SQL}"));
         }
         if self.household_type.is_some() {
             w.push_str(&format!(" AND {}", list_match("s.household_types", &p.next())));
         }
         if self.bbox.is_some() {
+            // Confidential addresses are never placed on a map or measured from.
+            w.push_str(&format!(" AND NOT {CONFIDENTIAL_SQL}"));
             w.push_str(&format!(
                 " AND s.latitude BETWEEN {} AND {} AND s.longitude BETWEEN {} AND {}",
                 p.next(),

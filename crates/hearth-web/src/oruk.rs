@@ -237,7 +237,7 @@ fn service_full(r: &DirectoryRow) -> Value {
     let mut v = service_summary(r);
     v["organization"] = organization_json(s.provider_id, &r.provider_name);
     v["attributes"] = attributes_json(r);
-    v["service_at_locations"] = if s.latitude.is_some() || !s.postcode.is_empty() {
+    v["service_at_locations"] = if s.latitude.is_some() && !s.address_confidential() {
         json!([{"id": uuid_of(SAL, s.id as u64), "service_id": uuid_of(SVC, s.id as u64), "location_id": uuid_of(LOC, s.id as u64), "location": location_json(r)}])
     } else {
         json!([])
@@ -349,8 +349,9 @@ async fn services(State(state): State<AppState>, Query(q): Query<ServicesQuery>)
     }
     if let Some(t) = q.taxonomy_id.as_deref().filter(|s| !s.is_empty()) {
         match number_of(TXN, t) {
+            // Every service has a service type and a client group.
             Some(1) | Some(2) => {}
-            Some(3) => f.support_task = f.support_task.or(Some(String::new())),
+            Some(3) => f.any_support_task = true,
             _ => return bad("taxonomy_id is not a taxonomy of this directory"),
         }
     }
@@ -369,10 +370,6 @@ async fn services(State(state): State<AppState>, Query(q): Query<ServicesQuery>)
                 Err(_) => return bad("modified_after must be a date-time like 2026-11-01T00:00:00Z"),
             },
         }
-    }
-    // A support-task taxonomy with no term means "has any support task".
-    if f.support_task.as_deref() == Some("") {
-        f.support_task = None;
     }
     match state.app.db.directory_page(&f, page, per_page).await {
         Ok((rows, total)) => ok(list(rows.iter().map(service_summary).collect(), total, page, per_page)),
@@ -429,9 +426,9 @@ async fn service_at_locations(State(state): State<AppState>, Query(q): Query<Sal
     let text = q.search.clone().filter(|s| !s.trim().is_empty());
     match q.postcode.as_deref().filter(|s| !s.trim().is_empty()) {
         None => {
-            let f = DirectorySearch { text, ..Default::default() };
+            let f = DirectorySearch { text, located: true, ..Default::default() };
             match state.app.db.directory_page(&f, page, per_page).await {
-                Ok((rows, total)) => ok(list(rows.iter().filter(|r| r.service.latitude.is_some() || !r.service.postcode.is_empty()).map(|r| sal_json(r, None)).collect(), total, page, per_page)),
+                Ok((rows, total)) => ok(list(rows.iter().map(|r| sal_json(r, None)).collect(), total, page, per_page)),
                 Err(e) => internal(e),
             }
         }
@@ -471,7 +468,8 @@ async fn service_at_locations(State(state): State<AppState>, Query(q): Query<Sal
 async fn service_at_location(State(state): State<AppState>, Path(id): Path<String>) -> Response {
     let Some(n) = number_of(SAL, &id) else { return problem(StatusCode::NOT_FOUND, "No such service at location") };
     match one_service(&state, n as i64).await {
-        Ok(r) => ok(sal_json(&r, None)),
+        Ok(r) if r.service.latitude.is_some() && !r.service.address_confidential() => ok(sal_json(&r, None)),
+        Ok(_) => problem(StatusCode::NOT_FOUND, "No such service at location"),
         Err(r) => r,
     }
 }

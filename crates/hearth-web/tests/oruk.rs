@@ -11,8 +11,10 @@ use std::path::PathBuf;
 
 const BASE: &str = "https://openreferraluk.org/specifications/3.0/schema/";
 
+/// The standard's schemas and examples: a copy kept with these tests (taken from
+/// shared/standards/oruk-3.0, the published specification), so the suite runs anywhere.
 fn standard_dir() -> PathBuf {
-    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../../shared/standards/oruk-3.0")
+    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("tests/standards/oruk-3.0")
 }
 
 /// Serves the schemas' absolute references from the local copies (no network here).
@@ -201,4 +203,41 @@ fn oruk_id(kind: &[u8; 4], n: i64) -> String {
     b[8] = (b[8] & 0x3f) | 0x80;
     let h: String = b.iter().map(|x| format!("{x:02x}")).collect();
     format!("{}-{}-{}-{}-{}", &h[..8], &h[8..12], &h[12..16], &h[16..20], &h[20..])
+}
+
+#[tokio::test]
+async fn refuge_addresses_are_never_published() {
+    let t = TestApp::start(hearth_store::testing::sqlite().await.unwrap()).await;
+    let services = t.app.db.list_services(&hearth_store::ServiceFilter { per_page: 1000, ..Default::default() }).await.unwrap().items;
+    let refuge = services.iter().find(|s| s.address_confidential()).expect("the demo has a domestic abuse service").clone();
+    assert!(refuge.latitude.is_some(), "the authority still holds where it is");
+    let c = t.client();
+    let (_, html) = c.text(&format!("/directory/services/{}", refuge.id)).await;
+    assert!(html.contains("The address is not published"));
+    assert!(!html.contains(&refuge.postcode), "no postcode on the page");
+    // The street line (house number and street; a building's name may be the service's name).
+    let first_line = refuge.address.split(',').map(str::trim).find(|p| p.chars().any(|c| c.is_ascii_digit())).unwrap().to_string();
+    assert!(!html.contains(&first_line), "no street address on the page");
+    let api = reqwest::get(t.url(&format!("/api/oruk/services/{}", oruk_id(b"svc\0", refuge.id)))).await.unwrap().text().await.unwrap();
+    assert!(!api.contains(&refuge.postcode) && !api.contains("latitude") && !api.contains(&first_line), "{api}");
+    // A postcode search never measures a distance to it, even from its own postcode.
+    let (_, near) = c.text(&format!("/directory?postcode={}&include_full=yes", refuge.postcode.replace(' ', "+"))).await;
+    assert!(!near.contains(&format!("/directory/services/{}\"", refuge.id)));
+    let sal = get(&t, "/api/oruk/service_at_locations?per_page=500").await;
+    assert!(sal["contents"].as_array().unwrap().iter().all(|x| x["service_id"] != oruk_id(b"svc\0", refuge.id).as_str()));
+    assert_eq!(sal["total_items"].as_i64().unwrap() as usize, sal["contents"].as_array().unwrap().len(), "the count matches what is listed");
+}
+
+#[tokio::test]
+async fn taxonomy_id_narrows_services_to_those_with_a_term_of_it() {
+    let t = TestApp::start(hearth_store::testing::sqlite().await.unwrap()).await;
+    // Take a service's support tasks away: it no longer has a term of the support-task taxonomy.
+    let s = t.app.db.list_services(&Default::default()).await.unwrap().items[0].clone();
+    hearth_store::testing::exec(&t.app.db, &format!("UPDATE services SET support_tasks = '' WHERE id = {}", s.id)).await.unwrap();
+    let taxonomies = get(&t, "/api/oruk/taxonomies").await;
+    let support = taxonomies["contents"].as_array().unwrap().iter().find(|x| x["name"] == "Support task").unwrap()["id"].as_str().unwrap().to_string();
+    let all = get(&t, "/api/oruk/services?per_page=500").await["total_items"].as_i64().unwrap();
+    let with = get(&t, &format!("/api/oruk/services?per_page=500&taxonomy_id={support}")).await;
+    assert_eq!(with["total_items"].as_i64().unwrap(), all - 1);
+    assert!(with["contents"].as_array().unwrap().iter().all(|x| x["id"] != oruk_id(b"svc\0", s.id).as_str()));
 }

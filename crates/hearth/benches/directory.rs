@@ -87,8 +87,9 @@ async fn main() {
             sqlx::query("SELECT latitude, longitude FROM postcodes WHERE postcode = $1").bind(pc).fetch_all(&pool).await.unwrap();
             sqlx::query(&format!(
                 "SELECT s.*, pr.name AS provider_name FROM services s JOIN providers pr ON pr.id = s.provider_id
-                 WHERE s.client_group = $1 AND s.latitude BETWEEN $2 AND $3 AND s.longitude BETWEEN $4 AND $5 AND {} > 0
+                 WHERE s.client_group = $1 AND NOT {} AND s.latitude BETWEEN $2 AND $3 AND s.longitude BETWEEN $4 AND $5 AND {} > 0
                  ORDER BY s.public_name, s.name, s.id LIMIT 20000",
+                hearth_store::CONFIDENTIAL_SQL,
                 hearth_store::PLACES_SQL
             ))
             .bind("older_people")
@@ -110,7 +111,7 @@ async fn main() {
         let pool = pool.clone();
         let id = ids[(i * 7919) % ids.len()];
         async move {
-            sqlx::query("SELECT COUNT(*) AS n FROM services s JOIN providers pr ON pr.id = s.provider_id WHERE s.id IN ($1)").bind(id).fetch_all(&pool).await.unwrap();
+            sqlx::query("SELECT COUNT(*) AS n FROM services s WHERE s.id IN ($1)").bind(id).fetch_all(&pool).await.unwrap();
             sqlx::query("SELECT s.*, pr.name AS provider_name FROM services s JOIN providers pr ON pr.id = s.provider_id WHERE s.id IN ($1) ORDER BY s.id LIMIT 1 OFFSET 0").bind(id).fetch_all(&pool).await.unwrap();
         }
     })
@@ -123,7 +124,7 @@ async fn main() {
         let pool = pool.clone();
         let page = 1 + (i as i64 * 37) % pages;
         async move {
-            sqlx::query("SELECT COUNT(*) AS n FROM services s JOIN providers pr ON pr.id = s.provider_id").fetch_all(&pool).await.unwrap();
+            sqlx::query("SELECT COUNT(*) AS n FROM services s").fetch_all(&pool).await.unwrap();
             sqlx::query("SELECT s.*, pr.name AS provider_name FROM services s JOIN providers pr ON pr.id = s.provider_id ORDER BY s.id LIMIT 50 OFFSET $1")
                 .bind((page - 1) * 50)
                 .fetch_all(&pool)

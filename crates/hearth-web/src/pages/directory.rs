@@ -204,7 +204,10 @@ async fn service(State(state): State<AppState>, MaybeCtx(ctx): MaybeCtx, Path(id
             ("Telephone", html! { (s.contact_phone) }),
             ("Email", html! { @if !s.contact_email.is_empty() { a class="govuk-link" href={ "mailto:" (s.contact_email) } { (s.contact_email) } } }),
             ("Website", html! { @if !s.website.is_empty() { a class="govuk-link" href=(s.website) rel="noopener" { (s.website) } } }),
-            ("Where", html! { (s.address) " " (s.postcode) }),
+            ("Where", html! {
+                @if s.address_confidential() { "The address is not published, for the safety of the people the service supports. Contact the service by telephone or email." }
+                @else { (s.address) " " (s.postcode) }
+            }),
         ]))
         h2 class="govuk-heading-m" { "Access and language" }
         (layout::summary_list(&[
