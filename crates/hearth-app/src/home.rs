@@ -28,6 +28,7 @@ pub struct StaffHome {
     pub contracts: i64,
     pub contracts_ending_soon: i64,
     pub requests_pending: i64,
+    pub returns_to_check: i64,
     pub account_requests: Vec<AccountRequest>,
 }
 
@@ -58,6 +59,7 @@ impl App {
             requests_pending: Some(pending),
             documents_unsigned: Some(self.count_unsigned_documents(who).await?),
             actions_due: Some(self.count_actions_due(who).await?),
+            returns_due: Some(self.count_returns_due(who).await?),
             authorities: self.db.provider_authorities(*provider_id).await?.into_iter().map(|a| (a.id, a.name)).collect(),
             ..Default::default()
         })
@@ -77,6 +79,7 @@ impl App {
             contracts: self.db.list_contracts(&who.contract_filter()).await?.total,
             contracts_ending_soon: self.db.count_contracts_ending_before(*authority_id, &today.to_string(), &soon.to_string()).await?,
             account_requests: self.db.list_account_requests(Some(*authority_id), true).await?,
+            returns_to_check: self.returns_to_check(who).await?.len() as i64,
             requests_pending: self
                 .db
                 .list_requests(&hearth_store::RequestFilter {

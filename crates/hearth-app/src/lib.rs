@@ -12,6 +12,7 @@ pub mod portal;
 pub mod principal;
 pub mod records;
 pub mod requests;
+pub mod returns;
 
 pub use error::{AppError, FieldErrors};
 pub use hearth_store as store;

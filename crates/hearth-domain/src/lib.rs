@@ -12,6 +12,7 @@ pub mod directory;
 pub mod enums;
 pub mod ids;
 pub mod password;
+pub mod performance;
 
 pub use authority::{
     DEFAULT_ABSOLUTE_HOURS, DEFAULT_IDLE_MINUTES, DEFAULT_LOCK_MINUTES, DEFAULT_MAX_FAILED_LOGINS,

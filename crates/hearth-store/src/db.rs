@@ -46,6 +46,11 @@ const MIGRATIONS: &[Migration] = &[
         name: "directory",
         sql: include_str!("../migrations/0005_directory.sql"),
     },
+    Migration {
+        version: 6,
+        name: "returns",
+        sql: include_str!("../migrations/0006_returns.sql"),
+    },
 ];
 
 /// The newest schema version this program knows.

@@ -11,6 +11,7 @@ mod jobs;
 mod orgs;
 mod portal;
 mod requests;
+mod returns;
 mod services;
 pub mod testing;
 
@@ -24,6 +25,7 @@ pub use jobs::*;
 pub use orgs::*;
 pub use portal::*;
 pub use requests::*;
+pub use returns::*;
 pub use services::*;
 
 /// Errors from the data layer.

@@ -29,6 +29,7 @@ fn nav(ctx: &Ctx) -> Vec<(&'static str, &'static str)> {
                 ("Properties", "/properties"),
                 ("Contracts", "/contracts"),
                 ("Requests", "/requests"),
+                ("Returns", "/returns"),
                 ("Actions", "/actions"),
                 ("Login requests", "/account-requests"),
             ];

@@ -56,7 +56,7 @@ async fn home(State(state): State<AppState>, ctx: Ctx) -> Response {
                     (card("Requests pending", h.requests_pending, Some("/requests?status=pending"), "Changes waiting for the commissioning team"))
                     (card("Documents not signed", h.documents_unsigned, Some("/contracts"), "Contract documents to sign"))
                     (card("Actions due", h.actions_due, Some("/actions"), "Due within a week or overdue"))
-                    (card("Returns due", h.returns_due, None, "Quarterly performance returns"))
+                    (card("Returns due", h.returns_due, Some("/services"), "Services without a return for the last quarter"))
                 }
                 h2 class="govuk-heading-m" { "What you can do" }
                 div class="govuk-grid-row" {
@@ -79,6 +79,7 @@ async fn home(State(state): State<AppState>, ctx: Ctx) -> Response {
                 h2 class="govuk-heading-m" { "Work queues" }
                 div class="govuk-grid-row" {
                     (card("Requests to approve", Some(h.requests_pending), Some("/requests"), "Schedules and service details from providers"))
+                    (card("Returns to check", Some(h.returns_to_check), Some("/returns"), "Quarterly performance returns"))
                     (card("Login and password requests", Some(h.account_requests.len() as i64), Some("/account-requests"), "From the sign-in pages"))
                     (card("Contracts ending in 90 days", Some(h.contracts_ending_soon), Some("/contracts"), "Plan renewals or retendering"))
                 }

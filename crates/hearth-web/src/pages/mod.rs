@@ -7,6 +7,7 @@ mod directory;
 mod home;
 mod portal;
 mod records;
+mod returns;
 
 use crate::routes::RouteTable;
 
@@ -17,5 +18,6 @@ pub fn register(t: &mut RouteTable) {
     home::register(t);
     portal::register(t);
     records::register(t);
+    returns::register(t);
     admin::register(t);
 }

@@ -498,7 +498,10 @@ async fn service_view(State(state): State<AppState>, ctx: Ctx, Path(id): Path<i6
             div class="govuk-button-group" {
                 a class="govuk-button" href={ "/services/" (id) "/schedules/new" } data-testid="request-new-schedule" { "Request a new schedule" }
                 a class="govuk-button govuk-button--secondary" href={ "/services/" (id) "/details" } { "Service details and available places" }
+                a class="govuk-button govuk-button--secondary" href={ "/services/" (id) "/returns" } { "Performance returns" }
             }
+        } @else {
+            p class="govuk-body" { a class="govuk-link" href={ "/services/" (id) "/returns" } { "Performance returns" } }
         }
         @if pending > 0 {
             p class="govuk-body" { a class="govuk-link" href={ "/requests?status=pending" } { (pending) " pending request" @if pending != 1 { "s" } } " for this service" }

@@ -1,0 +1,431 @@
+//! Quarterly performance returns (C4): a provider submits a quarter's figures by the web form
+//! (the workbook upload comes next), Hearth computes the indicators and marks every figure that
+//! breaches its trigger; the officer checks within two weeks: accepts (not while a breach has no
+//! explanation), returns it as incomplete, asks for an explanation, escalates it to the
+//! contracts manager or turns it into an action for the provider.
+
+use hearth_domain::performance::{compute_for, Indicator, Quarter, QuarterReturn, Trigger, TriggerSet};
+use hearth_domain::{FinancialYear, Role, ServiceType, Term};
+use hearth_store::{NewAction, NewReturn, PerformanceReturn, Service};
+use serde::Deserialize;
+
+use crate::{App, AppError, FieldErrors, Permission, Principal};
+
+/// Statuses a return moves through.
+pub const RECEIVED: &str = "received";
+pub const ACCEPTED: &str = "accepted";
+pub const INCOMPLETE: &str = "incomplete";
+pub const EXPLANATION_REQUESTED: &str = "explanation_requested";
+pub const EXPLAINED: &str = "explained";
+pub const ESCALATED: &str = "escalated";
+pub const ACTION_SET: &str = "action_set";
+pub const REPLACED: &str = "replaced";
+
+pub fn status_label(s: &str) -> &'static str {
+    match s {
+        RECEIVED => "Received, to check",
+        ACCEPTED => "Accepted",
+        INCOMPLETE => "Returned as incomplete",
+        EXPLANATION_REQUESTED => "Explanation requested",
+        EXPLAINED => "Explained, to check",
+        ESCALATED => "Escalated to the contracts manager",
+        ACTION_SET => "Action set for the provider",
+        REPLACED => "Replaced",
+        _ => "Unknown",
+    }
+}
+
+/// The figures of the web form, as typed.
+#[derive(Debug, Clone, Default, Deserialize, serde::Serialize)]
+pub struct ReturnForm {
+    #[serde(default)]
+    pub quarter: String,
+    #[serde(default)]
+    pub service_users_supported: String,
+    #[serde(default)]
+    pub maintained_independent_living: String,
+    #[serde(default)]
+    pub new_service_users: String,
+    #[serde(default)]
+    pub departures: String,
+    #[serde(default)]
+    pub planned_departures: String,
+    #[serde(default)]
+    pub unavailable_unit_days: String,
+    #[serde(default)]
+    pub occupied_unit_days: String,
+    #[serde(default)]
+    pub support_hours_contracted: String,
+    #[serde(default)]
+    pub support_hours_delivered: String,
+    #[serde(default)]
+    pub comment: String,
+    #[serde(default)]
+    pub explanation: String,
+}
+
+/// The fields of the form, with their labels.
+pub const FIELDS: &[(&str, &str)] = &[
+    ("service_users_supported", "Service users supported in the quarter"),
+    ("maintained_independent_living", "Of those, how many maintained independent living"),
+    ("new_service_users", "New service users in the quarter"),
+    ("departures", "Service users who left in the quarter"),
+    ("planned_departures", "Of those, how many left in a planned way"),
+    ("unavailable_unit_days", "Unit-days not available for letting (accommodation only)"),
+    ("occupied_unit_days", "Unit-days occupied or used"),
+    ("support_hours_contracted", "Support hours the contract provides this quarter"),
+    ("support_hours_delivered", "Support hours delivered"),
+];
+
+impl ReturnForm {
+    fn value(&self, field: &str) -> &str {
+        match field {
+            "service_users_supported" => &self.service_users_supported,
+            "maintained_independent_living" => &self.maintained_independent_living,
+            "new_service_users" => &self.new_service_users,
+            "departures" => &self.departures,
+            "planned_departures" => &self.planned_departures,
+            "unavailable_unit_days" => &self.unavailable_unit_days,
+            "occupied_unit_days" => &self.occupied_unit_days,
+            "support_hours_contracted" => &self.support_hours_contracted,
+            "support_hours_delivered" => &self.support_hours_delivered,
+            _ => "",
+        }
+    }
+
+    /// Whole numbers, none negative, every field filled (0 is a figure; blank is missing).
+    fn parse(&self, e: &mut FieldErrors) -> QuarterReturn {
+        let mut num = |f: &str| -> u32 {
+            let v = self.value(f).trim().replace(',', "");
+            if v.is_empty() {
+                e.add(f, "Enter a figure (0 if none)");
+                return 0;
+            }
+            match v.parse::<u32>() {
+                Ok(n) => n,
+                Err(_) => {
+                    e.add(f, "Enter a whole number, 0 or more");
+                    0
+                }
+            }
+        };
+        QuarterReturn {
+            service_users_supported: num("service_users_supported"),
+            maintained_independent_living: num("maintained_independent_living"),
+            new_service_users: num("new_service_users"),
+            departures: num("departures"),
+            planned_departures: num("planned_departures"),
+            unavailable_unit_days: num("unavailable_unit_days"),
+            occupied_unit_days: num("occupied_unit_days"),
+            support_hours_contracted: num("support_hours_contracted"),
+            support_hours_delivered: num("support_hours_delivered"),
+            ..Default::default()
+        }
+    }
+
+    pub fn of(r: &QuarterReturn) -> ReturnForm {
+        ReturnForm {
+            service_users_supported: r.service_users_supported.to_string(),
+            maintained_independent_living: r.maintained_independent_living.to_string(),
+            new_service_users: r.new_service_users.to_string(),
+            departures: r.departures.to_string(),
+            planned_departures: r.planned_departures.to_string(),
+            unavailable_unit_days: r.unavailable_unit_days.to_string(),
+            occupied_unit_days: r.occupied_unit_days.to_string(),
+            support_hours_contracted: r.support_hours_contracted.to_string(),
+            support_hours_delivered: r.support_hours_delivered.to_string(),
+            ..Default::default()
+        }
+    }
+}
+
+/// One indicator's figure for a return, and the trigger it breaches if any.
+#[derive(Debug, Clone)]
+pub struct Figure {
+    pub indicator: Indicator,
+    pub value: Option<f64>,
+    pub breach: Option<Trigger>,
+}
+
+impl Figure {
+    pub fn text(&self) -> String {
+        self.value.map(|v| self.indicator.unit().format(v)).unwrap_or_else(|| "Not applicable (nothing to measure)".into())
+    }
+}
+
+/// A return with what it means.
+#[derive(Debug, Clone)]
+pub struct ReturnView {
+    pub ret: PerformanceReturn,
+    pub figures: QuarterReturn,
+    pub indicators: Vec<Figure>,
+    pub quarter: Quarter,
+}
+
+impl ReturnView {
+    pub fn breaches(&self) -> usize {
+        self.indicators.iter().filter(|f| f.breach.is_some()).count()
+    }
+}
+
+fn days_after(d: chrono::NaiveDate, days: i64) -> String {
+    (d + chrono::Duration::days(days)).to_string()
+}
+
+impl App {
+    /// The triggers in force for an authority's year: those the team set, else the defaults.
+    pub async fn trigger_set(&self, authority_id: i64, year: FinancialYear) -> Result<TriggerSet, AppError> {
+        let rows = self.db.triggers_of(authority_id).await?;
+        let mut set = TriggerSet::authority_defaults(year);
+        for r in rows.into_iter().filter(|r| r.year_start == i64::from(year.start_year)) {
+            let Ok(ind) = Indicator::parse(&r.indicator) else { continue };
+            let st = r.service_type.as_deref().and_then(|s| ServiceType::parse(s).ok());
+            set.set(if r.kind == "maximum" { Trigger::maximum(ind, st, r.value) } else { Trigger::minimum(ind, st, r.value) });
+        }
+        Ok(set)
+    }
+
+    fn kinds(s: &Service) -> Result<(ServiceType, Term), AppError> {
+        Ok((
+            ServiceType::parse(&s.service_type).map_err(|e| AppError::Internal(e.message))?,
+            Term::parse(&s.term).map_err(|e| AppError::Internal(e.message))?,
+        ))
+    }
+
+    /// The indicators of a return against the triggers in force.
+    pub async fn return_view(&self, who: &Principal, id: i64) -> Result<ReturnView, AppError> {
+        let ret = self.db.performance_return(id).await?.ok_or(AppError::NotFound)?;
+        let service = self.service(who, ret.service_id).await?;
+        self.view_of(ret, &service).await
+    }
+
+    async fn view_of(&self, ret: PerformanceReturn, service: &Service) -> Result<ReturnView, AppError> {
+        let figures: QuarterReturn = serde_json::from_str(&ret.figures_json).map_err(|e| AppError::Internal(e.to_string()))?;
+        let year = FinancialYear::new(i32::try_from(ret.year_start).unwrap_or(2026));
+        let quarter = Quarter::new(year, u8::try_from(ret.quarter).unwrap_or(1)).map_err(|e| AppError::Internal(e.message))?;
+        let (st, term) = Self::kinds(service)?;
+        let triggers = self.trigger_set(ret.authority_id, year).await?;
+        let units = u32::try_from(service.contracted_units).unwrap_or(0);
+        let indicators = Indicator::national_for(st, term)
+            .into_iter()
+            .map(|ind| {
+                let value = compute_for(&ind, st, term, &figures, units, quarter.days());
+                let breach = triggers.breach(&ind, st, value).cloned();
+                Figure { indicator: ind, value, breach }
+            })
+            .collect();
+        Ok(ReturnView { ret, figures, indicators, quarter })
+    }
+
+    /// Quarters of this and last financial year that have ended, for a service, with the
+    /// return that counts for each (the latest not replaced), newest first.
+    pub async fn service_return_quarters(&self, who: &Principal, service_id: i64) -> Result<Vec<(Quarter, Option<PerformanceReturn>)>, AppError> {
+        self.service(who, service_id).await?;
+        let today = self.today();
+        let this = FinancialYear::for_date(today);
+        let returns = self.db.service_returns(service_id).await?;
+        let mut out = Vec::new();
+        for year in [this, this.previous()] {
+            for q in Quarter::all_of(year).into_iter().rev() {
+                if q.end() >= today {
+                    continue;
+                }
+                let r = returns
+                    .iter()
+                    .find(|r| r.year_start == i64::from(year.start_year) && r.quarter == i64::from(q.number()) && r.status != REPLACED)
+                    .cloned();
+                out.push((q, r));
+            }
+        }
+        Ok(out)
+    }
+
+    /// Ended quarters with no return, over the provider's services (the home page's count).
+    pub async fn count_returns_due(&self, who: &Principal) -> Result<i64, AppError> {
+        let mut f = who.service_filter();
+        f.per_page = 10_000;
+        let today = self.today();
+        // The quarter that ended most recently.
+        let last = Quarter::for_date(today).previous();
+        let mut n = 0;
+        for s in self.db.list_services(&f).await?.items {
+            let has = self
+                .db
+                .service_returns(s.id)
+                .await?
+                .iter()
+                .any(|r| r.year_start == i64::from(last.year().start_year) && r.quarter == i64::from(last.number()) && r.status != REPLACED);
+            if !has {
+                n += 1;
+            }
+        }
+        Ok(n)
+    }
+
+    /// A provider submits a quarter's return by the web form. A second return for a quarter
+    /// already accepted goes in as a replacement that the commissioning team must confirm.
+    pub async fn submit_return(&self, who: &Principal, service_id: i64, form: &ReturnForm) -> Result<PerformanceReturn, AppError> {
+        let Principal::Provider { provider_id, authority_id, .. } = who else {
+            return Err(AppError::NotFound);
+        };
+        let service = self.service(who, service_id).await?;
+        let mut e = FieldErrors::new();
+        let quarter = match Quarter::parse(&form.quarter) {
+            Ok(q) if q.end() < self.today() => Some(q),
+            Ok(_) => {
+                e.add("quarter", "Choose a quarter that has ended");
+                None
+            }
+            Err(_) => {
+                e.add("quarter", "Choose the quarter this return is for");
+                None
+            }
+        };
+        let figures = form.parse(&mut e);
+        let (st, _) = Self::kinds(&service)?;
+        if e.is_empty() {
+            if let Some(q) = quarter {
+                for err in figures.validate_for(st, u32::try_from(service.contracted_units).unwrap_or(0), q.days()) {
+                    e.add(err.field, err.error.message);
+                }
+            }
+        }
+        e.into_result()?;
+        let Some(q) = quarter else { return Err(AppError::invalid("quarter", "Choose the quarter this return is for")) };
+        let existing = self
+            .db
+            .service_returns(service_id)
+            .await?
+            .into_iter()
+            .find(|r| r.year_start == i64::from(q.year().start_year) && r.quarter == i64::from(q.number()) && r.status != REPLACED);
+        let replaces_id = match &existing {
+            Some(r) if r.status == ACCEPTED => Some(r.id),
+            Some(r) if [RECEIVED, EXPLAINED, ESCALATED].contains(&r.status.as_str()) => {
+                return Err(AppError::invalid("quarter", format!("A return for {} is already waiting to be checked", q.label())));
+            }
+            _ => None,
+        };
+        let mut tx = self.db.begin_write(&who.actor()).await?;
+        if let Some(r) = existing.filter(|r| r.status == INCOMPLETE || r.status == EXPLANATION_REQUESTED) {
+            // The corrected return replaces the one sent back.
+            tx.update_return(r.id, REPLACED, None, None, false).await?;
+        }
+        let created = tx
+            .insert_return(&NewReturn {
+                authority_id: *authority_id,
+                provider_id: *provider_id,
+                service_id,
+                year_start: i64::from(q.year().start_year),
+                quarter: i64::from(q.number()),
+                source: "web".into(),
+                figures_json: serde_json::to_string(&figures).map_err(|e| AppError::Internal(e.to_string()))?,
+                comment: form.comment.trim().to_string(),
+                replaces_id,
+                check_due: days_after(self.today(), 14),
+            })
+            .await?;
+        let created = if form.explanation.trim().is_empty() {
+            created
+        } else {
+            tx.update_return(created.id, RECEIVED, None, Some(form.explanation.trim()), false).await?.ok_or(AppError::NotFound)?
+        };
+        tx.commit().await?;
+        Ok(created)
+    }
+
+    /// The provider records an explanation of the figures (trigger breaches).
+    pub async fn explain_return(&self, who: &Principal, id: i64, explanation: &str) -> Result<PerformanceReturn, AppError> {
+        who.require_or_hide(Permission::ProviderPortal)?;
+        let view = self.return_view(who, id).await?;
+        if explanation.trim().is_empty() {
+            return Err(AppError::invalid("explanation", "Explain why the figures are below their triggers"));
+        }
+        if ![RECEIVED, EXPLANATION_REQUESTED].contains(&view.ret.status.as_str()) {
+            return Err(AppError::Conflict(format!("This return is {}: it cannot be explained now.", status_label(&view.ret.status).to_lowercase())));
+        }
+        let status = if view.ret.status == EXPLANATION_REQUESTED { EXPLAINED } else { RECEIVED };
+        let mut tx = self.db.begin_write(&who.actor()).await?;
+        let r = tx.update_return(id, status, None, Some(explanation.trim()), false).await?.ok_or(AppError::NotFound)?;
+        tx.commit().await?;
+        Ok(r)
+    }
+
+    /// The officers' queue: returns to check, oldest first, with the date each is due.
+    pub async fn returns_to_check(&self, who: &Principal) -> Result<Vec<ReturnView>, AppError> {
+        who.require_or_hide(Permission::BackOfficeRead)?;
+        let mut out = Vec::new();
+        for r in self.db.returns_in(who.authority_id(), &[RECEIVED, EXPLAINED, ESCALATED]).await? {
+            let service = self.db.service(r.service_id).await?.ok_or(AppError::NotFound)?;
+            out.push(self.view_of(r, &service).await?);
+        }
+        Ok(out)
+    }
+
+    /// The officer's decision on a return.
+    pub async fn check_return(&self, who: &Principal, id: i64, decision: &str, remarks: &str, confirm_replacement: bool) -> Result<PerformanceReturn, AppError> {
+        who.require_or_hide(Permission::BackOfficeRead)?;
+        let view = self.return_view(who, id).await?;
+        who.require(Permission::BackOfficeWrite)?;
+        let r = &view.ret;
+        if ![RECEIVED, EXPLAINED, ESCALATED].contains(&r.status.as_str()) {
+            return Err(AppError::Conflict(format!("This return is {}: there is nothing to check.", status_label(&r.status).to_lowercase())));
+        }
+        if r.status == ESCALATED && who.role() != Role::ContractsManager {
+            return Err(AppError::Conflict("This return was escalated: the contracts manager decides it.".into()));
+        }
+        let mut tx = self.db.begin_write(&who.actor()).await?;
+        let updated = match decision {
+            "accept" => {
+                if view.breaches() > 0 && r.explanation.trim().is_empty() {
+                    return Err(AppError::invalid(
+                        "decision",
+                        "A figure is below its trigger: the return cannot be accepted until the provider's explanation is recorded. Ask for an explanation.",
+                    ));
+                }
+                if let Some(old) = r.replaces_id {
+                    if !confirm_replacement {
+                        return Err(AppError::invalid(
+                            "confirm_replacement",
+                            "This return replaces one already accepted for the quarter: confirm the replacement to accept it",
+                        ));
+                    }
+                    tx.update_return(old, REPLACED, Some(&format!("Replaced by return {id}")), None, true).await?;
+                }
+                tx.update_return(id, ACCEPTED, Some(remarks.trim()), None, true).await?
+            }
+            "incomplete" => {
+                if remarks.trim().is_empty() {
+                    return Err(AppError::invalid("remarks", "Say what is missing or wrong so the provider can correct it"));
+                }
+                tx.update_return(id, INCOMPLETE, Some(remarks.trim()), None, true).await?
+            }
+            "explain" => tx.update_return(id, EXPLANATION_REQUESTED, Some(remarks.trim()), None, true).await?,
+            "escalate" => {
+                if r.status != EXPLAINED {
+                    return Err(AppError::invalid("decision", "Only an explanation can be escalated to the contracts manager"));
+                }
+                tx.update_return(id, ESCALATED, Some(remarks.trim()), None, true).await?
+            }
+            "action" => {
+                if r.status == RECEIVED && r.explanation.trim().is_empty() {
+                    return Err(AppError::invalid("decision", "Ask for the provider's explanation before setting an action"));
+                }
+                tx.insert_action(&NewAction {
+                    authority_id: r.authority_id,
+                    provider_id: r.provider_id,
+                    contact_id: None,
+                    title: format!("Improve performance after the {} return", view.quarter.label()),
+                    description: if remarks.trim().is_empty() { format!("Explanation given: {}", r.explanation) } else { remarks.trim().to_string() },
+                    due_date: days_after(self.today(), 28),
+                    priority: "high".into(),
+                })
+                .await?;
+                tx.update_return(id, ACTION_SET, Some(remarks.trim()), None, true).await?
+            }
+            _ => return Err(AppError::invalid("decision", "Choose what to do with the return")),
+        };
+        let updated = updated.ok_or(AppError::NotFound)?;
+        tx.commit().await?;
+        Ok(updated)
+    }
+}

@@ -1,0 +1,154 @@
+//! Quarterly performance returns and the checks of the commissioning team (C4).
+
+use crate::{record, Db, StoreError, WriteTx};
+
+record!(
+    /// One return for one service and quarter.
+    PerformanceReturn {
+        id: i64,
+        authority_id: i64,
+        provider_id: i64,
+        service_id: i64,
+        year_start: i64,
+        quarter: i64,
+        status: String,
+        source: String,
+        figures_json: String,
+        comment: String,
+        explanation: String,
+        replaces_id: Option<i64>,
+        submitted_by_name: String,
+        submitted_at: i64,
+        check_due: String,
+        checked_by_name: Option<String>,
+        checked_at: Option<i64>,
+        check_remarks: String,
+    }
+);
+
+/// A new return.
+#[derive(Debug, Clone, Default)]
+pub struct NewReturn {
+    pub authority_id: i64,
+    pub provider_id: i64,
+    pub service_id: i64,
+    pub year_start: i64,
+    pub quarter: i64,
+    pub source: String,
+    pub figures_json: String,
+    pub comment: String,
+    pub replaces_id: Option<i64>,
+    pub check_due: String,
+}
+
+record!(
+    /// A trigger the commissioning team set for a year.
+    TriggerRow {
+        id: i64,
+        authority_id: i64,
+        year_start: i64,
+        indicator: String,
+        service_type: Option<String>,
+        kind: String,
+        value: f64,
+    }
+);
+
+impl Db {
+    pub async fn performance_return(&self, id: i64) -> Result<Option<PerformanceReturn>, StoreError> {
+        let row = sqlx::query("SELECT * FROM performance_returns WHERE id = $1").bind(id).fetch_optional(&self.pool).await?;
+        row.as_ref().map(PerformanceReturn::from_row).transpose()
+    }
+
+    /// Returns of a service, newest first.
+    pub async fn service_returns(&self, service_id: i64) -> Result<Vec<PerformanceReturn>, StoreError> {
+        let rows = sqlx::query("SELECT * FROM performance_returns WHERE service_id = $1 ORDER BY year_start DESC, quarter DESC, id DESC")
+            .bind(service_id)
+            .fetch_all(&self.pool)
+            .await?;
+        PerformanceReturn::from_rows(&rows)
+    }
+
+    /// Returns of an authority in the given statuses, oldest first (the checking queue).
+    pub async fn returns_in(&self, authority_id: i64, statuses: &[&str]) -> Result<Vec<PerformanceReturn>, StoreError> {
+        let list = statuses.iter().map(|s| format!("'{}'", s.replace('\'', ""))).collect::<Vec<_>>().join(", ");
+        let rows = sqlx::query(&format!(
+            "SELECT * FROM performance_returns WHERE authority_id = $1 AND status IN ({list}) ORDER BY submitted_at, id"
+        ))
+        .bind(authority_id)
+        .fetch_all(&self.pool)
+        .await?;
+        PerformanceReturn::from_rows(&rows)
+    }
+
+    pub async fn triggers_of(&self, authority_id: i64) -> Result<Vec<TriggerRow>, StoreError> {
+        let rows = sqlx::query("SELECT * FROM performance_triggers WHERE authority_id = $1 ORDER BY year_start, indicator, id")
+            .bind(authority_id)
+            .fetch_all(&self.pool)
+            .await?;
+        TriggerRow::from_rows(&rows)
+    }
+}
+
+impl WriteTx {
+    pub async fn insert_return(&mut self, r: &NewReturn) -> Result<PerformanceReturn, StoreError> {
+        let by = self.actor().name.clone();
+        let row = sqlx::query(
+            "INSERT INTO performance_returns (authority_id, provider_id, service_id, year_start, quarter, status, source, figures_json, comment,
+                replaces_id, submitted_by_name, submitted_at, check_due)
+             VALUES ($1, $2, $3, $4, $5, 'received', $6, $7, $8, $9, $10, $11, $12) RETURNING *",
+        )
+        .bind(r.authority_id)
+        .bind(r.provider_id)
+        .bind(r.service_id)
+        .bind(r.year_start)
+        .bind(r.quarter)
+        .bind(r.source.clone())
+        .bind(r.figures_json.clone())
+        .bind(r.comment.clone())
+        .bind(r.replaces_id)
+        .bind(by)
+        .bind(self.at())
+        .bind(r.check_due.clone())
+        .fetch_one(&mut *self.tx)
+        .await?;
+        let created = PerformanceReturn::from_row(&row)?;
+        self.audit("submit", "performance_return", &created.id.to_string(), None, Some(&created.to_json())).await?;
+        Ok(created)
+    }
+
+    /// Moves a return to `status`, recording who checked it, remarks and (for the provider)
+    /// an explanation; audited before and after.
+    pub async fn update_return(
+        &mut self,
+        id: i64,
+        status: &str,
+        remarks: Option<&str>,
+        explanation: Option<&str>,
+        checked: bool,
+    ) -> Result<Option<PerformanceReturn>, StoreError> {
+        let Some(row) = sqlx::query("SELECT * FROM performance_returns WHERE id = $1").bind(id).fetch_optional(&mut *self.tx).await? else {
+            return Ok(None);
+        };
+        let before = PerformanceReturn::from_row(&row)?;
+        let by = self.actor().name.clone();
+        let row = sqlx::query(
+            "UPDATE performance_returns SET status = $2, check_remarks = $3, explanation = $4,
+                checked_by_name = CASE WHEN $5 = 1 THEN $6 ELSE checked_by_name END,
+                checked_at = CASE WHEN $5 = 1 THEN $7 ELSE checked_at END
+             WHERE id = $1 RETURNING *",
+        )
+        .bind(id)
+        .bind(status)
+        .bind(remarks.unwrap_or(&before.check_remarks))
+        .bind(explanation.unwrap_or(&before.explanation))
+        .bind(i64::from(checked))
+        .bind(by)
+        .bind(self.at())
+        .fetch_one(&mut *self.tx)
+        .await?;
+        let after = PerformanceReturn::from_row(&row)?;
+        self.audit(status, "performance_return", &id.to_string(), Some(&before.to_json()), Some(&after.to_json())).await?;
+        Ok(Some(after))
+    }
+}

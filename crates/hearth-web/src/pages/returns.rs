@@ -1,0 +1,322 @@
+//! Quarterly performance returns: the provider's web form and the officers' checking (C4).
+
+use axum::extract::{Path, Query, State};
+use axum::response::Response;
+use axum::routing::{get, post};
+use axum::Form;
+use hearth_app::returns::{status_label, ReturnForm, ReturnView, ACCEPTED, EXPLANATION_REQUESTED, FIELDS, INCOMPLETE, RECEIVED};
+use hearth_app::{AppError, FieldErrors, Permission, Principal};
+use maud::{html, Markup};
+use serde::Deserialize;
+
+use crate::layout::{self, button, csrf, error_summary, render, see_other, Opt};
+use crate::routes::{Access, RouteTable};
+use crate::session::Ctx;
+use crate::AppState;
+
+pub fn register(t: &mut RouteTable) {
+    t.get("/services/{id}/returns", Access::Signed(Permission::SignedIn), get(service_returns));
+    t.get("/services/{id}/returns/new", Access::Signed(Permission::ProviderPortal), get(new_return));
+    t.post("/services/{id}/returns/new", Access::Signed(Permission::ProviderPortal), post(submit_return));
+    t.get("/returns", Access::Signed(Permission::BackOfficeRead), get(queue));
+    t.get("/returns/{id}", Access::Signed(Permission::SignedIn), get(view_return));
+    t.post("/returns/{id}/explain", Access::Signed(Permission::ProviderPortal), post(explain));
+    t.post("/returns/{id}/check", Access::Signed(Permission::BackOfficeWrite), post(check));
+}
+
+fn invalid(mut r: Response) -> Response {
+    *r.status_mut() = axum::http::StatusCode::UNPROCESSABLE_ENTITY;
+    r
+}
+
+fn status_tag(s: &str) -> Markup {
+    let class = match s {
+        ACCEPTED => "govuk-tag govuk-tag--green",
+        INCOMPLETE | EXPLANATION_REQUESTED => "govuk-tag govuk-tag--red",
+        RECEIVED => "govuk-tag govuk-tag--blue",
+        _ => "govuk-tag govuk-tag--yellow",
+    };
+    html! { strong class=(class) { (status_label(s)) } }
+}
+
+async fn service_returns(State(state): State<AppState>, ctx: Ctx, Path(id): Path<i64>) -> Response {
+    let service = match state.app.service(&ctx.principal, id).await {
+        Ok(s) => s,
+        Err(e) => return layout::app_error(Some(&ctx), e),
+    };
+    let quarters = match state.app.service_return_quarters(&ctx.principal, id).await {
+        Ok(q) => q,
+        Err(e) => return layout::app_error(Some(&ctx), e),
+    };
+    let provider = matches!(ctx.principal, Principal::Provider { .. });
+    let body = html! {
+        (layout::back_link(&format!("/services/{id}")))
+        span class="govuk-caption-l" { (service.name) }
+        h1 class="govuk-heading-l" { "Performance returns" }
+        p class="govuk-body" { "One return a quarter (April to June is quarter 1). Figures below their trigger are marked and need an explanation before the return can be accepted." }
+        table class="govuk-table" {
+            thead class="govuk-table__head" { tr class="govuk-table__row" {
+                th class="govuk-table__header" { "Quarter" } th class="govuk-table__header" { "Return" } th class="govuk-table__header" { "" }
+            } }
+            tbody class="govuk-table__body" {
+                @for (q, r) in &quarters {
+                    tr class="govuk-table__row" {
+                        td class="govuk-table__cell" { (q.label()) br; span class="govuk-hint" { (q.months_label()) } }
+                        td class="govuk-table__cell" {
+                            @match r {
+                                Some(r) => { (status_tag(&r.status)) " " a class="govuk-link" href={ "/returns/" (r.id) } { "View" } }
+                                None => strong class="govuk-tag govuk-tag--grey" { "Not received" },
+                            }
+                        }
+                        td class="govuk-table__cell" {
+                            @if provider {
+                                @let label = match r.as_ref().map(|r| r.status.as_str()) {
+                                    None => Some("Submit return"),
+                                    Some(INCOMPLETE) | Some(EXPLANATION_REQUESTED) => Some("Submit a corrected return"),
+                                    Some(ACCEPTED) => Some("Submit a replacement"),
+                                    _ => None,
+                                };
+                                @if let Some(l) = label {
+                                    a class="govuk-link" href={ "/services/" (id) "/returns/new?quarter=" (crate::session::url_encode(&q.label())) } { (l) }
+                                }
+                            }
+                        }
+                    }
+                }
+            }
+        }
+    };
+    render(Some(&ctx), "Performance returns", body)
+}
+
+#[derive(Deserialize, Default)]
+struct QuarterQuery {
+    #[serde(default)]
+    quarter: Option<String>,
+}
+
+async fn form_view(state: &AppState, ctx: &Ctx, id: i64, f: &ReturnForm, errors: &FieldErrors) -> Response {
+    let service = match state.app.service(&ctx.principal, id).await {
+        Ok(s) => s,
+        Err(e) => return layout::app_error(Some(ctx), e),
+    };
+    let value = |k: &str| -> String { serde_json::to_value(f).ok().and_then(|v| v.get(k).and_then(|x| x.as_str().map(String::from))).unwrap_or_default() };
+    let body = html! {
+        (layout::back_link(&format!("/services/{id}/returns")))
+        div class="govuk-grid-row" { div class="govuk-grid-column-two-thirds" {
+            (error_summary(errors))
+            span class="govuk-caption-l" { (service.name) }
+            h1 class="govuk-heading-l" { "Quarterly return" }
+            p class="govuk-body" { "Enter whole numbers; 0 where there is nothing to count. Contracted units: " (service.contracted_units) "." }
+            form method="post" action={ "/services/" (id) "/returns/new" } novalidate {
+                (csrf(&ctx.csrf))
+                (layout::input("quarter", "Quarter", &f.quarter, errors, Opt { required: true, width: Some("10"), hint: Some("For example 2026/27 Q2"), ..Default::default() }))
+                @for (k, label) in FIELDS {
+                    (layout::input(k, label, &value(k), errors, Opt { required: true, width: Some("5"), ..Default::default() }))
+                }
+                (layout::textarea("explanation", "Explanation of any figure below its trigger", &f.explanation, errors, false))
+                (layout::textarea("comment", "Comment", &f.comment, errors, false))
+                (button("Send return"))
+            }
+        } }
+    };
+    let r = render(Some(ctx), "Quarterly return", body);
+    if errors.is_empty() {
+        r
+    } else {
+        invalid(r)
+    }
+}
+
+async fn new_return(State(state): State<AppState>, ctx: Ctx, Path(id): Path<i64>, Query(q): Query<QuarterQuery>) -> Response {
+    let f = ReturnForm { quarter: q.quarter.unwrap_or_default(), ..Default::default() };
+    form_view(&state, &ctx, id, &f, &FieldErrors::new()).await
+}
+
+async fn submit_return(State(state): State<AppState>, ctx: Ctx, Path(id): Path<i64>, Form(f): Form<ReturnForm>) -> Response {
+    match state.app.submit_return(&ctx.principal, id, &f).await {
+        Ok(r) => see_other(&format!("/returns/{}?sent=1", r.id)),
+        Err(AppError::Invalid(errors)) => form_view(&state, &ctx, id, &f, &errors).await,
+        Err(e) => layout::app_error(Some(&ctx), e),
+    }
+}
+
+async fn queue(State(state): State<AppState>, ctx: Ctx) -> Response {
+    let list = match state.app.returns_to_check(&ctx.principal).await {
+        Ok(l) => l,
+        Err(e) => return layout::app_error(Some(&ctx), e),
+    };
+    let today = state.app.today().to_string();
+    let body = html! {
+        h1 class="govuk-heading-l" { "Returns to check" }
+        p class="govuk-body" { "Each return is checked within two weeks of receipt." }
+        @if list.is_empty() { p class="govuk-body" { "There are no returns waiting." } }
+        table class="govuk-table" {
+            thead class="govuk-table__head" { tr class="govuk-table__row" {
+                th class="govuk-table__header" { "Received" } th class="govuk-table__header" { "Check by" } th class="govuk-table__header" { "Service and quarter" }
+                th class="govuk-table__header" { "Status" } th class="govuk-table__header" { "Below trigger" }
+            } }
+            tbody class="govuk-table__body" {
+                @for v in &list {
+                    tr class="govuk-table__row" {
+                        td class="govuk-table__cell hearth-nowrap" { (layout::when(v.ret.submitted_at)) }
+                        td class="govuk-table__cell hearth-nowrap" {
+                            (layout::date(&v.ret.check_due))
+                            @if v.ret.check_due < today { " " strong class="govuk-tag govuk-tag--red" { "Overdue" } }
+                        }
+                        td class="govuk-table__cell" { a class="govuk-link" href={ "/returns/" (v.ret.id) } { "Service " (v.ret.service_id) ", " (v.quarter.label()) } }
+                        td class="govuk-table__cell" { (status_tag(&v.ret.status)) }
+                        td class="govuk-table__cell" { @if v.breaches() > 0 { strong class="govuk-tag govuk-tag--red" { (v.breaches()) " below trigger" } } @else { "None" } }
+                    }
+                }
+            }
+        }
+    };
+    render(Some(&ctx), "Returns to check", body)
+}
+
+fn figures_table(v: &ReturnView) -> Markup {
+    html! {
+        table class="govuk-table" data-testid="indicators" {
+            caption class="govuk-table__caption govuk-table__caption--m" { "Indicators" }
+            thead class="govuk-table__head" { tr class="govuk-table__row" {
+                th class="govuk-table__header" { "Indicator" } th class="govuk-table__header" { "Figure" } th class="govuk-table__header" { "Trigger" }
+            } }
+            tbody class="govuk-table__body" {
+                @for f in &v.indicators {
+                    tr class="govuk-table__row" {
+                        th scope="row" class="govuk-table__header" { (f.indicator.short_label()) " " span class="govuk-body-s" { (f.indicator.label()) } }
+                        td class="govuk-table__cell" {
+                            @if let Some(t) = &f.breach {
+                                span class="hearth-breach" { (f.text()) } " " strong class="govuk-tag govuk-tag--red" data-testid="breach" { (t.breach_text()) }
+                            } @else { (f.text()) }
+                        }
+                        td class="govuk-table__cell" { @if let Some(t) = &f.breach { (t.breach_text()) } }
+                    }
+                }
+            }
+        }
+        table class="govuk-table" {
+            caption class="govuk-table__caption govuk-table__caption--s" { "Figures entered" }
+            tbody class="govuk-table__body" {
+                @let values = serde_json::to_value(ReturnForm::of(&v.figures)).unwrap_or_default();
+                @for (k, label) in FIELDS {
+                    tr class="govuk-table__row" {
+                        th scope="row" class="govuk-table__header" { (label) }
+                        td class="govuk-table__cell govuk-table__cell--numeric" { (values.get(*k).and_then(|x| x.as_str()).unwrap_or("")) }
+                    }
+                }
+            }
+        }
+    }
+}
+
+#[derive(Deserialize, Default)]
+struct SentFlag {
+    sent: Option<String>,
+}
+
+async fn return_view(state: &AppState, ctx: &Ctx, id: i64, errors: &FieldErrors, notice: Option<Markup>) -> Response {
+    let v = match state.app.return_view(&ctx.principal, id).await {
+        Ok(v) => v,
+        Err(e) => return layout::app_error(Some(ctx), e),
+    };
+    let service = state.app.db.service(v.ret.service_id).await.ok().flatten();
+    let provider = matches!(ctx.principal, Principal::Provider { .. });
+    let can_check = ctx.principal.has(Permission::BackOfficeWrite) && ["received", "explained", "escalated"].contains(&v.ret.status.as_str());
+    let can_explain = provider && [RECEIVED, EXPLANATION_REQUESTED].contains(&v.ret.status.as_str());
+    let decisions: Vec<(String, String)> = vec![
+        ("accept".into(), "Accept".into()),
+        ("incomplete".into(), "Return as incomplete".into()),
+        ("explain".into(), "Ask for an explanation".into()),
+        ("escalate".into(), "Escalate the explanation to the contracts manager".into()),
+        ("action".into(), "Set an action for the provider".into()),
+    ];
+    let body = html! {
+        @if let Some(n) = notice { (n) }
+        (error_summary(errors))
+        span class="govuk-caption-l" { @if let Some(s) = &service { a class="govuk-link" href={ "/services/" (s.id) "/returns" } { (s.name) } } }
+        h1 class="govuk-heading-l" { "Return for " (v.quarter.label()) }
+        (layout::summary_list(&[
+            ("Status", status_tag(&v.ret.status)),
+            ("Received", html! { (layout::when(v.ret.submitted_at)) " from " (v.ret.submitted_by_name) " (" (v.ret.source) ")" }),
+            ("Check by", html! { (layout::date(&v.ret.check_due)) }),
+            ("Checked", html! { @if let Some(t) = v.ret.checked_at { (layout::when(t)) " by " (v.ret.checked_by_name.clone().unwrap_or_default()) } }),
+            ("Remarks", html! { (v.ret.check_remarks) }),
+            ("Explanation", html! { (v.ret.explanation) }),
+            ("Comment", html! { (v.ret.comment) }),
+            ("Replaces an accepted return", html! { @if v.ret.replaces_id.is_some() { "Yes" } @else { "No" } }),
+        ]))
+        (figures_table(&v))
+        div class="govuk-grid-row" { div class="govuk-grid-column-two-thirds" {
+            @if can_explain {
+                h2 class="govuk-heading-m" { "Explain the figures" }
+                form method="post" action={ "/returns/" (id) "/explain" } novalidate {
+                    (csrf(&ctx.csrf))
+                    (layout::textarea("explanation", "Why are figures below their triggers, and what are you doing about it?", &v.ret.explanation, errors, true))
+                    (button("Send explanation"))
+                }
+            }
+            @if can_check {
+                h2 class="govuk-heading-m" { "Check" }
+                form method="post" action={ "/returns/" (id) "/check" } novalidate {
+                    (csrf(&ctx.csrf))
+                    (layout::select("decision", "Decision", &decisions, "", errors, true))
+                    (layout::textarea("remarks", "Remarks for the provider", "", errors, false))
+                    @if v.ret.replaces_id.is_some() {
+                        div class="govuk-form-group" {
+                            div class="govuk-checkboxes govuk-checkboxes--small" { div class="govuk-checkboxes__item" {
+                                input class="govuk-checkboxes__input" id="confirm_replacement" name="confirm_replacement" type="checkbox" value="yes";
+                                label class="govuk-label govuk-checkboxes__label" for="confirm_replacement" { "Replace the return already accepted for this quarter" }
+                            } }
+                        }
+                    }
+                    (button("Record decision"))
+                }
+            }
+        } }
+    };
+    let r = render(Some(ctx), &format!("Return for {}", v.quarter.label()), body);
+    if errors.is_empty() {
+        r
+    } else {
+        invalid(r)
+    }
+}
+
+async fn view_return(State(state): State<AppState>, ctx: Ctx, Path(id): Path<i64>, Query(q): Query<SentFlag>) -> Response {
+    let notice = q.sent.map(|_| layout::banner("Return sent", html! { p class="govuk-body" { "The commissioning team checks it within two weeks." } }));
+    return_view(&state, &ctx, id, &FieldErrors::new(), notice).await
+}
+
+#[derive(Deserialize, Default)]
+struct ExplainForm {
+    #[serde(default)]
+    explanation: String,
+}
+
+async fn explain(State(state): State<AppState>, ctx: Ctx, Path(id): Path<i64>, Form(f): Form<ExplainForm>) -> Response {
+    match state.app.explain_return(&ctx.principal, id, &f.explanation).await {
+        Ok(_) => see_other(&format!("/returns/{id}")),
+        Err(AppError::Invalid(errors)) => return_view(&state, &ctx, id, &errors, None).await,
+        Err(e) => layout::app_error(Some(&ctx), e),
+    }
+}
+
+#[derive(Deserialize, Default)]
+struct CheckForm {
+    #[serde(default)]
+    decision: String,
+    #[serde(default)]
+    remarks: String,
+    #[serde(default)]
+    confirm_replacement: Option<String>,
+}
+
+async fn check(State(state): State<AppState>, ctx: Ctx, Path(id): Path<i64>, Form(f): Form<CheckForm>) -> Response {
+    match state.app.check_return(&ctx.principal, id, &f.decision, &f.remarks, f.confirm_replacement.is_some()).await {
+        Ok(_) => see_other(&format!("/returns/{id}")),
+        Err(AppError::Invalid(errors)) => return_view(&state, &ctx, id, &errors, None).await,
+        Err(e) => layout::app_error(Some(&ctx), e),
+    }
+}
