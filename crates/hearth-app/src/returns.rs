@@ -265,6 +265,10 @@ impl App {
     /// A provider submits a quarter's return by the web form. A second return for a quarter
     /// already accepted goes in as a replacement that the commissioning team must confirm.
     pub async fn submit_return(&self, who: &Principal, service_id: i64, form: &ReturnForm) -> Result<PerformanceReturn, AppError> {
+        self.submit_return_from(who, service_id, form, "web").await
+    }
+
+    async fn submit_return_from(&self, who: &Principal, service_id: i64, form: &ReturnForm, source: &str) -> Result<PerformanceReturn, AppError> {
         let Principal::Provider { provider_id, authority_id, .. } = who else {
             return Err(AppError::NotFound);
         };
@@ -317,7 +321,7 @@ impl App {
                 service_id,
                 year_start: i64::from(q.year().start_year),
                 quarter: i64::from(q.number()),
-                source: "web".into(),
+                source: source.into(),
                 figures_json: serde_json::to_string(&figures).map_err(|e| AppError::Internal(e.to_string()))?,
                 comment: form.comment.trim().to_string(),
                 replaces_id,
@@ -427,5 +431,132 @@ impl App {
         let updated = updated.ok_or(AppError::NotFound)?;
         tx.commit().await?;
         Ok(updated)
+    }
+}
+
+/// An Excel formula for an indicator over the quarter sheet's input cells (B7 to B15), the
+/// contracted units `{units}` and days `{days}`: the same arithmetic as the domain's formulas.
+fn excel_formula(i: &Indicator) -> Option<String> {
+    let pct = |part: &str, whole: &str| format!("ROUND({part}/{whole}*100,1)");
+    Some(match i {
+        Indicator::Kpi1 => pct("B8", "B7"),
+        Indicator::Kpi2 | Indicator::Departures => pct("B11", "B10"),
+        Indicator::Availability => pct("({units}*{days}-B12)", "({units}*{days})"),
+        Indicator::Utilisation => pct("B13", "({units}*{days})"),
+        Indicator::Staffing => pct("B15", "B14"),
+        Indicator::Throughput => pct("B10", "{units}"),
+        Indicator::Local(_) => return None,
+    })
+}
+
+impl App {
+    /// The year's workbook for a service, pre-filled from the authority's records.
+    pub async fn return_workbook(&self, who: &Principal, service_id: i64, year: FinancialYear) -> Result<(String, Vec<u8>), AppError> {
+        let s = self.service(who, service_id).await?;
+        let provider = self.db.provider(s.provider_id).await?.ok_or(AppError::NotFound)?;
+        let authority = self.db.authority(s.authority_id).await?.ok_or(AppError::NotFound)?;
+        let (st, term) = Self::kinds(&s)?;
+        let triggers = self.trigger_set(s.authority_id, year).await?;
+        let contact = self.db.provider_contacts(provider.id).await?.into_iter().find(|c| c.active != 0).map(|c| format!("{} {}", c.full_name(), c.email)).unwrap_or_default();
+        let indicators = Indicator::national_for(st, term)
+            .into_iter()
+            .filter_map(|ind| {
+                let formula = excel_formula(&ind)?;
+                let trigger = triggers.find(&ind, st).map(|t| (t.threshold.value(), matches!(t.threshold, hearth_domain::performance::Threshold::Minimum(_))));
+                Some(hearth_docs::workbook::IndicatorRow { label: format!("{} {}", ind.short_label(), ind.label()), formula, trigger })
+            })
+            .collect();
+        let spec = hearth_docs::workbook::WorkbookSpec {
+            mark: hearth_docs::workbook::mark_for(&s.reference, &year.label(), 1),
+            contract: hearth_docs::workbook::ContractSheet {
+                service_reference: s.reference.clone(),
+                service_name: s.name.clone(),
+                provider_reference: provider.reference.clone(),
+                provider_name: provider.name.clone(),
+                client_group: hearth_domain::ClientGroup::parse(&s.client_group).map(|c| c.label().to_string()).unwrap_or_default(),
+                service_type: st.label().to_string(),
+                authority: authority.name.clone(),
+                year_label: year.label(),
+                contracted_units: s.contracted_units,
+                planned_duration: term.label().to_string(),
+                out_of_hours_cover: if s.emergency_referrals != 0 { "Yes".into() } else { "No".into() },
+                contract_manager: format!("{} commissioning team", authority.name),
+                contact,
+                staffing_last_year: "As held in last year's returns".into(),
+            },
+            quarters: Quarter::all_of(year).iter().map(|q| (q.number(), format!("{} ({})", q.label(), q.months_label()), q.days())).collect(),
+            indicators,
+            prefill: Vec::new(),
+        };
+        let bytes = hearth_docs::workbook::write_workbook(&spec).map_err(AppError::Internal)?;
+        Ok((format!("{}-{}-return.xlsx", s.reference.replace(['/', ' '], "-"), year.label().replace('/', "-")), bytes))
+    }
+
+    /// A provider uploads the workbook for a quarter. Problems are listed in plain words; with
+    /// "ignore missing data and inconsistencies where possible" and a comment, missing figures
+    /// count as 0 and a changed unit number is let through for the officer to see.
+    pub async fn submit_return_workbook(
+        &self,
+        who: &Principal,
+        service_id: i64,
+        quarter: &str,
+        bytes: &[u8],
+        ignore: bool,
+        comment: &str,
+    ) -> Result<PerformanceReturn, AppError> {
+        let s = self.service(who, service_id).await?;
+        let q = Quarter::parse(quarter).map_err(|_| AppError::invalid("quarter", "Choose the quarter this return is for"))?;
+        let sheet = hearth_docs::workbook::read_quarter(bytes, q.number()).map_err(|m| AppError::invalid("file", m))?;
+        let expected = hearth_docs::workbook::mark_for(&s.reference, &q.year().label(), 1);
+        if sheet.mark != expected {
+            return Err(AppError::invalid(
+                "file",
+                format!("This workbook is not the {} workbook for {}: download this year's workbook from Hearth and enter the figures there", q.year().label(), s.reference),
+            ));
+        }
+        let mut problems = FieldErrors::new();
+        let mut form = ReturnForm { quarter: q.label(), comment: comment.trim().to_string(), ..Default::default() };
+        let mut values = serde_json::Map::new();
+        for (field, v) in &sheet.values {
+            let label = FIELDS.iter().find(|(f, _)| f == field).map(|(_, l)| *l).unwrap_or(field.as_str());
+            let text = match v {
+                Some(Ok(n)) => n.to_string(),
+                Some(Err(t)) => {
+                    problems.add("file", format!("{label}: \"{t}\" is not a whole number"));
+                    continue;
+                }
+                None if ignore => "0".into(),
+                None => {
+                    problems.add("file", format!("{label} is missing"));
+                    continue;
+                }
+            };
+            values.insert(field.clone(), serde_json::Value::String(text));
+        }
+        if let Some(units) = sheet.contracted_units {
+            if (units - s.contracted_units as f64).abs() > f64::EPSILON && !ignore {
+                problems.add("file", format!("The contracted units were changed: value in workbook {units}, value held {}. Explain the change in the comment and tick \"ignore\", or correct the workbook", s.contracted_units));
+            }
+        }
+        if ignore && comment.trim().is_empty() {
+            problems.add("comment", "Explain in the comment what is missing or inconsistent");
+        }
+        problems.into_result()?;
+        for (k, v) in values {
+            let v = v.as_str().unwrap_or_default().to_string();
+            match k.as_str() {
+                "service_users_supported" => form.service_users_supported = v,
+                "maintained_independent_living" => form.maintained_independent_living = v,
+                "new_service_users" => form.new_service_users = v,
+                "departures" => form.departures = v,
+                "planned_departures" => form.planned_departures = v,
+                "unavailable_unit_days" => form.unavailable_unit_days = v,
+                "occupied_unit_days" => form.occupied_unit_days = v,
+                "support_hours_contracted" => form.support_hours_contracted = v,
+                "support_hours_delivered" => form.support_hours_delivered = v,
+                _ => {}
+            }
+        }
+        self.submit_return_from(who, service_id, &form, "workbook").await
     }
 }

@@ -148,3 +148,83 @@ async fn an_explanation_can_become_an_action_and_the_home_page_counts_returns_du
     assert!(actions.iter().any(|a| a.description.contains("A hard winter")));
     assert_eq!(w.app.returns_to_check(&w.officer).await.unwrap().len(), 0, "no longer waiting");
 }
+
+/// The downloaded workbook with a quarter filled in, as a provider would save it.
+fn filled(service_ref: &str, q: &Quarter, units: i64, values: &[(&str, i64)]) -> Vec<u8> {
+    use hearth_docs::workbook::*;
+    let spec = WorkbookSpec {
+        mark: mark_for(service_ref, &q.year().label(), 1),
+        contract: ContractSheet { service_reference: service_ref.into(), contracted_units: units, ..Default::default() },
+        quarters: Quarter::all_of(q.year()).iter().map(|x| (x.number(), x.label(), x.days())).collect(),
+        indicators: Vec::new(),
+        prefill: values.iter().map(|(f, v)| (q.number(), f.to_string(), *v)).collect(),
+    };
+    write_workbook(&spec).unwrap()
+}
+
+#[tokio::test]
+async fn the_workbook_round_trip_generate_fill_upload_accept() {
+    for t in testing::all().await.unwrap() {
+        let name = t.name;
+        let w = world(t).await;
+        let s = floating_service(&w).await;
+        let q = Quarter::for_date(w.app.today()).previous();
+        // The generated workbook is a real .xlsx with the year's mark on the quarter sheet.
+        let (file, bytes) = w.app.return_workbook(&w.provider, s.id, q.year()).await.unwrap();
+        assert!(file.ends_with(".xlsx") && bytes.starts_with(b"PK"), "{name}");
+        let sheet = hearth_docs::workbook::read_quarter(&bytes, q.number()).unwrap();
+        assert_eq!(sheet.mark, hearth_docs::workbook::mark_for(&s.reference, &q.year().label(), 1), "{name}");
+        assert_eq!(sheet.contracted_units, Some(s.contracted_units as f64), "{name}: read from the locked contract sheet");
+        // Uploading it empty lists what is missing, in plain words, and saves nothing.
+        let Err(AppError::Invalid(e)) = w.app.submit_return_workbook(&w.provider, s.id, &q.label(), &bytes, false, "").await else { panic!("{name}") };
+        assert!(e.0.iter().any(|(_, m)| m.contains("Service users supported in the quarter is missing")), "{name}: {e:?}");
+        assert!(w.app.db.service_returns(s.id).await.unwrap().is_empty(), "{name}");
+        // Filled in: accepted.
+        let days = i64::from(q.days());
+        let figures = [
+            ("service_users_supported", 20), ("maintained_independent_living", 19), ("new_service_users", 3), ("departures", 3),
+            ("planned_departures", 3), ("unavailable_unit_days", 0), ("occupied_unit_days", s.contracted_units * days * 95 / 100),
+            ("support_hours_contracted", 100), ("support_hours_delivered", 97),
+        ];
+        let bytes = filled(&s.reference, &q, s.contracted_units, &figures);
+        let r = w.app.submit_return_workbook(&w.provider, s.id, &q.label(), &bytes, false, "").await.unwrap();
+        assert_eq!(r.source, "workbook", "{name}");
+        let v = w.app.return_view(&w.officer, r.id).await.unwrap();
+        assert_eq!(v.figures.maintained_independent_living, 19, "{name}");
+        assert_eq!(v.breaches(), 0, "{name}: {:?}", v.indicators);
+        let accepted = w.app.check_return(&w.officer, r.id, "accept", "", false).await.unwrap();
+        assert_eq!(accepted.status, ACCEPTED, "{name}");
+    }
+}
+
+#[tokio::test]
+async fn workbook_problems_are_detected_with_their_messages() {
+    let w = world(testing::sqlite().await.unwrap()).await;
+    let s = floating_service(&w).await;
+    let q = Quarter::for_date(w.app.today()).previous();
+    let err = |r: Result<hearth_store::PerformanceReturn, AppError>| match r {
+        Err(AppError::Invalid(e)) => e.0.iter().map(|(_, m)| m.clone()).collect::<Vec<_>>().join(" | "),
+        other => panic!("expected problems, got {other:?}"),
+    };
+    // Another service's workbook (the year's mark does not match).
+    let other = filled("OTHER-SERVICE", &q, s.contracted_units, &[]);
+    assert!(err(w.app.submit_return_workbook(&w.provider, s.id, &q.label(), &other, false, "").await).contains("not the"));
+    // Last year's workbook.
+    let last_year = Quarter::new(q.year().previous(), q.number()).unwrap();
+    let old = filled(&s.reference, &last_year, s.contracted_units, &[]);
+    assert!(err(w.app.submit_return_workbook(&w.provider, s.id, &q.label(), &old, false, "").await).contains("not the"));
+    // Not a workbook, password-protected, a zip bomb: refused with a reason by the reader.
+    assert!(err(w.app.submit_return_workbook(&w.provider, s.id, &q.label(), b"hello", false, "").await).contains("not an .xlsx"));
+    // Partly filled: missing figures, unless ignored with a comment (then 0).
+    let part = filled(&s.reference, &q, s.contracted_units, &[("service_users_supported", 10), ("maintained_independent_living", 9)]);
+    assert!(err(w.app.submit_return_workbook(&w.provider, s.id, &q.label(), &part, false, "").await).contains("is missing"));
+    assert!(err(w.app.submit_return_workbook(&w.provider, s.id, &q.label(), &part, true, "").await).contains("comment"));
+    let r = w.app.submit_return_workbook(&w.provider, s.id, &q.label(), &part, true, "Staff sickness: figures to follow").await.unwrap();
+    assert_eq!(r.comment, "Staff sickness: figures to follow");
+    // Contracted units changed in the workbook (a workbook from before the contract changed):
+    // a problem unless ignored with a comment.
+    w.app.check_return(&w.officer, r.id, "incomplete", "Send the missing figures", false).await.unwrap();
+    let changed = filled(&s.reference, &q, s.contracted_units + 5, &[]);
+    let m = err(w.app.submit_return_workbook(&w.provider, s.id, &q.label(), &changed, false, "").await);
+    assert!(m.contains(&format!("value in workbook {}", s.contracted_units + 5)) && m.contains(&format!("value held {}", s.contracted_units)), "{m}");
+}

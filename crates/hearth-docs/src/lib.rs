@@ -2,6 +2,8 @@
 //! used for generated contract documents. PDF 1.4, the standard Helvetica font (no embedding),
 //! WinAnsi text, A4 pages.
 
+pub mod workbook;
+
 const PAGE_W: f32 = 595.0;
 const PAGE_H: f32 = 842.0;
 const MARGIN: f32 = 56.0;

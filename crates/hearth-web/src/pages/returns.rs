@@ -18,6 +18,8 @@ pub fn register(t: &mut RouteTable) {
     t.get("/services/{id}/returns", Access::Signed(Permission::SignedIn), get(service_returns));
     t.get("/services/{id}/returns/new", Access::Signed(Permission::ProviderPortal), get(new_return));
     t.post("/services/{id}/returns/new", Access::Signed(Permission::ProviderPortal), post(submit_return));
+    t.get("/services/{id}/returns/workbook", Access::Signed(Permission::SignedIn), get(workbook));
+    t.post("/services/{id}/returns/upload", Access::Signed(Permission::ProviderPortal), post(upload));
     t.get("/returns", Access::Signed(Permission::BackOfficeRead), get(queue));
     t.get("/returns/{id}", Access::Signed(Permission::SignedIn), get(view_return));
     t.post("/returns/{id}/explain", Access::Signed(Permission::ProviderPortal), post(explain));
@@ -40,6 +42,11 @@ fn status_tag(s: &str) -> Markup {
 }
 
 async fn service_returns(State(state): State<AppState>, ctx: Ctx, Path(id): Path<i64>) -> Response {
+    returns_page(&state, &ctx, id, &FieldErrors::new()).await
+}
+
+async fn returns_page(state: &AppState, ctx: &Ctx, id: i64, errors: &FieldErrors) -> Response {
+    let ctx = ctx.clone();
     let service = match state.app.service(&ctx.principal, id).await {
         Ok(s) => s,
         Err(e) => return layout::app_error(Some(&ctx), e),
@@ -49,10 +56,37 @@ async fn service_returns(State(state): State<AppState>, ctx: Ctx, Path(id): Path
         Err(e) => return layout::app_error(Some(&ctx), e),
     };
     let provider = matches!(ctx.principal, Principal::Provider { .. });
+    let year = hearth_domain::FinancialYear::for_date(state.app.today());
+    let quarter_options: Vec<(String, String)> = quarters.iter().map(|(q, _)| (q.label(), format!("{} ({})", q.label(), q.months_label()))).collect();
     let body = html! {
         (layout::back_link(&format!("/services/{id}")))
+        (error_summary(errors))
         span class="govuk-caption-l" { (service.name) }
         h1 class="govuk-heading-l" { "Performance returns" }
+        p class="govuk-body" {
+            a class="govuk-link" href={ "/services/" (id) "/returns/workbook?year=" (year.start_year) } { "Download the " (year.label()) " workbook" }
+            " · "
+            a class="govuk-link" href={ "/services/" (id) "/returns/workbook?year=" (year.previous().start_year) } { (year.previous().label()) " workbook" }
+        }
+        @if provider {
+            details class="govuk-details" open[!errors.is_empty()] {
+                summary class="govuk-details__summary" { span class="govuk-details__summary-text" { "Upload a completed workbook" } }
+                div class="govuk-details__text" {
+                    form method="post" action={ "/services/" (id) "/returns/upload" } enctype="multipart/form-data" novalidate {
+                        (csrf(&ctx.csrf))
+                        (layout::select("quarter", "Quarter", &quarter_options, "", errors, true))
+                        div class={ "govuk-form-group" @if errors.get("file").is_some() { " govuk-form-group--error" } } {
+                            label class="govuk-label" for="file" { "Workbook (.xlsx, up to 2 MB)" }
+                            @if let Some(e) = errors.get("file") { p id="file-error" class="govuk-error-message" { span class="govuk-visually-hidden" { "Error:" } " " (e) } }
+                            input class="govuk-file-upload" id="file" name="file" type="file" accept=".xlsx";
+                        }
+                        (layout::checkbox("ignore", "Ignore missing data and inconsistencies where possible", false, Some("Missing figures count as 0. Say why in the comment.")))
+                        (layout::textarea("comment", "Comment", "", errors, false))
+                        (button("Upload return"))
+                    }
+                }
+            }
+        }
         p class="govuk-body" { "One return a quarter (April to June is quarter 1). Figures below their trigger are marked and need an explanation before the return can be accepted." }
         table class="govuk-table" {
             thead class="govuk-table__head" { tr class="govuk-table__row" {
@@ -86,7 +120,69 @@ async fn service_returns(State(state): State<AppState>, ctx: Ctx, Path(id): Path
             }
         }
     };
-    render(Some(&ctx), "Performance returns", body)
+    let r = render(Some(&ctx), "Performance returns", body);
+    if errors.is_empty() {
+        r
+    } else {
+        invalid(r)
+    }
+}
+
+#[derive(Deserialize, Default)]
+struct YearQuery {
+    #[serde(default)]
+    year: Option<i32>,
+}
+
+async fn workbook(State(state): State<AppState>, ctx: Ctx, Path(id): Path<i64>, Query(q): Query<YearQuery>) -> Response {
+    let year = q.year.map(hearth_domain::FinancialYear::new).unwrap_or_else(|| hearth_domain::FinancialYear::for_date(state.app.today()));
+    match state.app.return_workbook(&ctx.principal, id, year).await {
+        Ok((name, bytes)) => axum::response::IntoResponse::into_response((
+            [
+                (axum::http::header::CONTENT_TYPE, "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet".to_string()),
+                (axum::http::header::CONTENT_DISPOSITION, format!("attachment; filename=\"{name}\"")),
+            ],
+            bytes,
+        )),
+        Err(e) => layout::app_error(Some(&ctx), e),
+    }
+}
+
+async fn upload(State(state): State<AppState>, ctx: Ctx, Path(id): Path<i64>, mut mp: axum::extract::Multipart) -> Response {
+    let (mut quarter, mut comment, mut ignore, mut file) = (String::new(), String::new(), false, Vec::new());
+    loop {
+        match mp.next_field().await {
+            Ok(Some(field)) => {
+                let name = field.name().unwrap_or_default().to_string();
+                match field.bytes().await {
+                    Ok(b) => match name.as_str() {
+                        "quarter" => quarter = String::from_utf8_lossy(&b).to_string(),
+                        "comment" => comment = String::from_utf8_lossy(&b).to_string(),
+                        "ignore" => ignore = true,
+                        "file" => file = b.to_vec(),
+                        _ => {}
+                    },
+                    Err(_) => return returns_page(&state, &ctx, id, &error_of("file", "The file could not be read: it may be too large")).await,
+                }
+            }
+            Ok(None) => break,
+            Err(_) => return returns_page(&state, &ctx, id, &error_of("file", "The upload could not be read")).await,
+        }
+    }
+    if file.is_empty() {
+        return returns_page(&state, &ctx, id, &error_of("file", "Select the completed workbook")).await;
+    }
+    match state.app.submit_return_workbook(&ctx.principal, id, &quarter, &file, ignore, &comment).await {
+        Ok(r) => see_other(&format!("/returns/{}?sent=1", r.id)),
+        Err(AppError::Invalid(errors)) => returns_page(&state, &ctx, id, &errors).await,
+        Err(e) => layout::app_error(Some(&ctx), e),
+    }
+}
+
+fn error_of(field: &str, message: &str) -> FieldErrors {
+    let mut e = FieldErrors::new();
+    e.add(field, message);
+    e
 }
 
 #[derive(Deserialize, Default)]

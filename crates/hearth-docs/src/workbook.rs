@@ -1,0 +1,334 @@
+//! The quarterly performance workbook (F4.3): a real .xlsx pre-filled from the authority's
+//! records, with a locked contract sheet, one sheet per quarter whose input cells are unlocked
+//! and validated, formulas for each indicator, trigger formatting and the year's mark on every
+//! sheet; and the bounded reader of an uploaded workbook.
+
+use rust_xlsxwriter::{
+    Color, ConditionalFormatCell, ConditionalFormatCellRule, DataValidation, DataValidationRule, Format, Workbook, Worksheet, XlsxError,
+};
+use std::io::{Cursor, Read};
+
+/// The input rows of a quarter sheet: (field, label), in order from row 7.
+pub const INPUTS: &[(&str, &str)] = &[
+    ("service_users_supported", "Service users supported in the quarter"),
+    ("maintained_independent_living", "Of those, how many maintained independent living"),
+    ("new_service_users", "New service users in the quarter"),
+    ("departures", "Service users who left in the quarter"),
+    ("planned_departures", "Of those, how many left in a planned way"),
+    ("unavailable_unit_days", "Unit-days not available for letting (accommodation only)"),
+    ("occupied_unit_days", "Unit-days occupied or used"),
+    ("support_hours_contracted", "Support hours the contract provides this quarter"),
+    ("support_hours_delivered", "Support hours delivered"),
+];
+
+/// First input row (0-based): row 7 in Excel.
+const FIRST_INPUT: u32 = 6;
+const MARK_ROW: u32 = 1;
+
+/// What the contract sheet shows (locked).
+#[derive(Debug, Clone, Default)]
+pub struct ContractSheet {
+    pub service_reference: String,
+    pub service_name: String,
+    pub provider_reference: String,
+    pub provider_name: String,
+    pub client_group: String,
+    pub service_type: String,
+    pub authority: String,
+    pub year_label: String,
+    pub contracted_units: i64,
+    pub planned_duration: String,
+    pub out_of_hours_cover: String,
+    pub contract_manager: String,
+    pub contact: String,
+    pub staffing_last_year: String,
+}
+
+/// An indicator row of a quarter sheet.
+#[derive(Debug, Clone)]
+pub struct IndicatorRow {
+    pub label: String,
+    /// An Excel formula over the input cells (B7 ... B15), `{units}` and `{days}`.
+    pub formula: String,
+    /// Minimum (higher is better) or maximum trigger, in the figure's unit.
+    pub trigger: Option<(f64, bool)>,
+}
+
+/// Everything the workbook needs.
+#[derive(Debug, Clone)]
+pub struct WorkbookSpec {
+    /// The year's mark, on every sheet: identifies service, year and version.
+    pub mark: String,
+    pub contract: ContractSheet,
+    /// (quarter number, label like "2026/27 Q1 (April to June 2026)", days in the quarter).
+    pub quarters: Vec<(u8, String, u32)>,
+    pub indicators: Vec<IndicatorRow>,
+    /// Figures to pre-fill (tests and replacements): (quarter, field, value).
+    pub prefill: Vec<(u8, String, i64)>,
+}
+
+fn err(e: XlsxError) -> String {
+    e.to_string()
+}
+
+fn header(ws: &mut Worksheet, title: &str, mark: &str, bold: &Format) -> Result<(), XlsxError> {
+    ws.write_string_with_format(0, 0, title, bold)?;
+    ws.write_string(MARK_ROW, 0, "Year mark (do not change)")?;
+    ws.write_string(MARK_ROW, 1, mark)?;
+    ws.set_column_width(0, 60)?;
+    ws.set_column_width(1, 22)?;
+    ws.set_column_width(2, 18)?;
+    Ok(())
+}
+
+/// Writes the workbook.
+pub fn write_workbook(spec: &WorkbookSpec) -> Result<Vec<u8>, String> {
+    let mut wb = Workbook::new();
+    let bold = Format::new().set_bold();
+    let unlocked = Format::new().set_unlocked().set_background_color(Color::RGB(0xFFF7BF)).set_border(rust_xlsxwriter::FormatBorder::Thin);
+    let percent = Format::new().set_num_format("0.0");
+    let c = &spec.contract;
+
+    let cover = wb.add_worksheet();
+    cover.set_name("Cover").map_err(err)?;
+    header(cover, "Quarterly performance return", &spec.mark, &bold).map_err(err)?;
+    let lines = [
+        format!("Service: {} {}", c.service_reference, c.service_name),
+        format!("Provider: {} {}", c.provider_reference, c.provider_name),
+        format!("Year: {}", c.year_label),
+        String::new(),
+        "Fill in the yellow cells of the quarter's sheet with whole numbers (0 if none), save, and upload it in Hearth.".into(),
+        "Indicators work themselves out; a figure below its trigger turns red and needs an explanation.".into(),
+        "Do not change the contract sheet: if its details are wrong, tell the commissioning team.".into(),
+    ];
+    for (i, l) in lines.iter().enumerate() {
+        cover.write_string(3 + i as u32, 0, l).map_err(err)?;
+    }
+    cover.protect();
+
+    let contract = wb.add_worksheet();
+    contract.set_name("Contract").map_err(err)?;
+    header(contract, "Contract details (locked)", &spec.mark, &bold).map_err(err)?;
+    let rows: Vec<(&str, String)> = vec![
+        ("Service ID", c.service_reference.clone()),
+        ("Service name", c.service_name.clone()),
+        ("Provider ID", c.provider_reference.clone()),
+        ("Provider name", c.provider_name.clone()),
+        ("Client group", c.client_group.clone()),
+        ("Service type", c.service_type.clone()),
+        ("Authority", c.authority.clone()),
+        ("Year", c.year_label.clone()),
+    ];
+    for (i, (k, v)) in rows.iter().enumerate() {
+        contract.write_string(3 + i as u32, 0, *k).map_err(err)?;
+        contract.write_string(3 + i as u32, 1, v).map_err(err)?;
+    }
+    // Row 12 (0-based 11): units, as a number the quarter sheets' formulas use.
+    contract.write_string(11, 0, "Contracted units").map_err(err)?;
+    contract.write_number(11, 1, c.contracted_units as f64).map_err(err)?;
+    let more = [
+        ("Planned duration of support", c.planned_duration.clone()),
+        ("Out-of-hours cover", c.out_of_hours_cover.clone()),
+        ("Contract manager", c.contract_manager.clone()),
+        ("Provider contact", c.contact.clone()),
+        ("Staffing and support hours last year", c.staffing_last_year.clone()),
+    ];
+    for (i, (k, v)) in more.iter().enumerate() {
+        contract.write_string(12 + i as u32, 0, *k).map_err(err)?;
+        contract.write_string(12 + i as u32, 1, v).map_err(err)?;
+    }
+    contract.protect();
+
+    let validation = DataValidation::new()
+        .allow_whole_number(DataValidationRule::GreaterThanOrEqualTo(0))
+        .set_error_title("Whole numbers only")
+        .map_err(err)?
+        .set_error_message("Enter a whole number, 0 or more.")
+        .map_err(err)?;
+    let red = Format::new().set_font_color(Color::RGB(0xD4351C)).set_bold();
+    for (q, label, days) in &spec.quarters {
+        let ws = wb.add_worksheet();
+        ws.set_name(format!("Q{q}")).map_err(err)?;
+        header(ws, &format!("Return for {label}"), &spec.mark, &bold).map_err(err)?;
+        ws.write_string(2, 0, format!("{} {}", c.service_reference, c.service_name)).map_err(err)?;
+        ws.write_string(3, 0, "Days in the quarter").map_err(err)?;
+        ws.write_number(3, 1, f64::from(*days)).map_err(err)?;
+        ws.write_string(4, 0, "Contracted units (from the contract sheet)").map_err(err)?;
+        ws.write_formula(4, 1, rust_xlsxwriter::Formula::new("=Contract!B12").set_result(c.contracted_units.to_string())).map_err(err)?;
+        ws.write_string_with_format(5, 0, "Figures for the quarter", &bold).map_err(err)?;
+        for (i, (field, label)) in INPUTS.iter().enumerate() {
+            let row = FIRST_INPUT + i as u32;
+            ws.write_string(row, 0, *label).map_err(err)?;
+            match spec.prefill.iter().find(|(pq, f, _)| pq == q && f == field) {
+                Some((_, _, v)) => ws.write_number_with_format(row, 1, *v as f64, &unlocked).map_err(err)?,
+                None => ws.write_blank(row, 1, &unlocked).map_err(err)?,
+            };
+        }
+        let last_input = FIRST_INPUT + INPUTS.len() as u32 - 1;
+        ws.add_data_validation(FIRST_INPUT, 1, last_input, 1, &validation).map_err(err)?;
+        let top = last_input + 2;
+        ws.write_string_with_format(top, 0, "Indicator", &bold).map_err(err)?;
+        ws.write_string_with_format(top, 1, "Figure", &bold).map_err(err)?;
+        ws.write_string_with_format(top, 2, "Trigger", &bold).map_err(err)?;
+        ws.write_string_with_format(top, 3, "Below trigger?", &bold).map_err(err)?;
+        for (i, ind) in spec.indicators.iter().enumerate() {
+            let row = top + 1 + i as u32;
+            ws.write_string(row, 0, &ind.label).map_err(err)?;
+            let formula = ind.formula.replace("{units}", "$B$5").replace("{days}", "$B$4");
+            ws.write_formula_with_format(row, 1, format!("=IFERROR({},\"\")", formula.trim_start_matches('=')).as_str(), &percent).map_err(err)?;
+            if let Some((value, min)) = ind.trigger {
+                ws.write_number(row, 2, value).map_err(err)?;
+                let rule = if min { ConditionalFormatCellRule::LessThan(value) } else { ConditionalFormatCellRule::GreaterThan(value) };
+                ws.add_conditional_format(row, 1, row, 1, &ConditionalFormatCell::new().set_rule(rule).set_format(&red)).map_err(err)?;
+                // A text marker too, not colour alone.
+                let cmp = if min { "<" } else { ">" };
+                ws.write_formula(row, 3, format!("=IF(AND(ISNUMBER(B{r}),B{r}{cmp}C{r}),\"BELOW TRIGGER\",\"\")", r = row + 1).as_str()).map_err(err)?;
+            }
+        }
+        ws.protect();
+    }
+    wb.save_to_buffer().map_err(err)
+}
+
+/// Limits of an upload.
+pub const MAX_UPLOAD_BYTES: usize = 2 * 1024 * 1024;
+pub const MAX_UNZIPPED_BYTES: u64 = 30 * 1024 * 1024;
+pub const MAX_ZIP_ENTRIES: usize = 200;
+pub const MAX_CELLS: usize = 20_000;
+
+/// What was read from one quarter sheet.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct QuarterSheet {
+    pub mark: String,
+    /// (field, value as typed: None when blank, Err text when not a whole number).
+    pub values: Vec<(String, Option<Result<i64, String>>)>,
+    pub contracted_units: Option<f64>,
+}
+
+/// Reads quarter `q` of an uploaded workbook, refusing files that are too big, that unzip to
+/// too much, that are not .xlsx (a password-protected workbook is an encrypted OLE file, not a
+/// zip) or that have too many cells.
+pub fn read_quarter(bytes: &[u8], q: u8) -> Result<QuarterSheet, String> {
+    use calamine::{Data, Reader, Xlsx};
+    if bytes.len() > MAX_UPLOAD_BYTES {
+        return Err(format!("The file is larger than {} MB", MAX_UPLOAD_BYTES / 1024 / 1024));
+    }
+    if bytes.starts_with(&[0xD0, 0xCF, 0x11, 0xE0]) {
+        return Err("The file is password-protected or in the old .xls format: save it as an .xlsx workbook without a password".into());
+    }
+    let mut zip = zip::ZipArchive::new(Cursor::new(bytes)).map_err(|_| "The file is not an .xlsx workbook".to_string())?;
+    if zip.len() > MAX_ZIP_ENTRIES {
+        return Err("The workbook has too many parts".into());
+    }
+    // The sizes the archive claims, and what actually comes out, are both bounded.
+    let mut total = 0u64;
+    for i in 0..zip.len() {
+        let mut f = zip.by_index(i).map_err(|_| "The workbook is damaged".to_string())?;
+        let mut sink = [0u8; 64 * 1024];
+        loop {
+            let got = f.read(&mut sink).map_err(|_| "The workbook is damaged".to_string())?;
+            if got == 0 {
+                break;
+            }
+            total += got as u64;
+            if total > MAX_UNZIPPED_BYTES {
+                return Err("The workbook unpacks to more than 30 MB: it is not a return workbook".into());
+            }
+        }
+    }
+    let mut wb: Xlsx<_> = Xlsx::new(Cursor::new(bytes)).map_err(|e| format!("The workbook could not be read: {e}"))?;
+    let range = wb.worksheet_range(&format!("Q{q}")).map_err(|_| format!("The workbook has no sheet Q{q}: use the workbook downloaded from Hearth"))?;
+    let (h, w) = range.get_size();
+    if h * w > MAX_CELLS {
+        return Err("The quarter sheet has too many cells".into());
+    }
+    let cell = |r: u32, c: u32| range.get_value((r, c)).cloned().unwrap_or(Data::Empty);
+    let mark = match cell(MARK_ROW, 1) {
+        Data::String(s) => s,
+        _ => String::new(),
+    };
+    // The units as the contract sheet holds them (a number cell, so no recalculation needed).
+    let units = match wb.worksheet_range("Contract") {
+        Ok(c) => match c.get_value((11, 1)) {
+            Some(Data::Float(f)) => Some(*f),
+            Some(Data::Int(i)) => Some(*i as f64),
+            _ => None,
+        },
+        Err(_) => None,
+    };
+    let mut values = Vec::new();
+    for (i, (field, _)) in INPUTS.iter().enumerate() {
+        let v = match cell(FIRST_INPUT + i as u32, 1) {
+            Data::Empty => None,
+            Data::Int(n) if n >= 0 => Some(Ok(n)),
+            Data::Float(f) if f >= 0.0 && f.fract() == 0.0 && f < 1e12 => Some(Ok(f as i64)),
+            Data::String(s) if s.trim().is_empty() => None,
+            Data::String(s) => match s.trim().parse::<i64>() {
+                Ok(n) if n >= 0 => Some(Ok(n)),
+                _ => Some(Err(s)),
+            },
+            other => Some(Err(other.to_string())),
+        };
+        values.push((field.to_string(), v));
+    }
+    Ok(QuarterSheet { mark, values, contracted_units: units })
+}
+
+/// The sheet-level checks Hearth can make before the figures' own rules.
+pub fn mark_for(service_reference: &str, year_label: &str, version: u32) -> String {
+    format!("HEARTH|{year_label}|{service_reference}|V{version}")
+}
+
+#[cfg(test)]
+#[allow(clippy::unwrap_used)]
+mod tests {
+    use super::*;
+
+    fn spec(prefill: Vec<(u8, String, i64)>) -> WorkbookSpec {
+        WorkbookSpec {
+            mark: mark_for("S001", "2026/27", 1),
+            contract: ContractSheet { service_reference: "S001".into(), service_name: "Acorn House".into(), contracted_units: 12, year_label: "2026/27".into(), ..Default::default() },
+            quarters: vec![(1, "2026/27 Q1".into(), 91), (2, "2026/27 Q2".into(), 92)],
+            indicators: vec![IndicatorRow { label: "KPI 1".into(), formula: "B8/B7*100".into(), trigger: Some((90.0, true)) }],
+            prefill,
+        }
+    }
+
+    #[test]
+    fn a_generated_workbook_reads_back() {
+        let bytes = write_workbook(&spec(vec![(2, "service_users_supported".into(), 20), (2, "maintained_independent_living".into(), 19)])).unwrap();
+        assert!(bytes.starts_with(b"PK"), "an .xlsx is a zip");
+        let q2 = read_quarter(&bytes, 2).unwrap();
+        assert_eq!(q2.mark, "HEARTH|2026/27|S001|V1");
+        assert_eq!(q2.values[0], ("service_users_supported".to_string(), Some(Ok(20))));
+        assert_eq!(q2.values[1].1, Some(Ok(19)));
+        assert_eq!(q2.values[2].1, None, "blank stays blank");
+        let q1 = read_quarter(&bytes, 1).unwrap();
+        assert!(q1.values.iter().all(|(_, v)| v.is_none()));
+        assert!(read_quarter(&bytes, 3).unwrap_err().contains("no sheet Q3"));
+    }
+
+    #[test]
+    fn bad_files_are_refused_with_a_reason() {
+        assert!(read_quarter(b"not a zip at all", 1).unwrap_err().contains("not an .xlsx"));
+        let mut ole = vec![0xD0, 0xCF, 0x11, 0xE0, 0xA1, 0xB1, 0x1A, 0xE1];
+        ole.extend(vec![0u8; 512]);
+        assert!(read_quarter(&ole, 1).unwrap_err().contains("password-protected"));
+        assert!(read_quarter(&vec![0u8; MAX_UPLOAD_BYTES + 1], 1).unwrap_err().contains("larger than"));
+        // A zip bomb: a small archive that unpacks to far more than the limit.
+        let mut buf = Cursor::new(Vec::new());
+        {
+            let mut w = zip::ZipWriter::new(&mut buf);
+            let opts = zip::write::SimpleFileOptions::default().compression_method(zip::CompressionMethod::Deflated);
+            w.start_file("xl/bomb.xml", opts).unwrap();
+            let zeros = vec![0u8; 1024 * 1024];
+            for _ in 0..40 {
+                std::io::Write::write_all(&mut w, &zeros).unwrap();
+            }
+            w.finish().unwrap();
+        }
+        let bomb = buf.into_inner();
+        assert!(bomb.len() < MAX_UPLOAD_BYTES, "the bomb itself is small: {}", bomb.len());
+        assert!(read_quarter(&bomb, 1).unwrap_err().contains("unpacks to more than"));
+    }
+}
