@@ -560,3 +560,122 @@ impl App {
         self.submit_return_from(who, service_id, &form, "workbook").await
     }
 }
+
+/// One service's line in the returns tracker for a quarter.
+#[derive(Debug, Clone)]
+pub struct TrackerLine {
+    pub service: Service,
+    pub provider_name: String,
+    pub due: chrono::NaiveDate,
+    pub received: Option<chrono::NaiveDate>,
+    pub status: Option<String>,
+}
+
+impl TrackerLine {
+    pub fn late(&self) -> bool {
+        self.received.is_some_and(|r| r > self.due)
+    }
+    pub fn missing(&self, today: chrono::NaiveDate) -> bool {
+        self.received.is_none() && today > self.due
+    }
+}
+
+/// Days after a quarter ends that its return is due, unless the authority sets its own.
+pub const DEFAULT_DUE_DAYS: i64 = 28;
+
+impl App {
+    /// Days after the quarter's end that returns are due, for an authority.
+    pub async fn returns_due_days(&self, authority_id: i64) -> Result<i64, AppError> {
+        Ok(self.db.setting(&format!("returns_due_days:{authority_id}")).await?.and_then(|v| v.parse().ok()).unwrap_or(DEFAULT_DUE_DAYS))
+    }
+
+    pub async fn set_returns_due_days(&self, who: &Principal, days: &str) -> Result<(), AppError> {
+        who.require_or_hide(Permission::BackOfficeRead)?;
+        who.require(Permission::Administer)?;
+        let n = days.trim().parse::<i64>().ok().filter(|n| (1..=90).contains(n)).ok_or_else(|| AppError::invalid("returns_due_days", "Enter a number of days from 1 to 90"))?;
+        let mut tx = self.db.begin_write(&who.actor()).await?;
+        tx.set_setting(&format!("returns_due_days:{}", who.authority_id()), &n.to_string()).await?;
+        tx.commit().await?;
+        Ok(())
+    }
+
+    /// The returns tracker (F4.5): every service of the authority for a quarter, with its due
+    /// date, when its return came and whether it was late or is missing.
+    pub async fn returns_tracker(&self, who: &Principal, q: Quarter) -> Result<Vec<TrackerLine>, AppError> {
+        who.require_or_hide(Permission::BackOfficeRead)?;
+        let due = q.end() + chrono::Duration::days(self.returns_due_days(who.authority_id()).await?);
+        let mut f = who.service_filter();
+        f.per_page = 100_000;
+        let mut names = std::collections::HashMap::new();
+        let mut out = Vec::new();
+        for s in self.db.list_services(&f).await?.items {
+            let first = self
+                .db
+                .service_returns(s.id)
+                .await?
+                .into_iter()
+                .filter(|r| r.year_start == i64::from(q.year().start_year) && r.quarter == i64::from(q.number()))
+                .min_by_key(|r| r.submitted_at);
+            let latest_status = self
+                .db
+                .service_returns(s.id)
+                .await?
+                .into_iter()
+                .find(|r| r.year_start == i64::from(q.year().start_year) && r.quarter == i64::from(q.number()) && r.status != REPLACED)
+                .map(|r| r.status);
+            if !names.contains_key(&s.provider_id) {
+                let n = self.db.provider(s.provider_id).await?.map(|p| p.name).unwrap_or_default();
+                names.insert(s.provider_id, n);
+            }
+            out.push(TrackerLine {
+                provider_name: names.get(&s.provider_id).cloned().unwrap_or_default(),
+                due,
+                received: first.and_then(|r| chrono::DateTime::from_timestamp(r.submitted_at, 0)).map(|t| t.date_naive()),
+                status: latest_status,
+                service: s,
+            });
+        }
+        out.sort_by(|a, b| a.provider_name.cmp(&b.provider_name).then(a.service.name.cmp(&b.service.name)));
+        Ok(out)
+    }
+
+    /// Reminders before and after the deadline (F4.5), through the outbox, each sent once:
+    /// a week before the due date and the day after it, to the provider's e-mail address.
+    pub async fn send_return_reminders(&self, today: chrono::NaiveDate) -> Result<usize, AppError> {
+        let q = Quarter::for_date(today).previous();
+        let mut sent = 0;
+        for a in self.db.authorities().await? {
+            let due = q.end() + chrono::Duration::days(self.returns_due_days(a.id).await?);
+            let kind = if today == due - chrono::Duration::days(7) {
+                "before"
+            } else if today == due + chrono::Duration::days(1) {
+                "after"
+            } else {
+                continue;
+            };
+            let services = self.db.list_services(&hearth_store::ServiceFilter { authority_id: Some(a.id), per_page: 100_000, ..Default::default() }).await?;
+            for s in services.items {
+                let has = self.db.service_returns(s.id).await?.iter().any(|r| r.year_start == i64::from(q.year().start_year) && r.quarter == i64::from(q.number()));
+                let key = format!("reminder:{}:{}:{}", s.id, q.label(), kind);
+                if has || self.db.setting(&key).await?.is_some() {
+                    continue;
+                }
+                let Some(p) = self.db.provider(s.provider_id).await? else { continue };
+                if p.email.is_empty() {
+                    continue;
+                }
+                let mut tx = self.db.begin_write(&hearth_store::Actor::system("reminders")).await?;
+                let (subject, body) = if kind == "before" {
+                    (format!("Return for {} due on {}", q.label(), due), format!("The performance return of {} for {} is due on {}. Download the workbook from Hearth, or use the web form.", s.name, q.label(), due))
+                } else {
+                    (format!("Return for {} is late", q.label()), format!("The performance return of {} for {} was due on {} and has not arrived. Please send it now.", s.name, q.label(), due))
+                };
+                tx.queue_mail(&p.email, &subject, &body).await?;
+                tx.set_setting(&key, &today.to_string()).await?;
+                tx.commit().await?;
+                sent += 1;
+            }
+        }
+        Ok(sent)
+    }
+}

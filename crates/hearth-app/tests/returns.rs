@@ -228,3 +228,40 @@ async fn workbook_problems_are_detected_with_their_messages() {
     let m = err(w.app.submit_return_workbook(&w.provider, s.id, &q.label(), &changed, false, "").await);
     assert!(m.contains(&format!("value in workbook {}", s.contracted_units + 5)) && m.contains(&format!("value held {}", s.contracted_units)), "{m}");
 }
+
+#[tokio::test]
+async fn the_tracker_shows_received_late_and_missing_and_reminders_are_sent_once() {
+    let w = world(testing::sqlite().await.unwrap()).await;
+    let s = floating_service(&w).await;
+    let q = Quarter::for_date(w.app.today()).previous();
+    let lines = w.app.returns_tracker(&w.officer, q).await.unwrap();
+    let today = w.app.today();
+    assert!(!lines.is_empty());
+    let due = q.end() + chrono::Duration::days(hearth_app::returns::DEFAULT_DUE_DAYS);
+    assert!(lines.iter().all(|l| l.due == due && l.received.is_none()));
+    assert_eq!(lines.iter().filter(|l| l.missing(today)).count(), if today > due { lines.len() } else { 0 });
+    w.app.submit_return(&w.provider, s.id, &good_for(&q.label(), s.contracted_units)).await.unwrap();
+    let lines = w.app.returns_tracker(&w.officer, q).await.unwrap();
+    let mine = lines.iter().find(|l| l.service.id == s.id).unwrap();
+    assert_eq!(mine.received, Some(today));
+    assert_eq!(mine.late(), today > due);
+    // The due date is the authority's setting.
+    assert!(matches!(w.app.set_returns_due_days(&w.officer, "10").await, Err(AppError::Forbidden)), "administrators set it");
+    let admin = principal(&w, "admin").await;
+    assert!(matches!(w.app.set_returns_due_days(&admin, "0").await, Err(AppError::Invalid(_))));
+    w.app.set_returns_due_days(&admin, "10").await.unwrap();
+    assert_eq!(w.app.returns_tracker(&w.officer, q).await.unwrap()[0].due, q.end() + chrono::Duration::days(10));
+    // Reminders: a week before and the day after the deadline, once each, to providers without a return.
+    let before = q.end() + chrono::Duration::days(10 - 7);
+    let after = q.end() + chrono::Duration::days(10 + 1);
+    // (Both dates fall in the quarter after `q`, so the reminders are about `q`.)
+    let sent_before = w.app.send_return_reminders(before).await.unwrap();
+    let sent_again = w.app.send_return_reminders(before).await.unwrap();
+    let sent_after = w.app.send_return_reminders(after).await.unwrap();
+    assert!(sent_before >= 1, "reminders before the deadline");
+    assert_eq!(sent_again, 0, "each reminder is sent once");
+    assert!(sent_after >= 1, "reminders after the deadline");
+    let mail = w.app.db.recent_mail(100).await.unwrap();
+    assert!(mail.iter().any(|m| m.subject.contains("is late")));
+    assert!(!mail.iter().any(|m| m.body.contains(&s.name)), "no reminder for a service whose return came");
+}

@@ -17,16 +17,19 @@ pub enum Job {
     Outbox,
     /// Recounts current clients per service for the directory's places available.
     DirectoryRefresh,
+    /// E-mails reminders of performance returns before and after their deadline.
+    ReturnReminders,
 }
 
 impl Job {
-    pub const ALL: &'static [Job] = &[Job::SessionSweep, Job::Outbox, Job::DirectoryRefresh];
+    pub const ALL: &'static [Job] = &[Job::SessionSweep, Job::Outbox, Job::DirectoryRefresh, Job::ReturnReminders];
 
     pub fn name(&self) -> &'static str {
         match self {
             Job::SessionSweep => "session_sweep",
             Job::Outbox => "outbox",
             Job::DirectoryRefresh => "directory_refresh",
+            Job::ReturnReminders => "return_reminders",
         }
     }
 
@@ -36,6 +39,7 @@ impl Job {
             Job::SessionSweep => 300,
             Job::Outbox => 15,
             Job::DirectoryRefresh => 3600,
+            Job::ReturnReminders => 3600,
         }
     }
 }
@@ -89,6 +93,13 @@ impl Scheduler {
             Job::DirectoryRefresh => {
                 let n = self.app.db.refresh_current_clients(&self.app.today().to_string()).await.map_err(|e| e.to_string())?;
                 tracing::info!(job = job.name(), services = n, "recounted current clients");
+                Ok(())
+            }
+            Job::ReturnReminders => {
+                let n = self.app.send_return_reminders(self.app.today()).await.map_err(|e| e.to_string())?;
+                if n > 0 {
+                    tracing::info!(job = job.name(), reminders = n, "queued return reminders");
+                }
                 Ok(())
             }
             Job::Outbox => {

@@ -21,6 +21,10 @@ pub fn register(t: &mut RouteTable) {
     t.get("/services/{id}/returns/workbook", Access::Signed(Permission::SignedIn), get(workbook));
     t.post("/services/{id}/returns/upload", Access::Signed(Permission::ProviderPortal), post(upload));
     t.get("/returns", Access::Signed(Permission::BackOfficeRead), get(queue));
+    t.get("/returns/tracker", Access::Signed(Permission::BackOfficeRead), get(tracker));
+    t.get("/returns/tracker.csv", Access::Signed(Permission::BackOfficeRead), get(tracker_csv));
+    t.get("/returns/tracker.pdf", Access::Signed(Permission::BackOfficeRead), get(tracker_pdf));
+    t.post("/returns/due-days", Access::Signed(Permission::Administer), post(due_days));
     t.get("/returns/{id}", Access::Signed(Permission::SignedIn), get(view_return));
     t.post("/returns/{id}/explain", Access::Signed(Permission::ProviderPortal), post(explain));
     t.post("/returns/{id}/check", Access::Signed(Permission::BackOfficeWrite), post(check));
@@ -245,6 +249,7 @@ async fn queue(State(state): State<AppState>, ctx: Ctx) -> Response {
     let today = state.app.today().to_string();
     let body = html! {
         h1 class="govuk-heading-l" { "Returns to check" }
+        p class="govuk-body" { a class="govuk-link" href="/returns/tracker" { "Returns tracker: received, late and missing by quarter" } }
         p class="govuk-body" { "Each return is checked within two weeks of receipt." }
         @if list.is_empty() { p class="govuk-body" { "There are no returns waiting." } }
         table class="govuk-table" {
@@ -413,6 +418,169 @@ async fn check(State(state): State<AppState>, ctx: Ctx, Path(id): Path<i64>, For
     match state.app.check_return(&ctx.principal, id, &f.decision, &f.remarks, f.confirm_replacement.is_some()).await {
         Ok(_) => see_other(&format!("/returns/{id}")),
         Err(AppError::Invalid(errors)) => return_view(&state, &ctx, id, &errors, None).await,
+        Err(e) => layout::app_error(Some(&ctx), e),
+    }
+}
+
+#[derive(Deserialize, Default)]
+struct TrackerQuery {
+    #[serde(default)]
+    quarter: Option<String>,
+}
+
+fn tracker_quarter(state: &AppState, q: &TrackerQuery) -> hearth_domain::performance::Quarter {
+    q.quarter
+        .as_deref()
+        .and_then(|s| hearth_domain::performance::Quarter::parse(s).ok())
+        .unwrap_or_else(|| hearth_domain::performance::Quarter::for_date(state.app.today()).previous())
+}
+
+async fn tracker(State(state): State<AppState>, ctx: Ctx, Query(q): Query<TrackerQuery>) -> Response {
+    tracker_view(&state, &ctx, &q, &FieldErrors::new()).await
+}
+
+async fn tracker_view(state: &AppState, ctx: &Ctx, q: &TrackerQuery, errors: &FieldErrors) -> Response {
+    let quarter = tracker_quarter(state, q);
+    let lines = match state.app.returns_tracker(&ctx.principal, quarter).await {
+        Ok(l) => l,
+        Err(e) => return layout::app_error(Some(ctx), e),
+    };
+    let today = state.app.today();
+    let due_days = state.app.returns_due_days(ctx.principal.authority_id()).await.unwrap_or(hearth_app::returns::DEFAULT_DUE_DAYS);
+    let received = lines.iter().filter(|l| l.received.is_some()).count();
+    let late = lines.iter().filter(|l| l.late()).count();
+    let missing = lines.iter().filter(|l| l.missing(today)).count();
+    let qs = crate::session::url_encode(&quarter.label());
+    let body = html! {
+        h1 class="govuk-heading-l" { "Returns tracker" }
+        form method="get" action="/returns/tracker" {
+            (layout::input("quarter", "Quarter", &quarter.label(), &FieldErrors::new(), Opt { width: Some("10"), required: true, hint: Some("For example 2026/27 Q2"), ..Default::default() }))
+            button type="submit" class="govuk-button govuk-button--secondary" { "Show" }
+        }
+        p class="govuk-body" data-testid="tracker-summary" {
+            (quarter.label()) ": due " (layout::date(&lines.first().map(|l| l.due.to_string()).unwrap_or_default())) ". "
+            (received) " received, " (late) " late, " (missing) " missing, of " (lines.len()) " services."
+        }
+        p class="govuk-body" {
+            "Report for the board: " a class="govuk-link" href={ "/returns/tracker.pdf?quarter=" (qs) } { "PDF" } " · " a class="govuk-link" href={ "/returns/tracker.csv?quarter=" (qs) } { "CSV" }
+        }
+        table class="govuk-table" {
+            thead class="govuk-table__head" { tr class="govuk-table__row" {
+                th class="govuk-table__header" { "Provider" } th class="govuk-table__header" { "Service" } th class="govuk-table__header" { "Received" } th class="govuk-table__header" { "State" }
+            } }
+            tbody class="govuk-table__body" {
+                @for l in &lines {
+                    tr class="govuk-table__row" {
+                        td class="govuk-table__cell" { (l.provider_name) }
+                        td class="govuk-table__cell" { a class="govuk-link" href={ "/services/" (l.service.id) "/returns" } { (l.service.name) } }
+                        td class="govuk-table__cell" { @if let Some(r) = l.received { (layout::date(&r.to_string())) } }
+                        td class="govuk-table__cell" {
+                            @if l.missing(today) { strong class="govuk-tag govuk-tag--red" { "Missing" } }
+                            @else if l.late() { strong class="govuk-tag govuk-tag--orange" { "Late" } }
+                            @else if l.received.is_some() { strong class="govuk-tag govuk-tag--green" { "On time" } }
+                            @else { strong class="govuk-tag govuk-tag--grey" { "Not yet due" } }
+                            @if let Some(s) = &l.status { " " (status_label(s)) }
+                        }
+                    }
+                }
+            }
+        }
+        @if ctx.principal.has(Permission::Administer) {
+            form method="post" action="/returns/due-days" novalidate {
+                (csrf(&ctx.csrf))
+                (error_summary(errors))
+                (layout::input("returns_due_days", "Returns are due this many days after the quarter ends", &due_days.to_string(), errors, Opt { width: Some("3"), required: true, ..Default::default() }))
+                button type="submit" class="govuk-button govuk-button--secondary" { "Save" }
+            }
+        }
+    };
+    let r = render(Some(ctx), "Returns tracker", body);
+    if errors.is_empty() {
+        r
+    } else {
+        invalid(r)
+    }
+}
+
+fn report_rows(lines: &[hearth_app::returns::TrackerLine], today: chrono::NaiveDate) -> Vec<(String, String, String, String)> {
+    lines
+        .iter()
+        .filter(|l| l.late() || l.missing(today))
+        .map(|l| {
+            (
+                l.provider_name.clone(),
+                l.service.name.clone(),
+                l.received.map(|r| r.to_string()).unwrap_or_default(),
+                if l.missing(today) { "Missing".into() } else { "Late".into() },
+            )
+        })
+        .collect()
+}
+
+async fn tracker_csv(State(state): State<AppState>, ctx: Ctx, Query(q): Query<TrackerQuery>) -> Response {
+    let quarter = tracker_quarter(&state, &q);
+    match state.app.returns_tracker(&ctx.principal, quarter).await {
+        Ok(lines) => {
+            let due = lines.first().map(|l| l.due.to_string()).unwrap_or_default();
+            let mut out = String::from("quarter,provider,service,due,received,state\n");
+            let csv = |s: &str| format!("\"{}\"", s.replace('"', "\"\""));
+            for (p, s, r, st) in report_rows(&lines, state.app.today()) {
+                out.push_str(&format!("{},{},{},{},{},{}\n", csv(&quarter.label()), csv(&p), csv(&s), due, r, st));
+            }
+            axum::response::IntoResponse::into_response((
+                [
+                    (axum::http::header::CONTENT_TYPE, "text/csv; charset=utf-8".to_string()),
+                    (axum::http::header::CONTENT_DISPOSITION, format!("attachment; filename=\"late-and-missing-returns-{}.csv\"", quarter.label().replace(['/', ' '], "-"))),
+                ],
+                out,
+            ))
+        }
+        Err(e) => layout::app_error(Some(&ctx), e),
+    }
+}
+
+async fn tracker_pdf(State(state): State<AppState>, ctx: Ctx, Query(q): Query<TrackerQuery>) -> Response {
+    use hearth_docs::Line;
+    let quarter = tracker_quarter(&state, &q);
+    match state.app.returns_tracker(&ctx.principal, quarter).await {
+        Ok(lines) => {
+            let today = state.app.today();
+            let rows = report_rows(&lines, today);
+            let mut doc = vec![
+                Line::Text(format!("Quarter {}: returns were due on {}.", quarter.label(), lines.first().map(|l| l.due.to_string()).unwrap_or_default())),
+                Line::Text(format!(
+                    "{} services; {} returns received; {} late; {} missing on {}.",
+                    lines.len(),
+                    lines.iter().filter(|l| l.received.is_some()).count(),
+                    lines.iter().filter(|l| l.late()).count(),
+                    lines.iter().filter(|l| l.missing(today)).count(),
+                    today
+                )),
+                Line::Heading("Late and missing returns".into()),
+            ];
+            if rows.is_empty() {
+                doc.push(Line::Text("None.".into()));
+            }
+            for (p, s, r, st) in rows {
+                doc.push(Line::Text(format!("{st}: {s} ({p}){}", if r.is_empty() { String::new() } else { format!(", received {r}") })));
+            }
+            let pdf = hearth_docs::text_pdf(&format!("Late and non-returns, {}", quarter.label()), &doc);
+            axum::response::IntoResponse::into_response(([(axum::http::header::CONTENT_TYPE, "application/pdf")], pdf))
+        }
+        Err(e) => layout::app_error(Some(&ctx), e),
+    }
+}
+
+#[derive(Deserialize, Default)]
+struct DueDaysForm {
+    #[serde(default)]
+    returns_due_days: String,
+}
+
+async fn due_days(State(state): State<AppState>, ctx: Ctx, Form(f): Form<DueDaysForm>) -> Response {
+    match state.app.set_returns_due_days(&ctx.principal, &f.returns_due_days).await {
+        Ok(()) => see_other("/returns/tracker"),
+        Err(AppError::Invalid(errors)) => tracker_view(&state, &ctx, &TrackerQuery::default(), &errors).await,
         Err(e) => layout::app_error(Some(&ctx), e),
     }
 }
