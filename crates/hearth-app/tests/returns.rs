@@ -265,3 +265,29 @@ async fn the_tracker_shows_received_late_and_missing_and_reminders_are_sent_once
     assert!(mail.iter().any(|m| m.subject.contains("is late")));
     assert!(!mail.iter().any(|m| m.body.contains(&s.name)), "no reminder for a service whose return came");
 }
+
+#[tokio::test]
+async fn triggers_set_by_the_team_decide_breaches() {
+    let w = world(testing::sqlite().await.unwrap()).await;
+    let s = floating_service(&w).await;
+    let q = Quarter::for_date(w.app.today()).previous();
+    let form = |value: &str| hearth_app::returns::TriggerForm {
+        year: q.year().label(),
+        indicator: "staffing".into(),
+        service_type: s.service_type.clone(),
+        value: value.into(),
+    };
+    assert!(matches!(w.app.set_trigger(&w.board, &form("99")).await, Err(AppError::Forbidden)));
+    assert!(matches!(w.app.set_trigger(&w.provider, &form("99")).await, Err(AppError::NotFound)));
+    assert!(matches!(w.app.set_trigger(&w.officer, &form("lots")).await, Err(AppError::Invalid(_))));
+    // 98 of 100 hours meets the default 90% trigger but not a 99% one set for this type.
+    let r = w.app.submit_return(&w.provider, s.id, &good_for(&q.label(), s.contracted_units)).await.unwrap();
+    let staffing = |v: &hearth_app::returns::ReturnView| v.indicators.iter().find(|f| f.indicator.code() == "staffing").unwrap().breach.clone();
+    assert!(staffing(&w.app.return_view(&w.officer, r.id).await.unwrap()).is_none());
+    w.app.set_trigger(&w.officer, &form("99")).await.unwrap();
+    let t = staffing(&w.app.return_view(&w.officer, r.id).await.unwrap()).expect("now below its trigger");
+    assert_eq!(t.breach_text(), "Below trigger of 99.0%");
+    // Setting it again replaces it.
+    w.app.set_trigger(&w.officer, &form("95")).await.unwrap();
+    assert!(staffing(&w.app.return_view(&w.officer, r.id).await.unwrap()).is_none());
+}

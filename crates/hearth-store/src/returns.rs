@@ -152,3 +152,36 @@ impl WriteTx {
         Ok(Some(after))
     }
 }
+
+impl WriteTx {
+    /// Sets the trigger for (year, indicator, service type), replacing one set before.
+    pub async fn set_trigger(&mut self, authority_id: i64, year_start: i64, indicator: &str, service_type: Option<&str>, kind: &str, value: f64) -> Result<TriggerRow, StoreError> {
+        let existing = sqlx::query(
+            "SELECT * FROM performance_triggers WHERE authority_id = $1 AND year_start = $2 AND indicator = $3 AND COALESCE(service_type, '') = $4",
+        )
+        .bind(authority_id)
+        .bind(year_start)
+        .bind(indicator)
+        .bind(service_type.unwrap_or(""))
+        .fetch_optional(&mut *self.tx)
+        .await?;
+        let before = existing.as_ref().map(TriggerRow::from_row).transpose()?;
+        if let Some(b) = &before {
+            sqlx::query("DELETE FROM performance_triggers WHERE id = $1").bind(b.id).execute(&mut *self.tx).await?;
+        }
+        let row = sqlx::query(
+            "INSERT INTO performance_triggers (authority_id, year_start, indicator, service_type, kind, value) VALUES ($1, $2, $3, $4, $5, $6) RETURNING *",
+        )
+        .bind(authority_id)
+        .bind(year_start)
+        .bind(indicator)
+        .bind(service_type)
+        .bind(kind)
+        .bind(value)
+        .fetch_one(&mut *self.tx)
+        .await?;
+        let after = TriggerRow::from_row(&row)?;
+        self.audit("set", "trigger", &after.id.to_string(), before.map(|b| b.to_json()).as_ref(), Some(&after.to_json())).await?;
+        Ok(after)
+    }
+}

@@ -25,6 +25,8 @@ pub fn register(t: &mut RouteTable) {
     t.get("/returns/tracker.csv", Access::Signed(Permission::BackOfficeRead), get(tracker_csv));
     t.get("/returns/tracker.pdf", Access::Signed(Permission::BackOfficeRead), get(tracker_pdf));
     t.post("/returns/due-days", Access::Signed(Permission::Administer), post(due_days));
+    t.get("/returns/triggers", Access::Signed(Permission::BackOfficeRead), get(triggers));
+    t.post("/returns/triggers", Access::Signed(Permission::BackOfficeWrite), post(set_trigger));
     t.get("/returns/{id}", Access::Signed(Permission::SignedIn), get(view_return));
     t.post("/returns/{id}/explain", Access::Signed(Permission::ProviderPortal), post(explain));
     t.post("/returns/{id}/check", Access::Signed(Permission::BackOfficeWrite), post(check));
@@ -249,7 +251,10 @@ async fn queue(State(state): State<AppState>, ctx: Ctx) -> Response {
     let today = state.app.today().to_string();
     let body = html! {
         h1 class="govuk-heading-l" { "Returns to check" }
-        p class="govuk-body" { a class="govuk-link" href="/returns/tracker" { "Returns tracker: received, late and missing by quarter" } }
+        p class="govuk-body" {
+            a class="govuk-link" href="/returns/tracker" { "Returns tracker: received, late and missing by quarter" }
+            " · " a class="govuk-link" href="/returns/triggers" { "Triggers" }
+        }
         p class="govuk-body" { "Each return is checked within two weeks of receipt." }
         @if list.is_empty() { p class="govuk-body" { "There are no returns waiting." } }
         table class="govuk-table" {
@@ -581,6 +586,74 @@ async fn due_days(State(state): State<AppState>, ctx: Ctx, Form(f): Form<DueDays
     match state.app.set_returns_due_days(&ctx.principal, &f.returns_due_days).await {
         Ok(()) => see_other("/returns/tracker"),
         Err(AppError::Invalid(errors)) => tracker_view(&state, &ctx, &TrackerQuery::default(), &errors).await,
+        Err(e) => layout::app_error(Some(&ctx), e),
+    }
+}
+
+#[derive(Deserialize, Default)]
+struct YearOnly {
+    #[serde(default)]
+    year: Option<String>,
+}
+
+async fn triggers(State(state): State<AppState>, ctx: Ctx, Query(q): Query<YearOnly>) -> Response {
+    let year = q.year.as_deref().and_then(|y| hearth_domain::FinancialYear::parse_label(y).ok()).unwrap_or_else(|| hearth_domain::FinancialYear::for_date(state.app.today()));
+    triggers_view(&state, &ctx, year, &hearth_app::returns::TriggerForm { year: year.label(), ..Default::default() }, &FieldErrors::new()).await
+}
+
+async fn triggers_view(state: &AppState, ctx: &Ctx, year: hearth_domain::FinancialYear, f: &hearth_app::returns::TriggerForm, errors: &FieldErrors) -> Response {
+    use hearth_domain::performance::Indicator;
+    let set = match state.app.trigger_set(ctx.principal.authority_id(), year).await {
+        Ok(s) => s,
+        Err(e) => return layout::app_error(Some(ctx), e),
+    };
+    let indicators: Vec<(String, String)> = Indicator::NATIONAL.iter().map(|i| (i.code().to_string(), format!("{} {}", i.short_label(), i.label()))).collect();
+    let types: Vec<(String, String)> = hearth_domain::ServiceType::ALL.iter().map(|t| (t.as_str().to_string(), t.label().to_string())).collect();
+    let body = html! {
+        h1 class="govuk-heading-l" { "Triggers for " (year.label()) }
+        p class="govuk-body" { "A figure below its trigger (above it, where lower is better) is marked in red with a text marker on every screen and in the workbook, and the return cannot be accepted until the provider explains it." }
+        table class="govuk-table" {
+            thead class="govuk-table__head" { tr class="govuk-table__row" { th class="govuk-table__header" { "Indicator" } th class="govuk-table__header" { "Service type" } th class="govuk-table__header" { "Trigger" } } }
+            tbody class="govuk-table__body" {
+                @for t in set.triggers() {
+                    tr class="govuk-table__row" {
+                        td class="govuk-table__cell" { (t.indicator.short_label()) " " (t.indicator.label()) }
+                        td class="govuk-table__cell" { @match t.service_type { Some(st) => (st.label()), None => "Every type" } }
+                        td class="govuk-table__cell" { (t.breach_text().replace("Below trigger of ", "At least ").replace("Above trigger of ", "At most ")) }
+                    }
+                }
+            }
+        }
+        @if ctx.principal.has(Permission::BackOfficeWrite) {
+            div class="govuk-grid-row" { div class="govuk-grid-column-two-thirds" {
+                h2 class="govuk-heading-m" { "Set a trigger" }
+                (error_summary(errors))
+                form method="post" action="/returns/triggers" novalidate {
+                    (csrf(&ctx.csrf))
+                    (layout::input("year", "Year", &f.year, errors, Opt { required: true, width: Some("10"), hint: Some("For example 2026/27"), ..Default::default() }))
+                    (layout::select("indicator", "Indicator", &indicators, &f.indicator, errors, true))
+                    (layout::select("service_type", "Service type (leave as Select for every type)", &types, &f.service_type, errors, false))
+                    (layout::input("value", "Trigger", &f.value, errors, Opt { required: true, width: Some("5"), hint: Some("For example 90 (per cent)"), ..Default::default() }))
+                    (button("Set trigger"))
+                }
+            } }
+        }
+    };
+    let r = render(Some(ctx), "Triggers", body);
+    if errors.is_empty() {
+        r
+    } else {
+        invalid(r)
+    }
+}
+
+async fn set_trigger(State(state): State<AppState>, ctx: Ctx, Form(f): Form<hearth_app::returns::TriggerForm>) -> Response {
+    match state.app.set_trigger(&ctx.principal, &f).await {
+        Ok(()) => see_other(&format!("/returns/triggers?year={}", crate::session::url_encode(&f.year))),
+        Err(AppError::Invalid(errors)) => {
+            let year = hearth_domain::FinancialYear::parse_label(&f.year).unwrap_or_else(|_| hearth_domain::FinancialYear::for_date(state.app.today()));
+            triggers_view(&state, &ctx, year, &f, &errors).await
+        }
         Err(e) => layout::app_error(Some(&ctx), e),
     }
 }
