@@ -466,8 +466,9 @@ impl App {
                 Some(hearth_docs::workbook::IndicatorRow { label: format!("{} {}", ind.short_label(), ind.label()), formula, trigger })
             })
             .collect();
+        let version = self.workbook_versions(service_id, year).await?.iter().map(|v| v.version).max().unwrap_or(1);
         let spec = hearth_docs::workbook::WorkbookSpec {
-            mark: hearth_docs::workbook::mark_for(&s.reference, &year.label(), 1),
+            mark: hearth_docs::workbook::mark_for(&s.reference, &year.label(), version),
             contract: hearth_docs::workbook::ContractSheet {
                 service_reference: s.reference.clone(),
                 service_name: s.name.clone(),
@@ -489,7 +490,7 @@ impl App {
             prefill: Vec::new(),
         };
         let bytes = hearth_docs::workbook::write_workbook(&spec).map_err(AppError::Internal)?;
-        Ok((format!("{}-{}-return.xlsx", s.reference.replace(['/', ' '], "-"), year.label().replace('/', "-")), bytes))
+        Ok((format!("{}-{}-return-V{version}.xlsx", s.reference.replace(['/', ' '], "-"), year.label().replace('/', "-")), bytes))
     }
 
     /// A provider uploads the workbook for a quarter. Problems are listed in plain words; with
@@ -507,8 +508,18 @@ impl App {
         let s = self.service(who, service_id).await?;
         let q = Quarter::parse(quarter).map_err(|_| AppError::invalid("quarter", "Choose the quarter this return is for"))?;
         let sheet = hearth_docs::workbook::read_quarter(bytes, q.number()).map_err(|m| AppError::invalid("file", m))?;
-        let expected = hearth_docs::workbook::mark_for(&s.reference, &q.year().label(), 1);
-        if sheet.mark != expected {
+        let needed = self.workbook_version_for(service_id, q).await?;
+        let latest = self.workbook_versions(service_id, q.year()).await?.iter().map(|v| v.version).max().unwrap_or(1);
+        // Any version from the one in force for this quarter up to the latest will do.
+        let matches = (needed..=latest).any(|v| sheet.mark == hearth_docs::workbook::mark_for(&s.reference, &q.year().label(), v));
+        let older = (1..needed).find(|v| sheet.mark == hearth_docs::workbook::mark_for(&s.reference, &q.year().label(), *v));
+        if let Some(old) = older {
+            return Err(AppError::invalid(
+                "file",
+                format!("This is version {old} of the workbook, but version {needed} applies to {} because the contract details changed: download the new version from Hearth and enter the figures there", q.label()),
+            ));
+        }
+        if !matches {
             return Err(AppError::invalid(
                 "file",
                 format!("This workbook is not the {} workbook for {}: download this year's workbook from Hearth and enter the figures there", q.year().label(), s.reference),
@@ -714,5 +725,79 @@ impl App {
         tx.set_trigger(who.authority_id(), i64::from(year.start_year), ind.code(), st.map(|s| s.as_str()), kind, value).await?;
         tx.commit().await?;
         Ok(())
+    }
+}
+
+/// A version of a service's workbook for a year (F4.6): issued when the contract sheet's data
+/// changes mid-year, effective from a quarter.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct WorkbookVersion {
+    pub version: u32,
+    pub from_quarter: u8,
+    pub reason: String,
+    pub issued_by: String,
+    pub issued_on: String,
+}
+
+use serde::Serialize;
+
+impl App {
+    fn versions_key(service_id: i64, year: FinancialYear) -> String {
+        format!("workbook_versions:{service_id}:{}", year.start_year)
+    }
+
+    /// The workbook versions issued for a service's year after the first (V1 is implied).
+    pub async fn workbook_versions(&self, service_id: i64, year: FinancialYear) -> Result<Vec<WorkbookVersion>, AppError> {
+        Ok(self
+            .db
+            .setting(&Self::versions_key(service_id, year))
+            .await?
+            .and_then(|v| serde_json::from_str(&v).ok())
+            .unwrap_or_default())
+    }
+
+    /// The version in force for a quarter (1 unless a later one took effect by then).
+    pub async fn workbook_version_for(&self, service_id: i64, q: Quarter) -> Result<u32, AppError> {
+        Ok(self
+            .workbook_versions(service_id, q.year())
+            .await?
+            .iter()
+            .filter(|v| v.from_quarter <= q.number())
+            .map(|v| v.version)
+            .max()
+            .unwrap_or(1))
+    }
+
+    /// The commissioning team issues a new workbook version from a quarter, after the contract
+    /// sheet's data changed; the provider is told to use it.
+    pub async fn issue_workbook_version(&self, who: &Principal, service_id: i64, year: FinancialYear, from_quarter: u8, reason: &str) -> Result<WorkbookVersion, AppError> {
+        who.require_or_hide(Permission::BackOfficeRead)?;
+        let s = self.service(who, service_id).await?;
+        who.require(Permission::BackOfficeWrite)?;
+        let mut e = FieldErrors::new();
+        if !(1..=4).contains(&from_quarter) {
+            e.add("from_quarter", "Choose the quarter the new version applies from");
+        }
+        if reason.trim().is_empty() {
+            e.add("reason", "Say what changed on the contract sheet");
+        }
+        e.into_result()?;
+        let mut versions = self.workbook_versions(service_id, year).await?;
+        let version = versions.iter().map(|v| v.version).max().unwrap_or(1) + 1;
+        let v = WorkbookVersion { version, from_quarter, reason: reason.trim().to_string(), issued_by: who.user().username.clone(), issued_on: self.today().to_string() };
+        versions.push(v.clone());
+        let provider = self.db.provider(s.provider_id).await?.ok_or(AppError::NotFound)?;
+        let mut tx = self.db.begin_write(&who.actor()).await?;
+        tx.set_setting(&Self::versions_key(service_id, year), &serde_json::to_string(&versions).map_err(|e| AppError::Internal(e.to_string()))?).await?;
+        if !provider.email.is_empty() {
+            tx.queue_mail(
+                &provider.email,
+                &format!("New workbook for {} {}: version {version}", s.name, year.label()),
+                &format!("The contract details of {} changed ({}). From quarter {from_quarter} use version {version} of the {} workbook: download it from Hearth. Earlier quarters keep their accepted figures; the old version is refused for quarter {from_quarter} onwards.", s.name, v.reason, year.label()),
+            )
+            .await?;
+        }
+        tx.commit().await?;
+        Ok(v)
     }
 }

@@ -291,3 +291,43 @@ async fn triggers_set_by_the_team_decide_breaches() {
     w.app.set_trigger(&w.officer, &form("95")).await.unwrap();
     assert!(staffing(&w.app.return_view(&w.officer, r.id).await.unwrap()).is_none());
 }
+
+#[tokio::test]
+async fn a_new_workbook_version_refuses_the_old_one_from_its_quarter() {
+    let w = world(testing::sqlite().await.unwrap()).await;
+    let s = floating_service(&w).await;
+    let q = Quarter::for_date(w.app.today()).previous();
+    let figures = |units: i64| {
+        let days = i64::from(q.days());
+        vec![
+            ("service_users_supported", 20), ("maintained_independent_living", 19), ("new_service_users", 3), ("departures", 3),
+            ("planned_departures", 3), ("unavailable_unit_days", 0), ("occupied_unit_days", units * days * 95 / 100),
+            ("support_hours_contracted", 100), ("support_hours_delivered", 97),
+        ]
+    };
+    let versioned = |v: u32| {
+        use hearth_docs::workbook::*;
+        write_workbook(&WorkbookSpec {
+            mark: mark_for(&s.reference, &q.year().label(), v),
+            contract: ContractSheet { service_reference: s.reference.clone(), contracted_units: s.contracted_units, ..Default::default() },
+            quarters: Quarter::all_of(q.year()).iter().map(|x| (x.number(), x.label(), x.days())).collect(),
+            indicators: Vec::new(),
+            prefill: figures(s.contracted_units).iter().map(|(f, v)| (q.number(), f.to_string(), *v)).collect(),
+        })
+        .unwrap()
+    };
+    assert!(matches!(w.app.issue_workbook_version(&w.provider, s.id, q.year(), q.number(), "x").await, Err(AppError::NotFound)));
+    assert!(matches!(w.app.issue_workbook_version(&w.officer, s.id, q.year(), q.number(), " ").await, Err(AppError::Invalid(_))));
+    let v = w.app.issue_workbook_version(&w.officer, s.id, q.year(), q.number(), "Units rose from April").await.unwrap();
+    assert_eq!(v.version, 2);
+    // The download is now version 2.
+    let (name, bytes) = w.app.return_workbook(&w.provider, s.id, q.year()).await.unwrap();
+    assert!(name.ends_with("V2.xlsx"));
+    assert!(hearth_docs::workbook::read_quarter(&bytes, 1).unwrap().mark.ends_with("|V2"));
+    // The old version is refused for the quarter, saying why; the new one is taken.
+    let Err(AppError::Invalid(e)) = w.app.submit_return_workbook(&w.provider, s.id, &q.label(), &versioned(1), false, "").await else { panic!() };
+    assert!(e.get("file").unwrap().contains("version 2 applies"), "{e:?}");
+    assert!(w.app.submit_return_workbook(&w.provider, s.id, &q.label(), &versioned(2), false, "").await.is_ok());
+    // The provider was told.
+    assert!(w.app.db.recent_mail(10).await.unwrap().iter().any(|m| m.subject.contains("version 2")));
+}

@@ -20,6 +20,7 @@ pub fn register(t: &mut RouteTable) {
     t.post("/services/{id}/returns/new", Access::Signed(Permission::ProviderPortal), post(submit_return));
     t.get("/services/{id}/returns/workbook", Access::Signed(Permission::SignedIn), get(workbook));
     t.post("/services/{id}/returns/upload", Access::Signed(Permission::ProviderPortal), post(upload));
+    t.post("/services/{id}/returns/version", Access::Signed(Permission::BackOfficeWrite), post(issue_version));
     t.get("/returns", Access::Signed(Permission::BackOfficeRead), get(queue));
     t.get("/returns/tracker", Access::Signed(Permission::BackOfficeRead), get(tracker));
     t.get("/returns/tracker.csv", Access::Signed(Permission::BackOfficeRead), get(tracker_csv));
@@ -63,6 +64,10 @@ async fn returns_page(state: &AppState, ctx: &Ctx, id: i64, errors: &FieldErrors
     };
     let provider = matches!(ctx.principal, Principal::Provider { .. });
     let year = hearth_domain::FinancialYear::for_date(state.app.today());
+    let versions = match state.app.workbook_versions(id, year).await {
+        Ok(v) => v,
+        Err(e) => return layout::app_error(Some(&ctx), e),
+    };
     let quarter_options: Vec<(String, String)> = quarters.iter().map(|(q, _)| (q.label(), format!("{} ({})", q.label(), q.months_label()))).collect();
     let body = html! {
         (layout::back_link(&format!("/services/{id}")))
@@ -73,6 +78,28 @@ async fn returns_page(state: &AppState, ctx: &Ctx, id: i64, errors: &FieldErrors
             a class="govuk-link" href={ "/services/" (id) "/returns/workbook?year=" (year.start_year) } { "Download the " (year.label()) " workbook" }
             " · "
             a class="govuk-link" href={ "/services/" (id) "/returns/workbook?year=" (year.previous().start_year) } { (year.previous().label()) " workbook" }
+        }
+        @if !versions.is_empty() {
+            div class="govuk-inset-text" data-testid="versions" {
+                @for v in &versions {
+                    p class="govuk-body" { "Version " (v.version) " applies from " (year.label()) " Q" (v.from_quarter) ": " (v.reason) " (issued " (layout::date(&v.issued_on)) ")." }
+                }
+                p class="govuk-body" { "Use the latest version: an older one is refused for the quarters a newer one covers." }
+            }
+        }
+        @if ctx.principal.has(Permission::BackOfficeWrite) {
+            details class="govuk-details" {
+                summary class="govuk-details__summary" { span class="govuk-details__summary-text" { "Issue a new workbook version (the contract details changed)" } }
+                div class="govuk-details__text" {
+                    form method="post" action={ "/services/" (id) "/returns/version" } novalidate {
+                        (csrf(&ctx.csrf))
+                        input type="hidden" name="year" value=(year.start_year);
+                        (layout::select("from_quarter", "Applies from quarter", &[("1".into(), "Q1".into()), ("2".into(), "Q2".into()), ("3".into(), "Q3".into()), ("4".into(), "Q4".into())], "", errors, true))
+                        (layout::textarea("reason", "What changed on the contract sheet", "", errors, true))
+                        (button("Issue new version"))
+                    }
+                }
+            }
         }
         @if provider {
             details class="govuk-details" open[!errors.is_empty()] {
@@ -654,6 +681,25 @@ async fn set_trigger(State(state): State<AppState>, ctx: Ctx, Form(f): Form<hear
             let year = hearth_domain::FinancialYear::parse_label(&f.year).unwrap_or_else(|_| hearth_domain::FinancialYear::for_date(state.app.today()));
             triggers_view(&state, &ctx, year, &f, &errors).await
         }
+        Err(e) => layout::app_error(Some(&ctx), e),
+    }
+}
+
+#[derive(Deserialize, Default)]
+struct VersionForm {
+    #[serde(default)]
+    year: i32,
+    #[serde(default)]
+    from_quarter: String,
+    #[serde(default)]
+    reason: String,
+}
+
+async fn issue_version(State(state): State<AppState>, ctx: Ctx, Path(id): Path<i64>, Form(f): Form<VersionForm>) -> Response {
+    let from = f.from_quarter.trim().parse::<u8>().unwrap_or(0);
+    match state.app.issue_workbook_version(&ctx.principal, id, hearth_domain::FinancialYear::new(f.year), from, &f.reason).await {
+        Ok(_) => see_other(&format!("/services/{id}/returns")),
+        Err(AppError::Invalid(errors)) => returns_page(&state, &ctx, id, &errors).await,
         Err(e) => layout::app_error(Some(&ctx), e),
     }
 }
