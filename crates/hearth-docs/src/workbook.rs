@@ -190,6 +190,28 @@ pub fn write_workbook(spec: &WorkbookSpec) -> Result<Vec<u8>, String> {
     wb.save_to_buffer().map_err(err)
 }
 
+/// A one-sheet table as .xlsx (report exports); cells that read as numbers are written as numbers.
+pub fn table_xlsx(sheet: &str, header: &[String], rows: &[Vec<String>]) -> Result<Vec<u8>, String> {
+    let mut wb = Workbook::new();
+    let ws = wb.add_worksheet();
+    ws.set_name(sheet).map_err(err)?;
+    let bold = Format::new().set_bold();
+    for (c, h) in header.iter().enumerate() {
+        ws.write_string_with_format(0, c as u16, h, &bold).map_err(err)?;
+    }
+    for (r, row) in rows.iter().enumerate() {
+        for (c, v) in row.iter().enumerate() {
+            let (r, c) = (r as u32 + 1, c as u16);
+            match v.parse::<f64>() {
+                Ok(n) => ws.write_number(r, c, n).map_err(err)?,
+                Err(_) => ws.write_string(r, c, v).map_err(err)?,
+            };
+        }
+    }
+    ws.set_column_width(0, 40).map_err(err)?;
+    wb.save_to_buffer().map_err(err)
+}
+
 /// Limits of an upload.
 pub const MAX_UPLOAD_BYTES: usize = 2 * 1024 * 1024;
 pub const MAX_UNZIPPED_BYTES: u64 = 30 * 1024 * 1024;

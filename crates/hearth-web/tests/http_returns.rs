@@ -1,0 +1,91 @@
+//! Performance returns over HTTP: the web form, the queue, the decision, the tracker and its
+//! board report, triggers, analysis and exports; and what another organisation cannot reach.
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+
+mod common;
+use common::*;
+use hearth_domain::performance::Quarter;
+
+#[tokio::test]
+async fn a_return_goes_from_the_web_form_through_checking_to_the_reports() {
+    let t = TestApp::start(hearth_store::testing::sqlite().await.unwrap()).await;
+    let provider = t.signed_in("provider").await;
+    let p = principal(&t, "provider").await;
+    let mut f = p.service_filter();
+    f.per_page = 100;
+    let s = t.app.db.list_services(&f).await.unwrap().items[0].clone();
+    let q = Quarter::for_date(t.app.today()).previous();
+    let days = i64::from(q.days());
+    let occupied = (s.contracted_units * days * 95 / 100).to_string();
+
+    // The workbook downloads as a real .xlsx.
+    let wb = provider.get(&format!("/services/{}/returns/workbook?year={}", s.id, q.year().start_year)).await;
+    assert_eq!(wb.status(), 200);
+    assert!(wb.headers().get("content-type").unwrap().to_str().unwrap().contains("spreadsheetml"));
+    assert!(wb.bytes().await.unwrap().starts_with(b"PK"));
+
+    // Bad input: 422 with messages beside the fields, nothing saved.
+    let path = format!("/services/{}/returns/new?quarter={}", s.id, q.label().replace(' ', "%20").replace('/', "%2F"));
+    let r = provider.post_form(&format!("/services/{}/returns/new", s.id), &[("quarter", &q.label()), ("departures", "x")]).await;
+    assert_eq!(r.status(), 422);
+    let body = r.text().await.unwrap();
+    assert!(!field_error(&body, "departures").is_empty() && !field_error(&body, "service_users_supported").is_empty());
+    let _ = path;
+    // A return with staffing at 50%: below its trigger.
+    let fields = [
+        ("quarter", q.label()), ("service_users_supported", "20".into()), ("maintained_independent_living", "19".into()),
+        ("new_service_users", "2".into()), ("departures", "2".into()), ("planned_departures", "2".into()),
+        ("unavailable_unit_days", "0".into()), ("occupied_unit_days", occupied), ("support_hours_contracted", "100".into()),
+        ("support_hours_delivered", "50".into()),
+    ];
+    let pairs: Vec<(&str, &str)> = fields.iter().map(|(k, v)| (*k, v.as_str())).collect();
+    let r = provider.post_form(&format!("/services/{}/returns/new", s.id), &pairs).await;
+    assert_eq!(r.status(), 303);
+    let at = location(&r);
+    let (_, page) = provider.text(&at).await;
+    assert!(page.contains("Below trigger of"), "the text marker");
+    let id: i64 = at.trim_start_matches("/returns/").split('?').next().unwrap().parse().unwrap();
+
+    // Another organisation cannot see it or its service's returns.
+    let limited = t.signed_in("limited").await;
+    assert_eq!(limited.get(&format!("/returns/{id}")).await.status(), 404);
+    assert_eq!(limited.get(&format!("/services/{}/returns", s.id)).await.status(), 404);
+    assert_eq!(limited.get(&format!("/services/{}/returns/workbook", s.id)).await.status(), 404);
+    assert_eq!(provider.get("/returns").await.status(), 404, "the queue is the team's");
+
+    // The officer: queue, refused acceptance without an explanation, then an explanation request.
+    let officer = t.signed_in("officer").await;
+    let (status, queue) = officer.text("/returns").await;
+    assert_eq!(status, 200);
+    assert!(queue.contains("below trigger"));
+    let r = officer.post_form(&format!("/returns/{id}/check"), &[("decision", "accept"), ("remarks", "")]).await;
+    assert_eq!(r.status(), 422);
+    assert!(r.text().await.unwrap().contains("cannot be accepted until the provider"));
+    assert_eq!(officer.post_form(&format!("/returns/{id}/check"), &[("decision", "explain"), ("remarks", "Why?")]).await.status(), 303);
+    assert_eq!(provider.post_form(&format!("/returns/{id}/explain"), &[("explanation", "Staff off sick")]).await.status(), 303);
+    assert_eq!(officer.post_form(&format!("/returns/{id}/check"), &[("decision", "accept"), ("remarks", "")]).await.status(), 303);
+    let (_, page) = officer.text(&format!("/returns/{id}")).await;
+    assert!(page.contains("Accepted") && page.contains("officer"));
+
+    // Reports.
+    let (status, tracker) = officer.text("/returns/tracker").await;
+    assert_eq!(status, 200);
+    assert!(tracker.contains("received"));
+    let pdf = officer.get("/returns/tracker.pdf").await;
+    assert!(pdf.bytes().await.unwrap().starts_with(b"%PDF-"));
+    let csv = officer.get("/returns/tracker.csv").await.text().await.unwrap();
+    assert!(csv.starts_with("quarter,provider,service,due,received,state"));
+    let (status, analysis) = officer.text("/returns/analysis?by=provider").await;
+    assert_eq!(status, 200);
+    assert!(analysis.contains("SPI") || analysis.contains("KPI"), "the accepted return is analysed");
+    let xlsx = officer.get("/returns/analysis.xlsx").await;
+    assert!(xlsx.bytes().await.unwrap().starts_with(b"PK"));
+    assert!(officer.get("/returns/analysis.csv").await.text().await.unwrap().starts_with("group,indicator"));
+    let (status, chart) = provider.text(&format!("/services/{}/analysis", s.id)).await;
+    assert_eq!(status, 200);
+    assert!(chart.contains("<svg"), "a chart");
+    let (status, _) = officer.text("/returns/triggers").await;
+    assert_eq!(status, 200);
+    let board = t.signed_in("board").await;
+    assert_eq!(board.post_form("/returns/triggers", &[("year", &q.year().label()), ("indicator", "staffing"), ("value", "95")]).await.status(), 403);
+}
