@@ -578,6 +578,8 @@ pub struct TrackerLine {
     pub service: Service,
     pub provider_name: String,
     pub due: chrono::NaiveDate,
+    /// An extension granted to this service for the quarter (then `due` is the extended date).
+    pub extended: bool,
     pub received: Option<chrono::NaiveDate>,
     pub status: Option<String>,
 }
@@ -638,9 +640,11 @@ impl App {
                 let n = self.db.provider(s.provider_id).await?.map(|p| p.name).unwrap_or_default();
                 names.insert(s.provider_id, n);
             }
+            let extension = self.extension(s.id, q).await?;
             out.push(TrackerLine {
                 provider_name: names.get(&s.provider_id).cloned().unwrap_or_default(),
-                due,
+                due: extension.unwrap_or(due),
+                extended: extension.is_some(),
                 received: first.and_then(|r| chrono::DateTime::from_timestamp(r.submitted_at, 0)).map(|t| t.date_naive()),
                 status: latest_status,
                 service: s,
@@ -650,22 +654,49 @@ impl App {
         Ok(out)
     }
 
+    fn extension_key(service_id: i64, q: Quarter) -> String {
+        format!("extension:{service_id}:{}", q.label())
+    }
+
+    /// The extended due date granted to a service for a quarter, if any.
+    pub async fn extension(&self, service_id: i64, q: Quarter) -> Result<Option<chrono::NaiveDate>, AppError> {
+        Ok(self.db.setting(&Self::extension_key(service_id, q)).await?.and_then(|d| chrono::NaiveDate::parse_from_str(&d, "%Y-%m-%d").ok()))
+    }
+
+    /// The team grants a service more time for a quarter's return.
+    pub async fn grant_extension(&self, who: &Principal, service_id: i64, quarter: &str, until: &str) -> Result<(), AppError> {
+        who.require_or_hide(Permission::BackOfficeRead)?;
+        self.service(who, service_id).await?;
+        who.require(Permission::BackOfficeWrite)?;
+        let q = Quarter::parse(quarter).map_err(|e| AppError::invalid("quarter", e.message))?;
+        let date = hearth_domain::parse_date(until).map_err(|e| AppError::invalid("until", e.message))?;
+        if date <= q.end() {
+            return Err(AppError::invalid("until", "The extension must end after the quarter does"));
+        }
+        let mut tx = self.db.begin_write(&who.actor()).await?;
+        tx.set_setting(&Self::extension_key(service_id, q), &date.to_string()).await?;
+        tx.commit().await?;
+        Ok(())
+    }
+
     /// Reminders before and after the deadline (F4.5), through the outbox, each sent once:
     /// a week before the due date and the day after it, to the provider's e-mail address.
     pub async fn send_return_reminders(&self, today: chrono::NaiveDate) -> Result<usize, AppError> {
         let q = Quarter::for_date(today).previous();
         let mut sent = 0;
         for a in self.db.authorities().await? {
-            let due = q.end() + chrono::Duration::days(self.returns_due_days(a.id).await?);
-            let kind = if today == due - chrono::Duration::days(7) {
-                "before"
-            } else if today == due + chrono::Duration::days(1) {
-                "after"
-            } else {
-                continue;
-            };
+            let standard_due = q.end() + chrono::Duration::days(self.returns_due_days(a.id).await?);
             let services = self.db.list_services(&hearth_store::ServiceFilter { authority_id: Some(a.id), per_page: 100_000, ..Default::default() }).await?;
             for s in services.items {
+                // An extension moves this service's deadline, and its reminders, to the new date.
+                let due = self.extension(s.id, q).await?.unwrap_or(standard_due);
+                let kind = if today == due - chrono::Duration::days(7) {
+                    "before"
+                } else if today == due + chrono::Duration::days(1) {
+                    "after"
+                } else {
+                    continue;
+                };
                 let has = self.db.service_returns(s.id).await?.iter().any(|r| r.year_start == i64::from(q.year().start_year) && r.quarter == i64::from(q.number()));
                 let key = format!("reminder:{}:{}:{}", s.id, q.label(), kind);
                 if has || self.db.setting(&key).await?.is_some() {

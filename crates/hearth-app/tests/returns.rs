@@ -331,3 +331,20 @@ async fn a_new_workbook_version_refuses_the_old_one_from_its_quarter() {
     // The provider was told.
     assert!(w.app.db.recent_mail(10).await.unwrap().iter().any(|m| m.subject.contains("version 2")));
 }
+
+#[tokio::test]
+async fn an_extension_moves_a_services_due_date() {
+    let w = world(testing::sqlite().await.unwrap()).await;
+    let s = floating_service(&w).await;
+    let q = Quarter::for_date(w.app.today()).previous();
+    let until = q.end() + chrono::Duration::days(60);
+    assert!(matches!(w.app.grant_extension(&w.provider, s.id, &q.label(), &until.format("%d/%m/%Y").to_string()).await, Err(AppError::NotFound)));
+    assert!(matches!(w.app.grant_extension(&w.officer, s.id, &q.label(), &q.end().format("%d/%m/%Y").to_string()).await, Err(AppError::Invalid(_))));
+    w.app.grant_extension(&w.officer, s.id, &q.label(), &until.format("%d/%m/%Y").to_string()).await.unwrap();
+    let lines = w.app.returns_tracker(&w.officer, q).await.unwrap();
+    let mine = lines.iter().find(|l| l.service.id == s.id).unwrap();
+    assert!(mine.extended);
+    assert_eq!(mine.due, until);
+    assert!(!mine.missing(until), "not missing until the extended date");
+    assert!(lines.iter().filter(|l| l.service.id != s.id).all(|l| !l.extended));
+}

@@ -30,6 +30,7 @@ pub fn register(t: &mut RouteTable) {
     t.get("/returns/tracker.csv", Access::Signed(Permission::BackOfficeRead), get(tracker_csv));
     t.get("/returns/tracker.pdf", Access::Signed(Permission::BackOfficeRead), get(tracker_pdf));
     t.post("/returns/due-days", Access::Signed(Permission::Administer), post(due_days));
+    t.post("/returns/extensions", Access::Signed(Permission::BackOfficeWrite), post(extension));
     t.get("/returns/triggers", Access::Signed(Permission::BackOfficeRead), get(triggers));
     t.post("/returns/triggers", Access::Signed(Permission::BackOfficeWrite), post(set_trigger));
     t.get("/returns/{id}", Access::Signed(Permission::SignedIn), get(view_return));
@@ -504,13 +505,15 @@ async fn tracker_view(state: &AppState, ctx: &Ctx, q: &TrackerQuery, errors: &Fi
         }
         table class="govuk-table" {
             thead class="govuk-table__head" { tr class="govuk-table__row" {
-                th class="govuk-table__header" { "Provider" } th class="govuk-table__header" { "Service" } th class="govuk-table__header" { "Received" } th class="govuk-table__header" { "State" }
+                th class="govuk-table__header" { "Provider" } th class="govuk-table__header" { "Service" } th class="govuk-table__header" { "Due" } th class="govuk-table__header" { "Received" } th class="govuk-table__header" { "State" }
+                @if ctx.principal.has(Permission::BackOfficeWrite) { th class="govuk-table__header" { "Extension" } }
             } }
             tbody class="govuk-table__body" {
                 @for l in &lines {
                     tr class="govuk-table__row" {
                         td class="govuk-table__cell" { (l.provider_name) }
                         td class="govuk-table__cell" { a class="govuk-link" href={ "/services/" (l.service.id) "/returns" } { (l.service.name) } }
+                        td class="govuk-table__cell hearth-nowrap" { (layout::date(&l.due.to_string())) @if l.extended { br; span class="govuk-hint" { "extended" } } }
                         td class="govuk-table__cell" { @if let Some(r) = l.received { (layout::date(&r.to_string())) } }
                         td class="govuk-table__cell" {
                             @if l.missing(today) { strong class="govuk-tag govuk-tag--red" { "Missing" } }
@@ -518,6 +521,21 @@ async fn tracker_view(state: &AppState, ctx: &Ctx, q: &TrackerQuery, errors: &Fi
                             @else if l.received.is_some() { strong class="govuk-tag govuk-tag--green" { "On time" } }
                             @else { strong class="govuk-tag govuk-tag--grey" { "Not yet due" } }
                             @if let Some(s) = &l.status { " " (status_label(s)) }
+                        }
+                        @if ctx.principal.has(Permission::BackOfficeWrite) {
+                            td class="govuk-table__cell" {
+                                @if l.received.is_none() {
+                                    form method="post" action="/returns/extensions" {
+                                        (csrf(&ctx.csrf))
+                                        input type="hidden" name="service_id" value=(l.service.id);
+                                        input type="hidden" name="quarter" value=(quarter.label());
+                                        label class="govuk-visually-hidden" for={ "until-" (l.service.id) } { "Extend to" }
+                                        input class="govuk-input govuk-input--width-10" id={ "until-" (l.service.id) } name="until" type="text" placeholder="DD/MM/YYYY";
+                                        " "
+                                        button type="submit" class="govuk-button govuk-button--secondary govuk-!-margin-bottom-0" { "Extend" }
+                                    }
+                                }
+                            }
                         }
                     }
                 }
@@ -874,6 +892,24 @@ async fn analysis_xlsx(State(state): State<AppState>, ctx: Ctx, Query(q): Query<
                 Err(e) => layout::app_error(Some(&ctx), AppError::Internal(e)),
             }
         }
+        Err(e) => layout::app_error(Some(&ctx), e),
+    }
+}
+
+#[derive(Deserialize, Default)]
+struct ExtensionForm {
+    #[serde(default)]
+    service_id: i64,
+    #[serde(default)]
+    quarter: String,
+    #[serde(default)]
+    until: String,
+}
+
+async fn extension(State(state): State<AppState>, ctx: Ctx, Form(f): Form<ExtensionForm>) -> Response {
+    match state.app.grant_extension(&ctx.principal, f.service_id, &f.quarter, &f.until).await {
+        Ok(()) => see_other(&format!("/returns/tracker?quarter={}", crate::session::url_encode(&f.quarter))),
+        Err(AppError::Invalid(errors)) => tracker_view(&state, &ctx, &TrackerQuery { quarter: Some(f.quarter.clone()) }, &errors).await,
         Err(e) => layout::app_error(Some(&ctx), e),
     }
 }
