@@ -62,6 +62,9 @@ pub struct ReturnForm {
     pub comment: String,
     #[serde(default)]
     pub explanation: String,
+    /// Local indicators' figures, as `local_CODE` fields (other unknown fields are ignored).
+    #[serde(flatten, default)]
+    pub extra: std::collections::BTreeMap<String, String>,
 }
 
 /// The fields of the form, with their labels.
@@ -206,7 +209,7 @@ impl App {
         let (st, term) = Self::kinds(service)?;
         let triggers = self.trigger_set(ret.authority_id, year).await?;
         let units = u32::try_from(service.contracted_units).unwrap_or(0);
-        let indicators = Indicator::national_for(st, term)
+        let mut indicators: Vec<Figure> = Indicator::national_for(st, term)
             .into_iter()
             .map(|ind| {
                 let value = compute_for(&ind, st, term, &figures, units, quarter.days());
@@ -214,6 +217,12 @@ impl App {
                 Figure { indicator: ind, value, breach }
             })
             .collect();
+        for li in self.local_indicators(ret.authority_id).await?.into_iter().filter(|l| l.applies_to(st)) {
+            let ind = li.indicator();
+            let value = figures.local.get(&li.code).map(|v| f64::from(*v));
+            let breach = triggers.breach(&ind, st, value).cloned();
+            indicators.push(Figure { indicator: ind, value, breach });
+        }
         Ok(ReturnView { ret, figures, indicators, quarter })
     }
 
@@ -285,8 +294,20 @@ impl App {
                 None
             }
         };
-        let figures = form.parse(&mut e);
+        let mut figures = form.parse(&mut e);
         let (st, _) = Self::kinds(&service)?;
+        for li in self.local_indicators(service.authority_id).await?.into_iter().filter(|l| l.applies_to(st)) {
+            let key = format!("local_{}", li.code);
+            match form.extra.get(&key).map(|v| v.trim().replace(',', "")).filter(|v| !v.is_empty()) {
+                None => e.add(&key, format!("Enter a figure for {} (0 if none)", li.name)),
+                Some(v) => match v.parse::<u32>() {
+                    Ok(n) => {
+                        figures.local.insert(li.code.clone(), n);
+                    }
+                    Err(_) => e.add(&key, format!("Enter {} as a whole number, 0 or more", li.name)),
+                },
+            }
+        }
         if e.is_empty() {
             if let Some(q) = quarter {
                 for err in figures.validate_for(st, u32::try_from(service.contracted_units).unwrap_or(0), q.days()) {
@@ -488,6 +509,7 @@ impl App {
             quarters: Quarter::all_of(year).iter().map(|q| (q.number(), format!("{} ({})", q.label(), q.months_label()), q.days())).collect(),
             indicators,
             prefill: Vec::new(),
+            locals: self.local_indicators(s.authority_id).await?.into_iter().filter(|l| l.applies_to(st)).map(|l| (l.code, l.name)).collect(),
         };
         let bytes = hearth_docs::workbook::write_workbook(&spec).map_err(AppError::Internal)?;
         Ok((format!("{}-{}-return-V{version}.xlsx", s.reference.replace(['/', ' '], "-"), year.label().replace('/', "-")), bytes))
@@ -528,8 +550,10 @@ impl App {
         let mut problems = FieldErrors::new();
         let mut form = ReturnForm { quarter: q.label(), comment: comment.trim().to_string(), ..Default::default() };
         let mut values = serde_json::Map::new();
+        let locals = self.local_indicators(s.authority_id).await?;
         for (field, v) in &sheet.values {
-            let label = FIELDS.iter().find(|(f, _)| f == field).map(|(_, l)| *l).unwrap_or(field.as_str());
+            let local_name = field.strip_prefix("local:").and_then(|c| locals.iter().find(|l| l.code == c)).map(|l| format!("Local indicator {}", l.name));
+            let label = FIELDS.iter().find(|(f, _)| f == field).map(|(_, l)| l.to_string()).or(local_name).unwrap_or_else(|| field.clone());
             let text = match v {
                 Some(Ok(n)) => n.to_string(),
                 Some(Err(t)) => {
@@ -565,7 +589,11 @@ impl App {
                 "occupied_unit_days" => form.occupied_unit_days = v,
                 "support_hours_contracted" => form.support_hours_contracted = v,
                 "support_hours_delivered" => form.support_hours_delivered = v,
-                _ => {}
+                other => {
+                    if let Some(code) = other.strip_prefix("local:") {
+                        form.extra.insert(format!("local_{code}"), v);
+                    }
+                }
             }
         }
         self.submit_return_from(who, service_id, &form, "workbook").await
@@ -931,5 +959,38 @@ impl App {
             })
             .collect();
         Ok((quarters, rows))
+    }
+}
+
+impl App {
+    fn locals_key(authority_id: i64) -> String {
+        format!("local_indicators:{authority_id}")
+    }
+
+    /// The authority's local indicators.
+    pub async fn local_indicators(&self, authority_id: i64) -> Result<Vec<hearth_domain::performance::LocalIndicator>, AppError> {
+        Ok(self.db.setting(&Self::locals_key(authority_id)).await?.and_then(|v| serde_json::from_str(&v).ok()).unwrap_or_default())
+    }
+
+    /// The team defines a local indicator (a whole number a quarter; for every service type or one).
+    pub async fn define_local_indicator(&self, who: &Principal, code: &str, name: &str, service_type: &str, higher_is_better: bool) -> Result<(), AppError> {
+        who.require_or_hide(Permission::BackOfficeRead)?;
+        who.require(Permission::BackOfficeWrite)?;
+        let types = if service_type.trim().is_empty() {
+            Vec::new()
+        } else {
+            vec![ServiceType::parse(service_type).map_err(|e| AppError::invalid("service_type", e.message))?]
+        };
+        let li = hearth_domain::performance::LocalIndicator::new(code, name, hearth_domain::performance::Unit::Number, types, higher_is_better)
+            .map_err(|e| AppError::invalid(if e.code.contains("name") { "name" } else { "code" }, e.message))?;
+        let mut all = self.local_indicators(who.authority_id()).await?;
+        if all.iter().any(|l| l.code == li.code) {
+            return Err(AppError::invalid("code", "A local indicator with this code already exists"));
+        }
+        all.push(li);
+        let mut tx = self.db.begin_write(&who.actor()).await?;
+        tx.set_setting(&Self::locals_key(who.authority_id()), &serde_json::to_string(&all).map_err(|e| AppError::Internal(e.to_string()))?).await?;
+        tx.commit().await?;
+        Ok(())
     }
 }

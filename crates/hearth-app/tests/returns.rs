@@ -152,7 +152,7 @@ async fn an_explanation_can_become_an_action_and_the_home_page_counts_returns_du
 /// The downloaded workbook with a quarter filled in, as a provider would save it.
 fn filled(service_ref: &str, q: &Quarter, units: i64, values: &[(&str, i64)]) -> Vec<u8> {
     use hearth_docs::workbook::*;
-    let spec = WorkbookSpec {
+    let spec = WorkbookSpec { locals: Vec::new(),
         mark: mark_for(service_ref, &q.year().label(), 1),
         contract: ContractSheet { service_reference: service_ref.into(), contracted_units: units, ..Default::default() },
         quarters: Quarter::all_of(q.year()).iter().map(|x| (x.number(), x.label(), x.days())).collect(),
@@ -307,7 +307,7 @@ async fn a_new_workbook_version_refuses_the_old_one_from_its_quarter() {
     };
     let versioned = |v: u32| {
         use hearth_docs::workbook::*;
-        write_workbook(&WorkbookSpec {
+        write_workbook(&WorkbookSpec { locals: Vec::new(),
             mark: mark_for(&s.reference, &q.year().label(), v),
             contract: ContractSheet { service_reference: s.reference.clone(), contracted_units: s.contracted_units, ..Default::default() },
             quarters: Quarter::all_of(q.year()).iter().map(|x| (x.number(), x.label(), x.days())).collect(),
@@ -347,4 +347,39 @@ async fn an_extension_moves_a_services_due_date() {
     assert_eq!(mine.due, until);
     assert!(!mine.missing(until), "not missing until the extended date");
     assert!(lines.iter().filter(|l| l.service.id != s.id).all(|l| !l.extended));
+}
+
+#[tokio::test]
+async fn local_indicators_are_asked_for_in_the_form_and_the_workbook() {
+    let w = world(testing::sqlite().await.unwrap()).await;
+    let s = floating_service(&w).await;
+    let q = Quarter::for_date(w.app.today()).previous();
+    assert!(matches!(w.app.define_local_indicator(&w.board, "referrals_received", "Referrals received", "", true).await, Err(AppError::Forbidden)));
+    assert!(matches!(w.app.define_local_indicator(&w.officer, "Bad Code!", "X", "", true).await, Err(AppError::Invalid(_))));
+    assert!(matches!(w.app.define_local_indicator(&w.officer, "kpi_1", "Clash", "", true).await, Err(AppError::Invalid(_))), "national codes are taken");
+    w.app.define_local_indicator(&w.officer, "referrals_received", "Referrals received", &s.service_type, true).await.unwrap();
+
+    // The web form needs it.
+    let form = good_for(&q.label(), s.contracted_units);
+    let Err(AppError::Invalid(e)) = w.app.submit_return(&w.provider, s.id, &form).await else { panic!() };
+    assert!(e.get("local_referrals_received").unwrap().contains("Referrals received"));
+    // The workbook has its row; missing there, it is a problem in plain words.
+    let (_, bytes) = w.app.return_workbook(&w.provider, s.id, q.year()).await.unwrap();
+    let sheet = hearth_docs::workbook::read_quarter(&bytes, q.number()).unwrap();
+    assert!(sheet.values.iter().any(|(f, _)| f == "local:referrals_received"));
+    let Err(AppError::Invalid(e)) = w.app.submit_return_workbook(&w.provider, s.id, &q.label(), &bytes, false, "").await else { panic!() };
+    assert!(e.0.iter().any(|(_, m)| m.contains("Local indicator Referrals received is missing")), "{e:?}");
+    // With its figure: stored and shown with the indicators; a trigger on it applies.
+    let mut form = form;
+    form.extra.insert("local_referrals_received".into(), "7".into());
+    let r = w.app.submit_return(&w.provider, s.id, &form).await.unwrap();
+    let v = w.app.return_view(&w.officer, r.id).await.unwrap();
+    assert_eq!(v.figures.local.get("referrals_received"), Some(&7));
+    assert!(v.indicators.iter().any(|f| f.indicator.code() == "referrals_received" && f.value == Some(7.0)));
+    w.app
+        .set_trigger(&w.officer, &hearth_app::returns::TriggerForm { year: q.year().label(), indicator: "referrals_received".into(), service_type: String::new(), value: "10".into() })
+        .await
+        .unwrap();
+    let v = w.app.return_view(&w.officer, r.id).await.unwrap();
+    assert!(v.indicators.iter().any(|f| f.indicator.code() == "referrals_received" && f.breach.is_some()), "7 is below a trigger of 10");
 }

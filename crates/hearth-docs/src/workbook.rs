@@ -65,7 +65,14 @@ pub struct WorkbookSpec {
     pub indicators: Vec<IndicatorRow>,
     /// Figures to pre-fill (tests and replacements): (quarter, field, value).
     pub prefill: Vec<(u8, String, i64)>,
+    /// The authority's local indicators this service reports: (code, label). Each gets an input
+    /// row after the national ones, its code kept in column D.
+    #[doc(hidden)]
+    pub locals: Vec<(String, String)>,
 }
+
+/// Rows of local indicators start here (0-based), after the national inputs and a gap.
+const FIRST_LOCAL: u32 = 30;
 
 fn err(e: XlsxError) -> String {
     e.to_string()
@@ -166,6 +173,19 @@ pub fn write_workbook(spec: &WorkbookSpec) -> Result<Vec<u8>, String> {
         }
         let last_input = FIRST_INPUT + INPUTS.len() as u32 - 1;
         ws.add_data_validation(FIRST_INPUT, 1, last_input, 1, &validation).map_err(err)?;
+        if !spec.locals.is_empty() {
+            ws.write_string_with_format(FIRST_LOCAL - 1, 0, "Local indicators", &bold).map_err(err)?;
+            for (i, (code, label)) in spec.locals.iter().enumerate() {
+                let row = FIRST_LOCAL + i as u32;
+                ws.write_string(row, 0, label).map_err(err)?;
+                match spec.prefill.iter().find(|(pq, f, _)| pq == q && f == &format!("local:{code}")) {
+                    Some((_, _, v)) => ws.write_number_with_format(row, 1, *v as f64, &unlocked).map_err(err)?,
+                    None => ws.write_blank(row, 1, &unlocked).map_err(err)?,
+                };
+                ws.write_string(row, 3, format!("local:{code}")).map_err(err)?;
+            }
+            ws.add_data_validation(FIRST_LOCAL, 1, FIRST_LOCAL + spec.locals.len() as u32 - 1, 1, &validation).map_err(err)?;
+        }
         let top = last_input + 2;
         ws.write_string_with_format(top, 0, "Indicator", &bold).map_err(err)?;
         ws.write_string_with_format(top, 1, "Figure", &bold).map_err(err)?;
@@ -278,7 +298,28 @@ pub fn read_quarter(bytes: &[u8], q: u8) -> Result<QuarterSheet, String> {
         },
         Err(_) => None,
     };
+    let value_at = |r: u32| -> Option<Result<i64, String>> {
+        match cell(r, 1) {
+            Data::Empty => None,
+            Data::Int(n) if n >= 0 => Some(Ok(n)),
+            Data::Float(f) if f >= 0.0 && f.fract() == 0.0 && f < 1e12 => Some(Ok(f as i64)),
+            Data::String(s) if s.trim().is_empty() => None,
+            Data::String(s) => match s.trim().parse::<i64>() {
+                Ok(n) if n >= 0 => Some(Ok(n)),
+                _ => Some(Err(s)),
+            },
+            other => Some(Err(other.to_string())),
+        }
+    };
     let mut values = Vec::new();
+    // Local indicators: rows whose column D holds "local:CODE".
+    for r in FIRST_LOCAL..FIRST_LOCAL + 50 {
+        if let Data::String(code) = cell(r, 3) {
+            if let Some(c) = code.strip_prefix("local:") {
+                values.push((format!("local:{c}"), value_at(r)));
+            }
+        }
+    }
     for (i, (field, _)) in INPUTS.iter().enumerate() {
         let v = match cell(FIRST_INPUT + i as u32, 1) {
             Data::Empty => None,
@@ -307,7 +348,7 @@ mod tests {
     use super::*;
 
     fn spec(prefill: Vec<(u8, String, i64)>) -> WorkbookSpec {
-        WorkbookSpec {
+        WorkbookSpec { locals: Vec::new(),
             mark: mark_for("S001", "2026/27", 1),
             contract: ContractSheet { service_reference: "S001".into(), service_name: "Acorn House".into(), contracted_units: 12, year_label: "2026/27".into(), ..Default::default() },
             quarters: vec![(1, "2026/27 Q1".into(), 91), (2, "2026/27 Q2".into(), 92)],

@@ -7,7 +7,7 @@ use hearth_docs::workbook::*;
 use rand::{Rng, SeedableRng};
 
 fn sample() -> Vec<u8> {
-    write_workbook(&WorkbookSpec {
+    write_workbook(&WorkbookSpec { locals: Vec::new(),
         mark: mark_for("S001", "2026/27", 1),
         contract: ContractSheet { service_reference: "S001".into(), contracted_units: 12, ..Default::default() },
         quarters: vec![(1, "2026/27 Q1".into(), 91), (2, "2026/27 Q2".into(), 92)],

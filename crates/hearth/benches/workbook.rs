@@ -85,7 +85,7 @@ async fn main() {
     for i in 0..10 {
         let filled = {
             use hearth_docs::workbook::*;
-            write_workbook(&WorkbookSpec {
+            write_workbook(&WorkbookSpec { locals: Vec::new(),
                 mark: mark_for(&service.reference, &year.label(), 1),
                 contract: ContractSheet { service_reference: service.reference.clone(), contracted_units: service.contracted_units, ..Default::default() },
                 quarters: Quarter::all_of(year).iter().map(|x| (x.number(), x.label(), x.days())).collect(),

@@ -55,7 +55,7 @@ async fn provider_uploads_a_quarter_with_a_breach_and_an_explanation_and_an_offi
     // Fill the quarter as the provider would (staffing at 50%: below its trigger, for every kind of service).
     let units = sheet.contracted_units.unwrap() as i64;
     let service_ref = sheet.mark.split('|').nth(2).unwrap().to_string();
-    let spec = hearth_docs::workbook::WorkbookSpec {
+    let spec = hearth_docs::workbook::WorkbookSpec { locals: Vec::new(),
         mark: sheet.mark.clone(),
         contract: hearth_docs::workbook::ContractSheet { service_reference: service_ref, contracted_units: units, ..Default::default() },
         quarters: Quarter::all_of(q.year()).iter().map(|x| (x.number(), x.label(), x.days())).collect(),

@@ -33,6 +33,7 @@ pub fn register(t: &mut RouteTable) {
     t.post("/returns/extensions", Access::Signed(Permission::BackOfficeWrite), post(extension));
     t.get("/returns/triggers", Access::Signed(Permission::BackOfficeRead), get(triggers));
     t.post("/returns/triggers", Access::Signed(Permission::BackOfficeWrite), post(set_trigger));
+    t.post("/returns/local-indicators", Access::Signed(Permission::BackOfficeWrite), post(define_local));
     t.get("/returns/{id}", Access::Signed(Permission::SignedIn), get(view_return));
     t.post("/returns/{id}/explain", Access::Signed(Permission::ProviderPortal), post(explain));
     t.post("/returns/{id}/check", Access::Signed(Permission::BackOfficeWrite), post(check));
@@ -236,6 +237,11 @@ async fn form_view(state: &AppState, ctx: &Ctx, id: i64, f: &ReturnForm, errors:
         Err(e) => return layout::app_error(Some(ctx), e),
     };
     let value = |k: &str| -> String { serde_json::to_value(f).ok().and_then(|v| v.get(k).and_then(|x| x.as_str().map(String::from))).unwrap_or_default() };
+    let st = hearth_domain::ServiceType::parse(&service.service_type).ok();
+    let locals: Vec<(String, String)> = match state.app.local_indicators(service.authority_id).await {
+        Ok(l) => l.into_iter().filter(|li| st.is_some_and(|t| li.applies_to(t))).map(|li| (format!("local_{}", li.code), li.name)).collect(),
+        Err(e) => return layout::app_error(Some(ctx), e),
+    };
     let body = html! {
         (layout::back_link(&format!("/services/{id}/returns")))
         div class="govuk-grid-row" { div class="govuk-grid-column-two-thirds" {
@@ -248,6 +254,12 @@ async fn form_view(state: &AppState, ctx: &Ctx, id: i64, f: &ReturnForm, errors:
                 (layout::input("quarter", "Quarter", &f.quarter, errors, Opt { required: true, width: Some("10"), hint: Some("For example 2026/27 Q2"), ..Default::default() }))
                 @for (k, label) in FIELDS {
                     (layout::input(k, label, &value(k), errors, Opt { required: true, width: Some("5"), ..Default::default() }))
+                }
+                @if !locals.is_empty() {
+                    h2 class="govuk-heading-m" { "Local indicators" }
+                    @for (k, label) in &locals {
+                        (layout::input(k, label, &value(k), errors, Opt { required: true, width: Some("5"), ..Default::default() }))
+                    }
                 }
                 (layout::textarea("explanation", "Explanation of any figure below its trigger", &f.explanation, errors, false))
                 (layout::textarea("comment", "Comment", &f.comment, errors, false))
@@ -658,7 +670,12 @@ async fn triggers_view(state: &AppState, ctx: &Ctx, year: hearth_domain::Financi
         Ok(s) => s,
         Err(e) => return layout::app_error(Some(ctx), e),
     };
-    let indicators: Vec<(String, String)> = Indicator::NATIONAL.iter().map(|i| (i.code().to_string(), format!("{} {}", i.short_label(), i.label()))).collect();
+    let locals = match state.app.local_indicators(ctx.principal.authority_id()).await {
+        Ok(l) => l,
+        Err(e) => return layout::app_error(Some(ctx), e),
+    };
+    let mut indicators: Vec<(String, String)> = Indicator::NATIONAL.iter().map(|i| (i.code().to_string(), format!("{} {}", i.short_label(), i.label()))).collect();
+    indicators.extend(locals.iter().map(|l| (l.code.clone(), format!("Local: {}", l.name))));
     let types: Vec<(String, String)> = hearth_domain::ServiceType::ALL.iter().map(|t| (t.as_str().to_string(), t.label().to_string())).collect();
     let body = html! {
         h1 class="govuk-heading-l" { "Triggers for " (year.label()) }
@@ -674,6 +691,23 @@ async fn triggers_view(state: &AppState, ctx: &Ctx, year: hearth_domain::Financi
                     }
                 }
             }
+        }
+        h2 class="govuk-heading-m" { "Local indicators" }
+        @if locals.is_empty() { p class="govuk-body" { "None defined. Providers report each one as a whole number a quarter." } }
+        ul class="govuk-list" {
+            @for li in &locals { li { strong { (li.name) } " (" (li.code) ") " @if li.service_types.is_empty() { "every service type" } @else { @for t in &li.service_types { (t.label()) " " } } } }
+        }
+        @if ctx.principal.has(Permission::BackOfficeWrite) {
+            div class="govuk-grid-row" { div class="govuk-grid-column-two-thirds" {
+                form method="post" action="/returns/local-indicators" novalidate {
+                    (csrf(&ctx.csrf))
+                    (layout::input("code", "Code of a new local indicator", "", errors, Opt { required: true, width: Some("20"), hint: Some("Lower case letters, numbers and underscores, like referrals_received"), ..Default::default() }))
+                    (layout::input("name", "Name", "", errors, Opt { required: true, ..Default::default() }))
+                    (layout::select("service_type", "Service type (leave as Select for every type)", &types, "", errors, false))
+                    (layout::checkbox("higher_is_better", "Higher is better", true, None))
+                    button type="submit" class="govuk-button govuk-button--secondary" { "Add local indicator" }
+                }
+            } }
         }
         @if ctx.principal.has(Permission::BackOfficeWrite) {
             div class="govuk-grid-row" { div class="govuk-grid-column-two-thirds" {
@@ -910,6 +944,29 @@ async fn extension(State(state): State<AppState>, ctx: Ctx, Form(f): Form<Extens
     match state.app.grant_extension(&ctx.principal, f.service_id, &f.quarter, &f.until).await {
         Ok(()) => see_other(&format!("/returns/tracker?quarter={}", crate::session::url_encode(&f.quarter))),
         Err(AppError::Invalid(errors)) => tracker_view(&state, &ctx, &TrackerQuery { quarter: Some(f.quarter.clone()) }, &errors).await,
+        Err(e) => layout::app_error(Some(&ctx), e),
+    }
+}
+
+#[derive(Deserialize, Default)]
+struct LocalForm {
+    #[serde(default)]
+    code: String,
+    #[serde(default)]
+    name: String,
+    #[serde(default)]
+    service_type: String,
+    #[serde(default)]
+    higher_is_better: Option<String>,
+}
+
+async fn define_local(State(state): State<AppState>, ctx: Ctx, Form(f): Form<LocalForm>) -> Response {
+    match state.app.define_local_indicator(&ctx.principal, &f.code, &f.name, &f.service_type, f.higher_is_better.is_some()).await {
+        Ok(()) => see_other("/returns/triggers"),
+        Err(AppError::Invalid(errors)) => {
+            let year = hearth_domain::FinancialYear::for_date(state.app.today());
+            triggers_view(&state, &ctx, year, &hearth_app::returns::TriggerForm { year: year.label(), ..Default::default() }, &errors).await
+        }
         Err(e) => layout::app_error(Some(&ctx), e),
     }
 }
