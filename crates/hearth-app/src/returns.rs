@@ -163,6 +163,9 @@ pub struct ReturnView {
     pub figures: QuarterReturn,
     pub indicators: Vec<Figure>,
     pub quarter: Quarter,
+    /// Client schedules the authority holds as active during the quarter, to set beside the
+    /// service users the return reports.
+    pub held_service_users: i64,
 }
 
 impl ReturnView {
@@ -223,7 +226,8 @@ impl App {
             let breach = triggers.breach(&ind, st, value).cloned();
             indicators.push(Figure { indicator: ind, value, breach });
         }
-        Ok(ReturnView { ret, figures, indicators, quarter })
+        let held_service_users = self.db.count_schedules_between(service.id, &quarter.start().to_string(), &quarter.end().to_string()).await?;
+        Ok(ReturnView { ret, figures, indicators, quarter, held_service_users })
     }
 
     /// Quarters of this and last financial year that have ended, for a service, with the

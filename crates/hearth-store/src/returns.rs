@@ -81,6 +81,18 @@ impl Db {
         PerformanceReturn::from_rows(&rows)
     }
 
+    /// Client schedules of a service active at any time between two dates (inclusive).
+    pub async fn count_schedules_between(&self, service_id: i64, start: &str, end: &str) -> Result<i64, StoreError> {
+        crate::accounts::count_of(
+            &sqlx::query("SELECT COUNT(*) AS n FROM client_schedules WHERE service_id = $1 AND start_date <= $3 AND (end_date IS NULL OR end_date >= $2)")
+                .bind(service_id)
+                .bind(start)
+                .bind(end)
+                .fetch_one(&self.pool)
+                .await?,
+        )
+    }
+
     pub async fn triggers_of(&self, authority_id: i64) -> Result<Vec<TriggerRow>, StoreError> {
         let rows = sqlx::query("SELECT * FROM performance_triggers WHERE authority_id = $1 ORDER BY year_start, indicator, id")
             .bind(authority_id)

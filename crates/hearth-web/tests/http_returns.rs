@@ -44,6 +44,10 @@ async fn a_return_goes_from_the_web_form_through_checking_to_the_reports() {
     let at = location(&r);
     let (_, page) = provider.text(&at).await;
     assert!(page.contains("Below trigger of"), "the text marker");
+    let held = t.app.db.count_schedules_between(s.id, &q.start().to_string(), &q.end().to_string()).await.unwrap();
+    if held != 20 {
+        assert!(page.contains(&format!("value in the return 20, value held {held}")), "the authority's figure beside the return's");
+    }
     let id: i64 = at.trim_start_matches("/returns/").split('?').next().unwrap().parse().unwrap();
 
     // Another organisation cannot see it or its service's returns.

@@ -399,6 +399,16 @@ async fn return_view(state: &AppState, ctx: &Ctx, id: i64, errors: &FieldErrors,
             ("Comment", html! { (v.ret.comment) }),
             ("Replaces an accepted return", html! { @if v.ret.replaces_id.is_some() { "Yes" } @else { "No" } }),
         ]))
+        @if i64::from(v.figures.service_users_supported) != v.held_service_users {
+            div class="govuk-warning-text" data-testid="held-difference" {
+                span class="govuk-warning-text__icon" aria-hidden="true" { "!" }
+                strong class="govuk-warning-text__text" {
+                    span class="govuk-visually-hidden" { "Warning" }
+                    "Service users supported differ from the authority's records: value in the return " (v.figures.service_users_supported)
+                    ", value held " (v.held_service_users) " (client schedules active in the quarter)."
+                }
+            }
+        }
         (figures_table(&v))
         div class="govuk-grid-row" { div class="govuk-grid-column-two-thirds" {
             @if can_explain {
