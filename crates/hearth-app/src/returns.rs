@@ -146,6 +146,8 @@ impl ReturnForm {
 #[derive(Debug, Clone)]
 pub struct Figure {
     pub indicator: Indicator,
+    /// What people read: "KPI 1 Maintained independent living", or a local indicator's name.
+    pub label: String,
     pub value: Option<f64>,
     pub breach: Option<Trigger>,
 }
@@ -183,7 +185,9 @@ impl App {
     pub async fn trigger_set(&self, authority_id: i64, year: FinancialYear) -> Result<TriggerSet, AppError> {
         let rows = self.db.triggers_of(authority_id).await?;
         let mut set = TriggerSet::authority_defaults(year);
-        for r in rows.into_iter().filter(|r| r.year_start == i64::from(year.start_year)) {
+        // The year's own triggers, or, until the team sets them, the latest earlier year's.
+        let from_year = rows.iter().map(|r| r.year_start).filter(|y| *y <= i64::from(year.start_year)).max();
+        for r in rows.into_iter().filter(|r| Some(r.year_start) == from_year) {
             let Ok(ind) = Indicator::parse(&r.indicator) else { continue };
             let st = r.service_type.as_deref().and_then(|s| ServiceType::parse(s).ok());
             set.set(if r.kind == "maximum" { Trigger::maximum(ind, st, r.value) } else { Trigger::minimum(ind, st, r.value) });
@@ -217,14 +221,14 @@ impl App {
             .map(|ind| {
                 let value = compute_for(&ind, st, term, &figures, units, quarter.days());
                 let breach = triggers.breach(&ind, st, value).cloned();
-                Figure { indicator: ind, value, breach }
+                Figure { label: format!("{} {}", ind.short_label(), ind.label()), indicator: ind, value, breach }
             })
             .collect();
         for li in self.local_indicators(ret.authority_id).await?.into_iter().filter(|l| l.applies_to(st)) {
             let ind = li.indicator();
             let value = figures.local.get(&li.code).map(|v| f64::from(*v));
             let breach = triggers.breach(&ind, st, value).cloned();
-            indicators.push(Figure { indicator: ind, value, breach });
+            indicators.push(Figure { label: format!("Local: {}", li.name), indicator: ind, value, breach });
         }
         let held_service_users = self.db.count_schedules_between(service.id, &quarter.start().to_string(), &quarter.end().to_string()).await?;
         Ok(ReturnView { ret, figures, indicators, quarter, held_service_users })
@@ -329,6 +333,8 @@ impl App {
             .find(|r| r.year_start == i64::from(q.year().start_year) && r.quarter == i64::from(q.number()) && r.status != REPLACED);
         let replaces_id = match &existing {
             Some(r) if r.status == ACCEPTED => Some(r.id),
+            // A corrected return keeps what the one sent back was replacing.
+            Some(r) if r.status == INCOMPLETE || r.status == EXPLANATION_REQUESTED => r.replaces_id,
             Some(r) if [RECEIVED, EXPLAINED, ESCALATED].contains(&r.status.as_str()) => {
                 return Err(AppError::invalid("quarter", format!("A return for {} is already waiting to be checked", q.label())));
             }
@@ -430,8 +436,8 @@ impl App {
             }
             "explain" => tx.update_return(id, EXPLANATION_REQUESTED, Some(remarks.trim()), None, true).await?,
             "escalate" => {
-                if r.status != EXPLAINED {
-                    return Err(AppError::invalid("decision", "Only an explanation can be escalated to the contracts manager"));
+                if r.explanation.trim().is_empty() {
+                    return Err(AppError::invalid("decision", "Only a return with the provider's explanation can be escalated to the contracts manager"));
                 }
                 tx.update_return(id, ESCALATED, Some(remarks.trim()), None, true).await?
             }
@@ -783,7 +789,11 @@ impl App {
         };
         e.into_result()?;
         let (Some(year), Some(ind), Some(value)) = (year, ind, value) else { return Err(AppError::invalid("value", "Enter the trigger")) };
-        let kind = if ind.higher_is_better() { "minimum" } else { "maximum" };
+        let higher = match &ind {
+            Indicator::Local(code) => self.local_indicators(who.authority_id()).await?.iter().find(|l| &l.code == code).map(|l| l.higher_is_better).unwrap_or(true),
+            national => national.higher_is_better(),
+        };
+        let kind = if higher { "minimum" } else { "maximum" };
         let mut tx = self.db.begin_write(&who.actor()).await?;
         tx.set_trigger(who.authority_id(), i64::from(year.start_year), ind.code(), st.map(|s| s.as_str()), kind, value).await?;
         tx.commit().await?;

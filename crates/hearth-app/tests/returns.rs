@@ -383,3 +383,31 @@ async fn local_indicators_are_asked_for_in_the_form_and_the_workbook() {
     let v = w.app.return_view(&w.officer, r.id).await.unwrap();
     assert!(v.indicators.iter().any(|f| f.indicator.code() == "referrals_received" && f.breach.is_some()), "7 is below a trigger of 10");
 }
+
+#[tokio::test]
+async fn a_corrected_replacement_still_replaces_and_triggers_carry_forward() {
+    let w = world(testing::sqlite().await.unwrap()).await;
+    let s = floating_service(&w).await;
+    let q = Quarter::for_date(w.app.today()).previous();
+    let good = |q: &str| good_for(q, s.contracted_units);
+    let first = w.app.submit_return(&w.provider, s.id, &good(&q.label())).await.unwrap();
+    w.app.check_return(&w.officer, first.id, "accept", "", false).await.unwrap();
+    let replacement = w.app.submit_return(&w.provider, s.id, &good(&q.label())).await.unwrap();
+    w.app.check_return(&w.officer, replacement.id, "incomplete", "One figure missing", false).await.unwrap();
+    let corrected = w.app.submit_return(&w.provider, s.id, &good(&q.label())).await.unwrap();
+    assert_eq!(corrected.replaces_id, Some(first.id), "the corrected replacement still replaces the accepted return");
+    assert!(matches!(w.app.check_return(&w.officer, corrected.id, "accept", "", false).await, Err(AppError::Invalid(_))));
+    w.app.check_return(&w.officer, corrected.id, "accept", "", true).await.unwrap();
+    let accepted: Vec<_> = w.app.db.service_returns(s.id).await.unwrap().into_iter().filter(|r| r.status == ACCEPTED).collect();
+    assert_eq!(accepted.len(), 1, "one accepted return for the quarter");
+
+    // Last year's triggers apply until this year's are set.
+    let last_year = q.year().previous();
+    w.app
+        .set_trigger(&w.officer, &hearth_app::returns::TriggerForm { year: last_year.label(), indicator: "staffing".into(), service_type: String::new(), value: "99".into() })
+        .await
+        .unwrap();
+    let set = w.app.trigger_set(1, q.year()).await.unwrap();
+    let t = set.find(&hearth_domain::performance::Indicator::Staffing, hearth_domain::ServiceType::parse(&s.service_type).unwrap()).unwrap();
+    assert_eq!(t.threshold.value(), 99.0);
+}

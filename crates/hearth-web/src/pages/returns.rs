@@ -337,7 +337,7 @@ fn figures_table(v: &ReturnView) -> Markup {
             tbody class="govuk-table__body" {
                 @for f in &v.indicators {
                     tr class="govuk-table__row" {
-                        th scope="row" class="govuk-table__header" { (f.indicator.short_label()) " " span class="govuk-body-s" { (f.indicator.label()) } }
+                        th scope="row" class="govuk-table__header" { (f.label) }
                         td class="govuk-table__cell" {
                             @if let Some(t) = &f.breach {
                                 span class="hearth-breach" { (f.text()) } " " strong class="govuk-tag govuk-tag--red" data-testid="breach" { (t.breach_text()) }
@@ -519,7 +519,7 @@ async fn tracker_view(state: &AppState, ctx: &Ctx, q: &TrackerQuery, errors: &Fi
             button type="submit" class="govuk-button govuk-button--secondary" { "Show" }
         }
         p class="govuk-body" data-testid="tracker-summary" {
-            (quarter.label()) ": due " (layout::date(&lines.first().map(|l| l.due.to_string()).unwrap_or_default())) ". "
+            (quarter.label()) ": due " (layout::date(&(quarter.end() + chrono::Duration::days(due_days)).to_string())) " (later where extended). "
             (received) " received, " (late) " late, " (missing) " missing, of " (lines.len()) " services."
         }
         p class="govuk-body" {
@@ -580,7 +580,7 @@ async fn tracker_view(state: &AppState, ctx: &Ctx, q: &TrackerQuery, errors: &Fi
     }
 }
 
-fn report_rows(lines: &[hearth_app::returns::TrackerLine], today: chrono::NaiveDate) -> Vec<(String, String, String, String)> {
+fn report_rows(lines: &[hearth_app::returns::TrackerLine], today: chrono::NaiveDate) -> Vec<(String, String, String, String, String)> {
     lines
         .iter()
         .filter(|l| l.late() || l.missing(today))
@@ -588,6 +588,7 @@ fn report_rows(lines: &[hearth_app::returns::TrackerLine], today: chrono::NaiveD
             (
                 l.provider_name.clone(),
                 l.service.name.clone(),
+                l.due.to_string(),
                 l.received.map(|r| r.to_string()).unwrap_or_default(),
                 if l.missing(today) { "Missing".into() } else { "Late".into() },
             )
@@ -599,10 +600,9 @@ async fn tracker_csv(State(state): State<AppState>, ctx: Ctx, Query(q): Query<Tr
     let quarter = tracker_quarter(&state, &q);
     match state.app.returns_tracker(&ctx.principal, quarter).await {
         Ok(lines) => {
-            let due = lines.first().map(|l| l.due.to_string()).unwrap_or_default();
             let mut out = String::from("quarter,provider,service,due,received,state\n");
             let csv = |s: &str| format!("\"{}\"", s.replace('"', "\"\""));
-            for (p, s, r, st) in report_rows(&lines, state.app.today()) {
+            for (p, s, due, r, st) in report_rows(&lines, state.app.today()) {
                 out.push_str(&format!("{},{},{},{},{},{}\n", csv(&quarter.label()), csv(&p), csv(&s), due, r, st));
             }
             axum::response::IntoResponse::into_response((
@@ -625,7 +625,7 @@ async fn tracker_pdf(State(state): State<AppState>, ctx: Ctx, Query(q): Query<Tr
             let today = state.app.today();
             let rows = report_rows(&lines, today);
             let mut doc = vec![
-                Line::Text(format!("Quarter {}: returns were due on {}.", quarter.label(), lines.first().map(|l| l.due.to_string()).unwrap_or_default())),
+                Line::Text(format!("Quarter {}: returns were due on {} unless extended.", quarter.label(), quarter.end() + chrono::Duration::days(state.app.returns_due_days(ctx.principal.authority_id()).await.unwrap_or(hearth_app::returns::DEFAULT_DUE_DAYS)))),
                 Line::Text(format!(
                     "{} services; {} returns received; {} late; {} missing on {}.",
                     lines.len(),
@@ -639,8 +639,8 @@ async fn tracker_pdf(State(state): State<AppState>, ctx: Ctx, Query(q): Query<Tr
             if rows.is_empty() {
                 doc.push(Line::Text("None.".into()));
             }
-            for (p, s, r, st) in rows {
-                doc.push(Line::Text(format!("{st}: {s} ({p}){}", if r.is_empty() { String::new() } else { format!(", received {r}") })));
+            for (p, s, due, r, st) in rows {
+                doc.push(Line::Text(format!("{st}: {s} ({p}), due {due}{}", if r.is_empty() { String::new() } else { format!(", received {r}") })));
             }
             let pdf = hearth_docs::text_pdf(&format!("Late and non-returns, {}", quarter.label()), &doc);
             axum::response::IntoResponse::into_response(([(axum::http::header::CONTENT_TYPE, "application/pdf")], pdf))
