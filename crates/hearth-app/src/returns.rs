@@ -168,6 +168,7 @@ pub struct ReturnView {
     /// Client schedules the authority holds as active during the quarter, to set beside the
     /// service users the return reports.
     pub held_service_users: i64,
+    pub service_name: String,
 }
 
 impl ReturnView {
@@ -231,7 +232,7 @@ impl App {
             indicators.push(Figure { label: format!("Local: {}", li.name), indicator: ind, value, breach });
         }
         let held_service_users = self.db.count_schedules_between(service.id, &quarter.start().to_string(), &quarter.end().to_string()).await?;
-        Ok(ReturnView { ret, figures, indicators, quarter, held_service_users })
+        Ok(ReturnView { ret, figures, indicators, quarter, held_service_users, service_name: service.name.clone() })
     }
 
     /// Quarters of this and last financial year that have ended, for a service, with the

@@ -316,7 +316,7 @@ async fn queue(State(state): State<AppState>, ctx: Ctx) -> Response {
                             (layout::date(&v.ret.check_due))
                             @if v.ret.check_due < today { " " strong class="govuk-tag govuk-tag--red" { "Overdue" } }
                         }
-                        td class="govuk-table__cell" { a class="govuk-link" href={ "/returns/" (v.ret.id) } { "Service " (v.ret.service_id) ", " (v.quarter.label()) } }
+                        td class="govuk-table__cell" { a class="govuk-link" href={ "/returns/" (v.ret.id) } { (v.service_name) ", " (v.quarter.label()) } }
                         td class="govuk-table__cell" { (status_tag(&v.ret.status)) }
                         td class="govuk-table__cell" { @if v.breaches() > 0 { strong class="govuk-tag govuk-tag--red" { (v.breaches()) " below trigger" } } @else { "None" } }
                     }
