@@ -305,15 +305,20 @@ impl App {
         }
     }
 
-    async fn parse_service(&self, who: &Principal, input: &ServiceInput) -> Result<ServiceFields, AppError> {
-        let mut e = FieldErrors::new();
-        let provider_id = match input.provider_id.trim().parse::<i64>() {
-            Ok(id) if self.provider(who, id).await.is_ok() => id,
+    /// A form's provider: one the principal may see, or a field error (and 0).
+    async fn check_provider_field(&self, who: &Principal, e: &mut FieldErrors, id: Option<i64>) -> i64 {
+        match id {
+            Some(id) if self.provider(who, id).await.is_ok() => id,
             _ => {
                 e.add("provider_id", "Select the provider");
                 0
             }
-        };
+        }
+    }
+
+    async fn parse_service(&self, who: &Principal, input: &ServiceInput) -> Result<ServiceFields, AppError> {
+        let mut e = FieldErrors::new();
+        let provider_id = self.check_provider_field(who, &mut e, input.provider_id.trim().parse::<i64>().ok()).await;
         if input.reference.trim().is_empty() {
             e.add("reference", "Enter the service reference");
         }
@@ -420,13 +425,7 @@ impl App {
                 }
             }
         };
-        let provider_id = match provider_id {
-            Some(id) if self.provider(who, id).await.is_ok() => id,
-            _ => {
-                e.add("provider_id", "Select the provider");
-                0
-            }
-        };
+        let provider_id = self.check_provider_field(who, &mut e, provider_id).await;
         if input.address_line1.trim().is_empty() {
             e.add("address_line1", "Enter the first line of the address");
         }
@@ -528,13 +527,7 @@ impl App {
 
     async fn parse_contract(&self, who: &Principal, input: &ContractInput) -> Result<ContractFields, AppError> {
         let mut e = FieldErrors::new();
-        let provider_id = match input.provider_id.trim().parse::<i64>() {
-            Ok(id) if self.provider(who, id).await.is_ok() => id,
-            _ => {
-                e.add("provider_id", "Select the provider");
-                0
-            }
-        };
+        let provider_id = self.check_provider_field(who, &mut e, input.provider_id.trim().parse::<i64>().ok()).await;
         if input.reference.trim().is_empty() {
             e.add("reference", "Enter the contract reference");
         }

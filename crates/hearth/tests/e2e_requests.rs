@@ -6,19 +6,6 @@
 mod support;
 use support::*;
 
-async fn sign_in(b: &Browser, base: &str, data: &std::path::Path, username: &str, offset: u64) {
-    let (password, secret) = demo_account(data, username);
-    b.goto(&format!("{base}/login")).await;
-    b.type_into("#username", username).await;
-    b.type_into("#password", &password).await;
-    b.click("form[action='/login'] button[type=submit]").await;
-    b.wait_url("/login/code").await;
-    let now = u64::try_from(hearth_store::now()).unwrap();
-    b.type_into("#code", &hearth_app::accounts::totp_code(&secret, now + offset).unwrap()).await;
-    b.click("form[action='/login/code'] button[type=submit]").await;
-    b.wait_url("/home").await;
-}
-
 async fn sign_out(b: &Browser) {
     b.click("[data-testid=sign-out]").await;
     b.wait_url("/signed-out").await;
@@ -38,7 +25,7 @@ async fn provider_requests_a_schedule_officer_approves_other_provider_cannot_see
     let b = Browser::start().await;
 
     // The provider picks a service and requests a new schedule.
-    sign_in(&b, &base, &data.0, "provider", 0).await;
+    browser_sign_in(&b, &base, &data.0, "provider", 0).await;
     b.click("a[href='/services']").await;
     b.wait_url("/services").await;
     b.click("table a.govuk-link").await;
@@ -63,7 +50,7 @@ async fn provider_requests_a_schedule_officer_approves_other_provider_cannot_see
     sign_out(&b).await;
 
     // The officer approves it from the queue.
-    sign_in(&b, &base, &data.0, "officer", 0).await;
+    browser_sign_in(&b, &base, &data.0, "officer", 0).await;
     b.goto(&format!("{base}/requests")).await;
     assert!(b.source().await.contains("Rowan Quillfeather"));
     b.goto(&format!("{base}{request_path}")).await;
@@ -76,7 +63,7 @@ async fn provider_requests_a_schedule_officer_approves_other_provider_cannot_see
     sign_out(&b).await;
 
     // The provider sees the client on the schedule list.
-    sign_in(&b, &base, &data.0, "provider", 30).await;
+    browser_sign_in(&b, &base, &data.0, "provider", 30).await;
     b.goto(&service_url).await;
     let html = b.source().await;
     assert!(html.contains("Quillfeather"), "the approved client is on the list");
@@ -87,7 +74,7 @@ async fn provider_requests_a_schedule_officer_approves_other_provider_cannot_see
     sign_out(&b).await;
 
     // Another provider's user cannot reach the request or the schedule by URL.
-    sign_in(&b, &base, &data.0, "limited", 0).await;
+    browser_sign_in(&b, &base, &data.0, "limited", 0).await;
     for path in [request_path.as_str(), schedule_path.as_str(), service_url.trim_start_matches(&base)] {
         b.goto(&format!("{base}{path}")).await;
         let html = b.source().await;

@@ -6,19 +6,6 @@ mod support;
 use hearth_domain::performance::Quarter;
 use support::*;
 
-async fn sign_in(b: &Browser, base: &str, data: &std::path::Path, username: &str, offset: u64) {
-    let (password, secret) = demo_account(data, username);
-    b.goto(&format!("{base}/login")).await;
-    b.type_into("#username", username).await;
-    b.type_into("#password", &password).await;
-    b.click("form[action='/login'] button[type=submit]").await;
-    b.wait_url("/login/code").await;
-    let now = u64::try_from(hearth_store::now()).unwrap();
-    b.type_into("#code", &hearth_app::accounts::totp_code(&secret, now + offset).unwrap()).await;
-    b.click("form[action='/login/code'] button[type=submit]").await;
-    b.wait_url("/home").await;
-}
-
 #[tokio::test]
 async fn provider_uploads_a_quarter_with_a_breach_and_an_explanation_and_an_officer_accepts_it() {
     if !browser_available() {
@@ -31,7 +18,7 @@ async fn provider_uploads_a_quarter_with_a_breach_and_an_explanation_and_an_offi
     let server = start(cmd, port);
     let base = server.url("");
     let b = Browser::start().await;
-    sign_in(&b, &base, &data.0, "provider", 0).await;
+    browser_sign_in(&b, &base, &data.0, "provider", 0).await;
 
     // The provider's first service and its workbook.
     b.click("a[href='/services']").await;
@@ -87,7 +74,7 @@ async fn provider_uploads_a_quarter_with_a_breach_and_an_explanation_and_an_offi
     b.wait_url("/signed-out").await;
 
     // The officer accepts it from the queue.
-    sign_in(&b, &base, &data.0, "officer", 0).await;
+    browser_sign_in(&b, &base, &data.0, "officer", 0).await;
     b.goto(&format!("{base}/returns")).await;
     assert!(b.source().await.contains("below trigger"));
     let path = return_url.trim_start_matches(&base).split('?').next().unwrap().to_string();

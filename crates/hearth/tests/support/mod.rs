@@ -357,3 +357,18 @@ fn base64_decode(s: &str) -> Vec<u8> {
     }
     out
 }
+
+/// Signs a demo user in through the browser's sign-in pages (the code `offset` seconds ahead,
+/// for a second sign-in of the same account within 30 seconds).
+pub async fn browser_sign_in(b: &Browser, base: &str, data: &Path, username: &str, offset: u64) {
+    let (password, secret) = demo_account(data, username);
+    b.goto(&format!("{base}/login")).await;
+    b.type_into("#username", username).await;
+    b.type_into("#password", &password).await;
+    b.click("form[action='/login'] button[type=submit]").await;
+    b.wait_url("/login/code").await;
+    let now = u64::try_from(hearth_store::now()).unwrap();
+    b.type_into("#code", &hearth_app::accounts::totp_code(&secret, now + offset).unwrap()).await;
+    b.click("form[action='/login/code'] button[type=submit]").await;
+    b.wait_url("/home").await;
+}
