@@ -237,6 +237,13 @@ pub const MAX_UPLOAD_BYTES: usize = 2 * 1024 * 1024;
 pub const MAX_UNZIPPED_BYTES: u64 = 30 * 1024 * 1024;
 pub const MAX_ZIP_ENTRIES: usize = 200;
 pub const MAX_CELLS: usize = 20_000;
+/// The furthest row and column (0-based) a return sheet may use. Hearth's sheets use about
+/// 80 rows and 6 columns; anything far beyond is not a return, and is refused before any of it
+/// is held in memory.
+pub const MAX_ROW: u32 = 2_000;
+pub const MAX_COL: u32 = 100;
+/// The most distinct strings a workbook may declare (the reader reserves room for them).
+pub const MAX_SHARED_STRINGS: u64 = 50_000;
 
 /// What was read from one quarter sheet.
 #[derive(Debug, Clone, Default, PartialEq)]
@@ -247,9 +254,105 @@ pub struct QuarterSheet {
     pub contracted_units: Option<f64>,
 }
 
+/// A cell reference such as `XFD1048576` for a 0-based (row, column).
+fn cell_name(row: u32, col: u32) -> String {
+    let mut letters = Vec::new();
+    let mut c = col + 1;
+    while c > 0 {
+        let rem = (c - 1) % 26;
+        letters.push(char::from(b'A' + rem as u8));
+        c = (c - 1) / 26;
+    }
+    letters.reverse();
+    format!("{}{}", letters.into_iter().collect::<String>(), row as u64 + 1)
+}
+
+/// The largest count a shared-strings part claims in its opening `<sst>` tag (`count` and
+/// `uniqueCount`). An unreadable part claims nothing here; the reader refuses it later.
+fn claimed_strings(head: &[u8]) -> u64 {
+    let mut reader = quick_xml::Reader::from_reader(head);
+    let mut buf = Vec::new();
+    loop {
+        match reader.read_event_into(&mut buf) {
+            Ok(quick_xml::events::Event::Start(e)) | Ok(quick_xml::events::Event::Empty(e)) if e.local_name().as_ref() == "sst" => {
+                return e
+                    .attributes()
+                    .flatten()
+                    .filter(|a| matches!(a.key.local_name().as_ref(), "count" | "uniqueCount"))
+                    .map(|a| {
+                        let v = a.value.trim().to_string();
+                        v.trim_start_matches('+').parse::<u64>().unwrap_or(if v.is_empty() { 0 } else { u64::MAX })
+                    })
+                    .max()
+                    .unwrap_or(0);
+            }
+            Ok(quick_xml::events::Event::Eof) | Err(_) => return 0,
+            _ => {}
+        }
+        buf.clear();
+    }
+}
+
+/// The cells of one sheet that Hearth reads, streamed from the file: no grid the size of the
+/// sheet's extent is ever built, and the extent and the number of cells are bounded as they
+/// are read.
+fn sheet_cells<RS: Read + std::io::Seek>(
+    wb: &mut calamine::Xlsx<RS>,
+    name: &str,
+) -> Result<std::collections::HashMap<(u32, u32), calamine::Data>, SheetError> {
+    let mut reader = wb.worksheet_cells_reader(name).map_err(|_| SheetError::Missing)?;
+    let dim = reader.dimensions();
+    if dim.end.0 > MAX_ROW || dim.end.1 > MAX_COL {
+        return Err(SheetError::TooFar(cell_name(dim.end.0, dim.end.1)));
+    }
+    let mut cells = std::collections::HashMap::new();
+    let mut count = 0usize;
+    loop {
+        let cell = match reader.next_cell() {
+            Ok(Some(c)) => c,
+            Ok(None) => break,
+            Err(_) => return Err(SheetError::Damaged),
+        };
+        count += 1;
+        if count > MAX_CELLS {
+            return Err(SheetError::TooMany);
+        }
+        let (r, c) = cell.get_position();
+        if r > MAX_ROW || c > MAX_COL {
+            return Err(SheetError::TooFar(cell_name(r, c)));
+        }
+        let value = calamine::Data::from(cell.get_value().clone());
+        if value != calamine::Data::Empty {
+            cells.insert((r, c), value);
+        }
+    }
+    Ok(cells)
+}
+
+enum SheetError {
+    Missing,
+    Damaged,
+    TooMany,
+    TooFar(String),
+}
+
+impl SheetError {
+    fn message(self, sheet: &str) -> String {
+        match self {
+            SheetError::Missing => format!("The workbook has no sheet {sheet}: use the workbook downloaded from Hearth"),
+            SheetError::Damaged => format!("The sheet {sheet} is damaged: use the workbook downloaded from Hearth"),
+            SheetError::TooMany => format!("The sheet {sheet} has more than {MAX_CELLS} cells: it is not a return workbook"),
+            SheetError::TooFar(at) => format!(
+                "The sheet {sheet} uses cells as far as {at}, far outside the return's cells: use the workbook downloaded from Hearth"
+            ),
+        }
+    }
+}
+
 /// Reads quarter `q` of an uploaded workbook, refusing files that are too big, that unzip to
 /// too much, that are not .xlsx (a password-protected workbook is an encrypted OLE file, not a
-/// zip) or that have too many cells.
+/// zip), that declare too many strings, or whose sheets have too many cells or reach too far.
+/// Every bound is checked before the part it guards is parsed.
 pub fn read_quarter(bytes: &[u8], q: u8) -> Result<QuarterSheet, String> {
     use calamine::{Data, Reader, Xlsx};
     if bytes.len() > MAX_UPLOAD_BYTES {
@@ -266,37 +369,46 @@ pub fn read_quarter(bytes: &[u8], q: u8) -> Result<QuarterSheet, String> {
     let mut total = 0u64;
     for i in 0..zip.len() {
         let mut f = zip.by_index(i).map_err(|_| "The workbook is damaged".to_string())?;
+        let shared_strings = f.name().map(|n| n.to_ascii_lowercase().ends_with("sharedstrings.xml")).unwrap_or(true);
+        let mut head = Vec::new();
         let mut sink = [0u8; 64 * 1024];
         loop {
             let got = f.read(&mut sink).map_err(|_| "The workbook is damaged".to_string())?;
             if got == 0 {
                 break;
             }
+            if shared_strings {
+                head.extend_from_slice(&sink[..got]);
+            }
             total += got as u64;
             if total > MAX_UNZIPPED_BYTES {
                 return Err("The workbook unpacks to more than 30 MB: it is not a return workbook".into());
             }
         }
+        // The reader makes room for the strings the file says it holds: bound the claim first.
+        if shared_strings {
+            if claimed_strings(&head) > MAX_SHARED_STRINGS {
+                return Err(format!("The workbook declares more than {MAX_SHARED_STRINGS} pieces of text: it is not a return workbook"));
+            }
+        }
     }
     let mut wb: Xlsx<_> = Xlsx::new(Cursor::new(bytes)).map_err(|e| format!("The workbook could not be read: {e}"))?;
-    let range = wb.worksheet_range(&format!("Q{q}")).map_err(|_| format!("The workbook has no sheet Q{q}: use the workbook downloaded from Hearth"))?;
-    let (h, w) = range.get_size();
-    if h * w > MAX_CELLS {
-        return Err("The quarter sheet has too many cells".into());
-    }
-    let cell = |r: u32, c: u32| range.get_value((r, c)).cloned().unwrap_or(Data::Empty);
+    let sheet = format!("Q{q}");
+    let cells = sheet_cells(&mut wb, &sheet).map_err(|e| e.message(&sheet))?;
+    let cell = |r: u32, c: u32| cells.get(&(r, c)).cloned().unwrap_or(Data::Empty);
     let mark = match cell(MARK_ROW, 1) {
         Data::String(s) => s,
         _ => String::new(),
     };
     // The units as the contract sheet holds them (a number cell, so no recalculation needed).
-    let units = match wb.worksheet_range("Contract") {
-        Ok(c) => match c.get_value((11, 1)) {
+    let units = match sheet_cells(&mut wb, "Contract") {
+        Ok(c) => match c.get(&(11, 1)) {
             Some(Data::Float(f)) => Some(*f),
             Some(Data::Int(i)) => Some(*i as f64),
             _ => None,
         },
-        Err(_) => None,
+        Err(SheetError::Missing) => None,
+        Err(e) => return Err(e.message("Contract")),
     };
     let value_at = |r: u32| -> Option<Result<i64, String>> {
         match cell(r, 1) {
@@ -321,18 +433,7 @@ pub fn read_quarter(bytes: &[u8], q: u8) -> Result<QuarterSheet, String> {
         }
     }
     for (i, (field, _)) in INPUTS.iter().enumerate() {
-        let v = match cell(FIRST_INPUT + i as u32, 1) {
-            Data::Empty => None,
-            Data::Int(n) if n >= 0 => Some(Ok(n)),
-            Data::Float(f) if f >= 0.0 && f.fract() == 0.0 && f < 1e12 => Some(Ok(f as i64)),
-            Data::String(s) if s.trim().is_empty() => None,
-            Data::String(s) => match s.trim().parse::<i64>() {
-                Ok(n) if n >= 0 => Some(Ok(n)),
-                _ => Some(Err(s)),
-            },
-            other => Some(Err(other.to_string())),
-        };
-        values.push((field.to_string(), v));
+        values.push((field.to_string(), value_at(FIRST_INPUT + i as u32)));
     }
     Ok(QuarterSheet { mark, values, contracted_units: units })
 }
@@ -393,5 +494,130 @@ mod tests {
         let bomb = buf.into_inner();
         assert!(bomb.len() < MAX_UPLOAD_BYTES, "the bomb itself is small: {}", bomb.len());
         assert!(read_quarter(&bomb, 1).unwrap_err().contains("unpacks to more than"));
+    }
+}
+
+/// Hostile workbooks that once crashed or stalled the reader, made from a genuine one. They
+/// are kept as files in `tests/hostile/` (and in the fuzz corpus) so every test and the fuzzer
+/// start from them.
+#[cfg(test)]
+#[allow(clippy::unwrap_used)]
+mod hostile {
+    use super::*;
+    use std::io::Write;
+
+    /// `bytes` with the part `name` replaced by what `edit` makes of it.
+    fn rewrite(bytes: &[u8], name: &str, edit: impl Fn(String) -> String) -> Vec<u8> {
+        let mut zip = zip::ZipArchive::new(Cursor::new(bytes)).unwrap();
+        let mut out = Cursor::new(Vec::new());
+        {
+            let mut w = zip::ZipWriter::new(&mut out);
+            let opts = zip::write::SimpleFileOptions::default().compression_method(zip::CompressionMethod::Deflated);
+            for i in 0..zip.len() {
+                let mut f = zip.by_index(i).unwrap();
+                let part = f.name().unwrap().to_string();
+                let mut content = Vec::new();
+                f.read_to_end(&mut content).unwrap();
+                if part == name {
+                    content = edit(String::from_utf8(content).unwrap()).into_bytes();
+                }
+                w.start_file(part, opts).unwrap();
+                w.write_all(&content).unwrap();
+            }
+            w.finish().unwrap();
+        }
+        out.into_inner()
+    }
+
+    fn genuine() -> Vec<u8> {
+        let spec = WorkbookSpec {
+            locals: Vec::new(),
+            mark: mark_for("S001", "2026/27", 1),
+            contract: ContractSheet { service_reference: "S001".into(), service_name: "Acorn House".into(), contracted_units: 12, year_label: "2026/27".into(), ..Default::default() },
+            quarters: vec![(1, "2026/27 Q1".into(), 91)],
+            indicators: vec![IndicatorRow { label: "KPI 1".into(), formula: "B8/B7*100".into(), trigger: Some((90.0, true)) }],
+            prefill: Vec::new(),
+        };
+        write_workbook(&spec).unwrap()
+    }
+
+    /// The Q1 sheet (the third sheet: Cover, Contract, Q1) with one more cell at `at` and the
+    /// dimension stretched to it.
+    fn far_cell(at: &str) -> Vec<u8> {
+        let at = at.to_string();
+        rewrite(&genuine(), "xl/worksheets/sheet3.xml", move |xml| {
+            let start = xml.find("<dimension ref=\"").unwrap() + 16;
+            let end = start + xml[start..].find('"').unwrap();
+            let mut xml = format!("{}A1:{}{}", &xml[..start], at, &xml[end..]);
+            let row: String = at.chars().filter(|c| c.is_ascii_digit()).collect();
+            let cell = format!("<row r=\"{row}\"><c r=\"{at}\" t=\"inlineStr\"><is><t>x</t></is></c></row></sheetData>");
+            xml = xml.replacen("</sheetData>", &cell, 1);
+            xml
+        })
+    }
+
+    /// A shared-strings part that claims billions of strings.
+    fn huge_string_claim() -> Vec<u8> {
+        let bytes = genuine();
+        let bytes = rewrite(&bytes, "xl/worksheets/sheet3.xml", |xml| {
+            xml.replacen("</sheetData>", "<row r=\"60\"><c r=\"A60\" t=\"s\"><v>0</v></c></row></sheetData>", 1)
+        });
+        let mut zip = zip::ZipArchive::new(Cursor::new(&bytes[..])).unwrap();
+        let has_sst = zip.by_name("xl/sharedStrings.xml").is_ok();
+        drop(zip);
+        if has_sst {
+            rewrite(&bytes, "xl/sharedStrings.xml", |xml| {
+                let start = xml.find("<sst").unwrap();
+                let end = start + xml[start..].find('>').unwrap();
+                format!("{}<sst xmlns=\"http://schemas.openxmlformats.org/spreadsheetml/2006/main\" count=\"99999999999\" uniqueCount=\"99999999999\"{}", &xml[..start], &xml[end..])
+            })
+        } else {
+            bytes
+        }
+    }
+
+    pub fn all() -> Vec<(&'static str, Vec<u8>)> {
+        vec![
+            ("far-cell-XFD1048576.xlsx", far_cell("XFD1048576")),
+            ("far-cell-XFD2000.xlsx", far_cell("XFD2000")),
+            ("far-cell-A1048576.xlsx", far_cell("A1048576")),
+            ("huge-shared-strings.xlsx", huge_string_claim()),
+        ]
+    }
+
+    fn corpus_dirs() -> [std::path::PathBuf; 2] {
+        let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR"));
+        [root.join("tests/hostile"), root.join("../../fuzz/seeds/workbook_reader")]
+    }
+
+    #[test]
+    fn hostile_workbooks_are_refused_at_once_with_a_reason() {
+        for (name, bytes) in all() {
+            let started = std::time::Instant::now();
+            let err = read_quarter(&bytes, 1).unwrap_err();
+            let took = started.elapsed();
+            assert!(took < std::time::Duration::from_millis(200), "{name} took {took:?}");
+            assert!(err.contains("far outside") || err.contains("pieces of text"), "{name}: {err}");
+        }
+        assert!(read_quarter(&far_cell("XFD1048576"), 1).unwrap_err().contains("XFD1048576"), "the reason names the cell");
+        // A genuine workbook with a cell a little beyond the printed area is still read.
+        read_quarter(&far_cell("H90"), 1).unwrap();
+    }
+
+    #[test]
+    fn the_kept_hostile_files_are_these_and_are_refused() {
+        // HEARTH_WRITE_CORPUS=1 writes them anew (after a change to the generator).
+        for dir in corpus_dirs() {
+            if std::env::var("HEARTH_WRITE_CORPUS").is_ok() {
+                std::fs::create_dir_all(&dir).unwrap();
+                for (name, bytes) in all() {
+                    std::fs::write(dir.join(name), bytes).unwrap();
+                }
+            }
+            for (name, _) in all() {
+                let kept = std::fs::read(dir.join(name)).unwrap_or_else(|e| panic!("{} missing: {e}", dir.join(name).display()));
+                assert!(read_quarter(&kept, 1).is_err(), "{name} is refused");
+            }
+        }
     }
 }

@@ -93,3 +93,68 @@ async fn a_return_goes_from_the_web_form_through_checking_to_the_reports() {
     let board = t.signed_in("board").await;
     assert_eq!(board.post_form("/returns/triggers", &[("year", &q.year().label()), ("indicator", "staffing"), ("value", "95")]).await.status(), 403);
 }
+
+/// The server's resident memory in MiB (the test and the server share the process).
+fn rss_mib() -> u64 {
+    let status = std::fs::read_to_string("/proc/self/status").unwrap_or_default();
+    status
+        .lines()
+        .find(|l| l.starts_with("VmRSS:"))
+        .and_then(|l| l.split_whitespace().nth(1))
+        .and_then(|kb| kb.parse::<u64>().ok())
+        .map(|kb| kb / 1024)
+        .unwrap_or(0)
+}
+
+// Security review finding 1: a 12 KB workbook with one cell at XFD1048576 aborted the server
+// (a grid of rows x columns was built before the cell count was checked), and one at XFD2000
+// took 1.2 s and a gigabyte. Each is refused at once, memory does not move, and the server
+// answers other requests throughout.
+#[tokio::test]
+async fn hostile_workbooks_are_refused_at_once_while_the_server_keeps_serving() {
+    let t = TestApp::start(hearth_store::testing::sqlite().await.unwrap()).await;
+    let provider = t.signed_in("provider").await;
+    let p = principal(&t, "provider").await;
+    let s = t.app.db.list_services(&p.service_filter()).await.unwrap().items[0].clone();
+    let page = format!("/services/{}/returns", s.id);
+    let csrf = provider.csrf_from(&page).await;
+    let q = Quarter::for_date(t.app.today()).previous();
+    let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../hearth-docs/tests/hostile");
+    let before = rss_mib();
+    for name in ["far-cell-XFD1048576.xlsx", "far-cell-XFD2000.xlsx", "far-cell-A1048576.xlsx", "huge-shared-strings.xlsx"] {
+        let file = std::fs::read(dir.join(name)).unwrap();
+        let mut body = Vec::new();
+        let boundary = "hearthboundary7";
+        // The hostile files carry the quarter Q1 sheet.
+        for (k, v) in [("quarter", format!("{} Q1", q.year().label())), ("comment", String::new())] {
+            body.extend(format!("--{boundary}\r\nContent-Disposition: form-data; name=\"{k}\"\r\n\r\n{v}\r\n").into_bytes());
+        }
+        body.extend(format!("--{boundary}\r\nContent-Disposition: form-data; name=\"file\"; filename=\"{name}\"\r\nContent-Type: application/vnd.openxmlformats-officedocument.spreadsheetml.sheet\r\n\r\n").into_bytes());
+        body.extend(file);
+        body.extend(format!("\r\n--{boundary}--\r\n").into_bytes());
+        let other = t.client();
+        let health = tokio::spawn(async move {
+            for _ in 0..20 {
+                assert_eq!(other.get("/healthz").await.status(), 200);
+            }
+        });
+        let started = std::time::Instant::now();
+        let r = provider
+            .http
+            .post(t.url(&format!("/services/{}/returns/upload", s.id)))
+            .header("x-csrf-token", &csrf)
+            .header("content-type", format!("multipart/form-data; boundary={boundary}"))
+            .body(body)
+            .send()
+            .await
+            .unwrap();
+        let took = started.elapsed();
+        let text = r.text().await.unwrap();
+        assert!(text.contains("far outside") || text.contains("pieces of text"), "{name} is refused with its reason");
+        assert!(took < std::time::Duration::from_secs(1), "{name} took {took:?}");
+        health.await.unwrap();
+    }
+    let after = rss_mib();
+    assert!(after < before + 100, "memory moved from {before} MiB to {after} MiB");
+    assert_eq!(provider.get(&page).await.status(), 200, "still serving");
+}
