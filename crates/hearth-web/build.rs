@@ -9,13 +9,25 @@ fn main() {
     let manifest = PathBuf::from(std::env::var("CARGO_MANIFEST_DIR").unwrap());
     let root = manifest.parent().unwrap().parent().unwrap().to_path_buf();
     let govuk = root.join("node_modules/govuk-frontend/dist/govuk");
-    println!("cargo:rerun-if-changed={}", root.join("package-lock.json").display());
-    println!("cargo:rerun-if-changed={}", manifest.join("static").display());
+    println!(
+        "cargo:rerun-if-changed={}",
+        root.join("package-lock.json").display()
+    );
+    println!(
+        "cargo:rerun-if-changed={}",
+        manifest.join("static").display()
+    );
     // Install when a package is missing (a checkout made before a package was added too).
-    if !govuk.join("govuk-frontend.min.css").exists() || !root.join("node_modules/axe-core/axe.min.js").exists() {
+    if !govuk.join("govuk-frontend.min.css").exists()
+        || !root.join("node_modules/axe-core/axe.min.js").exists()
+    {
         let lock = root.join("package-lock.json").exists();
         let status = Command::new("npm")
-            .args(if lock { vec!["ci", "--no-audit", "--no-fund"] } else { vec!["install", "--no-audit", "--no-fund"] })
+            .args(if lock {
+                vec!["ci", "--no-audit", "--no-fund"]
+            } else {
+                vec!["install", "--no-audit", "--no-fund"]
+            })
             .current_dir(&root)
             .status();
         match status {
@@ -50,7 +62,9 @@ fn main() {
 }
 
 fn collect(dir: &Path, prefix: &str, files: &mut Vec<(String, PathBuf)>) {
-    let Ok(entries) = std::fs::read_dir(dir) else { return };
+    let Ok(entries) = std::fs::read_dir(dir) else {
+        return;
+    };
     let mut entries: Vec<_> = entries.flatten().collect();
     entries.sort_by_key(|e| e.file_name());
     for e in entries {

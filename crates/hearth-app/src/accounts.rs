@@ -1,7 +1,9 @@
 //! Log in (password, then TOTP), sessions, idle and absolute timeouts, lockout, password
 //! changes and the login / forgotten-password requests (F2.1 to F2.5).
 
-use argon2::password_hash::{rand_core::OsRng, PasswordHash, PasswordHasher, PasswordVerifier, SaltString};
+use argon2::password_hash::{
+    rand_core::OsRng, PasswordHash, PasswordHasher, PasswordVerifier, SaltString,
+};
 use argon2::Argon2;
 use hearth_domain::{check_password, password_expired, PasswordPolicyKind};
 use hearth_store::{now, AccountRequest, Actor, Session, User};
@@ -102,7 +104,9 @@ pub fn otpauth_uri(issuer: &str, username: &str, secret_b32: &str) -> String {
     let enc = |s: &str| -> String {
         s.bytes()
             .map(|b| match b {
-                b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'.' | b'_' | b'~' => (b as char).to_string(),
+                b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'.' | b'_' | b'~' => {
+                    (b as char).to_string()
+                }
                 _ => format!("%{b:02X}"),
             })
             .collect()
@@ -119,7 +123,11 @@ pub fn otpauth_uri(issuer: &str, username: &str, secret_b32: &str) -> String {
 impl App {
     /// Hashes a password with argon2id, at most `max_concurrent_hashes` at once.
     pub async fn hash_password(&self, password: &str) -> Result<String, AppError> {
-        let _permit = self.hashing.acquire().await.map_err(|e| AppError::Internal(e.to_string()))?;
+        let _permit = self
+            .hashing
+            .acquire()
+            .await
+            .map_err(|e| AppError::Internal(e.to_string()))?;
         let password = password.to_string();
         tokio::task::spawn_blocking(move || {
             let salt = SaltString::generate(&mut OsRng);
@@ -133,11 +141,17 @@ impl App {
     }
 
     async fn verify_password(&self, password: &str, hash: &str) -> Result<bool, AppError> {
-        let _permit = self.hashing.acquire().await.map_err(|e| AppError::Internal(e.to_string()))?;
+        let _permit = self
+            .hashing
+            .acquire()
+            .await
+            .map_err(|e| AppError::Internal(e.to_string()))?;
         let password = password.to_string();
         let hash = hash.to_string();
         tokio::task::spawn_blocking(move || match PasswordHash::new(&hash) {
-            Ok(parsed) => Argon2::default().verify_password(password.as_bytes(), &parsed).is_ok(),
+            Ok(parsed) => Argon2::default()
+                .verify_password(password.as_bytes(), &parsed)
+                .is_ok(),
             Err(_) => false,
         })
         .await
@@ -156,7 +170,12 @@ impl App {
             Some(a) => Some(a),
             None => match user.contact_id {
                 Some(c) => match self.db.contact(c).await? {
-                    Some(contact) => self.db.provider_authorities(contact.provider_id).await?.first().map(|a| a.id),
+                    Some(contact) => self
+                        .db
+                        .provider_authorities(contact.provider_id)
+                        .await?
+                        .first()
+                        .map(|a| a.id),
                     None => None,
                 },
                 None => None,
@@ -166,7 +185,11 @@ impl App {
 
     /// The actor for a user's own account changes (locks, enrolment, password changes).
     async fn account_actor(&self, user: &User) -> Result<Actor, AppError> {
-        Ok(Actor { user_id: Some(user.id), name: user.username.clone(), authority_id: self.authority_of_user(user).await? })
+        Ok(Actor {
+            user_id: Some(user.id),
+            name: user.username.clone(),
+            authority_id: self.authority_of_user(user).await?,
+        })
     }
 
     /// The password policy that applies to a user (their authority's setting).
@@ -206,7 +229,11 @@ impl App {
     pub(crate) async fn note_failure(&self, user: &User) -> Result<(), AppError> {
         let after = self
             .db
-            .record_login_failure(user.id, self.config.max_failed_logins, self.config.lock_minutes * 60)
+            .record_login_failure(
+                user.id,
+                self.config.max_failed_logins,
+                self.config.lock_minutes * 60,
+            )
             .await?;
         if let Some(after) = &after {
             // Slow repeated guessing: each failure in a row waits a little longer (up to 2 s).
@@ -219,8 +246,14 @@ impl App {
                 actor.user_id = None;
                 actor.name = "login".into();
                 let mut tx = self.db.begin_write(&actor).await?;
-                tx.audit("lock", "user", &user.id.to_string(), Some(&user.audit_json()), Some(&after.audit_json()))
-                    .await?;
+                tx.audit(
+                    "lock",
+                    "user",
+                    &user.id.to_string(),
+                    Some(&user.audit_json()),
+                    Some(&after.audit_json()),
+                )
+                .await?;
                 tx.commit().await?;
             }
         }
@@ -229,7 +262,12 @@ impl App {
 
     /// Step one: username and password. Failures are counted in the database (so they hold
     /// across nodes) and lock the account for a while.
-    pub async fn login_password(&self, username: &str, password: &str, return_to: Option<&str>) -> Result<Started, AppError> {
+    pub async fn login_password(
+        &self,
+        username: &str,
+        password: &str,
+        return_to: Option<&str>,
+    ) -> Result<Started, AppError> {
         let bad = || AppError::invalid("username", "Enter a correct username and password");
         let Some(user) = self.db.user_by_username(username.trim()).await? else {
             // Spend the same effort so timing does not reveal which usernames exist.
@@ -240,14 +278,21 @@ impl App {
         let password_ok = self.verify_password(password, &user.password_hash).await?;
         // Whether an account is locked or disabled is told only to someone who knows its password.
         if let Some(until) = user.locked_until.filter(|u| *u > t) {
-            return Err(if password_ok { AppError::invalid("username", Self::locked_message(until)) } else { bad() });
+            return Err(if password_ok {
+                AppError::invalid("username", Self::locked_message(until))
+            } else {
+                bad()
+            });
         }
         if !password_ok {
             self.note_failure(&user).await?;
             return Err(bad());
         }
         if user.disabled != 0 {
-            return Err(AppError::invalid("username", "This account has been disabled. Contact the commissioning team."));
+            return Err(AppError::invalid(
+                "username",
+                "This account has been disabled. Contact the commissioning team.",
+            ));
         }
         let next = if user.totp_secret.is_some() {
             NextStep::Totp
@@ -329,7 +374,9 @@ impl App {
         }
         self.db.reset_login_failures(live.user.id).await?;
         let next = self.after_second_factor(&live.user).await?;
-        self.db.set_session_stage(&live.session.id_hash, Self::stage_for(&next)).await?;
+        self.db
+            .set_session_stage(&live.session.id_hash, Self::stage_for(&next))
+            .await?;
         Ok(next)
     }
 
@@ -342,12 +389,18 @@ impl App {
             return Ok(s.clone());
         }
         let secret = new_totp_secret();
-        self.db.set_session_pending_totp(&live.session.id_hash, Some(&secret)).await?;
+        self.db
+            .set_session_pending_totp(&live.session.id_hash, Some(&secret))
+            .await?;
         Ok(secret)
     }
 
     /// Confirms enrolment with a first code, which stores the secret on the account.
-    pub async fn confirm_enrolment(&self, live: &LiveSession, code: &str) -> Result<NextStep, AppError> {
+    pub async fn confirm_enrolment(
+        &self,
+        live: &LiveSession,
+        code: &str,
+    ) -> Result<NextStep, AppError> {
         if live.session.stage != STAGE_ENROL {
             return Err(AppError::NotFound);
         }
@@ -356,18 +409,28 @@ impl App {
         };
         let t = u64::try_from(now()).unwrap_or(0);
         let Some(step) = totp_matching_step(&secret, code, t) else {
-            return Err(AppError::invalid("code", "Enter the 6-digit code shown in your authenticator app"));
+            return Err(AppError::invalid(
+                "code",
+                "Enter the 6-digit code shown in your authenticator app",
+            ));
         };
-        let mut tx = self.db.begin_write(&self.account_actor(&live.user).await?).await?;
+        let mut tx = self
+            .db
+            .begin_write(&self.account_actor(&live.user).await?)
+            .await?;
         tx.update_user(live.user.id, "enrol_totp", |u| {
             u.totp_secret = Some(secret.clone());
             u.totp_last_step = step;
         })
         .await?;
         tx.commit().await?;
-        self.db.set_session_pending_totp(&live.session.id_hash, None).await?;
+        self.db
+            .set_session_pending_totp(&live.session.id_hash, None)
+            .await?;
         let next = self.after_second_factor(&live.user).await?;
-        self.db.set_session_stage(&live.session.id_hash, Self::stage_for(&next)).await?;
+        self.db
+            .set_session_stage(&live.session.id_hash, Self::stage_for(&next))
+            .await?;
         Ok(next)
     }
 
@@ -388,7 +451,10 @@ impl App {
             return Ok(Err(Ended::Gone));
         };
         let principal = if session.stage == STAGE_FULL {
-            match self.principal_for(user.clone(), session.authority_id).await? {
+            match self
+                .principal_for(user.clone(), session.authority_id)
+                .await?
+            {
                 Some(p) => Some(p),
                 None => {
                     self.db.delete_session(&hash).await?;
@@ -399,7 +465,12 @@ impl App {
             None
         };
         let idle_minutes = match &principal {
-            Some(p) => self.db.authority(p.authority_id()).await?.map(|a| a.idle_minutes).unwrap_or(self.config.idle_minutes),
+            Some(p) => self
+                .db
+                .authority(p.authority_id())
+                .await?
+                .map(|a| a.idle_minutes)
+                .unwrap_or(self.config.idle_minutes),
             None => self.config.idle_minutes,
         };
         if t - session.last_seen_at > idle_minutes * 60 {
@@ -410,7 +481,11 @@ impl App {
         if t - session.last_seen_at >= 30 {
             self.db.touch_session(&hash, t).await?;
         }
-        Ok(Ok(LiveSession { session, user, principal }))
+        Ok(Ok(LiveSession {
+            session,
+            user,
+            principal,
+        }))
     }
 
     /// Ends this session.
@@ -426,21 +501,40 @@ impl App {
     }
 
     /// A provider user working with several authorities switches between them.
-    pub async fn switch_authority(&self, live: &LiveSession, authority_id: i64) -> Result<(), AppError> {
+    pub async fn switch_authority(
+        &self,
+        live: &LiveSession,
+        authority_id: i64,
+    ) -> Result<(), AppError> {
         let Some(Principal::Provider { provider_id, .. }) = &live.principal else {
             return Err(AppError::NotFound);
         };
-        if !self.db.provider_in_authority(*provider_id, authority_id).await? {
+        if !self
+            .db
+            .provider_in_authority(*provider_id, authority_id)
+            .await?
+        {
             return Err(AppError::NotFound);
         }
-        self.db.set_session_authority(&live.session.id_hash, authority_id).await?;
+        self.db
+            .set_session_authority(&live.session.id_hash, authority_id)
+            .await?;
         Ok(())
     }
 
     /// Changes the signed-in user's password (also completes a forced change).
-    pub async fn change_password(&self, live: &LiveSession, current: &str, new: &str, confirm: &str) -> Result<(), AppError> {
+    pub async fn change_password(
+        &self,
+        live: &LiveSession,
+        current: &str,
+        new: &str,
+        confirm: &str,
+    ) -> Result<(), AppError> {
         let mut errors = FieldErrors::new();
-        if !self.verify_password(current, &live.user.password_hash).await? {
+        if !self
+            .verify_password(current, &live.user.password_hash)
+            .await?
+        {
             errors.add("current_password", "Enter your current password correctly");
         }
         let policy = self.policy_for(&live.user).await?;
@@ -449,11 +543,17 @@ impl App {
         } else if new != confirm {
             errors.add("confirm_password", "The passwords do not match");
         } else if new == current {
-            errors.add("new_password", "Choose a password different from your current one");
+            errors.add(
+                "new_password",
+                "Choose a password different from your current one",
+            );
         }
         errors.into_result()?;
         let hash = self.hash_password(new).await?;
-        let mut tx = self.db.begin_write(&self.account_actor(&live.user).await?).await?;
+        let mut tx = self
+            .db
+            .begin_write(&self.account_actor(&live.user).await?)
+            .await?;
         tx.update_user(live.user.id, "change_password", |u| {
             u.password_hash = hash;
             u.must_change_password = 0;
@@ -462,13 +562,19 @@ impl App {
         .await?;
         tx.commit().await?;
         if live.session.stage == STAGE_CHANGE_PASSWORD {
-            self.db.set_session_stage(&live.session.id_hash, STAGE_FULL).await?;
+            self.db
+                .set_session_stage(&live.session.id_hash, STAGE_FULL)
+                .await?;
         }
         Ok(())
     }
 
     /// "Forgotten your password?" or "Request a login": lands in the commissioning team's queue.
-    pub async fn request_account_help(&self, kind: &str, r: AccountRequest) -> Result<AccountRequest, AppError> {
+    pub async fn request_account_help(
+        &self,
+        kind: &str,
+        r: AccountRequest,
+    ) -> Result<AccountRequest, AppError> {
         let mut errors = FieldErrors::new();
         if kind == "forgotten_password" && r.username.trim().is_empty() {
             errors.add("username", "Enter your username");
@@ -485,7 +591,10 @@ impl App {
             }
         }
         if !r.email.trim().is_empty() && !r.email.contains('@') {
-            errors.add("email", "Enter an email address in the correct format, like name@example.com");
+            errors.add(
+                "email",
+                "Enter an email address in the correct format, like name@example.com",
+            );
         }
         errors.into_result()?;
         // A forgotten-password request is routed to the user's authority where we know it;
@@ -507,11 +616,24 @@ impl App {
             .filter(|u| u.role == "administrator" && u.disabled == 0 && !u.email.is_empty())
             .filter(|u| authority_id.is_none() || u.authority_id == authority_id)
             .collect();
-        let mut tx = self.db.begin_write(&Actor { user_id: None, name: "public".into(), authority_id }).await?;
+        let mut tx = self
+            .db
+            .begin_write(&Actor {
+                user_id: None,
+                name: "public".into(),
+                authority_id,
+            })
+            .await?;
         let (subject, what) = if kind == "forgotten_password" {
-            ("Hearth: a forgotten password request", "A user has asked for their password to be reset.")
+            (
+                "Hearth: a forgotten password request",
+                "A user has asked for their password to be reset.",
+            )
         } else {
-            ("Hearth: a request for a login", "Someone has asked for a login.")
+            (
+                "Hearth: a request for a login",
+                "Someone has asked for a login.",
+            )
         };
         for admin in &admins {
             tx.queue_mail(
@@ -551,10 +673,16 @@ mod tests {
     #[test]
     fn totp_matches_rfc6238_and_tolerates_one_step_of_drift() {
         // RFC 6238 test secret "12345678901234567890" (SHA1), 8 digits 94287082 at T=59 -> 6 digits 287082.
-        let secret = Secret::Raw(b"12345678901234567890".to_vec()).to_encoded().to_string();
+        let secret = Secret::Raw(b"12345678901234567890".to_vec())
+            .to_encoded()
+            .to_string();
         assert_eq!(totp_code(&secret, 59).unwrap(), "287082");
         assert_eq!(totp_matching_step(&secret, "287082", 59), Some(1));
-        assert_eq!(totp_matching_step(&secret, "287 082", 75), Some(1), "previous step accepted");
+        assert_eq!(
+            totp_matching_step(&secret, "287 082", 75),
+            Some(1),
+            "previous step accepted"
+        );
         assert_eq!(totp_matching_step(&secret, "287082", 200), None, "too old");
         assert_eq!(totp_matching_step(&secret, "abcdef", 59), None);
     }
@@ -579,16 +707,28 @@ impl App {
     pub async fn create_api_token(&self, who: &Principal, name: &str) -> Result<String, AppError> {
         let name = name.trim();
         if name.is_empty() || name.len() > 100 {
-            return Err(AppError::invalid("token_name", "Enter a name for the token, like the system that will use it"));
+            return Err(AppError::invalid(
+                "token_name",
+                "Enter a name for the token, like the system that will use it",
+            ));
         }
         let secret = format!("hearth_{}", random_hex(24));
         let mut tx = self.db.begin_write(&who.actor()).await?;
-        tx.insert_api_token(who.user().id, name, &token_hash(&secret), Some(who.authority_id())).await?;
+        tx.insert_api_token(
+            who.user().id,
+            name,
+            &token_hash(&secret),
+            Some(who.authority_id()),
+        )
+        .await?;
         tx.commit().await?;
         Ok(secret)
     }
 
-    pub async fn api_tokens(&self, who: &Principal) -> Result<Vec<hearth_store::ApiToken>, AppError> {
+    pub async fn api_tokens(
+        &self,
+        who: &Principal,
+    ) -> Result<Vec<hearth_store::ApiToken>, AppError> {
         Ok(self.db.api_tokens_of(who.user().id).await?)
     }
 

@@ -26,20 +26,34 @@ pub struct UserInput {
 /// A temporary password: readable, long enough for the UK policy, changed at first use.
 pub fn temporary_password() -> String {
     const WORDS: &[&str] = &[
-        "amber", "birch", "cedar", "delta", "ember", "fable", "grove", "harbor", "iris", "juniper", "kestrel", "lumen",
-        "maple", "nectar", "orchid", "pebble", "quartz", "raven", "sorrel", "thistle", "umber", "violet", "willow", "yarrow",
+        "amber", "birch", "cedar", "delta", "ember", "fable", "grove", "harbor", "iris", "juniper",
+        "kestrel", "lumen", "maple", "nectar", "orchid", "pebble", "quartz", "raven", "sorrel",
+        "thistle", "umber", "violet", "willow", "yarrow",
     ];
     let mut rng = rand::thread_rng();
-    let w: Vec<&str> = (0..3).map(|_| WORDS[rng.gen_range(0..WORDS.len())]).collect();
+    let w: Vec<&str> = (0..3)
+        .map(|_| WORDS[rng.gen_range(0..WORDS.len())])
+        .collect();
     format!("{}-{}-{}-{}", w[0], w[1], w[2], rng.gen_range(10..100))
 }
 
 impl App {
     /// Creates a user. `actor` is the administrator (or the command line).
-    pub async fn create_user(&self, actor: &Actor, input: &UserInput, password: &str, totp_secret: Option<String>, must_change: bool) -> Result<User, AppError> {
+    pub async fn create_user(
+        &self,
+        actor: &Actor,
+        input: &UserInput,
+        password: &str,
+        totp_secret: Option<String>,
+        must_change: bool,
+    ) -> Result<User, AppError> {
         let mut e = FieldErrors::new();
         let username = input.username.trim().to_lowercase();
-        if username.len() < 3 || !username.chars().all(|c| c.is_ascii_alphanumeric() || c == '.' || c == '-' || c == '_') {
+        if username.len() < 3
+            || !username
+                .chars()
+                .all(|c| c.is_ascii_alphanumeric() || c == '.' || c == '-' || c == '_')
+        {
             e.add("username", "Username must be at least 3 characters: letters, numbers, dots, hyphens or underscores");
         }
         if input.display_name.trim().is_empty() {
@@ -57,12 +71,19 @@ impl App {
             },
             None => {}
         }
-        if let Err(err) = check_password(hearth_domain::authority::DEFAULT_PASSWORD_POLICY, password, &username) {
+        if let Err(err) = check_password(
+            hearth_domain::authority::DEFAULT_PASSWORD_POLICY,
+            password,
+            &username,
+        ) {
             e.add("password", err.message);
         }
         e.into_result()?;
         if self.db.user_by_username(&username).await?.is_some() {
-            return Err(AppError::invalid("username", "That username is already taken"));
+            return Err(AppError::invalid(
+                "username",
+                "That username is already taken",
+            ));
         }
         let hash = self.hash_password(password).await?;
         let mut tx = self.db.begin_write(actor).await?;
@@ -73,8 +94,16 @@ impl App {
                 email: input.email.trim().to_string(),
                 password_hash: hash,
                 role: role.map(|r| r.as_str().to_string()).unwrap_or_default(),
-                authority_id: if role == Some(Role::ProviderUser) { None } else { input.authority_id },
-                contact_id: if role == Some(Role::ProviderUser) { input.contact_id } else { None },
+                authority_id: if role == Some(Role::ProviderUser) {
+                    None
+                } else {
+                    input.authority_id
+                },
+                contact_id: if role == Some(Role::ProviderUser) {
+                    input.contact_id
+                } else {
+                    None
+                },
                 totp_secret,
                 must_change_password: must_change,
             })
@@ -93,7 +122,11 @@ impl App {
     async fn managed_user(&self, who: &Principal, id: i64) -> Result<User, AppError> {
         who.require_or_hide(Permission::BackOfficeRead)?;
         who.require(Permission::Administer)?;
-        self.list_users(who).await?.into_iter().find(|u| u.id == id).ok_or(AppError::NotFound)
+        self.list_users(who)
+            .await?
+            .into_iter()
+            .find(|u| u.id == id)
+            .ok_or(AppError::NotFound)
     }
 
     /// Resets a password to a temporary one that must be changed at first use; returns it.
@@ -129,10 +162,17 @@ impl App {
         Ok(u)
     }
 
-    pub async fn set_user_disabled(&self, actor: &Actor, user_id: i64, disabled: bool) -> Result<User, AppError> {
+    pub async fn set_user_disabled(
+        &self,
+        actor: &Actor,
+        user_id: i64,
+        disabled: bool,
+    ) -> Result<User, AppError> {
         let mut tx = self.db.begin_write(actor).await?;
         let u = tx
-            .update_user(user_id, if disabled { "disable" } else { "enable" }, |u| u.disabled = i64::from(disabled))
+            .update_user(user_id, if disabled { "disable" } else { "enable" }, |u| {
+                u.disabled = i64::from(disabled)
+            })
             .await?
             .ok_or(AppError::NotFound)?;
         tx.commit().await?;
@@ -161,7 +201,11 @@ impl App {
 
     // Web-facing versions, authorised for an administrator of the user's authority.
 
-    pub async fn admin_reset_password(&self, who: &Principal, user_id: i64) -> Result<(User, String), AppError> {
+    pub async fn admin_reset_password(
+        &self,
+        who: &Principal,
+        user_id: i64,
+    ) -> Result<(User, String), AppError> {
         let u = self.managed_user(who, user_id).await?;
         let temp = self.reset_password(&who.actor(), user_id).await?;
         Ok((u, temp))
@@ -172,12 +216,20 @@ impl App {
         self.unlock_user(&who.actor(), user_id).await
     }
 
-    pub async fn admin_set_disabled(&self, who: &Principal, user_id: i64, disabled: bool) -> Result<User, AppError> {
+    pub async fn admin_set_disabled(
+        &self,
+        who: &Principal,
+        user_id: i64,
+        disabled: bool,
+    ) -> Result<User, AppError> {
         self.managed_user(who, user_id).await?;
         if disabled && who.user().id == user_id {
-            return Err(AppError::Conflict("You cannot disable your own account".into()));
+            return Err(AppError::Conflict(
+                "You cannot disable your own account".into(),
+            ));
         }
-        self.set_user_disabled(&who.actor(), user_id, disabled).await
+        self.set_user_disabled(&who.actor(), user_id, disabled)
+            .await
     }
 
     pub async fn admin_user(&self, who: &Principal, user_id: i64) -> Result<User, AppError> {
@@ -185,28 +237,55 @@ impl App {
     }
 
     /// The commissioning team's queue of login and forgotten-password requests.
-    pub async fn account_requests(&self, who: &Principal, open_only: bool) -> Result<Vec<AccountRequest>, AppError> {
+    pub async fn account_requests(
+        &self,
+        who: &Principal,
+        open_only: bool,
+    ) -> Result<Vec<AccountRequest>, AppError> {
         who.require_or_hide(Permission::BackOfficeRead)?;
-        Ok(self.db.list_account_requests(Some(who.authority_id()), open_only).await?)
+        Ok(self
+            .db
+            .list_account_requests(Some(who.authority_id()), open_only)
+            .await?)
     }
 
     /// Closes a request ("done" or "declined").
-    pub async fn close_account_request(&self, who: &Principal, id: i64, status: &str) -> Result<AccountRequest, AppError> {
+    pub async fn close_account_request(
+        &self,
+        who: &Principal,
+        id: i64,
+        status: &str,
+    ) -> Result<AccountRequest, AppError> {
         who.require_or_hide(Permission::BackOfficeRead)?;
         who.require(Permission::BackOfficeWrite)?;
-        let visible = self.account_requests(who, false).await?.iter().any(|r| r.id == id);
+        let visible = self
+            .account_requests(who, false)
+            .await?
+            .iter()
+            .any(|r| r.id == id);
         if !visible {
             return Err(AppError::NotFound);
         }
-        let status = if status == "declined" { "declined" } else { "done" };
+        let status = if status == "declined" {
+            "declined"
+        } else {
+            "done"
+        };
         let mut tx = self.db.begin_write(&who.actor()).await?;
-        let r = tx.close_account_request(id, status, who.user().id).await?.ok_or(AppError::NotFound)?;
+        let r = tx
+            .close_account_request(id, status, who.user().id)
+            .await?
+            .ok_or(AppError::NotFound)?;
         tx.commit().await?;
         Ok(r)
     }
 
     /// Searches the audit trail of the administrator's authority.
-    pub async fn audit_search(&self, who: &Principal, mut q: AuditQuery) -> Result<Vec<AuditEntry>, AppError> {
+    pub async fn audit_search(
+        &self,
+        who: &Principal,
+        mut q: AuditQuery,
+    ) -> Result<Vec<AuditEntry>, AppError> {
         who.require_or_hide(Permission::BackOfficeRead)?;
         who.require(Permission::Administer)?;
         q.authority_id = Some(who.authority_id());
@@ -226,7 +305,10 @@ mod tests {
     fn temporary_passwords_pass_the_uk_policy() {
         for _ in 0..50 {
             let p = temporary_password();
-            assert!(check_password(hearth_domain::PasswordPolicyKind::Uk, &p, "someone").is_ok(), "{p}");
+            assert!(
+                check_password(hearth_domain::PasswordPolicyKind::Uk, &p, "someone").is_ok(),
+                "{p}"
+            );
         }
     }
 }
@@ -243,20 +325,36 @@ pub struct SettingsInput {
 }
 
 impl App {
-    pub async fn authority_settings(&self, who: &Principal) -> Result<hearth_store::Authority, AppError> {
+    pub async fn authority_settings(
+        &self,
+        who: &Principal,
+    ) -> Result<hearth_store::Authority, AppError> {
         who.require_or_hide(Permission::BackOfficeRead)?;
         who.require(Permission::Administer)?;
-        self.db.authority(who.authority_id()).await?.ok_or(AppError::NotFound)
+        self.db
+            .authority(who.authority_id())
+            .await?
+            .ok_or(AppError::NotFound)
     }
 
-    pub async fn update_authority_settings(&self, who: &Principal, input: &SettingsInput) -> Result<hearth_store::Authority, AppError> {
+    pub async fn update_authority_settings(
+        &self,
+        who: &Principal,
+        input: &SettingsInput,
+    ) -> Result<hearth_store::Authority, AppError> {
         self.authority_settings(who).await?;
         let mut e = FieldErrors::new();
-        let policy = e.check("password_policy", hearth_domain::PasswordPolicyKind::parse(&input.password_policy));
+        let policy = e.check(
+            "password_policy",
+            hearth_domain::PasswordPolicyKind::parse(&input.password_policy),
+        );
         let idle = match input.idle_minutes.trim().parse::<i64>() {
             Ok(n) if (5..=240).contains(&n) => n,
             _ => {
-                e.add("idle_minutes", "Enter the idle time as a whole number of minutes from 5 to 240");
+                e.add(
+                    "idle_minutes",
+                    "Enter the idle time as a whole number of minutes from 5 to 240",
+                );
                 0
             }
         };

@@ -1,7 +1,8 @@
 //! Loads generated demo data into an empty database and enrols the demo accounts.
 
 use hearth_store::{
-    Actor, ClientFields, ContactFields, ContractFields, PropertyFields, ProviderFields, ScheduleFields, ServiceFields,
+    Actor, ClientFields, ContactFields, ContractFields, PropertyFields, ProviderFields,
+    ScheduleFields, ServiceFields,
 };
 
 use crate::accounts::new_totp_secret;
@@ -36,7 +37,12 @@ pub struct DemoSummary {
 /// Deterministic public directory details for a generated service.
 fn directory_details(s: &crate::demo_data::DemoService, id: i64) -> hearth_store::ServiceDetails {
     use hearth_domain::directory::{ACCOMMODATION_TYPES, ETHNICITIES, SUPPORT_TASKS};
-    let pick = |n: usize, salt: usize| (id as usize).wrapping_mul(2654435761).wrapping_add(salt * 40503) % n;
+    let pick = |n: usize, salt: usize| {
+        (id as usize)
+            .wrapping_mul(2654435761)
+            .wrapping_add(salt * 40503)
+            % n
+    };
     let households = match s.client_group {
         "homeless_families" => "family,lone_parent",
         "teenage_parents" => "lone_parent",
@@ -53,50 +59,96 @@ fn directory_details(s: &crate::demo_data::DemoService, id: i64) -> hearth_store
         "sheltered" => "sheltered_scheme",
         _ => "",
     };
-    let mut tasks = vec![SUPPORT_TASKS[pick(SUPPORT_TASKS.len(), 2)].0, SUPPORT_TASKS[pick(SUPPORT_TASKS.len(), 3)].0, "tenancy"];
+    let mut tasks = vec![
+        SUPPORT_TASKS[pick(SUPPORT_TASKS.len(), 2)].0,
+        SUPPORT_TASKS[pick(SUPPORT_TASKS.len(), 3)].0,
+        "tenancy",
+    ];
     if s.service_type == "community_alarm" {
         tasks = vec!["alarm", "safety"];
     }
     tasks.sort_unstable();
     tasks.dedup();
-    let ethnicity = if pick(10, 4) == 0 { ETHNICITIES[1 + pick(ETHNICITIES.len() - 1, 5)].0 } else { "all" };
-    let slug: String = s.public_name.to_lowercase().chars().filter(|c| c.is_ascii_alphanumeric()).take(20).collect();
+    let ethnicity = if pick(10, 4) == 0 {
+        ETHNICITIES[1 + pick(ETHNICITIES.len() - 1, 5)].0
+    } else {
+        "all"
+    };
+    let slug: String = s
+        .public_name
+        .to_lowercase()
+        .chars()
+        .filter(|c| c.is_ascii_alphanumeric())
+        .take(20)
+        .collect();
     hearth_store::ServiceDetails {
         public_name: s.public_name.clone(),
         description: s.description.clone(),
-        languages: if pick(3, 6) == 0 { "English, Polish, Urdu".into() } else { "English".into() },
+        languages: if pick(3, 6) == 0 {
+            "English, Polish, Urdu".into()
+        } else {
+            "English".into()
+        },
         religions: "All faiths and none".into(),
-        tenure: if accommodation.is_empty() { String::new() } else { "Licence agreement".into() },
-        rural_urban: if pick(3, 7) == 0 { "Rural".into() } else { "Urban".into() },
+        tenure: if accommodation.is_empty() {
+            String::new()
+        } else {
+            "Licence agreement".into()
+        },
+        rural_urban: if pick(3, 7) == 0 {
+            "Rural".into()
+        } else {
+            "Urban".into()
+        },
         emergency_referrals: pick(4, 8) == 0,
         interpreter: pick(2, 9) == 0,
         impairment_support: pick(3, 10) == 0,
         waiting_list: pick(3, 11) == 0,
         support_tasks: tasks.join(","),
-        referral_routes: "Self-referral, social services, housing options team, probation, health".into(),
+        referral_routes: "Self-referral, social services, housing options team, probation, health"
+            .into(),
         household_types: households.into(),
         age_groups: ages.into(),
-        exclusions: if s.client_group == "domestic_abuse" { "Women only; no men".into() } else { "Arson risk assessed case by case".into() },
+        exclusions: if s.client_group == "domestic_abuse" {
+            "Women only; no men".into()
+        } else {
+            "Arson risk assessed case by case".into()
+        },
         accommodation_type: accommodation.into(),
         ethnicity_focus: ethnicity.into(),
         contact_phone: format!("01632 96{:04}", id % 10_000),
         contact_email: format!("referrals@{slug}.example"),
         website: format!("https://{slug}.example"),
-        accessibility: if pick(2, 12) == 0 { "Step-free access; lift; accessible bathroom".into() } else { "Ground floor office; hearing loop".into() },
+        accessibility: if pick(2, 12) == 0 {
+            "Step-free access; lift; accessible bathroom".into()
+        } else {
+            "Ground floor office; hearing loop".into()
+        },
     }
 }
 
 impl App {
     /// Generates and loads demo data at `scale` (deterministic for a seed), then creates the
     /// demo accounts, each enrolled with a TOTP secret. The database must be freshly migrated.
-    pub async fn load_demo(&self, scale: Scale, seed: u64, progress: &(dyn Fn(&str) + Sync)) -> Result<DemoSummary, AppError> {
+    pub async fn load_demo(
+        &self,
+        scale: Scale,
+        seed: u64,
+        progress: &(dyn Fn(&str) + Sync),
+    ) -> Result<DemoSummary, AppError> {
         self.load_demo_with(scale, seed, progress, true).await
     }
 
     /// As `load_demo`; without clients (`with_clients` false) the services' current client
     /// counts are still set from the generated schedules, so the directory's places are as
     /// they would be. Benchmarks of the national directory use this to load in seconds.
-    pub async fn load_demo_with(&self, scale: Scale, seed: u64, progress: &(dyn Fn(&str) + Sync), with_clients: bool) -> Result<DemoSummary, AppError> {
+    pub async fn load_demo_with(
+        &self,
+        scale: Scale,
+        seed: u64,
+        progress: &(dyn Fn(&str) + Sync),
+        with_clients: bool,
+    ) -> Result<DemoSummary, AppError> {
         let today = self.today();
         progress("generating data");
         let data = generate(scale, seed, today);
@@ -111,7 +163,11 @@ impl App {
         }
         let mut provider_ids = Vec::new();
         for p in &data.providers {
-            let auths: Vec<i64> = p.authority_keys.iter().filter_map(|k| authority_ids.get(*k).copied()).collect();
+            let auths: Vec<i64> = p
+                .authority_keys
+                .iter()
+                .filter_map(|k| authority_ids.get(*k).copied())
+                .collect();
             let created = tx
                 .insert_provider(
                     &ProviderFields {
@@ -199,7 +255,11 @@ impl App {
                         start_date: c.start_date.to_string(),
                         end_date: c.end_date.to_string(),
                         status: c.status.to_string(),
-                        service_ids: c.service_keys.iter().map(|k| id_of(&service_ids, *k)).collect::<Result<_, _>>()?,
+                        service_ids: c
+                            .service_keys
+                            .iter()
+                            .map(|k| id_of(&service_ids, *k))
+                            .collect::<Result<_, _>>()?,
                     },
                 )
                 .await?;
@@ -207,7 +267,11 @@ impl App {
         }
         tx.commit().await?;
 
-        progress(&format!("loading {} clients and {} schedules", data.clients.len(), data.schedules.len()));
+        progress(&format!(
+            "loading {} clients and {} schedules",
+            data.clients.len(),
+            data.schedules.len()
+        ));
         let mut by_client: Vec<Vec<ScheduleFields>> = vec![Vec::new(); data.clients.len()];
         for s in &data.schedules {
             if let Some(list) = by_client.get_mut(s.client_key) {
@@ -252,11 +316,16 @@ impl App {
         }
 
         progress("loading postcodes and directory details");
-        let postcodes: Vec<(String, f64, f64)> = data.postcodes.iter().map(|p| (p.postcode.clone(), p.latitude, p.longitude)).collect();
+        let postcodes: Vec<(String, f64, f64)> = data
+            .postcodes
+            .iter()
+            .map(|p| (p.postcode.clone(), p.latitude, p.longitude))
+            .collect();
         let mut tx = self.db.begin_write(&actor).await?;
         tx.upsert_postcodes(&postcodes).await?;
         for (s, id) in data.services.iter().zip(&service_ids) {
-            tx.set_directory_fields(*id, &directory_details(s, *id)).await?;
+            tx.set_directory_fields(*id, &directory_details(s, *id))
+                .await?;
         }
         tx.commit().await?;
         self.db.locate_services().await?;
@@ -264,17 +333,34 @@ impl App {
             self.db.refresh_current_clients(&today.to_string()).await?;
         } else {
             let mut current = vec![0i64; data.services.len()];
-            for s in data.schedules.iter().filter(|s| s.end_date.is_none_or(|e| e >= today)) {
+            for s in data
+                .schedules
+                .iter()
+                .filter(|s| s.end_date.is_none_or(|e| e >= today))
+            {
                 if let Some(c) = current.get_mut(s.service_key) {
                     *c += 1;
                 }
             }
-            self.db.set_current_clients(&service_ids.iter().copied().zip(current).collect::<Vec<_>>(), &today.to_string()).await?;
+            self.db
+                .set_current_clients(
+                    &service_ids.iter().copied().zip(current).collect::<Vec<_>>(),
+                    &today.to_string(),
+                )
+                .await?;
         }
         summary.postcodes = postcodes;
 
         progress("creating demo accounts");
-        summary.accounts = self.create_demo_accounts(&data, &authority_ids, &provider_ids, &contact_ids, &service_ids).await?;
+        summary.accounts = self
+            .create_demo_accounts(
+                &data,
+                &authority_ids,
+                &provider_ids,
+                &contact_ids,
+                &service_ids,
+            )
+            .await?;
         summary.authorities = data.authorities.len();
         summary.providers = data.providers.len();
         summary.services = data.services.len();
@@ -293,14 +379,48 @@ impl App {
     ) -> Result<Vec<DemoAccount>, AppError> {
         let actor = Actor::system("demo");
         let authority = id_of(authority_ids, 0)?;
-        let authority_name = data.authorities.first().map(|a| a.name.clone()).unwrap_or_default();
+        let authority_name = data
+            .authorities
+            .first()
+            .map(|a| a.name.clone())
+            .unwrap_or_default();
         let mut out = Vec::new();
         let staff = [
-            ("administrator", "admin", "Ada Administrator", "administers users, settings and the audit trail", "amber-kestrel-lantern"),
-            ("officer", "officer", "Olu Officer", "commissioning officer: approvals, returns, records", "birch-harbour-meadow"),
-            ("contracts_manager", "contracts", "Cara Contracts", "contracts manager", "cedar-quill-thistle"),
-            ("finance_officer", "finance", "Fin Finance", "finance officer: payments", "delta-orchid-pebble"),
-            ("read_only", "board", "Bea Board", "read-only board member", "ember-sorrel-violet"),
+            (
+                "administrator",
+                "admin",
+                "Ada Administrator",
+                "administers users, settings and the audit trail",
+                "amber-kestrel-lantern",
+            ),
+            (
+                "officer",
+                "officer",
+                "Olu Officer",
+                "commissioning officer: approvals, returns, records",
+                "birch-harbour-meadow",
+            ),
+            (
+                "contracts_manager",
+                "contracts",
+                "Cara Contracts",
+                "contracts manager",
+                "cedar-quill-thistle",
+            ),
+            (
+                "finance_officer",
+                "finance",
+                "Fin Finance",
+                "finance officer: payments",
+                "delta-orchid-pebble",
+            ),
+            (
+                "read_only",
+                "board",
+                "Bea Board",
+                "read-only board member",
+                "ember-sorrel-violet",
+            ),
         ];
         for (role, username, name, what, password) in staff {
             let password = password.to_string();
@@ -330,25 +450,50 @@ impl App {
         }
 
         // The provider organisation contact: first contact of provider 0, who sees everything.
-        let provider0 = data.providers.first().map(|p| p.name.clone()).unwrap_or_default();
+        let provider0 = data
+            .providers
+            .first()
+            .map(|p| p.name.clone())
+            .unwrap_or_default();
         let org_contact = data.contacts.iter().position(|c| c.provider_key == 0);
         // The limited-access service manager: a contact of provider 1 assigned to one service.
-        let limited_contact = data.contacts.iter().position(|c| c.provider_key == 1 && c.position_type != "chief_executive");
+        let limited_contact = data
+            .contacts
+            .iter()
+            .position(|c| c.provider_key == 1 && c.position_type != "chief_executive");
         let limited_service = data.services.iter().position(|s| s.provider_key == 1);
-        let provider1 = data.providers.get(1).map(|p| p.name.clone()).unwrap_or_default();
+        let provider1 = data
+            .providers
+            .get(1)
+            .map(|p| p.name.clone())
+            .unwrap_or_default();
 
         let mut tx = self.db.begin_write(&actor).await?;
         if let Some(c) = org_contact {
-            tx.insert_assignment(id_of(contact_ids, c)?, "organisation_contact", None, None).await?;
-            tx.insert_assignment(id_of(contact_ids, c)?, "portal_manager", None, None).await?;
+            tx.insert_assignment(id_of(contact_ids, c)?, "organisation_contact", None, None)
+                .await?;
+            tx.insert_assignment(id_of(contact_ids, c)?, "portal_manager", None, None)
+                .await?;
         }
         if let (Some(c), Some(s)) = (limited_contact, limited_service) {
-            tx.insert_assignment(id_of(contact_ids, c)?, "service_manager", Some(id_of(service_ids, s)?), None).await?;
+            tx.insert_assignment(
+                id_of(contact_ids, c)?,
+                "service_manager",
+                Some(id_of(service_ids, s)?),
+                None,
+            )
+            .await?;
         }
         tx.commit().await?;
 
         let provider_accounts = [
-            ("provider_user", "provider", org_contact, format!("provider organisation contact, {provider0}"), "fable-willow-yarrow"),
+            (
+                "provider_user",
+                "provider",
+                org_contact,
+                format!("provider organisation contact, {provider0}"),
+                "fable-willow-yarrow",
+            ),
             (
                 "provider_user",
                 "limited",
@@ -359,7 +504,9 @@ impl App {
         ];
         for (role, username, contact, what, password) in provider_accounts {
             let Some(contact) = contact else { continue };
-            let Some(c) = data.contacts.get(contact) else { continue };
+            let Some(c) = data.contacts.get(contact) else {
+                continue;
+            };
             let password = password.to_string();
             let secret = new_totp_secret();
             self.create_user(
@@ -377,7 +524,13 @@ impl App {
                 false,
             )
             .await?;
-            out.push(DemoAccount { role: role.into(), username: username.into(), password, totp_secret: secret, description: what });
+            out.push(DemoAccount {
+                role: role.into(),
+                username: username.into(),
+                password,
+                totp_secret: secret,
+                description: what,
+            });
         }
         let _ = provider_ids;
         Ok(out)
@@ -385,5 +538,7 @@ impl App {
 }
 
 fn id_of(ids: &[i64], key: usize) -> Result<i64, AppError> {
-    ids.get(key).copied().ok_or_else(|| AppError::Internal(format!("demo data refers to a missing key {key}")))
+    ids.get(key)
+        .copied()
+        .ok_or_else(|| AppError::Internal(format!("demo data refers to a missing key {key}")))
 }

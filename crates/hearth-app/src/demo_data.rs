@@ -199,8 +199,7 @@ const REFUGEE: &str = "refugee_status";
 const GENERIC: &str = "generic_floating";
 
 const GROUPS: [&str; 13] = [
-    OLDER, MH, LD, PD, FAMILIES, SINGLE, YOUNG, DA, OFFENDERS, SUBSTANCE, TEEN, REFUGEE,
-    GENERIC,
+    OLDER, MH, LD, PD, FAMILIES, SINGLE, YOUNG, DA, OFFENDERS, SUBSTANCE, TEEN, REFUGEE, GENERIC,
 ];
 
 const STEADY: &str = "steady_state";
@@ -227,14 +226,58 @@ const ENDED_RATIO: f64 = 1.5;
 // ---------------------------------------------------------------------------------------
 
 const FEMALE_OLDER: [&str; 25] = [
-    "Margaret", "Jean", "Dorothy", "Joan", "Patricia", "Sheila", "Brenda", "Maureen", "Barbara",
-    "Irene", "Doreen", "Pauline", "Christine", "Janet", "Valerie", "Shirley", "Sylvia",
-    "Eileen", "Kathleen", "Joyce", "Marjorie", "Elsie", "Gwendoline", "Hilda", "Audrey",
+    "Margaret",
+    "Jean",
+    "Dorothy",
+    "Joan",
+    "Patricia",
+    "Sheila",
+    "Brenda",
+    "Maureen",
+    "Barbara",
+    "Irene",
+    "Doreen",
+    "Pauline",
+    "Christine",
+    "Janet",
+    "Valerie",
+    "Shirley",
+    "Sylvia",
+    "Eileen",
+    "Kathleen",
+    "Joyce",
+    "Marjorie",
+    "Elsie",
+    "Gwendoline",
+    "Hilda",
+    "Audrey",
 ];
 const FEMALE_MODERN: [&str; 25] = [
-    "Sarah", "Emma", "Laura", "Rachel", "Claire", "Gemma", "Jessica", "Sophie", "Chloe", "Amy",
-    "Hannah", "Lauren", "Rebecca", "Charlotte", "Megan", "Olivia", "Amelia", "Ellie", "Jade",
-    "Natalie", "Kirsty", "Leanne", "Stacey", "Danielle", "Zoe",
+    "Sarah",
+    "Emma",
+    "Laura",
+    "Rachel",
+    "Claire",
+    "Gemma",
+    "Jessica",
+    "Sophie",
+    "Chloe",
+    "Amy",
+    "Hannah",
+    "Lauren",
+    "Rebecca",
+    "Charlotte",
+    "Megan",
+    "Olivia",
+    "Amelia",
+    "Ellie",
+    "Jade",
+    "Natalie",
+    "Kirsty",
+    "Leanne",
+    "Stacey",
+    "Danielle",
+    "Zoe",
 ];
 const MALE_OLDER: [&str; 25] = [
     "John", "David", "Michael", "Peter", "Robert", "Brian", "Kenneth", "Alan", "Derek", "Roy",
@@ -242,9 +285,31 @@ const MALE_OLDER: [&str; 25] = [
     "Malcolm", "Barry", "Gordon", "Norman", "Frank", "Arthur",
 ];
 const MALE_MODERN: [&str; 25] = [
-    "James", "Daniel", "Thomas", "Matthew", "Christopher", "Andrew", "Mark", "Paul", "Craig",
-    "Lee", "Darren", "Liam", "Jack", "Callum", "Ryan", "Connor", "Jordan", "Kieran", "Jamie",
-    "Nathan", "Adam", "Luke", "Joshua", "Oliver", "Harry",
+    "James",
+    "Daniel",
+    "Thomas",
+    "Matthew",
+    "Christopher",
+    "Andrew",
+    "Mark",
+    "Paul",
+    "Craig",
+    "Lee",
+    "Darren",
+    "Liam",
+    "Jack",
+    "Callum",
+    "Ryan",
+    "Connor",
+    "Jordan",
+    "Kieran",
+    "Jamie",
+    "Nathan",
+    "Adam",
+    "Luke",
+    "Joshua",
+    "Oliver",
+    "Harry",
 ];
 const FEMALE_DIVERSE: [&str; 10] = [
     "Amina", "Fatima", "Mariam", "Leila", "Hana", "Samira", "Ayesha", "Priya", "Mei", "Grace",
@@ -254,21 +319,136 @@ const MALE_DIVERSE: [&str; 10] = [
 ];
 
 const SURNAMES: [&str; 130] = [
-    "Smith", "Jones", "Taylor", "Brown", "Williams", "Wilson", "Johnson", "Davies", "Robinson",
-    "Wright", "Thompson", "Evans", "Walker", "White", "Roberts", "Green", "Hall", "Wood",
-    "Jackson", "Clarke", "Hughes", "Edwards", "Turner", "Hill", "Harris", "Lewis", "Cooper",
-    "Harrison", "Ward", "Martin", "Baker", "Morris", "King", "Allen", "Moore", "Parker", "Clark",
-    "Lee", "Bennett", "Carter", "Mitchell", "Cook", "Shaw", "Young", "Phillips", "Watson",
-    "Bailey", "Richardson", "Chapman", "Marshall", "Webb", "Holmes", "Fletcher", "Griffiths",
-    "Stevens", "Mason", "Hunt", "Gray", "Palmer", "Simpson", "Russell", "Kelly", "Ellis",
-    "Lloyd", "Atkinson", "Knight", "Foster", "Barnes", "Dixon", "Mills", "Harvey", "Pearson",
-    "Butler", "Graham", "Rogers", "Kennedy", "Murphy", "Spencer", "Barker", "Morgan", "Price",
-    "Stewart", "Hudson", "Matthews", "Lawrence", "Owen", "Fisher", "Hamilton", "Reid", "Burton",
-    "Bell", "Ross", "Pritchard", "Gibson", "Howard", "Fox", "Doyle", "Slater", "Hartley",
-    "Booth", "Pickering", "Sutcliffe", "Ashworth", "Crossley", "Heywood", "Whitehead",
-    "Brookes", "Holt", "Naylor", "Horrocks", "Thornton", "Kershaw", "Pollard", "Wainwright",
-    "Haigh", "Broadbent", "Dunn", "Lambert", "O'Brien", "McDonald", "Campbell", "Fraser",
-    "Quinn", "Doherty", "Gallagher", "Byrne", "Nolan", "Rees", "Powell", "Jenkins",
+    "Smith",
+    "Jones",
+    "Taylor",
+    "Brown",
+    "Williams",
+    "Wilson",
+    "Johnson",
+    "Davies",
+    "Robinson",
+    "Wright",
+    "Thompson",
+    "Evans",
+    "Walker",
+    "White",
+    "Roberts",
+    "Green",
+    "Hall",
+    "Wood",
+    "Jackson",
+    "Clarke",
+    "Hughes",
+    "Edwards",
+    "Turner",
+    "Hill",
+    "Harris",
+    "Lewis",
+    "Cooper",
+    "Harrison",
+    "Ward",
+    "Martin",
+    "Baker",
+    "Morris",
+    "King",
+    "Allen",
+    "Moore",
+    "Parker",
+    "Clark",
+    "Lee",
+    "Bennett",
+    "Carter",
+    "Mitchell",
+    "Cook",
+    "Shaw",
+    "Young",
+    "Phillips",
+    "Watson",
+    "Bailey",
+    "Richardson",
+    "Chapman",
+    "Marshall",
+    "Webb",
+    "Holmes",
+    "Fletcher",
+    "Griffiths",
+    "Stevens",
+    "Mason",
+    "Hunt",
+    "Gray",
+    "Palmer",
+    "Simpson",
+    "Russell",
+    "Kelly",
+    "Ellis",
+    "Lloyd",
+    "Atkinson",
+    "Knight",
+    "Foster",
+    "Barnes",
+    "Dixon",
+    "Mills",
+    "Harvey",
+    "Pearson",
+    "Butler",
+    "Graham",
+    "Rogers",
+    "Kennedy",
+    "Murphy",
+    "Spencer",
+    "Barker",
+    "Morgan",
+    "Price",
+    "Stewart",
+    "Hudson",
+    "Matthews",
+    "Lawrence",
+    "Owen",
+    "Fisher",
+    "Hamilton",
+    "Reid",
+    "Burton",
+    "Bell",
+    "Ross",
+    "Pritchard",
+    "Gibson",
+    "Howard",
+    "Fox",
+    "Doyle",
+    "Slater",
+    "Hartley",
+    "Booth",
+    "Pickering",
+    "Sutcliffe",
+    "Ashworth",
+    "Crossley",
+    "Heywood",
+    "Whitehead",
+    "Brookes",
+    "Holt",
+    "Naylor",
+    "Horrocks",
+    "Thornton",
+    "Kershaw",
+    "Pollard",
+    "Wainwright",
+    "Haigh",
+    "Broadbent",
+    "Dunn",
+    "Lambert",
+    "O'Brien",
+    "McDonald",
+    "Campbell",
+    "Fraser",
+    "Quinn",
+    "Doherty",
+    "Gallagher",
+    "Byrne",
+    "Nolan",
+    "Rees",
+    "Powell",
+    "Jenkins",
 ];
 const SURNAMES_DIVERSE: [&str; 20] = [
     "Khan", "Patel", "Ahmed", "Ali", "Hussain", "Begum", "Rahman", "Singh", "Kaur", "Shah",
@@ -278,7 +458,10 @@ const SURNAMES_DIVERSE: [&str; 20] = [
 
 /// UK census 2021 categories, weights roughly those of England (per 10,000).
 const ETHNICITIES: [(&str, u32); 20] = [
-    ("White: English, Welsh, Scottish, Northern Irish or British", 7340),
+    (
+        "White: English, Welsh, Scottish, Northern Irish or British",
+        7340,
+    ),
     ("White: Irish", 90),
     ("White: Gypsy or Irish Traveller", 60),
     ("White: Roma", 20),
@@ -312,13 +495,66 @@ const ETHNICITIES_REFUGEE: [(&str, u32); 8] = [
 ];
 
 const STREET_A: [&str; 60] = [
-    "Heather", "Meadow", "Church", "Mill", "Station", "Orchard", "Willow", "Beech", "Chapel",
-    "Victoria", "Albert", "Queens", "Park", "Rose", "Holly", "Cedar", "Laburnum", "Sycamore",
-    "Hawthorn", "Primrose", "Elm", "Maple", "Birch", "Linden", "Foxglove", "Bluebell", "Clover",
-    "Poplar", "Larch", "Juniper", "Chestnut", "Rowan", "Hazel", "Ivy", "Lavender", "Magnolia",
-    "Acorn", "Kingfisher", "Swallow", "Falcon", "Robin", "Badger", "Otter", "Brook", "River",
-    "Bridge", "Forge", "Tannery", "Quarry", "Windmill", "Granary", "Market", "School",
-    "Vicarage", "Manor", "Grange", "Priory", "Abbey", "Castle", "Coronation",
+    "Heather",
+    "Meadow",
+    "Church",
+    "Mill",
+    "Station",
+    "Orchard",
+    "Willow",
+    "Beech",
+    "Chapel",
+    "Victoria",
+    "Albert",
+    "Queens",
+    "Park",
+    "Rose",
+    "Holly",
+    "Cedar",
+    "Laburnum",
+    "Sycamore",
+    "Hawthorn",
+    "Primrose",
+    "Elm",
+    "Maple",
+    "Birch",
+    "Linden",
+    "Foxglove",
+    "Bluebell",
+    "Clover",
+    "Poplar",
+    "Larch",
+    "Juniper",
+    "Chestnut",
+    "Rowan",
+    "Hazel",
+    "Ivy",
+    "Lavender",
+    "Magnolia",
+    "Acorn",
+    "Kingfisher",
+    "Swallow",
+    "Falcon",
+    "Robin",
+    "Badger",
+    "Otter",
+    "Brook",
+    "River",
+    "Bridge",
+    "Forge",
+    "Tannery",
+    "Quarry",
+    "Windmill",
+    "Granary",
+    "Market",
+    "School",
+    "Vicarage",
+    "Manor",
+    "Grange",
+    "Priory",
+    "Abbey",
+    "Castle",
+    "Coronation",
 ];
 const STREET_B: [&str; 20] = [
     "Road", "Street", "Lane", "Close", "Avenue", "Drive", "Way", "Crescent", "Gardens", "Grove",
@@ -327,10 +563,36 @@ const STREET_B: [&str; 20] = [
 const STREET_COMBOS: u32 = (STREET_A.len() * STREET_B.len()) as u32;
 
 const TOWN_A: [&str; 30] = [
-    "Bracken", "Kestrel", "Hollin", "Thornley", "Ashcombe", "Merriden", "Heron", "Larch", "Wren",
-    "Oakhurst", "Fallow", "Rookley", "Sorrel", "Cinder", "Marsh", "Linnet", "Hazel", "Broom",
-    "Plover", "Teasel", "Bramble", "Yarrow", "Sedge", "Osier", "Whinn", "Kingcup", "Tansy",
-    "Dunnock", "Fieldfare", "Sallow",
+    "Bracken",
+    "Kestrel",
+    "Hollin",
+    "Thornley",
+    "Ashcombe",
+    "Merriden",
+    "Heron",
+    "Larch",
+    "Wren",
+    "Oakhurst",
+    "Fallow",
+    "Rookley",
+    "Sorrel",
+    "Cinder",
+    "Marsh",
+    "Linnet",
+    "Hazel",
+    "Broom",
+    "Plover",
+    "Teasel",
+    "Bramble",
+    "Yarrow",
+    "Sedge",
+    "Osier",
+    "Whinn",
+    "Kingcup",
+    "Tansy",
+    "Dunnock",
+    "Fieldfare",
+    "Sallow",
 ];
 const TOWN_B: [&str; 18] = [
     " Vale", " Cross", " Green", " Heath", " Bridge", " End", " Hill", " Common", " Magna",
@@ -339,8 +601,8 @@ const TOWN_B: [&str; 18] = [
 
 const PLACE_A: [&str; 30] = [
     "Ash", "Bram", "Cald", "Dun", "Elm", "Fen", "Gar", "Hal", "Hart", "Kel", "Lang", "Mar", "Nor",
-    "Oak", "Pen", "Ran", "Sel", "Thorn", "Wes", "Whit", "Wyn", "Ald", "Bar", "Brad", "Carl",
-    "Dar", "Ever", "Frith", "Gil", "Hol",
+    "Oak", "Pen", "Ran", "Sel", "Thorn", "Wes", "Whit", "Wyn", "Ald", "Bar", "Brad", "Carl", "Dar",
+    "Ever", "Frith", "Gil", "Hol",
 ];
 const PLACE_B: [&str; 19] = [
     "ford", "ham", "ton", "bury", "field", "wick", "mere", "dale", "worth", "combe", "ley",
@@ -358,8 +620,8 @@ const AUTHORITY_KINDS: [(&str, u32); 6] = [
 const ORG_A: [&str; 40] = [
     "Lark", "Bright", "Heron", "Oak", "Willow", "Ash", "Holly", "Fern", "Moor", "Stone", "Brook",
     "Silver", "Green", "Wood", "Kings", "Mill", "Elm", "Hazel", "Rowan", "Alder", "Bramble",
-    "Thistle", "Clover", "Meadow", "Harbour", "Beacon", "Haven", "Anchor", "Key", "Ember",
-    "Cedar", "Linden", "Marsh", "Birch", "Copper", "Amber", "Wren", "Robin", "Swan", "Falcon",
+    "Thistle", "Clover", "Meadow", "Harbour", "Beacon", "Haven", "Anchor", "Key", "Ember", "Cedar",
+    "Linden", "Marsh", "Birch", "Copper", "Amber", "Wren", "Robin", "Swan", "Falcon",
 ];
 const ORG_B: [&str; 24] = [
     "field", "water", "wood", "gate", "bank", "brook", "stone", "well", "mead", "lea", "croft",
@@ -391,14 +653,13 @@ const ORG_KIND: [&str; 20] = [
 
 /// Two-letter postcode areas in real use (and non-geographic ones); never generated.
 const REAL_AREAS: [&str; 106] = [
-    "AB", "AL", "BA", "BB", "BD", "BF", "BH", "BL", "BN", "BR", "BS", "BT", "BX", "CA", "CB",
-    "CF", "CH", "CM", "CO", "CR", "CT", "CV", "CW", "DA", "DD", "DE", "DG", "DH", "DL", "DN",
-    "DT", "DY", "EC", "EH", "EN", "EX", "FK", "FY", "GL", "GU", "GY", "HA", "HD", "HG", "HP",
-    "HR", "HS", "HU", "HX", "IG", "IM", "IP", "IV", "JE", "KA", "KT", "KW", "KY", "LA", "LD",
-    "LE", "LL", "LN", "LS", "LU", "ME", "MK", "ML", "NE", "NG", "NN", "NP", "NR", "NW", "OL",
-    "OX", "PA", "PE", "PH", "PL", "PO", "PR", "RG", "RH", "RM", "SA", "SE", "SG", "SK", "SL",
-    "SM", "SN", "SO", "SP", "SR", "SS", "ST", "SW", "SY", "TA", "TD", "TF", "TN", "TQ", "TR",
-    "TS",
+    "AB", "AL", "BA", "BB", "BD", "BF", "BH", "BL", "BN", "BR", "BS", "BT", "BX", "CA", "CB", "CF",
+    "CH", "CM", "CO", "CR", "CT", "CV", "CW", "DA", "DD", "DE", "DG", "DH", "DL", "DN", "DT", "DY",
+    "EC", "EH", "EN", "EX", "FK", "FY", "GL", "GU", "GY", "HA", "HD", "HG", "HP", "HR", "HS", "HU",
+    "HX", "IG", "IM", "IP", "IV", "JE", "KA", "KT", "KW", "KY", "LA", "LD", "LE", "LL", "LN", "LS",
+    "LU", "ME", "MK", "ML", "NE", "NG", "NN", "NP", "NR", "NW", "OL", "OX", "PA", "PE", "PH", "PL",
+    "PO", "PR", "RG", "RH", "RM", "SA", "SE", "SG", "SK", "SL", "SM", "SN", "SO", "SP", "SR", "SS",
+    "ST", "SW", "SY", "TA", "TD", "TF", "TN", "TQ", "TR", "TS",
 ];
 const REAL_AREAS_MORE: [&str; 12] = [
     "TW", "UB", "WA", "WC", "WD", "WF", "WN", "WR", "WS", "WV", "YO", "ZE",
@@ -678,7 +939,8 @@ impl Gen {
                     continue;
                 }
                 let s = String::from_utf8_lossy(&[a, b]).into_owned();
-                let real = REAL_AREAS.contains(&s.as_str()) || REAL_AREAS_MORE.contains(&s.as_str());
+                let real =
+                    REAL_AREAS.contains(&s.as_str()) || REAL_AREAS_MORE.contains(&s.as_str());
                 if !real && s != "BK" && s != "FV" {
                     pool.push(s);
                 }
@@ -799,7 +1061,14 @@ impl Gen {
                 1 => 2,
                 _ => 1,
             };
-            pairs.push((Pair { provider: p, authority: home }, w, min));
+            pairs.push((
+                Pair {
+                    provider: p,
+                    authority: home,
+                },
+                w,
+                min,
+            ));
             if n_auth > 1 && p > 1 && self.rng.gen::<f64>() < params.multi {
                 let extra = if n_auth == 2 {
                     1
@@ -822,7 +1091,14 @@ impl Gen {
                         if !taken.contains(&a) {
                             taken.push(a);
                             let w = (normal(&mut self.rng) * 0.8).exp() * 0.5;
-                            pairs.push((Pair { provider: p, authority: a }, w, 1));
+                            pairs.push((
+                                Pair {
+                                    provider: p,
+                                    authority: a,
+                                },
+                                w,
+                                1,
+                            ));
                             break;
                         }
                     }
@@ -952,7 +1228,13 @@ impl Gen {
             Profile::General => {
                 let t = pick(
                     rng,
-                    &[(ACC, 40), (FLOAT, 30), (SHELTERED, 15), (ALARM, 5), (DAY, 10)],
+                    &[
+                        (ACC, 40),
+                        (FLOAT, 30),
+                        (SHELTERED, 15),
+                        (ALARM, 5),
+                        (DAY, 10),
+                    ],
                 );
                 let g = match t {
                     ACC => {
@@ -986,7 +1268,13 @@ impl Gen {
         let capacity: f64 = self
             .plans
             .iter()
-            .map(|p| if p.stype == DAY { p.units as f64 / 2.0 } else { p.units as f64 })
+            .map(|p| {
+                if p.stype == DAY {
+                    p.units as f64 / 2.0
+                } else {
+                    p.units as f64
+                }
+            })
             .sum();
         let mean = (params.current as f64 / capacity.max(1.0)).clamp(0.6, 1.0);
         let mut est_current = 0.0;
@@ -1000,14 +1288,16 @@ impl Gen {
         let ended_from_current = (COS_SHARE + RETURN_SHARE) * est_current;
         let former_schedules = (ENDED_RATIO * est_current - ended_from_current).max(0.0);
         let former_clients = former_schedules / (1.0 + FORMER_PRIOR_SHARE);
-        let turnover = |p: &Plan| {
-            schedules_estimate(p) * if p.term == SHORT { 2.5 } else { 1.0 }
-        };
+        let turnover = |p: &Plan| schedules_estimate(p) * if p.term == SHORT { 2.5 } else { 1.0 };
         let total_turnover: f64 = self.plans.iter().map(turnover).sum::<f64>().max(1.0);
         for i in 0..self.plans.len() {
             let exact = former_clients * turnover(&self.plans[i]) / total_turnover;
             let whole = exact.floor();
-            let extra = if self.rng.gen::<f64>() < exact - whole { 1.0 } else { 0.0 };
+            let extra = if self.rng.gen::<f64>() < exact - whole {
+                1.0
+            } else {
+                0.0
+            };
             self.plans[i].former = (whole + extra) as usize;
         }
     }
@@ -1232,11 +1522,7 @@ impl Gen {
             let female = self.rng.gen::<f64>() < 0.6;
             let age = self.rng.gen_range(24..=64);
             let (title, first_name, last_name) = self.person_name(female, age, false);
-            let local = format!(
-                "{}.{}",
-                email_part(&first_name),
-                email_part(&last_name)
-            );
+            let local = format!("{}.{}", email_part(&first_name), email_part(&last_name));
             let mut email = format!("{local}@{domain}");
             let mut n = 2;
             while !emails.insert(email.clone()) {
@@ -1300,7 +1586,11 @@ impl Gen {
                     let names = scheme_names(plan.stype, plan.group, word, &town, &self.rng_word());
                     place_town = Some(town);
                     // A refuge's address is not advertised on its buildings.
-                    let building = if plan.group == DA { "" } else { names.1.as_str() };
+                    let building = if plan.group == DA {
+                        ""
+                    } else {
+                        names.1.as_str()
+                    };
                     let props = self.properties(s, first_street, building);
                     self.plans[s].props = props;
                     if let Some(p) = self.out.properties.get(props.0) {
@@ -1308,8 +1598,7 @@ impl Gen {
                         if !p.address_line2.is_empty() {
                             lines = format!("{}, {lines}", p.address_line2);
                         }
-                        scheme_address =
-                            Some((lines, p.town.clone(), p.postcode.clone()));
+                        scheme_address = Some((lines, p.town.clone(), p.postcode.clone()));
                     }
                     names
                 }
@@ -1438,7 +1727,10 @@ impl Gen {
     ) {
         let mut number: u32 = self.rng.gen_range(1..=200);
         for _ in 0..20 {
-            if self.property_addresses.insert((street_id(a, street), number)) {
+            if self
+                .property_addresses
+                .insert((street_id(a, street), number))
+            {
                 break;
             }
             number = self.rng.gen_range(1..=400);
@@ -1754,7 +2046,11 @@ impl Gen {
         let unit = self.rng.gen_range(1..=per);
         match self.out.properties.get(p) {
             Some(prop) => {
-                let unit_word = if plan.stype == SHELTERED { "Flat" } else { "Room" };
+                let unit_word = if plan.stype == SHELTERED {
+                    "Flat"
+                } else {
+                    "Room"
+                };
                 let mut address = format!("{unit_word} {unit}, ");
                 if !prop.address_line2.is_empty() {
                     address.push_str(&prop.address_line2);
@@ -1777,16 +2073,8 @@ impl Gen {
         address: String,
         postcode: String,
     ) {
-        let earliest = entries
-            .iter()
-            .map(|e| e.start)
-            .min()
-            .unwrap_or(self.today);
-        let latest = entries
-            .iter()
-            .map(|e| e.start)
-            .max()
-            .unwrap_or(self.today);
+        let earliest = entries.iter().map(|e| e.start).min().unwrap_or(self.today);
+        let latest = entries.iter().map(|e| e.start).max().unwrap_or(self.today);
         let long_term = entries.iter().any(|e| self.plans[e.service].term == LONG);
         let date_of_birth = self.date_of_birth(group, earliest, latest);
         let age = age_on(date_of_birth, self.today);
@@ -2141,13 +2429,7 @@ fn female_share(group: &str) -> f64 {
 }
 
 /// (name, public name) of an accommodation-based or sheltered scheme.
-fn scheme_names(
-    stype: &str,
-    group: &str,
-    word: &str,
-    town: &str,
-    word2: &str,
-) -> (String, String) {
+fn scheme_names(stype: &str, group: &str, word: &str, town: &str, word2: &str) -> (String, String) {
     if stype == SHELTERED {
         let kind = match word.len() % 3 {
             0 => "Gardens",
@@ -2164,12 +2446,10 @@ fn scheme_names(
     }
     let house = format!("{word} House");
     match group {
-        YOUNG => {
-            match word2.len() % 2 {
-                0 => (format!("{town} Foyer"), format!("{town} Foyer")),
-                _ => (format!("{house} Young Persons Project"), house),
-            }
-        }
+        YOUNG => match word2.len() % 2 {
+            0 => (format!("{town} Foyer"), format!("{town} Foyer")),
+            _ => (format!("{house} Young Persons Project"), house),
+        },
         SINGLE => (format!("{house} Hostel"), house),
         FAMILIES => (
             format!("{word} Lodge Family Centre"),
@@ -2307,7 +2587,10 @@ mod tests {
                 .iter()
                 .map(|&s| d.services[s].contracted_units)
                 .sum();
-            assert_eq!(units, c.units, "contract units are the sum of its services'");
+            assert_eq!(
+                units, c.units,
+                "contract units are the sum of its services'"
+            );
             assert!((2_000..=25_000).contains(&c.unit_rate_pence));
             assert!(c.start_date < c.end_date);
             assert!(["steady_state", "interim", "expired"].contains(&c.status));
@@ -2319,12 +2602,17 @@ mod tests {
             for &s in &c.service_keys {
                 assert_eq!(d.services[s].provider_key, c.provider_key);
                 assert_eq!(d.services[s].authority_key, c.authority_key);
-                assert!(contract_of.insert(s, c.key).is_none(), "service in two contracts");
+                assert!(
+                    contract_of.insert(s, c.key).is_none(),
+                    "service in two contracts"
+                );
             }
         }
         let mut per_pair: HashMap<(usize, usize), usize> = HashMap::new();
         for c in &d.contracts {
-            *per_pair.entry((c.provider_key, c.authority_key)).or_default() += 1;
+            *per_pair
+                .entry((c.provider_key, c.authority_key))
+                .or_default() += 1;
         }
         assert!(per_pair.values().all(|&n| (1..=3).contains(&n)));
         for s in &d.services {
@@ -2342,7 +2630,10 @@ mod tests {
         // Current schedules never exceed contracted units.
         for (s, (count, units)) in current_by_service(d) {
             let cap = d.services[s].contracted_units;
-            assert!(count as i64 <= cap && units <= cap, "service {s} over capacity");
+            assert!(
+                count as i64 <= cap && units <= cap,
+                "service {s} over capacity"
+            );
         }
 
         // Postcodes: unique, valid shape, every used one listed.
@@ -2450,7 +2741,11 @@ mod tests {
 
         // Contacts.
         for p in &d.providers {
-            let contacts: Vec<_> = d.contacts.iter().filter(|c| c.provider_key == p.key).collect();
+            let contacts: Vec<_> = d
+                .contacts
+                .iter()
+                .filter(|c| c.provider_key == p.key)
+                .collect();
             assert!((3..=8).contains(&contacts.len()));
             assert_eq!(contacts[0].position_type, "chief_executive");
             assert!(p.email.ends_with(".example"));
@@ -2551,8 +2846,15 @@ mod tests {
         assert!((10_500..=13_500).contains(&current), "{current} current");
         let ratio = ended as f64 / current as f64;
         assert!((1.3..=1.7).contains(&ratio), "ended ratio {ratio}");
-        let both = d.providers.iter().filter(|p| p.authority_keys.len() == 2).count();
-        assert!((2..=14).contains(&both), "{both} providers in both authorities");
+        let both = d
+            .providers
+            .iter()
+            .filter(|p| p.authority_keys.len() == 2)
+            .count();
+        assert!(
+            (2..=14).contains(&both),
+            "{both} providers in both authorities"
+        );
         for p in &d.postcodes {
             assert!((p.latitude - 52.5).abs() <= 0.3 && (p.longitude + 1.5).abs() <= 0.3);
         }

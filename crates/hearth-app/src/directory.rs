@@ -68,7 +68,8 @@ impl DirectoryResults {
 /// Places available: the provider's figure when set, otherwise contracted units minus current
 /// client schedules, not below zero.
 pub fn places_available(s: &Service) -> i64 {
-    s.available_places.unwrap_or((s.contracted_units - s.current_clients).max(0))
+    s.available_places
+        .unwrap_or((s.contracted_units - s.current_clients).max(0))
 }
 
 fn opt(s: &str) -> Option<String> {
@@ -86,12 +87,18 @@ impl App {
         let pc = Postcode::parse(input).map_err(|e| AppError::invalid("postcode", e.message))?;
         match self.db.postcode_location(pc.as_str()).await? {
             Some(loc) => Ok((pc, loc)),
-            None => Err(AppError::invalid("postcode", format!("We do not know where {pc} is. Check it, or search without a postcode"))),
+            None => Err(AppError::invalid(
+                "postcode",
+                format!("We do not know where {pc} is. Check it, or search without a postcode"),
+            )),
         }
     }
 
     /// Parses the query into a search, with field errors for what cannot be used.
-    pub async fn directory_filter(&self, q: &DirectoryQuery) -> Result<(DirectorySearch, Option<((f64, f64), f64)>), AppError> {
+    pub async fn directory_filter(
+        &self,
+        q: &DirectoryQuery,
+    ) -> Result<(DirectorySearch, Option<((f64, f64), f64)>), AppError> {
         let mut e = FieldErrors::new();
         let mut f = DirectorySearch {
             text: opt(&q.q),
@@ -152,7 +159,13 @@ impl App {
         match around {
             None => {
                 let (rows, total) = self.db.directory_page(&f, page, PER_PAGE).await?;
-                Ok(DirectoryResults { items: rows.into_iter().map(|r| item(r, None)).collect(), total, page, per_page: PER_PAGE, centre: None })
+                Ok(DirectoryResults {
+                    items: rows.into_iter().map(|r| item(r, None)).collect(),
+                    total,
+                    page,
+                    per_page: PER_PAGE,
+                    centre: None,
+                })
             }
             Some((centre, radius)) => {
                 // The box narrows the rows; the exact distance decides and orders.
@@ -164,18 +177,36 @@ impl App {
                         (d <= radius).then(|| item(r, Some(d)))
                     })
                     .collect();
-                items.sort_by(|a, b| a.distance_m.partial_cmp(&b.distance_m).unwrap_or(std::cmp::Ordering::Equal).then(a.service.id.cmp(&b.service.id)));
+                items.sort_by(|a, b| {
+                    a.distance_m
+                        .partial_cmp(&b.distance_m)
+                        .unwrap_or(std::cmp::Ordering::Equal)
+                        .then(a.service.id.cmp(&b.service.id))
+                });
                 let total = items.len() as i64;
                 let start = ((page - 1) * PER_PAGE) as usize;
-                let items = items.into_iter().skip(start).take(PER_PAGE as usize).collect();
-                Ok(DirectoryResults { items, total, page, per_page: PER_PAGE, centre: Some(centre) })
+                let items = items
+                    .into_iter()
+                    .skip(start)
+                    .take(PER_PAGE as usize)
+                    .collect();
+                Ok(DirectoryResults {
+                    items,
+                    total,
+                    page,
+                    per_page: PER_PAGE,
+                    centre: Some(centre),
+                })
             }
         }
     }
 
     /// One service for the public page (F8.2).
     pub async fn directory_service(&self, id: i64) -> Result<DirectoryItem, AppError> {
-        let f = DirectorySearch { only_ids: Some(vec![id]), ..Default::default() };
+        let f = DirectorySearch {
+            only_ids: Some(vec![id]),
+            ..Default::default()
+        };
         let (mut rows, _) = self.db.directory_page(&f, 1, 1).await?;
         rows.pop().map(|r| item(r, None)).ok_or(AppError::NotFound)
     }
@@ -183,7 +214,12 @@ impl App {
 
 fn item(r: DirectoryRow, distance_m: Option<f64>) -> DirectoryItem {
     let places = places_available(&r.service);
-    DirectoryItem { service: r.service, provider_name: r.provider_name, distance_m, places_available: places }
+    DirectoryItem {
+        service: r.service,
+        provider_name: r.provider_name,
+        distance_m,
+        places_available: places,
+    }
 }
 
 #[cfg(test)]
@@ -192,23 +228,70 @@ mod tests {
 
     fn service(units: i64, current: i64, set: Option<i64>) -> Service {
         Service {
-            id: 1, authority_id: 1, provider_id: 1, reference: "S".into(), name: "S".into(), public_name: "S".into(),
-            service_type: "floating_support".into(), term: "long".into(), client_group: "older_people".into(),
-            contracted_units: units, address: String::new(), postcode: String::new(), description: String::new(),
-            available_places: set, available_places_updated_at: None, languages: String::new(), religions: String::new(),
-            tenure: String::new(), rural_urban: String::new(), emergency_referrals: 0, interpreter: 0, impairment_support: 0,
-            waiting_list: 0, support_tasks: String::new(), referral_routes: String::new(), created_at: 0, updated_at: 0,
-            household_types: String::new(), age_groups: String::new(), exclusions: String::new(), accommodation_type: String::new(),
-            ethnicity_focus: String::new(), contact_phone: String::new(), contact_email: String::new(), website: String::new(),
-            accessibility: String::new(), latitude: None, longitude: None, current_clients: current, current_clients_on: String::new(),
+            id: 1,
+            authority_id: 1,
+            provider_id: 1,
+            reference: "S".into(),
+            name: "S".into(),
+            public_name: "S".into(),
+            service_type: "floating_support".into(),
+            term: "long".into(),
+            client_group: "older_people".into(),
+            contracted_units: units,
+            address: String::new(),
+            postcode: String::new(),
+            description: String::new(),
+            available_places: set,
+            available_places_updated_at: None,
+            languages: String::new(),
+            religions: String::new(),
+            tenure: String::new(),
+            rural_urban: String::new(),
+            emergency_referrals: 0,
+            interpreter: 0,
+            impairment_support: 0,
+            waiting_list: 0,
+            support_tasks: String::new(),
+            referral_routes: String::new(),
+            created_at: 0,
+            updated_at: 0,
+            household_types: String::new(),
+            age_groups: String::new(),
+            exclusions: String::new(),
+            accommodation_type: String::new(),
+            ethnicity_focus: String::new(),
+            contact_phone: String::new(),
+            contact_email: String::new(),
+            website: String::new(),
+            accessibility: String::new(),
+            latitude: None,
+            longitude: None,
+            current_clients: current,
+            current_clients_on: String::new(),
         }
     }
 
     #[test]
     fn places_available_follow_the_rule() {
-        assert_eq!(places_available(&service(20, 17, None)), 3, "contracted units minus current clients");
-        assert_eq!(places_available(&service(20, 23, None)), 0, "never below zero");
-        assert_eq!(places_available(&service(20, 17, Some(5))), 5, "the provider's figure when set");
-        assert_eq!(places_available(&service(20, 17, Some(0))), 0, "a provider's zero is kept");
+        assert_eq!(
+            places_available(&service(20, 17, None)),
+            3,
+            "contracted units minus current clients"
+        );
+        assert_eq!(
+            places_available(&service(20, 23, None)),
+            0,
+            "never below zero"
+        );
+        assert_eq!(
+            places_available(&service(20, 17, Some(5))),
+            5,
+            "the provider's figure when set"
+        );
+        assert_eq!(
+            places_available(&service(20, 17, Some(0))),
+            0,
+            "a provider's zero is kept"
+        );
     }
 }

@@ -17,7 +17,10 @@ impl FieldErrors {
         self.0.is_empty()
     }
     pub fn get(&self, field: &str) -> Option<&str> {
-        self.0.iter().find(|(f, _)| f == field).map(|(_, m)| m.as_str())
+        self.0
+            .iter()
+            .find(|(f, _)| f == field)
+            .map(|(_, m)| m.as_str())
     }
     /// Parses with `parse`; on failure records the message against `field`.
     pub fn check<T>(&mut self, field: &str, r: Result<T, FieldError>) -> Option<T> {

@@ -37,7 +37,11 @@ impl App {
         let Principal::Provider { provider_id, .. } = who else {
             return Err(AppError::NotFound);
         };
-        let provider = self.db.provider(*provider_id).await?.ok_or(AppError::NotFound)?;
+        let provider = self
+            .db
+            .provider(*provider_id)
+            .await?
+            .ok_or(AppError::NotFound)?;
         let mut f = who.service_filter();
         f.per_page = 100_000;
         let services = self.db.list_services(&f).await?;
@@ -47,10 +51,18 @@ impl App {
             current += self.db.count_current_schedules(s.id, &today).await?;
         }
         let contracts = self.list_contracts(who, &Default::default()).await?.total;
-        let Principal::Provider { service_scope, authority_id, .. } = who else {
+        let Principal::Provider {
+            service_scope,
+            authority_id,
+            ..
+        } = who
+        else {
             return Err(AppError::NotFound);
         };
-        let pending = self.db.count_pending_requests(*provider_id, *authority_id, service_scope.as_deref()).await?;
+        let pending = self
+            .db
+            .count_pending_requests(*provider_id, *authority_id, service_scope.as_deref())
+            .await?;
         Ok(ProviderHome {
             provider_name: provider.name,
             services: services.total,
@@ -60,7 +72,13 @@ impl App {
             documents_unsigned: Some(self.count_unsigned_documents(who).await?),
             actions_due: Some(self.count_actions_due(who).await?),
             returns_due: Some(self.count_returns_due(who).await?),
-            authorities: self.db.provider_authorities(*provider_id).await?.into_iter().map(|a| (a.id, a.name)).collect(),
+            authorities: self
+                .db
+                .provider_authorities(*provider_id)
+                .await?
+                .into_iter()
+                .map(|a| (a.id, a.name))
+                .collect(),
             ..Default::default()
         })
     }
@@ -69,7 +87,11 @@ impl App {
         let Principal::Staff { authority_id, .. } = who else {
             return Err(AppError::NotFound);
         };
-        let authority = self.db.authority(*authority_id).await?.ok_or(AppError::NotFound)?;
+        let authority = self
+            .db
+            .authority(*authority_id)
+            .await?
+            .ok_or(AppError::NotFound)?;
         let today = self.today();
         let soon = today + chrono::Duration::days(90);
         Ok(StaffHome {
@@ -77,8 +99,14 @@ impl App {
             providers: self.db.list_providers(&who.provider_filter()).await?.total,
             services: self.db.list_services(&who.service_filter()).await?.total,
             contracts: self.db.list_contracts(&who.contract_filter()).await?.total,
-            contracts_ending_soon: self.db.count_contracts_ending_before(*authority_id, &today.to_string(), &soon.to_string()).await?,
-            account_requests: self.db.list_account_requests(Some(*authority_id), true).await?,
+            contracts_ending_soon: self
+                .db
+                .count_contracts_ending_before(*authority_id, &today.to_string(), &soon.to_string())
+                .await?,
+            account_requests: self
+                .db
+                .list_account_requests(Some(*authority_id), true)
+                .await?,
             returns_to_check: self.returns_to_check(who).await?.len() as i64,
             requests_pending: self
                 .db

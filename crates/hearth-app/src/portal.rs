@@ -2,16 +2,23 @@
 //! (F3.7; their changes and login requests go through requests, F3.4).
 
 use hearth_docs::{text_pdf, Line};
-use sha2::Digest;
 use hearth_domain::{parse_date, Assignment, PositionType};
-use hearth_store::{Action, AuditEntry, AuditQuery, Contact, ContactFields, ContractDocument, NewAction, NewRequest, Request, Signature};
+use hearth_store::{
+    Action, AuditEntry, AuditQuery, Contact, ContactFields, ContractDocument, NewAction,
+    NewRequest, Request, Signature,
+};
 use serde::Deserialize;
 use serde_json::json;
+use sha2::Digest;
 
 use crate::{App, AppError, FieldErrors, Permission, Principal};
 
 pub const PRIORITIES: &[(&str, &str)] = &[("high", "High"), ("medium", "Medium"), ("low", "Low")];
-pub const PROGRESS: &[(&str, &str)] = &[("draft", "Draft"), ("agreed", "Agreed"), ("signed", "Signed")];
+pub const PROGRESS: &[(&str, &str)] = &[
+    ("draft", "Draft"),
+    ("agreed", "Agreed"),
+    ("signed", "Signed"),
+];
 /// Largest document accepted (bytes).
 pub const MAX_DOCUMENT_BYTES: usize = 10 * 1024 * 1024;
 
@@ -77,10 +84,18 @@ impl ContactInput {
         if self.last_name.trim().is_empty() {
             e.add("last_name", "Enter the contact's last name");
         }
-        let pos = e.check("position_type", PositionType::parse(&self.position_type).map_err(|_| hearth_domain::FieldError::new("position_type", "Select the position type")));
+        let pos = e.check(
+            "position_type",
+            PositionType::parse(&self.position_type).map_err(|_| {
+                hearth_domain::FieldError::new("position_type", "Select the position type")
+            }),
+        );
         let email = self.email.trim();
         if !email.is_empty() && (!email.contains('@') || email.contains(' ')) {
-            e.add("email", "Enter an email address in the correct format, like name@example.com");
+            e.add(
+                "email",
+                "Enter an email address in the correct format, like name@example.com",
+            );
         }
         e.into_result()?;
         Ok(ContactFields {
@@ -107,7 +122,12 @@ pub struct AssignmentInput {
 impl App {
     // ---------------- actions ----------------
 
-    pub async fn create_action(&self, who: &Principal, provider_id: i64, input: &ActionInput) -> Result<Action, AppError> {
+    pub async fn create_action(
+        &self,
+        who: &Principal,
+        provider_id: i64,
+        input: &ActionInput,
+    ) -> Result<Action, AppError> {
         who.require_or_hide(Permission::BackOfficeRead)?;
         let provider = self.provider(who, provider_id).await?;
         who.require(Permission::BackOfficeWrite)?;
@@ -122,9 +142,20 @@ impl App {
         let contact_id = match input.contact_id.trim() {
             "" => None,
             c => match c.parse::<i64>() {
-                Ok(id) if self.db.contact(id).await?.is_some_and(|c| c.provider_id == provider.id && c.active != 0) => Some(id),
+                Ok(id)
+                    if self
+                        .db
+                        .contact(id)
+                        .await?
+                        .is_some_and(|c| c.provider_id == provider.id && c.active != 0) =>
+                {
+                    Some(id)
+                }
                 _ => {
-                    e.add("contact_id", "Select a current contact of this provider, or the whole organisation");
+                    e.add(
+                        "contact_id",
+                        "Select a current contact of this provider, or the whole organisation",
+                    );
                     None
                 }
             },
@@ -148,13 +179,31 @@ impl App {
 
     /// Actions the principal may see: the provider's (all, or only those set for their
     /// contact), or the authority's with an optional provider filter.
-    pub async fn list_actions(&self, who: &Principal, mine_only: bool, provider: Option<i64>) -> Result<Vec<Action>, AppError> {
+    pub async fn list_actions(
+        &self,
+        who: &Principal,
+        mine_only: bool,
+        provider: Option<i64>,
+    ) -> Result<Vec<Action>, AppError> {
         match who {
-            Principal::Provider { provider_id, authority_id, contact, .. } => {
-                let all = self.db.list_actions(*authority_id, Some(*provider_id), false).await?;
-                Ok(all.into_iter().filter(|a| !mine_only || a.contact_id == Some(contact.id)).collect())
+            Principal::Provider {
+                provider_id,
+                authority_id,
+                contact,
+                ..
+            } => {
+                let all = self
+                    .db
+                    .list_actions(*authority_id, Some(*provider_id), false)
+                    .await?;
+                Ok(all
+                    .into_iter()
+                    .filter(|a| !mine_only || a.contact_id == Some(contact.id))
+                    .collect())
             }
-            Principal::Staff { authority_id, .. } => Ok(self.db.list_actions(*authority_id, provider, false).await?),
+            Principal::Staff { authority_id, .. } => {
+                Ok(self.db.list_actions(*authority_id, provider, false).await?)
+            }
         }
     }
 
@@ -166,17 +215,28 @@ impl App {
     }
 
     /// A provider marks an action done with a note.
-    pub async fn complete_action(&self, who: &Principal, id: i64, note: &str) -> Result<Action, AppError> {
+    pub async fn complete_action(
+        &self,
+        who: &Principal,
+        id: i64,
+        note: &str,
+    ) -> Result<Action, AppError> {
         let a = self.action(who, id).await?;
         who.require_or_hide(Permission::ProviderPortal)?;
         if note.trim().is_empty() {
-            return Err(AppError::invalid("note", "Enter a note saying what was done"));
+            return Err(AppError::invalid(
+                "note",
+                "Enter a note saying what was done",
+            ));
         }
         if a.status != "open" {
             return Err(AppError::Conflict("This action is already done.".into()));
         }
         let mut tx = self.db.begin_write(&who.actor()).await?;
-        let done = tx.complete_action(id, note.trim()).await?.ok_or_else(|| AppError::Conflict("This action is already done.".into()))?;
+        let done = tx
+            .complete_action(id, note.trim())
+            .await?
+            .ok_or_else(|| AppError::Conflict("This action is already done.".into()))?;
         tx.commit().await?;
         Ok(done)
     }
@@ -184,13 +244,24 @@ impl App {
     /// Open actions of the provider that are due within a week or overdue (home page).
     pub async fn count_actions_due(&self, who: &Principal) -> Result<i64, AppError> {
         let soon = (self.today() + chrono::Duration::days(7)).to_string();
-        Ok(self.list_actions(who, false, None).await?.iter().filter(|a| a.status == "open" && a.due_date <= soon).count() as i64)
+        Ok(self
+            .list_actions(who, false, None)
+            .await?
+            .iter()
+            .filter(|a| a.status == "open" && a.due_date <= soon)
+            .count() as i64)
     }
 
     // ---------------- contract documents ----------------
 
     /// Adds a document to a contract: an uploaded PDF, or one generated from the contract.
-    pub async fn add_document(&self, who: &Principal, contract_id: i64, title: &str, upload: Option<(String, Vec<u8>)>) -> Result<ContractDocument, AppError> {
+    pub async fn add_document(
+        &self,
+        who: &Principal,
+        contract_id: i64,
+        title: &str,
+        upload: Option<(String, Vec<u8>)>,
+    ) -> Result<ContractDocument, AppError> {
         who.require_or_hide(Permission::BackOfficeRead)?;
         let contract = self.contract(who, contract_id).await?;
         who.require(Permission::BackOfficeWrite)?;
@@ -204,114 +275,226 @@ impl App {
                     return Err(AppError::invalid("file", "The selected file is empty"));
                 }
                 if bytes.len() > MAX_DOCUMENT_BYTES {
-                    return Err(AppError::invalid("file", "The selected file must be smaller than 10 MB"));
+                    return Err(AppError::invalid(
+                        "file",
+                        "The selected file must be smaller than 10 MB",
+                    ));
                 }
                 if !bytes.starts_with(b"%PDF-") {
                     return Err(AppError::invalid("file", "The selected file must be a PDF"));
                 }
-                let safe: String = name.chars().filter(|c| c.is_ascii_alphanumeric() || matches!(c, '.' | '-' | '_' | ' ')).collect();
-                (if safe.trim().is_empty() { "document.pdf".to_string() } else { safe }, bytes, "uploaded")
+                let safe: String = name
+                    .chars()
+                    .filter(|c| c.is_ascii_alphanumeric() || matches!(c, '.' | '-' | '_' | ' '))
+                    .collect();
+                (
+                    if safe.trim().is_empty() {
+                        "document.pdf".to_string()
+                    } else {
+                        safe
+                    },
+                    bytes,
+                    "uploaded",
+                )
             }
             None => {
-                let provider = self.db.provider(contract.provider_id).await?.ok_or(AppError::NotFound)?;
-                let authority = self.db.authority(contract.authority_id).await?.ok_or(AppError::NotFound)?;
+                let provider = self
+                    .db
+                    .provider(contract.provider_id)
+                    .await?
+                    .ok_or(AppError::NotFound)?;
+                let authority = self
+                    .db
+                    .authority(contract.authority_id)
+                    .await?
+                    .ok_or(AppError::NotFound)?;
                 let services = self.contract_services(who, &contract).await?;
                 let mut lines = vec![
                     Line::Text(format!("Contract reference: {}", contract.reference)),
-                    Line::Text(format!("Between {} (the Authority) and {} (the Provider).", authority.name, provider.name)),
+                    Line::Text(format!(
+                        "Between {} (the Authority) and {} (the Provider).",
+                        authority.name, provider.name
+                    )),
                     Line::Heading("Term".into()),
-                    Line::Text(format!("From {} to {}. Status: {}.", contract.start_date, contract.end_date, contract.status.replace('_', " "))),
+                    Line::Text(format!(
+                        "From {} to {}. Status: {}.",
+                        contract.start_date,
+                        contract.end_date,
+                        contract.status.replace('_', " ")
+                    )),
                     Line::Heading("Units and price".into()),
-                    Line::Text(format!("{} units at {} per unit per week.", contract.units, hearth_domain::Pence(contract.unit_rate_pence))),
+                    Line::Text(format!(
+                        "{} units at {} per unit per week.",
+                        contract.units,
+                        hearth_domain::Pence(contract.unit_rate_pence)
+                    )),
                     Line::Heading("Services".into()),
                 ];
                 for s in &services {
-                    lines.push(Line::Text(format!("{} - {} ({} units)", s.reference, s.name, s.contracted_units)));
+                    lines.push(Line::Text(format!(
+                        "{} - {} ({} units)",
+                        s.reference, s.name, s.contracted_units
+                    )));
                 }
                 lines.push(Line::Heading("Signature".into()));
                 lines.push(Line::Text("Signed for the Provider in Hearth by the person and at the time recorded against this document.".into()));
                 let name: String = format!("{}-{}", contract.reference, title)
                     .chars()
-                    .map(|c| if c.is_ascii_alphanumeric() || c == '-' || c == '_' { c } else { '-' })
+                    .map(|c| {
+                        if c.is_ascii_alphanumeric() || c == '-' || c == '_' {
+                            c
+                        } else {
+                            '-'
+                        }
+                    })
                     .collect();
                 (format!("{name}.pdf"), text_pdf(title, &lines), "generated")
             }
         };
         let mut tx = self.db.begin_write(&who.actor()).await?;
-        let d = tx.insert_document(contract_id, title, source, &filename, "application/pdf", &bytes).await?;
+        let d = tx
+            .insert_document(
+                contract_id,
+                title,
+                source,
+                &filename,
+                "application/pdf",
+                &bytes,
+            )
+            .await?;
         tx.commit().await?;
         Ok(d)
     }
 
     /// A document, if the principal may see its contract.
     pub async fn document(&self, who: &Principal, id: i64) -> Result<ContractDocument, AppError> {
-        let d = self.db.contract_document(id).await?.ok_or(AppError::NotFound)?;
+        let d = self
+            .db
+            .contract_document(id)
+            .await?
+            .ok_or(AppError::NotFound)?;
         self.contract(who, d.contract_id).await?;
         Ok(d)
     }
 
-    pub async fn document_file(&self, who: &Principal, id: i64) -> Result<(ContractDocument, Vec<u8>), AppError> {
+    pub async fn document_file(
+        &self,
+        who: &Principal,
+        id: i64,
+    ) -> Result<(ContractDocument, Vec<u8>), AppError> {
         let d = self.document(who, id).await?;
-        let bytes = self.db.document_content(id).await?.ok_or(AppError::NotFound)?;
+        let bytes = self
+            .db
+            .document_content(id)
+            .await?
+            .ok_or(AppError::NotFound)?;
         Ok((d, bytes))
     }
 
     /// Who signed, and the document's history from the audit trail.
-    pub async fn document_history(&self, who: &Principal, id: i64) -> Result<(Vec<Signature>, Vec<AuditEntry>), AppError> {
+    pub async fn document_history(
+        &self,
+        who: &Principal,
+        id: i64,
+    ) -> Result<(Vec<Signature>, Vec<AuditEntry>), AppError> {
         self.document(who, id).await?;
         let sigs = self.db.document_signatures(id).await?;
         let history = self
             .db
-            .audit_search(&AuditQuery { record_type: Some("contract_document".into()), record_id: Some(id.to_string()), limit: 200, ..Default::default() })
+            .audit_search(&AuditQuery {
+                record_type: Some("contract_document".into()),
+                record_id: Some(id.to_string()),
+                limit: 200,
+                ..Default::default()
+            })
             .await?;
         Ok((sigs, history))
     }
 
     /// The commissioning team moves a document's progress (draft, agreed, signed).
-    pub async fn set_document_progress(&self, who: &Principal, id: i64, progress: &str) -> Result<ContractDocument, AppError> {
+    pub async fn set_document_progress(
+        &self,
+        who: &Principal,
+        id: i64,
+        progress: &str,
+    ) -> Result<ContractDocument, AppError> {
         who.require_or_hide(Permission::BackOfficeRead)?;
         self.document(who, id).await?;
         who.require(Permission::BackOfficeWrite)?;
         if !PROGRESS.iter().any(|(p, _)| *p == progress) {
-            return Err(AppError::invalid("progress", "Select draft, agreed or signed"));
+            return Err(AppError::invalid(
+                "progress",
+                "Select draft, agreed or signed",
+            ));
         }
         let mut tx = self.db.begin_write(&who.actor()).await?;
-        let d = tx.update_document(id, Some(progress), None).await?.ok_or(AppError::NotFound)?;
+        let d = tx
+            .update_document(id, Some(progress), None)
+            .await?
+            .ok_or(AppError::NotFound)?;
         tx.commit().await?;
         Ok(d)
     }
 
     /// The provider edits their comments on a document.
-    pub async fn set_document_comments(&self, who: &Principal, id: i64, comments: &str) -> Result<ContractDocument, AppError> {
+    pub async fn set_document_comments(
+        &self,
+        who: &Principal,
+        id: i64,
+        comments: &str,
+    ) -> Result<ContractDocument, AppError> {
         self.document(who, id).await?;
         who.require_or_hide(Permission::ProviderPortal)?;
         if comments.len() > 10_000 {
-            return Err(AppError::invalid("provider_comments", "Comments must be 10,000 characters or fewer"));
+            return Err(AppError::invalid(
+                "provider_comments",
+                "Comments must be 10,000 characters or fewer",
+            ));
         }
         let mut tx = self.db.begin_write(&who.actor()).await?;
-        let d = tx.update_document(id, None, Some(comments.trim())).await?.ok_or(AppError::NotFound)?;
+        let d = tx
+            .update_document(id, None, Some(comments.trim()))
+            .await?
+            .ok_or(AppError::NotFound)?;
         tx.commit().await?;
         Ok(d)
     }
 
     /// The provider signs, re-entering their password. Signing records who and when and never
     /// changes the document's progress.
-    pub async fn sign_document(&self, who: &Principal, id: i64, password: &str) -> Result<Signature, AppError> {
+    pub async fn sign_document(
+        &self,
+        who: &Principal,
+        id: i64,
+        password: &str,
+    ) -> Result<Signature, AppError> {
         self.document(who, id).await?;
         who.require_or_hide(Permission::ProviderPortal)?;
         let user = who.user();
         if user.locked_until.is_some_and(|t| t > hearth_store::now()) {
-            return Err(AppError::invalid("password", "Your account is locked after too many failed attempts. Try again later."));
+            return Err(AppError::invalid(
+                "password",
+                "Your account is locked after too many failed attempts. Try again later.",
+            ));
         }
         if !self.password_matches(user, password).await? {
             // Wrong passwords here count towards the lock, as at sign-in.
             self.note_failure(user).await?;
-            return Err(AppError::invalid("password", "Enter your password correctly to sign"));
+            return Err(AppError::invalid(
+                "password",
+                "Enter your password correctly to sign",
+            ));
         }
-        let content = self.db.document_content(id).await?.ok_or(AppError::NotFound)?;
+        let content = self
+            .db
+            .document_content(id)
+            .await?
+            .ok_or(AppError::NotFound)?;
         let digest = hex::encode(sha2::Sha256::digest(&content));
         let mut tx = self.db.begin_write(&who.actor()).await?;
-        let s = tx.sign_document(id, user.id, &user.display_name, &digest).await?;
+        let s = tx
+            .sign_document(id, user.id, &user.display_name, &digest)
+            .await?;
         tx.commit().await?;
         Ok(s)
     }
@@ -319,7 +502,10 @@ impl App {
     pub async fn count_unsigned_documents(&self, who: &Principal) -> Result<i64, AppError> {
         match who {
             // Under limited access, only documents of contracts the user may see.
-            Principal::Provider { service_scope: Some(_), .. } => {
+            Principal::Provider {
+                service_scope: Some(_),
+                ..
+            } => {
                 let mut n = 0;
                 for c in self.list_contracts(who, &Default::default()).await?.items {
                     for d in self.db.contract_documents(c.id).await? {
@@ -330,7 +516,14 @@ impl App {
                 }
                 Ok(n)
             }
-            Principal::Provider { provider_id, authority_id, .. } => Ok(self.db.count_unsigned_documents(*provider_id, *authority_id).await?),
+            Principal::Provider {
+                provider_id,
+                authority_id,
+                ..
+            } => Ok(self
+                .db
+                .count_unsigned_documents(*provider_id, *authority_id)
+                .await?),
             Principal::Staff { .. } => Ok(0),
         }
     }
@@ -338,9 +531,16 @@ impl App {
     // ---------------- contacts (F3.7) ----------------
 
     /// The provider's contacts and all assignments.
-    pub async fn contacts(&self, who: &Principal, provider_id: i64) -> Result<(Vec<Contact>, Vec<hearth_store::ContactAssignment>), AppError> {
+    pub async fn contacts(
+        &self,
+        who: &Principal,
+        provider_id: i64,
+    ) -> Result<(Vec<Contact>, Vec<hearth_store::ContactAssignment>), AppError> {
         self.provider(who, provider_id).await?;
-        Ok((self.db.provider_contacts(provider_id).await?, self.db.assignments_of_provider(provider_id).await?))
+        Ok((
+            self.db.provider_contacts(provider_id).await?,
+            self.db.assignments_of_provider(provider_id).await?,
+        ))
     }
 
     pub async fn contact_of(&self, who: &Principal, id: i64) -> Result<Contact, AppError> {
@@ -349,8 +549,21 @@ impl App {
         Ok(c)
     }
 
-    async fn contact_request(&self, who: &Principal, kind: &str, summary: String, payload: serde_json::Value, base: Option<serde_json::Value>, comment: &str) -> Result<Request, AppError> {
-        let Principal::Provider { provider_id, authority_id, .. } = who else {
+    async fn contact_request(
+        &self,
+        who: &Principal,
+        kind: &str,
+        summary: String,
+        payload: serde_json::Value,
+        base: Option<serde_json::Value>,
+        comment: &str,
+    ) -> Result<Request, AppError> {
+        let Principal::Provider {
+            provider_id,
+            authority_id,
+            ..
+        } = who
+        else {
             return Err(AppError::NotFound);
         };
         let mut tx = self.db.begin_write(&who.actor()).await?;
@@ -370,14 +583,31 @@ impl App {
         Ok(r)
     }
 
-    pub async fn request_contact_add(&self, who: &Principal, input: &ContactInput) -> Result<Request, AppError> {
+    pub async fn request_contact_add(
+        &self,
+        who: &Principal,
+        input: &ContactInput,
+    ) -> Result<Request, AppError> {
         who.require_or_hide(Permission::ProviderPortal)?;
         let f = input.parse()?;
         let payload = json!({"title": f.title, "first_name": f.first_name, "last_name": f.last_name, "position_type": f.position_type, "email": f.email, "phone": f.phone});
-        self.contact_request(who, KIND_CONTACT_ADD, format!("Add contact {} {}", f.first_name, f.last_name), payload, None, &input.comment).await
+        self.contact_request(
+            who,
+            KIND_CONTACT_ADD,
+            format!("Add contact {} {}", f.first_name, f.last_name),
+            payload,
+            None,
+            &input.comment,
+        )
+        .await
     }
 
-    pub async fn request_contact_edit(&self, who: &Principal, id: i64, input: &ContactInput) -> Result<Request, AppError> {
+    pub async fn request_contact_edit(
+        &self,
+        who: &Principal,
+        id: i64,
+        input: &ContactInput,
+    ) -> Result<Request, AppError> {
         who.require_or_hide(Permission::ProviderPortal)?;
         let c = self.contact_of(who, id).await?;
         let f = input.parse()?;
@@ -386,15 +616,30 @@ impl App {
         if payload == base {
             return Err(AppError::invalid("first_name", "Nothing has changed"));
         }
-        self.contact_request(who, KIND_CONTACT_EDIT, format!("Change contact {}", c.full_name()), payload, Some(base), &input.comment).await
+        self.contact_request(
+            who,
+            KIND_CONTACT_EDIT,
+            format!("Change contact {}", c.full_name()),
+            payload,
+            Some(base),
+            &input.comment,
+        )
+        .await
     }
 
     /// Deactivation is refused while the contact holds an assignment, saying which.
-    pub async fn request_contact_deactivate(&self, who: &Principal, id: i64, comment: &str) -> Result<Request, AppError> {
+    pub async fn request_contact_deactivate(
+        &self,
+        who: &Principal,
+        id: i64,
+        comment: &str,
+    ) -> Result<Request, AppError> {
         who.require_or_hide(Permission::ProviderPortal)?;
         let c = self.contact_of(who, id).await?;
         if c.active == 0 {
-            return Err(AppError::Conflict("This contact is already inactive.".into()));
+            return Err(AppError::Conflict(
+                "This contact is already inactive.".into(),
+            ));
         }
         let held = self.db.contact_assignments(id).await?;
         if !held.is_empty() {
@@ -408,62 +653,137 @@ impl App {
                 list.join("; ")
             )));
         }
-        self.contact_request(who, KIND_CONTACT_DEACTIVATE, format!("Deactivate contact {}", c.full_name()), json!({"contact_id": id}), Some(json!({"active": 1})), comment)
-            .await
+        self.contact_request(
+            who,
+            KIND_CONTACT_DEACTIVATE,
+            format!("Deactivate contact {}", c.full_name()),
+            json!({"contact_id": id}),
+            Some(json!({"active": 1})),
+            comment,
+        )
+        .await
     }
 
     /// "Service manager for Acorn House", "Organisation contact", ...
-    pub async fn assignment_text(&self, a: &hearth_store::ContactAssignment) -> Result<String, AppError> {
-        let label = Assignment::parse(&a.assignment).map(|x| x.label().to_string()).unwrap_or_else(|_| a.assignment.clone());
+    pub async fn assignment_text(
+        &self,
+        a: &hearth_store::ContactAssignment,
+    ) -> Result<String, AppError> {
+        let label = Assignment::parse(&a.assignment)
+            .map(|x| x.label().to_string())
+            .unwrap_or_else(|_| a.assignment.clone());
         Ok(match (a.service_id, a.contract_id) {
-            (Some(s), _) => format!("{label} for {}", self.db.service(s).await?.map(|s| s.name).unwrap_or_default()),
-            (None, Some(c)) => format!("{label} for contract {}", self.db.contract(c).await?.map(|c| c.reference).unwrap_or_default()),
+            (Some(s), _) => format!(
+                "{label} for {}",
+                self.db
+                    .service(s)
+                    .await?
+                    .map(|s| s.name)
+                    .unwrap_or_default()
+            ),
+            (None, Some(c)) => format!(
+                "{label} for contract {}",
+                self.db
+                    .contract(c)
+                    .await?
+                    .map(|c| c.reference)
+                    .unwrap_or_default()
+            ),
             _ => label,
         })
     }
 
-    async fn check_assignment_free(&self, provider_id: i64, assignment: Assignment, service_id: Option<i64>, contract_id: Option<i64>, except_contact: Option<i64>) -> Result<(), AppError> {
+    async fn check_assignment_free(
+        &self,
+        provider_id: i64,
+        assignment: Assignment,
+        service_id: Option<i64>,
+        contract_id: Option<i64>,
+        except_contact: Option<i64>,
+    ) -> Result<(), AppError> {
         if !assignment.one_per_service() {
             return Ok(());
         }
         for a in self.db.assignments_of_provider(provider_id).await? {
-            if a.assignment == assignment.as_str() && a.service_id == service_id && a.contract_id == contract_id && Some(a.contact_id) != except_contact {
-                let holder = self.db.contact(a.contact_id).await?.map(|c| c.full_name()).unwrap_or_default();
+            if a.assignment == assignment.as_str()
+                && a.service_id == service_id
+                && a.contract_id == contract_id
+                && Some(a.contact_id) != except_contact
+            {
+                let holder = self
+                    .db
+                    .contact(a.contact_id)
+                    .await?
+                    .map(|c| c.full_name())
+                    .unwrap_or_default();
                 return Err(AppError::invalid("assignment", format!("{holder} already holds this assignment: only one contact may hold it. Remove theirs first.")));
             }
         }
         Ok(())
     }
 
-    fn parse_assignment(&self, input: &AssignmentInput) -> Result<(Assignment, Option<i64>, Option<i64>), AppError> {
-        let assignment = Assignment::parse(&input.assignment).map_err(|_| AppError::invalid("assignment", "Select the assignment"))?;
+    fn parse_assignment(
+        &self,
+        input: &AssignmentInput,
+    ) -> Result<(Assignment, Option<i64>, Option<i64>), AppError> {
+        let assignment = Assignment::parse(&input.assignment)
+            .map_err(|_| AppError::invalid("assignment", "Select the assignment"))?;
         let (service_id, contract_id) = match input.scope.split_once(':') {
             Some(("service", id)) => (id.parse::<i64>().ok(), None),
             Some(("contract", id)) => (None, id.parse::<i64>().ok()),
             _ => (None, None),
         };
-        let needs_service = matches!(assignment, Assignment::ServiceManager | Assignment::EmergencyContact | Assignment::SelfReferralOfficeHours | Assignment::SelfReferralOutOfHours);
+        let needs_service = matches!(
+            assignment,
+            Assignment::ServiceManager
+                | Assignment::EmergencyContact
+                | Assignment::SelfReferralOfficeHours
+                | Assignment::SelfReferralOutOfHours
+        );
         if needs_service && service_id.is_none() {
-            return Err(AppError::invalid("scope", "Select the service this assignment is for"));
+            return Err(AppError::invalid(
+                "scope",
+                "Select the service this assignment is for",
+            ));
         }
         if assignment == Assignment::ContractContact && contract_id.is_none() {
-            return Err(AppError::invalid("scope", "Select the contract this assignment is for"));
+            return Err(AppError::invalid(
+                "scope",
+                "Select the contract this assignment is for",
+            ));
         }
         Ok((assignment, service_id, contract_id))
     }
 
-    pub async fn request_assignment_add(&self, who: &Principal, contact_id: i64, input: &AssignmentInput) -> Result<Request, AppError> {
+    pub async fn request_assignment_add(
+        &self,
+        who: &Principal,
+        contact_id: i64,
+        input: &AssignmentInput,
+    ) -> Result<Request, AppError> {
         who.require_or_hide(Permission::ProviderPortal)?;
         let c = self.contact_of(who, contact_id).await?;
         let (assignment, service_id, contract_id) = self.parse_assignment(input)?;
         if let Some(s) = service_id {
-            self.service(who, s).await.map_err(|_| AppError::invalid("scope", "Select one of your services"))?;
+            self.service(who, s)
+                .await
+                .map_err(|_| AppError::invalid("scope", "Select one of your services"))?;
         }
         if let Some(k) = contract_id {
-            self.contract(who, k).await.map_err(|_| AppError::invalid("scope", "Select one of your contracts"))?;
+            self.contract(who, k)
+                .await
+                .map_err(|_| AppError::invalid("scope", "Select one of your contracts"))?;
         }
-        self.check_assignment_free(c.provider_id, assignment, service_id, contract_id, None).await?;
-        let a = hearth_store::ContactAssignment { id: 0, contact_id, assignment: assignment.as_str().into(), service_id, contract_id, created_at: 0 };
+        self.check_assignment_free(c.provider_id, assignment, service_id, contract_id, None)
+            .await?;
+        let a = hearth_store::ContactAssignment {
+            id: 0,
+            contact_id,
+            assignment: assignment.as_str().into(),
+            service_id,
+            contract_id,
+            created_at: 0,
+        };
         let text = self.assignment_text(&a).await?;
         self.contact_request(
             who,
@@ -476,10 +796,21 @@ impl App {
         .await
     }
 
-    pub async fn request_assignment_remove(&self, who: &Principal, contact_id: i64, assignment_id: i64) -> Result<Request, AppError> {
+    pub async fn request_assignment_remove(
+        &self,
+        who: &Principal,
+        contact_id: i64,
+        assignment_id: i64,
+    ) -> Result<Request, AppError> {
         who.require_or_hide(Permission::ProviderPortal)?;
         let c = self.contact_of(who, contact_id).await?;
-        let a = self.db.contact_assignments(contact_id).await?.into_iter().find(|a| a.id == assignment_id).ok_or(AppError::NotFound)?;
+        let a = self
+            .db
+            .contact_assignments(contact_id)
+            .await?
+            .into_iter()
+            .find(|a| a.id == assignment_id)
+            .ok_or(AppError::NotFound)?;
         let text = self.assignment_text(&a).await?;
         self.contact_request(
             who,
@@ -493,21 +824,50 @@ impl App {
     }
 
     /// A login for a contact: approved, it creates a user with a temporary password.
-    pub async fn request_login(&self, who: &Principal, contact_id: i64, comment: &str) -> Result<Request, AppError> {
+    pub async fn request_login(
+        &self,
+        who: &Principal,
+        contact_id: i64,
+        comment: &str,
+    ) -> Result<Request, AppError> {
         who.require_or_hide(Permission::ProviderPortal)?;
         let c = self.contact_of(who, contact_id).await?;
         if c.active == 0 {
-            return Err(AppError::Conflict("Only current contacts can have a login.".into()));
+            return Err(AppError::Conflict(
+                "Only current contacts can have a login.".into(),
+            ));
         }
-        if self.db.list_users(None).await?.iter().any(|u| u.contact_id == Some(contact_id)) {
-            return Err(AppError::Conflict(format!("{} already has a login.", c.full_name())));
+        if self
+            .db
+            .list_users(None)
+            .await?
+            .iter()
+            .any(|u| u.contact_id == Some(contact_id))
+        {
+            return Err(AppError::Conflict(format!(
+                "{} already has a login.",
+                c.full_name()
+            )));
         }
-        self.contact_request(who, KIND_LOGIN_REQUEST, format!("Login for {}", c.full_name()), json!({"contact_id": contact_id, "email": c.email}), None, comment).await
+        self.contact_request(
+            who,
+            KIND_LOGIN_REQUEST,
+            format!("Login for {}", c.full_name()),
+            json!({"contact_id": contact_id, "email": c.email}),
+            None,
+            comment,
+        )
+        .await
     }
 
     /// Applies an approved contact request inside the approval's transaction. Returns the
     /// record changed, and for a login the temporary password to hand over.
-    pub(crate) async fn apply_contact_request(&self, tx: &mut hearth_store::WriteTx, r: &Request, payload: &serde_json::Value) -> Result<(String, Option<String>), AppError> {
+    pub(crate) async fn apply_contact_request(
+        &self,
+        tx: &mut hearth_store::WriteTx,
+        r: &Request,
+        payload: &serde_json::Value,
+    ) -> Result<(String, Option<String>), AppError> {
         let s = |k: &str| payload[k].as_str().unwrap_or_default().to_string();
         let fields = || ContactFields {
             title: s("title"),
@@ -520,7 +880,12 @@ impl App {
         let contact_id = payload["contact_id"].as_i64();
         if let Some(id) = contact_id {
             // The contact must still be this provider's.
-            if self.db.contact(id).await?.is_none_or(|c| c.provider_id != r.provider_id) {
+            if self
+                .db
+                .contact(id)
+                .await?
+                .is_none_or(|c| c.provider_id != r.provider_id)
+            {
                 return Err(AppError::Conflict("The contact no longer exists.".into()));
             }
         }
@@ -533,11 +898,15 @@ impl App {
                 let id = contact_id.unwrap_or_default();
                 let current = self.db.contact(id).await?.ok_or(AppError::NotFound)?;
                 let base = json!({"contact_id": id, "title": current.title, "first_name": current.first_name, "last_name": current.last_name, "position_type": current.position_type, "email": current.email, "phone": current.phone});
-                let requested_base: Option<serde_json::Value> = r.base_json.as_deref().and_then(|b| serde_json::from_str(b).ok());
+                let requested_base: Option<serde_json::Value> = r
+                    .base_json
+                    .as_deref()
+                    .and_then(|b| serde_json::from_str(b).ok());
                 if Some(base) != requested_base {
                     return Err(AppError::Conflict("The contact has changed since this request was made, so approving it would overwrite that change. Reject it and ask for a new request.".into()));
                 }
-                tx.update_contact(id, &fields(), current.active != 0).await?;
+                tx.update_contact(id, &fields(), current.active != 0)
+                    .await?;
                 Ok((format!("contact:{id}"), None))
             }
             KIND_CONTACT_DEACTIVATE => {
@@ -555,7 +924,13 @@ impl App {
                     phone: current.phone.clone(),
                 };
                 tx.update_contact(id, &f, false).await?;
-                for u in self.db.list_users(None).await?.into_iter().filter(|u| u.contact_id == Some(id)) {
+                for u in self
+                    .db
+                    .list_users(None)
+                    .await?
+                    .into_iter()
+                    .filter(|u| u.contact_id == Some(id))
+                {
                     tx.update_user(u.id, "disable", |u| u.disabled = 1).await?;
                     self.db.delete_user_sessions(u.id).await?;
                 }
@@ -563,19 +938,30 @@ impl App {
             }
             KIND_ASSIGNMENT_ADD => {
                 let id = contact_id.unwrap_or_default();
-                let assignment = Assignment::parse(&s("assignment")).map_err(|e| AppError::Internal(e.message))?;
+                let assignment = Assignment::parse(&s("assignment"))
+                    .map_err(|e| AppError::Internal(e.message))?;
                 let service_id = payload["service_id"].as_i64();
                 let contract_id = payload["contract_id"].as_i64();
                 self.check_assignment_free(r.provider_id, assignment, service_id, contract_id, None)
                     .await
                     .map_err(|_| AppError::Conflict("Another contact has taken this assignment since the request was made; only one contact may hold it.".into()))?;
-                let a = tx.insert_assignment(id, assignment.as_str(), service_id, contract_id).await?;
+                let a = tx
+                    .insert_assignment(id, assignment.as_str(), service_id, contract_id)
+                    .await?;
                 Ok((format!("contact_assignment:{}", a.id), None))
             }
             KIND_ASSIGNMENT_REMOVE => {
                 let aid = payload["assignment_id"].as_i64().unwrap_or_default();
-                if !self.db.contact_assignments(contact_id.unwrap_or_default()).await?.iter().any(|a| a.id == aid) {
-                    return Err(AppError::Conflict("The assignment has already been removed.".into()));
+                if !self
+                    .db
+                    .contact_assignments(contact_id.unwrap_or_default())
+                    .await?
+                    .iter()
+                    .any(|a| a.id == aid)
+                {
+                    return Err(AppError::Conflict(
+                        "The assignment has already been removed.".into(),
+                    ));
                 }
                 tx.delete_assignment(aid).await?;
                 Ok((format!("contact_assignment:{aid}"), None))
@@ -583,7 +969,11 @@ impl App {
             KIND_LOGIN_REQUEST => {
                 let id = contact_id.unwrap_or_default();
                 let c = self.db.contact(id).await?.ok_or(AppError::NotFound)?;
-                let mut base: String = format!("{}.{}", c.first_name, c.last_name).to_lowercase().chars().filter(|ch| ch.is_ascii_alphanumeric() || *ch == '.').collect();
+                let mut base: String = format!("{}.{}", c.first_name, c.last_name)
+                    .to_lowercase()
+                    .chars()
+                    .filter(|ch| ch.is_ascii_alphanumeric() || *ch == '.')
+                    .collect();
                 if base.len() < 3 {
                     base = format!("contact{id}");
                 }
@@ -608,9 +998,14 @@ impl App {
                         must_change_password: true,
                     })
                     .await?;
-                Ok((format!("user:{}", u.id), Some(format!("{} / temporary password {temp}", u.username))))
+                Ok((
+                    format!("user:{}", u.id),
+                    Some(format!("{} / temporary password {temp}", u.username)),
+                ))
             }
-            other => Err(AppError::Internal(format!("not a contact request: {other}"))),
+            other => Err(AppError::Internal(format!(
+                "not a contact request: {other}"
+            ))),
         }
     }
 }

@@ -24,7 +24,11 @@ pub enum Permission {
 #[derive(Debug, Clone)]
 pub enum Principal {
     /// Commissioning staff of one authority.
-    Staff { user: User, role: Role, authority_id: i64 },
+    Staff {
+        user: User,
+        role: Role,
+        authority_id: i64,
+    },
     /// A provider user acting through their contact, in the authority they chose.
     Provider {
         user: User,
@@ -52,7 +56,9 @@ impl Principal {
 
     pub fn authority_id(&self) -> i64 {
         match self {
-            Principal::Staff { authority_id, .. } | Principal::Provider { authority_id, .. } => *authority_id,
+            Principal::Staff { authority_id, .. } | Principal::Provider { authority_id, .. } => {
+                *authority_id
+            }
         }
     }
 
@@ -103,16 +109,30 @@ impl Principal {
     /// Scope of provider lists.
     pub fn provider_filter(&self) -> ProviderFilter {
         match self {
-            Principal::Staff { authority_id, .. } => ProviderFilter { authority_id: Some(*authority_id), ..Default::default() },
-            Principal::Provider { provider_id, .. } => ProviderFilter { provider_id: Some(*provider_id), ..Default::default() },
+            Principal::Staff { authority_id, .. } => ProviderFilter {
+                authority_id: Some(*authority_id),
+                ..Default::default()
+            },
+            Principal::Provider { provider_id, .. } => ProviderFilter {
+                provider_id: Some(*provider_id),
+                ..Default::default()
+            },
         }
     }
 
     /// Scope of service and property lists.
     pub fn service_filter(&self) -> ServiceFilter {
         match self {
-            Principal::Staff { authority_id, .. } => ServiceFilter { authority_id: Some(*authority_id), ..Default::default() },
-            Principal::Provider { provider_id, authority_id, service_scope, .. } => ServiceFilter {
+            Principal::Staff { authority_id, .. } => ServiceFilter {
+                authority_id: Some(*authority_id),
+                ..Default::default()
+            },
+            Principal::Provider {
+                provider_id,
+                authority_id,
+                service_scope,
+                ..
+            } => ServiceFilter {
                 authority_id: Some(*authority_id),
                 provider_id: Some(*provider_id),
                 only_ids: service_scope.clone(),
@@ -124,8 +144,15 @@ impl Principal {
     /// Scope of contract lists.
     pub fn contract_filter(&self) -> ContractFilter {
         match self {
-            Principal::Staff { authority_id, .. } => ContractFilter { authority_id: Some(*authority_id), ..Default::default() },
-            Principal::Provider { provider_id, authority_id, .. } => ContractFilter {
+            Principal::Staff { authority_id, .. } => ContractFilter {
+                authority_id: Some(*authority_id),
+                ..Default::default()
+            },
+            Principal::Provider {
+                provider_id,
+                authority_id,
+                ..
+            } => ContractFilter {
                 authority_id: Some(*authority_id),
                 provider_id: Some(*provider_id),
                 ..Default::default()
@@ -136,9 +163,20 @@ impl Principal {
     /// Whether a service of (authority, provider, id) is inside this principal's scope.
     pub fn can_see_service(&self, authority_id: i64, provider_id: i64, service_id: i64) -> bool {
         match self {
-            Principal::Staff { authority_id: a, .. } => *a == authority_id,
-            Principal::Provider { provider_id: p, authority_id: a, service_scope, .. } => {
-                *p == provider_id && *a == authority_id && service_scope.as_ref().is_none_or(|ids| ids.contains(&service_id))
+            Principal::Staff {
+                authority_id: a, ..
+            } => *a == authority_id,
+            Principal::Provider {
+                provider_id: p,
+                authority_id: a,
+                service_scope,
+                ..
+            } => {
+                *p == provider_id
+                    && *a == authority_id
+                    && service_scope
+                        .as_ref()
+                        .is_none_or(|ids| ids.contains(&service_id))
             }
         }
     }
@@ -146,8 +184,14 @@ impl Principal {
     /// Whether a record owned by (authority, provider) is inside this principal's scope.
     pub fn can_see_owned(&self, authority_id: i64, provider_id: i64) -> bool {
         match self {
-            Principal::Staff { authority_id: a, .. } => *a == authority_id,
-            Principal::Provider { provider_id: p, authority_id: a, .. } => *p == provider_id && *a == authority_id,
+            Principal::Staff {
+                authority_id: a, ..
+            } => *a == authority_id,
+            Principal::Provider {
+                provider_id: p,
+                authority_id: a,
+                ..
+            } => *p == provider_id && *a == authority_id,
         }
     }
 }
@@ -155,7 +199,11 @@ impl Principal {
 impl App {
     /// Builds the principal for a user acting in `authority_id` (a provider user's choice of
     /// authority; staff always act in their own). None when the user may not act at all.
-    pub async fn principal_for(&self, user: User, chosen_authority: Option<i64>) -> Result<Option<Principal>, AppError> {
+    pub async fn principal_for(
+        &self,
+        user: User,
+        chosen_authority: Option<i64>,
+    ) -> Result<Option<Principal>, AppError> {
         if user.disabled != 0 {
             return Ok(None);
         }
@@ -166,7 +214,11 @@ impl App {
             let Some(authority_id) = user.authority_id else {
                 return Ok(None);
             };
-            return Ok(Some(Principal::Staff { user, role, authority_id }));
+            return Ok(Some(Principal::Staff {
+                user,
+                role,
+                authority_id,
+            }));
         }
         let Some(contact_id) = user.contact_id else {
             return Ok(None);
@@ -191,7 +243,8 @@ impl App {
         let service_scope = if provider.limited_access != 0 {
             let assignments = self.db.contact_assignments(contact.id).await?;
             let sees_all = assignments.iter().any(|a| {
-                a.assignment == Assignment::OrganisationContact.as_str() || a.assignment == Assignment::AccreditationContact.as_str()
+                a.assignment == Assignment::OrganisationContact.as_str()
+                    || a.assignment == Assignment::AccreditationContact.as_str()
             });
             if sees_all {
                 None

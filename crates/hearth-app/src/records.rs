@@ -3,9 +3,12 @@
 //! only their organisation (and under limited access only their services); anything else
 //! is "not found".
 
-use hearth_domain::{parse_date, ClientGroup, ContractStatus, Pence, Postcode, ServiceType, Term, Uprn};
+use hearth_domain::{
+    parse_date, ClientGroup, ContractStatus, Pence, Postcode, ServiceType, Term, Uprn,
+};
 use hearth_store::{
-    Contract, ContractFields, Page, Property, PropertyFields, Provider, ProviderFields, Service, ServiceFields,
+    Contract, ContractFields, Page, Property, PropertyFields, Provider, ProviderFields, Service,
+    ServiceFields,
 };
 use serde::Deserialize;
 
@@ -26,7 +29,10 @@ pub struct ListQuery {
 
 impl ListQuery {
     fn search(&self) -> Option<String> {
-        self.q.as_ref().map(|s| s.trim().to_string()).filter(|s| !s.is_empty())
+        self.q
+            .as_ref()
+            .map(|s| s.trim().to_string())
+            .filter(|s| !s.is_empty())
     }
 }
 
@@ -73,7 +79,9 @@ impl ProviderInput {
         let postcode = if self.postcode.trim().is_empty() {
             String::new()
         } else {
-            e.check("postcode", Postcode::parse(&self.postcode)).map(|p| p.to_string()).unwrap_or_default()
+            e.check("postcode", Postcode::parse(&self.postcode))
+                .map(|p| p.to_string())
+                .unwrap_or_default()
         };
         check_email(&mut e, "email", &self.email);
         e.into_result()?;
@@ -84,15 +92,23 @@ impl ProviderInput {
             postcode,
             phone: self.phone.trim().to_string(),
             email: self.email.trim().to_string(),
-            limited_access: self.limited_access.as_deref().is_some_and(|v| v == "yes" || v == "on" || v == "true"),
+            limited_access: self
+                .limited_access
+                .as_deref()
+                .is_some_and(|v| v == "yes" || v == "on" || v == "true"),
         })
     }
 }
 
 fn check_email(e: &mut FieldErrors, field: &str, email: &str) {
     let t = email.trim();
-    if !t.is_empty() && (!t.contains('@') || t.starts_with('@') || t.ends_with('@') || t.contains(' ')) {
-        e.add(field, "Enter an email address in the correct format, like name@example.com");
+    if !t.is_empty()
+        && (!t.contains('@') || t.starts_with('@') || t.ends_with('@') || t.contains(' '))
+    {
+        e.add(
+            field,
+            "Enter an email address in the correct format, like name@example.com",
+        );
     }
 }
 
@@ -215,14 +231,21 @@ impl ContractInput {
 }
 
 /// Commits a create or update that may run into a duplicate reference.
-async fn commit_unique<T>(tx: hearth_store::WriteTx, r: Result<Option<T>, hearth_store::StoreError>, what: &str) -> Result<T, AppError> {
+async fn commit_unique<T>(
+    tx: hearth_store::WriteTx,
+    r: Result<Option<T>, hearth_store::StoreError>,
+    what: &str,
+) -> Result<T, AppError> {
     match r {
         Ok(Some(v)) => {
             tx.commit().await?;
             Ok(v)
         }
         Ok(None) => Err(AppError::NotFound),
-        Err(e) if e.is_unique_violation() => Err(AppError::invalid("reference", format!("A {what} with this reference already exists"))),
+        Err(e) if e.is_unique_violation() => Err(AppError::invalid(
+            "reference",
+            format!("A {what} with this reference already exists"),
+        )),
         Err(e) => Err(e.into()),
     }
 }
@@ -235,7 +258,10 @@ fn parse_units(e: &mut FieldErrors, field: &str, v: &str, what: &str) -> i64 {
             0
         }
         Err(_) => {
-            e.add(field, format!("Enter {} as a whole number", what.to_lowercase()));
+            e.add(
+                field,
+                format!("Enter {} as a whole number", what.to_lowercase()),
+            );
             0
         }
     }
@@ -244,7 +270,11 @@ fn parse_units(e: &mut FieldErrors, field: &str, v: &str, what: &str) -> i64 {
 impl App {
     // ---------------- providers ----------------
 
-    pub async fn list_providers(&self, who: &Principal, q: &ListQuery) -> Result<Page<Provider>, AppError> {
+    pub async fn list_providers(
+        &self,
+        who: &Principal,
+        q: &ListQuery,
+    ) -> Result<Page<Provider>, AppError> {
         let mut f = who.provider_filter();
         f.search = q.search();
         f.page = q.page.unwrap_or(1);
@@ -257,7 +287,9 @@ impl App {
             return Err(AppError::NotFound);
         };
         let visible = match who {
-            Principal::Staff { authority_id, .. } => self.db.provider_in_authority(id, *authority_id).await?,
+            Principal::Staff { authority_id, .. } => {
+                self.db.provider_in_authority(id, *authority_id).await?
+            }
             Principal::Provider { provider_id, .. } => *provider_id == id,
         };
         if visible {
@@ -267,16 +299,28 @@ impl App {
         }
     }
 
-    pub async fn create_provider(&self, who: &Principal, input: &ProviderInput) -> Result<Provider, AppError> {
+    pub async fn create_provider(
+        &self,
+        who: &Principal,
+        input: &ProviderInput,
+    ) -> Result<Provider, AppError> {
         who.require_or_hide(Permission::BackOfficeRead)?;
         who.require(Permission::BackOfficeWrite)?;
         let fields = input.parse()?;
         let mut tx = self.db.begin_write(&who.actor()).await?;
-        let r = tx.insert_provider(&fields, &[who.authority_id()]).await.map(Some);
+        let r = tx
+            .insert_provider(&fields, &[who.authority_id()])
+            .await
+            .map(Some);
         commit_unique(tx, r, "provider").await
     }
 
-    pub async fn update_provider(&self, who: &Principal, id: i64, input: &ProviderInput) -> Result<Provider, AppError> {
+    pub async fn update_provider(
+        &self,
+        who: &Principal,
+        id: i64,
+        input: &ProviderInput,
+    ) -> Result<Provider, AppError> {
         who.require_or_hide(Permission::BackOfficeRead)?;
         self.provider(who, id).await?;
         who.require(Permission::BackOfficeWrite)?;
@@ -288,7 +332,11 @@ impl App {
 
     // ---------------- services ----------------
 
-    pub async fn list_services(&self, who: &Principal, q: &ListQuery) -> Result<Page<Service>, AppError> {
+    pub async fn list_services(
+        &self,
+        who: &Principal,
+        q: &ListQuery,
+    ) -> Result<Page<Service>, AppError> {
         let mut f = who.service_filter();
         if let (Some(p), true) = (q.provider, who.is_staff()) {
             f.provider_id = Some(p);
@@ -306,7 +354,12 @@ impl App {
     }
 
     /// A form's provider: one the principal may see, or a field error (and 0).
-    async fn check_provider_field(&self, who: &Principal, e: &mut FieldErrors, id: Option<i64>) -> i64 {
+    async fn check_provider_field(
+        &self,
+        who: &Principal,
+        e: &mut FieldErrors,
+        id: Option<i64>,
+    ) -> i64 {
         match id {
             Some(id) if self.provider(who, id).await.is_ok() => id,
             _ => {
@@ -316,23 +369,51 @@ impl App {
         }
     }
 
-    async fn parse_service(&self, who: &Principal, input: &ServiceInput) -> Result<ServiceFields, AppError> {
+    async fn parse_service(
+        &self,
+        who: &Principal,
+        input: &ServiceInput,
+    ) -> Result<ServiceFields, AppError> {
         let mut e = FieldErrors::new();
-        let provider_id = self.check_provider_field(who, &mut e, input.provider_id.trim().parse::<i64>().ok()).await;
+        let provider_id = self
+            .check_provider_field(who, &mut e, input.provider_id.trim().parse::<i64>().ok())
+            .await;
         if input.reference.trim().is_empty() {
             e.add("reference", "Enter the service reference");
         }
         if input.name.trim().is_empty() {
             e.add("name", "Enter the service name");
         }
-        let service_type = e.check("service_type", ServiceType::parse(&input.service_type).map_err(|_| hearth_domain::FieldError::new("service_type", "Select the type of service")));
-        let term = e.check("term", Term::parse(&input.term).map_err(|_| hearth_domain::FieldError::new("term", "Select long term or short term")));
-        let client_group = e.check("client_group", ClientGroup::parse(&input.client_group).map_err(|_| hearth_domain::FieldError::new("client_group", "Select the primary client group")));
-        let units = parse_units(&mut e, "contracted_units", &input.contracted_units, "Contracted units");
+        let service_type = e.check(
+            "service_type",
+            ServiceType::parse(&input.service_type).map_err(|_| {
+                hearth_domain::FieldError::new("service_type", "Select the type of service")
+            }),
+        );
+        let term = e.check(
+            "term",
+            Term::parse(&input.term).map_err(|_| {
+                hearth_domain::FieldError::new("term", "Select long term or short term")
+            }),
+        );
+        let client_group = e.check(
+            "client_group",
+            ClientGroup::parse(&input.client_group).map_err(|_| {
+                hearth_domain::FieldError::new("client_group", "Select the primary client group")
+            }),
+        );
+        let units = parse_units(
+            &mut e,
+            "contracted_units",
+            &input.contracted_units,
+            "Contracted units",
+        );
         let postcode = if input.postcode.trim().is_empty() {
             String::new()
         } else {
-            e.check("postcode", Postcode::parse(&input.postcode)).map(|p| p.to_string()).unwrap_or_default()
+            e.check("postcode", Postcode::parse(&input.postcode))
+                .map(|p| p.to_string())
+                .unwrap_or_default()
         };
         e.into_result()?;
         Ok(ServiceFields {
@@ -340,9 +421,13 @@ impl App {
             reference: input.reference.trim().to_string(),
             name: input.name.trim().to_string(),
             public_name: input.public_name.trim().to_string(),
-            service_type: service_type.map(|t| t.as_str().to_string()).unwrap_or_default(),
+            service_type: service_type
+                .map(|t| t.as_str().to_string())
+                .unwrap_or_default(),
             term: term.map(|t| t.as_str().to_string()).unwrap_or_default(),
-            client_group: client_group.map(|t| t.as_str().to_string()).unwrap_or_default(),
+            client_group: client_group
+                .map(|t| t.as_str().to_string())
+                .unwrap_or_default(),
             contracted_units: units,
             address: input.address.trim().to_string(),
             postcode,
@@ -350,20 +435,32 @@ impl App {
         })
     }
 
-    pub async fn create_service(&self, who: &Principal, input: &ServiceInput) -> Result<Service, AppError> {
+    pub async fn create_service(
+        &self,
+        who: &Principal,
+        input: &ServiceInput,
+    ) -> Result<Service, AppError> {
         who.require_or_hide(Permission::BackOfficeRead)?;
         who.require(Permission::BackOfficeWrite)?;
         let fields = self.parse_service(who, input).await?;
         let location = self.db.postcode_location(&fields.postcode).await?;
         let mut tx = self.db.begin_write(&who.actor()).await?;
-        let r = tx.insert_service(who.authority_id(), &fields).await.map(Some);
+        let r = tx
+            .insert_service(who.authority_id(), &fields)
+            .await
+            .map(Some);
         if let Ok(Some(s)) = &r {
             tx.set_service_location(s.id, location).await?;
         }
         commit_unique(tx, r, "service").await
     }
 
-    pub async fn update_service(&self, who: &Principal, id: i64, input: &ServiceInput) -> Result<Service, AppError> {
+    pub async fn update_service(
+        &self,
+        who: &Principal,
+        id: i64,
+        input: &ServiceInput,
+    ) -> Result<Service, AppError> {
         who.require_or_hide(Permission::BackOfficeRead)?;
         self.service(who, id).await?;
         who.require(Permission::BackOfficeWrite)?;
@@ -379,7 +476,11 @@ impl App {
 
     // ---------------- properties ----------------
 
-    pub async fn list_properties(&self, who: &Principal, q: &ListQuery) -> Result<Page<Property>, AppError> {
+    pub async fn list_properties(
+        &self,
+        who: &Principal,
+        q: &ListQuery,
+    ) -> Result<Page<Property>, AppError> {
         let mut f = who.service_filter();
         f.search = q.search();
         f.page = q.page.unwrap_or(1);
@@ -391,8 +492,16 @@ impl App {
             return Err(AppError::NotFound);
         };
         let visible = match (who, p.service_id) {
-            (Principal::Provider { .. }, Some(s)) => who.can_see_service(p.authority_id, p.provider_id, s),
-            (Principal::Provider { service_scope: Some(_), .. }, None) => false,
+            (Principal::Provider { .. }, Some(s)) => {
+                who.can_see_service(p.authority_id, p.provider_id, s)
+            }
+            (
+                Principal::Provider {
+                    service_scope: Some(_),
+                    ..
+                },
+                None,
+            ) => false,
             _ => who.can_see_owned(p.authority_id, p.provider_id),
         };
         if visible {
@@ -402,7 +511,11 @@ impl App {
         }
     }
 
-    async fn parse_property(&self, who: &Principal, input: &PropertyInput) -> Result<PropertyFields, AppError> {
+    async fn parse_property(
+        &self,
+        who: &Principal,
+        input: &PropertyInput,
+    ) -> Result<PropertyFields, AppError> {
         let mut e = FieldErrors::new();
         let mut provider_id = input.provider_id.trim().parse::<i64>().ok();
         let service_id = if input.service_id.trim().is_empty() {
@@ -429,11 +542,15 @@ impl App {
         if input.address_line1.trim().is_empty() {
             e.add("address_line1", "Enter the first line of the address");
         }
-        let postcode = e.check("postcode", Postcode::parse(&input.postcode)).map(|p| p.to_string()).unwrap_or_default();
+        let postcode = e
+            .check("postcode", Postcode::parse(&input.postcode))
+            .map(|p| p.to_string())
+            .unwrap_or_default();
         let uprn = if input.uprn.trim().is_empty() {
             None
         } else {
-            e.check("uprn", Uprn::parse(&input.uprn)).map(|u| u.to_string())
+            e.check("uprn", Uprn::parse(&input.uprn))
+                .map(|u| u.to_string())
         };
         e.into_result()?;
         Ok(PropertyFields {
@@ -447,7 +564,11 @@ impl App {
         })
     }
 
-    pub async fn create_property(&self, who: &Principal, input: &PropertyInput) -> Result<Property, AppError> {
+    pub async fn create_property(
+        &self,
+        who: &Principal,
+        input: &PropertyInput,
+    ) -> Result<Property, AppError> {
         who.require_or_hide(Permission::BackOfficeRead)?;
         who.require(Permission::BackOfficeWrite)?;
         let fields = self.parse_property(who, input).await?;
@@ -457,28 +578,47 @@ impl App {
         Ok(p)
     }
 
-    pub async fn update_property(&self, who: &Principal, id: i64, input: &PropertyInput) -> Result<Property, AppError> {
+    pub async fn update_property(
+        &self,
+        who: &Principal,
+        id: i64,
+        input: &PropertyInput,
+    ) -> Result<Property, AppError> {
         who.require_or_hide(Permission::BackOfficeRead)?;
         self.property(who, id).await?;
         who.require(Permission::BackOfficeWrite)?;
         let fields = self.parse_property(who, input).await?;
         let mut tx = self.db.begin_write(&who.actor()).await?;
-        let p = tx.update_property(id, &fields).await?.ok_or(AppError::NotFound)?;
+        let p = tx
+            .update_property(id, &fields)
+            .await?
+            .ok_or(AppError::NotFound)?;
         tx.commit().await?;
         Ok(p)
     }
 
     // ---------------- contracts ----------------
 
-    pub async fn list_contracts(&self, who: &Principal, q: &ListQuery) -> Result<Page<Contract>, AppError> {
+    pub async fn list_contracts(
+        &self,
+        who: &Principal,
+        q: &ListQuery,
+    ) -> Result<Page<Contract>, AppError> {
         let mut f = who.contract_filter();
         f.search = q.search();
-        f.status = q.status.clone().filter(|s| ContractStatus::parse(s).is_ok());
+        f.status = q
+            .status
+            .clone()
+            .filter(|s| ContractStatus::parse(s).is_ok());
         if let (Some(p), true) = (q.provider, who.is_staff()) {
             f.provider_id = Some(p);
         }
         f.page = q.page.unwrap_or(1);
-        if let Principal::Provider { service_scope: Some(_), .. } = who {
+        if let Principal::Provider {
+            service_scope: Some(_),
+            ..
+        } = who
+        {
             // Limited access: only contracts covering the user's services (few per provider).
             f.per_page = 10_000;
             f.page = 1;
@@ -490,14 +630,24 @@ impl App {
                 }
             }
             let total = items.len() as i64;
-            return Ok(Page { items, total, page: 1, per_page: total.max(1) });
+            return Ok(Page {
+                items,
+                total,
+                page: 1,
+                per_page: total.max(1),
+            });
         }
         Ok(self.db.list_contracts(&f).await?)
     }
 
     pub async fn contract(&self, who: &Principal, id: i64) -> Result<Contract, AppError> {
         match self.db.contract(id).await? {
-            Some(c) if who.can_see_owned(c.authority_id, c.provider_id) && self.contract_in_scope(who, &c).await? => Ok(c),
+            Some(c)
+                if who.can_see_owned(c.authority_id, c.provider_id)
+                    && self.contract_in_scope(who, &c).await? =>
+            {
+                Ok(c)
+            }
             _ => Err(AppError::NotFound),
         }
     }
@@ -505,15 +655,25 @@ impl App {
     /// Under limited access a contract is visible when it covers one of the user's services.
     async fn contract_in_scope(&self, who: &Principal, c: &Contract) -> Result<bool, AppError> {
         match who {
-            Principal::Provider { service_scope: Some(ids), .. } => {
-                Ok(self.db.contract_service_ids(c.id).await?.iter().any(|s| ids.contains(s)))
-            }
+            Principal::Provider {
+                service_scope: Some(ids),
+                ..
+            } => Ok(self
+                .db
+                .contract_service_ids(c.id)
+                .await?
+                .iter()
+                .any(|s| ids.contains(s))),
             _ => Ok(true),
         }
     }
 
     /// The services a contract covers, as far as the principal may see them.
-    pub async fn contract_services(&self, who: &Principal, c: &Contract) -> Result<Vec<Service>, AppError> {
+    pub async fn contract_services(
+        &self,
+        who: &Principal,
+        c: &Contract,
+    ) -> Result<Vec<Service>, AppError> {
         let mut out = Vec::new();
         for id in self.db.contract_service_ids(c.id).await? {
             match self.service(who, id).await {
@@ -525,9 +685,15 @@ impl App {
         Ok(out)
     }
 
-    async fn parse_contract(&self, who: &Principal, input: &ContractInput) -> Result<ContractFields, AppError> {
+    async fn parse_contract(
+        &self,
+        who: &Principal,
+        input: &ContractInput,
+    ) -> Result<ContractFields, AppError> {
         let mut e = FieldErrors::new();
-        let provider_id = self.check_provider_field(who, &mut e, input.provider_id.trim().parse::<i64>().ok()).await;
+        let provider_id = self
+            .check_provider_field(who, &mut e, input.provider_id.trim().parse::<i64>().ok())
+            .await;
         if input.reference.trim().is_empty() {
             e.add("reference", "Enter the contract reference");
         }
@@ -540,12 +706,25 @@ impl App {
         let end = e.check("end_date", parse_date(&input.end_date));
         if let (Some(s), Some(en)) = (start, end) {
             if en < s {
-                e.add("end_date", "The end date must be on or after the start date");
+                e.add(
+                    "end_date",
+                    "The end date must be on or after the start date",
+                );
             }
         }
-        let status = e.check("status", ContractStatus::parse(&input.status).map_err(|_| hearth_domain::FieldError::new("status", "Select the contract status")));
+        let status = e.check(
+            "status",
+            ContractStatus::parse(&input.status).map_err(|_| {
+                hearth_domain::FieldError::new("status", "Select the contract status")
+            }),
+        );
         let mut service_ids = Vec::new();
-        for part in input.services.split([',', '\n']).map(str::trim).filter(|s| !s.is_empty()) {
+        for part in input
+            .services
+            .split([',', '\n'])
+            .map(str::trim)
+            .filter(|s| !s.is_empty())
+        {
             let found = self
                 .db
                 .list_services(&hearth_store::ServiceFilter {
@@ -560,7 +739,10 @@ impl App {
                 .find(|s| s.reference.eq_ignore_ascii_case(part) || s.id.to_string() == part);
             match found {
                 Some(s) => service_ids.push(s.id),
-                None => e.add("services", format!("There is no service {part} of this provider")),
+                None => e.add(
+                    "services",
+                    format!("There is no service {part} of this provider"),
+                ),
             }
         }
         e.into_result()?;
@@ -579,16 +761,28 @@ impl App {
         })
     }
 
-    pub async fn create_contract(&self, who: &Principal, input: &ContractInput) -> Result<Contract, AppError> {
+    pub async fn create_contract(
+        &self,
+        who: &Principal,
+        input: &ContractInput,
+    ) -> Result<Contract, AppError> {
         who.require_or_hide(Permission::BackOfficeRead)?;
         who.require(Permission::BackOfficeWrite)?;
         let fields = self.parse_contract(who, input).await?;
         let mut tx = self.db.begin_write(&who.actor()).await?;
-        let r = tx.insert_contract(who.authority_id(), &fields).await.map(Some);
+        let r = tx
+            .insert_contract(who.authority_id(), &fields)
+            .await
+            .map(Some);
         commit_unique(tx, r, "contract").await
     }
 
-    pub async fn update_contract(&self, who: &Principal, id: i64, input: &ContractInput) -> Result<Contract, AppError> {
+    pub async fn update_contract(
+        &self,
+        who: &Principal,
+        id: i64,
+        input: &ContractInput,
+    ) -> Result<Contract, AppError> {
         who.require_or_hide(Permission::BackOfficeRead)?;
         self.contract(who, id).await?;
         who.require(Permission::BackOfficeWrite)?;

@@ -6,7 +6,8 @@
 
 use hearth_domain::{parse_date, EndReason, HousingBenefitNumber, NiNumber, Postcode, Term, Uprn};
 use hearth_store::{
-    ClientFields, NewRequest, Request, RequestFilter, ScheduleDetail, ScheduleFields, Service, ServiceDetails,
+    ClientFields, NewRequest, Request, RequestFilter, ScheduleDetail, ScheduleFields, Service,
+    ServiceDetails,
 };
 use serde::{Deserialize, Serialize};
 use serde_json::json;
@@ -140,7 +141,9 @@ pub struct RequestQuery {
 
 /// "2026-12-01" as "1 Dec 2026".
 fn nice_date(d: &str) -> String {
-    chrono::NaiveDate::parse_from_str(d, "%Y-%m-%d").map(|d| d.format("%-d %b %Y").to_string()).unwrap_or_else(|_| d.to_string())
+    chrono::NaiveDate::parse_from_str(d, "%Y-%m-%d")
+        .map(|d| d.format("%-d %b %Y").to_string())
+        .unwrap_or_else(|_| d.to_string())
 }
 
 fn opt(s: &str) -> Option<String> {
@@ -152,7 +155,10 @@ fn units(e: &mut FieldErrors, field: &str, v: &str) -> i64 {
     match v.trim().parse::<i64>() {
         Ok(n) if (0..=168).contains(&n) => n,
         _ => {
-            e.add(field, "Enter the estimated units per week as a whole number from 0 to 168");
+            e.add(
+                field,
+                "Enter the estimated units per week as a whole number from 0 to 168",
+            );
             0
         }
     }
@@ -161,13 +167,21 @@ fn units(e: &mut FieldErrors, field: &str, v: &str) -> i64 {
 impl App {
     fn require_provider(&self, who: &Principal) -> Result<(i64, i64), AppError> {
         match who {
-            Principal::Provider { provider_id, authority_id, .. } => Ok((*provider_id, *authority_id)),
+            Principal::Provider {
+                provider_id,
+                authority_id,
+                ..
+            } => Ok((*provider_id, *authority_id)),
             Principal::Staff { .. } => Err(AppError::NotFound),
         }
     }
 
     /// Properties of a service (for "copy address from property").
-    pub async fn service_properties(&self, who: &Principal, service_id: i64) -> Result<Vec<hearth_store::Property>, AppError> {
+    pub async fn service_properties(
+        &self,
+        who: &Principal,
+        service_id: i64,
+    ) -> Result<Vec<hearth_store::Property>, AppError> {
         let s = self.service(who, service_id).await?;
         let mut f = who.service_filter();
         f.only_ids = Some(vec![s.id]);
@@ -176,7 +190,12 @@ impl App {
     }
 
     /// Submits a request for a new client schedule (F3.2).
-    pub async fn request_new_schedule(&self, who: &Principal, service_id: i64, input: &NewScheduleInput) -> Result<Request, AppError> {
+    pub async fn request_new_schedule(
+        &self,
+        who: &Principal,
+        service_id: i64,
+        input: &NewScheduleInput,
+    ) -> Result<Request, AppError> {
         let (provider_id, authority_id) = self.require_provider(who)?;
         let service = self.service(who, service_id).await?;
         let mut e = FieldErrors::new();
@@ -200,11 +219,24 @@ impl App {
             },
             None => None,
         };
-        let postcode = opt(&input.postcode).and_then(|p| e.check("postcode", Postcode::parse(&p)).map(|p| p.to_string()));
-        let uprn = opt(&input.uprn).and_then(|p| e.check("uprn", Uprn::parse(&p)).map(|p| p.to_string()));
-        let ni = opt(&input.ni_number).and_then(|p| e.check("ni_number", NiNumber::parse(&p)).map(|p| p.to_string()));
-        let hb = opt(&input.hb_number).and_then(|p| e.check("hb_number", HousingBenefitNumber::parse(&p)).map(|p| p.to_string()));
-        if service.term == Term::Long.as_str() && opt(&input.hb_number).is_none() && opt(&input.ni_number).is_none() {
+        let postcode = opt(&input.postcode).and_then(|p| {
+            e.check("postcode", Postcode::parse(&p))
+                .map(|p| p.to_string())
+        });
+        let uprn =
+            opt(&input.uprn).and_then(|p| e.check("uprn", Uprn::parse(&p)).map(|p| p.to_string()));
+        let ni = opt(&input.ni_number).and_then(|p| {
+            e.check("ni_number", NiNumber::parse(&p))
+                .map(|p| p.to_string())
+        });
+        let hb = opt(&input.hb_number).and_then(|p| {
+            e.check("hb_number", HousingBenefitNumber::parse(&p))
+                .map(|p| p.to_string())
+        });
+        if service.term == Term::Long.as_str()
+            && opt(&input.hb_number).is_none()
+            && opt(&input.ni_number).is_none()
+        {
             e.add(
                 "hb_number",
                 "This is a long-term service: enter the client's housing benefit number or, if they do not have one, their National Insurance number",
@@ -221,7 +253,11 @@ impl App {
         let property_id = match opt(&input.property_id) {
             Some(p) => {
                 let props = self.service_properties(who, service_id).await?;
-                match p.parse::<i64>().ok().filter(|id| props.iter().any(|x| x.id == *id)) {
+                match p
+                    .parse::<i64>()
+                    .ok()
+                    .filter(|id| props.iter().any(|x| x.id == *id))
+                {
                     Some(id) => Some(id),
                     None => {
                         e.add("property_id", "Select a property of this service");
@@ -236,7 +272,14 @@ impl App {
         // A returning client keeps their original client ID.
         let returning = self
             .db
-            .find_returning_client(authority_id, ni.as_deref(), hb.as_deref(), input.first_name.trim(), input.last_name.trim(), dob.as_deref())
+            .find_returning_client(
+                authority_id,
+                ni.as_deref(),
+                hb.as_deref(),
+                input.first_name.trim(),
+                input.last_name.trim(),
+                dob.as_deref(),
+            )
             .await?;
         if input.returning.is_some() && returning.is_none() {
             return Err(AppError::invalid(
@@ -245,8 +288,15 @@ impl App {
             ));
         }
         if let Some(c) = &returning {
-            if self.db.overlapping_schedule(c.id, service_id, &start, None).await? {
-                return Err(AppError::invalid("start_date", "This client is already scheduled on this service over these dates"));
+            if self
+                .db
+                .overlapping_schedule(c.id, service_id, &start, None)
+                .await?
+            {
+                return Err(AppError::invalid(
+                    "start_date",
+                    "This client is already scheduled on this service over these dates",
+                ));
             }
         }
         let client = json!({
@@ -267,7 +317,11 @@ impl App {
             "{} {}{} from {}",
             input.first_name.trim(),
             input.last_name.trim(),
-            if returning.is_some() { " (returning client)" } else { "" },
+            if returning.is_some() {
+                " (returning client)"
+            } else {
+                ""
+            },
             nice_date(&start)
         );
         let mut tx = self.db.begin_write(&who.actor()).await?;
@@ -288,7 +342,11 @@ impl App {
     }
 
     /// One schedule, if its service is in the principal's scope.
-    pub async fn schedule(&self, who: &Principal, schedule_id: i64) -> Result<(ScheduleDetail, Service), AppError> {
+    pub async fn schedule(
+        &self,
+        who: &Principal,
+        schedule_id: i64,
+    ) -> Result<(ScheduleDetail, Service), AppError> {
         let Some(s) = self.db.schedule_detail(schedule_id).await? else {
             return Err(AppError::NotFound);
         };
@@ -297,7 +355,11 @@ impl App {
     }
 
     /// A client's schedules on services the principal may see, with the service's name.
-    pub async fn client_history(&self, who: &Principal, client_id: i64) -> Result<Vec<(ScheduleDetail, String)>, AppError> {
+    pub async fn client_history(
+        &self,
+        who: &Principal,
+        client_id: i64,
+    ) -> Result<Vec<(ScheduleDetail, String)>, AppError> {
         let mut out = Vec::new();
         for s in self.db.client_schedules(client_id).await? {
             match self.service(who, s.service_id).await {
@@ -312,7 +374,12 @@ impl App {
     /// Submits an update of a schedule (F3.3): change level or units, end it with a date and a
     /// reason, or (with a new service) a change of service, which ends this schedule and
     /// requests the new one as one request.
-    pub async fn request_schedule_update(&self, who: &Principal, schedule_id: i64, input: &UpdateScheduleInput) -> Result<Request, AppError> {
+    pub async fn request_schedule_update(
+        &self,
+        who: &Principal,
+        schedule_id: i64,
+        input: &UpdateScheduleInput,
+    ) -> Result<Request, AppError> {
         let (provider_id, authority_id) = self.require_provider(who)?;
         let (current, service) = self.schedule(who, schedule_id).await?;
         let mut e = FieldErrors::new();
@@ -320,7 +387,10 @@ impl App {
         let end = match opt(&input.end_date) {
             Some(d) => match parse_date(&d) {
                 Ok(d) if d.to_string() < current.start_date => {
-                    e.add("end_date", "The end date must be on or after the start date");
+                    e.add(
+                        "end_date",
+                        "The end date must be on or after the start date",
+                    );
                     None
                 }
                 Ok(d) => Some(d.to_string()),
@@ -336,12 +406,18 @@ impl App {
                 Ok(id) if id != service.id => match self.service(who, id).await {
                     Ok(s) if s.provider_id == provider_id => Some(s),
                     _ => {
-                        e.add("new_service_id", "Select another service of your organisation");
+                        e.add(
+                            "new_service_id",
+                            "Select another service of your organisation",
+                        );
                         None
                     }
                 },
                 _ => {
-                    e.add("new_service_id", "Select another service of your organisation");
+                    e.add(
+                        "new_service_id",
+                        "Select another service of your organisation",
+                    );
                     None
                 }
             },
@@ -373,8 +449,15 @@ impl App {
         let (kind, payload, summary) = match &new_service {
             Some(ns) => {
                 let end = end.clone().unwrap_or_default();
-                if self.db.overlapping_schedule(current.client_id, ns.id, &end, None).await? {
-                    return Err(AppError::invalid("new_service_id", "This client is already scheduled on that service over these dates"));
+                if self
+                    .db
+                    .overlapping_schedule(current.client_id, ns.id, &end, None)
+                    .await?
+                {
+                    return Err(AppError::invalid(
+                        "new_service_id",
+                        "This client is already scheduled on that service over these dates",
+                    ));
                 }
                 (
                     KIND_CHANGE_SERVICE,
@@ -382,7 +465,12 @@ impl App {
                         "schedule_id": schedule_id, "end_date": end, "end_reason": EndReason::ChangeOfService.as_str(),
                         "new_service_id": ns.id, "level": input.level.trim(), "units_per_week": units_per_week, "start_date": end,
                     }),
-                    format!("{name}: moves from {} to {} on {}", service.name, ns.name, nice_date(&end)),
+                    format!(
+                        "{name}: moves from {} to {} on {}",
+                        service.name,
+                        ns.name,
+                        nice_date(&end)
+                    ),
                 )
             }
             None => (
@@ -415,16 +503,25 @@ impl App {
     }
 
     /// Sets or clears the available places of a service at once, without approval (F3.5).
-    pub async fn set_available_places(&self, who: &Principal, service_id: i64, value: &str) -> Result<(), AppError> {
+    pub async fn set_available_places(
+        &self,
+        who: &Principal,
+        service_id: i64,
+        value: &str,
+    ) -> Result<(), AppError> {
         self.require_provider(who)?;
         self.service(who, service_id).await?;
-        let places = match opt(value) {
-            None => None,
-            Some(v) => match v.parse::<i64>() {
-                Ok(n) if (0..=100_000).contains(&n) => Some(n),
-                _ => return Err(AppError::invalid("available_places", "Enter available places as a whole number, 0 or more, or leave it blank")),
-            },
-        };
+        let places =
+            match opt(value) {
+                None => None,
+                Some(v) => match v.parse::<i64>() {
+                    Ok(n) if (0..=100_000).contains(&n) => Some(n),
+                    _ => return Err(AppError::invalid(
+                        "available_places",
+                        "Enter available places as a whole number, 0 or more, or leave it blank",
+                    )),
+                },
+            };
         let mut tx = self.db.begin_write(&who.actor()).await?;
         tx.set_available_places(service_id, places).await?;
         tx.commit().await?;
@@ -432,7 +529,13 @@ impl App {
     }
 
     /// Submits a change of the service's directory details (F3.5).
-    pub async fn request_service_details(&self, who: &Principal, service_id: i64, details: &ServiceDetails, comment: &str) -> Result<Request, AppError> {
+    pub async fn request_service_details(
+        &self,
+        who: &Principal,
+        service_id: i64,
+        details: &ServiceDetails,
+        comment: &str,
+    ) -> Result<Request, AppError> {
         let (provider_id, authority_id) = self.require_provider(who)?;
         let service = self.service(who, service_id).await?;
         let current = ServiceDetails::of(&service);
@@ -445,11 +548,17 @@ impl App {
         }
         let email = details.contact_email.trim();
         if !email.is_empty() && (!email.contains('@') || email.contains(' ')) {
-            e.add("contact_email", "Enter an email address in the correct format, like referrals@example.org");
+            e.add(
+                "contact_email",
+                "Enter an email address in the correct format, like referrals@example.org",
+            );
         }
         let web = details.website.trim();
         if !web.is_empty() && !(web.starts_with("https://") || web.starts_with("http://")) {
-            e.add("website", "Enter the website address starting with https://");
+            e.add(
+                "website",
+                "Enter the website address starting with https://",
+            );
         }
         e.into_result()?;
         let mut tx = self.db.begin_write(&who.actor()).await?;
@@ -460,8 +569,12 @@ impl App {
                 service_id: Some(service_id),
                 kind: KIND_SERVICE_DETAILS.into(),
                 summary: format!("Details of {}", service.name),
-                payload: serde_json::to_value(details).map_err(|e| AppError::Internal(e.to_string()))?,
-                base: Some(serde_json::to_value(&current).map_err(|e| AppError::Internal(e.to_string()))?),
+                payload: serde_json::to_value(details)
+                    .map_err(|e| AppError::Internal(e.to_string()))?,
+                base: Some(
+                    serde_json::to_value(&current)
+                        .map_err(|e| AppError::Internal(e.to_string()))?,
+                ),
                 comment: comment.trim().to_string(),
             })
             .await?;
@@ -471,13 +584,28 @@ impl App {
 
     /// Requests the principal may see: a provider's own (over the past N months), or the
     /// commissioning team's queue.
-    pub async fn list_requests(&self, who: &Principal, q: &RequestQuery) -> Result<Vec<Request>, AppError> {
+    pub async fn list_requests(
+        &self,
+        who: &Principal,
+        q: &RequestQuery,
+    ) -> Result<Vec<Request>, AppError> {
         let now = hearth_store::now();
-        let mut f = RequestFilter { authority_id: Some(who.authority_id()), limit: 500, ..Default::default() };
-        f.status = q.status.clone().filter(|s| ["pending", "approved", "rejected"].contains(&s.as_str()));
+        let mut f = RequestFilter {
+            authority_id: Some(who.authority_id()),
+            limit: 500,
+            ..Default::default()
+        };
+        f.status = q
+            .status
+            .clone()
+            .filter(|s| ["pending", "approved", "rejected"].contains(&s.as_str()));
         f.kind = q.kind.clone().filter(|k| KINDS.contains(&k.as_str()));
         match who {
-            Principal::Provider { provider_id, service_scope, .. } => {
+            Principal::Provider {
+                provider_id,
+                service_scope,
+                ..
+            } => {
                 f.provider_id = Some(*provider_id);
                 f.service_ids = service_scope.clone();
                 let months = q.months.unwrap_or(3).clamp(1, 120);
@@ -511,13 +639,25 @@ impl App {
 
     /// What a request changes, field by field (old struck through, new highlighted on screen).
     pub async fn request_changes(&self, r: &Request) -> Result<Vec<Change>, AppError> {
-        let payload: serde_json::Value = serde_json::from_str(&r.payload_json).map_err(|e| AppError::Internal(e.to_string()))?;
-        let base: serde_json::Value = r.base_json.as_deref().map(serde_json::from_str).transpose().map_err(|e| AppError::Internal(e.to_string()))?.unwrap_or(json!({}));
+        let payload: serde_json::Value =
+            serde_json::from_str(&r.payload_json).map_err(|e| AppError::Internal(e.to_string()))?;
+        let base: serde_json::Value = r
+            .base_json
+            .as_deref()
+            .map(serde_json::from_str)
+            .transpose()
+            .map_err(|e| AppError::Internal(e.to_string()))?
+            .unwrap_or(json!({}));
         let text = |v: &serde_json::Value| -> Option<String> {
             match v {
                 serde_json::Value::Null => None,
                 serde_json::Value::String(s) if s.is_empty() => None,
-                serde_json::Value::String(s) if s.len() == 10 && chrono::NaiveDate::parse_from_str(s, "%Y-%m-%d").is_ok() => Some(nice_date(s)),
+                serde_json::Value::String(s)
+                    if s.len() == 10
+                        && chrono::NaiveDate::parse_from_str(s, "%Y-%m-%d").is_ok() =>
+                {
+                    Some(nice_date(s))
+                }
                 serde_json::Value::String(s) => Some(s.clone()),
                 serde_json::Value::Bool(b) => Some(if *b { "Yes".into() } else { "No".into() }),
                 other => Some(other.to_string()),
@@ -526,75 +666,175 @@ impl App {
         let mut out = Vec::new();
         let mut push = |label: &str, old: Option<String>, new: Option<String>| {
             if old != new {
-                out.push(Change { label: label.to_string(), old, new });
+                out.push(Change {
+                    label: label.to_string(),
+                    old,
+                    new,
+                });
             }
         };
         match r.kind.as_str() {
             KIND_NEW_SCHEDULE => {
                 let c = &payload["client"];
                 if let Some(id) = payload["returning_client_id"].as_i64() {
-                    push("Returning client", None, Some(format!("Reactivate client ID {id}")));
+                    push(
+                        "Returning client",
+                        None,
+                        Some(format!("Reactivate client ID {id}")),
+                    );
                 }
                 for (k, label) in [
-                    ("title", "Title"), ("first_name", "Forename"), ("last_name", "Surname"), ("date_of_birth", "Date of birth"),
-                    ("ethnicity", "Ethnicity"), ("address", "Address"), ("address2", "Address line 2"), ("town", "Town"),
-                    ("postcode", "Postcode"), ("uprn", "UPRN"), ("ni_number", "NI number"), ("hb_number", "Housing benefit number"),
+                    ("title", "Title"),
+                    ("first_name", "Forename"),
+                    ("last_name", "Surname"),
+                    ("date_of_birth", "Date of birth"),
+                    ("ethnicity", "Ethnicity"),
+                    ("address", "Address"),
+                    ("address2", "Address line 2"),
+                    ("town", "Town"),
+                    ("postcode", "Postcode"),
+                    ("uprn", "UPRN"),
+                    ("ni_number", "NI number"),
+                    ("hb_number", "Housing benefit number"),
                 ] {
                     push(label, None, text(&c[k]));
                 }
                 let s = &payload["schedule"];
-                for (k, label) in [("level", "Service level"), ("units_per_week", "Estimated units per week"), ("start_date", "Start date"), ("tenancy_reference", "Tenancy reference")] {
+                for (k, label) in [
+                    ("level", "Service level"),
+                    ("units_per_week", "Estimated units per week"),
+                    ("start_date", "Start date"),
+                    ("tenancy_reference", "Tenancy reference"),
+                ] {
                     push(label, None, text(&s[k]));
                 }
                 if let Some(pid) = s["property_id"].as_i64() {
                     let p = self.db.property(pid).await?;
-                    push("Property", None, p.map(|p| format!("{}, {}", p.address_line1, p.postcode)));
+                    push(
+                        "Property",
+                        None,
+                        p.map(|p| format!("{}, {}", p.address_line1, p.postcode)),
+                    );
                 }
             }
             KIND_UPDATE_SCHEDULE => {
-                for (k, label) in [("level", "Service level"), ("units_per_week", "Estimated units per week"), ("end_date", "End date")] {
+                for (k, label) in [
+                    ("level", "Service level"),
+                    ("units_per_week", "Estimated units per week"),
+                    ("end_date", "End date"),
+                ] {
                     push(label, text(&base[k]), text(&payload[k]));
                 }
-                let reason = |v: &serde_json::Value| text(v).map(|c| EndReason::parse(&c).map(|r| r.label().to_string()).unwrap_or(c));
-                push("Reason for end date", reason(&base["end_reason"]), reason(&payload["end_reason"]));
+                let reason = |v: &serde_json::Value| {
+                    text(v).map(|c| {
+                        EndReason::parse(&c)
+                            .map(|r| r.label().to_string())
+                            .unwrap_or(c)
+                    })
+                };
+                push(
+                    "Reason for end date",
+                    reason(&base["end_reason"]),
+                    reason(&payload["end_reason"]),
+                );
             }
             KIND_CHANGE_SERVICE => {
-                push("End date", text(&base["end_date"]), text(&payload["end_date"]));
-                push("Reason for end date", text(&base["end_reason"]).map(|_| String::new()).filter(|s| !s.is_empty()), Some(EndReason::ChangeOfService.label().into()));
+                push(
+                    "End date",
+                    text(&base["end_date"]),
+                    text(&payload["end_date"]),
+                );
+                push(
+                    "Reason for end date",
+                    text(&base["end_reason"])
+                        .map(|_| String::new())
+                        .filter(|s| !s.is_empty()),
+                    Some(EndReason::ChangeOfService.label().into()),
+                );
                 let ns = payload["new_service_id"].as_i64().unwrap_or_default();
-                let name = self.db.service(ns).await?.map(|s| format!("{} ({})", s.name, s.reference));
+                let name = self
+                    .db
+                    .service(ns)
+                    .await?
+                    .map(|s| format!("{} ({})", s.name, s.reference));
                 push("New schedule on service", None, name);
                 push("New schedule starts", None, text(&payload["start_date"]));
-                push("Estimated units per week", text(&base["units_per_week"]), text(&payload["units_per_week"]));
-                push("Service level", text(&base["level"]), text(&payload["level"]));
+                push(
+                    "Estimated units per week",
+                    text(&base["units_per_week"]),
+                    text(&payload["units_per_week"]),
+                );
+                push(
+                    "Service level",
+                    text(&base["level"]),
+                    text(&payload["level"]),
+                );
             }
             KIND_SERVICE_DETAILS => {
                 for (k, label) in [
-                    ("public_name", "Public name"), ("description", "Description"), ("languages", "Languages supported"),
-                    ("religions", "Religions supported"), ("tenure", "Tenure"), ("rural_urban", "Rural or urban"),
-                    ("emergency_referrals", "Takes emergency referrals"), ("interpreter", "Interpreter available"),
-                    ("impairment_support", "Visual or hearing impairment support"), ("waiting_list", "Waiting list"),
-                    ("support_tasks", "Support tasks"), ("referral_routes", "Referral routes"),
-                    ("household_types", "Household types"), ("age_groups", "Age groups"), ("exclusions", "Exclusions"),
-                    ("accommodation_type", "Accommodation type"), ("ethnicity_focus", "Communities served"),
-                    ("contact_phone", "Referral telephone"), ("contact_email", "Referral email"), ("website", "Website"),
+                    ("public_name", "Public name"),
+                    ("description", "Description"),
+                    ("languages", "Languages supported"),
+                    ("religions", "Religions supported"),
+                    ("tenure", "Tenure"),
+                    ("rural_urban", "Rural or urban"),
+                    ("emergency_referrals", "Takes emergency referrals"),
+                    ("interpreter", "Interpreter available"),
+                    ("impairment_support", "Visual or hearing impairment support"),
+                    ("waiting_list", "Waiting list"),
+                    ("support_tasks", "Support tasks"),
+                    ("referral_routes", "Referral routes"),
+                    ("household_types", "Household types"),
+                    ("age_groups", "Age groups"),
+                    ("exclusions", "Exclusions"),
+                    ("accommodation_type", "Accommodation type"),
+                    ("ethnicity_focus", "Communities served"),
+                    ("contact_phone", "Referral telephone"),
+                    ("contact_email", "Referral email"),
+                    ("website", "Website"),
                     ("accessibility", "Accessibility"),
                 ] {
                     push(label, text(&base[k]), text(&payload[k]));
                 }
             }
             crate::portal::KIND_CONTACT_ADD | crate::portal::KIND_CONTACT_EDIT => {
-                for (k, label) in [("title", "Title"), ("first_name", "First name"), ("last_name", "Last name"), ("position_type", "Position type"), ("email", "Email"), ("phone", "Telephone")] {
+                for (k, label) in [
+                    ("title", "Title"),
+                    ("first_name", "First name"),
+                    ("last_name", "Last name"),
+                    ("position_type", "Position type"),
+                    ("email", "Email"),
+                    ("phone", "Telephone"),
+                ] {
                     let show = |v: &serde_json::Value| {
-                        text(v).map(|t| if k == "position_type" { hearth_domain::PositionType::parse(&t).map(|p| p.label().to_string()).unwrap_or(t) } else { t })
+                        text(v).map(|t| {
+                            if k == "position_type" {
+                                hearth_domain::PositionType::parse(&t)
+                                    .map(|p| p.label().to_string())
+                                    .unwrap_or(t)
+                            } else {
+                                t
+                            }
+                        })
                     };
                     push(label, show(&base[k]), show(&payload[k]));
                 }
             }
-            crate::portal::KIND_CONTACT_DEACTIVATE => push("Active", Some("Yes".into()), Some("No".into())),
+            crate::portal::KIND_CONTACT_DEACTIVATE => {
+                push("Active", Some("Yes".into()), Some("No".into()))
+            }
             crate::portal::KIND_ASSIGNMENT_ADD => push("Assignment", None, text(&payload["text"])),
-            crate::portal::KIND_ASSIGNMENT_REMOVE => push("Assignment", text(&payload["text"]), None),
-            crate::portal::KIND_LOGIN_REQUEST => push("Login", None, Some(format!("A login for this contact ({})", text(&payload["email"]).unwrap_or_else(|| "no email".into())))),
+            crate::portal::KIND_ASSIGNMENT_REMOVE => {
+                push("Assignment", text(&payload["text"]), None)
+            }
+            crate::portal::KIND_LOGIN_REQUEST => push(
+                "Login",
+                None,
+                Some(format!(
+                    "A login for this contact ({})",
+                    text(&payload["email"]).unwrap_or_else(|| "no email".into())
+                )),
+            ),
             _ => {}
         }
         Ok(out)
@@ -603,21 +843,43 @@ impl App {
     /// Approves a pending request: applies its change with the audit entry in one
     /// transaction. If the record changed since the request was made, nothing is applied and
     /// the conflict is reported.
-    pub async fn approve_request(&self, who: &Principal, id: i64, remarks: &str) -> Result<Request, AppError> {
-        Ok(self.approve_request_with_handover(who, id, remarks).await?.0)
+    pub async fn approve_request(
+        &self,
+        who: &Principal,
+        id: i64,
+        remarks: &str,
+    ) -> Result<Request, AppError> {
+        Ok(self
+            .approve_request_with_handover(who, id, remarks)
+            .await?
+            .0)
     }
 
     /// As `approve_request`, also returning what must be handed over once (a login's
     /// temporary password), which is never stored.
-    pub async fn approve_request_with_handover(&self, who: &Principal, id: i64, remarks: &str) -> Result<(Request, Option<String>), AppError> {
+    pub async fn approve_request_with_handover(
+        &self,
+        who: &Principal,
+        id: i64,
+        remarks: &str,
+    ) -> Result<(Request, Option<String>), AppError> {
         who.require_or_hide(Permission::BackOfficeRead)?;
         let r = self.request(who, id).await?;
         who.require(Permission::BackOfficeWrite)?;
         if r.status != "pending" {
-            return Err(AppError::Conflict(format!("This request was already {}.", r.status)));
+            return Err(AppError::Conflict(format!(
+                "This request was already {}.",
+                r.status
+            )));
         }
-        let payload: serde_json::Value = serde_json::from_str(&r.payload_json).map_err(|e| AppError::Internal(e.to_string()))?;
-        let base: Option<serde_json::Value> = r.base_json.as_deref().map(serde_json::from_str).transpose().map_err(|e| AppError::Internal(e.to_string()))?;
+        let payload: serde_json::Value =
+            serde_json::from_str(&r.payload_json).map_err(|e| AppError::Internal(e.to_string()))?;
+        let base: Option<serde_json::Value> = r
+            .base_json
+            .as_deref()
+            .map(serde_json::from_str)
+            .transpose()
+            .map_err(|e| AppError::Internal(e.to_string()))?;
         let s = |v: &serde_json::Value| v.as_str().map(str::to_string);
         let mut tx = self.db.begin_write(&who.actor()).await?;
         let mut handover = None;
@@ -625,12 +887,14 @@ impl App {
             KIND_NEW_SCHEDULE => {
                 let c = &payload["client"];
                 let sch = &payload["schedule"];
-                let service_id = sch["service_id"].as_i64().ok_or_else(|| AppError::Internal("request without service".into()))?;
+                let service_id = sch["service_id"]
+                    .as_i64()
+                    .ok_or_else(|| AppError::Internal("request without service".into()))?;
                 let start = s(&sch["start_date"]).unwrap_or_default();
                 let client_id = match payload["returning_client_id"].as_i64() {
                     Some(id) => id,
-                    None => tx
-                        .insert_client(
+                    None => {
+                        tx.insert_client(
                             r.authority_id,
                             &ClientFields {
                                 title: s(&c["title"]).unwrap_or_default(),
@@ -648,9 +912,15 @@ impl App {
                             },
                         )
                         .await?
-                        .id,
+                        .id
+                    }
                 };
-                if payload["returning_client_id"].is_i64() && self.db.overlapping_schedule(client_id, service_id, &start, None).await? {
+                if payload["returning_client_id"].is_i64()
+                    && self
+                        .db
+                        .overlapping_schedule(client_id, service_id, &start, None)
+                        .await?
+                {
                     return Err(AppError::Conflict("Since this request was made the client has been scheduled on this service over these dates. Reject the request with a remark.".into()));
                 }
                 let sid = tx
@@ -664,13 +934,24 @@ impl App {
                         end_reason: None,
                     })
                     .await?;
-                tx.set_schedule_extras(sid, &s(&sch["tenancy_reference"]).unwrap_or_default(), sch["property_id"].as_i64()).await?;
-                tx.refresh_service_clients(service_id, &self.today().to_string()).await?;
+                tx.set_schedule_extras(
+                    sid,
+                    &s(&sch["tenancy_reference"]).unwrap_or_default(),
+                    sch["property_id"].as_i64(),
+                )
+                .await?;
+                tx.refresh_service_clients(service_id, &self.today().to_string())
+                    .await?;
                 format!("client_schedule:{sid}")
             }
             KIND_UPDATE_SCHEDULE | KIND_CHANGE_SERVICE => {
-                let schedule_id = payload["schedule_id"].as_i64().ok_or_else(|| AppError::Internal("request without schedule".into()))?;
-                let current = tx.schedule_detail_for_update(schedule_id).await?.ok_or(AppError::NotFound)?;
+                let schedule_id = payload["schedule_id"]
+                    .as_i64()
+                    .ok_or_else(|| AppError::Internal("request without schedule".into()))?;
+                let current = tx
+                    .schedule_detail_for_update(schedule_id)
+                    .await?
+                    .ok_or(AppError::NotFound)?;
                 if Some(current.base()) != base {
                     return Err(AppError::Conflict(
                         "This schedule has changed since the request was made, so approving it would overwrite that change. Reject it and ask the provider to send a new request.".into(),
@@ -680,16 +961,26 @@ impl App {
                     tx.update_schedule(
                         schedule_id,
                         &s(&payload["level"]).unwrap_or_default(),
-                        payload["units_per_week"].as_i64().unwrap_or(current.units_per_week),
+                        payload["units_per_week"]
+                            .as_i64()
+                            .unwrap_or(current.units_per_week),
                         s(&payload["end_date"]).as_deref(),
                         s(&payload["end_reason"]).as_deref(),
                     )
                     .await?;
-                    tx.refresh_service_clients(current.service_id, &self.today().to_string()).await?;
+                    tx.refresh_service_clients(current.service_id, &self.today().to_string())
+                        .await?;
                     format!("client_schedule:{schedule_id}")
                 } else {
                     let end = s(&payload["end_date"]).unwrap_or_default();
-                    tx.update_schedule(schedule_id, &current.level, current.units_per_week, Some(&end), Some(EndReason::ChangeOfService.as_str())).await?;
+                    tx.update_schedule(
+                        schedule_id,
+                        &current.level,
+                        current.units_per_week,
+                        Some(&end),
+                        Some(EndReason::ChangeOfService.as_str()),
+                    )
+                    .await?;
                     let sid = tx
                         .insert_schedule(&ScheduleFields {
                             client_id: current.client_id,
@@ -702,21 +993,33 @@ impl App {
                         })
                         .await?;
                     let today = self.today().to_string();
-                    tx.refresh_service_clients(current.service_id, &today).await?;
-                    tx.refresh_service_clients(payload["new_service_id"].as_i64().unwrap_or_default(), &today).await?;
+                    tx.refresh_service_clients(current.service_id, &today)
+                        .await?;
+                    tx.refresh_service_clients(
+                        payload["new_service_id"].as_i64().unwrap_or_default(),
+                        &today,
+                    )
+                    .await?;
                     format!("client_schedule:{sid}")
                 }
             }
             KIND_SERVICE_DETAILS => {
-                let service_id = r.service_id.ok_or_else(|| AppError::Internal("request without service".into()))?;
-                let current = tx.service_for_update(service_id).await?.ok_or(AppError::NotFound)?;
-                let current = serde_json::to_value(ServiceDetails::of(&current)).map_err(|e| AppError::Internal(e.to_string()))?;
+                let service_id = r
+                    .service_id
+                    .ok_or_else(|| AppError::Internal("request without service".into()))?;
+                let current = tx
+                    .service_for_update(service_id)
+                    .await?
+                    .ok_or(AppError::NotFound)?;
+                let current = serde_json::to_value(ServiceDetails::of(&current))
+                    .map_err(|e| AppError::Internal(e.to_string()))?;
                 if Some(current) != base {
                     return Err(AppError::Conflict(
                         "The service's details have changed since this request was made, so approving it would overwrite that change. Reject it and ask the provider to send a new request.".into(),
                     ));
                 }
-                let details: ServiceDetails = serde_json::from_value(payload).map_err(|e| AppError::Internal(e.to_string()))?;
+                let details: ServiceDetails = serde_json::from_value(payload)
+                    .map_err(|e| AppError::Internal(e.to_string()))?;
                 tx.update_service_details(service_id, &details).await?;
                 format!("service:{service_id}")
             }
@@ -732,27 +1035,45 @@ impl App {
             }
             other => return Err(AppError::Internal(format!("unknown request kind {other}"))),
         };
-        let decided = tx.decide_request(id, "approved", remarks.trim(), Some(&result)).await?;
+        let decided = tx
+            .decide_request(id, "approved", remarks.trim(), Some(&result))
+            .await?;
         let Some(decided) = decided else {
-            return Err(AppError::Conflict("Someone else decided this request first.".into()));
+            return Err(AppError::Conflict(
+                "Someone else decided this request first.".into(),
+            ));
         };
         tx.commit().await?;
         Ok((decided, handover))
     }
 
     /// Rejects a pending request with remarks for the provider.
-    pub async fn reject_request(&self, who: &Principal, id: i64, remarks: &str) -> Result<Request, AppError> {
+    pub async fn reject_request(
+        &self,
+        who: &Principal,
+        id: i64,
+        remarks: &str,
+    ) -> Result<Request, AppError> {
         who.require_or_hide(Permission::BackOfficeRead)?;
         let r = self.request(who, id).await?;
         who.require(Permission::BackOfficeWrite)?;
         if remarks.trim().is_empty() {
-            return Err(AppError::invalid("remarks", "Enter remarks telling the provider why the request is rejected"));
+            return Err(AppError::invalid(
+                "remarks",
+                "Enter remarks telling the provider why the request is rejected",
+            ));
         }
         if r.status != "pending" {
-            return Err(AppError::Conflict(format!("This request was already {}.", r.status)));
+            return Err(AppError::Conflict(format!(
+                "This request was already {}.",
+                r.status
+            )));
         }
         let mut tx = self.db.begin_write(&who.actor()).await?;
-        let decided = tx.decide_request(id, "rejected", remarks.trim(), None).await?.ok_or_else(|| AppError::Conflict("Someone else decided this request first.".into()))?;
+        let decided = tx
+            .decide_request(id, "rejected", remarks.trim(), None)
+            .await?
+            .ok_or_else(|| AppError::Conflict("Someone else decided this request first.".into()))?;
         tx.commit().await?;
         Ok(decided)
     }

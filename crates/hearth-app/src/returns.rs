@@ -4,7 +4,9 @@
 //! explanation), returns it as incomplete, asks for an explanation, escalates it to the
 //! contracts manager or turns it into an action for the provider.
 
-use hearth_domain::performance::{compute_for, Indicator, Quarter, QuarterReturn, Trigger, TriggerSet};
+use hearth_domain::performance::{
+    compute_for, Indicator, Quarter, QuarterReturn, Trigger, TriggerSet,
+};
 use hearth_domain::{FinancialYear, Role, ServiceType, Term};
 use hearth_store::{NewAction, NewReturn, PerformanceReturn, Service};
 use serde::Deserialize;
@@ -69,14 +71,29 @@ pub struct ReturnForm {
 
 /// The fields of the form, with their labels.
 pub const FIELDS: &[(&str, &str)] = &[
-    ("service_users_supported", "Service users supported in the quarter"),
-    ("maintained_independent_living", "Of those, how many maintained independent living"),
+    (
+        "service_users_supported",
+        "Service users supported in the quarter",
+    ),
+    (
+        "maintained_independent_living",
+        "Of those, how many maintained independent living",
+    ),
     ("new_service_users", "New service users in the quarter"),
     ("departures", "Service users who left in the quarter"),
-    ("planned_departures", "Of those, how many left in a planned way"),
-    ("unavailable_unit_days", "Unit-days not available for letting (accommodation only)"),
+    (
+        "planned_departures",
+        "Of those, how many left in a planned way",
+    ),
+    (
+        "unavailable_unit_days",
+        "Unit-days not available for letting (accommodation only)",
+    ),
     ("occupied_unit_days", "Unit-days occupied or used"),
-    ("support_hours_contracted", "Support hours the contract provides this quarter"),
+    (
+        "support_hours_contracted",
+        "Support hours the contract provides this quarter",
+    ),
     ("support_hours_delivered", "Support hours delivered"),
 ];
 
@@ -154,7 +171,9 @@ pub struct Figure {
 
 impl Figure {
     pub fn text(&self) -> String {
-        self.value.map(|v| self.indicator.unit().format(v)).unwrap_or_else(|| "Not applicable (nothing to measure)".into())
+        self.value
+            .map(|v| self.indicator.unit().format(v))
+            .unwrap_or_else(|| "Not applicable (nothing to measure)".into())
     }
 }
 
@@ -173,7 +192,10 @@ pub struct ReturnView {
 
 impl ReturnView {
     pub fn breaches(&self) -> usize {
-        self.indicators.iter().filter(|f| f.breach.is_some()).count()
+        self.indicators
+            .iter()
+            .filter(|f| f.breach.is_some())
+            .count()
     }
 }
 
@@ -183,15 +205,32 @@ fn days_after(d: chrono::NaiveDate, days: i64) -> String {
 
 impl App {
     /// The triggers in force for an authority's year: those the team set, else the defaults.
-    pub async fn trigger_set(&self, authority_id: i64, year: FinancialYear) -> Result<TriggerSet, AppError> {
+    pub async fn trigger_set(
+        &self,
+        authority_id: i64,
+        year: FinancialYear,
+    ) -> Result<TriggerSet, AppError> {
         let rows = self.db.triggers_of(authority_id).await?;
         let mut set = TriggerSet::authority_defaults(year);
         // The year's own triggers, or, until the team sets them, the latest earlier year's.
-        let from_year = rows.iter().map(|r| r.year_start).filter(|y| *y <= i64::from(year.start_year)).max();
+        let from_year = rows
+            .iter()
+            .map(|r| r.year_start)
+            .filter(|y| *y <= i64::from(year.start_year))
+            .max();
         for r in rows.into_iter().filter(|r| Some(r.year_start) == from_year) {
-            let Ok(ind) = Indicator::parse(&r.indicator) else { continue };
-            let st = r.service_type.as_deref().and_then(|s| ServiceType::parse(s).ok());
-            set.set(if r.kind == "maximum" { Trigger::maximum(ind, st, r.value) } else { Trigger::minimum(ind, st, r.value) });
+            let Ok(ind) = Indicator::parse(&r.indicator) else {
+                continue;
+            };
+            let st = r
+                .service_type
+                .as_deref()
+                .and_then(|s| ServiceType::parse(s).ok());
+            set.set(if r.kind == "maximum" {
+                Trigger::maximum(ind, st, r.value)
+            } else {
+                Trigger::minimum(ind, st, r.value)
+            });
         }
         Ok(set)
     }
@@ -205,15 +244,25 @@ impl App {
 
     /// The indicators of a return against the triggers in force.
     pub async fn return_view(&self, who: &Principal, id: i64) -> Result<ReturnView, AppError> {
-        let ret = self.db.performance_return(id).await?.ok_or(AppError::NotFound)?;
+        let ret = self
+            .db
+            .performance_return(id)
+            .await?
+            .ok_or(AppError::NotFound)?;
         let service = self.service(who, ret.service_id).await?;
         self.view_of(ret, &service).await
     }
 
-    async fn view_of(&self, ret: PerformanceReturn, service: &Service) -> Result<ReturnView, AppError> {
-        let figures: QuarterReturn = serde_json::from_str(&ret.figures_json).map_err(|e| AppError::Internal(e.to_string()))?;
+    async fn view_of(
+        &self,
+        ret: PerformanceReturn,
+        service: &Service,
+    ) -> Result<ReturnView, AppError> {
+        let figures: QuarterReturn = serde_json::from_str(&ret.figures_json)
+            .map_err(|e| AppError::Internal(e.to_string()))?;
         let year = FinancialYear::new(i32::try_from(ret.year_start).unwrap_or(2026));
-        let quarter = Quarter::new(year, u8::try_from(ret.quarter).unwrap_or(1)).map_err(|e| AppError::Internal(e.message))?;
+        let quarter = Quarter::new(year, u8::try_from(ret.quarter).unwrap_or(1))
+            .map_err(|e| AppError::Internal(e.message))?;
         let (st, term) = Self::kinds(service)?;
         let triggers = self.trigger_set(ret.authority_id, year).await?;
         let units = u32::try_from(service.contracted_units).unwrap_or(0);
@@ -222,22 +271,55 @@ impl App {
             .map(|ind| {
                 let value = compute_for(&ind, st, term, &figures, units, quarter.days());
                 let breach = triggers.breach(&ind, st, value).cloned();
-                Figure { label: format!("{} {}", ind.short_label(), ind.label()), indicator: ind, value, breach }
+                Figure {
+                    label: format!("{} {}", ind.short_label(), ind.label()),
+                    indicator: ind,
+                    value,
+                    breach,
+                }
             })
             .collect();
-        for li in self.local_indicators(ret.authority_id).await?.into_iter().filter(|l| l.applies_to(st)) {
+        for li in self
+            .local_indicators(ret.authority_id)
+            .await?
+            .into_iter()
+            .filter(|l| l.applies_to(st))
+        {
             let ind = li.indicator();
             let value = figures.local.get(&li.code).map(|v| f64::from(*v));
             let breach = triggers.breach(&ind, st, value).cloned();
-            indicators.push(Figure { label: format!("Local: {}", li.name), indicator: ind, value, breach });
+            indicators.push(Figure {
+                label: format!("Local: {}", li.name),
+                indicator: ind,
+                value,
+                breach,
+            });
         }
-        let held_service_users = self.db.count_schedules_between(service.id, &quarter.start().to_string(), &quarter.end().to_string()).await?;
-        Ok(ReturnView { ret, figures, indicators, quarter, held_service_users, service_name: service.name.clone() })
+        let held_service_users = self
+            .db
+            .count_schedules_between(
+                service.id,
+                &quarter.start().to_string(),
+                &quarter.end().to_string(),
+            )
+            .await?;
+        Ok(ReturnView {
+            ret,
+            figures,
+            indicators,
+            quarter,
+            held_service_users,
+            service_name: service.name.clone(),
+        })
     }
 
     /// Quarters of this and last financial year that have ended, for a service, with the
     /// return that counts for each (the latest not replaced), newest first.
-    pub async fn service_return_quarters(&self, who: &Principal, service_id: i64) -> Result<Vec<(Quarter, Option<PerformanceReturn>)>, AppError> {
+    pub async fn service_return_quarters(
+        &self,
+        who: &Principal,
+        service_id: i64,
+    ) -> Result<Vec<(Quarter, Option<PerformanceReturn>)>, AppError> {
         self.service(who, service_id).await?;
         let today = self.today();
         let this = FinancialYear::for_date(today);
@@ -250,7 +332,11 @@ impl App {
                 }
                 let r = returns
                     .iter()
-                    .find(|r| r.year_start == i64::from(year.start_year) && r.quarter == i64::from(q.number()) && r.status != REPLACED)
+                    .find(|r| {
+                        r.year_start == i64::from(year.start_year)
+                            && r.quarter == i64::from(q.number())
+                            && r.status != REPLACED
+                    })
                     .cloned();
                 out.push((q, r));
             }
@@ -267,12 +353,11 @@ impl App {
         let last = Quarter::for_date(today).previous();
         let mut n = 0;
         for s in self.db.list_services(&f).await?.items {
-            let has = self
-                .db
-                .service_returns(s.id)
-                .await?
-                .iter()
-                .any(|r| r.year_start == i64::from(last.year().start_year) && r.quarter == i64::from(last.number()) && r.status != REPLACED);
+            let has = self.db.service_returns(s.id).await?.iter().any(|r| {
+                r.year_start == i64::from(last.year().start_year)
+                    && r.quarter == i64::from(last.number())
+                    && r.status != REPLACED
+            });
             if !has {
                 n += 1;
             }
@@ -282,12 +367,28 @@ impl App {
 
     /// A provider submits a quarter's return by the web form. A second return for a quarter
     /// already accepted goes in as a replacement that the commissioning team must confirm.
-    pub async fn submit_return(&self, who: &Principal, service_id: i64, form: &ReturnForm) -> Result<PerformanceReturn, AppError> {
+    pub async fn submit_return(
+        &self,
+        who: &Principal,
+        service_id: i64,
+        form: &ReturnForm,
+    ) -> Result<PerformanceReturn, AppError> {
         self.submit_return_from(who, service_id, form, "web").await
     }
 
-    async fn submit_return_from(&self, who: &Principal, service_id: i64, form: &ReturnForm, source: &str) -> Result<PerformanceReturn, AppError> {
-        let Principal::Provider { provider_id, authority_id, .. } = who else {
+    async fn submit_return_from(
+        &self,
+        who: &Principal,
+        service_id: i64,
+        form: &ReturnForm,
+        source: &str,
+    ) -> Result<PerformanceReturn, AppError> {
+        let Principal::Provider {
+            provider_id,
+            authority_id,
+            ..
+        } = who
+        else {
             return Err(AppError::NotFound);
         };
         let service = self.service(who, service_id).await?;
@@ -305,44 +406,78 @@ impl App {
         };
         let mut figures = form.parse(&mut e);
         let (st, _) = Self::kinds(&service)?;
-        for li in self.local_indicators(service.authority_id).await?.into_iter().filter(|l| l.applies_to(st)) {
+        for li in self
+            .local_indicators(service.authority_id)
+            .await?
+            .into_iter()
+            .filter(|l| l.applies_to(st))
+        {
             let key = format!("local_{}", li.code);
-            match form.extra.get(&key).map(|v| v.trim().replace(',', "")).filter(|v| !v.is_empty()) {
+            match form
+                .extra
+                .get(&key)
+                .map(|v| v.trim().replace(',', ""))
+                .filter(|v| !v.is_empty())
+            {
                 None => e.add(&key, format!("Enter a figure for {} (0 if none)", li.name)),
                 Some(v) => match v.parse::<u32>() {
                     Ok(n) => {
                         figures.local.insert(li.code.clone(), n);
                     }
-                    Err(_) => e.add(&key, format!("Enter {} as a whole number, 0 or more", li.name)),
+                    Err(_) => e.add(
+                        &key,
+                        format!("Enter {} as a whole number, 0 or more", li.name),
+                    ),
                 },
             }
         }
         if e.is_empty() {
             if let Some(q) = quarter {
-                for err in figures.validate_for(st, u32::try_from(service.contracted_units).unwrap_or(0), q.days()) {
+                for err in figures.validate_for(
+                    st,
+                    u32::try_from(service.contracted_units).unwrap_or(0),
+                    q.days(),
+                ) {
                     e.add(err.field, err.error.message);
                 }
             }
         }
         e.into_result()?;
-        let Some(q) = quarter else { return Err(AppError::invalid("quarter", "Choose the quarter this return is for")) };
+        let Some(q) = quarter else {
+            return Err(AppError::invalid(
+                "quarter",
+                "Choose the quarter this return is for",
+            ));
+        };
         let existing = self
             .db
             .service_returns(service_id)
             .await?
             .into_iter()
-            .find(|r| r.year_start == i64::from(q.year().start_year) && r.quarter == i64::from(q.number()) && r.status != REPLACED);
+            .find(|r| {
+                r.year_start == i64::from(q.year().start_year)
+                    && r.quarter == i64::from(q.number())
+                    && r.status != REPLACED
+            });
         let replaces_id = match &existing {
             Some(r) if r.status == ACCEPTED => Some(r.id),
             // A corrected return keeps what the one sent back was replacing.
             Some(r) if r.status == INCOMPLETE || r.status == EXPLANATION_REQUESTED => r.replaces_id,
             Some(r) if [RECEIVED, EXPLAINED, ESCALATED].contains(&r.status.as_str()) => {
-                return Err(AppError::invalid("quarter", format!("A return for {} is already waiting to be checked", q.label())));
+                return Err(AppError::invalid(
+                    "quarter",
+                    format!(
+                        "A return for {} is already waiting to be checked",
+                        q.label()
+                    ),
+                ));
             }
             _ => None,
         };
         let mut tx = self.db.begin_write(&who.actor()).await?;
-        if let Some(r) = existing.filter(|r| r.status == INCOMPLETE || r.status == EXPLANATION_REQUESTED) {
+        if let Some(r) =
+            existing.filter(|r| r.status == INCOMPLETE || r.status == EXPLANATION_REQUESTED)
+        {
             // The corrected return replaces the one sent back.
             tx.update_return(r.id, REPLACED, None, None, false).await?;
         }
@@ -354,7 +489,8 @@ impl App {
                 year_start: i64::from(q.year().start_year),
                 quarter: i64::from(q.number()),
                 source: source.into(),
-                figures_json: serde_json::to_string(&figures).map_err(|e| AppError::Internal(e.to_string()))?,
+                figures_json: serde_json::to_string(&figures)
+                    .map_err(|e| AppError::Internal(e.to_string()))?,
                 comment: form.comment.trim().to_string(),
                 replaces_id,
                 check_due: days_after(self.today(), 14),
@@ -363,25 +499,51 @@ impl App {
         let created = if form.explanation.trim().is_empty() {
             created
         } else {
-            tx.update_return(created.id, RECEIVED, None, Some(form.explanation.trim()), false).await?.ok_or(AppError::NotFound)?
+            tx.update_return(
+                created.id,
+                RECEIVED,
+                None,
+                Some(form.explanation.trim()),
+                false,
+            )
+            .await?
+            .ok_or(AppError::NotFound)?
         };
         tx.commit().await?;
         Ok(created)
     }
 
     /// The provider records an explanation of the figures (trigger breaches).
-    pub async fn explain_return(&self, who: &Principal, id: i64, explanation: &str) -> Result<PerformanceReturn, AppError> {
+    pub async fn explain_return(
+        &self,
+        who: &Principal,
+        id: i64,
+        explanation: &str,
+    ) -> Result<PerformanceReturn, AppError> {
         who.require_or_hide(Permission::ProviderPortal)?;
         let view = self.return_view(who, id).await?;
         if explanation.trim().is_empty() {
-            return Err(AppError::invalid("explanation", "Explain why the figures are below their triggers"));
+            return Err(AppError::invalid(
+                "explanation",
+                "Explain why the figures are below their triggers",
+            ));
         }
         if ![RECEIVED, EXPLANATION_REQUESTED].contains(&view.ret.status.as_str()) {
-            return Err(AppError::Conflict(format!("This return is {}: it cannot be explained now.", status_label(&view.ret.status).to_lowercase())));
+            return Err(AppError::Conflict(format!(
+                "This return is {}: it cannot be explained now.",
+                status_label(&view.ret.status).to_lowercase()
+            )));
         }
-        let status = if view.ret.status == EXPLANATION_REQUESTED { EXPLAINED } else { RECEIVED };
+        let status = if view.ret.status == EXPLANATION_REQUESTED {
+            EXPLAINED
+        } else {
+            RECEIVED
+        };
         let mut tx = self.db.begin_write(&who.actor()).await?;
-        let r = tx.update_return(id, status, None, Some(explanation.trim()), false).await?.ok_or(AppError::NotFound)?;
+        let r = tx
+            .update_return(id, status, None, Some(explanation.trim()), false)
+            .await?
+            .ok_or(AppError::NotFound)?;
         tx.commit().await?;
         Ok(r)
     }
@@ -390,24 +552,44 @@ impl App {
     pub async fn returns_to_check(&self, who: &Principal) -> Result<Vec<ReturnView>, AppError> {
         who.require_or_hide(Permission::BackOfficeRead)?;
         let mut out = Vec::new();
-        for r in self.db.returns_in(who.authority_id(), &[RECEIVED, EXPLAINED, ESCALATED]).await? {
-            let service = self.db.service(r.service_id).await?.ok_or(AppError::NotFound)?;
+        for r in self
+            .db
+            .returns_in(who.authority_id(), &[RECEIVED, EXPLAINED, ESCALATED])
+            .await?
+        {
+            let service = self
+                .db
+                .service(r.service_id)
+                .await?
+                .ok_or(AppError::NotFound)?;
             out.push(self.view_of(r, &service).await?);
         }
         Ok(out)
     }
 
     /// The officer's decision on a return.
-    pub async fn check_return(&self, who: &Principal, id: i64, decision: &str, remarks: &str, confirm_replacement: bool) -> Result<PerformanceReturn, AppError> {
+    pub async fn check_return(
+        &self,
+        who: &Principal,
+        id: i64,
+        decision: &str,
+        remarks: &str,
+        confirm_replacement: bool,
+    ) -> Result<PerformanceReturn, AppError> {
         who.require_or_hide(Permission::BackOfficeRead)?;
         let view = self.return_view(who, id).await?;
         who.require(Permission::BackOfficeWrite)?;
         let r = &view.ret;
         if ![RECEIVED, EXPLAINED, ESCALATED].contains(&r.status.as_str()) {
-            return Err(AppError::Conflict(format!("This return is {}: there is nothing to check.", status_label(&r.status).to_lowercase())));
+            return Err(AppError::Conflict(format!(
+                "This return is {}: there is nothing to check.",
+                status_label(&r.status).to_lowercase()
+            )));
         }
         if r.status == ESCALATED && who.role() != Role::ContractsManager {
-            return Err(AppError::Conflict("This return was escalated: the contracts manager decides it.".into()));
+            return Err(AppError::Conflict(
+                "This return was escalated: the contracts manager decides it.".into(),
+            ));
         }
         let mut tx = self.db.begin_write(&who.actor()).await?;
         let updated = match decision {
@@ -425,40 +607,72 @@ impl App {
                             "This return replaces one already accepted for the quarter: confirm the replacement to accept it",
                         ));
                     }
-                    tx.update_return(old, REPLACED, Some(&format!("Replaced by return {id}")), None, true).await?;
+                    tx.update_return(
+                        old,
+                        REPLACED,
+                        Some(&format!("Replaced by return {id}")),
+                        None,
+                        true,
+                    )
+                    .await?;
                 }
-                tx.update_return(id, ACCEPTED, Some(remarks.trim()), None, true).await?
+                tx.update_return(id, ACCEPTED, Some(remarks.trim()), None, true)
+                    .await?
             }
             "incomplete" => {
                 if remarks.trim().is_empty() {
-                    return Err(AppError::invalid("remarks", "Say what is missing or wrong so the provider can correct it"));
+                    return Err(AppError::invalid(
+                        "remarks",
+                        "Say what is missing or wrong so the provider can correct it",
+                    ));
                 }
-                tx.update_return(id, INCOMPLETE, Some(remarks.trim()), None, true).await?
+                tx.update_return(id, INCOMPLETE, Some(remarks.trim()), None, true)
+                    .await?
             }
-            "explain" => tx.update_return(id, EXPLANATION_REQUESTED, Some(remarks.trim()), None, true).await?,
+            "explain" => {
+                tx.update_return(id, EXPLANATION_REQUESTED, Some(remarks.trim()), None, true)
+                    .await?
+            }
             "escalate" => {
                 if r.explanation.trim().is_empty() {
                     return Err(AppError::invalid("decision", "Only a return with the provider's explanation can be escalated to the contracts manager"));
                 }
-                tx.update_return(id, ESCALATED, Some(remarks.trim()), None, true).await?
+                tx.update_return(id, ESCALATED, Some(remarks.trim()), None, true)
+                    .await?
             }
             "action" => {
                 if r.status == RECEIVED && r.explanation.trim().is_empty() {
-                    return Err(AppError::invalid("decision", "Ask for the provider's explanation before setting an action"));
+                    return Err(AppError::invalid(
+                        "decision",
+                        "Ask for the provider's explanation before setting an action",
+                    ));
                 }
                 tx.insert_action(&NewAction {
                     authority_id: r.authority_id,
                     provider_id: r.provider_id,
                     contact_id: None,
-                    title: format!("Improve performance after the {} return", view.quarter.label()),
-                    description: if remarks.trim().is_empty() { format!("Explanation given: {}", r.explanation) } else { remarks.trim().to_string() },
+                    title: format!(
+                        "Improve performance after the {} return",
+                        view.quarter.label()
+                    ),
+                    description: if remarks.trim().is_empty() {
+                        format!("Explanation given: {}", r.explanation)
+                    } else {
+                        remarks.trim().to_string()
+                    },
                     due_date: days_after(self.today(), 28),
                     priority: "high".into(),
                 })
                 .await?;
-                tx.update_return(id, ACTION_SET, Some(remarks.trim()), None, true).await?
+                tx.update_return(id, ACTION_SET, Some(remarks.trim()), None, true)
+                    .await?
             }
-            _ => return Err(AppError::invalid("decision", "Choose what to do with the return")),
+            _ => {
+                return Err(AppError::invalid(
+                    "decision",
+                    "Choose what to do with the return",
+                ))
+            }
         };
         let updated = updated.ok_or(AppError::NotFound)?;
         tx.commit().await?;
@@ -483,22 +697,60 @@ fn excel_formula(i: &Indicator) -> Option<String> {
 
 impl App {
     /// The year's workbook for a service, pre-filled from the authority's records.
-    pub async fn return_workbook(&self, who: &Principal, service_id: i64, year: FinancialYear) -> Result<(String, Vec<u8>), AppError> {
+    pub async fn return_workbook(
+        &self,
+        who: &Principal,
+        service_id: i64,
+        year: FinancialYear,
+    ) -> Result<(String, Vec<u8>), AppError> {
         let s = self.service(who, service_id).await?;
-        let provider = self.db.provider(s.provider_id).await?.ok_or(AppError::NotFound)?;
-        let authority = self.db.authority(s.authority_id).await?.ok_or(AppError::NotFound)?;
+        let provider = self
+            .db
+            .provider(s.provider_id)
+            .await?
+            .ok_or(AppError::NotFound)?;
+        let authority = self
+            .db
+            .authority(s.authority_id)
+            .await?
+            .ok_or(AppError::NotFound)?;
         let (st, term) = Self::kinds(&s)?;
         let triggers = self.trigger_set(s.authority_id, year).await?;
-        let contact = self.db.provider_contacts(provider.id).await?.into_iter().find(|c| c.active != 0).map(|c| format!("{} {}", c.full_name(), c.email)).unwrap_or_default();
+        let contact = self
+            .db
+            .provider_contacts(provider.id)
+            .await?
+            .into_iter()
+            .find(|c| c.active != 0)
+            .map(|c| format!("{} {}", c.full_name(), c.email))
+            .unwrap_or_default();
         let indicators = Indicator::national_for(st, term)
             .into_iter()
             .filter_map(|ind| {
                 let formula = excel_formula(&ind)?;
-                let trigger = triggers.find(&ind, st).map(|t| (t.threshold.value(), matches!(t.threshold, hearth_domain::performance::Threshold::Minimum(_))));
-                Some(hearth_docs::workbook::IndicatorRow { label: format!("{} {}", ind.short_label(), ind.label()), formula, trigger })
+                let trigger = triggers.find(&ind, st).map(|t| {
+                    (
+                        t.threshold.value(),
+                        matches!(
+                            t.threshold,
+                            hearth_domain::performance::Threshold::Minimum(_)
+                        ),
+                    )
+                });
+                Some(hearth_docs::workbook::IndicatorRow {
+                    label: format!("{} {}", ind.short_label(), ind.label()),
+                    formula,
+                    trigger,
+                })
             })
             .collect();
-        let version = self.workbook_versions(service_id, year).await?.iter().map(|v| v.version).max().unwrap_or(1);
+        let version = self
+            .workbook_versions(service_id, year)
+            .await?
+            .iter()
+            .map(|v| v.version)
+            .max()
+            .unwrap_or(1);
         let spec = hearth_docs::workbook::WorkbookSpec {
             mark: hearth_docs::workbook::mark_for(&s.reference, &year.label(), version),
             contract: hearth_docs::workbook::ContractSheet {
@@ -506,24 +758,52 @@ impl App {
                 service_name: s.name.clone(),
                 provider_reference: provider.reference.clone(),
                 provider_name: provider.name.clone(),
-                client_group: hearth_domain::ClientGroup::parse(&s.client_group).map(|c| c.label().to_string()).unwrap_or_default(),
+                client_group: hearth_domain::ClientGroup::parse(&s.client_group)
+                    .map(|c| c.label().to_string())
+                    .unwrap_or_default(),
                 service_type: st.label().to_string(),
                 authority: authority.name.clone(),
                 year_label: year.label(),
                 contracted_units: s.contracted_units,
                 planned_duration: term.label().to_string(),
-                out_of_hours_cover: if s.emergency_referrals != 0 { "Yes".into() } else { "No".into() },
+                out_of_hours_cover: if s.emergency_referrals != 0 {
+                    "Yes".into()
+                } else {
+                    "No".into()
+                },
                 contract_manager: format!("{} commissioning team", authority.name),
                 contact,
                 staffing_last_year: "As held in last year's returns".into(),
             },
-            quarters: Quarter::all_of(year).iter().map(|q| (q.number(), format!("{} ({})", q.label(), q.months_label()), q.days())).collect(),
+            quarters: Quarter::all_of(year)
+                .iter()
+                .map(|q| {
+                    (
+                        q.number(),
+                        format!("{} ({})", q.label(), q.months_label()),
+                        q.days(),
+                    )
+                })
+                .collect(),
             indicators,
             prefill: Vec::new(),
-            locals: self.local_indicators(s.authority_id).await?.into_iter().filter(|l| l.applies_to(st)).map(|l| (l.code, l.name)).collect(),
+            locals: self
+                .local_indicators(s.authority_id)
+                .await?
+                .into_iter()
+                .filter(|l| l.applies_to(st))
+                .map(|l| (l.code, l.name))
+                .collect(),
         };
         let bytes = hearth_docs::workbook::write_workbook(&spec).map_err(AppError::Internal)?;
-        Ok((format!("{}-{}-return-V{version}.xlsx", s.reference.replace(['/', ' '], "-"), year.label().replace('/', "-")), bytes))
+        Ok((
+            format!(
+                "{}-{}-return-V{version}.xlsx",
+                s.reference.replace(['/', ' '], "-"),
+                year.label().replace('/', "-")
+            ),
+            bytes,
+        ))
     }
 
     /// A provider uploads the workbook for a quarter. Problems are listed in plain words; with
@@ -539,13 +819,25 @@ impl App {
         comment: &str,
     ) -> Result<PerformanceReturn, AppError> {
         let s = self.service(who, service_id).await?;
-        let q = Quarter::parse(quarter).map_err(|_| AppError::invalid("quarter", "Choose the quarter this return is for"))?;
-        let sheet = hearth_docs::workbook::read_quarter(bytes, q.number()).map_err(|m| AppError::invalid("file", m))?;
+        let q = Quarter::parse(quarter)
+            .map_err(|_| AppError::invalid("quarter", "Choose the quarter this return is for"))?;
+        let sheet = hearth_docs::workbook::read_quarter(bytes, q.number())
+            .map_err(|m| AppError::invalid("file", m))?;
         let needed = self.workbook_version_for(service_id, q).await?;
-        let latest = self.workbook_versions(service_id, q.year()).await?.iter().map(|v| v.version).max().unwrap_or(1);
+        let latest = self
+            .workbook_versions(service_id, q.year())
+            .await?
+            .iter()
+            .map(|v| v.version)
+            .max()
+            .unwrap_or(1);
         // Any version from the one in force for this quarter up to the latest will do.
-        let matches = (needed..=latest).any(|v| sheet.mark == hearth_docs::workbook::mark_for(&s.reference, &q.year().label(), v));
-        let older = (1..needed).find(|v| sheet.mark == hearth_docs::workbook::mark_for(&s.reference, &q.year().label(), *v));
+        let matches = (needed..=latest).any(|v| {
+            sheet.mark == hearth_docs::workbook::mark_for(&s.reference, &q.year().label(), v)
+        });
+        let older = (1..needed).find(|v| {
+            sheet.mark == hearth_docs::workbook::mark_for(&s.reference, &q.year().label(), *v)
+        });
         if let Some(old) = older {
             return Err(AppError::invalid(
                 "file",
@@ -559,12 +851,24 @@ impl App {
             ));
         }
         let mut problems = FieldErrors::new();
-        let mut form = ReturnForm { quarter: q.label(), comment: comment.trim().to_string(), ..Default::default() };
+        let mut form = ReturnForm {
+            quarter: q.label(),
+            comment: comment.trim().to_string(),
+            ..Default::default()
+        };
         let mut values = serde_json::Map::new();
         let locals = self.local_indicators(s.authority_id).await?;
         for (field, v) in &sheet.values {
-            let local_name = field.strip_prefix("local:").and_then(|c| locals.iter().find(|l| l.code == c)).map(|l| format!("Local indicator {}", l.name));
-            let label = FIELDS.iter().find(|(f, _)| f == field).map(|(_, l)| l.to_string()).or(local_name).unwrap_or_else(|| field.clone());
+            let local_name = field
+                .strip_prefix("local:")
+                .and_then(|c| locals.iter().find(|l| l.code == c))
+                .map(|l| format!("Local indicator {}", l.name));
+            let label = FIELDS
+                .iter()
+                .find(|(f, _)| f == field)
+                .map(|(_, l)| l.to_string())
+                .or(local_name)
+                .unwrap_or_else(|| field.clone());
             let text = match v {
                 Some(Ok(n)) => n.to_string(),
                 Some(Err(t)) => {
@@ -585,7 +889,10 @@ impl App {
             }
         }
         if ignore && comment.trim().is_empty() {
-            problems.add("comment", "Explain in the comment what is missing or inconsistent");
+            problems.add(
+                "comment",
+                "Explain in the comment what is missing or inconsistent",
+            );
         }
         problems.into_result()?;
         for (k, v) in values {
@@ -607,7 +914,8 @@ impl App {
                 }
             }
         }
-        self.submit_return_from(who, service_id, &form, "workbook").await
+        self.submit_return_from(who, service_id, &form, "workbook")
+            .await
     }
 }
 
@@ -638,24 +946,45 @@ pub const DEFAULT_DUE_DAYS: i64 = 28;
 impl App {
     /// Days after the quarter's end that returns are due, for an authority.
     pub async fn returns_due_days(&self, authority_id: i64) -> Result<i64, AppError> {
-        Ok(self.db.setting(&format!("returns_due_days:{authority_id}")).await?.and_then(|v| v.parse().ok()).unwrap_or(DEFAULT_DUE_DAYS))
+        Ok(self
+            .db
+            .setting(&format!("returns_due_days:{authority_id}"))
+            .await?
+            .and_then(|v| v.parse().ok())
+            .unwrap_or(DEFAULT_DUE_DAYS))
     }
 
     pub async fn set_returns_due_days(&self, who: &Principal, days: &str) -> Result<(), AppError> {
         who.require_or_hide(Permission::BackOfficeRead)?;
         who.require(Permission::Administer)?;
-        let n = days.trim().parse::<i64>().ok().filter(|n| (1..=90).contains(n)).ok_or_else(|| AppError::invalid("returns_due_days", "Enter a number of days from 1 to 90"))?;
+        let n = days
+            .trim()
+            .parse::<i64>()
+            .ok()
+            .filter(|n| (1..=90).contains(n))
+            .ok_or_else(|| {
+                AppError::invalid("returns_due_days", "Enter a number of days from 1 to 90")
+            })?;
         let mut tx = self.db.begin_write(&who.actor()).await?;
-        tx.set_setting(&format!("returns_due_days:{}", who.authority_id()), &n.to_string()).await?;
+        tx.set_setting(
+            &format!("returns_due_days:{}", who.authority_id()),
+            &n.to_string(),
+        )
+        .await?;
         tx.commit().await?;
         Ok(())
     }
 
     /// The returns tracker (F4.5): every service of the authority for a quarter, with its due
     /// date, when its return came and whether it was late or is missing.
-    pub async fn returns_tracker(&self, who: &Principal, q: Quarter) -> Result<Vec<TrackerLine>, AppError> {
+    pub async fn returns_tracker(
+        &self,
+        who: &Principal,
+        q: Quarter,
+    ) -> Result<Vec<TrackerLine>, AppError> {
         who.require_or_hide(Permission::BackOfficeRead)?;
-        let due = q.end() + chrono::Duration::days(self.returns_due_days(who.authority_id()).await?);
+        let due =
+            q.end() + chrono::Duration::days(self.returns_due_days(who.authority_id()).await?);
         let mut f = who.service_filter();
         f.per_page = 100_000;
         let mut names = std::collections::HashMap::new();
@@ -666,17 +995,29 @@ impl App {
                 .service_returns(s.id)
                 .await?
                 .into_iter()
-                .filter(|r| r.year_start == i64::from(q.year().start_year) && r.quarter == i64::from(q.number()))
+                .filter(|r| {
+                    r.year_start == i64::from(q.year().start_year)
+                        && r.quarter == i64::from(q.number())
+                })
                 .min_by_key(|r| r.submitted_at);
             let latest_status = self
                 .db
                 .service_returns(s.id)
                 .await?
                 .into_iter()
-                .find(|r| r.year_start == i64::from(q.year().start_year) && r.quarter == i64::from(q.number()) && r.status != REPLACED)
+                .find(|r| {
+                    r.year_start == i64::from(q.year().start_year)
+                        && r.quarter == i64::from(q.number())
+                        && r.status != REPLACED
+                })
                 .map(|r| r.status);
             if !names.contains_key(&s.provider_id) {
-                let n = self.db.provider(s.provider_id).await?.map(|p| p.name).unwrap_or_default();
+                let n = self
+                    .db
+                    .provider(s.provider_id)
+                    .await?
+                    .map(|p| p.name)
+                    .unwrap_or_default();
                 names.insert(s.provider_id, n);
             }
             let extension = self.extension(s.id, q).await?;
@@ -684,12 +1025,18 @@ impl App {
                 provider_name: names.get(&s.provider_id).cloned().unwrap_or_default(),
                 due: extension.unwrap_or(due),
                 extended: extension.is_some(),
-                received: first.and_then(|r| chrono::DateTime::from_timestamp(r.submitted_at, 0)).map(|t| t.date_naive()),
+                received: first
+                    .and_then(|r| chrono::DateTime::from_timestamp(r.submitted_at, 0))
+                    .map(|t| t.date_naive()),
                 status: latest_status,
                 service: s,
             });
         }
-        out.sort_by(|a, b| a.provider_name.cmp(&b.provider_name).then(a.service.name.cmp(&b.service.name)));
+        out.sort_by(|a, b| {
+            a.provider_name
+                .cmp(&b.provider_name)
+                .then(a.service.name.cmp(&b.service.name))
+        });
         Ok(out)
     }
 
@@ -698,22 +1045,41 @@ impl App {
     }
 
     /// The extended due date granted to a service for a quarter, if any.
-    pub async fn extension(&self, service_id: i64, q: Quarter) -> Result<Option<chrono::NaiveDate>, AppError> {
-        Ok(self.db.setting(&Self::extension_key(service_id, q)).await?.and_then(|d| chrono::NaiveDate::parse_from_str(&d, "%Y-%m-%d").ok()))
+    pub async fn extension(
+        &self,
+        service_id: i64,
+        q: Quarter,
+    ) -> Result<Option<chrono::NaiveDate>, AppError> {
+        Ok(self
+            .db
+            .setting(&Self::extension_key(service_id, q))
+            .await?
+            .and_then(|d| chrono::NaiveDate::parse_from_str(&d, "%Y-%m-%d").ok()))
     }
 
     /// The team grants a service more time for a quarter's return.
-    pub async fn grant_extension(&self, who: &Principal, service_id: i64, quarter: &str, until: &str) -> Result<(), AppError> {
+    pub async fn grant_extension(
+        &self,
+        who: &Principal,
+        service_id: i64,
+        quarter: &str,
+        until: &str,
+    ) -> Result<(), AppError> {
         who.require_or_hide(Permission::BackOfficeRead)?;
         self.service(who, service_id).await?;
         who.require(Permission::BackOfficeWrite)?;
         let q = Quarter::parse(quarter).map_err(|e| AppError::invalid("quarter", e.message))?;
-        let date = hearth_domain::parse_date(until).map_err(|e| AppError::invalid("until", e.message))?;
+        let date =
+            hearth_domain::parse_date(until).map_err(|e| AppError::invalid("until", e.message))?;
         if date <= q.end() {
-            return Err(AppError::invalid("until", "The extension must end after the quarter does"));
+            return Err(AppError::invalid(
+                "until",
+                "The extension must end after the quarter does",
+            ));
         }
         let mut tx = self.db.begin_write(&who.actor()).await?;
-        tx.set_setting(&Self::extension_key(service_id, q), &date.to_string()).await?;
+        tx.set_setting(&Self::extension_key(service_id, q), &date.to_string())
+            .await?;
         tx.commit().await?;
         Ok(())
     }
@@ -725,7 +1091,14 @@ impl App {
         let mut sent = 0;
         for a in self.db.authorities().await? {
             let standard_due = q.end() + chrono::Duration::days(self.returns_due_days(a.id).await?);
-            let services = self.db.list_services(&hearth_store::ServiceFilter { authority_id: Some(a.id), per_page: 100_000, ..Default::default() }).await?;
+            let services = self
+                .db
+                .list_services(&hearth_store::ServiceFilter {
+                    authority_id: Some(a.id),
+                    per_page: 100_000,
+                    ..Default::default()
+                })
+                .await?;
             for s in services.items {
                 // An extension moves this service's deadline, and its reminders, to the new date.
                 let due = self.extension(s.id, q).await?.unwrap_or(standard_due);
@@ -736,16 +1109,24 @@ impl App {
                 } else {
                     continue;
                 };
-                let has = self.db.service_returns(s.id).await?.iter().any(|r| r.year_start == i64::from(q.year().start_year) && r.quarter == i64::from(q.number()));
+                let has = self.db.service_returns(s.id).await?.iter().any(|r| {
+                    r.year_start == i64::from(q.year().start_year)
+                        && r.quarter == i64::from(q.number())
+                });
                 let key = format!("reminder:{}:{}:{}", s.id, q.label(), kind);
                 if has || self.db.setting(&key).await?.is_some() {
                     continue;
                 }
-                let Some(p) = self.db.provider(s.provider_id).await? else { continue };
+                let Some(p) = self.db.provider(s.provider_id).await? else {
+                    continue;
+                };
                 if p.email.is_empty() {
                     continue;
                 }
-                let mut tx = self.db.begin_write(&hearth_store::Actor::system("reminders")).await?;
+                let mut tx = self
+                    .db
+                    .begin_write(&hearth_store::Actor::system("reminders"))
+                    .await?;
                 let (subject, body) = if kind == "before" {
                     (format!("Return for {} due on {}", q.label(), due), format!("The performance return of {} for {} is due on {}. Download the workbook from Hearth, or use the web form.", s.name, q.label(), due))
                 } else {
@@ -781,22 +1162,48 @@ impl App {
         who.require_or_hide(Permission::BackOfficeRead)?;
         who.require(Permission::BackOfficeWrite)?;
         let mut e = FieldErrors::new();
-        let year = e.check("year", hearth_domain::FinancialYear::parse_label(&form.year));
+        let year = e.check(
+            "year",
+            hearth_domain::FinancialYear::parse_label(&form.year),
+        );
         let ind = e.check("indicator", Indicator::parse(&form.indicator));
-        let st = if form.service_type.trim().is_empty() { None } else { e.check("service_type", ServiceType::parse(&form.service_type)) };
+        let st = if form.service_type.trim().is_empty() {
+            None
+        } else {
+            e.check("service_type", ServiceType::parse(&form.service_type))
+        };
         let value = match &ind {
-            Some(i) => e.check("value", hearth_domain::performance::parse_threshold(i, &form.value)),
+            Some(i) => e.check(
+                "value",
+                hearth_domain::performance::parse_threshold(i, &form.value),
+            ),
             None => None,
         };
         e.into_result()?;
-        let (Some(year), Some(ind), Some(value)) = (year, ind, value) else { return Err(AppError::invalid("value", "Enter the trigger")) };
+        let (Some(year), Some(ind), Some(value)) = (year, ind, value) else {
+            return Err(AppError::invalid("value", "Enter the trigger"));
+        };
         let higher = match &ind {
-            Indicator::Local(code) => self.local_indicators(who.authority_id()).await?.iter().find(|l| &l.code == code).map(|l| l.higher_is_better).unwrap_or(true),
+            Indicator::Local(code) => self
+                .local_indicators(who.authority_id())
+                .await?
+                .iter()
+                .find(|l| &l.code == code)
+                .map(|l| l.higher_is_better)
+                .unwrap_or(true),
             national => national.higher_is_better(),
         };
         let kind = if higher { "minimum" } else { "maximum" };
         let mut tx = self.db.begin_write(&who.actor()).await?;
-        tx.set_trigger(who.authority_id(), i64::from(year.start_year), ind.code(), st.map(|s| s.as_str()), kind, value).await?;
+        tx.set_trigger(
+            who.authority_id(),
+            i64::from(year.start_year),
+            ind.code(),
+            st.map(|s| s.as_str()),
+            kind,
+            value,
+        )
+        .await?;
         tx.commit().await?;
         Ok(())
     }
@@ -821,7 +1228,11 @@ impl App {
     }
 
     /// The workbook versions issued for a service's year after the first (V1 is implied).
-    pub async fn workbook_versions(&self, service_id: i64, year: FinancialYear) -> Result<Vec<WorkbookVersion>, AppError> {
+    pub async fn workbook_versions(
+        &self,
+        service_id: i64,
+        year: FinancialYear,
+    ) -> Result<Vec<WorkbookVersion>, AppError> {
         Ok(self
             .db
             .setting(&Self::versions_key(service_id, year))
@@ -844,13 +1255,23 @@ impl App {
 
     /// The commissioning team issues a new workbook version from a quarter, after the contract
     /// sheet's data changed; the provider is told to use it.
-    pub async fn issue_workbook_version(&self, who: &Principal, service_id: i64, year: FinancialYear, from_quarter: u8, reason: &str) -> Result<WorkbookVersion, AppError> {
+    pub async fn issue_workbook_version(
+        &self,
+        who: &Principal,
+        service_id: i64,
+        year: FinancialYear,
+        from_quarter: u8,
+        reason: &str,
+    ) -> Result<WorkbookVersion, AppError> {
         who.require_or_hide(Permission::BackOfficeRead)?;
         let s = self.service(who, service_id).await?;
         who.require(Permission::BackOfficeWrite)?;
         let mut e = FieldErrors::new();
         if !(1..=4).contains(&from_quarter) {
-            e.add("from_quarter", "Choose the quarter the new version applies from");
+            e.add(
+                "from_quarter",
+                "Choose the quarter the new version applies from",
+            );
         }
         if reason.trim().is_empty() {
             e.add("reason", "Say what changed on the contract sheet");
@@ -858,11 +1279,25 @@ impl App {
         e.into_result()?;
         let mut versions = self.workbook_versions(service_id, year).await?;
         let version = versions.iter().map(|v| v.version).max().unwrap_or(1) + 1;
-        let v = WorkbookVersion { version, from_quarter, reason: reason.trim().to_string(), issued_by: who.user().username.clone(), issued_on: self.today().to_string() };
+        let v = WorkbookVersion {
+            version,
+            from_quarter,
+            reason: reason.trim().to_string(),
+            issued_by: who.user().username.clone(),
+            issued_on: self.today().to_string(),
+        };
         versions.push(v.clone());
-        let provider = self.db.provider(s.provider_id).await?.ok_or(AppError::NotFound)?;
+        let provider = self
+            .db
+            .provider(s.provider_id)
+            .await?
+            .ok_or(AppError::NotFound)?;
         let mut tx = self.db.begin_write(&who.actor()).await?;
-        tx.set_setting(&Self::versions_key(service_id, year), &serde_json::to_string(&versions).map_err(|e| AppError::Internal(e.to_string()))?).await?;
+        tx.set_setting(
+            &Self::versions_key(service_id, year),
+            &serde_json::to_string(&versions).map_err(|e| AppError::Internal(e.to_string()))?,
+        )
+        .await?;
         if !provider.email.is_empty() {
             tx.queue_mail(
                 &provider.email,
@@ -913,63 +1348,114 @@ impl App {
     }
 
     /// A service's indicators over the rolling twelve months, from its accepted returns.
-    pub async fn service_analysis(&self, who: &Principal, service_id: i64) -> Result<Vec<(Quarter, Option<ReturnView>)>, AppError> {
+    pub async fn service_analysis(
+        &self,
+        who: &Principal,
+        service_id: i64,
+    ) -> Result<Vec<(Quarter, Option<ReturnView>)>, AppError> {
         let s = self.service(who, service_id).await?;
         let returns = self.db.service_returns(service_id).await?;
         let mut out = Vec::new();
         for q in self.rolling_quarters() {
             let r = returns
                 .iter()
-                .find(|r| r.year_start == i64::from(q.year().start_year) && r.quarter == i64::from(q.number()) && r.status == ACCEPTED)
+                .find(|r| {
+                    r.year_start == i64::from(q.year().start_year)
+                        && r.quarter == i64::from(q.number())
+                        && r.status == ACCEPTED
+                })
                 .cloned();
-            out.push((q, match r {
-                Some(r) => Some(self.view_of(r, &s).await?),
-                None => None,
-            }));
+            out.push((
+                q,
+                match r {
+                    Some(r) => Some(self.view_of(r, &s).await?),
+                    None => None,
+                },
+            ));
         }
         Ok(out)
     }
 
     /// Across services, client groups or providers: average accepted figures per quarter.
-    pub async fn analysis(&self, who: &Principal, by: &str) -> Result<(Vec<Quarter>, Vec<AnalysisRow>), AppError> {
+    pub async fn analysis(
+        &self,
+        who: &Principal,
+        by: &str,
+    ) -> Result<(Vec<Quarter>, Vec<AnalysisRow>), AppError> {
         who.require_or_hide(Permission::BackOfficeRead)?;
         let quarters = self.rolling_quarters();
         let mut f = who.service_filter();
         f.per_page = 100_000;
         let services = self.db.list_services(&f).await?.items;
         // (group, indicator code) -> per quarter (sum, count)
-        let mut acc: std::collections::BTreeMap<(String, String), (Indicator, Vec<(f64, u32)>)> = Default::default();
+        let mut acc: std::collections::BTreeMap<(String, String), (Indicator, Vec<(f64, u32)>)> =
+            Default::default();
         let mut provider_names = std::collections::HashMap::new();
         for s in &services {
             let group = match by {
-                "client_group" => hearth_domain::ClientGroup::parse(&s.client_group).map(|c| c.label().to_string()).unwrap_or_default(),
+                "client_group" => hearth_domain::ClientGroup::parse(&s.client_group)
+                    .map(|c| c.label().to_string())
+                    .unwrap_or_default(),
                 "provider" => {
                     if !provider_names.contains_key(&s.provider_id) {
-                        provider_names.insert(s.provider_id, self.db.provider(s.provider_id).await?.map(|p| p.name).unwrap_or_default());
+                        provider_names.insert(
+                            s.provider_id,
+                            self.db
+                                .provider(s.provider_id)
+                                .await?
+                                .map(|p| p.name)
+                                .unwrap_or_default(),
+                        );
                     }
-                    provider_names.get(&s.provider_id).cloned().unwrap_or_default()
+                    provider_names
+                        .get(&s.provider_id)
+                        .cloned()
+                        .unwrap_or_default()
                 }
                 _ => format!("{} ({})", s.name, s.reference),
             };
             let returns = self.db.service_returns(s.id).await?;
             for (i, q) in quarters.iter().enumerate() {
-                let Some(r) = returns.iter().find(|r| r.year_start == i64::from(q.year().start_year) && r.quarter == i64::from(q.number()) && r.status == ACCEPTED) else { continue };
+                let Some(r) = returns.iter().find(|r| {
+                    r.year_start == i64::from(q.year().start_year)
+                        && r.quarter == i64::from(q.number())
+                        && r.status == ACCEPTED
+                }) else {
+                    continue;
+                };
                 let view = self.view_of(r.clone(), s).await?;
                 for fig in view.indicators {
                     let Some(v) = fig.value else { continue };
-                    let e = acc.entry((group.clone(), fig.indicator.code().to_string())).or_insert_with(|| (fig.indicator.clone(), vec![(0.0, 0); quarters.len()]));
+                    let e = acc
+                        .entry((group.clone(), fig.indicator.code().to_string()))
+                        .or_insert_with(|| (fig.indicator.clone(), vec![(0.0, 0); quarters.len()]));
                     e.1[i].0 += v;
                     e.1[i].1 += 1;
                 }
             }
         }
-        let triggers = self.trigger_set(who.authority_id(), quarters.last().map(|q| q.year()).unwrap_or_else(|| FinancialYear::for_date(self.today()))).await?;
+        let triggers = self
+            .trigger_set(
+                who.authority_id(),
+                quarters
+                    .last()
+                    .map(|q| q.year())
+                    .unwrap_or_else(|| FinancialYear::for_date(self.today())),
+            )
+            .await?;
         let rows = acc
             .into_iter()
             .map(|((group, _), (indicator, sums))| AnalysisRow {
-                trigger: triggers.triggers().iter().find(|t| t.indicator == indicator && t.service_type.is_none()).map(|t| t.threshold.value()),
+                trigger: triggers
+                    .triggers()
+                    .iter()
+                    .find(|t| t.indicator == indicator && t.service_type.is_none())
+                    .map(|t| t.threshold.value()),
                 group,
-                values: sums.iter().map(|(s, n)| (*n > 0).then(|| (s / f64::from(*n) * 10.0).round() / 10.0)).collect(),
+                values: sums
+                    .iter()
+                    .map(|(s, n)| (*n > 0).then(|| (s / f64::from(*n) * 10.0).round() / 10.0))
+                    .collect(),
                 indicator,
             })
             .collect();
@@ -983,28 +1469,66 @@ impl App {
     }
 
     /// The authority's local indicators.
-    pub async fn local_indicators(&self, authority_id: i64) -> Result<Vec<hearth_domain::performance::LocalIndicator>, AppError> {
-        Ok(self.db.setting(&Self::locals_key(authority_id)).await?.and_then(|v| serde_json::from_str(&v).ok()).unwrap_or_default())
+    pub async fn local_indicators(
+        &self,
+        authority_id: i64,
+    ) -> Result<Vec<hearth_domain::performance::LocalIndicator>, AppError> {
+        Ok(self
+            .db
+            .setting(&Self::locals_key(authority_id))
+            .await?
+            .and_then(|v| serde_json::from_str(&v).ok())
+            .unwrap_or_default())
     }
 
     /// The team defines a local indicator (a whole number a quarter; for every service type or one).
-    pub async fn define_local_indicator(&self, who: &Principal, code: &str, name: &str, service_type: &str, higher_is_better: bool) -> Result<(), AppError> {
+    pub async fn define_local_indicator(
+        &self,
+        who: &Principal,
+        code: &str,
+        name: &str,
+        service_type: &str,
+        higher_is_better: bool,
+    ) -> Result<(), AppError> {
         who.require_or_hide(Permission::BackOfficeRead)?;
         who.require(Permission::BackOfficeWrite)?;
         let types = if service_type.trim().is_empty() {
             Vec::new()
         } else {
-            vec![ServiceType::parse(service_type).map_err(|e| AppError::invalid("service_type", e.message))?]
+            vec![ServiceType::parse(service_type)
+                .map_err(|e| AppError::invalid("service_type", e.message))?]
         };
-        let li = hearth_domain::performance::LocalIndicator::new(code, name, hearth_domain::performance::Unit::Number, types, higher_is_better)
-            .map_err(|e| AppError::invalid(if e.code.contains("name") { "name" } else { "code" }, e.message))?;
+        let li = hearth_domain::performance::LocalIndicator::new(
+            code,
+            name,
+            hearth_domain::performance::Unit::Number,
+            types,
+            higher_is_better,
+        )
+        .map_err(|e| {
+            AppError::invalid(
+                if e.code.contains("name") {
+                    "name"
+                } else {
+                    "code"
+                },
+                e.message,
+            )
+        })?;
         let mut all = self.local_indicators(who.authority_id()).await?;
         if all.iter().any(|l| l.code == li.code) {
-            return Err(AppError::invalid("code", "A local indicator with this code already exists"));
+            return Err(AppError::invalid(
+                "code",
+                "A local indicator with this code already exists",
+            ));
         }
         all.push(li);
         let mut tx = self.db.begin_write(&who.actor()).await?;
-        tx.set_setting(&Self::locals_key(who.authority_id()), &serde_json::to_string(&all).map_err(|e| AppError::Internal(e.to_string()))?).await?;
+        tx.set_setting(
+            &Self::locals_key(who.authority_id()),
+            &serde_json::to_string(&all).map_err(|e| AppError::Internal(e.to_string()))?,
+        )
+        .await?;
         tx.commit().await?;
         Ok(())
     }

@@ -11,18 +11,36 @@ use hearth_domain::directory::distance_m;
 use hearth_store::{testing, Service, ServiceFilter};
 
 async fn all_services(w: &common::World) -> Vec<Service> {
-    w.app.db.list_services(&ServiceFilter { per_page: 100_000, ..Default::default() }).await.unwrap().items
+    w.app
+        .db
+        .list_services(&ServiceFilter {
+            per_page: 100_000,
+            ..Default::default()
+        })
+        .await
+        .unwrap()
+        .items
 }
 
 fn q() -> DirectoryQuery {
-    DirectoryQuery { include_full: "yes".into(), ..Default::default() }
+    DirectoryQuery {
+        include_full: "yes".into(),
+        ..Default::default()
+    }
 }
 
 async fn ids(w: &common::World, query: &DirectoryQuery) -> Vec<i64> {
     let mut out = Vec::new();
     let mut page = 1;
     loop {
-        let r = w.app.directory_search(&DirectoryQuery { page: Some(page), ..query.clone() }).await.unwrap();
+        let r = w
+            .app
+            .directory_search(&DirectoryQuery {
+                page: Some(page),
+                ..query.clone()
+            })
+            .await
+            .unwrap();
         out.extend(r.items.iter().map(|i| i.service.id));
         if page >= r.total_pages() {
             break;
@@ -43,32 +61,160 @@ async fn each_filter_alone_finds_exactly_the_matching_services() {
         let name = t.name;
         let w = world(t).await;
         let services = all_services(&w).await;
-        let expect = |f: &dyn Fn(&Service) -> bool| sorted(services.iter().filter(|s| f(s)).map(|s| s.id).collect());
+        let expect = |f: &dyn Fn(&Service) -> bool| {
+            sorted(services.iter().filter(|s| f(s)).map(|s| s.id).collect())
+        };
         let has = |list: &str, code: &str| list.split(',').any(|c| c.trim() == code);
 
-        assert_eq!(sorted(ids(&w, &q()).await), expect(&|_| true), "{name}: everything");
-        let st = services[0].service_type.clone();
-        assert_eq!(sorted(ids(&w, &DirectoryQuery { service_type: st.clone(), ..q() }).await), expect(&|s| s.service_type == st), "{name}: type");
-        let cg = services[0].client_group.clone();
-        assert_eq!(sorted(ids(&w, &DirectoryQuery { client_group: cg.clone(), ..q() }).await), expect(&|s| s.client_group == cg), "{name}: client group");
-        assert_eq!(sorted(ids(&w, &DirectoryQuery { support_task: "tenancy".into(), ..q() }).await), expect(&|s| has(&s.support_tasks, "tenancy")), "{name}: support task");
-        assert_eq!(sorted(ids(&w, &DirectoryQuery { household_type: "single".into(), ..q() }).await), expect(&|s| has(&s.household_types, "single")), "{name}: household");
-        assert_eq!(sorted(ids(&w, &DirectoryQuery { ethnicity: "all".into(), ..q() }).await), expect(&|s| has(&s.ethnicity_focus, "all")), "{name}: community");
-        if let Some(acc) = services.iter().map(|s| s.accommodation_type.clone()).find(|a| !a.is_empty()) {
-            assert_eq!(sorted(ids(&w, &DirectoryQuery { accommodation_type: acc.clone(), ..q() }).await), expect(&|s| s.accommodation_type == acc), "{name}: accommodation");
-        }
-        let word = services[0].public_name.split_whitespace().next().unwrap().to_string();
-        let found = ids(&w, &DirectoryQuery { q: word.to_lowercase(), ..q() }).await;
-        assert!(found.contains(&services[0].id), "{name}: name search is case-insensitive");
-        let provider = w.app.db.provider(services[0].provider_id).await.unwrap().unwrap();
         assert_eq!(
-            sorted(ids(&w, &DirectoryQuery { organisation: provider.name.clone(), ..q() }).await),
+            sorted(ids(&w, &q()).await),
+            expect(&|_| true),
+            "{name}: everything"
+        );
+        let st = services[0].service_type.clone();
+        assert_eq!(
+            sorted(
+                ids(
+                    &w,
+                    &DirectoryQuery {
+                        service_type: st.clone(),
+                        ..q()
+                    }
+                )
+                .await
+            ),
+            expect(&|s| s.service_type == st),
+            "{name}: type"
+        );
+        let cg = services[0].client_group.clone();
+        assert_eq!(
+            sorted(
+                ids(
+                    &w,
+                    &DirectoryQuery {
+                        client_group: cg.clone(),
+                        ..q()
+                    }
+                )
+                .await
+            ),
+            expect(&|s| s.client_group == cg),
+            "{name}: client group"
+        );
+        assert_eq!(
+            sorted(
+                ids(
+                    &w,
+                    &DirectoryQuery {
+                        support_task: "tenancy".into(),
+                        ..q()
+                    }
+                )
+                .await
+            ),
+            expect(&|s| has(&s.support_tasks, "tenancy")),
+            "{name}: support task"
+        );
+        assert_eq!(
+            sorted(
+                ids(
+                    &w,
+                    &DirectoryQuery {
+                        household_type: "single".into(),
+                        ..q()
+                    }
+                )
+                .await
+            ),
+            expect(&|s| has(&s.household_types, "single")),
+            "{name}: household"
+        );
+        assert_eq!(
+            sorted(
+                ids(
+                    &w,
+                    &DirectoryQuery {
+                        ethnicity: "all".into(),
+                        ..q()
+                    }
+                )
+                .await
+            ),
+            expect(&|s| has(&s.ethnicity_focus, "all")),
+            "{name}: community"
+        );
+        if let Some(acc) = services
+            .iter()
+            .map(|s| s.accommodation_type.clone())
+            .find(|a| !a.is_empty())
+        {
+            assert_eq!(
+                sorted(
+                    ids(
+                        &w,
+                        &DirectoryQuery {
+                            accommodation_type: acc.clone(),
+                            ..q()
+                        }
+                    )
+                    .await
+                ),
+                expect(&|s| s.accommodation_type == acc),
+                "{name}: accommodation"
+            );
+        }
+        let word = services[0]
+            .public_name
+            .split_whitespace()
+            .next()
+            .unwrap()
+            .to_string();
+        let found = ids(
+            &w,
+            &DirectoryQuery {
+                q: word.to_lowercase(),
+                ..q()
+            },
+        )
+        .await;
+        assert!(
+            found.contains(&services[0].id),
+            "{name}: name search is case-insensitive"
+        );
+        let provider = w
+            .app
+            .db
+            .provider(services[0].provider_id)
+            .await
+            .unwrap()
+            .unwrap();
+        assert_eq!(
+            sorted(
+                ids(
+                    &w,
+                    &DirectoryQuery {
+                        organisation: provider.name.clone(),
+                        ..q()
+                    }
+                )
+                .await
+            ),
             expect(&|s| s.provider_id == provider.id),
             "{name}: organisation"
         );
         // Combined: type and client group together is the intersection.
         assert_eq!(
-            sorted(ids(&w, &DirectoryQuery { service_type: st.clone(), client_group: cg.clone(), ..q() }).await),
+            sorted(
+                ids(
+                    &w,
+                    &DirectoryQuery {
+                        service_type: st.clone(),
+                        client_group: cg.clone(),
+                        ..q()
+                    }
+                )
+                .await
+            ),
             expect(&|s| s.service_type == st && s.client_group == cg),
             "{name}: combined"
         );
@@ -81,28 +227,61 @@ async fn places_available_follow_the_rule_and_full_services_are_left_out_by_defa
     let services = all_services(&w).await;
     let s = services[0].clone();
     let today = w.app.today().to_string();
-    let current = w.app.db.count_current_schedules(s.id, &today).await.unwrap();
-    assert_eq!(s.current_clients, current, "the directory's count matches the schedules");
+    let current = w
+        .app
+        .db
+        .count_current_schedules(s.id, &today)
+        .await
+        .unwrap();
+    assert_eq!(
+        s.current_clients, current,
+        "the directory's count matches the schedules"
+    );
     let item = w.app.directory_service(s.id).await.unwrap();
-    assert_eq!(item.places_available, (s.contracted_units - current).max(0), "contracted units minus current schedules");
+    assert_eq!(
+        item.places_available,
+        (s.contracted_units - current).max(0),
+        "contracted units minus current schedules"
+    );
     // The provider's figure wins once set, even zero.
-    w.app.set_available_places(&w.provider, s.id, "0").await.ok();
+    w.app
+        .set_available_places(&w.provider, s.id, "0")
+        .await
+        .ok();
     let provider_service = {
         let mut f = w.provider.service_filter();
         f.per_page = 100;
         w.app.db.list_services(&f).await.unwrap().items[0].clone()
     };
-    w.app.set_available_places(&w.provider, provider_service.id, "0").await.unwrap();
+    w.app
+        .set_available_places(&w.provider, provider_service.id, "0")
+        .await
+        .unwrap();
     let item = w.app.directory_service(provider_service.id).await.unwrap();
     assert_eq!(item.places_available, 0);
     assert_eq!(places_available(&item.service), 0);
     let default = ids(&w, &DirectoryQuery::default()).await;
-    assert!(!default.contains(&provider_service.id), "no places: left out unless asked");
+    assert!(
+        !default.contains(&provider_service.id),
+        "no places: left out unless asked"
+    );
     let with_full = ids(&w, &q()).await;
     assert!(with_full.contains(&provider_service.id));
-    w.app.set_available_places(&w.provider, provider_service.id, "7").await.unwrap();
-    assert_eq!(w.app.directory_service(provider_service.id).await.unwrap().places_available, 7);
-    assert!(ids(&w, &DirectoryQuery::default()).await.contains(&provider_service.id));
+    w.app
+        .set_available_places(&w.provider, provider_service.id, "7")
+        .await
+        .unwrap();
+    assert_eq!(
+        w.app
+            .directory_service(provider_service.id)
+            .await
+            .unwrap()
+            .places_available,
+        7
+    );
+    assert!(ids(&w, &DirectoryQuery::default())
+        .await
+        .contains(&provider_service.id));
 }
 
 #[tokio::test]
@@ -112,14 +291,48 @@ async fn a_postcode_search_finds_services_within_the_distance_nearest_first() {
         let w = world(t).await;
         let services = all_services(&w).await;
         let centre_pc = services[0].postcode.clone();
-        let centre = w.app.db.postcode_location(&centre_pc).await.unwrap().unwrap();
-        let r = w.app.directory_search(&DirectoryQuery { postcode: centre_pc.to_lowercase().replace(' ', ""), distance: "5".into(), ..q() }).await.unwrap();
+        let centre = w
+            .app
+            .db
+            .postcode_location(&centre_pc)
+            .await
+            .unwrap()
+            .unwrap();
+        let r = w
+            .app
+            .directory_search(&DirectoryQuery {
+                postcode: centre_pc.to_lowercase().replace(' ', ""),
+                distance: "5".into(),
+                ..q()
+            })
+            .await
+            .unwrap();
         let d: Vec<f64> = r.items.iter().map(|i| i.distance_m.unwrap()).collect();
-        assert!(d.windows(2).all(|p| p[0] <= p[1]), "{name}: nearest first {d:?}");
-        assert!(d.iter().all(|m| *m <= 5.0 * 1609.344 + 0.5), "{name}: within 5 miles");
-        let expected = services.iter().filter(|s| s.latitude.is_some_and(|la| distance_m(centre, (la, s.longitude.unwrap())) <= 5.0 * 1609.344)).count() as i64;
-        assert_eq!(r.total, expected, "{name}: every service within the distance");
-        assert_eq!(r.items[0].distance_m.unwrap(), 0.0, "{name}: the service at the postcode itself comes first");
+        assert!(
+            d.windows(2).all(|p| p[0] <= p[1]),
+            "{name}: nearest first {d:?}"
+        );
+        assert!(
+            d.iter().all(|m| *m <= 5.0 * 1609.344 + 0.5),
+            "{name}: within 5 miles"
+        );
+        let expected = services
+            .iter()
+            .filter(|s| {
+                s.latitude.is_some_and(|la| {
+                    distance_m(centre, (la, s.longitude.unwrap())) <= 5.0 * 1609.344
+                })
+            })
+            .count() as i64;
+        assert_eq!(
+            r.total, expected,
+            "{name}: every service within the distance"
+        );
+        assert_eq!(
+            r.items[0].distance_m.unwrap(),
+            0.0,
+            "{name}: the service at the postcode itself comes first"
+        );
     }
 }
 
@@ -130,11 +343,34 @@ async fn unknown_or_malformed_postcodes_get_a_clear_message() {
         AppError::Invalid(f) => f.get("postcode").unwrap().to_string(),
         other => panic!("{other:?}"),
     };
-    let m = err(w.app.directory_search(&DirectoryQuery { postcode: "not a postcode".into(), ..q() }).await.unwrap_err());
+    let m = err(w
+        .app
+        .directory_search(&DirectoryQuery {
+            postcode: "not a postcode".into(),
+            ..q()
+        })
+        .await
+        .unwrap_err());
     assert!(m.contains("postcode"), "{m}");
-    let m = err(w.app.directory_search(&DirectoryQuery { postcode: "ZZ9 9ZZ".into(), ..q() }).await.unwrap_err());
+    let m = err(w
+        .app
+        .directory_search(&DirectoryQuery {
+            postcode: "ZZ9 9ZZ".into(),
+            ..q()
+        })
+        .await
+        .unwrap_err());
     assert!(m.contains("We do not know where ZZ9 9ZZ is"), "{m}");
-    let Err(AppError::Invalid(f)) = w.app.directory_search(&DirectoryQuery { distance: "far".into(), ..q() }).await else { panic!() };
+    let Err(AppError::Invalid(f)) = w
+        .app
+        .directory_search(&DirectoryQuery {
+            distance: "far".into(),
+            ..q()
+        })
+        .await
+    else {
+        panic!()
+    };
     assert!(f.get("distance").is_some());
 }
 
@@ -143,8 +379,22 @@ async fn approving_a_new_schedule_updates_the_places_at_once() {
     let w = world(testing::sqlite().await.unwrap()).await;
     let mut f = w.provider.service_filter();
     f.per_page = 100;
-    let s = w.app.db.list_services(&f).await.unwrap().items.into_iter().find(|s| s.term == "short").unwrap();
-    let before = w.app.directory_service(s.id).await.unwrap().places_available;
+    let s = w
+        .app
+        .db
+        .list_services(&f)
+        .await
+        .unwrap()
+        .items
+        .into_iter()
+        .find(|s| s.term == "short")
+        .unwrap();
+    let before = w
+        .app
+        .directory_service(s.id)
+        .await
+        .unwrap()
+        .places_available;
     let input = hearth_app::requests::NewScheduleInput {
         first_name: "Pip".into(),
         last_name: "Marsh".into(),
@@ -152,8 +402,27 @@ async fn approving_a_new_schedule_updates_the_places_at_once() {
         units_per_week: "1".into(),
         ..Default::default()
     };
-    let r = w.app.request_new_schedule(&w.provider, s.id, &input).await.unwrap();
-    assert_eq!(w.app.directory_service(s.id).await.unwrap().places_available, before, "pending changes nothing");
+    let r = w
+        .app
+        .request_new_schedule(&w.provider, s.id, &input)
+        .await
+        .unwrap();
+    assert_eq!(
+        w.app
+            .directory_service(s.id)
+            .await
+            .unwrap()
+            .places_available,
+        before,
+        "pending changes nothing"
+    );
     w.app.approve_request(&w.officer, r.id, "").await.unwrap();
-    assert_eq!(w.app.directory_service(s.id).await.unwrap().places_available, (before - 1).max(0));
+    assert_eq!(
+        w.app
+            .directory_service(s.id)
+            .await
+            .unwrap()
+            .places_available,
+        (before - 1).max(0)
+    );
 }

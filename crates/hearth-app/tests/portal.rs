@@ -28,26 +28,111 @@ async fn actions_are_set_by_the_team_filtered_and_completed_by_the_provider() {
         let name = t.name;
         let w = world(t).await;
         let pid = provider_id(&w.provider);
-        let mine = ActionInput { contact_id: contact_id(&w.provider).to_string(), title: "Send the fire risk assessment".into(), due_date: "1/1/2020".into(), priority: "high".into(), ..Default::default() };
-        let org = ActionInput { title: "Update the complaints policy".into(), due_date: "31/12/2099".into(), priority: "low".into(), ..Default::default() };
+        let mine = ActionInput {
+            contact_id: contact_id(&w.provider).to_string(),
+            title: "Send the fire risk assessment".into(),
+            due_date: "1/1/2020".into(),
+            priority: "high".into(),
+            ..Default::default()
+        };
+        let org = ActionInput {
+            title: "Update the complaints policy".into(),
+            due_date: "31/12/2099".into(),
+            priority: "low".into(),
+            ..Default::default()
+        };
         let a1 = w.app.create_action(&w.officer, pid, &mine).await.unwrap();
         w.app.create_action(&w.officer, pid, &org).await.unwrap();
-        assert!(matches!(w.app.create_action(&w.board, pid, &org).await, Err(AppError::Forbidden)), "{name}");
-        assert!(matches!(w.app.create_action(&w.provider, pid, &org).await, Err(AppError::NotFound)), "{name}");
-        let bad = ActionInput { title: "".into(), due_date: "soon".into(), priority: "urgent".into(), ..Default::default() };
-        let Err(AppError::Invalid(e)) = w.app.create_action(&w.officer, pid, &bad).await else { panic!("{name}") };
-        assert!(e.get("title").is_some() && e.get("due_date").is_some() && e.get("priority").is_some(), "{name}");
+        assert!(
+            matches!(
+                w.app.create_action(&w.board, pid, &org).await,
+                Err(AppError::Forbidden)
+            ),
+            "{name}"
+        );
+        assert!(
+            matches!(
+                w.app.create_action(&w.provider, pid, &org).await,
+                Err(AppError::NotFound)
+            ),
+            "{name}"
+        );
+        let bad = ActionInput {
+            title: "".into(),
+            due_date: "soon".into(),
+            priority: "urgent".into(),
+            ..Default::default()
+        };
+        let Err(AppError::Invalid(e)) = w.app.create_action(&w.officer, pid, &bad).await else {
+            panic!("{name}")
+        };
+        assert!(
+            e.get("title").is_some() && e.get("due_date").is_some() && e.get("priority").is_some(),
+            "{name}"
+        );
 
-        assert_eq!(w.app.list_actions(&w.provider, false, None).await.unwrap().len(), 2, "{name}: all");
-        assert_eq!(w.app.list_actions(&w.provider, true, None).await.unwrap().len(), 1, "{name}: mine");
-        assert_eq!(w.app.count_actions_due(&w.provider).await.unwrap(), 1, "{name}: the overdue one is due");
-        assert!(w.app.list_actions(&w.limited, false, None).await.unwrap().is_empty(), "{name}: another organisation sees none");
-        assert!(matches!(w.app.complete_action(&w.limited, a1.id, "done").await, Err(AppError::NotFound)), "{name}");
-        assert!(matches!(w.app.complete_action(&w.provider, a1.id, " ").await, Err(AppError::Invalid(_))), "{name}: a note is needed");
-        let done = w.app.complete_action(&w.provider, a1.id, "Sent on 3 November").await.unwrap();
+        assert_eq!(
+            w.app
+                .list_actions(&w.provider, false, None)
+                .await
+                .unwrap()
+                .len(),
+            2,
+            "{name}: all"
+        );
+        assert_eq!(
+            w.app
+                .list_actions(&w.provider, true, None)
+                .await
+                .unwrap()
+                .len(),
+            1,
+            "{name}: mine"
+        );
+        assert_eq!(
+            w.app.count_actions_due(&w.provider).await.unwrap(),
+            1,
+            "{name}: the overdue one is due"
+        );
+        assert!(
+            w.app
+                .list_actions(&w.limited, false, None)
+                .await
+                .unwrap()
+                .is_empty(),
+            "{name}: another organisation sees none"
+        );
+        assert!(
+            matches!(
+                w.app.complete_action(&w.limited, a1.id, "done").await,
+                Err(AppError::NotFound)
+            ),
+            "{name}"
+        );
+        assert!(
+            matches!(
+                w.app.complete_action(&w.provider, a1.id, " ").await,
+                Err(AppError::Invalid(_))
+            ),
+            "{name}: a note is needed"
+        );
+        let done = w
+            .app
+            .complete_action(&w.provider, a1.id, "Sent on 3 November")
+            .await
+            .unwrap();
         assert_eq!(done.status, "done", "{name}");
-        let seen = w.app.list_actions(&w.officer, false, Some(pid)).await.unwrap();
-        assert!(seen.iter().any(|a| a.id == a1.id && a.done_note == "Sent on 3 November" && a.done_by_name.as_deref() == Some("provider")), "{name}: the team sees completion");
+        let seen = w
+            .app
+            .list_actions(&w.officer, false, Some(pid))
+            .await
+            .unwrap();
+        assert!(
+            seen.iter().any(|a| a.id == a1.id
+                && a.done_note == "Sent on 3 November"
+                && a.done_by_name.as_deref() == Some("provider")),
+            "{name}: the team sees completion"
+        );
     }
 }
 
@@ -60,31 +145,111 @@ async fn documents_are_added_by_the_team_and_signed_by_the_provider_without_chan
         f.per_page = 100;
         let contract = w.app.db.list_contracts(&f).await.unwrap().items[0].clone();
         // An uploaded file must be a PDF.
-        let err = w.app.add_document(&w.officer, contract.id, "Lease", Some(("lease.docx".into(), b"PK\x03\x04 not a pdf".to_vec()))).await.unwrap_err();
+        let err = w
+            .app
+            .add_document(
+                &w.officer,
+                contract.id,
+                "Lease",
+                Some(("lease.docx".into(), b"PK\x03\x04 not a pdf".to_vec())),
+            )
+            .await
+            .unwrap_err();
         assert!(matches!(err, AppError::Invalid(_)), "{name}");
-        let up = w.app.add_document(&w.officer, contract.id, "Lease", Some(("lease.pdf".into(), b"%PDF-1.4 tiny".to_vec()))).await.unwrap();
+        let up = w
+            .app
+            .add_document(
+                &w.officer,
+                contract.id,
+                "Lease",
+                Some(("lease.pdf".into(), b"%PDF-1.4 tiny".to_vec())),
+            )
+            .await
+            .unwrap();
         assert_eq!(up.source, "uploaded", "{name}");
-        let gen = w.app.add_document(&w.officer, contract.id, "Service specification", None).await.unwrap();
+        let gen = w
+            .app
+            .add_document(&w.officer, contract.id, "Service specification", None)
+            .await
+            .unwrap();
         let (_, bytes) = w.app.document_file(&w.provider, gen.id).await.unwrap();
         assert!(bytes.starts_with(b"%PDF-"), "{name}: generated as a PDF");
-        assert!(matches!(w.app.add_document(&w.provider, contract.id, "X", None).await, Err(AppError::NotFound)), "{name}");
-        assert_eq!(w.app.count_unsigned_documents(&w.provider).await.unwrap(), 2, "{name}");
+        assert!(
+            matches!(
+                w.app
+                    .add_document(&w.provider, contract.id, "X", None)
+                    .await,
+                Err(AppError::NotFound)
+            ),
+            "{name}"
+        );
+        assert_eq!(
+            w.app.count_unsigned_documents(&w.provider).await.unwrap(),
+            2,
+            "{name}"
+        );
 
-        w.app.set_document_progress(&w.officer, gen.id, "agreed").await.unwrap();
-        assert!(matches!(w.app.set_document_progress(&w.provider, gen.id, "signed").await, Err(AppError::NotFound)), "{name}: only the team moves progress");
-        w.app.set_document_comments(&w.provider, gen.id, "Clause 4 agreed by our board").await.unwrap();
-        assert!(matches!(w.app.sign_document(&w.provider, gen.id, "wrong password").await, Err(AppError::Invalid(_))), "{name}");
-        let s = w.app.sign_document(&w.provider, gen.id, "fable-willow-yarrow").await.unwrap();
+        w.app
+            .set_document_progress(&w.officer, gen.id, "agreed")
+            .await
+            .unwrap();
+        assert!(
+            matches!(
+                w.app
+                    .set_document_progress(&w.provider, gen.id, "signed")
+                    .await,
+                Err(AppError::NotFound)
+            ),
+            "{name}: only the team moves progress"
+        );
+        w.app
+            .set_document_comments(&w.provider, gen.id, "Clause 4 agreed by our board")
+            .await
+            .unwrap();
+        assert!(
+            matches!(
+                w.app
+                    .sign_document(&w.provider, gen.id, "wrong password")
+                    .await,
+                Err(AppError::Invalid(_))
+            ),
+            "{name}"
+        );
+        let s = w
+            .app
+            .sign_document(&w.provider, gen.id, "fable-willow-yarrow")
+            .await
+            .unwrap();
         assert_eq!(s.signed_by_name, w.provider.user().display_name, "{name}");
         let after = w.app.document(&w.provider, gen.id).await.unwrap();
-        assert_eq!(after.progress, "agreed", "{name}: signing never changes the progress");
-        assert_eq!(after.provider_comments, "Clause 4 agreed by our board", "{name}");
-        assert_eq!(w.app.count_unsigned_documents(&w.provider).await.unwrap(), 1, "{name}");
+        assert_eq!(
+            after.progress, "agreed",
+            "{name}: signing never changes the progress"
+        );
+        assert_eq!(
+            after.provider_comments, "Clause 4 agreed by our board",
+            "{name}"
+        );
+        assert_eq!(
+            w.app.count_unsigned_documents(&w.provider).await.unwrap(),
+            1,
+            "{name}"
+        );
         let (sigs, history) = w.app.document_history(&w.provider, gen.id).await.unwrap();
         assert_eq!(sigs.len(), 1, "{name}");
-        assert!(history.iter().any(|e| e.action == "sign") && history.iter().any(|e| e.action == "update"), "{name}");
+        assert!(
+            history.iter().any(|e| e.action == "sign")
+                && history.iter().any(|e| e.action == "update"),
+            "{name}"
+        );
         // Another organisation's user cannot see it.
-        assert!(matches!(w.app.document(&w.limited, gen.id).await, Err(AppError::NotFound)), "{name}");
+        assert!(
+            matches!(
+                w.app.document(&w.limited, gen.id).await,
+                Err(AppError::NotFound)
+            ),
+            "{name}"
+        );
     }
 }
 
@@ -94,55 +259,160 @@ async fn contacts_change_by_request_and_assignments_are_one_per_service() {
         let name = t.name;
         let w = world(t).await;
         let pid = provider_id(&w.provider);
-        let input = ContactInput { first_name: "Imogen".into(), last_name: "Tarrant".into(), position_type: "support_worker".into(), email: "imogen@example.org".into(), ..Default::default() };
+        let input = ContactInput {
+            first_name: "Imogen".into(),
+            last_name: "Tarrant".into(),
+            position_type: "support_worker".into(),
+            email: "imogen@example.org".into(),
+            ..Default::default()
+        };
         let before = w.app.db.provider_contacts(pid).await.unwrap().len();
-        let r = w.app.request_contact_add(&w.provider, &input).await.unwrap();
-        assert_eq!(w.app.db.provider_contacts(pid).await.unwrap().len(), before, "{name}: not until approved");
+        let r = w
+            .app
+            .request_contact_add(&w.provider, &input)
+            .await
+            .unwrap();
+        assert_eq!(
+            w.app.db.provider_contacts(pid).await.unwrap().len(),
+            before,
+            "{name}: not until approved"
+        );
         w.app.approve_request(&w.officer, r.id, "").await.unwrap();
         let contacts = w.app.db.provider_contacts(pid).await.unwrap();
-        let imogen = contacts.iter().find(|c| c.last_name == "Tarrant").unwrap().clone();
+        let imogen = contacts
+            .iter()
+            .find(|c| c.last_name == "Tarrant")
+            .unwrap()
+            .clone();
 
         // Bad input is refused beside the field.
-        let bad = ContactInput { first_name: "".into(), last_name: "X".into(), position_type: "wizard".into(), email: "nope".into(), ..Default::default() };
-        let Err(AppError::Invalid(e)) = w.app.request_contact_add(&w.provider, &bad).await else { panic!("{name}") };
-        assert!(e.get("first_name").is_some() && e.get("position_type").is_some() && e.get("email").is_some(), "{name}");
+        let bad = ContactInput {
+            first_name: "".into(),
+            last_name: "X".into(),
+            position_type: "wizard".into(),
+            email: "nope".into(),
+            ..Default::default()
+        };
+        let Err(AppError::Invalid(e)) = w.app.request_contact_add(&w.provider, &bad).await else {
+            panic!("{name}")
+        };
+        assert!(
+            e.get("first_name").is_some()
+                && e.get("position_type").is_some()
+                && e.get("email").is_some(),
+            "{name}"
+        );
 
         // Service manager of a service: one contact only.
         let mut sf = w.provider.service_filter();
         sf.per_page = 100;
         let service = w.app.db.list_services(&sf).await.unwrap().items[0].clone();
-        let assign = AssignmentInput { assignment: "service_manager".into(), scope: format!("service:{}", service.id) };
-        let r = w.app.request_assignment_add(&w.provider, imogen.id, &assign).await.unwrap();
+        let assign = AssignmentInput {
+            assignment: "service_manager".into(),
+            scope: format!("service:{}", service.id),
+        };
+        let r = w
+            .app
+            .request_assignment_add(&w.provider, imogen.id, &assign)
+            .await
+            .unwrap();
         w.app.approve_request(&w.officer, r.id, "").await.unwrap();
-        let with_login: Vec<i64> = w.app.db.list_users(None).await.unwrap().iter().filter_map(|u| u.contact_id).collect();
-        let other = contacts.iter().find(|c| c.id != imogen.id && c.active != 0 && !with_login.contains(&c.id)).unwrap();
-        let Err(AppError::Invalid(e)) = w.app.request_assignment_add(&w.provider, other.id, &assign).await else { panic!("{name}: second holder refused") };
-        assert!(e.get("assignment").unwrap().contains("Imogen Tarrant"), "{name}");
+        let with_login: Vec<i64> = w
+            .app
+            .db
+            .list_users(None)
+            .await
+            .unwrap()
+            .iter()
+            .filter_map(|u| u.contact_id)
+            .collect();
+        let other = contacts
+            .iter()
+            .find(|c| c.id != imogen.id && c.active != 0 && !with_login.contains(&c.id))
+            .unwrap();
+        let Err(AppError::Invalid(e)) = w
+            .app
+            .request_assignment_add(&w.provider, other.id, &assign)
+            .await
+        else {
+            panic!("{name}: second holder refused")
+        };
+        assert!(
+            e.get("assignment").unwrap().contains("Imogen Tarrant"),
+            "{name}"
+        );
         // Portal manager may be held by several.
-        let pm = AssignmentInput { assignment: "portal_manager".into(), scope: "org".into() };
-        assert!(w.app.request_assignment_add(&w.provider, other.id, &pm).await.is_ok(), "{name}");
+        let pm = AssignmentInput {
+            assignment: "portal_manager".into(),
+            scope: "org".into(),
+        };
+        assert!(
+            w.app
+                .request_assignment_add(&w.provider, other.id, &pm)
+                .await
+                .is_ok(),
+            "{name}"
+        );
 
         // Deactivation is refused while the contact holds an assignment, saying which.
-        let Err(AppError::Conflict(msg)) = w.app.request_contact_deactivate(&w.provider, imogen.id, "").await else { panic!("{name}") };
-        assert!(msg.contains("Service manager") && msg.contains(&service.name), "{name}: {msg}");
+        let Err(AppError::Conflict(msg)) = w
+            .app
+            .request_contact_deactivate(&w.provider, imogen.id, "")
+            .await
+        else {
+            panic!("{name}")
+        };
+        assert!(
+            msg.contains("Service manager") && msg.contains(&service.name),
+            "{name}: {msg}"
+        );
         let held = w.app.db.contact_assignments(imogen.id).await.unwrap();
-        let r = w.app.request_assignment_remove(&w.provider, imogen.id, held[0].id).await.unwrap();
+        let r = w
+            .app
+            .request_assignment_remove(&w.provider, imogen.id, held[0].id)
+            .await
+            .unwrap();
         w.app.approve_request(&w.officer, r.id, "").await.unwrap();
-        let r = w.app.request_contact_deactivate(&w.provider, imogen.id, "Left in October").await.unwrap();
+        let r = w
+            .app
+            .request_contact_deactivate(&w.provider, imogen.id, "Left in October")
+            .await
+            .unwrap();
         w.app.approve_request(&w.officer, r.id, "").await.unwrap();
-        assert_eq!(w.app.db.contact(imogen.id).await.unwrap().unwrap().active, 0, "{name}");
+        assert_eq!(
+            w.app.db.contact(imogen.id).await.unwrap().unwrap().active,
+            0,
+            "{name}"
+        );
 
         // A login request, approved, creates a user that must change a temporary password.
-        let r = w.app.request_login(&w.provider, other.id, "New manager").await.unwrap();
-        let (_, handover) = w.app.approve_request_with_handover(&w.officer, r.id, "").await.unwrap();
+        let r = w
+            .app
+            .request_login(&w.provider, other.id, "New manager")
+            .await
+            .unwrap();
+        let (_, handover) = w
+            .app
+            .approve_request_with_handover(&w.officer, r.id, "")
+            .await
+            .unwrap();
         let handover = handover.expect("a temporary password to pass on");
         assert!(handover.contains("temporary password"), "{name}");
         let users = w.app.db.list_users(None).await.unwrap();
-        let u = users.iter().find(|u| u.contact_id == Some(other.id)).unwrap();
+        let u = users
+            .iter()
+            .find(|u| u.contact_id == Some(other.id))
+            .unwrap();
         assert_eq!(u.must_change_password, 1, "{name}");
         assert_eq!(u.role, "provider_user", "{name}");
         // Contacts of another organisation are not found.
-        assert!(matches!(w.app.contact_of(&w.limited, imogen.id).await, Err(AppError::NotFound)), "{name}");
+        assert!(
+            matches!(
+                w.app.contact_of(&w.limited, imogen.id).await,
+                Err(AppError::NotFound)
+            ),
+            "{name}"
+        );
     }
 }
 
@@ -155,12 +425,23 @@ async fn a_contact_edit_shows_its_changes_and_conflicts_with_a_later_change() {
     a.phone = "01632 960111".into();
     let mut b = ContactInput::of(&c);
     b.email = "new@example.org".into();
-    let ra = w.app.request_contact_edit(&w.provider, c.id, &a).await.unwrap();
-    let rb = w.app.request_contact_edit(&w.provider, c.id, &b).await.unwrap();
+    let ra = w
+        .app
+        .request_contact_edit(&w.provider, c.id, &a)
+        .await
+        .unwrap();
+    let rb = w
+        .app
+        .request_contact_edit(&w.provider, c.id, &b)
+        .await
+        .unwrap();
     let changes = w.app.request_changes(&ra).await.unwrap();
     assert_eq!(changes.len(), 1);
     assert_eq!(changes[0].label, "Telephone");
     assert_eq!(changes[0].new.as_deref(), Some("01632 960111"));
     w.app.approve_request(&w.officer, ra.id, "").await.unwrap();
-    assert!(matches!(w.app.approve_request(&w.officer, rb.id, "").await, Err(AppError::Conflict(_))));
+    assert!(matches!(
+        w.app.approve_request(&w.officer, rb.id, "").await,
+        Err(AppError::Conflict(_))
+    ));
 }

@@ -42,20 +42,42 @@ pub fn text_pdf(title: &str, lines: &[Line]) -> Vec<u8> {
     let mut objects: Vec<String> = Vec::new();
     // 1: catalog, 2: pages, 3: regular font, 4: bold font, then (content, page) pairs.
     objects.push("<< /Type /Catalog /Pages 2 0 R >>".into());
-    let kids: Vec<String> = (0..pages.len()).map(|i| format!("{} 0 R", 6 + i * 2)).collect();
-    objects.push(format!("<< /Type /Pages /Kids [{}] /Count {} >>", kids.join(" "), pages.len()));
-    objects.push("<< /Type /Font /Subtype /Type1 /BaseFont /Helvetica /Encoding /WinAnsiEncoding >>".into());
-    objects.push("<< /Type /Font /Subtype /Type1 /BaseFont /Helvetica-Bold /Encoding /WinAnsiEncoding >>".into());
+    let kids: Vec<String> = (0..pages.len())
+        .map(|i| format!("{} 0 R", 6 + i * 2))
+        .collect();
+    objects.push(format!(
+        "<< /Type /Pages /Kids [{}] /Count {} >>",
+        kids.join(" "),
+        pages.len()
+    ));
+    objects.push(
+        "<< /Type /Font /Subtype /Type1 /BaseFont /Helvetica /Encoding /WinAnsiEncoding >>".into(),
+    );
+    objects.push(
+        "<< /Type /Font /Subtype /Type1 /BaseFont /Helvetica-Bold /Encoding /WinAnsiEncoding >>"
+            .into(),
+    );
     for (n, page) in pages.iter().enumerate() {
         let mut stream = String::from("BT\n");
         let mut y = PAGE_H - MARGIN;
         for (bold, text) in page.iter() {
             let (font, size) = if *bold { ("F2", 12.0) } else { ("F1", 10.0) };
-            stream.push_str(&format!("/{font} {size} Tf 1 0 0 1 {MARGIN} {y:.1} Tm ({}) Tj\n", escape(text)));
+            stream.push_str(&format!(
+                "/{font} {size} Tf 1 0 0 1 {MARGIN} {y:.1} Tm ({}) Tj\n",
+                escape(text)
+            ));
             y -= LINE;
         }
-        stream.push_str(&format!("/F1 8 Tf 1 0 0 1 {MARGIN} 30 Tm (Page {} of {}) Tj\nET\n", n + 1, pages.len()));
-        objects.push(format!("<< /Length {} >>\nstream\n{}endstream", to_winansi(&stream).len(), stream));
+        stream.push_str(&format!(
+            "/F1 8 Tf 1 0 0 1 {MARGIN} 30 Tm (Page {} of {}) Tj\nET\n",
+            n + 1,
+            pages.len()
+        ));
+        objects.push(format!(
+            "<< /Length {} >>\nstream\n{}endstream",
+            to_winansi(&stream).len(),
+            stream
+        ));
         objects.push(format!(
             "<< /Type /Page /Parent 2 0 R /MediaBox [0 0 {PAGE_W} {PAGE_H}] /Resources << /Font << /F1 3 0 R /F2 4 0 R >> >> /Contents {} 0 R >>",
             5 + n * 2
@@ -70,11 +92,19 @@ pub fn text_pdf(title: &str, lines: &[Line]) -> Vec<u8> {
         out.extend_from_slice(b"\nendobj\n");
     }
     let xref = out.len();
-    out.extend_from_slice(format!("xref\n0 {}\n0000000000 65535 f \n", objects.len() + 1).as_bytes());
+    out.extend_from_slice(
+        format!("xref\n0 {}\n0000000000 65535 f \n", objects.len() + 1).as_bytes(),
+    );
     for off in offsets {
         out.extend_from_slice(format!("{off:010} 00000 n \n").as_bytes());
     }
-    out.extend_from_slice(format!("trailer\n<< /Size {} /Root 1 0 R >>\nstartxref\n{xref}\n%%EOF\n", objects.len() + 1).as_bytes());
+    out.extend_from_slice(
+        format!(
+            "trailer\n<< /Size {} /Root 1 0 R >>\nstartxref\n{xref}\n%%EOF\n",
+            objects.len() + 1
+        )
+        .as_bytes(),
+    );
     out
 }
 
@@ -132,16 +162,42 @@ mod tests {
 
     #[test]
     fn a_pdf_has_a_header_an_xref_that_points_at_objects_and_an_eof() {
-        let pdf = text_pdf("Contract C001", &[Line::Heading("Parties".into()), Line::Text("Brackenshire County Council (the Authority)".into())]);
+        let pdf = text_pdf(
+            "Contract C001",
+            &[
+                Line::Heading("Parties".into()),
+                Line::Text("Brackenshire County Council (the Authority)".into()),
+            ],
+        );
         assert!(pdf.starts_with(b"%PDF-1.4"));
         assert!(pdf.ends_with(b"%%EOF\n"));
         // One ASCII character per byte, so offsets in the text are offsets in the file.
-        let text: String = pdf.iter().map(|b| if b.is_ascii() { *b as char } else { '?' }).collect();
-        let startxref: usize = text.rsplit("startxref\n").next().unwrap().lines().next().unwrap().parse().unwrap();
+        let text: String = pdf
+            .iter()
+            .map(|b| if b.is_ascii() { *b as char } else { '?' })
+            .collect();
+        let startxref: usize = text
+            .rsplit("startxref\n")
+            .next()
+            .unwrap()
+            .lines()
+            .next()
+            .unwrap()
+            .parse()
+            .unwrap();
         assert!(text[startxref..].starts_with("xref"));
         // Each xref offset points at "N 0 obj".
-        let entries: Vec<usize> = text[startxref..].lines().skip(3).take_while(|l| l.ends_with(" n ")).map(|l| l[..10].parse().unwrap()).collect();
-        assert_eq!(entries.len(), 6, "catalog, pages, two fonts, one content stream, one page");
+        let entries: Vec<usize> = text[startxref..]
+            .lines()
+            .skip(3)
+            .take_while(|l| l.ends_with(" n "))
+            .map(|l| l[..10].parse().unwrap())
+            .collect();
+        assert_eq!(
+            entries.len(),
+            6,
+            "catalog, pages, two fonts, one content stream, one page"
+        );
         for (i, off) in entries.iter().enumerate() {
             assert!(text[*off..].starts_with(&format!("{} 0 obj", i + 1)));
         }
@@ -161,9 +217,17 @@ mod tests {
     #[test]
     fn stream_lengths_count_bytes_as_written() {
         let pdf = text_pdf("Rates", &[Line::Text("£150.50 a week – agreed".into())]);
-        let text: String = pdf.iter().map(|b| if b.is_ascii() { *b as char } else { '?' }).collect();
+        let text: String = pdf
+            .iter()
+            .map(|b| if b.is_ascii() { *b as char } else { '?' })
+            .collect();
         let i = text.find("/Length ").unwrap() + 8;
-        let len: usize = text[i..].split_whitespace().next().unwrap().parse().unwrap();
+        let len: usize = text[i..]
+            .split_whitespace()
+            .next()
+            .unwrap()
+            .parse()
+            .unwrap();
         let start = text.find("stream\n").unwrap() + 7;
         let end = text.find("endstream").unwrap();
         assert_eq!(len, end - start);

@@ -4,20 +4,36 @@
 //! sheet; and the bounded reader of an uploaded workbook.
 
 use rust_xlsxwriter::{
-    Color, ConditionalFormatCell, ConditionalFormatCellRule, DataValidation, DataValidationRule, Format, Workbook, Worksheet, XlsxError,
+    Color, ConditionalFormatCell, ConditionalFormatCellRule, DataValidation, DataValidationRule,
+    Format, Workbook, Worksheet, XlsxError,
 };
 use std::io::{Cursor, Read};
 
 /// The input rows of a quarter sheet: (field, label), in order from row 7.
 pub const INPUTS: &[(&str, &str)] = &[
-    ("service_users_supported", "Service users supported in the quarter"),
-    ("maintained_independent_living", "Of those, how many maintained independent living"),
+    (
+        "service_users_supported",
+        "Service users supported in the quarter",
+    ),
+    (
+        "maintained_independent_living",
+        "Of those, how many maintained independent living",
+    ),
     ("new_service_users", "New service users in the quarter"),
     ("departures", "Service users who left in the quarter"),
-    ("planned_departures", "Of those, how many left in a planned way"),
-    ("unavailable_unit_days", "Unit-days not available for letting (accommodation only)"),
+    (
+        "planned_departures",
+        "Of those, how many left in a planned way",
+    ),
+    (
+        "unavailable_unit_days",
+        "Unit-days not available for letting (accommodation only)",
+    ),
     ("occupied_unit_days", "Unit-days occupied or used"),
-    ("support_hours_contracted", "Support hours the contract provides this quarter"),
+    (
+        "support_hours_contracted",
+        "Support hours the contract provides this quarter",
+    ),
     ("support_hours_delivered", "Support hours delivered"),
 ];
 
@@ -92,7 +108,10 @@ fn header(ws: &mut Worksheet, title: &str, mark: &str, bold: &Format) -> Result<
 pub fn write_workbook(spec: &WorkbookSpec) -> Result<Vec<u8>, String> {
     let mut wb = Workbook::new();
     let bold = Format::new().set_bold();
-    let unlocked = Format::new().set_unlocked().set_background_color(Color::RGB(0xFFF7BF)).set_border(rust_xlsxwriter::FormatBorder::Thin);
+    let unlocked = Format::new()
+        .set_unlocked()
+        .set_background_color(Color::RGB(0xFFF7BF))
+        .set_border(rust_xlsxwriter::FormatBorder::Thin);
     let percent = Format::new().set_num_format("0.0");
     let c = &spec.contract;
 
@@ -131,14 +150,21 @@ pub fn write_workbook(spec: &WorkbookSpec) -> Result<Vec<u8>, String> {
         contract.write_string(3 + i as u32, 1, v).map_err(err)?;
     }
     // Row 12 (0-based 11): units, as a number the quarter sheets' formulas use.
-    contract.write_string(11, 0, "Contracted units").map_err(err)?;
-    contract.write_number(11, 1, c.contracted_units as f64).map_err(err)?;
+    contract
+        .write_string(11, 0, "Contracted units")
+        .map_err(err)?;
+    contract
+        .write_number(11, 1, c.contracted_units as f64)
+        .map_err(err)?;
     let more = [
         ("Planned duration of support", c.planned_duration.clone()),
         ("Out-of-hours cover", c.out_of_hours_cover.clone()),
         ("Contract manager", c.contract_manager.clone()),
         ("Provider contact", c.contact.clone()),
-        ("Staffing and support hours last year", c.staffing_last_year.clone()),
+        (
+            "Staffing and support hours last year",
+            c.staffing_last_year.clone(),
+        ),
     ];
     for (i, (k, v)) in more.iter().enumerate() {
         contract.write_string(12 + i as u32, 0, *k).map_err(err)?;
@@ -152,57 +178,119 @@ pub fn write_workbook(spec: &WorkbookSpec) -> Result<Vec<u8>, String> {
         .map_err(err)?
         .set_error_message("Enter a whole number, 0 or more.")
         .map_err(err)?;
-    let red = Format::new().set_font_color(Color::RGB(0xD4351C)).set_bold();
+    let red = Format::new()
+        .set_font_color(Color::RGB(0xD4351C))
+        .set_bold();
     for (q, label, days) in &spec.quarters {
         let ws = wb.add_worksheet();
         ws.set_name(format!("Q{q}")).map_err(err)?;
         header(ws, &format!("Return for {label}"), &spec.mark, &bold).map_err(err)?;
-        ws.write_string(2, 0, format!("{} {}", c.service_reference, c.service_name)).map_err(err)?;
+        ws.write_string(2, 0, format!("{} {}", c.service_reference, c.service_name))
+            .map_err(err)?;
         ws.write_string(3, 0, "Days in the quarter").map_err(err)?;
         ws.write_number(3, 1, f64::from(*days)).map_err(err)?;
-        ws.write_string(4, 0, "Contracted units (from the contract sheet)").map_err(err)?;
-        ws.write_formula(4, 1, rust_xlsxwriter::Formula::new("=Contract!B12").set_result(c.contracted_units.to_string())).map_err(err)?;
-        ws.write_string_with_format(5, 0, "Figures for the quarter", &bold).map_err(err)?;
+        ws.write_string(4, 0, "Contracted units (from the contract sheet)")
+            .map_err(err)?;
+        ws.write_formula(
+            4,
+            1,
+            rust_xlsxwriter::Formula::new("=Contract!B12")
+                .set_result(c.contracted_units.to_string()),
+        )
+        .map_err(err)?;
+        ws.write_string_with_format(5, 0, "Figures for the quarter", &bold)
+            .map_err(err)?;
         for (i, (field, label)) in INPUTS.iter().enumerate() {
             let row = FIRST_INPUT + i as u32;
             ws.write_string(row, 0, *label).map_err(err)?;
             match spec.prefill.iter().find(|(pq, f, _)| pq == q && f == field) {
-                Some((_, _, v)) => ws.write_number_with_format(row, 1, *v as f64, &unlocked).map_err(err)?,
+                Some((_, _, v)) => ws
+                    .write_number_with_format(row, 1, *v as f64, &unlocked)
+                    .map_err(err)?,
                 None => ws.write_blank(row, 1, &unlocked).map_err(err)?,
             };
         }
         let last_input = FIRST_INPUT + INPUTS.len() as u32 - 1;
-        ws.add_data_validation(FIRST_INPUT, 1, last_input, 1, &validation).map_err(err)?;
+        ws.add_data_validation(FIRST_INPUT, 1, last_input, 1, &validation)
+            .map_err(err)?;
         if !spec.locals.is_empty() {
-            ws.write_string_with_format(FIRST_LOCAL - 1, 0, "Local indicators", &bold).map_err(err)?;
+            ws.write_string_with_format(FIRST_LOCAL - 1, 0, "Local indicators", &bold)
+                .map_err(err)?;
             for (i, (code, label)) in spec.locals.iter().enumerate() {
                 let row = FIRST_LOCAL + i as u32;
                 ws.write_string(row, 0, label).map_err(err)?;
-                match spec.prefill.iter().find(|(pq, f, _)| pq == q && f == &format!("local:{code}")) {
-                    Some((_, _, v)) => ws.write_number_with_format(row, 1, *v as f64, &unlocked).map_err(err)?,
+                match spec
+                    .prefill
+                    .iter()
+                    .find(|(pq, f, _)| pq == q && f == &format!("local:{code}"))
+                {
+                    Some((_, _, v)) => ws
+                        .write_number_with_format(row, 1, *v as f64, &unlocked)
+                        .map_err(err)?,
                     None => ws.write_blank(row, 1, &unlocked).map_err(err)?,
                 };
-                ws.write_string(row, 3, format!("local:{code}")).map_err(err)?;
+                ws.write_string(row, 3, format!("local:{code}"))
+                    .map_err(err)?;
             }
-            ws.add_data_validation(FIRST_LOCAL, 1, FIRST_LOCAL + spec.locals.len() as u32 - 1, 1, &validation).map_err(err)?;
+            ws.add_data_validation(
+                FIRST_LOCAL,
+                1,
+                FIRST_LOCAL + spec.locals.len() as u32 - 1,
+                1,
+                &validation,
+            )
+            .map_err(err)?;
         }
         let top = last_input + 2;
-        ws.write_string_with_format(top, 0, "Indicator", &bold).map_err(err)?;
-        ws.write_string_with_format(top, 1, "Figure", &bold).map_err(err)?;
-        ws.write_string_with_format(top, 2, "Trigger", &bold).map_err(err)?;
-        ws.write_string_with_format(top, 3, "Below trigger?", &bold).map_err(err)?;
+        ws.write_string_with_format(top, 0, "Indicator", &bold)
+            .map_err(err)?;
+        ws.write_string_with_format(top, 1, "Figure", &bold)
+            .map_err(err)?;
+        ws.write_string_with_format(top, 2, "Trigger", &bold)
+            .map_err(err)?;
+        ws.write_string_with_format(top, 3, "Below trigger?", &bold)
+            .map_err(err)?;
         for (i, ind) in spec.indicators.iter().enumerate() {
             let row = top + 1 + i as u32;
             ws.write_string(row, 0, &ind.label).map_err(err)?;
-            let formula = ind.formula.replace("{units}", "$B$5").replace("{days}", "$B$4");
-            ws.write_formula_with_format(row, 1, format!("=IFERROR({},\"\")", formula.trim_start_matches('=')).as_str(), &percent).map_err(err)?;
+            let formula = ind
+                .formula
+                .replace("{units}", "$B$5")
+                .replace("{days}", "$B$4");
+            ws.write_formula_with_format(
+                row,
+                1,
+                format!("=IFERROR({},\"\")", formula.trim_start_matches('=')).as_str(),
+                &percent,
+            )
+            .map_err(err)?;
             if let Some((value, min)) = ind.trigger {
                 ws.write_number(row, 2, value).map_err(err)?;
-                let rule = if min { ConditionalFormatCellRule::LessThan(value) } else { ConditionalFormatCellRule::GreaterThan(value) };
-                ws.add_conditional_format(row, 1, row, 1, &ConditionalFormatCell::new().set_rule(rule).set_format(&red)).map_err(err)?;
+                let rule = if min {
+                    ConditionalFormatCellRule::LessThan(value)
+                } else {
+                    ConditionalFormatCellRule::GreaterThan(value)
+                };
+                ws.add_conditional_format(
+                    row,
+                    1,
+                    row,
+                    1,
+                    &ConditionalFormatCell::new().set_rule(rule).set_format(&red),
+                )
+                .map_err(err)?;
                 // A text marker too, not colour alone.
                 let cmp = if min { "<" } else { ">" };
-                ws.write_formula(row, 3, format!("=IF(AND(ISNUMBER(B{r}),B{r}{cmp}C{r}),\"BELOW TRIGGER\",\"\")", r = row + 1).as_str()).map_err(err)?;
+                ws.write_formula(
+                    row,
+                    3,
+                    format!(
+                        "=IF(AND(ISNUMBER(B{r}),B{r}{cmp}C{r}),\"BELOW TRIGGER\",\"\")",
+                        r = row + 1
+                    )
+                    .as_str(),
+                )
+                .map_err(err)?;
             }
         }
         ws.protect();
@@ -217,7 +305,8 @@ pub fn table_xlsx(sheet: &str, header: &[String], rows: &[Vec<String>]) -> Resul
     ws.set_name(sheet).map_err(err)?;
     let bold = Format::new().set_bold();
     for (c, h) in header.iter().enumerate() {
-        ws.write_string_with_format(0, c as u16, h, &bold).map_err(err)?;
+        ws.write_string_with_format(0, c as u16, h, &bold)
+            .map_err(err)?;
     }
     for (r, row) in rows.iter().enumerate() {
         for (c, v) in row.iter().enumerate() {
@@ -264,7 +353,11 @@ fn cell_name(row: u32, col: u32) -> String {
         c = (c - 1) / 26;
     }
     letters.reverse();
-    format!("{}{}", letters.into_iter().collect::<String>(), row as u64 + 1)
+    format!(
+        "{}{}",
+        letters.into_iter().collect::<String>(),
+        row as u64 + 1
+    )
 }
 
 /// The largest count a shared-strings part claims in its opening `<sst>` tag (`count` and
@@ -274,14 +367,18 @@ fn claimed_strings(head: &[u8]) -> u64 {
     let mut buf = Vec::new();
     loop {
         match reader.read_event_into(&mut buf) {
-            Ok(quick_xml::events::Event::Start(e)) | Ok(quick_xml::events::Event::Empty(e)) if e.local_name().as_ref() == "sst" => {
+            Ok(quick_xml::events::Event::Start(e)) | Ok(quick_xml::events::Event::Empty(e))
+                if e.local_name().as_ref() == "sst" =>
+            {
                 return e
                     .attributes()
                     .flatten()
                     .filter(|a| matches!(a.key.local_name().as_ref(), "count" | "uniqueCount"))
                     .map(|a| {
                         let v = a.value.trim().to_string();
-                        v.trim_start_matches('+').parse::<u64>().unwrap_or(if v.is_empty() { 0 } else { u64::MAX })
+                        v.trim_start_matches('+')
+                            .parse::<u64>()
+                            .unwrap_or(if v.is_empty() { 0 } else { u64::MAX })
                     })
                     .max()
                     .unwrap_or(0);
@@ -300,7 +397,9 @@ fn sheet_cells<RS: Read + std::io::Seek>(
     wb: &mut calamine::Xlsx<RS>,
     name: &str,
 ) -> Result<std::collections::HashMap<(u32, u32), calamine::Data>, SheetError> {
-    let mut reader = wb.worksheet_cells_reader(name).map_err(|_| SheetError::Missing)?;
+    let mut reader = wb
+        .worksheet_cells_reader(name)
+        .map_err(|_| SheetError::Missing)?;
     let dim = reader.dimensions();
     if dim.end.0 > MAX_ROW || dim.end.1 > MAX_COL {
         return Err(SheetError::TooFar(cell_name(dim.end.0, dim.end.1)));
@@ -356,24 +455,35 @@ impl SheetError {
 pub fn read_quarter(bytes: &[u8], q: u8) -> Result<QuarterSheet, String> {
     use calamine::{Data, Reader, Xlsx};
     if bytes.len() > MAX_UPLOAD_BYTES {
-        return Err(format!("The file is larger than {} MB", MAX_UPLOAD_BYTES / 1024 / 1024));
+        return Err(format!(
+            "The file is larger than {} MB",
+            MAX_UPLOAD_BYTES / 1024 / 1024
+        ));
     }
     if bytes.starts_with(&[0xD0, 0xCF, 0x11, 0xE0]) {
         return Err("The file is password-protected or in the old .xls format: save it as an .xlsx workbook without a password".into());
     }
-    let mut zip = zip::ZipArchive::new(Cursor::new(bytes)).map_err(|_| "The file is not an .xlsx workbook".to_string())?;
+    let mut zip = zip::ZipArchive::new(Cursor::new(bytes))
+        .map_err(|_| "The file is not an .xlsx workbook".to_string())?;
     if zip.len() > MAX_ZIP_ENTRIES {
         return Err("The workbook has too many parts".into());
     }
     // The sizes the archive claims, and what actually comes out, are both bounded.
     let mut total = 0u64;
     for i in 0..zip.len() {
-        let mut f = zip.by_index(i).map_err(|_| "The workbook is damaged".to_string())?;
-        let shared_strings = f.name().map(|n| n.to_ascii_lowercase().ends_with("sharedstrings.xml")).unwrap_or(true);
+        let mut f = zip
+            .by_index(i)
+            .map_err(|_| "The workbook is damaged".to_string())?;
+        let shared_strings = f
+            .name()
+            .map(|n| n.to_ascii_lowercase().ends_with("sharedstrings.xml"))
+            .unwrap_or(true);
         let mut head = Vec::new();
         let mut sink = [0u8; 64 * 1024];
         loop {
-            let got = f.read(&mut sink).map_err(|_| "The workbook is damaged".to_string())?;
+            let got = f
+                .read(&mut sink)
+                .map_err(|_| "The workbook is damaged".to_string())?;
             if got == 0 {
                 break;
             }
@@ -382,7 +492,9 @@ pub fn read_quarter(bytes: &[u8], q: u8) -> Result<QuarterSheet, String> {
             }
             total += got as u64;
             if total > MAX_UNZIPPED_BYTES {
-                return Err("The workbook unpacks to more than 30 MB: it is not a return workbook".into());
+                return Err(
+                    "The workbook unpacks to more than 30 MB: it is not a return workbook".into(),
+                );
             }
         }
         // The reader makes room for the strings the file says it holds: bound the claim first.
@@ -392,7 +504,8 @@ pub fn read_quarter(bytes: &[u8], q: u8) -> Result<QuarterSheet, String> {
             }
         }
     }
-    let mut wb: Xlsx<_> = Xlsx::new(Cursor::new(bytes)).map_err(|e| format!("The workbook could not be read: {e}"))?;
+    let mut wb: Xlsx<_> = Xlsx::new(Cursor::new(bytes))
+        .map_err(|e| format!("The workbook could not be read: {e}"))?;
     let sheet = format!("Q{q}");
     let cells = sheet_cells(&mut wb, &sheet).map_err(|e| e.message(&sheet))?;
     let cell = |r: u32, c: u32| cells.get(&(r, c)).cloned().unwrap_or(Data::Empty);
@@ -435,7 +548,11 @@ pub fn read_quarter(bytes: &[u8], q: u8) -> Result<QuarterSheet, String> {
     for (i, (field, _)) in INPUTS.iter().enumerate() {
         values.push((field.to_string(), value_at(FIRST_INPUT + i as u32)));
     }
-    Ok(QuarterSheet { mark, values, contracted_units: units })
+    Ok(QuarterSheet {
+        mark,
+        values,
+        contracted_units: units,
+    })
 }
 
 /// The sheet-level checks Hearth can make before the figures' own rules.
@@ -449,22 +566,40 @@ mod tests {
     use super::*;
 
     fn spec(prefill: Vec<(u8, String, i64)>) -> WorkbookSpec {
-        WorkbookSpec { locals: Vec::new(),
+        WorkbookSpec {
+            locals: Vec::new(),
             mark: mark_for("S001", "2026/27", 1),
-            contract: ContractSheet { service_reference: "S001".into(), service_name: "Acorn House".into(), contracted_units: 12, year_label: "2026/27".into(), ..Default::default() },
+            contract: ContractSheet {
+                service_reference: "S001".into(),
+                service_name: "Acorn House".into(),
+                contracted_units: 12,
+                year_label: "2026/27".into(),
+                ..Default::default()
+            },
             quarters: vec![(1, "2026/27 Q1".into(), 91), (2, "2026/27 Q2".into(), 92)],
-            indicators: vec![IndicatorRow { label: "KPI 1".into(), formula: "B8/B7*100".into(), trigger: Some((90.0, true)) }],
+            indicators: vec![IndicatorRow {
+                label: "KPI 1".into(),
+                formula: "B8/B7*100".into(),
+                trigger: Some((90.0, true)),
+            }],
             prefill,
         }
     }
 
     #[test]
     fn a_generated_workbook_reads_back() {
-        let bytes = write_workbook(&spec(vec![(2, "service_users_supported".into(), 20), (2, "maintained_independent_living".into(), 19)])).unwrap();
+        let bytes = write_workbook(&spec(vec![
+            (2, "service_users_supported".into(), 20),
+            (2, "maintained_independent_living".into(), 19),
+        ]))
+        .unwrap();
         assert!(bytes.starts_with(b"PK"), "an .xlsx is a zip");
         let q2 = read_quarter(&bytes, 2).unwrap();
         assert_eq!(q2.mark, "HEARTH|2026/27|S001|V1");
-        assert_eq!(q2.values[0], ("service_users_supported".to_string(), Some(Ok(20))));
+        assert_eq!(
+            q2.values[0],
+            ("service_users_supported".to_string(), Some(Ok(20)))
+        );
         assert_eq!(q2.values[1].1, Some(Ok(19)));
         assert_eq!(q2.values[2].1, None, "blank stays blank");
         let q1 = read_quarter(&bytes, 1).unwrap();
@@ -474,16 +609,23 @@ mod tests {
 
     #[test]
     fn bad_files_are_refused_with_a_reason() {
-        assert!(read_quarter(b"not a zip at all", 1).unwrap_err().contains("not an .xlsx"));
+        assert!(read_quarter(b"not a zip at all", 1)
+            .unwrap_err()
+            .contains("not an .xlsx"));
         let mut ole = vec![0xD0, 0xCF, 0x11, 0xE0, 0xA1, 0xB1, 0x1A, 0xE1];
         ole.extend(vec![0u8; 512]);
-        assert!(read_quarter(&ole, 1).unwrap_err().contains("password-protected"));
-        assert!(read_quarter(&vec![0u8; MAX_UPLOAD_BYTES + 1], 1).unwrap_err().contains("larger than"));
+        assert!(read_quarter(&ole, 1)
+            .unwrap_err()
+            .contains("password-protected"));
+        assert!(read_quarter(&vec![0u8; MAX_UPLOAD_BYTES + 1], 1)
+            .unwrap_err()
+            .contains("larger than"));
         // A zip bomb: a small archive that unpacks to far more than the limit.
         let mut buf = Cursor::new(Vec::new());
         {
             let mut w = zip::ZipWriter::new(&mut buf);
-            let opts = zip::write::SimpleFileOptions::default().compression_method(zip::CompressionMethod::Deflated);
+            let opts = zip::write::SimpleFileOptions::default()
+                .compression_method(zip::CompressionMethod::Deflated);
             w.start_file("xl/bomb.xml", opts).unwrap();
             let zeros = vec![0u8; 1024 * 1024];
             for _ in 0..40 {
@@ -492,8 +634,14 @@ mod tests {
             w.finish().unwrap();
         }
         let bomb = buf.into_inner();
-        assert!(bomb.len() < MAX_UPLOAD_BYTES, "the bomb itself is small: {}", bomb.len());
-        assert!(read_quarter(&bomb, 1).unwrap_err().contains("unpacks to more than"));
+        assert!(
+            bomb.len() < MAX_UPLOAD_BYTES,
+            "the bomb itself is small: {}",
+            bomb.len()
+        );
+        assert!(read_quarter(&bomb, 1)
+            .unwrap_err()
+            .contains("unpacks to more than"));
     }
 }
 
@@ -512,7 +660,8 @@ mod hostile {
         let mut out = Cursor::new(Vec::new());
         {
             let mut w = zip::ZipWriter::new(&mut out);
-            let opts = zip::write::SimpleFileOptions::default().compression_method(zip::CompressionMethod::Deflated);
+            let opts = zip::write::SimpleFileOptions::default()
+                .compression_method(zip::CompressionMethod::Deflated);
             for i in 0..zip.len() {
                 let mut f = zip.by_index(i).unwrap();
                 let part = f.name().unwrap().to_string();
@@ -533,9 +682,19 @@ mod hostile {
         let spec = WorkbookSpec {
             locals: Vec::new(),
             mark: mark_for("S001", "2026/27", 1),
-            contract: ContractSheet { service_reference: "S001".into(), service_name: "Acorn House".into(), contracted_units: 12, year_label: "2026/27".into(), ..Default::default() },
+            contract: ContractSheet {
+                service_reference: "S001".into(),
+                service_name: "Acorn House".into(),
+                contracted_units: 12,
+                year_label: "2026/27".into(),
+                ..Default::default()
+            },
             quarters: vec![(1, "2026/27 Q1".into(), 91)],
-            indicators: vec![IndicatorRow { label: "KPI 1".into(), formula: "B8/B7*100".into(), trigger: Some((90.0, true)) }],
+            indicators: vec![IndicatorRow {
+                label: "KPI 1".into(),
+                formula: "B8/B7*100".into(),
+                trigger: Some((90.0, true)),
+            }],
             prefill: Vec::new(),
         };
         write_workbook(&spec).unwrap()
@@ -560,7 +719,11 @@ mod hostile {
     fn huge_string_claim() -> Vec<u8> {
         let bytes = genuine();
         let bytes = rewrite(&bytes, "xl/worksheets/sheet3.xml", |xml| {
-            xml.replacen("</sheetData>", "<row r=\"60\"><c r=\"A60\" t=\"s\"><v>0</v></c></row></sheetData>", 1)
+            xml.replacen(
+                "</sheetData>",
+                "<row r=\"60\"><c r=\"A60\" t=\"s\"><v>0</v></c></row></sheetData>",
+                1,
+            )
         });
         let mut zip = zip::ZipArchive::new(Cursor::new(&bytes[..])).unwrap();
         let has_sst = zip.by_name("xl/sharedStrings.xml").is_ok();
@@ -587,7 +750,10 @@ mod hostile {
 
     fn corpus_dirs() -> [std::path::PathBuf; 2] {
         let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR"));
-        [root.join("tests/hostile"), root.join("../../fuzz/seeds/workbook_reader")]
+        [
+            root.join("tests/hostile"),
+            root.join("../../fuzz/seeds/workbook_reader"),
+        ]
     }
 
     #[test]
@@ -596,10 +762,21 @@ mod hostile {
             let started = std::time::Instant::now();
             let err = read_quarter(&bytes, 1).unwrap_err();
             let took = started.elapsed();
-            assert!(took < std::time::Duration::from_millis(200), "{name} took {took:?}");
-            assert!(err.contains("far outside") || err.contains("pieces of text"), "{name}: {err}");
+            assert!(
+                took < std::time::Duration::from_millis(200),
+                "{name} took {took:?}"
+            );
+            assert!(
+                err.contains("far outside") || err.contains("pieces of text"),
+                "{name}: {err}"
+            );
         }
-        assert!(read_quarter(&far_cell("XFD1048576"), 1).unwrap_err().contains("XFD1048576"), "the reason names the cell");
+        assert!(
+            read_quarter(&far_cell("XFD1048576"), 1)
+                .unwrap_err()
+                .contains("XFD1048576"),
+            "the reason names the cell"
+        );
         // A genuine workbook with a cell a little beyond the printed area is still read.
         read_quarter(&far_cell("H90"), 1).unwrap();
     }
@@ -615,7 +792,8 @@ mod hostile {
                 }
             }
             for (name, _) in all() {
-                let kept = std::fs::read(dir.join(name)).unwrap_or_else(|e| panic!("{} missing: {e}", dir.join(name).display()));
+                let kept = std::fs::read(dir.join(name))
+                    .unwrap_or_else(|e| panic!("{} missing: {e}", dir.join(name).display()));
                 assert!(read_quarter(&kept, 1).is_err(), "{name} is refused");
             }
         }

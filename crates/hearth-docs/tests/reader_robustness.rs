@@ -7,12 +7,24 @@ use hearth_docs::workbook::*;
 use rand::{Rng, SeedableRng};
 
 fn sample() -> Vec<u8> {
-    write_workbook(&WorkbookSpec { locals: Vec::new(),
+    write_workbook(&WorkbookSpec {
+        locals: Vec::new(),
         mark: mark_for("S001", "2026/27", 1),
-        contract: ContractSheet { service_reference: "S001".into(), contracted_units: 12, ..Default::default() },
+        contract: ContractSheet {
+            service_reference: "S001".into(),
+            contracted_units: 12,
+            ..Default::default()
+        },
         quarters: vec![(1, "2026/27 Q1".into(), 91), (2, "2026/27 Q2".into(), 92)],
-        indicators: vec![IndicatorRow { label: "KPI 1".into(), formula: "B8/B7*100".into(), trigger: Some((90.0, true)) }],
-        prefill: vec![(1, "service_users_supported".into(), 20), (1, "departures".into(), 3)],
+        indicators: vec![IndicatorRow {
+            label: "KPI 1".into(),
+            formula: "B8/B7*100".into(),
+            trigger: Some((90.0, true)),
+        }],
+        prefill: vec![
+            (1, "service_users_supported".into(), 20),
+            (1, "departures".into(), 3),
+        ],
     })
     .unwrap()
 }
@@ -50,5 +62,8 @@ fn random_and_mutated_inputs_never_panic() {
             }
         }
     }
-    assert!(refused > 1_000, "most damaged files are refused with a reason ({refused})");
+    assert!(
+        refused > 1_000,
+        "most damaged files are refused with a reason ({refused})"
+    );
 }

@@ -3,7 +3,10 @@
 /// Support tasks a service offers (Supporting People eligible tasks).
 pub const SUPPORT_TASKS: &[(&str, &str)] = &[
     ("life_skills", "Developing domestic life skills"),
-    ("tenancy", "Help in setting up and maintaining a home or tenancy"),
+    (
+        "tenancy",
+        "Help in setting up and maintaining a home or tenancy",
+    ),
     ("finances", "Managing finances and benefits"),
     ("social", "Establishing social contacts and activities"),
     ("training", "Access to training, education and work"),
@@ -23,7 +26,12 @@ pub const HOUSEHOLD_TYPES: &[(&str, &str)] = &[
 ];
 
 /// Age groups a service works with.
-pub const AGE_GROUPS: &[(&str, &str)] = &[("16_25", "16 to 25"), ("18_64", "18 to 64"), ("55_plus", "55 and over"), ("65_plus", "65 and over")];
+pub const AGE_GROUPS: &[(&str, &str)] = &[
+    ("16_25", "16 to 25"),
+    ("18_64", "18 to 64"),
+    ("55_plus", "55 and over"),
+    ("65_plus", "65 and over"),
+];
 
 /// Kinds of accommodation of accommodation-based and sheltered services.
 pub const ACCOMMODATION_TYPES: &[(&str, &str)] = &[
@@ -47,12 +55,21 @@ pub const ETHNICITIES: &[(&str, &str)] = &[
 
 /// The label of a code in a vocabulary (the code itself when unknown).
 pub fn label_of<'a>(vocabulary: &'a [(&'a str, &'a str)], code: &'a str) -> &'a str {
-    vocabulary.iter().find(|(c, _)| *c == code).map(|(_, l)| *l).unwrap_or(code)
+    vocabulary
+        .iter()
+        .find(|(c, _)| *c == code)
+        .map(|(_, l)| *l)
+        .unwrap_or(code)
 }
 
 /// Labels of a comma-separated list of codes.
 pub fn labels_of(vocabulary: &[(&str, &str)], codes: &str) -> Vec<String> {
-    codes.split(',').map(str::trim).filter(|c| !c.is_empty()).map(|c| label_of(vocabulary, c).to_string()).collect()
+    codes
+        .split(',')
+        .map(str::trim)
+        .filter(|c| !c.is_empty())
+        .map(|c| label_of(vocabulary, c).to_string())
+        .collect()
 }
 
 const EARTH_RADIUS_M: f64 = 6_371_008.8;
@@ -61,7 +78,8 @@ const EARTH_RADIUS_M: f64 = 6_371_008.8;
 pub fn distance_m(a: (f64, f64), b: (f64, f64)) -> f64 {
     let (la1, lo1) = (a.0.to_radians(), a.1.to_radians());
     let (la2, lo2) = (b.0.to_radians(), b.1.to_radians());
-    let h = ((la2 - la1) / 2.0).sin().powi(2) + la1.cos() * la2.cos() * ((lo2 - lo1) / 2.0).sin().powi(2);
+    let h = ((la2 - la1) / 2.0).sin().powi(2)
+        + la1.cos() * la2.cos() * ((lo2 - lo1) / 2.0).sin().powi(2);
     2.0 * EARTH_RADIUS_M * h.sqrt().min(1.0).asin()
 }
 
@@ -70,7 +88,12 @@ pub fn bounding_box(centre: (f64, f64), radius_m: f64) -> (f64, f64, f64, f64) {
     let dlat = (radius_m / EARTH_RADIUS_M).to_degrees();
     let coslat = centre.0.to_radians().cos().max(0.01);
     let dlon = (radius_m / (EARTH_RADIUS_M * coslat)).to_degrees();
-    (centre.0 - dlat, centre.1 - dlon, centre.0 + dlat, centre.1 + dlon)
+    (
+        centre.0 - dlat,
+        centre.1 - dlon,
+        centre.0 + dlat,
+        centre.1 + dlon,
+    )
 }
 
 /// Miles to metres.
@@ -106,7 +129,13 @@ mod tests {
 
     #[test]
     fn labels_come_from_codes() {
-        assert_eq!(labels_of(SUPPORT_TASKS, "tenancy, finances,"), vec!["Help in setting up and maintaining a home or tenancy", "Managing finances and benefits"]);
+        assert_eq!(
+            labels_of(SUPPORT_TASKS, "tenancy, finances,"),
+            vec![
+                "Help in setting up and maintaining a home or tenancy",
+                "Managing finances and benefits"
+            ]
+        );
         assert_eq!(label_of(HOUSEHOLD_TYPES, "unknown"), "unknown");
     }
 }

@@ -22,7 +22,12 @@ pub enum Job {
 }
 
 impl Job {
-    pub const ALL: &'static [Job] = &[Job::SessionSweep, Job::Outbox, Job::DirectoryRefresh, Job::ReturnReminders];
+    pub const ALL: &'static [Job] = &[
+        Job::SessionSweep,
+        Job::Outbox,
+        Job::DirectoryRefresh,
+        Job::ReturnReminders,
+    ];
 
     pub fn name(&self) -> &'static str {
         match self {
@@ -54,7 +59,11 @@ pub struct Scheduler {
 
 impl Scheduler {
     pub fn new(app: App, node: &str, mail: MailTransport) -> Scheduler {
-        Scheduler { app, node: node.to_string(), mail }
+        Scheduler {
+            app,
+            node: node.to_string(),
+            mail,
+        }
     }
 
     /// Runs every job that is due now and that this node manages to claim. Returns the jobs
@@ -62,7 +71,12 @@ impl Scheduler {
     pub async fn run_due(&self, now: i64) -> Vec<Job> {
         let mut ran = Vec::new();
         for job in Job::ALL {
-            match self.app.db.claim_job(job.name(), &self.node, now, job.interval(), 600).await {
+            match self
+                .app
+                .db
+                .claim_job(job.name(), &self.node, now, job.interval(), 600)
+                .await
+            {
                 Ok(true) => {
                     if let Err(e) = self.run(*job).await {
                         tracing::error!(job = job.name(), error = %e, "job failed");
@@ -84,19 +98,33 @@ impl Scheduler {
             Job::SessionSweep => {
                 let now = hearth_store::now();
                 let idle_cutoff = now - self.app.config.idle_minutes.max(240) * 60;
-                let n = self.app.db.delete_expired_sessions(idle_cutoff, now).await.map_err(|e| e.to_string())?;
+                let n = self
+                    .app
+                    .db
+                    .delete_expired_sessions(idle_cutoff, now)
+                    .await
+                    .map_err(|e| e.to_string())?;
                 if n > 0 {
                     tracing::info!(job = job.name(), removed = n, "swept sessions");
                 }
                 Ok(())
             }
             Job::DirectoryRefresh => {
-                let n = self.app.db.refresh_current_clients(&self.app.today().to_string()).await.map_err(|e| e.to_string())?;
+                let n = self
+                    .app
+                    .db
+                    .refresh_current_clients(&self.app.today().to_string())
+                    .await
+                    .map_err(|e| e.to_string())?;
                 tracing::info!(job = job.name(), services = n, "recounted current clients");
                 Ok(())
             }
             Job::ReturnReminders => {
-                let n = self.app.send_return_reminders(self.app.today()).await.map_err(|e| e.to_string())?;
+                let n = self
+                    .app
+                    .send_return_reminders(self.app.today())
+                    .await
+                    .map_err(|e| e.to_string())?;
                 if n > 0 {
                     tracing::info!(job = job.name(), reminders = n, "queued return reminders");
                 }

@@ -8,7 +8,13 @@ use tokio::io::{AsyncBufReadExt, AsyncWriteExt, BufReader};
 
 async fn queue(app: &App, to: &str) {
     let mut tx = app.db.begin_write(&Actor::system("test")).await.unwrap();
-    tx.queue_mail(to, "Returns due", "Your quarterly return is due on 30 April.").await.unwrap();
+    tx.queue_mail(
+        to,
+        "Returns due",
+        "Your quarterly return is due on 30 April.",
+    )
+    .await
+    .unwrap();
     tx.commit().await.unwrap();
 }
 
@@ -21,12 +27,21 @@ async fn folder_transport_writes_each_message_once() {
         let dir = testing::TempDir::new("hearth-mail").unwrap();
         let mail = MailTransport::new(&MailConfig::Folder(dir.path().to_path_buf())).unwrap();
         assert_eq!(mail.deliver_outbox(&app.db).await.unwrap(), 2, "{}", t.name);
-        assert_eq!(mail.deliver_outbox(&app.db).await.unwrap(), 0, "{}: nothing sent twice", t.name);
+        assert_eq!(
+            mail.deliver_outbox(&app.db).await.unwrap(),
+            0,
+            "{}: nothing sent twice",
+            t.name
+        );
         let files: Vec<_> = std::fs::read_dir(dir.path()).unwrap().flatten().collect();
         assert_eq!(files.len(), 2, "{}", t.name);
         let text = std::fs::read_to_string(files[0].path()).unwrap();
         assert!(text.contains("Subject: Returns due"), "{}", t.name);
-        assert!(app.db.unsent_mail(10).await.unwrap().is_empty(), "{}", t.name);
+        assert!(
+            app.db.unsent_mail(10).await.unwrap().is_empty(),
+            "{}",
+            t.name
+        );
     }
 }
 
@@ -75,11 +90,22 @@ async fn smtp_transport_relays_queued_mail() {
     let app = App::new(t.db.clone(), Default::default());
     queue(&app, "provider@example.org").await;
     let (port, server) = fake_smtp().await;
-    let mail = MailTransport::new(&MailConfig::Smtp { host: "127.0.0.1".into(), port, from: "Hearth <hearth@example.org>".into() }).unwrap();
+    let mail = MailTransport::new(&MailConfig::Smtp {
+        host: "127.0.0.1".into(),
+        port,
+        from: "Hearth <hearth@example.org>".into(),
+    })
+    .unwrap();
     assert_eq!(mail.deliver_outbox(&app.db).await.unwrap(), 1);
     drop(mail);
-    let received = tokio::time::timeout(std::time::Duration::from_secs(10), server).await.unwrap().unwrap();
-    assert!(received.contains("RCPT TO:<provider@example.org>"), "{received}");
+    let received = tokio::time::timeout(std::time::Duration::from_secs(10), server)
+        .await
+        .unwrap()
+        .unwrap();
+    assert!(
+        received.contains("RCPT TO:<provider@example.org>"),
+        "{received}"
+    );
     assert!(received.contains("Subject: Returns due"), "{received}");
 }
 
@@ -88,8 +114,17 @@ async fn an_unreachable_smtp_server_leaves_mail_queued_with_the_error() {
     let t = testing::sqlite().await.unwrap();
     let app = App::new(t.db.clone(), Default::default());
     queue(&app, "provider@example.org").await;
-    let port = std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
-    let mail = MailTransport::new(&MailConfig::Smtp { host: "127.0.0.1".into(), port, from: "hearth@example.org".into() }).unwrap();
+    let port = std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port();
+    let mail = MailTransport::new(&MailConfig::Smtp {
+        host: "127.0.0.1".into(),
+        port,
+        from: "hearth@example.org".into(),
+    })
+    .unwrap();
     assert_eq!(mail.deliver_outbox(&app.db).await.unwrap(), 0);
     let waiting = app.db.unsent_mail(10).await.unwrap();
     assert_eq!(waiting.len(), 1);
@@ -108,10 +143,15 @@ async fn two_schedulers_run_each_job_once_per_interval() {
         let now = 2_000_000_000;
         let (ra, rb) = tokio::join!(a.run_due(now), b.run_due(now));
         for job in Job::ALL {
-            let runs = ra.iter().filter(|j| *j == job).count() + rb.iter().filter(|j| *j == job).count();
+            let runs =
+                ra.iter().filter(|j| *j == job).count() + rb.iter().filter(|j| *j == job).count();
             assert_eq!(runs, 1, "{}: {} ran once", t.name, job.name());
         }
-        assert!(a.run_due(now + 1).await.is_empty(), "{}: not due again yet", t.name);
+        assert!(
+            a.run_due(now + 1).await.is_empty(),
+            "{}: not due again yet",
+            t.name
+        );
         let later = a.run_due(now + Job::SessionSweep.interval()).await;
         assert!(later.contains(&Job::SessionSweep), "{}", t.name);
     }

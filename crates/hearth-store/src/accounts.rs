@@ -119,7 +119,12 @@ impl Db {
 
     /// Records a failed login; locks the account when `max` failures are reached.
     /// Counted in the database, so the count holds across nodes. Returns the user after.
-    pub async fn record_login_failure(&self, user_id: i64, max: i64, lock_seconds: i64) -> Result<Option<User>, StoreError> {
+    pub async fn record_login_failure(
+        &self,
+        user_id: i64,
+        max: i64,
+        lock_seconds: i64,
+    ) -> Result<Option<User>, StoreError> {
         let t = now();
         sqlx::query(
             "UPDATE users SET
@@ -150,11 +155,13 @@ impl Db {
 
     /// Accepts a TOTP time step once: true only if `step` is newer than the last one used.
     pub async fn consume_totp_step(&self, user_id: i64, step: i64) -> Result<bool, StoreError> {
-        let r = sqlx::query("UPDATE users SET totp_last_step = $2 WHERE id = $1 AND totp_last_step < $2")
-            .bind(user_id)
-            .bind(step)
-            .execute(&self.pool)
-            .await?;
+        let r = sqlx::query(
+            "UPDATE users SET totp_last_step = $2 WHERE id = $1 AND totp_last_step < $2",
+        )
+        .bind(user_id)
+        .bind(step)
+        .execute(&self.pool)
+        .await?;
         Ok(r.rows_affected() == 1)
     }
 
@@ -206,7 +213,11 @@ impl Db {
         Ok(())
     }
 
-    pub async fn set_session_pending_totp(&self, id_hash: &str, secret: Option<&str>) -> Result<(), StoreError> {
+    pub async fn set_session_pending_totp(
+        &self,
+        id_hash: &str,
+        secret: Option<&str>,
+    ) -> Result<(), StoreError> {
         sqlx::query("UPDATE sessions SET pending_totp_secret = $2 WHERE id_hash = $1")
             .bind(id_hash)
             .bind(secret)
@@ -215,7 +226,11 @@ impl Db {
         Ok(())
     }
 
-    pub async fn set_session_authority(&self, id_hash: &str, authority_id: i64) -> Result<(), StoreError> {
+    pub async fn set_session_authority(
+        &self,
+        id_hash: &str,
+        authority_id: i64,
+    ) -> Result<(), StoreError> {
         sqlx::query("UPDATE sessions SET authority_id = $2 WHERE id_hash = $1")
             .bind(id_hash)
             .bind(authority_id)
@@ -235,11 +250,13 @@ impl Db {
     /// Revokes every API token of a user (password or authenticator reset, disabling, sign
     /// out everywhere).
     pub async fn revoke_user_tokens(&self, user_id: i64) -> Result<u64, StoreError> {
-        let r = sqlx::query("UPDATE api_tokens SET revoked_at = $2 WHERE user_id = $1 AND revoked_at IS NULL")
-            .bind(user_id)
-            .bind(crate::now())
-            .execute(&self.pool)
-            .await?;
+        let r = sqlx::query(
+            "UPDATE api_tokens SET revoked_at = $2 WHERE user_id = $1 AND revoked_at IS NULL",
+        )
+        .bind(user_id)
+        .bind(crate::now())
+        .execute(&self.pool)
+        .await?;
         Ok(r.rows_affected())
     }
 
@@ -252,7 +269,11 @@ impl Db {
         Ok(r.rows_affected())
     }
 
-    pub async fn delete_expired_sessions(&self, idle_cutoff: i64, at: i64) -> Result<u64, StoreError> {
+    pub async fn delete_expired_sessions(
+        &self,
+        idle_cutoff: i64,
+        at: i64,
+    ) -> Result<u64, StoreError> {
         let r = sqlx::query("DELETE FROM sessions WHERE expires_at < $1 OR last_seen_at < $2")
             .bind(at)
             .bind(idle_cutoff)
@@ -263,7 +284,11 @@ impl Db {
 
     // ---- account requests (anonymous, so written without an actor) ----
 
-    pub async fn list_account_requests(&self, authority_id: Option<i64>, open_only: bool) -> Result<Vec<AccountRequest>, StoreError> {
+    pub async fn list_account_requests(
+        &self,
+        authority_id: Option<i64>,
+        open_only: bool,
+    ) -> Result<Vec<AccountRequest>, StoreError> {
         let rows = sqlx::query(
             "SELECT * FROM account_requests WHERE ($1 IS NULL OR authority_id = $1 OR authority_id IS NULL)
              AND ($2 = 0 OR status = 'open') ORDER BY created_at DESC, id DESC",
@@ -305,7 +330,14 @@ impl WriteTx {
         .fetch_one(&mut *self.tx)
         .await?;
         let user = User::from_row(&row)?;
-        self.audit("create", "user", &user.id.to_string(), None, Some(&user.audit_json())).await?;
+        self.audit(
+            "create",
+            "user",
+            &user.id.to_string(),
+            None,
+            Some(&user.audit_json()),
+        )
+        .await?;
         Ok(user)
     }
 
@@ -353,12 +385,21 @@ impl WriteTx {
         .bind(after.updated_at)
         .execute(&mut *self.tx)
         .await?;
-        self.audit(action, "user", &id.to_string(), Some(&before.audit_json()), Some(&after.audit_json()))
-            .await?;
+        self.audit(
+            action,
+            "user",
+            &id.to_string(),
+            Some(&before.audit_json()),
+            Some(&after.audit_json()),
+        )
+        .await?;
         Ok(Some(after))
     }
 
-    pub async fn insert_account_request(&mut self, r: &AccountRequest) -> Result<AccountRequest, StoreError> {
+    pub async fn insert_account_request(
+        &mut self,
+        r: &AccountRequest,
+    ) -> Result<AccountRequest, StoreError> {
         let row = sqlx::query(
             "INSERT INTO account_requests (authority_id, kind, username, full_name, email, organisation, message, status, created_at)
              VALUES ($1, $2, $3, $4, $5, $6, $7, 'open', $8) RETURNING *",
@@ -374,12 +415,23 @@ impl WriteTx {
         .fetch_one(&mut *self.tx)
         .await?;
         let created = AccountRequest::from_row(&row)?;
-        self.audit("create", "account_request", &created.id.to_string(), None, Some(&created.to_json()))
-            .await?;
+        self.audit(
+            "create",
+            "account_request",
+            &created.id.to_string(),
+            None,
+            Some(&created.to_json()),
+        )
+        .await?;
         Ok(created)
     }
 
-    pub async fn close_account_request(&mut self, id: i64, status: &str, by: i64) -> Result<Option<AccountRequest>, StoreError> {
+    pub async fn close_account_request(
+        &mut self,
+        id: i64,
+        status: &str,
+        by: i64,
+    ) -> Result<Option<AccountRequest>, StoreError> {
         let Some(row) = sqlx::query("SELECT * FROM account_requests WHERE id = $1")
             .bind(id)
             .fetch_optional(&mut *self.tx)
@@ -396,8 +448,14 @@ impl WriteTx {
             .fetch_one(&mut *self.tx)
             .await?;
         let after = AccountRequest::from_row(&row)?;
-        self.audit("update", "account_request", &id.to_string(), Some(&before.to_json()), Some(&after.to_json()))
-            .await?;
+        self.audit(
+            "update",
+            "account_request",
+            &id.to_string(),
+            Some(&before.to_json()),
+            Some(&after.to_json()),
+        )
+        .await?;
         Ok(Some(after))
     }
 }
@@ -423,15 +481,19 @@ record!(
 
 impl Db {
     pub async fn api_token_by_hash(&self, hash: &str) -> Result<Option<ApiToken>, StoreError> {
-        let row = sqlx::query("SELECT * FROM api_tokens WHERE token_hash = $1 AND revoked_at IS NULL")
-            .bind(hash)
-            .fetch_optional(&self.pool)
-            .await?;
+        let row =
+            sqlx::query("SELECT * FROM api_tokens WHERE token_hash = $1 AND revoked_at IS NULL")
+                .bind(hash)
+                .fetch_optional(&self.pool)
+                .await?;
         row.as_ref().map(ApiToken::from_row).transpose()
     }
 
     pub async fn api_tokens_of(&self, user_id: i64) -> Result<Vec<ApiToken>, StoreError> {
-        let rows = sqlx::query("SELECT * FROM api_tokens WHERE user_id = $1 ORDER BY id").bind(user_id).fetch_all(&self.pool).await?;
+        let rows = sqlx::query("SELECT * FROM api_tokens WHERE user_id = $1 ORDER BY id")
+            .bind(user_id)
+            .fetch_all(&self.pool)
+            .await?;
         ApiToken::from_rows(&rows)
     }
 
@@ -447,7 +509,13 @@ impl Db {
 }
 
 impl WriteTx {
-    pub async fn insert_api_token(&mut self, user_id: i64, name: &str, hash: &str, authority_id: Option<i64>) -> Result<ApiToken, StoreError> {
+    pub async fn insert_api_token(
+        &mut self,
+        user_id: i64,
+        name: &str,
+        hash: &str,
+        authority_id: Option<i64>,
+    ) -> Result<ApiToken, StoreError> {
         let row = sqlx::query("INSERT INTO api_tokens (user_id, name, token_hash, authority_id, created_at) VALUES ($1, $2, $3, $4, $5) RETURNING *")
             .bind(user_id)
             .bind(name)
@@ -458,7 +526,8 @@ impl WriteTx {
             .await?;
         let t = ApiToken::from_row(&row)?;
         let v = serde_json::json!({"id": t.id, "user_id": user_id, "name": name});
-        self.audit("create", "api_token", &t.id.to_string(), None, Some(&v)).await?;
+        self.audit("create", "api_token", &t.id.to_string(), None, Some(&v))
+            .await?;
         Ok(t)
     }
 
@@ -470,7 +539,8 @@ impl WriteTx {
             .execute(&mut *self.tx)
             .await?;
         if r.rows_affected() == 1 {
-            self.audit("revoke", "api_token", &id.to_string(), None, None).await?;
+            self.audit("revoke", "api_token", &id.to_string(), None, None)
+                .await?;
         }
         Ok(r.rows_affected() == 1)
     }

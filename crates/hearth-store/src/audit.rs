@@ -128,7 +128,11 @@ impl Db {
         if q.to.is_some() {
             sql.push_str(&format!(" AND at < {}", next()));
         }
-        sql.push_str(&format!(" ORDER BY id DESC LIMIT {} OFFSET {}", next(), next()));
+        sql.push_str(&format!(
+            " ORDER BY id DESC LIMIT {} OFFSET {}",
+            next(),
+            next()
+        ));
         let mut query = sqlx::query(&sql);
         if let Some(a) = q.authority_id {
             query = query.bind(a);

@@ -98,7 +98,11 @@ impl Db {
         page: i64,
         per_page: i64,
     ) -> Result<Page<ScheduleRow>, StoreError> {
-        let current = if include_ended { "" } else { " AND (s.end_date IS NULL OR s.end_date >= $2)" };
+        let current = if include_ended {
+            ""
+        } else {
+            " AND (s.end_date IS NULL OR s.end_date >= $2)"
+        };
         let total = count_of(
             &sqlx::query(&format!(
                 "SELECT COUNT(*) AS n FROM client_schedules s WHERE s.service_id = $1{current}"
@@ -137,7 +141,11 @@ impl Db {
     }
 
     /// Current schedules of a service on a date.
-    pub async fn count_current_schedules(&self, service_id: i64, today: &str) -> Result<i64, StoreError> {
+    pub async fn count_current_schedules(
+        &self,
+        service_id: i64,
+        today: &str,
+    ) -> Result<i64, StoreError> {
         count_of(
             &sqlx::query("SELECT COUNT(*) AS n FROM client_schedules WHERE service_id = $1 AND (end_date IS NULL OR end_date >= $2)")
                 .bind(service_id)
@@ -149,7 +157,11 @@ impl Db {
 }
 
 impl WriteTx {
-    pub async fn insert_client(&mut self, authority_id: i64, f: &ClientFields) -> Result<Client, StoreError> {
+    pub async fn insert_client(
+        &mut self,
+        authority_id: i64,
+        f: &ClientFields,
+    ) -> Result<Client, StoreError> {
         let row = sqlx::query(
             "INSERT INTO clients (authority_id, title, first_name, last_name, date_of_birth, ethnicity, address, postcode, uprn, ni_number, hb_number, created_at, updated_at, address2, town)
              VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $12, $13, $14) RETURNING *",
@@ -171,7 +183,14 @@ impl WriteTx {
         .fetch_one(&mut *self.tx)
         .await?;
         let c = Client::from_row(&row)?;
-        self.audit("create", "client", &c.id.to_string(), None, Some(&c.to_json())).await?;
+        self.audit(
+            "create",
+            "client",
+            &c.id.to_string(),
+            None,
+            Some(&c.to_json()),
+        )
+        .await?;
         Ok(c)
     }
 
@@ -196,13 +215,23 @@ impl WriteTx {
             "id": id, "client_id": f.client_id, "service_id": f.service_id, "level": f.level,
             "units_per_week": f.units_per_week, "start_date": f.start_date, "end_date": f.end_date, "end_reason": f.end_reason,
         });
-        self.audit("create", "client_schedule", &id.to_string(), None, Some(&after)).await?;
+        self.audit(
+            "create",
+            "client_schedule",
+            &id.to_string(),
+            None,
+            Some(&after),
+        )
+        .await?;
         Ok(id)
     }
 
     /// Bulk load for the demo generator: inserts without an audit entry per row, then one
     /// summary entry. Only the demo loader uses this.
-    pub async fn bulk_load_schedules(&mut self, rows: &[(ClientFields, i64, Vec<ScheduleFields>)]) -> Result<u64, StoreError> {
+    pub async fn bulk_load_schedules(
+        &mut self,
+        rows: &[(ClientFields, i64, Vec<ScheduleFields>)],
+    ) -> Result<u64, StoreError> {
         use sqlx::Row;
         let t = self.at();
         let mut n = 0u64;
@@ -245,7 +274,8 @@ impl WriteTx {
             }
         }
         let summary = serde_json::json!({"clients": rows.len(), "schedules": n});
-        self.audit("bulk_load", "client_schedule", "*", None, Some(&summary)).await?;
+        self.audit("bulk_load", "client_schedule", "*", None, Some(&summary))
+            .await?;
         Ok(n)
     }
 }

@@ -57,11 +57,15 @@ impl Db {
 
     pub async fn contract_service_ids(&self, contract_id: i64) -> Result<Vec<i64>, StoreError> {
         use sqlx::Row;
-        let rows = sqlx::query("SELECT service_id FROM contract_services WHERE contract_id = $1 ORDER BY service_id")
-            .bind(contract_id)
-            .fetch_all(&self.pool)
-            .await?;
-        rows.iter().map(|r| Ok(r.try_get::<i64, _>("service_id")?)).collect()
+        let rows = sqlx::query(
+            "SELECT service_id FROM contract_services WHERE contract_id = $1 ORDER BY service_id",
+        )
+        .bind(contract_id)
+        .fetch_all(&self.pool)
+        .await?;
+        rows.iter()
+            .map(|r| Ok(r.try_get::<i64, _>("service_id")?))
+            .collect()
     }
 
     pub async fn service_contracts(&self, service_id: i64) -> Result<Vec<Contract>, StoreError> {
@@ -88,7 +92,9 @@ impl Db {
         }
         if f.search.is_some() {
             let a = p.next();
-            wh.push_str(&format!(" AND (LOWER(title) LIKE {a} OR LOWER(reference) LIKE {a})"));
+            wh.push_str(&format!(
+                " AND (LOWER(title) LIKE {a} OR LOWER(reference) LIKE {a})"
+            ));
         }
         let search = f.search.as_ref().map(|s| format!("%{}%", s.to_lowercase()));
         macro_rules! binds {
@@ -112,8 +118,16 @@ impl Db {
         let per_page = if f.per_page <= 0 { 50 } else { f.per_page };
         let page = f.page.max(1);
         let count_sql = format!("SELECT COUNT(*) AS n FROM contracts{wh}");
-        let total = count_of(&binds!(sqlx::query(&count_sql)).fetch_one(&self.pool).await?)?;
-        let sql = format!("SELECT * FROM contracts{wh} ORDER BY reference, id LIMIT {} OFFSET {}", p.next(), p.next());
+        let total = count_of(
+            &binds!(sqlx::query(&count_sql))
+                .fetch_one(&self.pool)
+                .await?,
+        )?;
+        let sql = format!(
+            "SELECT * FROM contracts{wh} ORDER BY reference, id LIMIT {} OFFSET {}",
+            p.next(),
+            p.next()
+        );
         let rows = binds!(sqlx::query(&sql))
             .bind(per_page)
             .bind((page - 1) * per_page)
@@ -129,7 +143,11 @@ impl Db {
 }
 
 impl WriteTx {
-    async fn set_contract_services(&mut self, contract_id: i64, service_ids: &[i64]) -> Result<(), StoreError> {
+    async fn set_contract_services(
+        &mut self,
+        contract_id: i64,
+        service_ids: &[i64],
+    ) -> Result<(), StoreError> {
         sqlx::query("DELETE FROM contract_services WHERE contract_id = $1")
             .bind(contract_id)
             .execute(&mut *self.tx)
@@ -144,7 +162,11 @@ impl WriteTx {
         Ok(())
     }
 
-    pub async fn insert_contract(&mut self, authority_id: i64, f: &ContractFields) -> Result<Contract, StoreError> {
+    pub async fn insert_contract(
+        &mut self,
+        authority_id: i64,
+        f: &ContractFields,
+    ) -> Result<Contract, StoreError> {
         let row = sqlx::query(
             "INSERT INTO contracts (authority_id, provider_id, reference, title, units, unit_rate_pence, start_date, end_date, status, created_at, updated_at)
              VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $10) RETURNING *",
@@ -165,23 +187,34 @@ impl WriteTx {
         self.set_contract_services(c.id, &f.service_ids).await?;
         let mut after = c.to_json();
         after["service_ids"] = serde_json::json!(f.service_ids);
-        self.audit("create", "contract", &c.id.to_string(), None, Some(&after)).await?;
+        self.audit("create", "contract", &c.id.to_string(), None, Some(&after))
+            .await?;
         Ok(c)
     }
 
-    pub async fn update_contract(&mut self, id: i64, f: &ContractFields) -> Result<Option<Contract>, StoreError> {
+    pub async fn update_contract(
+        &mut self,
+        id: i64,
+        f: &ContractFields,
+    ) -> Result<Option<Contract>, StoreError> {
         use sqlx::Row;
-        let Some(row) = sqlx::query("SELECT * FROM contracts WHERE id = $1").bind(id).fetch_optional(&mut *self.tx).await? else {
+        let Some(row) = sqlx::query("SELECT * FROM contracts WHERE id = $1")
+            .bind(id)
+            .fetch_optional(&mut *self.tx)
+            .await?
+        else {
             return Ok(None);
         };
         let before = Contract::from_row(&row)?;
-        let before_services: Vec<i64> = sqlx::query("SELECT service_id FROM contract_services WHERE contract_id = $1 ORDER BY service_id")
-            .bind(id)
-            .fetch_all(&mut *self.tx)
-            .await?
-            .iter()
-            .map(|r| r.try_get::<i64, _>("service_id"))
-            .collect::<Result<_, _>>()?;
+        let before_services: Vec<i64> = sqlx::query(
+            "SELECT service_id FROM contract_services WHERE contract_id = $1 ORDER BY service_id",
+        )
+        .bind(id)
+        .fetch_all(&mut *self.tx)
+        .await?
+        .iter()
+        .map(|r| r.try_get::<i64, _>("service_id"))
+        .collect::<Result<_, _>>()?;
         let row = sqlx::query(
             "UPDATE contracts SET provider_id = $2, reference = $3, title = $4, units = $5, unit_rate_pence = $6, start_date = $7,
                 end_date = $8, status = $9, updated_at = $10 WHERE id = $1 RETURNING *",
@@ -204,14 +237,20 @@ impl WriteTx {
         b["service_ids"] = serde_json::json!(before_services);
         let mut a = after.to_json();
         a["service_ids"] = serde_json::json!(f.service_ids);
-        self.audit("update", "contract", &id.to_string(), Some(&b), Some(&a)).await?;
+        self.audit("update", "contract", &id.to_string(), Some(&b), Some(&a))
+            .await?;
         Ok(Some(after))
     }
 }
 
 /// Counts per status, for the commissioning home page.
 impl Db {
-    pub async fn count_contracts_ending_before(&self, authority_id: i64, from: &str, before: &str) -> Result<i64, StoreError> {
+    pub async fn count_contracts_ending_before(
+        &self,
+        authority_id: i64,
+        from: &str,
+        before: &str,
+    ) -> Result<i64, StoreError> {
         count_of(
             &sqlx::query("SELECT COUNT(*) AS n FROM contracts WHERE authority_id = $1 AND end_date >= $2 AND end_date < $3")
                 .bind(authority_id)

@@ -68,7 +68,9 @@ pub struct Db {
 
 impl std::fmt::Debug for Db {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("Db").field("backend", &self.backend).finish()
+        f.debug_struct("Db")
+            .field("backend", &self.backend)
+            .finish()
     }
 }
 
@@ -146,9 +148,13 @@ impl Db {
     pub async fn migrate(&self) -> Result<Vec<i64>, StoreError> {
         if self.backend == Backend::Postgres {
             let mut conn = self.pool.acquire().await?;
-            sqlx::query("SELECT pg_advisory_lock(72451) IS NOT NULL AS locked").fetch_one(&mut *conn).await?;
+            sqlx::query("SELECT pg_advisory_lock(72451) IS NOT NULL AS locked")
+                .fetch_one(&mut *conn)
+                .await?;
             let result = self.migrate_unlocked().await;
-            let unlocked = sqlx::query("SELECT pg_advisory_unlock(72451) IS NOT NULL AS unlocked").fetch_one(&mut *conn).await;
+            let unlocked = sqlx::query("SELECT pg_advisory_unlock(72451) IS NOT NULL AS unlocked")
+                .fetch_one(&mut *conn)
+                .await;
             let applied = result?;
             unlocked?;
             return Ok(applied);
@@ -173,16 +179,21 @@ impl Db {
         for m in MIGRATIONS.iter().filter(|m| m.version > current) {
             let mut tx = self.pool.begin().await?;
             for statement in split_statements(&self.dialect(m.sql)) {
-                sqlx::query(&statement).execute(&mut *tx).await.map_err(|e| {
-                    StoreError::Migration(format!("migration {} ({}): {e}", m.version, m.name))
-                })?;
+                sqlx::query(&statement)
+                    .execute(&mut *tx)
+                    .await
+                    .map_err(|e| {
+                        StoreError::Migration(format!("migration {} ({}): {e}", m.version, m.name))
+                    })?;
             }
-            sqlx::query("INSERT INTO schema_migrations (version, name, applied_at) VALUES ($1, $2, $3)")
-                .bind(m.version)
-                .bind(m.name)
-                .bind(crate::now())
-                .execute(&mut *tx)
-                .await?;
+            sqlx::query(
+                "INSERT INTO schema_migrations (version, name, applied_at) VALUES ($1, $2, $3)",
+            )
+            .bind(m.version)
+            .bind(m.name)
+            .bind(crate::now())
+            .execute(&mut *tx)
+            .await?;
             tx.commit().await?;
             tracing::info!(version = m.version, name = m.name, "applied migration");
             applied.push(m.version);
@@ -205,9 +216,11 @@ impl Db {
         if !exists {
             return Ok(0);
         }
-        let row = sqlx::query("SELECT CAST(COALESCE(MAX(version), 0) AS BIGINT) AS v FROM schema_migrations")
-            .fetch_one(&self.pool)
-            .await?;
+        let row = sqlx::query(
+            "SELECT CAST(COALESCE(MAX(version), 0) AS BIGINT) AS v FROM schema_migrations",
+        )
+        .fetch_one(&self.pool)
+        .await?;
         Ok(row.try_get::<i64, _>("v")?)
     }
 
@@ -232,7 +245,9 @@ impl Db {
     pub async fn integrity_check(&self) -> Result<String, StoreError> {
         match self.backend {
             Backend::Sqlite => {
-                let row: AnyRow = sqlx::query("PRAGMA integrity_check").fetch_one(&self.pool).await?;
+                let row: AnyRow = sqlx::query("PRAGMA integrity_check")
+                    .fetch_one(&self.pool)
+                    .await?;
                 Ok(row.try_get::<String, _>(0)?)
             }
             Backend::Postgres => Ok("ok".to_string()),
@@ -246,7 +261,10 @@ impl Db {
                 "hearth backup copies the embedded SQLite database; back up PostgreSQL with pg_dump (see docs/operations.md)".into(),
             ));
         }
-        sqlx::query("VACUUM INTO $1").bind(path).execute(&self.pool).await?;
+        sqlx::query("VACUUM INTO $1")
+            .bind(path)
+            .execute(&self.pool)
+            .await?;
         Ok(())
     }
 
@@ -288,13 +306,21 @@ mod tests {
 
     #[test]
     fn splits_statements_and_drops_comments() {
-        let s = split_statements("-- a comment; here\nCREATE TABLE a (x BIGINT);\n\nINSERT INTO a VALUES (1);\n");
-        assert_eq!(s, vec!["CREATE TABLE a (x BIGINT)", "INSERT INTO a VALUES (1)"]);
+        let s = split_statements(
+            "-- a comment; here\nCREATE TABLE a (x BIGINT);\n\nINSERT INTO a VALUES (1);\n",
+        );
+        assert_eq!(
+            s,
+            vec!["CREATE TABLE a (x BIGINT)", "INSERT INTO a VALUES (1)"]
+        );
     }
 
     #[test]
     fn redacts_passwords() {
-        assert_eq!(redact("postgres://u:secret@host/db"), "postgres://***@host/db");
+        assert_eq!(
+            redact("postgres://u:secret@host/db"),
+            "postgres://***@host/db"
+        );
         assert_eq!(redact("sqlite://data/hearth.db"), "sqlite://data/hearth.db");
     }
 }

@@ -39,7 +39,8 @@ impl Service {
     /// Whether the service's address must stay out of the directory, for the safety of the
     /// people it supports.
     pub fn address_confidential(&self) -> bool {
-        self.accommodation_type == "refuge" || (self.client_group == "domestic_abuse" && self.service_type == "accommodation_based")
+        self.accommodation_type == "refuge"
+            || (self.client_group == "domestic_abuse" && self.service_type == "accommodation_based")
     }
 }
 
@@ -75,23 +76,35 @@ impl DirectorySearch {
             w.push_str(&format!(" AND s.accommodation_type = {}", p.next()));
         }
         if self.support_task.is_some() {
-            w.push_str(&format!(" AND {}", list_match("s.support_tasks", &p.next())));
+            w.push_str(&format!(
+                " AND {}",
+                list_match("s.support_tasks", &p.next())
+            ));
         }
         if self.client_group.is_some() {
             w.push_str(&format!(" AND s.client_group = {}", p.next()));
         }
         if self.ethnicity.is_some() {
             // A service for all communities serves each of them.
-            w.push_str(&format!(" AND ({} OR {})", list_match("s.ethnicity_focus", &p.next()), list_match("s.ethnicity_focus", "',all,'")));
+            w.push_str(&format!(
+                " AND ({} OR {})",
+                list_match("s.ethnicity_focus", &p.next()),
+                list_match("s.ethnicity_focus", "',all,'")
+            ));
         }
         if self.any_support_task {
             w.push_str(" AND s.support_tasks <> ''");
         }
         if self.located {
-            w.push_str(&format!(" AND s.latitude IS NOT NULL AND NOT {CONFIDENTIAL_SQL}"));
+            w.push_str(&format!(
+                " AND s.latitude IS NOT NULL AND NOT {CONFIDENTIAL_SQL}"
+            ));
         }
         if self.household_type.is_some() {
-            w.push_str(&format!(" AND {}", list_match("s.household_types", &p.next())));
+            w.push_str(&format!(
+                " AND {}",
+                list_match("s.household_types", &p.next())
+            ));
         }
         if self.bbox.is_some() {
             // Confidential addresses are never placed on a map or measured from.
@@ -120,7 +133,10 @@ impl DirectorySearch {
         w
     }
 
-    fn bind<'q>(&self, mut q: sqlx::query::Query<'q, sqlx::Any, sqlx::any::AnyArguments<'q>>) -> sqlx::query::Query<'q, sqlx::Any, sqlx::any::AnyArguments<'q>> {
+    fn bind<'q>(
+        &self,
+        mut q: sqlx::query::Query<'q, sqlx::Any, sqlx::any::AnyArguments<'q>>,
+    ) -> sqlx::query::Query<'q, sqlx::Any, sqlx::any::AnyArguments<'q>> {
         let like = |s: &str| format!("%{}%", s.to_lowercase());
         let item = |s: &str| format!("%,{s},%");
         if let Some(t) = &self.text {
@@ -163,8 +179,14 @@ impl DirectorySearch {
 }
 
 impl Db {
-    pub async fn postcode_location(&self, postcode: &str) -> Result<Option<(f64, f64)>, StoreError> {
-        let row = sqlx::query("SELECT latitude, longitude FROM postcodes WHERE postcode = $1").bind(postcode).fetch_optional(&self.pool).await?;
+    pub async fn postcode_location(
+        &self,
+        postcode: &str,
+    ) -> Result<Option<(f64, f64)>, StoreError> {
+        let row = sqlx::query("SELECT latitude, longitude FROM postcodes WHERE postcode = $1")
+            .bind(postcode)
+            .fetch_optional(&self.pool)
+            .await?;
         Ok(match row {
             Some(r) => Some((r.try_get("latitude")?, r.try_get("longitude")?)),
             None => None,
@@ -172,26 +194,48 @@ impl Db {
     }
 
     pub async fn count_postcodes(&self) -> Result<i64, StoreError> {
-        crate::accounts::count_of(&sqlx::query("SELECT COUNT(*) AS n FROM postcodes").fetch_one(&self.pool).await?)
+        crate::accounts::count_of(
+            &sqlx::query("SELECT COUNT(*) AS n FROM postcodes")
+                .fetch_one(&self.pool)
+                .await?,
+        )
     }
 
     /// Services matching a search, with their provider's name; no paging (callers sort by
     /// distance or name and page the result). `limit` bounds the rows read.
-    pub async fn directory_search(&self, f: &DirectorySearch, limit: i64) -> Result<Vec<DirectoryRow>, StoreError> {
+    pub async fn directory_search(
+        &self,
+        f: &DirectorySearch,
+        limit: i64,
+    ) -> Result<Vec<DirectoryRow>, StoreError> {
         let mut p = Params::default();
         let w = f.where_clause(&mut p);
         let sql = format!(
             "SELECT s.*, pr.name AS provider_name FROM services s JOIN providers pr ON pr.id = s.provider_id{w} ORDER BY s.public_name, s.name, s.id LIMIT {}",
             p.next()
         );
-        let rows = f.bind(sqlx::query(&sql)).bind(limit).fetch_all(&self.pool).await?;
+        let rows = f
+            .bind(sqlx::query(&sql))
+            .bind(limit)
+            .fetch_all(&self.pool)
+            .await?;
         rows.iter()
-            .map(|r| Ok(DirectoryRow { service: Service::from_row(r)?, provider_name: r.try_get("provider_name")? }))
+            .map(|r| {
+                Ok(DirectoryRow {
+                    service: Service::from_row(r)?,
+                    provider_name: r.try_get("provider_name")?,
+                })
+            })
             .collect()
     }
 
     /// One page of services in id order (the open API's paging) and the total.
-    pub async fn directory_page(&self, f: &DirectorySearch, page: i64, per_page: i64) -> Result<(Vec<DirectoryRow>, i64), StoreError> {
+    pub async fn directory_page(
+        &self,
+        f: &DirectorySearch,
+        page: i64,
+        per_page: i64,
+    ) -> Result<(Vec<DirectoryRow>, i64), StoreError> {
         let mut p = Params::default();
         let w = f.where_clause(&mut p);
         // Every service has a provider, so the count needs the join only to filter by its name.
@@ -200,17 +244,35 @@ impl Db {
         } else {
             format!("SELECT COUNT(*) AS n FROM services s{w}")
         };
-        let total = crate::accounts::count_of(&f.bind(sqlx::query(&count_sql)).fetch_one(&self.pool).await?)?;
-        let order = if f.by_name { "s.public_name, s.name, s.id" } else { "s.id" };
+        let total = crate::accounts::count_of(
+            &f.bind(sqlx::query(&count_sql))
+                .fetch_one(&self.pool)
+                .await?,
+        )?;
+        let order = if f.by_name {
+            "s.public_name, s.name, s.id"
+        } else {
+            "s.id"
+        };
         let sql = format!(
             "SELECT s.*, pr.name AS provider_name FROM services s JOIN providers pr ON pr.id = s.provider_id{w} ORDER BY {order} LIMIT {} OFFSET {}",
             p.next(),
             p.next()
         );
-        let rows = f.bind(sqlx::query(&sql)).bind(per_page).bind((page - 1).max(0) * per_page).fetch_all(&self.pool).await?;
+        let rows = f
+            .bind(sqlx::query(&sql))
+            .bind(per_page)
+            .bind((page - 1).max(0) * per_page)
+            .fetch_all(&self.pool)
+            .await?;
         let items = rows
             .iter()
-            .map(|r| Ok(DirectoryRow { service: Service::from_row(r)?, provider_name: r.try_get("provider_name")? }))
+            .map(|r| {
+                Ok(DirectoryRow {
+                    service: Service::from_row(r)?,
+                    provider_name: r.try_get("provider_name")?,
+                })
+            })
             .collect::<Result<Vec<_>, StoreError>>()?;
         Ok((items, total))
     }
@@ -227,15 +289,21 @@ impl Db {
     }
 
     /// Sets services' current client counts directly (bulk loads that skip the schedules).
-    pub async fn set_current_clients(&self, counts: &[(i64, i64)], today: &str) -> Result<(), StoreError> {
+    pub async fn set_current_clients(
+        &self,
+        counts: &[(i64, i64)],
+        today: &str,
+    ) -> Result<(), StoreError> {
         let mut tx = self.pool.begin().await?;
         for (id, n) in counts {
-            sqlx::query("UPDATE services SET current_clients = $2, current_clients_on = $3 WHERE id = $1")
-                .bind(*id)
-                .bind(*n)
-                .bind(today)
-                .execute(&mut *tx)
-                .await?;
+            sqlx::query(
+                "UPDATE services SET current_clients = $2, current_clients_on = $3 WHERE id = $1",
+            )
+            .bind(*id)
+            .bind(*n)
+            .bind(today)
+            .execute(&mut *tx)
+            .await?;
         }
         tx.commit().await?;
         Ok(())
@@ -256,11 +324,17 @@ impl Db {
 
 impl WriteTx {
     /// Loads postcode centroids (insert or replace), in this transaction.
-    pub async fn upsert_postcodes(&mut self, rows: &[(String, f64, f64)]) -> Result<u64, StoreError> {
+    pub async fn upsert_postcodes(
+        &mut self,
+        rows: &[(String, f64, f64)],
+    ) -> Result<u64, StoreError> {
         let mut n = 0;
         for chunk in rows.chunks(200) {
             let mut p = Params::default();
-            let values: Vec<String> = chunk.iter().map(|_| format!("({}, {}, {})", p.next(), p.next(), p.next())).collect();
+            let values: Vec<String> = chunk
+                .iter()
+                .map(|_| format!("({}, {}, {})", p.next(), p.next(), p.next()))
+                .collect();
             let sql = format!(
                 "INSERT INTO postcodes (postcode, latitude, longitude) VALUES {} ON CONFLICT (postcode) DO UPDATE SET latitude = excluded.latitude, longitude = excluded.longitude",
                 values.join(", ")
@@ -271,12 +345,23 @@ impl WriteTx {
             }
             n += q.execute(&mut *self.tx).await?.rows_affected();
         }
-        self.audit("import", "postcodes", "*", None, Some(&serde_json::json!({ "rows": rows.len() }))).await?;
+        self.audit(
+            "import",
+            "postcodes",
+            "*",
+            None,
+            Some(&serde_json::json!({ "rows": rows.len() })),
+        )
+        .await?;
         Ok(n)
     }
 
     /// Recounts the current schedules of one service (after a schedule change).
-    pub async fn refresh_service_clients(&mut self, service_id: i64, today: &str) -> Result<(), StoreError> {
+    pub async fn refresh_service_clients(
+        &mut self,
+        service_id: i64,
+        today: &str,
+    ) -> Result<(), StoreError> {
         sqlx::query(
             "UPDATE services SET current_clients = (SELECT COUNT(*) FROM client_schedules c
                 WHERE c.service_id = $1 AND (c.end_date IS NULL OR c.end_date >= $2)), current_clients_on = $2 WHERE id = $1",
@@ -290,7 +375,11 @@ impl WriteTx {
 
     /// Sets a service's location (from its postcode) without an audit entry of its own: it
     /// follows from the postcode, which is audited.
-    pub async fn set_service_location(&mut self, service_id: i64, location: Option<(f64, f64)>) -> Result<(), StoreError> {
+    pub async fn set_service_location(
+        &mut self,
+        service_id: i64,
+        location: Option<(f64, f64)>,
+    ) -> Result<(), StoreError> {
         sqlx::query("UPDATE services SET latitude = $2, longitude = $3 WHERE id = $1")
             .bind(service_id)
             .bind(location.map(|l| l.0))
@@ -301,7 +390,11 @@ impl WriteTx {
     }
 
     /// Sets the directory fields of a service (demo data, staff edits).
-    pub async fn set_directory_fields(&mut self, service_id: i64, d: &crate::ServiceDetails) -> Result<(), StoreError> {
+    pub async fn set_directory_fields(
+        &mut self,
+        service_id: i64,
+        d: &crate::ServiceDetails,
+    ) -> Result<(), StoreError> {
         self.update_service_details(service_id, d).await
     }
 }

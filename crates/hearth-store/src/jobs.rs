@@ -32,7 +32,14 @@ record!(
 impl Db {
     /// Claims a job that is due: true for exactly one caller across all nodes when the job's
     /// last run is at least `interval` seconds before `at` and no other node holds it.
-    pub async fn claim_job(&self, name: &str, holder: &str, at: i64, interval: i64, lease: i64) -> Result<bool, StoreError> {
+    pub async fn claim_job(
+        &self,
+        name: &str,
+        holder: &str,
+        at: i64,
+        interval: i64,
+        lease: i64,
+    ) -> Result<bool, StoreError> {
         // Make sure the row exists (a duplicate insert by another node is harmless).
         let _ = sqlx::query("INSERT INTO job_locks (name, holder, locked_until, last_run_at, runs) VALUES ($1, '', 0, 0, 0)")
             .bind(name)
@@ -63,15 +70,19 @@ impl Db {
     }
 
     pub async fn job_locks(&self) -> Result<Vec<JobLock>, StoreError> {
-        let rows = sqlx::query("SELECT * FROM job_locks ORDER BY name").fetch_all(&self.pool).await?;
+        let rows = sqlx::query("SELECT * FROM job_locks ORDER BY name")
+            .fetch_all(&self.pool)
+            .await?;
         JobLock::from_rows(&rows)
     }
 
     pub async fn unsent_mail(&self, limit: i64) -> Result<Vec<OutboxMessage>, StoreError> {
-        let rows = sqlx::query("SELECT * FROM outbox WHERE sent_at IS NULL AND attempts < 10 ORDER BY id LIMIT $1")
-            .bind(limit)
-            .fetch_all(&self.pool)
-            .await?;
+        let rows = sqlx::query(
+            "SELECT * FROM outbox WHERE sent_at IS NULL AND attempts < 10 ORDER BY id LIMIT $1",
+        )
+        .bind(limit)
+        .fetch_all(&self.pool)
+        .await?;
         OutboxMessage::from_rows(&rows)
     }
 
@@ -115,7 +126,12 @@ impl Db {
 
 impl WriteTx {
     /// Queues an e-mail in the same transaction as the change that causes it.
-    pub async fn queue_mail(&mut self, to: &str, subject: &str, body: &str) -> Result<i64, StoreError> {
+    pub async fn queue_mail(
+        &mut self,
+        to: &str,
+        subject: &str,
+        body: &str,
+    ) -> Result<i64, StoreError> {
         let row = sqlx::query("INSERT INTO outbox (to_address, subject, body, created_at) VALUES ($1, $2, $3, $4) RETURNING id")
             .bind(to)
             .bind(subject)
@@ -125,7 +141,8 @@ impl WriteTx {
             .await?;
         let id: i64 = row.try_get("id")?;
         let v = serde_json::json!({"to": to, "subject": subject});
-        self.audit("queue", "email", &id.to_string(), None, Some(&v)).await?;
+        self.audit("queue", "email", &id.to_string(), None, Some(&v))
+            .await?;
         Ok(id)
     }
 
@@ -150,7 +167,14 @@ impl WriteTx {
                 .await?;
         }
         let b = before.map(|v| serde_json::json!({ "value": v }));
-        self.audit("set", "setting", name, b.as_ref(), Some(&serde_json::json!({ "value": value }))).await?;
+        self.audit(
+            "set",
+            "setting",
+            name,
+            b.as_ref(),
+            Some(&serde_json::json!({ "value": value })),
+        )
+        .await?;
         Ok(())
     }
 }

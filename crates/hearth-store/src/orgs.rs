@@ -102,7 +102,9 @@ pub struct ProviderFilter {
 
 impl Db {
     pub async fn authorities(&self) -> Result<Vec<Authority>, StoreError> {
-        let rows = sqlx::query("SELECT * FROM authorities ORDER BY name").fetch_all(&self.pool).await?;
+        let rows = sqlx::query("SELECT * FROM authorities ORDER BY name")
+            .fetch_all(&self.pool)
+            .await?;
         Authority::from_rows(&rows)
     }
 
@@ -115,7 +117,10 @@ impl Db {
     }
 
     /// Authorities a provider is registered with.
-    pub async fn provider_authorities(&self, provider_id: i64) -> Result<Vec<Authority>, StoreError> {
+    pub async fn provider_authorities(
+        &self,
+        provider_id: i64,
+    ) -> Result<Vec<Authority>, StoreError> {
         let rows = sqlx::query(
             "SELECT a.* FROM authorities a JOIN provider_authorities pa ON pa.authority_id = a.id WHERE pa.provider_id = $1 ORDER BY a.name",
         )
@@ -134,7 +139,11 @@ impl Db {
     }
 
     /// Whether the provider is registered with the authority.
-    pub async fn provider_in_authority(&self, provider_id: i64, authority_id: i64) -> Result<bool, StoreError> {
+    pub async fn provider_in_authority(
+        &self,
+        provider_id: i64,
+        authority_id: i64,
+    ) -> Result<bool, StoreError> {
         Ok(sqlx::query("SELECT 1 AS one FROM provider_authorities WHERE provider_id = $1 AND authority_id = $2")
             .bind(provider_id)
             .bind(authority_id)
@@ -157,7 +166,9 @@ impl Db {
         }
         if f.search.is_some() {
             let a = p.next();
-            wh.push_str(&format!(" AND (LOWER(name) LIKE {a} OR LOWER(reference) LIKE {a})"));
+            wh.push_str(&format!(
+                " AND (LOWER(name) LIKE {a} OR LOWER(reference) LIKE {a})"
+            ));
         }
         let count_sql = format!("SELECT COUNT(*) AS n FROM providers{wh}");
         let per_page = if f.per_page <= 0 { 50 } else { f.per_page };
@@ -183,7 +194,11 @@ impl Db {
                 q
             }};
         }
-        let total = count_of(&binds!(sqlx::query(&count_sql)).fetch_one(&self.pool).await?)?;
+        let total = count_of(
+            &binds!(sqlx::query(&count_sql))
+                .fetch_one(&self.pool)
+                .await?,
+        )?;
         let rows = binds!(sqlx::query(&list_sql))
             .bind(per_page)
             .bind((page - 1) * per_page)
@@ -206,24 +221,39 @@ impl Db {
     }
 
     pub async fn provider_contacts(&self, provider_id: i64) -> Result<Vec<Contact>, StoreError> {
-        let rows = sqlx::query("SELECT * FROM contacts WHERE provider_id = $1 ORDER BY last_name, first_name, id")
-            .bind(provider_id)
-            .fetch_all(&self.pool)
-            .await?;
+        let rows = sqlx::query(
+            "SELECT * FROM contacts WHERE provider_id = $1 ORDER BY last_name, first_name, id",
+        )
+        .bind(provider_id)
+        .fetch_all(&self.pool)
+        .await?;
         Contact::from_rows(&rows)
     }
 }
 
 impl WriteTx {
-    pub async fn insert_authority(&mut self, name: &str, code: &str) -> Result<Authority, StoreError> {
-        let row = sqlx::query("INSERT INTO authorities (name, code, created_at) VALUES ($1, $2, $3) RETURNING *")
-            .bind(name)
-            .bind(code)
-            .bind(self.at())
-            .fetch_one(&mut *self.tx)
-            .await?;
+    pub async fn insert_authority(
+        &mut self,
+        name: &str,
+        code: &str,
+    ) -> Result<Authority, StoreError> {
+        let row = sqlx::query(
+            "INSERT INTO authorities (name, code, created_at) VALUES ($1, $2, $3) RETURNING *",
+        )
+        .bind(name)
+        .bind(code)
+        .bind(self.at())
+        .fetch_one(&mut *self.tx)
+        .await?;
         let a = Authority::from_row(&row)?;
-        self.audit("create", "authority", &a.id.to_string(), None, Some(&a.to_json())).await?;
+        self.audit(
+            "create",
+            "authority",
+            &a.id.to_string(),
+            None,
+            Some(&a.to_json()),
+        )
+        .await?;
         Ok(a)
     }
 
@@ -234,7 +264,11 @@ impl WriteTx {
         provider_totp_required: bool,
         idle_minutes: i64,
     ) -> Result<Option<Authority>, StoreError> {
-        let Some(row) = sqlx::query("SELECT * FROM authorities WHERE id = $1").bind(id).fetch_optional(&mut *self.tx).await? else {
+        let Some(row) = sqlx::query("SELECT * FROM authorities WHERE id = $1")
+            .bind(id)
+            .fetch_optional(&mut *self.tx)
+            .await?
+        else {
             return Ok(None);
         };
         let before = Authority::from_row(&row)?;
@@ -246,11 +280,22 @@ impl WriteTx {
             .fetch_one(&mut *self.tx)
             .await?;
         let after = Authority::from_row(&row)?;
-        self.audit("update", "authority", &id.to_string(), Some(&before.to_json()), Some(&after.to_json())).await?;
+        self.audit(
+            "update",
+            "authority",
+            &id.to_string(),
+            Some(&before.to_json()),
+            Some(&after.to_json()),
+        )
+        .await?;
         Ok(Some(after))
     }
 
-    pub async fn insert_provider(&mut self, f: &ProviderFields, authority_ids: &[i64]) -> Result<Provider, StoreError> {
+    pub async fn insert_provider(
+        &mut self,
+        f: &ProviderFields,
+        authority_ids: &[i64],
+    ) -> Result<Provider, StoreError> {
         let t = self.at();
         let row = sqlx::query(
             "INSERT INTO providers (name, reference, address, postcode, phone, email, limited_access, created_at, updated_at)
@@ -268,20 +313,33 @@ impl WriteTx {
         .await?;
         let provider = Provider::from_row(&row)?;
         for a in authority_ids {
-            sqlx::query("INSERT INTO provider_authorities (provider_id, authority_id) VALUES ($1, $2)")
-                .bind(provider.id)
-                .bind(*a)
-                .execute(&mut *self.tx)
-                .await?;
+            sqlx::query(
+                "INSERT INTO provider_authorities (provider_id, authority_id) VALUES ($1, $2)",
+            )
+            .bind(provider.id)
+            .bind(*a)
+            .execute(&mut *self.tx)
+            .await?;
         }
         let mut after = provider.to_json();
         after["authority_ids"] = serde_json::json!(authority_ids);
-        self.audit("create", "provider", &provider.id.to_string(), None, Some(&after)).await?;
+        self.audit(
+            "create",
+            "provider",
+            &provider.id.to_string(),
+            None,
+            Some(&after),
+        )
+        .await?;
         Ok(provider)
     }
 
     /// Registers a provider with another authority (idempotent).
-    pub async fn add_provider_authority(&mut self, provider_id: i64, authority_id: i64) -> Result<(), StoreError> {
+    pub async fn add_provider_authority(
+        &mut self,
+        provider_id: i64,
+        authority_id: i64,
+    ) -> Result<(), StoreError> {
         let exists = sqlx::query("SELECT 1 AS one FROM provider_authorities WHERE provider_id = $1 AND authority_id = $2")
             .bind(provider_id)
             .bind(authority_id)
@@ -289,20 +347,36 @@ impl WriteTx {
             .await?
             .is_some();
         if !exists {
-            sqlx::query("INSERT INTO provider_authorities (provider_id, authority_id) VALUES ($1, $2)")
-                .bind(provider_id)
-                .bind(authority_id)
-                .execute(&mut *self.tx)
-                .await?;
+            sqlx::query(
+                "INSERT INTO provider_authorities (provider_id, authority_id) VALUES ($1, $2)",
+            )
+            .bind(provider_id)
+            .bind(authority_id)
+            .execute(&mut *self.tx)
+            .await?;
             let v = serde_json::json!({"provider_id": provider_id, "authority_id": authority_id});
-            self.audit("create", "provider_authority", &format!("{provider_id}:{authority_id}"), None, Some(&v))
-                .await?;
+            self.audit(
+                "create",
+                "provider_authority",
+                &format!("{provider_id}:{authority_id}"),
+                None,
+                Some(&v),
+            )
+            .await?;
         }
         Ok(())
     }
 
-    pub async fn update_provider(&mut self, id: i64, f: &ProviderFields) -> Result<Option<Provider>, StoreError> {
-        let Some(row) = sqlx::query("SELECT * FROM providers WHERE id = $1").bind(id).fetch_optional(&mut *self.tx).await? else {
+    pub async fn update_provider(
+        &mut self,
+        id: i64,
+        f: &ProviderFields,
+    ) -> Result<Option<Provider>, StoreError> {
+        let Some(row) = sqlx::query("SELECT * FROM providers WHERE id = $1")
+            .bind(id)
+            .fetch_optional(&mut *self.tx)
+            .await?
+        else {
             return Ok(None);
         };
         let before = Provider::from_row(&row)?;
@@ -322,11 +396,22 @@ impl WriteTx {
         .fetch_one(&mut *self.tx)
         .await?;
         let after = Provider::from_row(&row)?;
-        self.audit("update", "provider", &id.to_string(), Some(&before.to_json()), Some(&after.to_json())).await?;
+        self.audit(
+            "update",
+            "provider",
+            &id.to_string(),
+            Some(&before.to_json()),
+            Some(&after.to_json()),
+        )
+        .await?;
         Ok(Some(after))
     }
 
-    pub async fn insert_contact(&mut self, provider_id: i64, f: &ContactFields) -> Result<Contact, StoreError> {
+    pub async fn insert_contact(
+        &mut self,
+        provider_id: i64,
+        f: &ContactFields,
+    ) -> Result<Contact, StoreError> {
         let t = self.at();
         let row = sqlx::query(
             "INSERT INTO contacts (provider_id, title, first_name, last_name, position_type, email, phone, active, created_at, updated_at)
@@ -343,7 +428,14 @@ impl WriteTx {
         .fetch_one(&mut *self.tx)
         .await?;
         let c = Contact::from_row(&row)?;
-        self.audit("create", "contact", &c.id.to_string(), None, Some(&c.to_json())).await?;
+        self.audit(
+            "create",
+            "contact",
+            &c.id.to_string(),
+            None,
+            Some(&c.to_json()),
+        )
+        .await?;
         Ok(c)
     }
 }
@@ -361,11 +453,15 @@ record!(
 );
 
 impl Db {
-    pub async fn contact_assignments(&self, contact_id: i64) -> Result<Vec<ContactAssignment>, StoreError> {
-        let rows = sqlx::query("SELECT * FROM contact_assignments WHERE contact_id = $1 ORDER BY id")
-            .bind(contact_id)
-            .fetch_all(&self.pool)
-            .await?;
+    pub async fn contact_assignments(
+        &self,
+        contact_id: i64,
+    ) -> Result<Vec<ContactAssignment>, StoreError> {
+        let rows =
+            sqlx::query("SELECT * FROM contact_assignments WHERE contact_id = $1 ORDER BY id")
+                .bind(contact_id)
+                .fetch_all(&self.pool)
+                .await?;
         ContactAssignment::from_rows(&rows)
     }
 
@@ -382,7 +478,10 @@ impl Db {
         .bind(contact_id)
         .fetch_all(&self.pool)
         .await?;
-        let mut ids: Vec<i64> = rows.iter().map(|r| r.try_get::<i64, _>("id")).collect::<Result<_, _>>()?;
+        let mut ids: Vec<i64> = rows
+            .iter()
+            .map(|r| r.try_get::<i64, _>("id"))
+            .collect::<Result<_, _>>()?;
         ids.sort_unstable();
         Ok(ids)
     }
@@ -407,7 +506,14 @@ impl WriteTx {
         .fetch_one(&mut *self.tx)
         .await?;
         let a = ContactAssignment::from_row(&row)?;
-        self.audit("create", "contact_assignment", &a.id.to_string(), None, Some(&a.to_json())).await?;
+        self.audit(
+            "create",
+            "contact_assignment",
+            &a.id.to_string(),
+            None,
+            Some(&a.to_json()),
+        )
+        .await?;
         Ok(a)
     }
 }

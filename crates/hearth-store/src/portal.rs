@@ -67,12 +67,20 @@ const DOC_COLUMNS: &str = "id, contract_id, title, source, filename, content_typ
 
 impl Db {
     pub async fn action(&self, id: i64) -> Result<Option<Action>, StoreError> {
-        let row = sqlx::query("SELECT * FROM actions WHERE id = $1").bind(id).fetch_optional(&self.pool).await?;
+        let row = sqlx::query("SELECT * FROM actions WHERE id = $1")
+            .bind(id)
+            .fetch_optional(&self.pool)
+            .await?;
         row.as_ref().map(Action::from_row).transpose()
     }
 
     /// Actions of an authority, optionally of one provider, optionally only open ones.
-    pub async fn list_actions(&self, authority_id: i64, provider_id: Option<i64>, open_only: bool) -> Result<Vec<Action>, StoreError> {
+    pub async fn list_actions(
+        &self,
+        authority_id: i64,
+        provider_id: Option<i64>,
+        open_only: bool,
+    ) -> Result<Vec<Action>, StoreError> {
         let rows = sqlx::query(
             "SELECT * FROM actions WHERE authority_id = $1 AND ($2 = 0 OR provider_id = $3) AND ($4 = 0 OR status = 'open')
              ORDER BY CASE WHEN status = 'open' THEN 0 ELSE 1 END, due_date, id",
@@ -86,7 +94,10 @@ impl Db {
         Action::from_rows(&rows)
     }
 
-    pub async fn contract_documents(&self, contract_id: i64) -> Result<Vec<ContractDocument>, StoreError> {
+    pub async fn contract_documents(
+        &self,
+        contract_id: i64,
+    ) -> Result<Vec<ContractDocument>, StoreError> {
         let rows = sqlx::query(&format!("SELECT {DOC_COLUMNS} FROM contract_documents WHERE contract_id = $1 ORDER BY created_at, id"))
             .bind(contract_id)
             .fetch_all(&self.pool)
@@ -95,32 +106,46 @@ impl Db {
     }
 
     pub async fn contract_document(&self, id: i64) -> Result<Option<ContractDocument>, StoreError> {
-        let row = sqlx::query(&format!("SELECT {DOC_COLUMNS} FROM contract_documents WHERE id = $1"))
-            .bind(id)
-            .fetch_optional(&self.pool)
-            .await?;
+        let row = sqlx::query(&format!(
+            "SELECT {DOC_COLUMNS} FROM contract_documents WHERE id = $1"
+        ))
+        .bind(id)
+        .fetch_optional(&self.pool)
+        .await?;
         row.as_ref().map(ContractDocument::from_row).transpose()
     }
 
     pub async fn document_content(&self, id: i64) -> Result<Option<Vec<u8>>, StoreError> {
         use sqlx::Row;
-        let row = sqlx::query("SELECT content FROM contract_documents WHERE id = $1").bind(id).fetch_optional(&self.pool).await?;
+        let row = sqlx::query("SELECT content FROM contract_documents WHERE id = $1")
+            .bind(id)
+            .fetch_optional(&self.pool)
+            .await?;
         Ok(match row {
             Some(r) => Some(r.try_get::<Vec<u8>, _>("content")?),
             None => None,
         })
     }
 
-    pub async fn document_signatures(&self, document_id: i64) -> Result<Vec<Signature>, StoreError> {
-        let rows = sqlx::query("SELECT * FROM document_signatures WHERE document_id = $1 ORDER BY signed_at, id")
-            .bind(document_id)
-            .fetch_all(&self.pool)
-            .await?;
+    pub async fn document_signatures(
+        &self,
+        document_id: i64,
+    ) -> Result<Vec<Signature>, StoreError> {
+        let rows = sqlx::query(
+            "SELECT * FROM document_signatures WHERE document_id = $1 ORDER BY signed_at, id",
+        )
+        .bind(document_id)
+        .fetch_all(&self.pool)
+        .await?;
         Signature::from_rows(&rows)
     }
 
     /// Documents of a provider's contracts (in an authority) that no one has signed yet.
-    pub async fn count_unsigned_documents(&self, provider_id: i64, authority_id: i64) -> Result<i64, StoreError> {
+    pub async fn count_unsigned_documents(
+        &self,
+        provider_id: i64,
+        authority_id: i64,
+    ) -> Result<i64, StoreError> {
         crate::accounts::count_of(
             &sqlx::query(
                 "SELECT COUNT(*) AS n FROM contract_documents d JOIN contracts c ON c.id = d.contract_id
@@ -135,7 +160,10 @@ impl Db {
     }
 
     /// Assignments held by a contact, with what they cover (for the deactivation check).
-    pub async fn assignments_of_provider(&self, provider_id: i64) -> Result<Vec<crate::ContactAssignment>, StoreError> {
+    pub async fn assignments_of_provider(
+        &self,
+        provider_id: i64,
+    ) -> Result<Vec<crate::ContactAssignment>, StoreError> {
         let rows = sqlx::query(
             "SELECT a.* FROM contact_assignments a JOIN contacts c ON c.id = a.contact_id WHERE c.provider_id = $1 ORDER BY a.id",
         )
@@ -165,13 +193,28 @@ impl WriteTx {
         .fetch_one(&mut *self.tx)
         .await?;
         let created = Action::from_row(&row)?;
-        self.audit("create", "action", &created.id.to_string(), None, Some(&created.to_json())).await?;
+        self.audit(
+            "create",
+            "action",
+            &created.id.to_string(),
+            None,
+            Some(&created.to_json()),
+        )
+        .await?;
         Ok(created)
     }
 
     /// Marks an open action done with a note.
-    pub async fn complete_action(&mut self, id: i64, note: &str) -> Result<Option<Action>, StoreError> {
-        let Some(row) = sqlx::query("SELECT * FROM actions WHERE id = $1 AND status = 'open'").bind(id).fetch_optional(&mut *self.tx).await? else {
+    pub async fn complete_action(
+        &mut self,
+        id: i64,
+        note: &str,
+    ) -> Result<Option<Action>, StoreError> {
+        let Some(row) = sqlx::query("SELECT * FROM actions WHERE id = $1 AND status = 'open'")
+            .bind(id)
+            .fetch_optional(&mut *self.tx)
+            .await?
+        else {
             return Ok(None);
         };
         let before = Action::from_row(&row)?;
@@ -184,7 +227,14 @@ impl WriteTx {
             .fetch_one(&mut *self.tx)
             .await?;
         let after = Action::from_row(&row)?;
-        self.audit("complete", "action", &id.to_string(), Some(&before.to_json()), Some(&after.to_json())).await?;
+        self.audit(
+            "complete",
+            "action",
+            &id.to_string(),
+            Some(&before.to_json()),
+            Some(&after.to_json()),
+        )
+        .await?;
         Ok(Some(after))
     }
 
@@ -214,13 +264,31 @@ impl WriteTx {
         .fetch_one(&mut *self.tx)
         .await?;
         let d = ContractDocument::from_row(&row)?;
-        self.audit("create", "contract_document", &d.id.to_string(), None, Some(&d.to_json())).await?;
+        self.audit(
+            "create",
+            "contract_document",
+            &d.id.to_string(),
+            None,
+            Some(&d.to_json()),
+        )
+        .await?;
         Ok(d)
     }
 
     /// Sets a document's progress (commissioning team) or provider comments (provider).
-    pub async fn update_document(&mut self, id: i64, progress: Option<&str>, provider_comments: Option<&str>) -> Result<Option<ContractDocument>, StoreError> {
-        let Some(row) = sqlx::query(&format!("SELECT {DOC_COLUMNS} FROM contract_documents WHERE id = $1")).bind(id).fetch_optional(&mut *self.tx).await? else {
+    pub async fn update_document(
+        &mut self,
+        id: i64,
+        progress: Option<&str>,
+        provider_comments: Option<&str>,
+    ) -> Result<Option<ContractDocument>, StoreError> {
+        let Some(row) = sqlx::query(&format!(
+            "SELECT {DOC_COLUMNS} FROM contract_documents WHERE id = $1"
+        ))
+        .bind(id)
+        .fetch_optional(&mut *self.tx)
+        .await?
+        else {
             return Ok(None);
         };
         let before = ContractDocument::from_row(&row)?;
@@ -234,13 +302,26 @@ impl WriteTx {
         .fetch_one(&mut *self.tx)
         .await?;
         let after = ContractDocument::from_row(&row)?;
-        self.audit("update", "contract_document", &id.to_string(), Some(&before.to_json()), Some(&after.to_json())).await?;
+        self.audit(
+            "update",
+            "contract_document",
+            &id.to_string(),
+            Some(&before.to_json()),
+            Some(&after.to_json()),
+        )
+        .await?;
         Ok(Some(after))
     }
 
     /// Records a signature. The document's progress is not touched.
     /// `content_sha256` of the file signed goes into the audit entry, tying the signature to it.
-    pub async fn sign_document(&mut self, document_id: i64, user_id: i64, name: &str, content_sha256: &str) -> Result<Signature, StoreError> {
+    pub async fn sign_document(
+        &mut self,
+        document_id: i64,
+        user_id: i64,
+        name: &str,
+        content_sha256: &str,
+    ) -> Result<Signature, StoreError> {
         let row = sqlx::query("INSERT INTO document_signatures (document_id, user_id, signed_by_name, signed_at) VALUES ($1, $2, $3, $4) RETURNING *")
             .bind(document_id)
             .bind(user_id)
@@ -251,13 +332,29 @@ impl WriteTx {
         let s = Signature::from_row(&row)?;
         let mut after = s.to_json();
         after["content_sha256"] = serde_json::json!(content_sha256);
-        self.audit("sign", "contract_document", &document_id.to_string(), None, Some(&after)).await?;
+        self.audit(
+            "sign",
+            "contract_document",
+            &document_id.to_string(),
+            None,
+            Some(&after),
+        )
+        .await?;
         Ok(s)
     }
 
     /// Edits a contact.
-    pub async fn update_contact(&mut self, id: i64, f: &crate::ContactFields, active: bool) -> Result<Option<crate::Contact>, StoreError> {
-        let Some(row) = sqlx::query("SELECT * FROM contacts WHERE id = $1").bind(id).fetch_optional(&mut *self.tx).await? else {
+    pub async fn update_contact(
+        &mut self,
+        id: i64,
+        f: &crate::ContactFields,
+        active: bool,
+    ) -> Result<Option<crate::Contact>, StoreError> {
+        let Some(row) = sqlx::query("SELECT * FROM contacts WHERE id = $1")
+            .bind(id)
+            .fetch_optional(&mut *self.tx)
+            .await?
+        else {
             return Ok(None);
         };
         let before = crate::Contact::from_row(&row)?;
@@ -277,16 +374,37 @@ impl WriteTx {
         .fetch_one(&mut *self.tx)
         .await?;
         let after = crate::Contact::from_row(&row)?;
-        self.audit("update", "contact", &id.to_string(), Some(&before.to_json()), Some(&after.to_json())).await?;
+        self.audit(
+            "update",
+            "contact",
+            &id.to_string(),
+            Some(&before.to_json()),
+            Some(&after.to_json()),
+        )
+        .await?;
         Ok(Some(after))
     }
 
     pub async fn delete_assignment(&mut self, id: i64) -> Result<(), StoreError> {
-        let Some(row) = sqlx::query("SELECT * FROM contact_assignments WHERE id = $1").bind(id).fetch_optional(&mut *self.tx).await? else {
+        let Some(row) = sqlx::query("SELECT * FROM contact_assignments WHERE id = $1")
+            .bind(id)
+            .fetch_optional(&mut *self.tx)
+            .await?
+        else {
             return Ok(());
         };
         let before = crate::ContactAssignment::from_row(&row)?;
-        sqlx::query("DELETE FROM contact_assignments WHERE id = $1").bind(id).execute(&mut *self.tx).await?;
-        self.audit("delete", "contact_assignment", &id.to_string(), Some(&before.to_json()), None).await
+        sqlx::query("DELETE FROM contact_assignments WHERE id = $1")
+            .bind(id)
+            .execute(&mut *self.tx)
+            .await?;
+        self.audit(
+            "delete",
+            "contact_assignment",
+            &id.to_string(),
+            Some(&before.to_json()),
+            None,
+        )
+        .await
     }
 }

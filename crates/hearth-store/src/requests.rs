@@ -93,7 +93,10 @@ const SCHEDULE_DETAIL: &str = "SELECT s.id, s.client_id, s.service_id, s.level, 
 
 impl Db {
     pub async fn request(&self, id: i64) -> Result<Option<Request>, StoreError> {
-        let row = sqlx::query("SELECT * FROM requests WHERE id = $1").bind(id).fetch_optional(&self.pool).await?;
+        let row = sqlx::query("SELECT * FROM requests WHERE id = $1")
+            .bind(id)
+            .fetch_optional(&self.pool)
+            .await?;
         row.as_ref().map(Request::from_row).transpose()
     }
 
@@ -110,7 +113,10 @@ impl Db {
             if ids.is_empty() {
                 sql.push_str(" AND 1 = 0");
             } else {
-                sql.push_str(&format!(" AND service_id IN ({})", crate::placeholders(&mut p, ids.len())));
+                sql.push_str(&format!(
+                    " AND service_id IN ({})",
+                    crate::placeholders(&mut p, ids.len())
+                ));
             }
         }
         if f.status.is_some() {
@@ -125,7 +131,10 @@ impl Db {
         if f.submitted_before.is_some() {
             sql.push_str(&format!(" AND submitted_at < {}", p.next()));
         }
-        sql.push_str(&format!(" ORDER BY submitted_at DESC, id DESC LIMIT {}", p.next()));
+        sql.push_str(&format!(
+            " ORDER BY submitted_at DESC, id DESC LIMIT {}",
+            p.next()
+        ));
         let mut q = sqlx::query(&sql);
         if let Some(a) = f.authority_id {
             q = q.bind(a);
@@ -155,7 +164,12 @@ impl Db {
     }
 
     /// Pending requests about a service (the "n pending" beside its schedules).
-    pub async fn count_pending_requests(&self, provider_id: i64, authority_id: i64, service_ids: Option<&[i64]>) -> Result<i64, StoreError> {
+    pub async fn count_pending_requests(
+        &self,
+        provider_id: i64,
+        authority_id: i64,
+        service_ids: Option<&[i64]>,
+    ) -> Result<i64, StoreError> {
         let f = RequestFilter {
             authority_id: Some(authority_id),
             provider_id: Some(provider_id),
@@ -168,16 +182,24 @@ impl Db {
     }
 
     pub async fn schedule_detail(&self, id: i64) -> Result<Option<ScheduleDetail>, StoreError> {
-        let row = sqlx::query(&format!("{SCHEDULE_DETAIL} WHERE s.id = $1")).bind(id).fetch_optional(&self.pool).await?;
+        let row = sqlx::query(&format!("{SCHEDULE_DETAIL} WHERE s.id = $1"))
+            .bind(id)
+            .fetch_optional(&self.pool)
+            .await?;
         row.as_ref().map(ScheduleDetail::from_row).transpose()
     }
 
     /// Schedules of a client (all services), oldest first.
-    pub async fn client_schedules(&self, client_id: i64) -> Result<Vec<ScheduleDetail>, StoreError> {
-        let rows = sqlx::query(&format!("{SCHEDULE_DETAIL} WHERE s.client_id = $1 ORDER BY s.start_date, s.id"))
-            .bind(client_id)
-            .fetch_all(&self.pool)
-            .await?;
+    pub async fn client_schedules(
+        &self,
+        client_id: i64,
+    ) -> Result<Vec<ScheduleDetail>, StoreError> {
+        let rows = sqlx::query(&format!(
+            "{SCHEDULE_DETAIL} WHERE s.client_id = $1 ORDER BY s.start_date, s.id"
+        ))
+        .bind(client_id)
+        .fetch_all(&self.pool)
+        .await?;
         ScheduleDetail::from_rows(&rows)
     }
 
@@ -210,7 +232,13 @@ impl Db {
     }
 
     /// Whether a client already has a schedule on the service overlapping [start, end].
-    pub async fn overlapping_schedule(&self, client_id: i64, service_id: i64, start: &str, end: Option<&str>) -> Result<bool, StoreError> {
+    pub async fn overlapping_schedule(
+        &self,
+        client_id: i64,
+        service_id: i64,
+        start: &str,
+        end: Option<&str>,
+    ) -> Result<bool, StoreError> {
         let n = count_of(
             &sqlx::query(
                 "SELECT COUNT(*) AS n FROM client_schedules WHERE client_id = $1 AND service_id = $2
@@ -249,13 +277,26 @@ impl WriteTx {
         .fetch_one(&mut *self.tx)
         .await?;
         let created = Request::from_row(&row)?;
-        self.audit("submit", "request", &created.id.to_string(), None, Some(&created.to_json())).await?;
+        self.audit(
+            "submit",
+            "request",
+            &created.id.to_string(),
+            None,
+            Some(&created.to_json()),
+        )
+        .await?;
         Ok(created)
     }
 
     /// Marks a pending request approved or rejected. None if it was not pending (someone
     /// else decided it first).
-    pub async fn decide_request(&mut self, id: i64, status: &str, remarks: &str, result: Option<&str>) -> Result<Option<Request>, StoreError> {
+    pub async fn decide_request(
+        &mut self,
+        id: i64,
+        status: &str,
+        remarks: &str,
+        result: Option<&str>,
+    ) -> Result<Option<Request>, StoreError> {
         let Some(row) = sqlx::query("SELECT * FROM requests WHERE id = $1 AND status = 'pending'")
             .bind(id)
             .fetch_optional(&mut *self.tx)
@@ -279,12 +320,25 @@ impl WriteTx {
         .fetch_one(&mut *self.tx)
         .await?;
         let after = Request::from_row(&row)?;
-        self.audit(status, "request", &id.to_string(), Some(&before.to_json()), Some(&after.to_json())).await?;
+        self.audit(
+            status,
+            "request",
+            &id.to_string(),
+            Some(&before.to_json()),
+            Some(&after.to_json()),
+        )
+        .await?;
         Ok(Some(after))
     }
 
-    pub async fn schedule_detail_for_update(&mut self, id: i64) -> Result<Option<ScheduleDetail>, StoreError> {
-        let row = sqlx::query(&format!("{SCHEDULE_DETAIL} WHERE s.id = $1")).bind(id).fetch_optional(&mut *self.tx).await?;
+    pub async fn schedule_detail_for_update(
+        &mut self,
+        id: i64,
+    ) -> Result<Option<ScheduleDetail>, StoreError> {
+        let row = sqlx::query(&format!("{SCHEDULE_DETAIL} WHERE s.id = $1"))
+            .bind(id)
+            .fetch_optional(&mut *self.tx)
+            .await?;
         row.as_ref().map(ScheduleDetail::from_row).transpose()
     }
 
@@ -310,28 +364,48 @@ impl WriteTx {
             .execute(&mut *self.tx)
             .await?;
         let after = self.schedule_detail_for_update(id).await?.map(|a| a.base());
-        self.audit("update", "client_schedule", &id.to_string(), Some(&before.base()), after.as_ref()).await?;
+        self.audit(
+            "update",
+            "client_schedule",
+            &id.to_string(),
+            Some(&before.base()),
+            after.as_ref(),
+        )
+        .await?;
         Ok(())
     }
 
     /// Sets the schedule's tenancy reference and property (new schedules from requests).
-    pub async fn set_schedule_extras(&mut self, id: i64, tenancy_reference: &str, property_id: Option<i64>) -> Result<(), StoreError> {
-        sqlx::query("UPDATE client_schedules SET tenancy_reference = $2, property_id = $3 WHERE id = $1")
-            .bind(id)
-            .bind(tenancy_reference)
-            .bind(property_id)
-            .execute(&mut *self.tx)
-            .await?;
+    pub async fn set_schedule_extras(
+        &mut self,
+        id: i64,
+        tenancy_reference: &str,
+        property_id: Option<i64>,
+    ) -> Result<(), StoreError> {
+        sqlx::query(
+            "UPDATE client_schedules SET tenancy_reference = $2, property_id = $3 WHERE id = $1",
+        )
+        .bind(id)
+        .bind(tenancy_reference)
+        .bind(property_id)
+        .execute(&mut *self.tx)
+        .await?;
         Ok(())
     }
 
     /// Sets or clears a service's available places (no approval needed, F3.5).
-    pub async fn set_available_places(&mut self, service_id: i64, places: Option<i64>) -> Result<(), StoreError> {
+    pub async fn set_available_places(
+        &mut self,
+        service_id: i64,
+        places: Option<i64>,
+    ) -> Result<(), StoreError> {
         use sqlx::Row;
-        let Some(row) = sqlx::query("SELECT available_places, available_places_updated_at FROM services WHERE id = $1")
-            .bind(service_id)
-            .fetch_optional(&mut *self.tx)
-            .await?
+        let Some(row) = sqlx::query(
+            "SELECT available_places, available_places_updated_at FROM services WHERE id = $1",
+        )
+        .bind(service_id)
+        .fetch_optional(&mut *self.tx)
+        .await?
         else {
             return Ok(());
         };
@@ -353,8 +427,16 @@ impl WriteTx {
     }
 
     /// Applies directory details (F3.5) to a service.
-    pub async fn update_service_details(&mut self, service_id: i64, d: &ServiceDetails) -> Result<(), StoreError> {
-        let Some(row) = sqlx::query("SELECT * FROM services WHERE id = $1").bind(service_id).fetch_optional(&mut *self.tx).await? else {
+    pub async fn update_service_details(
+        &mut self,
+        service_id: i64,
+        d: &ServiceDetails,
+    ) -> Result<(), StoreError> {
+        let Some(row) = sqlx::query("SELECT * FROM services WHERE id = $1")
+            .bind(service_id)
+            .fetch_optional(&mut *self.tx)
+            .await?
+        else {
             return Ok(());
         };
         let before = crate::Service::from_row(&row)?;
@@ -390,14 +472,30 @@ impl WriteTx {
         .bind(d.accessibility.clone())
         .execute(&mut *self.tx)
         .await?;
-        let row = sqlx::query("SELECT * FROM services WHERE id = $1").bind(service_id).fetch_one(&mut *self.tx).await?;
+        let row = sqlx::query("SELECT * FROM services WHERE id = $1")
+            .bind(service_id)
+            .fetch_one(&mut *self.tx)
+            .await?;
         let after = crate::Service::from_row(&row)?;
-        self.audit("update_details", "service", &service_id.to_string(), Some(&before.to_json()), Some(&after.to_json())).await
+        self.audit(
+            "update_details",
+            "service",
+            &service_id.to_string(),
+            Some(&before.to_json()),
+            Some(&after.to_json()),
+        )
+        .await
     }
 
     /// Reads a service inside the transaction (conflict checks).
-    pub async fn service_for_update(&mut self, id: i64) -> Result<Option<crate::Service>, StoreError> {
-        let row = sqlx::query("SELECT * FROM services WHERE id = $1").bind(id).fetch_optional(&mut *self.tx).await?;
+    pub async fn service_for_update(
+        &mut self,
+        id: i64,
+    ) -> Result<Option<crate::Service>, StoreError> {
+        let row = sqlx::query("SELECT * FROM services WHERE id = $1")
+            .bind(id)
+            .fetch_optional(&mut *self.tx)
+            .await?;
         row.as_ref().map(crate::Service::from_row).transpose()
     }
 }

@@ -55,13 +55,22 @@ record!(
 );
 
 impl Db {
-    pub async fn performance_return(&self, id: i64) -> Result<Option<PerformanceReturn>, StoreError> {
-        let row = sqlx::query("SELECT * FROM performance_returns WHERE id = $1").bind(id).fetch_optional(&self.pool).await?;
+    pub async fn performance_return(
+        &self,
+        id: i64,
+    ) -> Result<Option<PerformanceReturn>, StoreError> {
+        let row = sqlx::query("SELECT * FROM performance_returns WHERE id = $1")
+            .bind(id)
+            .fetch_optional(&self.pool)
+            .await?;
         row.as_ref().map(PerformanceReturn::from_row).transpose()
     }
 
     /// Returns of a service, newest first.
-    pub async fn service_returns(&self, service_id: i64) -> Result<Vec<PerformanceReturn>, StoreError> {
+    pub async fn service_returns(
+        &self,
+        service_id: i64,
+    ) -> Result<Vec<PerformanceReturn>, StoreError> {
         let rows = sqlx::query("SELECT * FROM performance_returns WHERE service_id = $1 ORDER BY year_start DESC, quarter DESC, id DESC")
             .bind(service_id)
             .fetch_all(&self.pool)
@@ -70,8 +79,16 @@ impl Db {
     }
 
     /// Returns of an authority in the given statuses, oldest first (the checking queue).
-    pub async fn returns_in(&self, authority_id: i64, statuses: &[&str]) -> Result<Vec<PerformanceReturn>, StoreError> {
-        let list = statuses.iter().map(|s| format!("'{}'", s.replace('\'', ""))).collect::<Vec<_>>().join(", ");
+    pub async fn returns_in(
+        &self,
+        authority_id: i64,
+        statuses: &[&str],
+    ) -> Result<Vec<PerformanceReturn>, StoreError> {
+        let list = statuses
+            .iter()
+            .map(|s| format!("'{}'", s.replace('\'', "")))
+            .collect::<Vec<_>>()
+            .join(", ");
         let rows = sqlx::query(&format!(
             "SELECT * FROM performance_returns WHERE authority_id = $1 AND status IN ({list}) ORDER BY submitted_at, id"
         ))
@@ -82,7 +99,12 @@ impl Db {
     }
 
     /// Client schedules of a service active at any time between two dates (inclusive).
-    pub async fn count_schedules_between(&self, service_id: i64, start: &str, end: &str) -> Result<i64, StoreError> {
+    pub async fn count_schedules_between(
+        &self,
+        service_id: i64,
+        start: &str,
+        end: &str,
+    ) -> Result<i64, StoreError> {
         crate::accounts::count_of(
             &sqlx::query("SELECT COUNT(*) AS n FROM client_schedules WHERE service_id = $1 AND start_date <= $3 AND (end_date IS NULL OR end_date >= $2)")
                 .bind(service_id)
@@ -125,7 +147,14 @@ impl WriteTx {
         .fetch_one(&mut *self.tx)
         .await?;
         let created = PerformanceReturn::from_row(&row)?;
-        self.audit("submit", "performance_return", &created.id.to_string(), None, Some(&created.to_json())).await?;
+        self.audit(
+            "submit",
+            "performance_return",
+            &created.id.to_string(),
+            None,
+            Some(&created.to_json()),
+        )
+        .await?;
         Ok(created)
     }
 
@@ -139,7 +168,11 @@ impl WriteTx {
         explanation: Option<&str>,
         checked: bool,
     ) -> Result<Option<PerformanceReturn>, StoreError> {
-        let Some(row) = sqlx::query("SELECT * FROM performance_returns WHERE id = $1").bind(id).fetch_optional(&mut *self.tx).await? else {
+        let Some(row) = sqlx::query("SELECT * FROM performance_returns WHERE id = $1")
+            .bind(id)
+            .fetch_optional(&mut *self.tx)
+            .await?
+        else {
             return Ok(None);
         };
         let before = PerformanceReturn::from_row(&row)?;
@@ -160,14 +193,29 @@ impl WriteTx {
         .fetch_one(&mut *self.tx)
         .await?;
         let after = PerformanceReturn::from_row(&row)?;
-        self.audit(status, "performance_return", &id.to_string(), Some(&before.to_json()), Some(&after.to_json())).await?;
+        self.audit(
+            status,
+            "performance_return",
+            &id.to_string(),
+            Some(&before.to_json()),
+            Some(&after.to_json()),
+        )
+        .await?;
         Ok(Some(after))
     }
 }
 
 impl WriteTx {
     /// Sets the trigger for (year, indicator, service type), replacing one set before.
-    pub async fn set_trigger(&mut self, authority_id: i64, year_start: i64, indicator: &str, service_type: Option<&str>, kind: &str, value: f64) -> Result<TriggerRow, StoreError> {
+    pub async fn set_trigger(
+        &mut self,
+        authority_id: i64,
+        year_start: i64,
+        indicator: &str,
+        service_type: Option<&str>,
+        kind: &str,
+        value: f64,
+    ) -> Result<TriggerRow, StoreError> {
         let existing = sqlx::query(
             "SELECT * FROM performance_triggers WHERE authority_id = $1 AND year_start = $2 AND indicator = $3 AND COALESCE(service_type, '') = $4",
         )
@@ -179,7 +227,10 @@ impl WriteTx {
         .await?;
         let before = existing.as_ref().map(TriggerRow::from_row).transpose()?;
         if let Some(b) = &before {
-            sqlx::query("DELETE FROM performance_triggers WHERE id = $1").bind(b.id).execute(&mut *self.tx).await?;
+            sqlx::query("DELETE FROM performance_triggers WHERE id = $1")
+                .bind(b.id)
+                .execute(&mut *self.tx)
+                .await?;
         }
         let row = sqlx::query(
             "INSERT INTO performance_triggers (authority_id, year_start, indicator, service_type, kind, value) VALUES ($1, $2, $3, $4, $5, $6) RETURNING *",
@@ -193,7 +244,14 @@ impl WriteTx {
         .fetch_one(&mut *self.tx)
         .await?;
         let after = TriggerRow::from_row(&row)?;
-        self.audit("set", "trigger", &after.id.to_string(), before.map(|b| b.to_json()).as_ref(), Some(&after.to_json())).await?;
+        self.audit(
+            "set",
+            "trigger",
+            &after.id.to_string(),
+            before.map(|b| b.to_json()).as_ref(),
+            Some(&after.to_json()),
+        )
+        .await?;
         Ok(after)
     }
 }

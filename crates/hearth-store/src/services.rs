@@ -119,12 +119,19 @@ impl ServiceFilter {
             if ids.is_empty() {
                 wh.push_str(" AND 1 = 0");
             } else {
-                wh.push_str(&format!(" AND {} IN ({})", search_cols[0], placeholders(p, ids.len())));
+                wh.push_str(&format!(
+                    " AND {} IN ({})",
+                    search_cols[0],
+                    placeholders(p, ids.len())
+                ));
             }
         }
         if self.search.is_some() {
             let a = p.next();
-            let ors: Vec<String> = search_cols[1..].iter().map(|c| format!("LOWER({c}) LIKE {a}")).collect();
+            let ors: Vec<String> = search_cols[1..]
+                .iter()
+                .map(|c| format!("LOWER({c}) LIKE {a}"))
+                .collect();
             wh.push_str(&format!(" AND ({})", ors.join(" OR ")));
         }
         wh
@@ -167,9 +174,11 @@ impl Db {
         let per_page = if f.per_page <= 0 { 50 } else { f.per_page };
         let page = f.page.max(1);
         let total = count_of(
-            &f.bind(sqlx::query(&format!("SELECT COUNT(*) AS n FROM services{wh}")))
-                .fetch_one(&self.pool)
-                .await?,
+            &f.bind(sqlx::query(&format!(
+                "SELECT COUNT(*) AS n FROM services{wh}"
+            )))
+            .fetch_one(&self.pool)
+            .await?,
         )?;
         let sql = format!(
             "SELECT * FROM services{wh} ORDER BY name, id LIMIT {} OFFSET {}",
@@ -200,13 +209,18 @@ impl Db {
 
     pub async fn list_properties(&self, f: &ServiceFilter) -> Result<Page<Property>, StoreError> {
         let mut p = Params::default();
-        let wh = f.where_clause(&mut p, &["service_id", "address_line1", "town", "postcode", "uprn"]);
+        let wh = f.where_clause(
+            &mut p,
+            &["service_id", "address_line1", "town", "postcode", "uprn"],
+        );
         let per_page = if f.per_page <= 0 { 50 } else { f.per_page };
         let page = f.page.max(1);
         let total = count_of(
-            &f.bind(sqlx::query(&format!("SELECT COUNT(*) AS n FROM properties{wh}")))
-                .fetch_one(&self.pool)
-                .await?,
+            &f.bind(sqlx::query(&format!(
+                "SELECT COUNT(*) AS n FROM properties{wh}"
+            )))
+            .fetch_one(&self.pool)
+            .await?,
         )?;
         let sql = format!(
             "SELECT * FROM properties{wh} ORDER BY town, address_line1, id LIMIT {} OFFSET {}",
@@ -229,7 +243,11 @@ impl Db {
 }
 
 impl WriteTx {
-    pub async fn insert_service(&mut self, authority_id: i64, f: &ServiceFields) -> Result<Service, StoreError> {
+    pub async fn insert_service(
+        &mut self,
+        authority_id: i64,
+        f: &ServiceFields,
+    ) -> Result<Service, StoreError> {
         let row = sqlx::query(
             "INSERT INTO services (authority_id, provider_id, reference, name, public_name, service_type, term, client_group,
                 contracted_units, address, postcode, description, created_at, updated_at)
@@ -251,12 +269,27 @@ impl WriteTx {
         .fetch_one(&mut *self.tx)
         .await?;
         let s = Service::from_row(&row)?;
-        self.audit("create", "service", &s.id.to_string(), None, Some(&s.to_json())).await?;
+        self.audit(
+            "create",
+            "service",
+            &s.id.to_string(),
+            None,
+            Some(&s.to_json()),
+        )
+        .await?;
         Ok(s)
     }
 
-    pub async fn update_service(&mut self, id: i64, f: &ServiceFields) -> Result<Option<Service>, StoreError> {
-        let Some(row) = sqlx::query("SELECT * FROM services WHERE id = $1").bind(id).fetch_optional(&mut *self.tx).await? else {
+    pub async fn update_service(
+        &mut self,
+        id: i64,
+        f: &ServiceFields,
+    ) -> Result<Option<Service>, StoreError> {
+        let Some(row) = sqlx::query("SELECT * FROM services WHERE id = $1")
+            .bind(id)
+            .fetch_optional(&mut *self.tx)
+            .await?
+        else {
             return Ok(None);
         };
         let before = Service::from_row(&row)?;
@@ -281,11 +314,22 @@ impl WriteTx {
         .fetch_one(&mut *self.tx)
         .await?;
         let after = Service::from_row(&row)?;
-        self.audit("update", "service", &id.to_string(), Some(&before.to_json()), Some(&after.to_json())).await?;
+        self.audit(
+            "update",
+            "service",
+            &id.to_string(),
+            Some(&before.to_json()),
+            Some(&after.to_json()),
+        )
+        .await?;
         Ok(Some(after))
     }
 
-    pub async fn insert_property(&mut self, authority_id: i64, f: &PropertyFields) -> Result<Property, StoreError> {
+    pub async fn insert_property(
+        &mut self,
+        authority_id: i64,
+        f: &PropertyFields,
+    ) -> Result<Property, StoreError> {
         let row = sqlx::query(
             "INSERT INTO properties (authority_id, provider_id, service_id, address_line1, address_line2, town, postcode, uprn, created_at, updated_at)
              VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $9) RETURNING *",
@@ -302,12 +346,27 @@ impl WriteTx {
         .fetch_one(&mut *self.tx)
         .await?;
         let p = Property::from_row(&row)?;
-        self.audit("create", "property", &p.id.to_string(), None, Some(&p.to_json())).await?;
+        self.audit(
+            "create",
+            "property",
+            &p.id.to_string(),
+            None,
+            Some(&p.to_json()),
+        )
+        .await?;
         Ok(p)
     }
 
-    pub async fn update_property(&mut self, id: i64, f: &PropertyFields) -> Result<Option<Property>, StoreError> {
-        let Some(row) = sqlx::query("SELECT * FROM properties WHERE id = $1").bind(id).fetch_optional(&mut *self.tx).await? else {
+    pub async fn update_property(
+        &mut self,
+        id: i64,
+        f: &PropertyFields,
+    ) -> Result<Option<Property>, StoreError> {
+        let Some(row) = sqlx::query("SELECT * FROM properties WHERE id = $1")
+            .bind(id)
+            .fetch_optional(&mut *self.tx)
+            .await?
+        else {
             return Ok(None);
         };
         let before = Property::from_row(&row)?;
@@ -327,7 +386,14 @@ impl WriteTx {
         .fetch_one(&mut *self.tx)
         .await?;
         let after = Property::from_row(&row)?;
-        self.audit("update", "property", &id.to_string(), Some(&before.to_json()), Some(&after.to_json())).await?;
+        self.audit(
+            "update",
+            "property",
+            &id.to_string(),
+            Some(&before.to_json()),
+            Some(&after.to_json()),
+        )
+        .await?;
         Ok(Some(after))
     }
 }

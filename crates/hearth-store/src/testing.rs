@@ -15,11 +15,8 @@ pub struct TempDir(pub std::path::PathBuf);
 
 impl TempDir {
     pub fn new(prefix: &str) -> std::io::Result<TempDir> {
-        let base = std::env::temp_dir().join(format!(
-            "{prefix}-{}-{}",
-            std::process::id(),
-            rand_suffix()
-        ));
+        let base =
+            std::env::temp_dir().join(format!("{prefix}-{}-{}", std::process::id(), rand_suffix()));
         std::fs::create_dir_all(&base)?;
         Ok(TempDir(base))
     }
@@ -92,7 +89,9 @@ pub async fn fresh_postgres_database(base: &str) -> Result<String, StoreError> {
     sqlx::any::install_default_drivers();
     let name = format!("hearth_test_{}_{}", std::process::id(), rand_suffix());
     let admin = sqlx::AnyPool::connect(base).await?;
-    sqlx::query(&format!("CREATE DATABASE {name}")).execute(&admin).await?;
+    sqlx::query(&format!("CREATE DATABASE {name}"))
+        .execute(&admin)
+        .await?;
     admin.close().await;
     let (prefix, _) = match base.rfind('/') {
         Some(i) if i > "postgres://".len() => base.split_at(i),

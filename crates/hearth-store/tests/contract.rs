@@ -7,10 +7,17 @@ use hearth_store::*;
 
 async fn seed(db: &Db) -> (Authority, Provider, Service) {
     let mut tx = db.begin_write(&Actor::system("test")).await.unwrap();
-    let a = tx.insert_authority("Brackenshire County Council", "BRK").await.unwrap();
+    let a = tx
+        .insert_authority("Brackenshire County Council", "BRK")
+        .await
+        .unwrap();
     let p = tx
         .insert_provider(
-            &ProviderFields { name: "Acorn Housing".into(), reference: "P001".into(), ..Default::default() },
+            &ProviderFields {
+                name: "Acorn Housing".into(),
+                reference: "P001".into(),
+                ..Default::default()
+            },
             &[a.id],
         )
         .await
@@ -38,12 +45,25 @@ async fn seed(db: &Db) -> (Authority, Provider, Service) {
 #[tokio::test]
 async fn migrations_are_versioned_and_refuse_a_newer_schema() {
     for t in testing::all().await.unwrap() {
-        assert_eq!(t.db.schema_version().await.unwrap(), latest_version(), "{}", t.name);
+        assert_eq!(
+            t.db.schema_version().await.unwrap(),
+            latest_version(),
+            "{}",
+            t.name
+        );
         // Running again applies nothing.
         assert!(t.db.migrate().await.unwrap().is_empty(), "{}", t.name);
-        sqlx_exec(&t.db, "INSERT INTO schema_migrations (version, name, applied_at) VALUES (9999, 'future', 0)").await;
+        sqlx_exec(
+            &t.db,
+            "INSERT INTO schema_migrations (version, name, applied_at) VALUES (9999, 'future', 0)",
+        )
+        .await;
         let err = t.db.migrate().await.unwrap_err();
-        assert!(matches!(err, StoreError::SchemaTooNew { database: 9999, .. }), "{}: {err}", t.name);
+        assert!(
+            matches!(err, StoreError::SchemaTooNew { database: 9999, .. }),
+            "{}: {err}",
+            t.name
+        );
     }
 }
 
@@ -57,9 +77,20 @@ async fn providers_services_contracts_round_trip_and_are_scoped() {
         let db = &t.db;
         let (a, p, s) = seed(db).await;
         let mut tx = db.begin_write(&Actor::system("test")).await.unwrap();
-        let other_auth = tx.insert_authority("Fernvale Borough Council", "FVL").await.unwrap();
+        let other_auth = tx
+            .insert_authority("Fernvale Borough Council", "FVL")
+            .await
+            .unwrap();
         let other = tx
-            .insert_provider(&ProviderFields { name: "Beech Trust".into(), reference: "P002".into(), limited_access: true, ..Default::default() }, &[other_auth.id])
+            .insert_provider(
+                &ProviderFields {
+                    name: "Beech Trust".into(),
+                    reference: "P002".into(),
+                    limited_access: true,
+                    ..Default::default()
+                },
+                &[other_auth.id],
+            )
             .await
             .unwrap();
         let c = tx
@@ -82,24 +113,84 @@ async fn providers_services_contracts_round_trip_and_are_scoped() {
         tx.commit().await.unwrap();
 
         assert_eq!(other.limited_access, 1, "{}", t.name);
-        let mine = db.list_providers(&ProviderFilter { authority_id: Some(a.id), ..Default::default() }).await.unwrap();
-        assert_eq!(mine.items.iter().map(|p| p.name.as_str()).collect::<Vec<_>>(), vec!["Acorn Housing"], "{}", t.name);
-        let search = db.list_providers(&ProviderFilter { search: Some("beech".into()), ..Default::default() }).await.unwrap();
+        let mine = db
+            .list_providers(&ProviderFilter {
+                authority_id: Some(a.id),
+                ..Default::default()
+            })
+            .await
+            .unwrap();
+        assert_eq!(
+            mine.items
+                .iter()
+                .map(|p| p.name.as_str())
+                .collect::<Vec<_>>(),
+            vec!["Acorn Housing"],
+            "{}",
+            t.name
+        );
+        let search = db
+            .list_providers(&ProviderFilter {
+                search: Some("beech".into()),
+                ..Default::default()
+            })
+            .await
+            .unwrap();
         assert_eq!(search.total, 1, "{}", t.name);
 
-        let svc = db.list_services(&ServiceFilter { provider_id: Some(other.id), ..Default::default() }).await.unwrap();
+        let svc = db
+            .list_services(&ServiceFilter {
+                provider_id: Some(other.id),
+                ..Default::default()
+            })
+            .await
+            .unwrap();
         assert_eq!(svc.total, 0, "{}", t.name);
-        let svc = db.list_services(&ServiceFilter { only_ids: Some(vec![]), ..Default::default() }).await.unwrap();
-        assert_eq!(svc.total, 0, "{}: an empty limited-access scope sees nothing", t.name);
-        let svc = db.list_services(&ServiceFilter { authority_id: Some(a.id), only_ids: Some(vec![s.id]), search: Some("ACORN".into()), ..Default::default() }).await.unwrap();
+        let svc = db
+            .list_services(&ServiceFilter {
+                only_ids: Some(vec![]),
+                ..Default::default()
+            })
+            .await
+            .unwrap();
+        assert_eq!(
+            svc.total, 0,
+            "{}: an empty limited-access scope sees nothing",
+            t.name
+        );
+        let svc = db
+            .list_services(&ServiceFilter {
+                authority_id: Some(a.id),
+                only_ids: Some(vec![s.id]),
+                search: Some("ACORN".into()),
+                ..Default::default()
+            })
+            .await
+            .unwrap();
         assert_eq!(svc.items.len(), 1, "{}", t.name);
         assert_eq!(svc.items[0].available_places, None, "{}", t.name);
 
         let got = db.contract(c.id).await.unwrap().unwrap();
         assert_eq!(got.unit_rate_pence, 15_050, "{}", t.name);
-        assert_eq!(db.contract_service_ids(c.id).await.unwrap(), vec![s.id], "{}", t.name);
-        assert_eq!(db.service_contracts(s.id).await.unwrap().len(), 1, "{}", t.name);
-        let by_status = db.list_contracts(&ContractFilter { status: Some("expired".into()), ..Default::default() }).await.unwrap();
+        assert_eq!(
+            db.contract_service_ids(c.id).await.unwrap(),
+            vec![s.id],
+            "{}",
+            t.name
+        );
+        assert_eq!(
+            db.service_contracts(s.id).await.unwrap().len(),
+            1,
+            "{}",
+            t.name
+        );
+        let by_status = db
+            .list_contracts(&ContractFilter {
+                status: Some("expired".into()),
+                ..Default::default()
+            })
+            .await
+            .unwrap();
         assert_eq!(by_status.total, 0, "{}", t.name);
     }
 }
@@ -110,9 +201,23 @@ async fn schedules_list_current_or_all_and_page() {
         let db = &t.db;
         let (a, _p, s) = seed(db).await;
         let mut tx = db.begin_write(&Actor::system("test")).await.unwrap();
-        for (i, (last, end)) in [("Adams", None), ("Brown", Some("2026-01-31")), ("Clark", None)].iter().enumerate() {
+        for (i, (last, end)) in [
+            ("Adams", None),
+            ("Brown", Some("2026-01-31")),
+            ("Clark", None),
+        ]
+        .iter()
+        .enumerate()
+        {
             let c = tx
-                .insert_client(a.id, &ClientFields { first_name: format!("Client{i}"), last_name: (*last).into(), ..Default::default() })
+                .insert_client(
+                    a.id,
+                    &ClientFields {
+                        first_name: format!("Client{i}"),
+                        last_name: (*last).into(),
+                        ..Default::default()
+                    },
+                )
                 .await
                 .unwrap();
             tx.insert_schedule(&ScheduleFields {
@@ -128,13 +233,35 @@ async fn schedules_list_current_or_all_and_page() {
             .unwrap();
         }
         tx.commit().await.unwrap();
-        let current = db.service_schedules(s.id, "2026-11-22", false, ScheduleSort::Name, 1, 50).await.unwrap();
-        assert_eq!(current.items.iter().map(|r| r.last_name.as_str()).collect::<Vec<_>>(), vec!["Adams", "Clark"], "{}", t.name);
-        let all = db.service_schedules(s.id, "2026-11-22", true, ScheduleSort::Name, 2, 2).await.unwrap();
+        let current = db
+            .service_schedules(s.id, "2026-11-22", false, ScheduleSort::Name, 1, 50)
+            .await
+            .unwrap();
+        assert_eq!(
+            current
+                .items
+                .iter()
+                .map(|r| r.last_name.as_str())
+                .collect::<Vec<_>>(),
+            vec!["Adams", "Clark"],
+            "{}",
+            t.name
+        );
+        let all = db
+            .service_schedules(s.id, "2026-11-22", true, ScheduleSort::Name, 2, 2)
+            .await
+            .unwrap();
         assert_eq!(all.total, 3, "{}", t.name);
         assert_eq!(all.total_pages(), 2, "{}", t.name);
         assert_eq!(all.items.len(), 1, "{}", t.name);
-        assert_eq!(db.count_current_schedules(s.id, "2026-11-22").await.unwrap(), 2, "{}", t.name);
+        assert_eq!(
+            db.count_current_schedules(s.id, "2026-11-22")
+                .await
+                .unwrap(),
+            2,
+            "{}",
+            t.name
+        );
     }
 }
 
@@ -144,18 +271,53 @@ async fn audit_chain_verifies_and_reports_an_edited_entry() {
         let db = &t.db;
         let (_a, p, _s) = seed(db).await;
         let mut tx = db.begin_write(&Actor::system("test")).await.unwrap();
-        tx.update_provider(p.id, &ProviderFields { name: "Acorn Housing Ltd".into(), reference: "P001".into(), ..Default::default() })
+        tx.update_provider(
+            p.id,
+            &ProviderFields {
+                name: "Acorn Housing Ltd".into(),
+                reference: "P001".into(),
+                ..Default::default()
+            },
+        )
+        .await
+        .unwrap();
+        tx.commit().await.unwrap();
+        let entries = db
+            .audit_search(&AuditQuery {
+                record_type: Some("provider".into()),
+                ..Default::default()
+            })
             .await
             .unwrap();
-        tx.commit().await.unwrap();
-        let entries = db.audit_search(&AuditQuery { record_type: Some("provider".into()), ..Default::default() }).await.unwrap();
         let update = entries.iter().find(|e| e.action == "update").unwrap();
-        assert!(update.before_json.as_deref().unwrap().contains("\"Acorn Housing\""), "{}", t.name);
-        assert!(update.after_json.as_deref().unwrap().contains("\"Acorn Housing Ltd\""), "{}", t.name);
-        let ChainReport::Intact { entries: n } = db.audit_verify().await.unwrap() else { panic!("{}: chain should be intact", t.name) };
+        assert!(
+            update
+                .before_json
+                .as_deref()
+                .unwrap()
+                .contains("\"Acorn Housing\""),
+            "{}",
+            t.name
+        );
+        assert!(
+            update
+                .after_json
+                .as_deref()
+                .unwrap()
+                .contains("\"Acorn Housing Ltd\""),
+            "{}",
+            t.name
+        );
+        let ChainReport::Intact { entries: n } = db.audit_verify().await.unwrap() else {
+            panic!("{}: chain should be intact", t.name)
+        };
         assert!(n >= 4, "{}", t.name);
 
-        sqlx::query("UPDATE audit_log SET actor = 'mallory' WHERE id = $1").bind(update.id).execute(db.pool()).await.unwrap();
+        sqlx::query("UPDATE audit_log SET actor = 'mallory' WHERE id = $1")
+            .bind(update.id)
+            .execute(db.pool())
+            .await
+            .unwrap();
         match db.audit_verify().await.unwrap() {
             ChainReport::Broken { entry_id, .. } => assert_eq!(entry_id, update.id, "{}", t.name),
             other => panic!("{}: expected broken chain, got {other:?}", t.name),
@@ -170,14 +332,53 @@ async fn a_failed_transaction_leaves_nothing_behind() {
         let (a, _p, _s) = seed(db).await;
         let before = db.audit_search(&AuditQuery::default()).await.unwrap().len();
         let mut tx = db.begin_write(&Actor::system("test")).await.unwrap();
-        tx.insert_provider(&ProviderFields { name: "Half".into(), reference: "P009".into(), ..Default::default() }, &[a.id]).await.unwrap();
+        tx.insert_provider(
+            &ProviderFields {
+                name: "Half".into(),
+                reference: "P009".into(),
+                ..Default::default()
+            },
+            &[a.id],
+        )
+        .await
+        .unwrap();
         // Duplicate reference: the second insert fails and the whole transaction is dropped.
-        let err = tx.insert_provider(&ProviderFields { name: "Half 2".into(), reference: "P009".into(), ..Default::default() }, &[a.id]).await.unwrap_err();
+        let err = tx
+            .insert_provider(
+                &ProviderFields {
+                    name: "Half 2".into(),
+                    reference: "P009".into(),
+                    ..Default::default()
+                },
+                &[a.id],
+            )
+            .await
+            .unwrap_err();
         assert!(err.is_unique_violation(), "{}: {err}", t.name);
         drop(tx);
-        assert_eq!(db.list_providers(&ProviderFilter { search: Some("half".into()), ..Default::default() }).await.unwrap().total, 0, "{}", t.name);
-        assert_eq!(db.audit_search(&AuditQuery::default()).await.unwrap().len(), before, "{}", t.name);
-        assert!(matches!(db.audit_verify().await.unwrap(), ChainReport::Intact { .. }), "{}", t.name);
+        assert_eq!(
+            db.list_providers(&ProviderFilter {
+                search: Some("half".into()),
+                ..Default::default()
+            })
+            .await
+            .unwrap()
+            .total,
+            0,
+            "{}",
+            t.name
+        );
+        assert_eq!(
+            db.audit_search(&AuditQuery::default()).await.unwrap().len(),
+            before,
+            "{}",
+            t.name
+        );
+        assert!(
+            matches!(db.audit_verify().await.unwrap(), ChainReport::Intact { .. }),
+            "{}",
+            t.name
+        );
     }
 }
 
@@ -202,20 +403,44 @@ async fn login_failures_lock_and_totp_steps_are_single_use() {
             .unwrap();
         tx.commit().await.unwrap();
         for _ in 0..2 {
-            let after = db.record_login_failure(u.id, 3, 600).await.unwrap().unwrap();
+            let after = db
+                .record_login_failure(u.id, 3, 600)
+                .await
+                .unwrap()
+                .unwrap();
             assert_eq!(after.locked_until, None, "{}", t.name);
         }
-        let after = db.record_login_failure(u.id, 3, 600).await.unwrap().unwrap();
+        let after = db
+            .record_login_failure(u.id, 3, 600)
+            .await
+            .unwrap()
+            .unwrap();
         assert!(after.locked_until.unwrap() > now(), "{}", t.name);
         // Once the lock has run out, counting starts again: one more failure does not re-lock.
         sqlx_exec(db, "UPDATE users SET locked_until = 5").await;
-        let after = db.record_login_failure(u.id, 3, 600).await.unwrap().unwrap();
+        let after = db
+            .record_login_failure(u.id, 3, 600)
+            .await
+            .unwrap()
+            .unwrap();
         assert_eq!(after.failed_logins, 1, "{}", t.name);
         assert_eq!(after.locked_until, None, "{}", t.name);
         assert!(db.consume_totp_step(u.id, 100).await.unwrap(), "{}", t.name);
-        assert!(!db.consume_totp_step(u.id, 100).await.unwrap(), "{}: replay refused", t.name);
-        assert!(!db.consume_totp_step(u.id, 99).await.unwrap(), "{}: older step refused", t.name);
-        assert!(db.user_by_username("OFFICER").await.unwrap().is_some(), "{}", t.name);
+        assert!(
+            !db.consume_totp_step(u.id, 100).await.unwrap(),
+            "{}: replay refused",
+            t.name
+        );
+        assert!(
+            !db.consume_totp_step(u.id, 99).await.unwrap(),
+            "{}: older step refused",
+            t.name
+        );
+        assert!(
+            db.user_by_username("OFFICER").await.unwrap().is_some(),
+            "{}",
+            t.name
+        );
     }
 }
 
@@ -223,10 +448,34 @@ async fn login_failures_lock_and_totp_steps_are_single_use() {
 async fn a_job_is_claimed_once_per_interval() {
     for t in testing::all().await.unwrap() {
         let db = &t.db;
-        assert!(db.claim_job("sweep", "node-a", 1_000, 60, 30).await.unwrap(), "{}", t.name);
-        assert!(!db.claim_job("sweep", "node-b", 1_001, 60, 30).await.unwrap(), "{}", t.name);
+        assert!(
+            db.claim_job("sweep", "node-a", 1_000, 60, 30)
+                .await
+                .unwrap(),
+            "{}",
+            t.name
+        );
+        assert!(
+            !db.claim_job("sweep", "node-b", 1_001, 60, 30)
+                .await
+                .unwrap(),
+            "{}",
+            t.name
+        );
         db.release_job("sweep", "node-a").await.unwrap();
-        assert!(!db.claim_job("sweep", "node-b", 1_010, 60, 30).await.unwrap(), "{}: not due yet", t.name);
-        assert!(db.claim_job("sweep", "node-b", 1_060, 60, 30).await.unwrap(), "{}", t.name);
+        assert!(
+            !db.claim_job("sweep", "node-b", 1_010, 60, 30)
+                .await
+                .unwrap(),
+            "{}: not due yet",
+            t.name
+        );
+        assert!(
+            db.claim_job("sweep", "node-b", 1_060, 60, 30)
+                .await
+                .unwrap(),
+            "{}",
+            t.name
+        );
     }
 }

@@ -25,13 +25,34 @@ pub fn register(t: &mut RouteTable) {
     t.get("/api/v1/properties/{id}", API, get(property));
     t.get("/api/v1/contracts", API, get(contracts));
     t.get("/api/v1/contracts/{id}", API, get(contract));
-    t.get("/api/v1/contracts/{id}/documents", API, get(contract_documents));
+    t.get(
+        "/api/v1/contracts/{id}/documents",
+        API,
+        get(contract_documents),
+    );
     t.get("/api/v1/documents/{id}/file", API, get(document_file));
     t.get("/api/v1/services/{id}/schedules", API, get(schedules));
-    t.post("/api/v1/services/{id}/schedule-requests", PORTAL, post(new_schedule));
-    t.post("/api/v1/schedules/{id}/update-requests", PORTAL, post(update_schedule));
-    t.add("PUT", "/api/v1/services/{id}/available-places", PORTAL, put(available_places));
-    t.post("/api/v1/services/{id}/detail-requests", PORTAL, post(detail_request));
+    t.post(
+        "/api/v1/services/{id}/schedule-requests",
+        PORTAL,
+        post(new_schedule),
+    );
+    t.post(
+        "/api/v1/schedules/{id}/update-requests",
+        PORTAL,
+        post(update_schedule),
+    );
+    t.add(
+        "PUT",
+        "/api/v1/services/{id}/available-places",
+        PORTAL,
+        put(available_places),
+    );
+    t.post(
+        "/api/v1/services/{id}/detail-requests",
+        PORTAL,
+        post(detail_request),
+    );
     t.get("/api/v1/requests", API, get(requests));
     t.get("/api/v1/requests/{id}", API, get(request));
     t.post("/api/v1/requests/{id}/approve", DECIDE, post(approve));
@@ -45,7 +66,13 @@ const DECIDE: Access = Access::Signed(Permission::BackOfficeWrite);
 
 /// Parses a JSON body, answering 400 problem+json when it is not the expected JSON.
 fn body<T: serde::de::DeserializeOwned>(bytes: &[u8]) -> Result<T, Response> {
-    serde_json::from_slice(bytes).map_err(|e| problem(StatusCode::BAD_REQUEST, "bad_json", &format!("The body must be JSON of the documented shape: {e}")))
+    serde_json::from_slice(bytes).map_err(|e| {
+        problem(
+            StatusCode::BAD_REQUEST,
+            "bad_json",
+            &format!("The body must be JSON of the documented shape: {e}"),
+        )
+    })
 }
 
 fn created<T: serde::Serialize>(r: Result<T, AppError>) -> Response {
@@ -77,8 +104,14 @@ async fn document_file(State(s): State<AppState>, ctx: Ctx, Path(id): Path<i64>)
     match s.app.document_file(&ctx.principal, id).await {
         Ok((d, bytes)) => (
             [
-                (axum::http::header::CONTENT_TYPE, "application/pdf".to_string()),
-                (axum::http::header::CONTENT_DISPOSITION, format!("attachment; filename=\"{}\"", d.filename.replace('"', ""))),
+                (
+                    axum::http::header::CONTENT_TYPE,
+                    "application/pdf".to_string(),
+                ),
+                (
+                    axum::http::header::CONTENT_DISPOSITION,
+                    format!("attachment; filename=\"{}\"", d.filename.replace('"', "")),
+                ),
             ],
             bytes,
         )
@@ -95,19 +128,39 @@ struct SchedulesQuery {
     page: Option<i64>,
 }
 
-async fn schedules(State(s): State<AppState>, ctx: Ctx, Path(id): Path<i64>, Query(q): Query<SchedulesQuery>) -> Response {
+async fn schedules(
+    State(s): State<AppState>,
+    ctx: Ctx,
+    Path(id): Path<i64>,
+    Query(q): Query<SchedulesQuery>,
+) -> Response {
     let r = async {
         s.app.service(&ctx.principal, id).await?;
         let today = s.app.today().to_string();
         Ok::<_, AppError>(page(
-            s.app.db.service_schedules(id, &today, q.ended.unwrap_or(false), hearth_app::store::ScheduleSort::Name, q.page.unwrap_or(1), 100).await?,
+            s.app
+                .db
+                .service_schedules(
+                    id,
+                    &today,
+                    q.ended.unwrap_or(false),
+                    hearth_app::store::ScheduleSort::Name,
+                    q.page.unwrap_or(1),
+                    100,
+                )
+                .await?,
         ))
     }
     .await;
     ok(r)
 }
 
-async fn new_schedule(State(s): State<AppState>, ctx: Ctx, Path(id): Path<i64>, bytes: axum::body::Bytes) -> Response {
+async fn new_schedule(
+    State(s): State<AppState>,
+    ctx: Ctx,
+    Path(id): Path<i64>,
+    bytes: axum::body::Bytes,
+) -> Response {
     let input: hearth_app::requests::NewScheduleInput = match body(&bytes) {
         Ok(v) => v,
         Err(r) => return r,
@@ -115,12 +168,21 @@ async fn new_schedule(State(s): State<AppState>, ctx: Ctx, Path(id): Path<i64>, 
     created(s.app.request_new_schedule(&ctx.principal, id, &input).await)
 }
 
-async fn update_schedule(State(s): State<AppState>, ctx: Ctx, Path(id): Path<i64>, bytes: axum::body::Bytes) -> Response {
+async fn update_schedule(
+    State(s): State<AppState>,
+    ctx: Ctx,
+    Path(id): Path<i64>,
+    bytes: axum::body::Bytes,
+) -> Response {
     let input: hearth_app::requests::UpdateScheduleInput = match body(&bytes) {
         Ok(v) => v,
         Err(r) => return r,
     };
-    created(s.app.request_schedule_update(&ctx.principal, id, &input).await)
+    created(
+        s.app
+            .request_schedule_update(&ctx.principal, id, &input)
+            .await,
+    )
 }
 
 #[derive(serde::Deserialize)]
@@ -128,12 +190,20 @@ struct Places {
     available_places: Option<i64>,
 }
 
-async fn available_places(State(s): State<AppState>, ctx: Ctx, Path(id): Path<i64>, bytes: axum::body::Bytes) -> Response {
+async fn available_places(
+    State(s): State<AppState>,
+    ctx: Ctx,
+    Path(id): Path<i64>,
+    bytes: axum::body::Bytes,
+) -> Response {
     let input: Places = match body(&bytes) {
         Ok(v) => v,
         Err(r) => return r,
     };
-    let value = input.available_places.map(|n| n.to_string()).unwrap_or_default();
+    let value = input
+        .available_places
+        .map(|n| n.to_string())
+        .unwrap_or_default();
     match s.app.set_available_places(&ctx.principal, id, &value).await {
         Ok(()) => ok(s.app.service(&ctx.principal, id).await.map(|sv| json!({"service_id": sv.id, "available_places": sv.available_places, "updated_at": sv.available_places_updated_at}))),
         Err(e) => error(e),
@@ -148,22 +218,41 @@ struct DetailRequest {
     comment: String,
 }
 
-async fn detail_request(State(s): State<AppState>, ctx: Ctx, Path(id): Path<i64>, bytes: axum::body::Bytes) -> Response {
+async fn detail_request(
+    State(s): State<AppState>,
+    ctx: Ctx,
+    Path(id): Path<i64>,
+    bytes: axum::body::Bytes,
+) -> Response {
     let input: DetailRequest = match body(&bytes) {
         Ok(v) => v,
         Err(r) => return r,
     };
-    created(s.app.request_service_details(&ctx.principal, id, &input.details, &input.comment).await)
+    created(
+        s.app
+            .request_service_details(&ctx.principal, id, &input.details, &input.comment)
+            .await,
+    )
 }
 
-async fn requests(State(s): State<AppState>, ctx: Ctx, Query(q): Query<hearth_app::requests::RequestQuery>) -> Response {
+async fn requests(
+    State(s): State<AppState>,
+    ctx: Ctx,
+    Query(q): Query<hearth_app::requests::RequestQuery>,
+) -> Response {
     ok(s.app.list_requests(&ctx.principal, &q).await)
 }
 
 async fn request(State(s): State<AppState>, ctx: Ctx, Path(id): Path<i64>) -> Response {
     let r = async {
         let r = s.app.request(&ctx.principal, id).await?;
-        let changes: Vec<serde_json::Value> = s.app.request_changes(&r).await?.into_iter().map(|c| json!({"field": c.label, "old": c.old, "new": c.new})).collect();
+        let changes: Vec<serde_json::Value> = s
+            .app
+            .request_changes(&r)
+            .await?
+            .into_iter()
+            .map(|c| json!({"field": c.label, "old": c.old, "new": c.new}))
+            .collect();
         let mut v = serde_json::to_value(&r).unwrap_or_default();
         v["changes"] = json!(changes);
         Ok::<_, AppError>(v)
@@ -178,24 +267,46 @@ struct Remarks {
     remarks: String,
 }
 
-async fn approve(State(s): State<AppState>, ctx: Ctx, Path(id): Path<i64>, bytes: axum::body::Bytes) -> Response {
-    let input: Remarks = if bytes.is_empty() { Remarks::default() } else { match body(&bytes) { Ok(v) => v, Err(r) => return r } };
-    // A login's temporary password is handed over once, in this answer, and never stored.
-    ok(s.app.approve_request_with_handover(&ctx.principal, id, &input.remarks).await.map(|(r, handover)| {
-        let mut v = serde_json::to_value(&r).unwrap_or_default();
-        if let Some(h) = handover {
-            v["handover"] = json!(h);
+async fn approve(
+    State(s): State<AppState>,
+    ctx: Ctx,
+    Path(id): Path<i64>,
+    bytes: axum::body::Bytes,
+) -> Response {
+    let input: Remarks = if bytes.is_empty() {
+        Remarks::default()
+    } else {
+        match body(&bytes) {
+            Ok(v) => v,
+            Err(r) => return r,
         }
-        v
-    }))
+    };
+    // A login's temporary password is handed over once, in this answer, and never stored.
+    ok(s.app
+        .approve_request_with_handover(&ctx.principal, id, &input.remarks)
+        .await
+        .map(|(r, handover)| {
+            let mut v = serde_json::to_value(&r).unwrap_or_default();
+            if let Some(h) = handover {
+                v["handover"] = json!(h);
+            }
+            v
+        }))
 }
 
-async fn reject(State(s): State<AppState>, ctx: Ctx, Path(id): Path<i64>, bytes: axum::body::Bytes) -> Response {
+async fn reject(
+    State(s): State<AppState>,
+    ctx: Ctx,
+    Path(id): Path<i64>,
+    bytes: axum::body::Bytes,
+) -> Response {
     let input: Remarks = match body(&bytes) {
         Ok(v) => v,
         Err(r) => return r,
     };
-    ok(s.app.reject_request(&ctx.principal, id, &input.remarks).await)
+    ok(s.app
+        .reject_request(&ctx.principal, id, &input.remarks)
+        .await)
 }
 
 #[derive(serde::Deserialize, Default)]
@@ -205,7 +316,9 @@ struct ActionsQuery {
 }
 
 async fn actions(State(s): State<AppState>, ctx: Ctx, Query(q): Query<ActionsQuery>) -> Response {
-    ok(s.app.list_actions(&ctx.principal, q.mine.unwrap_or(false), None).await)
+    ok(s.app
+        .list_actions(&ctx.principal, q.mine.unwrap_or(false), None)
+        .await)
 }
 
 #[derive(serde::Deserialize)]
@@ -213,7 +326,12 @@ struct Note {
     note: String,
 }
 
-async fn action_done(State(s): State<AppState>, ctx: Ctx, Path(id): Path<i64>, bytes: axum::body::Bytes) -> Response {
+async fn action_done(
+    State(s): State<AppState>,
+    ctx: Ctx,
+    Path(id): Path<i64>,
+    bytes: axum::body::Bytes,
+) -> Response {
     let input: Note = match body(&bytes) {
         Ok(v) => v,
         Err(r) => return r,
@@ -231,25 +349,47 @@ pub fn problem(status: StatusCode, code: &str, detail: &str) -> Response {
         "detail": detail,
         "request_id": crate::layout::request_id(),
     });
-    (status, [(header::CONTENT_TYPE, "application/problem+json")], body.to_string()).into_response()
+    (
+        status,
+        [(header::CONTENT_TYPE, "application/problem+json")],
+        body.to_string(),
+    )
+        .into_response()
 }
 
 fn error(e: AppError) -> Response {
     match e {
         AppError::NotFound => problem(StatusCode::NOT_FOUND, "not_found", "No such record"),
-        AppError::Forbidden => problem(StatusCode::FORBIDDEN, "forbidden", "You do not have permission to do that"),
-        AppError::Unauthenticated => problem(StatusCode::UNAUTHORIZED, "unauthenticated", "Sign in to use the API"),
+        AppError::Forbidden => problem(
+            StatusCode::FORBIDDEN,
+            "forbidden",
+            "You do not have permission to do that",
+        ),
+        AppError::Unauthenticated => problem(
+            StatusCode::UNAUTHORIZED,
+            "unauthenticated",
+            "Sign in to use the API",
+        ),
         AppError::Conflict(m) => problem(StatusCode::CONFLICT, "conflict", &m),
         AppError::Invalid(errors) => {
-            let mut r = problem(StatusCode::UNPROCESSABLE_ENTITY, "invalid", "There is a problem with what was sent");
-            let fields: serde_json::Map<String, serde_json::Value> = errors.0.into_iter().map(|(k, v)| (k, json!(v))).collect();
+            let mut r = problem(
+                StatusCode::UNPROCESSABLE_ENTITY,
+                "invalid",
+                "There is a problem with what was sent",
+            );
+            let fields: serde_json::Map<String, serde_json::Value> =
+                errors.0.into_iter().map(|(k, v)| (k, json!(v))).collect();
             let body = json!({"status": 422, "code": "invalid", "title": "Unprocessable Entity", "detail": "There is a problem with what was sent", "errors": fields, "request_id": crate::layout::request_id()});
             *r.body_mut() = axum::body::Body::from(body.to_string());
             r
         }
         AppError::Internal(d) => {
             tracing::error!(request_id = %crate::layout::request_id(), error = %d, "internal error");
-            problem(StatusCode::INTERNAL_SERVER_ERROR, "internal", "Something went wrong; quote the request id")
+            problem(
+                StatusCode::INTERNAL_SERVER_ERROR,
+                "internal",
+                "Something went wrong; quote the request id",
+            )
         }
     }
 }
@@ -301,7 +441,14 @@ async fn contracts(State(s): State<AppState>, ctx: Ctx, Query(q): Query<ListQuer
 async fn contract(State(s): State<AppState>, ctx: Ctx, Path(id): Path<i64>) -> Response {
     let r = match s.app.contract(&ctx.principal, id).await {
         Ok(c) => {
-            let services: Vec<i64> = s.app.contract_services(&ctx.principal, &c).await.unwrap_or_default().iter().map(|s| s.id).collect();
+            let services: Vec<i64> = s
+                .app
+                .contract_services(&ctx.principal, &c)
+                .await
+                .unwrap_or_default()
+                .iter()
+                .map(|s| s.id)
+                .collect();
             let mut v = serde_json::to_value(&c).unwrap_or_default();
             v["service_ids"] = json!(services);
             Ok(v)
@@ -347,7 +494,12 @@ async fn openapi() -> Response {
         }})
     };
     let string_props = |names: &[&str]| -> serde_json::Value {
-        serde_json::Value::Object(names.iter().map(|n| (n.to_string(), json!({"type": "string"}))).collect())
+        serde_json::Value::Object(
+            names
+                .iter()
+                .map(|n| (n.to_string(), json!({"type": "string"})))
+                .collect(),
+        )
     };
     let schemas = json!({
         "NewScheduleInput": {"type": "object", "required": ["first_name", "last_name", "start_date", "units_per_week"], "properties": string_props(&[

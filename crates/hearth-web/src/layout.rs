@@ -16,7 +16,9 @@ tokio::task_local! {
 }
 
 pub fn request_id() -> String {
-    REQUEST_ID.try_with(|id| id.clone()).unwrap_or_else(|_| "-".into())
+    REQUEST_ID
+        .try_with(|id| id.clone())
+        .unwrap_or_else(|_| "-".into())
 }
 
 fn nav(ctx: &Ctx) -> Vec<(&'static str, &'static str)> {
@@ -147,7 +149,12 @@ pub fn render(ctx: Option<&Ctx>, title: &str, content: Markup) -> Response {
 }
 
 /// A page with a status.
-pub fn render_status(status: StatusCode, ctx: Option<&Ctx>, title: &str, content: Markup) -> Response {
+pub fn render_status(
+    status: StatusCode,
+    ctx: Option<&Ctx>,
+    title: &str,
+    content: Markup,
+) -> Response {
     (status, Html(page(ctx, title, content).into_string())).into_response()
 }
 
@@ -278,8 +285,14 @@ pub fn input(name: &str, label: &str, value: &str, errors: &FieldErrors, o: Opt)
     let err = errors.get(name);
     let class = format!(
         "govuk-input{}{}",
-        o.width.map(|w| format!(" govuk-input--width-{w}")).unwrap_or_default(),
-        if err.is_some() { " govuk-input--error" } else { "" }
+        o.width
+            .map(|w| format!(" govuk-input--width-{w}"))
+            .unwrap_or_default(),
+        if err.is_some() {
+            " govuk-input--error"
+        } else {
+            ""
+        }
     );
     let described = match (o.hint.is_some(), err.is_some()) {
         (true, true) => Some(format!("{name}-hint {name}-error")),
@@ -298,7 +311,13 @@ pub fn input(name: &str, label: &str, value: &str, errors: &FieldErrors, o: Opt)
     }
 }
 
-pub fn textarea(name: &str, label: &str, value: &str, errors: &FieldErrors, required: bool) -> Markup {
+pub fn textarea(
+    name: &str,
+    label: &str,
+    value: &str,
+    errors: &FieldErrors,
+    required: bool,
+) -> Markup {
     let err = errors.get(name);
     html! {
         div class={ "govuk-form-group" @if err.is_some() { " govuk-form-group--error" } } {
@@ -309,7 +328,14 @@ pub fn textarea(name: &str, label: &str, value: &str, errors: &FieldErrors, requ
     }
 }
 
-pub fn select(name: &str, label: &str, options: &[(String, String)], selected: &str, errors: &FieldErrors, required: bool) -> Markup {
+pub fn select(
+    name: &str,
+    label: &str,
+    options: &[(String, String)],
+    selected: &str,
+    errors: &FieldErrors,
+    required: bool,
+) -> Markup {
     let err = errors.get(name);
     html! {
         div class={ "govuk-form-group" @if err.is_some() { " govuk-form-group--error" } } {

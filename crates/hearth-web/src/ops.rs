@@ -52,8 +52,16 @@ impl Metrics {
     fn render(&self, node: &str, db_ok: bool) -> String {
         let mut s = String::new();
         s.push_str("# HELP hearth_http_requests_total HTTP requests handled, by status class.\n# TYPE hearth_http_requests_total counter\n");
-        for (class, c) in [("2xx", &self.status_2xx), ("3xx", &self.status_3xx), ("4xx", &self.status_4xx), ("5xx", &self.status_5xx)] {
-            s.push_str(&format!("hearth_http_requests_total{{node=\"{node}\",status=\"{class}\"}} {}\n", c.load(Ordering::Relaxed)));
+        for (class, c) in [
+            ("2xx", &self.status_2xx),
+            ("3xx", &self.status_3xx),
+            ("4xx", &self.status_4xx),
+            ("5xx", &self.status_5xx),
+        ] {
+            s.push_str(&format!(
+                "hearth_http_requests_total{{node=\"{node}\",status=\"{class}\"}} {}\n",
+                c.load(Ordering::Relaxed)
+            ));
         }
         s.push_str("# HELP hearth_http_request_duration_seconds Time to handle a request.\n# TYPE hearth_http_request_duration_seconds histogram\n");
         for (i, b) in BUCKETS_MS.iter().enumerate() {
@@ -64,14 +72,21 @@ impl Metrics {
             ));
         }
         let n = self.requests.load(Ordering::Relaxed);
-        s.push_str(&format!("hearth_http_request_duration_seconds_bucket{{node=\"{node}\",le=\"+Inf\"}} {n}\n"));
+        s.push_str(&format!(
+            "hearth_http_request_duration_seconds_bucket{{node=\"{node}\",le=\"+Inf\"}} {n}\n"
+        ));
         s.push_str(&format!(
             "hearth_http_request_duration_seconds_sum{{node=\"{node}\"}} {}\n",
             self.micros_total.load(Ordering::Relaxed) as f64 / 1e6
         ));
-        s.push_str(&format!("hearth_http_request_duration_seconds_count{{node=\"{node}\"}} {n}\n"));
+        s.push_str(&format!(
+            "hearth_http_request_duration_seconds_count{{node=\"{node}\"}} {n}\n"
+        ));
         s.push_str("# HELP hearth_database_up Whether the database answers.\n# TYPE hearth_database_up gauge\n");
-        s.push_str(&format!("hearth_database_up{{node=\"{node}\"}} {}\n", u8::from(db_ok)));
+        s.push_str(&format!(
+            "hearth_database_up{{node=\"{node}\"}} {}\n",
+            u8::from(db_ok)
+        ));
         s
     }
 }
@@ -98,7 +113,10 @@ async fn readyz(State(state): State<AppState>) -> Response {
 async fn metrics(State(state): State<AppState>) -> Response {
     let ok = state.app.db.ping().await;
     (
-        [(header::CONTENT_TYPE, "text/plain; version=0.0.4; charset=utf-8")],
+        [(
+            header::CONTENT_TYPE,
+            "text/plain; version=0.0.4; charset=utf-8",
+        )],
         state.metrics.render(&state.config.node_name, ok),
     )
         .into_response()
@@ -109,7 +127,10 @@ async fn asset(Path(path): Path<String>) -> Response {
         Some((_, ct, bytes)) => (
             [
                 (header::CONTENT_TYPE, HeaderValue::from_static(ct)),
-                (header::CACHE_CONTROL, HeaderValue::from_static("public, max-age=3600")),
+                (
+                    header::CACHE_CONTROL,
+                    HeaderValue::from_static("public, max-age=3600"),
+                ),
             ],
             *bytes,
         )
@@ -147,13 +168,28 @@ pub async fn request_layer(State(state): State<AppState>, req: Request, next: Ne
             "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; font-src 'self'; form-action 'self'; frame-ancestors 'none'; base-uri 'none'; object-src 'none'",
         ),
     );
-    h.insert(header::X_CONTENT_TYPE_OPTIONS, HeaderValue::from_static("nosniff"));
+    h.insert(
+        header::X_CONTENT_TYPE_OPTIONS,
+        HeaderValue::from_static("nosniff"),
+    );
     h.insert(header::X_FRAME_OPTIONS, HeaderValue::from_static("DENY"));
-    h.insert(header::REFERRER_POLICY, HeaderValue::from_static("same-origin"));
-    h.insert("cross-origin-opener-policy", HeaderValue::from_static("same-origin"));
-    h.insert("permissions-policy", HeaderValue::from_static("camera=(), microphone=(), geolocation=()"));
+    h.insert(
+        header::REFERRER_POLICY,
+        HeaderValue::from_static("same-origin"),
+    );
+    h.insert(
+        "cross-origin-opener-policy",
+        HeaderValue::from_static("same-origin"),
+    );
+    h.insert(
+        "permissions-policy",
+        HeaderValue::from_static("camera=(), microphone=(), geolocation=()"),
+    );
     if state.config.hsts {
-        h.insert(header::STRICT_TRANSPORT_SECURITY, HeaderValue::from_static("max-age=31536000; includeSubDomains"));
+        h.insert(
+            header::STRICT_TRANSPORT_SECURITY,
+            HeaderValue::from_static("max-age=31536000; includeSubDomains"),
+        );
     }
     resp
 }

@@ -24,14 +24,38 @@ pub fn register(t: &mut RouteTable) {
     t.get("/api/oruk/openapi.json", Access::Public, get(openapi));
     t.get("/api/oruk/services", Access::Public, get(services));
     t.get("/api/oruk/services/{id}", Access::Public, get(service));
-    t.get("/api/oruk/service_at_locations", Access::Public, get(service_at_locations));
-    t.get("/api/oruk/service_at_locations/{id}", Access::Public, get(service_at_location));
-    t.get("/api/oruk/organizations", Access::Public, get(organizations));
-    t.get("/api/oruk/organizations/{id}", Access::Public, get(organization));
+    t.get(
+        "/api/oruk/service_at_locations",
+        Access::Public,
+        get(service_at_locations),
+    );
+    t.get(
+        "/api/oruk/service_at_locations/{id}",
+        Access::Public,
+        get(service_at_location),
+    );
+    t.get(
+        "/api/oruk/organizations",
+        Access::Public,
+        get(organizations),
+    );
+    t.get(
+        "/api/oruk/organizations/{id}",
+        Access::Public,
+        get(organization),
+    );
     t.get("/api/oruk/taxonomies", Access::Public, get(taxonomies));
     t.get("/api/oruk/taxonomies/{id}", Access::Public, get(taxonomy));
-    t.get("/api/oruk/taxonomy_terms", Access::Public, get(taxonomy_terms));
-    t.get("/api/oruk/taxonomy_terms/{id}", Access::Public, get(taxonomy_term));
+    t.get(
+        "/api/oruk/taxonomy_terms",
+        Access::Public,
+        get(taxonomy_terms),
+    );
+    t.get(
+        "/api/oruk/taxonomy_terms/{id}",
+        Access::Public,
+        get(taxonomy_term),
+    );
 }
 
 // ---------------- stable identifiers ----------------
@@ -73,7 +97,12 @@ const PHN: &[u8; 4] = b"phn\0";
 const LAN: &[u8; 4] = b"lan\0";
 
 /// The three published taxonomies: (number, name, description, terms as (code, label)).
-fn taxonomy_list() -> Vec<(u64, &'static str, &'static str, Vec<(&'static str, &'static str)>)> {
+fn taxonomy_list() -> Vec<(
+    u64,
+    &'static str,
+    &'static str,
+    Vec<(&'static str, &'static str)>,
+)> {
     vec![
         (1, "Service type", "Types of housing-related support and day services (Supporting People).", ServiceType::ALL.iter().map(|t| (t.as_str(), t.label())).collect()),
         (2, "Client group", "The primary client group a service is commissioned for (Supporting People client groups).", ClientGroup::ALL.iter().map(|t| (t.as_str(), t.label())).collect()),
@@ -87,7 +116,10 @@ fn term_number(taxonomy: u64, index: usize) -> u64 {
 
 fn find_term(n: u64) -> Option<(u64, usize, &'static str, &'static str)> {
     let (t, i) = (n / 1000, (n % 1000) as usize);
-    taxonomy_list().into_iter().find(|x| x.0 == t).and_then(|x| x.3.get(i).map(|(c, l)| (t, i, *c, *l)))
+    taxonomy_list()
+        .into_iter()
+        .find(|x| x.0 == t)
+        .and_then(|x| x.3.get(i).map(|(c, l)| (t, i, *c, *l)))
 }
 
 fn taxonomy_json(t: u64, name: &str, description: &str) -> Value {
@@ -113,7 +145,11 @@ fn clean(v: Value) -> Value {
         Value::Object(m) => Value::Object(
             m.into_iter()
                 .map(|(k, v)| (k, clean(v)))
-                .filter(|(_, v)| !matches!(v, Value::Null) && v.as_str() != Some("") && !v.as_array().is_some_and(|a| a.is_empty()))
+                .filter(|(_, v)| {
+                    !matches!(v, Value::Null)
+                        && v.as_str() != Some("")
+                        && !v.as_array().is_some_and(|a| a.is_empty())
+                })
                 .collect(),
         ),
         Value::Array(a) => Value::Array(a.into_iter().map(clean).collect()),
@@ -123,23 +159,42 @@ fn clean(v: Value) -> Value {
 
 fn ok(v: Value) -> Response {
     let mut r = (StatusCode::OK, axum::Json(clean(v))).into_response();
-    r.headers_mut().insert(header::ACCESS_CONTROL_ALLOW_ORIGIN, HeaderValue::from_static("*"));
+    r.headers_mut().insert(
+        header::ACCESS_CONTROL_ALLOW_ORIGIN,
+        HeaderValue::from_static("*"),
+    );
     r
 }
 
 fn problem(status: StatusCode, detail: &str) -> Response {
-    let mut r = crate::api::problem(status, if status == StatusCode::NOT_FOUND { "not_found" } else { "invalid" }, detail);
-    r.headers_mut().insert(header::ACCESS_CONTROL_ALLOW_ORIGIN, HeaderValue::from_static("*"));
+    let mut r = crate::api::problem(
+        status,
+        if status == StatusCode::NOT_FOUND {
+            "not_found"
+        } else {
+            "invalid"
+        },
+        detail,
+    );
+    r.headers_mut().insert(
+        header::ACCESS_CONTROL_ALLOW_ORIGIN,
+        HeaderValue::from_static("*"),
+    );
     r
 }
 
 fn internal(e: impl std::fmt::Display) -> Response {
     tracing::error!(request_id = %crate::layout::request_id(), error = %e, "open referral API error");
-    problem(StatusCode::INTERNAL_SERVER_ERROR, "Something went wrong; quote the request id")
+    problem(
+        StatusCode::INTERNAL_SERVER_ERROR,
+        "Something went wrong; quote the request id",
+    )
 }
 
 fn timestamp(secs: i64) -> String {
-    chrono::DateTime::from_timestamp(secs, 0).map(|t| t.format("%Y-%m-%dT%H:%M:%S%.3fZ").to_string()).unwrap_or_default()
+    chrono::DateTime::from_timestamp(secs, 0)
+        .map(|t| t.format("%Y-%m-%dT%H:%M:%S%.3fZ").to_string())
+        .unwrap_or_default()
 }
 
 // ---------------- records ----------------
@@ -153,8 +208,17 @@ fn organization_json(id: i64, name: &str) -> Value {
 
 fn address_json(r: &DirectoryRow) -> Value {
     let s = &r.service;
-    let mut parts = s.address.split(',').map(str::trim).filter(|p| !p.is_empty()).collect::<Vec<_>>();
-    let city = if parts.len() > 1 { parts.pop().unwrap_or_default() } else { "" };
+    let mut parts = s
+        .address
+        .split(',')
+        .map(str::trim)
+        .filter(|p| !p.is_empty())
+        .collect::<Vec<_>>();
+    let city = if parts.len() > 1 {
+        parts.pop().unwrap_or_default()
+    } else {
+        ""
+    };
     json!({
         "id": uuid_of(ADR, s.id as u64), "location_id": uuid_of(LOC, s.id as u64),
         "address_1": if parts.is_empty() { s.name.clone() } else { parts.join(", ") },
@@ -174,7 +238,11 @@ fn location_json(r: &DirectoryRow) -> Value {
 }
 
 fn display_name(r: &DirectoryRow) -> String {
-    if r.service.public_name.is_empty() { r.service.name.clone() } else { r.service.public_name.clone() }
+    if r.service.public_name.is_empty() {
+        r.service.name.clone()
+    } else {
+        r.service.public_name.clone()
+    }
 }
 
 fn attributes_json(r: &DirectoryRow) -> Value {
@@ -203,7 +271,11 @@ fn attributes_json(r: &DirectoryRow) -> Value {
 fn ages(codes: &str) -> (Option<i64>, Option<i64>) {
     let mut min: Option<i64> = None;
     let mut max: Option<i64> = None;
-    for c in codes.split(',').map(str::trim).filter(|c| AGE_GROUPS.iter().any(|(k, _)| k == c)) {
+    for c in codes
+        .split(',')
+        .map(str::trim)
+        .filter(|c| AGE_GROUPS.iter().any(|(k, _)| k == c))
+    {
         let (lo, hi) = match c {
             "16_25" => (16, Some(25)),
             "18_64" => (18, Some(64)),
@@ -280,7 +352,12 @@ fn paging(p: &Paging) -> Result<(i64, i64), Response> {
     let num = |v: &Option<String>, d: i64| -> Result<i64, Response> {
         match v.as_deref().map(str::trim).filter(|s| !s.is_empty()) {
             None => Ok(d),
-            Some(s) => s.parse::<i64>().ok().filter(|n| *n >= 1).ok_or_else(|| problem(StatusCode::BAD_REQUEST, "page and per_page must be whole numbers from 1")),
+            Some(s) => s.parse::<i64>().ok().filter(|n| *n >= 1).ok_or_else(|| {
+                problem(
+                    StatusCode::BAD_REQUEST,
+                    "page and per_page must be whole numbers from 1",
+                )
+            }),
         }
     };
     Ok((num(&p.page, 1)?, num(&p.per_page, 50)?.min(500)))
@@ -295,7 +372,11 @@ fn list(contents: Vec<Value>, total: i64, page: i64, per_page: i64) -> Value {
 }
 
 fn page_of<T: Clone>(all: &[T], page: i64, per_page: i64) -> Vec<T> {
-    all.iter().skip(((page - 1) * per_page) as usize).take(per_page as usize).cloned().collect()
+    all.iter()
+        .skip(((page - 1) * per_page) as usize)
+        .take(per_page as usize)
+        .cloned()
+        .collect()
 }
 
 // ---------------- handlers ----------------
@@ -309,8 +390,10 @@ async fn root() -> Response {
 }
 
 async fn openapi() -> Response {
-    ok(json!({"openapi": "3.1.0", "info": {"title": "Hearth Open Referral UK API", "version": "HSDS-UK-3.0"},
-              "externalDocs": {"url": "https://openreferraluk.org/specifications/3.0/openapi.json"}}))
+    ok(
+        json!({"openapi": "3.1.0", "info": {"title": "Hearth Open Referral UK API", "version": "HSDS-UK-3.0"},
+              "externalDocs": {"url": "https://openreferraluk.org/specifications/3.0/openapi.json"}}),
+    )
 }
 
 #[derive(Deserialize, Default)]
@@ -338,9 +421,14 @@ async fn services(State(state): State<AppState>, Query(q): Query<ServicesQuery>)
         Ok(p) => p,
         Err(r) => return r,
     };
-    let mut f = DirectorySearch { text: q.search.clone().filter(|s| !s.trim().is_empty()), ..Default::default() };
+    let mut f = DirectorySearch {
+        text: q.search.clone().filter(|s| !s.trim().is_empty()),
+        ..Default::default()
+    };
     if let Some(t) = q.taxonomy_term_id.as_deref().filter(|s| !s.is_empty()) {
-        let Some((tx, _, code, _)) = number_of(TRM, t).and_then(find_term) else { return bad("taxonomy_term_id is not a term of this directory") };
+        let Some((tx, _, code, _)) = number_of(TRM, t).and_then(find_term) else {
+            return bad("taxonomy_term_id is not a term of this directory");
+        };
         match tx {
             1 => f.service_type = Some(code.into()),
             2 => f.client_group = Some(code.into()),
@@ -356,8 +444,19 @@ async fn services(State(state): State<AppState>, Query(q): Query<ServicesQuery>)
         }
     }
     if let Some(o) = q.organization_id.as_deref().filter(|s| !s.is_empty()) {
-        let Some(pid) = number_of(ORG, o) else { return bad("organization_id is not an organization of this directory") };
-        match state.app.db.list_services(&hearth_app::store::ServiceFilter { provider_id: Some(pid as i64), per_page: 100_000, ..Default::default() }).await {
+        let Some(pid) = number_of(ORG, o) else {
+            return bad("organization_id is not an organization of this directory");
+        };
+        match state
+            .app
+            .db
+            .list_services(&hearth_app::store::ServiceFilter {
+                provider_id: Some(pid as i64),
+                per_page: 100_000,
+                ..Default::default()
+            })
+            .await
+        {
             Ok(p) => f.only_ids = Some(p.items.into_iter().map(|s| s.id).collect()),
             Err(e) => return internal(e),
         }
@@ -367,26 +466,40 @@ async fn services(State(state): State<AppState>, Query(q): Query<ServicesQuery>)
             Ok(t) => f.modified_after = Some(t.timestamp()),
             Err(_) => match chrono::NaiveDate::parse_from_str(m, "%Y-%m-%d") {
                 Ok(d) => f.modified_after = d.and_hms_opt(0, 0, 0).map(|t| t.and_utc().timestamp()),
-                Err(_) => return bad("modified_after must be a date-time like 2026-11-01T00:00:00Z"),
+                Err(_) => {
+                    return bad("modified_after must be a date-time like 2026-11-01T00:00:00Z")
+                }
             },
         }
     }
     match state.app.db.directory_page(&f, page, per_page).await {
-        Ok((rows, total)) => ok(list(rows.iter().map(service_summary).collect(), total, page, per_page)),
+        Ok((rows, total)) => ok(list(
+            rows.iter().map(service_summary).collect(),
+            total,
+            page,
+            per_page,
+        )),
         Err(e) => internal(e),
     }
 }
 
 async fn one_service(state: &AppState, id: i64) -> Result<DirectoryRow, Response> {
-    let f = DirectorySearch { only_ids: Some(vec![id]), ..Default::default() };
+    let f = DirectorySearch {
+        only_ids: Some(vec![id]),
+        ..Default::default()
+    };
     match state.app.db.directory_page(&f, 1, 1).await {
-        Ok((mut rows, _)) => rows.pop().ok_or_else(|| problem(StatusCode::NOT_FOUND, "No such service")),
+        Ok((mut rows, _)) => rows
+            .pop()
+            .ok_or_else(|| problem(StatusCode::NOT_FOUND, "No such service")),
         Err(e) => Err(internal(e)),
     }
 }
 
 async fn service(State(state): State<AppState>, Path(id): Path<String>) -> Response {
-    let Some(n) = number_of(SVC, &id) else { return problem(StatusCode::NOT_FOUND, "No such service") };
+    let Some(n) = number_of(SVC, &id) else {
+        return problem(StatusCode::NOT_FOUND, "No such service");
+    };
     match one_service(&state, n as i64).await {
         Ok(r) => ok(service_full(&r)),
         Err(r) => r,
@@ -418,7 +531,10 @@ fn sal_json(r: &DirectoryRow, distance: Option<f64>) -> Value {
     v
 }
 
-async fn service_at_locations(State(state): State<AppState>, Query(q): Query<SalQuery>) -> Response {
+async fn service_at_locations(
+    State(state): State<AppState>,
+    Query(q): Query<SalQuery>,
+) -> Response {
     let (page, per_page) = match paging(&q.paging) {
         Ok(p) => p,
         Err(r) => return r,
@@ -426,14 +542,28 @@ async fn service_at_locations(State(state): State<AppState>, Query(q): Query<Sal
     let text = q.search.clone().filter(|s| !s.trim().is_empty());
     match q.postcode.as_deref().filter(|s| !s.trim().is_empty()) {
         None => {
-            let f = DirectorySearch { text, located: true, ..Default::default() };
+            let f = DirectorySearch {
+                text,
+                located: true,
+                ..Default::default()
+            };
             match state.app.db.directory_page(&f, page, per_page).await {
-                Ok((rows, total)) => ok(list(rows.iter().map(|r| sal_json(r, None)).collect(), total, page, per_page)),
+                Ok((rows, total)) => ok(list(
+                    rows.iter().map(|r| sal_json(r, None)).collect(),
+                    total,
+                    page,
+                    per_page,
+                )),
                 Err(e) => internal(e),
             }
         }
         Some(pc) => {
-            let radius = match q.proximity.as_deref().map(str::trim).filter(|s| !s.is_empty()) {
+            let radius = match q
+                .proximity
+                .as_deref()
+                .map(str::trim)
+                .filter(|s| !s.is_empty())
+            {
                 None => 16_093.44,
                 Some(p) => match p.parse::<f64>() {
                     Ok(m) if m > 0.0 && m <= 500_000.0 => m,
@@ -442,10 +572,20 @@ async fn service_at_locations(State(state): State<AppState>, Query(q): Query<Sal
             };
             let centre = match state.app.locate_postcode(pc).await {
                 Ok((_, c)) => c,
-                Err(AppError::Invalid(e)) => return bad(e.0.first().map(|(_, m)| m.as_str()).unwrap_or("Unknown postcode")),
+                Err(AppError::Invalid(e)) => {
+                    return bad(e
+                        .0
+                        .first()
+                        .map(|(_, m)| m.as_str())
+                        .unwrap_or("Unknown postcode"))
+                }
                 Err(e) => return internal(e),
             };
-            let f = DirectorySearch { text, bbox: Some(hearth_domain::directory::bounding_box(centre, radius)), ..Default::default() };
+            let f = DirectorySearch {
+                text,
+                bbox: Some(hearth_domain::directory::bounding_box(centre, radius)),
+                ..Default::default()
+            };
             let rows = match state.app.db.directory_search(&f, 20_000).await {
                 Ok(r) => r,
                 Err(e) => return internal(e),
@@ -457,18 +597,29 @@ async fn service_at_locations(State(state): State<AppState>, Query(q): Query<Sal
                     (d <= radius).then_some((d, r))
                 })
                 .collect();
-            near.sort_by(|a, b| a.0.partial_cmp(&b.0).unwrap_or(std::cmp::Ordering::Equal).then(a.1.service.id.cmp(&b.1.service.id)));
+            near.sort_by(|a, b| {
+                a.0.partial_cmp(&b.0)
+                    .unwrap_or(std::cmp::Ordering::Equal)
+                    .then(a.1.service.id.cmp(&b.1.service.id))
+            });
             let total = near.len() as i64;
-            let contents = page_of(&near, page, per_page).iter().map(|(d, r)| sal_json(r, Some(*d))).collect();
+            let contents = page_of(&near, page, per_page)
+                .iter()
+                .map(|(d, r)| sal_json(r, Some(*d)))
+                .collect();
             ok(list(contents, total, page, per_page))
         }
     }
 }
 
 async fn service_at_location(State(state): State<AppState>, Path(id): Path<String>) -> Response {
-    let Some(n) = number_of(SAL, &id) else { return problem(StatusCode::NOT_FOUND, "No such service at location") };
+    let Some(n) = number_of(SAL, &id) else {
+        return problem(StatusCode::NOT_FOUND, "No such service at location");
+    };
     match one_service(&state, n as i64).await {
-        Ok(r) if r.service.latitude.is_some() && !r.service.address_confidential() => ok(sal_json(&r, None)),
+        Ok(r) if r.service.latitude.is_some() && !r.service.address_confidential() => {
+            ok(sal_json(&r, None))
+        }
         Ok(_) => problem(StatusCode::NOT_FOUND, "No such service at location"),
         Err(r) => r,
     }
@@ -479,14 +630,34 @@ async fn organizations(State(state): State<AppState>, Query(p): Query<Paging>) -
         Ok(p) => p,
         Err(r) => return r,
     };
-    match state.app.db.list_providers(&hearth_app::store::ProviderFilter { page, per_page, ..Default::default() }).await {
-        Ok(list_page) => ok(list(list_page.items.iter().map(|o| organization_json(o.id, &o.name)).collect(), list_page.total, page, per_page)),
+    match state
+        .app
+        .db
+        .list_providers(&hearth_app::store::ProviderFilter {
+            page,
+            per_page,
+            ..Default::default()
+        })
+        .await
+    {
+        Ok(list_page) => ok(list(
+            list_page
+                .items
+                .iter()
+                .map(|o| organization_json(o.id, &o.name))
+                .collect(),
+            list_page.total,
+            page,
+            per_page,
+        )),
         Err(e) => internal(e),
     }
 }
 
 async fn organization(State(state): State<AppState>, Path(id): Path<String>) -> Response {
-    let Some(n) = number_of(ORG, &id) else { return problem(StatusCode::NOT_FOUND, "No such organization") };
+    let Some(n) = number_of(ORG, &id) else {
+        return problem(StatusCode::NOT_FOUND, "No such organization");
+    };
     match state.app.db.provider(n as i64).await {
         Ok(Some(o)) => {
             let mut v = organization_json(o.id, &o.name);
@@ -503,8 +674,16 @@ async fn taxonomies(Query(p): Query<Paging>) -> Response {
         Ok(p) => p,
         Err(r) => return r,
     };
-    let all: Vec<Value> = taxonomy_list().iter().map(|(t, n, d, _)| taxonomy_json(*t, n, d)).collect();
-    ok(list(page_of(&all, page, per_page), all.len() as i64, page, per_page))
+    let all: Vec<Value> = taxonomy_list()
+        .iter()
+        .map(|(t, n, d, _)| taxonomy_json(*t, n, d))
+        .collect();
+    ok(list(
+        page_of(&all, page, per_page),
+        all.len() as i64,
+        page,
+        per_page,
+    ))
 }
 
 async fn taxonomy(Path(id): Path<String>) -> Response {
@@ -537,9 +716,19 @@ async fn taxonomy_terms(Query(q): Query<TermsQuery>) -> Response {
     let all: Vec<Value> = taxonomy_list()
         .into_iter()
         .filter(|x| only.is_none_or(|o| o == x.0))
-        .flat_map(|(t, _, _, terms)| terms.into_iter().enumerate().map(move |(i, (c, l))| term_json(t, i, c, l, true)))
+        .flat_map(|(t, _, _, terms)| {
+            terms
+                .into_iter()
+                .enumerate()
+                .map(move |(i, (c, l))| term_json(t, i, c, l, true))
+        })
         .collect();
-    ok(list(page_of(&all, page, per_page), all.len() as i64, page, per_page))
+    ok(list(
+        page_of(&all, page, per_page),
+        all.len() as i64,
+        page,
+        per_page,
+    ))
 }
 
 async fn taxonomy_term(Path(id): Path<String>) -> Response {
@@ -566,7 +755,8 @@ mod tests {
 
     #[test]
     fn empty_fields_are_left_out() {
-        let v = clean(json!({"a": "", "b": null, "c": [], "d": {"e": "", "f": 1}, "g": [{"h": null}]}));
+        let v =
+            clean(json!({"a": "", "b": null, "c": [], "d": {"e": "", "f": 1}, "g": [{"h": null}]}));
         assert_eq!(v, json!({"d": {"f": 1}, "g": [{}]}));
     }
 

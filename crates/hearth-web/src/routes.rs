@@ -74,19 +74,39 @@ pub struct RouteTable {
 
 impl RouteTable {
     pub fn new(state: AppState) -> RouteTable {
-        RouteTable { state, router: Router::new(), entries: Vec::new() }
+        RouteTable {
+            state,
+            router: Router::new(),
+            entries: Vec::new(),
+        }
     }
 
     /// Registers `handler` for `method path` with `access`.
-    pub fn add(&mut self, method: &'static str, path: &'static str, access: Access, handler: MethodRouter<AppState>) {
-        self.entries.push(RouteEntry { method, path, access });
+    pub fn add(
+        &mut self,
+        method: &'static str,
+        path: &'static str,
+        access: Access,
+        handler: MethodRouter<AppState>,
+    ) {
+        self.entries.push(RouteEntry {
+            method,
+            path,
+            access,
+        });
         let guarded = match access {
-            Access::Public => handler.layer(middleware::from_fn_with_state(self.state.clone(), public_guard)),
+            Access::Public => handler.layer(middleware::from_fn_with_state(
+                self.state.clone(),
+                public_guard,
+            )),
             Access::Stage(stage) => handler.layer(middleware::from_fn_with_state(
                 (self.state.clone(), stage),
                 stage_guard,
             )),
-            Access::Signed(p) => handler.layer(middleware::from_fn_with_state((self.state.clone(), p), signed_guard)),
+            Access::Signed(p) => handler.layer(middleware::from_fn_with_state(
+                (self.state.clone(), p),
+                signed_guard,
+            )),
         };
         let r = std::mem::take(&mut self.router);
         self.router = r.route(path, guarded);
@@ -107,7 +127,10 @@ impl RouteTable {
             .router
             .fallback(not_found_fallback)
             .layer(axum::extract::DefaultBodyLimit::max(limit))
-            .layer(middleware::from_fn_with_state(state.clone(), crate::ops::request_layer))
+            .layer(middleware::from_fn_with_state(
+                state.clone(),
+                crate::ops::request_layer,
+            ))
             .with_state(state);
         (router, self.entries)
     }
@@ -137,7 +160,13 @@ fn is_write(m: &Method) -> bool {
 async fn public_guard(State(state): State<AppState>, req: Request, next: Next) -> Response {
     // Assets and operations endpoints need neither a CSRF cookie nor a session lookup.
     let path = req.uri().path();
-    if path.starts_with("/assets/") || path.starts_with("/api/oruk") || matches!(path, "/healthz" | "/readyz" | "/metrics" | "/api/v1/openapi.json") {
+    if path.starts_with("/assets/")
+        || path.starts_with("/api/oruk")
+        || matches!(
+            path,
+            "/healthz" | "/readyz" | "/metrics" | "/api/v1/openapi.json"
+        )
+    {
         return next.run(req).await;
     }
     let (anon, set_cookie) = session::anon_token(&state, req.headers());
@@ -177,23 +206,39 @@ impl ReqInfo {
         ReqInfo {
             method: req.method().clone(),
             path: req.uri().path().to_string(),
-            path_and_query: req.uri().path_and_query().map(|p| p.as_str().to_string()).unwrap_or_else(|| "/".into()),
+            path_and_query: req
+                .uri()
+                .path_and_query()
+                .map(|p| p.as_str().to_string())
+                .unwrap_or_else(|| "/".into()),
             headers: req.headers().clone(),
         }
     }
 }
 
 fn login_redirect(req: &ReqInfo, ended: Option<Ended>) -> Response {
-    let next = if req.method == Method::GET { req.path_and_query.as_str() } else { "/home" };
+    let next = if req.method == Method::GET {
+        req.path_and_query.as_str()
+    } else {
+        "/home"
+    };
     let reason = match ended {
         Some(Ended::Idle) => "&reason=idle",
         Some(Ended::Absolute) => "&reason=expired",
         _ => "",
     };
     if req.path.starts_with("/api/") {
-        return crate::api::problem(StatusCode::UNAUTHORIZED, "unauthenticated", "Sign in to use the API");
+        return crate::api::problem(
+            StatusCode::UNAUTHORIZED,
+            "unauthenticated",
+            "Sign in to use the API",
+        );
     }
-    Redirect::to(&format!("/login?next={}{reason}", session::url_encode(next))).into_response()
+    Redirect::to(&format!(
+        "/login?next={}{reason}",
+        session::url_encode(next)
+    ))
+    .into_response()
 }
 
 async fn load_session(state: &AppState, req: &ReqInfo) -> Result<(LiveSession, String), Response> {
@@ -204,14 +249,19 @@ async fn load_session(state: &AppState, req: &ReqInfo) -> Result<(LiveSession, S
         Ok(Ok(live)) => Ok((live, token)),
         Ok(Err(ended)) => {
             let mut r = login_redirect(req, Some(ended));
-            r.headers_mut().append(header::SET_COOKIE, session::clear_cookie(state));
+            r.headers_mut()
+                .append(header::SET_COOKIE, session::clear_cookie(state));
             Err(r)
         }
         Err(e) => Err(layout::app_error(None, e)),
     }
 }
 
-async fn stage_guard(State((state, stage)): State<(AppState, &'static str)>, req: Request, next: Next) -> Response {
+async fn stage_guard(
+    State((state, stage)): State<(AppState, &'static str)>,
+    req: Request,
+    next: Next,
+) -> Response {
     let info = ReqInfo::of(&req);
     let (live, token) = match load_session(&state, &info).await {
         Ok(v) => v,
@@ -219,18 +269,21 @@ async fn stage_guard(State((state, stage)): State<(AppState, &'static str)>, req
     };
     // The change-password page also serves fully signed-in users.
     let allowed = live.session.stage == stage
-        || (stage == hearth_app::accounts::STAGE_CHANGE_PASSWORD && live.session.stage == hearth_app::accounts::STAGE_FULL);
+        || (stage == hearth_app::accounts::STAGE_CHANGE_PASSWORD
+            && live.session.stage == hearth_app::accounts::STAGE_FULL);
     if !allowed {
         return Redirect::to(&session::stage_path(&live.session.stage)).into_response();
     }
     let mut req = req;
     if is_write(req.method()) {
-        match session::check_csrf(req, &live.session.csrf_token, state.config.max_body_bytes).await {
+        match session::check_csrf(req, &live.session.csrf_token, state.config.max_body_bytes).await
+        {
             Ok(r) => req = r,
             Err(resp) => return resp,
         }
     }
-    req.extensions_mut().insert(session::Partial { live, token });
+    req.extensions_mut()
+        .insert(session::Partial { live, token });
     next.run(req).await
 }
 
@@ -244,7 +297,13 @@ fn bearer_secret(req: &Request) -> Option<String> {
 }
 
 async fn bearer_ctx(state: &AppState, secret: &str) -> Result<Ctx, Response> {
-    let unauthorized = || crate::api::problem(StatusCode::UNAUTHORIZED, "unauthenticated", "The API token is not valid");
+    let unauthorized = || {
+        crate::api::problem(
+            StatusCode::UNAUTHORIZED,
+            "unauthenticated",
+            "The API token is not valid",
+        )
+    };
     match state.app.principal_for_token(secret).await {
         Ok(Some(p)) => {
             let now = hearth_app::store::now();
@@ -269,7 +328,11 @@ async fn bearer_ctx(state: &AppState, secret: &str) -> Result<Ctx, Response> {
         Ok(None) => Err(unauthorized()),
         Err(e) => {
             tracing::error!(request_id = %layout::request_id(), error = %e, "token lookup failed");
-            Err(crate::api::problem(StatusCode::INTERNAL_SERVER_ERROR, "internal", "Something went wrong; quote the request id"))
+            Err(crate::api::problem(
+                StatusCode::INTERNAL_SERVER_ERROR,
+                "internal",
+                "Something went wrong; quote the request id",
+            ))
         }
     }
 }
@@ -287,14 +350,21 @@ async fn signed_guard(
         };
         if !ctx.principal.has(permission) {
             return match ctx.principal {
-                Principal::Provider { .. } => crate::api::problem(StatusCode::NOT_FOUND, "not_found", "No such record"),
-                Principal::Staff { .. } => crate::api::problem(StatusCode::FORBIDDEN, "forbidden", "You do not have permission to do that"),
+                Principal::Provider { .. } => {
+                    crate::api::problem(StatusCode::NOT_FOUND, "not_found", "No such record")
+                }
+                Principal::Staff { .. } => crate::api::problem(
+                    StatusCode::FORBIDDEN,
+                    "forbidden",
+                    "You do not have permission to do that",
+                ),
             };
         }
         let mut req = req;
         req.extensions_mut().insert(ctx);
         let mut resp = next.run(req).await;
-        resp.headers_mut().insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
+        resp.headers_mut()
+            .insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
         return resp;
     }
     let info = ReqInfo::of(&req);
@@ -315,22 +385,26 @@ async fn signed_guard(
                 crate::api::problem(StatusCode::NOT_FOUND, "not_found", "No such record")
             }
             Principal::Provider { .. } => layout::not_found(Some(&ctx)),
-            Principal::Staff { .. } if info.path.starts_with("/api/") => {
-                crate::api::problem(StatusCode::FORBIDDEN, "forbidden", "You do not have permission to do that")
-            }
+            Principal::Staff { .. } if info.path.starts_with("/api/") => crate::api::problem(
+                StatusCode::FORBIDDEN,
+                "forbidden",
+                "You do not have permission to do that",
+            ),
             Principal::Staff { .. } => layout::forbidden(Some(&ctx)),
         };
     }
     let mut req = req;
     if is_write(req.method()) {
-        match session::check_csrf(req, &live.session.csrf_token, state.config.max_body_bytes).await {
+        match session::check_csrf(req, &live.session.csrf_token, state.config.max_body_bytes).await
+        {
             Ok(r) => req = r,
             Err(resp) => return resp,
         }
     }
     req.extensions_mut().insert(ctx);
     let mut resp = next.run(req).await;
-    resp.headers_mut().insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
+    resp.headers_mut()
+        .insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
     resp
 }
 

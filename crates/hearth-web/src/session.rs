@@ -23,7 +23,12 @@ pub struct Ctx {
 impl Ctx {
     pub fn new(principal: Principal, live: LiveSession, token: String) -> Ctx {
         let csrf = live.session.csrf_token.clone();
-        Ctx { principal, live, token, csrf }
+        Ctx {
+            principal,
+            live,
+            token,
+            csrf,
+        }
     }
 }
 
@@ -42,9 +47,15 @@ macro_rules! from_extensions {
     ($t:ty) => {
         impl<S: Send + Sync> FromRequestParts<S> for $t {
             type Rejection = Response;
-            async fn from_request_parts(parts: &mut Parts, _state: &S) -> Result<Self, Self::Rejection> {
+            async fn from_request_parts(
+                parts: &mut Parts,
+                _state: &S,
+            ) -> Result<Self, Self::Rejection> {
                 parts.extensions.get::<$t>().cloned().ok_or_else(|| {
-                    layout::server_error(None, "request context missing: route registered without its guard")
+                    layout::server_error(
+                        None,
+                        "request context missing: route registered without its guard",
+                    )
                 })
             }
         }
@@ -105,12 +116,20 @@ fn cookie_attrs(state: &AppState) -> &'static str {
 }
 
 pub fn set_session_cookie(state: &AppState, token: &str) -> HeaderValue {
-    let v = format!("{}={token}; {}", session_cookie_name(state), cookie_attrs(state));
+    let v = format!(
+        "{}={token}; {}",
+        session_cookie_name(state),
+        cookie_attrs(state)
+    );
     HeaderValue::from_str(&v).unwrap_or_else(|_| HeaderValue::from_static(""))
 }
 
 pub fn clear_cookie(state: &AppState) -> HeaderValue {
-    let v = format!("{}=; Max-Age=0; {}", session_cookie_name(state), cookie_attrs(state));
+    let v = format!(
+        "{}=; Max-Age=0; {}",
+        session_cookie_name(state),
+        cookie_attrs(state)
+    );
     HeaderValue::from_str(&v).unwrap_or_else(|_| HeaderValue::from_static(""))
 }
 
@@ -139,7 +158,9 @@ pub fn stage_path(stage: &str) -> String {
 pub fn url_encode(s: &str) -> String {
     s.bytes()
         .map(|b| match b {
-            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'.' | b'_' | b'~' | b'/' => (b as char).to_string(),
+            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'.' | b'_' | b'~' | b'/' => {
+                (b as char).to_string()
+            }
             _ => format!("%{b:02X}"),
         })
         .collect()
@@ -149,21 +170,31 @@ pub fn url_encode(s: &str) -> String {
 /// On success the request is rebuilt with its body for the handler.
 pub async fn check_csrf(req: Request, expected: &str, limit: usize) -> Result<Request, Response> {
     let (parts, body) = req.into_parts();
-    if let Some(h) = parts.headers.get("x-csrf-token").and_then(|v| v.to_str().ok()) {
+    if let Some(h) = parts
+        .headers
+        .get("x-csrf-token")
+        .and_then(|v| v.to_str().ok())
+    {
         if constant_eq(h, expected) {
             return Ok(Request::from_parts(parts, body));
         }
     }
     let bytes = match to_bytes(body, limit).await {
         Ok(b) => b,
-        Err(_) => return Err((StatusCode::PAYLOAD_TOO_LARGE, "The request was too large").into_response()),
+        Err(_) => {
+            return Err((StatusCode::PAYLOAD_TOO_LARGE, "The request was too large").into_response())
+        }
     };
     let multipart = parts
         .headers
         .get(axum::http::header::CONTENT_TYPE)
         .and_then(|v| v.to_str().ok())
         .is_some_and(|v| v.starts_with("multipart/form-data"));
-    let supplied = if multipart { multipart_field(&bytes, "csrf") } else { form_urlencoded_field(&bytes, "csrf") };
+    let supplied = if multipart {
+        multipart_field(&bytes, "csrf")
+    } else {
+        form_urlencoded_field(&bytes, "csrf")
+    };
     match supplied {
         Some(t) if constant_eq(&t, expected) => Ok(Request::from_parts(parts, Body::from(bytes))),
         _ => Err(layout::csrf_failed()),
@@ -173,7 +204,9 @@ pub async fn check_csrf(req: Request, expected: &str, limit: usize) -> Result<Re
 /// The value of a small text field in a multipart/form-data body.
 fn multipart_field(body: &[u8], name: &str) -> Option<String> {
     let marker = format!("name=\"{name}\"");
-    let at = body.windows(marker.len()).position(|w| w == marker.as_bytes())?;
+    let at = body
+        .windows(marker.len())
+        .position(|w| w == marker.as_bytes())?;
     let rest = &body[at + marker.len()..];
     let start = rest.windows(4).position(|w| w == b"\r\n\r\n")? + 4;
     let value = &rest[start..];
@@ -182,7 +215,10 @@ fn multipart_field(body: &[u8], name: &str) -> Option<String> {
 }
 
 fn form_urlencoded_field(body: &[u8], name: &str) -> Option<String> {
-    serde_urlencoded_pairs(body).into_iter().find(|(k, _)| k == name).map(|(_, v)| v)
+    serde_urlencoded_pairs(body)
+        .into_iter()
+        .find(|(k, _)| k == name)
+        .map(|(_, v)| v)
 }
 
 fn serde_urlencoded_pairs(body: &[u8]) -> Vec<(String, String)> {
@@ -201,7 +237,9 @@ fn decode(s: &str) -> String {
         match bytes[i] {
             b'+' => out.push(b' '),
             b'%' if i + 2 < bytes.len() => {
-                let h = std::str::from_utf8(&bytes[i + 1..i + 3]).ok().and_then(|h| u8::from_str_radix(h, 16).ok());
+                let h = std::str::from_utf8(&bytes[i + 1..i + 3])
+                    .ok()
+                    .and_then(|h| u8::from_str_radix(h, 16).ok());
                 match h {
                     Some(b) => {
                         out.push(b);
@@ -218,7 +256,11 @@ fn decode(s: &str) -> String {
 }
 
 fn constant_eq(a: &str, b: &str) -> bool {
-    a.len() == b.len() && a.bytes().zip(b.bytes()).fold(0u8, |acc, (x, y)| acc | (x ^ y)) == 0
+    a.len() == b.len()
+        && a.bytes()
+            .zip(b.bytes())
+            .fold(0u8, |acc, (x, y)| acc | (x ^ y))
+            == 0
 }
 
 #[cfg(test)]
@@ -227,7 +269,10 @@ mod tests {
 
     #[test]
     fn decodes_form_fields() {
-        assert_eq!(form_urlencoded_field(b"a=1&csrf=ab%20c+d&x", "csrf").as_deref(), Some("ab c d"));
+        assert_eq!(
+            form_urlencoded_field(b"a=1&csrf=ab%20c+d&x", "csrf").as_deref(),
+            Some("ab c d")
+        );
         assert_eq!(form_urlencoded_field(b"a=%zz", "a").as_deref(), Some("%zz"));
         assert_eq!(form_urlencoded_field(b"a=%4", "a").as_deref(), Some("%4"));
         assert_eq!(form_urlencoded_field(b"a=1", "csrf"), None);

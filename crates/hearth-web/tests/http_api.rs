@@ -7,7 +7,9 @@ use common::*;
 use serde_json::{json, Value};
 
 async fn token_for(t: &TestApp, c: &Client) -> String {
-    let r = c.post_form("/account/api-tokens", &[("token_name", "Case system")]).await;
+    let r = c
+        .post_form("/account/api-tokens", &[("token_name", "Case system")])
+        .await;
     assert_eq!(r.status(), 200);
     let body = r.text().await.unwrap();
     let key = "data-testid=\"api-token\">";
@@ -17,11 +19,21 @@ async fn token_for(t: &TestApp, c: &Client) -> String {
     rest[..rest.find('<').unwrap()].trim().to_string()
 }
 
-fn api(t: &TestApp, token: &str, method: reqwest::Method, path: &str, body: Option<Value>) -> reqwest::RequestBuilder {
+fn api(
+    t: &TestApp,
+    token: &str,
+    method: reqwest::Method,
+    path: &str,
+    body: Option<Value>,
+) -> reqwest::RequestBuilder {
     let http = reqwest::Client::new();
-    let mut rb = http.request(method, t.url(path)).header("authorization", format!("Bearer {token}"));
+    let mut rb = http
+        .request(method, t.url(path))
+        .header("authorization", format!("Bearer {token}"));
     if let Some(b) = body {
-        rb = rb.header("content-type", "application/json").body(b.to_string());
+        rb = rb
+            .header("content-type", "application/json")
+            .body(b.to_string());
     }
     rb
 }
@@ -33,25 +45,96 @@ async fn a_provider_system_requests_a_schedule_and_an_officer_system_approves_it
         let provider = token_for(&t, &t.signed_in("provider").await).await;
         let officer = token_for(&t, &t.signed_in("officer").await).await;
 
-        let services: Value = api(&t, &provider, reqwest::Method::GET, "/api/v1/services", None).send().await.unwrap().json().await.unwrap();
+        let services: Value = api(
+            &t,
+            &provider,
+            reqwest::Method::GET,
+            "/api/v1/services",
+            None,
+        )
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
         let sid = services["items"][0]["id"].as_i64().unwrap();
         let input = json!({"first_name": "Ada", "last_name": "Lowther", "hb_number": "11223344", "ni_number": "AB123456C", "start_date": "2026-11-01", "units_per_week": "2"});
-        let r = api(&t, &provider, reqwest::Method::POST, &format!("/api/v1/services/{sid}/schedule-requests"), Some(input)).send().await.unwrap();
+        let r = api(
+            &t,
+            &provider,
+            reqwest::Method::POST,
+            &format!("/api/v1/services/{sid}/schedule-requests"),
+            Some(input),
+        )
+        .send()
+        .await
+        .unwrap();
         assert_eq!(r.status(), 201, "{}", t.db_name);
         let created: Value = r.json().await.unwrap();
         let rid = created["id"].as_i64().unwrap();
         assert_eq!(created["status"], "pending");
 
         // The provider's system cannot approve; the officer's can.
-        let r = api(&t, &provider, reqwest::Method::POST, &format!("/api/v1/requests/{rid}/approve"), Some(json!({}))).send().await.unwrap();
+        let r = api(
+            &t,
+            &provider,
+            reqwest::Method::POST,
+            &format!("/api/v1/requests/{rid}/approve"),
+            Some(json!({})),
+        )
+        .send()
+        .await
+        .unwrap();
         assert_eq!(r.status(), 404);
-        let r = api(&t, &officer, reqwest::Method::POST, &format!("/api/v1/requests/{rid}/approve"), Some(json!({"remarks": "ok"}))).send().await.unwrap();
+        let r = api(
+            &t,
+            &officer,
+            reqwest::Method::POST,
+            &format!("/api/v1/requests/{rid}/approve"),
+            Some(json!({"remarks": "ok"})),
+        )
+        .send()
+        .await
+        .unwrap();
         assert_eq!(r.status(), 200, "{}", t.db_name);
-        let detail: Value = api(&t, &provider, reqwest::Method::GET, &format!("/api/v1/requests/{rid}"), None).send().await.unwrap().json().await.unwrap();
+        let detail: Value = api(
+            &t,
+            &provider,
+            reqwest::Method::GET,
+            &format!("/api/v1/requests/{rid}"),
+            None,
+        )
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
         assert_eq!(detail["status"], "approved");
-        assert!(detail["changes"].as_array().unwrap().iter().any(|c| c["field"] == "Surname" && c["new"] == "Lowther"));
-        let list: Value = api(&t, &provider, reqwest::Method::GET, &format!("/api/v1/services/{sid}/schedules"), None).send().await.unwrap().json().await.unwrap();
-        assert!(list["items"].as_array().unwrap().iter().any(|s| s["last_name"] == "Lowther"));
+        assert!(detail["changes"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|c| c["field"] == "Surname" && c["new"] == "Lowther"));
+        let list: Value = api(
+            &t,
+            &provider,
+            reqwest::Method::GET,
+            &format!("/api/v1/services/{sid}/schedules"),
+            None,
+        )
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+        assert!(list["items"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|s| s["last_name"] == "Lowther"));
     }
 }
 
@@ -59,13 +142,33 @@ async fn a_provider_system_requests_a_schedule_and_an_officer_system_approves_it
 async fn api_errors_are_problems_and_other_organisations_are_not_found() {
     let t = TestApp::start(hearth_store::testing::sqlite().await.unwrap()).await;
     let provider = token_for(&t, &t.signed_in("provider").await).await;
-    let services: Value = api(&t, &provider, reqwest::Method::GET, "/api/v1/services", None).send().await.unwrap().json().await.unwrap();
+    let services: Value = api(
+        &t,
+        &provider,
+        reqwest::Method::GET,
+        "/api/v1/services",
+        None,
+    )
+    .send()
+    .await
+    .unwrap()
+    .json()
+    .await
+    .unwrap();
     let sid = services["items"][0]["id"].as_i64().unwrap();
     let path = format!("/api/v1/services/{sid}/schedule-requests");
 
-    let r = api(&t, &provider, reqwest::Method::POST, &path, None).header("content-type", "application/json").body("{not json").send().await.unwrap();
+    let r = api(&t, &provider, reqwest::Method::POST, &path, None)
+        .header("content-type", "application/json")
+        .body("{not json")
+        .send()
+        .await
+        .unwrap();
     assert_eq!(r.status(), 400);
-    assert_eq!(r.headers().get("content-type").unwrap(), "application/problem+json");
+    assert_eq!(
+        r.headers().get("content-type").unwrap(),
+        "application/problem+json"
+    );
 
     let r = api(&t, &provider, reqwest::Method::POST, &path, Some(json!({"first_name": "", "last_name": "X", "start_date": "31/2/2026", "units_per_week": "x"}))).send().await.unwrap();
     assert_eq!(r.status(), 422);
@@ -76,31 +179,105 @@ async fn api_errors_are_problems_and_other_organisations_are_not_found() {
 
     // Another provider's service answers as if it did not exist.
     let limited = token_for(&t, &t.signed_in("limited").await).await;
-    let r = api(&t, &limited, reqwest::Method::GET, &format!("/api/v1/services/{sid}"), None).send().await.unwrap();
+    let r = api(
+        &t,
+        &limited,
+        reqwest::Method::GET,
+        &format!("/api/v1/services/{sid}"),
+        None,
+    )
+    .send()
+    .await
+    .unwrap();
     assert_eq!(r.status(), 404);
     let r = api(&t, &limited, reqwest::Method::POST, &path, Some(json!({"first_name": "A", "last_name": "B", "start_date": "1/11/2026", "units_per_week": "1"}))).send().await.unwrap();
     assert_eq!(r.status(), 404);
 
     // Available places save at once.
-    let r = api(&t, &provider, reqwest::Method::PUT, &format!("/api/v1/services/{sid}/available-places"), Some(json!({"available_places": 3}))).send().await.unwrap();
+    let r = api(
+        &t,
+        &provider,
+        reqwest::Method::PUT,
+        &format!("/api/v1/services/{sid}/available-places"),
+        Some(json!({"available_places": 3})),
+    )
+    .send()
+    .await
+    .unwrap();
     assert_eq!(r.status(), 200);
-    assert_eq!(t.app.db.service(sid).await.unwrap().unwrap().available_places, Some(3));
+    assert_eq!(
+        t.app
+            .db
+            .service(sid)
+            .await
+            .unwrap()
+            .unwrap()
+            .available_places,
+        Some(3)
+    );
 
     // A wrong or revoked token is refused.
-    let r = api(&t, "hearth_not_a_token", reqwest::Method::GET, "/api/v1/services", None).send().await.unwrap();
+    let r = api(
+        &t,
+        "hearth_not_a_token",
+        reqwest::Method::GET,
+        "/api/v1/services",
+        None,
+    )
+    .send()
+    .await
+    .unwrap();
     assert_eq!(r.status(), 401);
-    let tokens = t.app.db.api_tokens_of(t.app.db.user_by_username("provider").await.unwrap().unwrap().id).await.unwrap();
+    let tokens = t
+        .app
+        .db
+        .api_tokens_of(
+            t.app
+                .db
+                .user_by_username("provider")
+                .await
+                .unwrap()
+                .unwrap()
+                .id,
+        )
+        .await
+        .unwrap();
     let c = t.signed_in_next("provider").await;
-    assert_eq!(c.post_form(&format!("/account/api-tokens/{}/revoke", tokens[0].id), &[]).await.status(), 303);
-    let r = api(&t, &provider, reqwest::Method::GET, "/api/v1/services", None).send().await.unwrap();
+    assert_eq!(
+        c.post_form(&format!("/account/api-tokens/{}/revoke", tokens[0].id), &[])
+            .await
+            .status(),
+        303
+    );
+    let r = api(
+        &t,
+        &provider,
+        reqwest::Method::GET,
+        "/api/v1/services",
+        None,
+    )
+    .send()
+    .await
+    .unwrap();
     assert_eq!(r.status(), 401);
 }
 
 #[tokio::test]
 async fn the_openapi_description_lists_the_provider_operations() {
     let t = TestApp::start(hearth_store::testing::sqlite().await.unwrap()).await;
-    let doc: Value = reqwest::get(t.url("/api/v1/openapi.json")).await.unwrap().json().await.unwrap();
-    for p in ["/services/{id}/schedule-requests", "/schedules/{id}/update-requests", "/services/{id}/available-places", "/requests", "/actions/{id}/done"] {
+    let doc: Value = reqwest::get(t.url("/api/v1/openapi.json"))
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    for p in [
+        "/services/{id}/schedule-requests",
+        "/schedules/{id}/update-requests",
+        "/services/{id}/available-places",
+        "/requests",
+        "/actions/{id}/done",
+    ] {
         assert!(doc["paths"][p].is_object(), "{p} documented");
     }
 }

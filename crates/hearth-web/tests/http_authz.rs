@@ -7,7 +7,8 @@ mod common;
 use common::*;
 
 use hearth_store::{
-    Actor, ContractFields, ContractFilter, PropertyFields, ProviderFields, ProviderFilter, ServiceFields, ServiceFilter,
+    Actor, ContractFields, ContractFilter, PropertyFields, ProviderFields, ProviderFilter,
+    ServiceFields, ServiceFilter,
 };
 
 // ---------------- helpers ----------------
@@ -15,49 +16,119 @@ use hearth_store::{
 /// The provider organisation a provider user acts for.
 async fn provider_of(t: &TestApp, username: &str) -> i64 {
     let u = t.app.db.user_by_username(username).await.unwrap().unwrap();
-    t.app.db.contact(u.contact_id.expect("a provider user has a contact")).await.unwrap().unwrap().provider_id
+    t.app
+        .db
+        .contact(u.contact_id.expect("a provider user has a contact"))
+        .await
+        .unwrap()
+        .unwrap()
+        .provider_id
 }
 
 async fn contact_of(t: &TestApp, username: &str) -> i64 {
-    t.app.db.user_by_username(username).await.unwrap().unwrap().contact_id.unwrap()
+    t.app
+        .db
+        .user_by_username(username)
+        .await
+        .unwrap()
+        .unwrap()
+        .contact_id
+        .unwrap()
 }
 
 async fn authority_of(t: &TestApp, username: &str) -> i64 {
-    t.app.db.user_by_username(username).await.unwrap().unwrap().authority_id.unwrap()
+    t.app
+        .db
+        .user_by_username(username)
+        .await
+        .unwrap()
+        .unwrap()
+        .authority_id
+        .unwrap()
 }
 
 async fn all_services(t: &TestApp) -> Vec<hearth_store::Service> {
-    t.app.db.list_services(&ServiceFilter { per_page: 100_000, ..Default::default() }).await.unwrap().items
+    t.app
+        .db
+        .list_services(&ServiceFilter {
+            per_page: 100_000,
+            ..Default::default()
+        })
+        .await
+        .unwrap()
+        .items
 }
 
 async fn all_properties(t: &TestApp) -> Vec<hearth_store::Property> {
-    t.app.db.list_properties(&ServiceFilter { per_page: 100_000, ..Default::default() }).await.unwrap().items
+    t.app
+        .db
+        .list_properties(&ServiceFilter {
+            per_page: 100_000,
+            ..Default::default()
+        })
+        .await
+        .unwrap()
+        .items
 }
 
 async fn all_contracts(t: &TestApp) -> Vec<hearth_store::Contract> {
-    t.app.db.list_contracts(&ContractFilter { per_page: 100_000, ..Default::default() }).await.unwrap().items
+    t.app
+        .db
+        .list_contracts(&ContractFilter {
+            per_page: 100_000,
+            ..Default::default()
+        })
+        .await
+        .unwrap()
+        .items
 }
 
 async fn all_providers(t: &TestApp) -> Vec<hearth_store::Provider> {
-    t.app.db.list_providers(&ProviderFilter { per_page: 100_000, ..Default::default() }).await.unwrap().items
+    t.app
+        .db
+        .list_providers(&ProviderFilter {
+            per_page: 100_000,
+            ..Default::default()
+        })
+        .await
+        .unwrap()
+        .items
 }
 
 /// The id of the newest audit entry (0 when there is none).
 async fn newest_audit_id(t: &TestApp) -> i64 {
-    t.app.db.audit_search(&hearth_store::AuditQuery { limit: 1, ..Default::default() }).await.unwrap().first().map_or(0, |e| e.id)
+    t.app
+        .db
+        .audit_search(&hearth_store::AuditQuery {
+            limit: 1,
+            ..Default::default()
+        })
+        .await
+        .unwrap()
+        .first()
+        .map_or(0, |e| e.id)
 }
 
 fn content_type(r: &reqwest::Response) -> String {
-    r.headers().get("content-type").map(|v| v.to_str().unwrap().to_string()).unwrap_or_default()
+    r.headers()
+        .get("content-type")
+        .map(|v| v.to_str().unwrap().to_string())
+        .unwrap_or_default()
 }
 
 /// An HTML page that answers "Page not found" with 404.
 async fn assert_page_not_found(c: &Client, path: &str, why: &str) {
     let r = c.get(path).await;
     assert_eq!(r.status(), 404, "{why}: GET {path}");
-    assert!(content_type(&r).starts_with("text/html"), "{why}: GET {path} is HTML");
+    assert!(
+        content_type(&r).starts_with("text/html"),
+        "{why}: GET {path} is HTML"
+    );
     let body = r.text().await.unwrap();
-    assert!(body.contains("Page not found"), "{why}: GET {path} shows the not-found page");
+    assert!(
+        body.contains("Page not found"),
+        "{why}: GET {path} shows the not-found page"
+    );
 }
 
 /// An API call that answers 404 with a problem document.
@@ -65,7 +136,10 @@ async fn assert_api_not_found(c: &Client, path: &str, why: &str) -> serde_json::
     let r = c.get(path).await;
     assert_eq!(r.status(), 404, "{why}: GET {path}");
     let ct = content_type(&r);
-    assert!(ct.starts_with("application/problem+json"), "{why}: GET {path} content type {ct}");
+    assert!(
+        ct.starts_with("application/problem+json"),
+        "{why}: GET {path} content type {ct}"
+    );
     let v: serde_json::Value = serde_json::from_str(&r.text().await.unwrap()).unwrap();
     assert_eq!(v["status"], 404, "{why}: {v}");
     assert_eq!(v["code"], "not_found", "{why}: {v}");
@@ -76,18 +150,28 @@ async fn api_json(c: &Client, path: &str) -> (u16, serde_json::Value) {
     let r = c.get(path).await;
     let status = r.status().as_u16();
     let text = r.text().await.unwrap();
-    (status, serde_json::from_str(&text).unwrap_or_else(|_| panic!("GET {path} did not answer JSON: {text}")))
+    (
+        status,
+        serde_json::from_str(&text)
+            .unwrap_or_else(|_| panic!("GET {path} did not answer JSON: {text}")),
+    )
 }
 
 async fn assert_page_ok(c: &Client, path: &str, must_contain: &str, why: &str) {
     let (status, body) = c.text(path).await;
     assert_eq!(status, 200, "{why}: GET {path}");
-    assert!(body.contains(&html_escape(must_contain)), "{why}: GET {path} should show {must_contain:?}");
+    assert!(
+        body.contains(&html_escape(must_contain)),
+        "{why}: GET {path} should show {must_contain:?}"
+    );
 }
 
 /// How the pages escape text (maud escapes &, <, > and ").
 fn html_escape(s: &str) -> String {
-    s.replace('&', "&amp;").replace('<', "&lt;").replace('>', "&gt;").replace('"', "&quot;")
+    s.replace('&', "&amp;")
+        .replace('<', "&lt;")
+        .replace('>', "&gt;")
+        .replace('"', "&quot;")
 }
 
 fn link(kind: &str, id: i64) -> String {
@@ -108,7 +192,11 @@ async fn record_pairs(t: &TestApp, own_provider: i64) -> Pairs {
     let services = all_services(t).await;
     let properties = all_properties(t).await;
     let contracts = all_contracts(t).await;
-    let other_provider = providers.iter().find(|p| p.id != own_provider).expect("another provider").id;
+    let other_provider = providers
+        .iter()
+        .find(|p| p.id != own_provider)
+        .expect("another provider")
+        .id;
     let pick = |ids: Vec<(i64, i64)>, mine: bool| -> i64 {
         ids.into_iter()
             .find(|(_, p)| (*p == own_provider) == mine)
@@ -146,7 +234,10 @@ struct Elsewhere {
 
 async fn second_authority(t: &TestApp) -> Elsewhere {
     let mut tx = t.app.db.begin_write(&Actor::system("test")).await.unwrap();
-    let a = tx.insert_authority("Westmoor District Council", "WMD").await.unwrap();
+    let a = tx
+        .insert_authority("Westmoor District Council", "WMD")
+        .await
+        .unwrap();
     let p = tx
         .insert_provider(
             &ProviderFields {
@@ -211,7 +302,13 @@ async fn second_authority(t: &TestApp) -> Elsewhere {
         .await
         .unwrap();
     tx.commit().await.unwrap();
-    Elsewhere { authority_id: a.id, provider_id: p.id, service_id: s.id, property_id: prop.id, contract_id: c.id }
+    Elsewhere {
+        authority_id: a.id,
+        provider_id: p.id,
+        service_id: s.id,
+        property_id: prop.id,
+        contract_id: c.id,
+    }
 }
 
 // ---------------- provider users and other organisations ----------------
@@ -224,7 +321,10 @@ async fn another_organisations_record_is_not_found_in_html_and_api_for_every_rec
         let pairs = record_pairs(&t, own).await;
         let c = t.signed_in("provider").await;
         for (kind, id) in &pairs.other {
-            let why = format!("provider user, another organisation's {kind} on {}", t.db_name);
+            let why = format!(
+                "provider user, another organisation's {kind} on {}",
+                t.db_name
+            );
             assert_page_not_found(&c, &format!("/{kind}/{id}"), &why).await;
             assert_page_not_found(&c, &format!("/{kind}/{id}/edit"), &why).await;
             assert_api_not_found(&c, &format!("/api/v1/{kind}/{id}"), &why).await;
@@ -251,15 +351,28 @@ async fn a_missing_record_and_another_organisations_record_answer_alike() {
     let c = t.signed_in("provider").await;
     for (kind, id) in &pairs.other {
         let mut hidden = assert_api_not_found(&c, &format!("/api/v1/{kind}/{id}"), "hidden").await;
-        let mut missing = assert_api_not_found(&c, &format!("/api/v1/{kind}/987654"), "missing").await;
+        let mut missing =
+            assert_api_not_found(&c, &format!("/api/v1/{kind}/987654"), "missing").await;
         hidden.as_object_mut().unwrap().remove("request_id");
         missing.as_object_mut().unwrap().remove("request_id");
-        assert_eq!(hidden, missing, "{kind}: a hidden record must look exactly like a missing one");
+        assert_eq!(
+            hidden, missing,
+            "{kind}: a hidden record must look exactly like a missing one"
+        );
         let (s1, b1) = c.text(&format!("/{kind}/{id}")).await;
         let (s2, b2) = c.text(&format!("/{kind}/987654")).await;
         assert_eq!((s1, s2), (404, 404), "{kind}");
-        let strip = |b: &str| b.lines().filter(|l| !l.contains("request")).collect::<Vec<_>>().join("\n");
-        assert_eq!(strip(&b1), strip(&b2), "{kind}: the HTML of a hidden record is the HTML of a missing one");
+        let strip = |b: &str| {
+            b.lines()
+                .filter(|l| !l.contains("request"))
+                .collect::<Vec<_>>()
+                .join("\n")
+        };
+        assert_eq!(
+            strip(&b1),
+            strip(&b2),
+            "{kind}: the HTML of a hidden record is the HTML of a missing one"
+        );
     }
 }
 
@@ -273,16 +386,39 @@ async fn provider_users_cannot_change_records_even_their_own() {
     let c = t.signed_in("provider").await;
     let token = c.csrf_from("/home").await;
     for (kind, id) in pairs.own.iter().chain(pairs.other.iter()) {
-        let r = c.post_raw(&format!("/{kind}/{id}/edit"), &[("name", "Renamed by provider"), ("reference", "HACK1")], Some(&token)).await;
+        let r = c
+            .post_raw(
+                &format!("/{kind}/{id}/edit"),
+                &[("name", "Renamed by provider"), ("reference", "HACK1")],
+                Some(&token),
+            )
+            .await;
         assert_eq!(r.status(), 404, "POST /{kind}/{id}/edit by a provider user");
     }
     for kind in KINDS {
-        let r = c.post_raw(&format!("/{kind}/new"), &[("name", "Made by provider"), ("reference", "HACK2")], Some(&token)).await;
+        let r = c
+            .post_raw(
+                &format!("/{kind}/new"),
+                &[("name", "Made by provider"), ("reference", "HACK2")],
+                Some(&token),
+            )
+            .await;
         assert_eq!(r.status(), 404, "POST /{kind}/new by a provider user");
     }
-    assert_eq!(t.app.db.provider(own).await.unwrap().unwrap(), before, "nothing changed");
-    assert_eq!(newest_audit_id(&t).await, audit_before, "no write was audited because none happened");
-    assert!(all_providers(&t).await.iter().all(|p| p.reference != "HACK2"));
+    assert_eq!(
+        t.app.db.provider(own).await.unwrap().unwrap(),
+        before,
+        "nothing changed"
+    );
+    assert_eq!(
+        newest_audit_id(&t).await,
+        audit_before,
+        "no write was audited because none happened"
+    );
+    assert!(all_providers(&t)
+        .await
+        .iter()
+        .all(|p| p.reference != "HACK2"));
 }
 
 #[tokio::test]
@@ -291,27 +427,54 @@ async fn the_organisation_contact_sees_all_of_their_providers_services_and_nothi
         let t = TestApp::start(db).await;
         let own = provider_of(&t, "provider").await;
         let services = all_services(&t).await;
-        let mine: Vec<i64> = services.iter().filter(|s| s.provider_id == own).map(|s| s.id).collect();
-        let others: Vec<i64> = services.iter().filter(|s| s.provider_id != own).map(|s| s.id).collect();
-        assert!(mine.len() >= 2 && !others.is_empty(), "demo data: provider 0 has several services");
+        let mine: Vec<i64> = services
+            .iter()
+            .filter(|s| s.provider_id == own)
+            .map(|s| s.id)
+            .collect();
+        let others: Vec<i64> = services
+            .iter()
+            .filter(|s| s.provider_id != own)
+            .map(|s| s.id)
+            .collect();
+        assert!(
+            mine.len() >= 2 && !others.is_empty(),
+            "demo data: provider 0 has several services"
+        );
         let c = t.signed_in("provider").await;
 
         let (status, body) = c.text("/services").await;
         assert_eq!(status, 200);
-        assert!(body.contains(&format!(">{} services<", mine.len())), "{}: the list counts {} services", t.db_name, mine.len());
+        assert!(
+            body.contains(&format!(">{} services<", mine.len())),
+            "{}: the list counts {} services",
+            t.db_name,
+            mine.len()
+        );
         for id in &mine {
-            assert!(body.contains(&link("services", *id)), "own service {id} listed");
+            assert!(
+                body.contains(&link("services", *id)),
+                "own service {id} listed"
+            );
             let (status, _) = c.text(&format!("/services/{id}")).await;
             assert_eq!(status, 200, "own service {id}");
         }
         for id in &others {
-            assert!(!body.contains(&link("services", *id)), "another provider's service {id} not listed");
+            assert!(
+                !body.contains(&link("services", *id)),
+                "another provider's service {id} not listed"
+            );
         }
 
         let (status, v) = api_json(&c, "/api/v1/services").await;
         assert_eq!(status, 200);
         assert_eq!(v["total"], mine.len() as i64, "{}", t.db_name);
-        let mut ids: Vec<i64> = v["items"].as_array().unwrap().iter().map(|s| s["id"].as_i64().unwrap()).collect();
+        let mut ids: Vec<i64> = v["items"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|s| s["id"].as_i64().unwrap())
+            .collect();
         ids.sort_unstable();
         let mut expected = mine.clone();
         expected.sort_unstable();
@@ -324,13 +487,26 @@ async fn the_organisation_contact_sees_all_of_their_providers_services_and_nothi
         assert_eq!(v["items"][0]["id"], own);
         let (status, v) = api_json(&c, "/api/v1/contracts").await;
         assert_eq!(status, 200);
-        let own_contracts = all_contracts(&t).await.iter().filter(|c| c.provider_id == own).count();
+        let own_contracts = all_contracts(&t)
+            .await
+            .iter()
+            .filter(|c| c.provider_id == own)
+            .count();
         assert_eq!(v["total"], own_contracts as i64);
-        assert!(v["items"].as_array().unwrap().iter().all(|c| c["provider_id"] == own));
+        assert!(v["items"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .all(|c| c["provider_id"] == own));
         let (status, body) = c.text("/properties").await;
         assert_eq!(status, 200);
         for p in all_properties(&t).await {
-            assert_eq!(body.contains(&link("properties", p.id)), p.provider_id == own, "property {} listed iff it is theirs", p.id);
+            assert_eq!(
+                body.contains(&link("properties", p.id)),
+                p.provider_id == own,
+                "property {} listed iff it is theirs",
+                p.id
+            );
         }
     }
 }
@@ -341,17 +517,50 @@ async fn a_limited_access_user_sees_exactly_their_assigned_service() {
         let t = TestApp::start(db).await;
         let provider = provider_of(&t, "limited").await;
         assert_ne!(provider, provider_of(&t, "provider").await);
-        assert_eq!(t.app.db.provider(provider).await.unwrap().unwrap().limited_access, 1, "demo: provider 1 has limited access");
-        let assigned = t.app.db.assigned_service_ids(contact_of(&t, "limited").await).await.unwrap();
-        assert_eq!(assigned.len(), 1, "demo: the service manager is assigned one service");
+        assert_eq!(
+            t.app
+                .db
+                .provider(provider)
+                .await
+                .unwrap()
+                .unwrap()
+                .limited_access,
+            1,
+            "demo: provider 1 has limited access"
+        );
+        let assigned = t
+            .app
+            .db
+            .assigned_service_ids(contact_of(&t, "limited").await)
+            .await
+            .unwrap();
+        assert_eq!(
+            assigned.len(),
+            1,
+            "demo: the service manager is assigned one service"
+        );
         let assigned = assigned[0];
-        let same_provider: Vec<i64> =
-            all_services(&t).await.iter().filter(|s| s.provider_id == provider && s.id != assigned).map(|s| s.id).collect();
-        assert!(!same_provider.is_empty(), "demo: provider 1 has other services");
+        let same_provider: Vec<i64> = all_services(&t)
+            .await
+            .iter()
+            .filter(|s| s.provider_id == provider && s.id != assigned)
+            .map(|s| s.id)
+            .collect();
+        assert!(
+            !same_provider.is_empty(),
+            "demo: provider 1 has other services"
+        );
 
         // A property of another service of the same provider, and one with no service.
         let mut tx = t.app.db.begin_write(&Actor::system("test")).await.unwrap();
-        let authority = t.app.db.service(assigned).await.unwrap().unwrap().authority_id;
+        let authority = t
+            .app
+            .db
+            .service(assigned)
+            .await
+            .unwrap()
+            .unwrap()
+            .authority_id;
         let other_prop = tx
             .insert_property(
                 authority,
@@ -368,7 +577,13 @@ async fn a_limited_access_user_sees_exactly_their_assigned_service() {
         let loose_prop = tx
             .insert_property(
                 authority,
-                &PropertyFields { provider_id: provider, service_id: None, address_line1: "10 Loose Lane".into(), postcode: "BK1 1AB".into(), ..Default::default() },
+                &PropertyFields {
+                    provider_id: provider,
+                    service_id: None,
+                    address_line1: "10 Loose Lane".into(),
+                    postcode: "BK1 1AB".into(),
+                    ..Default::default()
+                },
             )
             .await
             .unwrap();
@@ -377,10 +592,17 @@ async fn a_limited_access_user_sees_exactly_their_assigned_service() {
         let c = t.signed_in("limited").await;
         let (status, body) = c.text("/services").await;
         assert_eq!(status, 200);
-        assert!(body.contains(">1 services<"), "{}: exactly one service listed", t.db_name);
+        assert!(
+            body.contains(">1 services<"),
+            "{}: exactly one service listed",
+            t.db_name
+        );
         assert!(body.contains(&link("services", assigned)));
         for id in &same_provider {
-            assert!(!body.contains(&link("services", *id)), "service {id} outside the assignment is not listed");
+            assert!(
+                !body.contains(&link("services", *id)),
+                "service {id} outside the assignment is not listed"
+            );
         }
         let (status, v) = api_json(&c, "/api/v1/services").await;
         assert_eq!(status, 200);
@@ -388,12 +610,20 @@ async fn a_limited_access_user_sees_exactly_their_assigned_service() {
         assert_eq!(v["items"].as_array().unwrap().len(), 1);
         assert_eq!(v["items"][0]["id"], assigned);
 
-        assert_page_ok(&c, &format!("/services/{assigned}"), "Client schedules", "assigned service").await;
+        assert_page_ok(
+            &c,
+            &format!("/services/{assigned}"),
+            "Client schedules",
+            "assigned service",
+        )
+        .await;
         let (status, v) = api_json(&c, &format!("/api/v1/services/{assigned}")).await;
         assert_eq!(status, 200);
         assert_eq!(v["id"], assigned);
         for id in &same_provider {
-            let why = format!("limited user, service {id} of their own provider outside their assignment");
+            let why = format!(
+                "limited user, service {id} of their own provider outside their assignment"
+            );
             assert_page_not_found(&c, &format!("/services/{id}"), &why).await;
             assert_api_not_found(&c, &format!("/api/v1/services/{id}"), &why).await;
         }
@@ -403,18 +633,35 @@ async fn a_limited_access_user_sees_exactly_their_assigned_service() {
         assert_eq!(status, 200);
         for p in all_properties(&t).await {
             let visible = p.service_id == Some(assigned);
-            assert_eq!(body.contains(&link("properties", p.id)), visible, "property {} listed iff on the assigned service", p.id);
+            assert_eq!(
+                body.contains(&link("properties", p.id)),
+                visible,
+                "property {} listed iff on the assigned service",
+                p.id
+            );
         }
         for id in [other_prop.id, loose_prop.id] {
-            assert_page_not_found(&c, &format!("/properties/{id}"), "limited user, property outside the assignment").await;
-            assert_api_not_found(&c, &format!("/api/v1/properties/{id}"), "limited user, property outside the assignment").await;
+            assert_page_not_found(
+                &c,
+                &format!("/properties/{id}"),
+                "limited user, property outside the assignment",
+            )
+            .await;
+            assert_api_not_found(
+                &c,
+                &format!("/api/v1/properties/{id}"),
+                "limited user, property outside the assignment",
+            )
+            .await;
         }
 
         // Their organisation's page lists only the service they may see.
         let (status, body) = c.text(&format!("/providers/{provider}")).await;
         assert_eq!(status, 200);
         assert!(body.contains(&link("services", assigned)));
-        assert!(same_provider.iter().all(|id| !body.contains(&link("services", *id))));
+        assert!(same_provider
+            .iter()
+            .all(|id| !body.contains(&link("services", *id))));
 
         // A contract of their provider shows only the services they may see.
         let covering = all_contracts(&t)
@@ -425,7 +672,11 @@ async fn a_limited_access_user_sees_exactly_their_assigned_service() {
         let (status, v) = api_json(&c, &format!("/api/v1/contracts/{}", covering.id)).await;
         if status == 200 {
             for sid in v["service_ids"].as_array().unwrap() {
-                assert_eq!(sid.as_i64().unwrap(), assigned, "a contract must not reveal services outside the assignment");
+                assert_eq!(
+                    sid.as_i64().unwrap(),
+                    assigned,
+                    "a contract must not reveal services outside the assignment"
+                );
             }
         }
     }
@@ -454,7 +705,12 @@ async fn back_office_routes_are_not_found_for_provider_users() {
             assert_page_not_found(&c, path, user).await;
         }
         let token = c.csrf_from("/home").await;
-        for path in ["/account-requests/1/close", "/admin/users/1/unlock", "/admin/settings", "/admin/users/new"] {
+        for path in [
+            "/account-requests/1/close",
+            "/admin/users/1/unlock",
+            "/admin/settings",
+            "/admin/users/new",
+        ] {
             let r = c.post_raw(path, &[("status", "done")], Some(&token)).await;
             assert_eq!(r.status(), 404, "{user} POST {path}");
         }
@@ -466,7 +722,11 @@ async fn read_only_staff_may_look_but_not_create() {
     for db in each_db().await {
         let t = TestApp::start(db).await;
         let c = t.signed_in("board").await;
-        assert_eq!(c.get("/providers").await.status(), 200, "board members read the back office");
+        assert_eq!(
+            c.get("/providers").await.status(),
+            200,
+            "board members read the back office"
+        );
         let (status, body) = c.text("/providers/new").await;
         assert_eq!(status, 403, "{}", t.db_name);
         assert!(body.contains("You cannot do this"));
@@ -474,18 +734,42 @@ async fn read_only_staff_may_look_but_not_create() {
         let audit_before = newest_audit_id(&t).await;
         let token = c.csrf_from("/providers").await;
         let r = c
-            .post_raw("/providers/new", &[("name", "Board Made Ltd"), ("reference", "BRD1"), ("postcode", "BK1 1AA")], Some(&token))
+            .post_raw(
+                "/providers/new",
+                &[
+                    ("name", "Board Made Ltd"),
+                    ("reference", "BRD1"),
+                    ("postcode", "BK1 1AA"),
+                ],
+                Some(&token),
+            )
             .await;
         assert_eq!(r.status(), 403, "{}", t.db_name);
         assert_eq!(all_providers(&t).await.len(), before, "nothing was created");
-        assert!(all_providers(&t).await.iter().all(|p| p.reference != "BRD1"));
-        assert_eq!(newest_audit_id(&t).await, audit_before, "nothing was audited");
+        assert!(all_providers(&t)
+            .await
+            .iter()
+            .all(|p| p.reference != "BRD1"));
+        assert_eq!(
+            newest_audit_id(&t).await,
+            audit_before,
+            "nothing was audited"
+        );
         // Nor edit.
         let id = all_providers(&t).await[0].id;
         assert_eq!(c.get(&format!("/providers/{id}/edit")).await.status(), 403);
-        let r = c.post_raw(&format!("/providers/{id}/edit"), &[("name", "Renamed"), ("reference", "R1")], Some(&token)).await;
+        let r = c
+            .post_raw(
+                &format!("/providers/{id}/edit"),
+                &[("name", "Renamed"), ("reference", "R1")],
+                Some(&token),
+            )
+            .await;
         assert_eq!(r.status(), 403);
-        assert_ne!(t.app.db.provider(id).await.unwrap().unwrap().name, "Renamed");
+        assert_ne!(
+            t.app.db.provider(id).await.unwrap().unwrap().name,
+            "Renamed"
+        );
         // And the "Add a provider" button is not offered.
         let (_, body) = c.text("/providers").await;
         assert!(!body.contains("href=\"/providers/new\""));
@@ -497,14 +781,32 @@ async fn only_administrators_manage_users_and_see_the_audit_trail() {
     let t = TestApp::start(hearth_store::testing::sqlite().await.unwrap()).await;
     for user in ["officer", "contracts", "finance", "board"] {
         let c = t.signed_in(user).await;
-        for path in ["/admin/users", "/admin/users/new", "/admin/audit", "/admin/settings"] {
+        for path in [
+            "/admin/users",
+            "/admin/users/new",
+            "/admin/audit",
+            "/admin/settings",
+        ] {
             let (status, body) = c.text(path).await;
             assert_eq!(status, 403, "{user} GET {path}");
             assert!(body.contains("You cannot do this"), "{user} GET {path}");
         }
         let token = c.csrf_from("/home").await;
-        let target = t.app.db.user_by_username("finance").await.unwrap().unwrap().id;
-        let r = c.post_raw(&format!("/admin/users/{target}/reset-password"), &[], Some(&token)).await;
+        let target = t
+            .app
+            .db
+            .user_by_username("finance")
+            .await
+            .unwrap()
+            .unwrap()
+            .id;
+        let r = c
+            .post_raw(
+                &format!("/admin/users/{target}/reset-password"),
+                &[],
+                Some(&token),
+            )
+            .await;
         assert_eq!(r.status(), 403, "{user} may not reset passwords");
     }
     let admin = t.signed_in("admin").await;
@@ -522,7 +824,9 @@ async fn staff_do_not_see_another_authoritys_records() {
         // A provider of the demo authority that also works in the second one, with a service there.
         let shared = provider_of(&t, "provider").await;
         let mut tx = t.app.db.begin_write(&Actor::system("test")).await.unwrap();
-        tx.add_provider_authority(shared, e.authority_id).await.unwrap();
+        tx.add_provider_authority(shared, e.authority_id)
+            .await
+            .unwrap();
         let shared_service = tx
             .insert_service(
                 e.authority_id,
@@ -558,7 +862,10 @@ async fn staff_do_not_see_another_authoritys_records() {
         // The shared provider itself is theirs to see.
         assert_eq!(c.get(&format!("/providers/{shared}")).await.status(), 200);
         let (_, body) = c.text(&format!("/providers/{shared}")).await;
-        assert!(!body.contains(&link("services", shared_service.id)), "the other authority's service is not listed on the provider page");
+        assert!(
+            !body.contains(&link("services", shared_service.id)),
+            "the other authority's service is not listed on the provider page"
+        );
 
         // Lists leave them out.
         let (_, v) = api_json(&c, "/api/v1/providers?q=westmoor").await;
@@ -572,9 +879,24 @@ async fn staff_do_not_see_another_authoritys_records() {
 
         // Nor can they write to them.
         let token = c.csrf_from("/providers").await;
-        let r = c.post_raw(&format!("/providers/{}/edit", e.provider_id), &[("name", "Taken over"), ("reference", "WMD-P1")], Some(&token)).await;
+        let r = c
+            .post_raw(
+                &format!("/providers/{}/edit", e.provider_id),
+                &[("name", "Taken over"), ("reference", "WMD-P1")],
+                Some(&token),
+            )
+            .await;
         assert_eq!(r.status(), 404);
-        assert_eq!(t.app.db.provider(e.provider_id).await.unwrap().unwrap().name, "Westmoor Housing Aid");
+        assert_eq!(
+            t.app
+                .db
+                .provider(e.provider_id)
+                .await
+                .unwrap()
+                .unwrap()
+                .name,
+            "Westmoor Housing Aid"
+        );
         // Nor attach a new service or contract to the other authority's provider.
         let r = c
             .post_raw(
@@ -591,8 +913,15 @@ async fn staff_do_not_see_another_authoritys_records() {
                 Some(&token),
             )
             .await;
-        assert_eq!(r.status(), 422, "a provider outside the authority cannot be chosen");
-        assert!(all_services(&t).await.iter().all(|s| s.reference != "SNEAK/1"));
+        assert_eq!(
+            r.status(),
+            422,
+            "a provider outside the authority cannot be chosen"
+        );
+        assert!(all_services(&t)
+            .await
+            .iter()
+            .all(|s| s.reference != "SNEAK/1"));
     }
 }
 
@@ -602,9 +931,25 @@ async fn a_provider_user_switches_between_authorities_without_signing_in_again()
         let t = TestApp::start(db).await;
         let e = second_authority(&t).await;
         let own = provider_of(&t, "provider").await;
-        let home_authority = t.app.db.service(all_services(&t).await.iter().find(|s| s.provider_id == own).unwrap().id).await.unwrap().unwrap().authority_id;
+        let home_authority = t
+            .app
+            .db
+            .service(
+                all_services(&t)
+                    .await
+                    .iter()
+                    .find(|s| s.provider_id == own)
+                    .unwrap()
+                    .id,
+            )
+            .await
+            .unwrap()
+            .unwrap()
+            .authority_id;
         let mut tx = t.app.db.begin_write(&Actor::system("test")).await.unwrap();
-        tx.add_provider_authority(own, e.authority_id).await.unwrap();
+        tx.add_provider_authority(own, e.authority_id)
+            .await
+            .unwrap();
         let there = tx
             .insert_service(
                 e.authority_id,
@@ -622,36 +967,88 @@ async fn a_provider_user_switches_between_authorities_without_signing_in_again()
             .await
             .unwrap();
         tx.commit().await.unwrap();
-        let here: Vec<i64> = all_services(&t).await.iter().filter(|s| s.provider_id == own && s.authority_id == home_authority).map(|s| s.id).collect();
+        let here: Vec<i64> = all_services(&t)
+            .await
+            .iter()
+            .filter(|s| s.provider_id == own && s.authority_id == home_authority)
+            .map(|s| s.id)
+            .collect();
 
         let c = t.signed_in("provider").await;
         let (_, me) = api_json(&c, "/api/v1/me").await;
-        assert_eq!(me["authority_id"], home_authority, "{}: starts in the first authority by name", t.db_name);
+        assert_eq!(
+            me["authority_id"], home_authority,
+            "{}: starts in the first authority by name",
+            t.db_name
+        );
         let (_, v) = api_json(&c, "/api/v1/services").await;
         assert_eq!(v["total"], here.len() as i64);
-        assert_page_not_found(&c, &format!("/services/{}", there.id), "service of the other authority before switching").await;
+        assert_page_not_found(
+            &c,
+            &format!("/services/{}", there.id),
+            "service of the other authority before switching",
+        )
+        .await;
         let (_, body) = c.text("/account").await;
-        assert!(body.contains("Westmoor District Council"), "the account page offers the switch");
+        assert!(
+            body.contains("Westmoor District Council"),
+            "the account page offers the switch"
+        );
 
-        let r = c.post_form("/switch-authority", &[("authority_id", &e.authority_id.to_string())]).await;
+        let r = c
+            .post_form(
+                "/switch-authority",
+                &[("authority_id", &e.authority_id.to_string())],
+            )
+            .await;
         assert_eq!(r.status(), 303);
         assert_eq!(location(&r), "/home");
         let (_, me) = api_json(&c, "/api/v1/me").await;
         assert_eq!(me["authority_id"], e.authority_id, "{}", t.db_name);
         let (_, v) = api_json(&c, "/api/v1/services").await;
-        assert_eq!(v["total"], 1, "{}: only the service in the second authority", t.db_name);
+        assert_eq!(
+            v["total"], 1,
+            "{}: only the service in the second authority",
+            t.db_name
+        );
         assert_eq!(v["items"][0]["id"], there.id);
-        assert_eq!(c.get(&format!("/services/{}", there.id)).await.status(), 200);
-        assert_page_not_found(&c, &format!("/services/{}", here[0]), "service of the first authority after switching").await;
+        assert_eq!(
+            c.get(&format!("/services/{}", there.id)).await.status(),
+            200
+        );
+        assert_page_not_found(
+            &c,
+            &format!("/services/{}", here[0]),
+            "service of the first authority after switching",
+        )
+        .await;
         // Another provider of the second authority stays hidden.
-        assert_api_not_found(&c, &format!("/api/v1/providers/{}", e.provider_id), "another provider in the second authority").await;
-        assert_api_not_found(&c, &format!("/api/v1/services/{}", e.service_id), "another provider's service in the second authority").await;
+        assert_api_not_found(
+            &c,
+            &format!("/api/v1/providers/{}", e.provider_id),
+            "another provider in the second authority",
+        )
+        .await;
+        assert_api_not_found(
+            &c,
+            &format!("/api/v1/services/{}", e.service_id),
+            "another provider's service in the second authority",
+        )
+        .await;
 
         // An authority the provider does not work with cannot be chosen.
         let mut tx = t.app.db.begin_write(&Actor::system("test")).await.unwrap();
-        let stranger = tx.insert_authority("Zeal Unitary Council", "ZUC").await.unwrap();
+        let stranger = tx
+            .insert_authority("Zeal Unitary Council", "ZUC")
+            .await
+            .unwrap();
         tx.commit().await.unwrap();
-        let r = c.post_form("/switch-authority", &[("authority_id", &stranger.id.to_string())]).await;
+        let r = c
+            .post_form(
+                "/switch-authority",
+                &[("authority_id", &stranger.id.to_string())],
+            )
+            .await;
         assert_eq!(r.status(), 404);
         let (_, me) = api_json(&c, "/api/v1/me").await;
         assert_eq!(me["authority_id"], e.authority_id, "unchanged");
@@ -697,46 +1094,117 @@ async fn users_and_requests_of_another_authority_are_not_found() {
         };
         let theirs = t
             .app
-            .request_account_help("forgotten_password", hearth_store::AccountRequest { username: "westadmin".into(), ..blank("forgotten_password") })
+            .request_account_help(
+                "forgotten_password",
+                hearth_store::AccountRequest {
+                    username: "westadmin".into(),
+                    ..blank("forgotten_password")
+                },
+            )
             .await
             .unwrap();
         assert_eq!(theirs.authority_id, Some(e.authority_id));
         let ours = t
             .app
-            .request_account_help("forgotten_password", hearth_store::AccountRequest { username: "contracts".into(), ..blank("forgotten_password") })
+            .request_account_help(
+                "forgotten_password",
+                hearth_store::AccountRequest {
+                    username: "contracts".into(),
+                    ..blank("forgotten_password")
+                },
+            )
             .await
             .unwrap();
 
         let admin = t.signed_in("admin").await;
         let (_, body) = admin.text("/admin/users").await;
-        assert!(body.contains(">officer</a>"), "the admin's own staff are listed");
-        assert!(!body.contains("westadmin"), "{}: another authority's user is not listed", t.db_name);
-        assert_page_not_found(&admin, &format!("/admin/users/{}", west.id), "another authority's user").await;
+        assert!(
+            body.contains(">officer</a>"),
+            "the admin's own staff are listed"
+        );
+        assert!(
+            !body.contains("westadmin"),
+            "{}: another authority's user is not listed",
+            t.db_name
+        );
+        assert_page_not_found(
+            &admin,
+            &format!("/admin/users/{}", west.id),
+            "another authority's user",
+        )
+        .await;
         for action in ["reset-password", "disable", "unlock", "reset-totp"] {
-            let r = admin.post_form(&format!("/admin/users/{}/{action}", west.id), &[]).await;
-            assert_eq!(r.status(), 404, "{}: admin {action} on another authority's user", t.db_name);
+            let r = admin
+                .post_form(&format!("/admin/users/{}/{action}", west.id), &[])
+                .await;
+            assert_eq!(
+                r.status(),
+                404,
+                "{}: admin {action} on another authority's user",
+                t.db_name
+            );
         }
         let after = t.app.db.user_by_id(west.id).await.unwrap().unwrap();
-        assert_eq!((after.must_change_password, after.disabled), (0, 0), "untouched");
+        assert_eq!(
+            (after.must_change_password, after.disabled),
+            (0, 0),
+            "untouched"
+        );
         assert_eq!(after.password_hash, west.password_hash);
 
         let officer = t.signed_in("officer").await;
         let (_, body) = officer.text("/account-requests").await;
         assert!(body.contains("Forgotten password: contracts"));
-        assert!(!body.contains("westadmin"), "{}: another authority's request is not in the queue", t.db_name);
-        let r = officer.post_form(&format!("/account-requests/{}/close", theirs.id), &[("status", "done")]).await;
+        assert!(
+            !body.contains("westadmin"),
+            "{}: another authority's request is not in the queue",
+            t.db_name
+        );
+        let r = officer
+            .post_form(
+                &format!("/account-requests/{}/close", theirs.id),
+                &[("status", "done")],
+            )
+            .await;
         assert_eq!(r.status(), 404);
-        assert_eq!(t.app.db.account_request(theirs.id).await.unwrap().unwrap().status, "open");
+        assert_eq!(
+            t.app
+                .db
+                .account_request(theirs.id)
+                .await
+                .unwrap()
+                .unwrap()
+                .status,
+            "open"
+        );
 
         // A read-only member sees the queue but may not close anything.
         let board = t.signed_in("board").await;
         let (status, body) = board.text("/account-requests").await;
         assert_eq!(status, 200);
         assert!(body.contains("Forgotten password: contracts"));
-        assert!(!body.contains(&format!("action=\"/account-requests/{}/close\"", ours.id)), "no close buttons for read-only");
+        assert!(
+            !body.contains(&format!("action=\"/account-requests/{}/close\"", ours.id)),
+            "no close buttons for read-only"
+        );
         let token = board.csrf_from("/account-requests").await;
-        let r = board.post_raw(&format!("/account-requests/{}/close", ours.id), &[("status", "done")], Some(&token)).await;
+        let r = board
+            .post_raw(
+                &format!("/account-requests/{}/close", ours.id),
+                &[("status", "done")],
+                Some(&token),
+            )
+            .await;
         assert_eq!(r.status(), 403);
-        assert_eq!(t.app.db.account_request(ours.id).await.unwrap().unwrap().status, "open");
+        assert_eq!(
+            t.app
+                .db
+                .account_request(ours.id)
+                .await
+                .unwrap()
+                .unwrap()
+                .status,
+            "open"
+        );
     }
 }

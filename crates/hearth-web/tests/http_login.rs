@@ -14,7 +14,13 @@ async fn login_with_password_and_totp_reaches_the_home_page() {
         assert!(body.contains("Your home page"), "{}", t.db_name);
         let r = c.get("/home").await;
         assert_eq!(r.headers().get("cache-control").unwrap(), "no-store");
-        assert!(r.headers().get("content-security-policy").unwrap().to_str().unwrap().contains("frame-ancestors 'none'"));
+        assert!(r
+            .headers()
+            .get("content-security-policy")
+            .unwrap()
+            .to_str()
+            .unwrap()
+            .contains("frame-ancestors 'none'"));
     }
 }
 
@@ -25,19 +31,31 @@ async fn a_reused_totp_code_is_refused() {
     let code = current_code(&a.totp_secret);
     let c1 = t.client();
     assert_eq!(c1.login("officer", &a.password).await.status(), 303);
-    assert_eq!(c1.post_form("/login/code", &[("code", &code)]).await.status(), 303);
+    assert_eq!(
+        c1.post_form("/login/code", &[("code", &code)])
+            .await
+            .status(),
+        303
+    );
     let c2 = t.client();
     assert_eq!(c2.login("officer", &a.password).await.status(), 303);
     let r = c2.post_form("/login/code", &[("code", &code)]).await;
     assert_eq!(r.status(), 422, "the same code must not be accepted twice");
-    assert_eq!(c2.get("/home").await.status(), 303, "second client is not signed in");
+    assert_eq!(
+        c2.get("/home").await.status(),
+        303,
+        "second client is not signed in"
+    );
 }
 
 #[tokio::test]
 async fn repeated_failures_lock_the_account() {
     let t = TestApp::start_with(
         hearth_store::testing::sqlite().await.unwrap(),
-        hearth_app::AppConfig { max_failed_logins: 3, ..Default::default() },
+        hearth_app::AppConfig {
+            max_failed_logins: 3,
+            ..Default::default()
+        },
     )
     .await;
     let c = t.client();
@@ -54,7 +72,15 @@ async fn repeated_failures_lock_the_account() {
     assert_eq!(r.status(), 422);
     let body = r.text().await.unwrap();
     assert!(!body.contains("locked") && body.contains("Enter a correct username and password"));
-    let entries = t.app.db.audit_search(&hearth_store::AuditQuery { action: Some("lock".into()), ..Default::default() }).await.unwrap();
+    let entries = t
+        .app
+        .db
+        .audit_search(&hearth_store::AuditQuery {
+            action: Some("lock".into()),
+            ..Default::default()
+        })
+        .await
+        .unwrap();
     assert_eq!(entries.len(), 1, "the lock is audited");
 }
 
@@ -74,9 +100,21 @@ async fn idle_sessions_end_and_return_the_user_to_their_page() {
     // Signing in again returns to the page.
     let a = t.account("officer").clone();
     let token = extract_csrf(&body).unwrap();
-    let r = c.post_raw("/login", &[("username", "officer"), ("password", &a.password), ("next", "/providers?q=a")], Some(&token)).await;
+    let r = c
+        .post_raw(
+            "/login",
+            &[
+                ("username", "officer"),
+                ("password", &a.password),
+                ("next", "/providers?q=a"),
+            ],
+            Some(&token),
+        )
+        .await;
     assert_eq!(location(&r), "/login/code");
-    let r = c.post_form("/login/code", &[("code", &next_code(&a.totp_secret))]).await;
+    let r = c
+        .post_form("/login/code", &[("code", &next_code(&a.totp_secret))])
+        .await;
     assert_eq!(location(&r), "/providers?q=a");
 }
 
@@ -88,12 +126,38 @@ async fn sqlx_exec(t: &TestApp, sql: &str) {
 async fn a_form_without_its_csrf_token_changes_nothing() {
     let t = TestApp::start(hearth_store::testing::sqlite().await.unwrap()).await;
     let c = t.signed_in("officer").await;
-    let before = t.app.db.list_providers(&Default::default()).await.unwrap().total;
-    let r = c.post_raw("/providers/new", &[("name", "Sneaky Ltd"), ("reference", "SNK1")], None).await;
+    let before = t
+        .app
+        .db
+        .list_providers(&Default::default())
+        .await
+        .unwrap()
+        .total;
+    let r = c
+        .post_raw(
+            "/providers/new",
+            &[("name", "Sneaky Ltd"), ("reference", "SNK1")],
+            None,
+        )
+        .await;
     assert_eq!(r.status(), 403);
-    let r = c.post_raw("/providers/new", &[("name", "Sneaky Ltd"), ("reference", "SNK1")], Some("not-the-token")).await;
+    let r = c
+        .post_raw(
+            "/providers/new",
+            &[("name", "Sneaky Ltd"), ("reference", "SNK1")],
+            Some("not-the-token"),
+        )
+        .await;
     assert_eq!(r.status(), 403);
-    assert_eq!(t.app.db.list_providers(&Default::default()).await.unwrap().total, before);
+    assert_eq!(
+        t.app
+            .db
+            .list_providers(&Default::default())
+            .await
+            .unwrap()
+            .total,
+        before
+    );
     // Signing out also needs the token.
     assert_eq!(c.post_raw("/logout", &[], None).await.status(), 403);
     assert_eq!(c.get("/home").await.status(), 200, "still signed in");
@@ -107,7 +171,12 @@ async fn sign_out_everywhere_ends_every_session() {
     let a = t.account("admin").clone();
     let c2 = t.client();
     assert_eq!(c2.login("admin", &a.password).await.status(), 303);
-    assert_eq!(c2.post_form("/login/code", &[("code", &next_code(&a.totp_secret))]).await.status(), 303);
+    assert_eq!(
+        c2.post_form("/login/code", &[("code", &next_code(&a.totp_secret))])
+            .await
+            .status(),
+        303
+    );
     assert_eq!(c2.get("/home").await.status(), 200);
     let r = c1.post_form("/logout/everywhere", &[]).await;
     assert_eq!(location(&r), "/signed-out");
@@ -124,7 +193,13 @@ async fn a_session_ends_at_its_absolute_lifetime() {
     let r = c.get("/contracts").await;
     assert_eq!(r.status(), 303);
     assert!(location(&r).contains("reason=expired"));
-    assert_eq!(hearth_store::testing::exec(&t.app.db, "DELETE FROM sessions WHERE expires_at = 1").await.unwrap(), 0, "the expired session was removed");
+    assert_eq!(
+        hearth_store::testing::exec(&t.app.db, "DELETE FROM sessions WHERE expires_at = 1")
+            .await
+            .unwrap(),
+        0,
+        "the expired session was removed"
+    );
 }
 
 #[tokio::test]
@@ -134,10 +209,19 @@ async fn an_unexpected_error_shows_a_request_id_and_no_internals() {
     sqlx_exec(&t, "DROP TABLE contract_services").await;
     let r = c.get("/contracts/1").await;
     assert_eq!(r.status(), 500);
-    let id = r.headers().get("x-request-id").unwrap().to_str().unwrap().to_string();
+    let id = r
+        .headers()
+        .get("x-request-id")
+        .unwrap()
+        .to_str()
+        .unwrap()
+        .to_string();
     let body = r.text().await.unwrap();
     assert!(body.contains(&id), "the page shows the request id");
-    assert!(!body.contains("contract_services"), "no internals on the page");
+    assert!(
+        !body.contains("contract_services"),
+        "no internals on the page"
+    );
     assert!(!body.to_lowercase().contains("sqlite"));
 }
 
@@ -151,5 +235,8 @@ async fn unknown_pages_are_not_found_with_the_shell() {
     let c = t.signed_in("provider").await;
     let (status, body) = c.text("/no/such/page").await;
     assert_eq!(status, 404);
-    assert!(body.contains("Sign out"), "signed-in users keep the header on a 404");
+    assert!(
+        body.contains("Sign out"),
+        "signed-in users keep the header on a 404"
+    );
 }

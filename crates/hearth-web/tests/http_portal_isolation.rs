@@ -9,7 +9,10 @@ use common::*;
 use hearth_app::portal::{ActionInput, ContactInput};
 use hearth_app::requests::NewScheduleInput;
 use hearth_app::Principal;
-use hearth_store::{Actor, ContractFilter, NewRequest, RequestFilter, ScheduleSort, Service, ServiceDetails, ServiceFilter};
+use hearth_store::{
+    Actor, ContractFilter, NewRequest, RequestFilter, ScheduleSort, Service, ServiceDetails,
+    ServiceFilter,
+};
 use serde_json::json;
 
 // ---------------- helpers ----------------
@@ -19,7 +22,16 @@ fn authority_id(p: &Principal) -> i64 {
 }
 
 async fn services_of_provider(t: &TestApp, provider: i64) -> Vec<Service> {
-    t.app.db.list_services(&ServiceFilter { provider_id: Some(provider), per_page: 1000, ..Default::default() }).await.unwrap().items
+    t.app
+        .db
+        .list_services(&ServiceFilter {
+            provider_id: Some(provider),
+            per_page: 1000,
+            ..Default::default()
+        })
+        .await
+        .unwrap()
+        .items
 }
 
 /// The service's details as the API takes them, with a change.
@@ -34,12 +46,30 @@ async fn details_change(t: &TestApp, service_id: i64) -> serde_json::Value {
 
 async fn a_schedule(t: &TestApp, service_id: i64) -> i64 {
     let today = t.app.today().to_string();
-    let page = t.app.db.service_schedules(service_id, &today, false, ScheduleSort::Name, 1, 1).await.unwrap();
-    page.items.first().unwrap_or_else(|| panic!("demo data: service {service_id} has a current schedule")).id
+    let page = t
+        .app
+        .db
+        .service_schedules(service_id, &today, false, ScheduleSort::Name, 1, 1)
+        .await
+        .unwrap();
+    page.items
+        .first()
+        .unwrap_or_else(|| panic!("demo data: service {service_id} has a current schedule"))
+        .id
 }
 
 async fn contracts_of(t: &TestApp, provider: i64) -> Vec<(i64, Vec<i64>)> {
-    let list = t.app.db.list_contracts(&ContractFilter { provider_id: Some(provider), per_page: 1000, ..Default::default() }).await.unwrap().items;
+    let list = t
+        .app
+        .db
+        .list_contracts(&ContractFilter {
+            provider_id: Some(provider),
+            per_page: 1000,
+            ..Default::default()
+        })
+        .await
+        .unwrap()
+        .items;
     let mut out = Vec::new();
     for c in list {
         out.push((c.id, t.app.db.contract_service_ids(c.id).await.unwrap()));
@@ -60,7 +90,10 @@ fn client(first: &str, last: &str) -> NewScheduleInput {
 }
 
 fn content_type(r: &reqwest::Response) -> String {
-    r.headers().get("content-type").map(|v| v.to_str().unwrap().to_string()).unwrap_or_default()
+    r.headers()
+        .get("content-type")
+        .map(|v| v.to_str().unwrap().to_string())
+        .unwrap_or_default()
 }
 
 /// The records of one organisation (or of one service scope) that the routes name.
@@ -108,20 +141,55 @@ fn calls(r: &Records, password: &str) -> Vec<Call> {
         Call::Page(format!("/services/{s}/schedules/new")),
         Call::Form(
             format!("/services/{s}/schedules/new"),
-            vec![("first_name", "Ivo".into()), ("last_name", "Trespass".into()), ("ni_number", "AB123456C".into()), ("hb_number", "12345678".into()), ("start_date", "2/11/2026".into()), ("units_per_week", "2".into())],
+            vec![
+                ("first_name", "Ivo".into()),
+                ("last_name", "Trespass".into()),
+                ("ni_number", "AB123456C".into()),
+                ("hb_number", "12345678".into()),
+                ("start_date", "2/11/2026".into()),
+                ("units_per_week", "2".into()),
+            ],
         ),
-        Call::Form(format!("/services/{s}/schedules/new"), vec![("copy_property", "yes".into()), ("property_id", "1".into())]),
+        Call::Form(
+            format!("/services/{s}/schedules/new"),
+            vec![("copy_property", "yes".into()), ("property_id", "1".into())],
+        ),
         Call::Page(format!("/schedules/{}", r.schedule)),
-        Call::Form(format!("/schedules/{}", r.schedule), vec![("units_per_week", "9".into()), ("end_date", "30/11/2026".into()), ("end_reason", "deceased".into())]),
+        Call::Form(
+            format!("/schedules/{}", r.schedule),
+            vec![
+                ("units_per_week", "9".into()),
+                ("end_date", "30/11/2026".into()),
+                ("end_reason", "deceased".into()),
+            ],
+        ),
         Call::Page(format!("/services/{s}/details")),
-        Call::Form(format!("/services/{s}/details"), vec![("public_name", "Taken over".into()), ("languages", "Klingon".into())]),
-        Call::Form(format!("/services/{s}/places"), vec![("available_places", "77".into())]),
-        Call::Form(format!("/services/{s}/places"), vec![("available_places", "".into())]),
+        Call::Form(
+            format!("/services/{s}/details"),
+            vec![
+                ("public_name", "Taken over".into()),
+                ("languages", "Klingon".into()),
+            ],
+        ),
+        Call::Form(
+            format!("/services/{s}/places"),
+            vec![("available_places", "77".into())],
+        ),
+        Call::Form(
+            format!("/services/{s}/places"),
+            vec![("available_places", "".into())],
+        ),
         Call::Page(format!("/requests/{}", r.request)),
         Call::Page(format!("/documents/{}", r.document)),
         Call::Page(format!("/documents/{}/file", r.document)),
-        Call::Form(format!("/documents/{}/comments", r.document), vec![("provider_comments", "Not ours".into())]),
-        Call::Form(format!("/documents/{}/sign", r.document), vec![("password", password.into())]),
+        Call::Form(
+            format!("/documents/{}/comments", r.document),
+            vec![("provider_comments", "Not ours".into())],
+        ),
+        Call::Form(
+            format!("/documents/{}/sign", r.document),
+            vec![("password", password.into())],
+        ),
         Call::Api(format!("/api/v1/services/{s}/schedules")),
         Call::Api(format!("/api/v1/services/{s}")),
         Call::Api(format!("/api/v1/requests/{}", r.request)),
@@ -131,9 +199,21 @@ fn calls(r: &Records, password: &str) -> Vec<Call> {
             format!("/api/v1/services/{s}/schedule-requests"),
             json!({"first_name": "Ivo", "last_name": "Trespass", "ni_number": "AB123456C", "hb_number": "12345678", "start_date": "2/11/2026", "units_per_week": "2"}),
         ),
-        Call::ApiWrite(reqwest::Method::POST, format!("/api/v1/schedules/{}/update-requests", r.schedule), json!({"units_per_week": "9"})),
-        Call::ApiWrite(reqwest::Method::PUT, format!("/api/v1/services/{s}/available-places"), json!({"available_places": 77})),
-        Call::ApiWrite(reqwest::Method::POST, format!("/api/v1/services/{s}/detail-requests"), r.details_change.clone()),
+        Call::ApiWrite(
+            reqwest::Method::POST,
+            format!("/api/v1/schedules/{}/update-requests", r.schedule),
+            json!({"units_per_week": "9"}),
+        ),
+        Call::ApiWrite(
+            reqwest::Method::PUT,
+            format!("/api/v1/services/{s}/available-places"),
+            json!({"available_places": 77}),
+        ),
+        Call::ApiWrite(
+            reqwest::Method::POST,
+            format!("/api/v1/services/{s}/detail-requests"),
+            r.details_change.clone(),
+        ),
     ];
     if let Some(o) = &r.org {
         let c = o.contact;
@@ -141,12 +221,32 @@ fn calls(r: &Records, password: &str) -> Vec<Call> {
             Call::Page(format!("/requests/{}", o.contact_request)),
             Call::Api(format!("/api/v1/requests/{}", o.contact_request)),
             Call::Page(format!("/contacts/{c}")),
-            Call::Form(format!("/contacts/{c}"), vec![("first_name", "Renamed".into()), ("last_name", "Contact".into()), ("position_type", "other".into())]),
+            Call::Form(
+                format!("/contacts/{c}"),
+                vec![
+                    ("first_name", "Renamed".into()),
+                    ("last_name", "Contact".into()),
+                    ("position_type", "other".into()),
+                ],
+            ),
             Call::Form(format!("/contacts/{c}/deactivate"), vec![]),
             Call::Form(format!("/contacts/{c}/login"), vec![]),
-            Call::Form(format!("/contacts/{c}/assignments"), vec![("assignment", "portal_manager".into()), ("scope", "org".into())]),
-            Call::Form(format!("/actions/{}/done", o.action), vec![("note", "Done by someone else".into())]),
-            Call::ApiWrite(reqwest::Method::POST, format!("/api/v1/actions/{}/done", o.action), json!({"note": "Done by someone else"})),
+            Call::Form(
+                format!("/contacts/{c}/assignments"),
+                vec![
+                    ("assignment", "portal_manager".into()),
+                    ("scope", "org".into()),
+                ],
+            ),
+            Call::Form(
+                format!("/actions/{}/done", o.action),
+                vec![("note", "Done by someone else".into())],
+            ),
+            Call::ApiWrite(
+                reqwest::Method::POST,
+                format!("/api/v1/actions/{}/done", o.action),
+                json!({"note": "Done by someone else"}),
+            ),
         ]);
     }
     v
@@ -161,19 +261,31 @@ async fn assert_all_not_found(c: &Client, calls: &[Call], why: &str) {
             Call::Page(p) => {
                 let r = c.get(p).await;
                 assert_eq!(r.status(), 404, "{why}: {label}");
-                assert!(content_type(&r).starts_with("text/html"), "{why}: {label} answers an HTML page");
-                assert!(r.text().await.unwrap().contains("Page not found"), "{why}: {label} shows the not-found page");
+                assert!(
+                    content_type(&r).starts_with("text/html"),
+                    "{why}: {label} answers an HTML page"
+                );
+                assert!(
+                    r.text().await.unwrap().contains("Page not found"),
+                    "{why}: {label} shows the not-found page"
+                );
             }
             Call::Form(p, fields) => {
                 let f: Vec<(&str, &str)> = fields.iter().map(|(k, v)| (*k, v.as_str())).collect();
                 let r = c.post_raw(p, &f, Some(&csrf)).await;
                 assert_eq!(r.status(), 404, "{why}: {label}");
-                assert!(r.text().await.unwrap().contains("Page not found"), "{why}: {label} shows the not-found page");
+                assert!(
+                    r.text().await.unwrap().contains("Page not found"),
+                    "{why}: {label} shows the not-found page"
+                );
             }
             Call::Api(p) => {
                 let r = c.get(p).await;
                 assert_eq!(r.status(), 404, "{why}: {label}");
-                assert!(content_type(&r).starts_with("application/problem+json"), "{why}: {label} is a problem document");
+                assert!(
+                    content_type(&r).starts_with("application/problem+json"),
+                    "{why}: {label} is a problem document"
+                );
                 let v: serde_json::Value = serde_json::from_str(&r.text().await.unwrap()).unwrap();
                 assert_eq!(v["code"], "not_found", "{why}: {label}: {v}");
             }
@@ -188,7 +300,10 @@ async fn assert_all_not_found(c: &Client, calls: &[Call], why: &str) {
                     .await
                     .unwrap();
                 assert_eq!(r.status(), 404, "{why}: {label}");
-                assert!(content_type(&r).starts_with("application/problem+json"), "{why}: {label} is a problem document");
+                assert!(
+                    content_type(&r).starts_with("application/problem+json"),
+                    "{why}: {label} is a problem document"
+                );
             }
         }
     }
@@ -219,8 +334,26 @@ struct Snapshot {
     users: usize,
 }
 
-async fn snapshot(t: &TestApp, services: &[i64], schedules: &[i64], documents: &[i64], providers: &[i64], authority: i64) -> Snapshot {
-    let requests = t.app.db.list_requests(&RequestFilter { limit: 100_000, ..Default::default() }).await.unwrap().into_iter().map(|r| (r.id, r.status)).collect();
+async fn snapshot(
+    t: &TestApp,
+    services: &[i64],
+    schedules: &[i64],
+    documents: &[i64],
+    providers: &[i64],
+    authority: i64,
+) -> Snapshot {
+    let requests = t
+        .app
+        .db
+        .list_requests(&RequestFilter {
+            limit: 100_000,
+            ..Default::default()
+        })
+        .await
+        .unwrap()
+        .into_iter()
+        .map(|r| (r.id, r.status))
+        .collect();
     let mut s = Vec::new();
     for id in services {
         let x = t.app.db.service(*id).await.unwrap().unwrap();
@@ -234,7 +367,12 @@ async fn snapshot(t: &TestApp, services: &[i64], schedules: &[i64], documents: &
     let mut d = Vec::new();
     for id in documents {
         let x = t.app.db.contract_document(*id).await.unwrap().unwrap();
-        d.push((x.id, x.progress, x.provider_comments, t.app.db.document_signatures(*id).await.unwrap().len()));
+        d.push((
+            x.id,
+            x.progress,
+            x.provider_comments,
+            t.app.db.document_signatures(*id).await.unwrap().len(),
+        ));
     }
     let mut c = Vec::new();
     let mut a = Vec::new();
@@ -243,11 +381,25 @@ async fn snapshot(t: &TestApp, services: &[i64], schedules: &[i64], documents: &
             let held = t.app.db.contact_assignments(x.id).await.unwrap().len();
             c.push((x.id, x.first_name, x.active, held));
         }
-        for x in t.app.db.list_actions(authority, Some(*p), false).await.unwrap() {
+        for x in t
+            .app
+            .db
+            .list_actions(authority, Some(*p), false)
+            .await
+            .unwrap()
+        {
             a.push((x.id, x.status, x.done_note));
         }
     }
-    Snapshot { requests, services: s, schedules: sc, documents: d, contacts: c, actions: a, users: t.app.db.list_users(None).await.unwrap().len() }
+    Snapshot {
+        requests,
+        services: s,
+        schedules: sc,
+        documents: d,
+        contacts: c,
+        actions: a,
+        users: t.app.db.list_users(None).await.unwrap().len(),
+    }
 }
 
 /// The demo world with records on both sides: provider 0 (the "provider" account's
@@ -278,56 +430,139 @@ async fn world(t: &TestApp) -> World {
     let limited = principal(t, "limited").await;
     let (p0, p1) = (provider_id(&provider), provider_id(&limited));
     assert_ne!(p0, p1, "demo data: two organisations");
-    let Principal::Provider { service_scope: Some(scope), .. } = &limited else { panic!("demo data: limited access") };
-    assert_eq!(scope.len(), 1, "demo data: the limited user has one service");
+    let Principal::Provider {
+        service_scope: Some(scope),
+        ..
+    } = &limited
+    else {
+        panic!("demo data: limited access")
+    };
+    assert_eq!(
+        scope.len(),
+        1,
+        "demo data: the limited user has one service"
+    );
     let s1 = scope[0];
 
     // Provider 0.
     let c0s = contracts_of(t, p0).await;
-    let (k0, k0_services) = c0s.first().cloned().expect("demo data: provider 0 has a contract");
+    let (k0, k0_services) = c0s
+        .first()
+        .cloned()
+        .expect("demo data: provider 0 has a contract");
     let s0 = k0_services[0];
-    let r0 = t.app.request_new_schedule(&provider, s0, &client("Ada", "Ownwork")).await.unwrap().id;
-    let d0 = t.app.add_document(&officer, k0, "Provider 0 specification", None).await.unwrap().id;
+    let r0 = t
+        .app
+        .request_new_schedule(&provider, s0, &client("Ada", "Ownwork"))
+        .await
+        .unwrap()
+        .id;
+    let d0 = t
+        .app
+        .add_document(&officer, k0, "Provider 0 specification", None)
+        .await
+        .unwrap()
+        .id;
     let contacts0 = t.app.db.provider_contacts(p0).await.unwrap();
     let c0 = contacts0.iter().find(|c| c.active != 0).unwrap().id;
     let rc0 = t
         .app
-        .request_contact_add(&provider, &ContactInput { first_name: "Pia".into(), last_name: "Zero".into(), position_type: "other".into(), ..Default::default() })
+        .request_contact_add(
+            &provider,
+            &ContactInput {
+                first_name: "Pia".into(),
+                last_name: "Zero".into(),
+                position_type: "other".into(),
+                ..Default::default()
+            },
+        )
         .await
         .unwrap()
         .id;
     let a0 = t
         .app
-        .create_action(&officer, p0, &ActionInput { title: "Provider 0 task".into(), due_date: "1/1/2030".into(), priority: "low".into(), ..Default::default() })
+        .create_action(
+            &officer,
+            p0,
+            &ActionInput {
+                title: "Provider 0 task".into(),
+                due_date: "1/1/2030".into(),
+                priority: "low".into(),
+                ..Default::default()
+            },
+        )
         .await
         .unwrap()
         .id;
 
     // Provider 1, the limited user's service.
     let c1s = contracts_of(t, p1).await;
-    let (k1, _) = c1s.iter().find(|(_, s)| s.contains(&s1)).cloned().expect("demo data: a contract covers the limited user's service");
-    let r1 = t.app.request_new_schedule(&limited, s1, &client("Bea", "Onework")).await.unwrap().id;
-    let d1 = t.app.add_document(&officer, k1, "Provider 1 specification", None).await.unwrap().id;
+    let (k1, _) = c1s
+        .iter()
+        .find(|(_, s)| s.contains(&s1))
+        .cloned()
+        .expect("demo data: a contract covers the limited user's service");
+    let r1 = t
+        .app
+        .request_new_schedule(&limited, s1, &client("Bea", "Onework"))
+        .await
+        .unwrap()
+        .id;
+    let d1 = t
+        .app
+        .add_document(&officer, k1, "Provider 1 specification", None)
+        .await
+        .unwrap()
+        .id;
     let contacts1 = t.app.db.provider_contacts(p1).await.unwrap();
     let c1 = contacts1.iter().find(|c| c.active != 0).unwrap().id;
     let rc1 = t
         .app
-        .request_contact_add(&limited, &ContactInput { first_name: "Quin".into(), last_name: "One".into(), position_type: "other".into(), ..Default::default() })
+        .request_contact_add(
+            &limited,
+            &ContactInput {
+                first_name: "Quin".into(),
+                last_name: "One".into(),
+                position_type: "other".into(),
+                ..Default::default()
+            },
+        )
         .await
         .unwrap()
         .id;
     let a1 = t
         .app
-        .create_action(&officer, p1, &ActionInput { title: "Provider 1 task".into(), due_date: "1/1/2030".into(), priority: "low".into(), ..Default::default() })
+        .create_action(
+            &officer,
+            p1,
+            &ActionInput {
+                title: "Provider 1 task".into(),
+                due_date: "1/1/2030".into(),
+                priority: "low".into(),
+                ..Default::default()
+            },
+        )
         .await
         .unwrap()
         .id;
 
     // Provider 1, outside the limited user's service: a contract not covering it.
-    let (k1x, k1x_services) = c1s.iter().find(|(_, s)| !s.contains(&s1) && !s.is_empty()).cloned().expect("demo data: a contract of provider 1 not covering the limited service");
+    let (k1x, k1x_services) = c1s
+        .iter()
+        .find(|(_, s)| !s.contains(&s1) && !s.is_empty())
+        .cloned()
+        .expect("demo data: a contract of provider 1 not covering the limited service");
     let s1x = k1x_services[0];
-    assert!(services_of_provider(t, p1).await.iter().any(|s| s.id == s1x));
-    let d1x = t.app.add_document(&officer, k1x, "Provider 1 other specification", None).await.unwrap().id;
+    assert!(services_of_provider(t, p1)
+        .await
+        .iter()
+        .any(|s| s.id == s1x));
+    let d1x = t
+        .app
+        .add_document(&officer, k1x, "Provider 1 other specification", None)
+        .await
+        .unwrap()
+        .id;
     // A request about that service, as another user of provider 1 would send it.
     let mut tx = t.app.db.begin_write(&Actor::system("test")).await.unwrap();
     let r1x = tx
@@ -355,7 +590,11 @@ async fn world(t: &TestApp) -> World {
             contract: k0,
             document: d0,
             details_change: details_change(t, s0).await,
-            org: Some(OrgRecords { contact_request: rc0, contact: c0, action: a0 }),
+            org: Some(OrgRecords {
+                contact_request: rc0,
+                contact: c0,
+                action: a0,
+            }),
         },
         p1: Records {
             service: s1,
@@ -364,9 +603,21 @@ async fn world(t: &TestApp) -> World {
             contract: k1,
             document: d1,
             details_change: details_change(t, s1).await,
-            org: Some(OrgRecords { contact_request: rc1, contact: c1, action: a1 }),
+            org: Some(OrgRecords {
+                contact_request: rc1,
+                contact: c1,
+                action: a1,
+            }),
         },
-        p1_outside: Records { service: s1x, schedule: a_schedule(t, s1x).await, request: r1x, contract: k1x, document: d1x, details_change: details_change(t, s1x).await, org: None },
+        p1_outside: Records {
+            service: s1x,
+            schedule: a_schedule(t, s1x).await,
+            request: r1x,
+            contract: k1x,
+            document: d1x,
+            details_change: details_change(t, s1x).await,
+            org: None,
+        },
         providers: vec![p0, p1],
         authority: authority_id(&officer),
     }
@@ -386,23 +637,76 @@ async fn every_portal_route_with_an_id_refuses_another_organisations_records_and
         let limited_pw = t.account("limited").password.clone();
 
         // Each owner reaches their own records.
-        assert_owner_sees(&provider, &calls(&w.p0, &provider_pw), &format!("{name}: provider, own records")).await;
-        assert_owner_sees(&limited, &calls(&w.p1, &limited_pw), &format!("{name}: limited, own records")).await;
+        assert_owner_sees(
+            &provider,
+            &calls(&w.p0, &provider_pw),
+            &format!("{name}: provider, own records"),
+        )
+        .await;
+        assert_owner_sees(
+            &limited,
+            &calls(&w.p1, &limited_pw),
+            &format!("{name}: limited, own records"),
+        )
+        .await;
 
-        let before = snapshot(&t, &w.services(), &w.schedules(), &w.documents(), &w.providers, w.authority).await;
-        assert_all_not_found(&limited, &calls(&w.p0, &limited_pw), &format!("{name}: limited user, provider 0's records")).await;
-        assert_all_not_found(&provider, &calls(&w.p1, &provider_pw), &format!("{name}: provider user, the limited organisation's records")).await;
-        assert_all_not_found(&provider, &calls(&w.p1_outside, &provider_pw), &format!("{name}: provider user, provider 1's other records")).await;
-        let after = snapshot(&t, &w.services(), &w.schedules(), &w.documents(), &w.providers, w.authority).await;
+        let before = snapshot(
+            &t,
+            &w.services(),
+            &w.schedules(),
+            &w.documents(),
+            &w.providers,
+            w.authority,
+        )
+        .await;
+        assert_all_not_found(
+            &limited,
+            &calls(&w.p0, &limited_pw),
+            &format!("{name}: limited user, provider 0's records"),
+        )
+        .await;
+        assert_all_not_found(
+            &provider,
+            &calls(&w.p1, &provider_pw),
+            &format!("{name}: provider user, the limited organisation's records"),
+        )
+        .await;
+        assert_all_not_found(
+            &provider,
+            &calls(&w.p1_outside, &provider_pw),
+            &format!("{name}: provider user, provider 1's other records"),
+        )
+        .await;
+        let after = snapshot(
+            &t,
+            &w.services(),
+            &w.schedules(),
+            &w.documents(),
+            &w.providers,
+            w.authority,
+        )
+        .await;
         assert_eq!(before, after, "{name}: the refused writes changed nothing");
 
         // Nor do the lists show the other organisation's records.
         let (_, mine) = limited.text("/requests?months=12").await;
-        assert!(!mine.contains(&format!("href=\"/requests/{}\"", w.p0.request)), "{name}: not in the limited user's requests");
+        assert!(
+            !mine.contains(&format!("href=\"/requests/{}\"", w.p0.request)),
+            "{name}: not in the limited user's requests"
+        );
         let (_, mine) = provider.text("/requests?months=12").await;
-        assert!(!mine.contains(&format!("href=\"/requests/{}\"", w.p1.request)), "{name}: not in the provider's requests");
+        assert!(
+            !mine.contains(&format!("href=\"/requests/{}\"", w.p1.request)),
+            "{name}: not in the provider's requests"
+        );
         let (_, contacts) = provider.text("/contacts").await;
-        assert!(!contacts.contains(&format!("href=\"/contacts/{}\"", w.p1.org.as_ref().unwrap().contact)), "{name}: not in the provider's contacts");
+        assert!(
+            !contacts.contains(&format!(
+                "href=\"/contacts/{}\"",
+                w.p1.org.as_ref().unwrap().contact
+            )),
+            "{name}: not in the provider's contacts"
+        );
     }
 }
 
@@ -415,26 +719,82 @@ async fn a_limited_access_user_is_refused_their_own_organisations_other_services
         let limited = t.signed_in("limited").await;
         let pw = t.account("limited").password.clone();
         // The same routes answer for the assigned service...
-        let inside = Records { org: None, details_change: w.p1.details_change.clone(), ..w.p1 };
-        assert_owner_sees(&limited, &calls(&inside, &pw), &format!("{name}: limited user, assigned service")).await;
+        let inside = Records {
+            org: None,
+            details_change: w.p1.details_change.clone(),
+            ..w.p1
+        };
+        assert_owner_sees(
+            &limited,
+            &calls(&inside, &pw),
+            &format!("{name}: limited user, assigned service"),
+        )
+        .await;
         // ...and not for provider 1's other services, schedules, requests and documents.
-        let before = snapshot(&t, &w.services(), &w.schedules(), &w.documents(), &w.providers, w.authority).await;
-        assert_all_not_found(&limited, &calls(&w.p1_outside, &pw), &format!("{name}: limited user, own organisation outside the assignment")).await;
-        let after = snapshot(&t, &w.services(), &w.schedules(), &w.documents(), &w.providers, w.authority).await;
+        let before = snapshot(
+            &t,
+            &w.services(),
+            &w.schedules(),
+            &w.documents(),
+            &w.providers,
+            w.authority,
+        )
+        .await;
+        assert_all_not_found(
+            &limited,
+            &calls(&w.p1_outside, &pw),
+            &format!("{name}: limited user, own organisation outside the assignment"),
+        )
+        .await;
+        let after = snapshot(
+            &t,
+            &w.services(),
+            &w.schedules(),
+            &w.documents(),
+            &w.providers,
+            w.authority,
+        )
+        .await;
         assert_eq!(before, after, "{name}: the refused writes changed nothing");
         let (_, mine) = limited.text("/requests?months=12").await;
-        assert!(!mine.contains(&format!("href=\"/requests/{}\"", w.p1_outside.request)), "{name}: not in the limited user's requests");
-        assert!(mine.contains(&format!("href=\"/requests/{}\"", w.p1.request)), "{name}: their own service's request is");
+        assert!(
+            !mine.contains(&format!("href=\"/requests/{}\"", w.p1_outside.request)),
+            "{name}: not in the limited user's requests"
+        );
+        assert!(
+            mine.contains(&format!("href=\"/requests/{}\"", w.p1.request)),
+            "{name}: their own service's request is"
+        );
         // Changing the assigned service's client over to a service outside the scope is refused.
         let r = limited
             .post_raw(
                 &format!("/schedules/{}", w.p1.schedule),
-                &[("units_per_week", "3"), ("end_date", "30/11/2026"), ("new_service_id", &w.p1_outside.service.to_string())],
+                &[
+                    ("units_per_week", "3"),
+                    ("end_date", "30/11/2026"),
+                    ("new_service_id", &w.p1_outside.service.to_string()),
+                ],
                 Some(&limited.csrf_from("/home").await),
             )
             .await;
-        assert_eq!(r.status(), 422, "{name}: the service outside the scope is not offered");
-        assert_eq!(snapshot(&t, &w.services(), &w.schedules(), &w.documents(), &w.providers, w.authority).await, after, "{name}");
+        assert_eq!(
+            r.status(),
+            422,
+            "{name}: the service outside the scope is not offered"
+        );
+        assert_eq!(
+            snapshot(
+                &t,
+                &w.services(),
+                &w.schedules(),
+                &w.documents(),
+                &w.providers,
+                w.authority
+            )
+            .await,
+            after,
+            "{name}"
+        );
     }
 }
 
@@ -449,14 +809,22 @@ async fn a_limited_access_home_page_counts_only_the_documents_it_may_see() {
         // one on a contract that does not.
         let (_, contracts) = limited.text("/contracts").await;
         assert!(contracts.contains(&format!("href=\"/contracts/{}\"", w.p1.contract)));
-        assert!(!contracts.contains(&format!("href=\"/contracts/{}\"", w.p1_outside.contract)), "{name}: the other contract is not listed");
+        assert!(
+            !contracts.contains(&format!("href=\"/contracts/{}\"", w.p1_outside.contract)),
+            "{name}: the other contract is not listed"
+        );
         let (_, home) = limited.text("/home").await;
-        let at = home.find(">Documents not signed</").expect("the documents card");
+        let at = home
+            .find(">Documents not signed</")
+            .expect("the documents card");
         let before = &home[..at];
         let i = before.rfind("class=\"hearth-count\"").unwrap();
         let rest = &before[i..];
         let rest = &rest[rest.find('>').unwrap() + 1..];
         let count: i64 = rest[..rest.find('<').unwrap()].trim().parse().unwrap();
-        assert_eq!(count, 1, "{name}: the home page counts only the document the limited user can open");
+        assert_eq!(
+            count, 1,
+            "{name}: the home page counts only the document the limited user can open"
+        );
     }
 }

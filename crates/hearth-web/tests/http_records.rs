@@ -27,12 +27,24 @@ fn shows_value(body: &str, field: &str, value: &str) -> bool {
 fn assert_invalid_form(status: u16, body: &str, messages: &[(&str, &str)], what: &str) {
     assert_eq!(status, 422, "{what}: bad input answers 422");
     let summary = error_summary(body);
-    assert!(!summary.is_empty(), "{what}: the page has a GOV.UK error summary");
+    assert!(
+        !summary.is_empty(),
+        "{what}: the page has a GOV.UK error summary"
+    );
     assert!(summary.contains("There is a problem"), "{what}");
     for (field, message) in messages {
-        assert!(summary.contains(message), "{what}: the summary says {message:?}\n{summary}");
-        assert!(summary.contains(&format!("href=\"#{field}\"")), "{what}: the summary links to {field}");
-        assert!(field_error(body, field).contains(message), "{what}: {message:?} is shown beside {field}");
+        assert!(
+            summary.contains(message),
+            "{what}: the summary says {message:?}\n{summary}"
+        );
+        assert!(
+            summary.contains(&format!("href=\"#{field}\"")),
+            "{what}: the summary links to {field}"
+        );
+        assert!(
+            field_error(body, field).contains(message),
+            "{what}: {message:?} is shown beside {field}"
+        );
     }
 }
 
@@ -50,7 +62,16 @@ fn refs<'a>(v: &'a [(&'static str, String)]) -> Vec<(&'static str, &'a str)> {
 }
 
 async fn newest_audit_id(t: &TestApp) -> i64 {
-    t.app.db.audit_search(&AuditQuery { limit: 1, ..Default::default() }).await.unwrap().first().map_or(0, |e| e.id)
+    t.app
+        .db
+        .audit_search(&AuditQuery {
+            limit: 1,
+            ..Default::default()
+        })
+        .await
+        .unwrap()
+        .first()
+        .map_or(0, |e| e.id)
 }
 
 /// Audit entries written after entry `after`, oldest first.
@@ -58,7 +79,10 @@ async fn audit_since(t: &TestApp, after: i64) -> Vec<AuditEntry> {
     let mut v: Vec<AuditEntry> = t
         .app
         .db
-        .audit_search(&AuditQuery { limit: 500, ..Default::default() })
+        .audit_search(&AuditQuery {
+            limit: 500,
+            ..Default::default()
+        })
         .await
         .unwrap()
         .into_iter()
@@ -73,29 +97,66 @@ fn json(s: &Option<String>) -> serde_json::Value {
 }
 
 async fn provider_count(t: &TestApp) -> i64 {
-    t.app.db.list_providers(&ProviderFilter::default()).await.unwrap().total
+    t.app
+        .db
+        .list_providers(&ProviderFilter::default())
+        .await
+        .unwrap()
+        .total
 }
 
 async fn service_count(t: &TestApp) -> i64 {
-    t.app.db.list_services(&ServiceFilter::default()).await.unwrap().total
+    t.app
+        .db
+        .list_services(&ServiceFilter::default())
+        .await
+        .unwrap()
+        .total
 }
 
 async fn property_count(t: &TestApp) -> i64 {
-    t.app.db.list_properties(&ServiceFilter::default()).await.unwrap().total
+    t.app
+        .db
+        .list_properties(&ServiceFilter::default())
+        .await
+        .unwrap()
+        .total
 }
 
 async fn contract_count(t: &TestApp) -> i64 {
-    t.app.db.list_contracts(&ContractFilter::default()).await.unwrap().total
+    t.app
+        .db
+        .list_contracts(&ContractFilter::default())
+        .await
+        .unwrap()
+        .total
 }
 
 /// The demo's first provider (the "provider" account's organisation) and one of its services.
 async fn demo_provider(t: &TestApp) -> (i64, hearth_store::Service) {
-    let u = t.app.db.user_by_username("provider").await.unwrap().unwrap();
-    let p = t.app.db.contact(u.contact_id.unwrap()).await.unwrap().unwrap().provider_id;
+    let u = t
+        .app
+        .db
+        .user_by_username("provider")
+        .await
+        .unwrap()
+        .unwrap();
+    let p = t
+        .app
+        .db
+        .contact(u.contact_id.unwrap())
+        .await
+        .unwrap()
+        .unwrap()
+        .provider_id;
     let s = t
         .app
         .db
-        .list_services(&ServiceFilter { provider_id: Some(p), per_page: 1000, ..Default::default() })
+        .list_services(&ServiceFilter {
+            provider_id: Some(p),
+            per_page: 1000,
+            ..Default::default()
+        })
         .await
         .unwrap()
         .items
@@ -104,7 +165,14 @@ async fn demo_provider(t: &TestApp) -> (i64, hearth_store::Service) {
 }
 
 async fn officer_authority(t: &TestApp) -> i64 {
-    t.app.db.user_by_username("officer").await.unwrap().unwrap().authority_id.unwrap()
+    t.app
+        .db
+        .user_by_username("officer")
+        .await
+        .unwrap()
+        .unwrap()
+        .authority_id
+        .unwrap()
 }
 
 // ---------------- providers ----------------
@@ -135,39 +203,81 @@ async fn an_officer_creates_a_provider_and_finds_it_listed() {
         let p = t.app.db.provider(id).await.unwrap().unwrap();
         assert_eq!(p.name, "Heronsgate Housing CIC");
         assert_eq!(p.reference, "PRV-T01");
-        assert_eq!(p.postcode, "BK1 2AB", "the postcode is stored in its normal form");
+        assert_eq!(
+            p.postcode, "BK1 2AB",
+            "the postcode is stored in its normal form"
+        );
         assert_eq!(p.email, "office@heronsgate.example");
         assert_eq!(p.limited_access, 0);
-        assert!(t.app.db.provider_in_authority(id, officer_authority(&t).await).await.unwrap(), "registered with the officer's authority");
+        assert!(
+            t.app
+                .db
+                .provider_in_authority(id, officer_authority(&t).await)
+                .await
+                .unwrap(),
+            "registered with the officer's authority"
+        );
 
         let (status, body) = c.text(&to).await;
         assert_eq!(status, 200);
-        assert!(body.contains("Heronsgate Housing CIC") && body.contains("PRV-T01") && body.contains("BK1 2AB"));
+        assert!(
+            body.contains("Heronsgate Housing CIC")
+                && body.contains("PRV-T01")
+                && body.contains("BK1 2AB")
+        );
         let (status, body) = c.text("/providers").await;
         assert_eq!(status, 200);
-        assert!(body.contains(&format!(">{} providers<", before + 1)), "{}", t.db_name);
-        assert!(body.contains(&format!("href=\"/providers/{id}\"")), "listed");
+        assert!(
+            body.contains(&format!(">{} providers<", before + 1)),
+            "{}",
+            t.db_name
+        );
+        assert!(
+            body.contains(&format!("href=\"/providers/{id}\"")),
+            "listed"
+        );
         let (_, body) = c.text("/providers?q=heronsgate").await;
-        assert!(body.contains(">1 providers<") && body.contains(&format!("href=\"/providers/{id}\"")), "found by search");
+        assert!(
+            body.contains(">1 providers<") && body.contains(&format!("href=\"/providers/{id}\"")),
+            "found by search"
+        );
 
         // The creation is audited with the values after.
         let entries = t
             .app
             .db
-            .audit_search(&AuditQuery { record_type: Some("provider".into()), record_id: Some(id.to_string()), limit: 10, ..Default::default() })
+            .audit_search(&AuditQuery {
+                record_type: Some("provider".into()),
+                record_id: Some(id.to_string()),
+                limit: 10,
+                ..Default::default()
+            })
             .await
             .unwrap();
         assert_eq!(entries.len(), 1, "{}", t.db_name);
         assert_eq!(entries[0].action, "create");
         assert_eq!(entries[0].actor, "officer");
         assert!(entries[0].before_json.is_none());
-        assert_eq!(json(&entries[0].after_json)["name"], "Heronsgate Housing CIC");
+        assert_eq!(
+            json(&entries[0].after_json)["name"],
+            "Heronsgate Housing CIC"
+        );
 
         // The same reference again is refused.
-        let r = c.post_form("/providers/new", &[("name", "Another"), ("reference", "PRV-T01")]).await;
+        let r = c
+            .post_form(
+                "/providers/new",
+                &[("name", "Another"), ("reference", "PRV-T01")],
+            )
+            .await;
         let status = r.status().as_u16();
         let body = r.text().await.unwrap();
-        assert_invalid_form(status, &body, &[("reference", "A provider with this reference already exists")], "duplicate reference");
+        assert_invalid_form(
+            status,
+            &body,
+            &[("reference", "A provider with this reference already exists")],
+            "duplicate reference",
+        );
         assert_eq!(provider_count(&t).await, before + 1, "{}", t.db_name);
     }
 }
@@ -182,7 +292,13 @@ async fn bad_provider_input_is_refused_and_nothing_is_created() {
         let r = c
             .post_form(
                 "/providers/new",
-                &[("name", "  "), ("reference", "PRV-BAD"), ("address", "1 Nowhere Road"), ("postcode", "XYZ"), ("email", "not-an-email")],
+                &[
+                    ("name", "  "),
+                    ("reference", "PRV-BAD"),
+                    ("address", "1 Nowhere Road"),
+                    ("postcode", "XYZ"),
+                    ("email", "not-an-email"),
+                ],
             )
             .await;
         let status = r.status().as_u16();
@@ -193,19 +309,35 @@ async fn bad_provider_input_is_refused_and_nothing_is_created() {
             &[
                 ("name", "Enter the organisation's name"),
                 ("postcode", "Enter a real postcode"),
-                ("email", "Enter an email address in the correct format, like name@example.com"),
+                (
+                    "email",
+                    "Enter an email address in the correct format, like name@example.com",
+                ),
             ],
             "provider",
         );
-        assert!(!error_summary(&body).contains("href=\"#reference\""), "the reference was fine");
+        assert!(
+            !error_summary(&body).contains("href=\"#reference\""),
+            "the reference was fine"
+        );
         // What was typed is kept.
         assert!(shows_value(&body, "reference", "PRV-BAD"), "reference kept");
         assert!(shows_value(&body, "postcode", "XYZ"), "postcode kept");
         assert!(shows_value(&body, "email", "not-an-email"), "email kept");
         assert!(body.contains("1 Nowhere Road"), "address kept");
         assert!(body.contains("name=\"csrf\""), "the form can be sent again");
-        assert_eq!(provider_count(&t).await, before, "{}: nothing created", t.db_name);
-        assert_eq!(newest_audit_id(&t).await, audit, "{}: nothing audited", t.db_name);
+        assert_eq!(
+            provider_count(&t).await,
+            before,
+            "{}: nothing created",
+            t.db_name
+        );
+        assert_eq!(
+            newest_audit_id(&t).await,
+            audit,
+            "{}: nothing audited",
+            t.db_name
+        );
     }
 }
 
@@ -218,7 +350,10 @@ async fn editing_a_provider_writes_one_audit_entry_with_before_and_after() {
         let c = t.signed_in("officer").await;
         let (status, form) = c.text(&format!("/providers/{id}/edit")).await;
         assert_eq!(status, 200);
-        assert!(shows_value(&form, "name", &old.name), "the edit form shows the current name");
+        assert!(
+            shows_value(&form, "name", &old.name),
+            "the edit form shows the current name"
+        );
         assert!(shows_value(&form, "reference", &old.reference));
 
         let audit = newest_audit_id(&t).await;
@@ -242,11 +377,34 @@ async fn editing_a_provider_writes_one_audit_entry_with_before_and_after() {
         assert_eq!(new.phone, "01632 960999");
 
         let written = audit_since(&t, audit).await;
-        assert_eq!(written.len(), 1, "{}: exactly one audit entry for one edit: {written:?}", t.db_name);
+        assert_eq!(
+            written.len(),
+            1,
+            "{}: exactly one audit entry for one edit: {written:?}",
+            t.db_name
+        );
         let e = &written[0];
-        assert_eq!((e.action.as_str(), e.record_type.as_str(), e.record_id.as_str()), ("update", "provider", id.to_string().as_str()));
+        assert_eq!(
+            (
+                e.action.as_str(),
+                e.record_type.as_str(),
+                e.record_id.as_str()
+            ),
+            ("update", "provider", id.to_string().as_str())
+        );
         assert_eq!(e.actor, "officer");
-        assert_eq!(e.actor_id, Some(t.app.db.user_by_username("officer").await.unwrap().unwrap().id));
+        assert_eq!(
+            e.actor_id,
+            Some(
+                t.app
+                    .db
+                    .user_by_username("officer")
+                    .await
+                    .unwrap()
+                    .unwrap()
+                    .id
+            )
+        );
         assert_eq!(e.authority_id, Some(officer_authority(&t).await));
         let (before, after) = (json(&e.before_json), json(&e.after_json));
         assert_eq!(before["name"], old.name.as_str());
@@ -254,13 +412,34 @@ async fn editing_a_provider_writes_one_audit_entry_with_before_and_after() {
         assert_eq!(before["phone"], old.phone.as_str());
         assert_eq!(after["phone"], "01632 960999");
         assert_eq!(before["reference"], after["reference"]);
-        assert_eq!(t.app.db.audit_verify().await.unwrap(), hearth_store::ChainReport::Intact { entries: e.id }, "the chain holds");
+        assert_eq!(
+            t.app.db.audit_verify().await.unwrap(),
+            hearth_store::ChainReport::Intact { entries: e.id },
+            "the chain holds"
+        );
 
         // A bad edit changes nothing and writes nothing.
-        let r = c.post_form(&format!("/providers/{id}/edit"), &[("name", ""), ("reference", &old.reference), ("postcode", "XYZ")]).await;
+        let r = c
+            .post_form(
+                &format!("/providers/{id}/edit"),
+                &[
+                    ("name", ""),
+                    ("reference", &old.reference),
+                    ("postcode", "XYZ"),
+                ],
+            )
+            .await;
         let status = r.status().as_u16();
         let body = r.text().await.unwrap();
-        assert_invalid_form(status, &body, &[("name", "Enter the organisation's name"), ("postcode", "Enter a real postcode")], "provider edit");
+        assert_invalid_form(
+            status,
+            &body,
+            &[
+                ("name", "Enter the organisation's name"),
+                ("postcode", "Enter a real postcode"),
+            ],
+            "provider edit",
+        );
         assert_eq!(t.app.db.provider(id).await.unwrap().unwrap(), new);
         assert_eq!(audit_since(&t, audit).await.len(), 1);
     }
@@ -274,24 +453,49 @@ async fn the_administrator_finds_the_edit_on_the_audit_screen() {
         let old = t.app.db.provider(id).await.unwrap().unwrap();
         let officer = t.signed_in("officer").await;
         let r = officer
-            .post_form(&format!("/providers/{id}/edit"), &[("name", "Audited Name Trust"), ("reference", &old.reference), ("postcode", &old.postcode)])
+            .post_form(
+                &format!("/providers/{id}/edit"),
+                &[
+                    ("name", "Audited Name Trust"),
+                    ("reference", &old.reference),
+                    ("postcode", &old.postcode),
+                ],
+            )
             .await;
         assert_eq!(r.status(), 303);
 
         let admin = t.signed_in("admin").await;
         let (status, body) = admin.text("/admin/audit?record_type=provider").await;
         assert_eq!(status, 200, "{}", t.db_name);
-        assert!(body.contains("Audited Name Trust"), "{}: the after value is shown", t.db_name);
+        assert!(
+            body.contains("Audited Name Trust"),
+            "{}: the after value is shown",
+            t.db_name
+        );
         assert!(body.contains(&old.name), "the before value is shown");
-        assert!(body.contains(&format!("provider {id}")), "the record is named");
+        assert!(
+            body.contains(&format!("provider {id}")),
+            "the record is named"
+        );
         assert!(body.contains("officer"), "the actor is named");
-        let (_, body) = admin.text(&format!("/admin/audit?record_type=provider&record_id={id}&action=update")).await;
+        let (_, body) = admin
+            .text(&format!(
+                "/admin/audit?record_type=provider&record_id={id}&action=update"
+            ))
+            .await;
         assert!(body.contains("Audited Name Trust"));
         let (_, body) = admin.text("/admin/audit?record_type=service").await;
-        assert!(!body.contains("Audited Name Trust"), "a search for services does not show the provider's entry");
-        let (_, body) = admin.text("/admin/audit?actor=officer&record_type=provider").await;
+        assert!(
+            !body.contains("Audited Name Trust"),
+            "a search for services does not show the provider's entry"
+        );
+        let (_, body) = admin
+            .text("/admin/audit?actor=officer&record_type=provider")
+            .await;
         assert!(body.contains("Audited Name Trust"));
-        let (_, body) = admin.text("/admin/audit?actor=finance&record_type=provider").await;
+        let (_, body) = admin
+            .text("/admin/audit?actor=finance&record_type=provider")
+            .await;
         assert!(!body.contains("Audited Name Trust"), "filtered by actor");
         // A bad date in the search is explained, not a failure.
         let (status, body) = admin.text("/admin/audit?from=not-a-date").await;
@@ -335,23 +539,47 @@ async fn services_are_created_edited_and_bad_input_refused() {
             &[
                 ("service_type", "Select the type of service"),
                 ("term", "Select long term or short term"),
-                ("contracted_units", "Enter contracted units as a whole number"),
+                (
+                    "contracted_units",
+                    "Enter contracted units as a whole number",
+                ),
             ],
             "service",
         );
-        assert!(shows_value(&body, "name", "Heron Floating Support"), "name kept");
-        assert!(shows_value(&body, "reference", "BRK/FS/9001"), "reference kept");
-        assert!(shows_value(&body, "contracted_units", "lots"), "units kept as typed");
-        assert!(shows_value(&body, "provider_id", &pid), "provider still selected");
+        assert!(
+            shows_value(&body, "name", "Heron Floating Support"),
+            "name kept"
+        );
+        assert!(
+            shows_value(&body, "reference", "BRK/FS/9001"),
+            "reference kept"
+        );
+        assert!(
+            shows_value(&body, "contracted_units", "lots"),
+            "units kept as typed"
+        );
+        assert!(
+            shows_value(&body, "provider_id", &pid),
+            "provider still selected"
+        );
         assert_eq!(service_count(&t).await, before);
         assert_eq!(newest_audit_id(&t).await, audit, "nothing audited");
-        let r = c.post_form("/services/new", &[("provider_id", ""), ("reference", ""), ("name", "")]).await;
+        let r = c
+            .post_form(
+                "/services/new",
+                &[("provider_id", ""), ("reference", ""), ("name", "")],
+            )
+            .await;
         let status = r.status().as_u16();
         let body = r.text().await.unwrap();
         assert_invalid_form(
             status,
             &body,
-            &[("provider_id", "Select the provider"), ("reference", "Enter the service reference"), ("name", "Enter the service name")],
+            &[
+                ("provider_id", "Select the provider"),
+                ("reference", "Enter the service reference"),
+                ("name", "Enter the service name"),
+            ],
             "empty service",
         );
 
@@ -376,8 +604,22 @@ async fn services_are_created_edited_and_bad_input_refused() {
         assert_eq!(service_count(&t).await, before + 1);
         let s = t.app.db.service(id).await.unwrap().unwrap();
         assert_eq!(
-            (s.provider_id, s.reference.as_str(), s.service_type.as_str(), s.term.as_str(), s.client_group.as_str(), s.contracted_units),
-            (provider, "BRK/FS/9001", "floating_support", "long", "older_people", 25)
+            (
+                s.provider_id,
+                s.reference.as_str(),
+                s.service_type.as_str(),
+                s.term.as_str(),
+                s.client_group.as_str(),
+                s.contracted_units
+            ),
+            (
+                provider,
+                "BRK/FS/9001",
+                "floating_support",
+                "long",
+                "older_people",
+                25
+            )
         );
         assert_eq!(s.postcode, "BK2 5TH");
         assert_eq!(s.authority_id, officer_authority(&t).await);
@@ -385,10 +627,16 @@ async fn services_are_created_edited_and_bad_input_refused() {
         assert_eq!(status, 200);
         assert!(body.contains("Heron Floating Support") && body.contains(">0 current schedules<"));
         let (_, body) = c.text("/services?q=heron").await;
-        assert!(body.contains(&format!("href=\"/services/{id}\"")) && body.contains(">1 services<"), "listed");
+        assert!(
+            body.contains(&format!("href=\"/services/{id}\"")) && body.contains(">1 services<"),
+            "listed"
+        );
         let created = audit_since(&t, audit).await;
         assert_eq!(created.len(), 1, "{created:?}");
-        assert_eq!((created[0].action.as_str(), created[0].record_type.as_str()), ("create", "service"));
+        assert_eq!(
+            (created[0].action.as_str(), created[0].record_type.as_str()),
+            ("create", "service")
+        );
 
         // The same reference again in this authority is refused.
         let r = c
@@ -407,7 +655,12 @@ async fn services_are_created_edited_and_bad_input_refused() {
             .await;
         let status = r.status().as_u16();
         let body = r.text().await.unwrap();
-        assert_invalid_form(status, &body, &[("reference", "A service with this reference already exists")], "duplicate service");
+        assert_invalid_form(
+            status,
+            &body,
+            &[("reference", "A service with this reference already exists")],
+            "duplicate service",
+        );
         assert_eq!(service_count(&t).await, before + 1);
 
         // Edit: one audit entry with before and after.
@@ -434,7 +687,10 @@ async fn services_are_created_edited_and_bad_input_refused() {
         assert_eq!((s.contracted_units, s.term.as_str()), (30, "short"));
         let written = audit_since(&t, audit).await;
         assert_eq!(written.len(), 1, "{}: {written:?}", t.db_name);
-        assert_eq!((written[0].action.as_str(), written[0].record_type.as_str()), ("update", "service"));
+        assert_eq!(
+            (written[0].action.as_str(), written[0].record_type.as_str()),
+            ("update", "service")
+        );
         assert_eq!(written[0].record_id, id.to_string());
         assert_eq!(json(&written[0].before_json)["contracted_units"], 25);
         assert_eq!(json(&written[0].after_json)["contracted_units"], 30);
@@ -458,8 +714,22 @@ async fn services_are_created_edited_and_bad_input_refused() {
             .await;
         let status = r.status().as_u16();
         let body = r.text().await.unwrap();
-        assert_invalid_form(status, &body, &[("contracted_units", "Contracted units must be 0 or more")], "negative units");
-        assert_eq!(t.app.db.service(id).await.unwrap().unwrap().contracted_units, 30);
+        assert_invalid_form(
+            status,
+            &body,
+            &[("contracted_units", "Contracted units must be 0 or more")],
+            "negative units",
+        );
+        assert_eq!(
+            t.app
+                .db
+                .service(id)
+                .await
+                .unwrap()
+                .unwrap()
+                .contracted_units,
+            30
+        );
     }
 }
 
@@ -472,10 +742,22 @@ async fn the_service_page_lists_current_schedules_and_optionally_ended_ones() {
         let data = hearth_app::demo_data::generate(hearth_app::demo_data::Scale::Small, 7, today);
         let mut best: Option<(String, usize, usize)> = None;
         for (key, s) in data.services.iter().enumerate() {
-            let all = data.schedules.iter().filter(|x| x.service_key == key).count();
-            let current = data.schedules.iter().filter(|x| x.service_key == key && x.end_date.is_none_or(|d| d >= today)).count();
+            let all = data
+                .schedules
+                .iter()
+                .filter(|x| x.service_key == key)
+                .count();
+            let current = data
+                .schedules
+                .iter()
+                .filter(|x| x.service_key == key && x.end_date.is_none_or(|d| d >= today))
+                .count();
             // A service whose schedules fit on one page, with some ended.
-            if all <= 50 && current < all && current > 0 && best.as_ref().is_none_or(|b| all - current > b.2 - b.1) {
+            if all <= 50
+                && current < all
+                && current > 0
+                && best.as_ref().is_none_or(|b| all - current > b.2 - b.1)
+            {
                 best = Some((s.reference.clone(), current, all));
             }
         }
@@ -483,7 +765,10 @@ async fn the_service_page_lists_current_schedules_and_optionally_ended_ones() {
         let id = t
             .app
             .db
-            .list_services(&ServiceFilter { search: Some(reference.to_lowercase()), ..Default::default() })
+            .list_services(&ServiceFilter {
+                search: Some(reference.to_lowercase()),
+                ..Default::default()
+            })
             .await
             .unwrap()
             .items
@@ -496,15 +781,28 @@ async fn the_service_page_lists_current_schedules_and_optionally_ended_ones() {
         let rows = |body: &str| body.matches("class=\"govuk-table__row\"").count() - 1;
         let (status, body) = c.text(&format!("/services/{id}")).await;
         assert_eq!(status, 200);
-        assert!(body.contains(&format!(">{current} current schedules<")), "{}: {current} current schedules on {reference}", t.db_name);
+        assert!(
+            body.contains(&format!(">{current} current schedules<")),
+            "{}: {current} current schedules on {reference}",
+            t.db_name
+        );
         assert_eq!(rows(&body), current, "one row per current schedule");
         let (status, body) = c.text(&format!("/services/{id}?ended=yes")).await;
         assert_eq!(status, 200);
-        assert!(body.contains(&format!(">{all} schedules, current and ended<")), "{}: {all} schedules in all on {reference}", t.db_name);
+        assert!(
+            body.contains(&format!(">{all} schedules, current and ended<")),
+            "{}: {all} schedules in all on {reference}",
+            t.db_name
+        );
         assert_eq!(rows(&body), all, "one row per schedule, ended included");
-        assert!(body.contains("id=\"ended\" name=\"ended\" type=\"checkbox\" value=\"yes\" checked"), "the box stays ticked");
+        assert!(
+            body.contains("id=\"ended\" name=\"ended\" type=\"checkbox\" value=\"yes\" checked"),
+            "the box stays ticked"
+        );
         // The sort orders keep the same rows.
-        let (_, body) = c.text(&format!("/services/{id}?ended=yes&sort=start")).await;
+        let (_, body) = c
+            .text(&format!("/services/{id}?ended=yes&sort=start"))
+            .await;
         assert_eq!(rows(&body), all);
 
         // The provider sees the same on their own service.
@@ -535,21 +833,48 @@ async fn properties_are_created_edited_and_bad_uprns_refused() {
             ("10001234567A", "UPRN must only include numbers 0 to 9"),
         ] {
             let r = c
-                .post_form("/properties/new", &[("provider_id", &pid), ("address_line1", "12 Heron Way"), ("town", "Brackenford"), ("postcode", "BK1 2AB"), ("uprn", uprn)])
+                .post_form(
+                    "/properties/new",
+                    &[
+                        ("provider_id", &pid),
+                        ("address_line1", "12 Heron Way"),
+                        ("town", "Brackenford"),
+                        ("postcode", "BK1 2AB"),
+                        ("uprn", uprn),
+                    ],
+                )
                 .await;
             let status = r.status().as_u16();
             let body = r.text().await.unwrap();
             assert_invalid_form(status, &body, &[("uprn", message)], "uprn");
-            assert!(shows_value(&body, "uprn", uprn), "the UPRN as typed is kept");
-            assert!(shows_value(&body, "address_line1", "12 Heron Way"), "the address is kept");
+            assert!(
+                shows_value(&body, "uprn", uprn),
+                "the UPRN as typed is kept"
+            );
+            assert!(
+                shows_value(&body, "address_line1", "12 Heron Way"),
+                "the address is kept"
+            );
         }
-        let r = c.post_form("/properties/new", &[("provider_id", &pid), ("address_line1", ""), ("postcode", "XYZ")]).await;
+        let r = c
+            .post_form(
+                "/properties/new",
+                &[
+                    ("provider_id", &pid),
+                    ("address_line1", ""),
+                    ("postcode", "XYZ"),
+                ],
+            )
+            .await;
         let status = r.status().as_u16();
         let body = r.text().await.unwrap();
         assert_invalid_form(
             status,
             &body,
-            &[("address_line1", "Enter the first line of the address"), ("postcode", "Enter a real postcode")],
+            &[
+                ("address_line1", "Enter the first line of the address"),
+                ("postcode", "Enter a real postcode"),
+            ],
             "property",
         );
         assert_eq!(property_count(&t).await, before);
@@ -559,39 +884,90 @@ async fn properties_are_created_edited_and_bad_uprns_refused() {
         let r = c
             .post_form(
                 "/properties/new",
-                &[("provider_id", &pid), ("service_id", &sid), ("address_line1", "12 Heron Way"), ("town", "Brackenford"), ("postcode", "bk1 2ab"), ("uprn", "100012345678")],
+                &[
+                    ("provider_id", &pid),
+                    ("service_id", &sid),
+                    ("address_line1", "12 Heron Way"),
+                    ("town", "Brackenford"),
+                    ("postcode", "bk1 2ab"),
+                    ("uprn", "100012345678"),
+                ],
             )
             .await;
         assert_eq!(r.status(), 303, "{}", t.db_name);
         let id = id_from(&location(&r), "/properties/");
         assert_eq!(property_count(&t).await, before + 1);
         let p = t.app.db.property(id).await.unwrap().unwrap();
-        assert_eq!((p.provider_id, p.service_id, p.postcode.as_str(), p.uprn.as_deref()), (provider, Some(service.id), "BK1 2AB", Some("100012345678")));
+        assert_eq!(
+            (
+                p.provider_id,
+                p.service_id,
+                p.postcode.as_str(),
+                p.uprn.as_deref()
+            ),
+            (provider, Some(service.id), "BK1 2AB", Some("100012345678"))
+        );
         let (status, body) = c.text(&format!("/properties/{id}")).await;
         assert_eq!(status, 200);
         assert!(body.contains("12 Heron Way") && body.contains("100012345678"));
         let (_, body) = c.text("/properties?q=100012345678").await;
-        assert!(body.contains(&format!("href=\"/properties/{id}\"")) && body.contains(">1 properties<"));
+        assert!(
+            body.contains(&format!("href=\"/properties/{id}\"")) && body.contains(">1 properties<")
+        );
 
         let audit = newest_audit_id(&t).await;
         let r = c
             .post_form(
                 &format!("/properties/{id}/edit"),
-                &[("provider_id", &pid), ("service_id", &sid), ("address_line1", "14 Heron Way"), ("town", "Brackenford"), ("postcode", "BK1 2AB"), ("uprn", "100012345678")],
+                &[
+                    ("provider_id", &pid),
+                    ("service_id", &sid),
+                    ("address_line1", "14 Heron Way"),
+                    ("town", "Brackenford"),
+                    ("postcode", "BK1 2AB"),
+                    ("uprn", "100012345678"),
+                ],
             )
             .await;
         assert_eq!(r.status(), 303);
         let written = audit_since(&t, audit).await;
         assert_eq!(written.len(), 1, "{}: {written:?}", t.db_name);
-        assert_eq!((written[0].action.as_str(), written[0].record_type.as_str()), ("update", "property"));
-        assert_eq!(json(&written[0].before_json)["address_line1"], "12 Heron Way");
-        assert_eq!(json(&written[0].after_json)["address_line1"], "14 Heron Way");
+        assert_eq!(
+            (written[0].action.as_str(), written[0].record_type.as_str()),
+            ("update", "property")
+        );
+        assert_eq!(
+            json(&written[0].before_json)["address_line1"],
+            "12 Heron Way"
+        );
+        assert_eq!(
+            json(&written[0].after_json)["address_line1"],
+            "14 Heron Way"
+        );
         // A 13-digit UPRN on edit is refused too, and the record is unchanged.
         let r = c
-            .post_form(&format!("/properties/{id}/edit"), &[("provider_id", &pid), ("address_line1", "14 Heron Way"), ("postcode", "BK1 2AB"), ("uprn", "1000123456789")])
+            .post_form(
+                &format!("/properties/{id}/edit"),
+                &[
+                    ("provider_id", &pid),
+                    ("address_line1", "14 Heron Way"),
+                    ("postcode", "BK1 2AB"),
+                    ("uprn", "1000123456789"),
+                ],
+            )
             .await;
         assert_eq!(r.status(), 422);
-        assert_eq!(t.app.db.property(id).await.unwrap().unwrap().uprn.as_deref(), Some("100012345678"));
+        assert_eq!(
+            t.app
+                .db
+                .property(id)
+                .await
+                .unwrap()
+                .unwrap()
+                .uprn
+                .as_deref(),
+            Some("100012345678")
+        );
         assert_eq!(audit_since(&t, audit).await.len(), 1);
     }
 }
@@ -607,7 +983,10 @@ async fn contracts_are_created_edited_and_bad_input_refused() {
         let other_providers_service = t
             .app
             .db
-            .list_services(&ServiceFilter { per_page: 1000, ..Default::default() })
+            .list_services(&ServiceFilter {
+                per_page: 1000,
+                ..Default::default()
+            })
             .await
             .unwrap()
             .items
@@ -637,18 +1016,48 @@ async fn contracts_are_created_edited_and_bad_input_refused() {
         let r = c.post_form("/contracts/new", &fr).await;
         let status = r.status().as_u16();
         let body = r.text().await.unwrap();
-        assert_invalid_form(status, &body, &[("end_date", "The end date must be on or after the start date")], "dates");
-        assert!(field_error(&body, "start_date").is_empty(), "the start date was fine");
-        assert!(shows_value(&body, "end_date", "31/3/2025") && shows_value(&body, "unit_rate", "150.50"), "typed values kept");
+        assert_invalid_form(
+            status,
+            &body,
+            &[(
+                "end_date",
+                "The end date must be on or after the start date",
+            )],
+            "dates",
+        );
+        assert!(
+            field_error(&body, "start_date").is_empty(),
+            "the start date was fine"
+        );
+        assert!(
+            shows_value(&body, "end_date", "31/3/2025")
+                && shows_value(&body, "unit_rate", "150.50"),
+            "typed values kept"
+        );
 
         // An unknown service, and another provider's service.
-        for bad in ["NOPE/1".to_string(), other_providers_service.reference.clone()] {
-            let f = good("BRK/C/9001", "31/3/2029", format!("{}, {bad}", service.reference));
+        for bad in [
+            "NOPE/1".to_string(),
+            other_providers_service.reference.clone(),
+        ] {
+            let f = good(
+                "BRK/C/9001",
+                "31/3/2029",
+                format!("{}, {bad}", service.reference),
+            );
             let fr = refs(&f);
             let r = c.post_form("/contracts/new", &fr).await;
             let status = r.status().as_u16();
             let body = r.text().await.unwrap();
-            assert_invalid_form(status, &body, &[("services", &format!("There is no service {bad} of this provider"))], "services");
+            assert_invalid_form(
+                status,
+                &body,
+                &[(
+                    "services",
+                    &format!("There is no service {bad} of this provider"),
+                )],
+                "services",
+            );
         }
         // Bad money and dates.
         let mut f = good("BRK/C/9001", "31/13/2029", service.reference.clone());
@@ -661,8 +1070,14 @@ async fn contracts_are_created_edited_and_bad_input_refused() {
         let body = r.text().await.unwrap();
         assert_eq!(status, 422);
         for field in ["unit_rate", "start_date", "end_date", "status"] {
-            assert!(!field_error(&body, field).is_empty(), "{field} has an error beside it");
-            assert!(error_summary(&body).contains(&format!("href=\"#{field}\"")), "{field} is in the summary");
+            assert!(
+                !field_error(&body, field).is_empty(),
+                "{field} has an error beside it"
+            );
+            assert!(
+                error_summary(&body).contains(&format!("href=\"#{field}\"")),
+                "{field} is in the summary"
+            );
         }
         assert!(field_error(&body, "status").contains("Select the contract status"));
         assert!(field_error(&body, "start_date").contains("Enter a date"));
@@ -678,23 +1093,51 @@ async fn contracts_are_created_edited_and_bad_input_refused() {
         assert_eq!(contract_count(&t).await, before + 1);
         let k = t.app.db.contract(id).await.unwrap().unwrap();
         assert_eq!(
-            (k.provider_id, k.units, k.unit_rate_pence, k.start_date.as_str(), k.end_date.as_str(), k.status.as_str()),
-            (provider, 10, 15_050, "2026-04-01", "2029-03-31", "steady_state")
+            (
+                k.provider_id,
+                k.units,
+                k.unit_rate_pence,
+                k.start_date.as_str(),
+                k.end_date.as_str(),
+                k.status.as_str()
+            ),
+            (
+                provider,
+                10,
+                15_050,
+                "2026-04-01",
+                "2029-03-31",
+                "steady_state"
+            )
         );
-        assert_eq!(t.app.db.contract_service_ids(id).await.unwrap(), vec![service.id]);
+        assert_eq!(
+            t.app.db.contract_service_ids(id).await.unwrap(),
+            vec![service.id]
+        );
         let (status, body) = c.text(&format!("/contracts/{id}")).await;
         assert_eq!(status, 200);
-        assert!(body.contains("Heron floating support contract") && body.contains(&format!("href=\"/services/{}\"", service.id)));
+        assert!(
+            body.contains("Heron floating support contract")
+                && body.contains(&format!("href=\"/services/{}\"", service.id))
+        );
         assert!(body.contains("150.50"), "the rate is shown in pounds");
         let (_, body) = c.text("/contracts?q=BRK/C/9001").await;
-        assert!(body.contains(&format!("href=\"/contracts/{id}\"")) && body.contains(">1 contracts<"));
+        assert!(
+            body.contains(&format!("href=\"/contracts/{id}\"")) && body.contains(">1 contracts<")
+        );
         let (_, body) = c.text(&format!("/services/{}", service.id)).await;
-        assert!(body.contains(&format!("href=\"/contracts/{id}\"")), "the service page lists its contracts");
+        assert!(
+            body.contains(&format!("href=\"/contracts/{id}\"")),
+            "the service page lists its contracts"
+        );
 
         // Edit: status and end date; exactly one audit entry with before and after.
         let (status, form) = c.text(&format!("/contracts/{id}/edit")).await;
         assert_eq!(status, 200);
-        assert!(shows_value(&form, "unit_rate", "150.50"), "the rate is shown in pounds on the edit form");
+        assert!(
+            shows_value(&form, "unit_rate", "150.50"),
+            "the rate is shown in pounds on the edit form"
+        );
         assert!(shows_value(&form, "services", &service.reference));
         let audit = newest_audit_id(&t).await;
         let mut f = good("BRK/C/9001", "31/3/2030", service.reference.clone());
@@ -703,10 +1146,16 @@ async fn contracts_are_created_edited_and_bad_input_refused() {
         let r = c.post_form(&format!("/contracts/{id}/edit"), &fr).await;
         assert_eq!(r.status(), 303);
         let k = t.app.db.contract(id).await.unwrap().unwrap();
-        assert_eq!((k.status.as_str(), k.end_date.as_str()), ("interim", "2030-03-31"));
+        assert_eq!(
+            (k.status.as_str(), k.end_date.as_str()),
+            ("interim", "2030-03-31")
+        );
         let written = audit_since(&t, audit).await;
         assert_eq!(written.len(), 1, "{}: {written:?}", t.db_name);
-        assert_eq!((written[0].action.as_str(), written[0].record_type.as_str()), ("update", "contract"));
+        assert_eq!(
+            (written[0].action.as_str(), written[0].record_type.as_str()),
+            ("update", "contract")
+        );
         assert_eq!(json(&written[0].before_json)["status"], "steady_state");
         assert_eq!(json(&written[0].after_json)["status"], "interim");
         assert_eq!(json(&written[0].before_json)["end_date"], "2029-03-31");
@@ -719,7 +1168,12 @@ async fn contracts_are_created_edited_and_bad_input_refused() {
         let r = c.post_form("/contracts/new", &fr).await;
         let status = r.status().as_u16();
         let body = r.text().await.unwrap();
-        assert_invalid_form(status, &body, &[("reference", "A contract with this reference already exists")], "duplicate contract");
+        assert_invalid_form(
+            status,
+            &body,
+            &[("reference", "A contract with this reference already exists")],
+            "duplicate contract",
+        );
         assert_eq!(contract_count(&t).await, before + 1);
     }
 }
@@ -734,7 +1188,16 @@ async fn login_and_password_requests_reach_the_officers_queue_and_can_be_closed(
         let (status, _) = visitor.text("/login/request").await;
         assert_eq!(status, 200);
         // Missing details are explained and nothing is queued.
-        let r = visitor.post_form("/login/request", &[("full_name", "Priya Patel"), ("organisation", ""), ("email", "")]).await;
+        let r = visitor
+            .post_form(
+                "/login/request",
+                &[
+                    ("full_name", "Priya Patel"),
+                    ("organisation", ""),
+                    ("email", ""),
+                ],
+            )
+            .await;
         let status = r.status().as_u16();
         let body = r.text().await.unwrap();
         assert_invalid_form(
@@ -744,57 +1207,160 @@ async fn login_and_password_requests_reach_the_officers_queue_and_can_be_closed(
             "login request",
         );
         assert!(shows_value(&body, "full_name", "Priya Patel"));
-        assert!(t.app.db.list_account_requests(None, false).await.unwrap().is_empty(), "{}", t.db_name);
+        assert!(
+            t.app
+                .db
+                .list_account_requests(None, false)
+                .await
+                .unwrap()
+                .is_empty(),
+            "{}",
+            t.db_name
+        );
 
         let r = visitor
             .post_form(
                 "/login/request",
-                &[("full_name", "Priya Patel"), ("organisation", "Heronsgate Housing CIC"), ("email", "priya@heronsgate.example"), ("message", "Support worker at Heron House")],
+                &[
+                    ("full_name", "Priya Patel"),
+                    ("organisation", "Heronsgate Housing CIC"),
+                    ("email", "priya@heronsgate.example"),
+                    ("message", "Support worker at Heron House"),
+                ],
             )
             .await;
         assert_eq!(r.status(), 200, "{}", t.db_name);
         assert!(r.text().await.unwrap().contains("Request sent"));
-        let r = visitor.post_form("/login/forgotten", &[("username", "finance"), ("email", "finance@brackenshire.example"), ("message", "Locked out")]).await;
+        let r = visitor
+            .post_form(
+                "/login/forgotten",
+                &[
+                    ("username", "finance"),
+                    ("email", "finance@brackenshire.example"),
+                    ("message", "Locked out"),
+                ],
+            )
+            .await;
         assert_eq!(r.status(), 200);
         assert!(r.text().await.unwrap().contains("Request sent"));
 
         let queued = t.app.db.list_account_requests(None, true).await.unwrap();
         assert_eq!(queued.len(), 2, "{}", t.db_name);
-        let login_req = queued.iter().find(|r| r.kind == "login_request").unwrap().clone();
-        let forgotten = queued.iter().find(|r| r.kind == "forgotten_password").unwrap().clone();
+        let login_req = queued
+            .iter()
+            .find(|r| r.kind == "login_request")
+            .unwrap()
+            .clone();
+        let forgotten = queued
+            .iter()
+            .find(|r| r.kind == "forgotten_password")
+            .unwrap()
+            .clone();
         assert_eq!(forgotten.username, "finance");
-        assert_eq!(forgotten.authority_id, Some(officer_authority(&t).await), "routed to the user's authority");
+        assert_eq!(
+            forgotten.authority_id,
+            Some(officer_authority(&t).await),
+            "routed to the user's authority"
+        );
 
         let c = t.signed_in("officer").await;
         let (status, body) = c.text("/account-requests").await;
         assert_eq!(status, 200);
         assert!(body.contains("Login request: Priya Patel"), "{}", t.db_name);
-        assert!(body.contains("Heronsgate Housing CIC") && body.contains("priya@heronsgate.example"));
+        assert!(
+            body.contains("Heronsgate Housing CIC") && body.contains("priya@heronsgate.example")
+        );
         assert!(body.contains("Forgotten password: finance"));
-        assert!(body.contains(&format!("action=\"/account-requests/{}/close\"", login_req.id)));
+        assert!(body.contains(&format!(
+            "action=\"/account-requests/{}/close\"",
+            login_req.id
+        )));
 
-        let r = c.post_form(&format!("/account-requests/{}/close", login_req.id), &[("status", "done")]).await;
+        let r = c
+            .post_form(
+                &format!("/account-requests/{}/close", login_req.id),
+                &[("status", "done")],
+            )
+            .await;
         assert_eq!(r.status(), 303);
         assert_eq!(location(&r), "/account-requests");
         let (_, body) = c.text("/account-requests").await;
-        assert!(!body.contains("Login request: Priya Patel"), "{}: the closed request leaves the open list", t.db_name);
-        assert!(body.contains("Forgotten password: finance"), "the other stays");
+        assert!(
+            !body.contains("Login request: Priya Patel"),
+            "{}: the closed request leaves the open list",
+            t.db_name
+        );
+        assert!(
+            body.contains("Forgotten password: finance"),
+            "the other stays"
+        );
         let open = t.app.db.list_account_requests(None, true).await.unwrap();
-        assert_eq!(open.iter().map(|r| r.id).collect::<Vec<_>>(), vec![forgotten.id]);
-        let closed = t.app.db.account_request(login_req.id).await.unwrap().unwrap();
+        assert_eq!(
+            open.iter().map(|r| r.id).collect::<Vec<_>>(),
+            vec![forgotten.id]
+        );
+        let closed = t
+            .app
+            .db
+            .account_request(login_req.id)
+            .await
+            .unwrap()
+            .unwrap();
         assert_eq!(closed.status, "done");
-        assert_eq!(closed.handled_by, Some(t.app.db.user_by_username("officer").await.unwrap().unwrap().id));
+        assert_eq!(
+            closed.handled_by,
+            Some(
+                t.app
+                    .db
+                    .user_by_username("officer")
+                    .await
+                    .unwrap()
+                    .unwrap()
+                    .id
+            )
+        );
         let (_, body) = c.text("/account-requests?all=1").await;
-        assert!(body.contains("Login request: Priya Patel"), "shown among closed requests");
+        assert!(
+            body.contains("Login request: Priya Patel"),
+            "shown among closed requests"
+        );
 
         // Declining the other.
-        let r = c.post_form(&format!("/account-requests/{}/close", forgotten.id), &[("status", "declined")]).await;
+        let r = c
+            .post_form(
+                &format!("/account-requests/{}/close", forgotten.id),
+                &[("status", "declined")],
+            )
+            .await;
         assert_eq!(r.status(), 303);
-        assert_eq!(t.app.db.account_request(forgotten.id).await.unwrap().unwrap().status, "declined");
+        assert_eq!(
+            t.app
+                .db
+                .account_request(forgotten.id)
+                .await
+                .unwrap()
+                .unwrap()
+                .status,
+            "declined"
+        );
         let (_, body) = c.text("/account-requests").await;
         assert!(body.contains("There are no requests."));
-        let closes = t.app.db.audit_search(&AuditQuery { actor: Some("officer".into()), limit: 50, ..Default::default() }).await.unwrap();
-        assert_eq!(closes.len(), 2, "{}: each close is audited: {closes:?}", t.db_name);
+        let closes = t
+            .app
+            .db
+            .audit_search(&AuditQuery {
+                actor: Some("officer".into()),
+                limit: 50,
+                ..Default::default()
+            })
+            .await
+            .unwrap();
+        assert_eq!(
+            closes.len(),
+            2,
+            "{}: each close is audited: {closes:?}",
+            t.db_name
+        );
     }
 }
 
@@ -807,24 +1373,47 @@ async fn a_reset_password_must_be_changed_at_the_next_sign_in() {
         let admin = t.signed_in("admin").await;
         let (status, body) = admin.text(&format!("/admin/users/{}", user.id)).await;
         assert_eq!(status, 200);
-        assert!(body.contains(&format!("action=\"/admin/users/{}/reset-password\"", user.id)));
-        let r = admin.post_form(&format!("/admin/users/{}/reset-password", user.id), &[]).await;
+        assert!(body.contains(&format!(
+            "action=\"/admin/users/{}/reset-password\"",
+            user.id
+        )));
+        let r = admin
+            .post_form(&format!("/admin/users/{}/reset-password", user.id), &[])
+            .await;
         assert_eq!(r.status(), 200, "{}", t.db_name);
         let body = r.text().await.unwrap();
         let marker = "data-testid=\"temporary-password\">";
         let i = body.find(marker).expect("the temporary password is shown") + marker.len();
         let temp = body[i..i + body[i..].find('<').unwrap()].to_string();
         assert!(temp.len() >= 12, "temporary password {temp:?}");
-        assert_eq!(t.app.db.user_by_username("finance").await.unwrap().unwrap().must_change_password, 1);
+        assert_eq!(
+            t.app
+                .db
+                .user_by_username("finance")
+                .await
+                .unwrap()
+                .unwrap()
+                .must_change_password,
+            1
+        );
         let reset = t
             .app
             .db
-            .audit_search(&AuditQuery { record_type: Some("user".into()), record_id: Some(user.id.to_string()), action: Some("reset_password".into()), limit: 5, ..Default::default() })
+            .audit_search(&AuditQuery {
+                record_type: Some("user".into()),
+                record_id: Some(user.id.to_string()),
+                action: Some("reset_password".into()),
+                limit: 5,
+                ..Default::default()
+            })
             .await
             .unwrap();
         assert_eq!(reset.len(), 1, "{}", t.db_name);
         assert_eq!(reset[0].actor, "admin");
-        assert!(!reset[0].after_json.clone().unwrap().contains("argon2"), "no password hash in the audit trail");
+        assert!(
+            !reset[0].after_json.clone().unwrap().contains("argon2"),
+            "no password hash in the audit trail"
+        );
 
         // The old password no longer works.
         let c = t.client();
@@ -833,11 +1422,20 @@ async fn a_reset_password_must_be_changed_at_the_next_sign_in() {
         let r = c.login("finance", &temp).await;
         assert_eq!(r.status(), 303);
         assert_eq!(location(&r), "/login/code");
-        let r = c.post_form("/login/code", &[("code", &current_code(&finance.totp_secret))]).await;
+        let r = c
+            .post_form(
+                "/login/code",
+                &[("code", &current_code(&finance.totp_secret))],
+            )
+            .await;
         assert_eq!(r.status(), 303);
         assert_eq!(location(&r), "/account/password", "{}", t.db_name);
         let r = c.get("/home").await;
-        assert_eq!(r.status(), 303, "no other page until the password is changed");
+        assert_eq!(
+            r.status(),
+            303,
+            "no other page until the password is changed"
+        );
         assert_eq!(location(&r), "/account/password");
         let r = c.get("/api/v1/me").await;
         assert_ne!(r.status(), 200, "nor the API");
@@ -847,23 +1445,66 @@ async fn a_reset_password_must_be_changed_at_the_next_sign_in() {
 
         // A common password is refused with a message.
         let r = c
-            .post_form("/account/password", &[("current_password", &temp), ("new_password", "password123456"), ("confirm_password", "password123456")])
+            .post_form(
+                "/account/password",
+                &[
+                    ("current_password", &temp),
+                    ("new_password", "password123456"),
+                    ("confirm_password", "password123456"),
+                ],
+            )
             .await;
         let status = r.status().as_u16();
         let body = r.text().await.unwrap();
-        assert_invalid_form(status, &body, &[("new_password", "Choose a password that is harder to guess. This one is too common")], "common password");
-        assert_eq!(t.app.db.user_by_username("finance").await.unwrap().unwrap().must_change_password, 1);
+        assert_invalid_form(
+            status,
+            &body,
+            &[(
+                "new_password",
+                "Choose a password that is harder to guess. This one is too common",
+            )],
+            "common password",
+        );
+        assert_eq!(
+            t.app
+                .db
+                .user_by_username("finance")
+                .await
+                .unwrap()
+                .unwrap()
+                .must_change_password,
+            1
+        );
         // Mismatched confirmation is refused too.
         let r = c
-            .post_form("/account/password", &[("current_password", &temp), ("new_password", "heron-lantern-quiet-77"), ("confirm_password", "heron-lantern-quiet-78")])
+            .post_form(
+                "/account/password",
+                &[
+                    ("current_password", &temp),
+                    ("new_password", "heron-lantern-quiet-77"),
+                    ("confirm_password", "heron-lantern-quiet-78"),
+                ],
+            )
             .await;
         let status = r.status().as_u16();
         let body = r.text().await.unwrap();
-        assert_invalid_form(status, &body, &[("confirm_password", "The passwords do not match")], "mismatch");
+        assert_invalid_form(
+            status,
+            &body,
+            &[("confirm_password", "The passwords do not match")],
+            "mismatch",
+        );
 
         // A good one leads home.
         let r = c
-            .post_form("/account/password", &[("current_password", &temp), ("new_password", "heron-lantern-quiet-77"), ("confirm_password", "heron-lantern-quiet-77")])
+            .post_form(
+                "/account/password",
+                &[
+                    ("current_password", &temp),
+                    ("new_password", "heron-lantern-quiet-77"),
+                    ("confirm_password", "heron-lantern-quiet-77"),
+                ],
+            )
             .await;
         assert_eq!(r.status(), 303, "{}", t.db_name);
         assert_eq!(location(&r), "/home");
@@ -878,8 +1519,15 @@ async fn a_reset_password_must_be_changed_at_the_next_sign_in() {
         let r = c2.login("finance", "heron-lantern-quiet-77").await;
         assert_eq!(r.status(), 303);
         assert_eq!(location(&r), "/login/code");
-        let r = c2.post_form("/login/code", &[("code", &next_code(&finance.totp_secret))]).await;
-        assert_eq!(location(&r), "/home", "{}: no further change asked for", t.db_name);
+        let r = c2
+            .post_form("/login/code", &[("code", &next_code(&finance.totp_secret))])
+            .await;
+        assert_eq!(
+            location(&r),
+            "/home",
+            "{}: no further change asked for",
+            t.db_name
+        );
     }
 }
 
@@ -887,7 +1535,12 @@ async fn a_reset_password_must_be_changed_at_the_next_sign_in() {
 async fn a_login_request_reports_every_missing_field_at_once() {
     let t = TestApp::start(hearth_store::testing::sqlite().await.unwrap()).await;
     let visitor = t.client();
-    let r = visitor.post_form("/login/request", &[("full_name", ""), ("organisation", ""), ("email", "")]).await;
+    let r = visitor
+        .post_form(
+            "/login/request",
+            &[("full_name", ""), ("organisation", ""), ("email", "")],
+        )
+        .await;
     let status = r.status().as_u16();
     let body = r.text().await.unwrap();
     // The GOV.UK error summary lists every problem on the first attempt, not one round at a time.
@@ -901,30 +1554,69 @@ async fn a_login_request_reports_every_missing_field_at_once() {
         ],
         "empty login request",
     );
-    assert!(t.app.db.list_account_requests(None, false).await.unwrap().is_empty());
+    assert!(t
+        .app
+        .db
+        .list_account_requests(None, false)
+        .await
+        .unwrap()
+        .is_empty());
 }
 
 #[tokio::test]
 async fn the_account_history_on_the_audit_screen_shows_a_lock() {
     let t = TestApp::start_with(
         hearth_store::testing::sqlite().await.unwrap(),
-        hearth_app::AppConfig { max_failed_logins: 3, ..Default::default() },
+        hearth_app::AppConfig {
+            max_failed_logins: 3,
+            ..Default::default()
+        },
     )
     .await;
     let finance = t.app.db.user_by_username("finance").await.unwrap().unwrap();
     let visitor = t.client();
     for _ in 0..3 {
-        assert_eq!(visitor.login("finance", "not the password at all").await.status(), 422);
+        assert_eq!(
+            visitor
+                .login("finance", "not the password at all")
+                .await
+                .status(),
+            422
+        );
     }
-    assert!(t.app.db.user_by_id(finance.id).await.unwrap().unwrap().locked_until.is_some(), "locked");
+    assert!(
+        t.app
+            .db
+            .user_by_id(finance.id)
+            .await
+            .unwrap()
+            .unwrap()
+            .locked_until
+            .is_some(),
+        "locked"
+    );
     let admin = t.signed_in("admin").await;
     // The user page links to the account's history; the lock must be in it (F2.5: the lock is audited).
     let (_, page) = admin.text(&format!("/admin/users/{}", finance.id)).await;
     let history = format!("/admin/audit?record_type=user&amp;record_id={}", finance.id);
-    assert!(page.contains(&history), "the user page links to the account's history");
-    let (status, body) = admin.text(&format!("/admin/audit?record_type=user&record_id={}", finance.id)).await;
+    assert!(
+        page.contains(&history),
+        "the user page links to the account's history"
+    );
+    let (status, body) = admin
+        .text(&format!(
+            "/admin/audit?record_type=user&record_id={}",
+            finance.id
+        ))
+        .await;
     assert_eq!(status, 200);
-    assert!(body.contains(">lock<"), "the administrator's audit screen shows the lock of their user");
+    assert!(
+        body.contains(">lock<"),
+        "the administrator's audit screen shows the lock of their user"
+    );
     let (_, body) = admin.text("/admin/audit?action=lock").await;
-    assert!(body.contains(&format!("user {}", finance.id)), "searching by action finds the lock");
+    assert!(
+        body.contains(&format!("user {}", finance.id)),
+        "searching by action finds the lock"
+    );
 }

@@ -11,7 +11,10 @@ use hearth_web::{Access, RouteEntry, WebConfig};
 use std::collections::HashSet;
 
 fn web_config() -> WebConfig {
-    WebConfig { secure_cookies: false, ..Default::default() }
+    WebConfig {
+        secure_cookies: false,
+        ..Default::default()
+    }
 }
 
 /// The route table of a freshly built app (over an empty, migrated database).
@@ -27,7 +30,10 @@ fn concrete_path(path: &str) -> Option<String> {
     let mut rest = path;
     while let Some(open) = rest.find('{') {
         out.push_str(&rest[..open]);
-        let close = rest[open..].find('}').map(|c| open + c).unwrap_or_else(|| panic!("unbalanced braces in {path}"));
+        let close = rest[open..]
+            .find('}')
+            .map(|c| open + c)
+            .unwrap_or_else(|| panic!("unbalanced braces in {path}"));
         let name = &rest[open + 1..close];
         if name.starts_with('*') {
             return None;
@@ -46,8 +52,14 @@ fn concrete_path(path: &str) -> Option<String> {
 
 #[test]
 fn concrete_paths_substitute_parameters() {
-    assert_eq!(concrete_path("/providers/{id}/edit").as_deref(), Some("/providers/1/edit"));
-    assert_eq!(concrete_path("/admin/users/{id}/{action}").as_deref(), Some("/admin/users/1/unlock"));
+    assert_eq!(
+        concrete_path("/providers/{id}/edit").as_deref(),
+        Some("/providers/1/edit")
+    );
+    assert_eq!(
+        concrete_path("/admin/users/{id}/{action}").as_deref(),
+        Some("/admin/users/1/unlock")
+    );
     assert_eq!(concrete_path("/assets/{*path}"), None);
     assert_eq!(concrete_path("/home").as_deref(), Some("/home"));
 }
@@ -56,10 +68,18 @@ fn concrete_paths_substitute_parameters() {
 async fn public_routes_are_exactly_the_public_list() {
     let db = hearth_store::testing::sqlite().await.unwrap();
     let entries = route_table(&db).await;
-    assert!(entries.len() > 40, "the table should hold every route, found {}", entries.len());
+    assert!(
+        entries.len() > 40,
+        "the table should hold every route, found {}",
+        entries.len()
+    );
 
     let public_list: HashSet<(&str, &str)> = PUBLIC_ROUTES.iter().copied().collect();
-    assert_eq!(public_list.len(), PUBLIC_ROUTES.len(), "PUBLIC_ROUTES lists a route twice");
+    assert_eq!(
+        public_list.len(),
+        PUBLIC_ROUTES.len(),
+        "PUBLIC_ROUTES lists a route twice"
+    );
 
     let mut registered_public = HashSet::new();
     for e in &entries {
@@ -75,7 +95,9 @@ async fn public_routes_are_exactly_the_public_list() {
     }
     for (method, path) in PUBLIC_ROUTES {
         assert!(
-            entries.iter().any(|e| e.method == *method && e.path == *path),
+            entries
+                .iter()
+                .any(|e| e.method == *method && e.path == *path),
             "{method} {path} is on PUBLIC_ROUTES but no such route is registered"
         );
         assert!(
@@ -87,14 +109,18 @@ async fn public_routes_are_exactly_the_public_list() {
     for e in &entries {
         if e.access == Access::Public {
             assert!(
-                !e.path.starts_with("/admin") && !e.path.starts_with("/providers") && !e.path.starts_with("/services"),
+                !e.path.starts_with("/admin")
+                    && !e.path.starts_with("/providers")
+                    && !e.path.starts_with("/services"),
                 "{} {} must not be public",
                 e.method,
                 e.path
             );
             // The Open Referral UK API is the public directory's open API, open by design.
             assert!(
-                !e.path.starts_with("/api/") || e.path == "/api/v1/openapi.json" || e.path.starts_with("/api/oruk"),
+                !e.path.starts_with("/api/")
+                    || e.path == "/api/v1/openapi.json"
+                    || e.path.starts_with("/api/oruk"),
                 "{} {} must not be public",
                 e.method,
                 e.path
@@ -109,7 +135,12 @@ async fn no_route_is_registered_twice() {
     let entries = route_table(&db).await;
     let mut seen = HashSet::new();
     for e in &entries {
-        assert!(seen.insert((e.method, e.path)), "{} {} is registered twice", e.method, e.path);
+        assert!(
+            seen.insert((e.method, e.path)),
+            "{} {} is registered twice",
+            e.method,
+            e.path
+        );
     }
 }
 
@@ -123,10 +154,15 @@ async fn every_non_public_route_refuses_a_request_without_a_session() {
         tokio::spawn(async move {
             axum::serve(listener, router).await.unwrap();
         });
-        let http = reqwest::Client::builder().redirect(reqwest::redirect::Policy::none()).build().unwrap();
+        let http = reqwest::Client::builder()
+            .redirect(reqwest::redirect::Policy::none())
+            .build()
+            .unwrap();
         let mut checked = 0;
         for e in entries.iter().filter(|e| e.access != Access::Public) {
-            let Some(path) = concrete_path(e.path) else { continue };
+            let Some(path) = concrete_path(e.path) else {
+                continue;
+            };
             let url = format!("http://{addr}{path}");
             let method = reqwest::Method::from_bytes(e.method.as_bytes()).unwrap();
             let mut req = http.request(method.clone(), &url);
@@ -141,21 +177,38 @@ async fn every_non_public_route_refuses_a_request_without_a_session() {
             assert_ne!(status, 200, "{what} answered 200 without a session");
             if e.path.starts_with("/api/") {
                 assert_eq!(status, 401, "{what}");
-                let ct = r.headers().get("content-type").map(|v| v.to_str().unwrap().to_string()).unwrap_or_default();
-                assert!(ct.starts_with("application/problem+json"), "{what}: content type {ct}");
+                let ct = r
+                    .headers()
+                    .get("content-type")
+                    .map(|v| v.to_str().unwrap().to_string())
+                    .unwrap_or_default();
+                assert!(
+                    ct.starts_with("application/problem+json"),
+                    "{what}: content type {ct}"
+                );
                 let body = r.text().await.unwrap();
                 assert!(body.contains("\"unauthenticated\""), "{what}: {body}");
             } else {
                 assert_eq!(status, 303, "{what}");
                 let to = location(&r);
-                assert!(to == "/login" || to.starts_with("/login?"), "{what} redirected to {to}");
+                assert!(
+                    to == "/login" || to.starts_with("/login?"),
+                    "{what} redirected to {to}"
+                );
                 if e.method == "GET" {
-                    assert!(to.contains("next="), "{what}: the login page should return to the page, got {to}");
+                    assert!(
+                        to.contains("next="),
+                        "{what}: the login page should return to the page, got {to}"
+                    );
                 }
             }
             checked += 1;
         }
-        assert!(checked > 40, "only {checked} routes were checked on {}", db.name);
+        assert!(
+            checked > 40,
+            "only {checked} routes were checked on {}",
+            db.name
+        );
     }
 }
 
@@ -169,10 +222,22 @@ async fn public_routes_answer_without_a_session() {
     tokio::spawn(async move {
         axum::serve(listener, router).await.unwrap();
     });
-    let http = reqwest::Client::builder().redirect(reqwest::redirect::Policy::none()).build().unwrap();
-    for e in entries.iter().filter(|e| e.access == Access::Public && e.method == "GET") {
-        let Some(path) = concrete_path(e.path) else { continue };
-        let r = http.get(format!("http://{addr}{path}")).send().await.unwrap();
+    let http = reqwest::Client::builder()
+        .redirect(reqwest::redirect::Policy::none())
+        .build()
+        .unwrap();
+    for e in entries
+        .iter()
+        .filter(|e| e.access == Access::Public && e.method == "GET")
+    {
+        let Some(path) = concrete_path(e.path) else {
+            continue;
+        };
+        let r = http
+            .get(format!("http://{addr}{path}"))
+            .send()
+            .await
+            .unwrap();
         let status = r.status().as_u16();
         // "/" sends visitors to the sign-in page; everything else answers itself.
         if e.path == "/" {
@@ -180,7 +245,11 @@ async fn public_routes_answer_without_a_session() {
             assert_eq!(location(&r), "/login");
         } else if e.path.contains('{') {
             // A made-up id of a public record answers "not found", never a sign-in.
-            assert!(status == 200 || status == 404, "public GET {} answered {status}", e.path);
+            assert!(
+                status == 200 || status == 404,
+                "public GET {} answered {status}",
+                e.path
+            );
         } else {
             assert_eq!(status, 200, "public GET {} answered {status}", e.path);
         }
@@ -196,14 +265,26 @@ async fn every_signed_in_page_answers_each_role_sensibly() {
     let (_r, entries) = hearth_web::build(t.app.clone(), web_config());
     let pages: Vec<&RouteEntry> = entries
         .iter()
-        .filter(|e| e.method == "GET" && !e.path.contains('{') && matches!(e.access, Access::Signed(_)))
+        .filter(|e| {
+            e.method == "GET" && !e.path.contains('{') && matches!(e.access, Access::Signed(_))
+        })
         .collect();
     assert!(pages.len() > 15, "{} pages", pages.len());
-    for user in ["admin", "officer", "contracts", "finance", "board", "provider", "limited"] {
+    for user in [
+        "admin",
+        "officer",
+        "contracts",
+        "finance",
+        "board",
+        "provider",
+        "limited",
+    ] {
         let c = t.signed_in(user).await;
         let is_provider = user == "provider" || user == "limited";
         for e in &pages {
-            let Access::Signed(permission) = e.access else { unreachable!() };
+            let Access::Signed(permission) = e.access else {
+                unreachable!()
+            };
             let status = c.get(e.path).await.status().as_u16();
             let who = format!("{user} GET {}", e.path);
             assert!(status < 500, "{who} answered {status}");
@@ -211,13 +292,18 @@ async fn every_signed_in_page_answers_each_role_sensibly() {
                 (hearth_app::Permission::SignedIn, _) => true,
                 (hearth_app::Permission::ProviderPortal, u) => u == "provider" || u == "limited",
                 (hearth_app::Permission::BackOfficeRead, u) => !(u == "provider" || u == "limited"),
-                (hearth_app::Permission::BackOfficeWrite, u) => matches!(u, "admin" | "officer" | "contracts" | "finance"),
+                (hearth_app::Permission::BackOfficeWrite, u) => {
+                    matches!(u, "admin" | "officer" | "contracts" | "finance")
+                }
                 (hearth_app::Permission::Administer, u) => u == "admin",
             };
             if allowed {
                 assert_eq!(status, 200, "{who}");
             } else if is_provider {
-                assert_eq!(status, 404, "{who}: a provider user is told the page does not exist");
+                assert_eq!(
+                    status, 404,
+                    "{who}: a provider user is told the page does not exist"
+                );
             } else if permission == hearth_app::Permission::ProviderPortal {
                 assert!(status == 403 || status == 404, "{who} answered {status}");
             } else {

@@ -42,9 +42,16 @@ where
 }
 
 async fn get(router: &axum::Router, path: &str) -> usize {
-    let resp = router.clone().oneshot(Request::builder().uri(path).body(Body::empty()).unwrap()).await.unwrap();
+    let resp = router
+        .clone()
+        .oneshot(Request::builder().uri(path).body(Body::empty()).unwrap())
+        .await
+        .unwrap();
     assert_eq!(resp.status(), 200, "{path}");
-    axum::body::to_bytes(resp.into_body(), usize::MAX).await.unwrap().len()
+    axum::body::to_bytes(resp.into_body(), usize::MAX)
+        .await
+        .unwrap()
+        .len()
 }
 
 fn ms(d: Duration) -> String {
@@ -55,31 +62,82 @@ fn ms(d: Duration) -> String {
 async fn main() {
     let dir = hearth_store::testing::TempDir::new("hearth-bench-dir").unwrap();
     let url = format!("sqlite://{}", dir.path().join("bench.db").display());
-    let db = Db::connect(&DbConfig { url, max_connections: 4, audit_key: b"bench".to_vec() }).await.unwrap();
+    let db = Db::connect(&DbConfig {
+        url,
+        max_connections: 4,
+        audit_key: b"bench".to_vec(),
+    })
+    .await
+    .unwrap();
     db.migrate().await.unwrap();
     let app = App::new(db.clone(), AppConfig::default());
     let t = Instant::now();
-    let summary = app.load_demo_with(Scale::National, 2026, &|s| eprintln!("{s}"), false).await.unwrap();
-    eprintln!("loaded {} services of {} providers in {:.1?}", summary.services, summary.providers, t.elapsed());
-    let router = hearth_web::router(app.clone(), hearth_web::WebConfig { secure_cookies: false, ..Default::default() });
+    let summary = app
+        .load_demo_with(Scale::National, 2026, &|s| eprintln!("{s}"), false)
+        .await
+        .unwrap();
+    eprintln!(
+        "loaded {} services of {} providers in {:.1?}",
+        summary.services,
+        summary.providers,
+        t.elapsed()
+    );
+    let router = hearth_web::router(
+        app.clone(),
+        hearth_web::WebConfig {
+            secure_cookies: false,
+            ..Default::default()
+        },
+    );
     let pool = db.pool().clone();
 
     // Search around the postcode of a service in the densest area, for its client group.
-    let services = db.list_services(&hearth_store::ServiceFilter { per_page: 40_000, ..Default::default() }).await.unwrap().items;
-    let s = services.iter().find(|s| s.latitude.is_some() && s.client_group == "older_people").unwrap().clone();
+    let services = db
+        .list_services(&hearth_store::ServiceFilter {
+            per_page: 40_000,
+            ..Default::default()
+        })
+        .await
+        .unwrap()
+        .items;
+    let s = services
+        .iter()
+        .find(|s| s.latitude.is_some() && s.client_group == "older_people")
+        .unwrap()
+        .clone();
     let centre = (s.latitude.unwrap(), s.longitude.unwrap());
     let radius = hearth_domain::directory::miles_to_m(10.0);
     let bbox = hearth_domain::directory::bounding_box(centre, radius);
-    let search = format!("/directory?postcode={}&distance=10&client_group=older_people", s.postcode.replace(' ', "+"));
+    let search = format!(
+        "/directory?postcode={}&distance=10&client_group=older_people",
+        s.postcode.replace(' ', "+")
+    );
     let results = app
-        .directory_search(&hearth_app::directory::DirectoryQuery { postcode: s.postcode.clone(), distance: "10".into(), client_group: "older_people".into(), ..Default::default() })
+        .directory_search(&hearth_app::directory::DirectoryQuery {
+            postcode: s.postcode.clone(),
+            distance: "10".into(),
+            client_group: "older_people".into(),
+            ..Default::default()
+        })
         .await
         .unwrap();
-    eprintln!("the search finds {} services within 10 miles", results.total);
+    eprintln!(
+        "the search finds {} services within 10 miles",
+        results.total
+    );
 
-    println!("| measure | median | 99th percentile | raw SQL median | raw SQL p99 | ratio (median) |");
+    println!(
+        "| measure | median | 99th percentile | raw SQL median | raw SQL p99 | ratio (median) |"
+    );
     println!("|---|---|---|---|---|---|");
-    let (m, p) = measure(|_| { let r = &router; let path = search.clone(); async move { get(r, &path).await; } }).await;
+    let (m, p) = measure(|_| {
+        let r = &router;
+        let path = search.clone();
+        async move {
+            get(r, &path).await;
+        }
+    })
+    .await;
     let (rm, rp) = measure(|_| {
         let pool = pool.clone();
         let pc = s.postcode.clone();
@@ -106,7 +164,14 @@ async fn main() {
     println!("| search page: postcode + 10 miles + client group ({} found) | {} | {} | {} | {} | {:.1}x |", results.total, ms(m), ms(p), ms(rm), ms(rp), m.as_secs_f64() / rm.as_secs_f64());
 
     let ids: Vec<i64> = services.iter().map(|s| s.id).collect();
-    let (m, p) = measure(|i| { let r = &router; let id = ids[(i * 7919) % ids.len()]; async move { get(r, &format!("/directory/services/{id}")).await; } }).await;
+    let (m, p) = measure(|i| {
+        let r = &router;
+        let id = ids[(i * 7919) % ids.len()];
+        async move {
+            get(r, &format!("/directory/services/{id}")).await;
+        }
+    })
+    .await;
     let (rm, rp) = measure(|i| {
         let pool = pool.clone();
         let id = ids[(i * 7919) % ids.len()];
@@ -116,10 +181,24 @@ async fn main() {
         }
     })
     .await;
-    println!("| service page | {} | {} | {} | {} | {:.1}x |", ms(m), ms(p), ms(rm), ms(rp), m.as_secs_f64() / rm.as_secs_f64());
+    println!(
+        "| service page | {} | {} | {} | {} | {:.1}x |",
+        ms(m),
+        ms(p),
+        ms(rm),
+        ms(rp),
+        m.as_secs_f64() / rm.as_secs_f64()
+    );
 
     let pages = (ids.len() as i64 + 49) / 50;
-    let (m, p) = measure(|i| { let r = &router; let page = 1 + (i as i64 * 37) % pages; async move { get(r, &format!("/api/oruk/services?page={page}")).await; } }).await;
+    let (m, p) = measure(|i| {
+        let r = &router;
+        let page = 1 + (i as i64 * 37) % pages;
+        async move {
+            get(r, &format!("/api/oruk/services?page={page}")).await;
+        }
+    })
+    .await;
     let (rm, rp) = measure(|i| {
         let pool = pool.clone();
         let page = 1 + (i as i64 * 37) % pages;
@@ -133,7 +212,14 @@ async fn main() {
         }
     })
     .await;
-    println!("| open API /services?page=N (50 a page, {pages} pages) | {} | {} | {} | {} | {:.1}x |", ms(m), ms(p), ms(rm), ms(rp), m.as_secs_f64() / rm.as_secs_f64());
+    println!(
+        "| open API /services?page=N (50 a page, {pages} pages) | {} | {} | {} | {} | {:.1}x |",
+        ms(m),
+        ms(p),
+        ms(rm),
+        ms(rp),
+        m.as_secs_f64() / rm.as_secs_f64()
+    );
 
     // Throughput of the search page: 4 callers, 2,000 requests.
     let total = 2_000usize;

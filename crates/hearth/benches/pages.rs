@@ -63,10 +63,17 @@ async fn session_for(db: &Db, username: &str, token: &str) {
 }
 
 async fn get(router: &axum::Router, path: &str, token: &str) -> usize {
-    let req = Request::builder().uri(path).header("cookie", format!("hearth-session={token}")).body(Body::empty()).unwrap();
+    let req = Request::builder()
+        .uri(path)
+        .header("cookie", format!("hearth-session={token}"))
+        .body(Body::empty())
+        .unwrap();
     let resp = router.clone().oneshot(req).await.unwrap();
     assert_eq!(resp.status(), 200, "{path}");
-    axum::body::to_bytes(resp.into_body(), usize::MAX).await.unwrap().len()
+    axum::body::to_bytes(resp.into_body(), usize::MAX)
+        .await
+        .unwrap()
+        .len()
 }
 
 async fn q_i64(pool: &sqlx::AnyPool, sql: &str, binds: &[i64]) -> i64 {
@@ -79,25 +86,51 @@ async fn q_i64(pool: &sqlx::AnyPool, sql: &str, binds: &[i64]) -> i64 {
 }
 
 async fn q_text(pool: &sqlx::AnyPool, sql: &str, a: i64, t: &str) -> i64 {
-    sqlx::query(sql).bind(a).bind(t).fetch_all(pool).await.unwrap().len() as i64
+    sqlx::query(sql)
+        .bind(a)
+        .bind(t)
+        .fetch_all(pool)
+        .await
+        .unwrap()
+        .len() as i64
 }
 
 #[tokio::main(flavor = "current_thread")]
 async fn main() {
     let dir = hearth_store::testing::TempDir::new("hearth-bench").unwrap();
     let url = match std::env::var("BENCH_DATABASE_URL") {
-        Ok(base) => hearth_store::testing::fresh_postgres_database(&base).await.unwrap(),
+        Ok(base) => hearth_store::testing::fresh_postgres_database(&base)
+            .await
+            .unwrap(),
         Err(_) => format!("sqlite://{}", dir.path().join("bench.db").display()),
     };
-    let db = Db::connect(&DbConfig { url: url.clone(), max_connections: 4, audit_key: b"bench".to_vec() }).await.unwrap();
+    let db = Db::connect(&DbConfig {
+        url: url.clone(),
+        max_connections: 4,
+        audit_key: b"bench".to_vec(),
+    })
+    .await
+    .unwrap();
     db.migrate().await.unwrap();
     let app = App::new(db.clone(), AppConfig::default());
     let t = Instant::now();
     app.load_demo(Scale::County, 2026, &|_| {}).await.unwrap();
-    eprintln!("loaded county demo data in {:.1?} ({})", t.elapsed(), db.backend_name());
+    eprintln!(
+        "loaded county demo data in {:.1?} ({})",
+        t.elapsed(),
+        db.backend_name()
+    );
 
     // 300 pending requests across providers for the officer's queue.
-    let providers = db.list_providers(&hearth_store::ProviderFilter { authority_id: Some(1), per_page: 1000, ..Default::default() }).await.unwrap().items;
+    let providers = db
+        .list_providers(&hearth_store::ProviderFilter {
+            authority_id: Some(1),
+            per_page: 1000,
+            ..Default::default()
+        })
+        .await
+        .unwrap()
+        .items;
     let mut tx = db.begin_write(&Actor::system("bench")).await.unwrap();
     for i in 0..300usize {
         let p = &providers[i % providers.len()];
@@ -118,7 +151,13 @@ async fn main() {
 
     session_for(&db, "provider", "aa01").await;
     session_for(&db, "officer", "aa02").await;
-    let router = hearth_web::router(app.clone(), hearth_web::WebConfig { secure_cookies: false, ..Default::default() });
+    let router = hearth_web::router(
+        app.clone(),
+        hearth_web::WebConfig {
+            secure_cookies: false,
+            ..Default::default()
+        },
+    );
     let pool = db.pool().clone();
     let today = app.today().to_string();
 
@@ -134,7 +173,11 @@ async fn main() {
     let largest_n: i64 = row.try_get("n").unwrap();
 
     let provider_user = db.user_by_username("provider").await.unwrap().unwrap();
-    let contact = db.contact(provider_user.contact_id.unwrap()).await.unwrap().unwrap();
+    let contact = db
+        .contact(provider_user.contact_id.unwrap())
+        .await
+        .unwrap()
+        .unwrap();
     let pid = contact.provider_id;
     let session_hash = hearth_app::accounts::token_hash("aa01");
     let officer_hash = hearth_app::accounts::token_hash("aa02");
@@ -143,7 +186,10 @@ async fn main() {
     println!("|---|---|---|---|---|");
 
     // Provider home page.
-    let page = time(|| async { get(&router, "/home", "aa01").await; }).await;
+    let page = time(|| async {
+        get(&router, "/home", "aa01").await;
+    })
+    .await;
     let size = get(&router, "/home", "aa01").await;
     let raw = time(|| {
         let pool = pool.clone();
@@ -172,7 +218,10 @@ async fn main() {
 
     // Schedule list of the largest service (first page of 50, current only).
     let path = format!("/services/{largest}");
-    let page = time(|| async { get(&router, &path, "aa02").await; }).await;
+    let page = time(|| async {
+        get(&router, &path, "aa02").await;
+    })
+    .await;
     let size = get(&router, &path, "aa02").await;
     let raw = time(|| {
         let pool = pool.clone();
@@ -191,10 +240,18 @@ async fn main() {
         }
     })
     .await;
-    report(&format!("schedule list, largest service ({largest_n} current)"), page, raw, size);
+    report(
+        &format!("schedule list, largest service ({largest_n} current)"),
+        page,
+        raw,
+        size,
+    );
 
     // The officer's request queue.
-    let page = time(|| async { get(&router, "/requests", "aa02").await; }).await;
+    let page = time(|| async {
+        get(&router, "/requests", "aa02").await;
+    })
+    .await;
     let size = get(&router, "/requests", "aa02").await;
     let raw = time(|| {
         let pool = pool.clone();

@@ -24,7 +24,13 @@ fn ms(d: Duration) -> String {
 #[tokio::main(flavor = "current_thread")]
 async fn main() {
     let dir = hearth_store::testing::TempDir::new("hearth-bench-wb").unwrap();
-    let db = Db::connect(&DbConfig { url: format!("sqlite://{}", dir.path().join("b.db").display()), max_connections: 4, audit_key: b"b".to_vec() }).await.unwrap();
+    let db = Db::connect(&DbConfig {
+        url: format!("sqlite://{}", dir.path().join("b.db").display()),
+        max_connections: 4,
+        audit_key: b"b".to_vec(),
+    })
+    .await
+    .unwrap();
     db.migrate().await.unwrap();
     let app = App::new(db.clone(), AppConfig::default());
     app.load_demo(Scale::County, 2026, &|_| {}).await.unwrap();
@@ -42,7 +48,11 @@ async fn main() {
     let mut bytes = Vec::new();
     for _ in 0..RUNS {
         let t = Instant::now();
-        bytes = app.return_workbook(&provider, service.id, year).await.unwrap().1;
+        bytes = app
+            .return_workbook(&provider, service.id, year)
+            .await
+            .unwrap()
+            .1;
         gen.push(t.elapsed());
     }
     let mut lib_write = Vec::new();
@@ -53,7 +63,8 @@ async fn main() {
             let ws = wb.add_worksheet();
             ws.set_name(name).unwrap();
             for r in 0..30u32 {
-                ws.write_string(r, 0, "A label of about the length Hearth writes here").unwrap();
+                ws.write_string(r, 0, "A label of about the length Hearth writes here")
+                    .unwrap();
                 ws.write_number(r, 1, f64::from(r)).unwrap();
             }
             ws.protect();
@@ -85,38 +96,98 @@ async fn main() {
     for i in 0..10 {
         let filled = {
             use hearth_docs::workbook::*;
-            write_workbook(&WorkbookSpec { locals: Vec::new(),
+            write_workbook(&WorkbookSpec {
+                locals: Vec::new(),
                 mark: mark_for(&service.reference, &year.label(), 1),
-                contract: ContractSheet { service_reference: service.reference.clone(), contracted_units: service.contracted_units, ..Default::default() },
-                quarters: Quarter::all_of(year).iter().map(|x| (x.number(), x.label(), x.days())).collect(),
+                contract: ContractSheet {
+                    service_reference: service.reference.clone(),
+                    contracted_units: service.contracted_units,
+                    ..Default::default()
+                },
+                quarters: Quarter::all_of(year)
+                    .iter()
+                    .map(|x| (x.number(), x.label(), x.days()))
+                    .collect(),
                 indicators: Vec::new(),
-                prefill: INPUTS.iter().map(|(f, _)| (q.number(), f.to_string(), if *f == "occupied_unit_days" { 100 } else { 5 })).collect(),
+                prefill: INPUTS
+                    .iter()
+                    .map(|(f, _)| {
+                        (
+                            q.number(),
+                            f.to_string(),
+                            if *f == "occupied_unit_days" { 100 } else { 5 },
+                        )
+                    })
+                    .collect(),
             })
             .unwrap()
         };
         let t = Instant::now();
-        let r = app.submit_return_workbook(&provider, service.id, &q.label(), &filled, false, "").await.unwrap();
+        let r = app
+            .submit_return_workbook(&provider, service.id, &q.label(), &filled, false, "")
+            .await
+            .unwrap();
         upload.push(t.elapsed());
         // Make room for the next one.
-        hearth_store::testing::exec(&db, &format!("UPDATE performance_returns SET status = 'replaced' WHERE id = {}", r.id)).await.unwrap();
+        hearth_store::testing::exec(
+            &db,
+            &format!(
+                "UPDATE performance_returns SET status = 'replaced' WHERE id = {}",
+                r.id
+            ),
+        )
+        .await
+        .unwrap();
         let _ = i;
     }
 
     println!("| measure | median | the xlsx library alone | ratio |");
     println!("|---|---|---|---|");
-    println!("| generate one workbook ({} kB) | {} | {} (rust_xlsxwriter, same sheets) | {:.1}x |", bytes.len() / 1024, ms(median(gen.clone())), ms(median(lib_write.clone())), median(gen).as_secs_f64() / median(lib_write).as_secs_f64());
+    println!(
+        "| generate one workbook ({} kB) | {} | {} (rust_xlsxwriter, same sheets) | {:.1}x |",
+        bytes.len() / 1024,
+        ms(median(gen.clone())),
+        ms(median(lib_write.clone())),
+        median(gen).as_secs_f64() / median(lib_write).as_secs_f64()
+    );
     println!("| validate one upload (bounded read of the quarter) | {} | {} (calamine, same sheets) | {:.1}x |", ms(median(read.clone())), ms(median(lib_read.clone())), median(read).as_secs_f64() / median(lib_read).as_secs_f64());
-    println!("| upload end to end (read, check, store the return) | {} | | |", ms(median(upload)));
+    println!(
+        "| upload end to end (read, check, store the return) | {} | | |",
+        ms(median(upload))
+    );
 
     // Every service's workbook at county scale.
-    let services = db.list_services(&hearth_store::ServiceFilter { per_page: 10_000, ..Default::default() }).await.unwrap().items;
-    let officer = app.principal_for(db.user_by_username("officer").await.unwrap().unwrap(), None).await.unwrap().unwrap();
+    let services = db
+        .list_services(&hearth_store::ServiceFilter {
+            per_page: 10_000,
+            ..Default::default()
+        })
+        .await
+        .unwrap()
+        .items;
+    let officer = app
+        .principal_for(db.user_by_username("officer").await.unwrap().unwrap(), None)
+        .await
+        .unwrap()
+        .unwrap();
     let t = Instant::now();
     let mut total = 0usize;
     let mut n = 0;
-    for s in services.iter().filter(|s| s.authority_id == officer.authority_id()) {
-        total += app.return_workbook(&officer, s.id, year).await.unwrap().1.len();
+    for s in services
+        .iter()
+        .filter(|s| s.authority_id == officer.authority_id())
+    {
+        total += app
+            .return_workbook(&officer, s.id, year)
+            .await
+            .unwrap()
+            .1
+            .len();
         n += 1;
     }
-    println!("\nworkbooks for every service of the county ({n}): {:.2?} in all, {} MB", t.elapsed(), total / 1024 / 1024);
+    println!(
+        "\nworkbooks for every service of the county ({n}): {:.2?} in all, {} MB",
+        t.elapsed(),
+        total / 1024 / 1024
+    );
 }

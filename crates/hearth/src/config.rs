@@ -63,7 +63,10 @@ fn env(name: &str) -> Option<String> {
 
 fn env_parse<T: std::str::FromStr>(name: &str) -> Result<Option<T>> {
     match env(name) {
-        Some(v) => v.parse::<T>().map(Some).map_err(|_| anyhow::anyhow!("{name}={v} is not valid")),
+        Some(v) => v
+            .parse::<T>()
+            .map(Some)
+            .map_err(|_| anyhow::anyhow!("{name}={v} is not valid")),
         None => Ok(None),
     }
 }
@@ -81,10 +84,15 @@ impl Config {
             .config_file
             .clone()
             .or_else(|| env("HEARTH_CONFIG").map(PathBuf::from))
-            .or_else(|| Path::new("hearth.toml").exists().then(|| PathBuf::from("hearth.toml")));
+            .or_else(|| {
+                Path::new("hearth.toml")
+                    .exists()
+                    .then(|| PathBuf::from("hearth.toml"))
+            });
         let f: FileConfig = match &file_path {
             Some(p) => {
-                let text = std::fs::read_to_string(p).with_context(|| format!("reading {}", p.display()))?;
+                let text = std::fs::read_to_string(p)
+                    .with_context(|| format!("reading {}", p.display()))?;
                 toml::from_str(&text).with_context(|| format!("in {}", p.display()))?
             }
             None => FileConfig::default(),
@@ -106,12 +114,14 @@ impl Config {
             .unwrap_or_else(|| PathBuf::from("data"));
         let database_url = match env("DATABASE_URL").or_else(|| env("HEARTH_DATABASE_URL")) {
             Some(u) => u,
-            None => match env("DATABASE_URL_FILE").map(PathBuf::from).or(f.database_url_file.clone()) {
+            None => match env("DATABASE_URL_FILE")
+                .map(PathBuf::from)
+                .or(f.database_url_file.clone())
+            {
                 Some(p) => read_secret(&p)?,
-                None => f
-                    .database_url
-                    .clone()
-                    .unwrap_or_else(|| format!("sqlite://{}", data_dir.join("hearth.db").display())),
+                None => f.database_url.clone().unwrap_or_else(|| {
+                    format!("sqlite://{}", data_dir.join("hearth.db").display())
+                }),
             },
         };
         // Environment before file; within each, the key before the key file.
@@ -126,17 +136,25 @@ impl Config {
         } else {
             Vec::new() // made and kept in the data folder at start-up
         };
-        let mail_transport = env("HEARTH_MAIL_TRANSPORT").or(f.mail_transport.clone()).unwrap_or_else(|| "folder".into());
+        let mail_transport = env("HEARTH_MAIL_TRANSPORT")
+            .or(f.mail_transport.clone())
+            .unwrap_or_else(|| "folder".into());
         let mail = match mail_transport.as_str() {
             "folder" => hearth_jobs::MailConfig::Folder(data_dir.join("mail")),
             "smtp" => hearth_jobs::MailConfig::Smtp {
-                host: env("HEARTH_SMTP_HOST").or(f.smtp_host.clone()).unwrap_or_else(|| "127.0.0.1".into()),
+                host: env("HEARTH_SMTP_HOST")
+                    .or(f.smtp_host.clone())
+                    .unwrap_or_else(|| "127.0.0.1".into()),
                 port: env_parse("HEARTH_SMTP_PORT")?.or(f.smtp_port).unwrap_or(25),
-                from: env("HEARTH_MAIL_FROM").or(f.mail_from.clone()).unwrap_or_else(|| "Hearth <hearth@localhost>".into()),
+                from: env("HEARTH_MAIL_FROM")
+                    .or(f.mail_from.clone())
+                    .unwrap_or_else(|| "Hearth <hearth@localhost>".into()),
             },
             other => bail!("mail_transport must be folder or smtp, not {other}"),
         };
-        let log_format = env("HEARTH_LOG_FORMAT").or(f.log_format.clone()).unwrap_or_else(|| "text".into());
+        let log_format = env("HEARTH_LOG_FORMAT")
+            .or(f.log_format.clone())
+            .unwrap_or_else(|| "text".into());
         if log_format != "text" && log_format != "json" {
             bail!("log_format must be text or json, not {log_format}");
         }
@@ -144,17 +162,27 @@ impl Config {
             listen,
             data_dir,
             database_url,
-            max_connections: env_parse("HEARTH_MAX_CONNECTIONS")?.or(f.max_connections).unwrap_or(8),
+            max_connections: env_parse("HEARTH_MAX_CONNECTIONS")?
+                .or(f.max_connections)
+                .unwrap_or(8),
             audit_key,
             public_url: env("HEARTH_PUBLIC_URL").or(f.public_url.clone()),
             node_name: env("HEARTH_NODE_NAME")
                 .or(f.node_name.clone())
                 .unwrap_or_else(|| format!("hearth-{}", std::process::id())),
             log_format,
-            idle_minutes: env_parse("HEARTH_IDLE_MINUTES")?.or(f.idle_minutes).unwrap_or(20),
-            absolute_hours: env_parse("HEARTH_ABSOLUTE_HOURS")?.or(f.absolute_hours).unwrap_or(12),
-            max_failed_logins: env_parse("HEARTH_MAX_FAILED_LOGINS")?.or(f.max_failed_logins).unwrap_or(5),
-            lock_minutes: env_parse("HEARTH_LOCK_MINUTES")?.or(f.lock_minutes).unwrap_or(15),
+            idle_minutes: env_parse("HEARTH_IDLE_MINUTES")?
+                .or(f.idle_minutes)
+                .unwrap_or(20),
+            absolute_hours: env_parse("HEARTH_ABSOLUTE_HOURS")?
+                .or(f.absolute_hours)
+                .unwrap_or(12),
+            max_failed_logins: env_parse("HEARTH_MAX_FAILED_LOGINS")?
+                .or(f.max_failed_logins)
+                .unwrap_or(5),
+            lock_minutes: env_parse("HEARTH_LOCK_MINUTES")?
+                .or(f.lock_minutes)
+                .unwrap_or(15),
             mail,
             run_jobs: env_parse("HEARTH_RUN_JOBS")?.or(f.run_jobs).unwrap_or(true),
         })

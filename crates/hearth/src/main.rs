@@ -152,7 +152,9 @@ async fn main() {
 fn init_logs(config: &Config) {
     let filter = tracing_subscriber::EnvFilter::try_from_env("HEARTH_LOG")
         .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info,sqlx=warn"));
-    let builder = tracing_subscriber::fmt().with_env_filter(filter).with_writer(std::io::stderr);
+    let builder = tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_writer(std::io::stderr);
     let _ = if config.log_format == "json" {
         builder.json().flatten_event(true).try_init()
     } else {
@@ -188,14 +190,17 @@ fn write_private(path: &Path, bytes: &[u8]) -> Result<()> {
         use std::os::unix::fs::OpenOptionsExt;
         opts.mode(0o600);
     }
-    let mut f = opts.open(path).with_context(|| format!("writing {}", path.display()))?;
+    let mut f = opts
+        .open(path)
+        .with_context(|| format!("writing {}", path.display()))?;
     f.write_all(bytes)?;
     Ok(())
 }
 
 async fn open_db(config: &Config) -> Result<Db> {
     if config.is_sqlite() {
-        std::fs::create_dir_all(&config.data_dir).with_context(|| format!("creating {}", config.data_dir.display()))?;
+        std::fs::create_dir_all(&config.data_dir)
+            .with_context(|| format!("creating {}", config.data_dir.display()))?;
     }
     let db = Db::connect(&DbConfig {
         url: config.database_url.clone(),
@@ -203,7 +208,12 @@ async fn open_db(config: &Config) -> Result<Db> {
         audit_key: audit_key(config)?,
     })
     .await
-    .with_context(|| format!("opening the database {}", hearth_app::store::redact(&config.database_url)))?;
+    .with_context(|| {
+        format!(
+            "opening the database {}",
+            hearth_app::store::redact(&config.database_url)
+        )
+    })?;
     db.migrate().await?;
     Ok(db)
 }
@@ -225,7 +235,12 @@ async fn open_db_as_is(config: &Config) -> Result<Db> {
         audit_key: audit_key(config)?,
     })
     .await
-    .with_context(|| format!("opening the database {}", hearth_app::store::redact(&config.database_url)))?;
+    .with_context(|| {
+        format!(
+            "opening the database {}",
+            hearth_app::store::redact(&config.database_url)
+        )
+    })?;
     let version = db.schema_version().await?;
     let latest = hearth_app::store::latest_version();
     if version > latest {
@@ -255,7 +270,11 @@ async fn run(cli: Cli) -> Result<i32> {
         Command::Serve(s) | Command::Demo { serve: s, .. } => s.listen.clone(),
         _ => None,
     };
-    let overrides = Overrides { config_file: cli.config.clone(), listen, data_dir: cli.data_dir.clone() };
+    let overrides = Overrides {
+        config_file: cli.config.clone(),
+        listen,
+        data_dir: cli.data_dir.clone(),
+    };
     let config = Config::load(&overrides)?;
     init_logs(&config);
     match cli.command {
@@ -265,9 +284,15 @@ async fn run(cli: Cli) -> Result<i32> {
             serve(config, db, started).await?;
             Ok(0)
         }
-        Command::Demo { scale, seed, no_serve, .. } => {
+        Command::Demo {
+            scale,
+            seed,
+            no_serve,
+            ..
+        } => {
             let started = Instant::now();
-            let scale = hearth_app::demo_data::Scale::parse(&scale).ok_or_else(|| anyhow!("--scale must be small or county"))?;
+            let scale = hearth_app::demo_data::Scale::parse(&scale)
+                .ok_or_else(|| anyhow!("--scale must be small or county"))?;
             let db = demo(&config, scale, seed).await?;
             if !no_serve {
                 serve(config, db, started).await?;
@@ -276,7 +301,10 @@ async fn run(cli: Cli) -> Result<i32> {
         }
         Command::Migrate => {
             let db = open_db(&config).await?;
-            println!("database schema is at version {}", db.schema_version().await?);
+            println!(
+                "database schema is at version {}",
+                db.schema_version().await?
+            );
             Ok(0)
         }
         Command::User(cmd) => user(&config, cmd).await,
@@ -299,10 +327,17 @@ async fn run(cli: Cli) -> Result<i32> {
             }
             let db = open_db_as_is(&config).await?;
             let t = Instant::now();
-            let path = file.to_str().ok_or_else(|| anyhow!("backup path must be valid UTF-8"))?;
+            let path = file
+                .to_str()
+                .ok_or_else(|| anyhow!("backup path must be valid UTF-8"))?;
             db.backup_sqlite_to(path).await?;
             let size = std::fs::metadata(&file).map(|m| m.len()).unwrap_or(0);
-            println!("backed up to {} ({} bytes) in {:.2?}", file.display(), size, t.elapsed());
+            println!(
+                "backed up to {} ({} bytes) in {:.2?}",
+                file.display(),
+                size,
+                t.elapsed()
+            );
             Ok(0)
         }
         Command::Restore { file } => restore(&config, &file).await,
@@ -310,7 +345,9 @@ async fn run(cli: Cli) -> Result<i32> {
             let db = open_db_as_is(&config).await?;
             let t = Instant::now();
             let (rows, skipped) = read_postcodes(&file)?;
-            let mut tx = db.begin_write(&Actor::system(&format!("cli:{}", whoami()))).await?;
+            let mut tx = db
+                .begin_write(&Actor::system(&format!("cli:{}", whoami())))
+                .await?;
             for chunk in rows.chunks(50_000) {
                 tx.upsert_postcodes(chunk).await?;
                 eprint!(".");
@@ -329,7 +366,8 @@ async fn run(cli: Cli) -> Result<i32> {
         }
         Command::Totp { secret } => {
             let now = u64::try_from(hearth_app::store::now()).unwrap_or(0);
-            let code = hearth_app::accounts::totp_code(secret.trim(), now).ok_or_else(|| anyhow!("that is not a valid base32 secret"))?;
+            let code = hearth_app::accounts::totp_code(secret.trim(), now)
+                .ok_or_else(|| anyhow!("that is not a valid base32 secret"))?;
             println!("{code}");
             Ok(0)
         }
@@ -343,10 +381,21 @@ fn read_postcodes(file: &Path) -> Result<(Vec<(String, f64, f64)>, usize)> {
         .from_path(file)
         .with_context(|| format!("opening {}", file.display()))?;
     let headers = reader.headers()?.clone();
-    let col = |names: &[&str]| headers.iter().position(|h| names.iter().any(|n| h.trim().eq_ignore_ascii_case(n)));
-    let pc = col(&["pcds", "pcd", "pcd2", "postcode"]).ok_or_else(|| anyhow!("{}: no postcode column (pcds, pcd, pcd2 or postcode)", file.display()))?;
-    let lat = col(&["lat", "latitude"]).ok_or_else(|| anyhow!("{}: no lat column", file.display()))?;
-    let lon = col(&["long", "longitude", "lon"]).ok_or_else(|| anyhow!("{}: no long column", file.display()))?;
+    let col = |names: &[&str]| {
+        headers
+            .iter()
+            .position(|h| names.iter().any(|n| h.trim().eq_ignore_ascii_case(n)))
+    };
+    let pc = col(&["pcds", "pcd", "pcd2", "postcode"]).ok_or_else(|| {
+        anyhow!(
+            "{}: no postcode column (pcds, pcd, pcd2 or postcode)",
+            file.display()
+        )
+    })?;
+    let lat =
+        col(&["lat", "latitude"]).ok_or_else(|| anyhow!("{}: no lat column", file.display()))?;
+    let lon = col(&["long", "longitude", "lon"])
+        .ok_or_else(|| anyhow!("{}: no long column", file.display()))?;
     let mut rows = Vec::new();
     let mut skipped = 0;
     for record in reader.records() {
@@ -356,7 +405,8 @@ fn read_postcodes(file: &Path) -> Result<(Vec<(String, f64, f64)>, usize)> {
             let la: f64 = record.get(lat)?.trim().parse().ok()?;
             let lo: f64 = record.get(lon)?.trim().parse().ok()?;
             // The ONS directory marks postcodes without a grid reference with latitude 99.999999.
-            ((-90.0..=90.0).contains(&la) && (-180.0..=180.0).contains(&lo)).then(|| (p.to_string(), la, lo))
+            ((-90.0..=90.0).contains(&la) && (-180.0..=180.0).contains(&lo))
+                .then(|| (p.to_string(), la, lo))
         })();
         match parsed {
             Some(r) => rows.push(r),
@@ -367,7 +417,9 @@ fn read_postcodes(file: &Path) -> Result<(Vec<(String, f64, f64)>, usize)> {
 }
 
 async fn restore(config: &Config, file: &Path) -> Result<i32> {
-    let target = config.sqlite_path().ok_or_else(|| anyhow!("restore replaces the embedded SQLite database; restore PostgreSQL with pg_restore"))?;
+    let target = config.sqlite_path().ok_or_else(|| {
+        anyhow!("restore replaces the embedded SQLite database; restore PostgreSQL with pg_restore")
+    })?;
     if config.audit_key.is_empty() && !config.data_dir.join("audit.key").exists() {
         bail!(
             "{} has no audit.key, so the backup's audit trail cannot be verified: copy audit.key from the data folder the backup came from (or set HEARTH_AUDIT_KEY) first",
@@ -376,7 +428,8 @@ async fn restore(config: &Config, file: &Path) -> Result<i32> {
     }
     // Check a copy of the backup next to the database before touching the database itself.
     let tmp = target.with_extension("db.restoring");
-    std::fs::copy(file, &tmp).with_context(|| format!("copying {} to {}", file.display(), tmp.display()))?;
+    std::fs::copy(file, &tmp)
+        .with_context(|| format!("copying {} to {}", file.display(), tmp.display()))?;
     let checked = check_backup(config, &tmp).await;
     for ext in ["db.restoring-wal", "db.restoring-shm"] {
         let _ = std::fs::remove_file(target.with_extension(ext));
@@ -392,17 +445,26 @@ async fn restore(config: &Config, file: &Path) -> Result<i32> {
         let _ = std::fs::remove_file(target.with_extension(ext));
     }
     std::fs::rename(&tmp, &target)?;
-    println!("restored {} to {} (schema version {version}; audit trail: {report:?})", file.display(), target.display());
+    println!(
+        "restored {} to {} (schema version {version}; audit trail: {report:?})",
+        file.display(),
+        target.display()
+    );
     Ok(0)
 }
 
 /// Integrity, schema version and audit chain of a database file.
 async fn check_backup(config: &Config, path: &Path) -> Result<(i64, ChainReport)> {
     let mut header = [0u8; 16];
-    let is_sqlite = std::fs::File::open(path).and_then(|mut f| std::io::Read::read_exact(&mut f, &mut header)).is_ok()
+    let is_sqlite = std::fs::File::open(path)
+        .and_then(|mut f| std::io::Read::read_exact(&mut f, &mut header))
+        .is_ok()
         && &header == b"SQLite format 3\0";
     if !is_sqlite {
-        bail!("{} is not an SQLite database written by hearth backup", path.display());
+        bail!(
+            "{} is not an SQLite database written by hearth backup",
+            path.display()
+        );
     }
     let check = Db::connect(&DbConfig {
         url: format!("sqlite://{}", path.display()),
@@ -440,10 +502,21 @@ async fn user(config: &Config, cmd: UserCommand) -> Result<i32> {
     let actor = Actor::system(&format!("cli:{}", whoami()));
     let find = |username: String| {
         let db = db.clone();
-        async move { db.user_by_username(&username).await?.ok_or_else(|| anyhow!("there is no user {username}")) }
+        async move {
+            db.user_by_username(&username)
+                .await?
+                .ok_or_else(|| anyhow!("there is no user {username}"))
+        }
     };
     match cmd {
-        UserCommand::Add { username, name, role, authority, contact, email } => {
+        UserCommand::Add {
+            username,
+            name,
+            role,
+            authority,
+            contact,
+            email,
+        } => {
             let authority_id = match authority {
                 Some(code) => Some(
                     db.authorities()
@@ -456,11 +529,23 @@ async fn user(config: &Config, cmd: UserCommand) -> Result<i32> {
                 None => None,
             };
             let temp = hearth_app::admin::temporary_password();
-            let input = hearth_app::admin::UserInput { username, display_name: name, email, role, authority_id, contact_id: contact };
+            let input = hearth_app::admin::UserInput {
+                username,
+                display_name: name,
+                email,
+                role,
+                authority_id,
+                contact_id: contact,
+            };
             match app.create_user(&actor, &input, &temp, None, true).await {
                 Ok(u) => {
-                    println!("added {} ({}); temporary password: {temp}", u.username, u.role);
-                    println!("they must change it and set up an authenticator app at first sign-in");
+                    println!(
+                        "added {} ({}); temporary password: {temp}",
+                        u.username, u.role
+                    );
+                    println!(
+                        "they must change it and set up an authenticator app at first sign-in"
+                    );
                     Ok(0)
                 }
                 Err(hearth_app::AppError::Invalid(errors)) => {
@@ -483,14 +568,20 @@ async fn user(config: &Config, cmd: UserCommand) -> Result<i32> {
                 } else {
                     "active"
                 };
-                println!("{:<20} {:<18} {:<28} {state}", u.username, u.role, u.display_name);
+                println!(
+                    "{:<20} {:<18} {:<28} {state}",
+                    u.username, u.role, u.display_name
+                );
             }
             Ok(0)
         }
         UserCommand::ResetPassword { username } => {
             let u = find(username).await?;
             let temp = app.reset_password(&actor, u.id).await?;
-            println!("temporary password for {}: {temp} (must be changed at next sign-in)", u.username);
+            println!(
+                "temporary password for {}: {temp} (must be changed at next sign-in)",
+                u.username
+            );
             Ok(0)
         }
         UserCommand::Unlock { username } => {
@@ -508,7 +599,10 @@ async fn user(config: &Config, cmd: UserCommand) -> Result<i32> {
         UserCommand::ResetTotp { username } => {
             let u = find(username).await?;
             app.reset_totp(&actor, u.id).await?;
-            println!("{} will set up an authenticator app at next sign-in; their sessions have ended", u.username);
+            println!(
+                "{} will set up an authenticator app at next sign-in; their sessions have ended",
+                u.username
+            );
             Ok(0)
         }
         UserCommand::Enable { username } => {
@@ -521,7 +615,9 @@ async fn user(config: &Config, cmd: UserCommand) -> Result<i32> {
 }
 
 fn whoami() -> String {
-    std::env::var("USER").or_else(|_| std::env::var("LOGNAME")).unwrap_or_else(|_| "operator".into())
+    std::env::var("USER")
+        .or_else(|_| std::env::var("LOGNAME"))
+        .unwrap_or_else(|_| "operator".into())
 }
 
 async fn demo(config: &Config, scale: hearth_app::demo_data::Scale, seed: u64) -> Result<Db> {
@@ -529,7 +625,8 @@ async fn demo(config: &Config, scale: hearth_app::demo_data::Scale, seed: u64) -
         for ext in ["db", "db-wal", "db-shm"] {
             let p = path.with_extension(ext);
             if p.exists() {
-                std::fs::remove_file(&p).with_context(|| format!("removing old demo database {}", p.display()))?;
+                std::fs::remove_file(&p)
+                    .with_context(|| format!("removing old demo database {}", p.display()))?;
             }
         }
     } else {
@@ -554,7 +651,10 @@ async fn demo(config: &Config, scale: hearth_app::demo_data::Scale, seed: u64) -
     // One line per account, tab-separated: role, username, password, base32 TOTP secret.
     let mut file = String::new();
     for a in &summary.accounts {
-        file.push_str(&format!("{}\t{}\t{}\t{}\n", a.role, a.username, a.password, a.totp_secret));
+        file.push_str(&format!(
+            "{}\t{}\t{}\t{}\n",
+            a.role, a.username, a.password, a.totp_secret
+        ));
     }
     let path = config.data_dir.join("demo-accounts.txt");
     write_private(&path, file.as_bytes())?;
@@ -569,11 +669,19 @@ async fn demo(config: &Config, scale: hearth_app::demo_data::Scale, seed: u64) -
     println!("Hearth demo: browse to {url}/login (the public directory is at {url}/directory)");
     println!();
     println!("Sign in with a username and password below, then the 6-digit code from an authenticator app");
-    println!("(add the account's secret to the app as a time-based key), or run: hearth totp SECRET");
+    println!(
+        "(add the account's secret to the app as a time-based key), or run: hearth totp SECRET"
+    );
     println!();
-    println!("{:<18} {:<10} {:<24} {:<34} who", "role", "username", "password", "TOTP secret (base32)");
+    println!(
+        "{:<18} {:<10} {:<24} {:<34} who",
+        "role", "username", "password", "TOTP secret (base32)"
+    );
     for a in &summary.accounts {
-        println!("{:<18} {:<10} {:<24} {:<34} {}", a.role, a.username, a.password, a.totp_secret, a.description);
+        println!(
+            "{:<18} {:<10} {:<24} {:<34} {}",
+            a.role, a.username, a.password, a.totp_secret, a.description
+        );
     }
     println!();
     println!("These are also in {} (one line per account: role, username, password, secret; tab-separated).", path.display());
@@ -583,7 +691,10 @@ async fn demo(config: &Config, scale: hearth_app::demo_data::Scale, seed: u64) -
 
 async fn serve(config: Config, db: Db, started: Instant) -> Result<()> {
     let app = app_of(&config, db);
-    let https = config.public_url.as_deref().is_some_and(|u| u.starts_with("https://"));
+    let https = config
+        .public_url
+        .as_deref()
+        .is_some_and(|u| u.starts_with("https://"));
     // Plain HTTP only on loopback: anywhere else cookies are Secure (Hearth sits behind TLS).
     let secure_cookies = https || !config.listen.ip().is_loopback();
     let web = hearth_web::WebConfig {
@@ -608,19 +719,24 @@ async fn serve(config: Config, db: Db, started: Instant) -> Result<()> {
         ready_ms = started.elapsed().as_millis() as u64,
         "hearth ready"
     );
-    println!("hearth: ready on http://{} (node {})", config.listen, config.node_name);
+    println!(
+        "hearth: ready on http://{} (node {})",
+        config.listen, config.node_name
+    );
     axum::serve(listener, router)
         .with_graceful_shutdown(async {
             let ctrl_c = tokio::signal::ctrl_c();
             #[cfg(unix)]
             {
-                let mut term = match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
-                    Ok(s) => s,
-                    Err(_) => {
-                        let _ = ctrl_c.await;
-                        return;
-                    }
-                };
+                let mut term =
+                    match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate())
+                    {
+                        Ok(s) => s,
+                        Err(_) => {
+                            let _ = ctrl_c.await;
+                            return;
+                        }
+                    };
                 tokio::select! { _ = ctrl_c => {}, _ = term.recv() => {} }
             }
             #[cfg(not(unix))]

@@ -34,7 +34,9 @@ fn help_explains_every_subcommand() {
     let o = run(&["--help"]);
     assert!(o.status.success());
     let text = stdout(&o);
-    for sub in ["serve", "demo", "migrate", "user", "audit", "backup", "restore"] {
+    for sub in [
+        "serve", "demo", "migrate", "user", "audit", "backup", "restore",
+    ] {
         assert!(text.contains(sub), "--help mentions {sub}");
         let o = run(&[sub, "--help"]);
         assert!(o.status.success(), "{sub} --help");
@@ -46,11 +48,16 @@ fn help_explains_every_subcommand() {
 fn audit_verify_reports_the_first_edited_entry() {
     let data = Tmp::new("cli-audit");
     let dir = data.0.to_str().unwrap();
-    assert!(run(&["--data-dir", dir, "demo", "--no-serve"]).status.success());
+    assert!(run(&["--data-dir", dir, "demo", "--no-serve"])
+        .status
+        .success());
     let o = run(&["--data-dir", dir, "audit", "verify"]);
     assert_eq!(o.status.code(), Some(0), "{}", stdout(&o));
     assert!(stdout(&o).contains("audit trail intact"));
-    sqlite(&data.0.join("hearth.db"), "UPDATE audit_log SET after_json = '{\"name\":\"forged\"}' WHERE id = 5");
+    sqlite(
+        &data.0.join("hearth.db"),
+        "UPDATE audit_log SET after_json = '{\"name\":\"forged\"}' WHERE id = 5",
+    );
     let o = run(&["--data-dir", dir, "audit", "verify"]);
     assert_eq!(o.status.code(), Some(2));
     assert!(stdout(&o).contains("BROKEN at entry 5"), "{}", stdout(&o));
@@ -60,72 +67,175 @@ fn audit_verify_reports_the_first_edited_entry() {
 fn user_commands_add_reset_unlock_disable() {
     let data = Tmp::new("cli-user");
     let dir = data.0.to_str().unwrap();
-    assert!(run(&["--data-dir", dir, "demo", "--no-serve"]).status.success());
-    let o = run(&["--data-dir", dir, "user", "add", "--username", "newofficer", "--name", "New Officer", "--role", "officer", "--authority", "BRK"]);
+    assert!(run(&["--data-dir", dir, "demo", "--no-serve"])
+        .status
+        .success());
+    let o = run(&[
+        "--data-dir",
+        dir,
+        "user",
+        "add",
+        "--username",
+        "newofficer",
+        "--name",
+        "New Officer",
+        "--role",
+        "officer",
+        "--authority",
+        "BRK",
+    ]);
     assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
     assert!(stdout(&o).contains("temporary password"));
-    let o = run(&["--data-dir", dir, "user", "add", "--username", "x", "--name", "", "--role", "wizard"]);
-    assert_eq!(o.status.code(), Some(2), "bad input is refused with reasons");
+    let o = run(&[
+        "--data-dir",
+        dir,
+        "user",
+        "add",
+        "--username",
+        "x",
+        "--name",
+        "",
+        "--role",
+        "wizard",
+    ]);
+    assert_eq!(
+        o.status.code(),
+        Some(2),
+        "bad input is refused with reasons"
+    );
     assert!(String::from_utf8_lossy(&o.stderr).contains("role"));
-    assert!(run(&["--data-dir", dir, "user", "disable", "newofficer"]).status.success());
+    assert!(run(&["--data-dir", dir, "user", "disable", "newofficer"])
+        .status
+        .success());
     let list = stdout(&run(&["--data-dir", dir, "user", "list"]));
-    assert!(list.lines().any(|l| l.starts_with("newofficer") && l.ends_with("disabled")), "{list}");
-    assert!(run(&["--data-dir", dir, "user", "enable", "newofficer"]).status.success());
-    assert!(run(&["--data-dir", dir, "user", "unlock", "newofficer"]).status.success());
+    assert!(
+        list.lines()
+            .any(|l| l.starts_with("newofficer") && l.ends_with("disabled")),
+        "{list}"
+    );
+    assert!(run(&["--data-dir", dir, "user", "enable", "newofficer"])
+        .status
+        .success());
+    assert!(run(&["--data-dir", dir, "user", "unlock", "newofficer"])
+        .status
+        .success());
     let o = run(&["--data-dir", dir, "user", "reset-password", "newofficer"]);
     assert!(stdout(&o).contains("temporary password for newofficer"));
-    assert!(!run(&["--data-dir", dir, "user", "unlock", "nobody"]).status.success());
+    assert!(!run(&["--data-dir", dir, "user", "unlock", "nobody"])
+        .status
+        .success());
     // Every change was audited and the chain holds.
-    assert_eq!(run(&["--data-dir", dir, "audit", "verify"]).status.code(), Some(0));
+    assert_eq!(
+        run(&["--data-dir", dir, "audit", "verify"]).status.code(),
+        Some(0)
+    );
 }
 
 #[tokio::test]
 async fn backup_while_serving_and_restore_drill() {
     let data = Tmp::new("cli-backup");
     let dir = data.0.to_str().unwrap().to_string();
-    assert!(run(&["--data-dir", &dir, "demo", "--no-serve"]).status.success());
+    assert!(run(&["--data-dir", &dir, "demo", "--no-serve"])
+        .status
+        .success());
     let (password, secret) = demo_account(&data.0, "officer");
     let port = free_port();
     let mut cmd = hearth();
-    cmd.args(["--data-dir", &dir, "serve", "--listen", &format!("127.0.0.1:{port}")]);
+    cmd.args([
+        "--data-dir",
+        &dir,
+        "serve",
+        "--listen",
+        &format!("127.0.0.1:{port}"),
+    ]);
     let mut server = start(cmd, port);
     let base = server.url("");
     let c = client();
     sign_in(&c, &base, "officer", &password, &secret).await;
-    let page = c.get(format!("{base}/providers/new")).send().await.unwrap().text().await.unwrap();
+    let page = c
+        .get(format!("{base}/providers/new"))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
     let csrf = extract_csrf(&page);
     let add = |reference: &'static str| {
         let c = c.clone();
         let base = base.clone();
         let csrf = csrf.clone();
         async move {
-            let r = c.post(format!("{base}/providers/new")).form(&[("csrf", csrf.as_str()), ("name", reference), ("reference", reference)]).send().await.unwrap();
+            let r = c
+                .post(format!("{base}/providers/new"))
+                .form(&[
+                    ("csrf", csrf.as_str()),
+                    ("name", reference),
+                    ("reference", reference),
+                ])
+                .send()
+                .await
+                .unwrap();
             assert_eq!(r.status(), 303);
         }
     };
     add("BEFORE-BACKUP").await;
     let backup = data.0.join("backup.db");
-    let o = hearth().args(["--data-dir", &dir, "backup", backup.to_str().unwrap()]).output().unwrap();
-    assert!(o.status.success(), "online backup while serving: {}", String::from_utf8_lossy(&o.stderr));
+    let o = hearth()
+        .args(["--data-dir", &dir, "backup", backup.to_str().unwrap()])
+        .output()
+        .unwrap();
+    assert!(
+        o.status.success(),
+        "online backup while serving: {}",
+        String::from_utf8_lossy(&o.stderr)
+    );
     add("AFTER-BACKUP").await;
     server.kill9();
 
     // Restore drill: the backup replaces the database; what came after it is gone, what came before is there.
-    let o = hearth().args(["--data-dir", &dir, "restore", backup.to_str().unwrap()]).output().unwrap();
+    let o = hearth()
+        .args(["--data-dir", &dir, "restore", backup.to_str().unwrap()])
+        .output()
+        .unwrap();
     assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
     let port = free_port();
     let mut cmd = hearth();
-    cmd.args(["--data-dir", &dir, "serve", "--listen", &format!("127.0.0.1:{port}")]);
+    cmd.args([
+        "--data-dir",
+        &dir,
+        "serve",
+        "--listen",
+        &format!("127.0.0.1:{port}"),
+    ]);
     let server = start(cmd, port);
     let c = client();
     sign_in_at(&c, &server.url(""), "officer", &password, &secret, 30).await;
-    let list = c.get(server.url("/providers?q=backup")).send().await.unwrap().text().await.unwrap();
+    let list = c
+        .get(server.url("/providers?q=backup"))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
     assert!(list.contains("BEFORE-BACKUP"));
     assert!(!list.contains("AFTER-BACKUP"));
-    assert_eq!(run(&["--data-dir", &dir, "audit", "verify"]).status.code(), Some(0));
+    assert_eq!(
+        run(&["--data-dir", &dir, "audit", "verify"]).status.code(),
+        Some(0)
+    );
     // A damaged file is refused and changes nothing.
     std::fs::write(data.0.join("junk.db"), b"this is not a database").unwrap();
-    let o = hearth().args(["--data-dir", &dir, "restore", data.0.join("junk.db").to_str().unwrap()]).output().unwrap();
+    let o = hearth()
+        .args([
+            "--data-dir",
+            &dir,
+            "restore",
+            data.0.join("junk.db").to_str().unwrap(),
+        ])
+        .output()
+        .unwrap();
     assert!(!o.status.success());
     drop(server);
 }
@@ -135,7 +245,10 @@ fn a_database_from_a_newer_version_is_refused() {
     let data = Tmp::new("cli-newer");
     let dir = data.0.to_str().unwrap();
     assert!(run(&["--data-dir", dir, "migrate"]).status.success());
-    sqlite(&data.0.join("hearth.db"), "INSERT INTO schema_migrations (version, name, applied_at) VALUES (999, 'future', 0)");
+    sqlite(
+        &data.0.join("hearth.db"),
+        "INSERT INTO schema_migrations (version, name, applied_at) VALUES (999, 'future', 0)",
+    );
     let o = run(&["--data-dir", dir, "migrate"]);
     assert!(!o.status.success());
     assert!(String::from_utf8_lossy(&o.stderr).contains("newer than this program"));

@@ -12,20 +12,40 @@ use support::*;
 async fn acknowledged_writes_survive_a_kill() {
     let data = Tmp::new("crash");
     let dir = data.0.to_str().unwrap().to_string();
-    let status = hearth().args(["--data-dir", &dir, "demo", "--no-serve"]).output().unwrap();
-    assert!(status.status.success(), "{}", String::from_utf8_lossy(&status.stderr));
+    let status = hearth()
+        .args(["--data-dir", &dir, "demo", "--no-serve"])
+        .output()
+        .unwrap();
+    assert!(
+        status.status.success(),
+        "{}",
+        String::from_utf8_lossy(&status.stderr)
+    );
     let (password, secret) = demo_account(&data.0, "officer");
     let port = free_port();
     let serve = |port: u16| {
         let mut cmd = hearth();
-        cmd.args(["--data-dir", &dir, "serve", "--listen", &format!("127.0.0.1:{port}")]);
+        cmd.args([
+            "--data-dir",
+            &dir,
+            "serve",
+            "--listen",
+            &format!("127.0.0.1:{port}"),
+        ]);
         start(cmd, port)
     };
     let mut server = serve(port);
     let base = server.url("");
     let c = client();
     sign_in(&c, &base, "officer", &password, &secret).await;
-    let page = c.get(format!("{base}/providers/new")).send().await.unwrap().text().await.unwrap();
+    let page = c
+        .get(format!("{base}/providers/new"))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
     let csrf = extract_csrf(&page);
 
     let acked: Arc<Mutex<Vec<String>>> = Arc::new(Mutex::new(Vec::new()));
@@ -38,7 +58,11 @@ async fn acknowledged_writes_survive_a_kill() {
                 let reference = format!("CRASH{i:05}");
                 let r = c
                     .post(format!("{base}/providers/new"))
-                    .form(&[("csrf", csrf.as_str()), ("name", &format!("Crash Test {i}")), ("reference", &reference)])
+                    .form(&[
+                        ("csrf", csrf.as_str()),
+                        ("name", &format!("Crash Test {i}")),
+                        ("reference", &reference),
+                    ])
                     .send()
                     .await;
                 match r {
@@ -72,14 +96,22 @@ async fn acknowledged_writes_survive_a_kill() {
     .await
     .unwrap();
     let found = db
-        .list_providers(&ProviderFilter { search: Some("crash".into()), per_page: 1_000_000, ..Default::default() })
+        .list_providers(&ProviderFilter {
+            search: Some("crash".into()),
+            per_page: 1_000_000,
+            ..Default::default()
+        })
         .await
         .unwrap();
-    let refs: std::collections::HashSet<String> = found.items.into_iter().map(|p| p.reference).collect();
+    let refs: std::collections::HashSet<String> =
+        found.items.into_iter().map(|p| p.reference).collect();
     for r in &acked {
         assert!(refs.contains(r), "acknowledged write {r} was lost");
     }
     assert_eq!(db.integrity_check().await.unwrap(), "ok");
-    assert!(matches!(db.audit_verify().await.unwrap(), ChainReport::Intact { .. }), "audit chain intact after the crash");
+    assert!(
+        matches!(db.audit_verify().await.unwrap(), ChainReport::Intact { .. }),
+        "audit chain intact after the crash"
+    );
     drop(server);
 }

@@ -13,7 +13,13 @@ async fn provider_signs_in_with_totp_sees_home_and_signs_out() {
     let data = Tmp::new("e2e");
     let port = free_port();
     let mut cmd = hearth();
-    cmd.args(["--data-dir", data.0.to_str().unwrap(), "demo", "--listen", &format!("127.0.0.1:{port}")]);
+    cmd.args([
+        "--data-dir",
+        data.0.to_str().unwrap(),
+        "demo",
+        "--listen",
+        &format!("127.0.0.1:{port}"),
+    ]);
     let server = start(cmd, port);
     let (password, secret) = demo_account(&data.0, "provider");
 
@@ -25,7 +31,8 @@ async fn provider_signs_in_with_totp_sees_home_and_signs_out() {
     b.click("form[action='/login'] button[type=submit]").await;
     b.wait_url("/login/code").await;
     b.type_into("#code", &totp_now(&secret)).await;
-    b.click("form[action='/login/code'] button[type=submit]").await;
+    b.click("form[action='/login/code'] button[type=submit]")
+        .await;
     b.wait_url("/home").await;
     let html = b.source().await;
     assert!(html.contains("Your home page"));
@@ -33,10 +40,13 @@ async fn provider_signs_in_with_totp_sees_home_and_signs_out() {
     let who = b.text_of("[data-testid=signed-in-user]").await;
     assert!(!who.is_empty());
     if let Ok(dir) = std::env::var("HEARTH_SCREENSHOTS") {
-        b.screenshot(&std::path::Path::new(&dir).join("e2e-provider-home.png")).await;
+        b.screenshot(&std::path::Path::new(&dir).join("e2e-provider-home.png"))
+            .await;
     }
     // The GOV.UK Frontend stylesheet and script load under the CSP (no inline script).
-    let css = reqwest::get(server.url("/assets/govuk-frontend.min.css")).await.unwrap();
+    let css = reqwest::get(server.url("/assets/govuk-frontend.min.css"))
+        .await
+        .unwrap();
     assert_eq!(css.status(), 200);
 
     b.click("[data-testid=sign-out]").await;

@@ -19,7 +19,13 @@ async fn provider_requests_a_schedule_officer_approves_other_provider_cannot_see
     let data = Tmp::new("e2e-requests");
     let port = free_port();
     let mut cmd = hearth();
-    cmd.args(["--data-dir", data.0.to_str().unwrap(), "demo", "--listen", &format!("127.0.0.1:{port}")]);
+    cmd.args([
+        "--data-dir",
+        data.0.to_str().unwrap(),
+        "demo",
+        "--listen",
+        &format!("127.0.0.1:{port}"),
+    ]);
     let server = start(cmd, port);
     let base = server.url("");
     let b = Browser::start().await;
@@ -39,11 +45,17 @@ async fn provider_requests_a_schedule_officer_approves_other_provider_cannot_see
     b.type_into("#ni_number", "CE 12 34 56 A").await;
     b.type_into("#start_date", "1/11/2026").await;
     b.type_into("#units_per_week", "4").await;
-    b.click("form[action$='/schedules/new'] button.govuk-button:not(.govuk-button--secondary)").await;
+    b.click("form[action$='/schedules/new'] button.govuk-button:not(.govuk-button--secondary)")
+        .await;
     let request_url = b.wait_url("/requests/").await;
     assert!(b.source().await.contains("Request sent"));
     assert!(b.source().await.contains("Quillfeather"));
-    let request_path = request_url.trim_start_matches(&base).split('?').next().unwrap().to_string();
+    let request_path = request_url
+        .trim_start_matches(&base)
+        .split('?')
+        .next()
+        .unwrap()
+        .to_string();
     // Not on the schedule list until approved.
     b.goto(&service_url).await;
     assert!(!b.source().await.contains("Quillfeather"));
@@ -55,7 +67,10 @@ async fn provider_requests_a_schedule_officer_approves_other_provider_cannot_see
     assert!(b.source().await.contains("Rowan Quillfeather"));
     b.goto(&format!("{base}{request_path}")).await;
     let html = b.source().await;
-    assert!(html.contains("hearth-new") && html.contains("Quillfeather"), "new values highlighted");
+    assert!(
+        html.contains("hearth-new") && html.contains("Quillfeather"),
+        "new values highlighted"
+    );
     b.click("[data-testid=approve]").await;
     // The page reloads in place: wait for the decision rather than the address.
     b.wait_text("govuk-tag--green").await;
@@ -66,19 +81,32 @@ async fn provider_requests_a_schedule_officer_approves_other_provider_cannot_see
     browser_sign_in(&b, &base, &data.0, "provider", 30).await;
     b.goto(&service_url).await;
     let html = b.source().await;
-    assert!(html.contains("Quillfeather"), "the approved client is on the list");
+    assert!(
+        html.contains("Quillfeather"),
+        "the approved client is on the list"
+    );
     let start = html.find("Quillfeather").unwrap();
     let before = &html[..start];
     let href_at = before.rfind("/schedules/").unwrap();
-    let schedule_path: String = before[href_at..].chars().take_while(|c| *c != '"').collect();
+    let schedule_path: String = before[href_at..]
+        .chars()
+        .take_while(|c| *c != '"')
+        .collect();
     sign_out(&b).await;
 
     // Another provider's user cannot reach the request or the schedule by URL.
     browser_sign_in(&b, &base, &data.0, "limited", 0).await;
-    for path in [request_path.as_str(), schedule_path.as_str(), service_url.trim_start_matches(&base)] {
+    for path in [
+        request_path.as_str(),
+        schedule_path.as_str(),
+        service_url.trim_start_matches(&base),
+    ] {
         b.goto(&format!("{base}{path}")).await;
         let html = b.source().await;
-        assert!(html.contains("Page not found"), "{path} must not be reachable by another provider");
+        assert!(
+            html.contains("Page not found"),
+            "{path} must not be reachable by another provider"
+        );
         assert!(!html.contains("Quillfeather"));
     }
     b.quit().await;

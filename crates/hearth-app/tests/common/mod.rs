@@ -25,5 +25,12 @@ pub async fn world(t: testing::TestDb) -> World {
             app.principal_for(u, None).await.unwrap().unwrap()
         }
     };
-    World { officer: p("officer").await, board: p("board").await, provider: p("provider").await, limited: p("limited").await, app, _db: t }
+    World {
+        officer: p("officer").await,
+        board: p("board").await,
+        provider: p("provider").await,
+        limited: p("limited").await,
+        app,
+        _db: t,
+    }
 }

@@ -6,9 +6,11 @@ use axum::http::header;
 use axum::response::Response;
 use axum::routing::{get, post};
 use axum::Form;
-use hearth_app::accounts::{otpauth_uri, safe_return, NextStep, STAGE_CHANGE_PASSWORD, STAGE_ENROL, STAGE_TOTP};
-use hearth_app::{AppError, FieldErrors, Permission};
+use hearth_app::accounts::{
+    otpauth_uri, safe_return, NextStep, STAGE_CHANGE_PASSWORD, STAGE_ENROL, STAGE_TOTP,
+};
 use hearth_app::store::AccountRequest;
+use hearth_app::{AppError, FieldErrors, Permission};
 use maud::{html, Markup, PreEscaped};
 use serde::Deserialize;
 
@@ -24,20 +26,56 @@ pub fn register(t: &mut RouteTable) {
     t.get("/login/code", Access::Stage(STAGE_TOTP), get(code_page));
     t.post("/login/code", Access::Stage(STAGE_TOTP), post(code_submit));
     t.get("/login/enrol", Access::Stage(STAGE_ENROL), get(enrol_page));
-    t.post("/login/enrol", Access::Stage(STAGE_ENROL), post(enrol_submit));
-    t.get("/account/password", Access::Stage(STAGE_CHANGE_PASSWORD), get(password_page));
-    t.post("/account/password", Access::Stage(STAGE_CHANGE_PASSWORD), post(password_submit));
+    t.post(
+        "/login/enrol",
+        Access::Stage(STAGE_ENROL),
+        post(enrol_submit),
+    );
+    t.get(
+        "/account/password",
+        Access::Stage(STAGE_CHANGE_PASSWORD),
+        get(password_page),
+    );
+    t.post(
+        "/account/password",
+        Access::Stage(STAGE_CHANGE_PASSWORD),
+        post(password_submit),
+    );
     t.get("/login/forgotten", Access::Public, get(forgotten_page));
     t.post("/login/forgotten", Access::Public, post(forgotten_submit));
     t.get("/login/request", Access::Public, get(request_page));
     t.post("/login/request", Access::Public, post(request_submit));
     t.get("/signed-out", Access::Public, get(signed_out));
-    t.get("/account", Access::Signed(Permission::SignedIn), get(account_page));
-    t.post("/logout", Access::Signed(Permission::SignedIn), post(logout));
-    t.post("/logout/everywhere", Access::Signed(Permission::SignedIn), post(logout_everywhere));
-    t.post("/switch-authority", Access::Signed(Permission::ProviderPortal), post(switch_authority));
-    t.post("/account/api-tokens", Access::Signed(Permission::SignedIn), post(token_create));
-    t.post("/account/api-tokens/{id}/revoke", Access::Signed(Permission::SignedIn), post(token_revoke));
+    t.get(
+        "/account",
+        Access::Signed(Permission::SignedIn),
+        get(account_page),
+    );
+    t.post(
+        "/logout",
+        Access::Signed(Permission::SignedIn),
+        post(logout),
+    );
+    t.post(
+        "/logout/everywhere",
+        Access::Signed(Permission::SignedIn),
+        post(logout_everywhere),
+    );
+    t.post(
+        "/switch-authority",
+        Access::Signed(Permission::ProviderPortal),
+        post(switch_authority),
+    );
+    t.post(
+        "/account/api-tokens",
+        Access::Signed(Permission::SignedIn),
+        post(token_create),
+    );
+    t.post(
+        "/account/api-tokens/{id}/revoke",
+        Access::Signed(Permission::SignedIn),
+        post(token_revoke),
+    );
 }
 
 async fn root(MaybeCtx(ctx): MaybeCtx) -> Response {
@@ -101,17 +139,36 @@ fn login_view(anon: &str, f: &LoginForm, reason: Option<&str>, errors: &FieldErr
     }
 }
 
-async fn login_page(Anon(anon): Anon, MaybeCtx(ctx): MaybeCtx, Query(q): Query<LoginQuery>) -> Response {
+async fn login_page(
+    Anon(anon): Anon,
+    MaybeCtx(ctx): MaybeCtx,
+    Query(q): Query<LoginQuery>,
+) -> Response {
     if ctx.is_some() {
         return see_other("/home");
     }
-    let f = LoginForm { next: q.next.unwrap_or_default(), ..Default::default() };
-    render(None, "Sign in", login_view(&anon, &f, q.reason.as_deref(), &FieldErrors::new()))
+    let f = LoginForm {
+        next: q.next.unwrap_or_default(),
+        ..Default::default()
+    };
+    render(
+        None,
+        "Sign in",
+        login_view(&anon, &f, q.reason.as_deref(), &FieldErrors::new()),
+    )
 }
 
-async fn login_submit(State(state): State<AppState>, Anon(anon): Anon, Form(f): Form<LoginForm>) -> Response {
+async fn login_submit(
+    State(state): State<AppState>,
+    Anon(anon): Anon,
+    Form(f): Form<LoginForm>,
+) -> Response {
     let next = Some(f.next.as_str()).filter(|n| safe_return(n));
-    match state.app.login_password(&f.username, &f.password, next).await {
+    match state
+        .app
+        .login_password(&f.username, &f.password, next)
+        .await
+    {
         Ok(started) => {
             let to = match started.next {
                 NextStep::Totp => "/login/code".to_string(),
@@ -120,11 +177,17 @@ async fn login_submit(State(state): State<AppState>, Anon(anon): Anon, Form(f): 
                 NextStep::Done => next.unwrap_or("/home").to_string(),
             };
             let mut r = see_other(&to);
-            r.headers_mut().append(header::SET_COOKIE, session::set_session_cookie(&state, &started.token));
+            r.headers_mut().append(
+                header::SET_COOKIE,
+                session::set_session_cookie(&state, &started.token),
+            );
             r
         }
         Err(AppError::Invalid(errors)) => {
-            let f = LoginForm { password: String::new(), ..f };
+            let f = LoginForm {
+                password: String::new(),
+                ..f
+            };
             let mut r = render(None, "Sign in", login_view(&anon, &f, None, &errors));
             *r.status_mut() = axum::http::StatusCode::UNPROCESSABLE_ENTITY;
             r
@@ -157,21 +220,40 @@ fn code_view(csrf_token: &str, errors: &FieldErrors) -> Markup {
 }
 
 async fn code_page(p: Partial) -> Response {
-    no_store(render(None, "Security code", code_view(&p.live.session.csrf_token, &FieldErrors::new())))
+    no_store(render(
+        None,
+        "Security code",
+        code_view(&p.live.session.csrf_token, &FieldErrors::new()),
+    ))
 }
 
 fn continue_to(p: &Partial, next: NextStep) -> Response {
     match next {
         NextStep::ChangePassword => see_other("/account/password"),
-        _ => see_other(p.live.session.return_to.as_deref().filter(|r| safe_return(r)).unwrap_or("/home")),
+        _ => see_other(
+            p.live
+                .session
+                .return_to
+                .as_deref()
+                .filter(|r| safe_return(r))
+                .unwrap_or("/home"),
+        ),
     }
 }
 
-async fn code_submit(State(state): State<AppState>, p: Partial, Form(f): Form<CodeForm>) -> Response {
+async fn code_submit(
+    State(state): State<AppState>,
+    p: Partial,
+    Form(f): Form<CodeForm>,
+) -> Response {
     match state.app.login_totp(&p.live, &f.code).await {
         Ok(next) => continue_to(&p, next),
         Err(AppError::Invalid(errors)) => {
-            let mut r = render(None, "Security code", code_view(&p.live.session.csrf_token, &errors));
+            let mut r = render(
+                None,
+                "Security code",
+                code_view(&p.live.session.csrf_token, &errors),
+            );
             *r.status_mut() = axum::http::StatusCode::UNPROCESSABLE_ENTITY;
             no_store(r)
         }
@@ -199,7 +281,11 @@ async fn enrol_view(state: &AppState, p: &Partial, errors: &FieldErrors) -> Resp
         Ok(s) => s,
         Err(e) => return layout::app_error(None, e),
     };
-    let uri = otpauth_uri(&state.app.config.totp_issuer, &p.live.user.username, &secret);
+    let uri = otpauth_uri(
+        &state.app.config.totp_issuer,
+        &p.live.user.username,
+        &secret,
+    );
     let body = html! {
         div class="govuk-grid-row" {
             div class="govuk-grid-column-two-thirds" {
@@ -228,7 +314,11 @@ async fn enrol_view(state: &AppState, p: &Partial, errors: &FieldErrors) -> Resp
     no_store(r)
 }
 
-async fn enrol_submit(State(state): State<AppState>, p: Partial, Form(f): Form<CodeForm>) -> Response {
+async fn enrol_submit(
+    State(state): State<AppState>,
+    p: Partial,
+    Form(f): Form<CodeForm>,
+) -> Response {
     match state.app.confirm_enrolment(&p.live, &f.code).await {
         Ok(next) => continue_to(&p, next),
         Err(AppError::Invalid(errors)) => {
@@ -249,7 +339,12 @@ struct PasswordForm {
     confirm_password: String,
 }
 
-async fn password_view(state: &AppState, p: &Partial, errors: &FieldErrors, ctx: Option<&Ctx>) -> Response {
+async fn password_view(
+    state: &AppState,
+    p: &Partial,
+    errors: &FieldErrors,
+    ctx: Option<&Ctx>,
+) -> Response {
     let policy = state.app.policy_for(&p.live.user).await.unwrap_or_default();
     let forced = p.live.session.stage == STAGE_CHANGE_PASSWORD;
     let hint = match policy {
@@ -282,7 +377,10 @@ async fn password_view(state: &AppState, p: &Partial, errors: &FieldErrors, ctx:
 }
 
 fn ctx_of(p: &Partial) -> Option<Ctx> {
-    p.live.principal.clone().map(|pr| Ctx::new(pr, p.live.clone(), p.token.clone()))
+    p.live
+        .principal
+        .clone()
+        .map(|pr| Ctx::new(pr, p.live.clone(), p.token.clone()))
 }
 
 async fn password_page(State(state): State<AppState>, p: Partial) -> Response {
@@ -290,9 +388,22 @@ async fn password_page(State(state): State<AppState>, p: Partial) -> Response {
     password_view(&state, &p, &FieldErrors::new(), ctx.as_ref()).await
 }
 
-async fn password_submit(State(state): State<AppState>, p: Partial, Form(f): Form<PasswordForm>) -> Response {
+async fn password_submit(
+    State(state): State<AppState>,
+    p: Partial,
+    Form(f): Form<PasswordForm>,
+) -> Response {
     let ctx = ctx_of(&p);
-    match state.app.change_password(&p.live, &f.current_password, &f.new_password, &f.confirm_password).await {
+    match state
+        .app
+        .change_password(
+            &p.live,
+            &f.current_password,
+            &f.new_password,
+            &f.confirm_password,
+        )
+        .await
+    {
         Ok(()) => {
             if p.live.session.stage == STAGE_CHANGE_PASSWORD {
                 continue_to(&p, NextStep::Done)
@@ -338,7 +449,11 @@ fn forgotten_view(anon: &str, f: &HelpForm, errors: &FieldErrors) -> Markup {
 }
 
 async fn forgotten_page(Anon(anon): Anon) -> Response {
-    render(None, "Forgotten your password", forgotten_view(&anon, &HelpForm::default(), &FieldErrors::new()))
+    render(
+        None,
+        "Forgotten your password",
+        forgotten_view(&anon, &HelpForm::default(), &FieldErrors::new()),
+    )
 }
 
 fn help_sent(what: &str) -> Response {
@@ -372,11 +487,23 @@ fn request_of(f: &HelpForm) -> AccountRequest {
     }
 }
 
-async fn forgotten_submit(State(state): State<AppState>, Anon(anon): Anon, Form(f): Form<HelpForm>) -> Response {
-    match state.app.request_account_help("forgotten_password", request_of(&f)).await {
+async fn forgotten_submit(
+    State(state): State<AppState>,
+    Anon(anon): Anon,
+    Form(f): Form<HelpForm>,
+) -> Response {
+    match state
+        .app
+        .request_account_help("forgotten_password", request_of(&f))
+        .await
+    {
         Ok(_) => help_sent("Your password reset request has gone to the commissioning team"),
         Err(AppError::Invalid(errors)) => {
-            let mut r = render(None, "Forgotten your password", forgotten_view(&anon, &f, &errors));
+            let mut r = render(
+                None,
+                "Forgotten your password",
+                forgotten_view(&anon, &f, &errors),
+            );
             *r.status_mut() = axum::http::StatusCode::UNPROCESSABLE_ENTITY;
             r
         }
@@ -404,11 +531,23 @@ fn request_view(anon: &str, f: &HelpForm, errors: &FieldErrors) -> Markup {
 }
 
 async fn request_page(Anon(anon): Anon) -> Response {
-    render(None, "Request a login", request_view(&anon, &HelpForm::default(), &FieldErrors::new()))
+    render(
+        None,
+        "Request a login",
+        request_view(&anon, &HelpForm::default(), &FieldErrors::new()),
+    )
 }
 
-async fn request_submit(State(state): State<AppState>, Anon(anon): Anon, Form(f): Form<HelpForm>) -> Response {
-    match state.app.request_account_help("login_request", request_of(&f)).await {
+async fn request_submit(
+    State(state): State<AppState>,
+    Anon(anon): Anon,
+    Form(f): Form<HelpForm>,
+) -> Response {
+    match state
+        .app
+        .request_account_help("login_request", request_of(&f))
+        .await
+    {
         Ok(_) => help_sent("Your request for a login has gone to the commissioning team"),
         Err(AppError::Invalid(errors)) => {
             let mut r = render(None, "Request a login", request_view(&anon, &f, &errors));
@@ -435,21 +574,33 @@ struct AccountQuery {
     changed: Option<String>,
 }
 
-async fn account_page(State(state): State<AppState>, ctx: Ctx, Query(q): Query<AccountQuery>) -> Response {
+async fn account_page(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    Query(q): Query<AccountQuery>,
+) -> Response {
     account_view(&state, &ctx, q.changed.is_some(), None, &FieldErrors::new()).await
 }
 
-async fn account_view(state: &AppState, ctx: &Ctx, changed: bool, new_token: Option<&str>, errors: &FieldErrors) -> Response {
+async fn account_view(
+    state: &AppState,
+    ctx: &Ctx,
+    changed: bool,
+    new_token: Option<&str>,
+    errors: &FieldErrors,
+) -> Response {
     let tokens = match state.app.api_tokens(&ctx.principal).await {
         Ok(t) => t,
         Err(e) => return layout::app_error(Some(ctx), e),
     };
     let user = ctx.principal.user();
     let authorities = match &ctx.principal {
-        hearth_app::Principal::Provider { provider_id, .. } => match state.app.db.provider_authorities(*provider_id).await {
-            Ok(a) => a,
-            Err(e) => return layout::app_error(Some(ctx), e.into()),
-        },
+        hearth_app::Principal::Provider { provider_id, .. } => {
+            match state.app.db.provider_authorities(*provider_id).await {
+                Ok(a) => a,
+                Err(e) => return layout::app_error(Some(ctx), e.into()),
+            }
+        }
         _ => Vec::new(),
     };
     let body = html! {
@@ -536,9 +687,19 @@ struct TokenForm {
     token_name: String,
 }
 
-async fn token_create(State(state): State<AppState>, ctx: Ctx, Form(f): Form<TokenForm>) -> Response {
-    match state.app.create_api_token(&ctx.principal, &f.token_name).await {
-        Ok(secret) => no_store(account_view(&state, &ctx, false, Some(&secret), &FieldErrors::new()).await),
+async fn token_create(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    Form(f): Form<TokenForm>,
+) -> Response {
+    match state
+        .app
+        .create_api_token(&ctx.principal, &f.token_name)
+        .await
+    {
+        Ok(secret) => {
+            no_store(account_view(&state, &ctx, false, Some(&secret), &FieldErrors::new()).await)
+        }
         Err(AppError::Invalid(errors)) => account_view(&state, &ctx, false, None, &errors).await,
         Err(e) => layout::app_error(Some(&ctx), e),
     }
@@ -554,14 +715,16 @@ async fn token_revoke(State(state): State<AppState>, ctx: Ctx, Path(id): Path<i6
 async fn logout(State(state): State<AppState>, ctx: Ctx) -> Response {
     let _ = state.app.logout(&ctx.token).await;
     let mut r = see_other("/signed-out");
-    r.headers_mut().append(header::SET_COOKIE, session::clear_cookie(&state));
+    r.headers_mut()
+        .append(header::SET_COOKIE, session::clear_cookie(&state));
     r
 }
 
 async fn logout_everywhere(State(state): State<AppState>, ctx: Ctx) -> Response {
     let _ = state.app.logout_everywhere(ctx.principal.user()).await;
     let mut r = see_other("/signed-out");
-    r.headers_mut().append(header::SET_COOKIE, session::clear_cookie(&state));
+    r.headers_mut()
+        .append(header::SET_COOKIE, session::clear_cookie(&state));
     r
 }
 
@@ -570,7 +733,11 @@ struct SwitchForm {
     authority_id: i64,
 }
 
-async fn switch_authority(State(state): State<AppState>, ctx: Ctx, Form(f): Form<SwitchForm>) -> Response {
+async fn switch_authority(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    Form(f): Form<SwitchForm>,
+) -> Response {
     match state.app.switch_authority(&ctx.live, f.authority_id).await {
         Ok(()) => see_other("/home"),
         Err(e) => layout::app_error(Some(&ctx), e),
@@ -578,7 +745,9 @@ async fn switch_authority(State(state): State<AppState>, ctx: Ctx, Form(f): Form
 }
 
 fn no_store(mut r: Response) -> Response {
-    r.headers_mut().insert(header::CACHE_CONTROL, axum::http::HeaderValue::from_static("no-store"));
+    r.headers_mut().insert(
+        header::CACHE_CONTROL,
+        axum::http::HeaderValue::from_static("no-store"),
+    );
     r
 }
-

@@ -5,9 +5,9 @@ use axum::response::Response;
 use axum::routing::{get, post};
 use axum::Form;
 use hearth_app::admin::{temporary_password, SettingsInput, UserInput};
+use hearth_app::store::AuditQuery;
 use hearth_app::{AppError, FieldErrors, Permission};
 use hearth_domain::{PasswordPolicyKind, Role};
-use hearth_app::store::AuditQuery;
 use maud::html;
 use serde::Deserialize;
 
@@ -19,8 +19,16 @@ use crate::AppState;
 const ADMIN: Access = Access::Signed(Permission::Administer);
 
 pub fn register(t: &mut RouteTable) {
-    t.get("/account-requests", Access::Signed(Permission::BackOfficeRead), get(requests));
-    t.post("/account-requests/{id}/close", Access::Signed(Permission::BackOfficeWrite), post(request_close));
+    t.get(
+        "/account-requests",
+        Access::Signed(Permission::BackOfficeRead),
+        get(requests),
+    );
+    t.post(
+        "/account-requests/{id}/close",
+        Access::Signed(Permission::BackOfficeWrite),
+        post(request_close),
+    );
     t.get("/admin/users", ADMIN, get(users));
     t.get("/admin/users/new", ADMIN, get(user_new));
     t.post("/admin/users/new", ADMIN, post(user_create));
@@ -36,7 +44,11 @@ struct RequestsQuery {
     all: Option<String>,
 }
 
-async fn requests(State(state): State<AppState>, ctx: Ctx, Query(q): Query<RequestsQuery>) -> Response {
+async fn requests(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    Query(q): Query<RequestsQuery>,
+) -> Response {
     let all = q.all.is_some();
     let list = match state.app.account_requests(&ctx.principal, !all).await {
         Ok(l) => l,
@@ -84,8 +96,17 @@ struct CloseForm {
     status: String,
 }
 
-async fn request_close(State(state): State<AppState>, ctx: Ctx, Path(id): Path<i64>, Form(f): Form<CloseForm>) -> Response {
-    match state.app.close_account_request(&ctx.principal, id, &f.status).await {
+async fn request_close(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    Path(id): Path<i64>,
+    Form(f): Form<CloseForm>,
+) -> Response {
+    match state
+        .app
+        .close_account_request(&ctx.principal, id, &f.status)
+        .await
+    {
         Ok(_) => see_other("/account-requests"),
         Err(e) => layout::app_error(Some(&ctx), e),
     }
@@ -138,7 +159,10 @@ struct NewUserForm {
 }
 
 fn user_form(ctx: &Ctx, f: &NewUserForm, errors: &FieldErrors) -> Response {
-    let roles: Vec<(String, String)> = Role::ALL.iter().map(|r| (r.as_str().to_string(), r.label().to_string())).collect();
+    let roles: Vec<(String, String)> = Role::ALL
+        .iter()
+        .map(|r| (r.as_str().to_string(), r.label().to_string()))
+        .collect();
     let body = html! {
         (layout::back_link("/admin/users"))
         div class="govuk-grid-row" { div class="govuk-grid-column-two-thirds" {
@@ -167,7 +191,11 @@ async fn user_new(ctx: Ctx) -> Response {
     user_form(&ctx, &NewUserForm::default(), &FieldErrors::new())
 }
 
-async fn user_create(State(state): State<AppState>, ctx: Ctx, Form(f): Form<NewUserForm>) -> Response {
+async fn user_create(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    Form(f): Form<NewUserForm>,
+) -> Response {
     let mut errors = FieldErrors::new();
     let contact_id = if f.contact_id.trim().is_empty() {
         None
@@ -176,11 +204,19 @@ async fn user_create(State(state): State<AppState>, ctx: Ctx, Form(f): Form<NewU
             Ok(id) => {
                 // The contact must belong to a provider registered with this authority.
                 let ok = match state.app.db.contact(id).await {
-                    Ok(Some(c)) => state.app.db.provider_in_authority(c.provider_id, ctx.principal.authority_id()).await.unwrap_or(false),
+                    Ok(Some(c)) => state
+                        .app
+                        .db
+                        .provider_in_authority(c.provider_id, ctx.principal.authority_id())
+                        .await
+                        .unwrap_or(false),
                     _ => false,
                 };
                 if !ok {
-                    errors.add("contact_id", "There is no such contact of a provider of this authority");
+                    errors.add(
+                        "contact_id",
+                        "There is no such contact of a provider of this authority",
+                    );
                 }
                 Some(id)
             }
@@ -202,7 +238,11 @@ async fn user_create(State(state): State<AppState>, ctx: Ctx, Form(f): Form<NewU
         authority_id: Some(ctx.principal.authority_id()),
         contact_id,
     };
-    match state.app.create_user(&ctx.principal.actor(), &input, &temp, None, true).await {
+    match state
+        .app
+        .create_user(&ctx.principal.actor(), &input, &temp, None, true)
+        .await
+    {
         Ok(u) => render(
             Some(&ctx),
             "User added",
@@ -259,7 +299,11 @@ async fn user_view(State(state): State<AppState>, ctx: Ctx, Path(id): Path<i64>)
     render(Some(&ctx), &u.display_name, body)
 }
 
-async fn user_action(State(state): State<AppState>, ctx: Ctx, Path((id, action)): Path<(i64, String)>) -> Response {
+async fn user_action(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    Path((id, action)): Path<(i64, String)>,
+) -> Response {
     let p = &ctx.principal;
     let result = match action.as_str() {
         "reset-password" => match state.app.admin_reset_password(p, id).await {
@@ -313,7 +357,9 @@ struct AuditForm {
 }
 
 fn nonempty(s: &Option<String>) -> Option<String> {
-    s.as_ref().map(|v| v.trim().to_string()).filter(|v| !v.is_empty())
+    s.as_ref()
+        .map(|v| v.trim().to_string())
+        .filter(|v| !v.is_empty())
 }
 
 async fn audit(State(state): State<AppState>, ctx: Ctx, Query(q): Query<AuditForm>) -> Response {
@@ -394,7 +440,14 @@ async fn audit(State(state): State<AppState>, ctx: Ctx, Query(q): Query<AuditFor
     render(Some(&ctx), "Audit trail", body)
 }
 
-fn settings_view(ctx: &Ctx, policy: &str, totp: bool, idle: &str, errors: &FieldErrors, saved: bool) -> Response {
+fn settings_view(
+    ctx: &Ctx,
+    policy: &str,
+    totp: bool,
+    idle: &str,
+    errors: &FieldErrors,
+    saved: bool,
+) -> Response {
     let policies: Vec<(String, String)> = vec![
         (PasswordPolicyKind::Uk.as_str().into(), "Current UK guidance: at least 12 characters, common passwords refused, no forced change".into()),
         (PasswordPolicyKind::Legacy.as_str().into(), "Legacy: at least 6 characters with a capital letter and a number, changed every 90 days".into()),
@@ -425,17 +478,43 @@ struct SavedQuery {
     saved: Option<String>,
 }
 
-async fn settings(State(state): State<AppState>, ctx: Ctx, Query(q): Query<SavedQuery>) -> Response {
+async fn settings(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    Query(q): Query<SavedQuery>,
+) -> Response {
     match state.app.authority_settings(&ctx.principal).await {
-        Ok(a) => settings_view(&ctx, &a.password_policy, a.provider_totp_required != 0, &a.idle_minutes.to_string(), &FieldErrors::new(), q.saved.is_some()),
+        Ok(a) => settings_view(
+            &ctx,
+            &a.password_policy,
+            a.provider_totp_required != 0,
+            &a.idle_minutes.to_string(),
+            &FieldErrors::new(),
+            q.saved.is_some(),
+        ),
         Err(e) => layout::app_error(Some(&ctx), e),
     }
 }
 
-async fn settings_save(State(state): State<AppState>, ctx: Ctx, Form(f): Form<SettingsInput>) -> Response {
-    match state.app.update_authority_settings(&ctx.principal, &f).await {
+async fn settings_save(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    Form(f): Form<SettingsInput>,
+) -> Response {
+    match state
+        .app
+        .update_authority_settings(&ctx.principal, &f)
+        .await
+    {
         Ok(_) => see_other("/admin/settings?saved=1"),
-        Err(AppError::Invalid(errors)) => settings_view(&ctx, &f.password_policy, f.provider_totp_required.is_some(), &f.idle_minutes, &errors, false),
+        Err(AppError::Invalid(errors)) => settings_view(
+            &ctx,
+            &f.password_policy,
+            f.provider_totp_required.is_some(),
+            &f.idle_minutes,
+            &errors,
+            false,
+        ),
         Err(e) => layout::app_error(Some(&ctx), e),
     }
 }

@@ -36,9 +36,17 @@ pub fn register(t: &mut RouteTable) {
     t.post("/contacts/new", PORTAL, post(contact_create));
     t.get("/contacts/{id}", PORTAL, get(contact_page));
     t.post("/contacts/{id}", PORTAL, post(contact_edit));
-    t.post("/contacts/{id}/deactivate", PORTAL, post(contact_deactivate));
+    t.post(
+        "/contacts/{id}/deactivate",
+        PORTAL,
+        post(contact_deactivate),
+    );
     t.post("/contacts/{id}/assignments", PORTAL, post(assignment_add));
-    t.post("/contacts/{id}/assignments/{aid}/remove", PORTAL, post(assignment_remove));
+    t.post(
+        "/contacts/{id}/assignments/{aid}/remove",
+        PORTAL,
+        post(assignment_remove),
+    );
     t.post("/contacts/{id}/login", PORTAL, post(login_request));
 }
 
@@ -48,7 +56,10 @@ fn invalid(mut r: Response) -> Response {
 }
 
 fn label_of(list: &[(&str, &str)], code: &str) -> String {
-    list.iter().find(|(c, _)| *c == code).map(|(_, l)| l.to_string()).unwrap_or_else(|| code.to_string())
+    list.iter()
+        .find(|(c, _)| *c == code)
+        .map(|(_, l)| l.to_string())
+        .unwrap_or_else(|| code.to_string())
 }
 
 // ---------------- actions ----------------
@@ -61,14 +72,27 @@ struct ActionsQuery {
     provider: Option<i64>,
 }
 
-async fn actions_page(State(state): State<AppState>, ctx: Ctx, Query(q): Query<ActionsQuery>) -> Response {
+async fn actions_page(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    Query(q): Query<ActionsQuery>,
+) -> Response {
     actions_view(&state, &ctx, &q, &FieldErrors::new()).await
 }
 
 /// `errors` name each action's note field `note-ID`.
-async fn actions_view(state: &AppState, ctx: &Ctx, q: &ActionsQuery, errors: &FieldErrors) -> Response {
+async fn actions_view(
+    state: &AppState,
+    ctx: &Ctx,
+    q: &ActionsQuery,
+    errors: &FieldErrors,
+) -> Response {
     let mine = q.show.as_deref() == Some("mine");
-    let list = match state.app.list_actions(&ctx.principal, mine, q.provider).await {
+    let list = match state
+        .app
+        .list_actions(&ctx.principal, mine, q.provider)
+        .await
+    {
         Ok(l) => l,
         Err(e) => return layout::app_error(Some(ctx), e),
     };
@@ -84,7 +108,10 @@ async fn actions_view(state: &AppState, ctx: &Ctx, q: &ActionsQuery, errors: &Fi
                 Err(e) => return layout::app_error(Some(ctx), e.into()),
             }
         }
-        if let Some(c) = a.contact_id.filter(|c| !contact_names.iter().any(|(id, _)| id == c)) {
+        if let Some(c) = a
+            .contact_id
+            .filter(|c| !contact_names.iter().any(|(id, _)| id == c))
+        {
             match state.app.db.contact(c).await {
                 Ok(Some(ct)) => contact_names.push((ct.id, ct.full_name())),
                 Ok(None) => {}
@@ -150,7 +177,12 @@ struct NoteForm {
     note: String,
 }
 
-async fn action_done(State(state): State<AppState>, ctx: Ctx, Path(id): Path<i64>, Form(f): Form<NoteForm>) -> Response {
+async fn action_done(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    Path(id): Path<i64>,
+    Form(f): Form<NoteForm>,
+) -> Response {
     match state.app.complete_action(&ctx.principal, id, &f.note).await {
         Ok(_) => see_other("/actions"),
         Err(AppError::Invalid(errors)) => {
@@ -164,13 +196,26 @@ async fn action_done(State(state): State<AppState>, ctx: Ctx, Path(id): Path<i64
     }
 }
 
-async fn action_form(state: &AppState, ctx: &Ctx, provider_id: i64, f: &ActionInput, errors: &FieldErrors) -> Response {
+async fn action_form(
+    state: &AppState,
+    ctx: &Ctx,
+    provider_id: i64,
+    f: &ActionInput,
+    errors: &FieldErrors,
+) -> Response {
     let (contacts, _) = match state.app.contacts(&ctx.principal, provider_id).await {
         Ok(c) => c,
         Err(e) => return layout::app_error(Some(ctx), e),
     };
-    let options: Vec<(String, String)> = contacts.iter().filter(|c| c.active != 0).map(|c| (c.id.to_string(), c.full_name())).collect();
-    let prios: Vec<(String, String)> = PRIORITIES.iter().map(|(c, l)| (c.to_string(), l.to_string())).collect();
+    let options: Vec<(String, String)> = contacts
+        .iter()
+        .filter(|c| c.active != 0)
+        .map(|c| (c.id.to_string(), c.full_name()))
+        .collect();
+    let prios: Vec<(String, String)> = PRIORITIES
+        .iter()
+        .map(|(c, l)| (c.to_string(), l.to_string()))
+        .collect();
     let body = html! {
         (layout::back_link(&format!("/providers/{provider_id}")))
         div class="govuk-grid-row" { div class="govuk-grid-column-two-thirds" {
@@ -196,10 +241,25 @@ async fn action_form(state: &AppState, ctx: &Ctx, provider_id: i64, f: &ActionIn
 }
 
 async fn action_new(State(state): State<AppState>, ctx: Ctx, Path(id): Path<i64>) -> Response {
-    action_form(&state, &ctx, id, &ActionInput { priority: "medium".into(), ..Default::default() }, &FieldErrors::new()).await
+    action_form(
+        &state,
+        &ctx,
+        id,
+        &ActionInput {
+            priority: "medium".into(),
+            ..Default::default()
+        },
+        &FieldErrors::new(),
+    )
+    .await
 }
 
-async fn action_create(State(state): State<AppState>, ctx: Ctx, Path(id): Path<i64>, Form(f): Form<ActionInput>) -> Response {
+async fn action_create(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    Path(id): Path<i64>,
+    Form(f): Form<ActionInput>,
+) -> Response {
     match state.app.create_action(&ctx.principal, id, &f).await {
         Ok(_) => see_other(&format!("/actions?provider={id}")),
         Err(AppError::Invalid(errors)) => action_form(&state, &ctx, id, &f, &errors).await,
@@ -210,7 +270,12 @@ async fn action_create(State(state): State<AppState>, ctx: Ctx, Path(id): Path<i
 // ---------------- documents ----------------
 
 /// The documents section of a contract page.
-pub(crate) async fn documents_section(state: &AppState, ctx: &Ctx, contract_id: i64, errors: &FieldErrors) -> Result<Markup, AppError> {
+pub(crate) async fn documents_section(
+    state: &AppState,
+    ctx: &Ctx,
+    contract_id: i64,
+    errors: &FieldErrors,
+) -> Result<Markup, AppError> {
     let docs = state.app.db.contract_documents(contract_id).await?;
     let mut signed = Vec::new();
     for d in &docs {
@@ -255,7 +320,12 @@ pub(crate) async fn documents_section(state: &AppState, ctx: &Ctx, contract_id: 
     })
 }
 
-async fn document_add(State(state): State<AppState>, ctx: Ctx, Path(id): Path<i64>, mut mp: Multipart) -> Response {
+async fn document_add(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    Path(id): Path<i64>,
+    mut mp: Multipart,
+) -> Response {
     let mut title = String::new();
     let mut upload: Option<(String, Vec<u8>)> = None;
     loop {
@@ -266,32 +336,62 @@ async fn document_add(State(state): State<AppState>, ctx: Ctx, Path(id): Path<i6
                 match field.bytes().await {
                     Ok(bytes) => match name.as_str() {
                         "title" => title = String::from_utf8_lossy(&bytes).to_string(),
-                        "file" if !bytes.is_empty() || filename.as_deref().is_some_and(|f| !f.is_empty()) => {
+                        "file"
+                            if !bytes.is_empty()
+                                || filename.as_deref().is_some_and(|f| !f.is_empty()) =>
+                        {
                             upload = Some((filename.unwrap_or_default(), bytes.to_vec()))
                         }
                         _ => {}
                     },
-                    Err(_) => return layout::app_error(Some(&ctx), AppError::invalid("file", "The file could not be read: it may be larger than 10 MB")),
+                    Err(_) => {
+                        return layout::app_error(
+                            Some(&ctx),
+                            AppError::invalid(
+                                "file",
+                                "The file could not be read: it may be larger than 10 MB",
+                            ),
+                        )
+                    }
                 }
             }
             Ok(None) => break,
-            Err(_) => return layout::app_error(Some(&ctx), AppError::invalid("file", "The upload could not be read")),
+            Err(_) => {
+                return layout::app_error(
+                    Some(&ctx),
+                    AppError::invalid("file", "The upload could not be read"),
+                )
+            }
         }
     }
-    match state.app.add_document(&ctx.principal, id, &title, upload).await {
+    match state
+        .app
+        .add_document(&ctx.principal, id, &title, upload)
+        .await
+    {
         Ok(d) => see_other(&format!("/documents/{}", d.id)),
         Err(AppError::Invalid(errors)) => {
             let section = match documents_section(&state, &ctx, id, &errors).await {
                 Ok(s) => s,
                 Err(e) => return layout::app_error(Some(&ctx), e),
             };
-            invalid(render(Some(&ctx), "Add a document", html! { (layout::back_link(&format!("/contracts/{id}"))) (section) }))
+            invalid(render(
+                Some(&ctx),
+                "Add a document",
+                html! { (layout::back_link(&format!("/contracts/{id}"))) (section) },
+            ))
         }
         Err(e) => layout::app_error(Some(&ctx), e),
     }
 }
 
-async fn document_view(state: &AppState, ctx: &Ctx, id: i64, errors: &FieldErrors, notice: Option<&str>) -> Response {
+async fn document_view(
+    state: &AppState,
+    ctx: &Ctx,
+    id: i64,
+    errors: &FieldErrors,
+    notice: Option<&str>,
+) -> Response {
     let d = match state.app.document(&ctx.principal, id).await {
         Ok(d) => d,
         Err(e) => return layout::app_error(Some(ctx), e),
@@ -301,7 +401,10 @@ async fn document_view(state: &AppState, ctx: &Ctx, id: i64, errors: &FieldError
         Err(e) => return layout::app_error(Some(ctx), e),
     };
     let provider = matches!(ctx.principal, Principal::Provider { .. });
-    let progress: Vec<(String, String)> = PROGRESS.iter().map(|(c, l)| (c.to_string(), l.to_string())).collect();
+    let progress: Vec<(String, String)> = PROGRESS
+        .iter()
+        .map(|(c, l)| (c.to_string(), l.to_string()))
+        .collect();
     let body = html! {
         (layout::back_link(&format!("/contracts/{}", d.contract_id)))
         @if let Some(n) = notice { (layout::banner(n, html! {})) }
@@ -361,7 +464,9 @@ async fn document_view(state: &AppState, ctx: &Ctx, id: i64, errors: &FieldError
 
 fn history_text(action: &str, before: Option<&str>, after: Option<&str>) -> String {
     let get = |j: Option<&str>, k: &str| -> String {
-        j.and_then(|s| serde_json::from_str::<serde_json::Value>(s).ok()).and_then(|v| v.get(k).and_then(|x| x.as_str()).map(String::from)).unwrap_or_default()
+        j.and_then(|s| serde_json::from_str::<serde_json::Value>(s).ok())
+            .and_then(|v| v.get(k).and_then(|x| x.as_str()).map(String::from))
+            .unwrap_or_default()
     };
     match action {
         "create" => "Added".into(),
@@ -384,7 +489,12 @@ struct DocQuery {
     done: Option<String>,
 }
 
-async fn document_page(State(state): State<AppState>, ctx: Ctx, Path(id): Path<i64>, Query(q): Query<DocQuery>) -> Response {
+async fn document_page(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    Path(id): Path<i64>,
+    Query(q): Query<DocQuery>,
+) -> Response {
     let notice = match q.done.as_deref() {
         Some("signed") => Some("Document signed"),
         Some("saved") => Some("Saved"),
@@ -398,7 +508,10 @@ async fn document_file(State(state): State<AppState>, ctx: Ctx, Path(id): Path<i
         Ok((d, bytes)) => (
             [
                 (header::CONTENT_TYPE, "application/pdf".to_string()),
-                (header::CONTENT_DISPOSITION, format!("attachment; filename=\"{}\"", d.filename.replace('"', ""))),
+                (
+                    header::CONTENT_DISPOSITION,
+                    format!("attachment; filename=\"{}\"", d.filename.replace('"', "")),
+                ),
             ],
             bytes,
         )
@@ -417,24 +530,51 @@ struct DocForm {
     password: String,
 }
 
-async fn document_progress(State(state): State<AppState>, ctx: Ctx, Path(id): Path<i64>, Form(f): Form<DocForm>) -> Response {
-    match state.app.set_document_progress(&ctx.principal, id, &f.progress).await {
+async fn document_progress(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    Path(id): Path<i64>,
+    Form(f): Form<DocForm>,
+) -> Response {
+    match state
+        .app
+        .set_document_progress(&ctx.principal, id, &f.progress)
+        .await
+    {
         Ok(_) => see_other(&format!("/documents/{id}?done=saved")),
         Err(AppError::Invalid(errors)) => document_view(&state, &ctx, id, &errors, None).await,
         Err(e) => layout::app_error(Some(&ctx), e),
     }
 }
 
-async fn document_comments(State(state): State<AppState>, ctx: Ctx, Path(id): Path<i64>, Form(f): Form<DocForm>) -> Response {
-    match state.app.set_document_comments(&ctx.principal, id, &f.provider_comments).await {
+async fn document_comments(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    Path(id): Path<i64>,
+    Form(f): Form<DocForm>,
+) -> Response {
+    match state
+        .app
+        .set_document_comments(&ctx.principal, id, &f.provider_comments)
+        .await
+    {
         Ok(_) => see_other(&format!("/documents/{id}?done=saved")),
         Err(AppError::Invalid(errors)) => document_view(&state, &ctx, id, &errors, None).await,
         Err(e) => layout::app_error(Some(&ctx), e),
     }
 }
 
-async fn document_sign(State(state): State<AppState>, ctx: Ctx, Path(id): Path<i64>, Form(f): Form<DocForm>) -> Response {
-    match state.app.sign_document(&ctx.principal, id, &f.password).await {
+async fn document_sign(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    Path(id): Path<i64>,
+    Form(f): Form<DocForm>,
+) -> Response {
+    match state
+        .app
+        .sign_document(&ctx.principal, id, &f.password)
+        .await
+    {
         Ok(_) => see_other(&format!("/documents/{id}?done=signed")),
         Err(AppError::Invalid(errors)) => document_view(&state, &ctx, id, &errors, None).await,
         Err(e) => layout::app_error(Some(&ctx), e),
@@ -451,7 +591,11 @@ fn provider_id_of(ctx: &Ctx) -> i64 {
 }
 
 async fn contacts_page(State(state): State<AppState>, ctx: Ctx) -> Response {
-    let (contacts, assignments) = match state.app.contacts(&ctx.principal, provider_id_of(&ctx)).await {
+    let (contacts, assignments) = match state
+        .app
+        .contacts(&ctx.principal, provider_id_of(&ctx))
+        .await
+    {
         Ok(v) => v,
         Err(e) => return layout::app_error(Some(&ctx), e),
     };
@@ -486,7 +630,10 @@ async fn contacts_page(State(state): State<AppState>, ctx: Ctx) -> Response {
 }
 
 fn contact_fields(f: &ContactInput, errors: &FieldErrors) -> Markup {
-    let positions: Vec<(String, String)> = PositionType::ALL.iter().map(|p| (p.as_str().to_string(), p.label().to_string())).collect();
+    let positions: Vec<(String, String)> = PositionType::ALL
+        .iter()
+        .map(|p| (p.as_str().to_string(), p.label().to_string()))
+        .collect();
     html! {
         (layout::input("title", "Title", &f.title, errors, Opt { width: Some("5"), ..Default::default() }))
         (layout::input("first_name", "First name", &f.first_name, errors, Opt { required: true, width: Some("20"), ..Default::default() }))
@@ -519,7 +666,11 @@ async fn contact_new(ctx: Ctx) -> Response {
     contact_new_view(&ctx, &ContactInput::default(), &FieldErrors::new()).await
 }
 
-async fn contact_create(State(state): State<AppState>, ctx: Ctx, Form(f): Form<ContactInput>) -> Response {
+async fn contact_create(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    Form(f): Form<ContactInput>,
+) -> Response {
     match state.app.request_contact_add(&ctx.principal, &f).await {
         Ok(r) => see_other(&format!("/requests/{}?sent=1", r.id)),
         Err(AppError::Invalid(errors)) => contact_new_view(&ctx, &f, &errors).await,
@@ -527,7 +678,14 @@ async fn contact_create(State(state): State<AppState>, ctx: Ctx, Form(f): Form<C
     }
 }
 
-async fn contact_view(state: &AppState, ctx: &Ctx, id: i64, f: Option<&ContactInput>, errors: &FieldErrors, problem: Option<String>) -> Response {
+async fn contact_view(
+    state: &AppState,
+    ctx: &Ctx,
+    id: i64,
+    f: Option<&ContactInput>,
+    errors: &FieldErrors,
+    problem: Option<String>,
+) -> Response {
     let c = match state.app.contact_of(&ctx.principal, id).await {
         Ok(c) => c,
         Err(e) => return layout::app_error(Some(ctx), e),
@@ -547,14 +705,30 @@ async fn contact_view(state: &AppState, ctx: &Ctx, id: i64, f: Option<&ContactIn
     let mut sf = ctx.principal.service_filter();
     sf.per_page = 1000;
     match state.app.db.list_services(&sf).await {
-        Ok(p) => scopes.extend(p.items.into_iter().map(|s| (format!("service:{}", s.id), format!("Service: {}", s.name)))),
+        Ok(p) => scopes.extend(
+            p.items
+                .into_iter()
+                .map(|s| (format!("service:{}", s.id), format!("Service: {}", s.name))),
+        ),
         Err(e) => return layout::app_error(Some(ctx), e.into()),
     }
-    match state.app.list_contracts(&ctx.principal, &Default::default()).await {
-        Ok(p) => scopes.extend(p.items.into_iter().map(|k| (format!("contract:{}", k.id), format!("Contract: {}", k.reference)))),
+    match state
+        .app
+        .list_contracts(&ctx.principal, &Default::default())
+        .await
+    {
+        Ok(p) => scopes.extend(p.items.into_iter().map(|k| {
+            (
+                format!("contract:{}", k.id),
+                format!("Contract: {}", k.reference),
+            )
+        })),
         Err(e) => return layout::app_error(Some(ctx), e.into()),
     }
-    let kinds: Vec<(String, String)> = Assignment::ALL.iter().map(|a| (a.as_str().to_string(), a.label().to_string())).collect();
+    let kinds: Vec<(String, String)> = Assignment::ALL
+        .iter()
+        .map(|a| (a.as_str().to_string(), a.label().to_string()))
+        .collect();
     let current = ContactInput::of(&c);
     let f = f.unwrap_or(&current);
     let body = html! {
@@ -614,16 +788,29 @@ async fn contact_page(State(state): State<AppState>, ctx: Ctx, Path(id): Path<i6
     contact_view(&state, &ctx, id, None, &FieldErrors::new(), None).await
 }
 
-async fn after_request(state: &AppState, ctx: &Ctx, id: i64, r: Result<hearth_app::store::Request, AppError>, f: Option<&ContactInput>) -> Response {
+async fn after_request(
+    state: &AppState,
+    ctx: &Ctx,
+    id: i64,
+    r: Result<hearth_app::store::Request, AppError>,
+    f: Option<&ContactInput>,
+) -> Response {
     match r {
         Ok(r) => see_other(&format!("/requests/{}?sent=1", r.id)),
         Err(AppError::Invalid(errors)) => contact_view(state, ctx, id, f, &errors, None).await,
-        Err(AppError::Conflict(msg)) => contact_view(state, ctx, id, f, &FieldErrors::new(), Some(msg)).await,
+        Err(AppError::Conflict(msg)) => {
+            contact_view(state, ctx, id, f, &FieldErrors::new(), Some(msg)).await
+        }
         Err(e) => layout::app_error(Some(ctx), e),
     }
 }
 
-async fn contact_edit(State(state): State<AppState>, ctx: Ctx, Path(id): Path<i64>, Form(f): Form<ContactInput>) -> Response {
+async fn contact_edit(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    Path(id): Path<i64>,
+    Form(f): Form<ContactInput>,
+) -> Response {
     let r = state.app.request_contact_edit(&ctx.principal, id, &f).await;
     after_request(&state, &ctx, id, r, Some(&f)).await
 }
@@ -634,22 +821,53 @@ struct CommentForm {
     comment: String,
 }
 
-async fn contact_deactivate(State(state): State<AppState>, ctx: Ctx, Path(id): Path<i64>, Form(f): Form<CommentForm>) -> Response {
-    let r = state.app.request_contact_deactivate(&ctx.principal, id, &f.comment).await;
+async fn contact_deactivate(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    Path(id): Path<i64>,
+    Form(f): Form<CommentForm>,
+) -> Response {
+    let r = state
+        .app
+        .request_contact_deactivate(&ctx.principal, id, &f.comment)
+        .await;
     after_request(&state, &ctx, id, r, None).await
 }
 
-async fn assignment_add(State(state): State<AppState>, ctx: Ctx, Path(id): Path<i64>, Form(f): Form<AssignmentInput>) -> Response {
-    let r = state.app.request_assignment_add(&ctx.principal, id, &f).await;
+async fn assignment_add(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    Path(id): Path<i64>,
+    Form(f): Form<AssignmentInput>,
+) -> Response {
+    let r = state
+        .app
+        .request_assignment_add(&ctx.principal, id, &f)
+        .await;
     after_request(&state, &ctx, id, r, None).await
 }
 
-async fn assignment_remove(State(state): State<AppState>, ctx: Ctx, Path((id, aid)): Path<(i64, i64)>) -> Response {
-    let r = state.app.request_assignment_remove(&ctx.principal, id, aid).await;
+async fn assignment_remove(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    Path((id, aid)): Path<(i64, i64)>,
+) -> Response {
+    let r = state
+        .app
+        .request_assignment_remove(&ctx.principal, id, aid)
+        .await;
     after_request(&state, &ctx, id, r, None).await
 }
 
-async fn login_request(State(state): State<AppState>, ctx: Ctx, Path(id): Path<i64>, Form(f): Form<CommentForm>) -> Response {
-    let r = state.app.request_login(&ctx.principal, id, &f.comment).await;
+async fn login_request(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    Path(id): Path<i64>,
+    Form(f): Form<CommentForm>,
+) -> Response {
+    let r = state
+        .app
+        .request_login(&ctx.principal, id, &f.comment)
+        .await;
     after_request(&state, &ctx, id, r, None).await
 }

@@ -6,7 +6,9 @@ use axum::response::Response;
 use axum::routing::get;
 use hearth_app::directory::{DirectoryItem, DirectoryQuery};
 use hearth_app::{AppError, FieldErrors};
-use hearth_domain::directory::{labels_of, ACCOMMODATION_TYPES, AGE_GROUPS, ETHNICITIES, HOUSEHOLD_TYPES, SUPPORT_TASKS};
+use hearth_domain::directory::{
+    labels_of, ACCOMMODATION_TYPES, AGE_GROUPS, ETHNICITIES, HOUSEHOLD_TYPES, SUPPORT_TASKS,
+};
 use hearth_domain::{ClientGroup, ServiceType, Term};
 use maud::{html, Markup};
 
@@ -21,10 +23,18 @@ pub fn register(t: &mut RouteTable) {
 }
 
 fn options(list: &[(&str, &str)]) -> Vec<(String, String)> {
-    list.iter().map(|(c, l)| (c.to_string(), l.to_string())).collect()
+    list.iter()
+        .map(|(c, l)| (c.to_string(), l.to_string()))
+        .collect()
 }
 
-fn select(name: &str, label: &str, opts: &[(String, String)], value: &str, errors: &FieldErrors) -> Markup {
+fn select(
+    name: &str,
+    label: &str,
+    opts: &[(String, String)],
+    value: &str,
+    errors: &FieldErrors,
+) -> Markup {
     let err = errors.get(name);
     html! {
         div class={ "govuk-form-group" @if err.is_some() { " govuk-form-group--error" } } {
@@ -40,9 +50,17 @@ fn select(name: &str, label: &str, opts: &[(String, String)], value: &str, error
 
 fn query_string(q: &DirectoryQuery) -> String {
     let pairs = [
-        ("q", &q.q), ("organisation", &q.organisation), ("postcode", &q.postcode), ("distance", &q.distance),
-        ("service_type", &q.service_type), ("accommodation_type", &q.accommodation_type), ("support_task", &q.support_task),
-        ("client_group", &q.client_group), ("ethnicity", &q.ethnicity), ("household_type", &q.household_type), ("include_full", &q.include_full),
+        ("q", &q.q),
+        ("organisation", &q.organisation),
+        ("postcode", &q.postcode),
+        ("distance", &q.distance),
+        ("service_type", &q.service_type),
+        ("accommodation_type", &q.accommodation_type),
+        ("support_task", &q.support_task),
+        ("client_group", &q.client_group),
+        ("ethnicity", &q.ethnicity),
+        ("household_type", &q.household_type),
+        ("include_full", &q.include_full),
     ];
     let parts: Vec<String> = pairs
         .iter()
@@ -68,7 +86,11 @@ fn places_text(n: i64) -> String {
     }
 }
 
-async fn search(State(state): State<AppState>, MaybeCtx(ctx): MaybeCtx, Query(q): Query<DirectoryQuery>) -> Response {
+async fn search(
+    State(state): State<AppState>,
+    MaybeCtx(ctx): MaybeCtx,
+    Query(q): Query<DirectoryQuery>,
+) -> Response {
     let searched = query_string(&q) != "/directory" || q.page.is_some();
     let (results, errors) = if searched {
         match state.app.directory_search(&q).await {
@@ -79,8 +101,14 @@ async fn search(State(state): State<AppState>, MaybeCtx(ctx): MaybeCtx, Query(q)
     } else {
         (None, FieldErrors::new())
     };
-    let types: Vec<(String, String)> = ServiceType::ALL.iter().map(|t| (t.as_str().to_string(), t.label().to_string())).collect();
-    let groups: Vec<(String, String)> = ClientGroup::ALL.iter().map(|t| (t.as_str().to_string(), t.label().to_string())).collect();
+    let types: Vec<(String, String)> = ServiceType::ALL
+        .iter()
+        .map(|t| (t.as_str().to_string(), t.label().to_string()))
+        .collect();
+    let groups: Vec<(String, String)> = ClientGroup::ALL
+        .iter()
+        .map(|t| (t.as_str().to_string(), t.label().to_string()))
+        .collect();
     let base = query_string(&q);
     let body = html! {
         h1 class="govuk-heading-xl" { "Find housing support and day services" }
@@ -163,7 +191,11 @@ fn yes(v: i64) -> &'static str {
     }
 }
 
-async fn service(State(state): State<AppState>, MaybeCtx(ctx): MaybeCtx, Path(id): Path<i64>) -> Response {
+async fn service(
+    State(state): State<AppState>,
+    MaybeCtx(ctx): MaybeCtx,
+    Path(id): Path<i64>,
+) -> Response {
     let item = match state.app.directory_service(id).await {
         Ok(i) => i,
         Err(e) => return layout::app_error(ctx.as_ref(), e),

@@ -40,7 +40,12 @@ async fn home(State(state): State<AppState>, ctx: Ctx) -> Response {
                 Ok(h) => h,
                 Err(e) => return layout::app_error(Some(&ctx), e),
             };
-            let current_authority = h.authorities.iter().find(|(id, _)| *id == ctx.principal.authority_id()).map(|(_, n)| n.clone()).unwrap_or_default();
+            let current_authority = h
+                .authorities
+                .iter()
+                .find(|(id, _)| *id == ctx.principal.authority_id())
+                .map(|(_, n)| n.clone())
+                .unwrap_or_default();
             let body = html! {
                 span class="govuk-caption-l" { (h.provider_name) }
                 h1 class="govuk-heading-l" { "Your home page" }

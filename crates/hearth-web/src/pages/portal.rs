@@ -4,7 +4,9 @@ use axum::extract::{Path, Query, State};
 use axum::response::Response;
 use axum::routing::{get, post};
 use axum::Form;
-use hearth_app::requests::{kind_label, NewScheduleInput, RequestQuery, UpdateScheduleInput, KINDS};
+use hearth_app::requests::{
+    kind_label, NewScheduleInput, RequestQuery, UpdateScheduleInput, KINDS,
+};
 use hearth_app::store::{Request, ServiceDetails};
 use hearth_app::{AppError, FieldErrors, Permission, Principal};
 use hearth_domain::EndReason;
@@ -21,8 +23,16 @@ const ANY: Access = Access::Signed(Permission::SignedIn);
 const DECIDE: Access = Access::Signed(Permission::BackOfficeWrite);
 
 pub fn register(t: &mut RouteTable) {
-    t.get("/services/{id}/schedules/new", PORTAL, get(new_schedule_page));
-    t.post("/services/{id}/schedules/new", PORTAL, post(new_schedule_submit));
+    t.get(
+        "/services/{id}/schedules/new",
+        PORTAL,
+        get(new_schedule_page),
+    );
+    t.post(
+        "/services/{id}/schedules/new",
+        PORTAL,
+        post(new_schedule_submit),
+    );
     t.get("/schedules/{id}", ANY, get(schedule_page));
     t.post("/schedules/{id}", PORTAL, post(schedule_submit));
     t.get("/services/{id}/details", PORTAL, get(details_page));
@@ -39,30 +49,85 @@ fn invalid(mut r: Response) -> Response {
     r
 }
 
-fn input(name: &str, label: &str, value: &str, errors: &FieldErrors, required: bool, hint: Option<&str>, width: Option<&str>) -> Markup {
-    layout::input(name, label, value, errors, Opt { required, hint, width, ..Default::default() })
+fn input(
+    name: &str,
+    label: &str,
+    value: &str,
+    errors: &FieldErrors,
+    required: bool,
+    hint: Option<&str>,
+    width: Option<&str>,
+) -> Markup {
+    layout::input(
+        name,
+        label,
+        value,
+        errors,
+        Opt {
+            required,
+            hint,
+            width,
+            ..Default::default()
+        },
+    )
 }
 
 // ---------------- new schedule (F3.2) ----------------
 
-async fn new_schedule_view(state: &AppState, ctx: &Ctx, service_id: i64, f: &NewScheduleInput, errors: &FieldErrors) -> Response {
+async fn new_schedule_view(
+    state: &AppState,
+    ctx: &Ctx,
+    service_id: i64,
+    f: &NewScheduleInput,
+    errors: &FieldErrors,
+) -> Response {
     let service = match state.app.service(&ctx.principal, service_id).await {
         Ok(s) => s,
         Err(e) => return layout::app_error(Some(ctx), e),
     };
-    let properties = match state.app.service_properties(&ctx.principal, service_id).await {
+    let properties = match state
+        .app
+        .service_properties(&ctx.principal, service_id)
+        .await
+    {
         Ok(p) => p,
         Err(e) => return layout::app_error(Some(ctx), e),
     };
     let long_term = service.term == "long";
     let ethnicities = [
-        "White British", "White Irish", "White other", "Mixed White and Black Caribbean", "Mixed White and Black African",
-        "Mixed White and Asian", "Mixed other", "Asian or Asian British Indian", "Asian or Asian British Pakistani",
-        "Asian or Asian British Bangladeshi", "Asian or Asian British Chinese", "Asian other", "Black or Black British Caribbean",
-        "Black or Black British African", "Black other", "Arab", "Gypsy or Irish Traveller", "Other ethnic group", "Not known",
+        "White British",
+        "White Irish",
+        "White other",
+        "Mixed White and Black Caribbean",
+        "Mixed White and Black African",
+        "Mixed White and Asian",
+        "Mixed other",
+        "Asian or Asian British Indian",
+        "Asian or Asian British Pakistani",
+        "Asian or Asian British Bangladeshi",
+        "Asian or Asian British Chinese",
+        "Asian other",
+        "Black or Black British Caribbean",
+        "Black or Black British African",
+        "Black other",
+        "Arab",
+        "Gypsy or Irish Traveller",
+        "Other ethnic group",
+        "Not known",
     ];
-    let eth: Vec<(String, String)> = ethnicities.iter().map(|e| (e.to_string(), e.to_string())).collect();
-    let props: Vec<(String, String)> = properties.iter().map(|p| (p.id.to_string(), format!("{}, {}", p.address_line1, p.postcode))).collect();
+    let eth: Vec<(String, String)> = ethnicities
+        .iter()
+        .map(|e| (e.to_string(), e.to_string()))
+        .collect();
+    let props: Vec<(String, String)> = properties
+        .iter()
+        .map(|p| {
+            (
+                p.id.to_string(),
+                format!("{}, {}", p.address_line1, p.postcode),
+            )
+        })
+        .collect();
     let body = html! {
         (layout::back_link(&format!("/services/{service_id}")))
         div class="govuk-grid-row" { div class="govuk-grid-column-two-thirds" {
@@ -113,8 +178,19 @@ async fn new_schedule_view(state: &AppState, ctx: &Ctx, service_id: i64, f: &New
     }
 }
 
-async fn new_schedule_page(State(state): State<AppState>, ctx: Ctx, Path(id): Path<i64>) -> Response {
-    new_schedule_view(&state, &ctx, id, &NewScheduleInput::default(), &FieldErrors::new()).await
+async fn new_schedule_page(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    Path(id): Path<i64>,
+) -> Response {
+    new_schedule_view(
+        &state,
+        &ctx,
+        id,
+        &NewScheduleInput::default(),
+        &FieldErrors::new(),
+    )
+    .await
 }
 
 async fn new_schedule_submit(
@@ -135,7 +211,10 @@ async fn new_schedule_submit(
                     f.postcode = p.postcode.clone();
                     f.uprn = p.uprn.clone().unwrap_or_default();
                 }
-                None => errors.add("property_id", "Select the property to copy the address from"),
+                None => errors.add(
+                    "property_id",
+                    "Select the property to copy the address from",
+                ),
             },
             Err(e) => return layout::app_error(Some(&ctx), e),
         }
@@ -154,7 +233,13 @@ async fn new_schedule_submit(
 
 // ---------------- update schedule (F3.3) ----------------
 
-async fn schedule_view(state: &AppState, ctx: &Ctx, id: i64, f: Option<&UpdateScheduleInput>, errors: &FieldErrors) -> Response {
+async fn schedule_view(
+    state: &AppState,
+    ctx: &Ctx,
+    id: i64,
+    f: Option<&UpdateScheduleInput>,
+    errors: &FieldErrors,
+) -> Response {
     let (s, service) = match state.app.schedule(&ctx.principal, id).await {
         Ok(v) => v,
         Err(e) => return layout::app_error(Some(ctx), e),
@@ -171,12 +256,20 @@ async fn schedule_view(state: &AppState, ctx: &Ctx, id: i64, f: Option<&UpdateSc
         ..Default::default()
     };
     let f = f.unwrap_or(&default);
-    let reasons: Vec<(String, String)> = EndReason::ALL.iter().map(|r| (r.as_str().to_string(), r.label().to_string())).collect();
+    let reasons: Vec<(String, String)> = EndReason::ALL
+        .iter()
+        .map(|r| (r.as_str().to_string(), r.label().to_string()))
+        .collect();
     let others = if let Principal::Provider { .. } = &ctx.principal {
         let mut filter = ctx.principal.service_filter();
         filter.per_page = 1000;
         match state.app.db.list_services(&filter).await {
-            Ok(p) => p.items.into_iter().filter(|o| o.id != service.id).map(|o| (o.id.to_string(), format!("{} ({})", o.name, o.reference))).collect(),
+            Ok(p) => p
+                .items
+                .into_iter()
+                .filter(|o| o.id != service.id)
+                .map(|o| (o.id.to_string(), format!("{} ({})", o.name, o.reference)))
+                .collect(),
             Err(e) => return layout::app_error(Some(ctx), e.into()),
         }
     } else {
@@ -235,8 +328,17 @@ async fn schedule_page(State(state): State<AppState>, ctx: Ctx, Path(id): Path<i
     schedule_view(&state, &ctx, id, None, &FieldErrors::new()).await
 }
 
-async fn schedule_submit(State(state): State<AppState>, ctx: Ctx, Path(id): Path<i64>, Form(f): Form<UpdateScheduleInput>) -> Response {
-    match state.app.request_schedule_update(&ctx.principal, id, &f).await {
+async fn schedule_submit(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    Path(id): Path<i64>,
+    Form(f): Form<UpdateScheduleInput>,
+) -> Response {
+    match state
+        .app
+        .request_schedule_update(&ctx.principal, id, &f)
+        .await
+    {
         Ok(r) => see_other(&format!("/requests/{}?sent=1", r.id)),
         Err(AppError::Invalid(errors)) => schedule_view(&state, &ctx, id, Some(&f), &errors).await,
         Err(e) => layout::app_error(Some(&ctx), e),
@@ -255,12 +357,28 @@ struct DetailsForm {
 
 impl DetailsForm {
     fn of(d: &ServiceDetails) -> DetailsForm {
-        DetailsForm { details: d.clone(), comment: String::new() }
+        DetailsForm {
+            details: d.clone(),
+            comment: String::new(),
+        }
     }
 
     fn from_pairs(pairs: &[(String, String)]) -> DetailsForm {
-        let one = |k: &str| pairs.iter().find(|(n, _)| n == k).map(|(_, v)| v.trim().to_string()).unwrap_or_default();
-        let many = |k: &str| pairs.iter().filter(|(n, v)| n == k && !v.trim().is_empty()).map(|(_, v)| v.trim().to_string()).collect::<Vec<_>>().join(",");
+        let one = |k: &str| {
+            pairs
+                .iter()
+                .find(|(n, _)| n == k)
+                .map(|(_, v)| v.trim().to_string())
+                .unwrap_or_default()
+        };
+        let many = |k: &str| {
+            pairs
+                .iter()
+                .filter(|(n, v)| n == k && !v.trim().is_empty())
+                .map(|(_, v)| v.trim().to_string())
+                .collect::<Vec<_>>()
+                .join(",")
+        };
         let flag = |k: &str| pairs.iter().any(|(n, _)| n == k);
         DetailsForm {
             details: ServiceDetails {
@@ -291,7 +409,12 @@ impl DetailsForm {
     }
 }
 
-fn code_checkboxes(name: &str, legend: &str, vocabulary: &[(&str, &str)], selected: &str) -> Markup {
+fn code_checkboxes(
+    name: &str,
+    legend: &str,
+    vocabulary: &[(&str, &str)],
+    selected: &str,
+) -> Markup {
     let chosen: Vec<&str> = selected.split(',').map(str::trim).collect();
     html! {
         div class="govuk-form-group" {
@@ -315,7 +438,15 @@ struct SavedFlag {
     saved: Option<String>,
 }
 
-async fn details_view(state: &AppState, ctx: &Ctx, id: i64, f: Option<&DetailsForm>, places_value: Option<&str>, errors: &FieldErrors, saved: bool) -> Response {
+async fn details_view(
+    state: &AppState,
+    ctx: &Ctx,
+    id: i64,
+    f: Option<&DetailsForm>,
+    places_value: Option<&str>,
+    errors: &FieldErrors,
+    saved: bool,
+) -> Response {
     let s = match state.app.service(&ctx.principal, id).await {
         Ok(s) => s,
         Err(e) => return layout::app_error(Some(ctx), e),
@@ -323,8 +454,15 @@ async fn details_view(state: &AppState, ctx: &Ctx, id: i64, f: Option<&DetailsFo
     let current = DetailsForm::of(&ServiceDetails::of(&s));
     let form = f.unwrap_or(&current);
     let f = &form.details;
-    let accommodation: Vec<(String, String)> = hearth_domain::directory::ACCOMMODATION_TYPES.iter().map(|(c, l)| (c.to_string(), l.to_string())).collect();
-    let places = places_value.map(str::to_string).unwrap_or_else(|| s.available_places.map(|p| p.to_string()).unwrap_or_default());
+    let accommodation: Vec<(String, String)> = hearth_domain::directory::ACCOMMODATION_TYPES
+        .iter()
+        .map(|(c, l)| (c.to_string(), l.to_string()))
+        .collect();
+    let places = places_value.map(str::to_string).unwrap_or_else(|| {
+        s.available_places
+            .map(|p| p.to_string())
+            .unwrap_or_default()
+    });
     let body = html! {
         (layout::back_link(&format!("/services/{id}")))
         @if saved { (layout::banner("Available places saved", html! { p class="govuk-body" { "The public directory shows the new figure now." } })) }
@@ -378,15 +516,40 @@ async fn details_view(state: &AppState, ctx: &Ctx, id: i64, f: Option<&DetailsFo
     }
 }
 
-async fn details_page(State(state): State<AppState>, ctx: Ctx, Path(id): Path<i64>, Query(q): Query<SavedFlag>) -> Response {
-    details_view(&state, &ctx, id, None, None, &FieldErrors::new(), q.saved.is_some()).await
+async fn details_page(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    Path(id): Path<i64>,
+    Query(q): Query<SavedFlag>,
+) -> Response {
+    details_view(
+        &state,
+        &ctx,
+        id,
+        None,
+        None,
+        &FieldErrors::new(),
+        q.saved.is_some(),
+    )
+    .await
 }
 
-async fn details_submit(State(state): State<AppState>, ctx: Ctx, Path(id): Path<i64>, Form(pairs): Form<Vec<(String, String)>>) -> Response {
+async fn details_submit(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    Path(id): Path<i64>,
+    Form(pairs): Form<Vec<(String, String)>>,
+) -> Response {
     let f = DetailsForm::from_pairs(&pairs);
-    match state.app.request_service_details(&ctx.principal, id, &f.details, &f.comment).await {
+    match state
+        .app
+        .request_service_details(&ctx.principal, id, &f.details, &f.comment)
+        .await
+    {
         Ok(r) => see_other(&format!("/requests/{}?sent=1", r.id)),
-        Err(AppError::Invalid(errors)) => details_view(&state, &ctx, id, Some(&f), None, &errors, false).await,
+        Err(AppError::Invalid(errors)) => {
+            details_view(&state, &ctx, id, Some(&f), None, &errors, false).await
+        }
         Err(e) => layout::app_error(Some(&ctx), e),
     }
 }
@@ -397,10 +560,30 @@ struct PlacesForm {
     available_places: String,
 }
 
-async fn places_submit(State(state): State<AppState>, ctx: Ctx, Path(id): Path<i64>, Form(f): Form<PlacesForm>) -> Response {
-    match state.app.set_available_places(&ctx.principal, id, &f.available_places).await {
+async fn places_submit(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    Path(id): Path<i64>,
+    Form(f): Form<PlacesForm>,
+) -> Response {
+    match state
+        .app
+        .set_available_places(&ctx.principal, id, &f.available_places)
+        .await
+    {
         Ok(()) => see_other(&format!("/services/{id}/details?saved=1")),
-        Err(AppError::Invalid(errors)) => details_view(&state, &ctx, id, None, Some(&f.available_places), &errors, false).await,
+        Err(AppError::Invalid(errors)) => {
+            details_view(
+                &state,
+                &ctx,
+                id,
+                None,
+                Some(&f.available_places),
+                &errors,
+                false,
+            )
+            .await
+        }
         Err(e) => layout::app_error(Some(&ctx), e),
     }
 }
@@ -416,7 +599,11 @@ fn status_tag(status: &str) -> Markup {
     html! { strong class=(class) { (status) } }
 }
 
-async fn requests_page(State(state): State<AppState>, ctx: Ctx, Query(q): Query<RequestQuery>) -> Response {
+async fn requests_page(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    Query(q): Query<RequestQuery>,
+) -> Response {
     let staff = ctx.principal.is_staff();
     let mut q = q;
     if staff && q.status.is_none() {
@@ -436,7 +623,13 @@ async fn requests_page(State(state): State<AppState>, ctx: Ctx, Query(q): Query<
     } else {
         Vec::new()
     };
-    let provider_name = |id: i64| providers.iter().find(|(p, _)| *p == id).map(|(_, n)| n.clone()).unwrap_or_default();
+    let provider_name = |id: i64| {
+        providers
+            .iter()
+            .find(|(p, _)| *p == id)
+            .map(|(_, n)| n.clone())
+            .unwrap_or_default()
+    };
     let now = hearth_app::store::now();
     let body = html! {
         h1 class="govuk-heading-l" { @if staff { "Requests to approve" } @else { "Your requests" } }
@@ -527,7 +720,13 @@ struct SentFlag {
     sent: Option<String>,
 }
 
-async fn request_view(state: &AppState, ctx: &Ctx, id: i64, notice: Option<Markup>, errors: &FieldErrors) -> Response {
+async fn request_view(
+    state: &AppState,
+    ctx: &Ctx,
+    id: i64,
+    notice: Option<Markup>,
+    errors: &FieldErrors,
+) -> Response {
     let r: Request = match state.app.request(&ctx.principal, id).await {
         Ok(r) => r,
         Err(e) => return layout::app_error(Some(ctx), e),
@@ -584,7 +783,12 @@ async fn request_view(state: &AppState, ctx: &Ctx, id: i64, notice: Option<Marku
     }
 }
 
-async fn request_page(State(state): State<AppState>, ctx: Ctx, Path(id): Path<i64>, Query(q): Query<SentFlag>) -> Response {
+async fn request_page(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    Path(id): Path<i64>,
+    Query(q): Query<SentFlag>,
+) -> Response {
     let notice = q.sent.map(|_| layout::banner("Request sent", html! { p class="govuk-body" { "The commissioning team will approve or reject it. It shows as pending until then." } }));
     request_view(&state, &ctx, id, notice, &FieldErrors::new()).await
 }
@@ -595,8 +799,17 @@ struct DecideForm {
     remarks: String,
 }
 
-async fn approve(State(state): State<AppState>, ctx: Ctx, Path(id): Path<i64>, Form(f): Form<DecideForm>) -> Response {
-    match state.app.approve_request_with_handover(&ctx.principal, id, &f.remarks).await {
+async fn approve(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    Path(id): Path<i64>,
+    Form(f): Form<DecideForm>,
+) -> Response {
+    match state
+        .app
+        .approve_request_with_handover(&ctx.principal, id, &f.remarks)
+        .await
+    {
         Ok((_, Some(handover))) => {
             // Shown once, never stored: the new login's temporary password.
             let notice = layout::banner(
@@ -624,8 +837,17 @@ async fn approve(State(state): State<AppState>, ctx: Ctx, Path(id): Path<i64>, F
     }
 }
 
-async fn reject(State(state): State<AppState>, ctx: Ctx, Path(id): Path<i64>, Form(f): Form<DecideForm>) -> Response {
-    match state.app.reject_request(&ctx.principal, id, &f.remarks).await {
+async fn reject(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    Path(id): Path<i64>,
+    Form(f): Form<DecideForm>,
+) -> Response {
+    match state
+        .app
+        .reject_request(&ctx.principal, id, &f.remarks)
+        .await
+    {
         Ok(_) => see_other(&format!("/requests/{id}")),
         Err(AppError::Invalid(errors)) => request_view(&state, &ctx, id, None, &errors).await,
         Err(e) => layout::app_error(Some(&ctx), e),

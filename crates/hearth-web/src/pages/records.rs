@@ -6,9 +6,9 @@ use axum::response::Response;
 use axum::routing::{get, post};
 use axum::Form;
 use hearth_app::records::{ContractInput, ListQuery, PropertyInput, ProviderInput, ServiceInput};
+use hearth_app::store::ScheduleSort;
 use hearth_app::{AppError, FieldErrors, Permission, Principal};
 use hearth_domain::{ClientGroup, ContractStatus, Pence, ServiceType, Term};
-use hearth_app::store::ScheduleSort;
 use maud::{html, Markup};
 use serde::Deserialize;
 
@@ -21,13 +21,21 @@ const READ: Access = Access::Signed(Permission::SignedIn);
 const WRITE: Access = Access::Signed(Permission::BackOfficeWrite);
 
 pub fn register(t: &mut RouteTable) {
-    t.get("/providers", Access::Signed(Permission::BackOfficeRead), get(providers));
+    t.get(
+        "/providers",
+        Access::Signed(Permission::BackOfficeRead),
+        get(providers),
+    );
     t.get("/providers/new", WRITE, get(provider_new));
     t.post("/providers/new", WRITE, post(provider_create));
     t.get("/providers/{id}", READ, get(provider_view));
     t.get("/providers/{id}/edit", WRITE, get(provider_edit));
     t.post("/providers/{id}/edit", WRITE, post(provider_update));
-    t.get("/organisation", Access::Signed(Permission::ProviderPortal), get(organisation));
+    t.get(
+        "/organisation",
+        Access::Signed(Permission::ProviderPortal),
+        get(organisation),
+    );
 
     t.get("/services", READ, get(services));
     t.get("/services/new", WRITE, get(service_new));
@@ -54,14 +62,37 @@ pub fn register(t: &mut RouteTable) {
 // ---------------- generic form rendering ----------------
 
 enum Field {
-    Text { name: &'static str, label: &'static str, required: bool, hint: Option<&'static str>, width: Option<&'static str> },
-    Area { name: &'static str, label: &'static str },
-    Select { name: &'static str, label: &'static str, options: Vec<(String, String)> },
-    Check { name: &'static str, label: &'static str, hint: Option<&'static str> },
+    Text {
+        name: &'static str,
+        label: &'static str,
+        required: bool,
+        hint: Option<&'static str>,
+        width: Option<&'static str>,
+    },
+    Area {
+        name: &'static str,
+        label: &'static str,
+    },
+    Select {
+        name: &'static str,
+        label: &'static str,
+        options: Vec<(String, String)>,
+    },
+    Check {
+        name: &'static str,
+        label: &'static str,
+        hint: Option<&'static str>,
+    },
 }
 
 fn text(name: &'static str, label: &'static str, required: bool) -> Field {
-    Field::Text { name, label, required, hint: None, width: None }
+    Field::Text {
+        name,
+        label,
+        required,
+        hint: None,
+        width: None,
+    }
 }
 
 fn value_of(values: &serde_json::Value, name: &str) -> String {
@@ -72,7 +103,14 @@ fn value_of(values: &serde_json::Value, name: &str) -> String {
     }
 }
 
-fn form(action: &str, csrf_token: &str, fields: &[Field], values: &serde_json::Value, errors: &FieldErrors, submit: &str) -> Markup {
+fn form(
+    action: &str,
+    csrf_token: &str,
+    fields: &[Field],
+    values: &serde_json::Value,
+    errors: &FieldErrors,
+    submit: &str,
+) -> Markup {
     html! {
         (error_summary(errors))
         form method="post" action=(action) novalidate {
@@ -90,12 +128,26 @@ fn form(action: &str, csrf_token: &str, fields: &[Field], values: &serde_json::V
     }
 }
 
-fn enum_options<T: Copy>(all: &[T], code: impl Fn(T) -> &'static str, label: impl Fn(T) -> &'static str) -> Vec<(String, String)> {
-    all.iter().map(|v| (code(*v).to_string(), label(*v).to_string())).collect()
+fn enum_options<T: Copy>(
+    all: &[T],
+    code: impl Fn(T) -> &'static str,
+    label: impl Fn(T) -> &'static str,
+) -> Vec<(String, String)> {
+    all.iter()
+        .map(|v| (code(*v).to_string(), label(*v).to_string()))
+        .collect()
 }
 
-fn label_of<T: Copy>(all: &[T], code: &str, c: impl Fn(T) -> &'static str, l: impl Fn(T) -> &'static str) -> String {
-    all.iter().find(|v| c(**v) == code).map(|v| l(*v).to_string()).unwrap_or_else(|| code.to_string())
+fn label_of<T: Copy>(
+    all: &[T],
+    code: &str,
+    c: impl Fn(T) -> &'static str,
+    l: impl Fn(T) -> &'static str,
+) -> String {
+    all.iter()
+        .find(|v| c(**v) == code)
+        .map(|v| l(*v).to_string())
+        .unwrap_or_else(|| code.to_string())
 }
 
 fn service_type_label(code: &str) -> String {
@@ -115,7 +167,11 @@ async fn provider_options(state: &AppState, ctx: &Ctx) -> Vec<(String, String)> 
     let mut f = ctx.principal.provider_filter();
     f.per_page = 10_000;
     match state.app.db.list_providers(&f).await {
-        Ok(p) => p.items.into_iter().map(|p| (p.id.to_string(), format!("{} ({})", p.name, p.reference))).collect(),
+        Ok(p) => p
+            .items
+            .into_iter()
+            .map(|p| (p.id.to_string(), format!("{} ({})", p.name, p.reference)))
+            .collect(),
         Err(_) => Vec::new(),
     }
 }
@@ -183,7 +239,11 @@ fn yes_no(v: i64) -> &'static str {
 
 // ---------------- providers ----------------
 
-async fn providers(State(state): State<AppState>, ctx: Ctx, Query(q): Query<ListQuery>) -> Response {
+async fn providers(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    Query(q): Query<ListQuery>,
+) -> Response {
     let page = match state.app.list_providers(&ctx.principal, &q).await {
         Ok(p) => p,
         Err(e) => return layout::app_error(Some(&ctx), e),
@@ -227,15 +287,33 @@ fn provider_fields() -> Vec<Field> {
 }
 
 async fn provider_new(ctx: Ctx) -> Response {
-    let f = form("/providers/new", &ctx.csrf, &provider_fields(), &serde_json::json!({}), &FieldErrors::new(), "Save provider");
+    let f = form(
+        "/providers/new",
+        &ctx.csrf,
+        &provider_fields(),
+        &serde_json::json!({}),
+        &FieldErrors::new(),
+        "Save provider",
+    );
     form_page(&ctx, "Add a provider", "/providers", f, false)
 }
 
-async fn provider_create(State(state): State<AppState>, ctx: Ctx, Form(input): Form<ProviderInput>) -> Response {
+async fn provider_create(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    Form(input): Form<ProviderInput>,
+) -> Response {
     match state.app.create_provider(&ctx.principal, &input).await {
         Ok(p) => see_other(&format!("/providers/{}", p.id)),
         Err(AppError::Invalid(errors)) => {
-            let f = form("/providers/new", &ctx.csrf, &provider_fields(), &serde_json::to_value(&input).unwrap_or_default(), &errors, "Save provider");
+            let f = form(
+                "/providers/new",
+                &ctx.csrf,
+                &provider_fields(),
+                &serde_json::to_value(&input).unwrap_or_default(),
+                &errors,
+                "Save provider",
+            );
             form_page(&ctx, "Add a provider", "/providers", f, true)
         }
         Err(e) => layout::app_error(Some(&ctx), e),
@@ -246,19 +324,44 @@ async fn provider_edit(State(state): State<AppState>, ctx: Ctx, Path(id): Path<i
     match state.app.provider(&ctx.principal, id).await {
         Ok(p) => {
             let action = format!("/providers/{id}/edit");
-            let f = form(&action, &ctx.csrf, &provider_fields(), &serde_json::to_value(ProviderInput::from_record(&p)).unwrap_or_default(), &FieldErrors::new(), "Save changes");
-            form_page(&ctx, &format!("Edit {}", p.name), &format!("/providers/{id}"), f, false)
+            let f = form(
+                &action,
+                &ctx.csrf,
+                &provider_fields(),
+                &serde_json::to_value(ProviderInput::from_record(&p)).unwrap_or_default(),
+                &FieldErrors::new(),
+                "Save changes",
+            );
+            form_page(
+                &ctx,
+                &format!("Edit {}", p.name),
+                &format!("/providers/{id}"),
+                f,
+                false,
+            )
         }
         Err(e) => layout::app_error(Some(&ctx), e),
     }
 }
 
-async fn provider_update(State(state): State<AppState>, ctx: Ctx, Path(id): Path<i64>, Form(input): Form<ProviderInput>) -> Response {
+async fn provider_update(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    Path(id): Path<i64>,
+    Form(input): Form<ProviderInput>,
+) -> Response {
     match state.app.update_provider(&ctx.principal, id, &input).await {
         Ok(p) => see_other(&format!("/providers/{}", p.id)),
         Err(AppError::Invalid(errors)) => {
             let action = format!("/providers/{id}/edit");
-            let f = form(&action, &ctx.csrf, &provider_fields(), &serde_json::to_value(&input).unwrap_or_default(), &errors, "Save changes");
+            let f = form(
+                &action,
+                &ctx.csrf,
+                &provider_fields(),
+                &serde_json::to_value(&input).unwrap_or_default(),
+                &errors,
+                "Save changes",
+            );
             form_page(&ctx, "Edit provider", &format!("/providers/{id}"), f, true)
         }
         Err(e) => layout::app_error(Some(&ctx), e),
@@ -269,9 +372,19 @@ async fn provider_body(state: &AppState, ctx: &Ctx, id: i64) -> Result<(String, 
     let p = state.app.provider(&ctx.principal, id).await?;
     let services = state
         .app
-        .list_services(&ctx.principal, &ListQuery { provider: Some(id), ..Default::default() })
+        .list_services(
+            &ctx.principal,
+            &ListQuery {
+                provider: Some(id),
+                ..Default::default()
+            },
+        )
         .await?;
-    let services: Vec<_> = services.items.into_iter().filter(|s| s.provider_id == id).collect();
+    let services: Vec<_> = services
+        .items
+        .into_iter()
+        .filter(|s| s.provider_id == id)
+        .collect();
     let contacts = state.app.db.provider_contacts(id).await?;
     let body = html! {
         span class="govuk-caption-l" { "Provider" }
@@ -374,30 +487,94 @@ async fn services(State(state): State<AppState>, ctx: Ctx, Query(q): Query<ListQ
 
 fn service_fields(providers: Vec<(String, String)>) -> Vec<Field> {
     vec![
-        Field::Select { name: "provider_id", label: "Provider", options: providers },
-        Field::Text { name: "reference", label: "Service reference", required: true, hint: None, width: Some("10") },
+        Field::Select {
+            name: "provider_id",
+            label: "Provider",
+            options: providers,
+        },
+        Field::Text {
+            name: "reference",
+            label: "Service reference",
+            required: true,
+            hint: None,
+            width: Some("10"),
+        },
         text("name", "Service name", true),
-        Field::Text { name: "public_name", label: "Public name", required: false, hint: Some("Shown in the public directory"), width: None },
-        Field::Select { name: "service_type", label: "Type of service", options: enum_options(ServiceType::ALL, |v| v.as_str(), |v| v.label()) },
-        Field::Select { name: "term", label: "Long or short term", options: enum_options(Term::ALL, |v| v.as_str(), |v| v.label()) },
-        Field::Select { name: "client_group", label: "Primary client group", options: enum_options(ClientGroup::ALL, |v| v.as_str(), |v| v.label()) },
-        Field::Text { name: "contracted_units", label: "Contracted units", required: true, hint: Some("Places or hours the contract pays for"), width: Some("5") },
-        Field::Area { name: "address", label: "Location" },
-        Field::Text { name: "postcode", label: "Postcode", required: false, hint: None, width: Some("10") },
-        Field::Area { name: "description", label: "Description" },
+        Field::Text {
+            name: "public_name",
+            label: "Public name",
+            required: false,
+            hint: Some("Shown in the public directory"),
+            width: None,
+        },
+        Field::Select {
+            name: "service_type",
+            label: "Type of service",
+            options: enum_options(ServiceType::ALL, |v| v.as_str(), |v| v.label()),
+        },
+        Field::Select {
+            name: "term",
+            label: "Long or short term",
+            options: enum_options(Term::ALL, |v| v.as_str(), |v| v.label()),
+        },
+        Field::Select {
+            name: "client_group",
+            label: "Primary client group",
+            options: enum_options(ClientGroup::ALL, |v| v.as_str(), |v| v.label()),
+        },
+        Field::Text {
+            name: "contracted_units",
+            label: "Contracted units",
+            required: true,
+            hint: Some("Places or hours the contract pays for"),
+            width: Some("5"),
+        },
+        Field::Area {
+            name: "address",
+            label: "Location",
+        },
+        Field::Text {
+            name: "postcode",
+            label: "Postcode",
+            required: false,
+            hint: None,
+            width: Some("10"),
+        },
+        Field::Area {
+            name: "description",
+            label: "Description",
+        },
     ]
 }
 
 async fn service_new(State(state): State<AppState>, ctx: Ctx) -> Response {
-    let f = form("/services/new", &ctx.csrf, &service_fields(provider_options(&state, &ctx).await), &serde_json::json!({}), &FieldErrors::new(), "Save service");
+    let f = form(
+        "/services/new",
+        &ctx.csrf,
+        &service_fields(provider_options(&state, &ctx).await),
+        &serde_json::json!({}),
+        &FieldErrors::new(),
+        "Save service",
+    );
     form_page(&ctx, "Add a service", "/services", f, false)
 }
 
-async fn service_create(State(state): State<AppState>, ctx: Ctx, Form(input): Form<ServiceInput>) -> Response {
+async fn service_create(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    Form(input): Form<ServiceInput>,
+) -> Response {
     match state.app.create_service(&ctx.principal, &input).await {
         Ok(s) => see_other(&format!("/services/{}", s.id)),
         Err(AppError::Invalid(errors)) => {
-            let f = form("/services/new", &ctx.csrf, &service_fields(provider_options(&state, &ctx).await), &serde_json::to_value(&input).unwrap_or_default(), &errors, "Save service");
+            let f = form(
+                "/services/new",
+                &ctx.csrf,
+                &service_fields(provider_options(&state, &ctx).await),
+                &serde_json::to_value(&input).unwrap_or_default(),
+                &errors,
+                "Save service",
+            );
             form_page(&ctx, "Add a service", "/services", f, true)
         }
         Err(e) => layout::app_error(Some(&ctx), e),
@@ -408,19 +585,44 @@ async fn service_edit(State(state): State<AppState>, ctx: Ctx, Path(id): Path<i6
     match state.app.service(&ctx.principal, id).await {
         Ok(s) => {
             let action = format!("/services/{id}/edit");
-            let f = form(&action, &ctx.csrf, &service_fields(provider_options(&state, &ctx).await), &serde_json::to_value(ServiceInput::from_record(&s)).unwrap_or_default(), &FieldErrors::new(), "Save changes");
-            form_page(&ctx, &format!("Edit {}", s.name), &format!("/services/{id}"), f, false)
+            let f = form(
+                &action,
+                &ctx.csrf,
+                &service_fields(provider_options(&state, &ctx).await),
+                &serde_json::to_value(ServiceInput::from_record(&s)).unwrap_or_default(),
+                &FieldErrors::new(),
+                "Save changes",
+            );
+            form_page(
+                &ctx,
+                &format!("Edit {}", s.name),
+                &format!("/services/{id}"),
+                f,
+                false,
+            )
         }
         Err(e) => layout::app_error(Some(&ctx), e),
     }
 }
 
-async fn service_update(State(state): State<AppState>, ctx: Ctx, Path(id): Path<i64>, Form(input): Form<ServiceInput>) -> Response {
+async fn service_update(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    Path(id): Path<i64>,
+    Form(input): Form<ServiceInput>,
+) -> Response {
     match state.app.update_service(&ctx.principal, id, &input).await {
         Ok(s) => see_other(&format!("/services/{}", s.id)),
         Err(AppError::Invalid(errors)) => {
             let action = format!("/services/{id}/edit");
-            let f = form(&action, &ctx.csrf, &service_fields(provider_options(&state, &ctx).await), &serde_json::to_value(&input).unwrap_or_default(), &errors, "Save changes");
+            let f = form(
+                &action,
+                &ctx.csrf,
+                &service_fields(provider_options(&state, &ctx).await),
+                &serde_json::to_value(&input).unwrap_or_default(),
+                &errors,
+                "Save changes",
+            );
             form_page(&ctx, "Edit service", &format!("/services/{id}"), f, true)
         }
         Err(e) => layout::app_error(Some(&ctx), e),
@@ -437,7 +639,12 @@ struct ScheduleQuery {
     page: Option<i64>,
 }
 
-async fn service_view(State(state): State<AppState>, ctx: Ctx, Path(id): Path<i64>, Query(q): Query<ScheduleQuery>) -> Response {
+async fn service_view(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    Path(id): Path<i64>,
+    Query(q): Query<ScheduleQuery>,
+) -> Response {
     let s = match state.app.service(&ctx.principal, id).await {
         Ok(s) => s,
         Err(e) => return layout::app_error(Some(&ctx), e),
@@ -449,7 +656,12 @@ async fn service_view(State(state): State<AppState>, ctx: Ctx, Path(id): Path<i6
         _ => ScheduleSort::Name,
     };
     let today = state.app.today().to_string();
-    let schedules = match state.app.db.service_schedules(id, &today, include_ended, sort, q.page.unwrap_or(1), 50).await {
+    let schedules = match state
+        .app
+        .db
+        .service_schedules(id, &today, include_ended, sort, q.page.unwrap_or(1), 50)
+        .await
+    {
         Ok(p) => p,
         Err(e) => return layout::app_error(Some(&ctx), e.into()),
     };
@@ -460,14 +672,19 @@ async fn service_view(State(state): State<AppState>, ctx: Ctx, Path(id): Path<i6
             state.app.db.service_contracts(id).await?,
         ))
     };
-    let pending = match state.app.db.list_requests(&hearth_app::store::RequestFilter {
-        authority_id: Some(s.authority_id),
-        provider_id: Some(s.provider_id),
-        service_ids: Some(vec![s.id]),
-        status: Some("pending".into()),
-        limit: 10_000,
-        ..Default::default()
-    }).await {
+    let pending = match state
+        .app
+        .db
+        .list_requests(&hearth_app::store::RequestFilter {
+            authority_id: Some(s.authority_id),
+            provider_id: Some(s.provider_id),
+            service_ids: Some(vec![s.id]),
+            status: Some("pending".into()),
+            limit: 10_000,
+            ..Default::default()
+        })
+        .await
+    {
         Ok(l) => l.len(),
         Err(e) => return layout::app_error(Some(&ctx), e.into()),
     };
@@ -476,7 +693,10 @@ async fn service_view(State(state): State<AppState>, ctx: Ctx, Path(id): Path<i6
         Err(e) => return layout::app_error(Some(&ctx), e.into()),
     };
     let sort_code = q.sort.clone().unwrap_or_else(|| "name".into());
-    let base = format!("/services/{id}?sort={sort_code}{}", if include_ended { "&ended=yes" } else { "" });
+    let base = format!(
+        "/services/{id}?sort={sort_code}{}",
+        if include_ended { "&ended=yes" } else { "" }
+    );
     let body = html! {
         span class="govuk-caption-l" { "Service " (s.reference) }
         h1 class="govuk-heading-l" { (s.name) }
@@ -558,7 +778,11 @@ async fn service_view(State(state): State<AppState>, ctx: Ctx, Path(id): Path<i6
 
 // ---------------- properties ----------------
 
-async fn properties(State(state): State<AppState>, ctx: Ctx, Query(q): Query<ListQuery>) -> Response {
+async fn properties(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    Query(q): Query<ListQuery>,
+) -> Response {
     let page = match state.app.list_properties(&ctx.principal, &q).await {
         Ok(p) => p,
         Err(e) => return layout::app_error(Some(&ctx), e),
@@ -593,26 +817,72 @@ async fn properties(State(state): State<AppState>, ctx: Ctx, Query(q): Query<Lis
 
 fn property_fields(providers: Vec<(String, String)>) -> Vec<Field> {
     vec![
-        Field::Select { name: "provider_id", label: "Provider", options: providers },
-        Field::Text { name: "service_id", label: "Service ID", required: false, hint: Some("The service that uses this property, if any (its provider is then used)"), width: Some("5") },
+        Field::Select {
+            name: "provider_id",
+            label: "Provider",
+            options: providers,
+        },
+        Field::Text {
+            name: "service_id",
+            label: "Service ID",
+            required: false,
+            hint: Some("The service that uses this property, if any (its provider is then used)"),
+            width: Some("5"),
+        },
         text("address_line1", "Address line 1", true),
         text("address_line2", "Address line 2", false),
-        Field::Text { name: "town", label: "Town or city", required: false, hint: None, width: Some("20") },
-        Field::Text { name: "postcode", label: "Postcode", required: true, hint: None, width: Some("10") },
-        Field::Text { name: "uprn", label: "UPRN", required: false, hint: Some("Unique Property Reference Number, up to 12 digits"), width: Some("20") },
+        Field::Text {
+            name: "town",
+            label: "Town or city",
+            required: false,
+            hint: None,
+            width: Some("20"),
+        },
+        Field::Text {
+            name: "postcode",
+            label: "Postcode",
+            required: true,
+            hint: None,
+            width: Some("10"),
+        },
+        Field::Text {
+            name: "uprn",
+            label: "UPRN",
+            required: false,
+            hint: Some("Unique Property Reference Number, up to 12 digits"),
+            width: Some("20"),
+        },
     ]
 }
 
 async fn property_new(State(state): State<AppState>, ctx: Ctx) -> Response {
-    let f = form("/properties/new", &ctx.csrf, &property_fields(provider_options(&state, &ctx).await), &serde_json::json!({}), &FieldErrors::new(), "Save property");
+    let f = form(
+        "/properties/new",
+        &ctx.csrf,
+        &property_fields(provider_options(&state, &ctx).await),
+        &serde_json::json!({}),
+        &FieldErrors::new(),
+        "Save property",
+    );
     form_page(&ctx, "Add a property", "/properties", f, false)
 }
 
-async fn property_create(State(state): State<AppState>, ctx: Ctx, Form(input): Form<PropertyInput>) -> Response {
+async fn property_create(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    Form(input): Form<PropertyInput>,
+) -> Response {
     match state.app.create_property(&ctx.principal, &input).await {
         Ok(p) => see_other(&format!("/properties/{}", p.id)),
         Err(AppError::Invalid(errors)) => {
-            let f = form("/properties/new", &ctx.csrf, &property_fields(provider_options(&state, &ctx).await), &serde_json::to_value(&input).unwrap_or_default(), &errors, "Save property");
+            let f = form(
+                "/properties/new",
+                &ctx.csrf,
+                &property_fields(provider_options(&state, &ctx).await),
+                &serde_json::to_value(&input).unwrap_or_default(),
+                &errors,
+                "Save property",
+            );
             form_page(&ctx, "Add a property", "/properties", f, true)
         }
         Err(e) => layout::app_error(Some(&ctx), e),
@@ -623,19 +893,44 @@ async fn property_edit(State(state): State<AppState>, ctx: Ctx, Path(id): Path<i
     match state.app.property(&ctx.principal, id).await {
         Ok(p) => {
             let action = format!("/properties/{id}/edit");
-            let f = form(&action, &ctx.csrf, &property_fields(provider_options(&state, &ctx).await), &serde_json::to_value(PropertyInput::from_record(&p)).unwrap_or_default(), &FieldErrors::new(), "Save changes");
-            form_page(&ctx, "Edit property", &format!("/properties/{id}"), f, false)
+            let f = form(
+                &action,
+                &ctx.csrf,
+                &property_fields(provider_options(&state, &ctx).await),
+                &serde_json::to_value(PropertyInput::from_record(&p)).unwrap_or_default(),
+                &FieldErrors::new(),
+                "Save changes",
+            );
+            form_page(
+                &ctx,
+                "Edit property",
+                &format!("/properties/{id}"),
+                f,
+                false,
+            )
         }
         Err(e) => layout::app_error(Some(&ctx), e),
     }
 }
 
-async fn property_update(State(state): State<AppState>, ctx: Ctx, Path(id): Path<i64>, Form(input): Form<PropertyInput>) -> Response {
+async fn property_update(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    Path(id): Path<i64>,
+    Form(input): Form<PropertyInput>,
+) -> Response {
     match state.app.update_property(&ctx.principal, id, &input).await {
         Ok(p) => see_other(&format!("/properties/{}", p.id)),
         Err(AppError::Invalid(errors)) => {
             let action = format!("/properties/{id}/edit");
-            let f = form(&action, &ctx.csrf, &property_fields(provider_options(&state, &ctx).await), &serde_json::to_value(&input).unwrap_or_default(), &errors, "Save changes");
+            let f = form(
+                &action,
+                &ctx.csrf,
+                &property_fields(provider_options(&state, &ctx).await),
+                &serde_json::to_value(&input).unwrap_or_default(),
+                &errors,
+                "Save changes",
+            );
             form_page(&ctx, "Edit property", &format!("/properties/{id}"), f, true)
         }
         Err(e) => layout::app_error(Some(&ctx), e),
@@ -670,7 +965,11 @@ async fn property_view(State(state): State<AppState>, ctx: Ctx, Path(id): Path<i
 
 // ---------------- contracts ----------------
 
-async fn contracts(State(state): State<AppState>, ctx: Ctx, Query(q): Query<ListQuery>) -> Response {
+async fn contracts(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    Query(q): Query<ListQuery>,
+) -> Response {
     let page = match state.app.list_contracts(&ctx.principal, &q).await {
         Ok(p) => p,
         Err(e) => return layout::app_error(Some(&ctx), e),
@@ -722,28 +1021,92 @@ async fn contracts(State(state): State<AppState>, ctx: Ctx, Query(q): Query<List
 
 fn contract_fields(providers: Vec<(String, String)>) -> Vec<Field> {
     vec![
-        Field::Select { name: "provider_id", label: "Provider", options: providers },
-        Field::Text { name: "reference", label: "Contract reference", required: true, hint: None, width: Some("10") },
+        Field::Select {
+            name: "provider_id",
+            label: "Provider",
+            options: providers,
+        },
+        Field::Text {
+            name: "reference",
+            label: "Contract reference",
+            required: true,
+            hint: None,
+            width: Some("10"),
+        },
         text("title", "Title", true),
-        Field::Text { name: "units", label: "Units", required: true, hint: None, width: Some("5") },
-        Field::Text { name: "unit_rate", label: "Unit rate per week, in pounds", required: true, hint: Some("For example 150.50"), width: Some("10") },
-        Field::Text { name: "start_date", label: "Start date", required: true, hint: Some("For example 1/4/2026"), width: Some("10") },
-        Field::Text { name: "end_date", label: "End date", required: true, hint: Some("For example 31/3/2029"), width: Some("10") },
-        Field::Select { name: "status", label: "Status", options: enum_options(ContractStatus::ALL, |v| v.as_str(), |v| v.label()) },
-        Field::Text { name: "services", label: "Services", required: false, hint: Some("References of the provider's services this contract covers, separated by commas"), width: None },
+        Field::Text {
+            name: "units",
+            label: "Units",
+            required: true,
+            hint: None,
+            width: Some("5"),
+        },
+        Field::Text {
+            name: "unit_rate",
+            label: "Unit rate per week, in pounds",
+            required: true,
+            hint: Some("For example 150.50"),
+            width: Some("10"),
+        },
+        Field::Text {
+            name: "start_date",
+            label: "Start date",
+            required: true,
+            hint: Some("For example 1/4/2026"),
+            width: Some("10"),
+        },
+        Field::Text {
+            name: "end_date",
+            label: "End date",
+            required: true,
+            hint: Some("For example 31/3/2029"),
+            width: Some("10"),
+        },
+        Field::Select {
+            name: "status",
+            label: "Status",
+            options: enum_options(ContractStatus::ALL, |v| v.as_str(), |v| v.label()),
+        },
+        Field::Text {
+            name: "services",
+            label: "Services",
+            required: false,
+            hint: Some(
+                "References of the provider's services this contract covers, separated by commas",
+            ),
+            width: None,
+        },
     ]
 }
 
 async fn contract_new(State(state): State<AppState>, ctx: Ctx) -> Response {
-    let f = form("/contracts/new", &ctx.csrf, &contract_fields(provider_options(&state, &ctx).await), &serde_json::json!({}), &FieldErrors::new(), "Save contract");
+    let f = form(
+        "/contracts/new",
+        &ctx.csrf,
+        &contract_fields(provider_options(&state, &ctx).await),
+        &serde_json::json!({}),
+        &FieldErrors::new(),
+        "Save contract",
+    );
     form_page(&ctx, "Add a contract", "/contracts", f, false)
 }
 
-async fn contract_create(State(state): State<AppState>, ctx: Ctx, Form(input): Form<ContractInput>) -> Response {
+async fn contract_create(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    Form(input): Form<ContractInput>,
+) -> Response {
     match state.app.create_contract(&ctx.principal, &input).await {
         Ok(c) => see_other(&format!("/contracts/{}", c.id)),
         Err(AppError::Invalid(errors)) => {
-            let f = form("/contracts/new", &ctx.csrf, &contract_fields(provider_options(&state, &ctx).await), &serde_json::to_value(&input).unwrap_or_default(), &errors, "Save contract");
+            let f = form(
+                "/contracts/new",
+                &ctx.csrf,
+                &contract_fields(provider_options(&state, &ctx).await),
+                &serde_json::to_value(&input).unwrap_or_default(),
+                &errors,
+                "Save contract",
+            );
             form_page(&ctx, "Add a contract", "/contracts", f, true)
         }
         Err(e) => layout::app_error(Some(&ctx), e),
@@ -760,16 +1123,41 @@ async fn contract_edit(State(state): State<AppState>, ctx: Ctx, Path(id): Path<i
         Err(e) => return layout::app_error(Some(&ctx), e),
     };
     let action = format!("/contracts/{id}/edit");
-    let f = form(&action, &ctx.csrf, &contract_fields(provider_options(&state, &ctx).await), &serde_json::to_value(ContractInput::from_record(&c, &refs)).unwrap_or_default(), &FieldErrors::new(), "Save changes");
-    form_page(&ctx, &format!("Edit contract {}", c.reference), &format!("/contracts/{id}"), f, false)
+    let f = form(
+        &action,
+        &ctx.csrf,
+        &contract_fields(provider_options(&state, &ctx).await),
+        &serde_json::to_value(ContractInput::from_record(&c, &refs)).unwrap_or_default(),
+        &FieldErrors::new(),
+        "Save changes",
+    );
+    form_page(
+        &ctx,
+        &format!("Edit contract {}", c.reference),
+        &format!("/contracts/{id}"),
+        f,
+        false,
+    )
 }
 
-async fn contract_update(State(state): State<AppState>, ctx: Ctx, Path(id): Path<i64>, Form(input): Form<ContractInput>) -> Response {
+async fn contract_update(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    Path(id): Path<i64>,
+    Form(input): Form<ContractInput>,
+) -> Response {
     match state.app.update_contract(&ctx.principal, id, &input).await {
         Ok(c) => see_other(&format!("/contracts/{}", c.id)),
         Err(AppError::Invalid(errors)) => {
             let action = format!("/contracts/{id}/edit");
-            let f = form(&action, &ctx.csrf, &contract_fields(provider_options(&state, &ctx).await), &serde_json::to_value(&input).unwrap_or_default(), &errors, "Save changes");
+            let f = form(
+                &action,
+                &ctx.csrf,
+                &contract_fields(provider_options(&state, &ctx).await),
+                &serde_json::to_value(&input).unwrap_or_default(),
+                &errors,
+                "Save changes",
+            );
             form_page(&ctx, "Edit contract", &format!("/contracts/{id}"), f, true)
         }
         Err(e) => layout::app_error(Some(&ctx), e),
@@ -790,10 +1178,11 @@ async fn contract_view(State(state): State<AppState>, ctx: Ctx, Path(id): Path<i
         Err(e) => return layout::app_error(Some(&ctx), e.into()),
     };
     let annual = Pence(c.unit_rate_pence.saturating_mul(c.units).saturating_mul(52));
-    let documents = match super::contracting::documents_section(&state, &ctx, id, &FieldErrors::new()).await {
-        Ok(d) => d,
-        Err(e) => return layout::app_error(Some(&ctx), e),
-    };
+    let documents =
+        match super::contracting::documents_section(&state, &ctx, id, &FieldErrors::new()).await {
+            Ok(d) => d,
+            Err(e) => return layout::app_error(Some(&ctx), e),
+        };
     let body = html! {
         span class="govuk-caption-l" { "Contract " (c.reference) }
         h1 class="govuk-heading-l" { (c.title) }

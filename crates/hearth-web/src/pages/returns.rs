@@ -4,7 +4,10 @@ use axum::extract::{Path, Query, State};
 use axum::response::Response;
 use axum::routing::{get, post};
 use axum::Form;
-use hearth_app::returns::{status_label, ReturnForm, ReturnView, ACCEPTED, EXPLANATION_REQUESTED, FIELDS, INCOMPLETE, RECEIVED};
+use hearth_app::returns::{
+    status_label, ReturnForm, ReturnView, ACCEPTED, EXPLANATION_REQUESTED, FIELDS, INCOMPLETE,
+    RECEIVED,
+};
 use hearth_app::{AppError, FieldErrors, Permission, Principal};
 use maud::{html, Markup};
 use serde::Deserialize;
@@ -15,28 +18,116 @@ use crate::session::Ctx;
 use crate::AppState;
 
 pub fn register(t: &mut RouteTable) {
-    t.get("/services/{id}/returns", Access::Signed(Permission::SignedIn), get(service_returns));
-    t.get("/services/{id}/returns/new", Access::Signed(Permission::ProviderPortal), get(new_return));
-    t.post("/services/{id}/returns/new", Access::Signed(Permission::ProviderPortal), post(submit_return));
-    t.get("/services/{id}/returns/workbook", Access::Signed(Permission::SignedIn), get(workbook));
-    t.post("/services/{id}/returns/upload", Access::Signed(Permission::ProviderPortal), post(upload));
-    t.post("/services/{id}/returns/version", Access::Signed(Permission::BackOfficeWrite), post(issue_version));
-    t.get("/services/{id}/analysis", Access::Signed(Permission::SignedIn), get(service_analysis));
-    t.get("/returns/analysis", Access::Signed(Permission::BackOfficeRead), get(analysis));
-    t.get("/returns/analysis.csv", Access::Signed(Permission::BackOfficeRead), get(analysis_csv));
-    t.get("/returns/analysis.xlsx", Access::Signed(Permission::BackOfficeRead), get(analysis_xlsx));
-    t.get("/returns", Access::Signed(Permission::BackOfficeRead), get(queue));
-    t.get("/returns/tracker", Access::Signed(Permission::BackOfficeRead), get(tracker));
-    t.get("/returns/tracker.csv", Access::Signed(Permission::BackOfficeRead), get(tracker_csv));
-    t.get("/returns/tracker.pdf", Access::Signed(Permission::BackOfficeRead), get(tracker_pdf));
-    t.post("/returns/due-days", Access::Signed(Permission::Administer), post(due_days));
-    t.post("/returns/extensions", Access::Signed(Permission::BackOfficeWrite), post(extension));
-    t.get("/returns/triggers", Access::Signed(Permission::BackOfficeRead), get(triggers));
-    t.post("/returns/triggers", Access::Signed(Permission::BackOfficeWrite), post(set_trigger));
-    t.post("/returns/local-indicators", Access::Signed(Permission::BackOfficeWrite), post(define_local));
-    t.get("/returns/{id}", Access::Signed(Permission::SignedIn), get(view_return));
-    t.post("/returns/{id}/explain", Access::Signed(Permission::ProviderPortal), post(explain));
-    t.post("/returns/{id}/check", Access::Signed(Permission::BackOfficeWrite), post(check));
+    t.get(
+        "/services/{id}/returns",
+        Access::Signed(Permission::SignedIn),
+        get(service_returns),
+    );
+    t.get(
+        "/services/{id}/returns/new",
+        Access::Signed(Permission::ProviderPortal),
+        get(new_return),
+    );
+    t.post(
+        "/services/{id}/returns/new",
+        Access::Signed(Permission::ProviderPortal),
+        post(submit_return),
+    );
+    t.get(
+        "/services/{id}/returns/workbook",
+        Access::Signed(Permission::SignedIn),
+        get(workbook),
+    );
+    t.post(
+        "/services/{id}/returns/upload",
+        Access::Signed(Permission::ProviderPortal),
+        post(upload),
+    );
+    t.post(
+        "/services/{id}/returns/version",
+        Access::Signed(Permission::BackOfficeWrite),
+        post(issue_version),
+    );
+    t.get(
+        "/services/{id}/analysis",
+        Access::Signed(Permission::SignedIn),
+        get(service_analysis),
+    );
+    t.get(
+        "/returns/analysis",
+        Access::Signed(Permission::BackOfficeRead),
+        get(analysis),
+    );
+    t.get(
+        "/returns/analysis.csv",
+        Access::Signed(Permission::BackOfficeRead),
+        get(analysis_csv),
+    );
+    t.get(
+        "/returns/analysis.xlsx",
+        Access::Signed(Permission::BackOfficeRead),
+        get(analysis_xlsx),
+    );
+    t.get(
+        "/returns",
+        Access::Signed(Permission::BackOfficeRead),
+        get(queue),
+    );
+    t.get(
+        "/returns/tracker",
+        Access::Signed(Permission::BackOfficeRead),
+        get(tracker),
+    );
+    t.get(
+        "/returns/tracker.csv",
+        Access::Signed(Permission::BackOfficeRead),
+        get(tracker_csv),
+    );
+    t.get(
+        "/returns/tracker.pdf",
+        Access::Signed(Permission::BackOfficeRead),
+        get(tracker_pdf),
+    );
+    t.post(
+        "/returns/due-days",
+        Access::Signed(Permission::Administer),
+        post(due_days),
+    );
+    t.post(
+        "/returns/extensions",
+        Access::Signed(Permission::BackOfficeWrite),
+        post(extension),
+    );
+    t.get(
+        "/returns/triggers",
+        Access::Signed(Permission::BackOfficeRead),
+        get(triggers),
+    );
+    t.post(
+        "/returns/triggers",
+        Access::Signed(Permission::BackOfficeWrite),
+        post(set_trigger),
+    );
+    t.post(
+        "/returns/local-indicators",
+        Access::Signed(Permission::BackOfficeWrite),
+        post(define_local),
+    );
+    t.get(
+        "/returns/{id}",
+        Access::Signed(Permission::SignedIn),
+        get(view_return),
+    );
+    t.post(
+        "/returns/{id}/explain",
+        Access::Signed(Permission::ProviderPortal),
+        post(explain),
+    );
+    t.post(
+        "/returns/{id}/check",
+        Access::Signed(Permission::BackOfficeWrite),
+        post(check),
+    );
 }
 
 fn invalid(mut r: Response) -> Response {
@@ -74,7 +165,10 @@ async fn returns_page(state: &AppState, ctx: &Ctx, id: i64, errors: &FieldErrors
         Ok(v) => v,
         Err(e) => return layout::app_error(Some(&ctx), e),
     };
-    let quarter_options: Vec<(String, String)> = quarters.iter().map(|(q, _)| (q.label(), format!("{} ({})", q.label(), q.months_label()))).collect();
+    let quarter_options: Vec<(String, String)> = quarters
+        .iter()
+        .map(|(q, _)| (q.label(), format!("{} ({})", q.label(), q.months_label())))
+        .collect();
     let body = html! {
         (layout::back_link(&format!("/services/{id}")))
         (error_summary(errors))
@@ -174,13 +268,27 @@ struct YearQuery {
     year: Option<i32>,
 }
 
-async fn workbook(State(state): State<AppState>, ctx: Ctx, Path(id): Path<i64>, Query(q): Query<YearQuery>) -> Response {
-    let year = q.year.map(hearth_domain::FinancialYear::new).unwrap_or_else(|| hearth_domain::FinancialYear::for_date(state.app.today()));
+async fn workbook(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    Path(id): Path<i64>,
+    Query(q): Query<YearQuery>,
+) -> Response {
+    let year = q
+        .year
+        .map(hearth_domain::FinancialYear::new)
+        .unwrap_or_else(|| hearth_domain::FinancialYear::for_date(state.app.today()));
     match state.app.return_workbook(&ctx.principal, id, year).await {
         Ok((name, bytes)) => axum::response::IntoResponse::into_response((
             [
-                (axum::http::header::CONTENT_TYPE, "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet".to_string()),
-                (axum::http::header::CONTENT_DISPOSITION, format!("attachment; filename=\"{name}\"")),
+                (
+                    axum::http::header::CONTENT_TYPE,
+                    "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet".to_string(),
+                ),
+                (
+                    axum::http::header::CONTENT_DISPOSITION,
+                    format!("attachment; filename=\"{name}\""),
+                ),
             ],
             bytes,
         )),
@@ -188,8 +296,14 @@ async fn workbook(State(state): State<AppState>, ctx: Ctx, Path(id): Path<i64>, 
     }
 }
 
-async fn upload(State(state): State<AppState>, ctx: Ctx, Path(id): Path<i64>, mut mp: axum::extract::Multipart) -> Response {
-    let (mut quarter, mut comment, mut ignore, mut file) = (String::new(), String::new(), false, Vec::new());
+async fn upload(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    Path(id): Path<i64>,
+    mut mp: axum::extract::Multipart,
+) -> Response {
+    let (mut quarter, mut comment, mut ignore, mut file) =
+        (String::new(), String::new(), false, Vec::new());
     loop {
         match mp.next_field().await {
             Ok(Some(field)) => {
@@ -202,17 +316,43 @@ async fn upload(State(state): State<AppState>, ctx: Ctx, Path(id): Path<i64>, mu
                         "file" => file = b.to_vec(),
                         _ => {}
                     },
-                    Err(_) => return returns_page(&state, &ctx, id, &error_of("file", "The file could not be read: it may be too large")).await,
+                    Err(_) => {
+                        return returns_page(
+                            &state,
+                            &ctx,
+                            id,
+                            &error_of("file", "The file could not be read: it may be too large"),
+                        )
+                        .await
+                    }
                 }
             }
             Ok(None) => break,
-            Err(_) => return returns_page(&state, &ctx, id, &error_of("file", "The upload could not be read")).await,
+            Err(_) => {
+                return returns_page(
+                    &state,
+                    &ctx,
+                    id,
+                    &error_of("file", "The upload could not be read"),
+                )
+                .await
+            }
         }
     }
     if file.is_empty() {
-        return returns_page(&state, &ctx, id, &error_of("file", "Select the completed workbook")).await;
+        return returns_page(
+            &state,
+            &ctx,
+            id,
+            &error_of("file", "Select the completed workbook"),
+        )
+        .await;
     }
-    match state.app.submit_return_workbook(&ctx.principal, id, &quarter, &file, ignore, &comment).await {
+    match state
+        .app
+        .submit_return_workbook(&ctx.principal, id, &quarter, &file, ignore, &comment)
+        .await
+    {
         Ok(r) => see_other(&format!("/returns/{}?sent=1", r.id)),
         Err(AppError::Invalid(errors)) => returns_page(&state, &ctx, id, &errors).await,
         Err(e) => layout::app_error(Some(&ctx), e),
@@ -231,15 +371,31 @@ struct QuarterQuery {
     quarter: Option<String>,
 }
 
-async fn form_view(state: &AppState, ctx: &Ctx, id: i64, f: &ReturnForm, errors: &FieldErrors) -> Response {
+async fn form_view(
+    state: &AppState,
+    ctx: &Ctx,
+    id: i64,
+    f: &ReturnForm,
+    errors: &FieldErrors,
+) -> Response {
     let service = match state.app.service(&ctx.principal, id).await {
         Ok(s) => s,
         Err(e) => return layout::app_error(Some(ctx), e),
     };
-    let value = |k: &str| -> String { serde_json::to_value(f).ok().and_then(|v| v.get(k).and_then(|x| x.as_str().map(String::from))).unwrap_or_default() };
+    let value = |k: &str| -> String {
+        serde_json::to_value(f)
+            .ok()
+            .and_then(|v| v.get(k).and_then(|x| x.as_str().map(String::from)))
+            .unwrap_or_default()
+    };
     let st = hearth_domain::ServiceType::parse(&service.service_type).ok();
-    let locals: Vec<(String, String)> = match state.app.local_indicators(service.authority_id).await {
-        Ok(l) => l.into_iter().filter(|li| st.is_some_and(|t| li.applies_to(t))).map(|li| (format!("local_{}", li.code), li.name)).collect(),
+    let locals: Vec<(String, String)> = match state.app.local_indicators(service.authority_id).await
+    {
+        Ok(l) => l
+            .into_iter()
+            .filter(|li| st.is_some_and(|t| li.applies_to(t)))
+            .map(|li| (format!("local_{}", li.code), li.name))
+            .collect(),
         Err(e) => return layout::app_error(Some(ctx), e),
     };
     let body = html! {
@@ -275,12 +431,25 @@ async fn form_view(state: &AppState, ctx: &Ctx, id: i64, f: &ReturnForm, errors:
     }
 }
 
-async fn new_return(State(state): State<AppState>, ctx: Ctx, Path(id): Path<i64>, Query(q): Query<QuarterQuery>) -> Response {
-    let f = ReturnForm { quarter: q.quarter.unwrap_or_default(), ..Default::default() };
+async fn new_return(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    Path(id): Path<i64>,
+    Query(q): Query<QuarterQuery>,
+) -> Response {
+    let f = ReturnForm {
+        quarter: q.quarter.unwrap_or_default(),
+        ..Default::default()
+    };
     form_view(&state, &ctx, id, &f, &FieldErrors::new()).await
 }
 
-async fn submit_return(State(state): State<AppState>, ctx: Ctx, Path(id): Path<i64>, Form(f): Form<ReturnForm>) -> Response {
+async fn submit_return(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    Path(id): Path<i64>,
+    Form(f): Form<ReturnForm>,
+) -> Response {
     match state.app.submit_return(&ctx.principal, id, &f).await {
         Ok(r) => see_other(&format!("/returns/{}?sent=1", r.id)),
         Err(AppError::Invalid(errors)) => form_view(&state, &ctx, id, &f, &errors).await,
@@ -368,20 +537,31 @@ struct SentFlag {
     sent: Option<String>,
 }
 
-async fn return_view(state: &AppState, ctx: &Ctx, id: i64, errors: &FieldErrors, notice: Option<Markup>) -> Response {
+async fn return_view(
+    state: &AppState,
+    ctx: &Ctx,
+    id: i64,
+    errors: &FieldErrors,
+    notice: Option<Markup>,
+) -> Response {
     let v = match state.app.return_view(&ctx.principal, id).await {
         Ok(v) => v,
         Err(e) => return layout::app_error(Some(ctx), e),
     };
     let service = state.app.db.service(v.ret.service_id).await.ok().flatten();
     let provider = matches!(ctx.principal, Principal::Provider { .. });
-    let can_check = ctx.principal.has(Permission::BackOfficeWrite) && ["received", "explained", "escalated"].contains(&v.ret.status.as_str());
-    let can_explain = provider && [RECEIVED, EXPLANATION_REQUESTED].contains(&v.ret.status.as_str());
+    let can_check = ctx.principal.has(Permission::BackOfficeWrite)
+        && ["received", "explained", "escalated"].contains(&v.ret.status.as_str());
+    let can_explain =
+        provider && [RECEIVED, EXPLANATION_REQUESTED].contains(&v.ret.status.as_str());
     let decisions: Vec<(String, String)> = vec![
         ("accept".into(), "Accept".into()),
         ("incomplete".into(), "Return as incomplete".into()),
         ("explain".into(), "Ask for an explanation".into()),
-        ("escalate".into(), "Escalate the explanation to the contracts manager".into()),
+        (
+            "escalate".into(),
+            "Escalate the explanation to the contracts manager".into(),
+        ),
         ("action".into(), "Set an action for the provider".into()),
     ];
     let body = html! {
@@ -438,7 +618,11 @@ async fn return_view(state: &AppState, ctx: &Ctx, id: i64, errors: &FieldErrors,
             }
         } }
     };
-    let r = render(Some(ctx), &format!("Return for {}", v.quarter.label()), body);
+    let r = render(
+        Some(ctx),
+        &format!("Return for {}", v.quarter.label()),
+        body,
+    );
     if errors.is_empty() {
         r
     } else {
@@ -446,8 +630,18 @@ async fn return_view(state: &AppState, ctx: &Ctx, id: i64, errors: &FieldErrors,
     }
 }
 
-async fn view_return(State(state): State<AppState>, ctx: Ctx, Path(id): Path<i64>, Query(q): Query<SentFlag>) -> Response {
-    let notice = q.sent.map(|_| layout::banner("Return sent", html! { p class="govuk-body" { "The commissioning team checks it within two weeks." } }));
+async fn view_return(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    Path(id): Path<i64>,
+    Query(q): Query<SentFlag>,
+) -> Response {
+    let notice = q.sent.map(|_| {
+        layout::banner(
+            "Return sent",
+            html! { p class="govuk-body" { "The commissioning team checks it within two weeks." } },
+        )
+    });
     return_view(&state, &ctx, id, &FieldErrors::new(), notice).await
 }
 
@@ -457,8 +651,17 @@ struct ExplainForm {
     explanation: String,
 }
 
-async fn explain(State(state): State<AppState>, ctx: Ctx, Path(id): Path<i64>, Form(f): Form<ExplainForm>) -> Response {
-    match state.app.explain_return(&ctx.principal, id, &f.explanation).await {
+async fn explain(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    Path(id): Path<i64>,
+    Form(f): Form<ExplainForm>,
+) -> Response {
+    match state
+        .app
+        .explain_return(&ctx.principal, id, &f.explanation)
+        .await
+    {
         Ok(_) => see_other(&format!("/returns/{id}")),
         Err(AppError::Invalid(errors)) => return_view(&state, &ctx, id, &errors, None).await,
         Err(e) => layout::app_error(Some(&ctx), e),
@@ -475,8 +678,23 @@ struct CheckForm {
     confirm_replacement: Option<String>,
 }
 
-async fn check(State(state): State<AppState>, ctx: Ctx, Path(id): Path<i64>, Form(f): Form<CheckForm>) -> Response {
-    match state.app.check_return(&ctx.principal, id, &f.decision, &f.remarks, f.confirm_replacement.is_some()).await {
+async fn check(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    Path(id): Path<i64>,
+    Form(f): Form<CheckForm>,
+) -> Response {
+    match state
+        .app
+        .check_return(
+            &ctx.principal,
+            id,
+            &f.decision,
+            &f.remarks,
+            f.confirm_replacement.is_some(),
+        )
+        .await
+    {
         Ok(_) => see_other(&format!("/returns/{id}")),
         Err(AppError::Invalid(errors)) => return_view(&state, &ctx, id, &errors, None).await,
         Err(e) => layout::app_error(Some(&ctx), e),
@@ -493,21 +711,36 @@ fn tracker_quarter(state: &AppState, q: &TrackerQuery) -> hearth_domain::perform
     q.quarter
         .as_deref()
         .and_then(|s| hearth_domain::performance::Quarter::parse(s).ok())
-        .unwrap_or_else(|| hearth_domain::performance::Quarter::for_date(state.app.today()).previous())
+        .unwrap_or_else(|| {
+            hearth_domain::performance::Quarter::for_date(state.app.today()).previous()
+        })
 }
 
-async fn tracker(State(state): State<AppState>, ctx: Ctx, Query(q): Query<TrackerQuery>) -> Response {
+async fn tracker(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    Query(q): Query<TrackerQuery>,
+) -> Response {
     tracker_view(&state, &ctx, &q, &FieldErrors::new()).await
 }
 
-async fn tracker_view(state: &AppState, ctx: &Ctx, q: &TrackerQuery, errors: &FieldErrors) -> Response {
+async fn tracker_view(
+    state: &AppState,
+    ctx: &Ctx,
+    q: &TrackerQuery,
+    errors: &FieldErrors,
+) -> Response {
     let quarter = tracker_quarter(state, q);
     let lines = match state.app.returns_tracker(&ctx.principal, quarter).await {
         Ok(l) => l,
         Err(e) => return layout::app_error(Some(ctx), e),
     };
     let today = state.app.today();
-    let due_days = state.app.returns_due_days(ctx.principal.authority_id()).await.unwrap_or(hearth_app::returns::DEFAULT_DUE_DAYS);
+    let due_days = state
+        .app
+        .returns_due_days(ctx.principal.authority_id())
+        .await
+        .unwrap_or(hearth_app::returns::DEFAULT_DUE_DAYS);
     let received = lines.iter().filter(|l| l.received.is_some()).count();
     let late = lines.iter().filter(|l| l.late()).count();
     let missing = lines.iter().filter(|l| l.missing(today)).count();
@@ -580,7 +813,10 @@ async fn tracker_view(state: &AppState, ctx: &Ctx, q: &TrackerQuery, errors: &Fi
     }
 }
 
-fn report_rows(lines: &[hearth_app::returns::TrackerLine], today: chrono::NaiveDate) -> Vec<(String, String, String, String, String)> {
+fn report_rows(
+    lines: &[hearth_app::returns::TrackerLine],
+    today: chrono::NaiveDate,
+) -> Vec<(String, String, String, String, String)> {
     lines
         .iter()
         .filter(|l| l.late() || l.missing(today))
@@ -590,25 +826,50 @@ fn report_rows(lines: &[hearth_app::returns::TrackerLine], today: chrono::NaiveD
                 l.service.name.clone(),
                 l.due.to_string(),
                 l.received.map(|r| r.to_string()).unwrap_or_default(),
-                if l.missing(today) { "Missing".into() } else { "Late".into() },
+                if l.missing(today) {
+                    "Missing".into()
+                } else {
+                    "Late".into()
+                },
             )
         })
         .collect()
 }
 
-async fn tracker_csv(State(state): State<AppState>, ctx: Ctx, Query(q): Query<TrackerQuery>) -> Response {
+async fn tracker_csv(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    Query(q): Query<TrackerQuery>,
+) -> Response {
     let quarter = tracker_quarter(&state, &q);
     match state.app.returns_tracker(&ctx.principal, quarter).await {
         Ok(lines) => {
             let mut out = String::from("quarter,provider,service,due,received,state\n");
             let csv = |s: &str| format!("\"{}\"", s.replace('"', "\"\""));
             for (p, s, due, r, st) in report_rows(&lines, state.app.today()) {
-                out.push_str(&format!("{},{},{},{},{},{}\n", csv(&quarter.label()), csv(&p), csv(&s), due, r, st));
+                out.push_str(&format!(
+                    "{},{},{},{},{},{}\n",
+                    csv(&quarter.label()),
+                    csv(&p),
+                    csv(&s),
+                    due,
+                    r,
+                    st
+                ));
             }
             axum::response::IntoResponse::into_response((
                 [
-                    (axum::http::header::CONTENT_TYPE, "text/csv; charset=utf-8".to_string()),
-                    (axum::http::header::CONTENT_DISPOSITION, format!("attachment; filename=\"late-and-missing-returns-{}.csv\"", quarter.label().replace(['/', ' '], "-"))),
+                    (
+                        axum::http::header::CONTENT_TYPE,
+                        "text/csv; charset=utf-8".to_string(),
+                    ),
+                    (
+                        axum::http::header::CONTENT_DISPOSITION,
+                        format!(
+                            "attachment; filename=\"late-and-missing-returns-{}.csv\"",
+                            quarter.label().replace(['/', ' '], "-")
+                        ),
+                    ),
                 ],
                 out,
             ))
@@ -617,7 +878,11 @@ async fn tracker_csv(State(state): State<AppState>, ctx: Ctx, Query(q): Query<Tr
     }
 }
 
-async fn tracker_pdf(State(state): State<AppState>, ctx: Ctx, Query(q): Query<TrackerQuery>) -> Response {
+async fn tracker_pdf(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    Query(q): Query<TrackerQuery>,
+) -> Response {
     use hearth_docs::Line;
     let quarter = tracker_quarter(&state, &q);
     match state.app.returns_tracker(&ctx.principal, quarter).await {
@@ -625,7 +890,18 @@ async fn tracker_pdf(State(state): State<AppState>, ctx: Ctx, Query(q): Query<Tr
             let today = state.app.today();
             let rows = report_rows(&lines, today);
             let mut doc = vec![
-                Line::Text(format!("Quarter {}: returns were due on {} unless extended.", quarter.label(), quarter.end() + chrono::Duration::days(state.app.returns_due_days(ctx.principal.authority_id()).await.unwrap_or(hearth_app::returns::DEFAULT_DUE_DAYS)))),
+                Line::Text(format!(
+                    "Quarter {}: returns were due on {} unless extended.",
+                    quarter.label(),
+                    quarter.end()
+                        + chrono::Duration::days(
+                            state
+                                .app
+                                .returns_due_days(ctx.principal.authority_id())
+                                .await
+                                .unwrap_or(hearth_app::returns::DEFAULT_DUE_DAYS)
+                        )
+                )),
                 Line::Text(format!(
                     "{} services; {} returns received; {} late; {} missing on {}.",
                     lines.len(),
@@ -640,10 +916,21 @@ async fn tracker_pdf(State(state): State<AppState>, ctx: Ctx, Query(q): Query<Tr
                 doc.push(Line::Text("None.".into()));
             }
             for (p, s, due, r, st) in rows {
-                doc.push(Line::Text(format!("{st}: {s} ({p}), due {due}{}", if r.is_empty() { String::new() } else { format!(", received {r}") })));
+                doc.push(Line::Text(format!(
+                    "{st}: {s} ({p}), due {due}{}",
+                    if r.is_empty() {
+                        String::new()
+                    } else {
+                        format!(", received {r}")
+                    }
+                )));
             }
-            let pdf = hearth_docs::text_pdf(&format!("Late and non-returns, {}", quarter.label()), &doc);
-            axum::response::IntoResponse::into_response(([(axum::http::header::CONTENT_TYPE, "application/pdf")], pdf))
+            let pdf =
+                hearth_docs::text_pdf(&format!("Late and non-returns, {}", quarter.label()), &doc);
+            axum::response::IntoResponse::into_response((
+                [(axum::http::header::CONTENT_TYPE, "application/pdf")],
+                pdf,
+            ))
         }
         Err(e) => layout::app_error(Some(&ctx), e),
     }
@@ -656,9 +943,15 @@ struct DueDaysForm {
 }
 
 async fn due_days(State(state): State<AppState>, ctx: Ctx, Form(f): Form<DueDaysForm>) -> Response {
-    match state.app.set_returns_due_days(&ctx.principal, &f.returns_due_days).await {
+    match state
+        .app
+        .set_returns_due_days(&ctx.principal, &f.returns_due_days)
+        .await
+    {
         Ok(()) => see_other("/returns/tracker"),
-        Err(AppError::Invalid(errors)) => tracker_view(&state, &ctx, &TrackerQuery::default(), &errors).await,
+        Err(AppError::Invalid(errors)) => {
+            tracker_view(&state, &ctx, &TrackerQuery::default(), &errors).await
+        }
         Err(e) => layout::app_error(Some(&ctx), e),
     }
 }
@@ -670,23 +963,66 @@ struct YearOnly {
 }
 
 async fn triggers(State(state): State<AppState>, ctx: Ctx, Query(q): Query<YearOnly>) -> Response {
-    let year = q.year.as_deref().and_then(|y| hearth_domain::FinancialYear::parse_label(y).ok()).unwrap_or_else(|| hearth_domain::FinancialYear::for_date(state.app.today()));
-    triggers_view(&state, &ctx, year, &hearth_app::returns::TriggerForm { year: year.label(), ..Default::default() }, &FieldErrors::new()).await
+    let year = q
+        .year
+        .as_deref()
+        .and_then(|y| hearth_domain::FinancialYear::parse_label(y).ok())
+        .unwrap_or_else(|| hearth_domain::FinancialYear::for_date(state.app.today()));
+    triggers_view(
+        &state,
+        &ctx,
+        year,
+        &hearth_app::returns::TriggerForm {
+            year: year.label(),
+            ..Default::default()
+        },
+        &FieldErrors::new(),
+    )
+    .await
 }
 
-async fn triggers_view(state: &AppState, ctx: &Ctx, year: hearth_domain::FinancialYear, f: &hearth_app::returns::TriggerForm, errors: &FieldErrors) -> Response {
+async fn triggers_view(
+    state: &AppState,
+    ctx: &Ctx,
+    year: hearth_domain::FinancialYear,
+    f: &hearth_app::returns::TriggerForm,
+    errors: &FieldErrors,
+) -> Response {
     use hearth_domain::performance::Indicator;
-    let set = match state.app.trigger_set(ctx.principal.authority_id(), year).await {
+    let set = match state
+        .app
+        .trigger_set(ctx.principal.authority_id(), year)
+        .await
+    {
         Ok(s) => s,
         Err(e) => return layout::app_error(Some(ctx), e),
     };
-    let locals = match state.app.local_indicators(ctx.principal.authority_id()).await {
+    let locals = match state
+        .app
+        .local_indicators(ctx.principal.authority_id())
+        .await
+    {
         Ok(l) => l,
         Err(e) => return layout::app_error(Some(ctx), e),
     };
-    let mut indicators: Vec<(String, String)> = Indicator::NATIONAL.iter().map(|i| (i.code().to_string(), format!("{} {}", i.short_label(), i.label()))).collect();
-    indicators.extend(locals.iter().map(|l| (l.code.clone(), format!("Local: {}", l.name))));
-    let types: Vec<(String, String)> = hearth_domain::ServiceType::ALL.iter().map(|t| (t.as_str().to_string(), t.label().to_string())).collect();
+    let mut indicators: Vec<(String, String)> = Indicator::NATIONAL
+        .iter()
+        .map(|i| {
+            (
+                i.code().to_string(),
+                format!("{} {}", i.short_label(), i.label()),
+            )
+        })
+        .collect();
+    indicators.extend(
+        locals
+            .iter()
+            .map(|l| (l.code.clone(), format!("Local: {}", l.name))),
+    );
+    let types: Vec<(String, String)> = hearth_domain::ServiceType::ALL
+        .iter()
+        .map(|t| (t.as_str().to_string(), t.label().to_string()))
+        .collect();
     let body = html! {
         h1 class="govuk-heading-l" { "Triggers for " (year.label()) }
         p class="govuk-body" { "A figure below its trigger (above it, where lower is better) is marked in red with a text marker on every screen and in the workbook, and the return cannot be accepted until the provider explains it." }
@@ -742,11 +1078,19 @@ async fn triggers_view(state: &AppState, ctx: &Ctx, year: hearth_domain::Financi
     }
 }
 
-async fn set_trigger(State(state): State<AppState>, ctx: Ctx, Form(f): Form<hearth_app::returns::TriggerForm>) -> Response {
+async fn set_trigger(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    Form(f): Form<hearth_app::returns::TriggerForm>,
+) -> Response {
     match state.app.set_trigger(&ctx.principal, &f).await {
-        Ok(()) => see_other(&format!("/returns/triggers?year={}", crate::session::url_encode(&f.year))),
+        Ok(()) => see_other(&format!(
+            "/returns/triggers?year={}",
+            crate::session::url_encode(&f.year)
+        )),
         Err(AppError::Invalid(errors)) => {
-            let year = hearth_domain::FinancialYear::parse_label(&f.year).unwrap_or_else(|_| hearth_domain::FinancialYear::for_date(state.app.today()));
+            let year = hearth_domain::FinancialYear::parse_label(&f.year)
+                .unwrap_or_else(|_| hearth_domain::FinancialYear::for_date(state.app.today()));
             triggers_view(&state, &ctx, year, &f, &errors).await
         }
         Err(e) => layout::app_error(Some(&ctx), e),
@@ -763,9 +1107,24 @@ struct VersionForm {
     reason: String,
 }
 
-async fn issue_version(State(state): State<AppState>, ctx: Ctx, Path(id): Path<i64>, Form(f): Form<VersionForm>) -> Response {
+async fn issue_version(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    Path(id): Path<i64>,
+    Form(f): Form<VersionForm>,
+) -> Response {
     let from = f.from_quarter.trim().parse::<u8>().unwrap_or(0);
-    match state.app.issue_workbook_version(&ctx.principal, id, hearth_domain::FinancialYear::new(f.year), from, &f.reason).await {
+    match state
+        .app
+        .issue_workbook_version(
+            &ctx.principal,
+            id,
+            hearth_domain::FinancialYear::new(f.year),
+            from,
+            &f.reason,
+        )
+        .await
+    {
         Ok(_) => see_other(&format!("/services/{id}/returns")),
         Err(AppError::Invalid(errors)) => returns_page(&state, &ctx, id, &errors).await,
         Err(e) => layout::app_error(Some(&ctx), e),
@@ -779,8 +1138,16 @@ fn chart(title: &str, values: &[Option<f64>], labels: &[String], trigger: Option
     let n = values.len().max(2) as f64;
     let x = |i: usize| pad + (w - 2.0 * pad) * i as f64 / (n - 1.0);
     let y = |v: f64| h - pad - (h - 2.0 * pad) * (v.clamp(0.0, 100.0) / 100.0);
-    let points: Vec<(f64, f64, f64)> = values.iter().enumerate().filter_map(|(i, v)| v.map(|v| (x(i), y(v), v))).collect();
-    let path = points.iter().map(|(px, py, _)| format!("{px:.1},{py:.1}")).collect::<Vec<_>>().join(" ");
+    let points: Vec<(f64, f64, f64)> = values
+        .iter()
+        .enumerate()
+        .filter_map(|(i, v)| v.map(|v| (x(i), y(v), v)))
+        .collect();
+    let path = points
+        .iter()
+        .map(|(px, py, _)| format!("{px:.1},{py:.1}"))
+        .collect::<Vec<_>>()
+        .join(" ");
     html! {
         figure class="govuk-!-margin-0 govuk-!-margin-bottom-4" {
             svg width=(w) height=(h) viewBox={ "0 0 " (w) " " (h) } role="img" aria-label=(title) {
@@ -806,7 +1173,11 @@ fn chart(title: &str, values: &[Option<f64>], labels: &[String], trigger: Option
     }
 }
 
-async fn service_analysis(State(state): State<AppState>, ctx: Ctx, Path(id): Path<i64>) -> Response {
+async fn service_analysis(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    Path(id): Path<i64>,
+) -> Response {
     let service = match state.app.service(&ctx.principal, id).await {
         Ok(s) => s,
         Err(e) => return layout::app_error(Some(&ctx), e),
@@ -815,8 +1186,15 @@ async fn service_analysis(State(state): State<AppState>, ctx: Ctx, Path(id): Pat
         Ok(d) => d,
         Err(e) => return layout::app_error(Some(&ctx), e),
     };
-    let labels: Vec<String> = data.iter().map(|(q, _)| format!("Q{} {}", q.number(), &q.year().label()[2..4])).collect();
-    let indicators: Vec<hearth_domain::performance::Indicator> = data.iter().find_map(|(_, v)| v.as_ref()).map(|v| v.indicators.iter().map(|f| f.indicator.clone()).collect()).unwrap_or_default();
+    let labels: Vec<String> = data
+        .iter()
+        .map(|(q, _)| format!("Q{} {}", q.number(), &q.year().label()[2..4]))
+        .collect();
+    let indicators: Vec<hearth_domain::performance::Indicator> = data
+        .iter()
+        .find_map(|(_, v)| v.as_ref())
+        .map(|v| v.indicators.iter().map(|f| f.indicator.clone()).collect())
+        .unwrap_or_default();
     let body = html! {
         (layout::back_link(&format!("/services/{id}/returns")))
         span class="govuk-caption-l" { (service.name) }
@@ -896,28 +1274,66 @@ async fn analysis(State(state): State<AppState>, ctx: Ctx, Query(q): Query<ByQue
     render(Some(&ctx), "Performance analysis", body)
 }
 
-async fn analysis_csv(State(state): State<AppState>, ctx: Ctx, Query(q): Query<ByQuery>) -> Response {
+async fn analysis_csv(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    Query(q): Query<ByQuery>,
+) -> Response {
     match state.app.analysis(&ctx.principal, by_of(&q)).await {
         Ok((quarters, rows)) => {
             let csv = |s: &str| format!("\"{}\"", s.replace('"', "\"\""));
-            let mut out = format!("group,indicator,{},trend\n", quarters.iter().map(|q| csv(&q.label())).collect::<Vec<_>>().join(","));
+            let mut out = format!(
+                "group,indicator,{},trend\n",
+                quarters
+                    .iter()
+                    .map(|q| csv(&q.label()))
+                    .collect::<Vec<_>>()
+                    .join(",")
+            );
             for r in rows {
-                out.push_str(&format!("{},{},{},{}\n", csv(&r.group), r.indicator.code(), r.values.iter().map(|v| v.map(|v| v.to_string()).unwrap_or_default()).collect::<Vec<_>>().join(","), r.trend()));
+                out.push_str(&format!(
+                    "{},{},{},{}\n",
+                    csv(&r.group),
+                    r.indicator.code(),
+                    r.values
+                        .iter()
+                        .map(|v| v.map(|v| v.to_string()).unwrap_or_default())
+                        .collect::<Vec<_>>()
+                        .join(","),
+                    r.trend()
+                ));
             }
-            axum::response::IntoResponse::into_response(([(axum::http::header::CONTENT_TYPE, "text/csv; charset=utf-8"), (axum::http::header::CONTENT_DISPOSITION, "attachment; filename=\"analysis.csv\"")], out))
+            axum::response::IntoResponse::into_response((
+                [
+                    (axum::http::header::CONTENT_TYPE, "text/csv; charset=utf-8"),
+                    (
+                        axum::http::header::CONTENT_DISPOSITION,
+                        "attachment; filename=\"analysis.csv\"",
+                    ),
+                ],
+                out,
+            ))
         }
         Err(e) => layout::app_error(Some(&ctx), e),
     }
 }
 
-async fn analysis_xlsx(State(state): State<AppState>, ctx: Ctx, Query(q): Query<ByQuery>) -> Response {
+async fn analysis_xlsx(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    Query(q): Query<ByQuery>,
+) -> Response {
     match state.app.analysis(&ctx.principal, by_of(&q)).await {
         Ok((quarters, rows)) => {
             let table: Vec<Vec<String>> = rows
                 .iter()
                 .map(|r| {
                     let mut v = vec![r.group.clone(), r.indicator.short_label().to_string()];
-                    v.extend(r.values.iter().map(|x| x.map(|x| x.to_string()).unwrap_or_default()));
+                    v.extend(
+                        r.values
+                            .iter()
+                            .map(|x| x.map(|x| x.to_string()).unwrap_or_default()),
+                    );
                     v.push(r.trend().to_string());
                     v
                 })
@@ -928,8 +1344,14 @@ async fn analysis_xlsx(State(state): State<AppState>, ctx: Ctx, Query(q): Query<
             match hearth_docs::workbook::table_xlsx("Analysis", &header, &table) {
                 Ok(bytes) => axum::response::IntoResponse::into_response((
                     [
-                        (axum::http::header::CONTENT_TYPE, "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"),
-                        (axum::http::header::CONTENT_DISPOSITION, "attachment; filename=\"analysis.xlsx\""),
+                        (
+                            axum::http::header::CONTENT_TYPE,
+                            "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+                        ),
+                        (
+                            axum::http::header::CONTENT_DISPOSITION,
+                            "attachment; filename=\"analysis.xlsx\"",
+                        ),
                     ],
                     bytes,
                 )),
@@ -950,10 +1372,31 @@ struct ExtensionForm {
     until: String,
 }
 
-async fn extension(State(state): State<AppState>, ctx: Ctx, Form(f): Form<ExtensionForm>) -> Response {
-    match state.app.grant_extension(&ctx.principal, f.service_id, &f.quarter, &f.until).await {
-        Ok(()) => see_other(&format!("/returns/tracker?quarter={}", crate::session::url_encode(&f.quarter))),
-        Err(AppError::Invalid(errors)) => tracker_view(&state, &ctx, &TrackerQuery { quarter: Some(f.quarter.clone()) }, &errors).await,
+async fn extension(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    Form(f): Form<ExtensionForm>,
+) -> Response {
+    match state
+        .app
+        .grant_extension(&ctx.principal, f.service_id, &f.quarter, &f.until)
+        .await
+    {
+        Ok(()) => see_other(&format!(
+            "/returns/tracker?quarter={}",
+            crate::session::url_encode(&f.quarter)
+        )),
+        Err(AppError::Invalid(errors)) => {
+            tracker_view(
+                &state,
+                &ctx,
+                &TrackerQuery {
+                    quarter: Some(f.quarter.clone()),
+                },
+                &errors,
+            )
+            .await
+        }
         Err(e) => layout::app_error(Some(&ctx), e),
     }
 }
@@ -970,12 +1413,36 @@ struct LocalForm {
     higher_is_better: Option<String>,
 }
 
-async fn define_local(State(state): State<AppState>, ctx: Ctx, Form(f): Form<LocalForm>) -> Response {
-    match state.app.define_local_indicator(&ctx.principal, &f.code, &f.name, &f.service_type, f.higher_is_better.is_some()).await {
+async fn define_local(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    Form(f): Form<LocalForm>,
+) -> Response {
+    match state
+        .app
+        .define_local_indicator(
+            &ctx.principal,
+            &f.code,
+            &f.name,
+            &f.service_type,
+            f.higher_is_better.is_some(),
+        )
+        .await
+    {
         Ok(()) => see_other("/returns/triggers"),
         Err(AppError::Invalid(errors)) => {
             let year = hearth_domain::FinancialYear::for_date(state.app.today());
-            triggers_view(&state, &ctx, year, &hearth_app::returns::TriggerForm { year: year.label(), ..Default::default() }, &errors).await
+            triggers_view(
+                &state,
+                &ctx,
+                year,
+                &hearth_app::returns::TriggerForm {
+                    year: year.label(),
+                    ..Default::default()
+                },
+                &errors,
+            )
+            .await
         }
         Err(e) => layout::app_error(Some(&ctx), e),
     }

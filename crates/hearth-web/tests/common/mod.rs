@@ -4,9 +4,9 @@
 
 use hearth_app::demo::DemoAccount;
 use hearth_app::demo_data::Scale;
+use hearth_app::Principal;
 use hearth_app::{App, AppConfig};
 use hearth_store::testing::{self, TestDb};
-use hearth_app::Principal;
 use std::net::SocketAddr;
 
 pub struct TestApp {
@@ -31,14 +31,23 @@ impl TestApp {
     pub async fn start_with(db: TestDb, config: AppConfig) -> TestApp {
         let app = App::new(db.db.clone(), config);
         let summary = app.load_demo(Scale::Small, 7, &|_| {}).await.unwrap();
-        let web = hearth_web::WebConfig { secure_cookies: false, ..Default::default() };
+        let web = hearth_web::WebConfig {
+            secure_cookies: false,
+            ..Default::default()
+        };
         let router = hearth_web::router(app.clone(), web);
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
         let addr = listener.local_addr().unwrap();
         tokio::spawn(async move {
             axum::serve(listener, router).await.unwrap();
         });
-        TestApp { addr, app, accounts: summary.accounts, db_name: db.name, _db: db }
+        TestApp {
+            addr,
+            app,
+            accounts: summary.accounts,
+            db_name: db.name,
+            _db: db,
+        }
     }
 
     pub fn url(&self, path: &str) -> String {
@@ -46,7 +55,10 @@ impl TestApp {
     }
 
     pub fn account(&self, username: &str) -> &DemoAccount {
-        self.accounts.iter().find(|a| a.username == username).unwrap()
+        self.accounts
+            .iter()
+            .find(|a| a.username == username)
+            .unwrap()
     }
 
     /// A fresh browser-like client (cookies kept, redirects not followed).
@@ -97,7 +109,10 @@ pub fn next_code(secret: &str) -> String {
 }
 
 pub fn location(r: &reqwest::Response) -> String {
-    r.headers().get("location").map(|v| v.to_str().unwrap().to_string()).unwrap_or_default()
+    r.headers()
+        .get("location")
+        .map(|v| v.to_str().unwrap().to_string())
+        .unwrap_or_default()
 }
 
 pub struct Client {
@@ -107,7 +122,11 @@ pub struct Client {
 
 impl Client {
     pub async fn get(&self, path: &str) -> reqwest::Response {
-        self.http.get(format!("{}{}", self.base, path)).send().await.unwrap()
+        self.http
+            .get(format!("{}{}", self.base, path))
+            .send()
+            .await
+            .unwrap()
     }
 
     pub async fn text(&self, path: &str) -> (u16, String) {
@@ -139,8 +158,16 @@ impl Client {
     }
 
     /// Posts a form with exactly the given CSRF token (or none).
-    pub async fn post_raw(&self, path: &str, fields: &[(&str, &str)], csrf: Option<&str>) -> reqwest::Response {
-        let mut form: Vec<(String, String)> = fields.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect();
+    pub async fn post_raw(
+        &self,
+        path: &str,
+        fields: &[(&str, &str)],
+        csrf: Option<&str>,
+    ) -> reqwest::Response {
+        let mut form: Vec<(String, String)> = fields
+            .iter()
+            .map(|(k, v)| (k.to_string(), v.to_string()))
+            .collect();
         if let Some(t) = csrf {
             form.push(("csrf".into(), t.into()));
         }
@@ -159,7 +186,11 @@ impl Client {
     }
 
     pub async fn login(&self, username: &str, password: &str) -> reqwest::Response {
-        self.post_form("/login", &[("username", username), ("password", password), ("next", "")]).await
+        self.post_form(
+            "/login",
+            &[("username", username), ("password", password), ("next", "")],
+        )
+        .await
     }
 }
 
@@ -172,7 +203,9 @@ pub fn extract_csrf(body: &str) -> Option<String> {
 fn enc(s: &str) -> String {
     s.bytes()
         .map(|b| match b {
-            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'.' | b'_' | b'~' => (b as char).to_string(),
+            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'.' | b'_' | b'~' => {
+                (b as char).to_string()
+            }
             _ => format!("%{b:02X}"),
         })
         .collect()
@@ -218,4 +251,3 @@ pub fn field_error<'a>(body: &'a str, field: &str) -> &'a str {
     let rest = &body[start..];
     &rest[..rest.find("</p>").unwrap_or(rest.len())]
 }
-

@@ -12,14 +12,22 @@ pub fn hearth() -> Command {
 }
 
 pub fn free_port() -> u16 {
-    TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port()
+    TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port()
 }
 
 /// A temporary folder removed on drop.
 pub struct Tmp(pub PathBuf);
 impl Tmp {
     pub fn new(name: &str) -> Tmp {
-        let p = std::env::temp_dir().join(format!("hearth-{name}-{}-{}", std::process::id(), free_port()));
+        let p = std::env::temp_dir().join(format!(
+            "hearth-{name}-{}-{}",
+            std::process::id(),
+            free_port()
+        ));
         std::fs::create_dir_all(&p).unwrap();
         Tmp(p)
     }
@@ -85,7 +93,10 @@ mod reqwest {
         let (host, path) = rest.split_at(rest.find('/').unwrap_or(rest.len()));
         let mut s = std::net::TcpStream::connect(host)?;
         s.set_read_timeout(Some(std::time::Duration::from_secs(5)))?;
-        write!(s, "GET {path} HTTP/1.1\r\nHost: {host}\r\nConnection: close\r\n\r\n")?;
+        write!(
+            s,
+            "GET {path} HTTP/1.1\r\nHost: {host}\r\nConnection: close\r\n\r\n"
+        )?;
         // Read just the status line: some servers keep the connection open.
         let mut buf = [0u8; 12];
         s.read_exact(&mut buf)?;
@@ -119,31 +130,72 @@ pub fn extract_csrf(body: &str) -> String {
 
 /// An HTTP client with cookies that does not follow redirects.
 pub fn client() -> ::reqwest::Client {
-    ::reqwest::Client::builder().cookie_store(true).redirect(::reqwest::redirect::Policy::none()).build().unwrap()
+    ::reqwest::Client::builder()
+        .cookie_store(true)
+        .redirect(::reqwest::redirect::Policy::none())
+        .build()
+        .unwrap()
 }
 
 /// Signs `c` in at `base` as a demo user.
-pub async fn sign_in(c: &::reqwest::Client, base: &str, username: &str, password: &str, secret: &str) {
+pub async fn sign_in(
+    c: &::reqwest::Client,
+    base: &str,
+    username: &str,
+    password: &str,
+    secret: &str,
+) {
     sign_in_at(c, base, username, password, secret, 0).await
 }
 
 /// Signs in with the code `offset_seconds` ahead (a code is accepted once per account, so a
 /// second sign-in within the same 30 seconds uses the next one, which is still accepted).
-pub async fn sign_in_at(c: &::reqwest::Client, base: &str, username: &str, password: &str, secret: &str, offset_seconds: u64) {
-    let page = c.get(format!("{base}/login")).send().await.unwrap().text().await.unwrap();
+pub async fn sign_in_at(
+    c: &::reqwest::Client,
+    base: &str,
+    username: &str,
+    password: &str,
+    secret: &str,
+    offset_seconds: u64,
+) {
+    let page = c
+        .get(format!("{base}/login"))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
     let csrf = extract_csrf(&page);
     let r = c
         .post(format!("{base}/login"))
-        .form(&[("csrf", csrf.as_str()), ("username", username), ("password", password), ("next", "")])
+        .form(&[
+            ("csrf", csrf.as_str()),
+            ("username", username),
+            ("password", password),
+            ("next", ""),
+        ])
         .send()
         .await
         .unwrap();
     assert_eq!(r.status(), 303, "password step");
-    let page = c.get(format!("{base}/login/code")).send().await.unwrap().text().await.unwrap();
+    let page = c
+        .get(format!("{base}/login/code"))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
     let csrf = extract_csrf(&page);
     let now = u64::try_from(hearth_store::now()).unwrap();
     let code = hearth_app::accounts::totp_code(secret, now + offset_seconds).unwrap();
-    let r = c.post(format!("{base}/login/code")).form(&[("csrf", csrf.as_str()), ("code", code.as_str())]).send().await.unwrap();
+    let r = c
+        .post(format!("{base}/login/code"))
+        .form(&[("csrf", csrf.as_str()), ("code", code.as_str())])
+        .send()
+        .await
+        .unwrap();
     assert_eq!(r.status(), 303, "code step");
 }
 
@@ -154,7 +206,9 @@ pub fn browser_available() -> bool {
         if std::env::var("HEARTH_REQUIRE_E2E").is_ok() {
             panic!("HEARTH_REQUIRE_E2E is set but chromium / chromedriver are not installed");
         }
-        eprintln!("skipping the browser test: install Debian's chromium and chromium-driver to run it");
+        eprintln!(
+            "skipping the browser test: install Debian's chromium and chromium-driver to run it"
+        );
     }
     ok
 }
@@ -190,9 +244,26 @@ impl Browser {
                          format!("--user-data-dir={}", profile.0.display()), "--window-size=1280,1000"]
             }
         }}});
-        let v: serde_json::Value = http.post(format!("{base}/session")).json(&caps).send().await.unwrap().json().await.unwrap();
-        let session = v["value"]["sessionId"].as_str().unwrap_or_else(|| panic!("no session: {v}")).to_string();
-        Browser { http, base, session, driver, _profile: profile }
+        let v: serde_json::Value = http
+            .post(format!("{base}/session"))
+            .json(&caps)
+            .send()
+            .await
+            .unwrap()
+            .json()
+            .await
+            .unwrap();
+        let session = v["value"]["sessionId"]
+            .as_str()
+            .unwrap_or_else(|| panic!("no session: {v}"))
+            .to_string();
+        Browser {
+            http,
+            base,
+            session,
+            driver,
+            _profile: profile,
+        }
     }
 
     async fn cmd(&self, method: &str, path: &str, body: serde_json::Value) -> serde_json::Value {
@@ -209,11 +280,16 @@ impl Browser {
     }
 
     pub async fn goto(&self, url: &str) {
-        self.cmd("POST", "/url", serde_json::json!({ "url": url })).await;
+        self.cmd("POST", "/url", serde_json::json!({ "url": url }))
+            .await;
     }
 
     pub async fn url(&self) -> String {
-        self.cmd("GET", "/url", serde_json::json!({})).await.as_str().unwrap_or_default().to_string()
+        self.cmd("GET", "/url", serde_json::json!({}))
+            .await
+            .as_str()
+            .unwrap_or_default()
+            .to_string()
     }
 
     /// Waits (up to 10 s) until the address contains `part`, and returns it.
@@ -247,44 +323,84 @@ impl Browser {
     }
 
     pub async fn source(&self) -> String {
-        self.cmd("GET", "/source", serde_json::json!({})).await.as_str().unwrap_or_default().to_string()
+        self.cmd("GET", "/source", serde_json::json!({}))
+            .await
+            .as_str()
+            .unwrap_or_default()
+            .to_string()
     }
 
     pub async fn find(&self, css: &str) -> String {
-        let v = self.cmd("POST", "/element", serde_json::json!({"using": "css selector", "value": css})).await;
-        v.as_object().and_then(|o| o.values().next()).and_then(|v| v.as_str()).unwrap_or_default().to_string()
+        let v = self
+            .cmd(
+                "POST",
+                "/element",
+                serde_json::json!({"using": "css selector", "value": css}),
+            )
+            .await;
+        v.as_object()
+            .and_then(|o| o.values().next())
+            .and_then(|v| v.as_str())
+            .unwrap_or_default()
+            .to_string()
     }
 
     pub async fn type_into(&self, css: &str, text: &str) {
         let el = self.find(css).await;
-        self.cmd("POST", &format!("/element/{el}/value"), serde_json::json!({ "text": text })).await;
+        self.cmd(
+            "POST",
+            &format!("/element/{el}/value"),
+            serde_json::json!({ "text": text }),
+        )
+        .await;
     }
 
     pub async fn click(&self, css: &str) {
         let el = self.find(css).await;
-        self.cmd("POST", &format!("/element/{el}/click"), serde_json::json!({})).await;
+        self.cmd(
+            "POST",
+            &format!("/element/{el}/click"),
+            serde_json::json!({}),
+        )
+        .await;
     }
 
     pub async fn text_of(&self, css: &str) -> String {
         let el = self.find(css).await;
-        self.cmd("GET", &format!("/element/{el}/text"), serde_json::json!({})).await.as_str().unwrap_or_default().to_string()
+        self.cmd("GET", &format!("/element/{el}/text"), serde_json::json!({}))
+            .await
+            .as_str()
+            .unwrap_or_default()
+            .to_string()
     }
 
     /// Runs a script in the page and returns its result.
     pub async fn execute(&self, script: &str) -> serde_json::Value {
-        self.cmd("POST", "/execute/sync", serde_json::json!({"script": script, "args": []})).await
+        self.cmd(
+            "POST",
+            "/execute/sync",
+            serde_json::json!({"script": script, "args": []}),
+        )
+        .await
     }
 
     /// Runs an asynchronous script (it calls its last argument with the result).
     pub async fn execute_async(&self, script: &str) -> serde_json::Value {
-        self.cmd("POST", "/execute/async", serde_json::json!({"script": script, "args": []})).await
+        self.cmd(
+            "POST",
+            "/execute/async",
+            serde_json::json!({"script": script, "args": []}),
+        )
+        .await
     }
 
     /// Runs axe-core (from the npm package) on the page and returns the serious or critical
     /// violations as "rule: impact (nodes)".
     pub async fn serious_accessibility_violations(&self) -> Vec<String> {
-        let axe = std::fs::read_to_string(Path::new(env!("CARGO_MANIFEST_DIR")).join("../../node_modules/axe-core/axe.min.js"))
-            .expect("axe-core is installed by npm ci (package.json)");
+        let axe = std::fs::read_to_string(
+            Path::new(env!("CARGO_MANIFEST_DIR")).join("../../node_modules/axe-core/axe.min.js"),
+        )
+        .expect("axe-core is installed by npm ci (package.json)");
         self.execute(&format!("{axe}\n;return typeof axe;")).await;
         let v = self
             .execute_async(
@@ -298,18 +414,31 @@ impl Browser {
             .map(|a| {
                 a.iter()
                     .filter(|x| matches!(x["impact"].as_str(), Some("serious") | Some("critical")))
-                    .map(|x| format!("{}: {} ({} nodes) {}", x["id"], x["impact"], x["nodes"], x["help"]))
+                    .map(|x| {
+                        format!(
+                            "{}: {} ({} nodes) {}",
+                            x["id"], x["impact"], x["nodes"], x["help"]
+                        )
+                    })
                     .collect()
             })
             .unwrap_or_default()
     }
 
     pub async fn set_window(&self, width: u32, height: u32) {
-        self.cmd("POST", "/window/rect", serde_json::json!({"width": width, "height": height})).await;
+        self.cmd(
+            "POST",
+            "/window/rect",
+            serde_json::json!({"width": width, "height": height}),
+        )
+        .await;
     }
 
     pub async fn select_value(&self, css: &str, value: &str) {
-        self.execute(&format!("const e = document.querySelector({css:?}); e.value = {value:?}; return e.value;")).await;
+        self.execute(&format!(
+            "const e = document.querySelector({css:?}); e.value = {value:?}; return e.value;"
+        ))
+        .await;
     }
 
     pub async fn screenshot(&self, path: &Path) {
@@ -319,7 +448,11 @@ impl Browser {
     }
 
     pub async fn quit(mut self) {
-        let _ = self.http.delete(format!("{}/session/{}", self.base, self.session)).send().await;
+        let _ = self
+            .http
+            .delete(format!("{}/session/{}", self.base, self.session))
+            .send()
+            .await;
         let _ = self.driver.kill();
         let _ = self.driver.wait();
     }
@@ -368,7 +501,12 @@ pub async fn browser_sign_in(b: &Browser, base: &str, data: &Path, username: &st
     b.click("form[action='/login'] button[type=submit]").await;
     b.wait_url("/login/code").await;
     let now = u64::try_from(hearth_store::now()).unwrap();
-    b.type_into("#code", &hearth_app::accounts::totp_code(&secret, now + offset).unwrap()).await;
-    b.click("form[action='/login/code'] button[type=submit]").await;
+    b.type_into(
+        "#code",
+        &hearth_app::accounts::totp_code(&secret, now + offset).unwrap(),
+    )
+    .await;
+    b.click("form[action='/login/code'] button[type=submit]")
+        .await;
     b.wait_url("/home").await;
 }
