@@ -660,10 +660,8 @@ impl App {
     }
 }
 
-/// A return address after login must be a path on this site.
-pub fn safe_return(r: &str) -> bool {
-    r.starts_with('/') && !r.starts_with("//") && !r.contains('\\') && !r.starts_with("/login")
-}
+/// A return address after login must be a path on this site (the rule is the domain's).
+pub use hearth_domain::paths::safe_return;
 
 #[cfg(test)]
 #[allow(clippy::unwrap_used)]

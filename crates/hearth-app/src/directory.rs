@@ -113,6 +113,23 @@ impl App {
             by_name: true,
             ..Default::default()
         };
+        for (field, value, label) in [
+            ("q", &f.text, "Search text"),
+            ("organisation", &f.organisation, "Organisation"),
+        ] {
+            if value
+                .as_ref()
+                .is_some_and(|v| v.chars().count() > hearth_domain::MAX_SEARCH_CHARS)
+            {
+                e.add(
+                    field,
+                    format!(
+                        "{label} must be {} characters or fewer",
+                        hearth_domain::MAX_SEARCH_CHARS
+                    ),
+                );
+            }
+        }
         if let Some(t) = &f.service_type {
             if ServiceType::parse(t).is_err() {
                 e.add("service_type", "Choose a type of service from the list");
@@ -155,7 +172,7 @@ impl App {
     /// The public search (F8.1).
     pub async fn directory_search(&self, q: &DirectoryQuery) -> Result<DirectoryResults, AppError> {
         let (f, around) = self.directory_filter(q).await?;
-        let page = q.page.unwrap_or(1).max(1);
+        let page = hearth_domain::paging::page(q.page);
         match around {
             None => {
                 let (rows, total) = self.db.directory_page(&f, page, PER_PAGE).await?;
@@ -184,7 +201,8 @@ impl App {
                         .then(a.service.id.cmp(&b.service.id))
                 });
                 let total = items.len() as i64;
-                let start = ((page - 1) * PER_PAGE) as usize;
+                let start =
+                    usize::try_from(hearth_domain::paging::offset(page, PER_PAGE)).unwrap_or(0);
                 let items = items
                     .into_iter()
                     .skip(start)

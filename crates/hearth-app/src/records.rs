@@ -28,10 +28,16 @@ pub struct ListQuery {
 }
 
 impl ListQuery {
+    /// The search text, at most [`hearth_domain::MAX_SEARCH_CHARS`] characters of it.
     fn search(&self) -> Option<String> {
         self.q
             .as_ref()
-            .map(|s| s.trim().to_string())
+            .map(|s| {
+                s.trim()
+                    .chars()
+                    .take(hearth_domain::MAX_SEARCH_CHARS)
+                    .collect::<String>()
+            })
             .filter(|s| !s.is_empty())
     }
 }
@@ -277,7 +283,7 @@ impl App {
     ) -> Result<Page<Provider>, AppError> {
         let mut f = who.provider_filter();
         f.search = q.search();
-        f.page = q.page.unwrap_or(1);
+        f.page = hearth_domain::paging::page(q.page);
         Ok(self.db.list_providers(&f).await?)
     }
 
@@ -342,7 +348,7 @@ impl App {
             f.provider_id = Some(p);
         }
         f.search = q.search();
-        f.page = q.page.unwrap_or(1);
+        f.page = hearth_domain::paging::page(q.page);
         Ok(self.db.list_services(&f).await?)
     }
 
@@ -483,7 +489,7 @@ impl App {
     ) -> Result<Page<Property>, AppError> {
         let mut f = who.service_filter();
         f.search = q.search();
-        f.page = q.page.unwrap_or(1);
+        f.page = hearth_domain::paging::page(q.page);
         Ok(self.db.list_properties(&f).await?)
     }
 
@@ -613,7 +619,7 @@ impl App {
         if let (Some(p), true) = (q.provider, who.is_staff()) {
             f.provider_id = Some(p);
         }
-        f.page = q.page.unwrap_or(1);
+        f.page = hearth_domain::paging::page(q.page);
         if let Principal::Provider {
             service_scope: Some(_),
             ..

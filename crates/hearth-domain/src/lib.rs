@@ -11,7 +11,9 @@ pub mod dates;
 pub mod directory;
 pub mod enums;
 pub mod ids;
+pub mod paging;
 pub mod password;
+pub mod paths;
 pub mod performance;
 
 pub use authority::{
@@ -24,6 +26,7 @@ pub use enums::{
     ServiceType, Term,
 };
 pub use ids::{FieldError, HousingBenefitNumber, NiNumber, Pence, Postcode, Uprn};
+pub use paging::MAX_SEARCH_CHARS;
 pub use password::{
     check_password, is_common_password, password_expired, password_expires_on,
     LEGACY_PASSWORD_MAX_AGE_DAYS, MAX_PASSWORD_CHARS,

@@ -111,7 +111,7 @@ impl Db {
             sql.push_str(&format!(" AND authority_id = {}", next()));
         }
         if q.actor.is_some() {
-            sql.push_str(&format!(" AND LOWER(actor) LIKE {}", next()));
+            sql.push_str(&format!(" AND LOWER(actor) LIKE {} ESCAPE '\\'", next()));
         }
         if q.record_type.is_some() {
             sql.push_str(&format!(" AND record_type = {}", next()));
@@ -120,7 +120,7 @@ impl Db {
             sql.push_str(&format!(" AND record_id = {}", next()));
         }
         if q.action.is_some() {
-            sql.push_str(&format!(" AND LOWER(action) LIKE {}", next()));
+            sql.push_str(&format!(" AND LOWER(action) LIKE {} ESCAPE '\\'", next()));
         }
         if q.from.is_some() {
             sql.push_str(&format!(" AND at >= {}", next()));
@@ -138,7 +138,7 @@ impl Db {
             query = query.bind(a);
         }
         if let Some(a) = &q.actor {
-            query = query.bind(format!("%{}%", a.to_lowercase()));
+            query = query.bind(crate::like_contains(a));
         }
         if let Some(a) = &q.record_type {
             query = query.bind(a.clone());
@@ -147,7 +147,7 @@ impl Db {
             query = query.bind(a.clone());
         }
         if let Some(a) = &q.action {
-            query = query.bind(format!("%{}%", a.to_lowercase()));
+            query = query.bind(crate::like_contains(a));
         }
         if let Some(a) = q.from {
             query = query.bind(a);

@@ -129,7 +129,7 @@ impl Db {
             .bind(service_id)
             .bind(today)
             .bind(per_page)
-            .bind((page - 1) * per_page)
+            .bind(hearth_domain::paging::offset(page, per_page))
             .fetch_all(&self.pool)
             .await?;
         Ok(Page {

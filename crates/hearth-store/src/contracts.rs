@@ -93,10 +93,10 @@ impl Db {
         if f.search.is_some() {
             let a = p.next();
             wh.push_str(&format!(
-                " AND (LOWER(title) LIKE {a} OR LOWER(reference) LIKE {a})"
+                " AND (LOWER(title) LIKE {a} ESCAPE '\\' OR LOWER(reference) LIKE {a} ESCAPE '\\')"
             ));
         }
-        let search = f.search.as_ref().map(|s| format!("%{}%", s.to_lowercase()));
+        let search = f.search.as_ref().map(|s| crate::like_contains(s));
         macro_rules! binds {
             ($q:expr) => {{
                 let mut q = $q;
@@ -116,7 +116,7 @@ impl Db {
             }};
         }
         let per_page = if f.per_page <= 0 { 50 } else { f.per_page };
-        let page = f.page.max(1);
+        let page = hearth_domain::paging::page(Some(f.page));
         let count_sql = format!("SELECT COUNT(*) AS n FROM contracts{wh}");
         let total = count_of(
             &binds!(sqlx::query(&count_sql))
@@ -130,7 +130,7 @@ impl Db {
         );
         let rows = binds!(sqlx::query(&sql))
             .bind(per_page)
-            .bind((page - 1) * per_page)
+            .bind(hearth_domain::paging::offset(page, per_page))
             .fetch_all(&self.pool)
             .await?;
         Ok(Page {

@@ -56,7 +56,7 @@ pub struct DirectoryRow {
 }
 
 fn list_match(column: &str, p: &str) -> String {
-    format!("(',' || {column} || ',') LIKE {p}")
+    format!("(',' || {column} || ',') LIKE {p} ESCAPE '\\'")
 }
 
 impl DirectorySearch {
@@ -64,10 +64,13 @@ impl DirectorySearch {
         let mut w = String::from(" WHERE 1 = 1");
         if self.text.is_some() {
             let a = p.next();
-            w.push_str(&format!(" AND (LOWER(s.public_name) LIKE {a} OR LOWER(s.name) LIKE {a} OR LOWER(s.description) LIKE {a})"));
+            w.push_str(&format!(" AND (LOWER(s.public_name) LIKE {a} ESCAPE '\\' OR LOWER(s.name) LIKE {a} ESCAPE '\\' OR LOWER(s.description) LIKE {a} ESCAPE '\\')"));
         }
         if self.organisation.is_some() {
-            w.push_str(&format!(" AND LOWER(pr.name) LIKE {}", p.next()));
+            w.push_str(&format!(
+                " AND LOWER(pr.name) LIKE {} ESCAPE '\\'",
+                p.next()
+            ));
         }
         if self.service_type.is_some() {
             w.push_str(&format!(" AND s.service_type = {}", p.next()));
@@ -137,8 +140,8 @@ impl DirectorySearch {
         &self,
         mut q: sqlx::query::Query<'q, sqlx::Any, sqlx::any::AnyArguments<'q>>,
     ) -> sqlx::query::Query<'q, sqlx::Any, sqlx::any::AnyArguments<'q>> {
-        let like = |s: &str| format!("%{}%", s.to_lowercase());
-        let item = |s: &str| format!("%,{s},%");
+        let like = |s: &str| crate::like_contains(s);
+        let item = |s: &str| format!("%,{},%", crate::like_escape(s));
         if let Some(t) = &self.text {
             q = q.bind(like(t));
         }
@@ -262,7 +265,7 @@ impl Db {
         let rows = f
             .bind(sqlx::query(&sql))
             .bind(per_page)
-            .bind((page - 1).max(0) * per_page)
+            .bind(hearth_domain::paging::offset(page, per_page))
             .fetch_all(&self.pool)
             .await?;
         let items = rows

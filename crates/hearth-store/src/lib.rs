@@ -125,3 +125,34 @@ impl Params {
 pub(crate) fn placeholders(p: &mut Params, count: usize) -> String {
     (0..count).map(|_| p.next()).collect::<Vec<_>>().join(", ")
 }
+
+/// `s` with LIKE's wildcards (`%`, `_`) and its escape character (`\`) escaped, for a pattern
+/// written with `ESCAPE '\'`: a person searching for "50%" finds "50%", not everything.
+pub fn like_escape(s: &str) -> String {
+    let mut out = String::with_capacity(s.len());
+    for c in s.chars() {
+        if matches!(c, '%' | '_' | '\\') {
+            out.push('\\');
+        }
+        out.push(c);
+    }
+    out
+}
+
+/// A case-insensitive "contains `s`" pattern for `LOWER(column) LIKE $n ESCAPE '\'`.
+pub fn like_contains(s: &str) -> String {
+    format!("%{}%", like_escape(&s.to_lowercase()))
+}
+
+#[cfg(test)]
+mod like_tests {
+    use super::*;
+
+    // Security review finding 8: `%` and `_` in search text worked as wildcards.
+    #[test]
+    fn wildcards_in_search_text_are_literal() {
+        assert_eq!(like_escape("50%_off\\"), "50\\%\\_off\\\\");
+        assert_eq!(like_contains("Acorn"), "%acorn%");
+        assert_eq!(like_contains("%"), "%\\%%");
+    }
+}

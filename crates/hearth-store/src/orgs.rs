@@ -167,18 +167,18 @@ impl Db {
         if f.search.is_some() {
             let a = p.next();
             wh.push_str(&format!(
-                " AND (LOWER(name) LIKE {a} OR LOWER(reference) LIKE {a})"
+                " AND (LOWER(name) LIKE {a} ESCAPE '\\' OR LOWER(reference) LIKE {a} ESCAPE '\\')"
             ));
         }
         let count_sql = format!("SELECT COUNT(*) AS n FROM providers{wh}");
         let per_page = if f.per_page <= 0 { 50 } else { f.per_page };
-        let page = f.page.max(1);
+        let page = hearth_domain::paging::page(Some(f.page));
         let list_sql = format!(
             "SELECT * FROM providers{wh} ORDER BY name, id LIMIT {} OFFSET {}",
             p.next(),
             p.next()
         );
-        let search = f.search.as_ref().map(|s| format!("%{}%", s.to_lowercase()));
+        let search = f.search.as_ref().map(|s| crate::like_contains(s));
         macro_rules! binds {
             ($q:expr) => {{
                 let mut q = $q;
@@ -201,7 +201,7 @@ impl Db {
         )?;
         let rows = binds!(sqlx::query(&list_sql))
             .bind(per_page)
-            .bind((page - 1) * per_page)
+            .bind(hearth_domain::paging::offset(page, per_page))
             .fetch_all(&self.pool)
             .await?;
         Ok(Page {

@@ -130,7 +130,7 @@ impl ServiceFilter {
             let a = p.next();
             let ors: Vec<String> = search_cols[1..]
                 .iter()
-                .map(|c| format!("LOWER({c}) LIKE {a}"))
+                .map(|c| format!("LOWER({c}) LIKE {a} ESCAPE '\\'"))
                 .collect();
             wh.push_str(&format!(" AND ({})", ors.join(" OR ")));
         }
@@ -153,7 +153,7 @@ impl ServiceFilter {
             }
         }
         if let Some(s) = &self.search {
-            q = q.bind(format!("%{}%", s.to_lowercase()));
+            q = q.bind(crate::like_contains(s));
         }
         q
     }
@@ -172,7 +172,7 @@ impl Db {
         let mut p = Params::default();
         let wh = f.where_clause(&mut p, &["id", "name", "reference", "public_name"]);
         let per_page = if f.per_page <= 0 { 50 } else { f.per_page };
-        let page = f.page.max(1);
+        let page = hearth_domain::paging::page(Some(f.page));
         let total = count_of(
             &f.bind(sqlx::query(&format!(
                 "SELECT COUNT(*) AS n FROM services{wh}"
@@ -188,7 +188,7 @@ impl Db {
         let rows = f
             .bind(sqlx::query(&sql))
             .bind(per_page)
-            .bind((page - 1) * per_page)
+            .bind(hearth_domain::paging::offset(page, per_page))
             .fetch_all(&self.pool)
             .await?;
         Ok(Page {
@@ -214,7 +214,7 @@ impl Db {
             &["service_id", "address_line1", "town", "postcode", "uprn"],
         );
         let per_page = if f.per_page <= 0 { 50 } else { f.per_page };
-        let page = f.page.max(1);
+        let page = hearth_domain::paging::page(Some(f.page));
         let total = count_of(
             &f.bind(sqlx::query(&format!(
                 "SELECT COUNT(*) AS n FROM properties{wh}"
@@ -230,7 +230,7 @@ impl Db {
         let rows = f
             .bind(sqlx::query(&sql))
             .bind(per_page)
-            .bind((page - 1) * per_page)
+            .bind(hearth_domain::paging::offset(page, per_page))
             .fetch_all(&self.pool)
             .await?;
         Ok(Page {

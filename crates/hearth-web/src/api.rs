@@ -145,7 +145,7 @@ async fn schedules(
                     &today,
                     q.ended.unwrap_or(false),
                     hearth_app::store::ScheduleSort::Name,
-                    q.page.unwrap_or(1),
+                    hearth_domain::paging::page(q.page),
                     100,
                 )
                 .await?,

@@ -199,6 +199,19 @@ pub fn server_error(ctx: Option<&Ctx>, detail: &str) -> Response {
     )
 }
 
+/// A request whose address is too long to be a real one (search text is bounded by the forms).
+pub fn address_too_long() -> Response {
+    render_status(
+        StatusCode::BAD_REQUEST,
+        None,
+        "The web address is too long",
+        html! {
+            h1 class="govuk-heading-l" { "The web address is too long" }
+            p class="govuk-body" { "Nothing was searched or changed. Go back and search for fewer words." }
+        },
+    )
+}
+
 pub fn csrf_failed() -> Response {
     render_status(
         StatusCode::FORBIDDEN,

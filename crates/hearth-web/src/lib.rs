@@ -13,7 +13,7 @@ use axum::Router;
 use hearth_app::App;
 use std::sync::Arc;
 
-pub use ops::Metrics;
+pub use ops::{publicly_cacheable, Metrics};
 pub use routes::{Access, RouteEntry};
 
 /// Settings of the web layer.

@@ -140,6 +140,19 @@ async fn asset(Path(path): Path<String>) -> Response {
 }
 
 /// Every request: an id, a log line, metrics and the security headers.
+/// The longest query string accepted: every search field is far shorter (the forms bound
+/// them), so a longer address is refused before any handler sees it.
+pub const MAX_QUERY_BYTES: usize = 4096;
+
+/// Responses that are the same for everyone, so a cache may keep them: static assets, the open
+/// directory API and the health checks. Every other response is sent with `no-store`.
+pub fn publicly_cacheable(path: &str) -> bool {
+    path.starts_with("/assets/")
+        || path == "/api/oruk"
+        || path.starts_with("/api/oruk/")
+        || matches!(path, "/healthz" | "/readyz" | "/api/v1/openapi.json")
+}
+
 pub async fn request_layer(State(state): State<AppState>, req: Request, next: Next) -> Response {
     let id = req
         .headers()
@@ -152,13 +165,31 @@ pub async fn request_layer(State(state): State<AppState>, req: Request, next: Ne
     // Log the path only: query strings can carry personal data.
     let path = req.uri().path().to_string();
     let started = Instant::now();
-    let mut resp = REQUEST_ID.scope(id.clone(), next.run(req)).await;
+    let too_long = req.uri().query().map(str::len).unwrap_or(0) > MAX_QUERY_BYTES;
+    let mut resp = if too_long {
+        if path.starts_with("/api/") {
+            crate::api::problem(
+                StatusCode::BAD_REQUEST,
+                "query_too_long",
+                &format!("The query string is longer than {MAX_QUERY_BYTES} bytes"),
+            )
+        } else {
+            crate::layout::address_too_long()
+        }
+    } else {
+        REQUEST_ID.scope(id.clone(), next.run(req)).await
+    };
     let micros = u64::try_from(started.elapsed().as_micros()).unwrap_or(u64::MAX);
     state.metrics.observe(resp.status().as_u16(), micros);
     if !path.starts_with("/assets/") && path != "/healthz" && path != "/metrics" {
         tracing::info!(request_id = %id, method = %method, path = %path, status = resp.status().as_u16(), micros, "request");
     }
     let h = resp.headers_mut();
+    // Everything but static assets and the open data may depend on who is asking (a signed-in
+    // header, a CSRF token, a session cookie): nothing else is ever stored by a cache.
+    if !publicly_cacheable(&path) {
+        h.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
+    }
     if let Ok(v) = HeaderValue::from_str(&id) {
         h.insert("x-request-id", v);
     }

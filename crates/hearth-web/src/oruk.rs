@@ -349,18 +349,22 @@ struct Paging {
 }
 
 fn paging(p: &Paging) -> Result<(i64, i64), Response> {
-    let num = |v: &Option<String>, d: i64| -> Result<i64, Response> {
+    use hearth_domain::paging::{parse_bounded, MAX_PAGE, MAX_PER_PAGE};
+    let num = |v: &Option<String>, d: i64, max: i64| -> Result<i64, Response> {
         match v.as_deref().map(str::trim).filter(|s| !s.is_empty()) {
             None => Ok(d),
-            Some(s) => s.parse::<i64>().ok().filter(|n| *n >= 1).ok_or_else(|| {
+            Some(s) => parse_bounded(s, max).ok_or_else(|| {
                 problem(
                     StatusCode::BAD_REQUEST,
-                    "page and per_page must be whole numbers from 1",
+                    &format!("page must be a whole number from 1 to {MAX_PAGE}, and per_page from 1 (at most {MAX_PER_PAGE} are given)"),
                 )
             }),
         }
     };
-    Ok((num(&p.page, 1)?, num(&p.per_page, 50)?.min(500)))
+    Ok((
+        num(&p.page, 1, MAX_PAGE)?,
+        num(&p.per_page, 50, MAX_PAGE)?.min(MAX_PER_PAGE),
+    ))
 }
 
 fn list(contents: Vec<Value>, total: i64, page: i64, per_page: i64) -> Value {
@@ -373,7 +377,7 @@ fn list(contents: Vec<Value>, total: i64, page: i64, per_page: i64) -> Value {
 
 fn page_of<T: Clone>(all: &[T], page: i64, per_page: i64) -> Vec<T> {
     all.iter()
-        .skip(((page - 1) * per_page) as usize)
+        .skip(usize::try_from(hearth_domain::paging::offset(page, per_page)).unwrap_or(0))
         .take(per_page as usize)
         .cloned()
         .collect()
@@ -416,13 +420,32 @@ fn bad(detail: &str) -> Response {
     problem(StatusCode::BAD_REQUEST, detail)
 }
 
+/// The search text, refused when longer than any real search.
+fn search_text(raw: &Option<String>) -> Result<Option<String>, Response> {
+    let text = raw.clone().filter(|s| !s.trim().is_empty());
+    if text
+        .as_ref()
+        .is_some_and(|t| t.chars().count() > hearth_domain::MAX_SEARCH_CHARS)
+    {
+        return Err(bad(&format!(
+            "search must be {} characters or fewer",
+            hearth_domain::MAX_SEARCH_CHARS
+        )));
+    }
+    Ok(text)
+}
+
 async fn services(State(state): State<AppState>, Query(q): Query<ServicesQuery>) -> Response {
     let (page, per_page) = match paging(&q.paging) {
         Ok(p) => p,
         Err(r) => return r,
     };
+    let text = match search_text(&q.search) {
+        Ok(t) => t,
+        Err(r) => return r,
+    };
     let mut f = DirectorySearch {
-        text: q.search.clone().filter(|s| !s.trim().is_empty()),
+        text,
         ..Default::default()
     };
     if let Some(t) = q.taxonomy_term_id.as_deref().filter(|s| !s.is_empty()) {
@@ -539,7 +562,10 @@ async fn service_at_locations(
         Ok(p) => p,
         Err(r) => return r,
     };
-    let text = q.search.clone().filter(|s| !s.trim().is_empty());
+    let text = match search_text(&q.search) {
+        Ok(t) => t,
+        Err(r) => return r,
+    };
     match q.postcode.as_deref().filter(|s| !s.trim().is_empty()) {
         None => {
             let f = DirectorySearch {

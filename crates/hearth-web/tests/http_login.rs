@@ -240,3 +240,43 @@ async fn unknown_pages_are_not_found_with_the_shell() {
         "signed-in users keep the header on a 404"
     );
 }
+
+// Security review finding 2: `next=%2F%09%2Fevil.example%2Fphish` sent the user, once signed
+// in, to `Location: /<TAB>/evil.example/phish`, which browsers follow to evil.example; a newline
+// left them on a 303 with no Location. Every hostile `next` now lands on the home page.
+#[tokio::test]
+async fn a_hostile_next_after_sign_in_lands_on_the_home_page() {
+    let t = TestApp::start(hearth_store::testing::sqlite().await.unwrap()).await;
+    for (username, next) in [
+        ("officer", "/\t/evil.example/phish"),
+        ("contracts", "/\r\n/evil.example"),
+        ("finance", "/%09/evil.example"),
+        ("board", "/\\evil.example"),
+        ("admin", "//evil.example"),
+    ] {
+        let c = t.client();
+        let a = t.account(username).clone();
+        // The sign-in page keeps only a safe `next` in its form.
+        let (_, page) = c.text(&format!("/login?next={}", enc(next))).await;
+        assert!(
+            !page.contains("evil.example"),
+            "{next:?} is not carried by the form"
+        );
+        let r = c
+            .post_form(
+                "/login",
+                &[
+                    ("username", username),
+                    ("password", &a.password),
+                    ("next", next),
+                ],
+            )
+            .await;
+        assert_eq!(location(&r), "/login/code");
+        let r = c
+            .post_form("/login/code", &[("code", &current_code(&a.totp_secret))])
+            .await;
+        assert_eq!(r.status(), 303, "{username}");
+        assert_eq!(location(&r), "/home", "{next:?}");
+    }
+}

@@ -64,6 +64,57 @@ fn concrete_paths_substitute_parameters() {
     assert_eq!(concrete_path("/home").as_deref(), Some("/home"));
 }
 
+/// Security review finding 10: 403/404 pages for signed-in users, the CSRF error page, public
+/// pages viewed while signed in and the sign-in pages were sent without `no-store`. Every
+/// response but static assets and the open data must carry it.
+fn assert_no_store(r: &reqwest::Response, what: &str) {
+    let cc = r
+        .headers()
+        .get("cache-control")
+        .map(|v| v.to_str().unwrap().to_string())
+        .unwrap_or_default();
+    assert!(cc.contains("no-store"), "{what}: Cache-Control is {cc:?}");
+}
+
+#[tokio::test]
+async fn pages_that_depend_on_a_session_are_never_stored() {
+    let t = TestApp::start(hearth_store::testing::sqlite().await.unwrap()).await;
+    let anon = t.client();
+    for path in [
+        "/login",
+        "/login/forgotten",
+        "/login/request",
+        "/directory",
+        "/no-such-page",
+    ] {
+        assert_no_store(&anon.get(path).await, &format!("anonymous GET {path}"));
+    }
+    let failed = anon.login("officer", "wrong-password-entirely").await;
+    assert_no_store(&failed, "the failed sign-in page");
+    let c = t.signed_in("provider").await;
+    for path in [
+        "/directory",
+        "/directory/services/1",
+        "/no-such-page",
+        "/providers",
+        "/services/999999",
+    ] {
+        assert_no_store(&c.get(path).await, &format!("signed-in GET {path}"));
+    }
+    let r = c
+        .post_raw("/logout/everywhere", &[], Some("not-the-token"))
+        .await;
+    assert_eq!(r.status(), 403, "the CSRF error page");
+    assert_no_store(&r, "the CSRF error page");
+    // Static assets and the open data may be cached.
+    let css = anon.get("/api/oruk/services").await;
+    assert!(!css
+        .headers()
+        .get("cache-control")
+        .map(|v| v.to_str().unwrap().contains("no-store"))
+        .unwrap_or(false));
+}
+
 #[tokio::test]
 async fn public_routes_are_exactly_the_public_list() {
     let db = hearth_store::testing::sqlite().await.unwrap();
@@ -174,6 +225,7 @@ async fn every_non_public_route_refuses_a_request_without_a_session() {
             let r = req.send().await.unwrap();
             let status = r.status().as_u16();
             let what = format!("{} {} ({}) on {}", e.method, e.path, path, db.name);
+            assert_no_store(&r, &what);
             assert_ne!(status, 200, "{what} answered 200 without a session");
             if e.path.starts_with("/api/") {
                 assert_eq!(status, 401, "{what}");
@@ -239,6 +291,9 @@ async fn public_routes_answer_without_a_session() {
             .await
             .unwrap();
         let status = r.status().as_u16();
+        if !hearth_web::publicly_cacheable(&path) {
+            assert_no_store(&r, &format!("public GET {path}"));
+        }
         // "/" sends visitors to the sign-in page; everything else answers itself.
         if e.path == "/" {
             assert_eq!(status, 303);
@@ -285,8 +340,10 @@ async fn every_signed_in_page_answers_each_role_sensibly() {
             let Access::Signed(permission) = e.access else {
                 unreachable!()
             };
-            let status = c.get(e.path).await.status().as_u16();
+            let r = c.get(e.path).await;
+            let status = r.status().as_u16();
             let who = format!("{user} GET {}", e.path);
+            assert_no_store(&r, &who);
             assert!(status < 500, "{who} answered {status}");
             let allowed = match (permission, user) {
                 (hearth_app::Permission::SignedIn, _) => true,

@@ -148,7 +148,7 @@ async fn login_page(
         return see_other("/home");
     }
     let f = LoginForm {
-        next: q.next.unwrap_or_default(),
+        next: q.next.filter(|n| safe_return(n)).unwrap_or_default(),
         ..Default::default()
     };
     render(

@@ -376,7 +376,7 @@ async fn audit(State(state): State<AppState>, ctx: Ctx, Query(q): Query<AuditFor
     };
     let from = day("from", &q.from, &mut errors);
     let to = day("to", &q.to, &mut errors).map(|t| t + 86_400);
-    let page = q.page.unwrap_or(1).max(1);
+    let page = hearth_domain::paging::page(q.page);
     let query = AuditQuery {
         authority_id: None,
         actor: nonempty(&q.actor),

@@ -659,7 +659,14 @@ async fn service_view(
     let schedules = match state
         .app
         .db
-        .service_schedules(id, &today, include_ended, sort, q.page.unwrap_or(1), 50)
+        .service_schedules(
+            id,
+            &today,
+            include_ended,
+            sort,
+            hearth_domain::paging::page(q.page),
+            50,
+        )
         .await
     {
         Ok(p) => p,

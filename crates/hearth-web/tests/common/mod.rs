@@ -200,7 +200,7 @@ pub fn extract_csrf(body: &str) -> Option<String> {
     Some(rest[..rest.find('"')?].to_string())
 }
 
-fn enc(s: &str) -> String {
+pub fn enc(s: &str) -> String {
     s.bytes()
         .map(|b| match b {
             b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'.' | b'_' | b'~' => {
