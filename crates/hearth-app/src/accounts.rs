@@ -223,70 +223,135 @@ impl App {
         let when = chrono::DateTime::from_timestamp(until, 0)
             .map(|t| t.format("%H:%M UTC").to_string())
             .unwrap_or_default();
-        format!("Your account is locked after too many failed attempts. Try again after {when}, or ask the commissioning team to unlock it.")
+        format!("Your account is locked. Try again after {when}, or ask the commissioning team to unlock it.")
     }
 
-    pub(crate) async fn note_failure(&self, user: &User) -> Result<(), AppError> {
-        let after = self
-            .db
-            .record_login_failure(
-                user.id,
-                self.config.max_failed_logins,
-                self.config.lock_minutes * 60,
+    /// The hash an unknown username's password is checked against: made once, with the same
+    /// parameters as every real hash, so both take the same time.
+    async fn dummy_hash(&self) -> Result<String, AppError> {
+        self.dummy_hash
+            .get_or_try_init(|| async { self.hash_password(&random_hex(16)).await })
+            .await
+            .cloned()
+    }
+
+    /// Counts a failed sign-in for `username` from `from`, audits the moment a source of a real
+    /// account is throttled, and answers after the same time whatever happened: the floor, plus
+    /// the slowing of a username under attack from many places.
+    async fn failed_sign_in(
+        &self,
+        username: &str,
+        from: &str,
+        user: Option<&User>,
+        started: std::time::Instant,
+    ) -> Result<(), AppError> {
+        use hearth_domain::throttle::*;
+        let name = crate::limits::key_part(username);
+        let source = crate::limits::key_part(from);
+        self.limit_hit(&format!("signin:addr:{source}"), SIGN_IN_PER_ADDRESS)
+            .await?;
+        let pair = self
+            .limit_hit(
+                &format!("signin:user-addr:{name}|{source}"),
+                SIGN_IN_PER_USER_AND_ADDRESS,
             )
             .await?;
-        if let Some(after) = &after {
-            // Slow repeated guessing: each failure in a row waits a little longer (up to 2 s).
-            let pause = (after.failed_logins.clamp(0, 10) as u64) * 200;
-            tokio::time::sleep(std::time::Duration::from_millis(pause)).await;
-        }
-        if let Some(after) = after {
-            if after.locked_until.is_some() && after.locked_until != user.locked_until {
+        let all = self
+            .limit_hit(&format!("signin:user:{name}"), SIGN_IN_PER_USER_SLOWED)
+            .await?;
+        if let Some(user) = user {
+            if pair.hits == SIGN_IN_PER_USER_AND_ADDRESS.max {
                 let mut actor = self.account_actor(user).await?;
                 actor.user_id = None;
                 actor.name = "login".into();
+                let until = pair.window_start + SIGN_IN_PER_USER_AND_ADDRESS.window_secs;
                 let mut tx = self.db.begin_write(&actor).await?;
                 tx.audit(
-                    "lock",
+                    "throttle",
                     "user",
                     &user.id.to_string(),
-                    Some(&user.audit_json()),
-                    Some(&after.audit_json()),
+                    None,
+                    Some(&serde_json::json!({"source": source, "failures": pair.hits, "until": until})),
                 )
                 .await?;
                 tx.commit().await?;
             }
         }
+        let floor =
+            std::time::Duration::from_millis(FAILED_SIGN_IN_FLOOR_MS + slowed_by_ms(all.hits));
+        if let Some(rest) = floor.checked_sub(started.elapsed()) {
+            tokio::time::sleep(rest).await;
+        }
         Ok(())
     }
 
-    /// Step one: username and password. Failures are counted in the database (so they hold
-    /// across nodes) and lock the account for a while.
+    /// A wrong password when signing a document: counted for the signer (they are signed in,
+    /// so this slows only them).
+    pub(crate) async fn failed_signature_password(&self, user: &User) -> Result<(), AppError> {
+        use hearth_domain::throttle::SIGN_IN_PER_USER_AND_ADDRESS;
+        self.limit_hit(
+            &format!("sign:user:{}", user.id),
+            SIGN_IN_PER_USER_AND_ADDRESS,
+        )
+        .await?;
+        Ok(())
+    }
+
+    /// Refuses a signature while the signer has given too many wrong passwords.
+    pub(crate) async fn signature_allowed(&self, user: &User) -> Result<(), AppError> {
+        use hearth_domain::throttle::SIGN_IN_PER_USER_AND_ADDRESS;
+        self.limit_check(
+            &format!("sign:user:{}", user.id),
+            SIGN_IN_PER_USER_AND_ADDRESS,
+        )
+        .await
+    }
+
+    /// Step one: username and password, from the client address `from`. Failures are counted in
+    /// the database (so they hold across nodes) per address, per username and address, and per
+    /// username: a source that keeps failing is made to wait, never the account's owner
+    /// elsewhere. Unknown usernames and wrong passwords take the same time.
     pub async fn login_password(
         &self,
         username: &str,
         password: &str,
         return_to: Option<&str>,
+        from: &str,
     ) -> Result<Started, AppError> {
+        use hearth_domain::throttle::*;
+        let started = std::time::Instant::now();
         let bad = || AppError::invalid("username", "Enter a correct username and password");
-        let Some(user) = self.db.user_by_username(username.trim()).await? else {
-            // Spend the same effort so timing does not reveal which usernames exist.
-            let _ = self.verify_password(password, "$argon2id$v=19$m=19456,t=2,p=1$c29tZXNhbHRzb21lc2FsdA$8mV2h0e5pC4S0e0JrX6q3n3k2lq1D0B7x2yWq0bG8Lc").await;
+        let name = crate::limits::key_part(username);
+        let source = crate::limits::key_part(from);
+        self.limit_check(&format!("signin:addr:{source}"), SIGN_IN_PER_ADDRESS)
+            .await?;
+        self.limit_check(
+            &format!("signin:user-addr:{name}|{source}"),
+            SIGN_IN_PER_USER_AND_ADDRESS,
+        )
+        .await?;
+        let user = if username.len() > 200 {
+            None
+        } else {
+            self.db.user_by_username(username.trim()).await?
+        };
+        let hash = match &user {
+            Some(u) => u.password_hash.clone(),
+            None => self.dummy_hash().await?,
+        };
+        let password_ok = self.verify_password(password, &hash).await? && user.is_some();
+        if !password_ok {
+            self.failed_sign_in(username, from, user.as_ref(), started)
+                .await?;
+            return Err(bad());
+        }
+        let Some(user) = user else {
             return Err(bad());
         };
         let t = now();
-        let password_ok = self.verify_password(password, &user.password_hash).await?;
         // Whether an account is locked or disabled is told only to someone who knows its password.
         if let Some(until) = user.locked_until.filter(|u| *u > t) {
-            return Err(if password_ok {
-                AppError::invalid("username", Self::locked_message(until))
-            } else {
-                bad()
-            });
-        }
-        if !password_ok {
-            self.note_failure(&user).await?;
-            return Err(bad());
+            return Err(AppError::invalid("username", Self::locked_message(until)));
         }
         if user.disabled != 0 {
             return Err(AppError::invalid(
@@ -294,6 +359,10 @@ impl App {
                 "This account has been disabled. Contact the commissioning team.",
             ));
         }
+        // The right password from this source: its count starts again.
+        self.db
+            .rate_forget(&format!("signin:user-addr:{name}|{source}"))
+            .await?;
         let next = if user.totp_secret.is_some() {
             NextStep::Totp
         } else if self.totp_required(&user).await? {
@@ -347,8 +416,15 @@ impl App {
         }
     }
 
-    /// Step two: the code from the authenticator app. Each code is accepted once.
-    pub async fn login_totp(&self, live: &LiveSession, code: &str) -> Result<NextStep, AppError> {
+    /// Step two: the code from the authenticator app, from the client address `from`. Each
+    /// code is accepted once; wrong codes are counted per account and address and per account.
+    pub async fn login_totp(
+        &self,
+        live: &LiveSession,
+        code: &str,
+        from: &str,
+    ) -> Result<NextStep, AppError> {
+        use hearth_domain::throttle::*;
         if live.session.stage != STAGE_TOTP {
             return Err(AppError::NotFound);
         }
@@ -361,17 +437,41 @@ impl App {
                 return Err(AppError::invalid("code", Self::locked_message(until)));
             }
         }
+        let source = crate::limits::key_part(from);
+        let pair = format!("code:user-addr:{}|{source}", live.user.id);
+        let all = format!("code:user:{}", live.user.id);
+        self.limit_check(&pair, CODE_PER_USER_AND_ADDRESS).await?;
+        self.limit_check(&all, CODE_PER_USER).await?;
         let ok = match totp_matching_step(secret, code, u64::try_from(t).unwrap_or(0)) {
             Some(step) => self.db.consume_totp_step(live.user.id, step).await?,
             None => false,
         };
         if !ok {
-            self.note_failure(&live.user).await?;
+            self.limit_hit(&pair, CODE_PER_USER_AND_ADDRESS).await?;
+            let h = self.limit_hit(&all, CODE_PER_USER).await?;
+            if h.hits == CODE_PER_USER.max {
+                let mut tx = self
+                    .db
+                    .begin_write(&self.account_actor(&live.user).await?)
+                    .await?;
+                tx.audit(
+                    "throttle",
+                    "user",
+                    &live.user.id.to_string(),
+                    None,
+                    Some(
+                        &serde_json::json!({"step": "code", "source": source, "failures": h.hits}),
+                    ),
+                )
+                .await?;
+                tx.commit().await?;
+            }
             return Err(AppError::invalid(
                 "code",
                 "Enter the 6-digit code shown in your authenticator app now (each code can be used once)",
             ));
         }
+        self.db.rate_forget(&pair).await?;
         self.db.reset_login_failures(live.user.id).await?;
         let next = self.after_second_factor(&live.user).await?;
         self.db
@@ -574,8 +674,21 @@ impl App {
         &self,
         kind: &str,
         r: AccountRequest,
+        from: &str,
     ) -> Result<AccountRequest, AppError> {
+        use hearth_domain::throttle::{HELP_PER_ADDRESS, HELP_PER_USERNAME};
         let mut errors = FieldErrors::new();
+        for (field, value, label, max) in [
+            ("username", &r.username, "Username", 100),
+            ("full_name", &r.full_name, "Full name", 200),
+            ("email", &r.email, "Email address", 254),
+            ("organisation", &r.organisation, "Organisation", 200),
+            ("message", &r.message, "Message", 2_000),
+        ] {
+            if let Err(e) = hearth_domain::text::bounded(label, value, max) {
+                errors.add(field, e.message);
+            }
+        }
         if kind == "forgotten_password" && r.username.trim().is_empty() {
             errors.add("username", "Enter your username");
         }
@@ -597,6 +710,16 @@ impl App {
             );
         }
         errors.into_result()?;
+        // Each address may ask a few times an hour, and each username a few times, so the
+        // administrators' mailboxes cannot be flooded.
+        let source = crate::limits::key_part(from);
+        self.limit_take(&format!("help:addr:{source}"), HELP_PER_ADDRESS)
+            .await?;
+        if kind == "forgotten_password" {
+            let name = crate::limits::key_part(&r.username);
+            self.limit_take(&format!("help:user:{name}"), HELP_PER_USERNAME)
+                .await?;
+        }
         // A forgotten-password request is routed to the user's authority where we know it;
         // the reply never says whether the username exists.
         let authority_id = if kind == "forgotten_password" {

@@ -159,6 +159,17 @@ impl App {
             .await?
             .ok_or(AppError::NotFound)?;
         tx.commit().await?;
+        // Every source's wait on this account ends too.
+        let name = crate::limits::key_part(&u.username);
+        self.db
+            .rate_clear(&format!("signin:user-addr:{name}|"))
+            .await?;
+        self.db.rate_forget(&format!("signin:user:{name}")).await?;
+        self.db
+            .rate_clear(&format!("code:user-addr:{}|", u.id))
+            .await?;
+        self.db.rate_forget(&format!("code:user:{}", u.id)).await?;
+        self.db.rate_forget(&format!("sign:user:{}", u.id)).await?;
         Ok(u)
     }
 

@@ -64,6 +64,9 @@ pub enum AppError {
     Invalid(FieldErrors),
     #[error("{0}")]
     Conflict(String),
+    /// Too many attempts from this source: try again after this many seconds.
+    #[error("too many attempts: try again in {retry_after} seconds")]
+    TooMany { retry_after: i64 },
     #[error("internal error: {0}")]
     Internal(String),
 }
@@ -77,6 +80,7 @@ impl AppError {
             AppError::Unauthenticated => "unauthenticated",
             AppError::Invalid(_) => "invalid",
             AppError::Conflict(_) => "conflict",
+            AppError::TooMany { .. } => "too_many_requests",
             AppError::Internal(_) => "internal",
         }
     }

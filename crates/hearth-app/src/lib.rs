@@ -8,6 +8,7 @@ pub mod demo_data;
 pub mod directory;
 pub mod error;
 pub mod home;
+pub mod limits;
 pub mod portal;
 pub mod principal;
 pub mod records;
@@ -37,6 +38,8 @@ pub struct AppConfig {
     pub max_concurrent_hashes: usize,
     /// Name shown in authenticator apps.
     pub totp_issuer: String,
+    /// Requests a minute one address may make to the public directory and the open API.
+    pub public_requests_per_minute: i64,
 }
 
 impl Default for AppConfig {
@@ -48,6 +51,7 @@ impl Default for AppConfig {
             lock_minutes: hearth_domain::authority::DEFAULT_LOCK_MINUTES,
             max_concurrent_hashes: 2,
             totp_issuer: "Hearth".to_string(),
+            public_requests_per_minute: hearth_domain::throttle::PUBLIC_PER_ADDRESS.max,
         }
     }
 }
@@ -58,6 +62,11 @@ pub struct App {
     pub db: Db,
     pub config: Arc<AppConfig>,
     hashing: Arc<Semaphore>,
+    /// A hash of a random password with the same parameters as real ones: a sign-in with an
+    /// unknown username is checked against it, so it takes as long as a real one.
+    dummy_hash: Arc<tokio::sync::OnceCell<String>>,
+    /// This node's public-request counts not yet added to the database's.
+    public_counts: Arc<limits::PublicCounts>,
 }
 
 impl App {
@@ -67,6 +76,8 @@ impl App {
             db,
             config: Arc::new(config),
             hashing: Arc::new(Semaphore::new(permits)),
+            dummy_hash: Arc::new(tokio::sync::OnceCell::new()),
+            public_counts: Arc::new(limits::PublicCounts::default()),
         }
     }
 

@@ -477,9 +477,10 @@ impl App {
                 "Your account is locked after too many failed attempts. Try again later.",
             ));
         }
+        self.signature_allowed(user).await?;
         if !self.password_matches(user, password).await? {
-            // Wrong passwords here count towards the lock, as at sign-in.
-            self.note_failure(user).await?;
+            // Wrong passwords here are counted, and the signer made to wait after a few.
+            self.failed_signature_password(user).await?;
             return Err(AppError::invalid(
                 "password",
                 "Enter your password correctly to sign",

@@ -1403,7 +1403,7 @@ async fn switching_authority_in_a_session_rescopes_without_a_second_login() {
             .clone();
         let started = d
             .app
-            .login_password("provider", &account.password, None)
+            .login_password("provider", &account.password, None, "192.0.2.1")
             .await
             .unwrap();
         assert_eq!(started.next, hearth_app::accounts::NextStep::Totp);
@@ -1412,7 +1412,7 @@ async fn switching_authority_in_a_session_rescopes_without_a_second_login() {
         let now = u64::try_from(hearth_store::now()).unwrap();
         let code = hearth_app::accounts::totp_code(&account.totp_secret, now).unwrap();
         assert_eq!(
-            d.app.login_totp(&live, &code).await.unwrap(),
+            d.app.login_totp(&live, &code, "192.0.2.1").await.unwrap(),
             hearth_app::accounts::NextStep::Done
         );
         let live = d.app.session(&started.token).await.unwrap().unwrap();
@@ -1470,12 +1470,12 @@ async fn switching_authority_in_a_session_rescopes_without_a_second_login() {
             .clone();
         let s = d
             .app
-            .login_password("officer", &officer.password, None)
+            .login_password("officer", &officer.password, None, "192.0.2.1")
             .await
             .unwrap();
         let live = d.app.session(&s.token).await.unwrap().unwrap();
         let code = hearth_app::accounts::totp_code(&officer.totp_secret, now).unwrap();
-        d.app.login_totp(&live, &code).await.unwrap();
+        d.app.login_totp(&live, &code, "192.0.2.1").await.unwrap();
         let live = d.app.session(&s.token).await.unwrap().unwrap();
         assert!(
             is_not_found(d.app.switch_authority(&live, w.authority).await),

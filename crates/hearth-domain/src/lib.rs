@@ -15,6 +15,8 @@ pub mod paging;
 pub mod password;
 pub mod paths;
 pub mod performance;
+pub mod text;
+pub mod throttle;
 
 pub use authority::{
     DEFAULT_ABSOLUTE_HOURS, DEFAULT_IDLE_MINUTES, DEFAULT_LOCK_MINUTES, DEFAULT_MAX_FAILED_LOGINS,

@@ -107,6 +107,19 @@ impl Scheduler {
                 if n > 0 {
                     tracing::info!(job = job.name(), removed = n, "swept sessions");
                 }
+                // Rate-limit counters whose windows ended a day ago go too.
+                let counters = self
+                    .app
+                    .purge_rate_limits()
+                    .await
+                    .map_err(|e| e.to_string())?;
+                if counters > 0 {
+                    tracing::info!(
+                        job = job.name(),
+                        removed = counters,
+                        "swept rate-limit counters"
+                    );
+                }
                 Ok(())
             }
             Job::DirectoryRefresh => {

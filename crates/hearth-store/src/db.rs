@@ -51,6 +51,11 @@ const MIGRATIONS: &[Migration] = &[
         name: "returns",
         sql: include_str!("../migrations/0006_returns.sql"),
     },
+    Migration {
+        version: 7,
+        name: "security",
+        sql: include_str!("../migrations/0007_security.sql"),
+    },
 ];
 
 /// The newest schema version this program knows.

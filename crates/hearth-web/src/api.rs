@@ -357,7 +357,20 @@ pub fn problem(status: StatusCode, code: &str, detail: &str) -> Response {
         .into_response()
 }
 
-fn error(e: AppError) -> Response {
+/// 429 with `Retry-After`, as problem+json.
+pub fn too_many(retry_after: i64) -> Response {
+    let mut r = problem(
+        StatusCode::TOO_MANY_REQUESTS,
+        "too_many_requests",
+        &format!("Too many requests: try again in {retry_after} seconds"),
+    );
+    if let Ok(v) = axum::http::HeaderValue::from_str(&retry_after.max(1).to_string()) {
+        r.headers_mut().insert(axum::http::header::RETRY_AFTER, v);
+    }
+    r
+}
+
+pub(crate) fn error(e: AppError) -> Response {
     match e {
         AppError::NotFound => problem(StatusCode::NOT_FOUND, "not_found", "No such record"),
         AppError::Forbidden => problem(
@@ -371,6 +384,7 @@ fn error(e: AppError) -> Response {
             "Sign in to use the API",
         ),
         AppError::Conflict(m) => problem(StatusCode::CONFLICT, "conflict", &m),
+        AppError::TooMany { retry_after } => too_many(retry_after),
         AppError::Invalid(errors) => {
             let mut r = problem(
                 StatusCode::UNPROCESSABLE_ENTITY,

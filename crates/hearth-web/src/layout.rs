@@ -242,8 +242,29 @@ pub fn app_error(ctx: Option<&Ctx>, e: AppError) -> Response {
             "There is a problem",
             html! { h1 class="govuk-heading-l" { "There is a problem" } (error_summary(&errors)) },
         ),
+        AppError::TooMany { retry_after } => too_many(ctx, retry_after),
         AppError::Internal(detail) => server_error(ctx, &detail),
     }
+}
+
+/// 429: a person has tried too often; the page says how long to wait, `Retry-After` says it
+/// to machines.
+pub fn too_many(ctx: Option<&Ctx>, retry_after: i64) -> Response {
+    let wait = hearth_domain::throttle::wait_words(retry_after);
+    let mut r = render_status(
+        StatusCode::TOO_MANY_REQUESTS,
+        ctx,
+        "Too many attempts",
+        html! {
+            h1 class="govuk-heading-l" { "Too many attempts" }
+            p class="govuk-body" { "For your security, you need to wait " strong { (wait) } " before you try again." }
+            p class="govuk-body" { "Nothing you entered has been saved. If you need help now, contact the commissioning team." }
+        },
+    );
+    if let Ok(v) = HeaderValue::from_str(&retry_after.max(1).to_string()) {
+        r.headers_mut().insert(header::RETRY_AFTER, v);
+    }
+    r
 }
 
 /// Redirect after a successful POST (303 See Other).

@@ -13,7 +13,7 @@ use axum::Router;
 use hearth_app::App;
 use std::sync::Arc;
 
-pub use ops::{publicly_cacheable, Metrics};
+pub use ops::{client_addr, publicly_cacheable, ClientAddr, Metrics};
 pub use routes::{Access, RouteEntry};
 
 /// Settings of the web layer.
@@ -28,6 +28,10 @@ pub struct WebConfig {
     pub max_body_bytes: usize,
     /// Name of this node, for logs and metrics.
     pub node_name: String,
+    /// Addresses of the proxies in front of Hearth: for a request from one of them, the
+    /// client's address is taken from `X-Forwarded-For` (the right-most address that is not a
+    /// trusted proxy). Empty: the connection's own address is the client's.
+    pub trusted_proxies: Vec<std::net::IpAddr>,
 }
 
 impl Default for WebConfig {
@@ -37,6 +41,7 @@ impl Default for WebConfig {
             hsts: false,
             max_body_bytes: 12 * 1024 * 1024,
             node_name: "hearth".into(),
+            trusted_proxies: Vec::new(),
         }
     }
 }

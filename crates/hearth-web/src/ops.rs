@@ -140,6 +140,40 @@ async fn asset(Path(path): Path<String>) -> Response {
 }
 
 /// Every request: an id, a log line, metrics and the security headers.
+/// The address a request came from, as the rate limits count it.
+#[derive(Debug, Clone)]
+pub struct ClientAddr(pub String);
+
+/// The client's address: the connection's, or, behind a trusted proxy, the right-most address
+/// in `X-Forwarded-For` that is not one of the trusted proxies.
+pub fn client_addr(req: &Request, trusted: &[std::net::IpAddr]) -> String {
+    let peer = req
+        .extensions()
+        .get::<axum::extract::ConnectInfo<std::net::SocketAddr>>()
+        .map(|c| c.0.ip());
+    let Some(peer) = peer else {
+        return "unknown".into();
+    };
+    if !trusted.contains(&peer) {
+        return peer.to_string();
+    }
+    let forwarded = req
+        .headers()
+        .get_all("x-forwarded-for")
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .collect::<Vec<_>>()
+        .join(",");
+    for part in forwarded.rsplit(',') {
+        match part.trim().parse::<std::net::IpAddr>() {
+            Ok(ip) if trusted.contains(&ip) => continue,
+            Ok(ip) => return ip.to_string(),
+            Err(_) => break,
+        }
+    }
+    peer.to_string()
+}
+
 /// The longest query string accepted: every search field is far shorter (the forms bound
 /// them), so a longer address is refused before any handler sees it.
 pub const MAX_QUERY_BYTES: usize = 4096;
@@ -166,6 +200,9 @@ pub async fn request_layer(State(state): State<AppState>, req: Request, next: Ne
     let path = req.uri().path().to_string();
     let started = Instant::now();
     let too_long = req.uri().query().map(str::len).unwrap_or(0) > MAX_QUERY_BYTES;
+    let client = client_addr(&req, &state.config.trusted_proxies);
+    let mut req = req;
+    req.extensions_mut().insert(ClientAddr(client));
     let mut resp = if too_long {
         if path.starts_with("/api/") {
             crate::api::problem(

@@ -158,7 +158,28 @@ fn is_write(m: &Method) -> bool {
 
 /// Public routes: anonymous forms are protected by a double-submit CSRF cookie.
 async fn public_guard(State(state): State<AppState>, req: Request, next: Next) -> Response {
-    // Assets and operations endpoints need neither a CSRF cookie nor a session lookup.
+    // The public directory and the open API: a limit per address, counted across nodes.
+    let path = req.uri().path();
+    if path.starts_with("/directory") || path.starts_with("/api/oruk") {
+        let addr = req
+            .extensions()
+            .get::<crate::ClientAddr>()
+            .map(|a| a.0.clone())
+            .unwrap_or_default();
+        match state.app.public_request(&addr).await {
+            Ok(()) => {}
+            Err(hearth_app::AppError::TooMany { retry_after }) => {
+                return if path.starts_with("/api/") {
+                    crate::api::too_many(retry_after)
+                } else {
+                    layout::too_many(None, retry_after)
+                };
+            }
+            Err(e) => {
+                tracing::warn!(error = %e, "public rate limit not counted");
+            }
+        }
+    }
     let path = req.uri().path();
     if path.starts_with("/assets/")
         || path.starts_with("/api/oruk")

@@ -1100,6 +1100,7 @@ async fn users_and_requests_of_another_authority_are_not_found() {
                     username: "westadmin".into(),
                     ..blank("forgotten_password")
                 },
+                "192.0.2.1",
             )
             .await
             .unwrap();
@@ -1112,6 +1113,7 @@ async fn users_and_requests_of_another_authority_are_not_found() {
                     username: "contracts".into(),
                     ..blank("forgotten_password")
                 },
+                "192.0.2.1",
             )
             .await
             .unwrap();

@@ -49,42 +49,6 @@ async fn a_reused_totp_code_is_refused() {
 }
 
 #[tokio::test]
-async fn repeated_failures_lock_the_account() {
-    let t = TestApp::start_with(
-        hearth_store::testing::sqlite().await.unwrap(),
-        hearth_app::AppConfig {
-            max_failed_logins: 3,
-            ..Default::default()
-        },
-    )
-    .await;
-    let c = t.client();
-    for _ in 0..3 {
-        let r = c.login("finance", "wrong password here").await;
-        assert_eq!(r.status(), 422);
-    }
-    let a = t.account("finance").clone();
-    let r = c.login("finance", &a.password).await;
-    assert_eq!(r.status(), 422, "locked even with the right password");
-    assert!(r.text().await.unwrap().contains("locked"));
-    // Someone without the password is not told the account exists or is locked.
-    let r = c.login("finance", "still the wrong password").await;
-    assert_eq!(r.status(), 422);
-    let body = r.text().await.unwrap();
-    assert!(!body.contains("locked") && body.contains("Enter a correct username and password"));
-    let entries = t
-        .app
-        .db
-        .audit_search(&hearth_store::AuditQuery {
-            action: Some("lock".into()),
-            ..Default::default()
-        })
-        .await
-        .unwrap();
-    assert_eq!(entries.len(), 1, "the lock is audited");
-}
-
-#[tokio::test]
 async fn idle_sessions_end_and_return_the_user_to_their_page() {
     let t = TestApp::start(hearth_store::testing::sqlite().await.unwrap()).await;
     let c = t.signed_in("officer").await;

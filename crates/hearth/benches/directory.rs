@@ -70,7 +70,13 @@ async fn main() {
     .await
     .unwrap();
     db.migrate().await.unwrap();
-    let app = App::new(db.clone(), AppConfig::default());
+    let app = App::new(
+        db.clone(),
+        AppConfig {
+            public_requests_per_minute: 0,
+            ..AppConfig::default()
+        },
+    );
     let t = Instant::now();
     let summary = app
         .load_demo_with(Scale::National, 2026, &|s| eprintln!("{s}"), false)

@@ -112,7 +112,13 @@ async fn main() {
     .await
     .unwrap();
     db.migrate().await.unwrap();
-    let app = App::new(db.clone(), AppConfig::default());
+    let app = App::new(
+        db.clone(),
+        AppConfig {
+            public_requests_per_minute: 0,
+            ..AppConfig::default()
+        },
+    );
     let t = Instant::now();
     app.load_demo(Scale::County, 2026, &|_| {}).await.unwrap();
     eprintln!(

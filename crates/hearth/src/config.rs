@@ -28,6 +28,8 @@ pub struct FileConfig {
     pub smtp_port: Option<u16>,
     pub mail_from: Option<String>,
     pub run_jobs: Option<bool>,
+    pub trusted_proxies: Option<Vec<String>>,
+    pub public_requests_per_minute: Option<i64>,
 }
 
 /// The settled configuration.
@@ -47,6 +49,10 @@ pub struct Config {
     pub lock_minutes: i64,
     pub mail: hearth_jobs::MailConfig,
     pub run_jobs: bool,
+    /// Proxies whose `X-Forwarded-For` gives the client's address.
+    pub trusted_proxies: Vec<std::net::IpAddr>,
+    /// Requests a minute one address may make to the directory and the open API (0: no limit).
+    pub public_requests_per_minute: i64,
 }
 
 /// Overrides from the command line.
@@ -158,7 +164,30 @@ impl Config {
         if log_format != "text" && log_format != "json" {
             bail!("log_format must be text or json, not {log_format}");
         }
+        let proxies: Vec<String> = match env("HEARTH_TRUSTED_PROXIES") {
+            Some(v) => v
+                .split(',')
+                .map(|p| p.trim().to_string())
+                .filter(|p| !p.is_empty())
+                .collect(),
+            None => f.trusted_proxies.clone().unwrap_or_default(),
+        };
+        let mut trusted_proxies = Vec::new();
+        for p in proxies {
+            trusted_proxies.push(
+                p.parse::<std::net::IpAddr>()
+                    .with_context(|| format!("trusted proxy {p} must be an IP address"))?,
+            );
+        }
+        let public_requests_per_minute = env_parse("HEARTH_PUBLIC_REQUESTS_PER_MINUTE")?
+            .or(f.public_requests_per_minute)
+            .unwrap_or(hearth_domain::throttle::PUBLIC_PER_ADDRESS.max);
+        if public_requests_per_minute < 0 {
+            bail!("public_requests_per_minute must be 0 (no limit) or more");
+        }
         Ok(Config {
+            trusted_proxies,
+            public_requests_per_minute,
             listen,
             data_dir,
             database_url,

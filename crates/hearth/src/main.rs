@@ -260,6 +260,7 @@ fn app_of(config: &Config, db: Db) -> App {
             absolute_hours: config.absolute_hours,
             max_failed_logins: config.max_failed_logins,
             lock_minutes: config.lock_minutes,
+            public_requests_per_minute: config.public_requests_per_minute,
             ..AppConfig::default()
         },
     )
@@ -701,6 +702,7 @@ async fn serve(config: Config, db: Db, started: Instant) -> Result<()> {
         secure_cookies,
         hsts: https,
         node_name: config.node_name.clone(),
+        trusted_proxies: config.trusted_proxies.clone(),
         ..Default::default()
     };
     if config.run_jobs {
@@ -723,28 +725,30 @@ async fn serve(config: Config, db: Db, started: Instant) -> Result<()> {
         "hearth: ready on http://{} (node {})",
         config.listen, config.node_name
     );
-    axum::serve(listener, router)
-        .with_graceful_shutdown(async {
-            let ctrl_c = tokio::signal::ctrl_c();
-            #[cfg(unix)]
-            {
-                let mut term =
-                    match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate())
-                    {
-                        Ok(s) => s,
-                        Err(_) => {
-                            let _ = ctrl_c.await;
-                            return;
-                        }
-                    };
-                tokio::select! { _ = ctrl_c => {}, _ = term.recv() => {} }
-            }
-            #[cfg(not(unix))]
-            {
-                let _ = ctrl_c.await;
-            }
-        })
-        .await?;
+    axum::serve(
+        listener,
+        router.into_make_service_with_connect_info::<std::net::SocketAddr>(),
+    )
+    .with_graceful_shutdown(async {
+        let ctrl_c = tokio::signal::ctrl_c();
+        #[cfg(unix)]
+        {
+            let mut term =
+                match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+                    Ok(s) => s,
+                    Err(_) => {
+                        let _ = ctrl_c.await;
+                        return;
+                    }
+                };
+            tokio::select! { _ = ctrl_c => {}, _ = term.recv() => {} }
+        }
+        #[cfg(not(unix))]
+        {
+            let _ = ctrl_c.await;
+        }
+    })
+    .await?;
     app.db.close().await;
     Ok(())
 }

@@ -5,7 +5,7 @@ use axum::extract::{Path, Query, State};
 use axum::http::header;
 use axum::response::Response;
 use axum::routing::{get, post};
-use axum::Form;
+use axum::{Extension, Form};
 use hearth_app::accounts::{
     otpauth_uri, safe_return, NextStep, STAGE_CHANGE_PASSWORD, STAGE_ENROL, STAGE_TOTP,
 };
@@ -17,7 +17,7 @@ use serde::Deserialize;
 use crate::layout::{self, button, csrf, error_summary, input, render, see_other, Opt};
 use crate::routes::{Access, RouteTable};
 use crate::session::{self, Anon, Ctx, MaybeCtx, Partial};
-use crate::AppState;
+use crate::{AppState, ClientAddr};
 
 pub fn register(t: &mut RouteTable) {
     t.get("/", Access::Public, get(root));
@@ -161,12 +161,13 @@ async fn login_page(
 async fn login_submit(
     State(state): State<AppState>,
     Anon(anon): Anon,
+    Extension(from): Extension<ClientAddr>,
     Form(f): Form<LoginForm>,
 ) -> Response {
     let next = Some(f.next.as_str()).filter(|n| safe_return(n));
     match state
         .app
-        .login_password(&f.username, &f.password, next)
+        .login_password(&f.username, &f.password, next, &from.0)
         .await
     {
         Ok(started) => {
@@ -244,9 +245,10 @@ fn continue_to(p: &Partial, next: NextStep) -> Response {
 async fn code_submit(
     State(state): State<AppState>,
     p: Partial,
+    Extension(from): Extension<ClientAddr>,
     Form(f): Form<CodeForm>,
 ) -> Response {
-    match state.app.login_totp(&p.live, &f.code).await {
+    match state.app.login_totp(&p.live, &f.code, &from.0).await {
         Ok(next) => continue_to(&p, next),
         Err(AppError::Invalid(errors)) => {
             let mut r = render(
@@ -490,11 +492,12 @@ fn request_of(f: &HelpForm) -> AccountRequest {
 async fn forgotten_submit(
     State(state): State<AppState>,
     Anon(anon): Anon,
+    Extension(from): Extension<ClientAddr>,
     Form(f): Form<HelpForm>,
 ) -> Response {
     match state
         .app
-        .request_account_help("forgotten_password", request_of(&f))
+        .request_account_help("forgotten_password", request_of(&f), &from.0)
         .await
     {
         Ok(_) => help_sent("Your password reset request has gone to the commissioning team"),
@@ -541,11 +544,12 @@ async fn request_page(Anon(anon): Anon) -> Response {
 async fn request_submit(
     State(state): State<AppState>,
     Anon(anon): Anon,
+    Extension(from): Extension<ClientAddr>,
     Form(f): Form<HelpForm>,
 ) -> Response {
     match state
         .app
-        .request_account_help("login_request", request_of(&f))
+        .request_account_help("login_request", request_of(&f), &from.0)
         .await
     {
         Ok(_) => help_sent("Your request for a login has gone to the commissioning team"),

@@ -29,17 +29,28 @@ impl TestApp {
     }
 
     pub async fn start_with(db: TestDb, config: AppConfig) -> TestApp {
-        let app = App::new(db.db.clone(), config);
-        let summary = app.load_demo(Scale::Small, 7, &|_| {}).await.unwrap();
         let web = hearth_web::WebConfig {
             secure_cookies: false,
             ..Default::default()
         };
+        Self::start_web(db, config, web).await
+    }
+
+    /// A server with its own web settings too (trusted proxies, for tests that need to appear
+    /// to come from several addresses).
+    pub async fn start_web(db: TestDb, config: AppConfig, web: hearth_web::WebConfig) -> TestApp {
+        let app = App::new(db.db.clone(), config);
+        let summary = app.load_demo(Scale::Small, 7, &|_| {}).await.unwrap();
         let router = hearth_web::router(app.clone(), web);
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
         let addr = listener.local_addr().unwrap();
         tokio::spawn(async move {
-            axum::serve(listener, router).await.unwrap();
+            axum::serve(
+                listener,
+                router.into_make_service_with_connect_info::<std::net::SocketAddr>(),
+            )
+            .await
+            .unwrap();
         });
         TestApp {
             addr,

@@ -1,0 +1,160 @@
+//! Rate limits and throttles (security review 4), counted in the database so they hold across
+//! nodes. The rules (how many, how long) are in `hearth_domain::throttle`.
+
+use std::collections::HashMap;
+use std::sync::Mutex;
+use std::time::{Duration, Instant};
+
+use hearth_domain::throttle::Limit;
+use hearth_store::{now, Hits};
+
+use crate::{App, AppError};
+
+/// A bucket name part from something a person typed: lower case, bounded, no separators.
+pub(crate) fn key_part(s: &str) -> String {
+    s.trim()
+        .to_lowercase()
+        .chars()
+        .filter(|c| !c.is_control() && *c != '|')
+        .take(100)
+        .collect()
+}
+
+/// A node's share of the public-request counts: each address's hits since they were last added
+/// to the database's bucket, and the bucket's total as last seen.
+#[derive(Default)]
+pub struct PublicCounts {
+    by_address: Mutex<HashMap<String, Local>>,
+}
+
+struct Local {
+    window_start: i64,
+    unflushed: i64,
+    seen_total: i64,
+    last_flush: Instant,
+}
+
+/// Add a node's counts to the database at least this often, and every this many requests.
+const FLUSH_AFTER: Duration = Duration::from_secs(1);
+const FLUSH_EVERY: i64 = 10;
+/// Addresses kept in memory before windows that have ended are dropped.
+const MAX_ADDRESSES: usize = 20_000;
+
+impl App {
+    /// Refuses when `bucket` has reached `limit` in its window (nothing is counted).
+    pub(crate) async fn limit_check(&self, bucket: &str, limit: Limit) -> Result<(), AppError> {
+        let t = now();
+        let h = self
+            .db
+            .rate_peek(bucket, limit.window_open_since(t))
+            .await?;
+        match limit.retry_after(h.hits, h.window_start, t) {
+            Some(retry_after) => Err(AppError::TooMany { retry_after }),
+            None => Ok(()),
+        }
+    }
+
+    /// Counts one hit on `bucket`.
+    pub(crate) async fn limit_hit(&self, bucket: &str, limit: Limit) -> Result<Hits, AppError> {
+        let t = now();
+        Ok(self
+            .db
+            .rate_add(bucket, 1, t, limit.window_open_since(t))
+            .await?)
+    }
+
+    /// Counts one hit on `bucket` and refuses it if it goes past `limit`.
+    pub(crate) async fn limit_take(&self, bucket: &str, limit: Limit) -> Result<(), AppError> {
+        let h = self.limit_hit(bucket, limit).await?;
+        if h.hits > limit.max {
+            let retry_after = (h.window_start + limit.window_secs - now()).max(1);
+            return Err(AppError::TooMany { retry_after });
+        }
+        Ok(())
+    }
+
+    /// One request to the public directory or the open API from `address`: refused once the
+    /// address has made more than the configured number in a minute, counted across nodes.
+    pub async fn public_request(&self, address: &str) -> Result<(), AppError> {
+        let max = self.config.public_requests_per_minute;
+        if max <= 0 {
+            return Ok(());
+        }
+        let limit = Limit {
+            max,
+            window_secs: 60,
+        };
+        let t = now();
+        let (flush, refused) = {
+            let mut map = self
+                .public_counts
+                .by_address
+                .lock()
+                .map_err(|_| AppError::Internal("rate counts poisoned".into()))?;
+            if map.len() > MAX_ADDRESSES {
+                map.retain(|_, l| l.window_start + limit.window_secs > t);
+            }
+            let l = map.entry(address.to_string()).or_insert(Local {
+                window_start: t,
+                unflushed: 0,
+                seen_total: 0,
+                last_flush: Instant::now(),
+            });
+            if l.window_start + limit.window_secs <= t {
+                *l = Local {
+                    window_start: t,
+                    unflushed: 0,
+                    seen_total: 0,
+                    last_flush: Instant::now(),
+                };
+            }
+            l.unflushed += 1;
+            let total = l.seen_total + l.unflushed;
+            let refused = (total > max).then(|| (l.window_start + limit.window_secs - t).max(1));
+            let flush = if l.unflushed >= FLUSH_EVERY
+                || l.last_flush.elapsed() >= FLUSH_AFTER
+                || refused.is_some()
+            {
+                let n = l.unflushed;
+                l.unflushed = 0;
+                l.seen_total += n;
+                l.last_flush = Instant::now();
+                n
+            } else {
+                0
+            };
+            (flush, refused)
+        };
+        if flush > 0 {
+            let h = self
+                .db
+                .rate_add(
+                    &format!("public:addr:{}", key_part(address)),
+                    flush,
+                    t,
+                    limit.window_open_since(t),
+                )
+                .await?;
+            if let Ok(mut map) = self.public_counts.by_address.lock() {
+                if let Some(l) = map.get_mut(address) {
+                    l.seen_total = h.hits.max(l.seen_total);
+                    l.window_start = h.window_start;
+                }
+            }
+            if h.hits > max {
+                return Err(AppError::TooMany {
+                    retry_after: (h.window_start + limit.window_secs - t).max(1),
+                });
+            }
+        }
+        match refused {
+            Some(retry_after) => Err(AppError::TooMany { retry_after }),
+            None => Ok(()),
+        }
+    }
+
+    /// The hourly clean-up of counters whose windows have long ended.
+    pub async fn purge_rate_limits(&self) -> Result<u64, AppError> {
+        Ok(self.db.rate_purge(now() - 24 * 3600).await?)
+    }
+}
