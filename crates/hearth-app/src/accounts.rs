@@ -596,8 +596,21 @@ impl App {
 
     /// Ends every session of the user, on every node.
     pub async fn logout_everywhere(&self, user: &User) -> Result<u64, AppError> {
-        self.db.revoke_user_tokens(user.id).await?;
-        Ok(self.db.delete_user_sessions(user.id).await?)
+        let mut tx = self
+            .db
+            .begin_write(&self.account_actor(user).await?)
+            .await?;
+        let (sessions, tokens) = tx.end_user_access(user.id).await?;
+        tx.audit(
+            "sign_out_everywhere",
+            "user",
+            &user.id.to_string(),
+            None,
+            Some(&serde_json::json!({"sessions_ended": sessions, "tokens_revoked": tokens})),
+        )
+        .await?;
+        tx.commit().await?;
+        Ok(sessions)
     }
 
     /// A provider user working with several authorities switches between them.

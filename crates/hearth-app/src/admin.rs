@@ -143,9 +143,8 @@ impl App {
         })
         .await?
         .ok_or(AppError::NotFound)?;
+        tx.end_user_access(user_id).await?;
         tx.commit().await?;
-        self.db.delete_user_sessions(user_id).await?;
-        self.db.revoke_user_tokens(user_id).await?;
         Ok(temp)
     }
 
@@ -186,11 +185,10 @@ impl App {
             })
             .await?
             .ok_or(AppError::NotFound)?;
-        tx.commit().await?;
         if disabled {
-            self.db.delete_user_sessions(user_id).await?;
-            self.db.revoke_user_tokens(user_id).await?;
+            tx.end_user_access(user_id).await?;
         }
+        tx.commit().await?;
         Ok(u)
     }
 
@@ -204,9 +202,8 @@ impl App {
             })
             .await?
             .ok_or(AppError::NotFound)?;
+        tx.end_user_access(user_id).await?;
         tx.commit().await?;
-        self.db.delete_user_sessions(user_id).await?;
-        self.db.revoke_user_tokens(user_id).await?;
         Ok(u)
     }
 

@@ -933,7 +933,9 @@ impl App {
                     .filter(|u| u.contact_id == Some(id))
                 {
                     tx.update_user(u.id, "disable", |u| u.disabled = 1).await?;
-                    self.db.delete_user_sessions(u.id).await?;
+                    // In the approval's transaction: a second connection would wait on
+                    // SQLite's write lock that this transaction holds.
+                    tx.end_user_access(u.id).await?;
                 }
                 Ok((format!("contact:{id}"), None))
             }

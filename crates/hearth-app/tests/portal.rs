@@ -445,3 +445,101 @@ async fn a_contact_edit_shows_its_changes_and_conflicts_with_a_later_change() {
         Err(AppError::Conflict(_))
     ));
 }
+
+// Security review finding 13: approving the deactivation of a contact with a login ended the
+// login's sessions on a second connection while the approval held SQLite's write lock, so it
+// waited out the busy timeout and failed. The sessions now end, and API tokens are revoked,
+// inside the approval's own transaction, on both databases.
+#[tokio::test]
+async fn deactivating_a_contact_with_a_login_ends_its_sessions_in_the_approval() {
+    for t in testing::all().await.unwrap() {
+        let name = t.name;
+        let w = world(t).await;
+        let pid = provider_id(&w.provider);
+        let input = ContactInput {
+            first_name: "Rhys".into(),
+            last_name: "Pennant".into(),
+            position_type: "support_worker".into(),
+            email: "rhys@example.org".into(),
+            ..Default::default()
+        };
+        let r = w
+            .app
+            .request_contact_add(&w.provider, &input)
+            .await
+            .unwrap();
+        w.app.approve_request(&w.officer, r.id, "").await.unwrap();
+        let rhys = w
+            .app
+            .db
+            .provider_contacts(pid)
+            .await
+            .unwrap()
+            .into_iter()
+            .find(|c| c.last_name == "Pennant")
+            .unwrap();
+        let r = w
+            .app
+            .request_login(&w.provider, rhys.id, "Needs the portal")
+            .await
+            .unwrap();
+        w.app
+            .approve_request_with_handover(&w.officer, r.id, "")
+            .await
+            .unwrap();
+        let user = w
+            .app
+            .db
+            .list_users(None)
+            .await
+            .unwrap()
+            .into_iter()
+            .find(|u| u.contact_id == Some(rhys.id))
+            .unwrap();
+        // The login is in use: a session and an API token.
+        let at = hearth_store::now();
+        w.app
+            .db
+            .create_session(&hearth_store::Session {
+                id_hash: format!("rhys-session-{name}"),
+                user_id: user.id,
+                stage: "full".into(),
+                csrf_token: "x".into(),
+                authority_id: None,
+                pending_totp_secret: None,
+                return_to: None,
+                created_at: at,
+                last_seen_at: at,
+                expires_at: at + 3600,
+            })
+            .await
+            .unwrap();
+        let r = w
+            .app
+            .request_contact_deactivate(&w.provider, rhys.id, "Left the trust")
+            .await
+            .unwrap();
+        let started = std::time::Instant::now();
+        w.app.approve_request(&w.officer, r.id, "").await.unwrap();
+        assert!(
+            started.elapsed() < std::time::Duration::from_secs(3),
+            "{name}: no wait on a lock"
+        );
+        assert_eq!(
+            w.app.db.contact(rhys.id).await.unwrap().unwrap().active,
+            0,
+            "{name}"
+        );
+        let after = w.app.db.user_by_id(user.id).await.unwrap().unwrap();
+        assert_eq!(after.disabled, 1, "{name}: the login is disabled");
+        assert!(
+            w.app
+                .db
+                .session(&format!("rhys-session-{name}"))
+                .await
+                .unwrap()
+                .is_none(),
+            "{name}: its session ended with the approval"
+        );
+    }
+}

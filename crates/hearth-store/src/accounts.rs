@@ -509,6 +509,26 @@ impl Db {
 }
 
 impl WriteTx {
+    /// Ends every session of a user and revokes their API tokens, inside this transaction (so
+    /// a password reset, a disabling or a deactivation and the end of access commit together).
+    /// Returns the sessions ended and the tokens revoked.
+    pub async fn end_user_access(&mut self, user_id: i64) -> Result<(u64, u64), StoreError> {
+        let sessions = sqlx::query("DELETE FROM sessions WHERE user_id = $1")
+            .bind(user_id)
+            .execute(&mut *self.tx)
+            .await?
+            .rows_affected();
+        let tokens = sqlx::query(
+            "UPDATE api_tokens SET revoked_at = $2 WHERE user_id = $1 AND revoked_at IS NULL",
+        )
+        .bind(user_id)
+        .bind(self.at())
+        .execute(&mut *self.tx)
+        .await?
+        .rows_affected();
+        Ok((sessions, tokens))
+    }
+
     pub async fn insert_api_token(
         &mut self,
         user_id: i64,
