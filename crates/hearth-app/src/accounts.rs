@@ -160,7 +160,8 @@ impl App {
 
     /// Whether `password` is the user's (signing documents asks for it again).
     pub async fn password_matches(&self, user: &User, password: &str) -> Result<bool, AppError> {
-        self.verify_password(password, &user.password_hash).await
+        self.verify_password(password, user.password_hash.expose())
+            .await
     }
 
     /// The authority a user belongs to: staff's own, or the first authority of a provider
@@ -336,7 +337,7 @@ impl App {
             self.db.user_by_username(username.trim()).await?
         };
         let hash = match &user {
-            Some(u) => u.password_hash.clone(),
+            Some(u) => u.password_hash.expose().to_string(),
             None => self.dummy_hash().await?,
         };
         let password_ok = self.verify_password(password, &hash).await? && user.is_some();
@@ -428,7 +429,12 @@ impl App {
         if live.session.stage != STAGE_TOTP {
             return Err(AppError::NotFound);
         }
-        let Some(secret) = live.user.totp_secret.as_deref() else {
+        let Some(secret) = live
+            .user
+            .totp_secret
+            .as_ref()
+            .map(hearth_store::Secret::expose)
+        else {
             return Err(AppError::NotFound);
         };
         let t = now();
@@ -486,7 +492,7 @@ impl App {
             return Err(AppError::NotFound);
         }
         if let Some(s) = &live.session.pending_totp_secret {
-            return Ok(s.clone());
+            return Ok(s.expose().to_string());
         }
         let secret = new_totp_secret();
         self.db
@@ -504,7 +510,12 @@ impl App {
         if live.session.stage != STAGE_ENROL {
             return Err(AppError::NotFound);
         }
-        let Some(secret) = live.session.pending_totp_secret.clone() else {
+        let Some(secret) = live
+            .session
+            .pending_totp_secret
+            .as_ref()
+            .map(|s| s.expose().to_string())
+        else {
             return Err(AppError::invalid("code", "Scan the QR code first"));
         };
         let t = u64::try_from(now()).unwrap_or(0);
@@ -519,7 +530,7 @@ impl App {
             .begin_write(&self.account_actor(&live.user).await?)
             .await?;
         tx.update_user(live.user.id, "enrol_totp", |u| {
-            u.totp_secret = Some(secret.clone());
+            u.totp_secret = Some(hearth_store::Secret::new(secret.clone()));
             u.totp_last_step = step;
         })
         .await?;
@@ -645,7 +656,7 @@ impl App {
     ) -> Result<(), AppError> {
         let mut errors = FieldErrors::new();
         if !self
-            .verify_password(current, &live.user.password_hash)
+            .verify_password(current, live.user.password_hash.expose())
             .await?
         {
             errors.add("current_password", "Enter your current password correctly");
@@ -668,7 +679,7 @@ impl App {
             .begin_write(&self.account_actor(&live.user).await?)
             .await?;
         tx.update_user(live.user.id, "change_password", |u| {
-            u.password_hash = hash;
+            u.password_hash = hearth_store::Secret::new(hash);
             u.must_change_password = 0;
             u.password_changed_at = now();
         })

@@ -136,7 +136,7 @@ impl App {
         let hash = self.hash_password(&temp).await?;
         let mut tx = self.db.begin_write(actor).await?;
         tx.update_user(user_id, "reset_password", |u| {
-            u.password_hash = hash;
+            u.password_hash = hearth_store::Secret::new(hash);
             u.must_change_password = 1;
             u.failed_logins = 0;
             u.locked_until = None;

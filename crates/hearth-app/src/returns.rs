@@ -260,9 +260,25 @@ impl App {
     ) -> Result<ReturnView, AppError> {
         let figures: QuarterReturn = serde_json::from_str(&ret.figures_json)
             .map_err(|e| AppError::Internal(e.to_string()))?;
-        let year = FinancialYear::new(i32::try_from(ret.year_start).unwrap_or(2026));
-        let quarter = Quarter::new(year, u8::try_from(ret.quarter).unwrap_or(1))
-            .map_err(|e| AppError::Internal(e.message))?;
+        // A stored year or quarter out of range is damage to report, not a year to guess.
+        let year = i32::try_from(ret.year_start)
+            .ok()
+            .filter(|y| (1990..=2200).contains(y))
+            .map(FinancialYear::new)
+            .ok_or_else(|| {
+                AppError::Internal(format!(
+                    "return {} holds the year {}",
+                    ret.id, ret.year_start
+                ))
+            })?;
+        let quarter = u8::try_from(ret.quarter)
+            .map_err(|_| {
+                AppError::Internal(format!(
+                    "return {} holds the quarter {}",
+                    ret.id, ret.quarter
+                ))
+            })
+            .and_then(|q| Quarter::new(year, q).map_err(|e| AppError::Internal(e.message)))?;
         let (st, term) = Self::kinds(service)?;
         let triggers = self.trigger_set(ret.authority_id, year).await?;
         let units = u32::try_from(service.contracted_units).unwrap_or(0);

@@ -543,3 +543,22 @@ async fn deactivating_a_contact_with_a_login_ends_its_sessions_in_the_approval()
         );
     }
 }
+
+// Security review finding 14: `User` derived Debug and Serialize with its password hash and
+// TOTP secret, and travelled inside `Principal` into logs. Neither shows in a `{:?}` or JSON.
+#[tokio::test]
+async fn a_principal_printed_or_serialised_holds_no_secret() {
+    let w = world(testing::sqlite().await.unwrap()).await;
+    let user = w.app.db.user_by_username("officer").await.unwrap().unwrap();
+    let hash = user.password_hash.expose().to_string();
+    let totp = user.totp_secret.as_ref().unwrap().expose().to_string();
+    assert!(hash.starts_with("$argon2") && totp.len() >= 16);
+    let printed = format!("{:?} {:#?} {:?}", w.officer, w.officer, user);
+    assert!(
+        !printed.contains(&hash) && !printed.contains(&totp),
+        "{printed}"
+    );
+    assert!(!printed.contains("$argon2"));
+    let json = serde_json::to_string(&user).unwrap();
+    assert!(!json.contains(&hash) && !json.contains(&totp), "{json}");
+}

@@ -183,7 +183,7 @@ impl Db {
                         reason: "its link to the previous entry does not match (an entry before it was removed or changed)".into(),
                     });
                 }
-                let expected = chain_hash(self.audit_key(), &e);
+                let expected = chain_hash(self.audit_key(), &e)?;
                 if expected != e.hash {
                     return Ok(ChainReport::Broken {
                         entry_id: e.id,
@@ -246,7 +246,7 @@ impl WriteTx {
         };
         // Ids are taken from the head so the hash can cover them before the insert.
         entry.id = self.last_id + 1;
-        entry.hash = chain_hash(&self.key, &entry);
+        entry.hash = chain_hash(&self.key, &entry)?;
         sqlx::query(
             "INSERT INTO audit_log (id, at, actor_id, actor, authority_id, action, record_type, record_id, before_json, after_json, prev_hash, hash)
              VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)",
@@ -281,10 +281,16 @@ impl WriteTx {
     }
 }
 
-fn chain_hash(key: &[u8], e: &AuditEntry) -> String {
-    let Ok(mut mac) = Hmac::<Sha256>::new_from_slice(key) else {
-        return String::new();
-    };
+/// The entry's link in the chain. An empty or unusable key is an error, never an empty hash
+/// (an entry without a hash could be changed without `audit verify` noticing).
+fn chain_hash(key: &[u8], e: &AuditEntry) -> Result<String, StoreError> {
+    if key.is_empty() {
+        return Err(StoreError::Config(
+            "the audit key is empty: set HEARTH_AUDIT_KEY or HEARTH_AUDIT_KEY_FILE".into(),
+        ));
+    }
+    let mut mac = Hmac::<Sha256>::new_from_slice(key)
+        .map_err(|e| StoreError::Config(format!("the audit key cannot be used: {e}")))?;
     let fields: [String; 11] = [
         e.prev_hash.clone(),
         e.id.to_string(),
@@ -302,7 +308,7 @@ fn chain_hash(key: &[u8], e: &AuditEntry) -> String {
         mac.update(&(f.len() as u64).to_be_bytes());
         mac.update(f.as_bytes());
     }
-    hex::encode(mac.finalize().into_bytes())
+    Ok(hex::encode(mac.finalize().into_bytes()))
 }
 
 fn audit_from_row(row: &sqlx::any::AnyRow) -> Result<AuditEntry, StoreError> {
@@ -320,4 +326,38 @@ fn audit_from_row(row: &sqlx::any::AnyRow) -> Result<AuditEntry, StoreError> {
         prev_hash: row.try_get("prev_hash")?,
         hash: row.try_get("hash")?,
     })
+}
+
+#[cfg(test)]
+#[allow(clippy::unwrap_used)]
+mod tests {
+    use super::*;
+
+    fn entry() -> AuditEntry {
+        AuditEntry {
+            id: 1,
+            at: 0,
+            actor_id: None,
+            actor: "system".into(),
+            authority_id: None,
+            action: "create".into(),
+            record_type: "user".into(),
+            record_id: "1".into(),
+            before_json: None,
+            after_json: None,
+            prev_hash: String::new(),
+            hash: String::new(),
+        }
+    }
+
+    // Security review finding 15: a key that could not be used gave an empty hash, silently.
+    #[test]
+    fn an_empty_audit_key_is_an_error_not_an_empty_hash() {
+        assert!(matches!(
+            chain_hash(b"", &entry()),
+            Err(StoreError::Config(_))
+        ));
+        let h = chain_hash(b"key", &entry()).unwrap();
+        assert_eq!(h.len(), 64);
+    }
 }

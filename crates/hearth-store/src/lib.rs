@@ -13,6 +13,7 @@ mod orgs;
 mod portal;
 mod requests;
 mod returns;
+mod secret;
 mod services;
 pub mod testing;
 
@@ -28,6 +29,7 @@ pub use orgs::*;
 pub use portal::*;
 pub use requests::*;
 pub use returns::*;
+pub use secret::Secret;
 pub use services::*;
 
 /// Errors from the data layer.

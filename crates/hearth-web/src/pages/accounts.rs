@@ -347,7 +347,10 @@ async fn password_view(
     errors: &FieldErrors,
     ctx: Option<&Ctx>,
 ) -> Response {
-    let policy = state.app.policy_for(&p.live.user).await.unwrap_or_default();
+    let policy = match state.app.policy_for(&p.live.user).await {
+        Ok(policy) => policy,
+        Err(e) => return layout::app_error(ctx, e),
+    };
     let forced = p.live.session.stage == STAGE_CHANGE_PASSWORD;
     let hint = match policy {
         hearth_domain::PasswordPolicyKind::Uk => "At least 12 characters. A few random words together work well. Common passwords are refused.",

@@ -203,14 +203,19 @@ async fn user_create(
         match f.contact_id.trim().parse::<i64>() {
             Ok(id) => {
                 // The contact must belong to a provider registered with this authority.
+                // A database error is an error with a request id, never "no such contact".
                 let ok = match state.app.db.contact(id).await {
-                    Ok(Some(c)) => state
+                    Ok(Some(c)) => match state
                         .app
                         .db
                         .provider_in_authority(c.provider_id, ctx.principal.authority_id())
                         .await
-                        .unwrap_or(false),
-                    _ => false,
+                    {
+                        Ok(ok) => ok,
+                        Err(e) => return layout::app_error(Some(&ctx), e.into()),
+                    },
+                    Ok(None) => false,
+                    Err(e) => return layout::app_error(Some(&ctx), e.into()),
                 };
                 if !ok {
                     errors.add(
