@@ -13,6 +13,9 @@ use totp_rs::{Algorithm, Secret, TOTP};
 
 use crate::{App, AppError, FieldErrors, Principal};
 
+/// How long an API token may last, in days; the first is the default.
+pub const API_TOKEN_DAYS: [i64; 3] = [90, 30, 365];
+
 /// Session stages.
 pub const STAGE_TOTP: &str = "totp";
 pub const STAGE_ENROL: &str = "enrol";
@@ -37,6 +40,14 @@ pub enum NextStep {
 pub struct Started {
     pub token: String,
     pub next: NextStep,
+}
+
+/// A sign-in step done: what comes next, and the session's new token (the session is given a
+/// new id at every change of privilege, so the cookie must be replaced).
+#[derive(Debug, Clone)]
+pub struct Stepped {
+    pub next: NextStep,
+    pub token: String,
 }
 
 /// Why a session is no longer valid.
@@ -424,7 +435,7 @@ impl App {
         live: &LiveSession,
         code: &str,
         from: &str,
-    ) -> Result<NextStep, AppError> {
+    ) -> Result<Stepped, AppError> {
         use hearth_domain::throttle::*;
         if live.session.stage != STAGE_TOTP {
             return Err(AppError::NotFound);
@@ -480,10 +491,26 @@ impl App {
         self.db.rate_forget(&pair).await?;
         self.db.reset_login_failures(live.user.id).await?;
         let next = self.after_second_factor(&live.user).await?;
-        self.db
-            .set_session_stage(&live.session.id_hash, Self::stage_for(&next))
-            .await?;
-        Ok(next)
+        let token = self.advance_session(live, Self::stage_for(&next)).await?;
+        Ok(Stepped { next, token })
+    }
+
+    /// Gives the session a new id and CSRF token at `stage`; returns the new raw token.
+    async fn advance_session(&self, live: &LiveSession, stage: &str) -> Result<String, AppError> {
+        let token = random_hex(32);
+        if !self
+            .db
+            .advance_session(
+                &live.session.id_hash,
+                &token_hash(&token),
+                &random_hex(16),
+                stage,
+            )
+            .await?
+        {
+            return Err(AppError::Unauthenticated);
+        }
+        Ok(token)
     }
 
     /// The secret being enrolled in this session (made on first ask).
@@ -506,7 +533,7 @@ impl App {
         &self,
         live: &LiveSession,
         code: &str,
-    ) -> Result<NextStep, AppError> {
+    ) -> Result<Stepped, AppError> {
         if live.session.stage != STAGE_ENROL {
             return Err(AppError::NotFound);
         }
@@ -539,10 +566,8 @@ impl App {
             .set_session_pending_totp(&live.session.id_hash, None)
             .await?;
         let next = self.after_second_factor(&live.user).await?;
-        self.db
-            .set_session_stage(&live.session.id_hash, Self::stage_for(&next))
-            .await?;
-        Ok(next)
+        let token = self.advance_session(live, Self::stage_for(&next)).await?;
+        Ok(Stepped { next, token })
     }
 
     /// Looks up a session by its raw token and applies the idle and absolute limits.
@@ -653,7 +678,7 @@ impl App {
         current: &str,
         new: &str,
         confirm: &str,
-    ) -> Result<(), AppError> {
+    ) -> Result<String, AppError> {
         let mut errors = FieldErrors::new();
         if !self
             .verify_password(current, live.user.password_hash.expose())
@@ -685,12 +710,13 @@ impl App {
         })
         .await?;
         tx.commit().await?;
-        if live.session.stage == STAGE_CHANGE_PASSWORD {
-            self.db
-                .set_session_stage(&live.session.id_hash, STAGE_FULL)
-                .await?;
-        }
-        Ok(())
+        // A new password is a change of privilege: the session gets a new id.
+        let stage = if live.session.stage == STAGE_CHANGE_PASSWORD {
+            STAGE_FULL
+        } else {
+            live.session.stage.as_str()
+        };
+        self.advance_session(live, stage).await
     }
 
     /// "Forgotten your password?" or "Request a login": lands in the commissioning team's queue.
@@ -848,26 +874,48 @@ mod tests {
 }
 
 impl App {
-    /// Creates an API token for the signed-in user; the secret is shown once.
-    pub async fn create_api_token(&self, who: &Principal, name: &str) -> Result<String, AppError> {
+    /// Creates an API token for the signed-in user, who gives their password again; it lasts
+    /// `days` (30, 90 or 365; 90 by default). The secret is shown once.
+    pub async fn create_api_token(
+        &self,
+        who: &Principal,
+        name: &str,
+        password: &str,
+        days: i64,
+    ) -> Result<(String, i64), AppError> {
         let name = name.trim();
-        if name.is_empty() || name.len() > 100 {
-            return Err(AppError::invalid(
+        let mut errors = FieldErrors::new();
+        if name.is_empty() {
+            errors.add(
                 "token_name",
                 "Enter a name for the token, like the system that will use it",
-            ));
+            );
+        } else if name.chars().count() > 100 {
+            errors.add("token_name", "Token name must be 100 characters or fewer");
         }
+        if !API_TOKEN_DAYS.contains(&days) {
+            errors.add("days", "Choose how long the token lasts");
+        }
+        // Making a token is a change of access: the password is asked for again.
+        self.signature_allowed(who.user()).await?;
+        if password.is_empty() || !self.password_matches(who.user(), password).await? {
+            self.failed_signature_password(who.user()).await?;
+            errors.add("password", "Enter your password correctly");
+        }
+        errors.into_result()?;
         let secret = format!("hearth_{}", random_hex(24));
+        let expires_at = now() + days * 86_400;
         let mut tx = self.db.begin_write(&who.actor()).await?;
         tx.insert_api_token(
             who.user().id,
             name,
             &token_hash(&secret),
             Some(who.authority_id()),
+            expires_at,
         )
         .await?;
         tx.commit().await?;
-        Ok(secret)
+        Ok((secret, expires_at))
     }
 
     pub async fn api_tokens(
@@ -891,6 +939,9 @@ impl App {
         let Some(t) = self.db.api_token_by_hash(&token_hash(secret)).await? else {
             return Ok(None);
         };
+        if t.expires_on() <= now() {
+            return Ok(None);
+        }
         let Some(user) = self.db.user_by_id(t.user_id).await? else {
             return Ok(None);
         };

@@ -1411,16 +1411,20 @@ async fn switching_authority_in_a_session_rescopes_without_a_second_login() {
         assert!(live.principal.is_none(), "not signed in before the code");
         let now = u64::try_from(hearth_store::now()).unwrap();
         let code = hearth_app::accounts::totp_code(&account.totp_secret, now).unwrap();
-        assert_eq!(
-            d.app.login_totp(&live, &code, "192.0.2.1").await.unwrap(),
-            hearth_app::accounts::NextStep::Done
+        let stepped = d.app.login_totp(&live, &code, "192.0.2.1").await.unwrap();
+        assert_eq!(stepped.next, hearth_app::accounts::NextStep::Done);
+        // Security review finding 12: the session has a new id once the code is given.
+        assert_ne!(stepped.token, started.token);
+        assert!(
+            d.app.session(&started.token).await.unwrap().is_err(),
+            "the token from before the code step is worth nothing"
         );
-        let live = d.app.session(&started.token).await.unwrap().unwrap();
+        let live = d.app.session(&stepped.token).await.unwrap().unwrap();
         let p = live.principal.clone().unwrap();
         assert_eq!(p.authority_id(), home, "{}", d.name);
 
         d.app.switch_authority(&live, w.authority).await.unwrap();
-        let live = d.app.session(&started.token).await.unwrap().unwrap();
+        let live = d.app.session(&stepped.token).await.unwrap().unwrap();
         let p = live.principal.clone().unwrap();
         assert_eq!(
             p.authority_id(),
@@ -1453,7 +1457,7 @@ async fn switching_authority_in_a_session_rescopes_without_a_second_login() {
         );
         let still = d
             .app
-            .session(&started.token)
+            .session(&stepped.token)
             .await
             .unwrap()
             .unwrap()
@@ -1475,8 +1479,8 @@ async fn switching_authority_in_a_session_rescopes_without_a_second_login() {
             .unwrap();
         let live = d.app.session(&s.token).await.unwrap().unwrap();
         let code = hearth_app::accounts::totp_code(&officer.totp_secret, now).unwrap();
-        d.app.login_totp(&live, &code, "192.0.2.1").await.unwrap();
-        let live = d.app.session(&s.token).await.unwrap().unwrap();
+        let stepped = d.app.login_totp(&live, &code, "192.0.2.1").await.unwrap();
+        let live = d.app.session(&stepped.token).await.unwrap().unwrap();
         assert!(
             is_not_found(d.app.switch_authority(&live, w.authority).await),
             "{}",

@@ -204,6 +204,27 @@ impl Db {
         Ok(())
     }
 
+    /// Moves a session to `stage` under a new id and CSRF token (at every change of privilege,
+    /// so a token seen before it is worth nothing after). False if the session has gone.
+    pub async fn advance_session(
+        &self,
+        old_hash: &str,
+        new_hash: &str,
+        new_csrf: &str,
+        stage: &str,
+    ) -> Result<bool, StoreError> {
+        let r = sqlx::query(
+            "UPDATE sessions SET id_hash = $2, csrf_token = $3, stage = $4 WHERE id_hash = $1",
+        )
+        .bind(old_hash)
+        .bind(new_hash)
+        .bind(new_csrf)
+        .bind(stage)
+        .execute(&self.pool)
+        .await?;
+        Ok(r.rows_affected() == 1)
+    }
+
     pub async fn set_session_stage(&self, id_hash: &str, stage: &str) -> Result<(), StoreError> {
         sqlx::query("UPDATE sessions SET stage = $2 WHERE id_hash = $1")
             .bind(id_hash)
@@ -476,8 +497,17 @@ record!(
         created_at: i64,
         last_used_at: Option<i64>,
         revoked_at: Option<i64>,
+        expires_at: Option<i64>,
     }
 );
+
+impl ApiToken {
+    /// When the token stops working: its own expiry, or 90 days after it was made for tokens
+    /// made before tokens expired.
+    pub fn expires_on(&self) -> i64 {
+        self.expires_at.unwrap_or(self.created_at + 90 * 86_400)
+    }
+}
 
 impl Db {
     pub async fn api_token_by_hash(&self, hash: &str) -> Result<Option<ApiToken>, StoreError> {
@@ -535,17 +565,19 @@ impl WriteTx {
         name: &str,
         hash: &str,
         authority_id: Option<i64>,
+        expires_at: i64,
     ) -> Result<ApiToken, StoreError> {
-        let row = sqlx::query("INSERT INTO api_tokens (user_id, name, token_hash, authority_id, created_at) VALUES ($1, $2, $3, $4, $5) RETURNING *")
+        let row = sqlx::query("INSERT INTO api_tokens (user_id, name, token_hash, authority_id, created_at, expires_at) VALUES ($1, $2, $3, $4, $5, $6) RETURNING *")
             .bind(user_id)
             .bind(name)
             .bind(hash)
             .bind(authority_id)
             .bind(self.at())
+            .bind(expires_at)
             .fetch_one(&mut *self.tx)
             .await?;
         let t = ApiToken::from_row(&row)?;
-        let v = serde_json::json!({"id": t.id, "user_id": user_id, "name": name});
+        let v = serde_json::json!({"id": t.id, "user_id": user_id, "name": name, "expires_at": expires_at});
         self.audit("create", "api_token", &t.id.to_string(), None, Some(&v))
             .await?;
         Ok(t)

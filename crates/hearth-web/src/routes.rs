@@ -314,7 +314,18 @@ fn bearer_secret(req: &Request) -> Option<String> {
         return None;
     }
     let auth = req.headers().get(header::AUTHORIZATION)?.to_str().ok()?;
-    Some(auth.strip_prefix("Bearer ")?.trim().to_string())
+    bearer_of(auth)
+}
+
+/// The token of an `Authorization: Bearer TOKEN` header: the scheme is case-insensitive
+/// (RFC 9110, 11.1) and may be followed by several spaces.
+pub fn bearer_of(header_value: &str) -> Option<String> {
+    let (scheme, token) = header_value.trim().split_once(' ')?;
+    if !scheme.eq_ignore_ascii_case("bearer") {
+        return None;
+    }
+    let token = token.trim();
+    (!token.is_empty() && !token.contains(' ')).then(|| token.to_string())
 }
 
 async fn bearer_ctx(state: &AppState, secret: &str) -> Result<Ctx, Response> {
@@ -436,3 +447,26 @@ pub fn bad_request(msg: &str) -> Response {
 
 /// Anonymous CSRF token as seen by handlers.
 pub type AnonToken = Anon;
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    // Security review finding 12: a lower-case `bearer` scheme was refused.
+    #[test]
+    fn the_bearer_scheme_is_case_insensitive() {
+        for ok in ["Bearer abc", "bearer abc", "BEARER abc", "bEaReR   abc "] {
+            assert_eq!(bearer_of(ok).as_deref(), Some("abc"), "{ok}");
+        }
+        for bad in [
+            "Basic abc",
+            "Bearer",
+            "Bearer ",
+            "Bearerabc",
+            "Bearer a b",
+            "",
+        ] {
+            assert_eq!(bearer_of(bad), None, "{bad}");
+        }
+    }
+}

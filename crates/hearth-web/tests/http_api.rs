@@ -6,16 +6,27 @@ mod common;
 use common::*;
 use serde_json::{json, Value};
 
-async fn token_for(t: &TestApp, c: &Client) -> String {
+async fn token_for(t: &TestApp, c: &Client, username: &str) -> String {
+    let password = t.account(username).password.clone();
     let r = c
-        .post_form("/account/api-tokens", &[("token_name", "Case system")])
+        .post_form(
+            "/account/api-tokens",
+            &[
+                ("token_name", "Case system"),
+                ("days", "90"),
+                ("password", &password),
+            ],
+        )
         .await;
     assert_eq!(r.status(), 200);
     let body = r.text().await.unwrap();
     let key = "data-testid=\"api-token\">";
     let i = body.find(key).expect("the token is shown once");
     let rest = &body[i + key.len()..];
-    let _ = t;
+    assert!(
+        body.contains("It stops working on"),
+        "the expiry is shown when the token is made"
+    );
     rest[..rest.find('<').unwrap()].trim().to_string()
 }
 
@@ -42,8 +53,8 @@ fn api(
 async fn a_provider_system_requests_a_schedule_and_an_officer_system_approves_it() {
     for db in each_db().await {
         let t = TestApp::start(db).await;
-        let provider = token_for(&t, &t.signed_in("provider").await).await;
-        let officer = token_for(&t, &t.signed_in("officer").await).await;
+        let provider = token_for(&t, &t.signed_in("provider").await, "provider").await;
+        let officer = token_for(&t, &t.signed_in("officer").await, "officer").await;
 
         let services: Value = api(
             &t,
@@ -141,7 +152,7 @@ async fn a_provider_system_requests_a_schedule_and_an_officer_system_approves_it
 #[tokio::test]
 async fn api_errors_are_problems_and_other_organisations_are_not_found() {
     let t = TestApp::start(hearth_store::testing::sqlite().await.unwrap()).await;
-    let provider = token_for(&t, &t.signed_in("provider").await).await;
+    let provider = token_for(&t, &t.signed_in("provider").await, "provider").await;
     let services: Value = api(
         &t,
         &provider,
@@ -178,7 +189,7 @@ async fn api_errors_are_problems_and_other_organisations_are_not_found() {
     }
 
     // Another provider's service answers as if it did not exist.
-    let limited = token_for(&t, &t.signed_in("limited").await).await;
+    let limited = token_for(&t, &t.signed_in("limited").await, "limited").await;
     let r = api(
         &t,
         &limited,
@@ -280,4 +291,66 @@ async fn the_openapi_description_lists_the_provider_operations() {
     ] {
         assert!(doc["paths"][p].is_object(), "{p} documented");
     }
+}
+
+// Security review finding 12: making a token asks for the password again; tokens expire
+// (90 days by default, shown when made) and record when they were last used; a lower-case
+// `bearer` scheme is accepted.
+#[tokio::test]
+async fn api_tokens_need_the_password_expire_and_record_their_last_use() {
+    let t = TestApp::start(hearth_store::testing::sqlite().await.unwrap()).await;
+    let c = t.signed_in("provider").await;
+    let r = c
+        .post_form(
+            "/account/api-tokens",
+            &[
+                ("token_name", "Case system"),
+                ("days", "90"),
+                ("password", "not-my-password"),
+            ],
+        )
+        .await;
+    assert_eq!(r.status(), 422);
+    assert!(
+        !field_error(&r.text().await.unwrap(), "password").is_empty(),
+        "the password is asked for again"
+    );
+    let user = t
+        .app
+        .db
+        .user_by_username("provider")
+        .await
+        .unwrap()
+        .unwrap();
+    assert!(
+        t.app.db.api_tokens_of(user.id).await.unwrap().is_empty(),
+        "no token without the password"
+    );
+    let token = token_for(&t, &c, "provider").await;
+    let made = t.app.db.api_tokens_of(user.id).await.unwrap()[0].clone();
+    let days = (made.expires_on() - made.created_at) / 86_400;
+    assert_eq!(days, 90);
+    assert!(made.last_used_at.is_none());
+    let r = reqwest::Client::new()
+        .get(t.url("/api/v1/services"))
+        .header("authorization", format!("bearer {token}"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 200, "lower-case bearer");
+    assert!(
+        t.app.db.api_tokens_of(user.id).await.unwrap()[0]
+            .last_used_at
+            .is_some(),
+        "last use recorded"
+    );
+    // An expired token is refused.
+    hearth_store::testing::exec(&t.app.db, "UPDATE api_tokens SET expires_at = 1")
+        .await
+        .unwrap();
+    let r = api(&t, &token, reqwest::Method::GET, "/api/v1/services", None)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 401);
 }

@@ -242,6 +242,15 @@ fn continue_to(p: &Partial, next: NextStep) -> Response {
     }
 }
 
+/// `r` with the session cookie replaced by `token` (the session's new id).
+fn with_session_cookie(state: &AppState, mut r: Response, token: &str) -> Response {
+    r.headers_mut().append(
+        header::SET_COOKIE,
+        session::set_session_cookie(state, token),
+    );
+    r
+}
+
 async fn code_submit(
     State(state): State<AppState>,
     p: Partial,
@@ -249,7 +258,7 @@ async fn code_submit(
     Form(f): Form<CodeForm>,
 ) -> Response {
     match state.app.login_totp(&p.live, &f.code, &from.0).await {
-        Ok(next) => continue_to(&p, next),
+        Ok(stepped) => with_session_cookie(&state, continue_to(&p, stepped.next), &stepped.token),
         Err(AppError::Invalid(errors)) => {
             let mut r = render(
                 None,
@@ -322,7 +331,7 @@ async fn enrol_submit(
     Form(f): Form<CodeForm>,
 ) -> Response {
     match state.app.confirm_enrolment(&p.live, &f.code).await {
-        Ok(next) => continue_to(&p, next),
+        Ok(stepped) => with_session_cookie(&state, continue_to(&p, stepped.next), &stepped.token),
         Err(AppError::Invalid(errors)) => {
             // Re-read the session: the pending secret was just made.
             enrol_view(&state, &p, &errors).await
@@ -409,12 +418,13 @@ async fn password_submit(
         )
         .await
     {
-        Ok(()) => {
-            if p.live.session.stage == STAGE_CHANGE_PASSWORD {
+        Ok(token) => {
+            let to = if p.live.session.stage == STAGE_CHANGE_PASSWORD {
                 continue_to(&p, NextStep::Done)
             } else {
                 see_other("/account?changed=1")
-            }
+            };
+            with_session_cookie(&state, to, &token)
         }
         Err(AppError::Invalid(errors)) => password_view(&state, &p, &errors, ctx.as_ref()).await,
         Err(e) => layout::app_error(ctx.as_ref(), e),
@@ -593,7 +603,7 @@ async fn account_view(
     state: &AppState,
     ctx: &Ctx,
     changed: bool,
-    new_token: Option<&str>,
+    new_token: Option<(&str, i64)>,
     errors: &FieldErrors,
 ) -> Response {
     let tokens = match state.app.api_tokens(&ctx.principal).await {
@@ -612,10 +622,11 @@ async fn account_view(
     };
     let body = html! {
         @if changed { (layout::banner("Your password has been changed", html! {})) }
-        @if let Some(t) = new_token {
+        @if let Some((t, expires)) = new_token {
             (layout::banner("API token created", html! {
                 p class="govuk-body" { "Copy it now: it is not shown again. Send it as " code { "Authorization: Bearer TOKEN" } "." }
                 p class="govuk-body hearth-secret" data-testid="api-token" { (t) }
+                p class="govuk-body" data-testid="api-token-expires" { "It stops working on " strong { (layout::when(expires)) } "." }
             }))
         }
         (error_summary(errors))
@@ -647,13 +658,14 @@ async fn account_view(
         p class="govuk-body" { "For your organisation's own systems to use the " a class="govuk-link" href="/api/v1/openapi.json" { "Hearth API" } " as you, under the same rules." }
         @if !tokens.is_empty() {
             table class="govuk-table" {
-                thead class="govuk-table__head" { tr class="govuk-table__row" { th class="govuk-table__header" { "Name" } th class="govuk-table__header" { "Created" } th class="govuk-table__header" { "Last used" } th class="govuk-table__header" { "" } } }
+                thead class="govuk-table__head" { tr class="govuk-table__row" { th class="govuk-table__header" { "Name" } th class="govuk-table__header" { "Created" } th class="govuk-table__header" { "Expires" } th class="govuk-table__header" { "Last used" } th class="govuk-table__header" { span class="govuk-visually-hidden" { "Action" } } } }
                 tbody class="govuk-table__body" {
                     @for t in &tokens {
                         tr class="govuk-table__row" {
                             td class="govuk-table__cell" { (t.name) }
                             td class="govuk-table__cell" { (layout::when(t.created_at)) }
-                            td class="govuk-table__cell" { @if let Some(u) = t.last_used_at { (layout::when(u)) } }
+                            td class="govuk-table__cell" { (layout::when(t.expires_on())) }
+                            td class="govuk-table__cell" { @if let Some(u) = t.last_used_at { (layout::when(u)) } @else { "Not used yet" } }
                             td class="govuk-table__cell" {
                                 @if t.revoked_at.is_some() { "Revoked" } @else {
                                     form method="post" action={ "/account/api-tokens/" (t.id) "/revoke" } {
@@ -670,6 +682,8 @@ async fn account_view(
         form method="post" action="/account/api-tokens" novalidate {
             (csrf(&ctx.csrf))
             (input("token_name", "Name of a new token", "", errors, Opt { hint: Some("The system that will use it, for example Case management"), width: Some("20"), required: true, ..Default::default() }))
+            (layout::select("days", "How long it lasts", &[("90".to_string(), "90 days".to_string()), ("30".to_string(), "30 days".to_string()), ("365".to_string(), "1 year".to_string())], "90", errors, true))
+            (input("password", "Your password", "", errors, Opt { hint: Some("Making a token gives a system your access, so enter your password again"), kind: Some("password"), autocomplete: Some("current-password"), width: Some("20"), required: true, ..Default::default() }))
             button type="submit" class="govuk-button govuk-button--secondary" { "Create token" }
         }
         form method="post" action="/logout/everywhere" {
@@ -692,6 +706,10 @@ async fn account_view(
 struct TokenForm {
     #[serde(default)]
     token_name: String,
+    #[serde(default)]
+    password: String,
+    #[serde(default)]
+    days: String,
 }
 
 async fn token_create(
@@ -699,14 +717,22 @@ async fn token_create(
     ctx: Ctx,
     Form(f): Form<TokenForm>,
 ) -> Response {
+    let days = f.days.trim().parse::<i64>().unwrap_or(0);
     match state
         .app
-        .create_api_token(&ctx.principal, &f.token_name)
+        .create_api_token(&ctx.principal, &f.token_name, &f.password, days)
         .await
     {
-        Ok(secret) => {
-            no_store(account_view(&state, &ctx, false, Some(&secret), &FieldErrors::new()).await)
-        }
+        Ok((secret, expires_at)) => no_store(
+            account_view(
+                &state,
+                &ctx,
+                false,
+                Some((&secret, expires_at)),
+                &FieldErrors::new(),
+            )
+            .await,
+        ),
         Err(AppError::Invalid(errors)) => account_view(&state, &ctx, false, None, &errors).await,
         Err(e) => layout::app_error(Some(&ctx), e),
     }
