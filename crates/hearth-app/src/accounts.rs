@@ -216,19 +216,10 @@ impl App {
             .unwrap_or(hearth_domain::authority::DEFAULT_PASSWORD_POLICY))
     }
 
-    async fn totp_required(&self, user: &User) -> Result<bool, AppError> {
-        if user.role != "provider_user" {
-            return Ok(true);
-        }
-        let Some(contact) = (match user.contact_id {
-            Some(c) => self.db.contact(c).await?,
-            None => None,
-        }) else {
-            return Ok(true);
-        };
-        let authorities = self.db.provider_authorities(contact.provider_id).await?;
-        // Required if any authority the provider works with requires it.
-        Ok(authorities.is_empty() || authorities.iter().any(|a| a.provider_totp_required != 0))
+    /// Every account uses the second factor: every role, provider users included, can see
+    /// client data (security review 5), so no authority setting switches it off.
+    async fn totp_required(&self, _user: &User) -> Result<bool, AppError> {
+        Ok(true)
     }
 
     fn locked_message(until: i64) -> String {
@@ -351,7 +342,10 @@ impl App {
             Some(u) => u.password_hash.expose().to_string(),
             None => self.dummy_hash().await?,
         };
-        let password_ok = self.verify_password(password, &hash).await? && user.is_some();
+        // A password longer than any policy allows is wrong without hashing it (bounded work).
+        let password_ok = password.chars().count() <= hearth_domain::MAX_PASSWORD_CHARS
+            && self.verify_password(password, &hash).await?
+            && user.is_some();
         if !password_ok {
             self.failed_sign_in(username, from, user.as_ref(), started)
                 .await?;

@@ -8,7 +8,7 @@ use serde::Deserialize;
 use crate::{App, AppError, FieldErrors, Permission, Principal};
 
 /// A new user, from the command line or the administrator's screen.
-#[derive(Debug, Clone, Default, Deserialize)]
+#[derive(Debug, Clone, Default, Deserialize, serde::Serialize)]
 pub struct UserInput {
     pub username: String,
     pub display_name: String,
@@ -47,6 +47,7 @@ impl App {
         totp_secret: Option<String>,
         must_change: bool,
     ) -> Result<User, AppError> {
+        crate::text::check_lengths(input)?;
         let mut e = FieldErrors::new();
         let username = input.username.trim().to_lowercase();
         if username.len() < 3
@@ -322,7 +323,7 @@ mod tests {
 }
 
 /// The authority settings form.
-#[derive(Debug, Clone, Default, Deserialize)]
+#[derive(Debug, Clone, Default, Deserialize, serde::Serialize)]
 pub struct SettingsInput {
     #[serde(default)]
     pub password_policy: String,
@@ -350,6 +351,7 @@ impl App {
         who: &Principal,
         input: &SettingsInput,
     ) -> Result<hearth_store::Authority, AppError> {
+        crate::text::check_lengths(input)?;
         self.authority_settings(who).await?;
         let mut e = FieldErrors::new();
         let policy = e.check(
@@ -372,7 +374,8 @@ impl App {
             .update_authority_settings(
                 who.authority_id(),
                 policy.map(|p| p.as_str()).unwrap_or("uk"),
-                input.provider_totp_required.is_some(),
+                // The second factor cannot be switched off (every role sees client data).
+                true,
                 idle,
             )
             .await?

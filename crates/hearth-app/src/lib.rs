@@ -14,6 +14,7 @@ pub mod principal;
 pub mod records;
 pub mod requests;
 pub mod returns;
+pub mod text;
 
 pub use error::{AppError, FieldErrors};
 pub use hearth_store as store;

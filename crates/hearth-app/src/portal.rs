@@ -128,6 +128,7 @@ impl App {
         provider_id: i64,
         input: &ActionInput,
     ) -> Result<Action, AppError> {
+        crate::text::check_lengths(input)?;
         who.require_or_hide(Permission::BackOfficeRead)?;
         let provider = self.provider(who, provider_id).await?;
         who.require(Permission::BackOfficeWrite)?;
@@ -221,6 +222,7 @@ impl App {
         id: i64,
         note: &str,
     ) -> Result<Action, AppError> {
+        crate::text::check_text("note", note)?;
         let a = self.action(who, id).await?;
         who.require_or_hide(Permission::ProviderPortal)?;
         if note.trim().is_empty() {
@@ -262,6 +264,7 @@ impl App {
         title: &str,
         upload: Option<(String, Vec<u8>)>,
     ) -> Result<ContractDocument, AppError> {
+        crate::text::check_text("title", title)?;
         who.require_or_hide(Permission::BackOfficeRead)?;
         let contract = self.contract(who, contract_id).await?;
         who.require(Permission::BackOfficeWrite)?;
@@ -559,6 +562,7 @@ impl App {
         base: Option<serde_json::Value>,
         comment: &str,
     ) -> Result<Request, AppError> {
+        crate::text::check_text("comment", comment)?;
         let Principal::Provider {
             provider_id,
             authority_id,
@@ -589,6 +593,7 @@ impl App {
         who: &Principal,
         input: &ContactInput,
     ) -> Result<Request, AppError> {
+        crate::text::check_lengths(input)?;
         who.require_or_hide(Permission::ProviderPortal)?;
         let f = input.parse()?;
         let payload = json!({"title": f.title, "first_name": f.first_name, "last_name": f.last_name, "position_type": f.position_type, "email": f.email, "phone": f.phone});
@@ -609,6 +614,7 @@ impl App {
         id: i64,
         input: &ContactInput,
     ) -> Result<Request, AppError> {
+        crate::text::check_lengths(input)?;
         who.require_or_hide(Permission::ProviderPortal)?;
         let c = self.contact_of(who, id).await?;
         let f = input.parse()?;
@@ -635,6 +641,7 @@ impl App {
         id: i64,
         comment: &str,
     ) -> Result<Request, AppError> {
+        crate::text::check_text("comment", comment)?;
         who.require_or_hide(Permission::ProviderPortal)?;
         let c = self.contact_of(who, id).await?;
         if c.active == 0 {
@@ -831,6 +838,7 @@ impl App {
         contact_id: i64,
         comment: &str,
     ) -> Result<Request, AppError> {
+        crate::text::check_text("comment", comment)?;
         who.require_or_hide(Permission::ProviderPortal)?;
         let c = self.contact_of(who, contact_id).await?;
         if c.active == 0 {

@@ -79,9 +79,10 @@ impl ProviderInput {
         if self.name.trim().is_empty() {
             e.add("name", "Enter the organisation's name");
         }
-        if self.reference.trim().is_empty() {
-            e.add("reference", "Enter the provider reference");
-        }
+        e.check(
+            "reference",
+            hearth_domain::text::reference("provider", &self.reference),
+        );
         let postcode = if self.postcode.trim().is_empty() {
             String::new()
         } else {
@@ -310,6 +311,7 @@ impl App {
         who: &Principal,
         input: &ProviderInput,
     ) -> Result<Provider, AppError> {
+        crate::text::check_lengths(input)?;
         who.require_or_hide(Permission::BackOfficeRead)?;
         who.require(Permission::BackOfficeWrite)?;
         let fields = input.parse()?;
@@ -327,6 +329,7 @@ impl App {
         id: i64,
         input: &ProviderInput,
     ) -> Result<Provider, AppError> {
+        crate::text::check_lengths(input)?;
         who.require_or_hide(Permission::BackOfficeRead)?;
         self.provider(who, id).await?;
         who.require(Permission::BackOfficeWrite)?;
@@ -380,13 +383,15 @@ impl App {
         who: &Principal,
         input: &ServiceInput,
     ) -> Result<ServiceFields, AppError> {
+        crate::text::check_lengths(input)?;
         let mut e = FieldErrors::new();
         let provider_id = self
             .check_provider_field(who, &mut e, input.provider_id.trim().parse::<i64>().ok())
             .await;
-        if input.reference.trim().is_empty() {
-            e.add("reference", "Enter the service reference");
-        }
+        e.check(
+            "reference",
+            hearth_domain::text::reference("service", &input.reference),
+        );
         if input.name.trim().is_empty() {
             e.add("name", "Enter the service name");
         }
@@ -446,6 +451,7 @@ impl App {
         who: &Principal,
         input: &ServiceInput,
     ) -> Result<Service, AppError> {
+        crate::text::check_lengths(input)?;
         who.require_or_hide(Permission::BackOfficeRead)?;
         who.require(Permission::BackOfficeWrite)?;
         let fields = self.parse_service(who, input).await?;
@@ -467,6 +473,7 @@ impl App {
         id: i64,
         input: &ServiceInput,
     ) -> Result<Service, AppError> {
+        crate::text::check_lengths(input)?;
         who.require_or_hide(Permission::BackOfficeRead)?;
         self.service(who, id).await?;
         who.require(Permission::BackOfficeWrite)?;
@@ -522,6 +529,7 @@ impl App {
         who: &Principal,
         input: &PropertyInput,
     ) -> Result<PropertyFields, AppError> {
+        crate::text::check_lengths(input)?;
         let mut e = FieldErrors::new();
         let mut provider_id = input.provider_id.trim().parse::<i64>().ok();
         let service_id = if input.service_id.trim().is_empty() {
@@ -575,6 +583,7 @@ impl App {
         who: &Principal,
         input: &PropertyInput,
     ) -> Result<Property, AppError> {
+        crate::text::check_lengths(input)?;
         who.require_or_hide(Permission::BackOfficeRead)?;
         who.require(Permission::BackOfficeWrite)?;
         let fields = self.parse_property(who, input).await?;
@@ -590,6 +599,7 @@ impl App {
         id: i64,
         input: &PropertyInput,
     ) -> Result<Property, AppError> {
+        crate::text::check_lengths(input)?;
         who.require_or_hide(Permission::BackOfficeRead)?;
         self.property(who, id).await?;
         who.require(Permission::BackOfficeWrite)?;
@@ -696,13 +706,15 @@ impl App {
         who: &Principal,
         input: &ContractInput,
     ) -> Result<ContractFields, AppError> {
+        crate::text::check_lengths(input)?;
         let mut e = FieldErrors::new();
         let provider_id = self
             .check_provider_field(who, &mut e, input.provider_id.trim().parse::<i64>().ok())
             .await;
-        if input.reference.trim().is_empty() {
-            e.add("reference", "Enter the contract reference");
-        }
+        e.check(
+            "reference",
+            hearth_domain::text::reference("contract", &input.reference),
+        );
         if input.title.trim().is_empty() {
             e.add("title", "Enter the contract title");
         }
@@ -772,6 +784,7 @@ impl App {
         who: &Principal,
         input: &ContractInput,
     ) -> Result<Contract, AppError> {
+        crate::text::check_lengths(input)?;
         who.require_or_hide(Permission::BackOfficeRead)?;
         who.require(Permission::BackOfficeWrite)?;
         let fields = self.parse_contract(who, input).await?;
@@ -789,6 +802,7 @@ impl App {
         id: i64,
         input: &ContractInput,
     ) -> Result<Contract, AppError> {
+        crate::text::check_lengths(input)?;
         who.require_or_hide(Permission::BackOfficeRead)?;
         self.contract(who, id).await?;
         who.require(Permission::BackOfficeWrite)?;

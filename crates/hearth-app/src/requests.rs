@@ -196,6 +196,7 @@ impl App {
         service_id: i64,
         input: &NewScheduleInput,
     ) -> Result<Request, AppError> {
+        crate::text::check_lengths(input)?;
         let (provider_id, authority_id) = self.require_provider(who)?;
         let service = self.service(who, service_id).await?;
         let mut e = FieldErrors::new();
@@ -380,6 +381,7 @@ impl App {
         schedule_id: i64,
         input: &UpdateScheduleInput,
     ) -> Result<Request, AppError> {
+        crate::text::check_lengths(input)?;
         let (provider_id, authority_id) = self.require_provider(who)?;
         let (current, service) = self.schedule(who, schedule_id).await?;
         let mut e = FieldErrors::new();
@@ -536,6 +538,7 @@ impl App {
         details: &ServiceDetails,
         comment: &str,
     ) -> Result<Request, AppError> {
+        crate::text::check_text("comment", comment)?;
         let (provider_id, authority_id) = self.require_provider(who)?;
         let service = self.service(who, service_id).await?;
         let current = ServiceDetails::of(&service);
@@ -849,6 +852,7 @@ impl App {
         id: i64,
         remarks: &str,
     ) -> Result<Request, AppError> {
+        crate::text::check_text("remarks", remarks)?;
         Ok(self
             .approve_request_with_handover(who, id, remarks)
             .await?
@@ -863,6 +867,7 @@ impl App {
         id: i64,
         remarks: &str,
     ) -> Result<(Request, Option<String>), AppError> {
+        crate::text::check_text("remarks", remarks)?;
         who.require_or_hide(Permission::BackOfficeRead)?;
         let r = self.request(who, id).await?;
         who.require(Permission::BackOfficeWrite)?;
@@ -1054,6 +1059,7 @@ impl App {
         id: i64,
         remarks: &str,
     ) -> Result<Request, AppError> {
+        crate::text::check_text("remarks", remarks)?;
         who.require_or_hide(Permission::BackOfficeRead)?;
         let r = self.request(who, id).await?;
         who.require(Permission::BackOfficeWrite)?;

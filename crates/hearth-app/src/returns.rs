@@ -389,6 +389,7 @@ impl App {
         service_id: i64,
         form: &ReturnForm,
     ) -> Result<PerformanceReturn, AppError> {
+        crate::text::check_lengths(form)?;
         self.submit_return_from(who, service_id, form, "web").await
     }
 
@@ -399,6 +400,7 @@ impl App {
         form: &ReturnForm,
         source: &str,
     ) -> Result<PerformanceReturn, AppError> {
+        crate::text::check_lengths(form)?;
         let Principal::Provider {
             provider_id,
             authority_id,
@@ -536,6 +538,7 @@ impl App {
         id: i64,
         explanation: &str,
     ) -> Result<PerformanceReturn, AppError> {
+        crate::text::check_text("explanation", explanation)?;
         who.require_or_hide(Permission::ProviderPortal)?;
         let view = self.return_view(who, id).await?;
         if explanation.trim().is_empty() {
@@ -592,6 +595,7 @@ impl App {
         remarks: &str,
         confirm_replacement: bool,
     ) -> Result<PerformanceReturn, AppError> {
+        crate::text::check_text("remarks", remarks)?;
         who.require_or_hide(Permission::BackOfficeRead)?;
         let view = self.return_view(who, id).await?;
         who.require(Permission::BackOfficeWrite)?;
@@ -834,6 +838,7 @@ impl App {
         ignore: bool,
         comment: &str,
     ) -> Result<PerformanceReturn, AppError> {
+        crate::text::check_text("comment", comment)?;
         let s = self.service(who, service_id).await?;
         let q = Quarter::parse(quarter)
             .map_err(|_| AppError::invalid("quarter", "Choose the quarter this return is for"))?;
@@ -1159,7 +1164,7 @@ impl App {
 }
 
 /// The trigger form.
-#[derive(Debug, Clone, Default, Deserialize)]
+#[derive(Debug, Clone, Default, Deserialize, serde::Serialize)]
 pub struct TriggerForm {
     #[serde(default)]
     pub year: String,
@@ -1175,6 +1180,7 @@ impl App {
     /// The commissioning team sets a year's trigger for an indicator (for every service type,
     /// or one). A trigger below which (or above which, where lower is better) a figure breaches.
     pub async fn set_trigger(&self, who: &Principal, form: &TriggerForm) -> Result<(), AppError> {
+        crate::text::check_lengths(form)?;
         who.require_or_hide(Permission::BackOfficeRead)?;
         who.require(Permission::BackOfficeWrite)?;
         let mut e = FieldErrors::new();
@@ -1279,6 +1285,7 @@ impl App {
         from_quarter: u8,
         reason: &str,
     ) -> Result<WorkbookVersion, AppError> {
+        crate::text::check_text("reason", reason)?;
         who.require_or_hide(Permission::BackOfficeRead)?;
         let s = self.service(who, service_id).await?;
         who.require(Permission::BackOfficeWrite)?;
@@ -1506,6 +1513,7 @@ impl App {
         service_type: &str,
         higher_is_better: bool,
     ) -> Result<(), AppError> {
+        crate::text::check_text("name", name)?;
         who.require_or_hide(Permission::BackOfficeRead)?;
         who.require(Permission::BackOfficeWrite)?;
         let types = if service_type.trim().is_empty() {

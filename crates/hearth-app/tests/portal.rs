@@ -562,3 +562,80 @@ async fn a_principal_printed_or_serialised_holds_no_secret() {
     let json = serde_json::to_string(&user).unwrap();
     assert!(!json.contains(&hash) && !json.contains(&totp), "{json}");
 }
+
+// Security review finding 9: a 5 MiB contact comment, a 100,000-character first name and a
+// 2 MB action note were stored. Each is refused beside its field and nothing is written.
+#[tokio::test]
+async fn overlong_text_is_refused_beside_its_field_and_nothing_is_written() {
+    let w = world(testing::sqlite().await.unwrap()).await;
+    let pid = provider_id(&w.provider);
+    let all_requests = || hearth_store::RequestFilter {
+        limit: 100_000,
+        ..Default::default()
+    };
+    let requests_before = w.app.db.list_requests(&all_requests()).await.unwrap().len();
+    let huge_name = ContactInput {
+        first_name: "a".repeat(100_000),
+        last_name: "Pennant".into(),
+        position_type: "support_worker".into(),
+        email: "r@example.org".into(),
+        ..Default::default()
+    };
+    let Err(AppError::Invalid(e)) = w.app.request_contact_add(&w.provider, &huge_name).await else {
+        panic!("a 100,000-character first name was accepted")
+    };
+    assert!(e.get("first_name").unwrap().contains("characters or fewer"));
+    let contacts = w.app.db.provider_contacts(pid).await.unwrap();
+    let someone = contacts.iter().find(|c| c.active != 0).unwrap();
+    let Err(AppError::Invalid(e)) = w
+        .app
+        .request_contact_deactivate(&w.provider, someone.id, &"c".repeat(5 * 1024 * 1024))
+        .await
+    else {
+        panic!("a 5 MiB comment was accepted")
+    };
+    assert!(e
+        .get("comment")
+        .unwrap()
+        .contains("5000 characters or fewer"));
+    let action = w
+        .app
+        .create_action(
+            &w.officer,
+            pid,
+            &ActionInput {
+                title: "Send the fire risk assessment".into(),
+                due_date: "2030-01-01".into(),
+                priority: "high".into(),
+                ..Default::default()
+            },
+        )
+        .await;
+    {
+        let a = action.unwrap();
+        let Err(AppError::Invalid(e)) = w
+            .app
+            .complete_action(&w.provider, a.id, &"n".repeat(2 * 1024 * 1024))
+            .await
+        else {
+            panic!("a 2 MB note was accepted")
+        };
+        assert!(e.get("note").is_some());
+        assert!(
+            w.app
+                .db
+                .action(a.id)
+                .await
+                .unwrap()
+                .unwrap()
+                .done_at
+                .is_none(),
+            "nothing written"
+        );
+    }
+    assert_eq!(
+        w.app.db.list_requests(&all_requests()).await.unwrap().len(),
+        requests_before,
+        "no request was made"
+    );
+}

@@ -2,6 +2,8 @@
 //! used for generated contract documents. PDF 1.4, the standard Helvetica font (no embedding),
 //! WinAnsi text, A4 pages.
 
+pub mod postcodes;
+pub mod table;
 pub mod workbook;
 
 const PAGE_W: f32 = 595.0;

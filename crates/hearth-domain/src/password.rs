@@ -27,15 +27,27 @@ pub const LEGACY_PASSWORD_MAX_AGE_DAYS: u64 = 90;
 const MIN_USERNAME_CHARS_FOR_CONTAINS: usize = 3;
 
 const COMMON_PASSWORDS_TEXT: &str = include_str!("common-passwords.txt");
+/// The 100,000 most common passwords of SecLists (see `data/README.md`).
+const TOP_100K_TEXT: &str = include_str!("../data/common-passwords-100k.txt");
+
+/// Words of this service a password must not be made of.
+pub const SERVICE_WORDS: &[&str] = &[
+    "hearth",
+    "supportingpeople",
+    "supporting people",
+    "brackenshire",
+];
 
 /// The deny-list, sorted and de-duplicated once, for binary search.
-fn common_passwords() -> &'static [&'static str] {
-    static TABLE: OnceLock<Vec<&'static str>> = OnceLock::new();
+fn common_passwords() -> &'static [String] {
+    static TABLE: OnceLock<Vec<String>> = OnceLock::new();
     TABLE.get_or_init(|| {
-        let mut table: Vec<&'static str> = COMMON_PASSWORDS_TEXT
+        let mut table: Vec<String> = COMMON_PASSWORDS_TEXT
             .lines()
+            .chain(TOP_100K_TEXT.lines())
             .map(str::trim)
             .filter(|line| !line.is_empty())
+            .map(str::to_lowercase)
             .collect();
         table.sort_unstable();
         table.dedup();
@@ -43,10 +55,16 @@ fn common_passwords() -> &'static [&'static str] {
     })
 }
 
-/// Whether a password is on the deny-list (case-insensitive).
+/// How many passwords the deny-list holds.
+pub fn common_password_count() -> usize {
+    common_passwords().len()
+}
+
 pub fn is_common_password(password: &str) -> bool {
     let lower = password.to_lowercase();
-    common_passwords().binary_search(&lower.as_str()).is_ok()
+    common_passwords()
+        .binary_search_by(|probe| probe.as_str().cmp(lower.as_str()))
+        .is_ok()
 }
 
 /// Checks a new password against the authority's policy. `username` is the
@@ -90,7 +108,11 @@ pub fn check_password(
             ));
         }
     }
-    if is_common_password(password) || is_one_repeated_character(password) {
+    if is_common_password(password)
+        || is_one_repeated_character(password)
+        || is_simple_sequence(password)
+        || made_of_words(password, SERVICE_WORDS)
+    {
         return Err(FieldError::new(
             "password_common",
             "Choose a password that is harder to guess. This one is too common",
@@ -103,6 +125,80 @@ pub fn check_password(
         ));
     }
     Ok(())
+}
+
+/// Keyboard rows and the alphabet, for sequences typed along them.
+const SEQUENCES: &[&str] = &[
+    "abcdefghijklmnopqrstuvwxyz",
+    "01234567890",
+    "qwertyuiopasdfghjklzxcvbnm",
+    "qwertyuiop",
+    "asdfghjkl",
+    "zxcvbnm",
+    "1qaz2wsx3edc4rfv5tgb6yhn7ujm8ik9ol0p",
+    "qazwsxedcrfvtgbyhnujmikolp",
+];
+
+/// A simple sequence: characters in order along the alphabet, the digits or a keyboard row
+/// (either way, wrapping round), or a short unit repeated ("abcabcabcabc", "121212121212").
+pub fn is_simple_sequence(password: &str) -> bool {
+    let p: Vec<char> = password.to_lowercase().chars().collect();
+    if p.len() < 4 {
+        return false;
+    }
+    // A unit of up to 4 characters, repeated.
+    for unit in 1..=4.min(p.len() / 2) {
+        if p.iter().enumerate().all(|(i, c)| *c == p[i % unit]) {
+            return true;
+        }
+    }
+    for seq in SEQUENCES {
+        let s: Vec<char> = seq.chars().collect();
+        for dir in [1i64, -1] {
+            let along = |a: char, b: char| -> bool {
+                s.iter().enumerate().any(|(i, x)| {
+                    *x == a && {
+                        let n = s.len() as i64;
+                        let j = ((i as i64 + dir) % n + n) % n;
+                        s[j as usize] == b
+                    }
+                })
+            };
+            if p.windows(2).all(|w| along(w[0], w[1])) {
+                return true;
+            }
+        }
+    }
+    false
+}
+
+/// Whether the password is only some of `words` (in any case) with digits, symbols or a
+/// simple sequence around them: "Hearth2026!!", "officer123456", "brackenshire!".
+pub fn made_of_words(password: &str, words: &[&str]) -> bool {
+    let mut rest = password.to_lowercase();
+    let mut found = false;
+    for w in words {
+        let w = w.trim().to_lowercase();
+        if w.chars().count() < MIN_USERNAME_CHARS_FOR_CONTAINS {
+            continue;
+        }
+        if rest.contains(&w) {
+            rest = rest.replace(&w, "");
+            found = true;
+        }
+    }
+    found
+        && (rest.chars().all(|c| !c.is_alphabetic())
+            || rest.chars().count() < 4
+            || is_simple_sequence(&rest))
+}
+
+/// A hint to show beside a new password: what makes one strong, by policy.
+pub fn strength_hint(policy: PasswordPolicyKind) -> &'static str {
+    match policy {
+        PasswordPolicyKind::Uk => "At least 12 characters. Three or more random words together are strong and easy to remember (for example \"kettle piano harbour\"). Common passwords, sequences like 123456789012, and your username are refused.",
+        PasswordPolicyKind::Legacy => "At least 6 characters, with a capital letter and a number. Longer is much stronger: three random words together work well. Common passwords, sequences and your username are refused.",
+    }
 }
 
 fn is_one_repeated_character(password: &str) -> bool {
@@ -170,9 +266,56 @@ mod tests {
             assert_eq!(*line, line.trim());
             assert_eq!(*line, line.to_lowercase(), "{line} is not lower case");
         }
+        let unique: std::collections::HashSet<&&str> = lines.iter().collect();
+        assert_eq!(unique.len(), lines.len(), "the file has duplicates");
         let table = common_passwords();
         assert!(table.windows(2).all(|w| w[0] < w[1]));
-        assert_eq!(table.len(), lines.len(), "the file has duplicates");
+        // Security review finding 5: 1,340 entries, only 69 of 12 characters or more.
+        assert!(
+            table.len() >= 100_000,
+            "the deny-list holds {} passwords",
+            table.len()
+        );
+        assert!(TOP_100K_TEXT.lines().count() == 100_000);
+    }
+
+    // Security review finding 5: `123456789012` was accepted under the default policy.
+    #[test]
+    fn sequences_service_words_and_the_username_are_refused() {
+        for weak in [
+            "123456789012",
+            "210987654321",
+            "abcdefghijklm",
+            "qwertyuiopas",
+            "ZYXWVUTSRQPO",
+            "abcabcabcabc",
+            "121212121212",
+            "1qaz2wsx3edc",
+            "Hearth2026!!",
+            "hearth hearth",
+            "Brackenshire1",
+        ] {
+            assert_eq!(
+                code(check_password(Uk, weak, "jsmith")),
+                "password_common",
+                "{weak}"
+            );
+        }
+        for weak in ["jsmith123456", "JSMITH!!!!2026"] {
+            assert_eq!(
+                code(check_password(Uk, weak, "jsmith")),
+                "password_contains_username",
+                "{weak}"
+            );
+        }
+        // Words of the service inside a longer, real passphrase are fine.
+        assert_eq!(
+            check_password(Uk, "my hearth is warm tonight", "jsmith"),
+            Ok(())
+        );
+        assert_eq!(check_password(Uk, "kettle piano harbour", "jsmith"), Ok(()));
+        assert!(is_common_password("123456789012"), "on the list too");
+        assert!(!strength_hint(Uk).is_empty());
     }
 
     #[test]
@@ -214,7 +357,10 @@ mod tests {
             Ok(())
         );
         assert_eq!(check_password(Uk, "abcdefghjkmn", "jsmith"), Ok(()));
-        assert_eq!(check_password(Uk, &"x1".repeat(64), "jsmith"), Ok(()));
+        let long: String = (0..128)
+            .map(|i| char::from(b'a' + ((i * 7 + i / 26) % 26) as u8))
+            .collect();
+        assert_eq!(check_password(Uk, &long, "jsmith"), Ok(()));
     }
 
     #[test]
@@ -280,7 +426,12 @@ mod tests {
     #[test]
     fn legacy_policy_source_rules() {
         assert_eq!(check_password(Legacy, "Belfast7", "nitest"), Ok(()));
-        assert_eq!(check_password(Legacy, "Abcde1", "nitest"), Ok(()));
+        assert_eq!(check_password(Legacy, "Kestrel9", "nitest"), Ok(()));
+        // On the list of the 100,000 most common.
+        assert_eq!(
+            code(check_password(Legacy, "Abcde1", "nitest")),
+            "password_common"
+        );
         let err = check_password(Legacy, "Abc12", "nitest").unwrap_err();
         assert_eq!(err.code, "password_too_short");
         assert_eq!(err.message, "Password must be 6 characters or more");

@@ -25,9 +25,70 @@ pub fn bounded<'a>(label: &str, value: &'a str, max: usize) -> Result<&'a str, F
     Ok(value)
 }
 
+/// The longest record reference (a provider's, a service's, a contract's).
+pub const REFERENCE: usize = 30;
+
+/// A record reference as typed: `what` names it in the messages ("service"). Letters, digits,
+/// `-` and `/` only (so a reference is safe in a file name, a header or a workbook mark), at
+/// most [`REFERENCE`] characters.
+pub fn reference(what: &str, value: &str) -> Result<String, FieldError> {
+    let v = value.trim();
+    if v.is_empty() {
+        return Err(FieldError::new(
+            "reference_missing",
+            format!("Enter the {what} reference"),
+        ));
+    }
+    if !v
+        .chars()
+        .all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '/')
+    {
+        return Err(FieldError::new(
+            "reference_invalid",
+            format!(
+                "The {what} reference must use only letters, numbers, hyphens (-) and slashes (/)"
+            ),
+        ));
+    }
+    if v.chars().count() > REFERENCE {
+        return Err(FieldError::new(
+            "reference_too_long",
+            format!("The {what} reference must be {REFERENCE} characters or fewer"),
+        ));
+    }
+    Ok(v.to_string())
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    // Security review finding 7: a reference holding `"` or a line break broke the workbook
+    // download's Content-Disposition (and could add a second file name).
+    #[test]
+    fn references_are_letters_digits_hyphens_and_slashes() {
+        assert_eq!(reference("service", " BRK-S001 ").unwrap(), "BRK-S001");
+        assert_eq!(reference("contract", "C/2026/07").unwrap(), "C/2026/07");
+        for bad in [
+            "BRK\";filename*=UTF-8''evil.html",
+            "S1\r\nX",
+            "S 1",
+            "S1;",
+            "ŵ1",
+            "<S1>",
+        ] {
+            let e = reference("service", bad).unwrap_err();
+            assert_eq!(e.code, "reference_invalid", "{bad}");
+        }
+        assert_eq!(
+            reference("service", "").unwrap_err().message,
+            "Enter the service reference"
+        );
+        assert_eq!(
+            reference("service", &"A".repeat(31)).unwrap_err().code,
+            "reference_too_long"
+        );
+    }
 
     #[test]
     fn text_up_to_its_maximum_is_kept_and_longer_is_refused_with_the_field_named() {

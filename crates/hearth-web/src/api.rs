@@ -102,20 +102,7 @@ async fn contract_documents(State(s): State<AppState>, ctx: Ctx, Path(id): Path<
 
 async fn document_file(State(s): State<AppState>, ctx: Ctx, Path(id): Path<i64>) -> Response {
     match s.app.document_file(&ctx.principal, id).await {
-        Ok((d, bytes)) => (
-            [
-                (
-                    axum::http::header::CONTENT_TYPE,
-                    "application/pdf".to_string(),
-                ),
-                (
-                    axum::http::header::CONTENT_DISPOSITION,
-                    format!("attachment; filename=\"{}\"", d.filename.replace('"', "")),
-                ),
-            ],
-            bytes,
-        )
-            .into_response(),
+        Ok((d, bytes)) => crate::layout::download("application/pdf", &d.filename, bytes),
         Err(e) => error(e),
     }
 }

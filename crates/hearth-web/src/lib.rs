@@ -15,6 +15,9 @@ use std::sync::Arc;
 
 pub use ops::{client_addr, publicly_cacheable, ClientAddr, Metrics};
 pub use routes::{Access, RouteEntry};
+/// The body parsers of the CSRF check: public for the fuzz targets
+/// (`fuzz/fuzz_targets/form_fields.rs`).
+pub use session::{form_urlencoded_field, multipart_field};
 
 /// Settings of the web layer.
 #[derive(Debug, Clone)]

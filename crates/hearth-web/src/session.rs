@@ -202,7 +202,7 @@ pub async fn check_csrf(req: Request, expected: &str, limit: usize) -> Result<Re
 }
 
 /// The value of a small text field in a multipart/form-data body.
-fn multipart_field(body: &[u8], name: &str) -> Option<String> {
+pub fn multipart_field(body: &[u8], name: &str) -> Option<String> {
     let marker = format!("name=\"{name}\"");
     let at = body
         .windows(marker.len())
@@ -214,7 +214,8 @@ fn multipart_field(body: &[u8], name: &str) -> Option<String> {
     String::from_utf8(value[..end].to_vec()).ok()
 }
 
-fn form_urlencoded_field(body: &[u8], name: &str) -> Option<String> {
+/// The first value of field `name` in an application/x-www-form-urlencoded body, decoded.
+pub fn form_urlencoded_field(body: &[u8], name: &str) -> Option<String> {
     serde_urlencoded_pairs(body)
         .into_iter()
         .find(|(k, _)| k == name)

@@ -244,3 +244,52 @@ async fn a_hostile_next_after_sign_in_lands_on_the_home_page() {
         assert_eq!(location(&r), "/home", "{next:?}");
     }
 }
+
+// Security review finding 5: the second factor cannot be switched off for anyone who can see
+// client data (every role can), and choosing the legacy password rules warns what it costs.
+#[tokio::test]
+async fn the_second_factor_cannot_be_switched_off_and_legacy_rules_warn() {
+    let t = TestApp::start(hearth_store::testing::sqlite().await.unwrap()).await;
+    let admin = t.signed_in("admin").await;
+    let (_, page) = admin.text("/admin/settings").await;
+    assert!(page.contains("data-testid=\"totp-always\""));
+    assert!(
+        !page.contains("name=\"provider_totp_required\""),
+        "no switch to turn it off"
+    );
+    let r = admin
+        .post_form(
+            "/admin/settings",
+            &[
+                ("password_policy", "legacy"),
+                ("idle_minutes", "30"),
+                ("provider_totp_required", ""),
+            ],
+        )
+        .await;
+    assert!(r.status().is_success() || r.status().is_redirection());
+    let u = t.app.db.user_by_username("admin").await.unwrap().unwrap();
+    let a = t
+        .app
+        .db
+        .authority(u.authority_id.unwrap())
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(a.provider_totp_required, 1, "still required");
+    let (_, page) = admin.text("/admin/settings").await;
+    assert!(
+        page.contains("data-testid=\"legacy-warning\""),
+        "the legacy rules warn what they cost"
+    );
+    // A provider user without an authenticator must enrol one.
+    hearth_store::testing::exec(
+        &t.app.db,
+        "UPDATE users SET totp_secret = NULL WHERE username = 'provider'",
+    )
+    .await
+    .unwrap();
+    let c = t.client();
+    let r = c.login("provider", &t.account("provider").password).await;
+    assert_eq!(location(&r), "/login/enrol");
+}

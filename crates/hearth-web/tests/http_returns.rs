@@ -181,7 +181,9 @@ async fn a_return_goes_from_the_web_form_through_checking_to_the_reports() {
         .text()
         .await
         .unwrap();
-    assert!(csv.starts_with("quarter,provider,service,due,received,state"));
+    assert!(csv
+        .trim_start_matches('\u{feff}')
+        .starts_with("quarter,provider,service,due,received,state"));
     let (status, analysis) = officer.text("/returns/analysis?by=provider").await;
     assert_eq!(status, 200);
     assert!(
@@ -196,6 +198,7 @@ async fn a_return_goes_from_the_web_form_through_checking_to_the_reports() {
         .text()
         .await
         .unwrap()
+        .trim_start_matches('\u{feff}')
         .starts_with("group,indicator"));
     let (status, chart) = provider.text(&format!("/services/{}/analysis", s.id)).await;
     assert_eq!(status, 200);
@@ -217,6 +220,127 @@ async fn a_return_goes_from_the_web_form_through_checking_to_the_reports() {
             .status(),
         403
     );
+
+    // Security review finding 6: names that begin with = + - @ came out of the CSV exports as
+    // live formulas. Every export writes them as text, with a byte order mark for Excel.
+    hearth_store::testing::exec(
+        &t.app.db,
+        &format!("UPDATE providers SET name = '=HYPERLINK(\"http://evil.example\",\"Pay\")' WHERE id = {}", s.provider_id),
+    )
+    .await
+    .unwrap();
+    hearth_store::testing::exec(
+        &t.app.db,
+        &format!(
+            "UPDATE services SET name = '@SUM(1+1)', public_name = '+Tŷ' WHERE id = {}",
+            s.id
+        ),
+    )
+    .await
+    .unwrap();
+    for path in [
+        "/returns/tracker.csv",
+        "/returns/analysis.csv?by=provider",
+        "/returns/analysis.csv?by=service",
+    ] {
+        let r = officer.get(path).await;
+        assert!(
+            r.headers()
+                .get("content-disposition")
+                .unwrap()
+                .to_str()
+                .unwrap()
+                .starts_with("attachment; filename=\""),
+            "{path}"
+        );
+        let bytes = r.bytes().await.unwrap();
+        assert!(
+            bytes.starts_with(b"\xEF\xBB\xBF"),
+            "{path}: a byte order mark"
+        );
+        let text = String::from_utf8(bytes[3..].to_vec()).unwrap();
+        let cells: Vec<String> = csv::Reader::from_reader(text.as_bytes())
+            .records()
+            .flat_map(|r| r.unwrap().iter().map(String::from).collect::<Vec<_>>())
+            .collect();
+        assert!(!cells.is_empty(), "{path}");
+        for c in &cells {
+            assert!(
+                !c.starts_with(['=', '+', '@']),
+                "{path}: a live formula {c:?}"
+            );
+        }
+        assert!(
+            cells
+                .iter()
+                .any(|c| c.starts_with("'=HYPERLINK") || c.starts_with("'@SUM")),
+            "{path}: the names are there, as text"
+        );
+    }
+}
+
+// Security review finding 7: a service reference holding `"` turned the workbook download
+// into a second file name; one with a line break broke it (500). References are checked where
+// they are entered, and every download's Content-Disposition is built by one function.
+#[tokio::test]
+async fn hostile_references_cannot_inject_a_download_file_name() {
+    let t = TestApp::start(hearth_store::testing::sqlite().await.unwrap()).await;
+    let officer = t.signed_in("officer").await;
+    let p = principal(&t, "provider").await;
+    let s = t
+        .app
+        .db
+        .list_services(&p.service_filter())
+        .await
+        .unwrap()
+        .items[0]
+        .clone();
+    // Entering one is refused beside the field.
+    let (_, form) = officer.text(&format!("/services/{}/edit", s.id)).await;
+    assert!(form.contains("name=\"reference\""));
+    let r = officer
+        .post_form(
+            &format!("/services/{}/edit", s.id),
+            &[
+                ("reference", "BRK\";filename*=UTF-8''evil.html"),
+                ("name", &s.name),
+                ("provider_id", &s.provider_id.to_string()),
+            ],
+        )
+        .await;
+    assert_eq!(r.status(), 422);
+    assert!(field_error(&r.text().await.unwrap(), "reference").contains("only letters, numbers"));
+    // One already held (from before the check) cannot break the header either.
+    let provider = t.signed_in("provider").await;
+    for hostile in ["BRK\";filename*=UTF-8''evil.html", "BRK\r\nX-Evil: 1"] {
+        hearth_store::testing::exec(
+            &t.app.db,
+            &format!(
+                "UPDATE services SET reference = '{}' WHERE id = {}",
+                hostile.replace('\'', "''"),
+                s.id
+            ),
+        )
+        .await
+        .unwrap();
+        let r = provider
+            .get(&format!("/services/{}/returns/workbook", s.id))
+            .await;
+        assert_eq!(r.status(), 200, "{hostile:?}");
+        let cd = r
+            .headers()
+            .get("content-disposition")
+            .unwrap()
+            .to_str()
+            .unwrap()
+            .to_string();
+        assert_eq!(cd.matches("filename=").count(), 1, "{cd}");
+        assert_eq!(cd.matches("filename*=").count(), 1, "{cd}");
+        assert!(
+            !cd.contains("evil.html\"") && !r.headers().contains_key("x-evil"),
+            "{cd}"
+        );
+    }
 }
 
 /// The server's resident memory in MiB (the test and the server share the process).

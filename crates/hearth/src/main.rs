@@ -377,44 +377,8 @@ async fn run(cli: Cli) -> Result<i32> {
 
 /// Reads (postcode, latitude, longitude) from an ONS Postcode Directory style CSV.
 fn read_postcodes(file: &Path) -> Result<(Vec<(String, f64, f64)>, usize)> {
-    let mut reader = csv::ReaderBuilder::new()
-        .flexible(true)
-        .from_path(file)
-        .with_context(|| format!("opening {}", file.display()))?;
-    let headers = reader.headers()?.clone();
-    let col = |names: &[&str]| {
-        headers
-            .iter()
-            .position(|h| names.iter().any(|n| h.trim().eq_ignore_ascii_case(n)))
-    };
-    let pc = col(&["pcds", "pcd", "pcd2", "postcode"]).ok_or_else(|| {
-        anyhow!(
-            "{}: no postcode column (pcds, pcd, pcd2 or postcode)",
-            file.display()
-        )
-    })?;
-    let lat =
-        col(&["lat", "latitude"]).ok_or_else(|| anyhow!("{}: no lat column", file.display()))?;
-    let lon = col(&["long", "longitude", "lon"])
-        .ok_or_else(|| anyhow!("{}: no long column", file.display()))?;
-    let mut rows = Vec::new();
-    let mut skipped = 0;
-    for record in reader.records() {
-        let record = record?;
-        let parsed = (|| {
-            let p = hearth_domain::Postcode::parse(record.get(pc)?).ok()?;
-            let la: f64 = record.get(lat)?.trim().parse().ok()?;
-            let lo: f64 = record.get(lon)?.trim().parse().ok()?;
-            // The ONS directory marks postcodes without a grid reference with latitude 99.999999.
-            ((-90.0..=90.0).contains(&la) && (-180.0..=180.0).contains(&lo))
-                .then(|| (p.to_string(), la, lo))
-        })();
-        match parsed {
-            Some(r) => rows.push(r),
-            None => skipped += 1,
-        }
-    }
-    Ok((rows, skipped))
+    let f = std::fs::File::open(file).with_context(|| format!("opening {}", file.display()))?;
+    hearth_docs::postcodes::read_onspd(f).map_err(|e| anyhow!("{}: {e}", file.display()))
 }
 
 async fn restore(config: &Config, file: &Path) -> Result<i32> {

@@ -361,10 +361,7 @@ async fn password_view(
         Err(e) => return layout::app_error(ctx, e),
     };
     let forced = p.live.session.stage == STAGE_CHANGE_PASSWORD;
-    let hint = match policy {
-        hearth_domain::PasswordPolicyKind::Uk => "At least 12 characters. A few random words together work well. Common passwords are refused.",
-        hearth_domain::PasswordPolicyKind::Legacy => "At least 6 characters, with at least one capital letter and one number. Common passwords are refused.",
-    };
+    let hint = hearth_domain::password::strength_hint(policy);
     let body = html! {
         div class="govuk-grid-row" {
             div class="govuk-grid-column-two-thirds" {

@@ -448,7 +448,6 @@ async fn audit(State(state): State<AppState>, ctx: Ctx, Query(q): Query<AuditFor
 fn settings_view(
     ctx: &Ctx,
     policy: &str,
-    totp: bool,
     idle: &str,
     errors: &FieldErrors,
     saved: bool,
@@ -465,7 +464,20 @@ fn settings_view(
             form method="post" action="/admin/settings" novalidate {
                 (csrf(&ctx.csrf))
                 (layout::select("password_policy", "Password rules", &policies, policy, errors, true))
-                (layout::checkbox("provider_totp_required", "Provider users must use an authenticator app", totp, Some("Commissioning staff always must")))
+                @if policy == PasswordPolicyKind::Legacy.as_str() {
+                    div class="govuk-warning-text" data-testid="legacy-warning" {
+                        span class="govuk-warning-text__icon" aria-hidden="true" { "!" }
+                        strong class="govuk-warning-text__text" {
+                            span class="govuk-visually-hidden" { "Warning" }
+                            "The legacy rules allow 6-character passwords, which can be guessed in hours, and make people change them every 90 days, which leads to weaker passwords written down. The National Cyber Security Centre advises the current UK rules."
+                        }
+                    }
+                } @else {
+                    p class="govuk-hint" { "Choosing the legacy rules weakens every account: 6-character passwords can be guessed in hours." }
+                }
+                div class="govuk-inset-text" data-testid="totp-always" {
+                    "Everyone uses an authenticator app when they sign in: every role, provider users included, can see client data, so the second factor cannot be switched off."
+                }
                 (layout::input("idle_minutes", "Sign out after this many idle minutes", idle, errors, Opt { width: Some("3"), required: true, ..Default::default() }))
                 (button("Save settings"))
             }
@@ -492,7 +504,6 @@ async fn settings(
         Ok(a) => settings_view(
             &ctx,
             &a.password_policy,
-            a.provider_totp_required != 0,
             &a.idle_minutes.to_string(),
             &FieldErrors::new(),
             q.saved.is_some(),
@@ -512,14 +523,9 @@ async fn settings_save(
         .await
     {
         Ok(_) => see_other("/admin/settings?saved=1"),
-        Err(AppError::Invalid(errors)) => settings_view(
-            &ctx,
-            &f.password_policy,
-            f.provider_totp_required.is_some(),
-            &f.idle_minutes,
-            &errors,
-            false,
-        ),
+        Err(AppError::Invalid(errors)) => {
+            settings_view(&ctx, &f.password_policy, &f.idle_minutes, &errors, false)
+        }
         Err(e) => layout::app_error(Some(&ctx), e),
     }
 }

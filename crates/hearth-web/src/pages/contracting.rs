@@ -1,8 +1,7 @@
 //! Actions (F3.8), contract documents (F3.6) and contacts (F3.7) in the portal and back office.
 
 use axum::extract::{Multipart, Path, Query, State};
-use axum::http::header;
-use axum::response::{IntoResponse, Response};
+use axum::response::Response;
 use axum::routing::{get, post};
 use axum::Form;
 use hearth_app::portal::{ActionInput, AssignmentInput, ContactInput, PRIORITIES, PROGRESS};
@@ -505,17 +504,7 @@ async fn document_page(
 
 async fn document_file(State(state): State<AppState>, ctx: Ctx, Path(id): Path<i64>) -> Response {
     match state.app.document_file(&ctx.principal, id).await {
-        Ok((d, bytes)) => (
-            [
-                (header::CONTENT_TYPE, "application/pdf".to_string()),
-                (
-                    header::CONTENT_DISPOSITION,
-                    format!("attachment; filename=\"{}\"", d.filename.replace('"', "")),
-                ),
-            ],
-            bytes,
-        )
-            .into_response(),
+        Ok((d, bytes)) => layout::download("application/pdf", &d.filename, bytes),
         Err(e) => layout::app_error(Some(&ctx), e),
     }
 }

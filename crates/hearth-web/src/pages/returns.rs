@@ -279,22 +279,12 @@ async fn workbook(
         .map(hearth_domain::FinancialYear::new)
         .unwrap_or_else(|| hearth_domain::FinancialYear::for_date(state.app.today()));
     match state.app.return_workbook(&ctx.principal, id, year).await {
-        Ok((name, bytes)) => axum::response::IntoResponse::into_response((
-            [
-                (
-                    axum::http::header::CONTENT_TYPE,
-                    "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet".to_string(),
-                ),
-                (
-                    axum::http::header::CONTENT_DISPOSITION,
-                    format!("attachment; filename=\"{name}\""),
-                ),
-            ],
-            bytes,
-        )),
+        Ok((name, bytes)) => layout::download(XLSX, &name, bytes),
         Err(e) => layout::app_error(Some(&ctx), e),
     }
 }
+
+const XLSX: &str = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet";
 
 async fn upload(
     State(state): State<AppState>,
@@ -844,35 +834,19 @@ async fn tracker_csv(
     let quarter = tracker_quarter(&state, &q);
     match state.app.returns_tracker(&ctx.principal, quarter).await {
         Ok(lines) => {
-            let mut out = String::from("quarter,provider,service,due,received,state\n");
-            let csv = |s: &str| format!("\"{}\"", s.replace('"', "\"\""));
-            for (p, s, due, r, st) in report_rows(&lines, state.app.today()) {
-                out.push_str(&format!(
-                    "{},{},{},{},{},{}\n",
-                    csv(&quarter.label()),
-                    csv(&p),
-                    csv(&s),
-                    due,
-                    r,
-                    st
-                ));
-            }
-            axum::response::IntoResponse::into_response((
-                [
-                    (
-                        axum::http::header::CONTENT_TYPE,
-                        "text/csv; charset=utf-8".to_string(),
-                    ),
-                    (
-                        axum::http::header::CONTENT_DISPOSITION,
-                        format!(
-                            "attachment; filename=\"late-and-missing-returns-{}.csv\"",
-                            quarter.label().replace(['/', ' '], "-")
-                        ),
-                    ),
-                ],
-                out,
-            ))
+            let rows: Vec<Vec<String>> = report_rows(&lines, state.app.today())
+                .into_iter()
+                .map(|(p, s, due, r, st)| vec![quarter.label(), p, s, due, r, st])
+                .collect();
+            layout::csv_download(
+                Some(&ctx),
+                &format!(
+                    "late-and-missing-returns-{}.csv",
+                    quarter.label().replace(['/', ' '], "-")
+                ),
+                &["quarter", "provider", "service", "due", "received", "state"],
+                &rows,
+            )
         }
         Err(e) => layout::app_error(Some(&ctx), e),
     }
@@ -927,10 +901,14 @@ async fn tracker_pdf(
             }
             let pdf =
                 hearth_docs::text_pdf(&format!("Late and non-returns, {}", quarter.label()), &doc);
-            axum::response::IntoResponse::into_response((
-                [(axum::http::header::CONTENT_TYPE, "application/pdf")],
+            layout::download(
+                "application/pdf",
+                &format!(
+                    "late-and-missing-returns-{}.pdf",
+                    quarter.label().replace(['/', ' '], "-")
+                ),
                 pdf,
-            ))
+            )
         }
         Err(e) => layout::app_error(Some(&ctx), e),
     }
@@ -1281,38 +1259,23 @@ async fn analysis_csv(
 ) -> Response {
     match state.app.analysis(&ctx.principal, by_of(&q)).await {
         Ok((quarters, rows)) => {
-            let csv = |s: &str| format!("\"{}\"", s.replace('"', "\"\""));
-            let mut out = format!(
-                "group,indicator,{},trend\n",
-                quarters
-                    .iter()
-                    .map(|q| csv(&q.label()))
-                    .collect::<Vec<_>>()
-                    .join(",")
-            );
-            for r in rows {
-                out.push_str(&format!(
-                    "{},{},{},{}\n",
-                    csv(&r.group),
-                    r.indicator.code(),
-                    r.values
-                        .iter()
-                        .map(|v| v.map(|v| v.to_string()).unwrap_or_default())
-                        .collect::<Vec<_>>()
-                        .join(","),
-                    r.trend()
-                ));
-            }
-            axum::response::IntoResponse::into_response((
-                [
-                    (axum::http::header::CONTENT_TYPE, "text/csv; charset=utf-8"),
-                    (
-                        axum::http::header::CONTENT_DISPOSITION,
-                        "attachment; filename=\"analysis.csv\"",
-                    ),
-                ],
-                out,
-            ))
+            let mut header = vec!["group".to_string(), "indicator".to_string()];
+            header.extend(quarters.iter().map(|q| q.label()));
+            header.push("trend".into());
+            let rows: Vec<Vec<String>> = rows
+                .iter()
+                .map(|r| {
+                    let mut v = vec![r.group.clone(), r.indicator.code().to_string()];
+                    v.extend(
+                        r.values
+                            .iter()
+                            .map(|v| v.map(|v| v.to_string()).unwrap_or_default()),
+                    );
+                    v.push(r.trend().to_string());
+                    v
+                })
+                .collect();
+            layout::csv_download(Some(&ctx), "analysis.csv", &header, &rows)
         }
         Err(e) => layout::app_error(Some(&ctx), e),
     }
@@ -1342,19 +1305,7 @@ async fn analysis_xlsx(
             header.extend(quarters.iter().map(|q| q.label()));
             header.push("Trend".into());
             match hearth_docs::workbook::table_xlsx("Analysis", &header, &table) {
-                Ok(bytes) => axum::response::IntoResponse::into_response((
-                    [
-                        (
-                            axum::http::header::CONTENT_TYPE,
-                            "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
-                        ),
-                        (
-                            axum::http::header::CONTENT_DISPOSITION,
-                            "attachment; filename=\"analysis.xlsx\"",
-                        ),
-                    ],
-                    bytes,
-                )),
+                Ok(bytes) => layout::download(XLSX, "analysis.xlsx", bytes),
                 Err(e) => layout::app_error(Some(&ctx), AppError::Internal(e)),
             }
         }
