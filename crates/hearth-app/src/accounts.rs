@@ -1,10 +1,6 @@
 //! Log in (password, then TOTP), sessions, idle and absolute timeouts, lockout, password
 //! changes and the login / forgotten-password requests (F2.1 to F2.5).
 
-use argon2::password_hash::{
-    rand_core::OsRng, PasswordHash, PasswordHasher, PasswordVerifier, SaltString,
-};
-use argon2::Argon2;
 use hearth_domain::{check_password, password_expired, PasswordPolicyKind};
 use hearth_store::{now, AccountRequest, Actor, Session, User};
 use rand::RngCore;
@@ -132,41 +128,20 @@ pub fn otpauth_uri(issuer: &str, username: &str, secret_b32: &str) -> String {
 }
 
 impl App {
-    /// Hashes a password with argon2id, at most `max_concurrent_hashes` at once.
+    /// Hashes a password with argon2id, at most `max_concurrent_hashes` at once, each in a
+    /// reused working buffer (`hashing.rs`).
     pub async fn hash_password(&self, password: &str) -> Result<String, AppError> {
-        let _permit = self
-            .hashing
-            .acquire()
+        self.hashing
+            .hash(password)
             .await
-            .map_err(|e| AppError::Internal(e.to_string()))?;
-        let password = password.to_string();
-        tokio::task::spawn_blocking(move || {
-            let salt = SaltString::generate(&mut OsRng);
-            Argon2::default()
-                .hash_password(password.as_bytes(), &salt)
-                .map(|h| h.to_string())
-                .map_err(|e| AppError::Internal(e.to_string()))
-        })
-        .await
-        .map_err(|e| AppError::Internal(e.to_string()))?
+            .map_err(AppError::Internal)
     }
 
     async fn verify_password(&self, password: &str, hash: &str) -> Result<bool, AppError> {
-        let _permit = self
-            .hashing
-            .acquire()
+        self.hashing
+            .verify(password, hash)
             .await
-            .map_err(|e| AppError::Internal(e.to_string()))?;
-        let password = password.to_string();
-        let hash = hash.to_string();
-        tokio::task::spawn_blocking(move || match PasswordHash::new(&hash) {
-            Ok(parsed) => Argon2::default()
-                .verify_password(password.as_bytes(), &parsed)
-                .is_ok(),
-            Err(_) => false,
-        })
-        .await
-        .map_err(|e| AppError::Internal(e.to_string()))
+            .map_err(AppError::Internal)
     }
 
     /// Whether `password` is the user's (signing documents asks for it again).

@@ -7,6 +7,7 @@ pub mod demo;
 pub mod demo_data;
 pub mod directory;
 pub mod error;
+mod hashing;
 pub mod home;
 pub mod limits;
 pub mod portal;
@@ -22,7 +23,6 @@ pub use principal::{Permission, Principal};
 
 use hearth_store::Db;
 use std::sync::Arc;
-use tokio::sync::Semaphore;
 
 /// Settings the use cases need; passed explicitly, never global.
 #[derive(Debug, Clone)]
@@ -62,7 +62,7 @@ impl Default for AppConfig {
 pub struct App {
     pub db: Db,
     pub config: Arc<AppConfig>,
-    hashing: Arc<Semaphore>,
+    hashing: Arc<hashing::Hasher>,
     /// A hash of a random password with the same parameters as real ones: a sign-in with an
     /// unknown username is checked against it, so it takes as long as a real one.
     dummy_hash: Arc<tokio::sync::OnceCell<String>>,
@@ -76,7 +76,7 @@ impl App {
         App {
             db,
             config: Arc::new(config),
-            hashing: Arc::new(Semaphore::new(permits)),
+            hashing: Arc::new(hashing::Hasher::new(permits)),
             dummy_hash: Arc::new(tokio::sync::OnceCell::new()),
             public_counts: Arc::new(limits::PublicCounts::default()),
         }
