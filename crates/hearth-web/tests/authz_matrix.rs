@@ -1,0 +1,319 @@
+//! The authorisation matrix (security review, "beyond the list"): every route, called as every
+//! role, with the answer each must get written in one table. A route added without a row here
+//! fails this test, and so does a row whose answers change.
+//!
+//! Record routes are called with the ids of records of Larkspur Housing Trust (the `provider`
+//! account's organisation), so the `limited` account (Brightwater Support Services) is always
+//! "another organisation": it must be told such records do not exist.
+//!
+//! Answers: `o` the role gets the page (GET: 200; a write: the route is not refused, it is not
+//! called so as to change nothing), `f` 403 "you cannot do this", `n` 404 "not found", `r` a
+//! redirect (303), `b` 400 (a body of the wrong kind is refused before anything is looked
+//! up, so nothing of the record is told). POST rows are checked for every role that must be refused, with that
+//! role's own CSRF token, and nothing is changed.
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+
+mod common;
+use common::*;
+use std::collections::HashMap;
+
+const ROLES: [&str; 7] = [
+    "admin",
+    "officer",
+    "contracts",
+    "finance",
+    "board",
+    "provider",
+    "limited",
+];
+
+include!("authz_matrix_table.rs");
+
+/// Ids of Larkspur's records (and a few made for the test), by the route's first segments.
+async fn record_ids(t: &TestApp) -> HashMap<&'static str, i64> {
+    let provider = principal(t, "provider").await;
+    let officer = principal(t, "officer").await;
+    let pid = provider_id(&provider);
+    let mut f = provider.service_filter();
+    f.per_page = 100;
+    let service = t.app.db.list_services(&f).await.unwrap().items[0].clone();
+    let property = t.app.db.list_properties(&f).await.unwrap().items[0].clone();
+    let mut cf = provider.contract_filter();
+    cf.per_page = 100;
+    let contract = t.app.db.list_contracts(&cf).await.unwrap().items[0].clone();
+    let contacts = t.app.db.provider_contacts(pid).await.unwrap();
+    let contact = contacts[0].clone();
+    let schedule = t
+        .app
+        .db
+        .service_schedules(
+            service.id,
+            &t.app.today().to_string(),
+            true,
+            Default::default(),
+            1,
+            10,
+        )
+        .await
+        .unwrap()
+        .items[0]
+        .clone();
+    let action = t
+        .app
+        .create_action(
+            &officer,
+            pid,
+            &hearth_app::portal::ActionInput {
+                title: "Send the fire risk assessment".into(),
+                due_date: "2030-01-01".into(),
+                priority: "high".into(),
+                ..Default::default()
+            },
+        )
+        .await
+        .unwrap();
+    let document = t
+        .app
+        .add_document(&officer, contract.id, "Variation letter", None)
+        .await
+        .unwrap();
+    let request = t
+        .app
+        .request_contact_add(
+            &provider,
+            &hearth_app::portal::ContactInput {
+                first_name: "Matrix".into(),
+                last_name: "Tester".into(),
+                position_type: "support_worker".into(),
+                email: "m@example.org".into(),
+                ..Default::default()
+            },
+        )
+        .await
+        .unwrap();
+    let q = hearth_domain::performance::Quarter::for_date(t.app.today()).previous();
+    let ret = t
+        .app
+        .submit_return(
+            &provider,
+            service.id,
+            &hearth_app::returns::ReturnForm {
+                quarter: q.label(),
+                service_users_supported: "10".into(),
+                maintained_independent_living: "10".into(),
+                new_service_users: "1".into(),
+                departures: "1".into(),
+                planned_departures: "1".into(),
+                unavailable_unit_days: "0".into(),
+                occupied_unit_days: "1".into(),
+                support_hours_contracted: "10".into(),
+                support_hours_delivered: "10".into(),
+                ..Default::default()
+            },
+        )
+        .await
+        .unwrap();
+    let account_request = t
+        .app
+        .request_account_help(
+            "login_request",
+            hearth_store::AccountRequest {
+                id: 0,
+                kind: "login_request".into(),
+                authority_id: Some(officer.authority_id()),
+                username: String::new(),
+                full_name: "New Person".into(),
+                email: "n@example.org".into(),
+                organisation: "Larkspur".into(),
+                message: String::new(),
+                status: "open".into(),
+                handled_by: None,
+                handled_at: None,
+                created_at: 0,
+            },
+            "192.0.2.9",
+        )
+        .await
+        .unwrap();
+    let officer_user = t.app.db.user_by_username("officer").await.unwrap().unwrap();
+    HashMap::from([
+        ("providers", pid),
+        ("services", service.id),
+        ("properties", property.id),
+        ("contracts", contract.id),
+        ("contacts", contact.id),
+        ("schedules", schedule.id),
+        ("actions", action.id),
+        ("documents", document.id),
+        ("requests", request.id),
+        ("returns", ret.id),
+        ("account-requests", account_request.id),
+        ("users", officer_user.id),
+        ("api-tokens", 999_999),
+    ])
+}
+
+/// The route's path with its parameters filled in from `ids`.
+fn concrete(path: &str, ids: &HashMap<&'static str, i64>) -> Option<String> {
+    let mut out = Vec::new();
+    let mut previous = "";
+    for seg in path.split('/') {
+        let filled = match seg {
+            "{id}" => ids.get(previous).copied().unwrap_or(999_999).to_string(),
+            "{aid}" => "999999".to_string(),
+            "{action}" => "unlock".to_string(),
+            s if s.starts_with("{*") => return None,
+            s => s.to_string(),
+        };
+        if !seg.starts_with('{') {
+            previous = seg;
+        }
+        out.push(filled);
+    }
+    Some(out.join("/"))
+}
+
+/// Whether a POST is sent as `role`: always when the table says it is refused; when probing,
+/// for every role the route's permission refuses, for the read-only board and the provider
+/// users on routes every signed-in user reaches, and for the other organisation on record
+/// routes. Signing out and a user's own account settings are never sent.
+fn should_send(
+    path: &str,
+    permission: hearth_app::Permission,
+    role: &str,
+    expected: Option<char>,
+    probing: bool,
+) -> bool {
+    if path.starts_with("/logout")
+        || path.starts_with("/account/")
+        || path.starts_with("/switch-authority")
+    {
+        return false;
+    }
+    if !probing {
+        return matches!(expected, Some('f' | 'n' | 'b'));
+    }
+    use hearth_app::Permission::*;
+    let staff = !matches!(role, "provider" | "limited");
+    let permitted = match permission {
+        SignedIn => !matches!(role, "board" | "provider" | "limited"),
+        ProviderPortal => !staff,
+        BackOfficeRead => staff,
+        BackOfficeWrite => staff && role != "board",
+        Administer => role == "admin",
+    };
+    !permitted || (role == "limited" && path.contains('{'))
+}
+
+fn answer(status: u16) -> char {
+    match status {
+        200 => 'o',
+        403 => 'f',
+        404 => 'n',
+        303 => 'r',
+        400 => 'b',
+        _ => '?',
+    }
+}
+
+#[tokio::test]
+async fn every_route_answers_every_role_as_the_table_says() {
+    let t = TestApp::start(hearth_store::testing::sqlite().await.unwrap()).await;
+    let (_router, entries) = hearth_web::build(
+        t.app.clone(),
+        hearth_web::WebConfig {
+            secure_cookies: false,
+            ..Default::default()
+        },
+    );
+    let table: HashMap<(&str, &str), &str> =
+        MATRIX.iter().map(|(m, p, a)| ((*m, *p), *a)).collect();
+    assert_eq!(table.len(), MATRIX.len(), "a route is in the table twice");
+    let signed: Vec<_> = entries
+        .iter()
+        .filter(|e| matches!(e.access, hearth_web::Access::Signed(_)))
+        .collect();
+    let missing: Vec<String> = signed
+        .iter()
+        .filter(|e| !table.contains_key(&(e.method, e.path)))
+        .map(|e| format!("(\"{}\", \"{}\", \"???????\"),", e.method, e.path))
+        .collect();
+    let ids = record_ids(&t).await;
+    let probing = std::env::var("HEARTH_MATRIX_PROBE").is_ok();
+    let mut observed = Vec::new();
+    let mut wrong = Vec::new();
+    for role in ROLES {
+        let c = t.signed_in(role).await;
+        let (_, home) = c.text("/home").await;
+        let csrf = extract_csrf(&home).unwrap();
+        for (i, e) in signed.iter().enumerate() {
+            let Some(path) = concrete(e.path, &ids) else {
+                continue;
+            };
+            let expected = table.get(&(e.method, e.path)).map(|a| {
+                a.chars()
+                    .nth(ROLES.iter().position(|r| *r == role).unwrap())
+                    .unwrap()
+            });
+            let hearth_web::Access::Signed(permission) = e.access else {
+                unreachable!()
+            };
+            let got = if e.method == "GET" {
+                let r = c.get(&path).await;
+                answer(r.status().as_u16())
+            } else if should_send(e.path, permission, role, expected, probing) {
+                let r = c
+                    .http
+                    .request(
+                        reqwest::Method::from_bytes(e.method.as_bytes()).unwrap(),
+                        t.url(&path),
+                    )
+                    .header("x-csrf-token", &csrf)
+                    .header("content-type", "application/x-www-form-urlencoded")
+                    .body("remarks=matrix&decision=reject")
+                    .send()
+                    .await
+                    .unwrap();
+                answer(r.status().as_u16())
+            } else {
+                // Allowed writes are not sent: the table's word is taken, and nothing changes.
+                expected.unwrap_or('o')
+            };
+            if observed.len() <= i {
+                observed.resize(signed.len(), String::new());
+            }
+            observed[i].push(got);
+            if let Some(want) = expected {
+                if want != got && !(e.method == "GET" && want == 'o' && got == 'r') {
+                    wrong.push(format!(
+                        "{role} {} {}: the table says {want}, got {got}",
+                        e.method, e.path
+                    ));
+                }
+            }
+        }
+    }
+    if std::env::var("HEARTH_MATRIX_PROBE").is_ok() {
+        let rows: Vec<String> = signed
+            .iter()
+            .zip(&observed)
+            .map(|(e, o)| format!("    (\"{}\", \"{}\", \"{o}\"),", e.method, e.path))
+            .collect();
+        std::fs::write("/tmp/matrix-observed.txt", rows.join("\n")).unwrap();
+    }
+    assert!(
+        missing.is_empty(),
+        "routes with no row in the authorisation matrix:\n{}",
+        missing.join("\n")
+    );
+    assert!(wrong.is_empty(), "{}", wrong.join("\n"));
+    // No role ever gets a server error, and every other organisation's record is hidden.
+    for (e, o) in signed.iter().zip(&observed) {
+        assert!(
+            !o.contains('?'),
+            "{} {} answered something unexpected: {o}",
+            e.method,
+            e.path
+        );
+    }
+}
