@@ -805,43 +805,6 @@ impl App {
 /// A return address after login must be a path on this site (the rule is the domain's).
 pub use hearth_domain::paths::safe_return;
 
-#[cfg(test)]
-#[allow(clippy::unwrap_used)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn totp_matches_rfc6238_and_tolerates_one_step_of_drift() {
-        // RFC 6238 test secret "12345678901234567890" (SHA1), 8 digits 94287082 at T=59 -> 6 digits 287082.
-        let secret = Secret::Raw(b"12345678901234567890".to_vec())
-            .to_encoded()
-            .to_string();
-        assert_eq!(totp_code(&secret, 59).unwrap(), "287082");
-        assert_eq!(totp_matching_step(&secret, "287082", 59), Some(1));
-        assert_eq!(
-            totp_matching_step(&secret, "287 082", 75),
-            Some(1),
-            "previous step accepted"
-        );
-        assert_eq!(totp_matching_step(&secret, "287082", 200), None, "too old");
-        assert_eq!(totp_matching_step(&secret, "abcdef", 59), None);
-    }
-
-    #[test]
-    fn return_addresses_stay_on_site() {
-        assert!(safe_return("/providers/3"));
-        assert!(!safe_return("//evil.example"));
-        assert!(!safe_return("https://evil.example"));
-        assert!(!safe_return("/login"));
-    }
-
-    #[test]
-    fn otpauth_uri_is_escaped() {
-        let u = otpauth_uri("Hearth", "a b", "ABC");
-        assert_eq!(u, "otpauth://totp/Hearth:a%20b?secret=ABC&issuer=Hearth&algorithm=SHA1&digits=6&period=30");
-    }
-}
-
 impl App {
     /// Creates an API token for the signed-in user, who gives their password again; it lasts
     /// `days` (30, 90 or 365; 90 by default). The secret is shown once.
@@ -919,5 +882,42 @@ impl App {
             self.db.touch_api_token(t.id, now()).await?;
         }
         Ok(p)
+    }
+}
+
+#[cfg(test)]
+#[allow(clippy::unwrap_used)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn totp_matches_rfc6238_and_tolerates_one_step_of_drift() {
+        // RFC 6238 test secret "12345678901234567890" (SHA1), 8 digits 94287082 at T=59 -> 6 digits 287082.
+        let secret = Secret::Raw(b"12345678901234567890".to_vec())
+            .to_encoded()
+            .to_string();
+        assert_eq!(totp_code(&secret, 59).unwrap(), "287082");
+        assert_eq!(totp_matching_step(&secret, "287082", 59), Some(1));
+        assert_eq!(
+            totp_matching_step(&secret, "287 082", 75),
+            Some(1),
+            "previous step accepted"
+        );
+        assert_eq!(totp_matching_step(&secret, "287082", 200), None, "too old");
+        assert_eq!(totp_matching_step(&secret, "abcdef", 59), None);
+    }
+
+    #[test]
+    fn return_addresses_stay_on_site() {
+        assert!(safe_return("/providers/3"));
+        assert!(!safe_return("//evil.example"));
+        assert!(!safe_return("https://evil.example"));
+        assert!(!safe_return("/login"));
+    }
+
+    #[test]
+    fn otpauth_uri_is_escaped() {
+        let u = otpauth_uri("Hearth", "a b", "ABC");
+        assert_eq!(u, "otpauth://totp/Hearth:a%20b?secret=ABC&issuer=Hearth&algorithm=SHA1&digits=6&period=30");
     }
 }

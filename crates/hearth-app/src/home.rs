@@ -79,7 +79,6 @@ impl App {
                 .into_iter()
                 .map(|a| (a.id, a.name))
                 .collect(),
-            ..Default::default()
         })
     }
 

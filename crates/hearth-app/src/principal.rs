@@ -21,6 +21,9 @@ pub enum Permission {
 }
 
 /// The authenticated user and the scope they act in.
+// A provider principal carries its service scope; principals are made once a request, so the
+// difference in size costs nothing.
+#[allow(clippy::large_enum_variant)]
 #[derive(Debug, Clone)]
 pub enum Principal {
     /// Commissioning staff of one authority.

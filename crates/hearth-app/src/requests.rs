@@ -557,7 +557,7 @@ impl App {
             );
         }
         let web = details.website.trim();
-        if !web.is_empty() && !(web.starts_with("https://") || web.starts_with("http://")) {
+        if !web.is_empty() && !web.starts_with("https://") && !web.starts_with("http://") {
             e.add(
                 "website",
                 "Enter the website address starting with https://",

@@ -1032,14 +1032,14 @@ impl App {
                         && r.status != REPLACED
                 })
                 .map(|r| r.status);
-            if !names.contains_key(&s.provider_id) {
+            if let std::collections::hash_map::Entry::Vacant(slot) = names.entry(s.provider_id) {
                 let n = self
                     .db
                     .provider(s.provider_id)
                     .await?
                     .map(|p| p.name)
                     .unwrap_or_default();
-                names.insert(s.provider_id, n);
+                slot.insert(n);
             }
             let extension = self.extension(s.id, q).await?;
             out.push(TrackerLine {
@@ -1411,8 +1411,11 @@ impl App {
         f.per_page = 100_000;
         let services = self.db.list_services(&f).await?.items;
         // (group, indicator code) -> per quarter (sum, count)
-        let mut acc: std::collections::BTreeMap<(String, String), (Indicator, Vec<(f64, u32)>)> =
-            Default::default();
+        #[allow(clippy::type_complexity)]
+        let mut acc: std::collections::BTreeMap<
+            (String, String),
+            (Indicator, Vec<(f64, u32)>),
+        > = Default::default();
         let mut provider_names = std::collections::HashMap::new();
         for s in &services {
             let group = match by {
@@ -1420,9 +1423,10 @@ impl App {
                     .map(|c| c.label().to_string())
                     .unwrap_or_default(),
                 "provider" => {
-                    if !provider_names.contains_key(&s.provider_id) {
-                        provider_names.insert(
-                            s.provider_id,
+                    if let std::collections::hash_map::Entry::Vacant(slot) =
+                        provider_names.entry(s.provider_id)
+                    {
+                        slot.insert(
                             self.db
                                 .provider(s.provider_id)
                                 .await?

@@ -15,6 +15,9 @@ pub const MAX_ROWS: usize = 5_000_000;
 /// The CSV reader's buffer: the most read from the file at a time.
 const BUFFER: usize = 8 * 1024;
 
+/// A postcode and its latitude and longitude.
+pub type Located = (String, f64, f64);
+
 /// Reads (postcode, latitude, longitude) from an ONS Postcode Directory style CSV, and counts
 /// the rows skipped: no coordinates (the ONSPD gives latitude 99.999999 to postcodes without a
 /// grid reference), a short row, or not a postcode.
@@ -25,14 +28,11 @@ const BUFFER: usize = 8 * 1024;
 ///
 /// Refused, with a message: a missing column, a CSV error (such as text that isn't UTF-8), a
 /// record longer than [`MAX_RECORD_BYTES`] and more than [`MAX_ROWS`] rows.
-pub fn read_onspd<R: Read>(reader: R) -> Result<(Vec<(String, f64, f64)>, usize), String> {
+pub fn read_onspd<R: Read>(reader: R) -> Result<(Vec<Located>, usize), String> {
     read_bounded(reader, MAX_ROWS)
 }
 
-fn read_bounded<R: Read>(
-    reader: R,
-    max_rows: usize,
-) -> Result<(Vec<(String, f64, f64)>, usize), String> {
+fn read_bounded<R: Read>(reader: R, max_rows: usize) -> Result<(Vec<Located>, usize), String> {
     let mut reader = csv::ReaderBuilder::new()
         .flexible(true)
         .buffer_capacity(BUFFER)
@@ -106,7 +106,7 @@ fn thousands(n: usize) -> String {
     let digits = n.to_string();
     let mut out = String::new();
     for (i, c) in digits.chars().enumerate() {
-        if i > 0 && (digits.len() - i) % 3 == 0 {
+        if i > 0 && (digits.len() - i).is_multiple_of(3) {
             out.push(',');
         }
         out.push(c);

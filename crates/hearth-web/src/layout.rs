@@ -547,6 +547,7 @@ pub fn csv_download<H: AsRef<str>, C: AsRef<str>>(
 }
 
 #[cfg(test)]
+#[allow(clippy::unwrap_used)]
 mod download_tests {
     use super::*;
 

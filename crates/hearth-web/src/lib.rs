@@ -1,6 +1,10 @@
 //! Hearth's web adapter: HTML pages (GOV.UK Frontend) and a JSON API as thin adapters over
 //! the use cases; sessions, CSRF, security headers, assets, health and metrics.
 
+// Handlers and their helpers return an axum `Response` as their error (a rendered page or a
+// problem+json): it is large, and that is how axum is meant to be used.
+#![allow(clippy::result_large_err)]
+
 mod api;
 mod layout;
 mod ops;

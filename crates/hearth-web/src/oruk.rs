@@ -97,6 +97,7 @@ const PHN: &[u8; 4] = b"phn\0";
 const LAN: &[u8; 4] = b"lan\0";
 
 /// The three published taxonomies: (number, name, description, terms as (code, label)).
+#[allow(clippy::type_complexity)]
 fn taxonomy_list() -> Vec<(
     u64,
     &'static str,

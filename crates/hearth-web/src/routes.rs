@@ -449,6 +449,7 @@ pub fn bad_request(msg: &str) -> Response {
 pub type AnonToken = Anon;
 
 #[cfg(test)]
+#[allow(clippy::unwrap_used)]
 mod tests {
     use super::*;
 

@@ -27,7 +27,7 @@ const ROLES: [&str; 7] = [
     "limited",
 ];
 
-include!("authz_matrix_table.rs");
+include!("authz_matrix/table.rs");
 
 /// Ids of Larkspur's records (and a few made for the test), by the route's first segments.
 async fn record_ids(t: &TestApp) -> HashMap<&'static str, i64> {

@@ -623,6 +623,7 @@ async fn a_provider_requests_a_new_schedule_with_every_field_of_the_form() {
 
         // Invalid input: 422, the error summary and messages, what was typed kept, nothing sent.
         let good = new_schedule_fields(&t, "Nadia", "Quillfeather");
+        #[allow(clippy::type_complexity)]
         let cases: Vec<(&str, i64, Vec<(&'static str, String)>, &str, Option<&str>)> = vec![
             (
                 "bad NI number",

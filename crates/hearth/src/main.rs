@@ -376,7 +376,7 @@ async fn run(cli: Cli) -> Result<i32> {
 }
 
 /// Reads (postcode, latitude, longitude) from an ONS Postcode Directory style CSV.
-fn read_postcodes(file: &Path) -> Result<(Vec<(String, f64, f64)>, usize)> {
+fn read_postcodes(file: &Path) -> Result<(Vec<hearth_docs::postcodes::Located>, usize)> {
     let f = std::fs::File::open(file).with_context(|| format!("opening {}", file.display()))?;
     hearth_docs::postcodes::read_onspd(f).map_err(|e| anyhow!("{}: {e}", file.display()))
 }

@@ -373,7 +373,7 @@ async fn password_view(
                 form method="post" action="/account/password" novalidate {
                     (csrf(&p.live.session.csrf_token))
                     (input("current_password", if forced { "Temporary or current password" } else { "Current password" }, "", errors, Opt { kind: Some("password"), autocomplete: Some("current-password"), required: true, width: Some("20"), ..Default::default() }))
-                    (input("new_password", "New password", "", errors, Opt { kind: Some("password"), autocomplete: Some("new-password"), hint: Some(hint), required: true, width: Some("20"), ..Default::default() }))
+                    (input("new_password", "New password", "", errors, Opt { kind: Some("password"), autocomplete: Some("new-password"), hint: Some(hint), required: true, width: Some("20") }))
                     (input("confirm_password", "Confirm new password", "", errors, Opt { kind: Some("password"), autocomplete: Some("new-password"), required: true, width: Some("20"), ..Default::default() }))
                     (button("Change password"))
                 }
@@ -680,7 +680,7 @@ async fn account_view(
             (csrf(&ctx.csrf))
             (input("token_name", "Name of a new token", "", errors, Opt { hint: Some("The system that will use it, for example Case management"), width: Some("20"), required: true, ..Default::default() }))
             (layout::select("days", "How long it lasts", &[("90".to_string(), "90 days".to_string()), ("30".to_string(), "30 days".to_string()), ("365".to_string(), "1 year".to_string())], "90", errors, true))
-            (input("password", "Your password", "", errors, Opt { hint: Some("Making a token gives a system your access, so enter your password again"), kind: Some("password"), autocomplete: Some("current-password"), width: Some("20"), required: true, ..Default::default() }))
+            (input("password", "Your password", "", errors, Opt { hint: Some("Making a token gives a system your access, so enter your password again"), kind: Some("password"), autocomplete: Some("current-password"), width: Some("20"), required: true }))
             button type="submit" class="govuk-button govuk-button--secondary" { "Create token" }
         }
         form method="post" action="/logout/everywhere" {

@@ -712,7 +712,7 @@ async fn contact_view(
                 format!("Contract: {}", k.reference),
             )
         })),
-        Err(e) => return layout::app_error(Some(ctx), e.into()),
+        Err(e) => return layout::app_error(Some(ctx), e),
     }
     let kinds: Vec<(String, String)> = Assignment::ALL
         .iter()

@@ -1,5 +1,5 @@
 // The authorisation matrix: (method, route, what each role gets), the roles in the order
-// admin, officer, contracts, finance, board, provider, limited. Read `authz_matrix.rs` for
+// admin, officer, contracts, finance, board, provider, limited. Read `../authz_matrix.rs` for
 // the letters. `limited` is always another organisation for the records these routes are
 // called with. A new route needs a row here, written by hand after thinking about who may
 // use it (HEARTH_MATRIX_PROBE=1 writes what each role gets today to /tmp/matrix-observed.txt).
