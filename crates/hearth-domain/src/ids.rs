@@ -203,11 +203,15 @@ string_newtype!(Postcode);
 
 impl Postcode {
     pub fn parse(input: &str) -> Result<Self, FieldError> {
+        let invalid = || FieldError::new("postcode_invalid", "Enter a real postcode");
+        // Checked before upper-casing: "ß1 1AA" must not become "SS1 1AA".
+        if !input.chars().filter(|c| !c.is_whitespace()).all(|c| c.is_ascii()) {
+            return Err(invalid());
+        }
         let compact = compact_upper(input);
         if compact.is_empty() {
             return Err(FieldError::new("postcode_required", "Enter a postcode"));
         }
-        let invalid = || FieldError::new("postcode_invalid", "Enter a real postcode");
         if !compact.is_ascii() || !(5..=7).contains(&compact.len()) {
             return Err(invalid());
         }
@@ -676,6 +680,7 @@ mod tests {
             "SW1AA 1AA",
             "SW1A 1A1",
             "SW1A AAA",
+            "ß1 1AA",
             "ABC",
             "A1 1A",
             "SW1A-1AA",
