@@ -539,6 +539,7 @@ impl App {
         comment: &str,
     ) -> Result<Request, AppError> {
         crate::text::check_text("comment", comment)?;
+        crate::text::check_lengths(details)?;
         let (provider_id, authority_id) = self.require_provider(who)?;
         let service = self.service(who, service_id).await?;
         let current = ServiceDetails::of(&service);

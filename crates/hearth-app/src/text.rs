@@ -18,6 +18,8 @@ const NOTE_FIELDS: &[&str] = &[
     "reason",
     "directions",
     "exclusions",
+    // A contract's services: their references, comma-separated.
+    "services",
     "eligibility",
     "referral_routes",
     "accessibility",

@@ -205,7 +205,11 @@ impl Postcode {
     pub fn parse(input: &str) -> Result<Self, FieldError> {
         let invalid = || FieldError::new("postcode_invalid", "Enter a real postcode");
         // Checked before upper-casing: "ß1 1AA" must not become "SS1 1AA".
-        if !input.chars().filter(|c| !c.is_whitespace()).all(|c| c.is_ascii()) {
+        if !input
+            .chars()
+            .filter(|c| !c.is_whitespace())
+            .all(|c| c.is_ascii())
+        {
             return Err(invalid());
         }
         let compact = compact_upper(input);
