@@ -94,23 +94,7 @@ async fn record_ids(t: &TestApp) -> HashMap<&'static str, i64> {
     let q = hearth_domain::performance::Quarter::for_date(t.app.today()).previous();
     let ret = t
         .app
-        .submit_return(
-            &provider,
-            service.id,
-            &hearth_app::returns::ReturnForm {
-                quarter: q.label(),
-                service_users_supported: "10".into(),
-                maintained_independent_living: "10".into(),
-                new_service_users: "1".into(),
-                departures: "1".into(),
-                planned_departures: "1".into(),
-                unavailable_unit_days: "0".into(),
-                occupied_unit_days: "1".into(),
-                support_hours_contracted: "10".into(),
-                support_hours_delivered: "10".into(),
-                ..Default::default()
-            },
-        )
+        .submit_return(&provider, service.id, &small_return_form(q))
         .await
         .unwrap();
     let account_request = t

@@ -55,19 +55,7 @@ async fn a_return_with_a_damaged_year_is_an_error_not_2026() {
         .items[0]
         .clone();
     let q = Quarter::for_date(t.app.today()).previous();
-    let form = hearth_app::returns::ReturnForm {
-        quarter: q.label(),
-        service_users_supported: "10".into(),
-        maintained_independent_living: "10".into(),
-        new_service_users: "1".into(),
-        departures: "1".into(),
-        planned_departures: "1".into(),
-        unavailable_unit_days: "0".into(),
-        occupied_unit_days: "1".into(),
-        support_hours_contracted: "10".into(),
-        support_hours_delivered: "10".into(),
-        ..Default::default()
-    };
+    let form = small_return_form(q);
     let ret = t.app.submit_return(&p, s.id, &form).await.unwrap();
     hearth_store::testing::exec(
         &t.app.db,

@@ -262,3 +262,23 @@ pub fn field_error<'a>(body: &'a str, field: &str) -> &'a str {
     let rest = &body[start..];
     &rest[..rest.find("</p>").unwrap_or(rest.len())]
 }
+
+/// A small, complete web-form return for quarter `q` (no breach of the default triggers'
+/// checks on completeness).
+pub fn small_return_form(
+    q: hearth_domain::performance::Quarter,
+) -> hearth_app::returns::ReturnForm {
+    hearth_app::returns::ReturnForm {
+        quarter: q.label(),
+        service_users_supported: "10".into(),
+        maintained_independent_living: "10".into(),
+        new_service_users: "1".into(),
+        departures: "1".into(),
+        planned_departures: "1".into(),
+        unavailable_unit_days: "0".into(),
+        occupied_unit_days: "1".into(),
+        support_hours_contracted: "10".into(),
+        support_hours_delivered: "10".into(),
+        ..Default::default()
+    }
+}
