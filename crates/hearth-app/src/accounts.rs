@@ -2,7 +2,7 @@
 //! changes and the login / forgotten-password requests (F2.1 to F2.5).
 
 use hearth_domain::{check_password, password_expired, PasswordPolicyKind};
-use hearth_store::{now, AccountRequest, Actor, Session, User};
+use hearth_store::{now, AccountRequest, Actor, Hits, Session, User};
 use rand::RngCore;
 use sha2::{Digest, Sha256};
 use totp_rs::{Algorithm, Secret, TOTP};
@@ -36,6 +36,8 @@ pub enum NextStep {
 pub struct Started {
     pub token: String,
     pub next: NextStep,
+    /// The known-device cookie for this browser (see [`App::login_password`]).
+    pub device: String,
 }
 
 /// A sign-in step done: what comes next, and the session's new token (the session is given a
@@ -213,43 +215,36 @@ impl App {
             .cloned()
     }
 
-    /// Counts a failed sign-in for `username` from `from`, audits the moment a source of a real
-    /// account is throttled, and answers after the same time whatever happened: the floor, plus
-    /// the slowing of a username under attack from many places.
+    /// After a failed sign-in (already counted against its source before it was tried):
+    /// counts it for the username from anywhere, audits the moment a source of a real account
+    /// is throttled, and answers after the same time whatever happened: the floor, plus the
+    /// slowing of a username under attack from many places.
     async fn failed_sign_in(
         &self,
         username: &str,
-        from: &str,
+        source: &Hits,
+        source_name: &str,
         user: Option<&User>,
         started: std::time::Instant,
     ) -> Result<(), AppError> {
         use hearth_domain::throttle::*;
         let name = crate::limits::key_part(username);
-        let source = crate::limits::key_part(from);
-        self.limit_hit(&format!("signin:addr:{source}"), SIGN_IN_PER_ADDRESS)
-            .await?;
-        let pair = self
-            .limit_hit(
-                &format!("signin:user-addr:{name}|{source}"),
-                SIGN_IN_PER_USER_AND_ADDRESS,
-            )
-            .await?;
         let all = self
             .limit_hit(&format!("signin:user:{name}"), SIGN_IN_PER_USER_SLOWED)
             .await?;
         if let Some(user) = user {
-            if pair.hits == SIGN_IN_PER_USER_AND_ADDRESS.max {
+            if source.hits == SIGN_IN_PER_USER_AND_ADDRESS.max {
                 let mut actor = self.account_actor(user).await?;
                 actor.user_id = None;
                 actor.name = "login".into();
-                let until = pair.window_start + SIGN_IN_PER_USER_AND_ADDRESS.window_secs;
+                let until = source.window_start + SIGN_IN_PER_USER_AND_ADDRESS.window_secs;
                 let mut tx = self.db.begin_write(&actor).await?;
                 tx.audit(
                     "throttle",
                     "user",
                     &user.id.to_string(),
                     None,
-                    Some(&serde_json::json!({"source": source, "failures": pair.hits, "until": until})),
+                    Some(&serde_json::json!({"source": source_name, "failures": source.hits, "until": until})),
                 )
                 .await?;
                 tx.commit().await?;
@@ -263,55 +258,79 @@ impl App {
         Ok(())
     }
 
-    /// A wrong password when signing a document: counted for the signer (they are signed in,
-    /// so this slows only them).
-    pub(crate) async fn failed_signature_password(&self, user: &User) -> Result<(), AppError> {
+    /// Counts a password given to sign a document or make a token before it is checked, and
+    /// refuses it while the signer has given too many wrong ones (they are signed in, so this
+    /// slows only them). Returns the bucket to give the attempt back to if it was right.
+    pub(crate) async fn signature_attempt(&self, user: &User) -> Result<String, AppError> {
         use hearth_domain::throttle::SIGN_IN_PER_USER_AND_ADDRESS;
-        self.limit_hit(
-            &format!("sign:user:{}", user.id),
-            SIGN_IN_PER_USER_AND_ADDRESS,
-        )
-        .await?;
-        Ok(())
+        let bucket = format!("sign:user:{}", user.id);
+        self.limit_take(&bucket, SIGN_IN_PER_USER_AND_ADDRESS)
+            .await?;
+        Ok(bucket)
     }
 
-    /// Refuses a signature while the signer has given too many wrong passwords.
-    pub(crate) async fn signature_allowed(&self, user: &User) -> Result<(), AppError> {
-        use hearth_domain::throttle::SIGN_IN_PER_USER_AND_ADDRESS;
-        self.limit_check(
-            &format!("sign:user:{}", user.id),
-            SIGN_IN_PER_USER_AND_ADDRESS,
-        )
-        .await
+    /// The nonce of a known-device cookie that `user` was given by an earlier sign-in in this
+    /// browser, if `cookie` is one (a MAC under the deployment's key, so it cannot be made up).
+    fn known_device(&self, user: &User, cookie: &str) -> Result<Option<String>, AppError> {
+        if cookie.len() != 96 || !cookie.chars().all(|c| c.is_ascii_hexdigit()) {
+            return Ok(None);
+        }
+        let (nonce, mac) = cookie.split_at(32);
+        let expected = self
+            .db
+            .keyed_mac("known-device", &format!("{}|{nonce}", user.id))?;
+        let same = expected.len() == mac.len()
+            && expected
+                .bytes()
+                .zip(mac.to_ascii_lowercase().bytes())
+                .fold(0u8, |acc, (a, b)| acc | (a ^ b))
+                == 0;
+        Ok(same.then(|| nonce.to_ascii_lowercase()))
     }
 
-    /// Step one: username and password, from the client address `from`. Failures are counted in
-    /// the database (so they hold across nodes) per address, per username and address, and per
-    /// username: a source that keeps failing is made to wait, never the account's owner
-    /// elsewhere. Unknown usernames and wrong passwords take the same time.
+    /// Step one: username and password, from the client address `from`, with the browser's
+    /// known-device cookie if it has one. Every attempt is counted before it is tried (so
+    /// parallel attempts cannot slip past a limit) per address and per username and address;
+    /// a right password gives its attempt back, so only failures add up. A browser that has
+    /// signed in to the account before is counted on its own instead (OWASP's device cookies),
+    /// so an attack from a busy shared address does not keep out the people who work there.
+    /// Failures are also counted per username from anywhere, which slows, never refuses.
+    /// Unknown usernames and wrong passwords take the same time.
     pub async fn login_password(
         &self,
         username: &str,
         password: &str,
         return_to: Option<&str>,
         from: &str,
+        device: Option<&str>,
     ) -> Result<Started, AppError> {
         use hearth_domain::throttle::*;
         let started = std::time::Instant::now();
         let bad = || AppError::invalid("username", "Enter a correct username and password");
         let name = crate::limits::key_part(username);
         let source = crate::limits::key_part(from);
-        self.limit_check(&format!("signin:addr:{source}"), SIGN_IN_PER_ADDRESS)
-            .await?;
-        self.limit_check(
-            &format!("signin:user-addr:{name}|{source}"),
-            SIGN_IN_PER_USER_AND_ADDRESS,
-        )
-        .await?;
         let user = if username.len() > 200 {
             None
         } else {
             self.db.user_by_username(username.trim()).await?
+        };
+        let known = match (&user, device) {
+            (Some(u), Some(d)) => self.known_device(u, d)?,
+            _ => None,
+        };
+        let (buckets, source_hits) = match &known {
+            Some(nonce) => {
+                let b = format!("signin:device:{nonce}");
+                let h = self.limit_take(&b, SIGN_IN_PER_DEVICE).await?;
+                (vec![b], h)
+            }
+            None => {
+                let addr = format!("signin:addr:{source}");
+                let pair = format!("signin:user-addr:{name}|{source}");
+                self.limit_take(&addr, SIGN_IN_PER_ADDRESS).await?;
+                let h = self.limit_take(&pair, SIGN_IN_PER_USER_AND_ADDRESS).await?;
+                (vec![addr, pair], h)
+            }
         };
         let hash = match &user {
             Some(u) => u.password_hash.expose().to_string(),
@@ -322,13 +341,22 @@ impl App {
             && self.verify_password(password, &hash).await?
             && user.is_some();
         if !password_ok {
-            self.failed_sign_in(username, from, user.as_ref(), started)
+            self.failed_sign_in(username, &source_hits, &source, user.as_ref(), started)
                 .await?;
             return Err(bad());
         }
         let Some(user) = user else {
             return Err(bad());
         };
+        // The right password: its attempt is given back, and this source's count for the
+        // account starts again.
+        for b in &buckets {
+            if b.starts_with("signin:addr:") {
+                self.limit_give_back(b).await?;
+            } else {
+                self.db.rate_forget(b).await?;
+            }
+        }
         let t = now();
         // Whether an account is locked or disabled is told only to someone who knows its password.
         if let Some(until) = user.locked_until.filter(|u| *u > t) {
@@ -340,10 +368,12 @@ impl App {
                 "This account has been disabled. Contact the commissioning team.",
             ));
         }
-        // The right password from this source: its count starts again.
-        self.db
-            .rate_forget(&format!("signin:user-addr:{name}|{source}"))
-            .await?;
+        let nonce = known.unwrap_or_else(|| random_hex(16));
+        let device = format!(
+            "{nonce}{}",
+            self.db
+                .keyed_mac("known-device", &format!("{}|{nonce}", user.id))?
+        );
         let next = if user.totp_secret.is_some() {
             NextStep::Totp
         } else if self.totp_required(&user).await? {
@@ -375,7 +405,11 @@ impl App {
                 expires_at: t + self.config.absolute_hours * 3600,
             })
             .await?;
-        Ok(Started { token, next })
+        Ok(Started {
+            token,
+            next,
+            device,
+        })
     }
 
     async fn after_second_factor(&self, user: &User) -> Result<NextStep, AppError> {
@@ -426,15 +460,14 @@ impl App {
         let source = crate::limits::key_part(from);
         let pair = format!("code:user-addr:{}|{source}", live.user.id);
         let all = format!("code:user:{}", live.user.id);
-        self.limit_check(&pair, CODE_PER_USER_AND_ADDRESS).await?;
-        self.limit_check(&all, CODE_PER_USER).await?;
+        // Counted before the code is tried, so parallel guesses cannot slip past the limit.
+        self.limit_take(&pair, CODE_PER_USER_AND_ADDRESS).await?;
+        let h = self.limit_take(&all, CODE_PER_USER).await?;
         let ok = match totp_matching_step(secret, code, u64::try_from(t).unwrap_or(0)) {
             Some(step) => self.db.consume_totp_step(live.user.id, step).await?,
             None => false,
         };
         if !ok {
-            self.limit_hit(&pair, CODE_PER_USER_AND_ADDRESS).await?;
-            let h = self.limit_hit(&all, CODE_PER_USER).await?;
             if h.hits == CODE_PER_USER.max {
                 let mut tx = self
                     .db
@@ -457,6 +490,7 @@ impl App {
                 "Enter the 6-digit code shown in your authenticator app now (each code can be used once)",
             ));
         }
+        self.limit_give_back(&all).await?;
         self.db.rate_forget(&pair).await?;
         self.db.reset_login_failures(live.user.id).await?;
         let next = self.after_second_factor(&live.user).await?;
@@ -735,9 +769,18 @@ impl App {
         self.limit_take(&format!("help:addr:{source}"), HELP_PER_ADDRESS)
             .await?;
         if kind == "forgotten_password" {
+            // A username asked about too often gets the usual confirmation and no more
+            // e-mails: a refusal here would only tell the asker that someone else has asked.
             let name = crate::limits::key_part(&r.username);
-            self.limit_take(&format!("help:user:{name}"), HELP_PER_USERNAME)
-                .await?;
+            match self
+                .limit_take(&format!("help:user:{name}"), HELP_PER_USERNAME)
+                .await
+            {
+                Err(AppError::TooMany { .. }) => return Ok(r),
+                other => {
+                    other?;
+                }
+            }
         }
         // A forgotten-password request is routed to the user's authority where we know it;
         // the reply never says whether the username exists.
@@ -829,10 +872,11 @@ impl App {
             errors.add("days", "Choose how long the token lasts");
         }
         // Making a token is a change of access: the password is asked for again.
-        self.signature_allowed(who.user()).await?;
+        let attempt = self.signature_attempt(who.user()).await?;
         if password.is_empty() || !self.password_matches(who.user(), password).await? {
-            self.failed_signature_password(who.user()).await?;
             errors.add("password", "Enter your password correctly");
+        } else {
+            self.limit_give_back(&attempt).await?;
         }
         errors.into_result()?;
         let secret = format!("hearth_{}", random_hex(24));

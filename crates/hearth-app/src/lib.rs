@@ -31,10 +31,6 @@ pub struct AppConfig {
     pub idle_minutes: i64,
     /// Absolute lifetime of a session.
     pub absolute_hours: i64,
-    /// Failed logins before an account is locked.
-    pub max_failed_logins: i64,
-    /// How long a lock lasts.
-    pub lock_minutes: i64,
     /// Password hashes computed at once (argon2 is memory-hungry).
     pub max_concurrent_hashes: usize,
     /// Name shown in authenticator apps.
@@ -48,8 +44,6 @@ impl Default for AppConfig {
         AppConfig {
             idle_minutes: hearth_domain::authority::DEFAULT_IDLE_MINUTES,
             absolute_hours: hearth_domain::authority::DEFAULT_ABSOLUTE_HOURS,
-            max_failed_logins: hearth_domain::authority::DEFAULT_MAX_FAILED_LOGINS,
-            lock_minutes: hearth_domain::authority::DEFAULT_LOCK_MINUTES,
             max_concurrent_hashes: 2,
             totp_issuer: "Hearth".to_string(),
             public_requests_per_minute: hearth_domain::throttle::PUBLIC_PER_ADDRESS.max,

@@ -41,19 +41,6 @@ const FLUSH_EVERY: i64 = 10;
 const MAX_ADDRESSES: usize = 20_000;
 
 impl App {
-    /// Refuses when `bucket` has reached `limit` in its window (nothing is counted).
-    pub(crate) async fn limit_check(&self, bucket: &str, limit: Limit) -> Result<(), AppError> {
-        let t = now();
-        let h = self
-            .db
-            .rate_peek(bucket, limit.window_open_since(t))
-            .await?;
-        match limit.retry_after(h.hits, h.window_start, t) {
-            Some(retry_after) => Err(AppError::TooMany { retry_after }),
-            None => Ok(()),
-        }
-    }
-
     /// Counts one hit on `bucket`.
     pub(crate) async fn limit_hit(&self, bucket: &str, limit: Limit) -> Result<Hits, AppError> {
         let t = now();
@@ -63,14 +50,23 @@ impl App {
             .await?)
     }
 
-    /// Counts one hit on `bucket` and refuses it if it goes past `limit`.
-    pub(crate) async fn limit_take(&self, bucket: &str, limit: Limit) -> Result<(), AppError> {
+    /// Counts one attempt on `bucket` before it is tried, and refuses it if that takes the count
+    /// past `limit`. Counting first means parallel attempts cannot all pass a check made
+    /// before any of them was counted (an attempt that turns out right is given back with
+    /// [`App::limit_give_back`]).
+    pub(crate) async fn limit_take(&self, bucket: &str, limit: Limit) -> Result<Hits, AppError> {
         let h = self.limit_hit(bucket, limit).await?;
         if h.hits > limit.max {
             let retry_after = (h.window_start + limit.window_secs - now()).max(1);
             return Err(AppError::TooMany { retry_after });
         }
-        Ok(())
+        Ok(h)
+    }
+
+    /// Takes back an attempt counted by [`App::limit_take`] that turned out right, so only
+    /// failures add up.
+    pub(crate) async fn limit_give_back(&self, bucket: &str) -> Result<(), AppError> {
+        Ok(self.db.rate_undo(bucket).await?)
     }
 
     /// One request to the public directory or the open API from `address`: refused once the

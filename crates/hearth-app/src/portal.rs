@@ -480,15 +480,16 @@ impl App {
                 "Your account is locked after too many failed attempts. Try again later.",
             ));
         }
-        self.signature_allowed(user).await?;
+        // Every attempt is counted before the password is checked, and the signer made to wait
+        // after a few wrong ones; a right one is given back.
+        let attempt = self.signature_attempt(user).await?;
         if !self.password_matches(user, password).await? {
-            // Wrong passwords here are counted, and the signer made to wait after a few.
-            self.failed_signature_password(user).await?;
             return Err(AppError::invalid(
                 "password",
                 "Enter your password correctly to sign",
             ));
         }
+        self.limit_give_back(&attempt).await?;
         let content = self
             .db
             .document_content(id)

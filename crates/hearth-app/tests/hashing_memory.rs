@@ -30,6 +30,7 @@ async fn a_burst_of_failed_sign_ins_leaves_memory_flat() {
                 "wrong password",
                 None,
                 &format!("198.51.100.{i}"),
+                None,
             )
             .await;
     }
@@ -57,7 +58,7 @@ async fn a_burst_of_failed_sign_ins_leaves_memory_flat() {
                 format!("nobody{}", n % 13)
             };
             burst.push(tokio::spawn(async move {
-                app.login_password(&username, "wrong password", None, &from)
+                app.login_password(&username, "wrong password", None, &from, None)
                     .await
             }));
         }

@@ -1403,7 +1403,7 @@ async fn switching_authority_in_a_session_rescopes_without_a_second_login() {
             .clone();
         let started = d
             .app
-            .login_password("provider", &account.password, None, "192.0.2.1")
+            .login_password("provider", &account.password, None, "192.0.2.1", None)
             .await
             .unwrap();
         assert_eq!(started.next, hearth_app::accounts::NextStep::Totp);
@@ -1474,7 +1474,7 @@ async fn switching_authority_in_a_session_rescopes_without_a_second_login() {
             .clone();
         let s = d
             .app
-            .login_password("officer", &officer.password, None, "192.0.2.1")
+            .login_password("officer", &officer.password, None, "192.0.2.1", None)
             .await
             .unwrap();
         let live = d.app.session(&s.token).await.unwrap().unwrap();

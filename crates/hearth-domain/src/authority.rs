@@ -1,5 +1,5 @@
-//! Defaults for the settings an authority can change (sessions, log-in
-//! throttling, password policy). The configuration layer starts from these.
+//! Defaults for the settings an authority can change (sessions and password
+//! policy; sign-in throttles are in `throttle`). The configuration layer starts from these.
 
 use crate::enums::PasswordPolicyKind;
 
@@ -7,10 +7,6 @@ use crate::enums::PasswordPolicyKind;
 pub const DEFAULT_IDLE_MINUTES: i64 = 20;
 /// Hours after log-in after which a session ends whatever the activity (F2.4).
 pub const DEFAULT_ABSOLUTE_HOURS: i64 = 12;
-/// Failed log-ins in a row before the account is locked (F2.5).
-pub const DEFAULT_MAX_FAILED_LOGINS: i64 = 5;
-/// Minutes an account stays locked after too many failed log-ins (F2.5).
-pub const DEFAULT_LOCK_MINUTES: i64 = 15;
 /// Password rules unless the authority chooses otherwise (F2.2).
 pub const DEFAULT_PASSWORD_POLICY: PasswordPolicyKind = PasswordPolicyKind::Uk;
 
@@ -23,8 +19,6 @@ mod tests {
         assert_eq!(DEFAULT_IDLE_MINUTES, 20);
         assert_eq!(DEFAULT_ABSOLUTE_HOURS, 12);
         const { assert!(DEFAULT_IDLE_MINUTES < DEFAULT_ABSOLUTE_HOURS * 60) };
-        assert_eq!(DEFAULT_MAX_FAILED_LOGINS, 5);
-        assert_eq!(DEFAULT_LOCK_MINUTES, 15);
         assert_eq!(DEFAULT_PASSWORD_POLICY, PasswordPolicyKind::default());
     }
 }

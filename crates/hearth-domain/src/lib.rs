@@ -18,10 +18,7 @@ pub mod performance;
 pub mod text;
 pub mod throttle;
 
-pub use authority::{
-    DEFAULT_ABSOLUTE_HOURS, DEFAULT_IDLE_MINUTES, DEFAULT_LOCK_MINUTES, DEFAULT_MAX_FAILED_LOGINS,
-    DEFAULT_PASSWORD_POLICY,
-};
+pub use authority::{DEFAULT_ABSOLUTE_HOURS, DEFAULT_IDLE_MINUTES, DEFAULT_PASSWORD_POLICY};
 pub use dates::{parse_date, parse_date_parts, parse_date_parts_for, FinancialYear};
 pub use enums::{
     Assignment, ClientGroup, ContractStatus, EndReason, PasswordPolicyKind, PositionType, Role,

@@ -18,7 +18,15 @@ pub const SIGN_IN_PER_USER_AND_ADDRESS: Limit = Limit {
     max: 5,
     window_secs: 15 * 60,
 };
-/// Failed sign-ins from one address, whatever the username (password spraying).
+/// Failed sign-ins for one account from a browser that has signed in to it before (its
+/// known-device cookie): counted apart from the address, so an attack from a shared address
+/// does not keep out the people who work behind it.
+pub const SIGN_IN_PER_DEVICE: Limit = Limit {
+    max: 5,
+    window_secs: 15 * 60,
+};
+/// Failed sign-ins from one address, whatever the username (password spraying). Browsers with
+/// a known-device cookie for the account are not counted here.
 pub const SIGN_IN_PER_ADDRESS: Limit = Limit {
     max: 30,
     window_secs: 15 * 60,

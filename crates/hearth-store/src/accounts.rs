@@ -2,7 +2,7 @@
 
 use sqlx::Row;
 
-use crate::{now, record, Db, StoreError, WriteTx};
+use crate::{record, Db, StoreError, WriteTx};
 
 record!(
     /// A person who signs in.
@@ -115,34 +115,6 @@ impl Db {
             None => sqlx::query("SELECT * FROM users ORDER BY username").fetch_all(&self.pool).await?,
         };
         User::from_rows(&rows)
-    }
-
-    /// Records a failed login; locks the account when `max` failures are reached.
-    /// Counted in the database, so the count holds across nodes. Returns the user after.
-    pub async fn record_login_failure(
-        &self,
-        user_id: i64,
-        max: i64,
-        lock_seconds: i64,
-    ) -> Result<Option<User>, StoreError> {
-        let t = now();
-        sqlx::query(
-            "UPDATE users SET
-                failed_logins = CASE WHEN locked_until IS NOT NULL AND locked_until <= $4 THEN 1 ELSE failed_logins + 1 END,
-                locked_until = CASE
-                    WHEN locked_until IS NOT NULL AND locked_until <= $4 THEN (CASE WHEN 1 >= $2 THEN $3 ELSE NULL END)
-                    WHEN failed_logins + 1 >= $2 THEN $3
-                    ELSE locked_until END,
-                updated_at = $4
-             WHERE id = $1",
-        )
-        .bind(user_id)
-        .bind(max)
-        .bind(t + lock_seconds)
-        .bind(t)
-        .execute(&self.pool)
-        .await?;
-        self.user_by_id(user_id).await
     }
 
     pub async fn reset_login_failures(&self, user_id: i64) -> Result<(), StoreError> {

@@ -56,6 +56,11 @@ const MIGRATIONS: &[Migration] = &[
         name: "security",
         sql: include_str!("../migrations/0007_security.sql"),
     },
+    Migration {
+        version: 8,
+        name: "token_expiry",
+        sql: include_str!("../migrations/0008_token_expiry.sql"),
+    },
 ];
 
 /// The newest schema version this program knows.
@@ -146,6 +151,25 @@ impl Db {
 
     pub(crate) fn audit_key(&self) -> &[u8] {
         &self.audit_key
+    }
+
+    /// A MAC of `message` under the deployment's key, kept apart from the audit chain's MACs
+    /// (and from every other use) by `purpose`: for values Hearth hands out and must recognise
+    /// later without storing them, such as the known-device cookie.
+    pub fn keyed_mac(&self, purpose: &str, message: &str) -> Result<String, StoreError> {
+        use hmac::{Hmac, Mac};
+        if self.audit_key.is_empty() {
+            return Err(StoreError::Config(
+                "the audit key is empty: set HEARTH_AUDIT_KEY or HEARTH_AUDIT_KEY_FILE".into(),
+            ));
+        }
+        let mut mac = Hmac::<sha2::Sha256>::new_from_slice(&self.audit_key)
+            .map_err(|e| StoreError::Config(format!("the key cannot be used: {e}")))?;
+        for part in ["hearth-keyed-mac", purpose, message] {
+            mac.update(&(part.len() as u64).to_be_bytes());
+            mac.update(part.as_bytes());
+        }
+        Ok(hex::encode(mac.finalize().into_bytes()))
     }
 
     /// Runs pending migrations. Refuses a database whose schema is newer than this program.

@@ -72,6 +72,16 @@ impl Db {
         Ok(r.rows_affected())
     }
 
+    /// Takes back one hit counted on `bucket` (an attempt counted before it was tried that
+    /// turned out right).
+    pub async fn rate_undo(&self, bucket: &str) -> Result<(), StoreError> {
+        sqlx::query("UPDATE rate_limits SET hits = hits - 1 WHERE bucket = $1 AND hits > 0")
+            .bind(bucket)
+            .execute(&self.pool)
+            .await?;
+        Ok(())
+    }
+
     /// Forgets one bucket.
     pub async fn rate_forget(&self, bucket: &str) -> Result<(), StoreError> {
         sqlx::query("DELETE FROM rate_limits WHERE bucket = $1")

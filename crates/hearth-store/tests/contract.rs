@@ -382,8 +382,60 @@ async fn a_failed_transaction_leaves_nothing_behind() {
     }
 }
 
+// Review finding: tokens made before tokens expired ran out 90 days after they were made (so an
+// older one stopped on upgrade, unannounced); they now run 90 days from that upgrade.
 #[tokio::test]
-async fn login_failures_lock_and_totp_steps_are_single_use() {
+async fn tokens_from_before_expiry_run_for_90_days_from_the_upgrade() {
+    for t in testing::all().await.unwrap() {
+        let db = &t.db;
+        let mut tx = db.begin_write(&Actor::system("test")).await.unwrap();
+        let u = tx
+            .insert_user(&NewUser {
+                username: "api".into(),
+                display_name: "Api User".into(),
+                email: String::new(),
+                password_hash: "x".into(),
+                role: "provider".into(),
+                authority_id: None,
+                contact_id: None,
+                totp_secret: None,
+                must_change_password: false,
+            })
+            .await
+            .unwrap();
+        let tok = tx
+            .insert_api_token(u.id, "old", "hash-old", None, 0)
+            .await
+            .unwrap();
+        tx.commit().await.unwrap();
+        // As it was before migration 8: made two years ago, no expiry, upgraded at 1_800_000_000.
+        sqlx_exec(
+            db,
+            &format!(
+                "UPDATE api_tokens SET expires_at = NULL, created_at = 1700000000 WHERE id = {}",
+                tok.id
+            ),
+        )
+        .await;
+        sqlx_exec(
+            db,
+            "UPDATE schema_migrations SET applied_at = 1800000000 WHERE version = 7",
+        )
+        .await;
+        sqlx_exec(db, "DELETE FROM schema_migrations WHERE version = 8").await;
+        assert_eq!(db.migrate().await.unwrap(), vec![8], "{}", t.name);
+        let after = db.api_tokens_of(u.id).await.unwrap();
+        assert_eq!(
+            after[0].expires_at,
+            Some(1_800_000_000 + 90 * 86_400),
+            "{}",
+            t.name
+        );
+    }
+}
+
+#[tokio::test]
+async fn totp_steps_are_single_use() {
     for t in testing::all().await.unwrap() {
         let db = &t.db;
         let mut tx = db.begin_write(&Actor::system("test")).await.unwrap();
@@ -402,29 +454,6 @@ async fn login_failures_lock_and_totp_steps_are_single_use() {
             .await
             .unwrap();
         tx.commit().await.unwrap();
-        for _ in 0..2 {
-            let after = db
-                .record_login_failure(u.id, 3, 600)
-                .await
-                .unwrap()
-                .unwrap();
-            assert_eq!(after.locked_until, None, "{}", t.name);
-        }
-        let after = db
-            .record_login_failure(u.id, 3, 600)
-            .await
-            .unwrap()
-            .unwrap();
-        assert!(after.locked_until.unwrap() > now(), "{}", t.name);
-        // Once the lock has run out, counting starts again: one more failure does not re-lock.
-        sqlx_exec(db, "UPDATE users SET locked_until = 5").await;
-        let after = db
-            .record_login_failure(u.id, 3, 600)
-            .await
-            .unwrap()
-            .unwrap();
-        assert_eq!(after.failed_logins, 1, "{}", t.name);
-        assert_eq!(after.locked_until, None, "{}", t.name);
         assert!(db.consume_totp_step(u.id, 100).await.unwrap(), "{}", t.name);
         assert!(
             !db.consume_totp_step(u.id, 100).await.unwrap(),

@@ -144,18 +144,22 @@ async fn asset(Path(path): Path<String>) -> Response {
 #[derive(Debug, Clone)]
 pub struct ClientAddr(pub String);
 
-/// The client's address: the connection's, or, behind a trusted proxy, the right-most address
-/// in `X-Forwarded-For` that is not one of the trusted proxies.
+/// The client's address as the limits count it: the connection's, or, behind a trusted proxy,
+/// the right-most address in `X-Forwarded-For` that is not one of the trusted proxies. An
+/// IPv4 address mapped into IPv6 counts as the IPv4 address, a port is dropped, and an IPv6
+/// address counts by its /64 (one household or office is given a whole /64, so counting single
+/// addresses would let it make a fresh limit for every request).
 pub fn client_addr(req: &Request, trusted: &[std::net::IpAddr]) -> String {
     let peer = req
         .extensions()
         .get::<axum::extract::ConnectInfo<std::net::SocketAddr>>()
-        .map(|c| c.0.ip());
+        .map(|c| c.0.ip().to_canonical());
     let Some(peer) = peer else {
         return "unknown".into();
     };
-    if !trusted.contains(&peer) {
-        return peer.to_string();
+    let is_trusted = |ip: &std::net::IpAddr| trusted.iter().any(|t| t.to_canonical() == *ip);
+    if !is_trusted(&peer) {
+        return limit_key(peer);
     }
     let forwarded = req
         .headers()
@@ -165,13 +169,39 @@ pub fn client_addr(req: &Request, trusted: &[std::net::IpAddr]) -> String {
         .collect::<Vec<_>>()
         .join(",");
     for part in forwarded.rsplit(',') {
-        match part.trim().parse::<std::net::IpAddr>() {
-            Ok(ip) if trusted.contains(&ip) => continue,
-            Ok(ip) => return ip.to_string(),
-            Err(_) => break,
+        match forwarded_ip(part) {
+            Some(ip) if is_trusted(&ip) => continue,
+            Some(ip) => return limit_key(ip),
+            None => break,
         }
     }
-    peer.to_string()
+    limit_key(peer)
+}
+
+/// One entry of `X-Forwarded-For`: an address, with or without a port (`[v6]:port` too).
+fn forwarded_ip(part: &str) -> Option<std::net::IpAddr> {
+    let part = part.trim();
+    part.parse::<std::net::IpAddr>()
+        .ok()
+        .or_else(|| part.parse::<std::net::SocketAddr>().ok().map(|s| s.ip()))
+        .or_else(|| {
+            part.strip_prefix('[')
+                .and_then(|p| p.strip_suffix(']'))
+                .and_then(|p| p.parse().ok())
+        })
+        .map(|ip: std::net::IpAddr| ip.to_canonical())
+}
+
+/// The name an address is counted under: IPv4 as it is, IPv6 by its /64.
+fn limit_key(ip: std::net::IpAddr) -> String {
+    match ip {
+        std::net::IpAddr::V4(v4) => v4.to_string(),
+        std::net::IpAddr::V6(v6) => {
+            let s = v6.segments();
+            let net = std::net::Ipv6Addr::new(s[0], s[1], s[2], s[3], 0, 0, 0, 0);
+            format!("{net}/64")
+        }
+    }
 }
 
 /// The longest query string accepted: every search field is far shorter (the forms bound
@@ -260,4 +290,72 @@ pub async fn request_layer(State(state): State<AppState>, req: Request, next: Ne
         );
     }
     resp
+}
+
+#[cfg(test)]
+#[allow(clippy::unwrap_used)]
+mod tests {
+    use super::*;
+
+    fn request_from(peer: &str, forwarded: Option<&str>) -> Request {
+        let mut b = axum::http::Request::builder().uri("/");
+        if let Some(f) = forwarded {
+            b = b.header("x-forwarded-for", f);
+        }
+        let mut req = b.body(axum::body::Body::empty()).unwrap();
+        if let Ok(sock) = peer.parse::<std::net::SocketAddr>() {
+            req.extensions_mut()
+                .insert(axum::extract::ConnectInfo(sock));
+        }
+        req
+    }
+
+    // Review finding: the same client could appear under several names (an IPv4 address mapped
+    // into IPv6, a port in X-Forwarded-For, every address of its IPv6 /64), each with a fresh
+    // limit.
+    #[test]
+    fn a_client_is_counted_under_one_canonical_name() {
+        let proxy: Vec<std::net::IpAddr> = vec!["10.0.0.1".parse().unwrap()];
+        let direct = |peer: &str| client_addr(&request_from(peer, None), &[]);
+        assert_eq!(direct("203.0.113.9:5000"), "203.0.113.9");
+        assert_eq!(direct("[::ffff:203.0.113.9]:5000"), "203.0.113.9");
+        assert_eq!(direct("[2001:db8:1:2::5]:443"), "2001:db8:1:2::/64");
+        assert_eq!(
+            direct("[2001:db8:1:2:aaaa:bbbb:cccc:dddd]:443"),
+            "2001:db8:1:2::/64",
+            "the same /64"
+        );
+        let via = |fwd: &str| client_addr(&request_from("10.0.0.1:40000", Some(fwd)), &proxy);
+        assert_eq!(via("203.0.113.9:61000"), "203.0.113.9", "a port is dropped");
+        assert_eq!(via("[2001:db8::7]:61000"), "2001:db8::/64");
+        assert_eq!(via("::ffff:203.0.113.9"), "203.0.113.9");
+        assert_eq!(
+            via("198.51.100.1, 203.0.113.9"),
+            "203.0.113.9",
+            "the right-most"
+        );
+        assert_eq!(
+            via("203.0.113.9, 10.0.0.1"),
+            "203.0.113.9",
+            "proxies skipped"
+        );
+        assert_eq!(
+            via("not an address"),
+            "10.0.0.1",
+            "garbage: the proxy itself"
+        );
+        // A mapped form of the trusted proxy is trusted too.
+        assert_eq!(
+            client_addr(
+                &request_from("[::ffff:10.0.0.1]:40000", Some("203.0.113.9")),
+                &proxy
+            ),
+            "203.0.113.9"
+        );
+        // Not behind a trusted proxy, the header is ignored.
+        assert_eq!(
+            client_addr(&request_from("198.51.100.5:1", Some("203.0.113.9")), &proxy),
+            "198.51.100.5"
+        );
+    }
 }

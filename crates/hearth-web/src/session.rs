@@ -124,6 +124,30 @@ pub fn set_session_cookie(state: &AppState, token: &str) -> HeaderValue {
     HeaderValue::from_str(&v).unwrap_or_else(|_| HeaderValue::from_static(""))
 }
 
+fn device_cookie_name(state: &AppState) -> &'static str {
+    if state.config.secure_cookies {
+        "__Host-hearth-device"
+    } else {
+        "hearth-device"
+    }
+}
+
+/// The known-device cookie this browser was given when it last signed in, if any.
+pub fn device_token(state: &AppState, headers: &HeaderMap) -> Option<String> {
+    cookie(headers, device_cookie_name(state))
+}
+
+/// The known-device cookie: kept for a year, through sign-outs, so that a browser that has
+/// signed in to an account is counted on its own by the sign-in limits.
+pub fn set_device_cookie(state: &AppState, value: &str) -> HeaderValue {
+    let v = format!(
+        "{}={value}; Max-Age=31536000; {}",
+        device_cookie_name(state),
+        cookie_attrs(state)
+    );
+    HeaderValue::from_str(&v).unwrap_or_else(|_| HeaderValue::from_static(""))
+}
+
 pub fn clear_cookie(state: &AppState) -> HeaderValue {
     let v = format!(
         "{}=; Max-Age=0; {}",

@@ -121,6 +121,105 @@ async fn password_spraying_from_one_address_is_refused() {
     assert_eq!(other.login("officer", "Winter2026!").await.status(), 422);
 }
 
+// Review finding: the address limit kept out everyone behind a busy shared address (an office's
+// NAT) once an attacker there had used it up, even with the right password. A browser that has
+// signed in to the account before carries a known-device cookie and is counted on its own.
+#[tokio::test]
+async fn an_attack_from_a_shared_address_does_not_keep_out_its_regular_users() {
+    let t = behind_proxy(hearth_app::AppConfig::default()).await;
+    let office = "203.0.113.25";
+    let a = t.account("officer").clone();
+    // Yesterday the officer signed in from this browser at the office.
+    let colleague = client_from(&t, office);
+    assert_eq!(
+        location(&colleague.login("officer", &a.password).await),
+        "/login/code"
+    );
+    // Today someone behind the same address sprays passwords until it is refused.
+    let sprayer = client_from(&t, office);
+    for i in 0..30 {
+        assert_eq!(
+            sprayer
+                .login(&format!("user{i}"), "Winter2026!")
+                .await
+                .status(),
+            422
+        );
+    }
+    assert_eq!(sprayer.login("officer", &a.password).await.status(), 429);
+    // The officer's own browser still gets in; a right password gives its attempt back.
+    let r = colleague.login("officer", &a.password).await;
+    assert_eq!(r.status(), 303, "a known browser is not kept out");
+    assert_eq!(location(&r), "/login/code");
+    // A made-up device cookie is no way round the limit.
+    let jar = std::sync::Arc::new(reqwest::cookie::Jar::default());
+    let base = format!("http://{}", t.addr);
+    jar.add_cookie_str(
+        &format!("hearth-device={}; Path=/", "ab".repeat(48)),
+        &base.parse().unwrap(),
+    );
+    let forger = Client {
+        http: reqwest::Client::builder()
+            .cookie_provider(jar)
+            .redirect(reqwest::redirect::Policy::none())
+            .default_headers({
+                let mut h = reqwest::header::HeaderMap::new();
+                h.insert("x-forwarded-for", office.parse().unwrap());
+                h
+            })
+            .build()
+            .unwrap(),
+        base,
+    };
+    assert_eq!(forger.login("officer", &a.password).await.status(), 429);
+    // The known browser has its own limit of wrong passwords.
+    for _ in 0..5 {
+        assert_eq!(
+            colleague.login("officer", "wrong password").await.status(),
+            422
+        );
+    }
+    assert_eq!(colleague.login("officer", &a.password).await.status(), 429);
+}
+
+// Review finding: each limit was checked before the attempt was counted, so attempts sent at
+// the same moment all passed the check. Fifty wrong codes at once must meet the same limit as
+// fifty in a row.
+#[tokio::test]
+async fn parallel_wrong_codes_meet_the_limit() {
+    let t = behind_proxy(hearth_app::AppConfig::default()).await;
+    let c = client_from(&t, "203.0.113.41");
+    let a = t.account("officer").clone();
+    assert_eq!(
+        location(&c.login("officer", &a.password).await),
+        "/login/code"
+    );
+    let csrf = c.csrf_from("/login/code").await;
+    let c = std::sync::Arc::new(c);
+    let tries: Vec<_> = (0..50)
+        .map(|_| {
+            let (c, csrf) = (c.clone(), csrf.clone());
+            tokio::spawn(async move {
+                c.post_raw("/login/code", &[("code", "000000")], Some(&csrf))
+                    .await
+                    .status()
+                    .as_u16()
+            })
+        })
+        .collect();
+    let mut statuses = Vec::new();
+    for t in tries {
+        statuses.push(t.await.unwrap());
+    }
+    let wrong = statuses.iter().filter(|s| **s == 422).count();
+    assert_eq!(
+        wrong,
+        hearth_domain::throttle::CODE_PER_USER_AND_ADDRESS.max as usize,
+        "only the limit's worth were tried: {statuses:?}"
+    );
+    assert_eq!(statuses.iter().filter(|s| **s == 429).count(), 50 - wrong);
+}
+
 #[tokio::test]
 async fn wrong_security_codes_are_limited() {
     let t = behind_proxy(hearth_app::AppConfig::default()).await;
@@ -164,8 +263,19 @@ async fn forgotten_password_requests_cannot_flood_the_administrators() {
             refused += 1;
         }
     }
-    let requests_made = 50 - refused;
-    assert_eq!(requests_made, 3, "three requests an hour for one username");
+    // Five from one address an hour; past three for one username the asker sees the usual
+    // confirmation, and nothing more is queued.
+    assert_eq!(50 - refused, 5, "five requests an hour from one address");
+    let stored = t
+        .app
+        .db
+        .list_account_requests(None, false)
+        .await
+        .unwrap()
+        .into_iter()
+        .filter(|r| r.kind == "forgotten_password" && r.username == "officer")
+        .count();
+    assert_eq!(stored, 3, "three requests an hour for one username");
     let mails = t.app.db.recent_mail(10_000).await.unwrap().len() - before;
     let admins = t
         .app
@@ -287,7 +397,7 @@ async fn a_wrong_password_takes_as_long_for_an_unknown_username_as_for_a_real_on
             let from = format!("192.0.2.{}", i * 2 + usize::from(name == "officer"));
             let started = std::time::Instant::now();
             let r = app
-                .login_password(name, "not the password at all", None, &from)
+                .login_password(name, "not the password at all", None, &from, None)
                 .await;
             times.push(started.elapsed().as_secs_f64());
             assert!(matches!(r, Err(hearth_app::AppError::Invalid(_))));

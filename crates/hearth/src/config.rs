@@ -21,7 +21,11 @@ pub struct FileConfig {
     pub log_format: Option<String>,
     pub idle_minutes: Option<i64>,
     pub absolute_hours: Option<i64>,
+    /// No longer used (wrong passwords slow their source instead of locking the account);
+    /// accepted so that old configuration files still load.
+    #[allow(dead_code)]
     pub max_failed_logins: Option<i64>,
+    #[allow(dead_code)]
     pub lock_minutes: Option<i64>,
     pub mail_transport: Option<String>,
     pub smtp_host: Option<String>,
@@ -45,8 +49,6 @@ pub struct Config {
     pub log_format: String,
     pub idle_minutes: i64,
     pub absolute_hours: i64,
-    pub max_failed_logins: i64,
-    pub lock_minutes: i64,
     pub mail: hearth_jobs::MailConfig,
     pub run_jobs: bool,
     /// Proxies whose `X-Forwarded-For` gives the client's address.
@@ -206,12 +208,6 @@ impl Config {
             absolute_hours: env_parse("HEARTH_ABSOLUTE_HOURS")?
                 .or(f.absolute_hours)
                 .unwrap_or(12),
-            max_failed_logins: env_parse("HEARTH_MAX_FAILED_LOGINS")?
-                .or(f.max_failed_logins)
-                .unwrap_or(5),
-            lock_minutes: env_parse("HEARTH_LOCK_MINUTES")?
-                .or(f.lock_minutes)
-                .unwrap_or(15),
             mail,
             run_jobs: env_parse("HEARTH_RUN_JOBS")?.or(f.run_jobs).unwrap_or(true),
         })

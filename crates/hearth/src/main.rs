@@ -258,8 +258,6 @@ fn app_of(config: &Config, db: Db) -> App {
         AppConfig {
             idle_minutes: config.idle_minutes,
             absolute_hours: config.absolute_hours,
-            max_failed_logins: config.max_failed_logins,
-            lock_minutes: config.lock_minutes,
             public_requests_per_minute: config.public_requests_per_minute,
             ..AppConfig::default()
         },
@@ -669,6 +667,14 @@ async fn serve(config: Config, db: Db, started: Instant) -> Result<()> {
         trusted_proxies: config.trusted_proxies.clone(),
         ..Default::default()
     };
+    if config.trusted_proxies.is_empty() && !config.listen.ip().is_loopback() {
+        // Behind a proxy with none trusted, every request seems to come from the proxy, and one
+        // client's sign-in failures would slow everyone: say so where the operator will see it.
+        tracing::warn!(
+            "trusted_proxies is empty: if Hearth is behind a proxy, set it to the proxy's address, \
+             or the rate limits count every client as the proxy"
+        );
+    }
     if config.run_jobs {
         let mail = hearth_jobs::MailTransport::new(&config.mail).map_err(|e| anyhow!(e))?;
         let scheduler = hearth_jobs::Scheduler::new(app.clone(), &config.node_name, mail);

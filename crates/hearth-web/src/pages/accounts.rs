@@ -162,12 +162,14 @@ async fn login_submit(
     State(state): State<AppState>,
     Anon(anon): Anon,
     Extension(from): Extension<ClientAddr>,
+    headers: axum::http::HeaderMap,
     Form(f): Form<LoginForm>,
 ) -> Response {
     let next = Some(f.next.as_str()).filter(|n| safe_return(n));
+    let device = session::device_token(&state, &headers);
     match state
         .app
-        .login_password(&f.username, &f.password, next, &from.0)
+        .login_password(&f.username, &f.password, next, &from.0, device.as_deref())
         .await
     {
         Ok(started) => {
@@ -181,6 +183,10 @@ async fn login_submit(
             r.headers_mut().append(
                 header::SET_COOKIE,
                 session::set_session_cookie(&state, &started.token),
+            );
+            r.headers_mut().append(
+                header::SET_COOKIE,
+                session::set_device_cookie(&state, &started.device),
             );
             r
         }
