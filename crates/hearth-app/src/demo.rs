@@ -537,6 +537,95 @@ impl App {
     }
 }
 
+impl App {
+    /// `n` more accounts in a loaded demo, for load tests: one in three commissioning staff of
+    /// the first authority (officers, contracts managers, finance officers, board members and
+    /// administrators in turn), the rest provider users, each an organisation contact (up to three
+    /// for each provider). Each is enrolled with a TOTP secret, like the demo accounts, so a
+    /// load test can sign in many sessions at once (a code is accepted once per account).
+    pub async fn add_load_accounts(&self, n: usize) -> Result<Vec<DemoAccount>, AppError> {
+        let actor = Actor::system("demo");
+        let authority = self
+            .db
+            .authorities()
+            .await?
+            .first()
+            .map(|a| a.id)
+            .ok_or_else(|| AppError::Internal("load accounts need a loaded demo".into()))?;
+        // Providers 0 and 1 have the demo's own provider accounts.
+        let providers = self
+            .db
+            .list_providers(&hearth_store::ProviderFilter {
+                per_page: 10_000,
+                ..Default::default()
+            })
+            .await?
+            .items;
+        let mut provider_contacts = Vec::new();
+        for p in providers.iter().skip(2) {
+            if provider_contacts.len() >= n {
+                break;
+            }
+            provider_contacts.extend(self.db.provider_contacts(p.id).await?.into_iter().take(3));
+        }
+        let staff_roles = [
+            "officer",
+            "contracts_manager",
+            "finance_officer",
+            "read_only",
+            "administrator",
+        ];
+        let mut out = Vec::new();
+        for i in 0..n {
+            let username = format!("load{:03}", i + 1);
+            let password: String = new_totp_secret().to_lowercase().chars().take(20).collect();
+            let secret = new_totp_secret();
+            let provider_turn = i % 3 != 0 && !provider_contacts.is_empty();
+            let (role, input) = if provider_turn {
+                let c = provider_contacts.remove(0);
+                let mut tx = self.db.begin_write(&actor).await?;
+                tx.insert_assignment(c.id, "organisation_contact", None, None)
+                    .await?;
+                tx.commit().await?;
+                (
+                    "provider_user",
+                    UserInput {
+                        username: username.clone(),
+                        display_name: format!("{} {}", c.first_name, c.last_name),
+                        email: c.email.clone(),
+                        role: "provider_user".into(),
+                        authority_id: None,
+                        contact_id: Some(c.id),
+                    },
+                )
+            } else {
+                let role = staff_roles[(i / 3) % staff_roles.len()];
+                (
+                    role,
+                    UserInput {
+                        username: username.clone(),
+                        display_name: format!("Load Tester {}", i + 1),
+                        email: format!("{username}@load.example"),
+                        role: role.into(),
+                        authority_id: Some(authority),
+                        contact_id: None,
+                    },
+                )
+            };
+            self.create_user(&actor, &input, &password, Some(secret.clone()), false)
+                .await?;
+            out.push(DemoAccount {
+                role: role.into(),
+                username,
+                password,
+                totp_secret: secret,
+                description: "load test account".into(),
+            });
+        }
+        Ok(out)
+    }
+}
+
 fn id_of(ids: &[i64], key: usize) -> Result<i64, AppError> {
     ids.get(key)
         .copied()

@@ -185,29 +185,10 @@ impl App {
                 })
             }
             Some((centre, radius)) => {
-                // The box narrows the rows; the exact distance decides and orders.
-                let rows = self.db.directory_search(&f, DISTANCE_READ_LIMIT).await?;
-                let mut items: Vec<DirectoryItem> = rows
-                    .into_iter()
-                    .filter_map(|r| {
-                        let d = distance_m(centre, (r.service.latitude?, r.service.longitude?));
-                        (d <= radius).then(|| item(r, Some(d)))
-                    })
-                    .collect();
-                items.sort_by(|a, b| {
-                    a.distance_m
-                        .partial_cmp(&b.distance_m)
-                        .unwrap_or(std::cmp::Ordering::Equal)
-                        .then(a.service.id.cmp(&b.service.id))
-                });
-                let total = items.len() as i64;
-                let start =
-                    usize::try_from(hearth_domain::paging::offset(page, PER_PAGE)).unwrap_or(0);
-                let items = items
-                    .into_iter()
-                    .skip(start)
-                    .take(PER_PAGE as usize)
-                    .collect();
+                let (rows, total) = self
+                    .directory_nearby(&f, centre, radius, page, PER_PAGE)
+                    .await?;
+                let items = rows.into_iter().map(|(d, r)| item(r, Some(d))).collect();
                 Ok(DirectoryResults {
                     items,
                     total,
@@ -227,6 +208,65 @@ impl App {
         };
         let (mut rows, _) = self.db.directory_page(&f, 1, 1).await?;
         rows.pop().map(|r| item(r, None)).ok_or(AppError::NotFound)
+    }
+}
+
+impl App {
+    /// One page of the services matching `f` (which has the box around `centre`) within
+    /// `radius` metres of `centre`, nearest first (ties in id order), with their distances,
+    /// and how many there are in all. The spatial index finds the services in the box; only
+    /// their ids and locations are read to measure and order them, and whole rows only for
+    /// the page shown.
+    pub async fn directory_nearby(
+        &self,
+        f: &hearth_store::DirectorySearch,
+        centre: (f64, f64),
+        radius: f64,
+        page: i64,
+        per_page: i64,
+    ) -> Result<(Vec<(f64, DirectoryRow)>, i64), AppError> {
+        let mut near: Vec<(f64, i64)> = self
+            .db
+            .directory_locations(f, DISTANCE_READ_LIMIT)
+            .await?
+            .into_iter()
+            .map(|(id, lat, lon)| (distance_m(centre, (lat, lon)), id))
+            .filter(|(d, _)| *d <= radius)
+            .collect();
+        near.sort_by(|a, b| {
+            a.0.partial_cmp(&b.0)
+                .unwrap_or(std::cmp::Ordering::Equal)
+                .then(a.1.cmp(&b.1))
+        });
+        let total = near.len() as i64;
+        let start = usize::try_from(hearth_domain::paging::offset(page, per_page)).unwrap_or(0);
+        let shown: Vec<(f64, i64)> = near
+            .into_iter()
+            .skip(start)
+            .take(usize::try_from(per_page).unwrap_or(0))
+            .collect();
+        if shown.is_empty() {
+            return Ok((Vec::new(), total));
+        }
+        let ids = shown.iter().map(|(_, id)| *id).collect();
+        let mut rows: std::collections::HashMap<i64, DirectoryRow> = self
+            .db
+            .directory_search(
+                &hearth_store::DirectorySearch {
+                    only_ids: Some(ids),
+                    ..Default::default()
+                },
+                per_page,
+            )
+            .await?
+            .into_iter()
+            .map(|r| (r.service.id, r))
+            .collect();
+        let page_rows = shown
+            .into_iter()
+            .filter_map(|(d, id)| rows.remove(&id).map(|r| (d, r)))
+            .collect();
+        Ok((page_rows, total))
     }
 }
 

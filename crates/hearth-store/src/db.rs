@@ -13,12 +13,20 @@ pub enum Backend {
     Postgres,
 }
 
-/// A versioned migration: the SQL is portable apart from `{pk}`.
+/// A versioned migration: the SQL is portable apart from `{pk}` and `{blob}`, or, where the
+/// two databases need different SQL, one file for each (`sql` is then empty).
 struct Migration {
     version: i64,
     name: &'static str,
     sql: &'static str,
 }
+
+/// Migrations written once for each database: (version, SQLite's SQL, PostgreSQL's SQL).
+const DIALECT_MIGRATIONS: &[(i64, &str, &str)] = &[(
+    9,
+    include_str!("../migrations/0009_spatial_index.sqlite.sql"),
+    include_str!("../migrations/0009_spatial_index.postgres.sql"),
+)];
 
 const MIGRATIONS: &[Migration] = &[
     Migration {
@@ -60,6 +68,11 @@ const MIGRATIONS: &[Migration] = &[
         version: 8,
         name: "token_expiry",
         sql: include_str!("../migrations/0008_token_expiry.sql"),
+    },
+    Migration {
+        version: 9,
+        name: "spatial_index",
+        sql: "",
     },
 ];
 
@@ -175,12 +188,18 @@ impl Db {
     /// Runs pending migrations. Refuses a database whose schema is newer than this program.
     /// On PostgreSQL an advisory lock makes nodes starting together migrate one at a time.
     pub async fn migrate(&self) -> Result<Vec<i64>, StoreError> {
+        self.migrate_to(latest_version()).await
+    }
+
+    /// Runs pending migrations up to `version` (tests of a migration start from the one
+    /// before it).
+    pub async fn migrate_to(&self, version: i64) -> Result<Vec<i64>, StoreError> {
         if self.backend == Backend::Postgres {
             let mut conn = self.pool.acquire().await?;
             sqlx::query("SELECT pg_advisory_lock(72451) IS NOT NULL AS locked")
                 .fetch_one(&mut *conn)
                 .await?;
-            let result = self.migrate_unlocked().await;
+            let result = self.migrate_unlocked(version).await;
             let unlocked = sqlx::query("SELECT pg_advisory_unlock(72451) IS NOT NULL AS unlocked")
                 .fetch_one(&mut *conn)
                 .await;
@@ -188,10 +207,10 @@ impl Db {
             unlocked?;
             return Ok(applied);
         }
-        self.migrate_unlocked().await
+        self.migrate_unlocked(version).await
     }
 
-    async fn migrate_unlocked(&self) -> Result<Vec<i64>, StoreError> {
+    async fn migrate_unlocked(&self, up_to: i64) -> Result<Vec<i64>, StoreError> {
         sqlx::query(
             "CREATE TABLE IF NOT EXISTS schema_migrations (version BIGINT PRIMARY KEY, name TEXT NOT NULL, applied_at BIGINT NOT NULL)",
         )
@@ -205,9 +224,19 @@ impl Db {
             });
         }
         let mut applied = Vec::new();
-        for m in MIGRATIONS.iter().filter(|m| m.version > current) {
+        for m in MIGRATIONS
+            .iter()
+            .filter(|m| m.version > current && m.version <= up_to)
+        {
             let mut tx = self.pool.begin().await?;
-            for statement in split_statements(&self.dialect(m.sql)) {
+            let sql = match DIALECT_MIGRATIONS.iter().find(|d| d.0 == m.version) {
+                Some((_, sqlite, postgres)) => match self.backend {
+                    Backend::Sqlite => sqlite,
+                    Backend::Postgres => postgres,
+                },
+                None => m.sql,
+            };
+            for statement in split_statements(&self.dialect(sql)) {
                 sqlx::query(&statement)
                     .execute(&mut *tx)
                     .await
@@ -315,18 +344,44 @@ pub fn redact(url: &str) -> String {
     }
 }
 
+/// Statements end at `;`, except inside a trigger's `BEGIN ... END;` (a line of its own).
 fn split_statements(sql: &str) -> Vec<String> {
-    let without_comments: String = sql
-        .lines()
-        .filter(|l| !l.trim_start().starts_with("--"))
-        .collect::<Vec<_>>()
-        .join("\n");
-    without_comments
-        .split(';')
-        .map(str::trim)
-        .filter(|s| !s.is_empty())
-        .map(str::to_string)
-        .collect()
+    let mut out = Vec::new();
+    let mut current = String::new();
+    let mut in_body = false;
+    for line in sql.lines().filter(|l| !l.trim_start().starts_with("--")) {
+        let t = line.trim();
+        if t.eq_ignore_ascii_case("BEGIN") {
+            in_body = true;
+        }
+        if in_body {
+            current.push_str(line);
+            current.push('\n');
+            if t.eq_ignore_ascii_case("END;") {
+                in_body = false;
+                out.push(current.trim().trim_end_matches(';').to_string());
+                current.clear();
+            }
+            continue;
+        }
+        let mut rest = line;
+        while let Some(i) = rest.find(';') {
+            current.push_str(&rest[..i]);
+            let s = current.trim();
+            if !s.is_empty() {
+                out.push(s.to_string());
+            }
+            current.clear();
+            rest = &rest[i + 1..];
+        }
+        current.push_str(rest);
+        current.push('\n');
+    }
+    let s = current.trim();
+    if !s.is_empty() {
+        out.push(s.to_string());
+    }
+    out
 }
 
 #[cfg(test)]
@@ -342,6 +397,20 @@ mod tests {
             s,
             vec!["CREATE TABLE a (x BIGINT)", "INSERT INTO a VALUES (1)"]
         );
+    }
+
+    #[test]
+    fn a_trigger_body_is_one_statement() {
+        let s = split_statements(
+            "CREATE TABLE a (x BIGINT);\nCREATE TRIGGER t AFTER INSERT ON a\nBEGIN\n    DELETE FROM b;\n    INSERT INTO b VALUES (1);\nEND;\nSELECT 1;",
+        );
+        assert_eq!(s.len(), 3, "{s:?}");
+        assert!(
+            s[1].starts_with("CREATE TRIGGER t") && s[1].ends_with("END"),
+            "{s:?}"
+        );
+        assert!(s[1].contains("DELETE FROM b;\n    INSERT INTO b VALUES (1);"));
+        assert_eq!(s[2], "SELECT 1");
     }
 
     #[test]

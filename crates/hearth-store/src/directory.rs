@@ -60,7 +60,7 @@ fn list_match(column: &str, p: &str) -> String {
 }
 
 impl DirectorySearch {
-    fn where_clause(&self, p: &mut Params) -> String {
+    fn where_clause(&self, p: &mut Params, backend: crate::Backend) -> String {
         let mut w = String::from(" WHERE 1 = 1");
         if self.text.is_some() {
             let a = p.next();
@@ -112,12 +112,20 @@ impl DirectorySearch {
         if self.bbox.is_some() {
             // Confidential addresses are never placed on a map or measured from.
             w.push_str(&format!(" AND NOT {CONFIDENTIAL_SQL}"));
+            // The spatial index finds the services in the box (bound south, north, west, east).
+            let (south, north, west, east) = (p.next(), p.next(), p.next(), p.next());
+            match backend {
+                // R*Tree boxes are stored as 32-bit floats rounded outwards, so the test is
+                // for overlap: a point on the edge of the box is not lost to rounding.
+                crate::Backend::Sqlite => w.push_str(&format!(
+                    " AND s.id IN (SELECT id FROM service_locations WHERE max_lat >= {south} AND min_lat <= {north} AND max_lon >= {west} AND min_lon <= {east})"
+                )),
+                crate::Backend::Postgres => w.push_str(&format!(
+                    " AND point(s.longitude, s.latitude) <@ box(point({west}, {south}), point({east}, {north}))"
+                )),
+            }
             w.push_str(&format!(
-                " AND s.latitude BETWEEN {} AND {} AND s.longitude BETWEEN {} AND {}",
-                p.next(),
-                p.next(),
-                p.next(),
-                p.next()
+                " AND s.latitude BETWEEN {south} AND {north} AND s.longitude BETWEEN {west} AND {east}"
             ));
         }
         if let Some(ids) = &self.only_ids {
@@ -212,7 +220,7 @@ impl Db {
         limit: i64,
     ) -> Result<Vec<DirectoryRow>, StoreError> {
         let mut p = Params::default();
-        let w = f.where_clause(&mut p);
+        let w = f.where_clause(&mut p, self.backend());
         let sql = format!(
             "SELECT s.*, pr.name AS provider_name FROM services s JOIN providers pr ON pr.id = s.provider_id{w} ORDER BY s.public_name, s.name, s.id LIMIT {}",
             p.next()
@@ -232,6 +240,79 @@ impl Db {
             .collect()
     }
 
+    /// The id and location of every service matching a search with a box (the distance
+    /// search reads these narrow rows, measures them, and reads whole rows only for the page
+    /// it shows). `limit` bounds the rows read.
+    pub async fn directory_locations(
+        &self,
+        f: &DirectorySearch,
+        limit: i64,
+    ) -> Result<Vec<(i64, f64, f64)>, StoreError> {
+        let mut p = Params::default();
+        let w = f.where_clause(&mut p, self.backend());
+        let join = if f.organisation.is_some() {
+            " JOIN providers pr ON pr.id = s.provider_id"
+        } else {
+            ""
+        };
+        let sql = format!(
+            "SELECT s.id, s.latitude, s.longitude FROM services s{join}{w} AND s.latitude IS NOT NULL AND s.longitude IS NOT NULL ORDER BY s.id LIMIT {}",
+            p.next()
+        );
+        let rows = f
+            .bind(sqlx::query(&sql))
+            .bind(limit)
+            .fetch_all(&self.pool)
+            .await?;
+        rows.iter()
+            .map(|r| {
+                Ok((
+                    r.try_get("id")?,
+                    r.try_get("latitude")?,
+                    r.try_get("longitude")?,
+                ))
+            })
+            .collect()
+    }
+
+    /// The query plan of a distance search's box (a test that the spatial index is used).
+    #[doc(hidden)]
+    pub async fn explain_directory_box(&self) -> Result<String, StoreError> {
+        let f = DirectorySearch {
+            bbox: Some((51.0, -1.0, 52.0, 0.0)),
+            ..Default::default()
+        };
+        let mut p = Params::default();
+        let w = f.where_clause(&mut p, self.backend());
+        let (explain, column) = match self.backend() {
+            crate::Backend::Sqlite => ("EXPLAIN QUERY PLAN", "detail"),
+            crate::Backend::Postgres => ("EXPLAIN", "QUERY PLAN"),
+        };
+        let mut conn = self.pool.acquire().await?;
+        if self.backend() == crate::Backend::Postgres {
+            // A test database is too small for the planner to choose an index unprompted.
+            sqlx::query("SET enable_seqscan = off")
+                .execute(&mut *conn)
+                .await?;
+        }
+        let rows = f
+            .bind(sqlx::query(&format!(
+                "{explain} SELECT s.id FROM services s{w}"
+            )))
+            .fetch_all(&mut *conn)
+            .await?;
+        if self.backend() == crate::Backend::Postgres {
+            sqlx::query("RESET enable_seqscan")
+                .execute(&mut *conn)
+                .await?;
+        }
+        let mut out = Vec::new();
+        for r in &rows {
+            out.push(r.try_get::<String, _>(column)?);
+        }
+        Ok(out.join("\n"))
+    }
+
     /// One page of services in id order (the open API's paging) and the total.
     pub async fn directory_page(
         &self,
@@ -240,7 +321,7 @@ impl Db {
         per_page: i64,
     ) -> Result<(Vec<DirectoryRow>, i64), StoreError> {
         let mut p = Params::default();
-        let w = f.where_clause(&mut p);
+        let w = f.where_clause(&mut p, self.backend());
         // Every service has a provider, so the count needs the join only to filter by its name.
         let count_sql = if f.organisation.is_some() {
             format!("SELECT COUNT(*) AS n FROM services s JOIN providers pr ON pr.id = s.provider_id{w}")

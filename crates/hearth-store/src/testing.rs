@@ -45,6 +45,11 @@ pub const TEST_AUDIT_KEY: &[u8] = b"test-audit-key";
 
 /// A new, migrated SQLite database in a temporary folder.
 pub async fn sqlite() -> Result<TestDb, StoreError> {
+    sqlite_at(crate::latest_version()).await
+}
+
+/// A new SQLite database migrated only up to `version` (for tests of a later migration).
+pub async fn sqlite_at(version: i64) -> Result<TestDb, StoreError> {
     let dir = TempDir::new("hearth-test").map_err(|e| StoreError::Config(e.to_string()))?;
     let url = format!("sqlite://{}", dir.path().join("hearth.db").display());
     let db = Db::connect(&DbConfig {
@@ -53,7 +58,7 @@ pub async fn sqlite() -> Result<TestDb, StoreError> {
         audit_key: TEST_AUDIT_KEY.to_vec(),
     })
     .await?;
-    db.migrate().await?;
+    db.migrate_to(version).await?;
     Ok(TestDb {
         name: "sqlite",
         db,
@@ -65,6 +70,12 @@ pub async fn sqlite() -> Result<TestDb, StoreError> {
 /// A new, migrated PostgreSQL database (a fresh database created on the server named by
 /// `TEST_DATABASE_URL`), or None when that is not set.
 pub async fn postgres() -> Result<Option<TestDb>, StoreError> {
+    postgres_at(crate::latest_version()).await
+}
+
+/// A new PostgreSQL database migrated only up to `version`, or None without
+/// `TEST_DATABASE_URL`.
+pub async fn postgres_at(version: i64) -> Result<Option<TestDb>, StoreError> {
     let Ok(base) = std::env::var("TEST_DATABASE_URL") else {
         return Ok(None);
     };
@@ -75,7 +86,7 @@ pub async fn postgres() -> Result<Option<TestDb>, StoreError> {
         audit_key: TEST_AUDIT_KEY.to_vec(),
     })
     .await?;
-    db.migrate().await?;
+    db.migrate_to(version).await?;
     Ok(Some(TestDb {
         name: "postgres",
         db,
@@ -101,6 +112,15 @@ pub async fn fresh_postgres_database(base: &str) -> Result<String, StoreError> {
 }
 
 /// Every database the tests should run on.
+/// Both databases migrated only up to `version`.
+pub async fn all_at(version: i64) -> Result<Vec<TestDb>, StoreError> {
+    let mut v = vec![sqlite_at(version).await?];
+    if let Some(pg) = postgres_at(version).await? {
+        v.push(pg);
+    }
+    Ok(v)
+}
+
 pub async fn all() -> Result<Vec<TestDb>, StoreError> {
     let mut v = vec![sqlite().await?];
     if let Some(pg) = postgres().await? {

@@ -386,7 +386,7 @@ async fn a_failed_transaction_leaves_nothing_behind() {
 // older one stopped on upgrade, unannounced); they now run 90 days from that upgrade.
 #[tokio::test]
 async fn tokens_from_before_expiry_run_for_90_days_from_the_upgrade() {
-    for t in testing::all().await.unwrap() {
+    for t in testing::all_at(7).await.unwrap() {
         let db = &t.db;
         let mut tx = db.begin_write(&Actor::system("test")).await.unwrap();
         let u = tx
@@ -404,7 +404,7 @@ async fn tokens_from_before_expiry_run_for_90_days_from_the_upgrade() {
             .await
             .unwrap();
         let tok = tx
-            .insert_api_token(u.id, "old", "hash-old", None, 0)
+            .insert_api_token(u.id, "old", "hash-old", None, 1)
             .await
             .unwrap();
         tx.commit().await.unwrap();
@@ -422,8 +422,7 @@ async fn tokens_from_before_expiry_run_for_90_days_from_the_upgrade() {
             "UPDATE schema_migrations SET applied_at = 1800000000 WHERE version = 7",
         )
         .await;
-        sqlx_exec(db, "DELETE FROM schema_migrations WHERE version = 8").await;
-        assert_eq!(db.migrate().await.unwrap(), vec![8], "{}", t.name);
+        assert_eq!(db.migrate().await.unwrap(), vec![8, 9], "{}", t.name);
         let after = db.api_tokens_of(u.id).await.unwrap();
         assert_eq!(
             after[0].expires_at,
@@ -506,5 +505,96 @@ async fn a_job_is_claimed_once_per_interval() {
             "{}",
             t.name
         );
+    }
+}
+
+// The distance search reads through a spatial index (SQLite's R*Tree, kept by triggers;
+// PostgreSQL's GiST index on the point), and the index follows every change of location.
+#[tokio::test]
+async fn the_spatial_index_follows_a_services_location() {
+    for t in testing::all().await.unwrap() {
+        let db = &t.db;
+        let (_, _, s) = seed(db).await;
+        let around = |lat: f64, lon: f64| DirectorySearch {
+            bbox: Some((lat - 0.01, lon - 0.01, lat + 0.01, lon + 0.01)),
+            ..Default::default()
+        };
+        let found = |v: Vec<(i64, f64, f64)>| v.iter().any(|(id, _, _)| *id == s.id);
+        assert!(
+            !found(
+                db.directory_locations(&around(51.5, -0.1), 100)
+                    .await
+                    .unwrap()
+            ),
+            "{}: no location yet",
+            t.name
+        );
+        let mut tx = db.begin_write(&Actor::system("test")).await.unwrap();
+        tx.set_service_location(s.id, Some((51.5, -0.1)))
+            .await
+            .unwrap();
+        tx.commit().await.unwrap();
+        assert!(
+            found(
+                db.directory_locations(&around(51.5, -0.1), 100)
+                    .await
+                    .unwrap()
+            ),
+            "{}: found where it is",
+            t.name
+        );
+        // A point exactly on the edge of the box is kept (R*Tree rounds to 32-bit floats).
+        let edge = DirectorySearch {
+            bbox: Some((51.5, -0.1, 51.6, 0.0)),
+            ..Default::default()
+        };
+        assert!(
+            found(db.directory_locations(&edge, 100).await.unwrap()),
+            "{}: edge",
+            t.name
+        );
+        let mut tx = db.begin_write(&Actor::system("test")).await.unwrap();
+        tx.set_service_location(s.id, Some((53.4, -2.2)))
+            .await
+            .unwrap();
+        tx.commit().await.unwrap();
+        assert!(
+            !found(
+                db.directory_locations(&around(51.5, -0.1), 100)
+                    .await
+                    .unwrap()
+            ),
+            "{}: gone from where it was",
+            t.name
+        );
+        assert!(
+            found(
+                db.directory_locations(&around(53.4, -2.2), 100)
+                    .await
+                    .unwrap()
+            ),
+            "{}: found where it moved",
+            t.name
+        );
+        let mut tx = db.begin_write(&Actor::system("test")).await.unwrap();
+        tx.set_service_location(s.id, None).await.unwrap();
+        tx.commit().await.unwrap();
+        assert!(
+            !found(
+                db.directory_locations(&around(53.4, -2.2), 100)
+                    .await
+                    .unwrap()
+            ),
+            "{}: no location, not found",
+            t.name
+        );
+        // The search's plan uses the index.
+        let plan = db.explain_directory_box().await.unwrap();
+        let index = if t.name == "sqlite" {
+            "service_locations"
+        } else {
+            "services_point"
+        };
+        assert!(plan.contains(index), "{}: {plan}", t.name);
     }
 }

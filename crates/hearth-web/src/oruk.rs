@@ -9,7 +9,7 @@ use axum::routing::get;
 use hearth_app::directory::places_available;
 use hearth_app::store::{DirectoryRow, DirectorySearch};
 use hearth_app::AppError;
-use hearth_domain::directory::{distance_m, AGE_GROUPS, SUPPORT_TASKS};
+use hearth_domain::directory::{AGE_GROUPS, SUPPORT_TASKS};
 use hearth_domain::{ClientGroup, ServiceType};
 use serde::Deserialize;
 use serde_json::{json, Value};
@@ -613,27 +613,15 @@ async fn service_at_locations(
                 bbox: Some(hearth_domain::directory::bounding_box(centre, radius)),
                 ..Default::default()
             };
-            let rows = match state.app.db.directory_search(&f, 20_000).await {
+            let (near, total) = match state
+                .app
+                .directory_nearby(&f, centre, radius, page, per_page)
+                .await
+            {
                 Ok(r) => r,
                 Err(e) => return internal(e),
             };
-            let mut near: Vec<(f64, DirectoryRow)> = rows
-                .into_iter()
-                .filter_map(|r| {
-                    let d = distance_m(centre, (r.service.latitude?, r.service.longitude?));
-                    (d <= radius).then_some((d, r))
-                })
-                .collect();
-            near.sort_by(|a, b| {
-                a.0.partial_cmp(&b.0)
-                    .unwrap_or(std::cmp::Ordering::Equal)
-                    .then(a.1.service.id.cmp(&b.1.service.id))
-            });
-            let total = near.len() as i64;
-            let contents = page_of(&near, page, per_page)
-                .iter()
-                .map(|(d, r)| sal_json(r, Some(*d)))
-                .collect();
+            let contents = near.iter().map(|(d, r)| sal_json(r, Some(*d))).collect();
             ok(list(contents, total, page, per_page))
         }
     }

@@ -54,6 +54,10 @@ enum Command {
         /// Load the data and stop, without serving.
         #[arg(long)]
         no_serve: bool,
+        /// Also make this many accounts for a load test (mixed roles, each with its own
+        /// password and TOTP secret, listed in demo-accounts.txt).
+        #[arg(long, default_value_t = 0)]
+        load_users: usize,
         #[command(flatten)]
         serve: ServeArgs,
     },
@@ -287,12 +291,13 @@ async fn run(cli: Cli) -> Result<i32> {
             scale,
             seed,
             no_serve,
+            load_users,
             ..
         } => {
             let started = Instant::now();
             let scale = hearth_app::demo_data::Scale::parse(&scale)
-                .ok_or_else(|| anyhow!("--scale must be small or county"))?;
-            let db = demo(&config, scale, seed).await?;
+                .ok_or_else(|| anyhow!("--scale must be small, county or national"))?;
+            let db = demo(&config, scale, seed, load_users).await?;
             if !no_serve {
                 serve(config, db, started).await?;
             }
@@ -583,7 +588,12 @@ fn whoami() -> String {
         .unwrap_or_else(|_| "operator".into())
 }
 
-async fn demo(config: &Config, scale: hearth_app::demo_data::Scale, seed: u64) -> Result<Db> {
+async fn demo(
+    config: &Config,
+    scale: hearth_app::demo_data::Scale,
+    seed: u64,
+    load_users: usize,
+) -> Result<Db> {
     if let Some(path) = config.sqlite_path() {
         for ext in ["db", "db-wal", "db-shm"] {
             let p = path.with_extension(ext);
@@ -593,14 +603,35 @@ async fn demo(config: &Config, scale: hearth_app::demo_data::Scale, seed: u64) -
             }
         }
     } else {
-        bail!("the demo resets the embedded SQLite database; unset DATABASE_URL to run it");
+        // On PostgreSQL the demo loads only into an empty database: it never resets one.
+        let db = Db::connect(&DbConfig {
+            url: config.database_url.clone(),
+            max_connections: 2,
+            audit_key: audit_key(config)?,
+        })
+        .await
+        .with_context(|| {
+            format!(
+                "opening the database {}",
+                hearth_app::store::redact(&config.database_url)
+            )
+        })?;
+        if db.schema_version().await? != 0 {
+            bail!("the demo loads into an empty PostgreSQL database only, and this one has tables: create a new database for it (createdb) and point DATABASE_URL at that");
+        }
     }
     let _ = std::fs::remove_dir_all(config.data_dir.join("mail"));
     let db = open_db(config).await?;
     let app = app_of(config, db.clone());
     let t = Instant::now();
     let progress = |step: &str| eprintln!("demo: {step} ...");
-    let summary = app.load_demo(scale, seed, &progress).await?;
+    let mut summary = app.load_demo(scale, seed, &progress).await?;
+    if load_users > 0 {
+        progress(&format!("making {load_users} load-test accounts"));
+        summary
+            .accounts
+            .extend(app.add_load_accounts(load_users).await?);
+    }
     eprintln!(
         "demo: loaded {} authorities, {} providers, {} services, {} contracts, {} clients, {} schedules in {:.1?}",
         summary.authorities,
