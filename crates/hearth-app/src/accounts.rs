@@ -200,9 +200,7 @@ impl App {
     }
 
     fn locked_message(until: i64) -> String {
-        let when = chrono::DateTime::from_timestamp(until, 0)
-            .map(|t| t.format("%H:%M UTC").to_string())
-            .unwrap_or_default();
+        let when = hearth_domain::clock::display_clock(until);
         format!("Your account is locked. Try again after {when}, or ask the commissioning team to unlock it.")
     }
 
@@ -414,8 +412,8 @@ impl App {
 
     async fn after_second_factor(&self, user: &User) -> Result<NextStep, AppError> {
         let policy = self.policy_for(user).await?;
-        let changed = chrono::DateTime::from_timestamp(user.password_changed_at, 0)
-            .map(|d| d.date_naive())
+        let changed = hearth_domain::clock::uk_time_of(user.password_changed_at)
+            .map(|d| d.date())
             .unwrap_or_else(|| self.today());
         if user.must_change_password != 0 || password_expired(policy, changed, self.today()) {
             Ok(NextStep::ChangePassword)

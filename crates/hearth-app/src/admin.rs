@@ -351,8 +351,8 @@ impl App {
         who: &Principal,
         input: &SettingsInput,
     ) -> Result<hearth_store::Authority, AppError> {
-        crate::text::check_lengths(input)?;
         self.authority_settings(who).await?;
+        crate::text::check_lengths(input)?;
         let mut e = FieldErrors::new();
         let policy = e.check(
             "password_policy",

@@ -14,15 +14,24 @@ use tokio::sync::Semaphore;
 const MAX_MEMORY_KIB: u32 = 64 * 1024;
 
 pub struct Hasher {
-    permits: Semaphore,
+    /// Held by the blocking task itself, so a request that goes away mid-hash (its future
+    /// dropped) does not free a permit while its hash still runs.
+    permits: std::sync::Arc<Semaphore>,
     buffers: Mutex<Vec<Vec<Block>>>,
+    /// Working buffers ever made, and the most hashes that have run at once (for tests).
+    made: std::sync::atomic::AtomicUsize,
+    running: std::sync::atomic::AtomicUsize,
+    peak: std::sync::atomic::AtomicUsize,
 }
 
 impl Hasher {
     pub fn new(permits: usize) -> Hasher {
         Hasher {
-            permits: Semaphore::new(permits.max(1)),
+            permits: std::sync::Arc::new(Semaphore::new(permits.max(1))),
             buffers: Mutex::new(Vec::new()),
+            made: Default::default(),
+            running: Default::default(),
+            peak: Default::default(),
         }
     }
 
@@ -30,7 +39,10 @@ impl Hasher {
         let mut pool = self.buffers.lock().unwrap_or_else(|e| e.into_inner());
         match pool.iter().position(|b| b.len() == blocks) {
             Some(i) => pool.swap_remove(i),
-            None => vec![Block::default(); blocks],
+            None => {
+                self.made.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+                vec![Block::default(); blocks]
+            }
         }
     }
 
@@ -55,20 +67,30 @@ impl Hasher {
                 params.m_cost()
             ));
         }
+        use std::sync::atomic::Ordering::SeqCst;
+        let now_running = self.running.fetch_add(1, SeqCst) + 1;
+        self.peak.fetch_max(now_running, SeqCst);
         let mut buffer = self.take_buffer(params.block_count());
         let r = Argon2::new(Algorithm::Argon2id, Version::V0x13, params)
             .hash_password_into_with_memory(password, salt, out, &mut buffer)
             .map_err(|e| e.to_string());
         self.give_back(buffer);
+        self.running.fetch_sub(1, SeqCst);
         r
     }
 
     /// A new PHC-format argon2id hash of `password` (OWASP's parameters, argon2's defaults).
     pub async fn hash(self: &std::sync::Arc<Self>, password: &str) -> Result<String, String> {
-        let _permit = self.permits.acquire().await.map_err(|e| e.to_string())?;
+        let permit = self
+            .permits
+            .clone()
+            .acquire_owned()
+            .await
+            .map_err(|e| e.to_string())?;
         let me = self.clone();
         let password = password.to_string();
         tokio::task::spawn_blocking(move || {
+            let _permit = permit;
             let salt = SaltString::generate(&mut OsRng);
             let mut salt_bytes = [0u8; 64];
             let raw = salt
@@ -99,11 +121,17 @@ impl Hasher {
         password: &str,
         hash: &str,
     ) -> Result<bool, String> {
-        let _permit = self.permits.acquire().await.map_err(|e| e.to_string())?;
+        let permit = self
+            .permits
+            .clone()
+            .acquire_owned()
+            .await
+            .map_err(|e| e.to_string())?;
         let me = self.clone();
         let password = password.to_string();
         let hash = hash.to_string();
         tokio::task::spawn_blocking(move || {
+            let _permit = permit;
             let Ok(parsed) = PasswordHash::new(&hash) else {
                 return Ok(false);
             };
@@ -175,9 +203,34 @@ mod tests {
         for t in all {
             assert!(!t.await.unwrap());
         }
-        assert!(h.buffers.lock().unwrap().len() <= 2 + 4);
+        use std::sync::atomic::Ordering::SeqCst;
+        assert_eq!(h.peak.load(SeqCst), 2, "two hashes at most at once");
+        assert!(
+            h.made.load(SeqCst) <= 2,
+            "{} buffers made",
+            h.made.load(SeqCst)
+        );
         // A stored hash that asks for a gigabyte is refused, not allocated.
         let greedy = "$argon2id$v=19$m=1048576,t=2,p=1$c29tZXNhbHRzb21lc2FsdA$8mV2h0e5pC4S0e0JrX6q3n3k2lq1D0B7x2yWq0bG8Lc";
         assert!(h.verify("x", greedy).await.is_err());
+    }
+
+    // Review finding: the permit was held by the request's future, so a request that went away
+    // mid-hash (a client disconnecting) freed it while its hash still ran, and a flood of
+    // abandoned sign-ins could run any number of hashes at once.
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn an_abandoned_request_keeps_its_permit_until_its_hash_ends() {
+        use std::sync::atomic::Ordering::SeqCst;
+        let h = Arc::new(Hasher::new(1));
+        let phc = h.hash("kettle piano harbour").await.unwrap();
+        for _ in 0..8 {
+            // Each is given up almost at once, long before its hash can end.
+            let _ =
+                tokio::time::timeout(std::time::Duration::from_millis(2), h.verify("wrong", &phc))
+                    .await;
+        }
+        assert!(h.verify("kettle piano harbour", &phc).await.unwrap());
+        assert_eq!(h.peak.load(SeqCst), 1, "never more than one hash at once");
+        assert_eq!(h.made.load(SeqCst), 1);
     }
 }

@@ -77,7 +77,8 @@ impl App {
     }
 
     /// Today in the authority's calendar.
+    /// Today in the UK (the authority's date, whatever the server's time zone).
     pub fn today(&self) -> chrono::NaiveDate {
-        chrono::Local::now().date_naive()
+        hearth_domain::clock::uk_today()
     }
 }

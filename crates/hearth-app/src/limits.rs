@@ -24,7 +24,15 @@ pub(crate) fn key_part(s: &str) -> String {
 /// to the database's bucket, and the bucket's total as last seen.
 #[derive(Default)]
 pub struct PublicCounts {
-    by_address: Mutex<HashMap<String, Local>>,
+    by_address: Mutex<Addresses>,
+}
+
+#[derive(Default)]
+struct Addresses {
+    map: HashMap<String, Local>,
+    /// When windows that had ended were last dropped (at most once a second, so a full map
+    /// does not make every request walk it).
+    last_sweep: Option<Instant>,
 }
 
 struct Local {
@@ -38,7 +46,7 @@ struct Local {
 const FLUSH_AFTER: Duration = Duration::from_secs(1);
 const FLUSH_EVERY: i64 = 10;
 /// Addresses kept in memory before windows that have ended are dropped.
-const MAX_ADDRESSES: usize = 20_000;
+pub const MAX_ADDRESSES: usize = 20_000;
 
 impl App {
     /// Counts one hit on `bucket`.
@@ -81,16 +89,46 @@ impl App {
             window_secs: 60,
         };
         let t = now();
-        let (flush, refused) = {
-            let mut map = self
+        let counted_here = {
+            let mut a = self
                 .public_counts
                 .by_address
                 .lock()
                 .map_err(|_| AppError::Internal("rate counts poisoned".into()))?;
-            if map.len() > MAX_ADDRESSES {
-                map.retain(|_, l| l.window_start + limit.window_secs > t);
+            if a.map.len() >= MAX_ADDRESSES
+                && a.last_sweep.is_none_or(|s| s.elapsed() >= FLUSH_AFTER)
+            {
+                a.map.retain(|_, l| l.window_start + limit.window_secs > t);
+                a.last_sweep = Some(Instant::now());
             }
-            let l = map.entry(address.to_string()).or_insert(Local {
+            a.map.len() < MAX_ADDRESSES || a.map.contains_key(address)
+        };
+        if !counted_here {
+            // More addresses at once than this node keeps: each request of a new one is
+            // counted straight in the database.
+            let h = self
+                .db
+                .rate_add(
+                    &format!("public:addr:{}", key_part(address)),
+                    1,
+                    t,
+                    limit.window_open_since(t),
+                )
+                .await?;
+            if h.hits > max {
+                return Err(AppError::TooMany {
+                    retry_after: (h.window_start + limit.window_secs - t).max(1),
+                });
+            }
+            return Ok(());
+        }
+        let (flush, refused) = {
+            let mut a = self
+                .public_counts
+                .by_address
+                .lock()
+                .map_err(|_| AppError::Internal("rate counts poisoned".into()))?;
+            let l = a.map.entry(address.to_string()).or_insert(Local {
                 window_start: t,
                 unflushed: 0,
                 seen_total: 0,
@@ -131,8 +169,8 @@ impl App {
                     limit.window_open_since(t),
                 )
                 .await?;
-            if let Ok(mut map) = self.public_counts.by_address.lock() {
-                if let Some(l) = map.get_mut(address) {
+            if let Ok(mut a) = self.public_counts.by_address.lock() {
+                if let Some(l) = a.map.get_mut(address) {
                     l.seen_total = h.hits.max(l.seen_total);
                     l.window_start = h.window_start;
                 }
@@ -147,6 +185,16 @@ impl App {
             Some(retry_after) => Err(AppError::TooMany { retry_after }),
             None => Ok(()),
         }
+    }
+
+    /// How many addresses this node holds counts for (a test of the bound).
+    #[doc(hidden)]
+    pub fn public_addresses_held(&self) -> usize {
+        self.public_counts
+            .by_address
+            .lock()
+            .map(|a| a.map.len())
+            .unwrap_or(0)
     }
 
     /// The hourly clean-up of counters whose windows have long ended.

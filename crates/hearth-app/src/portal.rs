@@ -128,10 +128,10 @@ impl App {
         provider_id: i64,
         input: &ActionInput,
     ) -> Result<Action, AppError> {
-        crate::text::check_lengths(input)?;
         who.require_or_hide(Permission::BackOfficeRead)?;
         let provider = self.provider(who, provider_id).await?;
         who.require(Permission::BackOfficeWrite)?;
+        crate::text::check_lengths(input)?;
         let mut e = FieldErrors::new();
         if input.title.trim().is_empty() {
             e.add("title", "Enter what needs to be done");
@@ -222,9 +222,9 @@ impl App {
         id: i64,
         note: &str,
     ) -> Result<Action, AppError> {
-        crate::text::check_text("note", note)?;
         let a = self.action(who, id).await?;
         who.require_or_hide(Permission::ProviderPortal)?;
+        crate::text::check_text("note", note)?;
         if note.trim().is_empty() {
             return Err(AppError::invalid(
                 "note",
@@ -264,10 +264,10 @@ impl App {
         title: &str,
         upload: Option<(String, Vec<u8>)>,
     ) -> Result<ContractDocument, AppError> {
-        crate::text::check_text("title", title)?;
         who.require_or_hide(Permission::BackOfficeRead)?;
         let contract = self.contract(who, contract_id).await?;
         who.require(Permission::BackOfficeWrite)?;
+        crate::text::check_text("title", title)?;
         let title = title.trim();
         if title.is_empty() {
             return Err(AppError::invalid("title", "Enter the document's title"));
@@ -594,8 +594,8 @@ impl App {
         who: &Principal,
         input: &ContactInput,
     ) -> Result<Request, AppError> {
-        crate::text::check_lengths(input)?;
         who.require_or_hide(Permission::ProviderPortal)?;
+        crate::text::check_lengths(input)?;
         let f = input.parse()?;
         let payload = json!({"title": f.title, "first_name": f.first_name, "last_name": f.last_name, "position_type": f.position_type, "email": f.email, "phone": f.phone});
         self.contact_request(
@@ -615,9 +615,9 @@ impl App {
         id: i64,
         input: &ContactInput,
     ) -> Result<Request, AppError> {
-        crate::text::check_lengths(input)?;
         who.require_or_hide(Permission::ProviderPortal)?;
         let c = self.contact_of(who, id).await?;
+        crate::text::check_lengths(input)?;
         let f = input.parse()?;
         let payload = json!({"contact_id": id, "title": f.title, "first_name": f.first_name, "last_name": f.last_name, "position_type": f.position_type, "email": f.email, "phone": f.phone});
         let base = json!({"contact_id": id, "title": c.title, "first_name": c.first_name, "last_name": c.last_name, "position_type": c.position_type, "email": c.email, "phone": c.phone});
@@ -642,9 +642,9 @@ impl App {
         id: i64,
         comment: &str,
     ) -> Result<Request, AppError> {
-        crate::text::check_text("comment", comment)?;
         who.require_or_hide(Permission::ProviderPortal)?;
         let c = self.contact_of(who, id).await?;
+        crate::text::check_text("comment", comment)?;
         if c.active == 0 {
             return Err(AppError::Conflict(
                 "This contact is already inactive.".into(),
@@ -839,9 +839,9 @@ impl App {
         contact_id: i64,
         comment: &str,
     ) -> Result<Request, AppError> {
-        crate::text::check_text("comment", comment)?;
         who.require_or_hide(Permission::ProviderPortal)?;
         let c = self.contact_of(who, contact_id).await?;
+        crate::text::check_text("comment", comment)?;
         if c.active == 0 {
             return Err(AppError::Conflict(
                 "Only current contacts can have a login.".into(),

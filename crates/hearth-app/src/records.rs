@@ -74,15 +74,14 @@ impl ProviderInput {
         }
     }
 
-    fn parse(&self) -> Result<ProviderFields, AppError> {
+    /// `existing`: the record's reference as it is now (an edit that leaves a reference from
+    /// before the rule as it is may keep it).
+    fn parse(&self, existing: Option<&str>) -> Result<ProviderFields, AppError> {
         let mut e = FieldErrors::new();
         if self.name.trim().is_empty() {
             e.add("name", "Enter the organisation's name");
         }
-        e.check(
-            "reference",
-            hearth_domain::text::reference("provider", &self.reference),
-        );
+        check_reference(&mut e, "provider", &self.reference, existing);
         let postcode = if self.postcode.trim().is_empty() {
             String::new()
         } else {
@@ -311,10 +310,10 @@ impl App {
         who: &Principal,
         input: &ProviderInput,
     ) -> Result<Provider, AppError> {
-        crate::text::check_lengths(input)?;
         who.require_or_hide(Permission::BackOfficeRead)?;
         who.require(Permission::BackOfficeWrite)?;
-        let fields = input.parse()?;
+        crate::text::check_lengths(input)?;
+        let fields = input.parse(None)?;
         let mut tx = self.db.begin_write(&who.actor()).await?;
         let r = tx
             .insert_provider(&fields, &[who.authority_id()])
@@ -329,11 +328,11 @@ impl App {
         id: i64,
         input: &ProviderInput,
     ) -> Result<Provider, AppError> {
-        crate::text::check_lengths(input)?;
         who.require_or_hide(Permission::BackOfficeRead)?;
-        self.provider(who, id).await?;
+        let now = self.provider(who, id).await?;
         who.require(Permission::BackOfficeWrite)?;
-        let fields = input.parse()?;
+        crate::text::check_lengths(input)?;
+        let fields = input.parse(Some(&now.reference))?;
         let mut tx = self.db.begin_write(&who.actor()).await?;
         let r = tx.update_provider(id, &fields).await;
         commit_unique(tx, r, "provider").await
@@ -382,16 +381,13 @@ impl App {
         &self,
         who: &Principal,
         input: &ServiceInput,
+        existing: Option<&str>,
     ) -> Result<ServiceFields, AppError> {
-        crate::text::check_lengths(input)?;
         let mut e = FieldErrors::new();
         let provider_id = self
             .check_provider_field(who, &mut e, input.provider_id.trim().parse::<i64>().ok())
             .await;
-        e.check(
-            "reference",
-            hearth_domain::text::reference("service", &input.reference),
-        );
+        check_reference(&mut e, "service", &input.reference, existing);
         if input.name.trim().is_empty() {
             e.add("name", "Enter the service name");
         }
@@ -451,10 +447,10 @@ impl App {
         who: &Principal,
         input: &ServiceInput,
     ) -> Result<Service, AppError> {
-        crate::text::check_lengths(input)?;
         who.require_or_hide(Permission::BackOfficeRead)?;
         who.require(Permission::BackOfficeWrite)?;
-        let fields = self.parse_service(who, input).await?;
+        crate::text::check_lengths(input)?;
+        let fields = self.parse_service(who, input, None).await?;
         let location = self.db.postcode_location(&fields.postcode).await?;
         let mut tx = self.db.begin_write(&who.actor()).await?;
         let r = tx
@@ -473,11 +469,11 @@ impl App {
         id: i64,
         input: &ServiceInput,
     ) -> Result<Service, AppError> {
-        crate::text::check_lengths(input)?;
         who.require_or_hide(Permission::BackOfficeRead)?;
-        self.service(who, id).await?;
+        let now = self.service(who, id).await?;
         who.require(Permission::BackOfficeWrite)?;
-        let fields = self.parse_service(who, input).await?;
+        crate::text::check_lengths(input)?;
+        let fields = self.parse_service(who, input, Some(&now.reference)).await?;
         let location = self.db.postcode_location(&fields.postcode).await?;
         let mut tx = self.db.begin_write(&who.actor()).await?;
         let r = tx.update_service(id, &fields).await;
@@ -529,7 +525,6 @@ impl App {
         who: &Principal,
         input: &PropertyInput,
     ) -> Result<PropertyFields, AppError> {
-        crate::text::check_lengths(input)?;
         let mut e = FieldErrors::new();
         let mut provider_id = input.provider_id.trim().parse::<i64>().ok();
         let service_id = if input.service_id.trim().is_empty() {
@@ -583,9 +578,9 @@ impl App {
         who: &Principal,
         input: &PropertyInput,
     ) -> Result<Property, AppError> {
-        crate::text::check_lengths(input)?;
         who.require_or_hide(Permission::BackOfficeRead)?;
         who.require(Permission::BackOfficeWrite)?;
+        crate::text::check_lengths(input)?;
         let fields = self.parse_property(who, input).await?;
         let mut tx = self.db.begin_write(&who.actor()).await?;
         let p = tx.insert_property(who.authority_id(), &fields).await?;
@@ -599,10 +594,10 @@ impl App {
         id: i64,
         input: &PropertyInput,
     ) -> Result<Property, AppError> {
-        crate::text::check_lengths(input)?;
         who.require_or_hide(Permission::BackOfficeRead)?;
         self.property(who, id).await?;
         who.require(Permission::BackOfficeWrite)?;
+        crate::text::check_lengths(input)?;
         let fields = self.parse_property(who, input).await?;
         let mut tx = self.db.begin_write(&who.actor()).await?;
         let p = tx
@@ -705,16 +700,13 @@ impl App {
         &self,
         who: &Principal,
         input: &ContractInput,
+        existing: Option<&str>,
     ) -> Result<ContractFields, AppError> {
-        crate::text::check_lengths(input)?;
         let mut e = FieldErrors::new();
         let provider_id = self
             .check_provider_field(who, &mut e, input.provider_id.trim().parse::<i64>().ok())
             .await;
-        e.check(
-            "reference",
-            hearth_domain::text::reference("contract", &input.reference),
-        );
+        check_reference(&mut e, "contract", &input.reference, existing);
         if input.title.trim().is_empty() {
             e.add("title", "Enter the contract title");
         }
@@ -784,10 +776,10 @@ impl App {
         who: &Principal,
         input: &ContractInput,
     ) -> Result<Contract, AppError> {
-        crate::text::check_lengths(input)?;
         who.require_or_hide(Permission::BackOfficeRead)?;
         who.require(Permission::BackOfficeWrite)?;
-        let fields = self.parse_contract(who, input).await?;
+        crate::text::check_lengths(input)?;
+        let fields = self.parse_contract(who, input, None).await?;
         let mut tx = self.db.begin_write(&who.actor()).await?;
         let r = tx
             .insert_contract(who.authority_id(), &fields)
@@ -802,13 +794,25 @@ impl App {
         id: i64,
         input: &ContractInput,
     ) -> Result<Contract, AppError> {
-        crate::text::check_lengths(input)?;
         who.require_or_hide(Permission::BackOfficeRead)?;
-        self.contract(who, id).await?;
+        let now = self.contract(who, id).await?;
         who.require(Permission::BackOfficeWrite)?;
-        let fields = self.parse_contract(who, input).await?;
+        crate::text::check_lengths(input)?;
+        let fields = self
+            .parse_contract(who, input, Some(&now.reference))
+            .await?;
         let mut tx = self.db.begin_write(&who.actor()).await?;
         let r = tx.update_contract(id, &fields).await;
         commit_unique(tx, r, "contract").await
     }
+}
+
+/// A record's reference: checked against the rule (letters, digits, `-` and `/`) when it is
+/// new or changed. A record whose reference came from before the rule keeps it through edits
+/// of its other fields (it is still bounded, and every download names it safely).
+fn check_reference(e: &mut FieldErrors, what: &str, input: &str, existing: Option<&str>) {
+    if existing.is_some_and(|now| now == input.trim()) && !input.trim().is_empty() {
+        return;
+    }
+    e.check("reference", hearth_domain::text::reference(what, input));
 }

@@ -196,9 +196,9 @@ impl App {
         service_id: i64,
         input: &NewScheduleInput,
     ) -> Result<Request, AppError> {
-        crate::text::check_lengths(input)?;
         let (provider_id, authority_id) = self.require_provider(who)?;
         let service = self.service(who, service_id).await?;
+        crate::text::check_lengths(input)?;
         let mut e = FieldErrors::new();
         if input.first_name.trim().is_empty() {
             e.add("first_name", "Enter the client's forename");
@@ -381,9 +381,9 @@ impl App {
         schedule_id: i64,
         input: &UpdateScheduleInput,
     ) -> Result<Request, AppError> {
-        crate::text::check_lengths(input)?;
         let (provider_id, authority_id) = self.require_provider(who)?;
         let (current, service) = self.schedule(who, schedule_id).await?;
+        crate::text::check_lengths(input)?;
         let mut e = FieldErrors::new();
         let units_per_week = units(&mut e, "units_per_week", &input.units_per_week);
         let end = match opt(&input.end_date) {
@@ -538,10 +538,10 @@ impl App {
         details: &ServiceDetails,
         comment: &str,
     ) -> Result<Request, AppError> {
-        crate::text::check_text("comment", comment)?;
-        crate::text::check_lengths(details)?;
         let (provider_id, authority_id) = self.require_provider(who)?;
         let service = self.service(who, service_id).await?;
+        crate::text::check_text("comment", comment)?;
+        crate::text::check_lengths(details)?;
         let current = ServiceDetails::of(&service);
         if *details == current {
             return Err(AppError::invalid("public_name", "Nothing has changed"));
@@ -868,10 +868,10 @@ impl App {
         id: i64,
         remarks: &str,
     ) -> Result<(Request, Option<String>), AppError> {
-        crate::text::check_text("remarks", remarks)?;
         who.require_or_hide(Permission::BackOfficeRead)?;
         let r = self.request(who, id).await?;
         who.require(Permission::BackOfficeWrite)?;
+        crate::text::check_text("remarks", remarks)?;
         if r.status != "pending" {
             return Err(AppError::Conflict(format!(
                 "This request was already {}.",
@@ -1060,10 +1060,10 @@ impl App {
         id: i64,
         remarks: &str,
     ) -> Result<Request, AppError> {
-        crate::text::check_text("remarks", remarks)?;
         who.require_or_hide(Permission::BackOfficeRead)?;
         let r = self.request(who, id).await?;
         who.require(Permission::BackOfficeWrite)?;
+        crate::text::check_text("remarks", remarks)?;
         if remarks.trim().is_empty() {
             return Err(AppError::invalid(
                 "remarks",

@@ -389,7 +389,6 @@ impl App {
         service_id: i64,
         form: &ReturnForm,
     ) -> Result<PerformanceReturn, AppError> {
-        crate::text::check_lengths(form)?;
         self.submit_return_from(who, service_id, form, "web").await
     }
 
@@ -400,7 +399,6 @@ impl App {
         form: &ReturnForm,
         source: &str,
     ) -> Result<PerformanceReturn, AppError> {
-        crate::text::check_lengths(form)?;
         let Principal::Provider {
             provider_id,
             authority_id,
@@ -410,6 +408,7 @@ impl App {
             return Err(AppError::NotFound);
         };
         let service = self.service(who, service_id).await?;
+        crate::text::check_lengths(form)?;
         let mut e = FieldErrors::new();
         let quarter = match Quarter::parse(&form.quarter) {
             Ok(q) if q.end() < self.today() => Some(q),
@@ -538,9 +537,9 @@ impl App {
         id: i64,
         explanation: &str,
     ) -> Result<PerformanceReturn, AppError> {
-        crate::text::check_text("explanation", explanation)?;
         who.require_or_hide(Permission::ProviderPortal)?;
         let view = self.return_view(who, id).await?;
+        crate::text::check_text("explanation", explanation)?;
         if explanation.trim().is_empty() {
             return Err(AppError::invalid(
                 "explanation",
@@ -595,10 +594,10 @@ impl App {
         remarks: &str,
         confirm_replacement: bool,
     ) -> Result<PerformanceReturn, AppError> {
-        crate::text::check_text("remarks", remarks)?;
         who.require_or_hide(Permission::BackOfficeRead)?;
         let view = self.return_view(who, id).await?;
         who.require(Permission::BackOfficeWrite)?;
+        crate::text::check_text("remarks", remarks)?;
         let r = &view.ret;
         if ![RECEIVED, EXPLAINED, ESCALATED].contains(&r.status.as_str()) {
             return Err(AppError::Conflict(format!(
@@ -838,12 +837,19 @@ impl App {
         ignore: bool,
         comment: &str,
     ) -> Result<PerformanceReturn, AppError> {
-        crate::text::check_text("comment", comment)?;
         let s = self.service(who, service_id).await?;
+        crate::text::check_text("comment", comment)?;
         let q = Quarter::parse(quarter)
             .map_err(|_| AppError::invalid("quarter", "Choose the quarter this return is for"))?;
-        let sheet = hearth_docs::workbook::read_quarter(bytes, q.number())
-            .map_err(|m| AppError::invalid("file", m))?;
+        // Reading a workbook is CPU work: off the async threads, so uploads cannot stall
+        // other requests.
+        let sheet = {
+            let (bytes, number) = (bytes.to_vec(), q.number());
+            tokio::task::spawn_blocking(move || hearth_docs::workbook::read_quarter(&bytes, number))
+                .await
+                .map_err(|e| AppError::Internal(format!("reading the workbook: {e}")))?
+                .map_err(|m| AppError::invalid("file", m))?
+        };
         let needed = self.workbook_version_for(service_id, q).await?;
         let latest = self
             .workbook_versions(service_id, q.year())
@@ -1046,9 +1052,10 @@ impl App {
                 provider_name: names.get(&s.provider_id).cloned().unwrap_or_default(),
                 due: extension.unwrap_or(due),
                 extended: extension.is_some(),
+                // The day it arrived in the UK (a return sent at 00:30 BST is that day's).
                 received: first
-                    .and_then(|r| chrono::DateTime::from_timestamp(r.submitted_at, 0))
-                    .map(|t| t.date_naive()),
+                    .and_then(|r| hearth_domain::clock::uk_time_of(r.submitted_at))
+                    .map(|t| t.date()),
                 status: latest_status,
                 service: s,
             });
@@ -1180,9 +1187,9 @@ impl App {
     /// The commissioning team sets a year's trigger for an indicator (for every service type,
     /// or one). A trigger below which (or above which, where lower is better) a figure breaches.
     pub async fn set_trigger(&self, who: &Principal, form: &TriggerForm) -> Result<(), AppError> {
-        crate::text::check_lengths(form)?;
         who.require_or_hide(Permission::BackOfficeRead)?;
         who.require(Permission::BackOfficeWrite)?;
+        crate::text::check_lengths(form)?;
         let mut e = FieldErrors::new();
         let year = e.check(
             "year",
@@ -1285,10 +1292,10 @@ impl App {
         from_quarter: u8,
         reason: &str,
     ) -> Result<WorkbookVersion, AppError> {
-        crate::text::check_text("reason", reason)?;
         who.require_or_hide(Permission::BackOfficeRead)?;
         let s = self.service(who, service_id).await?;
         who.require(Permission::BackOfficeWrite)?;
+        crate::text::check_text("reason", reason)?;
         let mut e = FieldErrors::new();
         if !(1..=4).contains(&from_quarter) {
             e.add(
@@ -1517,9 +1524,9 @@ impl App {
         service_type: &str,
         higher_is_better: bool,
     ) -> Result<(), AppError> {
-        crate::text::check_text("name", name)?;
         who.require_or_hide(Permission::BackOfficeRead)?;
         who.require(Permission::BackOfficeWrite)?;
+        crate::text::check_text("name", name)?;
         let types = if service_type.trim().is_empty() {
             Vec::new()
         } else {

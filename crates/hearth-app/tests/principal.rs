@@ -1488,3 +1488,36 @@ async fn switching_authority_in_a_session_rescopes_without_a_second_login() {
         );
     }
 }
+
+// Review finding: a record whose reference predates the reference rule (a space, say, from an
+// earlier import) could not be edited at all, because every edit checked the unchanged
+// reference. It is checked only when it is new or changed.
+#[tokio::test]
+async fn a_reference_from_before_the_rule_survives_an_edit_of_other_fields() {
+    for d in demos().await {
+        let officer = d.principal("officer").await;
+        let service = d.services().await[0].clone();
+        hearth_store::testing::exec(
+            &d.app.db,
+            &format!(
+                "UPDATE services SET reference = 'OLD REF 1' WHERE id = {}",
+                service.id
+            ),
+        )
+        .await
+        .unwrap();
+        let now = d.app.service(&officer, service.id).await.unwrap();
+        let mut input = ServiceInput::from_record(&now);
+        input.name = format!("{} (renamed)", now.name);
+        let saved = d.app.update_service(&officer, service.id, &input).await;
+        assert!(saved.is_ok(), "{}: {saved:?}", d.name);
+        assert_eq!(saved.unwrap().reference, "OLD REF 1");
+        // A change to the reference meets the rule.
+        input.reference = "NEW REF 2".into();
+        let r = d.app.update_service(&officer, service.id, &input).await;
+        let Err(AppError::Invalid(e)) = r else {
+            panic!("{}: expected a field error, got {r:?}", d.name)
+        };
+        assert!(e.get("reference").is_some(), "{}", d.name);
+    }
+}

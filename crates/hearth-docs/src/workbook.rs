@@ -390,6 +390,50 @@ fn claimed_strings(head: &[u8]) -> u64 {
     }
 }
 
+/// Whether a shared-strings part holds more than `max` strings (`<si>` entries), whatever its
+/// opening tag claims: each becomes a string in memory, so they are counted before the reader
+/// sees them. Stops counting at the first past the bound.
+fn holds_more_strings_than(part: &[u8], max: u64) -> bool {
+    // A byte scan for `<si` or `<prefix:si` followed by the end of the name: far quicker than
+    // parsing the XML, and it can only over-count (which refuses, never lets through).
+    let mut n = 0u64;
+    let mut i = 0;
+    while let Some(off) = part[i..].iter().position(|b| *b == b'<') {
+        let start = i + off + 1;
+        let mut j = start;
+        while j < part.len()
+            && (part[j].is_ascii_alphanumeric()
+                || part[j] == b'_'
+                || part[j] == b'-'
+                || part[j] == b'.')
+        {
+            j += 1;
+        }
+        let name = if j < part.len() && part[j] == b':' {
+            let local = j + 1;
+            j = local;
+            while j < part.len() && (part[j].is_ascii_alphanumeric() || part[j] == b'_') {
+                j += 1;
+            }
+            &part[local..j]
+        } else {
+            &part[start..j]
+        };
+        if name == b"si"
+            && part
+                .get(j)
+                .is_some_and(|b| matches!(b, b'>' | b'/' | b' ' | b'\t' | b'\r' | b'\n'))
+        {
+            n += 1;
+            if n > max {
+                return true;
+            }
+        }
+        i = j.max(start);
+    }
+    false
+}
+
 /// The cells of one sheet that Hearth reads, streamed from the file: no grid the size of the
 /// sheet's extent is ever built, and the extent and the number of cells are bounded as they
 /// are read.
@@ -500,6 +544,9 @@ pub fn read_quarter(bytes: &[u8], q: u8) -> Result<QuarterSheet, String> {
         // The reader makes room for the strings the file says it holds: bound the claim first.
         if shared_strings && claimed_strings(&head) > MAX_SHARED_STRINGS {
             return Err(format!("The workbook declares more than {MAX_SHARED_STRINGS} pieces of text: it is not a return workbook"));
+        }
+        if shared_strings && holds_more_strings_than(&head, MAX_SHARED_STRINGS) {
+            return Err(format!("The workbook holds more than {MAX_SHARED_STRINGS} pieces of text: it is not a return workbook"));
         }
     }
     let mut wb: Xlsx<_> = Xlsx::new(Cursor::new(bytes))
@@ -737,12 +784,29 @@ mod hostile {
         }
     }
 
+    /// A shared-strings part that claims one string and holds 60,000 (review finding: only the
+    /// claim was bounded).
+    fn many_strings_small_claim() -> Vec<u8> {
+        let bytes = huge_string_claim();
+        rewrite(&bytes, "xl/sharedStrings.xml", |xml| {
+            let start = xml.find("<sst").unwrap();
+            let many = "<si><t>x</t></si>".repeat(60_000);
+            let close = xml.find("</sst>").unwrap();
+            format!(
+                "{}<sst xmlns=\"http://schemas.openxmlformats.org/spreadsheetml/2006/main\" count=\"1\" uniqueCount=\"1\">{many}{}",
+                &xml[..start],
+                &xml[close..]
+            )
+        })
+    }
+
     pub fn all() -> Vec<(&'static str, Vec<u8>)> {
         vec![
             ("far-cell-XFD1048576.xlsx", far_cell("XFD1048576")),
             ("far-cell-XFD2000.xlsx", far_cell("XFD2000")),
             ("far-cell-A1048576.xlsx", far_cell("A1048576")),
             ("huge-shared-strings.xlsx", huge_string_claim()),
+            ("many-shared-strings.xlsx", many_strings_small_claim()),
         ]
     }
 
@@ -777,6 +841,18 @@ mod hostile {
         );
         // A genuine workbook with a cell a little beyond the printed area is still read.
         read_quarter(&far_cell("H90"), 1).unwrap();
+    }
+
+    #[test]
+    fn strings_are_counted_whatever_their_prefix() {
+        let part = b"<sst count=\"1\"><si><t>a</t></si><x:si><x:t>b</x:t></x:si><si/><si\n><t>c</t></si><sig/><sis>x</sis></sst>";
+        assert!(holds_more_strings_than(part, 3));
+        assert!(
+            !holds_more_strings_than(part, 4),
+            "four, not <sig> or <sis>"
+        );
+        assert!(!holds_more_strings_than(b"", 0));
+        assert!(!holds_more_strings_than(b"<<<<", 0));
     }
 
     #[test]

@@ -458,11 +458,9 @@ pub fn pagination(base: &str, page: i64, total_pages: i64) -> Markup {
     }
 }
 
-/// A date-time in UTC for tables.
+/// A date-time for people: UK time (Europe/London), like "2 Dec 2026 14:05".
 pub fn when(ts: i64) -> String {
-    chrono::DateTime::from_timestamp(ts, 0)
-        .map(|t| t.format("%-d %b %Y %H:%M UTC").to_string())
-        .unwrap_or_default()
+    hearth_domain::clock::display_time(ts)
 }
 
 /// A stored date (YYYY-MM-DD) as "22 Nov 2026".

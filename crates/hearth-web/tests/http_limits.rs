@@ -411,3 +411,44 @@ async fn a_wrong_password_takes_as_long_for_an_unknown_username_as_for_a_real_on
         diff * 100.0
     );
 }
+
+// Review finding: past 20,000 addresses in a minute every request walked the whole map of
+// counts. The map is swept at most once a second and never grows past its bound; addresses
+// beyond it are counted straight in the database, and still limited.
+#[tokio::test]
+async fn a_flood_of_addresses_is_bounded_and_still_limited() {
+    let db = hearth_store::testing::sqlite().await.unwrap();
+    let app = hearth_app::App::new(
+        db.db.clone(),
+        hearth_app::AppConfig {
+            public_requests_per_minute: 3,
+            ..Default::default()
+        },
+    );
+    let cap = hearth_app::limits::MAX_ADDRESSES;
+    let started = std::time::Instant::now();
+    for i in 0..cap + 500 {
+        let addr = format!("10.{}.{}.{}", i / 65_536, (i / 256) % 256, i % 256);
+        app.public_request(&addr).await.unwrap();
+    }
+    assert_eq!(
+        app.public_addresses_held(),
+        cap,
+        "the map stops at its bound"
+    );
+    assert!(
+        started.elapsed() < std::time::Duration::from_secs(60),
+        "{:?} for {} requests",
+        started.elapsed(),
+        cap + 500
+    );
+    // An address beyond the bound is limited like any other.
+    let late = "192.0.2.250";
+    let mut refused = 0;
+    for _ in 0..6 {
+        if app.public_request(late).await.is_err() {
+            refused += 1;
+        }
+    }
+    assert_eq!(refused, 3, "three allowed, then refused");
+}

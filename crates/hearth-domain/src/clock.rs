@@ -1,0 +1,117 @@
+//! The authority's clock: UK civil time (Europe/London), which is what people see. Stored
+//! times are UTC seconds; every date and time shown, and "today", are in UK time.
+//!
+//! The rule (the Summer Time Order 2002, in force since 1981 in this form): British Summer
+//! Time, UTC+1, runs from 01:00 UTC on the last Sunday of March to 01:00 UTC on the last
+//! Sunday of October; the rest of the year is Greenwich Mean Time, UTC+0.
+
+use chrono::{DateTime, Datelike, Duration, NaiveDate, NaiveDateTime, Utc};
+
+/// The last Sunday of `month` in `year`.
+fn last_sunday(year: i32, month: u32) -> Option<NaiveDate> {
+    let first_of_next = if month == 12 {
+        NaiveDate::from_ymd_opt(year + 1, 1, 1)?
+    } else {
+        NaiveDate::from_ymd_opt(year, month + 1, 1)?
+    };
+    let last = first_of_next.pred_opt()?;
+    let back = last.weekday().num_days_from_sunday();
+    last.checked_sub_signed(Duration::days(i64::from(back)))
+}
+
+/// Whether British Summer Time is in force at the instant `utc`.
+pub fn is_summer_time(utc: DateTime<Utc>) -> bool {
+    let year = utc.year();
+    let (Some(start), Some(end)) = (last_sunday(year, 3), last_sunday(year, 10)) else {
+        return false;
+    };
+    let at_one = |d: NaiveDate| d.and_hms_opt(1, 0, 0).map(|t| t.and_utc());
+    match (at_one(start), at_one(end)) {
+        (Some(s), Some(e)) => utc >= s && utc < e,
+        _ => false,
+    }
+}
+
+/// UK local time at the instant `utc`.
+pub fn uk_time(utc: DateTime<Utc>) -> NaiveDateTime {
+    let offset = if is_summer_time(utc) { 1 } else { 0 };
+    utc.naive_utc() + Duration::hours(offset)
+}
+
+/// UK local time of a stored timestamp (seconds since 1970, UTC).
+pub fn uk_time_of(ts: i64) -> Option<NaiveDateTime> {
+    DateTime::from_timestamp(ts, 0).map(uk_time)
+}
+
+/// Today's date in the UK.
+pub fn uk_today() -> NaiveDate {
+    uk_time(Utc::now()).date()
+}
+
+/// "2 Dec 2026 14:05": a stored timestamp as people read it, in UK time.
+pub fn display_time(ts: i64) -> String {
+    uk_time_of(ts)
+        .map(|t| t.format("%-d %b %Y %H:%M").to_string())
+        .unwrap_or_default()
+}
+
+/// "14:05": the time of day of a stored timestamp, in UK time.
+pub fn display_clock(ts: i64) -> String {
+    uk_time_of(ts)
+        .map(|t| t.format("%H:%M").to_string())
+        .unwrap_or_default()
+}
+
+#[cfg(test)]
+#[allow(clippy::unwrap_used)]
+mod tests {
+    use super::*;
+    use chrono::Weekday;
+
+    fn at(s: &str) -> DateTime<Utc> {
+        DateTime::parse_from_rfc3339(s).unwrap().with_timezone(&Utc)
+    }
+
+    #[test]
+    fn summer_time_starts_and_ends_at_one_in_the_morning_utc_on_the_last_sundays() {
+        // 2026: the clocks go forward on Sunday 29 March and back on Sunday 25 October.
+        assert_eq!(last_sunday(2026, 3), NaiveDate::from_ymd_opt(2026, 3, 29));
+        assert_eq!(last_sunday(2026, 10), NaiveDate::from_ymd_opt(2026, 10, 25));
+        assert_eq!(
+            uk_time(at("2026-03-29T00:59:59Z")).to_string(),
+            "2026-03-29 00:59:59"
+        );
+        assert_eq!(
+            uk_time(at("2026-03-29T01:00:00Z")).to_string(),
+            "2026-03-29 02:00:00",
+            "01:00 GMT becomes 02:00 BST"
+        );
+        assert_eq!(
+            uk_time(at("2026-10-25T00:59:59Z")).to_string(),
+            "2026-10-25 01:59:59"
+        );
+        assert_eq!(
+            uk_time(at("2026-10-25T01:00:00Z")).to_string(),
+            "2026-10-25 01:00:00",
+            "02:00 BST becomes 01:00 GMT"
+        );
+        // 2027: 28 March and 31 October (a month ending on a Sunday).
+        assert_eq!(last_sunday(2027, 10), NaiveDate::from_ymd_opt(2027, 10, 31));
+        assert!(is_summer_time(at("2027-10-31T00:30:00Z")));
+        assert!(!is_summer_time(at("2027-10-31T01:30:00Z")));
+    }
+
+    #[test]
+    fn times_people_see_are_uk_times() {
+        // Midsummer: 23:30 UTC is already tomorrow in London.
+        let ts = at("2026-06-30T23:30:00Z").timestamp();
+        assert_eq!(display_time(ts), "1 Jul 2026 00:30");
+        assert_eq!(display_clock(ts), "00:30");
+        // Winter: the same as UTC.
+        let ts = at("2026-12-02T14:05:00Z").timestamp();
+        assert_eq!(display_time(ts), "2 Dec 2026 14:05");
+        assert_eq!(display_time(i64::MAX), "");
+        // Weekdays are right either side of a change.
+        assert_eq!(uk_time(at("2026-03-29T01:00:00Z")).weekday(), Weekday::Sun);
+    }
+}
