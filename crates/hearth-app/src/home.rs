@@ -106,7 +106,7 @@ impl App {
                 .db
                 .list_account_requests(Some(*authority_id), true)
                 .await?,
-            returns_to_check: self.returns_to_check(who).await?.len() as i64,
+            returns_to_check: self.count_returns_to_check(who).await?,
             requests_pending: self
                 .db
                 .list_requests(&hearth_store::RequestFilter {

@@ -258,6 +258,20 @@ impl App {
         ret: PerformanceReturn,
         service: &Service,
     ) -> Result<ReturnView, AppError> {
+        self.view_with(ret, service, &mut ViewCache::default(), true)
+            .await
+    }
+
+    /// A return's view, with the authority's triggers and local indicators taken from `cache`
+    /// (read once for a page of many returns), and the service users held in its quarter
+    /// counted only when `count_held`.
+    async fn view_with(
+        &self,
+        ret: PerformanceReturn,
+        service: &Service,
+        cache: &mut ViewCache,
+        count_held: bool,
+    ) -> Result<ReturnView, AppError> {
         let figures: QuarterReturn = serde_json::from_str(&ret.figures_json)
             .map_err(|e| AppError::Internal(e.to_string()))?;
         // A stored year or quarter out of range is damage to report, not a year to guess.
@@ -280,7 +294,21 @@ impl App {
             })
             .and_then(|q| Quarter::new(year, q).map_err(|e| AppError::Internal(e.message)))?;
         let (st, term) = Self::kinds(service)?;
-        let triggers = self.trigger_set(ret.authority_id, year).await?;
+        let key = (ret.authority_id, year.start_year);
+        if !cache.triggers.contains_key(&key) {
+            let set = self.trigger_set(ret.authority_id, year).await?;
+            cache.triggers.insert(key, set);
+        }
+        if !cache.locals.contains_key(&ret.authority_id) {
+            let locals = self.local_indicators(ret.authority_id).await?;
+            cache.locals.insert(ret.authority_id, locals);
+        }
+        let (Some(triggers), Some(locals)) = (
+            cache.triggers.get(&key),
+            cache.locals.get(&ret.authority_id),
+        ) else {
+            return Err(AppError::Internal("the view cache lost an entry".into()));
+        };
         let units = u32::try_from(service.contracted_units).unwrap_or(0);
         let mut indicators: Vec<Figure> = Indicator::national_for(st, term)
             .into_iter()
@@ -295,12 +323,7 @@ impl App {
                 }
             })
             .collect();
-        for li in self
-            .local_indicators(ret.authority_id)
-            .await?
-            .into_iter()
-            .filter(|l| l.applies_to(st))
-        {
+        for li in locals.iter().filter(|l| l.applies_to(st)) {
             let ind = li.indicator();
             let value = figures.local.get(&li.code).map(|v| f64::from(*v));
             let breach = triggers.breach(&ind, st, value).cloned();
@@ -311,14 +334,17 @@ impl App {
                 breach,
             });
         }
-        let held_service_users = self
-            .db
-            .count_schedules_between(
-                service.id,
-                &quarter.start().to_string(),
-                &quarter.end().to_string(),
-            )
-            .await?;
+        let held_service_users = if count_held {
+            self.db
+                .count_schedules_between(
+                    service.id,
+                    &quarter.start().to_string(),
+                    &quarter.end().to_string(),
+                )
+                .await?
+        } else {
+            0
+        };
         Ok(ReturnView {
             ret,
             figures,
@@ -367,18 +393,26 @@ impl App {
         let today = self.today();
         // The quarter that ended most recently.
         let last = Quarter::for_date(today).previous();
-        let mut n = 0;
-        for s in self.db.list_services(&f).await?.items {
-            let has = self.db.service_returns(s.id).await?.iter().any(|r| {
+        let returned: std::collections::HashSet<i64> = self
+            .db
+            .authority_returns_since(who.authority_id(), i64::from(last.year().start_year))
+            .await?
+            .into_iter()
+            .filter(|r| {
                 r.year_start == i64::from(last.year().start_year)
                     && r.quarter == i64::from(last.number())
                     && r.status != REPLACED
-            });
-            if !has {
-                n += 1;
-            }
-        }
-        Ok(n)
+            })
+            .map(|r| r.service_id)
+            .collect();
+        Ok(self
+            .db
+            .list_services(&f)
+            .await?
+            .items
+            .iter()
+            .filter(|s| !returned.contains(&s.id))
+            .count() as i64)
     }
 
     /// A provider submits a quarter's return by the web form. A second return for a quarter
@@ -567,9 +601,20 @@ impl App {
     }
 
     /// The officers' queue: returns to check, oldest first, with the date each is due.
+    /// How many returns wait to be checked (the home page's count: no views built).
+    pub async fn count_returns_to_check(&self, who: &Principal) -> Result<i64, AppError> {
+        who.require_or_hide(Permission::BackOfficeRead)?;
+        Ok(self
+            .db
+            .returns_in(who.authority_id(), &[RECEIVED, EXPLAINED, ESCALATED])
+            .await?
+            .len() as i64)
+    }
+
     pub async fn returns_to_check(&self, who: &Principal) -> Result<Vec<ReturnView>, AppError> {
         who.require_or_hide(Permission::BackOfficeRead)?;
         let mut out = Vec::new();
+        let mut cache = ViewCache::default();
         for r in self
             .db
             .returns_in(who.authority_id(), &[RECEIVED, EXPLAINED, ESCALATED])
@@ -580,7 +625,7 @@ impl App {
                 .service(r.service_id)
                 .await?
                 .ok_or(AppError::NotFound)?;
-            out.push(self.view_of(r, &service).await?);
+            out.push(self.view_with(r, &service, &mut cache, true).await?);
         }
         Ok(out)
     }
@@ -1014,40 +1059,57 @@ impl App {
             q.end() + chrono::Duration::days(self.returns_due_days(who.authority_id()).await?);
         let mut f = who.service_filter();
         f.per_page = 100_000;
-        let mut names = std::collections::HashMap::new();
+        // Three reads for the whole page, whatever the number of services: the quarter's
+        // returns, the extensions granted, and the providers' names.
+        let mut of_service: std::collections::HashMap<i64, Vec<PerformanceReturn>> =
+            Default::default();
+        for r in self
+            .db
+            .authority_returns_since(who.authority_id(), i64::from(q.year().start_year))
+            .await?
+            .into_iter()
+            .filter(|r| {
+                r.year_start == i64::from(q.year().start_year) && r.quarter == i64::from(q.number())
+            })
+        {
+            of_service.entry(r.service_id).or_default().push(r);
+        }
+        let suffix = format!(":{}", q.label());
+        let extensions: std::collections::HashMap<i64, chrono::NaiveDate> = self
+            .db
+            .settings_with_prefix("extension:")
+            .await?
+            .into_iter()
+            .filter_map(|(name, value)| {
+                let id = name
+                    .strip_prefix("extension:")?
+                    .strip_suffix(&suffix)?
+                    .parse::<i64>()
+                    .ok()?;
+                let date = chrono::NaiveDate::parse_from_str(&value, "%Y-%m-%d").ok()?;
+                Some((id, date))
+            })
+            .collect();
+        let mut pf = who.provider_filter();
+        pf.per_page = 100_000;
+        let names: std::collections::HashMap<i64, String> = self
+            .db
+            .list_providers(&pf)
+            .await?
+            .items
+            .into_iter()
+            .map(|p| (p.id, p.name))
+            .collect();
         let mut out = Vec::new();
         for s in self.db.list_services(&f).await?.items {
-            let first = self
-                .db
-                .service_returns(s.id)
-                .await?
-                .into_iter()
-                .filter(|r| {
-                    r.year_start == i64::from(q.year().start_year)
-                        && r.quarter == i64::from(q.number())
-                })
-                .min_by_key(|r| r.submitted_at);
-            let latest_status = self
-                .db
-                .service_returns(s.id)
-                .await?
-                .into_iter()
-                .find(|r| {
-                    r.year_start == i64::from(q.year().start_year)
-                        && r.quarter == i64::from(q.number())
-                        && r.status != REPLACED
-                })
-                .map(|r| r.status);
-            if let std::collections::hash_map::Entry::Vacant(slot) = names.entry(s.provider_id) {
-                let n = self
-                    .db
-                    .provider(s.provider_id)
-                    .await?
-                    .map(|p| p.name)
-                    .unwrap_or_default();
-                slot.insert(n);
-            }
-            let extension = self.extension(s.id, q).await?;
+            let returns = of_service.remove(&s.id).unwrap_or_default();
+            let first = returns.iter().min_by_key(|r| r.submitted_at);
+            // Newest first, as `service_returns` orders them.
+            let latest_status = returns
+                .iter()
+                .find(|r| r.status != REPLACED)
+                .map(|r| r.status.clone());
+            let extension = extensions.get(&s.id).copied();
             out.push(TrackerLine {
                 provider_name: names.get(&s.provider_id).cloned().unwrap_or_default(),
                 due: extension.unwrap_or(due),
@@ -1424,6 +1486,22 @@ impl App {
             (Indicator, Vec<(f64, u32)>),
         > = Default::default();
         let mut provider_names = std::collections::HashMap::new();
+        // One read of the returns of every service, and the triggers read once a year.
+        let from_year = quarters
+            .iter()
+            .map(|q| i64::from(q.year().start_year))
+            .min()
+            .unwrap_or(0);
+        let mut of_service: std::collections::HashMap<i64, Vec<PerformanceReturn>> =
+            Default::default();
+        for r in self
+            .db
+            .authority_returns_since(who.authority_id(), from_year)
+            .await?
+        {
+            of_service.entry(r.service_id).or_default().push(r);
+        }
+        let mut cache = ViewCache::default();
         for s in &services {
             let group = match by {
                 "client_group" => hearth_domain::ClientGroup::parse(&s.client_group)
@@ -1448,7 +1526,7 @@ impl App {
                 }
                 _ => format!("{} ({})", s.name, s.reference),
             };
-            let returns = self.db.service_returns(s.id).await?;
+            let returns = of_service.remove(&s.id).unwrap_or_default();
             for (i, q) in quarters.iter().enumerate() {
                 let Some(r) = returns.iter().find(|r| {
                     r.year_start == i64::from(q.year().start_year)
@@ -1457,7 +1535,7 @@ impl App {
                 }) else {
                     continue;
                 };
-                let view = self.view_of(r.clone(), s).await?;
+                let view = self.view_with(r.clone(), s, &mut cache, false).await?;
                 for fig in view.indicators {
                     let Some(v) = fig.value else { continue };
                     let e = acc
@@ -1567,4 +1645,12 @@ impl App {
         tx.commit().await?;
         Ok(())
     }
+}
+
+/// What a page of many returns reads once instead of once a return: each authority's triggers
+/// for a year and its local indicators.
+#[derive(Default)]
+struct ViewCache {
+    triggers: std::collections::HashMap<(i64, i32), TriggerSet>,
+    locals: std::collections::HashMap<i64, Vec<hearth_domain::performance::LocalIndicator>>,
 }

@@ -48,17 +48,25 @@ pub fn uk_today() -> NaiveDate {
     uk_time(Utc::now()).date()
 }
 
-/// "2 Dec 2026 14:05": a stored timestamp as people read it, in UK time.
+/// "GMT" or "BST": the name of UK time at the instant `ts`.
+pub fn zone_name(ts: i64) -> &'static str {
+    match DateTime::from_timestamp(ts, 0) {
+        Some(t) if is_summer_time(t) => "BST",
+        _ => "GMT",
+    }
+}
+
+/// "2 Dec 2026 14:05 GMT": a stored timestamp as people read it, in UK time.
 pub fn display_time(ts: i64) -> String {
     uk_time_of(ts)
-        .map(|t| t.format("%-d %b %Y %H:%M").to_string())
+        .map(|t| format!("{} {}", t.format("%-d %b %Y %H:%M"), zone_name(ts)))
         .unwrap_or_default()
 }
 
-/// "14:05": the time of day of a stored timestamp, in UK time.
+/// "14:05 GMT": the time of day of a stored timestamp, in UK time.
 pub fn display_clock(ts: i64) -> String {
     uk_time_of(ts)
-        .map(|t| t.format("%H:%M").to_string())
+        .map(|t| format!("{} {}", t.format("%H:%M"), zone_name(ts)))
         .unwrap_or_default()
 }
 
@@ -105,11 +113,11 @@ mod tests {
     fn times_people_see_are_uk_times() {
         // Midsummer: 23:30 UTC is already tomorrow in London.
         let ts = at("2026-06-30T23:30:00Z").timestamp();
-        assert_eq!(display_time(ts), "1 Jul 2026 00:30");
-        assert_eq!(display_clock(ts), "00:30");
+        assert_eq!(display_time(ts), "1 Jul 2026 00:30 BST");
+        assert_eq!(display_clock(ts), "00:30 BST");
         // Winter: the same as UTC.
         let ts = at("2026-12-02T14:05:00Z").timestamp();
-        assert_eq!(display_time(ts), "2 Dec 2026 14:05");
+        assert_eq!(display_time(ts), "2 Dec 2026 14:05 GMT");
         assert_eq!(display_time(i64::MAX), "");
         // Weekdays are right either side of a change.
         assert_eq!(uk_time(at("2026-03-29T01:00:00Z")).weekday(), Weekday::Sun);

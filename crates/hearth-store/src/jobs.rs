@@ -112,6 +112,20 @@ impl Db {
         Ok(())
     }
 
+    /// Every setting whose name starts with `prefix`, as (name, value).
+    pub async fn settings_with_prefix(
+        &self,
+        prefix: &str,
+    ) -> Result<Vec<(String, String)>, StoreError> {
+        let rows = sqlx::query("SELECT name, value FROM settings WHERE name LIKE $1 ESCAPE '\\'")
+            .bind(format!("{}%", crate::like_escape(prefix)))
+            .fetch_all(&self.pool)
+            .await?;
+        rows.iter()
+            .map(|r| Ok((r.try_get("name")?, r.try_get("value")?)))
+            .collect()
+    }
+
     pub async fn setting(&self, name: &str) -> Result<Option<String>, StoreError> {
         let row = sqlx::query("SELECT value FROM settings WHERE name = $1")
             .bind(name)

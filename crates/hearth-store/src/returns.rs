@@ -78,6 +78,22 @@ impl Db {
         PerformanceReturn::from_rows(&rows)
     }
 
+    /// Every return of an authority from the financial year starting `from_year` on, newest
+    /// first within a service (as `service_returns`): pages over many services read them in
+    /// one query, not one a service.
+    pub async fn authority_returns_since(
+        &self,
+        authority_id: i64,
+        from_year: i64,
+    ) -> Result<Vec<PerformanceReturn>, StoreError> {
+        let rows = sqlx::query("SELECT * FROM performance_returns WHERE authority_id = $1 AND year_start >= $2 ORDER BY service_id, year_start DESC, quarter DESC, id DESC")
+            .bind(authority_id)
+            .bind(from_year)
+            .fetch_all(&self.pool)
+            .await?;
+        PerformanceReturn::from_rows(&rows)
+    }
+
     /// Returns of an authority in the given statuses, oldest first (the checking queue).
     pub async fn returns_in(
         &self,

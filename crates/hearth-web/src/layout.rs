@@ -458,7 +458,7 @@ pub fn pagination(base: &str, page: i64, total_pages: i64) -> Markup {
     }
 }
 
-/// A date-time for people: UK time (Europe/London), like "2 Dec 2026 14:05".
+/// A date-time for people: UK time (Europe/London), like "2 Dec 2026 14:05 GMT".
 pub fn when(ts: i64) -> String {
     hearth_domain::clock::display_time(ts)
 }

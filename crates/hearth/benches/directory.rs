@@ -149,10 +149,13 @@ async fn main() {
         let pc = s.postcode.clone();
         async move {
             sqlx::query("SELECT latitude, longitude FROM postcodes WHERE postcode = $1").bind(pc).fetch_all(&pool).await.unwrap();
-            sqlx::query(&format!(
-                "SELECT s.*, pr.name AS provider_name FROM services s JOIN providers pr ON pr.id = s.provider_id
-                 WHERE s.client_group = $1 AND NOT {} AND s.latitude BETWEEN $2 AND $3 AND s.longitude BETWEEN $4 AND $5 AND {} > 0
-                 ORDER BY s.public_name, s.name, s.id LIMIT 20000",
+            // The search's two reads: ids and locations of the services in the box, through
+            // the spatial index; then whole rows of the ten on the page.
+            let near = sqlx::query(&format!(
+                "SELECT s.id, s.latitude, s.longitude FROM services s
+                 WHERE s.client_group = $1 AND NOT {} AND s.id IN (SELECT id FROM service_locations WHERE max_lat >= $2 AND min_lat <= $3 AND max_lon >= $4 AND min_lon <= $5)
+                 AND s.latitude BETWEEN $2 AND $3 AND s.longitude BETWEEN $4 AND $5 AND {} > 0
+                 AND s.latitude IS NOT NULL AND s.longitude IS NOT NULL ORDER BY s.id LIMIT 20000",
                 hearth_store::CONFIDENTIAL_SQL,
                 hearth_store::PLACES_SQL
             ))
@@ -161,6 +164,14 @@ async fn main() {
             .bind(bbox.2)
             .bind(bbox.1)
             .bind(bbox.3)
+            .fetch_all(&pool)
+            .await
+            .unwrap();
+            let ids: Vec<i64> = near.iter().take(10).map(|r| sqlx::Row::get(r, "id")).collect();
+            let list = ids.iter().map(i64::to_string).collect::<Vec<_>>().join(",");
+            sqlx::query(&format!(
+                "SELECT s.*, pr.name AS provider_name FROM services s JOIN providers pr ON pr.id = s.provider_id WHERE s.id IN ({list}) LIMIT 10"
+            ))
             .fetch_all(&pool)
             .await
             .unwrap();
