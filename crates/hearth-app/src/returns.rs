@@ -393,26 +393,27 @@ impl App {
         let today = self.today();
         // The quarter that ended most recently.
         let last = Quarter::for_date(today).previous();
-        let returned: std::collections::HashSet<i64> = self
-            .db
-            .authority_returns_since(who.authority_id(), i64::from(last.year().start_year))
-            .await?
-            .into_iter()
-            .filter(|r| {
-                r.year_start == i64::from(last.year().start_year)
-                    && r.quarter == i64::from(last.number())
-                    && r.status != REPLACED
-            })
-            .map(|r| r.service_id)
-            .collect();
-        Ok(self
+        let services: Vec<i64> = self
             .db
             .list_services(&f)
             .await?
             .items
             .iter()
-            .filter(|s| !returned.contains(&s.id))
-            .count() as i64)
+            .map(|s| s.id)
+            .collect();
+        let returned: std::collections::HashSet<i64> = self
+            .db
+            .services_returns_for(
+                &services,
+                i64::from(last.year().start_year),
+                i64::from(last.number()),
+            )
+            .await?
+            .into_iter()
+            .filter(|r| r.status != REPLACED)
+            .map(|r| r.service_id)
+            .collect();
+        Ok(services.iter().filter(|s| !returned.contains(s)).count() as i64)
     }
 
     /// A provider submits a quarter's return by the web form. A second return for a quarter

@@ -94,6 +94,28 @@ impl Db {
         PerformanceReturn::from_rows(&rows)
     }
 
+    /// The returns of the given services for one quarter (a provider's few services).
+    pub async fn services_returns_for(
+        &self,
+        service_ids: &[i64],
+        year_start: i64,
+        quarter: i64,
+    ) -> Result<Vec<PerformanceReturn>, StoreError> {
+        if service_ids.is_empty() {
+            return Ok(Vec::new());
+        }
+        let mut p = crate::Params::default();
+        let (y, q) = (p.next(), p.next());
+        let ids = crate::placeholders(&mut p, service_ids.len());
+        let sql = format!("SELECT * FROM performance_returns WHERE year_start = {y} AND quarter = {q} AND service_id IN ({ids}) ORDER BY service_id, id DESC");
+        let mut query = sqlx::query(&sql).bind(year_start).bind(quarter);
+        for id in service_ids {
+            query = query.bind(*id);
+        }
+        let rows = query.fetch_all(&self.pool).await?;
+        PerformanceReturn::from_rows(&rows)
+    }
+
     /// Returns of an authority in the given statuses, oldest first (the checking queue).
     pub async fn returns_in(
         &self,
