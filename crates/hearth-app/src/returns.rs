@@ -295,13 +295,13 @@ impl App {
             .and_then(|q| Quarter::new(year, q).map_err(|e| AppError::Internal(e.message)))?;
         let (st, term) = Self::kinds(service)?;
         let key = (ret.authority_id, year.start_year);
-        if !cache.triggers.contains_key(&key) {
-            let set = self.trigger_set(ret.authority_id, year).await?;
-            cache.triggers.insert(key, set);
+        if let std::collections::hash_map::Entry::Vacant(slot) = cache.triggers.entry(key) {
+            slot.insert(self.trigger_set(ret.authority_id, year).await?);
         }
-        if !cache.locals.contains_key(&ret.authority_id) {
-            let locals = self.local_indicators(ret.authority_id).await?;
-            cache.locals.insert(ret.authority_id, locals);
+        if let std::collections::hash_map::Entry::Vacant(slot) =
+            cache.locals.entry(ret.authority_id)
+        {
+            slot.insert(self.local_indicators(ret.authority_id).await?);
         }
         let (Some(triggers), Some(locals)) = (
             cache.triggers.get(&key),

@@ -7,6 +7,7 @@
 //! [`FieldError`] with a stable code and a GOV.UK style message.
 
 pub mod authority;
+pub mod calendar;
 pub mod clock;
 pub mod dates;
 pub mod directory;

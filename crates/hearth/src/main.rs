@@ -87,6 +87,28 @@ enum Command {
         /// The base32 secret, as in demo-accounts.txt.
         secret: String,
     },
+    /// Dates: bank holidays in each part of the UK (needs no configuration or database).
+    Calendar {
+        #[command(subcommand)]
+        command: CalendarCommand,
+    },
+}
+
+#[derive(Subcommand)]
+enum CalendarCommand {
+    /// Print the bank holidays of one part of the UK, one a line: the ISO date, a tab and
+    /// the name. Computed from the rules, with the one-off days proclaimed since 1995.
+    BankHolidays {
+        /// england-and-wales, scotland or northern-ireland.
+        #[arg(long, value_parser = ["england-and-wales", "scotland", "northern-ireland"])]
+        region: String,
+        /// The first year, 1995 to 2100.
+        #[arg(long, value_name = "YEAR", value_parser = clap::value_parser!(i32).range(1995..=2100))]
+        from: i32,
+        /// The last year, 1995 to 2100 (default: the first year).
+        #[arg(long, value_name = "YEAR", value_parser = clap::value_parser!(i32).range(1995..=2100))]
+        to: Option<i32>,
+    },
 }
 
 #[derive(Subcommand)]
@@ -269,6 +291,10 @@ fn app_of(config: &Config, db: Db) -> App {
 }
 
 async fn run(cli: Cli) -> Result<i32> {
+    // The calendar needs neither the configuration nor the database: answer before either.
+    if let Command::Calendar { command } = &cli.command {
+        return calendar(command);
+    }
     let listen = match &cli.command {
         Command::Serve(s) | Command::Demo { serve: s, .. } => s.listen.clone(),
         _ => None,
@@ -374,6 +400,34 @@ async fn run(cli: Cli) -> Result<i32> {
                 .ok_or_else(|| anyhow!("that is not a valid base32 secret"))?;
             println!("{code}");
             Ok(0)
+        }
+        Command::Calendar { command } => calendar(&command),
+    }
+}
+
+fn calendar(command: &CalendarCommand) -> Result<i32> {
+    use hearth_domain::calendar::{bank_holidays, Region};
+    match command {
+        CalendarCommand::BankHolidays { region, from, to } => {
+            let region = Region::parse(region).ok_or_else(|| {
+                anyhow!("--region must be england-and-wales, scotland or northern-ireland")
+            })?;
+            let (from, to) = (*from, to.unwrap_or(*from));
+            if from > to {
+                bail!("--from {from} is after --to {to}: give the first year, then the last");
+            }
+            let mut lines = String::new();
+            for year in from..=to {
+                for h in bank_holidays(region, year) {
+                    lines.push_str(&format!("{}\t{}\n", h.date, h.name));
+                }
+            }
+            let mut out = std::io::stdout().lock();
+            match out.write_all(lines.as_bytes()).and_then(|()| out.flush()) {
+                // Piped into `head`, say: stopping early is not an error.
+                Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe => Ok(0),
+                other => other.map(|()| 0).context("writing the bank holidays"),
+            }
         }
     }
 }
