@@ -109,14 +109,12 @@ impl App {
             returns_to_check: self.count_returns_to_check(who).await?,
             requests_pending: self
                 .db
-                .list_requests(&hearth_store::RequestFilter {
+                .count_requests(&hearth_store::RequestFilter {
                     authority_id: Some(*authority_id),
                     status: Some("pending".into()),
-                    limit: 100_000,
                     ..Default::default()
                 })
-                .await?
-                .len() as i64,
+                .await?,
         })
     }
 }

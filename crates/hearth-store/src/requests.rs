@@ -102,65 +102,28 @@ impl Db {
 
     pub async fn list_requests(&self, f: &RequestFilter) -> Result<Vec<Request>, StoreError> {
         let mut p = Params::default();
-        let mut sql = String::from("SELECT * FROM requests WHERE 1 = 1");
-        if f.authority_id.is_some() {
-            sql.push_str(&format!(" AND authority_id = {}", p.next()));
-        }
-        if f.provider_id.is_some() {
-            sql.push_str(&format!(" AND provider_id = {}", p.next()));
-        }
-        if let Some(ids) = &f.service_ids {
-            if ids.is_empty() {
-                sql.push_str(" AND 1 = 0");
-            } else {
-                sql.push_str(&format!(
-                    " AND service_id IN ({})",
-                    crate::placeholders(&mut p, ids.len())
-                ));
-            }
-        }
-        if f.status.is_some() {
-            sql.push_str(&format!(" AND status = {}", p.next()));
-        }
-        if f.kind.is_some() {
-            sql.push_str(&format!(" AND kind = {}", p.next()));
-        }
-        if f.submitted_after.is_some() {
-            sql.push_str(&format!(" AND submitted_at >= {}", p.next()));
-        }
-        if f.submitted_before.is_some() {
-            sql.push_str(&format!(" AND submitted_at < {}", p.next()));
-        }
-        sql.push_str(&format!(
-            " ORDER BY submitted_at DESC, id DESC LIMIT {}",
+        let w = f.where_clause(&mut p);
+        let sql = format!(
+            "SELECT * FROM requests{w} ORDER BY submitted_at DESC, id DESC LIMIT {}",
             p.next()
-        ));
-        let mut q = sqlx::query(&sql);
-        if let Some(a) = f.authority_id {
-            q = q.bind(a);
-        }
-        if let Some(a) = f.provider_id {
-            q = q.bind(a);
-        }
-        if let Some(ids) = &f.service_ids {
-            for id in ids {
-                q = q.bind(*id);
-            }
-        }
-        if let Some(a) = &f.status {
-            q = q.bind(a.clone());
-        }
-        if let Some(a) = &f.kind {
-            q = q.bind(a.clone());
-        }
-        if let Some(a) = f.submitted_after {
-            q = q.bind(a);
-        }
-        if let Some(a) = f.submitted_before {
-            q = q.bind(a);
-        }
-        q = q.bind(if f.limit <= 0 { 500 } else { f.limit });
+        );
+        let q = f
+            .bind(sqlx::query(&sql))
+            .bind(if f.limit <= 0 { 500 } else { f.limit });
         Request::from_rows(&q.fetch_all(&self.pool).await?)
+    }
+
+    /// How many requests match (the home pages' counts: no rows read).
+    pub async fn count_requests(&self, f: &RequestFilter) -> Result<i64, StoreError> {
+        let mut p = Params::default();
+        let w = f.where_clause(&mut p);
+        let row = f
+            .bind(sqlx::query(&format!(
+                "SELECT COUNT(*) AS n FROM requests{w}"
+            )))
+            .fetch_one(&self.pool)
+            .await?;
+        crate::accounts::count_of(&row)
     }
 
     /// Pending requests about a service (the "n pending" beside its schedules).
@@ -178,7 +141,7 @@ impl Db {
             limit: 100_000,
             ..Default::default()
         };
-        Ok(self.list_requests(&f).await?.len() as i64)
+        self.count_requests(&f).await
     }
 
     pub async fn schedule_detail(&self, id: i64) -> Result<Option<ScheduleDetail>, StoreError> {
@@ -560,5 +523,71 @@ impl ServiceDetails {
             website: s.website.clone(),
             accessibility: s.accessibility.clone(),
         }
+    }
+}
+
+impl RequestFilter {
+    fn where_clause(&self, p: &mut Params) -> String {
+        let mut sql = String::from(" WHERE 1 = 1");
+        if self.authority_id.is_some() {
+            sql.push_str(&format!(" AND authority_id = {}", p.next()));
+        }
+        if self.provider_id.is_some() {
+            sql.push_str(&format!(" AND provider_id = {}", p.next()));
+        }
+        if let Some(ids) = &self.service_ids {
+            if ids.is_empty() {
+                sql.push_str(" AND 1 = 0");
+            } else {
+                sql.push_str(&format!(
+                    " AND service_id IN ({})",
+                    crate::placeholders(p, ids.len())
+                ));
+            }
+        }
+        if self.status.is_some() {
+            sql.push_str(&format!(" AND status = {}", p.next()));
+        }
+        if self.kind.is_some() {
+            sql.push_str(&format!(" AND kind = {}", p.next()));
+        }
+        if self.submitted_after.is_some() {
+            sql.push_str(&format!(" AND submitted_at >= {}", p.next()));
+        }
+        if self.submitted_before.is_some() {
+            sql.push_str(&format!(" AND submitted_at < {}", p.next()));
+        }
+        sql
+    }
+
+    /// Binds the filter's values in the order `where_clause` numbered them.
+    fn bind<'q>(
+        &self,
+        mut q: sqlx::query::Query<'q, sqlx::Any, sqlx::any::AnyArguments<'q>>,
+    ) -> sqlx::query::Query<'q, sqlx::Any, sqlx::any::AnyArguments<'q>> {
+        if let Some(a) = self.authority_id {
+            q = q.bind(a);
+        }
+        if let Some(a) = self.provider_id {
+            q = q.bind(a);
+        }
+        if let Some(ids) = &self.service_ids {
+            for id in ids {
+                q = q.bind(*id);
+            }
+        }
+        if let Some(a) = &self.status {
+            q = q.bind(a.clone());
+        }
+        if let Some(a) = &self.kind {
+            q = q.bind(a.clone());
+        }
+        if let Some(a) = self.submitted_after {
+            q = q.bind(a);
+        }
+        if let Some(a) = self.submitted_before {
+            q = q.bind(a);
+        }
+        q
     }
 }
