@@ -316,18 +316,20 @@ impl App {
             (Some(u), Some(d)) => self.known_device(u, d)?,
             _ => None,
         };
+        // Each bucket counted, with whether a right password clears it (the source's count
+        // for this account) or only gives its attempt back (the address's count).
         let (buckets, source_hits) = match &known {
             Some(nonce) => {
                 let b = format!("signin:device:{nonce}");
                 let h = self.limit_take(&b, SIGN_IN_PER_DEVICE).await?;
-                (vec![b], h)
+                (vec![(b, true)], h)
             }
             None => {
                 let addr = format!("signin:addr:{source}");
                 let pair = format!("signin:user-addr:{name}|{source}");
                 self.limit_take(&addr, SIGN_IN_PER_ADDRESS).await?;
                 let h = self.limit_take(&pair, SIGN_IN_PER_USER_AND_ADDRESS).await?;
-                (vec![addr, pair], h)
+                (vec![(addr, false), (pair, true)], h)
             }
         };
         let hash = match &user {
@@ -348,11 +350,11 @@ impl App {
         };
         // The right password: its attempt is given back, and this source's count for the
         // account starts again.
-        for b in &buckets {
-            if b.starts_with("signin:addr:") {
-                self.limit_give_back(b).await?;
-            } else {
+        for (b, clear) in &buckets {
+            if *clear {
                 self.db.rate_forget(b).await?;
+            } else {
+                self.limit_give_back(b).await?;
             }
         }
         let t = now();

@@ -79,14 +79,18 @@ impl Hasher {
         r
     }
 
-    /// A new PHC-format argon2id hash of `password` (OWASP's parameters, argon2's defaults).
-    pub async fn hash(self: &std::sync::Arc<Self>, password: &str) -> Result<String, String> {
-        let permit = self
-            .permits
+    /// A turn to hash, owned so the blocking task can hold it until its hash ends.
+    async fn permit(&self) -> Result<tokio::sync::OwnedSemaphorePermit, String> {
+        self.permits
             .clone()
             .acquire_owned()
             .await
-            .map_err(|e| e.to_string())?;
+            .map_err(|e| e.to_string())
+    }
+
+    /// A new PHC-format argon2id hash of `password` (OWASP's parameters, argon2's defaults).
+    pub async fn hash(self: &std::sync::Arc<Self>, password: &str) -> Result<String, String> {
+        let permit = self.permit().await?;
         let me = self.clone();
         let password = password.to_string();
         tokio::task::spawn_blocking(move || {
@@ -121,12 +125,7 @@ impl Hasher {
         password: &str,
         hash: &str,
     ) -> Result<bool, String> {
-        let permit = self
-            .permits
-            .clone()
-            .acquire_owned()
-            .await
-            .map_err(|e| e.to_string())?;
+        let permit = self.permit().await?;
         let me = self.clone();
         let password = password.to_string();
         let hash = hash.to_string();

@@ -1521,3 +1521,26 @@ async fn a_reference_from_before_the_rule_survives_an_edit_of_other_fields() {
         assert!(e.get("reference").is_some(), "{}", d.name);
     }
 }
+
+// Review finding: lengths were checked before authorisation, so someone who may not edit a
+// record was told its field rules ("must be 200 characters or fewer") instead of being refused.
+#[tokio::test]
+async fn overlong_input_from_someone_who_may_not_edit_is_refused_not_checked() {
+    for d in demos().await {
+        let service = d.services().await[0].clone();
+        let mut input = ServiceInput::from_record(&service);
+        input.name = "x".repeat(100_000);
+        let board = d.principal("board").await;
+        assert!(
+            is_forbidden(d.app.update_service(&board, service.id, &input).await),
+            "{}: the board is refused",
+            d.name
+        );
+        let provider = d.principal("provider").await;
+        assert!(
+            is_not_found(d.app.update_service(&provider, service.id, &input).await),
+            "{}: a provider user is not told the record exists",
+            d.name
+        );
+    }
+}

@@ -223,14 +223,11 @@ fn write_private(path: &Path, bytes: &[u8]) -> Result<()> {
     Ok(())
 }
 
-async fn open_db(config: &Config) -> Result<Db> {
-    if config.is_sqlite() {
-        std::fs::create_dir_all(&config.data_dir)
-            .with_context(|| format!("creating {}", config.data_dir.display()))?;
-    }
-    let db = Db::connect(&DbConfig {
+/// Connects to the configured database with the deployment's audit key.
+async fn connect(config: &Config, max_connections: u32) -> Result<Db> {
+    Db::connect(&DbConfig {
         url: config.database_url.clone(),
-        max_connections: config.max_connections,
+        max_connections,
         audit_key: audit_key(config)?,
     })
     .await
@@ -239,7 +236,15 @@ async fn open_db(config: &Config) -> Result<Db> {
             "opening the database {}",
             hearth_app::store::redact(&config.database_url)
         )
-    })?;
+    })
+}
+
+async fn open_db(config: &Config) -> Result<Db> {
+    if config.is_sqlite() {
+        std::fs::create_dir_all(&config.data_dir)
+            .with_context(|| format!("creating {}", config.data_dir.display()))?;
+    }
+    let db = connect(config, config.max_connections).await?;
     db.migrate().await?;
     Ok(db)
 }
@@ -255,18 +260,7 @@ async fn open_db_as_is(config: &Config) -> Result<Db> {
             bail!("{} has no audit.key: use the data folder the database came from, or set HEARTH_AUDIT_KEY", config.data_dir.display());
         }
     }
-    let db = Db::connect(&DbConfig {
-        url: config.database_url.clone(),
-        max_connections: config.max_connections.min(4),
-        audit_key: audit_key(config)?,
-    })
-    .await
-    .with_context(|| {
-        format!(
-            "opening the database {}",
-            hearth_app::store::redact(&config.database_url)
-        )
-    })?;
+    let db = connect(config, config.max_connections.min(4)).await?;
     let version = db.schema_version().await?;
     let latest = hearth_app::store::latest_version();
     if version > latest {
@@ -658,18 +652,7 @@ async fn demo(
         }
     } else {
         // On PostgreSQL the demo loads only into an empty database: it never resets one.
-        let db = Db::connect(&DbConfig {
-            url: config.database_url.clone(),
-            max_connections: 2,
-            audit_key: audit_key(config)?,
-        })
-        .await
-        .with_context(|| {
-            format!(
-                "opening the database {}",
-                hearth_app::store::redact(&config.database_url)
-            )
-        })?;
+        let db = connect(config, 2).await?;
         if db.schema_version().await? != 0 {
             bail!("the demo loads into an empty PostgreSQL database only, and this one has tables: create a new database for it (createdb) and point DATABASE_URL at that");
         }
