@@ -64,6 +64,68 @@ pub struct LiveSession {
     pub principal: Option<Principal>,
 }
 
+impl App {
+    /// The authorities a provider user may act in (their provider is registered with); none
+    /// for staff, who act in their own.
+    pub async fn my_authorities(
+        &self,
+        who: &Principal,
+    ) -> Result<Vec<hearth_store::Authority>, AppError> {
+        match who {
+            Principal::Provider { provider_id, .. } => {
+                Ok(self.db.provider_authorities(*provider_id).await?)
+            }
+            _ => Ok(Vec::new()),
+        }
+    }
+}
+
+impl HelpRequest {
+    /// The request as it would be queued, without saving it (the answer to one asked too
+    /// often, which must look like any other).
+    fn unsaved(self, kind: &str) -> AccountRequest {
+        AccountRequest {
+            id: 0,
+            authority_id: self.authority_id,
+            kind: kind.to_string(),
+            username: self.username,
+            full_name: self.full_name,
+            email: self.email,
+            organisation: self.organisation,
+            message: self.message,
+            status: "open".into(),
+            handled_by: None,
+            handled_at: None,
+            created_at: 0,
+        }
+    }
+}
+
+impl LiveSession {
+    /// The session an API token's request acts in: fully signed in, with no stored session
+    /// behind it (so no CSRF token and nothing to advance). None for the system principal.
+    pub fn for_token(p: &Principal) -> Option<LiveSession> {
+        let user = p.user()?.clone();
+        let now = now();
+        Some(LiveSession {
+            session: Session {
+                id_hash: String::new(),
+                user_id: user.id,
+                stage: STAGE_FULL.into(),
+                csrf_token: String::new(),
+                authority_id: Some(p.authority_id()),
+                pending_totp_secret: None,
+                return_to: None,
+                created_at: now,
+                last_seen_at: now,
+                expires_at: now,
+            },
+            user,
+            principal: Some(p.clone()),
+        })
+    }
+}
+
 /// Hash of a session token, as stored.
 pub fn token_hash(token: &str) -> String {
     hex::encode(Sha256::digest(token.as_bytes()))
@@ -239,7 +301,7 @@ impl App {
                 let mut tx = self.db.begin_write(&actor).await?;
                 tx.audit(
                     "throttle",
-                    "user",
+                    hearth_store::RecordType::User,
                     &user.id.to_string(),
                     None,
                     Some(&serde_json::json!({"source": source_name, "failures": source.hits, "until": until})),
@@ -475,7 +537,7 @@ impl App {
                     .await?;
                 tx.audit(
                     "throttle",
-                    "user",
+                    hearth_store::RecordType::User,
                     &live.user.id.to_string(),
                     None,
                     Some(
@@ -642,7 +704,7 @@ impl App {
         let (sessions, tokens) = tx.end_user_access(user.id).await?;
         tx.audit(
             "sign_out_everywhere",
-            "user",
+            hearth_store::RecordType::User,
             &user.id.to_string(),
             None,
             Some(&serde_json::json!({"sessions_ended": sessions, "tokens_revoked": tokens})),
@@ -726,7 +788,7 @@ impl App {
     pub async fn request_account_help(
         &self,
         kind: &str,
-        r: AccountRequest,
+        r: HelpRequest,
         from: &str,
     ) -> Result<AccountRequest, AppError> {
         use hearth_domain::throttle::{HELP_PER_ADDRESS, HELP_PER_USERNAME};
@@ -776,7 +838,7 @@ impl App {
                 .limit_take(&format!("help:user:{name}"), HELP_PER_USERNAME)
                 .await
             {
-                Err(AppError::TooMany { .. }) => return Ok(r),
+                Err(AppError::TooMany { .. }) => return Ok(r.unsaved(kind)),
                 other => {
                     other?;
                 }
@@ -837,12 +899,35 @@ impl App {
                 email: r.email.trim().to_string(),
                 organisation: r.organisation.trim().to_string(),
                 message: r.message.trim().to_string(),
-                ..r
+                id: 0,
+                status: "open".into(),
+                handled_by: None,
+                handled_at: None,
+                created_at: 0,
             })
             .await?;
         tx.commit().await?;
         Ok(created)
     }
+}
+
+/// What someone asking for a login or a password reset tells the commissioning team.
+#[derive(Debug, Clone, Default, serde::Deserialize)]
+pub struct HelpRequest {
+    /// The authority a login is asked of, when the asker's route says (a forgotten password
+    /// goes to the user's own authority whatever this says).
+    #[serde(default)]
+    pub authority_id: Option<i64>,
+    #[serde(default)]
+    pub username: String,
+    #[serde(default)]
+    pub full_name: String,
+    #[serde(default)]
+    pub email: String,
+    #[serde(default)]
+    pub organisation: String,
+    #[serde(default)]
+    pub message: String,
 }
 
 /// A return address after login must be a path on this site (the rule is the domain's).
@@ -872,8 +957,8 @@ impl App {
             errors.add("days", "Choose how long the token lasts");
         }
         // Making a token is a change of access: the password is asked for again.
-        let attempt = self.signature_attempt(who.user()).await?;
-        if password.is_empty() || !self.password_matches(who.user(), password).await? {
+        let attempt = self.signature_attempt(who.signed_in()?).await?;
+        if password.is_empty() || !self.password_matches(who.signed_in()?, password).await? {
             errors.add("password", "Enter your password correctly");
         } else {
             self.limit_give_back(&attempt).await?;
@@ -883,7 +968,7 @@ impl App {
         let expires_at = now() + days * 86_400;
         let mut tx = self.db.begin_write(&who.actor()).await?;
         tx.insert_api_token(
-            who.user().id,
+            who.signed_in()?.id,
             name,
             &token_hash(&secret),
             Some(who.authority_id()),
@@ -898,12 +983,12 @@ impl App {
         &self,
         who: &Principal,
     ) -> Result<Vec<hearth_store::ApiToken>, AppError> {
-        Ok(self.db.api_tokens_of(who.user().id).await?)
+        Ok(self.db.api_tokens_of(who.signed_in()?.id).await?)
     }
 
     pub async fn revoke_api_token(&self, who: &Principal, id: i64) -> Result<(), AppError> {
         let mut tx = self.db.begin_write(&who.actor()).await?;
-        if !tx.revoke_api_token(id, who.user().id).await? {
+        if !tx.revoke_api_token(id, who.signed_in()?.id).await? {
             return Err(AppError::NotFound);
         }
         tx.commit().await?;

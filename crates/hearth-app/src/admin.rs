@@ -23,6 +23,22 @@ pub struct UserInput {
     pub contact_id: Option<i64>,
 }
 
+/// A search of the audit trail (always within the administrator's own authority).
+#[derive(Debug, Clone, Default)]
+pub struct AuditSearch {
+    /// The actor's name.
+    pub actor: Option<String>,
+    pub record_type: Option<String>,
+    pub record_id: Option<String>,
+    pub action: Option<String>,
+    /// From this time (seconds since 1970) ...
+    pub from: Option<i64>,
+    /// ... to before this one.
+    pub to: Option<i64>,
+    pub limit: i64,
+    pub offset: i64,
+}
+
 /// A temporary password: readable, long enough for the UK policy, changed at first use.
 pub fn temporary_password() -> String {
     const WORDS: &[&str] = &[
@@ -38,8 +54,54 @@ pub fn temporary_password() -> String {
 }
 
 impl App {
-    /// Creates a user. `actor` is the administrator (or the command line).
+    /// Creates a user. An administrator adds staff of their own authority, or provider users
+    /// acting through a contact of a provider registered with it; the system principal (the
+    /// command line) adds users of any authority.
     pub async fn create_user(
+        &self,
+        who: &Principal,
+        input: &UserInput,
+        password: &str,
+        totp_secret: Option<String>,
+        must_change: bool,
+    ) -> Result<User, AppError> {
+        let system = who.has(Permission::Maintain);
+        if !system {
+            who.require_or_hide(Permission::BackOfficeRead)?;
+            who.require(Permission::Administer)?;
+            if input.authority_id.is_some_and(|a| a != who.authority_id()) {
+                return Err(AppError::Forbidden);
+            }
+        }
+        crate::text::check_lengths(input)?;
+        let mut e = FieldErrors::new();
+        if !system {
+            if let Some(c) = input.contact_id {
+                // The contact must belong to a provider registered with this authority.
+                let ok = match self.db.contact(c).await? {
+                    Some(ct) => {
+                        self.db
+                            .provider_in_authority(ct.provider_id, who.authority_id())
+                            .await?
+                    }
+                    None => false,
+                };
+                if !ok {
+                    e.add(
+                        "contact_id",
+                        "There is no such contact of a provider of this authority",
+                    );
+                    return Err(AppError::Invalid(e));
+                }
+            }
+        }
+        self.create_user_as(&who.actor(), input, password, totp_secret, must_change)
+            .await
+    }
+
+    /// Creates a user for `actor`, authorised by the caller (the demo loader, or
+    /// [`App::create_user`]).
+    pub(crate) async fn create_user_as(
         &self,
         actor: &Actor,
         input: &UserInput,
@@ -114,13 +176,22 @@ impl App {
     }
 
     /// Users the administrator may manage: their authority's staff and its providers' users.
+    /// The system principal manages every user.
     pub async fn list_users(&self, who: &Principal) -> Result<Vec<User>, AppError> {
+        if who.has(Permission::Maintain) {
+            return Ok(self.db.list_users(None).await?);
+        }
         who.require_or_hide(Permission::BackOfficeRead)?;
         who.require(Permission::Administer)?;
         Ok(self.db.list_users(Some(who.authority_id())).await?)
     }
 
+    /// A user the principal may manage: for an administrator, one of their authority's
+    /// (anyone else's is "not found"); for the system principal, anyone.
     async fn managed_user(&self, who: &Principal, id: i64) -> Result<User, AppError> {
+        if who.has(Permission::Maintain) {
+            return self.db.user_by_id(id).await?.ok_or(AppError::NotFound);
+        }
         who.require_or_hide(Permission::BackOfficeRead)?;
         who.require(Permission::Administer)?;
         self.list_users(who)
@@ -130,12 +201,40 @@ impl App {
             .ok_or(AppError::NotFound)
     }
 
+    /// A user by username, for the command line (system principal only).
+    pub async fn user_named(&self, who: &Principal, username: &str) -> Result<User, AppError> {
+        who.require(Permission::Maintain)?;
+        self.db
+            .user_by_username(username)
+            .await?
+            .ok_or(AppError::NotFound)
+    }
+
+    /// The id of the authority with this code (any case), for the command line (system
+    /// principal only).
+    pub async fn authority_by_code(
+        &self,
+        who: &Principal,
+        code: &str,
+    ) -> Result<Option<i64>, AppError> {
+        who.require(Permission::Maintain)?;
+        Ok(self
+            .db
+            .authorities()
+            .await?
+            .into_iter()
+            .find(|a| a.code.eq_ignore_ascii_case(code))
+            .map(|a| a.id))
+    }
+
     /// Resets a password to a temporary one that must be changed at first use; returns it.
-    /// Ends the user's sessions.
-    pub async fn reset_password(&self, actor: &Actor, user_id: i64) -> Result<String, AppError> {
+    /// Ends the user's sessions. For an administrator of the user's authority, or the system
+    /// principal.
+    pub async fn reset_password(&self, who: &Principal, user_id: i64) -> Result<String, AppError> {
+        self.managed_user(who, user_id).await?;
         let temp = temporary_password();
         let hash = self.hash_password(&temp).await?;
-        let mut tx = self.db.begin_write(actor).await?;
+        let mut tx = self.db.begin_write(&who.actor()).await?;
         tx.update_user(user_id, "reset_password", |u| {
             u.password_hash = hearth_store::Secret::new(hash);
             u.must_change_password = 1;
@@ -149,8 +248,11 @@ impl App {
         Ok(temp)
     }
 
-    pub async fn unlock_user(&self, actor: &Actor, user_id: i64) -> Result<User, AppError> {
-        let mut tx = self.db.begin_write(actor).await?;
+    /// Unlocks an account locked by failed sign-ins. For an administrator of the user's
+    /// authority, or the system principal.
+    pub async fn unlock_user(&self, who: &Principal, user_id: i64) -> Result<User, AppError> {
+        self.managed_user(who, user_id).await?;
+        let mut tx = self.db.begin_write(&who.actor()).await?;
         let u = tx
             .update_user(user_id, "unlock", |u| {
                 u.failed_logins = 0;
@@ -173,13 +275,21 @@ impl App {
         Ok(u)
     }
 
+    /// Disables (ending their sessions) or enables an account. For an administrator of the
+    /// user's authority, who may not disable their own account, or the system principal.
     pub async fn set_user_disabled(
         &self,
-        actor: &Actor,
+        who: &Principal,
         user_id: i64,
         disabled: bool,
     ) -> Result<User, AppError> {
-        let mut tx = self.db.begin_write(actor).await?;
+        self.managed_user(who, user_id).await?;
+        if disabled && who.user_id() == Some(user_id) {
+            return Err(AppError::Conflict(
+                "You cannot disable your own account".into(),
+            ));
+        }
+        let mut tx = self.db.begin_write(&who.actor()).await?;
         let u = tx
             .update_user(user_id, if disabled { "disable" } else { "enable" }, |u| {
                 u.disabled = i64::from(disabled)
@@ -193,9 +303,11 @@ impl App {
         Ok(u)
     }
 
-    /// Removes a user's authenticator so they enrol again at next login.
-    pub async fn reset_totp(&self, actor: &Actor, user_id: i64) -> Result<User, AppError> {
-        let mut tx = self.db.begin_write(actor).await?;
+    /// Removes a user's authenticator so they enrol again at next login. For an
+    /// administrator of the user's authority, or the system principal.
+    pub async fn reset_totp(&self, who: &Principal, user_id: i64) -> Result<User, AppError> {
+        self.managed_user(who, user_id).await?;
+        let mut tx = self.db.begin_write(&who.actor()).await?;
         let u = tx
             .update_user(user_id, "reset_totp", |u| {
                 u.totp_secret = None;
@@ -208,21 +320,19 @@ impl App {
         Ok(u)
     }
 
-    // Web-facing versions, authorised for an administrator of the user's authority.
-
+    /// A password reset that also returns the user (for the confirmation page).
     pub async fn admin_reset_password(
         &self,
         who: &Principal,
         user_id: i64,
     ) -> Result<(User, String), AppError> {
         let u = self.managed_user(who, user_id).await?;
-        let temp = self.reset_password(&who.actor(), user_id).await?;
+        let temp = self.reset_password(who, user_id).await?;
         Ok((u, temp))
     }
 
     pub async fn admin_unlock(&self, who: &Principal, user_id: i64) -> Result<User, AppError> {
-        self.managed_user(who, user_id).await?;
-        self.unlock_user(&who.actor(), user_id).await
+        self.unlock_user(who, user_id).await
     }
 
     pub async fn admin_set_disabled(
@@ -231,14 +341,7 @@ impl App {
         user_id: i64,
         disabled: bool,
     ) -> Result<User, AppError> {
-        self.managed_user(who, user_id).await?;
-        if disabled && who.user().id == user_id {
-            return Err(AppError::Conflict(
-                "You cannot disable your own account".into(),
-            ));
-        }
-        self.set_user_disabled(&who.actor(), user_id, disabled)
-            .await
+        self.set_user_disabled(who, user_id, disabled).await
     }
 
     pub async fn admin_user(&self, who: &Principal, user_id: i64) -> Result<User, AppError> {
@@ -282,7 +385,7 @@ impl App {
         };
         let mut tx = self.db.begin_write(&who.actor()).await?;
         let r = tx
-            .close_account_request(id, status, who.user().id)
+            .close_account_request(id, status, who.signed_in()?.id)
             .await?
             .ok_or(AppError::NotFound)?;
         tx.commit().await?;
@@ -293,11 +396,21 @@ impl App {
     pub async fn audit_search(
         &self,
         who: &Principal,
-        mut q: AuditQuery,
+        q: AuditSearch,
     ) -> Result<Vec<AuditEntry>, AppError> {
         who.require_or_hide(Permission::BackOfficeRead)?;
         who.require(Permission::Administer)?;
-        q.authority_id = Some(who.authority_id());
+        let q = AuditQuery {
+            authority_id: Some(who.authority_id()),
+            actor: q.actor,
+            record_type: q.record_type,
+            record_id: q.record_id,
+            action: q.action,
+            from: q.from,
+            to: q.to,
+            limit: q.limit,
+            offset: q.offset,
+        };
         Ok(self.db.audit_search(&q).await?)
     }
 

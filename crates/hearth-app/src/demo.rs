@@ -425,7 +425,7 @@ impl App {
         for (role, username, name, what, password) in staff {
             let password = password.to_string();
             let secret = new_totp_secret();
-            self.create_user(
+            self.create_user_as(
                 &actor,
                 &UserInput {
                     username: username.into(),
@@ -509,7 +509,7 @@ impl App {
             };
             let password = password.to_string();
             let secret = new_totp_secret();
-            self.create_user(
+            self.create_user_as(
                 &actor,
                 &UserInput {
                     username: username.into(),
@@ -612,7 +612,7 @@ impl App {
                     },
                 )
             };
-            self.create_user(&actor, &input, &password, Some(secret.clone()), false)
+            self.create_user_as(&actor, &input, &password, Some(secret.clone()), false)
                 .await?;
             out.push(DemoAccount {
                 role: role.into(),

@@ -3,8 +3,9 @@
 //! nothing about clients beyond counts.
 
 use hearth_domain::directory::{bounding_box, distance_m, miles_to_m};
+use hearth_domain::paging::Page;
 use hearth_domain::{ClientGroup, Postcode, ServiceType};
-use hearth_store::{DirectoryRow, DirectorySearch, Service};
+use hearth_store::{DirectoryRow, DirectorySearch, ProviderFilter, Service, ServiceFilter};
 use serde::{Deserialize, Serialize};
 
 use crate::{App, AppError, FieldErrors};
@@ -217,7 +218,7 @@ impl App {
     /// and how many there are in all. The spatial index finds the services in the box; only
     /// their ids and locations are read to measure and order them, and whole rows only for
     /// the page shown.
-    pub async fn directory_nearby(
+    pub(crate) async fn directory_nearby(
         &self,
         f: &hearth_store::DirectorySearch,
         centre: (f64, f64),
@@ -270,13 +271,161 @@ impl App {
     }
 }
 
+/// A result as the public may see it. A service whose address is confidential (a refuge, or
+/// accommodation for people escaping domestic abuse) leaves with no address, postcode or
+/// coordinates at all, so no page or API built on these use cases can publish them.
 fn item(r: DirectoryRow, distance_m: Option<f64>) -> DirectoryItem {
     let places = places_available(&r.service);
+    let mut service = r.service;
+    if service.address_confidential() {
+        service.address = String::new();
+        service.postcode = String::new();
+        service.latitude = None;
+        service.longitude = None;
+    }
     DirectoryItem {
-        service: r.service,
+        service,
         provider_name: r.provider_name,
         distance_m,
         places_available: places,
+    }
+}
+
+/// A search of the Open Referral UK API: codes already checked against the vocabularies.
+#[derive(Debug, Clone, Default)]
+pub struct OpenSearch {
+    pub text: Option<String>,
+    pub service_type: Option<String>,
+    pub client_group: Option<String>,
+    pub support_task: Option<String>,
+    /// Only services with at least one support task.
+    pub any_support_task: bool,
+    /// Only this provider's services.
+    pub organization_id: Option<i64>,
+    /// Only services changed since (seconds since 1970).
+    pub modified_after: Option<i64>,
+    /// Only services with a published location (not confidential, with coordinates).
+    pub located: bool,
+}
+
+/// A provider as the open API publishes it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct OpenOrganisation {
+    pub id: i64,
+    pub name: String,
+    pub email: String,
+}
+
+impl OpenSearch {
+    fn filter(&self) -> DirectorySearch {
+        DirectorySearch {
+            text: self.text.clone(),
+            service_type: self.service_type.clone(),
+            client_group: self.client_group.clone(),
+            support_task: self.support_task.clone(),
+            any_support_task: self.any_support_task,
+            modified_after: self.modified_after,
+            located: self.located,
+            ..Default::default()
+        }
+    }
+}
+
+impl App {
+    /// The open API's services: one page in id order, and how many match.
+    pub async fn open_services(
+        &self,
+        q: &OpenSearch,
+        page: i64,
+        per_page: i64,
+    ) -> Result<(Vec<DirectoryItem>, i64), AppError> {
+        let mut f = q.filter();
+        if let Some(pid) = q.organization_id {
+            let services = self
+                .db
+                .list_services(&ServiceFilter {
+                    provider_id: Some(pid),
+                    per_page: 100_000,
+                    ..Default::default()
+                })
+                .await?;
+            f.only_ids = Some(services.items.into_iter().map(|s| s.id).collect());
+        }
+        let (rows, total) = self.db.directory_page(&f, page, per_page).await?;
+        Ok((rows.into_iter().map(|r| item(r, None)).collect(), total))
+    }
+
+    /// The open API's services within `radius` metres of `centre`, nearest first, with their
+    /// distances, and how many there are in all.
+    pub async fn open_services_near(
+        &self,
+        q: &OpenSearch,
+        centre: (f64, f64),
+        radius: f64,
+        page: i64,
+        per_page: i64,
+    ) -> Result<(Vec<DirectoryItem>, i64), AppError> {
+        let mut f = q.filter();
+        f.bbox = Some(bounding_box(centre, radius));
+        let (rows, total) = self
+            .directory_nearby(&f, centre, radius, page, per_page)
+            .await?;
+        Ok((
+            rows.into_iter().map(|(d, r)| item(r, Some(d))).collect(),
+            total,
+        ))
+    }
+
+    /// The open API's organisations (every provider), one page in id order.
+    pub async fn open_organisations(
+        &self,
+        page: i64,
+        per_page: i64,
+    ) -> Result<Page<OpenOrganisation>, AppError> {
+        let p = self
+            .db
+            .list_providers(&ProviderFilter {
+                page,
+                per_page,
+                ..Default::default()
+            })
+            .await?;
+        Ok(p.map(|o| OpenOrganisation {
+            id: o.id,
+            name: o.name,
+            email: o.email,
+        }))
+    }
+
+    /// One organisation of the open API.
+    pub async fn open_organisation(&self, id: i64) -> Result<OpenOrganisation, AppError> {
+        match self.db.provider(id).await? {
+            Some(o) => Ok(OpenOrganisation {
+                id: o.id,
+                name: o.name,
+                email: o.email,
+            }),
+            None => Err(AppError::NotFound),
+        }
+    }
+
+    /// Loads postcode centroids (an ONS Postcode Directory import) in one audited write,
+    /// then places every service at its postcode; returns how many services were located.
+    /// The command line's, for the system principal only.
+    pub async fn import_postcodes(
+        &self,
+        who: &crate::Principal,
+        rows: &[hearth_docs::postcodes::Located],
+        progress: &(dyn Fn() + Sync),
+    ) -> Result<u64, AppError> {
+        who.require(crate::Permission::Maintain)?;
+        let mut tx = self.db.begin_write(&who.actor()).await?;
+        for chunk in rows.chunks(50_000) {
+            tx.upsert_postcodes(chunk).await?;
+            progress();
+        }
+        tx.commit().await?;
+        Ok(self.db.locate_services().await?)
     }
 }
 

@@ -9,7 +9,9 @@ pub mod directory;
 pub mod error;
 mod hashing;
 pub mod home;
+pub mod jobs;
 pub mod limits;
+pub mod maintenance;
 pub mod portal;
 pub mod principal;
 pub mod records;
@@ -18,8 +20,11 @@ pub mod returns;
 pub mod text;
 
 pub use error::{AppError, FieldErrors};
-pub use hearth_store as store;
+pub use maintenance::{open, Database, DatabaseSettings};
 pub use principal::{Permission, Principal};
+
+/// Now, as stored: seconds since 1970, UTC.
+pub use hearth_domain::clock::now;
 
 use hearth_store::Db;
 use std::sync::Arc;
@@ -54,7 +59,9 @@ impl Default for AppConfig {
 /// The application: the database and its settings. Cheap to clone.
 #[derive(Clone)]
 pub struct App {
-    pub db: Db,
+    /// The store is private to the use cases: the web layer, jobs and the command line reach
+    /// data only through them.
+    pub(crate) db: Db,
     pub config: Arc<AppConfig>,
     hashing: Arc<hashing::Hasher>,
     /// A hash of a random password with the same parameters as real ones: a sign-in with an
@@ -76,7 +83,13 @@ impl App {
         }
     }
 
-    /// Today in the authority's calendar.
+    /// The store underneath, for tests that set up or inspect data directly. Only with the
+    /// `testing` feature, which only test builds enable.
+    #[cfg(feature = "testing")]
+    pub fn db_for_tests(&self) -> &Db {
+        &self.db
+    }
+
     /// Today in the UK (the authority's date, whatever the server's time zone).
     pub fn today(&self) -> chrono::NaiveDate {
         hearth_domain::clock::uk_today()

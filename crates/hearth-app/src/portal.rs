@@ -13,6 +13,36 @@ use sha2::Digest;
 
 use crate::{App, AppError, FieldErrors, Permission, Principal};
 
+/// A contract document and who has signed it.
+#[derive(Debug, Clone)]
+pub struct DocumentWithSignatures {
+    pub document: hearth_store::ContractDocument,
+    pub signatures: Vec<hearth_store::Signature>,
+}
+
+/// Provider and contact names for a list of actions: (id, name) pairs.
+#[derive(Debug, Clone, Default)]
+pub struct ActionNames {
+    pub providers: Vec<(i64, String)>,
+    pub contacts: Vec<(i64, String)>,
+}
+
+impl ActionNames {
+    pub fn provider(&self, id: i64) -> Option<&str> {
+        self.providers
+            .iter()
+            .find(|(p, _)| *p == id)
+            .map(|(_, n)| n.as_str())
+    }
+
+    pub fn contact(&self, id: i64) -> Option<&str> {
+        self.contacts
+            .iter()
+            .find(|(c, _)| *c == id)
+            .map(|(_, n)| n.as_str())
+    }
+}
+
 pub const PRIORITIES: &[(&str, &str)] = &[("high", "High"), ("medium", "Medium"), ("low", "Low")];
 pub const PROGRESS: &[(&str, &str)] = &[
     ("draft", "Draft"),
@@ -205,6 +235,7 @@ impl App {
             Principal::Staff { authority_id, .. } => {
                 Ok(self.db.list_actions(*authority_id, provider, false).await?)
             }
+            Principal::System { .. } => Err(AppError::NotFound),
         }
     }
 
@@ -473,7 +504,7 @@ impl App {
     ) -> Result<Signature, AppError> {
         self.document(who, id).await?;
         who.require_or_hide(Permission::ProviderPortal)?;
-        let user = who.user();
+        let user = who.signed_in()?;
         if user.locked_until.is_some_and(|t| t > hearth_store::now()) {
             return Err(AppError::invalid(
                 "password",
@@ -529,7 +560,7 @@ impl App {
                 .db
                 .count_unsigned_documents(*provider_id, *authority_id)
                 .await?),
-            Principal::Staff { .. } => Ok(0),
+            Principal::Staff { .. } | Principal::System { .. } => Ok(0),
         }
     }
 
@@ -546,6 +577,64 @@ impl App {
             self.db.provider_contacts(provider_id).await?,
             self.db.assignments_of_provider(provider_id).await?,
         ))
+    }
+
+    /// The assignments a contact holds, if the principal may see the contact.
+    pub async fn contact_assignments_of(
+        &self,
+        who: &Principal,
+        id: i64,
+    ) -> Result<Vec<hearth_store::ContactAssignment>, AppError> {
+        self.contact_of(who, id).await?;
+        Ok(self.db.contact_assignments(id).await?)
+    }
+
+    /// The documents of a contract with their signatures, if the principal may see the
+    /// contract.
+    pub async fn contract_documents_of(
+        &self,
+        who: &Principal,
+        contract_id: i64,
+    ) -> Result<Vec<DocumentWithSignatures>, AppError> {
+        self.contract(who, contract_id).await?;
+        let mut out = Vec::new();
+        for document in self.db.contract_documents(contract_id).await? {
+            let signatures = self.db.document_signatures(document.id).await?;
+            out.push(DocumentWithSignatures {
+                document,
+                signatures,
+            });
+        }
+        Ok(out)
+    }
+
+    /// The names of the providers and contacts a list of actions is for, as far as the
+    /// principal may see them (actions from [`App::list_actions`]).
+    pub async fn action_names(
+        &self,
+        who: &Principal,
+        actions: &[Action],
+    ) -> Result<ActionNames, AppError> {
+        let mut names = ActionNames::default();
+        for a in actions {
+            if !who.can_see_owned(a.authority_id, a.provider_id) {
+                continue;
+            }
+            if !names.providers.iter().any(|(id, _)| *id == a.provider_id) {
+                if let Some(p) = self.db.provider(a.provider_id).await? {
+                    names.providers.push((p.id, p.name));
+                }
+            }
+            if let Some(c) = a
+                .contact_id
+                .filter(|c| !names.contacts.iter().any(|(id, _)| id == c))
+            {
+                if let Some(ct) = self.db.contact(c).await? {
+                    names.contacts.push((ct.id, ct.full_name()));
+                }
+            }
+        }
+        Ok(names)
     }
 
     pub async fn contact_of(&self, who: &Principal, id: i64) -> Result<Contact, AppError> {

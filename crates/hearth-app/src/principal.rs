@@ -18,6 +18,9 @@ pub enum Permission {
     Administer,
     /// Provider users: their own organisation's portal.
     ProviderPortal,
+    /// The deployment's own maintenance (the command line): users and imports of any
+    /// authority. Only a system principal holds it, and it holds nothing else.
+    Maintain,
 }
 
 /// The authenticated user and the scope they act in.
@@ -41,19 +44,46 @@ pub enum Principal {
         /// Under limited access, the only services this contact may see.
         service_scope: Option<Vec<i64>>,
     },
+    /// Work no signed-in user does: a maintenance command (`cli:USERNAME`). It holds only
+    /// [`Permission::Maintain`] and acts in no authority, so every scoped read finds nothing.
+    System { name: String },
 }
 
+/// The authority id of a principal that acts in none: no authority has it.
+const NO_AUTHORITY: i64 = 0;
+
 impl Principal {
-    pub fn user(&self) -> &User {
-        match self {
-            Principal::Staff { user, .. } | Principal::Provider { user, .. } => user,
+    /// The system principal of a maintenance command, named like `cli:USERNAME`.
+    pub fn system(name: &str) -> Principal {
+        Principal::System {
+            name: name.to_string(),
         }
+    }
+
+    /// The signed-in user; None for the system principal.
+    pub fn user(&self) -> Option<&User> {
+        match self {
+            Principal::Staff { user, .. } | Principal::Provider { user, .. } => Some(user),
+            Principal::System { .. } => None,
+        }
+    }
+
+    /// The signed-in user, or Forbidden for the system principal (which has none).
+    pub fn signed_in(&self) -> Result<&User, AppError> {
+        self.user().ok_or(AppError::Forbidden)
+    }
+
+    /// The signed-in user's id; None for the system principal.
+    pub fn user_id(&self) -> Option<i64> {
+        self.user().map(|u| u.id)
     }
 
     pub fn role(&self) -> Role {
         match self {
             Principal::Staff { role, .. } => *role,
             Principal::Provider { .. } => Role::ProviderUser,
+            // Holds no role's permissions (see `has`); read-only is the least of them.
+            Principal::System { .. } => Role::ReadOnly,
         }
     }
 
@@ -62,26 +92,37 @@ impl Principal {
             Principal::Staff { authority_id, .. } | Principal::Provider { authority_id, .. } => {
                 *authority_id
             }
+            Principal::System { .. } => NO_AUTHORITY,
         }
+    }
+
+    pub fn is_system(&self) -> bool {
+        matches!(self, Principal::System { .. })
     }
 
     /// The actor written into audit entries.
     pub fn actor(&self) -> Actor {
-        Actor {
-            user_id: Some(self.user().id),
-            name: self.user().username.clone(),
-            authority_id: Some(self.authority_id()),
+        match self {
+            Principal::Staff { user, .. } | Principal::Provider { user, .. } => Actor {
+                user_id: Some(user.id),
+                name: user.username.clone(),
+                authority_id: Some(self.authority_id()),
+            },
+            Principal::System { name } => Actor::system(name),
         }
     }
 
     /// Whether this principal holds a permission.
     pub fn has(&self, p: Permission) -> bool {
         match (self, p) {
-            (_, Permission::SignedIn) => true,
+            (Principal::Staff { .. } | Principal::Provider { .. }, Permission::SignedIn) => true,
             (Principal::Staff { .. }, Permission::BackOfficeRead) => true,
             (Principal::Staff { role, .. }, Permission::BackOfficeWrite) => role.can_write(),
             (Principal::Staff { role, .. }, Permission::Administer) => *role == Role::Administrator,
             (Principal::Provider { .. }, Permission::ProviderPortal) => true,
+            (Principal::System { .. }, Permission::Maintain) => true,
+            (Principal::System { .. }, _) => false,
+            (_, Permission::Maintain) => false,
             _ => false,
         }
     }
@@ -120,6 +161,10 @@ impl Principal {
                 provider_id: Some(*provider_id),
                 ..Default::default()
             },
+            Principal::System { .. } => ProviderFilter {
+                authority_id: Some(NO_AUTHORITY),
+                ..Default::default()
+            },
         }
     }
 
@@ -141,6 +186,11 @@ impl Principal {
                 only_ids: service_scope.clone(),
                 ..Default::default()
             },
+            Principal::System { .. } => ServiceFilter {
+                authority_id: Some(NO_AUTHORITY),
+                only_ids: Some(Vec::new()),
+                ..Default::default()
+            },
         }
     }
 
@@ -158,6 +208,10 @@ impl Principal {
             } => ContractFilter {
                 authority_id: Some(*authority_id),
                 provider_id: Some(*provider_id),
+                ..Default::default()
+            },
+            Principal::System { .. } => ContractFilter {
+                authority_id: Some(NO_AUTHORITY),
                 ..Default::default()
             },
         }
@@ -181,6 +235,7 @@ impl Principal {
                         .as_ref()
                         .is_none_or(|ids| ids.contains(&service_id))
             }
+            Principal::System { .. } => false,
         }
     }
 
@@ -195,6 +250,7 @@ impl Principal {
                 authority_id: a,
                 ..
             } => *p == provider_id && *a == authority_id,
+            Principal::System { .. } => false,
         }
     }
 }

@@ -3,16 +3,63 @@
 //! only their organisation (and under limited access only their services); anything else
 //! is "not found".
 
+use hearth_domain::paging::Page;
 use hearth_domain::{
     parse_date, ClientGroup, ContractStatus, Pence, Postcode, ServiceType, Term, Uprn,
 };
 use hearth_store::{
-    Contract, ContractFields, Page, Property, PropertyFields, Provider, ProviderFields, Service,
-    ServiceFields,
+    Contact, Contract, ContractFields, Property, PropertyFields, Provider, ProviderFields,
+    RequestFilter, ScheduleRow, ScheduleSort, Service, ServiceFields,
 };
 use serde::Deserialize;
 
 use crate::{App, AppError, FieldErrors, Permission, Principal};
+
+/// The order of a service's client schedules.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub enum ScheduleOrder {
+    /// By client name.
+    #[default]
+    Name,
+    /// Newest start first.
+    StartDate,
+    ClientId,
+}
+
+impl ScheduleOrder {
+    fn sort(self) -> ScheduleSort {
+        match self {
+            ScheduleOrder::Name => ScheduleSort::Name,
+            ScheduleOrder::StartDate => ScheduleSort::StartDate,
+            ScheduleOrder::ClientId => ScheduleSort::ClientId,
+        }
+    }
+}
+
+/// Which of a service's client schedules, in what order.
+#[derive(Debug, Clone, Copy)]
+pub struct SchedulesQuery {
+    pub include_ended: bool,
+    pub order: ScheduleOrder,
+    pub page: i64,
+    pub per_page: i64,
+}
+
+/// Everything the service page shows.
+#[derive(Debug, Clone)]
+pub struct ServicePage {
+    pub service: Service,
+    /// The provider running it.
+    pub provider: Option<Provider>,
+    /// The page of client schedules asked for.
+    pub schedules: Page<ScheduleRow>,
+    /// Current client schedules (not ended by today).
+    pub current_clients: i64,
+    /// Contracts covering the service, newest first.
+    pub contracts: Vec<Contract>,
+    /// Provider requests about the service still waiting for a decision.
+    pub pending_requests: i64,
+}
 
 /// Paging and search from a list page.
 #[derive(Debug, Clone, Default, Deserialize)]
@@ -297,6 +344,7 @@ impl App {
                 self.db.provider_in_authority(id, *authority_id).await?
             }
             Principal::Provider { provider_id, .. } => *provider_id == id,
+            Principal::System { .. } => false,
         };
         if visible {
             Ok(p)
@@ -359,6 +407,97 @@ impl App {
             Some(s) if who.can_see_service(s.authority_id, s.provider_id, s.id) => Ok(s),
             _ => Err(AppError::NotFound),
         }
+    }
+
+    /// A service's client schedules, if the principal may see the service.
+    pub async fn service_schedules(
+        &self,
+        who: &Principal,
+        id: i64,
+        q: SchedulesQuery,
+    ) -> Result<Page<ScheduleRow>, AppError> {
+        self.service(who, id).await?;
+        let today = self.today().to_string();
+        Ok(self
+            .db
+            .service_schedules(
+                id,
+                &today,
+                q.include_ended,
+                q.order.sort(),
+                q.page,
+                q.per_page,
+            )
+            .await?)
+    }
+
+    /// The service page: the service, its provider, a page of its client schedules, how many
+    /// clients it has now, its contracts and how many of its requests are pending.
+    pub async fn service_page(
+        &self,
+        who: &Principal,
+        id: i64,
+        q: SchedulesQuery,
+    ) -> Result<ServicePage, AppError> {
+        let service = self.service(who, id).await?;
+        let schedules = self.service_schedules(who, id, q).await?;
+        let today = self.today().to_string();
+        let pending_requests = self
+            .db
+            .count_requests(&RequestFilter {
+                authority_id: Some(service.authority_id),
+                provider_id: Some(service.provider_id),
+                service_ids: Some(vec![service.id]),
+                status: Some("pending".into()),
+                limit: 10_000,
+                ..Default::default()
+            })
+            .await?;
+        let current_clients = self.db.count_current_schedules(id, &today).await?;
+        let provider = self.db.provider(service.provider_id).await?;
+        let contracts = self.db.service_contracts(id).await?;
+        Ok(ServicePage {
+            service,
+            provider,
+            schedules,
+            current_clients,
+            contracts,
+            pending_requests,
+        })
+    }
+
+    /// Every provider the principal may see (for choosing one in a form or filter).
+    pub async fn provider_choices(&self, who: &Principal) -> Result<Vec<Provider>, AppError> {
+        let mut f = who.provider_filter();
+        f.per_page = 10_000;
+        Ok(self.db.list_providers(&f).await?.items)
+    }
+
+    /// Every service the principal may see, up to 1,000 (for choosing one in a form).
+    pub async fn service_choices(&self, who: &Principal) -> Result<Vec<Service>, AppError> {
+        let mut f = who.service_filter();
+        f.per_page = 1000;
+        Ok(self.db.list_services(&f).await?.items)
+    }
+
+    /// A provider's contacts, if the principal may see the provider.
+    pub async fn provider_contacts(
+        &self,
+        who: &Principal,
+        provider_id: i64,
+    ) -> Result<Vec<Contact>, AppError> {
+        self.provider(who, provider_id).await?;
+        Ok(self.db.provider_contacts(provider_id).await?)
+    }
+
+    /// The provider holding a contract, if the principal may see the contract.
+    pub async fn contract_provider(
+        &self,
+        who: &Principal,
+        contract_id: i64,
+    ) -> Result<Option<Provider>, AppError> {
+        let c = self.contract(who, contract_id).await?;
+        Ok(self.db.provider(c.provider_id).await?)
     }
 
     /// A form's provider: one the principal may see, or a field error (and 0).

@@ -6,13 +6,16 @@
 
 use hearth_domain::{parse_date, EndReason, HousingBenefitNumber, NiNumber, Postcode, Term, Uprn};
 use hearth_store::{
-    ClientFields, NewRequest, Request, RequestFilter, ScheduleDetail, ScheduleFields, Service,
-    ServiceDetails,
+    ClientFields, NewRequest, RequestFilter, ScheduleDetail, ScheduleFields, Service,
 };
 use serde::{Deserialize, Serialize};
 use serde_json::json;
 
 use crate::{App, AppError, FieldErrors, Permission, Principal};
+
+/// A provider's request, and the directory details a service-details request carries: the
+/// records these use cases take and return.
+pub use hearth_store::{Request, ServiceDetails};
 
 pub const KIND_NEW_SCHEDULE: &str = "new_schedule";
 pub const KIND_UPDATE_SCHEDULE: &str = "update_schedule";
@@ -172,7 +175,7 @@ impl App {
                 authority_id,
                 ..
             } => Ok((*provider_id, *authority_id)),
-            Principal::Staff { .. } => Err(AppError::NotFound),
+            Principal::Staff { .. } | Principal::System { .. } => Err(AppError::NotFound),
         }
     }
 
@@ -621,8 +624,23 @@ impl App {
                     f.submitted_before = Some(now - days * 86_400);
                 }
             }
+            // Acts in no authority: the filter's authority finds nothing.
+            Principal::System { .. } => {}
         }
         Ok(self.db.list_requests(&f).await?)
+    }
+
+    /// The service a request is about, if any and if the principal may see the request.
+    pub async fn request_service(
+        &self,
+        who: &Principal,
+        id: i64,
+    ) -> Result<Option<hearth_store::Service>, AppError> {
+        let r = self.request(who, id).await?;
+        match r.service_id {
+            Some(s) => Ok(self.db.service(s).await?),
+            None => Ok(None),
+        }
     }
 
     /// One request, if the principal may see it.

@@ -243,6 +243,20 @@ impl App {
     }
 
     /// The indicators of a return against the triggers in force.
+    /// The service a return is for, if the principal may see it.
+    pub async fn return_service(
+        &self,
+        who: &Principal,
+        id: i64,
+    ) -> Result<hearth_store::Service, AppError> {
+        let ret = self
+            .db
+            .performance_return(id)
+            .await?
+            .ok_or(AppError::NotFound)?;
+        self.service(who, ret.service_id).await
+    }
+
     pub async fn return_view(&self, who: &Principal, id: i64) -> Result<ReturnView, AppError> {
         let ret = self
             .db
@@ -1376,7 +1390,7 @@ impl App {
             version,
             from_quarter,
             reason: reason.trim().to_string(),
-            issued_by: who.user().username.clone(),
+            issued_by: who.signed_in()?.username.clone(),
             issued_on: self.today().to_string(),
         };
         versions.push(v.clone());

@@ -12,7 +12,7 @@ use hearth_store::{testing, Service, ServiceFilter};
 
 async fn all_services(w: &common::World) -> Vec<Service> {
     w.app
-        .db
+        .db_for_tests()
         .list_services(&ServiceFilter {
             per_page: 100_000,
             ..Default::default()
@@ -183,7 +183,7 @@ async fn each_filter_alone_finds_exactly_the_matching_services() {
         );
         let provider = w
             .app
-            .db
+            .db_for_tests()
             .provider(services[0].provider_id)
             .await
             .unwrap()
@@ -229,7 +229,7 @@ async fn places_available_follow_the_rule_and_full_services_are_left_out_by_defa
     let today = w.app.today().to_string();
     let current = w
         .app
-        .db
+        .db_for_tests()
         .count_current_schedules(s.id, &today)
         .await
         .unwrap();
@@ -251,7 +251,7 @@ async fn places_available_follow_the_rule_and_full_services_are_left_out_by_defa
     let provider_service = {
         let mut f = w.provider.service_filter();
         f.per_page = 100;
-        w.app.db.list_services(&f).await.unwrap().items[0].clone()
+        w.app.db_for_tests().list_services(&f).await.unwrap().items[0].clone()
     };
     w.app
         .set_available_places(&w.provider, provider_service.id, "0")
@@ -293,7 +293,7 @@ async fn a_postcode_search_finds_services_within_the_distance_nearest_first() {
         let centre_pc = services[0].postcode.clone();
         let centre = w
             .app
-            .db
+            .db_for_tests()
             .postcode_location(&centre_pc)
             .await
             .unwrap()
@@ -381,7 +381,7 @@ async fn approving_a_new_schedule_updates_the_places_at_once() {
     f.per_page = 100;
     let s = w
         .app
-        .db
+        .db_for_tests()
         .list_services(&f)
         .await
         .unwrap()

@@ -143,7 +143,7 @@ async fn documents_are_added_by_the_team_and_signed_by_the_provider_without_chan
         let w = world(t).await;
         let mut f = w.provider.contract_filter();
         f.per_page = 100;
-        let contract = w.app.db.list_contracts(&f).await.unwrap().items[0].clone();
+        let contract = w.app.db_for_tests().list_contracts(&f).await.unwrap().items[0].clone();
         // An uploaded file must be a PDF.
         let err = w
             .app
@@ -220,7 +220,11 @@ async fn documents_are_added_by_the_team_and_signed_by_the_provider_without_chan
             .sign_document(&w.provider, gen.id, "fable-willow-yarrow")
             .await
             .unwrap();
-        assert_eq!(s.signed_by_name, w.provider.user().display_name, "{name}");
+        assert_eq!(
+            s.signed_by_name,
+            w.provider.user().unwrap().display_name,
+            "{name}"
+        );
         let after = w.app.document(&w.provider, gen.id).await.unwrap();
         assert_eq!(
             after.progress, "agreed",
@@ -266,19 +270,30 @@ async fn contacts_change_by_request_and_assignments_are_one_per_service() {
             email: "imogen@example.org".into(),
             ..Default::default()
         };
-        let before = w.app.db.provider_contacts(pid).await.unwrap().len();
+        let before = w
+            .app
+            .db_for_tests()
+            .provider_contacts(pid)
+            .await
+            .unwrap()
+            .len();
         let r = w
             .app
             .request_contact_add(&w.provider, &input)
             .await
             .unwrap();
         assert_eq!(
-            w.app.db.provider_contacts(pid).await.unwrap().len(),
+            w.app
+                .db_for_tests()
+                .provider_contacts(pid)
+                .await
+                .unwrap()
+                .len(),
             before,
             "{name}: not until approved"
         );
         w.app.approve_request(&w.officer, r.id, "").await.unwrap();
-        let contacts = w.app.db.provider_contacts(pid).await.unwrap();
+        let contacts = w.app.db_for_tests().provider_contacts(pid).await.unwrap();
         let imogen = contacts
             .iter()
             .find(|c| c.last_name == "Tarrant")
@@ -306,7 +321,7 @@ async fn contacts_change_by_request_and_assignments_are_one_per_service() {
         // Service manager of a service: one contact only.
         let mut sf = w.provider.service_filter();
         sf.per_page = 100;
-        let service = w.app.db.list_services(&sf).await.unwrap().items[0].clone();
+        let service = w.app.db_for_tests().list_services(&sf).await.unwrap().items[0].clone();
         let assign = AssignmentInput {
             assignment: "service_manager".into(),
             scope: format!("service:{}", service.id),
@@ -319,7 +334,7 @@ async fn contacts_change_by_request_and_assignments_are_one_per_service() {
         w.app.approve_request(&w.officer, r.id, "").await.unwrap();
         let with_login: Vec<i64> = w
             .app
-            .db
+            .db_for_tests()
             .list_users(None)
             .await
             .unwrap()
@@ -366,7 +381,12 @@ async fn contacts_change_by_request_and_assignments_are_one_per_service() {
             msg.contains("Service manager") && msg.contains(&service.name),
             "{name}: {msg}"
         );
-        let held = w.app.db.contact_assignments(imogen.id).await.unwrap();
+        let held = w
+            .app
+            .db_for_tests()
+            .contact_assignments(imogen.id)
+            .await
+            .unwrap();
         let r = w
             .app
             .request_assignment_remove(&w.provider, imogen.id, held[0].id)
@@ -380,7 +400,13 @@ async fn contacts_change_by_request_and_assignments_are_one_per_service() {
             .unwrap();
         w.app.approve_request(&w.officer, r.id, "").await.unwrap();
         assert_eq!(
-            w.app.db.contact(imogen.id).await.unwrap().unwrap().active,
+            w.app
+                .db_for_tests()
+                .contact(imogen.id)
+                .await
+                .unwrap()
+                .unwrap()
+                .active,
             0,
             "{name}"
         );
@@ -398,7 +424,7 @@ async fn contacts_change_by_request_and_assignments_are_one_per_service() {
             .unwrap();
         let handover = handover.expect("a temporary password to pass on");
         assert!(handover.contains("temporary password"), "{name}");
-        let users = w.app.db.list_users(None).await.unwrap();
+        let users = w.app.db_for_tests().list_users(None).await.unwrap();
         let u = users
             .iter()
             .find(|u| u.contact_id == Some(other.id))
@@ -420,7 +446,7 @@ async fn contacts_change_by_request_and_assignments_are_one_per_service() {
 async fn a_contact_edit_shows_its_changes_and_conflicts_with_a_later_change() {
     let w = world(testing::sqlite().await.unwrap()).await;
     let pid = provider_id(&w.provider);
-    let c = w.app.db.provider_contacts(pid).await.unwrap()[0].clone();
+    let c = w.app.db_for_tests().provider_contacts(pid).await.unwrap()[0].clone();
     let mut a = ContactInput::of(&c);
     a.phone = "01632 960111".into();
     let mut b = ContactInput::of(&c);
@@ -471,7 +497,7 @@ async fn deactivating_a_contact_with_a_login_ends_its_sessions_in_the_approval()
         w.app.approve_request(&w.officer, r.id, "").await.unwrap();
         let rhys = w
             .app
-            .db
+            .db_for_tests()
             .provider_contacts(pid)
             .await
             .unwrap()
@@ -489,7 +515,7 @@ async fn deactivating_a_contact_with_a_login_ends_its_sessions_in_the_approval()
             .unwrap();
         let user = w
             .app
-            .db
+            .db_for_tests()
             .list_users(None)
             .await
             .unwrap()
@@ -499,7 +525,7 @@ async fn deactivating_a_contact_with_a_login_ends_its_sessions_in_the_approval()
         // The login is in use: a session and an API token.
         let at = hearth_store::now();
         w.app
-            .db
+            .db_for_tests()
             .create_session(&hearth_store::Session {
                 id_hash: format!("rhys-session-{name}"),
                 user_id: user.id,
@@ -526,15 +552,27 @@ async fn deactivating_a_contact_with_a_login_ends_its_sessions_in_the_approval()
             "{name}: no wait on a lock"
         );
         assert_eq!(
-            w.app.db.contact(rhys.id).await.unwrap().unwrap().active,
+            w.app
+                .db_for_tests()
+                .contact(rhys.id)
+                .await
+                .unwrap()
+                .unwrap()
+                .active,
             0,
             "{name}"
         );
-        let after = w.app.db.user_by_id(user.id).await.unwrap().unwrap();
+        let after = w
+            .app
+            .db_for_tests()
+            .user_by_id(user.id)
+            .await
+            .unwrap()
+            .unwrap();
         assert_eq!(after.disabled, 1, "{name}: the login is disabled");
         assert!(
             w.app
-                .db
+                .db_for_tests()
                 .session(&format!("rhys-session-{name}"))
                 .await
                 .unwrap()
@@ -549,7 +587,13 @@ async fn deactivating_a_contact_with_a_login_ends_its_sessions_in_the_approval()
 #[tokio::test]
 async fn a_principal_printed_or_serialised_holds_no_secret() {
     let w = world(testing::sqlite().await.unwrap()).await;
-    let user = w.app.db.user_by_username("officer").await.unwrap().unwrap();
+    let user = w
+        .app
+        .db_for_tests()
+        .user_by_username("officer")
+        .await
+        .unwrap()
+        .unwrap();
     let hash = user.password_hash.expose().to_string();
     let totp = user.totp_secret.as_ref().unwrap().expose().to_string();
     assert!(hash.starts_with("$argon2") && totp.len() >= 16);
@@ -573,7 +617,13 @@ async fn overlong_text_is_refused_beside_its_field_and_nothing_is_written() {
         limit: 100_000,
         ..Default::default()
     };
-    let requests_before = w.app.db.list_requests(&all_requests()).await.unwrap().len();
+    let requests_before = w
+        .app
+        .db_for_tests()
+        .list_requests(&all_requests())
+        .await
+        .unwrap()
+        .len();
     let huge_name = ContactInput {
         first_name: "a".repeat(100_000),
         last_name: "Pennant".into(),
@@ -585,7 +635,7 @@ async fn overlong_text_is_refused_beside_its_field_and_nothing_is_written() {
         panic!("a 100,000-character first name was accepted")
     };
     assert!(e.get("first_name").unwrap().contains("characters or fewer"));
-    let contacts = w.app.db.provider_contacts(pid).await.unwrap();
+    let contacts = w.app.db_for_tests().provider_contacts(pid).await.unwrap();
     let someone = contacts.iter().find(|c| c.active != 0).unwrap();
     let Err(AppError::Invalid(e)) = w
         .app
@@ -623,7 +673,7 @@ async fn overlong_text_is_refused_beside_its_field_and_nothing_is_written() {
         assert!(e.get("note").is_some());
         assert!(
             w.app
-                .db
+                .db_for_tests()
                 .action(a.id)
                 .await
                 .unwrap()
@@ -634,7 +684,12 @@ async fn overlong_text_is_refused_beside_its_field_and_nothing_is_written() {
         );
     }
     assert_eq!(
-        w.app.db.list_requests(&all_requests()).await.unwrap().len(),
+        w.app
+            .db_for_tests()
+            .list_requests(&all_requests())
+            .await
+            .unwrap()
+            .len(),
         requests_before,
         "no request was made"
     );

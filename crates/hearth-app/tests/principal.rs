@@ -43,7 +43,7 @@ impl Demo {
     async fn principal_in(&self, username: &str, authority: Option<i64>) -> Principal {
         let user = self
             .app
-            .db
+            .db_for_tests()
             .user_by_username(username)
             .await
             .unwrap()
@@ -57,7 +57,7 @@ impl Demo {
 
     async fn services(&self) -> Vec<hearth_store::Service> {
         self.app
-            .db
+            .db_for_tests()
             .list_services(&ServiceFilter {
                 per_page: 100_000,
                 ..Default::default()
@@ -69,7 +69,7 @@ impl Demo {
 
     async fn properties(&self) -> Vec<hearth_store::Property> {
         self.app
-            .db
+            .db_for_tests()
             .list_properties(&ServiceFilter {
                 per_page: 100_000,
                 ..Default::default()
@@ -81,7 +81,7 @@ impl Demo {
 
     async fn contracts(&self) -> Vec<hearth_store::Contract> {
         self.app
-            .db
+            .db_for_tests()
             .list_contracts(&ContractFilter {
                 per_page: 100_000,
                 ..Default::default()
@@ -93,7 +93,7 @@ impl Demo {
 
     async fn providers(&self) -> Vec<hearth_store::Provider> {
         self.app
-            .db
+            .db_for_tests()
             .list_providers(&ProviderFilter {
                 per_page: 100_000,
                 ..Default::default()
@@ -106,13 +106,13 @@ impl Demo {
     async fn provider_of(&self, username: &str) -> i64 {
         let u = self
             .app
-            .db
+            .db_for_tests()
             .user_by_username(username)
             .await
             .unwrap()
             .unwrap();
         self.app
-            .db
+            .db_for_tests()
             .contact(u.contact_id.unwrap())
             .await
             .unwrap()
@@ -122,7 +122,7 @@ impl Demo {
 
     async fn home_authority(&self) -> i64 {
         self.app
-            .db
+            .db_for_tests()
             .user_by_username("officer")
             .await
             .unwrap()
@@ -232,7 +232,13 @@ async fn each_demo_user_acts_with_the_principal_of_their_role() {
                     .as_ref()
                     .expect("limited access scopes the services");
                 assert_eq!(scope.len(), 1, "assigned to exactly one service");
-                let s = d.app.db.service(scope[0]).await.unwrap().unwrap();
+                let s = d
+                    .app
+                    .db_for_tests()
+                    .service(scope[0])
+                    .await
+                    .unwrap()
+                    .unwrap();
                 assert_eq!(s.provider_id, p1, "the assigned service is the provider's");
             }
             other => panic!("limited is a provider principal, got {other:?}"),
@@ -253,12 +259,24 @@ async fn each_demo_user_acts_with_the_principal_of_their_role() {
 #[tokio::test]
 async fn disabled_users_and_inactive_contacts_cannot_act() {
     for d in demos().await {
-        let officer = d.app.db.user_by_username("officer").await.unwrap().unwrap();
+        let officer = d
+            .app
+            .db_for_tests()
+            .user_by_username("officer")
+            .await
+            .unwrap()
+            .unwrap();
         d.app
-            .set_user_disabled(&Actor::system("test"), officer.id, true)
+            .set_user_disabled(&hearth_app::Principal::system("test"), officer.id, true)
             .await
             .unwrap();
-        let officer = d.app.db.user_by_username("officer").await.unwrap().unwrap();
+        let officer = d
+            .app
+            .db_for_tests()
+            .user_by_username("officer")
+            .await
+            .unwrap()
+            .unwrap();
         assert!(
             d.app.principal_for(officer, None).await.unwrap().is_none(),
             "{}: a disabled user has no principal",
@@ -266,13 +284,13 @@ async fn disabled_users_and_inactive_contacts_cannot_act() {
         );
         let provider = d
             .app
-            .db
+            .db_for_tests()
             .user_by_username("provider")
             .await
             .unwrap()
             .unwrap();
         hearth_store::testing::exec(
-            &d.app.db,
+            d.app.db_for_tests(),
             &format!(
                 "UPDATE contacts SET active = 0 WHERE id = {}",
                 provider.contact_id.unwrap()
@@ -553,7 +571,12 @@ async fn limited_access_shows_only_the_assigned_service() {
                 x.id
             );
         }
-        let mut tx = d.app.db.begin_write(&Actor::system("test")).await.unwrap();
+        let mut tx = d
+            .app
+            .db_for_tests()
+            .begin_write(&Actor::system("test"))
+            .await
+            .unwrap();
         let loose = tx
             .insert_property(
                 d.home_authority().await,
@@ -609,7 +632,7 @@ async fn limited_access_shows_only_the_assigned_service() {
         // The organisation contact of a limited-access provider sees every service.
         let limited_contact = d
             .app
-            .db
+            .db_for_tests()
             .user_by_username("limited")
             .await
             .unwrap()
@@ -618,21 +641,26 @@ async fn limited_access_shows_only_the_assigned_service() {
             .unwrap();
         let org_contact = d
             .app
-            .db
+            .db_for_tests()
             .provider_contacts(provider_id)
             .await
             .unwrap()
             .into_iter()
             .find(|c| c.id != limited_contact)
             .unwrap();
-        let mut tx = d.app.db.begin_write(&Actor::system("test")).await.unwrap();
+        let mut tx = d
+            .app
+            .db_for_tests()
+            .begin_write(&Actor::system("test"))
+            .await
+            .unwrap();
         tx.insert_assignment(org_contact.id, "organisation_contact", None, None)
             .await
             .unwrap();
         tx.commit().await.unwrap();
         d.app
             .create_user(
-                &Actor::system("test"),
+                &hearth_app::Principal::system("test"),
                 &UserInput {
                     username: "orgcontact".into(),
                     display_name: "Org Contact".into(),
@@ -666,7 +694,7 @@ async fn limited_access_shows_only_the_assigned_service() {
         // A contact with no assignment at all sees no service.
         let bare = d
             .app
-            .db
+            .db_for_tests()
             .provider_contacts(provider_id)
             .await
             .unwrap()
@@ -674,7 +702,7 @@ async fn limited_access_shows_only_the_assigned_service() {
             .find(|c| c.id != org_contact.id && c.id != limited_contact);
         if let Some(bare) = bare {
             if d.app
-                .db
+                .db_for_tests()
                 .contact_assignments(bare.id)
                 .await
                 .unwrap()
@@ -682,7 +710,7 @@ async fn limited_access_shows_only_the_assigned_service() {
             {
                 d.app
                     .create_user(
-                        &Actor::system("test"),
+                        &hearth_app::Principal::system("test"),
                         &UserInput {
                             username: "bare".into(),
                             display_name: "Bare Contact".into(),
@@ -756,7 +784,7 @@ async fn writes_are_refused_to_read_only_staff_and_hidden_from_provider_users() 
         );
         let audit_before = d
             .app
-            .db
+            .db_for_tests()
             .audit_search(&hearth_store::AuditQuery {
                 limit: 1,
                 ..Default::default()
@@ -889,7 +917,7 @@ async fn writes_are_refused_to_read_only_staff_and_hidden_from_provider_users() 
             assert!(
                 is_not_found(
                     d.app
-                        .audit_search(&p, hearth_store::AuditQuery::default())
+                        .audit_search(&p, hearth_app::admin::AuditSearch::default())
                         .await
                 ),
                 "{username} audit_search"
@@ -902,7 +930,7 @@ async fn writes_are_refused_to_read_only_staff_and_hidden_from_provider_users() 
         );
         assert!(is_forbidden(
             d.app
-                .audit_search(&officer, hearth_store::AuditQuery::default())
+                .audit_search(&officer, hearth_app::admin::AuditSearch::default())
                 .await
         ));
 
@@ -915,7 +943,7 @@ async fn writes_are_refused_to_read_only_staff_and_hidden_from_provider_users() 
         assert_eq!(after, before, "{}: nothing was written", d.name);
         let audit_after = d
             .app
-            .db
+            .db_for_tests()
             .audit_search(&hearth_store::AuditQuery {
                 limit: 1,
                 ..Default::default()
@@ -934,7 +962,7 @@ async fn writes_are_refused_to_read_only_staff_and_hidden_from_provider_users() 
         assert_eq!(created.reference, "KF3");
         assert!(d
             .app
-            .db
+            .db_for_tests()
             .provider_in_authority(created.id, officer.authority_id())
             .await
             .unwrap());
@@ -963,12 +991,16 @@ async fn writes_are_refused_to_read_only_staff_and_hidden_from_provider_users() 
             (10_000, "2026-04-01")
         );
         assert_eq!(
-            d.app.db.contract_service_ids(k.id).await.unwrap(),
+            d.app
+                .db_for_tests()
+                .contract_service_ids(k.id)
+                .await
+                .unwrap(),
             vec![service.id]
         );
         let written = d
             .app
-            .db
+            .db_for_tests()
             .audit_search(&hearth_store::AuditQuery {
                 actor: Some("officer".into()),
                 limit: 50,
@@ -1047,7 +1079,12 @@ struct Second {
 /// contract there), with a provider of its own.
 async fn second_authority(d: &Demo) -> Second {
     let own = d.provider_of("provider").await;
-    let mut tx = d.app.db.begin_write(&Actor::system("test")).await.unwrap();
+    let mut tx = d
+        .app
+        .db_for_tests()
+        .begin_write(&Actor::system("test"))
+        .await
+        .unwrap();
     let a = tx
         .insert_authority("Westmoor District Council", "WMD")
         .await
@@ -1178,7 +1215,12 @@ async fn a_provider_with_two_authorities_acts_in_the_one_chosen() {
         );
 
         // An authority the provider does not work with is not granted.
-        let mut tx = d.app.db.begin_write(&Actor::system("test")).await.unwrap();
+        let mut tx = d
+            .app
+            .db_for_tests()
+            .begin_write(&Actor::system("test"))
+            .await
+            .unwrap();
         let stranger = tx
             .insert_authority("Zeal Unitary Council", "ZUC")
             .await
@@ -1216,7 +1258,7 @@ async fn staff_of_another_authority_see_only_their_own() {
         let w = second_authority(&d).await;
         d.app
             .create_user(
-                &Actor::system("test"),
+                &hearth_app::Principal::system("test"),
                 &UserInput {
                     username: "westofficer".into(),
                     display_name: "West Officer".into(),
@@ -1332,7 +1374,7 @@ async fn staff_of_another_authority_see_only_their_own() {
         // And their audit search sees only their authority's entries.
         d.app
             .create_user(
-                &Actor::system("test"),
+                &hearth_app::Principal::system("test"),
                 &UserInput {
                     username: "westadmin".into(),
                     display_name: "West Admin".into(),
@@ -1357,7 +1399,7 @@ async fn staff_of_another_authority_see_only_their_own() {
             .app
             .audit_search(
                 &west_admin,
-                hearth_store::AuditQuery {
+                hearth_app::admin::AuditSearch {
                     record_type: Some("provider".into()),
                     ..Default::default()
                 },
@@ -1374,7 +1416,7 @@ async fn staff_of_another_authority_see_only_their_own() {
             .app
             .audit_search(
                 &home_admin,
-                hearth_store::AuditQuery {
+                hearth_app::admin::AuditSearch {
                     record_type: Some("provider".into()),
                     ..Default::default()
                 },
@@ -1444,7 +1486,12 @@ async fn switching_authority_in_a_session_rescopes_without_a_second_login() {
             vec![w.service_there]
         );
 
-        let mut tx = d.app.db.begin_write(&Actor::system("test")).await.unwrap();
+        let mut tx = d
+            .app
+            .db_for_tests()
+            .begin_write(&Actor::system("test"))
+            .await
+            .unwrap();
         let stranger = tx
             .insert_authority("Zeal Unitary Council", "ZUC")
             .await
@@ -1498,7 +1545,7 @@ async fn a_reference_from_before_the_rule_survives_an_edit_of_other_fields() {
         let officer = d.principal("officer").await;
         let service = d.services().await[0].clone();
         hearth_store::testing::exec(
-            &d.app.db,
+            d.app.db_for_tests(),
             &format!(
                 "UPDATE services SET reference = 'OLD REF 1' WHERE id = {}",
                 service.id
@@ -1541,6 +1588,91 @@ async fn overlong_input_from_someone_who_may_not_edit_is_refused_not_checked() {
             is_not_found(d.app.update_service(&provider, service.id, &input).await),
             "{}: a provider user is not told the record exists",
             d.name
+        );
+    }
+}
+
+/// The user administration use cases authorise themselves: an administrator of another
+/// authority is told the user does not exist, a non-administrator is refused, and the
+/// administrator of the user's own authority (or the system principal) may act.
+#[tokio::test]
+async fn user_administration_is_refused_outside_the_administrators_authority() {
+    for d in demos().await {
+        let w = second_authority(&d).await;
+        let system = Principal::system("test");
+        d.app
+            .create_user(
+                &system,
+                &UserInput {
+                    username: "westadmin".into(),
+                    display_name: "West Admin".into(),
+                    email: String::new(),
+                    role: "administrator".into(),
+                    authority_id: Some(w.authority),
+                    contact_id: None,
+                },
+                "quiet-heron-lantern-45",
+                None,
+                false,
+            )
+            .await
+            .unwrap();
+        let west_admin = d.principal("westadmin").await;
+        let officer = d.principal("officer").await;
+        let home_admin = d.principal("admin").await;
+        let target = officer.user().unwrap().id;
+        let name = d.name;
+        assert!(
+            is_not_found(d.app.reset_password(&west_admin, target).await),
+            "{name}: another authority's administrator cannot reset a password"
+        );
+        assert!(is_not_found(d.app.unlock_user(&west_admin, target).await));
+        assert!(is_not_found(
+            d.app.set_user_disabled(&west_admin, target, true).await
+        ));
+        assert!(is_not_found(d.app.reset_totp(&west_admin, target).await));
+        assert!(
+            is_forbidden(d.app.reset_password(&officer, target).await),
+            "{name}: an officer is not an administrator"
+        );
+        assert!(is_forbidden(
+            d.app.set_user_disabled(&officer, target, true).await
+        ));
+        let input = UserInput {
+            username: "intruder".into(),
+            display_name: "Intruder".into(),
+            email: String::new(),
+            role: "officer".into(),
+            authority_id: Some(home_admin.authority_id()),
+            contact_id: None,
+        };
+        assert!(
+            is_forbidden(
+                d.app
+                    .create_user(&west_admin, &input, "quiet-heron-lantern-46", None, true)
+                    .await
+            ),
+            "{name}: an administrator adds users only to their own authority"
+        );
+        assert!(is_forbidden(
+            d.app
+                .create_user(&officer, &input, "quiet-heron-lantern-46", None, true)
+                .await
+        ));
+        let still = d
+            .app
+            .db_for_tests()
+            .user_by_id(target)
+            .await
+            .unwrap()
+            .unwrap();
+        assert_eq!(still.disabled, 0, "{name}: nothing was changed");
+        // The user's own administrator, and the command line, may.
+        d.app.unlock_user(&home_admin, target).await.unwrap();
+        d.app.unlock_user(&system, target).await.unwrap();
+        assert!(
+            is_forbidden(d.app.user_named(&home_admin, "officer").await),
+            "{name}: looking users up by name is the command line's"
         );
     }
 }

@@ -11,7 +11,7 @@ use hearth_store::{testing, ServiceDetails, ServiceFilter};
 async fn services_of(w: &World, who: &Principal) -> Vec<hearth_store::Service> {
     let mut f: ServiceFilter = who.service_filter();
     f.per_page = 1000;
-    w.app.db.list_services(&f).await.unwrap().items
+    w.app.db_for_tests().list_services(&f).await.unwrap().items
 }
 
 fn new_client(first: &str, last: &str) -> NewScheduleInput {
@@ -52,7 +52,7 @@ async fn a_new_schedule_is_a_request_until_approved_then_the_client_is_scheduled
         let today = w.app.today().to_string();
         let before = w
             .app
-            .db
+            .db_for_tests()
             .count_current_schedules(service.id, &today)
             .await
             .unwrap();
@@ -64,7 +64,7 @@ async fn a_new_schedule_is_a_request_until_approved_then_the_client_is_scheduled
         assert_eq!(r.status, "pending", "{name}");
         assert_eq!(
             w.app
-                .db
+                .db_for_tests()
                 .count_current_schedules(service.id, &today)
                 .await
                 .unwrap(),
@@ -129,7 +129,7 @@ async fn a_new_schedule_is_a_request_until_approved_then_the_client_is_scheduled
         assert_eq!(approved.status, "approved", "{name}");
         assert_eq!(
             w.app
-                .db
+                .db_for_tests()
                 .count_current_schedules(service.id, &today)
                 .await
                 .unwrap(),
@@ -138,7 +138,7 @@ async fn a_new_schedule_is_a_request_until_approved_then_the_client_is_scheduled
         );
         let entries = w
             .app
-            .db
+            .db_for_tests()
             .audit_search(&hearth_store::AuditQuery {
                 record_type: Some("client_schedule".into()),
                 ..Default::default()
@@ -260,7 +260,7 @@ async fn a_returning_client_is_reactivated_under_the_original_id() {
         w.app.approve_request(&w.officer, r.id, "").await.unwrap();
         let sched = w
             .app
-            .db
+            .db_for_tests()
             .service_schedules(
                 service.id,
                 "2026-11-22",
@@ -318,7 +318,12 @@ async fn a_returning_client_is_reactivated_under_the_original_id() {
             "{name}"
         );
         w.app.approve_request(&w.officer, r.id, "").await.unwrap();
-        let all = w.app.db.client_schedules(first.client_id).await.unwrap();
+        let all = w
+            .app
+            .db_for_tests()
+            .client_schedules(first.client_id)
+            .await
+            .unwrap();
         assert_eq!(
             all.len(),
             2,
@@ -349,7 +354,7 @@ async fn approval_shows_a_conflict_instead_of_overwriting() {
             .unwrap();
         let sched = w
             .app
-            .db
+            .db_for_tests()
             .service_schedules(
                 service.id,
                 "2026-11-22",
@@ -388,14 +393,26 @@ async fn approval_shows_a_conflict_instead_of_overwriting() {
             .await
             .unwrap_err();
         assert!(matches!(err, AppError::Conflict(_)), "{name}: {err:?}");
-        let now = w.app.db.schedule_detail(s.id).await.unwrap().unwrap();
+        let now = w
+            .app
+            .db_for_tests()
+            .schedule_detail(s.id)
+            .await
+            .unwrap()
+            .unwrap();
         assert_eq!(
             now.units_per_week,
             s.units_per_week + 1,
             "{name}: the later request did not overwrite"
         );
         assert_eq!(
-            w.app.db.request(rb.id).await.unwrap().unwrap().status,
+            w.app
+                .db_for_tests()
+                .request(rb.id)
+                .await
+                .unwrap()
+                .unwrap()
+                .status,
             "pending",
             "{name}"
         );
@@ -423,7 +440,7 @@ async fn a_change_of_service_ends_one_schedule_and_starts_another_as_one_request
     let (from, to) = (&services[0], &services[1]);
     let sched = w
         .app
-        .db
+        .db_for_tests()
         .service_schedules(
             from.id,
             "2026-11-22",
@@ -448,7 +465,12 @@ async fn a_change_of_service_ends_one_schedule_and_starts_another_as_one_request
         .unwrap();
     assert_eq!(r.kind, "change_service");
     w.app.approve_request(&w.officer, r.id, "").await.unwrap();
-    let all = w.app.db.client_schedules(s.client_id).await.unwrap();
+    let all = w
+        .app
+        .db_for_tests()
+        .client_schedules(s.client_id)
+        .await
+        .unwrap();
     let old = all.iter().find(|x| x.id == s.id).unwrap();
     assert_eq!(old.end_date.as_deref(), Some("2026-11-30"));
     assert_eq!(old.end_reason.as_deref(), Some("change_of_service"));
@@ -467,7 +489,7 @@ async fn ending_a_schedule_needs_a_date_after_the_start_and_a_reason() {
         .unwrap();
     let s = w
         .app
-        .db
+        .db_for_tests()
         .service_schedules(
             service.id,
             "2026-11-22",
@@ -521,7 +543,7 @@ async fn limited_access_users_reach_only_their_services_and_requests() {
         };
         let all_of_provider = w
             .app
-            .db
+            .db_for_tests()
             .list_services(&ServiceFilter {
                 provider_id: Some(*provider_id),
                 per_page: 1000,
@@ -583,7 +605,7 @@ async fn available_places_save_at_once_and_details_change_by_request() {
             .unwrap();
         assert_eq!(
             w.app
-                .db
+                .db_for_tests()
                 .service(service.id)
                 .await
                 .unwrap()
@@ -607,7 +629,7 @@ async fn available_places_save_at_once_and_details_change_by_request() {
             .unwrap();
         assert_eq!(
             w.app
-                .db
+                .db_for_tests()
                 .service(service.id)
                 .await
                 .unwrap()
@@ -618,7 +640,7 @@ async fn available_places_save_at_once_and_details_change_by_request() {
         );
         let audit = w
             .app
-            .db
+            .db_for_tests()
             .audit_search(&hearth_store::AuditQuery {
                 action: Some("set_available_places".into()),
                 ..Default::default()
@@ -627,7 +649,13 @@ async fn available_places_save_at_once_and_details_change_by_request() {
             .unwrap();
         assert_eq!(audit.len(), 2, "{name}: audited");
 
-        let current = w.app.db.service(service.id).await.unwrap().unwrap();
+        let current = w
+            .app
+            .db_for_tests()
+            .service(service.id)
+            .await
+            .unwrap()
+            .unwrap();
         let mut details = ServiceDetails::of(&current);
         details.languages = "English, Polish".into();
         details.interpreter = true;
@@ -638,7 +666,7 @@ async fn available_places_save_at_once_and_details_change_by_request() {
             .unwrap();
         assert_eq!(
             w.app
-                .db
+                .db_for_tests()
                 .service(service.id)
                 .await
                 .unwrap()
@@ -650,7 +678,13 @@ async fn available_places_save_at_once_and_details_change_by_request() {
         let changes = w.app.request_changes(&r).await.unwrap();
         assert_eq!(changes.len(), 2, "{name}: {changes:?}");
         w.app.approve_request(&w.officer, r.id, "").await.unwrap();
-        let after = w.app.db.service(service.id).await.unwrap().unwrap();
+        let after = w
+            .app
+            .db_for_tests()
+            .service(service.id)
+            .await
+            .unwrap()
+            .unwrap();
         assert_eq!(after.languages, "English, Polish", "{name}");
         assert_eq!(after.interpreter, 1, "{name}");
     }

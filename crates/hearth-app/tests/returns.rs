@@ -41,14 +41,20 @@ fn good(q: &str) -> ReturnForm {
 }
 
 async fn principal(w: &common::World, name: &str) -> Principal {
-    let u = w.app.db.user_by_username(name).await.unwrap().unwrap();
+    let u = w
+        .app
+        .db_for_tests()
+        .user_by_username(name)
+        .await
+        .unwrap()
+        .unwrap();
     w.app.principal_for(u, None).await.unwrap().unwrap()
 }
 
 async fn floating_service(w: &common::World) -> hearth_store::Service {
     let mut f = w.provider.service_filter();
     f.per_page = 100;
-    let all = w.app.db.list_services(&f).await.unwrap().items;
+    let all = w.app.db_for_tests().list_services(&f).await.unwrap().items;
     all.iter()
         .find(|s| s.service_type == "floating_support")
         .or(all.first())
@@ -259,7 +265,13 @@ async fn bad_figures_are_refused_beside_the_field_and_save_nothing() {
         panic!()
     };
     assert!(e.get("planned_departures").unwrap().contains("4"), "{e:?}");
-    assert!(w.app.db.service_returns(s.id).await.unwrap().is_empty());
+    assert!(w
+        .app
+        .db_for_tests()
+        .service_returns(s.id)
+        .await
+        .unwrap()
+        .is_empty());
     // Another organisation cannot submit for, or see, this service's returns.
     assert!(matches!(
         w.app
@@ -386,7 +398,12 @@ async fn the_workbook_round_trip_generate_fill_upload_accept() {
             "{name}: {e:?}"
         );
         assert!(
-            w.app.db.service_returns(s.id).await.unwrap().is_empty(),
+            w.app
+                .db_for_tests()
+                .service_returns(s.id)
+                .await
+                .unwrap()
+                .is_empty(),
             "{name}"
         );
         // Filled in: accepted.
@@ -563,7 +580,7 @@ async fn the_tracker_shows_received_late_and_missing_and_reminders_are_sent_once
     assert!(sent_before >= 1, "reminders before the deadline");
     assert_eq!(sent_again, 0, "each reminder is sent once");
     assert!(sent_after >= 1, "reminders after the deadline");
-    let mail = w.app.db.recent_mail(100).await.unwrap();
+    let mail = w.app.db_for_tests().recent_mail(100).await.unwrap();
     assert!(mail.iter().any(|m| m.subject.contains("is late")));
     assert!(
         !mail.iter().any(|m| m.body.contains(&s.name)),
@@ -714,7 +731,7 @@ async fn a_new_workbook_version_refuses_the_old_one_from_its_quarter() {
     // The provider was told.
     assert!(w
         .app
-        .db
+        .db_for_tests()
         .recent_mail(10)
         .await
         .unwrap()
@@ -929,7 +946,7 @@ async fn a_corrected_replacement_still_replaces_and_triggers_carry_forward() {
         .unwrap();
     let accepted: Vec<_> = w
         .app
-        .db
+        .db_for_tests()
         .service_returns(s.id)
         .await
         .unwrap()

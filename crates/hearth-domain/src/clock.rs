@@ -43,6 +43,11 @@ pub fn uk_time_of(ts: i64) -> Option<NaiveDateTime> {
     DateTime::from_timestamp(ts, 0).map(uk_time)
 }
 
+/// Now, as stored: seconds since 1970, UTC.
+pub fn now() -> i64 {
+    Utc::now().timestamp()
+}
+
 /// Today's date in the UK.
 pub fn uk_today() -> NaiveDate {
     uk_time(Utc::now()).date()

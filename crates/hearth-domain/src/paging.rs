@@ -8,6 +8,34 @@ pub const MAX_PAGE: i64 = 1_000_000;
 /// The most rows one page may hold.
 pub const MAX_PER_PAGE: i64 = 500;
 
+/// One page of results and how many there are in all.
+#[derive(Debug, Clone)]
+pub struct Page<T> {
+    pub items: Vec<T>,
+    pub total: i64,
+    pub page: i64,
+    pub per_page: i64,
+}
+
+impl<T> Page<T> {
+    pub fn total_pages(&self) -> i64 {
+        if self.per_page <= 0 {
+            return 1;
+        }
+        ((self.total + self.per_page - 1) / self.per_page).max(1)
+    }
+
+    /// The same page with each item mapped.
+    pub fn map<U>(self, f: impl FnMut(T) -> U) -> Page<U> {
+        Page {
+            items: self.items.into_iter().map(f).collect(),
+            total: self.total,
+            page: self.page,
+            per_page: self.per_page,
+        }
+    }
+}
+
 /// A page number from a request: missing means 1, anything outside 1..=[`MAX_PAGE`] is brought
 /// inside it.
 pub fn page(raw: Option<i64>) -> i64 {

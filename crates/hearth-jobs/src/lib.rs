@@ -73,15 +73,14 @@ impl Scheduler {
         for job in Job::ALL {
             match self
                 .app
-                .db
-                .claim_job(job.name(), &self.node, now, job.interval(), 600)
+                .jobs_claim(job.name(), &self.node, now, job.interval(), 600)
                 .await
             {
                 Ok(true) => {
                     if let Err(e) = self.run(*job).await {
                         tracing::error!(job = job.name(), error = %e, "job failed");
                     }
-                    if let Err(e) = self.app.db.release_job(job.name(), &self.node).await {
+                    if let Err(e) = self.app.jobs_release(job.name(), &self.node).await {
                         tracing::error!(job = job.name(), error = %e, "could not release job lock");
                     }
                     ran.push(*job);
@@ -96,12 +95,9 @@ impl Scheduler {
     async fn run(&self, job: Job) -> Result<(), String> {
         match job {
             Job::SessionSweep => {
-                let now = hearth_store::now();
-                let idle_cutoff = now - self.app.config.idle_minutes.max(240) * 60;
                 let n = self
                     .app
-                    .db
-                    .delete_expired_sessions(idle_cutoff, now)
+                    .sweep_sessions(hearth_app::now())
                     .await
                     .map_err(|e| e.to_string())?;
                 if n > 0 {
@@ -125,8 +121,7 @@ impl Scheduler {
             Job::DirectoryRefresh => {
                 let n = self
                     .app
-                    .db
-                    .refresh_current_clients(&self.app.today().to_string())
+                    .refresh_directory_counts()
                     .await
                     .map_err(|e| e.to_string())?;
                 tracing::info!(job = job.name(), services = n, "recounted current clients");
@@ -144,7 +139,7 @@ impl Scheduler {
                 Ok(())
             }
             Job::Outbox => {
-                let sent = self.mail.deliver_outbox(&self.app.db).await?;
+                let sent = self.mail.deliver_outbox(&self.app).await?;
                 if sent > 0 {
                     tracing::info!(job = job.name(), sent, "sent e-mail");
                 }
@@ -158,7 +153,7 @@ impl Scheduler {
         let mut tick = tokio::time::interval(Duration::from_secs(5));
         loop {
             tick.tick().await;
-            self.run_due(hearth_store::now()).await;
+            self.run_due(hearth_app::now()).await;
         }
     }
 }

@@ -1,6 +1,7 @@
 //! E-mail transports: a folder (the default, so the demo needs no mail server) or SMTP.
 
-use hearth_store::{Db, OutboxMessage};
+use hearth_app::jobs::OutgoingMail;
+use hearth_app::App;
 use lettre::message::Mailbox;
 use lettre::{AsyncSmtpTransport, AsyncTransport, Message, Tokio1Executor};
 use std::path::PathBuf;
@@ -45,7 +46,7 @@ impl MailTransport {
         }
     }
 
-    async fn send(&self, m: &OutboxMessage) -> Result<(), String> {
+    async fn send(&self, m: &OutgoingMail) -> Result<(), String> {
         match self {
             MailTransport::Folder(dir) => {
                 tokio::fs::create_dir_all(dir)
@@ -85,20 +86,18 @@ impl MailTransport {
     }
 
     /// Sends what is waiting in the outbox; returns how many were sent.
-    pub async fn deliver_outbox(&self, db: &Db) -> Result<usize, String> {
-        let waiting = db.unsent_mail(100).await.map_err(|e| e.to_string())?;
+    pub async fn deliver_outbox(&self, app: &App) -> Result<usize, String> {
+        let waiting = app.outbox_due(100).await.map_err(|e| e.to_string())?;
         let mut sent = 0;
         for m in waiting {
             match self.send(&m).await {
                 Ok(()) => {
-                    db.mark_mail_sent(m.id, hearth_store::now())
-                        .await
-                        .map_err(|e| e.to_string())?;
+                    app.mark_mail_sent(m.id).await.map_err(|e| e.to_string())?;
                     sent += 1;
                 }
                 Err(e) => {
                     tracing::warn!(outbox_id = m.id, error = %e, "could not send e-mail");
-                    db.mark_mail_failed(m.id, &e)
+                    app.mark_mail_failed(m.id, &e)
                         .await
                         .map_err(|e| e.to_string())?;
                 }

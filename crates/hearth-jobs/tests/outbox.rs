@@ -7,7 +7,11 @@ use hearth_store::{testing, Actor};
 use tokio::io::{AsyncBufReadExt, AsyncWriteExt, BufReader};
 
 async fn queue(app: &App, to: &str) {
-    let mut tx = app.db.begin_write(&Actor::system("test")).await.unwrap();
+    let mut tx = app
+        .db_for_tests()
+        .begin_write(&Actor::system("test"))
+        .await
+        .unwrap();
     tx.queue_mail(
         to,
         "Returns due",
@@ -26,9 +30,9 @@ async fn folder_transport_writes_each_message_once() {
         queue(&app, "b@example.org").await;
         let dir = testing::TempDir::new("hearth-mail").unwrap();
         let mail = MailTransport::new(&MailConfig::Folder(dir.path().to_path_buf())).unwrap();
-        assert_eq!(mail.deliver_outbox(&app.db).await.unwrap(), 2, "{}", t.name);
+        assert_eq!(mail.deliver_outbox(&app).await.unwrap(), 2, "{}", t.name);
         assert_eq!(
-            mail.deliver_outbox(&app.db).await.unwrap(),
+            mail.deliver_outbox(&app).await.unwrap(),
             0,
             "{}: nothing sent twice",
             t.name
@@ -38,7 +42,7 @@ async fn folder_transport_writes_each_message_once() {
         let text = std::fs::read_to_string(files[0].path()).unwrap();
         assert!(text.contains("Subject: Returns due"), "{}", t.name);
         assert!(
-            app.db.unsent_mail(10).await.unwrap().is_empty(),
+            app.db_for_tests().unsent_mail(10).await.unwrap().is_empty(),
             "{}",
             t.name
         );
@@ -96,7 +100,7 @@ async fn smtp_transport_relays_queued_mail() {
         from: "Hearth <hearth@example.org>".into(),
     })
     .unwrap();
-    assert_eq!(mail.deliver_outbox(&app.db).await.unwrap(), 1);
+    assert_eq!(mail.deliver_outbox(&app).await.unwrap(), 1);
     drop(mail);
     let received = tokio::time::timeout(std::time::Duration::from_secs(10), server)
         .await
@@ -125,8 +129,8 @@ async fn an_unreachable_smtp_server_leaves_mail_queued_with_the_error() {
         from: "hearth@example.org".into(),
     })
     .unwrap();
-    assert_eq!(mail.deliver_outbox(&app.db).await.unwrap(), 0);
-    let waiting = app.db.unsent_mail(10).await.unwrap();
+    assert_eq!(mail.deliver_outbox(&app).await.unwrap(), 0);
+    let waiting = app.db_for_tests().unsent_mail(10).await.unwrap();
     assert_eq!(waiting.len(), 1);
     assert_eq!(waiting[0].attempts, 1);
     assert!(waiting[0].last_error.is_some());

@@ -2,6 +2,7 @@
 
 use sqlx::Row;
 
+use crate::write::{audited, Changes};
 use crate::{record, Db, StoreError, WriteTx};
 
 record!(
@@ -325,7 +326,7 @@ impl WriteTx {
         let user = User::from_row(&row)?;
         self.audit(
             "create",
-            "user",
+            crate::RecordType::User,
             &user.id.to_string(),
             None,
             Some(&user.audit_json()),
@@ -380,7 +381,7 @@ impl WriteTx {
         .await?;
         self.audit(
             action,
-            "user",
+            crate::RecordType::User,
             &id.to_string(),
             Some(&before.audit_json()),
             Some(&after.audit_json()),
@@ -393,30 +394,17 @@ impl WriteTx {
         &mut self,
         r: &AccountRequest,
     ) -> Result<AccountRequest, StoreError> {
-        let row = sqlx::query(
-            "INSERT INTO account_requests (authority_id, kind, username, full_name, email, organisation, message, status, created_at)
-             VALUES ($1, $2, $3, $4, $5, $6, $7, 'open', $8) RETURNING *",
-        )
-        .bind(r.authority_id)
-        .bind(r.kind.clone())
-        .bind(r.username.clone())
-        .bind(r.full_name.clone())
-        .bind(r.email.clone())
-        .bind(r.organisation.clone())
-        .bind(r.message.clone())
-        .bind(self.at())
-        .fetch_one(&mut *self.tx)
-        .await?;
-        let created = AccountRequest::from_row(&row)?;
-        self.audit(
-            "create",
-            "account_request",
-            &created.id.to_string(),
-            None,
-            Some(&created.to_json()),
-        )
-        .await?;
-        Ok(created)
+        let values = Changes::new()
+            .set("authority_id", r.authority_id)
+            .set("kind", r.kind.clone())
+            .set("username", r.username.clone())
+            .set("full_name", r.full_name.clone())
+            .set("email", r.email.clone())
+            .set("organisation", r.organisation.clone())
+            .set("message", r.message.clone())
+            .set("status", "open")
+            .set("created_at", self.at());
+        self.create(values).await
     }
 
     pub async fn close_account_request(
@@ -425,31 +413,11 @@ impl WriteTx {
         status: &str,
         by: i64,
     ) -> Result<Option<AccountRequest>, StoreError> {
-        let Some(row) = sqlx::query("SELECT * FROM account_requests WHERE id = $1")
-            .bind(id)
-            .fetch_optional(&mut *self.tx)
-            .await?
-        else {
-            return Ok(None);
-        };
-        let before = AccountRequest::from_row(&row)?;
-        let row = sqlx::query("UPDATE account_requests SET status = $2, handled_by = $3, handled_at = $4 WHERE id = $1 RETURNING *")
-            .bind(id)
-            .bind(status)
-            .bind(by)
-            .bind(self.at())
-            .fetch_one(&mut *self.tx)
-            .await?;
-        let after = AccountRequest::from_row(&row)?;
-        self.audit(
-            "update",
-            "account_request",
-            &id.to_string(),
-            Some(&before.to_json()),
-            Some(&after.to_json()),
-        )
-        .await?;
-        Ok(Some(after))
+        let values = Changes::new()
+            .set("status", status)
+            .set("handled_by", by)
+            .set("handled_at", self.at());
+        self.change(id, "update", values).await
     }
 }
 
@@ -457,6 +425,8 @@ impl WriteTx {
 pub(crate) fn count_of(row: &sqlx::any::AnyRow) -> Result<i64, StoreError> {
     Ok(row.try_get::<i64, _>("n")?)
 }
+
+audited!(AccountRequest, AccountRequest, "account_requests");
 
 record!(
     /// An API token (its secret is never stored, only its hash).
@@ -550,8 +520,14 @@ impl WriteTx {
             .await?;
         let t = ApiToken::from_row(&row)?;
         let v = serde_json::json!({"id": t.id, "user_id": user_id, "name": name, "expires_at": expires_at});
-        self.audit("create", "api_token", &t.id.to_string(), None, Some(&v))
-            .await?;
+        self.audit(
+            "create",
+            crate::RecordType::ApiToken,
+            &t.id.to_string(),
+            None,
+            Some(&v),
+        )
+        .await?;
         Ok(t)
     }
 
@@ -563,8 +539,14 @@ impl WriteTx {
             .execute(&mut *self.tx)
             .await?;
         if r.rows_affected() == 1 {
-            self.audit("revoke", "api_token", &id.to_string(), None, None)
-                .await?;
+            self.audit(
+                "revoke",
+                crate::RecordType::ApiToken,
+                &id.to_string(),
+                None,
+                None,
+            )
+            .await?;
         }
         Ok(r.rows_affected() == 1)
     }

@@ -29,11 +29,18 @@ impl Actor {
 /// writers on both databases; every change is recorded with `audit` before `commit`.
 pub struct WriteTx {
     pub(crate) tx: Transaction<'static, Any>,
-    key: std::sync::Arc<Vec<u8>>,
+    pub(crate) key: std::sync::Arc<Vec<u8>>,
+    pub(crate) backend: crate::Backend,
     actor: Actor,
-    last_id: i64,
+    chain: i64,
+    last_seq: i64,
     last_hash: String,
     at: i64,
+}
+
+/// The audit chain an actor's writes go to: its authority's, or the system chain (0).
+pub fn chain_of(actor: &Actor) -> i64 {
+    actor.authority_id.unwrap_or(0)
 }
 
 /// One stored audit entry.
@@ -51,6 +58,13 @@ pub struct AuditEntry {
     pub after_json: Option<String>,
     pub prev_hash: String,
     pub hash: String,
+    /// The chain it belongs to: the authority's id, or 0 for work done for no authority.
+    pub chain: i64,
+    /// Its place in its chain, from 1.
+    pub seq: i64,
+    /// How its hash is laid out: 1 before per-authority chains (covers the id), 2 after
+    /// (covers the chain and seq).
+    pub format: i64,
 }
 
 /// Filter for the audit screen.
@@ -70,26 +84,51 @@ pub struct AuditQuery {
 /// Result of verifying the chain.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum ChainReport {
-    Intact { entries: i64 },
-    Broken { entry_id: i64, reason: String },
+    /// Every chain is whole; `entries` counts the entries of all of them.
+    Intact {
+        entries: i64,
+    },
+    Broken {
+        entry_id: i64,
+        reason: String,
+    },
 }
 
 impl Db {
-    /// Opens a write transaction acting for `actor`.
+    /// Opens a write transaction acting for `actor`. It takes the head of the actor's
+    /// authority's audit chain (or the system chain), so writers of one authority are ordered
+    /// and authorities do not wait for each other on PostgreSQL. On SQLite the database has
+    /// one writer at a time whatever the chain.
     pub async fn begin_write(&self, actor: &Actor) -> Result<WriteTx, StoreError> {
+        let chain = chain_of(actor);
         let mut tx = self.pool.begin().await?;
         // The first statement is a write, so SQLite takes its write lock before reading anything
-        // (no stale snapshot to upgrade) and PostgreSQL locks the head row until commit.
-        let row = sqlx::query(
-            "UPDATE audit_head SET last_id = last_id WHERE id = 1 RETURNING last_id, last_hash",
-        )
-        .fetch_one(&mut *tx)
-        .await?;
+        // (no stale snapshot to upgrade) and PostgreSQL locks the chain's head row until commit.
+        let take = "UPDATE audit_chains SET last_seq = last_seq WHERE chain = $1 RETURNING last_seq, last_hash";
+        let row = match sqlx::query(take)
+            .bind(chain)
+            .fetch_optional(&mut *tx)
+            .await?
+        {
+            Some(row) => row,
+            None => {
+                // A chain's first write: a second writer waits on the insert, then finds it.
+                sqlx::query(
+                    "INSERT INTO audit_chains (chain, last_seq, last_hash) VALUES ($1, 0, '') ON CONFLICT (chain) DO NOTHING",
+                )
+                .bind(chain)
+                .execute(&mut *tx)
+                .await?;
+                sqlx::query(take).bind(chain).fetch_one(&mut *tx).await?
+            }
+        };
         Ok(WriteTx {
             tx,
             key: self.audit_key_arc(),
+            backend: self.backend(),
             actor: actor.clone(),
-            last_id: row.try_get("last_id")?,
+            chain,
+            last_seq: row.try_get("last_seq")?,
             last_hash: row.try_get("last_hash")?,
             at: now(),
         })
@@ -101,113 +140,127 @@ impl Db {
 
     /// Searches the audit trail, newest first.
     pub async fn audit_search(&self, q: &AuditQuery) -> Result<Vec<AuditEntry>, StoreError> {
-        let mut sql = String::from("SELECT * FROM audit_log WHERE 1 = 1");
-        let mut n = 0;
-        let mut next = || {
-            n += 1;
-            format!("${n}")
-        };
-        if q.authority_id.is_some() {
-            sql.push_str(&format!(" AND authority_id = {}", next()));
-        }
-        if q.actor.is_some() {
-            sql.push_str(&format!(" AND LOWER(actor) LIKE {} ESCAPE '\\'", next()));
-        }
-        if q.record_type.is_some() {
-            sql.push_str(&format!(" AND record_type = {}", next()));
-        }
-        if q.record_id.is_some() {
-            sql.push_str(&format!(" AND record_id = {}", next()));
-        }
-        if q.action.is_some() {
-            sql.push_str(&format!(" AND LOWER(action) LIKE {} ESCAPE '\\'", next()));
-        }
-        if q.from.is_some() {
-            sql.push_str(&format!(" AND at >= {}", next()));
-        }
-        if q.to.is_some() {
-            sql.push_str(&format!(" AND at < {}", next()));
-        }
-        sql.push_str(&format!(
-            " ORDER BY id DESC LIMIT {} OFFSET {}",
-            next(),
-            next()
-        ));
-        let mut query = sqlx::query(&sql);
+        use crate::query::{col, contains};
+        use sea_query::{Condition, Order};
+        let mut c = Condition::all();
         if let Some(a) = q.authority_id {
-            query = query.bind(a);
+            c = c.add(col("authority_id").eq(a));
         }
         if let Some(a) = &q.actor {
-            query = query.bind(crate::like_contains(a));
+            c = c.add(contains(&["actor"], a));
         }
-        if let Some(a) = &q.record_type {
-            query = query.bind(a.clone());
+        if let Some(t) = &q.record_type {
+            c = c.add(col("record_type").eq(t.clone()));
         }
-        if let Some(a) = &q.record_id {
-            query = query.bind(a.clone());
+        if let Some(r) = &q.record_id {
+            c = c.add(col("record_id").eq(r.clone()));
         }
         if let Some(a) = &q.action {
-            query = query.bind(crate::like_contains(a));
+            c = c.add(contains(&["action"], a));
         }
-        if let Some(a) = q.from {
-            query = query.bind(a);
+        if let Some(t) = q.from {
+            c = c.add(col("at").gte(t));
         }
-        if let Some(a) = q.to {
-            query = query.bind(a);
+        if let Some(t) = q.to {
+            c = c.add(col("at").lt(t));
         }
         let limit = if q.limit <= 0 { 50 } else { q.limit.min(500) };
-        query = query.bind(limit).bind(q.offset.max(0));
-        let rows = query.fetch_all(&self.pool).await?;
-        rows.iter().map(audit_from_row).collect()
+        self.rows_where("audit_log", c, &[("id", Order::Desc)], limit, q.offset)
+            .await
     }
 
-    /// Recomputes every link of the chain and reports the first broken one.
+    /// Recomputes every link of every chain, and the seal of every row written in an audited
+    /// batch, and reports the first break.
     pub async fn audit_verify(&self) -> Result<ChainReport, StoreError> {
-        let mut prev = String::new();
-        let mut count = 0i64;
-        let mut after_id = 0i64;
-        loop {
-            let rows = sqlx::query("SELECT * FROM audit_log WHERE id > $1 ORDER BY id LIMIT 5000")
-                .bind(after_id)
+        let heads =
+            sqlx::query("SELECT chain, last_seq, last_hash FROM audit_chains ORDER BY chain")
                 .fetch_all(&self.pool)
                 .await?;
+        let mut chains = Vec::with_capacity(heads.len());
+        for h in &heads {
+            chains.push((
+                h.try_get::<i64, _>("chain")?,
+                h.try_get::<i64, _>("last_seq")?,
+                h.try_get::<String, _>("last_hash")?,
+            ));
+        }
+        if let Some(row) = sqlx::query(
+            "SELECT MIN(id) AS id FROM audit_log WHERE chain NOT IN (SELECT chain FROM audit_chains)",
+        )
+        .fetch_one(&self.pool)
+        .await?
+        .try_get::<Option<i64>, _>("id")?
+        {
+            return Ok(ChainReport::Broken {
+                entry_id: row,
+                reason: "it belongs to a chain that has no head (the chain's head was removed)"
+                    .into(),
+            });
+        }
+        let mut count = 0i64;
+        for (chain, head_seq, head_hash) in chains {
+            match self.verify_chain(chain, head_seq, &head_hash).await? {
+                Ok(n) => count += n,
+                Err(broken) => return Ok(broken),
+            }
+        }
+        if let Some(broken) = crate::write::verify_seals(self).await? {
+            return Ok(broken);
+        }
+        Ok(ChainReport::Intact { entries: count })
+    }
+
+    async fn verify_chain(
+        &self,
+        chain: i64,
+        head_seq: i64,
+        head_hash: &str,
+    ) -> Result<Result<i64, ChainReport>, StoreError> {
+        let mut prev = String::new();
+        let mut count = 0i64;
+        let mut after_seq = 0i64;
+        let mut last_id = 0i64;
+        loop {
+            let rows = sqlx::query(
+                "SELECT * FROM audit_log WHERE chain = $1 AND seq > $2 ORDER BY seq LIMIT 5000",
+            )
+            .bind(chain)
+            .bind(after_seq)
+            .fetch_all(&self.pool)
+            .await?;
             if rows.is_empty() {
                 break;
             }
             for row in &rows {
                 let e = audit_from_row(row)?;
-                after_id = e.id;
-                if e.prev_hash != prev {
-                    return Ok(ChainReport::Broken {
+                if e.seq != after_seq + 1 || e.prev_hash != prev {
+                    return Ok(Err(ChainReport::Broken {
                         entry_id: e.id,
                         reason: "its link to the previous entry does not match (an entry before it was removed or changed)".into(),
-                    });
+                    }));
                 }
                 let expected = chain_hash(self.audit_key(), &e)?;
                 if expected != e.hash {
-                    return Ok(ChainReport::Broken {
+                    return Ok(Err(ChainReport::Broken {
                         entry_id: e.id,
                         reason: "its contents do not match its hash (the entry was edited)".into(),
-                    });
+                    }));
                 }
-                prev = e.hash.clone();
+                after_seq = e.seq;
+                last_id = e.id;
+                prev = e.hash;
                 count += 1;
             }
         }
-        let head = sqlx::query("SELECT last_id, last_hash FROM audit_head WHERE id = 1")
-            .fetch_one(&self.pool)
-            .await?;
-        let head_id: i64 = head.try_get("last_id")?;
-        let head_hash: String = head.try_get("last_hash")?;
-        if head_id != after_id || head_hash != prev {
-            return Ok(ChainReport::Broken {
-                entry_id: head_id,
+        if head_seq != after_seq || head_hash != prev {
+            return Ok(Err(ChainReport::Broken {
+                entry_id: last_id,
                 reason: format!(
-                    "the chain's head points at entry {head_id} but the last entry present is {after_id} (entries at the end were removed)"
+                    "chain {chain}'s head points at its entry {head_seq} but the last entry present is its {after_seq} (entries at the end were removed)"
                 ),
-            });
+            }));
         }
-        Ok(ChainReport::Intact { entries: count })
+        Ok(Ok(count))
     }
 }
 
@@ -221,11 +274,16 @@ impl WriteTx {
         self.at
     }
 
+    /// The chain this transaction's entries go to.
+    pub fn chain(&self) -> i64 {
+        self.chain
+    }
+
     /// Records one change. `before` / `after` are JSON values of the record (None when created / deleted).
     pub async fn audit(
         &mut self,
         action: &str,
-        record_type: &str,
+        record_type: crate::RecordType,
         record_id: &str,
         before: Option<&serde_json::Value>,
         after: Option<&serde_json::Value>,
@@ -237,21 +295,21 @@ impl WriteTx {
             actor: self.actor.name.clone(),
             authority_id: self.actor.authority_id,
             action: action.to_string(),
-            record_type: record_type.to_string(),
+            record_type: record_type.as_str().to_string(),
             record_id: record_id.to_string(),
             before_json: before.map(|v| v.to_string()),
             after_json: after.map(|v| v.to_string()),
             prev_hash: self.last_hash.clone(),
             hash: String::new(),
+            chain: self.chain,
+            seq: self.last_seq + 1,
+            format: 2,
         };
-        // Ids are taken from the head so the hash can cover them before the insert.
-        entry.id = self.last_id + 1;
         entry.hash = chain_hash(&self.key, &entry)?;
         sqlx::query(
-            "INSERT INTO audit_log (id, at, actor_id, actor, authority_id, action, record_type, record_id, before_json, after_json, prev_hash, hash)
-             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)",
+            "INSERT INTO audit_log (at, actor_id, actor, authority_id, action, record_type, record_id, before_json, after_json, prev_hash, hash, chain, seq, format)
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14)",
         )
-        .bind(entry.id)
         .bind(entry.at)
         .bind(entry.actor_id)
         .bind(entry.actor.clone())
@@ -263,14 +321,18 @@ impl WriteTx {
         .bind(entry.after_json.clone())
         .bind(entry.prev_hash.clone())
         .bind(entry.hash.clone())
+        .bind(entry.chain)
+        .bind(entry.seq)
+        .bind(entry.format)
         .execute(&mut *self.tx)
         .await?;
-        sqlx::query("UPDATE audit_head SET last_id = $1, last_hash = $2 WHERE id = 1")
-            .bind(entry.id)
+        sqlx::query("UPDATE audit_chains SET last_seq = $2, last_hash = $3 WHERE chain = $1")
+            .bind(self.chain)
+            .bind(entry.seq)
             .bind(entry.hash.clone())
             .execute(&mut *self.tx)
             .await?;
-        self.last_id = entry.id;
+        self.last_seq = entry.seq;
         self.last_hash = entry.hash;
         Ok(())
     }
@@ -283,7 +345,7 @@ impl WriteTx {
 
 /// The entry's link in the chain. An empty or unusable key is an error, never an empty hash
 /// (an entry without a hash could be changed without `audit verify` noticing).
-fn chain_hash(key: &[u8], e: &AuditEntry) -> Result<String, StoreError> {
+pub(crate) fn chain_hash(key: &[u8], e: &AuditEntry) -> Result<String, StoreError> {
     if key.is_empty() {
         return Err(StoreError::Config(
             "the audit key is empty: set HEARTH_AUDIT_KEY or HEARTH_AUDIT_KEY_FILE".into(),
@@ -291,24 +353,45 @@ fn chain_hash(key: &[u8], e: &AuditEntry) -> Result<String, StoreError> {
     }
     let mut mac = Hmac::<Sha256>::new_from_slice(key)
         .map_err(|e| StoreError::Config(format!("the audit key cannot be used: {e}")))?;
-    let fields: [String; 11] = [
-        e.prev_hash.clone(),
-        e.id.to_string(),
+    let opt = |v: Option<i64>| v.map(|v| v.to_string()).unwrap_or_default();
+    let mut fields: Vec<String> = match e.format {
+        // Entries from before per-authority chains: all in chain 0, where seq is the old id.
+        1 => vec![e.prev_hash.clone(), e.seq.to_string()],
+        2 => vec![
+            "hearth-audit-2".to_string(),
+            e.prev_hash.clone(),
+            e.chain.to_string(),
+            e.seq.to_string(),
+        ],
+        other => {
+            return Err(StoreError::Config(format!(
+                "audit entry {} has an unknown layout {other}",
+                e.id
+            )))
+        }
+    };
+    fields.extend([
         e.at.to_string(),
-        e.actor_id.map(|v| v.to_string()).unwrap_or_default(),
+        opt(e.actor_id),
         e.actor.clone(),
-        e.authority_id.map(|v| v.to_string()).unwrap_or_default(),
+        opt(e.authority_id),
         e.action.clone(),
         e.record_type.clone(),
         e.record_id.clone(),
         e.before_json.clone().unwrap_or_default(),
         e.after_json.clone().unwrap_or_default(),
-    ];
+    ]);
     for f in fields {
         mac.update(&(f.len() as u64).to_be_bytes());
         mac.update(f.as_bytes());
     }
     Ok(hex::encode(mac.finalize().into_bytes()))
+}
+
+impl crate::query::FromRow for AuditEntry {
+    fn from_row(row: &sqlx::any::AnyRow) -> Result<Self, StoreError> {
+        audit_from_row(row)
+    }
 }
 
 fn audit_from_row(row: &sqlx::any::AnyRow) -> Result<AuditEntry, StoreError> {
@@ -325,6 +408,9 @@ fn audit_from_row(row: &sqlx::any::AnyRow) -> Result<AuditEntry, StoreError> {
         after_json: row.try_get("after_json")?,
         prev_hash: row.try_get("prev_hash")?,
         hash: row.try_get("hash")?,
+        chain: row.try_get("chain")?,
+        seq: row.try_get("seq")?,
+        format: row.try_get("format")?,
     })
 }
 
@@ -347,6 +433,9 @@ mod tests {
             after_json: None,
             prev_hash: String::new(),
             hash: String::new(),
+            chain: 0,
+            seq: 1,
+            format: 2,
         }
     }
 

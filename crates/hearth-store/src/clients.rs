@@ -1,6 +1,7 @@
 //! Clients and their schedules on services.
 
 use crate::accounts::count_of;
+use crate::write::{audited, Changes};
 use crate::{record, Db, Page, StoreError, WriteTx};
 
 record!(
@@ -156,42 +157,32 @@ impl Db {
     }
 }
 
+audited!(Client, Client, "clients");
+
 impl WriteTx {
     pub async fn insert_client(
         &mut self,
         authority_id: i64,
         f: &ClientFields,
     ) -> Result<Client, StoreError> {
-        let row = sqlx::query(
-            "INSERT INTO clients (authority_id, title, first_name, last_name, date_of_birth, ethnicity, address, postcode, uprn, ni_number, hb_number, created_at, updated_at, address2, town)
-             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $12, $13, $14) RETURNING *",
-        )
-        .bind(authority_id)
-        .bind(f.title.clone())
-        .bind(f.first_name.clone())
-        .bind(f.last_name.clone())
-        .bind(f.date_of_birth.clone())
-        .bind(f.ethnicity.clone())
-        .bind(f.address.clone())
-        .bind(f.postcode.clone())
-        .bind(f.uprn.clone())
-        .bind(f.ni_number.clone())
-        .bind(f.hb_number.clone())
-        .bind(self.at())
-        .bind(f.address2.clone())
-        .bind(f.town.clone())
-        .fetch_one(&mut *self.tx)
-        .await?;
-        let c = Client::from_row(&row)?;
-        self.audit(
-            "create",
-            "client",
-            &c.id.to_string(),
-            None,
-            Some(&c.to_json()),
-        )
-        .await?;
-        Ok(c)
+        let at = self.at();
+        let values = Changes::new()
+            .set("authority_id", authority_id)
+            .set("title", f.title.clone())
+            .set("first_name", f.first_name.clone())
+            .set("last_name", f.last_name.clone())
+            .set("date_of_birth", f.date_of_birth.clone())
+            .set("ethnicity", f.ethnicity.clone())
+            .set("address", f.address.clone())
+            .set("address2", f.address2.clone())
+            .set("town", f.town.clone())
+            .set("postcode", f.postcode.clone())
+            .set("uprn", f.uprn.clone())
+            .set("ni_number", f.ni_number.clone())
+            .set("hb_number", f.hb_number.clone())
+            .set("created_at", at)
+            .set("updated_at", at);
+        self.create(values).await
     }
 
     pub async fn insert_schedule(&mut self, f: &ScheduleFields) -> Result<i64, StoreError> {
@@ -217,7 +208,7 @@ impl WriteTx {
         });
         self.audit(
             "create",
-            "client_schedule",
+            crate::RecordType::ClientSchedule,
             &id.to_string(),
             None,
             Some(&after),
@@ -274,8 +265,14 @@ impl WriteTx {
             }
         }
         let summary = serde_json::json!({"clients": rows.len(), "schedules": n});
-        self.audit("bulk_load", "client_schedule", "*", None, Some(&summary))
-            .await?;
+        self.audit(
+            "bulk_load",
+            crate::RecordType::ClientSchedule,
+            "*",
+            None,
+            Some(&summary),
+        )
+        .await?;
         Ok(n)
     }
 }

@@ -187,8 +187,14 @@ impl WriteTx {
         self.set_contract_services(c.id, &f.service_ids).await?;
         let mut after = c.to_json();
         after["service_ids"] = serde_json::json!(f.service_ids);
-        self.audit("create", "contract", &c.id.to_string(), None, Some(&after))
-            .await?;
+        self.audit(
+            "create",
+            crate::RecordType::Contract,
+            &c.id.to_string(),
+            None,
+            Some(&after),
+        )
+        .await?;
         Ok(c)
     }
 
@@ -237,8 +243,14 @@ impl WriteTx {
         b["service_ids"] = serde_json::json!(before_services);
         let mut a = after.to_json();
         a["service_ids"] = serde_json::json!(f.service_ids);
-        self.audit("update", "contract", &id.to_string(), Some(&b), Some(&a))
-            .await?;
+        self.audit(
+            "update",
+            crate::RecordType::Contract,
+            &id.to_string(),
+            Some(&b),
+            Some(&a),
+        )
+        .await?;
         Ok(Some(after))
     }
 }

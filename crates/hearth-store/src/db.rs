@@ -22,11 +22,18 @@ struct Migration {
 }
 
 /// Migrations written once for each database: (version, SQLite's SQL, PostgreSQL's SQL).
-const DIALECT_MIGRATIONS: &[(i64, &str, &str)] = &[(
-    9,
-    include_str!("../migrations/0009_spatial_index.sqlite.sql"),
-    include_str!("../migrations/0009_spatial_index.postgres.sql"),
-)];
+const DIALECT_MIGRATIONS: &[(i64, &str, &str)] = &[
+    (
+        9,
+        include_str!("../migrations/0009_spatial_index.sqlite.sql"),
+        include_str!("../migrations/0009_spatial_index.postgres.sql"),
+    ),
+    (
+        10,
+        include_str!("../migrations/0010_audit_chains.sqlite.sql"),
+        include_str!("../migrations/0010_audit_chains.postgres.sql"),
+    ),
+];
 
 const MIGRATIONS: &[Migration] = &[
     Migration {
@@ -72,6 +79,11 @@ const MIGRATIONS: &[Migration] = &[
     Migration {
         version: 9,
         name: "spatial_index",
+        sql: "",
+    },
+    Migration {
+        version: 10,
+        name: "audit_chains",
         sql: "",
     },
 ];
@@ -194,12 +206,14 @@ impl Db {
     /// Runs pending migrations up to `version` (tests of a migration start from the one
     /// before it).
     pub async fn migrate_to(&self, version: i64) -> Result<Vec<i64>, StoreError> {
+        // One connection does all of it: on SQLite another pooled connection that read the
+        // schema half-way through would later expand `SELECT *` from its stale copy.
+        let mut conn = self.pool.acquire().await?;
         if self.backend == Backend::Postgres {
-            let mut conn = self.pool.acquire().await?;
             sqlx::query("SELECT pg_advisory_lock(72451) IS NOT NULL AS locked")
                 .fetch_one(&mut *conn)
                 .await?;
-            let result = self.migrate_unlocked(version).await;
+            let result = self.migrate_unlocked(&mut conn, version).await;
             let unlocked = sqlx::query("SELECT pg_advisory_unlock(72451) IS NOT NULL AS unlocked")
                 .fetch_one(&mut *conn)
                 .await;
@@ -207,16 +221,33 @@ impl Db {
             unlocked?;
             return Ok(applied);
         }
-        self.migrate_unlocked(version).await
+        let applied = self.migrate_unlocked(&mut conn, version).await?;
+        if !applied.is_empty() {
+            // Connections that read the old schema are closed so none expands `SELECT *` from it.
+            conn.close().await?;
+            let mut idle = Vec::new();
+            while let Some(c) = self.pool.try_acquire() {
+                idle.push(c);
+            }
+            for c in idle {
+                c.close().await?;
+            }
+        }
+        Ok(applied)
     }
 
-    async fn migrate_unlocked(&self, up_to: i64) -> Result<Vec<i64>, StoreError> {
+    async fn migrate_unlocked(
+        &self,
+        conn: &mut sqlx::pool::PoolConnection<sqlx::Any>,
+        up_to: i64,
+    ) -> Result<Vec<i64>, StoreError> {
+        use sqlx::Connection;
         sqlx::query(
             "CREATE TABLE IF NOT EXISTS schema_migrations (version BIGINT PRIMARY KEY, name TEXT NOT NULL, applied_at BIGINT NOT NULL)",
         )
-        .execute(&self.pool)
+        .execute(&mut **conn)
         .await?;
-        let current = self.schema_version().await?;
+        let current = self.schema_version_on(conn).await?;
         if current > latest_version() {
             return Err(StoreError::SchemaTooNew {
                 database: current,
@@ -228,7 +259,7 @@ impl Db {
             .iter()
             .filter(|m| m.version > current && m.version <= up_to)
         {
-            let mut tx = self.pool.begin().await?;
+            let mut tx = conn.begin().await?;
             let sql = match DIALECT_MIGRATIONS.iter().find(|d| d.0 == m.version) {
                 Some((_, sqlite, postgres)) => match self.backend {
                     Backend::Sqlite => sqlite,
@@ -261,13 +292,18 @@ impl Db {
 
     /// The schema version recorded in the database (0 when empty).
     pub async fn schema_version(&self) -> Result<i64, StoreError> {
+        let mut conn = self.pool.acquire().await?;
+        self.schema_version_on(&mut conn).await
+    }
+
+    async fn schema_version_on(&self, conn: &mut sqlx::AnyConnection) -> Result<i64, StoreError> {
         let exists = match self.backend {
             Backend::Sqlite => sqlx::query("SELECT 1 AS one FROM sqlite_master WHERE type = 'table' AND name = 'schema_migrations'")
-                .fetch_optional(&self.pool)
+                .fetch_optional(&mut *conn)
                 .await?
                 .is_some(),
             Backend::Postgres => sqlx::query("SELECT 1 AS one FROM pg_catalog.pg_tables WHERE schemaname = current_schema() AND tablename = 'schema_migrations'")
-                .fetch_optional(&self.pool)
+                .fetch_optional(&mut *conn)
                 .await?
                 .is_some(),
         };
@@ -277,7 +313,7 @@ impl Db {
         let row = sqlx::query(
             "SELECT CAST(COALESCE(MAX(version), 0) AS BIGINT) AS v FROM schema_migrations",
         )
-        .fetch_one(&self.pool)
+        .fetch_one(&mut *conn)
         .await?;
         Ok(row.try_get::<i64, _>("v")?)
     }

@@ -3,6 +3,8 @@
 
 use sqlx::Row;
 
+use crate::RecordType;
+
 use crate::{placeholders, Db, Params, Service, StoreError, WriteTx};
 
 /// What the public searches by. Codes are matched against comma-separated lists.
@@ -408,35 +410,38 @@ impl Db {
 
 impl WriteTx {
     /// Loads postcode centroids (insert or replace), in this transaction.
+    /// Adds or replaces postcode centroids: one audited batch (its row count and a digest of
+    /// the rows' seals), each row sealed so `audit verify` finds a changed one.
     pub async fn upsert_postcodes(
         &mut self,
         rows: &[(String, f64, f64)],
     ) -> Result<u64, StoreError> {
         let mut n = 0;
+        let mut seals = Vec::with_capacity(rows.len());
         for chunk in rows.chunks(200) {
             let mut p = Params::default();
             let values: Vec<String> = chunk
                 .iter()
-                .map(|_| format!("({}, {}, {})", p.next(), p.next(), p.next()))
+                .map(|_| format!("({}, {}, {}, {})", p.next(), p.next(), p.next(), p.next()))
                 .collect();
             let sql = format!(
-                "INSERT INTO postcodes (postcode, latitude, longitude) VALUES {} ON CONFLICT (postcode) DO UPDATE SET latitude = excluded.latitude, longitude = excluded.longitude",
+                "INSERT INTO postcodes (postcode, latitude, longitude, audit_mac) VALUES {} ON CONFLICT (postcode) DO UPDATE SET latitude = excluded.latitude, longitude = excluded.longitude, audit_mac = excluded.audit_mac",
                 values.join(", ")
             );
             let mut q = sqlx::query(&sql);
             for (pc, lat, lon) in chunk {
-                q = q.bind(pc.clone()).bind(*lat).bind(*lon);
+                let seal = self.seal(RecordType::Postcodes, &postcode_fields(pc, *lat, *lon))?;
+                q = q.bind(pc.clone()).bind(*lat).bind(*lon).bind(seal.clone());
+                seals.push(seal);
             }
             n += q.execute(&mut *self.tx).await?.rows_affected();
         }
-        self.audit(
-            "import",
-            "postcodes",
-            "*",
-            None,
-            Some(&serde_json::json!({ "rows": rows.len() })),
-        )
-        .await?;
+        let batch = match (rows.first(), rows.last()) {
+            (Some(first), Some(last)) => format!("{}..{}", first.0, last.0),
+            _ => "*".to_string(),
+        };
+        self.audit_batch("import", RecordType::Postcodes, &batch, &seals)
+            .await?;
         Ok(n)
     }
 
@@ -481,4 +486,26 @@ impl WriteTx {
     ) -> Result<(), StoreError> {
         self.update_service_details(service_id, d).await
     }
+}
+
+/// The sealed fields of a postcode row (coordinates in Rust's shortest round-trip form, which
+/// both databases give back exactly).
+fn postcode_fields(postcode: &str, latitude: f64, longitude: f64) -> Vec<String> {
+    vec![
+        postcode.to_string(),
+        latitude.to_string(),
+        longitude.to_string(),
+    ]
+}
+
+pub(crate) fn postcode_seal_fields(
+    row: &sqlx::any::AnyRow,
+) -> Result<(String, Vec<String>), StoreError> {
+    let postcode: String = row.try_get("k")?;
+    let fields = postcode_fields(
+        &postcode,
+        row.try_get("latitude")?,
+        row.try_get("longitude")?,
+    );
+    Ok((postcode, fields))
 }

@@ -155,8 +155,14 @@ impl WriteTx {
             .await?;
         let id: i64 = row.try_get("id")?;
         let v = serde_json::json!({"to": to, "subject": subject});
-        self.audit("queue", "email", &id.to_string(), None, Some(&v))
-            .await?;
+        self.audit(
+            "queue",
+            crate::RecordType::Email,
+            &id.to_string(),
+            None,
+            Some(&v),
+        )
+        .await?;
         Ok(id)
     }
 
@@ -183,7 +189,7 @@ impl WriteTx {
         let b = before.map(|v| serde_json::json!({ "value": v }));
         self.audit(
             "set",
-            "setting",
+            crate::RecordType::Setting,
             name,
             b.as_ref(),
             Some(&serde_json::json!({ "value": value })),

@@ -11,14 +11,16 @@ mod jobs;
 mod limits;
 mod orgs;
 mod portal;
+mod query;
 mod requests;
 mod returns;
 mod secret;
 mod services;
 pub mod testing;
+mod write;
 
 pub use accounts::*;
-pub use audit::{Actor, AuditEntry, AuditQuery, ChainReport, WriteTx};
+pub use audit::{chain_of, Actor, AuditEntry, AuditQuery, ChainReport, WriteTx};
 pub use clients::*;
 pub use contracts::*;
 pub use db::{latest_version, redact, Backend, Db, DbConfig};
@@ -31,6 +33,7 @@ pub use requests::*;
 pub use returns::*;
 pub use secret::Secret;
 pub use services::*;
+pub use write::RecordType;
 
 /// Errors from the data layer.
 #[derive(Debug, thiserror::Error)]
@@ -75,6 +78,11 @@ macro_rules! record {
         $(#[$m])*
         #[derive(Debug, Clone, PartialEq, serde::Serialize)]
         pub struct $name { $(pub $field: $ty),* }
+        impl $crate::query::FromRow for $name {
+            fn from_row(row: &sqlx::any::AnyRow) -> Result<Self, $crate::StoreError> {
+                $name::from_row(row)
+            }
+        }
         impl $name {
             #[allow(dead_code)]
             pub(crate) fn from_row(row: &sqlx::any::AnyRow) -> Result<Self, $crate::StoreError> {
@@ -94,23 +102,8 @@ macro_rules! record {
 }
 pub(crate) use record;
 
-/// A page of results.
-#[derive(Debug, Clone)]
-pub struct Page<T> {
-    pub items: Vec<T>,
-    pub total: i64,
-    pub page: i64,
-    pub per_page: i64,
-}
-
-impl<T> Page<T> {
-    pub fn total_pages(&self) -> i64 {
-        if self.per_page <= 0 {
-            return 1;
-        }
-        ((self.total + self.per_page - 1) / self.per_page).max(1)
-    }
-}
+/// A page of results (the domain's, so every layer pages the same way).
+pub use hearth_domain::paging::Page;
 
 /// Builds numbered placeholders ($1, $2 ...) as a query grows.
 #[derive(Default)]

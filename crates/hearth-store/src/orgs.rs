@@ -1,7 +1,9 @@
 //! Authorities, providers and their contacts.
 
-use crate::accounts::count_of;
-use crate::{record, Db, Page, Params, StoreError, WriteTx};
+use crate::query::{col, contains};
+use crate::write::{audited, Changes};
+use crate::{record, Db, Page, StoreError, WriteTx};
+use sea_query::{Alias, Condition, Order, Query};
 
 record!(
     /// A commissioning authority (a council). One deployment may host several.
@@ -153,63 +155,27 @@ impl Db {
     }
 
     pub async fn list_providers(&self, f: &ProviderFilter) -> Result<Page<Provider>, StoreError> {
-        let mut p = Params::default();
-        let mut wh = String::from(" WHERE 1 = 1");
-        if f.authority_id.is_some() {
-            wh.push_str(&format!(
-                " AND id IN (SELECT provider_id FROM provider_authorities WHERE authority_id = {})",
-                p.next()
-            ));
+        let mut cond = Condition::all();
+        if let Some(a) = f.authority_id {
+            cond = cond.add(
+                col("id").in_subquery(
+                    Query::select()
+                        .column(Alias::new("provider_id"))
+                        .from(Alias::new("provider_authorities"))
+                        .and_where(col("authority_id").eq(a))
+                        .to_owned(),
+                ),
+            );
         }
-        if f.provider_id.is_some() {
-            wh.push_str(&format!(" AND id = {}", p.next()));
+        if let Some(p) = f.provider_id {
+            cond = cond.add(col("id").eq(p));
         }
-        if f.search.is_some() {
-            let a = p.next();
-            wh.push_str(&format!(
-                " AND (LOWER(name) LIKE {a} ESCAPE '\\' OR LOWER(reference) LIKE {a} ESCAPE '\\')"
-            ));
+        if let Some(text) = &f.search {
+            cond = cond.add(contains(&["name", "reference"], text));
         }
-        let count_sql = format!("SELECT COUNT(*) AS n FROM providers{wh}");
-        let per_page = if f.per_page <= 0 { 50 } else { f.per_page };
-        let page = hearth_domain::paging::page(Some(f.page));
-        let list_sql = format!(
-            "SELECT * FROM providers{wh} ORDER BY name, id LIMIT {} OFFSET {}",
-            p.next(),
-            p.next()
-        );
-        let search = f.search.as_ref().map(|s| crate::like_contains(s));
-        macro_rules! binds {
-            ($q:expr) => {{
-                let mut q = $q;
-                if let Some(a) = f.authority_id {
-                    q = q.bind(a);
-                }
-                if let Some(a) = f.provider_id {
-                    q = q.bind(a);
-                }
-                if let Some(s) = &search {
-                    q = q.bind(s.clone());
-                }
-                q
-            }};
-        }
-        let total = count_of(
-            &binds!(sqlx::query(&count_sql))
-                .fetch_one(&self.pool)
-                .await?,
-        )?;
-        let rows = binds!(sqlx::query(&list_sql))
-            .bind(per_page)
-            .bind(hearth_domain::paging::offset(page, per_page))
-            .fetch_all(&self.pool)
-            .await?;
-        Ok(Page {
-            items: Provider::from_rows(&rows)?,
-            total,
-            page,
-            per_page,
-        })
+        let order = [("name", Order::Asc), ("id", Order::Asc)];
+        self.page_of("providers", cond, &order, f.page, f.per_page)
+            .await
     }
 
     pub async fn contact(&self, id: i64) -> Result<Option<Contact>, StoreError> {
@@ -231,30 +197,25 @@ impl Db {
     }
 }
 
+audited!(Authority, Authority, "authorities");
+audited!(Provider, Provider, "providers");
+audited!(Contact, Contact, "contacts");
+audited!(ContactAssignment, ContactAssignment, "contact_assignments");
+
 impl WriteTx {
     pub async fn insert_authority(
         &mut self,
         name: &str,
         code: &str,
     ) -> Result<Authority, StoreError> {
-        let row = sqlx::query(
-            "INSERT INTO authorities (name, code, created_at) VALUES ($1, $2, $3) RETURNING *",
+        let at = self.at();
+        self.create(
+            Changes::new()
+                .set("name", name)
+                .set("code", code)
+                .set("created_at", at),
         )
-        .bind(name)
-        .bind(code)
-        .bind(self.at())
-        .fetch_one(&mut *self.tx)
-        .await?;
-        let a = Authority::from_row(&row)?;
-        self.audit(
-            "create",
-            "authority",
-            &a.id.to_string(),
-            None,
-            Some(&a.to_json()),
-        )
-        .await?;
-        Ok(a)
+        .await
     }
 
     pub async fn update_authority_settings(
@@ -264,31 +225,11 @@ impl WriteTx {
         provider_totp_required: bool,
         idle_minutes: i64,
     ) -> Result<Option<Authority>, StoreError> {
-        let Some(row) = sqlx::query("SELECT * FROM authorities WHERE id = $1")
-            .bind(id)
-            .fetch_optional(&mut *self.tx)
-            .await?
-        else {
-            return Ok(None);
-        };
-        let before = Authority::from_row(&row)?;
-        let row = sqlx::query("UPDATE authorities SET password_policy = $2, provider_totp_required = $3, idle_minutes = $4 WHERE id = $1 RETURNING *")
-            .bind(id)
-            .bind(password_policy)
-            .bind(i64::from(provider_totp_required))
-            .bind(idle_minutes)
-            .fetch_one(&mut *self.tx)
-            .await?;
-        let after = Authority::from_row(&row)?;
-        self.audit(
-            "update",
-            "authority",
-            &id.to_string(),
-            Some(&before.to_json()),
-            Some(&after.to_json()),
-        )
-        .await?;
-        Ok(Some(after))
+        let values = Changes::new()
+            .set("password_policy", password_policy)
+            .set("provider_totp_required", i64::from(provider_totp_required))
+            .set("idle_minutes", idle_minutes);
+        self.change(id, "update", values).await
     }
 
     pub async fn insert_provider(
@@ -325,7 +266,7 @@ impl WriteTx {
         after["authority_ids"] = serde_json::json!(authority_ids);
         self.audit(
             "create",
-            "provider",
+            crate::RecordType::Provider,
             &provider.id.to_string(),
             None,
             Some(&after),
@@ -357,7 +298,7 @@ impl WriteTx {
             let v = serde_json::json!({"provider_id": provider_id, "authority_id": authority_id});
             self.audit(
                 "create",
-                "provider_authority",
+                crate::RecordType::ProviderAuthority,
                 &format!("{provider_id}:{authority_id}"),
                 None,
                 Some(&v),
@@ -372,39 +313,16 @@ impl WriteTx {
         id: i64,
         f: &ProviderFields,
     ) -> Result<Option<Provider>, StoreError> {
-        let Some(row) = sqlx::query("SELECT * FROM providers WHERE id = $1")
-            .bind(id)
-            .fetch_optional(&mut *self.tx)
-            .await?
-        else {
-            return Ok(None);
-        };
-        let before = Provider::from_row(&row)?;
-        let row = sqlx::query(
-            "UPDATE providers SET name = $2, reference = $3, address = $4, postcode = $5, phone = $6, email = $7, limited_access = $8, updated_at = $9
-             WHERE id = $1 RETURNING *",
-        )
-        .bind(id)
-        .bind(f.name.clone())
-        .bind(f.reference.clone())
-        .bind(f.address.clone())
-        .bind(f.postcode.clone())
-        .bind(f.phone.clone())
-        .bind(f.email.clone())
-        .bind(i64::from(f.limited_access))
-        .bind(self.at())
-        .fetch_one(&mut *self.tx)
-        .await?;
-        let after = Provider::from_row(&row)?;
-        self.audit(
-            "update",
-            "provider",
-            &id.to_string(),
-            Some(&before.to_json()),
-            Some(&after.to_json()),
-        )
-        .await?;
-        Ok(Some(after))
+        let values = Changes::new()
+            .set("name", f.name.clone())
+            .set("reference", f.reference.clone())
+            .set("address", f.address.clone())
+            .set("postcode", f.postcode.clone())
+            .set("phone", f.phone.clone())
+            .set("email", f.email.clone())
+            .set("limited_access", i64::from(f.limited_access))
+            .set("updated_at", self.at());
+        self.change(id, "update", values).await
     }
 
     pub async fn insert_contact(
@@ -412,31 +330,21 @@ impl WriteTx {
         provider_id: i64,
         f: &ContactFields,
     ) -> Result<Contact, StoreError> {
-        let t = self.at();
-        let row = sqlx::query(
-            "INSERT INTO contacts (provider_id, title, first_name, last_name, position_type, email, phone, active, created_at, updated_at)
-             VALUES ($1, $2, $3, $4, $5, $6, $7, 1, $8, $8) RETURNING *",
+        let at = self.at();
+        self.create(
+            Changes::new()
+                .set("provider_id", provider_id)
+                .set("title", f.title.clone())
+                .set("first_name", f.first_name.clone())
+                .set("last_name", f.last_name.clone())
+                .set("position_type", f.position_type.clone())
+                .set("email", f.email.clone())
+                .set("phone", f.phone.clone())
+                .set("active", 1i64)
+                .set("created_at", at)
+                .set("updated_at", at),
         )
-        .bind(provider_id)
-        .bind(f.title.clone())
-        .bind(f.first_name.clone())
-        .bind(f.last_name.clone())
-        .bind(f.position_type.clone())
-        .bind(f.email.clone())
-        .bind(f.phone.clone())
-        .bind(t)
-        .fetch_one(&mut *self.tx)
-        .await?;
-        let c = Contact::from_row(&row)?;
-        self.audit(
-            "create",
-            "contact",
-            &c.id.to_string(),
-            None,
-            Some(&c.to_json()),
-        )
-        .await?;
-        Ok(c)
+        .await
     }
 }
 
@@ -495,25 +403,15 @@ impl WriteTx {
         service_id: Option<i64>,
         contract_id: Option<i64>,
     ) -> Result<ContactAssignment, StoreError> {
-        let row = sqlx::query(
-            "INSERT INTO contact_assignments (contact_id, assignment, service_id, contract_id, created_at) VALUES ($1, $2, $3, $4, $5) RETURNING *",
+        let at = self.at();
+        self.create(
+            Changes::new()
+                .set("contact_id", contact_id)
+                .set("assignment", assignment)
+                .set("service_id", service_id)
+                .set("contract_id", contract_id)
+                .set("created_at", at),
         )
-        .bind(contact_id)
-        .bind(assignment)
-        .bind(service_id)
-        .bind(contract_id)
-        .bind(self.at())
-        .fetch_one(&mut *self.tx)
-        .await?;
-        let a = ContactAssignment::from_row(&row)?;
-        self.audit(
-            "create",
-            "contact_assignment",
-            &a.id.to_string(),
-            None,
-            Some(&a.to_json()),
-        )
-        .await?;
-        Ok(a)
+        .await
     }
 }

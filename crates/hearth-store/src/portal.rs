@@ -1,5 +1,6 @@
 //! Actions (F3.8), contract documents and signatures (F3.6), contact maintenance (F3.7).
 
+use crate::write::{audited, Changes};
 use crate::{record, Db, StoreError, WriteTx};
 
 record!(
@@ -174,34 +175,25 @@ impl Db {
     }
 }
 
+audited!(Action, Action, "actions");
+
 impl WriteTx {
     pub async fn insert_action(&mut self, a: &NewAction) -> Result<Action, StoreError> {
-        let by = self.actor().name.clone();
-        let row = sqlx::query(
-            "INSERT INTO actions (authority_id, provider_id, contact_id, title, description, due_date, priority, status, created_by_name, created_at)
-             VALUES ($1, $2, $3, $4, $5, $6, $7, 'open', $8, $9) RETURNING *",
+        let (by, at) = (self.actor().name.clone(), self.at());
+        self.create(
+            Changes::new()
+                .set("authority_id", a.authority_id)
+                .set("provider_id", a.provider_id)
+                .set("contact_id", a.contact_id)
+                .set("title", a.title.clone())
+                .set("description", a.description.clone())
+                .set("due_date", a.due_date.clone())
+                .set("priority", a.priority.clone())
+                .set("status", "open")
+                .set("created_by_name", by)
+                .set("created_at", at),
         )
-        .bind(a.authority_id)
-        .bind(a.provider_id)
-        .bind(a.contact_id)
-        .bind(a.title.clone())
-        .bind(a.description.clone())
-        .bind(a.due_date.clone())
-        .bind(a.priority.clone())
-        .bind(by)
-        .bind(self.at())
-        .fetch_one(&mut *self.tx)
-        .await?;
-        let created = Action::from_row(&row)?;
-        self.audit(
-            "create",
-            "action",
-            &created.id.to_string(),
-            None,
-            Some(&created.to_json()),
-        )
-        .await?;
-        Ok(created)
+        .await
     }
 
     /// Marks an open action done with a note.
@@ -210,32 +202,16 @@ impl WriteTx {
         id: i64,
         note: &str,
     ) -> Result<Option<Action>, StoreError> {
-        let Some(row) = sqlx::query("SELECT * FROM actions WHERE id = $1 AND status = 'open'")
-            .bind(id)
-            .fetch_optional(&mut *self.tx)
-            .await?
-        else {
-            return Ok(None);
-        };
-        let before = Action::from_row(&row)?;
-        let by = self.actor().name.clone();
-        let row = sqlx::query("UPDATE actions SET status = 'done', done_note = $2, done_by_name = $3, done_at = $4 WHERE id = $1 RETURNING *")
-            .bind(id)
-            .bind(note)
-            .bind(by)
-            .bind(self.at())
-            .fetch_one(&mut *self.tx)
-            .await?;
-        let after = Action::from_row(&row)?;
-        self.audit(
-            "complete",
-            "action",
-            &id.to_string(),
-            Some(&before.to_json()),
-            Some(&after.to_json()),
-        )
-        .await?;
-        Ok(Some(after))
+        match self.current::<Action>(id).await? {
+            Some(a) if a.status == "open" => {}
+            _ => return Ok(None),
+        }
+        let values = Changes::new()
+            .set("status", "done")
+            .set("done_note", note)
+            .set("done_by_name", self.actor().name.clone())
+            .set("done_at", self.at());
+        self.change(id, "complete", values).await
     }
 
     pub async fn insert_document(
@@ -266,7 +242,7 @@ impl WriteTx {
         let d = ContractDocument::from_row(&row)?;
         self.audit(
             "create",
-            "contract_document",
+            crate::RecordType::ContractDocument,
             &d.id.to_string(),
             None,
             Some(&d.to_json()),
@@ -304,7 +280,7 @@ impl WriteTx {
         let after = ContractDocument::from_row(&row)?;
         self.audit(
             "update",
-            "contract_document",
+            crate::RecordType::ContractDocument,
             &id.to_string(),
             Some(&before.to_json()),
             Some(&after.to_json()),
@@ -334,7 +310,7 @@ impl WriteTx {
         after["content_sha256"] = serde_json::json!(content_sha256);
         self.audit(
             "sign",
-            "contract_document",
+            crate::RecordType::ContractDocument,
             &document_id.to_string(),
             None,
             Some(&after),
@@ -350,61 +326,20 @@ impl WriteTx {
         f: &crate::ContactFields,
         active: bool,
     ) -> Result<Option<crate::Contact>, StoreError> {
-        let Some(row) = sqlx::query("SELECT * FROM contacts WHERE id = $1")
-            .bind(id)
-            .fetch_optional(&mut *self.tx)
-            .await?
-        else {
-            return Ok(None);
-        };
-        let before = crate::Contact::from_row(&row)?;
-        let row = sqlx::query(
-            "UPDATE contacts SET title = $2, first_name = $3, last_name = $4, position_type = $5, email = $6, phone = $7, active = $8, updated_at = $9
-             WHERE id = $1 RETURNING *",
-        )
-        .bind(id)
-        .bind(f.title.clone())
-        .bind(f.first_name.clone())
-        .bind(f.last_name.clone())
-        .bind(f.position_type.clone())
-        .bind(f.email.clone())
-        .bind(f.phone.clone())
-        .bind(i64::from(active))
-        .bind(self.at())
-        .fetch_one(&mut *self.tx)
-        .await?;
-        let after = crate::Contact::from_row(&row)?;
-        self.audit(
-            "update",
-            "contact",
-            &id.to_string(),
-            Some(&before.to_json()),
-            Some(&after.to_json()),
-        )
-        .await?;
-        Ok(Some(after))
+        let values = Changes::new()
+            .set("title", f.title.clone())
+            .set("first_name", f.first_name.clone())
+            .set("last_name", f.last_name.clone())
+            .set("position_type", f.position_type.clone())
+            .set("email", f.email.clone())
+            .set("phone", f.phone.clone())
+            .set("active", i64::from(active))
+            .set("updated_at", self.at());
+        self.change(id, "update", values).await
     }
 
     pub async fn delete_assignment(&mut self, id: i64) -> Result<(), StoreError> {
-        let Some(row) = sqlx::query("SELECT * FROM contact_assignments WHERE id = $1")
-            .bind(id)
-            .fetch_optional(&mut *self.tx)
-            .await?
-        else {
-            return Ok(());
-        };
-        let before = crate::ContactAssignment::from_row(&row)?;
-        sqlx::query("DELETE FROM contact_assignments WHERE id = $1")
-            .bind(id)
-            .execute(&mut *self.tx)
-            .await?;
-        self.audit(
-            "delete",
-            "contact_assignment",
-            &id.to_string(),
-            Some(&before.to_json()),
-            None,
-        )
-        .await
+        self.remove::<crate::ContactAssignment>(id).await?;
+        Ok(())
     }
 }

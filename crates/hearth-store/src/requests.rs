@@ -2,7 +2,10 @@
 //! schedule and service changes that approving them applies.
 
 use crate::accounts::count_of;
-use crate::{record, Db, Params, StoreError, WriteTx};
+use crate::query::{col, one_of};
+use crate::write::{audited, Changes};
+use crate::{record, Db, StoreError, WriteTx};
+use sea_query::{Condition, Order};
 
 record!(
     /// A provider's submission.
@@ -101,29 +104,15 @@ impl Db {
     }
 
     pub async fn list_requests(&self, f: &RequestFilter) -> Result<Vec<Request>, StoreError> {
-        let mut p = Params::default();
-        let w = f.where_clause(&mut p);
-        let sql = format!(
-            "SELECT * FROM requests{w} ORDER BY submitted_at DESC, id DESC LIMIT {}",
-            p.next()
-        );
-        let q = f
-            .bind(sqlx::query(&sql))
-            .bind(if f.limit <= 0 { 500 } else { f.limit });
-        Request::from_rows(&q.fetch_all(&self.pool).await?)
+        let order = [("submitted_at", Order::Desc), ("id", Order::Desc)];
+        let limit = if f.limit <= 0 { 500 } else { f.limit };
+        self.rows_where("requests", f.condition(), &order, limit, 0)
+            .await
     }
 
     /// How many requests match (the home pages' counts: no rows read).
     pub async fn count_requests(&self, f: &RequestFilter) -> Result<i64, StoreError> {
-        let mut p = Params::default();
-        let w = f.where_clause(&mut p);
-        let row = f
-            .bind(sqlx::query(&format!(
-                "SELECT COUNT(*) AS n FROM requests{w}"
-            )))
-            .fetch_one(&self.pool)
-            .await?;
-        crate::accounts::count_of(&row)
+        self.count_where("requests", f.condition()).await
     }
 
     /// Pending requests about a service (the "n pending" beside its schedules).
@@ -218,37 +207,25 @@ impl Db {
     }
 }
 
+audited!(Request, Request, "requests");
+
 impl WriteTx {
     pub async fn insert_request(&mut self, r: &NewRequest) -> Result<Request, StoreError> {
         let actor = self.actor().clone();
-        let row = sqlx::query(
-            "INSERT INTO requests (authority_id, provider_id, service_id, kind, status, summary, payload_json, base_json, comment,
-                submitted_by, submitted_by_name, submitted_at)
-             VALUES ($1, $2, $3, $4, 'pending', $5, $6, $7, $8, $9, $10, $11) RETURNING *",
-        )
-        .bind(r.authority_id)
-        .bind(r.provider_id)
-        .bind(r.service_id)
-        .bind(r.kind.clone())
-        .bind(r.summary.clone())
-        .bind(r.payload.to_string())
-        .bind(r.base.as_ref().map(|b| b.to_string()))
-        .bind(r.comment.clone())
-        .bind(actor.user_id)
-        .bind(actor.name.clone())
-        .bind(self.at())
-        .fetch_one(&mut *self.tx)
-        .await?;
-        let created = Request::from_row(&row)?;
-        self.audit(
-            "submit",
-            "request",
-            &created.id.to_string(),
-            None,
-            Some(&created.to_json()),
-        )
-        .await?;
-        Ok(created)
+        let values = Changes::new()
+            .set("authority_id", r.authority_id)
+            .set("provider_id", r.provider_id)
+            .set("service_id", r.service_id)
+            .set("kind", r.kind.clone())
+            .set("status", "pending")
+            .set("summary", r.summary.clone())
+            .set("payload_json", r.payload.to_string())
+            .set("base_json", r.base.as_ref().map(|b| b.to_string()))
+            .set("comment", r.comment.clone())
+            .set("submitted_by", actor.user_id)
+            .set("submitted_by_name", actor.name)
+            .set("submitted_at", self.at());
+        self.create_as("submit", values).await
     }
 
     /// Marks a pending request approved or rejected. None if it was not pending (someone
@@ -260,38 +237,19 @@ impl WriteTx {
         remarks: &str,
         result: Option<&str>,
     ) -> Result<Option<Request>, StoreError> {
-        let Some(row) = sqlx::query("SELECT * FROM requests WHERE id = $1 AND status = 'pending'")
-            .bind(id)
-            .fetch_optional(&mut *self.tx)
-            .await?
-        else {
-            return Ok(None);
-        };
-        let before = Request::from_row(&row)?;
+        match self.current::<Request>(id).await? {
+            Some(r) if r.status == "pending" => {}
+            _ => return Ok(None),
+        }
         let actor = self.actor().clone();
-        let row = sqlx::query(
-            "UPDATE requests SET status = $2, remarks = $3, decided_by = $4, decided_by_name = $5, decided_at = $6, result_record = $7
-             WHERE id = $1 RETURNING *",
-        )
-        .bind(id)
-        .bind(status)
-        .bind(remarks)
-        .bind(actor.user_id)
-        .bind(actor.name.clone())
-        .bind(self.at())
-        .bind(result)
-        .fetch_one(&mut *self.tx)
-        .await?;
-        let after = Request::from_row(&row)?;
-        self.audit(
-            status,
-            "request",
-            &id.to_string(),
-            Some(&before.to_json()),
-            Some(&after.to_json()),
-        )
-        .await?;
-        Ok(Some(after))
+        let values = Changes::new()
+            .set("status", status)
+            .set("remarks", remarks)
+            .set("decided_by", actor.user_id)
+            .set("decided_by_name", actor.name)
+            .set("decided_at", self.at())
+            .set("result_record", result.map(str::to_string));
+        self.change(id, status, values).await
     }
 
     pub async fn schedule_detail_for_update(
@@ -329,7 +287,7 @@ impl WriteTx {
         let after = self.schedule_detail_for_update(id).await?.map(|a| a.base());
         self.audit(
             "update",
-            "client_schedule",
+            crate::RecordType::ClientSchedule,
             &id.to_string(),
             Some(&before.base()),
             after.as_ref(),
@@ -381,7 +339,7 @@ impl WriteTx {
             .await?;
         self.audit(
             "set_available_places",
-            "service",
+            crate::RecordType::Service,
             &service_id.to_string(),
             Some(&serde_json::json!({ "available_places": before })),
             Some(&serde_json::json!({ "available_places": places })),
@@ -442,7 +400,7 @@ impl WriteTx {
         let after = crate::Service::from_row(&row)?;
         self.audit(
             "update_details",
-            "service",
+            crate::RecordType::Service,
             &service_id.to_string(),
             Some(&before.to_json()),
             Some(&after.to_json()),
@@ -527,67 +485,29 @@ impl ServiceDetails {
 }
 
 impl RequestFilter {
-    fn where_clause(&self, p: &mut Params) -> String {
-        let mut sql = String::from(" WHERE 1 = 1");
-        if self.authority_id.is_some() {
-            sql.push_str(&format!(" AND authority_id = {}", p.next()));
-        }
-        if self.provider_id.is_some() {
-            sql.push_str(&format!(" AND provider_id = {}", p.next()));
-        }
-        if let Some(ids) = &self.service_ids {
-            if ids.is_empty() {
-                sql.push_str(" AND 1 = 0");
-            } else {
-                sql.push_str(&format!(
-                    " AND service_id IN ({})",
-                    crate::placeholders(p, ids.len())
-                ));
-            }
-        }
-        if self.status.is_some() {
-            sql.push_str(&format!(" AND status = {}", p.next()));
-        }
-        if self.kind.is_some() {
-            sql.push_str(&format!(" AND kind = {}", p.next()));
-        }
-        if self.submitted_after.is_some() {
-            sql.push_str(&format!(" AND submitted_at >= {}", p.next()));
-        }
-        if self.submitted_before.is_some() {
-            sql.push_str(&format!(" AND submitted_at < {}", p.next()));
-        }
-        sql
-    }
-
-    /// Binds the filter's values in the order `where_clause` numbered them.
-    fn bind<'q>(
-        &self,
-        mut q: sqlx::query::Query<'q, sqlx::Any, sqlx::any::AnyArguments<'q>>,
-    ) -> sqlx::query::Query<'q, sqlx::Any, sqlx::any::AnyArguments<'q>> {
+    fn condition(&self) -> Condition {
+        let mut c = Condition::all();
         if let Some(a) = self.authority_id {
-            q = q.bind(a);
+            c = c.add(col("authority_id").eq(a));
         }
-        if let Some(a) = self.provider_id {
-            q = q.bind(a);
+        if let Some(p) = self.provider_id {
+            c = c.add(col("provider_id").eq(p));
         }
         if let Some(ids) = &self.service_ids {
-            for id in ids {
-                q = q.bind(*id);
-            }
+            c = c.add(one_of("service_id", ids));
         }
-        if let Some(a) = &self.status {
-            q = q.bind(a.clone());
+        if let Some(st) = &self.status {
+            c = c.add(col("status").eq(st.clone()));
         }
-        if let Some(a) = &self.kind {
-            q = q.bind(a.clone());
+        if let Some(k) = &self.kind {
+            c = c.add(col("kind").eq(k.clone()));
         }
-        if let Some(a) = self.submitted_after {
-            q = q.bind(a);
+        if let Some(t) = self.submitted_after {
+            c = c.add(col("submitted_at").gte(t));
         }
-        if let Some(a) = self.submitted_before {
-            q = q.bind(a);
+        if let Some(t) = self.submitted_before {
+            c = c.add(col("submitted_at").lt(t));
         }
-        q
+        c
     }
 }

@@ -1,5 +1,6 @@
 //! Quarterly performance returns and the checks of the commissioning team (C4).
 
+use crate::write::{audited, Changes};
 use crate::{record, Db, StoreError, WriteTx};
 
 record!(
@@ -162,38 +163,25 @@ impl Db {
     }
 }
 
+audited!(PerformanceReturn, PerformanceReturn, "performance_returns");
+
 impl WriteTx {
     pub async fn insert_return(&mut self, r: &NewReturn) -> Result<PerformanceReturn, StoreError> {
-        let by = self.actor().name.clone();
-        let row = sqlx::query(
-            "INSERT INTO performance_returns (authority_id, provider_id, service_id, year_start, quarter, status, source, figures_json, comment,
-                replaces_id, submitted_by_name, submitted_at, check_due)
-             VALUES ($1, $2, $3, $4, $5, 'received', $6, $7, $8, $9, $10, $11, $12) RETURNING *",
-        )
-        .bind(r.authority_id)
-        .bind(r.provider_id)
-        .bind(r.service_id)
-        .bind(r.year_start)
-        .bind(r.quarter)
-        .bind(r.source.clone())
-        .bind(r.figures_json.clone())
-        .bind(r.comment.clone())
-        .bind(r.replaces_id)
-        .bind(by)
-        .bind(self.at())
-        .bind(r.check_due.clone())
-        .fetch_one(&mut *self.tx)
-        .await?;
-        let created = PerformanceReturn::from_row(&row)?;
-        self.audit(
-            "submit",
-            "performance_return",
-            &created.id.to_string(),
-            None,
-            Some(&created.to_json()),
-        )
-        .await?;
-        Ok(created)
+        let values = Changes::new()
+            .set("authority_id", r.authority_id)
+            .set("provider_id", r.provider_id)
+            .set("service_id", r.service_id)
+            .set("year_start", r.year_start)
+            .set("quarter", r.quarter)
+            .set("status", "received")
+            .set("source", r.source.clone())
+            .set("figures_json", r.figures_json.clone())
+            .set("comment", r.comment.clone())
+            .set("replaces_id", r.replaces_id)
+            .set("submitted_by_name", self.actor().name.clone())
+            .set("submitted_at", self.at())
+            .set("check_due", r.check_due.clone());
+        self.create_as("submit", values).await
     }
 
     /// Moves a return to `status`, recording who checked it, remarks and (for the provider)
@@ -206,40 +194,25 @@ impl WriteTx {
         explanation: Option<&str>,
         checked: bool,
     ) -> Result<Option<PerformanceReturn>, StoreError> {
-        let Some(row) = sqlx::query("SELECT * FROM performance_returns WHERE id = $1")
-            .bind(id)
-            .fetch_optional(&mut *self.tx)
-            .await?
-        else {
+        let Some(before) = self.current::<PerformanceReturn>(id).await? else {
             return Ok(None);
         };
-        let before = PerformanceReturn::from_row(&row)?;
-        let by = self.actor().name.clone();
-        let row = sqlx::query(
-            "UPDATE performance_returns SET status = $2, check_remarks = $3, explanation = $4,
-                checked_by_name = CASE WHEN $5 = 1 THEN $6 ELSE checked_by_name END,
-                checked_at = CASE WHEN $5 = 1 THEN $7 ELSE checked_at END
-             WHERE id = $1 RETURNING *",
-        )
-        .bind(id)
-        .bind(status)
-        .bind(remarks.unwrap_or(&before.check_remarks))
-        .bind(explanation.unwrap_or(&before.explanation))
-        .bind(i64::from(checked))
-        .bind(by)
-        .bind(self.at())
-        .fetch_one(&mut *self.tx)
-        .await?;
-        let after = PerformanceReturn::from_row(&row)?;
-        self.audit(
-            status,
-            "performance_return",
-            &id.to_string(),
-            Some(&before.to_json()),
-            Some(&after.to_json()),
-        )
-        .await?;
-        Ok(Some(after))
+        let mut values = Changes::new()
+            .set("status", status)
+            .set(
+                "check_remarks",
+                remarks.unwrap_or(&before.check_remarks).to_string(),
+            )
+            .set(
+                "explanation",
+                explanation.unwrap_or(&before.explanation).to_string(),
+            );
+        if checked {
+            values = values
+                .set("checked_by_name", self.actor().name.clone())
+                .set("checked_at", self.at());
+        }
+        self.change(id, status, values).await
     }
 }
 
@@ -284,7 +257,7 @@ impl WriteTx {
         let after = TriggerRow::from_row(&row)?;
         self.audit(
             "set",
-            "trigger",
+            crate::RecordType::Trigger,
             &after.id.to_string(),
             before.map(|b| b.to_json()).as_ref(),
             Some(&after.to_json()),

@@ -1,7 +1,9 @@
 //! Services and the properties they use.
 
-use crate::accounts::count_of;
-use crate::{placeholders, record, Db, Page, Params, StoreError, WriteTx};
+use crate::query::{col, contains, one_of};
+use crate::write::{audited, Changes};
+use crate::{record, Db, Page, StoreError, WriteTx};
+use sea_query::{Condition, Order};
 
 record!(
     /// A commissioned service.
@@ -107,55 +109,23 @@ pub struct ServiceFilter {
 }
 
 impl ServiceFilter {
-    fn where_clause(&self, p: &mut Params, search_cols: &[&str]) -> String {
-        let mut wh = String::from(" WHERE 1 = 1");
-        if self.authority_id.is_some() {
-            wh.push_str(&format!(" AND authority_id = {}", p.next()));
-        }
-        if self.provider_id.is_some() {
-            wh.push_str(&format!(" AND provider_id = {}", p.next()));
-        }
-        if let Some(ids) = &self.only_ids {
-            if ids.is_empty() {
-                wh.push_str(" AND 1 = 0");
-            } else {
-                wh.push_str(&format!(
-                    " AND {} IN ({})",
-                    search_cols[0],
-                    placeholders(p, ids.len())
-                ));
-            }
-        }
-        if self.search.is_some() {
-            let a = p.next();
-            let ors: Vec<String> = search_cols[1..]
-                .iter()
-                .map(|c| format!("LOWER({c}) LIKE {a} ESCAPE '\\'"))
-                .collect();
-            wh.push_str(&format!(" AND ({})", ors.join(" OR ")));
-        }
-        wh
-    }
-
-    fn bind<'q>(
-        &self,
-        mut q: sqlx::query::Query<'q, sqlx::Any, sqlx::any::AnyArguments<'q>>,
-    ) -> sqlx::query::Query<'q, sqlx::Any, sqlx::any::AnyArguments<'q>> {
+    /// The filter as a condition; `search_cols` are searched, the first being the column the
+    /// service ids are matched against.
+    fn condition(&self, id_col: &'static str, search_cols: &[&'static str]) -> Condition {
+        let mut c = Condition::all();
         if let Some(a) = self.authority_id {
-            q = q.bind(a);
+            c = c.add(col("authority_id").eq(a));
         }
-        if let Some(a) = self.provider_id {
-            q = q.bind(a);
+        if let Some(p) = self.provider_id {
+            c = c.add(col("provider_id").eq(p));
         }
         if let Some(ids) = &self.only_ids {
-            for id in ids {
-                q = q.bind(*id);
-            }
+            c = c.add(one_of(id_col, ids));
         }
-        if let Some(s) = &self.search {
-            q = q.bind(crate::like_contains(s));
+        if let Some(text) = &self.search {
+            c = c.add(contains(search_cols, text));
         }
-        q
+        c
     }
 }
 
@@ -169,34 +139,10 @@ impl Db {
     }
 
     pub async fn list_services(&self, f: &ServiceFilter) -> Result<Page<Service>, StoreError> {
-        let mut p = Params::default();
-        let wh = f.where_clause(&mut p, &["id", "name", "reference", "public_name"]);
-        let per_page = if f.per_page <= 0 { 50 } else { f.per_page };
-        let page = hearth_domain::paging::page(Some(f.page));
-        let total = count_of(
-            &f.bind(sqlx::query(&format!(
-                "SELECT COUNT(*) AS n FROM services{wh}"
-            )))
-            .fetch_one(&self.pool)
-            .await?,
-        )?;
-        let sql = format!(
-            "SELECT * FROM services{wh} ORDER BY name, id LIMIT {} OFFSET {}",
-            p.next(),
-            p.next()
-        );
-        let rows = f
-            .bind(sqlx::query(&sql))
-            .bind(per_page)
-            .bind(hearth_domain::paging::offset(page, per_page))
-            .fetch_all(&self.pool)
-            .await?;
-        Ok(Page {
-            items: Service::from_rows(&rows)?,
-            total,
-            page,
-            per_page,
-        })
+        let cond = f.condition("id", &["name", "reference", "public_name"]);
+        let order = [("name", Order::Asc), ("id", Order::Asc)];
+        self.page_of("services", cond, &order, f.page, f.per_page)
+            .await
     }
 
     pub async fn property(&self, id: i64) -> Result<Option<Property>, StoreError> {
@@ -208,37 +154,47 @@ impl Db {
     }
 
     pub async fn list_properties(&self, f: &ServiceFilter) -> Result<Page<Property>, StoreError> {
-        let mut p = Params::default();
-        let wh = f.where_clause(
-            &mut p,
-            &["service_id", "address_line1", "town", "postcode", "uprn"],
-        );
-        let per_page = if f.per_page <= 0 { 50 } else { f.per_page };
-        let page = hearth_domain::paging::page(Some(f.page));
-        let total = count_of(
-            &f.bind(sqlx::query(&format!(
-                "SELECT COUNT(*) AS n FROM properties{wh}"
-            )))
-            .fetch_one(&self.pool)
-            .await?,
-        )?;
-        let sql = format!(
-            "SELECT * FROM properties{wh} ORDER BY town, address_line1, id LIMIT {} OFFSET {}",
-            p.next(),
-            p.next()
-        );
-        let rows = f
-            .bind(sqlx::query(&sql))
-            .bind(per_page)
-            .bind(hearth_domain::paging::offset(page, per_page))
-            .fetch_all(&self.pool)
-            .await?;
-        Ok(Page {
-            items: Property::from_rows(&rows)?,
-            total,
-            page,
-            per_page,
-        })
+        let cond = f.condition("service_id", &["address_line1", "town", "postcode", "uprn"]);
+        let order = [
+            ("town", Order::Asc),
+            ("address_line1", Order::Asc),
+            ("id", Order::Asc),
+        ];
+        self.page_of("properties", cond, &order, f.page, f.per_page)
+            .await
+    }
+}
+
+audited!(Service, Service, "services");
+audited!(Property, Property, "properties");
+
+impl ServiceFields {
+    fn changes(&self) -> Changes {
+        Changes::new()
+            .set("provider_id", self.provider_id)
+            .set("reference", self.reference.clone())
+            .set("name", self.name.clone())
+            .set("public_name", self.public_name.clone())
+            .set("service_type", self.service_type.clone())
+            .set("term", self.term.clone())
+            .set("client_group", self.client_group.clone())
+            .set("contracted_units", self.contracted_units)
+            .set("address", self.address.clone())
+            .set("postcode", self.postcode.clone())
+            .set("description", self.description.clone())
+    }
+}
+
+impl PropertyFields {
+    fn changes(&self) -> Changes {
+        Changes::new()
+            .set("provider_id", self.provider_id)
+            .set("service_id", self.service_id)
+            .set("address_line1", self.address_line1.clone())
+            .set("address_line2", self.address_line2.clone())
+            .set("town", self.town.clone())
+            .set("postcode", self.postcode.clone())
+            .set("uprn", self.uprn.clone())
     }
 }
 
@@ -248,36 +204,14 @@ impl WriteTx {
         authority_id: i64,
         f: &ServiceFields,
     ) -> Result<Service, StoreError> {
-        let row = sqlx::query(
-            "INSERT INTO services (authority_id, provider_id, reference, name, public_name, service_type, term, client_group,
-                contracted_units, address, postcode, description, created_at, updated_at)
-             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $13) RETURNING *",
+        let at = self.at();
+        self.create(
+            f.changes()
+                .set("authority_id", authority_id)
+                .set("created_at", at)
+                .set("updated_at", at),
         )
-        .bind(authority_id)
-        .bind(f.provider_id)
-        .bind(f.reference.clone())
-        .bind(f.name.clone())
-        .bind(f.public_name.clone())
-        .bind(f.service_type.clone())
-        .bind(f.term.clone())
-        .bind(f.client_group.clone())
-        .bind(f.contracted_units)
-        .bind(f.address.clone())
-        .bind(f.postcode.clone())
-        .bind(f.description.clone())
-        .bind(self.at())
-        .fetch_one(&mut *self.tx)
-        .await?;
-        let s = Service::from_row(&row)?;
-        self.audit(
-            "create",
-            "service",
-            &s.id.to_string(),
-            None,
-            Some(&s.to_json()),
-        )
-        .await?;
-        Ok(s)
+        .await
     }
 
     pub async fn update_service(
@@ -285,44 +219,9 @@ impl WriteTx {
         id: i64,
         f: &ServiceFields,
     ) -> Result<Option<Service>, StoreError> {
-        let Some(row) = sqlx::query("SELECT * FROM services WHERE id = $1")
-            .bind(id)
-            .fetch_optional(&mut *self.tx)
-            .await?
-        else {
-            return Ok(None);
-        };
-        let before = Service::from_row(&row)?;
-        let row = sqlx::query(
-            "UPDATE services SET provider_id = $2, reference = $3, name = $4, public_name = $5, service_type = $6, term = $7,
-                client_group = $8, contracted_units = $9, address = $10, postcode = $11, description = $12, updated_at = $13
-             WHERE id = $1 RETURNING *",
-        )
-        .bind(id)
-        .bind(f.provider_id)
-        .bind(f.reference.clone())
-        .bind(f.name.clone())
-        .bind(f.public_name.clone())
-        .bind(f.service_type.clone())
-        .bind(f.term.clone())
-        .bind(f.client_group.clone())
-        .bind(f.contracted_units)
-        .bind(f.address.clone())
-        .bind(f.postcode.clone())
-        .bind(f.description.clone())
-        .bind(self.at())
-        .fetch_one(&mut *self.tx)
-        .await?;
-        let after = Service::from_row(&row)?;
-        self.audit(
-            "update",
-            "service",
-            &id.to_string(),
-            Some(&before.to_json()),
-            Some(&after.to_json()),
-        )
-        .await?;
-        Ok(Some(after))
+        let at = self.at();
+        self.change(id, "update", f.changes().set("updated_at", at))
+            .await
     }
 
     pub async fn insert_property(
@@ -330,31 +229,14 @@ impl WriteTx {
         authority_id: i64,
         f: &PropertyFields,
     ) -> Result<Property, StoreError> {
-        let row = sqlx::query(
-            "INSERT INTO properties (authority_id, provider_id, service_id, address_line1, address_line2, town, postcode, uprn, created_at, updated_at)
-             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $9) RETURNING *",
+        let at = self.at();
+        self.create(
+            f.changes()
+                .set("authority_id", authority_id)
+                .set("created_at", at)
+                .set("updated_at", at),
         )
-        .bind(authority_id)
-        .bind(f.provider_id)
-        .bind(f.service_id)
-        .bind(f.address_line1.clone())
-        .bind(f.address_line2.clone())
-        .bind(f.town.clone())
-        .bind(f.postcode.clone())
-        .bind(f.uprn.clone())
-        .bind(self.at())
-        .fetch_one(&mut *self.tx)
-        .await?;
-        let p = Property::from_row(&row)?;
-        self.audit(
-            "create",
-            "property",
-            &p.id.to_string(),
-            None,
-            Some(&p.to_json()),
-        )
-        .await?;
-        Ok(p)
+        .await
     }
 
     pub async fn update_property(
@@ -362,38 +244,8 @@ impl WriteTx {
         id: i64,
         f: &PropertyFields,
     ) -> Result<Option<Property>, StoreError> {
-        let Some(row) = sqlx::query("SELECT * FROM properties WHERE id = $1")
-            .bind(id)
-            .fetch_optional(&mut *self.tx)
-            .await?
-        else {
-            return Ok(None);
-        };
-        let before = Property::from_row(&row)?;
-        let row = sqlx::query(
-            "UPDATE properties SET provider_id = $2, service_id = $3, address_line1 = $4, address_line2 = $5, town = $6, postcode = $7, uprn = $8, updated_at = $9
-             WHERE id = $1 RETURNING *",
-        )
-        .bind(id)
-        .bind(f.provider_id)
-        .bind(f.service_id)
-        .bind(f.address_line1.clone())
-        .bind(f.address_line2.clone())
-        .bind(f.town.clone())
-        .bind(f.postcode.clone())
-        .bind(f.uprn.clone())
-        .bind(self.at())
-        .fetch_one(&mut *self.tx)
-        .await?;
-        let after = Property::from_row(&row)?;
-        self.audit(
-            "update",
-            "property",
-            &id.to_string(),
-            Some(&before.to_json()),
-            Some(&after.to_json()),
-        )
-        .await?;
-        Ok(Some(after))
+        let at = self.at();
+        self.change(id, "update", f.changes().set("updated_at", at))
+            .await
     }
 }

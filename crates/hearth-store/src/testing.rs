@@ -133,3 +133,60 @@ pub async fn all() -> Result<Vec<TestDb>, StoreError> {
 pub async fn exec(db: &Db, sql: &str) -> Result<u64, StoreError> {
     Ok(sqlx::query(sql).execute(db.pool()).await?.rows_affected())
 }
+
+/// Writes `n` audit entries as Hearth wrote them before per-authority chains (schema 9 and
+/// earlier: ids from the single head, hashes over the id), for tests of migration 10.
+pub async fn write_legacy_audit_entries(db: &Db, n: i64) -> Result<(), StoreError> {
+    use sqlx::Row;
+    let head = sqlx::query("SELECT last_id, last_hash FROM audit_head WHERE id = 1")
+        .fetch_one(db.pool())
+        .await?;
+    let (mut last_id, mut last_hash): (i64, String) =
+        (head.try_get("last_id")?, head.try_get("last_hash")?);
+    for i in 0..n {
+        let mut e = crate::AuditEntry {
+            id: last_id + 1,
+            at: 1_700_000_000 + i,
+            actor_id: None,
+            actor: "legacy".into(),
+            authority_id: Some(1),
+            action: "update".into(),
+            record_type: "setting".into(),
+            record_id: format!("legacy.{i}"),
+            before_json: None,
+            after_json: Some(format!("{{\"value\":\"{i}\"}}")),
+            prev_hash: last_hash.clone(),
+            hash: String::new(),
+            chain: 0,
+            seq: last_id + 1,
+            format: 1,
+        };
+        e.hash = crate::audit::chain_hash(db.audit_key(), &e)?;
+        sqlx::query(
+            "INSERT INTO audit_log (id, at, actor_id, actor, authority_id, action, record_type, record_id, before_json, after_json, prev_hash, hash)
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)",
+        )
+        .bind(e.id)
+        .bind(e.at)
+        .bind(e.actor_id)
+        .bind(e.actor.clone())
+        .bind(e.authority_id)
+        .bind(e.action.clone())
+        .bind(e.record_type.clone())
+        .bind(e.record_id.clone())
+        .bind(e.before_json.clone())
+        .bind(e.after_json.clone())
+        .bind(e.prev_hash.clone())
+        .bind(e.hash.clone())
+        .execute(db.pool())
+        .await?;
+        last_id = e.id;
+        last_hash = e.hash;
+    }
+    sqlx::query("UPDATE audit_head SET last_id = $1, last_hash = $2 WHERE id = 1")
+        .bind(last_id)
+        .bind(last_hash)
+        .execute(db.pool())
+        .await?;
+    Ok(())
+}

@@ -52,6 +52,7 @@ fn nav(ctx: &Ctx) -> Vec<(&'static str, &'static str)> {
             ("Contacts", "/contacts"),
             ("Organisation", "/organisation"),
         ],
+        Principal::System { .. } => Vec::new(),
     }
 }
 
@@ -100,7 +101,7 @@ pub fn page(ctx: Option<&Ctx>, title: &str, content: Markup) -> Markup {
                     div class="govuk-width-container" {
                         div class="govuk-grid-row govuk-!-margin-top-2" {
                             div class="govuk-grid-column-full govuk-body-s" {
-                                "Signed in as " strong data-testid="signed-in-user" { (ctx.principal.user().display_name) }
+                                "Signed in as " strong data-testid="signed-in-user" { (ctx.live.user.display_name) }
                                 " (" (ctx.principal.role().label()) ") · "
                                 a class="govuk-link" href="/account" { "Your account" }
                                 " · "

@@ -103,7 +103,7 @@ async fn healthz() -> &'static str {
 }
 
 async fn readyz(State(state): State<AppState>) -> Response {
-    if state.app.db.ping().await {
+    if state.app.database_ready().await {
         (StatusCode::OK, "ready").into_response()
     } else {
         (StatusCode::SERVICE_UNAVAILABLE, "database unreachable").into_response()
@@ -111,7 +111,7 @@ async fn readyz(State(state): State<AppState>) -> Response {
 }
 
 async fn metrics(State(state): State<AppState>) -> Response {
-    let ok = state.app.db.ping().await;
+    let ok = state.app.database_ready().await;
     (
         [(
             header::CONTENT_TYPE,

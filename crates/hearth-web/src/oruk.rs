@@ -6,8 +6,7 @@ use axum::extract::{Path, Query, State};
 use axum::http::{header, HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Response};
 use axum::routing::get;
-use hearth_app::directory::places_available;
-use hearth_app::store::{DirectoryRow, DirectorySearch};
+use hearth_app::directory::{places_available, DirectoryItem, OpenSearch};
 use hearth_app::AppError;
 use hearth_domain::directory::{AGE_GROUPS, SUPPORT_TASKS};
 use hearth_domain::{ClientGroup, ServiceType};
@@ -207,7 +206,7 @@ fn organization_json(id: i64, name: &str) -> Value {
     })
 }
 
-fn address_json(r: &DirectoryRow) -> Value {
+fn address_json(r: &DirectoryItem) -> Value {
     let s = &r.service;
     let mut parts = s
         .address
@@ -228,7 +227,7 @@ fn address_json(r: &DirectoryRow) -> Value {
     })
 }
 
-fn location_json(r: &DirectoryRow) -> Value {
+fn location_json(r: &DirectoryItem) -> Value {
     let s = &r.service;
     json!({
         "id": uuid_of(LOC, s.id as u64), "location_type": "physical", "name": display_name(r),
@@ -238,7 +237,7 @@ fn location_json(r: &DirectoryRow) -> Value {
     })
 }
 
-fn display_name(r: &DirectoryRow) -> String {
+fn display_name(r: &DirectoryItem) -> String {
     if r.service.public_name.is_empty() {
         r.service.name.clone()
     } else {
@@ -246,7 +245,7 @@ fn display_name(r: &DirectoryRow) -> String {
     }
 }
 
-fn attributes_json(r: &DirectoryRow) -> Value {
+fn attributes_json(r: &DirectoryItem) -> Value {
     let s = &r.service;
     let mut out = Vec::new();
     for (t, _, _, terms) in taxonomy_list() {
@@ -294,7 +293,7 @@ fn ages(codes: &str) -> (Option<i64>, Option<i64>) {
 }
 
 /// A service with only its one-to-one fields (list pages).
-fn service_summary(r: &DirectoryRow) -> Value {
+fn service_summary(r: &DirectoryItem) -> Value {
     let s = &r.service;
     let (min_age, max_age) = ages(&s.age_groups);
     json!({
@@ -305,7 +304,7 @@ fn service_summary(r: &DirectoryRow) -> Value {
 }
 
 /// A service fully nested.
-fn service_full(r: &DirectoryRow) -> Value {
+fn service_full(r: &DirectoryItem) -> Value {
     let s = &r.service;
     let mut v = service_summary(r);
     v["organization"] = organization_json(s.provider_id, &r.provider_name);
@@ -445,7 +444,7 @@ async fn services(State(state): State<AppState>, Query(q): Query<ServicesQuery>)
         Ok(t) => t,
         Err(r) => return r,
     };
-    let mut f = DirectorySearch {
+    let mut f = OpenSearch {
         text,
         ..Default::default()
     };
@@ -471,19 +470,7 @@ async fn services(State(state): State<AppState>, Query(q): Query<ServicesQuery>)
         let Some(pid) = number_of(ORG, o) else {
             return bad("organization_id is not an organization of this directory");
         };
-        match state
-            .app
-            .db
-            .list_services(&hearth_app::store::ServiceFilter {
-                provider_id: Some(pid as i64),
-                per_page: 100_000,
-                ..Default::default()
-            })
-            .await
-        {
-            Ok(p) => f.only_ids = Some(p.items.into_iter().map(|s| s.id).collect()),
-            Err(e) => return internal(e),
-        }
+        f.organization_id = Some(pid as i64);
     }
     if let Some(m) = q.modified_after.as_deref().filter(|s| !s.is_empty()) {
         match chrono::DateTime::parse_from_rfc3339(m) {
@@ -496,7 +483,7 @@ async fn services(State(state): State<AppState>, Query(q): Query<ServicesQuery>)
             },
         }
     }
-    match state.app.db.directory_page(&f, page, per_page).await {
+    match state.app.open_services(&f, page, per_page).await {
         Ok((rows, total)) => ok(list(
             rows.iter().map(service_summary).collect(),
             total,
@@ -507,15 +494,10 @@ async fn services(State(state): State<AppState>, Query(q): Query<ServicesQuery>)
     }
 }
 
-async fn one_service(state: &AppState, id: i64) -> Result<DirectoryRow, Response> {
-    let f = DirectorySearch {
-        only_ids: Some(vec![id]),
-        ..Default::default()
-    };
-    match state.app.db.directory_page(&f, 1, 1).await {
-        Ok((mut rows, _)) => rows
-            .pop()
-            .ok_or_else(|| problem(StatusCode::NOT_FOUND, "No such service")),
+async fn one_service(state: &AppState, id: i64) -> Result<DirectoryItem, Response> {
+    match state.app.directory_service(id).await {
+        Ok(r) => Ok(r),
+        Err(AppError::NotFound) => Err(problem(StatusCode::NOT_FOUND, "No such service")),
         Err(e) => Err(internal(e)),
     }
 }
@@ -543,7 +525,7 @@ struct SalQuery {
     paging: Paging,
 }
 
-fn sal_json(r: &DirectoryRow, distance: Option<f64>) -> Value {
+fn sal_json(r: &DirectoryItem, distance: Option<f64>) -> Value {
     let s = &r.service;
     let mut v = json!({
         "id": uuid_of(SAL, s.id as u64), "service_id": uuid_of(SVC, s.id as u64), "location_id": uuid_of(LOC, s.id as u64),
@@ -569,12 +551,12 @@ async fn service_at_locations(
     };
     match q.postcode.as_deref().filter(|s| !s.trim().is_empty()) {
         None => {
-            let f = DirectorySearch {
+            let f = OpenSearch {
                 text,
                 located: true,
                 ..Default::default()
             };
-            match state.app.db.directory_page(&f, page, per_page).await {
+            match state.app.open_services(&f, page, per_page).await {
                 Ok((rows, total)) => ok(list(
                     rows.iter().map(|r| sal_json(r, None)).collect(),
                     total,
@@ -608,20 +590,19 @@ async fn service_at_locations(
                 }
                 Err(e) => return internal(e),
             };
-            let f = DirectorySearch {
+            let f = OpenSearch {
                 text,
-                bbox: Some(hearth_domain::directory::bounding_box(centre, radius)),
                 ..Default::default()
             };
             let (near, total) = match state
                 .app
-                .directory_nearby(&f, centre, radius, page, per_page)
+                .open_services_near(&f, centre, radius, page, per_page)
                 .await
             {
                 Ok(r) => r,
                 Err(e) => return internal(e),
             };
-            let contents = near.iter().map(|(d, r)| sal_json(r, Some(*d))).collect();
+            let contents = near.iter().map(|r| sal_json(r, r.distance_m)).collect();
             ok(list(contents, total, page, per_page))
         }
     }
@@ -645,16 +626,7 @@ async fn organizations(State(state): State<AppState>, Query(p): Query<Paging>) -
         Ok(p) => p,
         Err(r) => return r,
     };
-    match state
-        .app
-        .db
-        .list_providers(&hearth_app::store::ProviderFilter {
-            page,
-            per_page,
-            ..Default::default()
-        })
-        .await
-    {
+    match state.app.open_organisations(page, per_page).await {
         Ok(list_page) => ok(list(
             list_page
                 .items
@@ -673,13 +645,13 @@ async fn organization(State(state): State<AppState>, Path(id): Path<String>) -> 
     let Some(n) = number_of(ORG, &id) else {
         return problem(StatusCode::NOT_FOUND, "No such organization");
     };
-    match state.app.db.provider(n as i64).await {
-        Ok(Some(o)) => {
+    match state.app.open_organisation(n as i64).await {
+        Ok(o) => {
             let mut v = organization_json(o.id, &o.name);
             v["email"] = json!(o.email);
             ok(v)
         }
-        Ok(None) => problem(StatusCode::NOT_FOUND, "No such organization"),
+        Err(AppError::NotFound) => problem(StatusCode::NOT_FOUND, "No such organization"),
         Err(e) => internal(e),
     }
 }

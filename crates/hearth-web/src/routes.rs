@@ -338,22 +338,8 @@ async fn bearer_ctx(state: &AppState, secret: &str) -> Result<Ctx, Response> {
     };
     match state.app.principal_for_token(secret).await {
         Ok(Some(p)) => {
-            let now = hearth_app::store::now();
-            let live = LiveSession {
-                session: hearth_app::store::Session {
-                    id_hash: String::new(),
-                    user_id: p.user().id,
-                    stage: hearth_app::accounts::STAGE_FULL.into(),
-                    csrf_token: String::new(),
-                    authority_id: Some(p.authority_id()),
-                    pending_totp_secret: None,
-                    return_to: None,
-                    created_at: now,
-                    last_seen_at: now,
-                    expires_at: now,
-                },
-                user: p.user().clone(),
-                principal: Some(p.clone()),
+            let Some(live) = LiveSession::for_token(&p) else {
+                return Err(unauthorized());
             };
             Ok(Ctx::new(p, live, String::new()))
         }
@@ -385,7 +371,7 @@ async fn signed_guard(
                 Principal::Provider { .. } => {
                     crate::api::problem(StatusCode::NOT_FOUND, "not_found", "No such record")
                 }
-                Principal::Staff { .. } => crate::api::problem(
+                Principal::Staff { .. } | Principal::System { .. } => crate::api::problem(
                     StatusCode::FORBIDDEN,
                     "forbidden",
                     "You do not have permission to do that",
@@ -417,12 +403,16 @@ async fn signed_guard(
                 crate::api::problem(StatusCode::NOT_FOUND, "not_found", "No such record")
             }
             Principal::Provider { .. } => layout::not_found(Some(&ctx)),
-            Principal::Staff { .. } if info.path.starts_with("/api/") => crate::api::problem(
-                StatusCode::FORBIDDEN,
-                "forbidden",
-                "You do not have permission to do that",
-            ),
-            Principal::Staff { .. } => layout::forbidden(Some(&ctx)),
+            Principal::Staff { .. } | Principal::System { .. }
+                if info.path.starts_with("/api/") =>
+            {
+                crate::api::problem(
+                    StatusCode::FORBIDDEN,
+                    "forbidden",
+                    "You do not have permission to do that",
+                )
+            }
+            Principal::Staff { .. } | Principal::System { .. } => layout::forbidden(Some(&ctx)),
         };
     }
     let mut req = req;

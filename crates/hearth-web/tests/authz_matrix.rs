@@ -36,16 +36,30 @@ async fn record_ids(t: &TestApp) -> HashMap<&'static str, i64> {
     let pid = provider_id(&provider);
     let mut f = provider.service_filter();
     f.per_page = 100;
-    let service = t.app.db.list_services(&f).await.unwrap().items[0].clone();
-    let property = t.app.db.list_properties(&f).await.unwrap().items[0].clone();
+    let service = t.app.db_for_tests().list_services(&f).await.unwrap().items[0].clone();
+    let property = t
+        .app
+        .db_for_tests()
+        .list_properties(&f)
+        .await
+        .unwrap()
+        .items[0]
+        .clone();
     let mut cf = provider.contract_filter();
     cf.per_page = 100;
-    let contract = t.app.db.list_contracts(&cf).await.unwrap().items[0].clone();
-    let contacts = t.app.db.provider_contacts(pid).await.unwrap();
+    let contract = t
+        .app
+        .db_for_tests()
+        .list_contracts(&cf)
+        .await
+        .unwrap()
+        .items[0]
+        .clone();
+    let contacts = t.app.db_for_tests().provider_contacts(pid).await.unwrap();
     let contact = contacts[0].clone();
     let schedule = t
         .app
-        .db
+        .db_for_tests()
         .service_schedules(
             service.id,
             &t.app.today().to_string(),
@@ -101,25 +115,25 @@ async fn record_ids(t: &TestApp) -> HashMap<&'static str, i64> {
         .app
         .request_account_help(
             "login_request",
-            hearth_store::AccountRequest {
-                id: 0,
-                kind: "login_request".into(),
+            hearth_app::accounts::HelpRequest {
                 authority_id: Some(officer.authority_id()),
                 username: String::new(),
                 full_name: "New Person".into(),
                 email: "n@example.org".into(),
                 organisation: "Larkspur".into(),
                 message: String::new(),
-                status: "open".into(),
-                handled_by: None,
-                handled_at: None,
-                created_at: 0,
             },
             "192.0.2.9",
         )
         .await
         .unwrap();
-    let officer_user = t.app.db.user_by_username("officer").await.unwrap().unwrap();
+    let officer_user = t
+        .app
+        .db_for_tests()
+        .user_by_username("officer")
+        .await
+        .unwrap()
+        .unwrap();
     HashMap::from([
         ("providers", pid),
         ("services", service.id),
@@ -185,6 +199,8 @@ fn should_send(
         BackOfficeRead => staff,
         BackOfficeWrite => staff && role != "board",
         Administer => role == "admin",
+        // Only the command line's system principal holds it.
+        Maintain => false,
     };
     !permitted || (role == "limited" && path.contains('{'))
 }

@@ -218,7 +218,7 @@ async fn api_errors_are_problems_and_other_organisations_are_not_found() {
     assert_eq!(r.status(), 200);
     assert_eq!(
         t.app
-            .db
+            .db_for_tests()
             .service(sid)
             .await
             .unwrap()
@@ -241,10 +241,10 @@ async fn api_errors_are_problems_and_other_organisations_are_not_found() {
     assert_eq!(r.status(), 401);
     let tokens = t
         .app
-        .db
+        .db_for_tests()
         .api_tokens_of(
             t.app
-                .db
+                .db_for_tests()
                 .user_by_username("provider")
                 .await
                 .unwrap()
@@ -317,17 +317,22 @@ async fn api_tokens_need_the_password_expire_and_record_their_last_use() {
     );
     let user = t
         .app
-        .db
+        .db_for_tests()
         .user_by_username("provider")
         .await
         .unwrap()
         .unwrap();
     assert!(
-        t.app.db.api_tokens_of(user.id).await.unwrap().is_empty(),
+        t.app
+            .db_for_tests()
+            .api_tokens_of(user.id)
+            .await
+            .unwrap()
+            .is_empty(),
         "no token without the password"
     );
     let token = token_for(&t, &c, "provider").await;
-    let made = t.app.db.api_tokens_of(user.id).await.unwrap()[0].clone();
+    let made = t.app.db_for_tests().api_tokens_of(user.id).await.unwrap()[0].clone();
     let days = (made.expires_on() - made.created_at) / 86_400;
     assert_eq!(days, 90);
     assert!(made.last_used_at.is_none());
@@ -339,13 +344,13 @@ async fn api_tokens_need_the_password_expire_and_record_their_last_use() {
         .unwrap();
     assert_eq!(r.status(), 200, "lower-case bearer");
     assert!(
-        t.app.db.api_tokens_of(user.id).await.unwrap()[0]
+        t.app.db_for_tests().api_tokens_of(user.id).await.unwrap()[0]
             .last_used_at
             .is_some(),
         "last use recorded"
     );
     // An expired token is refused.
-    hearth_store::testing::exec(&t.app.db, "UPDATE api_tokens SET expires_at = 1")
+    hearth_store::testing::exec(t.app.db_for_tests(), "UPDATE api_tokens SET expires_at = 1")
         .await
         .unwrap();
     let r = api(&t, &token, reqwest::Method::GET, "/api/v1/services", None)
@@ -353,4 +358,46 @@ async fn api_tokens_need_the_password_expire_and_record_their_last_use() {
         .await
         .unwrap();
     assert_eq!(r.status(), 401);
+}
+
+/// The API's bodies are its own: flags are JSON booleans, never the database's 0 or 1.
+#[tokio::test]
+async fn flags_in_api_bodies_are_json_booleans() {
+    let t = TestApp::start(hearth_store::testing::sqlite().await.unwrap()).await;
+    let officer = token_for(&t, &t.signed_in("officer").await, "officer").await;
+    let get = |path: &'static str| {
+        let r = api(&t, &officer, reqwest::Method::GET, path, None);
+        async move { r.send().await.unwrap().json::<Value>().await.unwrap() }
+    };
+    let services = get("/api/v1/services").await;
+    let s = &services["items"][0];
+    for flag in [
+        "emergency_referrals",
+        "interpreter",
+        "impairment_support",
+        "waiting_list",
+    ] {
+        assert!(s[flag].is_boolean(), "service {flag} is a boolean: {s}");
+    }
+    let providers = get("/api/v1/providers").await;
+    let p = &providers["items"][0];
+    assert!(
+        p["limited_access"].is_boolean(),
+        "provider limited_access is a boolean: {p}"
+    );
+    let one: Value = api(
+        &t,
+        &officer,
+        reqwest::Method::GET,
+        &format!("/api/v1/services/{}", s["id"].as_i64().unwrap()),
+        None,
+    )
+    .send()
+    .await
+    .unwrap()
+    .json()
+    .await
+    .unwrap();
+    assert!(one["waiting_list"].is_boolean(), "{one}");
+    assert!(services["total_pages"].is_i64(), "pages keep their fields");
 }

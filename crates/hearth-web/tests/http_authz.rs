@@ -15,9 +15,15 @@ use hearth_store::{
 
 /// The provider organisation a provider user acts for.
 async fn provider_of(t: &TestApp, username: &str) -> i64 {
-    let u = t.app.db.user_by_username(username).await.unwrap().unwrap();
+    let u = t
+        .app
+        .db_for_tests()
+        .user_by_username(username)
+        .await
+        .unwrap()
+        .unwrap();
     t.app
-        .db
+        .db_for_tests()
         .contact(u.contact_id.expect("a provider user has a contact"))
         .await
         .unwrap()
@@ -27,7 +33,7 @@ async fn provider_of(t: &TestApp, username: &str) -> i64 {
 
 async fn contact_of(t: &TestApp, username: &str) -> i64 {
     t.app
-        .db
+        .db_for_tests()
         .user_by_username(username)
         .await
         .unwrap()
@@ -38,7 +44,7 @@ async fn contact_of(t: &TestApp, username: &str) -> i64 {
 
 async fn authority_of(t: &TestApp, username: &str) -> i64 {
     t.app
-        .db
+        .db_for_tests()
         .user_by_username(username)
         .await
         .unwrap()
@@ -49,7 +55,7 @@ async fn authority_of(t: &TestApp, username: &str) -> i64 {
 
 async fn all_services(t: &TestApp) -> Vec<hearth_store::Service> {
     t.app
-        .db
+        .db_for_tests()
         .list_services(&ServiceFilter {
             per_page: 100_000,
             ..Default::default()
@@ -61,7 +67,7 @@ async fn all_services(t: &TestApp) -> Vec<hearth_store::Service> {
 
 async fn all_properties(t: &TestApp) -> Vec<hearth_store::Property> {
     t.app
-        .db
+        .db_for_tests()
         .list_properties(&ServiceFilter {
             per_page: 100_000,
             ..Default::default()
@@ -73,7 +79,7 @@ async fn all_properties(t: &TestApp) -> Vec<hearth_store::Property> {
 
 async fn all_contracts(t: &TestApp) -> Vec<hearth_store::Contract> {
     t.app
-        .db
+        .db_for_tests()
         .list_contracts(&ContractFilter {
             per_page: 100_000,
             ..Default::default()
@@ -85,7 +91,7 @@ async fn all_contracts(t: &TestApp) -> Vec<hearth_store::Contract> {
 
 async fn all_providers(t: &TestApp) -> Vec<hearth_store::Provider> {
     t.app
-        .db
+        .db_for_tests()
         .list_providers(&ProviderFilter {
             per_page: 100_000,
             ..Default::default()
@@ -98,7 +104,7 @@ async fn all_providers(t: &TestApp) -> Vec<hearth_store::Provider> {
 /// The id of the newest audit entry (0 when there is none).
 async fn newest_audit_id(t: &TestApp) -> i64 {
     t.app
-        .db
+        .db_for_tests()
         .audit_search(&hearth_store::AuditQuery {
             limit: 1,
             ..Default::default()
@@ -233,7 +239,12 @@ struct Elsewhere {
 }
 
 async fn second_authority(t: &TestApp) -> Elsewhere {
-    let mut tx = t.app.db.begin_write(&Actor::system("test")).await.unwrap();
+    let mut tx = t
+        .app
+        .db_for_tests()
+        .begin_write(&Actor::system("test"))
+        .await
+        .unwrap();
     let a = tx
         .insert_authority("Westmoor District Council", "WMD")
         .await
@@ -381,7 +392,7 @@ async fn provider_users_cannot_change_records_even_their_own() {
     let t = TestApp::start(hearth_store::testing::sqlite().await.unwrap()).await;
     let own = provider_of(&t, "provider").await;
     let pairs = record_pairs(&t, own).await;
-    let before = t.app.db.provider(own).await.unwrap().unwrap();
+    let before = t.app.db_for_tests().provider(own).await.unwrap().unwrap();
     let audit_before = newest_audit_id(&t).await;
     let c = t.signed_in("provider").await;
     let token = c.csrf_from("/home").await;
@@ -406,7 +417,7 @@ async fn provider_users_cannot_change_records_even_their_own() {
         assert_eq!(r.status(), 404, "POST /{kind}/new by a provider user");
     }
     assert_eq!(
-        t.app.db.provider(own).await.unwrap().unwrap(),
+        t.app.db_for_tests().provider(own).await.unwrap().unwrap(),
         before,
         "nothing changed"
     );
@@ -519,7 +530,7 @@ async fn a_limited_access_user_sees_exactly_their_assigned_service() {
         assert_ne!(provider, provider_of(&t, "provider").await);
         assert_eq!(
             t.app
-                .db
+                .db_for_tests()
                 .provider(provider)
                 .await
                 .unwrap()
@@ -530,7 +541,7 @@ async fn a_limited_access_user_sees_exactly_their_assigned_service() {
         );
         let assigned = t
             .app
-            .db
+            .db_for_tests()
             .assigned_service_ids(contact_of(&t, "limited").await)
             .await
             .unwrap();
@@ -552,10 +563,15 @@ async fn a_limited_access_user_sees_exactly_their_assigned_service() {
         );
 
         // A property of another service of the same provider, and one with no service.
-        let mut tx = t.app.db.begin_write(&Actor::system("test")).await.unwrap();
+        let mut tx = t
+            .app
+            .db_for_tests()
+            .begin_write(&Actor::system("test"))
+            .await
+            .unwrap();
         let authority = t
             .app
-            .db
+            .db_for_tests()
             .service(assigned)
             .await
             .unwrap()
@@ -767,7 +783,13 @@ async fn read_only_staff_may_look_but_not_create() {
             .await;
         assert_eq!(r.status(), 403);
         assert_ne!(
-            t.app.db.provider(id).await.unwrap().unwrap().name,
+            t.app
+                .db_for_tests()
+                .provider(id)
+                .await
+                .unwrap()
+                .unwrap()
+                .name,
             "Renamed"
         );
         // And the "Add a provider" button is not offered.
@@ -794,7 +816,7 @@ async fn only_administrators_manage_users_and_see_the_audit_trail() {
         let token = c.csrf_from("/home").await;
         let target = t
             .app
-            .db
+            .db_for_tests()
             .user_by_username("finance")
             .await
             .unwrap()
@@ -823,7 +845,12 @@ async fn staff_do_not_see_another_authoritys_records() {
         let e = second_authority(&t).await;
         // A provider of the demo authority that also works in the second one, with a service there.
         let shared = provider_of(&t, "provider").await;
-        let mut tx = t.app.db.begin_write(&Actor::system("test")).await.unwrap();
+        let mut tx = t
+            .app
+            .db_for_tests()
+            .begin_write(&Actor::system("test"))
+            .await
+            .unwrap();
         tx.add_provider_authority(shared, e.authority_id)
             .await
             .unwrap();
@@ -889,7 +916,7 @@ async fn staff_do_not_see_another_authoritys_records() {
         assert_eq!(r.status(), 404);
         assert_eq!(
             t.app
-                .db
+                .db_for_tests()
                 .provider(e.provider_id)
                 .await
                 .unwrap()
@@ -933,7 +960,7 @@ async fn a_provider_user_switches_between_authorities_without_signing_in_again()
         let own = provider_of(&t, "provider").await;
         let home_authority = t
             .app
-            .db
+            .db_for_tests()
             .service(
                 all_services(&t)
                     .await
@@ -946,7 +973,12 @@ async fn a_provider_user_switches_between_authorities_without_signing_in_again()
             .unwrap()
             .unwrap()
             .authority_id;
-        let mut tx = t.app.db.begin_write(&Actor::system("test")).await.unwrap();
+        let mut tx = t
+            .app
+            .db_for_tests()
+            .begin_write(&Actor::system("test"))
+            .await
+            .unwrap();
         tx.add_provider_authority(own, e.authority_id)
             .await
             .unwrap();
@@ -1037,7 +1069,12 @@ async fn a_provider_user_switches_between_authorities_without_signing_in_again()
         .await;
 
         // An authority the provider does not work with cannot be chosen.
-        let mut tx = t.app.db.begin_write(&Actor::system("test")).await.unwrap();
+        let mut tx = t
+            .app
+            .db_for_tests()
+            .begin_write(&Actor::system("test"))
+            .await
+            .unwrap();
         let stranger = tx
             .insert_authority("Zeal Unitary Council", "ZUC")
             .await
@@ -1063,7 +1100,7 @@ async fn users_and_requests_of_another_authority_are_not_found() {
         let west = t
             .app
             .create_user(
-                &Actor::system("test"),
+                &hearth_app::Principal::system("test"),
                 &hearth_app::admin::UserInput {
                     username: "westadmin".into(),
                     display_name: "Wes Westmoor".into(),
@@ -1078,25 +1115,12 @@ async fn users_and_requests_of_another_authority_are_not_found() {
             )
             .await
             .unwrap();
-        let blank = |kind: &str| hearth_store::AccountRequest {
-            id: 0,
-            authority_id: None,
-            kind: kind.into(),
-            username: String::new(),
-            full_name: String::new(),
-            email: String::new(),
-            organisation: String::new(),
-            message: String::new(),
-            status: "open".into(),
-            handled_by: None,
-            handled_at: None,
-            created_at: 0,
-        };
+        let blank = |_kind: &str| hearth_app::accounts::HelpRequest::default();
         let theirs = t
             .app
             .request_account_help(
                 "forgotten_password",
-                hearth_store::AccountRequest {
+                hearth_app::accounts::HelpRequest {
                     username: "westadmin".into(),
                     ..blank("forgotten_password")
                 },
@@ -1109,7 +1133,7 @@ async fn users_and_requests_of_another_authority_are_not_found() {
             .app
             .request_account_help(
                 "forgotten_password",
-                hearth_store::AccountRequest {
+                hearth_app::accounts::HelpRequest {
                     username: "contracts".into(),
                     ..blank("forgotten_password")
                 },
@@ -1146,7 +1170,13 @@ async fn users_and_requests_of_another_authority_are_not_found() {
                 t.db_name
             );
         }
-        let after = t.app.db.user_by_id(west.id).await.unwrap().unwrap();
+        let after = t
+            .app
+            .db_for_tests()
+            .user_by_id(west.id)
+            .await
+            .unwrap()
+            .unwrap();
         assert_eq!(
             (after.must_change_password, after.disabled),
             (0, 0),
@@ -1171,7 +1201,7 @@ async fn users_and_requests_of_another_authority_are_not_found() {
         assert_eq!(r.status(), 404);
         assert_eq!(
             t.app
-                .db
+                .db_for_tests()
                 .account_request(theirs.id)
                 .await
                 .unwrap()
@@ -1200,7 +1230,7 @@ async fn users_and_requests_of_another_authority_are_not_found() {
         assert_eq!(r.status(), 403);
         assert_eq!(
             t.app
-                .db
+                .db_for_tests()
                 .account_request(ours.id)
                 .await
                 .unwrap()

@@ -16,9 +16,12 @@ async fn a_database_error_checking_a_contact_is_an_error_not_no_such_contact() {
     let t = TestApp::start(hearth_store::testing::sqlite().await.unwrap()).await;
     let admin = t.signed_in("admin").await;
     let token = admin.csrf_from("/admin/users/new").await;
-    hearth_store::testing::exec(&t.app.db, "ALTER TABLE contacts RENAME TO contacts_away")
-        .await
-        .unwrap();
+    hearth_store::testing::exec(
+        t.app.db_for_tests(),
+        "ALTER TABLE contacts RENAME TO contacts_away",
+    )
+    .await
+    .unwrap();
     let r = admin
         .post_raw(
             "/admin/users/new",
@@ -48,7 +51,7 @@ async fn a_return_with_a_damaged_year_is_an_error_not_2026() {
     let p = principal(&t, "provider").await;
     let s = t
         .app
-        .db
+        .db_for_tests()
         .list_services(&p.service_filter())
         .await
         .unwrap()
@@ -58,7 +61,7 @@ async fn a_return_with_a_damaged_year_is_an_error_not_2026() {
     let form = small_return_form(q);
     let ret = t.app.submit_return(&p, s.id, &form).await.unwrap();
     hearth_store::testing::exec(
-        &t.app.db,
+        t.app.db_for_tests(),
         &format!(
             "UPDATE performance_returns SET year_start = 99999 WHERE id = {}",
             ret.id

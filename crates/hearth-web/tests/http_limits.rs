@@ -36,7 +36,7 @@ fn client_from(t: &TestApp, addr: &str) -> Client {
 
 async fn audit_count(t: &TestApp, action: &str) -> usize {
     t.app
-        .db
+        .db_for_tests()
         .audit_search(&hearth_store::AuditQuery {
             action: Some(action.into()),
             ..Default::default()
@@ -102,7 +102,13 @@ async fn wrong_passwords_slow_their_source_and_never_lock_the_owner_out() {
         "the throttle of a real account is audited"
     );
     assert_eq!(audit_count(&t, "lock").await, 0, "no account was locked");
-    let u = t.app.db.user_by_username("finance").await.unwrap().unwrap();
+    let u = t
+        .app
+        .db_for_tests()
+        .user_by_username("finance")
+        .await
+        .unwrap()
+        .unwrap();
     assert!(u.locked_until.is_none());
 }
 
@@ -252,7 +258,13 @@ async fn wrong_security_codes_are_limited() {
 async fn forgotten_password_requests_cannot_flood_the_administrators() {
     let t = behind_proxy(hearth_app::AppConfig::default()).await;
     let c = client_from(&t, "203.0.113.50");
-    let before = t.app.db.recent_mail(10_000).await.unwrap().len();
+    let before = t
+        .app
+        .db_for_tests()
+        .recent_mail(10_000)
+        .await
+        .unwrap()
+        .len();
     let mut refused = 0;
     for _ in 0..50 {
         let r = c
@@ -268,7 +280,7 @@ async fn forgotten_password_requests_cannot_flood_the_administrators() {
     assert_eq!(50 - refused, 5, "five requests an hour from one address");
     let stored = t
         .app
-        .db
+        .db_for_tests()
         .list_account_requests(None, false)
         .await
         .unwrap()
@@ -276,10 +288,17 @@ async fn forgotten_password_requests_cannot_flood_the_administrators() {
         .filter(|r| r.kind == "forgotten_password" && r.username == "officer")
         .count();
     assert_eq!(stored, 3, "three requests an hour for one username");
-    let mails = t.app.db.recent_mail(10_000).await.unwrap().len() - before;
+    let mails = t
+        .app
+        .db_for_tests()
+        .recent_mail(10_000)
+        .await
+        .unwrap()
+        .len()
+        - before;
     let admins = t
         .app
-        .db
+        .db_for_tests()
         .list_users(None)
         .await
         .unwrap()

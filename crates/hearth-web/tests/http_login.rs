@@ -83,7 +83,9 @@ async fn idle_sessions_end_and_return_the_user_to_their_page() {
 }
 
 async fn sqlx_exec(t: &TestApp, sql: &str) {
-    hearth_store::testing::exec(&t.app.db, sql).await.unwrap();
+    hearth_store::testing::exec(t.app.db_for_tests(), sql)
+        .await
+        .unwrap();
 }
 
 #[tokio::test]
@@ -92,7 +94,7 @@ async fn a_form_without_its_csrf_token_changes_nothing() {
     let c = t.signed_in("officer").await;
     let before = t
         .app
-        .db
+        .db_for_tests()
         .list_providers(&Default::default())
         .await
         .unwrap()
@@ -115,7 +117,7 @@ async fn a_form_without_its_csrf_token_changes_nothing() {
     assert_eq!(r.status(), 403);
     assert_eq!(
         t.app
-            .db
+            .db_for_tests()
             .list_providers(&Default::default())
             .await
             .unwrap()
@@ -158,9 +160,12 @@ async fn a_session_ends_at_its_absolute_lifetime() {
     assert_eq!(r.status(), 303);
     assert!(location(&r).contains("reason=expired"));
     assert_eq!(
-        hearth_store::testing::exec(&t.app.db, "DELETE FROM sessions WHERE expires_at = 1")
-            .await
-            .unwrap(),
+        hearth_store::testing::exec(
+            t.app.db_for_tests(),
+            "DELETE FROM sessions WHERE expires_at = 1"
+        )
+        .await
+        .unwrap(),
         0,
         "the expired session was removed"
     );
@@ -268,10 +273,16 @@ async fn the_second_factor_cannot_be_switched_off_and_legacy_rules_warn() {
         )
         .await;
     assert!(r.status().is_success() || r.status().is_redirection());
-    let u = t.app.db.user_by_username("admin").await.unwrap().unwrap();
+    let u = t
+        .app
+        .db_for_tests()
+        .user_by_username("admin")
+        .await
+        .unwrap()
+        .unwrap();
     let a = t
         .app
-        .db
+        .db_for_tests()
         .authority(u.authority_id.unwrap())
         .await
         .unwrap()
@@ -284,7 +295,7 @@ async fn the_second_factor_cannot_be_switched_off_and_legacy_rules_warn() {
     );
     // A provider user without an authenticator must enrol one.
     hearth_store::testing::exec(
-        &t.app.db,
+        t.app.db_for_tests(),
         "UPDATE users SET totp_secret = NULL WHERE username = 'provider'",
     )
     .await

@@ -46,12 +46,12 @@ fn strip_tags(s: &str) -> String {
 async fn visible_services(t: &TestApp, p: &Principal) -> Vec<Service> {
     let mut f = p.service_filter();
     f.per_page = 1000;
-    t.app.db.list_services(&f).await.unwrap().items
+    t.app.db_for_tests().list_services(&f).await.unwrap().items
 }
 
 async fn properties_of(t: &TestApp, service_id: i64) -> Vec<Property> {
     t.app
-        .db
+        .db_for_tests()
         .list_properties(&ServiceFilter {
             only_ids: Some(vec![service_id]),
             per_page: 1000,
@@ -65,7 +65,7 @@ async fn properties_of(t: &TestApp, service_id: i64) -> Vec<Property> {
 async fn current_schedules(t: &TestApp, service_id: i64) -> Vec<ScheduleRow> {
     let today = t.app.today().to_string();
     t.app
-        .db
+        .db_for_tests()
         .service_schedules(service_id, &today, false, ScheduleSort::Name, 1, 1000)
         .await
         .unwrap()
@@ -78,7 +78,12 @@ async fn lone_schedule(t: &TestApp, service_id: i64, skip: &[i64]) -> ScheduleRo
         if skip.contains(&s.id) || s.units_per_week > 160 {
             continue;
         }
-        let all = t.app.db.client_schedules(s.client_id).await.unwrap();
+        let all = t
+            .app
+            .db_for_tests()
+            .client_schedules(s.client_id)
+            .await
+            .unwrap();
         if all.iter().all(|x| x.service_id == service_id) {
             return s;
         }
@@ -88,7 +93,7 @@ async fn lone_schedule(t: &TestApp, service_id: i64, skip: &[i64]) -> ScheduleRo
 
 async fn all_requests(t: &TestApp) -> Vec<Request> {
     t.app
-        .db
+        .db_for_tests()
         .list_requests(&RequestFilter {
             limit: 100_000,
             ..Default::default()
@@ -370,7 +375,13 @@ async fn approve(c: &Client, request_id: i64) -> reqwest::Response {
 }
 
 async fn status_of(t: &TestApp, request_id: i64) -> String {
-    t.app.db.request(request_id).await.unwrap().unwrap().status
+    t.app
+        .db_for_tests()
+        .request(request_id)
+        .await
+        .unwrap()
+        .unwrap()
+        .status
 }
 
 // ---------------- multipart (the harness client has no multipart feature) ----------------
@@ -712,7 +723,7 @@ async fn a_provider_requests_a_new_schedule_with_every_field_of_the_form() {
             before + 1,
             "{name}: exactly one request"
         );
-        let req = t.app.db.request(rid).await.unwrap().unwrap();
+        let req = t.app.db_for_tests().request(rid).await.unwrap().unwrap();
         assert_eq!(
             (req.kind.as_str(), req.status.as_str()),
             ("new_schedule", "pending")
@@ -789,7 +800,13 @@ async fn an_officer_filters_the_queue_sees_the_changes_and_approves_or_rejects()
         assert_eq!(r.status(), 303, "{name}: update request 2");
         let r_up2 = id_after(&location(&r), "/requests/");
         assert_eq!(
-            t.app.db.request(r_up1).await.unwrap().unwrap().kind,
+            t.app
+                .db_for_tests()
+                .request(r_up1)
+                .await
+                .unwrap()
+                .unwrap()
+                .kind,
             "update_schedule"
         );
 
@@ -1011,7 +1028,7 @@ async fn an_officer_filters_the_queue_sees_the_changes_and_approves_or_rejects()
         );
         assert_eq!(
             t.app
-                .db
+                .db_for_tests()
                 .schedule_detail(s.id)
                 .await
                 .unwrap()
@@ -1094,12 +1111,18 @@ async fn a_provider_ends_a_schedule_and_moves_a_client_to_another_service() {
         let rid = id_after(&to, "/requests/");
         assert_eq!(request_count(&t).await, before + 1);
         assert_eq!(
-            t.app.db.request(rid).await.unwrap().unwrap().kind,
+            t.app
+                .db_for_tests()
+                .request(rid)
+                .await
+                .unwrap()
+                .unwrap()
+                .kind,
             "update_schedule"
         );
         assert_eq!(
             t.app
-                .db
+                .db_for_tests()
                 .schedule_detail(ending.id)
                 .await
                 .unwrap()
@@ -1119,7 +1142,13 @@ async fn a_provider_ends_a_schedule_and_moves_a_client_to_another_service() {
             "{name}: the end date is new"
         );
         assert_eq!(approve(&officer, rid).await.status(), 303, "{name}");
-        let after = t.app.db.schedule_detail(ending.id).await.unwrap().unwrap();
+        let after = t
+            .app
+            .db_for_tests()
+            .schedule_detail(ending.id)
+            .await
+            .unwrap()
+            .unwrap();
         assert_eq!(
             after.end_date.as_deref(),
             Some(end.to_string().as_str()),
@@ -1149,7 +1178,7 @@ async fn a_provider_ends_a_schedule_and_moves_a_client_to_another_service() {
             before + 1,
             "{name}: exactly one request"
         );
-        let req = t.app.db.request(rid).await.unwrap().unwrap();
+        let req = t.app.db_for_tests().request(rid).await.unwrap().unwrap();
         assert_eq!(req.kind, "change_service", "{name}");
         let (_, page) = officer.text(&format!("/requests/{rid}")).await;
         let (_, new_service) =
@@ -1160,7 +1189,12 @@ async fn a_provider_ends_a_schedule_and_moves_a_client_to_another_service() {
             Some("Change of service".into())
         );
         assert_eq!(approve(&officer, rid).await.status(), 303, "{name}");
-        let all = t.app.db.client_schedules(moving.client_id).await.unwrap();
+        let all = t
+            .app
+            .db_for_tests()
+            .client_schedules(moving.client_id)
+            .await
+            .unwrap();
         let old = all.iter().find(|x| x.id == moving.id).unwrap();
         assert_eq!(
             old.end_reason.as_deref(),
@@ -1293,7 +1327,7 @@ async fn available_places_save_at_once_and_other_details_change_by_request() {
         assert!(shows_value(&page, "available_places", "4"));
         assert_eq!(
             t.app
-                .db
+                .db_for_tests()
                 .service(sid)
                 .await
                 .unwrap()
@@ -1337,7 +1371,7 @@ async fn available_places_save_at_once_and_other_details_change_by_request() {
             );
             assert_eq!(
                 t.app
-                    .db
+                    .db_for_tests()
                     .service(sid)
                     .await
                     .unwrap()
@@ -1353,7 +1387,7 @@ async fn available_places_save_at_once_and_other_details_change_by_request() {
         assert_eq!(r.status(), 303, "{name}");
         assert_eq!(
             t.app
-                .db
+                .db_for_tests()
                 .service(sid)
                 .await
                 .unwrap()
@@ -1376,7 +1410,7 @@ async fn available_places_save_at_once_and_other_details_change_by_request() {
             unchanged.iter().any(|(k, _)| k == "public_name"),
             "{name}: the details form as it stands"
         );
-        let current = t.app.db.service(sid).await.unwrap().unwrap();
+        let current = t.app.db_for_tests().service(sid).await.unwrap().unwrap();
         let mut fields = unchanged.clone();
         set_field(&mut fields, "languages", Some("English, Polish"));
         set_field(
@@ -1395,10 +1429,16 @@ async fn available_places_save_at_once_and_other_details_change_by_request() {
         let rid = id_after(&to, "/requests/");
         assert_eq!(request_count(&t).await, before + 1, "{name}");
         assert_eq!(
-            t.app.db.request(rid).await.unwrap().unwrap().kind,
+            t.app
+                .db_for_tests()
+                .request(rid)
+                .await
+                .unwrap()
+                .unwrap()
+                .kind,
             "service_details"
         );
-        let now = t.app.db.service(sid).await.unwrap().unwrap();
+        let now = t.app.db_for_tests().service(sid).await.unwrap().unwrap();
         assert_eq!(
             now.languages, current.languages,
             "{name}: unchanged until approved"
@@ -1408,7 +1448,7 @@ async fn available_places_save_at_once_and_other_details_change_by_request() {
         let (_, new) = change_row(&page, "Languages supported").expect("languages listed");
         assert_eq!(new.as_deref(), Some("English, Polish"), "{name}");
         assert_eq!(approve(&officer, rid).await.status(), 303, "{name}");
-        let after = t.app.db.service(sid).await.unwrap().unwrap();
+        let after = t.app.db_for_tests().service(sid).await.unwrap().unwrap();
         assert_eq!(after.languages, "English, Polish", "{name}");
         assert_eq!(after.interpreter, 1 - current.interpreter, "{name}");
 
@@ -1446,7 +1486,14 @@ async fn contract_documents_are_added_downloaded_commented_and_signed() {
         let p = principal(&t, "provider").await;
         let mut cf = p.contract_filter();
         cf.per_page = 100;
-        let contract = t.app.db.list_contracts(&cf).await.unwrap().items.remove(0);
+        let contract = t
+            .app
+            .db_for_tests()
+            .list_contracts(&cf)
+            .await
+            .unwrap()
+            .items
+            .remove(0);
         let cid = contract.id;
         let provider = t.signed_in("provider").await;
         let (_, home) = provider.text("/home").await;
@@ -1475,7 +1522,7 @@ async fn contract_documents_are_added_downloaded_commented_and_signed() {
         assert!(page.contains("Service specification 2026"));
         assert_eq!(
             t.app
-                .db
+                .db_for_tests()
                 .contract_document(generated)
                 .await
                 .unwrap()
@@ -1495,7 +1542,7 @@ async fn contract_documents_are_added_downloaded_commented_and_signed() {
         let uploaded = id_after(&to, "/documents/");
         assert_eq!(
             t.app
-                .db
+                .db_for_tests()
                 .contract_document(uploaded)
                 .await
                 .unwrap()
@@ -1523,7 +1570,12 @@ async fn contract_documents_are_added_downloaded_commented_and_signed() {
             "{name}: the message says it must be a PDF"
         );
         assert_eq!(
-            t.app.db.contract_documents(cid).await.unwrap().len(),
+            t.app
+                .db_for_tests()
+                .contract_documents(cid)
+                .await
+                .unwrap()
+                .len(),
             2,
             "{name}: nothing added"
         );
@@ -1532,7 +1584,15 @@ async fn contract_documents_are_added_downloaded_commented_and_signed() {
         let status = r.status().as_u16();
         let body = r.text().await.unwrap();
         assert_invalid(status, &body, &["title"], "document without a title");
-        assert_eq!(t.app.db.contract_documents(cid).await.unwrap().len(), 2);
+        assert_eq!(
+            t.app
+                .db_for_tests()
+                .contract_documents(cid)
+                .await
+                .unwrap()
+                .len(),
+            2
+        );
 
         // The officer moves the generated one to "agreed".
         let ot = officer.csrf_from(&format!("/documents/{generated}")).await;
@@ -1626,7 +1686,7 @@ async fn contract_documents_are_added_downloaded_commented_and_signed() {
         assert_invalid(status, &body, &["password"], "sign with a wrong password");
         assert!(
             t.app
-                .db
+                .db_for_tests()
                 .document_signatures(generated)
                 .await
                 .unwrap()
@@ -1649,7 +1709,7 @@ async fn contract_documents_are_added_downloaded_commented_and_signed() {
         assert!(page.contains("Document signed"), "{name}");
         let display = t
             .app
-            .db
+            .db_for_tests()
             .user_by_username("provider")
             .await
             .unwrap()
@@ -1666,7 +1726,7 @@ async fn contract_documents_are_added_downloaded_commented_and_signed() {
         );
         assert_eq!(
             t.app
-                .db
+                .db_for_tests()
                 .contract_document(generated)
                 .await
                 .unwrap()
@@ -1674,7 +1734,12 @@ async fn contract_documents_are_added_downloaded_commented_and_signed() {
                 .progress,
             "agreed"
         );
-        let sigs = t.app.db.document_signatures(generated).await.unwrap();
+        let sigs = t
+            .app
+            .db_for_tests()
+            .document_signatures(generated)
+            .await
+            .unwrap();
         assert_eq!(sigs.len(), 1, "{name}");
         // The history shows the signature, by whom.
         let history = &page[page.find(">History<").expect("a history table")..];
@@ -1764,7 +1829,13 @@ async fn contacts_are_added_by_request_assignments_are_one_per_service_and_login
         let (to, _, _) = follow(&provider, r, "add contact").await;
         let rid = id_after(&to, "/requests/");
         assert_eq!(
-            t.app.db.request(rid).await.unwrap().unwrap().kind,
+            t.app
+                .db_for_tests()
+                .request(rid)
+                .await
+                .unwrap()
+                .unwrap()
+                .kind,
             "contact_add"
         );
         let (_, list) = provider.text("/contacts").await;
@@ -1780,7 +1851,7 @@ async fn contacts_are_added_by_request_assignments_are_one_per_service_and_login
         );
         let imogen = t
             .app
-            .db
+            .db_for_tests()
             .provider_contacts(f.provider_id)
             .await
             .unwrap()
@@ -1807,7 +1878,7 @@ async fn contacts_are_added_by_request_assignments_are_one_per_service_and_login
         );
         let with_login: Vec<i64> = t
             .app
-            .db
+            .db_for_tests()
             .list_users(None)
             .await
             .unwrap()
@@ -1816,7 +1887,7 @@ async fn contacts_are_added_by_request_assignments_are_one_per_service_and_login
             .collect();
         let other = t
             .app
-            .db
+            .db_for_tests()
             .provider_contacts(f.provider_id)
             .await
             .unwrap()
@@ -1856,7 +1927,13 @@ async fn contacts_are_added_by_request_assignments_are_one_per_service_and_login
         );
         assert_eq!(request_count(&t).await, before, "{name}: no request");
         assert_eq!(
-            t.app.db.contact(imogen.id).await.unwrap().unwrap().active,
+            t.app
+                .db_for_tests()
+                .contact(imogen.id)
+                .await
+                .unwrap()
+                .unwrap()
+                .active,
             1
         );
 
@@ -1867,7 +1944,13 @@ async fn contacts_are_added_by_request_assignments_are_one_per_service_and_login
         let (to, _, _) = follow(&provider, r, "login request").await;
         let rid = id_after(&to, "/requests/");
         assert_eq!(
-            t.app.db.request(rid).await.unwrap().unwrap().kind,
+            t.app
+                .db_for_tests()
+                .request(rid)
+                .await
+                .unwrap()
+                .unwrap()
+                .kind,
             "login_request"
         );
         let token = officer.csrf_from(&format!("/requests/{rid}")).await;
@@ -1893,7 +1976,7 @@ async fn contacts_are_added_by_request_assignments_are_one_per_service_and_login
         assert_eq!(status_of(&t, rid).await, "approved", "{name}");
         let user = t
             .app
-            .db
+            .db_for_tests()
             .list_users(None)
             .await
             .unwrap()
@@ -1941,7 +2024,7 @@ fn temporary_password_in(body: &str) -> Option<String> {
 async fn action_count(t: &TestApp) -> usize {
     let authority = t
         .app
-        .db
+        .db_for_tests()
         .user_by_username("officer")
         .await
         .unwrap()
@@ -1949,7 +2032,7 @@ async fn action_count(t: &TestApp) -> usize {
         .authority_id
         .unwrap();
     t.app
-        .db
+        .db_for_tests()
         .list_actions(authority, None, false)
         .await
         .unwrap()
@@ -2047,7 +2130,7 @@ async fn actions_are_set_by_the_team_and_marked_done_by_the_provider() {
         assert_eq!(action_count(&t).await, before + 2);
         let authority = t
             .app
-            .db
+            .db_for_tests()
             .user_by_username("officer")
             .await
             .unwrap()
@@ -2056,7 +2139,7 @@ async fn actions_are_set_by_the_team_and_marked_done_by_the_provider() {
             .unwrap();
         let actions = t
             .app
-            .db
+            .db_for_tests()
             .list_actions(authority, Some(f.provider_id), false)
             .await
             .unwrap();
@@ -2116,7 +2199,13 @@ async fn actions_are_set_by_the_team_and_marked_done_by_the_provider() {
             "done without a note",
         );
         assert_eq!(
-            t.app.db.action(overdue).await.unwrap().unwrap().status,
+            t.app
+                .db_for_tests()
+                .action(overdue)
+                .await
+                .unwrap()
+                .unwrap()
+                .status,
             "open",
             "{name}"
         );

@@ -23,7 +23,7 @@ fn authority_id(p: &Principal) -> i64 {
 
 async fn services_of_provider(t: &TestApp, provider: i64) -> Vec<Service> {
     t.app
-        .db
+        .db_for_tests()
         .list_services(&ServiceFilter {
             provider_id: Some(provider),
             per_page: 1000,
@@ -36,7 +36,13 @@ async fn services_of_provider(t: &TestApp, provider: i64) -> Vec<Service> {
 
 /// The service's details as the API takes them, with a change.
 async fn details_change(t: &TestApp, service_id: i64) -> serde_json::Value {
-    let s = t.app.db.service(service_id).await.unwrap().unwrap();
+    let s = t
+        .app
+        .db_for_tests()
+        .service(service_id)
+        .await
+        .unwrap()
+        .unwrap();
     let mut v = serde_json::to_value(ServiceDetails::of(&s)).unwrap();
     v["public_name"] = json!("Taken over");
     v["languages"] = json!("Klingon");
@@ -48,7 +54,7 @@ async fn a_schedule(t: &TestApp, service_id: i64) -> i64 {
     let today = t.app.today().to_string();
     let page = t
         .app
-        .db
+        .db_for_tests()
         .service_schedules(service_id, &today, false, ScheduleSort::Name, 1, 1)
         .await
         .unwrap();
@@ -61,7 +67,7 @@ async fn a_schedule(t: &TestApp, service_id: i64) -> i64 {
 async fn contracts_of(t: &TestApp, provider: i64) -> Vec<(i64, Vec<i64>)> {
     let list = t
         .app
-        .db
+        .db_for_tests()
         .list_contracts(&ContractFilter {
             provider_id: Some(provider),
             per_page: 1000,
@@ -72,7 +78,14 @@ async fn contracts_of(t: &TestApp, provider: i64) -> Vec<(i64, Vec<i64>)> {
         .items;
     let mut out = Vec::new();
     for c in list {
-        out.push((c.id, t.app.db.contract_service_ids(c.id).await.unwrap()));
+        out.push((
+            c.id,
+            t.app
+                .db_for_tests()
+                .contract_service_ids(c.id)
+                .await
+                .unwrap(),
+        ));
     }
     out
 }
@@ -344,7 +357,7 @@ async fn snapshot(
 ) -> Snapshot {
     let requests = t
         .app
-        .db
+        .db_for_tests()
         .list_requests(&RequestFilter {
             limit: 100_000,
             ..Default::default()
@@ -356,34 +369,57 @@ async fn snapshot(
         .collect();
     let mut s = Vec::new();
     for id in services {
-        let x = t.app.db.service(*id).await.unwrap().unwrap();
+        let x = t.app.db_for_tests().service(*id).await.unwrap().unwrap();
         s.push((x.id, x.available_places, x.public_name, x.languages));
     }
     let mut sc = Vec::new();
     for id in schedules {
-        let x = t.app.db.schedule_detail(*id).await.unwrap().unwrap();
+        let x = t
+            .app
+            .db_for_tests()
+            .schedule_detail(*id)
+            .await
+            .unwrap()
+            .unwrap();
         sc.push((x.id, x.units_per_week, x.end_date));
     }
     let mut d = Vec::new();
     for id in documents {
-        let x = t.app.db.contract_document(*id).await.unwrap().unwrap();
+        let x = t
+            .app
+            .db_for_tests()
+            .contract_document(*id)
+            .await
+            .unwrap()
+            .unwrap();
         d.push((
             x.id,
             x.progress,
             x.provider_comments,
-            t.app.db.document_signatures(*id).await.unwrap().len(),
+            t.app
+                .db_for_tests()
+                .document_signatures(*id)
+                .await
+                .unwrap()
+                .len(),
         ));
     }
     let mut c = Vec::new();
     let mut a = Vec::new();
     for p in providers {
-        for x in t.app.db.provider_contacts(*p).await.unwrap() {
-            let held = t.app.db.contact_assignments(x.id).await.unwrap().len();
+        for x in t.app.db_for_tests().provider_contacts(*p).await.unwrap() {
+            let held = t
+                .app
+                .db_for_tests()
+                .contact_assignments(x.id)
+                .await
+                .unwrap()
+                .len();
             c.push((x.id, x.first_name, x.active, held));
         }
         for x in t
             .app
-            .db
+            .db_for_tests()
             .list_actions(authority, Some(*p), false)
             .await
             .unwrap()
@@ -398,7 +434,7 @@ async fn snapshot(
         documents: d,
         contacts: c,
         actions: a,
-        users: t.app.db.list_users(None).await.unwrap().len(),
+        users: t.app.db_for_tests().list_users(None).await.unwrap().len(),
     }
 }
 
@@ -463,7 +499,7 @@ async fn world(t: &TestApp) -> World {
         .await
         .unwrap()
         .id;
-    let contacts0 = t.app.db.provider_contacts(p0).await.unwrap();
+    let contacts0 = t.app.db_for_tests().provider_contacts(p0).await.unwrap();
     let c0 = contacts0.iter().find(|c| c.active != 0).unwrap().id;
     let rc0 = t
         .app
@@ -514,7 +550,7 @@ async fn world(t: &TestApp) -> World {
         .await
         .unwrap()
         .id;
-    let contacts1 = t.app.db.provider_contacts(p1).await.unwrap();
+    let contacts1 = t.app.db_for_tests().provider_contacts(p1).await.unwrap();
     let c1 = contacts1.iter().find(|c| c.active != 0).unwrap().id;
     let rc1 = t
         .app
@@ -564,7 +600,12 @@ async fn world(t: &TestApp) -> World {
         .unwrap()
         .id;
     // A request about that service, as another user of provider 1 would send it.
-    let mut tx = t.app.db.begin_write(&Actor::system("test")).await.unwrap();
+    let mut tx = t
+        .app
+        .db_for_tests()
+        .begin_write(&Actor::system("test"))
+        .await
+        .unwrap();
     let r1x = tx
         .insert_request(&NewRequest {
             authority_id: authority_id(&limited),

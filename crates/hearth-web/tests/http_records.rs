@@ -63,7 +63,7 @@ fn refs<'a>(v: &'a [(&'static str, String)]) -> Vec<(&'static str, &'a str)> {
 
 async fn newest_audit_id(t: &TestApp) -> i64 {
     t.app
-        .db
+        .db_for_tests()
         .audit_search(&AuditQuery {
             limit: 1,
             ..Default::default()
@@ -78,7 +78,7 @@ async fn newest_audit_id(t: &TestApp) -> i64 {
 async fn audit_since(t: &TestApp, after: i64) -> Vec<AuditEntry> {
     let mut v: Vec<AuditEntry> = t
         .app
-        .db
+        .db_for_tests()
         .audit_search(&AuditQuery {
             limit: 500,
             ..Default::default()
@@ -98,7 +98,7 @@ fn json(s: &Option<String>) -> serde_json::Value {
 
 async fn provider_count(t: &TestApp) -> i64 {
     t.app
-        .db
+        .db_for_tests()
         .list_providers(&ProviderFilter::default())
         .await
         .unwrap()
@@ -107,7 +107,7 @@ async fn provider_count(t: &TestApp) -> i64 {
 
 async fn service_count(t: &TestApp) -> i64 {
     t.app
-        .db
+        .db_for_tests()
         .list_services(&ServiceFilter::default())
         .await
         .unwrap()
@@ -116,7 +116,7 @@ async fn service_count(t: &TestApp) -> i64 {
 
 async fn property_count(t: &TestApp) -> i64 {
     t.app
-        .db
+        .db_for_tests()
         .list_properties(&ServiceFilter::default())
         .await
         .unwrap()
@@ -125,7 +125,7 @@ async fn property_count(t: &TestApp) -> i64 {
 
 async fn contract_count(t: &TestApp) -> i64 {
     t.app
-        .db
+        .db_for_tests()
         .list_contracts(&ContractFilter::default())
         .await
         .unwrap()
@@ -136,14 +136,14 @@ async fn contract_count(t: &TestApp) -> i64 {
 async fn demo_provider(t: &TestApp) -> (i64, hearth_store::Service) {
     let u = t
         .app
-        .db
+        .db_for_tests()
         .user_by_username("provider")
         .await
         .unwrap()
         .unwrap();
     let p = t
         .app
-        .db
+        .db_for_tests()
         .contact(u.contact_id.unwrap())
         .await
         .unwrap()
@@ -151,7 +151,7 @@ async fn demo_provider(t: &TestApp) -> (i64, hearth_store::Service) {
         .provider_id;
     let s = t
         .app
-        .db
+        .db_for_tests()
         .list_services(&ServiceFilter {
             provider_id: Some(p),
             per_page: 1000,
@@ -166,7 +166,7 @@ async fn demo_provider(t: &TestApp) -> (i64, hearth_store::Service) {
 
 async fn officer_authority(t: &TestApp) -> i64 {
     t.app
-        .db
+        .db_for_tests()
         .user_by_username("officer")
         .await
         .unwrap()
@@ -200,7 +200,7 @@ async fn an_officer_creates_a_provider_and_finds_it_listed() {
         let to = location(&r);
         let id = id_from(&to, "/providers/");
         assert_eq!(provider_count(&t).await, before + 1);
-        let p = t.app.db.provider(id).await.unwrap().unwrap();
+        let p = t.app.db_for_tests().provider(id).await.unwrap().unwrap();
         assert_eq!(p.name, "Heronsgate Housing CIC");
         assert_eq!(p.reference, "PRV-T01");
         assert_eq!(
@@ -211,7 +211,7 @@ async fn an_officer_creates_a_provider_and_finds_it_listed() {
         assert_eq!(p.limited_access, 0);
         assert!(
             t.app
-                .db
+                .db_for_tests()
                 .provider_in_authority(id, officer_authority(&t).await)
                 .await
                 .unwrap(),
@@ -245,7 +245,7 @@ async fn an_officer_creates_a_provider_and_finds_it_listed() {
         // The creation is audited with the values after.
         let entries = t
             .app
-            .db
+            .db_for_tests()
             .audit_search(&AuditQuery {
                 record_type: Some("provider".into()),
                 record_id: Some(id.to_string()),
@@ -346,7 +346,7 @@ async fn editing_a_provider_writes_one_audit_entry_with_before_and_after() {
     for db in each_db().await {
         let t = TestApp::start(db).await;
         let (id, _) = demo_provider(&t).await;
-        let old = t.app.db.provider(id).await.unwrap().unwrap();
+        let old = t.app.db_for_tests().provider(id).await.unwrap().unwrap();
         let c = t.signed_in("officer").await;
         let (status, form) = c.text(&format!("/providers/{id}/edit")).await;
         assert_eq!(status, 200);
@@ -372,7 +372,7 @@ async fn editing_a_provider_writes_one_audit_entry_with_before_and_after() {
             .await;
         assert_eq!(r.status(), 303, "{}", t.db_name);
         assert_eq!(location(&r), format!("/providers/{id}"));
-        let new = t.app.db.provider(id).await.unwrap().unwrap();
+        let new = t.app.db_for_tests().provider(id).await.unwrap().unwrap();
         assert_eq!(new.name, "Larkspur Housing Trust (renamed)");
         assert_eq!(new.phone, "01632 960999");
 
@@ -397,7 +397,7 @@ async fn editing_a_provider_writes_one_audit_entry_with_before_and_after() {
             e.actor_id,
             Some(
                 t.app
-                    .db
+                    .db_for_tests()
                     .user_by_username("officer")
                     .await
                     .unwrap()
@@ -413,7 +413,7 @@ async fn editing_a_provider_writes_one_audit_entry_with_before_and_after() {
         assert_eq!(after["phone"], "01632 960999");
         assert_eq!(before["reference"], after["reference"]);
         assert_eq!(
-            t.app.db.audit_verify().await.unwrap(),
+            t.app.db_for_tests().audit_verify().await.unwrap(),
             hearth_store::ChainReport::Intact { entries: e.id },
             "the chain holds"
         );
@@ -440,7 +440,10 @@ async fn editing_a_provider_writes_one_audit_entry_with_before_and_after() {
             ],
             "provider edit",
         );
-        assert_eq!(t.app.db.provider(id).await.unwrap().unwrap(), new);
+        assert_eq!(
+            t.app.db_for_tests().provider(id).await.unwrap().unwrap(),
+            new
+        );
         assert_eq!(audit_since(&t, audit).await.len(), 1);
     }
 }
@@ -450,7 +453,7 @@ async fn the_administrator_finds_the_edit_on_the_audit_screen() {
     for db in each_db().await {
         let t = TestApp::start(db).await;
         let (id, _) = demo_provider(&t).await;
-        let old = t.app.db.provider(id).await.unwrap().unwrap();
+        let old = t.app.db_for_tests().provider(id).await.unwrap().unwrap();
         let officer = t.signed_in("officer").await;
         let r = officer
             .post_form(
@@ -602,7 +605,7 @@ async fn services_are_created_edited_and_bad_input_refused() {
         assert_eq!(r.status(), 303, "{}", t.db_name);
         let id = id_from(&location(&r), "/services/");
         assert_eq!(service_count(&t).await, before + 1);
-        let s = t.app.db.service(id).await.unwrap().unwrap();
+        let s = t.app.db_for_tests().service(id).await.unwrap().unwrap();
         assert_eq!(
             (
                 s.provider_id,
@@ -683,7 +686,7 @@ async fn services_are_created_edited_and_bad_input_refused() {
             )
             .await;
         assert_eq!(r.status(), 303);
-        let s = t.app.db.service(id).await.unwrap().unwrap();
+        let s = t.app.db_for_tests().service(id).await.unwrap().unwrap();
         assert_eq!((s.contracted_units, s.term.as_str()), (30, "short"));
         let written = audit_since(&t, audit).await;
         assert_eq!(written.len(), 1, "{}: {written:?}", t.db_name);
@@ -722,7 +725,7 @@ async fn services_are_created_edited_and_bad_input_refused() {
         );
         assert_eq!(
             t.app
-                .db
+                .db_for_tests()
                 .service(id)
                 .await
                 .unwrap()
@@ -764,7 +767,7 @@ async fn the_service_page_lists_current_schedules_and_optionally_ended_ones() {
         let (reference, current, all) = best.expect("demo data has a service with ended schedules");
         let id = t
             .app
-            .db
+            .db_for_tests()
             .list_services(&ServiceFilter {
                 search: Some(reference.to_lowercase()),
                 ..Default::default()
@@ -806,7 +809,14 @@ async fn the_service_page_lists_current_schedules_and_optionally_ended_ones() {
         assert_eq!(rows(&body), all);
 
         // The provider sees the same on their own service.
-        let owner = t.app.db.service(id).await.unwrap().unwrap().provider_id;
+        let owner = t
+            .app
+            .db_for_tests()
+            .service(id)
+            .await
+            .unwrap()
+            .unwrap()
+            .provider_id;
         let provider_user_provider = demo_provider(&t).await.0;
         if owner == provider_user_provider {
             let p = t.signed_in("provider").await;
@@ -897,7 +907,7 @@ async fn properties_are_created_edited_and_bad_uprns_refused() {
         assert_eq!(r.status(), 303, "{}", t.db_name);
         let id = id_from(&location(&r), "/properties/");
         assert_eq!(property_count(&t).await, before + 1);
-        let p = t.app.db.property(id).await.unwrap().unwrap();
+        let p = t.app.db_for_tests().property(id).await.unwrap().unwrap();
         assert_eq!(
             (
                 p.provider_id,
@@ -959,7 +969,7 @@ async fn properties_are_created_edited_and_bad_uprns_refused() {
         assert_eq!(r.status(), 422);
         assert_eq!(
             t.app
-                .db
+                .db_for_tests()
                 .property(id)
                 .await
                 .unwrap()
@@ -982,7 +992,7 @@ async fn contracts_are_created_edited_and_bad_input_refused() {
         let pid = provider.to_string();
         let other_providers_service = t
             .app
-            .db
+            .db_for_tests()
             .list_services(&ServiceFilter {
                 per_page: 1000,
                 ..Default::default()
@@ -1091,7 +1101,7 @@ async fn contracts_are_created_edited_and_bad_input_refused() {
         assert_eq!(r.status(), 303, "{}", t.db_name);
         let id = id_from(&location(&r), "/contracts/");
         assert_eq!(contract_count(&t).await, before + 1);
-        let k = t.app.db.contract(id).await.unwrap().unwrap();
+        let k = t.app.db_for_tests().contract(id).await.unwrap().unwrap();
         assert_eq!(
             (
                 k.provider_id,
@@ -1111,7 +1121,7 @@ async fn contracts_are_created_edited_and_bad_input_refused() {
             )
         );
         assert_eq!(
-            t.app.db.contract_service_ids(id).await.unwrap(),
+            t.app.db_for_tests().contract_service_ids(id).await.unwrap(),
             vec![service.id]
         );
         let (status, body) = c.text(&format!("/contracts/{id}")).await;
@@ -1145,7 +1155,7 @@ async fn contracts_are_created_edited_and_bad_input_refused() {
         let fr = refs(&f);
         let r = c.post_form(&format!("/contracts/{id}/edit"), &fr).await;
         assert_eq!(r.status(), 303);
-        let k = t.app.db.contract(id).await.unwrap().unwrap();
+        let k = t.app.db_for_tests().contract(id).await.unwrap().unwrap();
         assert_eq!(
             (k.status.as_str(), k.end_date.as_str()),
             ("interim", "2030-03-31")
@@ -1209,7 +1219,7 @@ async fn login_and_password_requests_reach_the_officers_queue_and_can_be_closed(
         assert!(shows_value(&body, "full_name", "Priya Patel"));
         assert!(
             t.app
-                .db
+                .db_for_tests()
                 .list_account_requests(None, false)
                 .await
                 .unwrap()
@@ -1244,7 +1254,12 @@ async fn login_and_password_requests_reach_the_officers_queue_and_can_be_closed(
         assert_eq!(r.status(), 200);
         assert!(r.text().await.unwrap().contains("Request sent"));
 
-        let queued = t.app.db.list_account_requests(None, true).await.unwrap();
+        let queued = t
+            .app
+            .db_for_tests()
+            .list_account_requests(None, true)
+            .await
+            .unwrap();
         assert_eq!(queued.len(), 2, "{}", t.db_name);
         let login_req = queued
             .iter()
@@ -1294,14 +1309,19 @@ async fn login_and_password_requests_reach_the_officers_queue_and_can_be_closed(
             body.contains("Forgotten password: finance"),
             "the other stays"
         );
-        let open = t.app.db.list_account_requests(None, true).await.unwrap();
+        let open = t
+            .app
+            .db_for_tests()
+            .list_account_requests(None, true)
+            .await
+            .unwrap();
         assert_eq!(
             open.iter().map(|r| r.id).collect::<Vec<_>>(),
             vec![forgotten.id]
         );
         let closed = t
             .app
-            .db
+            .db_for_tests()
             .account_request(login_req.id)
             .await
             .unwrap()
@@ -1311,7 +1331,7 @@ async fn login_and_password_requests_reach_the_officers_queue_and_can_be_closed(
             closed.handled_by,
             Some(
                 t.app
-                    .db
+                    .db_for_tests()
                     .user_by_username("officer")
                     .await
                     .unwrap()
@@ -1335,7 +1355,7 @@ async fn login_and_password_requests_reach_the_officers_queue_and_can_be_closed(
         assert_eq!(r.status(), 303);
         assert_eq!(
             t.app
-                .db
+                .db_for_tests()
                 .account_request(forgotten.id)
                 .await
                 .unwrap()
@@ -1347,7 +1367,7 @@ async fn login_and_password_requests_reach_the_officers_queue_and_can_be_closed(
         assert!(body.contains("There are no requests."));
         let closes = t
             .app
-            .db
+            .db_for_tests()
             .audit_search(&AuditQuery {
                 actor: Some("officer".into()),
                 limit: 50,
@@ -1369,7 +1389,13 @@ async fn a_reset_password_must_be_changed_at_the_next_sign_in() {
     for db in each_db().await {
         let t = TestApp::start(db).await;
         let finance = t.account("finance").clone();
-        let user = t.app.db.user_by_username("finance").await.unwrap().unwrap();
+        let user = t
+            .app
+            .db_for_tests()
+            .user_by_username("finance")
+            .await
+            .unwrap()
+            .unwrap();
         let admin = t.signed_in("admin").await;
         let (status, body) = admin.text(&format!("/admin/users/{}", user.id)).await;
         assert_eq!(status, 200);
@@ -1388,7 +1414,7 @@ async fn a_reset_password_must_be_changed_at_the_next_sign_in() {
         assert!(temp.len() >= 12, "temporary password {temp:?}");
         assert_eq!(
             t.app
-                .db
+                .db_for_tests()
                 .user_by_username("finance")
                 .await
                 .unwrap()
@@ -1398,7 +1424,7 @@ async fn a_reset_password_must_be_changed_at_the_next_sign_in() {
         );
         let reset = t
             .app
-            .db
+            .db_for_tests()
             .audit_search(&AuditQuery {
                 record_type: Some("user".into()),
                 record_id: Some(user.id.to_string()),
@@ -1467,7 +1493,7 @@ async fn a_reset_password_must_be_changed_at_the_next_sign_in() {
         );
         assert_eq!(
             t.app
-                .db
+                .db_for_tests()
                 .user_by_username("finance")
                 .await
                 .unwrap()
@@ -1510,7 +1536,13 @@ async fn a_reset_password_must_be_changed_at_the_next_sign_in() {
         assert_eq!(location(&r), "/home");
         let (status, _) = c.text("/home").await;
         assert_eq!(status, 200);
-        let after = t.app.db.user_by_username("finance").await.unwrap().unwrap();
+        let after = t
+            .app
+            .db_for_tests()
+            .user_by_username("finance")
+            .await
+            .unwrap()
+            .unwrap();
         assert_eq!(after.must_change_password, 0);
 
         // Neither the temporary nor the old password works any more; the new one does.
@@ -1556,7 +1588,7 @@ async fn a_login_request_reports_every_missing_field_at_once() {
     );
     assert!(t
         .app
-        .db
+        .db_for_tests()
         .list_account_requests(None, false)
         .await
         .unwrap()
@@ -1568,7 +1600,13 @@ async fn the_account_history_on_the_audit_screen_shows_a_throttle() {
     // Wrong passwords no longer lock an account (security review 4): the address that sends
     // them is throttled, and that is audited on the account.
     let t = TestApp::start(hearth_store::testing::sqlite().await.unwrap()).await;
-    let finance = t.app.db.user_by_username("finance").await.unwrap().unwrap();
+    let finance = t
+        .app
+        .db_for_tests()
+        .user_by_username("finance")
+        .await
+        .unwrap()
+        .unwrap();
     let visitor = t.client();
     for _ in 0..5 {
         assert_eq!(
@@ -1581,7 +1619,7 @@ async fn the_account_history_on_the_audit_screen_shows_a_throttle() {
     }
     assert!(
         t.app
-            .db
+            .db_for_tests()
             .user_by_id(finance.id)
             .await
             .unwrap()

@@ -13,7 +13,7 @@ async fn a_return_goes_from_the_web_form_through_checking_to_the_reports() {
     let p = principal(&t, "provider").await;
     let mut f = p.service_filter();
     f.per_page = 100;
-    let s = t.app.db.list_services(&f).await.unwrap().items[0].clone();
+    let s = t.app.db_for_tests().list_services(&f).await.unwrap().items[0].clone();
     let q = Quarter::for_date(t.app.today()).previous();
     let days = i64::from(q.days());
     let occupied = (s.contracted_units * days * 95 / 100).to_string();
@@ -78,7 +78,7 @@ async fn a_return_goes_from_the_web_form_through_checking_to_the_reports() {
     assert!(page.contains("Below trigger of"), "the text marker");
     let held = t
         .app
-        .db
+        .db_for_tests()
         .count_schedules_between(s.id, &q.start().to_string(), &q.end().to_string())
         .await
         .unwrap();
@@ -224,13 +224,13 @@ async fn a_return_goes_from_the_web_form_through_checking_to_the_reports() {
     // Security review finding 6: names that begin with = + - @ came out of the CSV exports as
     // live formulas. Every export writes them as text, with a byte order mark for Excel.
     hearth_store::testing::exec(
-        &t.app.db,
+        t.app.db_for_tests(),
         &format!("UPDATE providers SET name = '=HYPERLINK(\"http://evil.example\",\"Pay\")' WHERE id = {}", s.provider_id),
     )
     .await
     .unwrap();
     hearth_store::testing::exec(
-        &t.app.db,
+        t.app.db_for_tests(),
         &format!(
             "UPDATE services SET name = '@SUM(1+1)', public_name = '+Tŷ' WHERE id = {}",
             s.id
@@ -289,7 +289,7 @@ async fn hostile_references_cannot_inject_a_download_file_name() {
     let p = principal(&t, "provider").await;
     let s = t
         .app
-        .db
+        .db_for_tests()
         .list_services(&p.service_filter())
         .await
         .unwrap()
@@ -314,7 +314,7 @@ async fn hostile_references_cannot_inject_a_download_file_name() {
     let provider = t.signed_in("provider").await;
     for hostile in ["BRK\";filename*=UTF-8''evil.html", "BRK\r\nX-Evil: 1"] {
         hearth_store::testing::exec(
-            &t.app.db,
+            t.app.db_for_tests(),
             &format!(
                 "UPDATE services SET reference = '{}' WHERE id = {}",
                 hostile.replace('\'', "''"),
@@ -366,7 +366,7 @@ async fn hostile_workbooks_are_refused_at_once_while_the_server_keeps_serving() 
     let p = principal(&t, "provider").await;
     let s = t
         .app
-        .db
+        .db_for_tests()
         .list_services(&p.service_filter())
         .await
         .unwrap()

@@ -202,7 +202,7 @@ async fn every_endpoint_validates_against_the_standard() {
     // Near a postcode, nearest first.
     let pc: String = t
         .app
-        .db
+        .db_for_tests()
         .list_services(&Default::default())
         .await
         .unwrap()
@@ -306,7 +306,7 @@ async fn unpublished_changes_and_client_data_never_appear() {
     let t = TestApp::start(hearth_store::testing::sqlite().await.unwrap()).await;
     let provider = t
         .app
-        .db
+        .db_for_tests()
         .user_by_username("provider")
         .await
         .unwrap()
@@ -314,7 +314,7 @@ async fn unpublished_changes_and_client_data_never_appear() {
     let p = t.app.principal_for(provider, None).await.unwrap().unwrap();
     let mut f = p.service_filter();
     f.per_page = 100;
-    let service = t.app.db.list_services(&f).await.unwrap().items[0].clone();
+    let service = t.app.db_for_tests().list_services(&f).await.unwrap().items[0].clone();
     let mut d = hearth_store::ServiceDetails::of(&service);
     d.public_name = "Unapproved Shiny Name".into();
     t.app
@@ -324,7 +324,7 @@ async fn unpublished_changes_and_client_data_never_appear() {
     // A client of this service.
     let clients = t
         .app
-        .db
+        .db_for_tests()
         .service_schedules(
             service.id,
             "2026-11-22",
@@ -337,7 +337,13 @@ async fn unpublished_changes_and_client_data_never_appear() {
         .unwrap();
     let client_name = clients.items[0].last_name.clone();
     let client_id = clients.items[0].client_id;
-    let client = t.app.db.client(client_id).await.unwrap().unwrap();
+    let client = t
+        .app
+        .db_for_tests()
+        .client(client_id)
+        .await
+        .unwrap()
+        .unwrap();
 
     let c = t.client();
     let (_, html) = c.text(&format!("/directory/services/{}", service.id)).await;
@@ -411,7 +417,7 @@ async fn refuge_addresses_are_never_published() {
     let t = TestApp::start(hearth_store::testing::sqlite().await.unwrap()).await;
     let services = t
         .app
-        .db
+        .db_for_tests()
         .list_services(&hearth_store::ServiceFilter {
             per_page: 1000,
             ..Default::default()
@@ -481,14 +487,14 @@ async fn taxonomy_id_narrows_services_to_those_with_a_term_of_it() {
     // Take a service's support tasks away: it no longer has a term of the support-task taxonomy.
     let s = t
         .app
-        .db
+        .db_for_tests()
         .list_services(&Default::default())
         .await
         .unwrap()
         .items[0]
         .clone();
     hearth_store::testing::exec(
-        &t.app.db,
+        t.app.db_for_tests(),
         &format!("UPDATE services SET support_tasks = '' WHERE id = {}", s.id),
     )
     .await

@@ -6,7 +6,8 @@ mod config;
 use anyhow::{anyhow, bail, Context, Result};
 use clap::{Args, Parser, Subcommand};
 use config::{Config, Overrides};
-use hearth_app::store::{Actor, ChainReport, Db, DbConfig};
+use hearth_app::maintenance::{self, ChainCheck, Database, DatabaseSettings};
+use hearth_app::Principal;
 use hearth_app::{App, AppConfig};
 use std::io::Write;
 use std::path::{Path, PathBuf};
@@ -224,8 +225,8 @@ fn write_private(path: &Path, bytes: &[u8]) -> Result<()> {
 }
 
 /// Connects to the configured database with the deployment's audit key.
-async fn connect(config: &Config, max_connections: u32) -> Result<Db> {
-    Db::connect(&DbConfig {
+async fn connect(config: &Config, max_connections: u32) -> Result<Database> {
+    hearth_app::open(&DatabaseSettings {
         url: config.database_url.clone(),
         max_connections,
         audit_key: audit_key(config)?,
@@ -234,12 +235,12 @@ async fn connect(config: &Config, max_connections: u32) -> Result<Db> {
     .with_context(|| {
         format!(
             "opening the database {}",
-            hearth_app::store::redact(&config.database_url)
+            maintenance::redact(&config.database_url)
         )
     })
 }
 
-async fn open_db(config: &Config) -> Result<Db> {
+async fn open_db(config: &Config) -> Result<Database> {
     if config.is_sqlite() {
         std::fs::create_dir_all(&config.data_dir)
             .with_context(|| format!("creating {}", config.data_dir.display()))?;
@@ -251,7 +252,7 @@ async fn open_db(config: &Config) -> Result<Db> {
 
 /// Opens the database for a maintenance command without changing its schema: it must be at
 /// this program's version (run `hearth migrate` first).
-async fn open_db_as_is(config: &Config) -> Result<Db> {
+async fn open_db_as_is(config: &Config) -> Result<Database> {
     if let Some(path) = config.sqlite_path() {
         if !path.exists() {
             bail!("there is no database at {} (check --data-dir, or run hearth migrate to create one)", path.display());
@@ -262,7 +263,7 @@ async fn open_db_as_is(config: &Config) -> Result<Db> {
     }
     let db = connect(config, config.max_connections.min(4)).await?;
     let version = db.schema_version().await?;
-    let latest = hearth_app::store::latest_version();
+    let latest = maintenance::latest_version();
     if version > latest {
         bail!("the database schema is version {version}, newer than this program's {latest}: use a newer hearth");
     }
@@ -272,16 +273,13 @@ async fn open_db_as_is(config: &Config) -> Result<Db> {
     Ok(db)
 }
 
-fn app_of(config: &Config, db: Db) -> App {
-    App::new(
-        db,
-        AppConfig {
-            idle_minutes: config.idle_minutes,
-            absolute_hours: config.absolute_hours,
-            public_requests_per_minute: config.public_requests_per_minute,
-            ..AppConfig::default()
-        },
-    )
+fn app_of(config: &Config, db: Database) -> App {
+    db.app(AppConfig {
+        idle_minutes: config.idle_minutes,
+        absolute_hours: config.absolute_hours,
+        public_requests_per_minute: config.public_requests_per_minute,
+        ..AppConfig::default()
+    })
 }
 
 async fn run(cli: Cli) -> Result<i32> {
@@ -335,11 +333,11 @@ async fn run(cli: Cli) -> Result<i32> {
         Command::Audit(AuditCommand::Verify) => {
             let db = open_db_as_is(&config).await?;
             match db.audit_verify().await? {
-                ChainReport::Intact { entries } => {
+                ChainCheck::Intact { entries } => {
                     println!("audit trail intact: {entries} entries verified");
                     Ok(0)
                 }
-                ChainReport::Broken { entry_id, reason } => {
+                ChainCheck::Broken { entry_id, reason } => {
                     println!("audit trail BROKEN at entry {entry_id}: {reason}");
                     Ok(2)
                 }
@@ -367,17 +365,13 @@ async fn run(cli: Cli) -> Result<i32> {
         Command::Restore { file } => restore(&config, &file).await,
         Command::Import(ImportCommand::Postcodes { file }) => {
             let db = open_db_as_is(&config).await?;
+            let app = app_of(&config, db);
             let t = Instant::now();
             let (rows, skipped) = read_postcodes(&file)?;
-            let mut tx = db
-                .begin_write(&Actor::system(&format!("cli:{}", whoami())))
+            let system = Principal::system(&format!("cli:{}", whoami()));
+            let located = app
+                .import_postcodes(&system, &rows, &|| eprint!("."))
                 .await?;
-            for chunk in rows.chunks(50_000) {
-                tx.upsert_postcodes(chunk).await?;
-                eprint!(".");
-            }
-            tx.commit().await?;
-            let located = db.locate_services().await?;
             eprintln!();
             println!(
                 "imported {} postcodes ({} rows skipped: no coordinates or not a postcode) in {:.1?}; {} services located",
@@ -389,7 +383,7 @@ async fn run(cli: Cli) -> Result<i32> {
             Ok(0)
         }
         Command::Totp { secret } => {
-            let now = u64::try_from(hearth_app::store::now()).unwrap_or(0);
+            let now = u64::try_from(hearth_app::now()).unwrap_or(0);
             let code = hearth_app::accounts::totp_code(secret.trim(), now)
                 .ok_or_else(|| anyhow!("that is not a valid base32 secret"))?;
             println!("{code}");
@@ -470,7 +464,7 @@ async fn restore(config: &Config, file: &Path) -> Result<i32> {
 }
 
 /// Integrity, schema version and audit chain of a database file.
-async fn check_backup(config: &Config, path: &Path) -> Result<(i64, ChainReport)> {
+async fn check_backup(config: &Config, path: &Path) -> Result<(i64, ChainCheck)> {
     let mut header = [0u8; 16];
     let is_sqlite = std::fs::File::open(path)
         .and_then(|mut f| std::io::Read::read_exact(&mut f, &mut header))
@@ -482,7 +476,7 @@ async fn check_backup(config: &Config, path: &Path) -> Result<(i64, ChainReport)
             path.display()
         );
     }
-    let check = Db::connect(&DbConfig {
+    let check = hearth_app::open(&DatabaseSettings {
         url: format!("sqlite://{}", path.display()),
         max_connections: 1,
         audit_key: audit_key(config)?,
@@ -495,11 +489,11 @@ async fn check_backup(config: &Config, path: &Path) -> Result<(i64, ChainReport)
             bail!("the backup failed its integrity check: {integrity}");
         }
         let version = check.schema_version().await?;
-        if version > hearth_app::store::latest_version() {
+        if version > maintenance::latest_version() {
             bail!("the backup's schema (version {version}) is newer than this program");
         }
         let report = check.audit_verify().await?;
-        if let ChainReport::Broken { entry_id, reason } = &report {
+        if let ChainCheck::Broken { entry_id, reason } = &report {
             bail!(
                 "the backup's audit trail does not verify with this data folder's audit key (entry {entry_id}: {reason}). \
                  Restore into the data folder the backup came from, or copy its audit.key (or set HEARTH_AUDIT_KEY) first"
@@ -514,14 +508,16 @@ async fn check_backup(config: &Config, path: &Path) -> Result<(i64, ChainReport)
 
 async fn user(config: &Config, cmd: UserCommand) -> Result<i32> {
     let db = open_db_as_is(config).await?;
-    let app = app_of(config, db.clone());
-    let actor = Actor::system(&format!("cli:{}", whoami()));
+    let app = app_of(config, db);
+    let actor = Principal::system(&format!("cli:{}", whoami()));
     let find = |username: String| {
-        let db = db.clone();
+        let app = app.clone();
+        let actor = actor.clone();
         async move {
-            db.user_by_username(&username)
-                .await?
-                .ok_or_else(|| anyhow!("there is no user {username}"))
+            match app.user_named(&actor, &username).await {
+                Err(hearth_app::AppError::NotFound) => Err(anyhow!("there is no user {username}")),
+                other => Ok(other?),
+            }
         }
     };
     match cmd {
@@ -535,12 +531,9 @@ async fn user(config: &Config, cmd: UserCommand) -> Result<i32> {
         } => {
             let authority_id = match authority {
                 Some(code) => Some(
-                    db.authorities()
+                    app.authority_by_code(&actor, &code)
                         .await?
-                        .into_iter()
-                        .find(|a| a.code.eq_ignore_ascii_case(&code))
-                        .ok_or_else(|| anyhow!("there is no authority with code {code}"))?
-                        .id,
+                        .ok_or_else(|| anyhow!("there is no authority with code {code}"))?,
                 ),
                 None => None,
             };
@@ -574,9 +567,9 @@ async fn user(config: &Config, cmd: UserCommand) -> Result<i32> {
             }
         }
         UserCommand::List => {
-            let now = hearth_app::store::now();
+            let now = hearth_app::now();
             println!("{:<20} {:<18} {:<28} state", "username", "role", "name");
-            for u in db.list_users(None).await? {
+            for u in app.list_users(&actor).await? {
                 let state = if u.disabled != 0 {
                     "disabled"
                 } else if u.locked_until.is_some_and(|t| t > now) {
@@ -641,7 +634,7 @@ async fn demo(
     scale: hearth_app::demo_data::Scale,
     seed: u64,
     load_users: usize,
-) -> Result<Db> {
+) -> Result<Database> {
     if let Some(path) = config.sqlite_path() {
         for ext in ["db", "db-wal", "db-shm"] {
             let p = path.with_extension(ext);
@@ -720,7 +713,7 @@ async fn demo(
     Ok(db)
 }
 
-async fn serve(config: Config, db: Db, started: Instant) -> Result<()> {
+async fn serve(config: Config, db: Database, started: Instant) -> Result<()> {
     let app = app_of(&config, db);
     let https = config
         .public_url
@@ -755,7 +748,7 @@ async fn serve(config: Config, db: Db, started: Instant) -> Result<()> {
     tracing::info!(
         listen = %config.listen,
         node = %config.node_name,
-        database = %hearth_app::store::redact(&config.database_url),
+        database = %maintenance::redact(&config.database_url),
         ready_ms = started.elapsed().as_millis() as u64,
         "hearth ready"
     );
@@ -787,6 +780,6 @@ async fn serve(config: Config, db: Db, started: Instant) -> Result<()> {
         }
     })
     .await?;
-    app.db.close().await;
+    app.close().await;
     Ok(())
 }

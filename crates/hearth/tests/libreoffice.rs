@@ -83,7 +83,11 @@ async fn a_workbook_saved_by_libreoffice_is_accepted_and_stays_locked() {
         .unwrap();
     let officer = app
         .principal_for(
-            app.db.user_by_username("officer").await.unwrap().unwrap(),
+            app.db_for_tests()
+                .user_by_username("officer")
+                .await
+                .unwrap()
+                .unwrap(),
             None,
         )
         .await
@@ -91,7 +95,11 @@ async fn a_workbook_saved_by_libreoffice_is_accepted_and_stays_locked() {
         .unwrap();
     let provider = app
         .principal_for(
-            app.db.user_by_username("provider").await.unwrap().unwrap(),
+            app.db_for_tests()
+                .user_by_username("provider")
+                .await
+                .unwrap()
+                .unwrap(),
             None,
         )
         .await
@@ -99,7 +107,7 @@ async fn a_workbook_saved_by_libreoffice_is_accepted_and_stays_locked() {
         .unwrap();
     let mut f = provider.service_filter();
     f.per_page = 100;
-    let s = app.db.list_services(&f).await.unwrap().items[0].clone();
+    let s = app.db_for_tests().list_services(&f).await.unwrap().items[0].clone();
     let q = Quarter::for_date(app.today()).previous();
     let (_, generated) = app
         .return_workbook(&provider, s.id, q.year())

@@ -21,7 +21,12 @@ pub async fn world(t: testing::TestDb) -> World {
     let p = |name: &'static str| {
         let app = app.clone();
         async move {
-            let u = app.db.user_by_username(name).await.unwrap().unwrap();
+            let u = app
+                .db_for_tests()
+                .user_by_username(name)
+                .await
+                .unwrap()
+                .unwrap();
             app.principal_for(u, None).await.unwrap().unwrap()
         }
     };

@@ -6,10 +6,10 @@ use axum::http::header;
 use axum::response::Response;
 use axum::routing::{get, post};
 use axum::{Extension, Form};
+use hearth_app::accounts::HelpRequest;
 use hearth_app::accounts::{
     otpauth_uri, safe_return, NextStep, STAGE_CHANGE_PASSWORD, STAGE_ENROL, STAGE_TOTP,
 };
-use hearth_app::store::AccountRequest;
 use hearth_app::{AppError, FieldErrors, Permission};
 use maud::{html, Markup, PreEscaped};
 use serde::Deserialize;
@@ -488,20 +488,14 @@ fn help_sent(what: &str) -> Response {
     )
 }
 
-fn request_of(f: &HelpForm) -> AccountRequest {
-    AccountRequest {
-        id: 0,
+fn request_of(f: &HelpForm) -> HelpRequest {
+    HelpRequest {
         authority_id: None,
-        kind: String::new(),
         username: f.username.clone(),
         full_name: f.full_name.clone(),
         email: f.email.clone(),
         organisation: f.organisation.clone(),
         message: f.message.clone(),
-        status: "open".into(),
-        handled_by: None,
-        handled_at: None,
-        created_at: 0,
     }
 }
 
@@ -613,15 +607,10 @@ async fn account_view(
         Ok(t) => t,
         Err(e) => return layout::app_error(Some(ctx), e),
     };
-    let user = ctx.principal.user();
-    let authorities = match &ctx.principal {
-        hearth_app::Principal::Provider { provider_id, .. } => {
-            match state.app.db.provider_authorities(*provider_id).await {
-                Ok(a) => a,
-                Err(e) => return layout::app_error(Some(ctx), e.into()),
-            }
-        }
-        _ => Vec::new(),
+    let user = &ctx.live.user;
+    let authorities = match state.app.my_authorities(&ctx.principal).await {
+        Ok(a) => a,
+        Err(e) => return layout::app_error(Some(ctx), e),
     };
     let body = html! {
         @if changed { (layout::banner("Your password has been changed", html! {})) }
@@ -757,7 +746,7 @@ async fn logout(State(state): State<AppState>, ctx: Ctx) -> Response {
 }
 
 async fn logout_everywhere(State(state): State<AppState>, ctx: Ctx) -> Response {
-    let _ = state.app.logout_everywhere(ctx.principal.user()).await;
+    let _ = state.app.logout_everywhere(&ctx.live.user).await;
     let mut r = see_other("/signed-out");
     r.headers_mut()
         .append(header::SET_COOKIE, session::clear_cookie(&state));

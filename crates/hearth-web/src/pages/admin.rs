@@ -4,8 +4,8 @@ use axum::extract::{Path, Query, State};
 use axum::response::Response;
 use axum::routing::{get, post};
 use axum::Form;
+use hearth_app::admin::AuditSearch;
 use hearth_app::admin::{temporary_password, SettingsInput, UserInput};
-use hearth_app::store::AuditQuery;
 use hearth_app::{AppError, FieldErrors, Permission};
 use hearth_domain::{PasswordPolicyKind, Role};
 use maud::html;
@@ -117,7 +117,7 @@ async fn users(State(state): State<AppState>, ctx: Ctx) -> Response {
         Ok(l) => l,
         Err(e) => return layout::app_error(Some(&ctx), e),
     };
-    let now = hearth_app::store::now();
+    let now = hearth_app::now();
     let body = html! {
         h1 class="govuk-heading-l" { "Users" }
         a class="govuk-button" href="/admin/users/new" { "Add a user" }
@@ -201,30 +201,8 @@ async fn user_create(
         None
     } else {
         match f.contact_id.trim().parse::<i64>() {
-            Ok(id) => {
-                // The contact must belong to a provider registered with this authority.
-                // A database error is an error with a request id, never "no such contact".
-                let ok = match state.app.db.contact(id).await {
-                    Ok(Some(c)) => match state
-                        .app
-                        .db
-                        .provider_in_authority(c.provider_id, ctx.principal.authority_id())
-                        .await
-                    {
-                        Ok(ok) => ok,
-                        Err(e) => return layout::app_error(Some(&ctx), e.into()),
-                    },
-                    Ok(None) => false,
-                    Err(e) => return layout::app_error(Some(&ctx), e.into()),
-                };
-                if !ok {
-                    errors.add(
-                        "contact_id",
-                        "There is no such contact of a provider of this authority",
-                    );
-                }
-                Some(id)
-            }
+            // The use case checks that it is a contact of a provider of this authority.
+            Ok(id) => Some(id),
             Err(_) => {
                 errors.add("contact_id", "Enter the contact ID as a number");
                 None
@@ -245,7 +223,7 @@ async fn user_create(
     };
     match state
         .app
-        .create_user(&ctx.principal.actor(), &input, &temp, None, true)
+        .create_user(&ctx.principal, &input, &temp, None, true)
         .await
     {
         Ok(u) => render(
@@ -270,7 +248,7 @@ async fn user_view(State(state): State<AppState>, ctx: Ctx, Path(id): Path<i64>)
         Ok(u) => u,
         Err(e) => return layout::app_error(Some(&ctx), e),
     };
-    let now = hearth_app::store::now();
+    let now = hearth_app::now();
     let locked = u.locked_until.is_some_and(|t| t > now);
     let action = |a: &str, label: &str, warn: bool| {
         html! {
@@ -331,10 +309,7 @@ async fn user_action(
         "unlock" => state.app.admin_unlock(p, id).await.map(|_| ()),
         "disable" => state.app.admin_set_disabled(p, id, true).await.map(|_| ()),
         "enable" => state.app.admin_set_disabled(p, id, false).await.map(|_| ()),
-        "reset-totp" => match state.app.admin_user(p, id).await {
-            Ok(_) => state.app.reset_totp(&p.actor(), id).await.map(|_| ()),
-            Err(e) => Err(e),
-        },
+        "reset-totp" => state.app.reset_totp(p, id).await.map(|_| ()),
         _ => Err(AppError::NotFound),
     };
     match result {
@@ -382,8 +357,7 @@ async fn audit(State(state): State<AppState>, ctx: Ctx, Query(q): Query<AuditFor
     let from = day("from", &q.from, &mut errors);
     let to = day("to", &q.to, &mut errors).map(|t| t + 86_400);
     let page = hearth_domain::paging::page(q.page);
-    let query = AuditQuery {
-        authority_id: None,
+    let query = AuditSearch {
         actor: nonempty(&q.actor),
         record_type: nonempty(&q.record_type),
         record_id: nonempty(&q.record_id),

@@ -97,27 +97,11 @@ async fn actions_view(
     };
     let today = state.app.today().to_string();
     let provider = matches!(ctx.principal, Principal::Provider { .. });
-    let mut provider_names: Vec<(i64, String)> = Vec::new();
-    let mut contact_names: Vec<(i64, String)> = Vec::new();
-    for a in &list {
-        if !provider_names.iter().any(|(id, _)| *id == a.provider_id) {
-            match state.app.db.provider(a.provider_id).await {
-                Ok(Some(p)) => provider_names.push((p.id, p.name)),
-                Ok(None) => {}
-                Err(e) => return layout::app_error(Some(ctx), e.into()),
-            }
-        }
-        if let Some(c) = a
-            .contact_id
-            .filter(|c| !contact_names.iter().any(|(id, _)| id == c))
-        {
-            match state.app.db.contact(c).await {
-                Ok(Some(ct)) => contact_names.push((ct.id, ct.full_name())),
-                Ok(None) => {}
-                Err(e) => return layout::app_error(Some(ctx), e.into()),
-            }
-        }
-    }
+    let names = match state.app.action_names(&ctx.principal, &list).await {
+        Ok(n) => n,
+        Err(e) => return layout::app_error(Some(ctx), e),
+    };
+    let (provider_names, contact_names) = (names.providers, names.contacts);
     let body = html! {
         h1 class="govuk-heading-l" { "Actions" }
         (error_summary(errors))
@@ -275,11 +259,15 @@ pub(crate) async fn documents_section(
     contract_id: i64,
     errors: &FieldErrors,
 ) -> Result<Markup, AppError> {
-    let docs = state.app.db.contract_documents(contract_id).await?;
-    let mut signed = Vec::new();
-    for d in &docs {
-        signed.push(!state.app.db.document_signatures(d.id).await?.is_empty());
-    }
+    let with_signatures = state
+        .app
+        .contract_documents_of(&ctx.principal, contract_id)
+        .await?;
+    let signed: Vec<bool> = with_signatures
+        .iter()
+        .map(|d| !d.signatures.is_empty())
+        .collect();
+    let docs: Vec<_> = with_signatures.into_iter().map(|d| d.document).collect();
     Ok(html! {
         h2 class="govuk-heading-m" id="documents" { "Contract documents" }
         @if docs.is_empty() { p class="govuk-body" { "No documents yet." } }
@@ -575,7 +563,7 @@ async fn document_sign(
 fn provider_id_of(ctx: &Ctx) -> i64 {
     match &ctx.principal {
         Principal::Provider { provider_id, .. } => *provider_id,
-        Principal::Staff { .. } => 0,
+        Principal::Staff { .. } | Principal::System { .. } => 0,
     }
 }
 
@@ -679,9 +667,9 @@ async fn contact_view(
         Ok(c) => c,
         Err(e) => return layout::app_error(Some(ctx), e),
     };
-    let held = match state.app.db.contact_assignments(id).await {
+    let held = match state.app.contact_assignments_of(&ctx.principal, id).await {
         Ok(h) => h,
-        Err(e) => return layout::app_error(Some(ctx), e.into()),
+        Err(e) => return layout::app_error(Some(ctx), e),
     };
     let mut held_text = Vec::new();
     for a in &held {
@@ -691,15 +679,13 @@ async fn contact_view(
         }
     }
     let mut scopes: Vec<(String, String)> = vec![("org".into(), "The organisation".into())];
-    let mut sf = ctx.principal.service_filter();
-    sf.per_page = 1000;
-    match state.app.db.list_services(&sf).await {
-        Ok(p) => scopes.extend(
-            p.items
+    match state.app.service_choices(&ctx.principal).await {
+        Ok(services) => scopes.extend(
+            services
                 .into_iter()
                 .map(|s| (format!("service:{}", s.id), format!("Service: {}", s.name))),
         ),
-        Err(e) => return layout::app_error(Some(ctx), e.into()),
+        Err(e) => return layout::app_error(Some(ctx), e),
     }
     match state
         .app
@@ -781,7 +767,7 @@ async fn after_request(
     state: &AppState,
     ctx: &Ctx,
     id: i64,
-    r: Result<hearth_app::store::Request, AppError>,
+    r: Result<hearth_app::requests::Request, AppError>,
     f: Option<&ContactInput>,
 ) -> Response {
     match r {

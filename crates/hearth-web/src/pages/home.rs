@@ -97,5 +97,7 @@ async fn home(State(state): State<AppState>, ctx: Ctx) -> Response {
             };
             render(Some(&ctx), "Home", body)
         }
+        // A system principal never holds a session.
+        Principal::System { .. } => layout::not_found(Some(&ctx)),
     }
 }

@@ -7,7 +7,7 @@ use axum::Form;
 use hearth_app::requests::{
     kind_label, NewScheduleInput, RequestQuery, UpdateScheduleInput, KINDS,
 };
-use hearth_app::store::{Request, ServiceDetails};
+use hearth_app::requests::{Request, ServiceDetails};
 use hearth_app::{AppError, FieldErrors, Permission, Principal};
 use hearth_domain::EndReason;
 use maud::{html, Markup};
@@ -261,16 +261,13 @@ async fn schedule_view(
         .map(|r| (r.as_str().to_string(), r.label().to_string()))
         .collect();
     let others = if let Principal::Provider { .. } = &ctx.principal {
-        let mut filter = ctx.principal.service_filter();
-        filter.per_page = 1000;
-        match state.app.db.list_services(&filter).await {
+        match state.app.service_choices(&ctx.principal).await {
             Ok(p) => p
-                .items
                 .into_iter()
                 .filter(|o| o.id != service.id)
                 .map(|o| (o.id.to_string(), format!("{} ({})", o.name, o.reference)))
                 .collect(),
-            Err(e) => return layout::app_error(Some(ctx), e.into()),
+            Err(e) => return layout::app_error(Some(ctx), e),
         }
     } else {
         Vec::new()
@@ -614,11 +611,9 @@ async fn requests_page(
         Err(e) => return layout::app_error(Some(&ctx), e),
     };
     let providers: Vec<(i64, String)> = if staff {
-        let mut f = ctx.principal.provider_filter();
-        f.per_page = 10_000;
-        match state.app.db.list_providers(&f).await {
-            Ok(p) => p.items.into_iter().map(|p| (p.id, p.name)).collect(),
-            Err(e) => return layout::app_error(Some(&ctx), e.into()),
+        match state.app.provider_choices(&ctx.principal).await {
+            Ok(p) => p.into_iter().map(|p| (p.id, p.name)).collect(),
+            Err(e) => return layout::app_error(Some(&ctx), e),
         }
     } else {
         Vec::new()
@@ -630,7 +625,7 @@ async fn requests_page(
             .map(|(_, n)| n.clone())
             .unwrap_or_default()
     };
-    let now = hearth_app::store::now();
+    let now = hearth_app::now();
     let body = html! {
         h1 class="govuk-heading-l" { @if staff { "Requests to approve" } @else { "Your requests" } }
         form method="get" action="/requests" {
@@ -735,10 +730,12 @@ async fn request_view(
         Ok(c) => c,
         Err(e) => return layout::app_error(Some(ctx), e),
     };
-    let service = match r.service_id {
-        Some(s) => state.app.db.service(s).await.ok().flatten(),
-        None => None,
-    };
+    let service = state
+        .app
+        .request_service(&ctx.principal, r.id)
+        .await
+        .ok()
+        .flatten();
     let can_decide = r.status == "pending" && ctx.principal.has(Permission::BackOfficeWrite);
     let body = html! {
         (layout::back_link("/requests"))

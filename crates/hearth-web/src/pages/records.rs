@@ -6,7 +6,7 @@ use axum::response::Response;
 use axum::routing::{get, post};
 use axum::Form;
 use hearth_app::records::{ContractInput, ListQuery, PropertyInput, ProviderInput, ServiceInput};
-use hearth_app::store::ScheduleSort;
+use hearth_app::records::{ScheduleOrder as ScheduleSort, SchedulesQuery};
 use hearth_app::{AppError, FieldErrors, Permission, Principal};
 use hearth_domain::{ClientGroup, ContractStatus, Pence, ServiceType, Term};
 use maud::{html, Markup};
@@ -164,11 +164,8 @@ fn status_label(code: &str) -> String {
 }
 
 async fn provider_options(state: &AppState, ctx: &Ctx) -> Vec<(String, String)> {
-    let mut f = ctx.principal.provider_filter();
-    f.per_page = 10_000;
-    match state.app.db.list_providers(&f).await {
+    match state.app.provider_choices(&ctx.principal).await {
         Ok(p) => p
-            .items
             .into_iter()
             .map(|p| (p.id.to_string(), format!("{} ({})", p.name, p.reference)))
             .collect(),
@@ -385,7 +382,7 @@ async fn provider_body(state: &AppState, ctx: &Ctx, id: i64) -> Result<(String, 
         .into_iter()
         .filter(|s| s.provider_id == id)
         .collect();
-    let contacts = state.app.db.provider_contacts(id).await?;
+    let contacts = state.app.provider_contacts(&ctx.principal, id).await?;
     let body = html! {
         span class="govuk-caption-l" { "Provider" }
         h1 class="govuk-heading-l" { (p.name) }
@@ -645,60 +642,37 @@ async fn service_view(
     Path(id): Path<i64>,
     Query(q): Query<ScheduleQuery>,
 ) -> Response {
-    let s = match state.app.service(&ctx.principal, id).await {
-        Ok(s) => s,
-        Err(e) => return layout::app_error(Some(&ctx), e),
-    };
     let include_ended = q.ended.as_deref() == Some("yes");
     let sort = match q.sort.as_deref() {
         Some("start") => ScheduleSort::StartDate,
         Some("client") => ScheduleSort::ClientId,
         _ => ScheduleSort::Name,
     };
-    let today = state.app.today().to_string();
-    let schedules = match state
+    let view = match state
         .app
-        .db
-        .service_schedules(
+        .service_page(
+            &ctx.principal,
             id,
-            &today,
-            include_ended,
-            sort,
-            hearth_domain::paging::page(q.page),
-            50,
+            SchedulesQuery {
+                include_ended,
+                order: sort,
+                page: hearth_domain::paging::page(q.page),
+                per_page: 50,
+            },
         )
         .await
     {
-        Ok(p) => p,
-        Err(e) => return layout::app_error(Some(&ctx), e.into()),
-    };
-    let looked_up = async {
-        Ok::<_, hearth_app::store::StoreError>((
-            state.app.db.count_current_schedules(id, &today).await?,
-            state.app.db.provider(s.provider_id).await?,
-            state.app.db.service_contracts(id).await?,
-        ))
-    };
-    let pending = match state
-        .app
-        .db
-        .list_requests(&hearth_app::store::RequestFilter {
-            authority_id: Some(s.authority_id),
-            provider_id: Some(s.provider_id),
-            service_ids: Some(vec![s.id]),
-            status: Some("pending".into()),
-            limit: 10_000,
-            ..Default::default()
-        })
-        .await
-    {
-        Ok(l) => l.len(),
-        Err(e) => return layout::app_error(Some(&ctx), e.into()),
-    };
-    let (current, provider, contracts) = match looked_up.await {
         Ok(v) => v,
-        Err(e) => return layout::app_error(Some(&ctx), e.into()),
+        Err(e) => return layout::app_error(Some(&ctx), e),
     };
+    let (s, schedules, current, provider, contracts, pending) = (
+        view.service,
+        view.schedules,
+        view.current_clients,
+        view.provider,
+        view.contracts,
+        view.pending_requests,
+    );
     let sort_code = q.sort.clone().unwrap_or_else(|| "name".into());
     let base = format!(
         "/services/{id}?sort={sort_code}{}",
@@ -1180,9 +1154,9 @@ async fn contract_view(State(state): State<AppState>, ctx: Ctx, Path(id): Path<i
         Ok(s) => s,
         Err(e) => return layout::app_error(Some(&ctx), e),
     };
-    let provider = match state.app.db.provider(c.provider_id).await {
+    let provider = match state.app.contract_provider(&ctx.principal, id).await {
         Ok(p) => p,
-        Err(e) => return layout::app_error(Some(&ctx), e.into()),
+        Err(e) => return layout::app_error(Some(&ctx), e),
     };
     let annual = Pence(c.unit_rate_pence.saturating_mul(c.units).saturating_mul(52));
     let documents =

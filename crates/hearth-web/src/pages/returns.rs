@@ -538,7 +538,7 @@ async fn return_view(
         Ok(v) => v,
         Err(e) => return layout::app_error(Some(ctx), e),
     };
-    let service = state.app.db.service(v.ret.service_id).await.ok().flatten();
+    let service = state.app.return_service(&ctx.principal, id).await.ok();
     let provider = matches!(ctx.principal, Principal::Provider { .. });
     let can_check = ctx.principal.has(Permission::BackOfficeWrite)
         && ["received", "explained", "escalated"].contains(&v.ret.status.as_str());

@@ -225,21 +225,27 @@ pub fn enc(s: &str) -> String {
 // ---------------- shared helpers of the HTTP tests ----------------
 
 pub async fn principal(t: &TestApp, username: &str) -> Principal {
-    let u = t.app.db.user_by_username(username).await.unwrap().unwrap();
+    let u = t
+        .app
+        .db_for_tests()
+        .user_by_username(username)
+        .await
+        .unwrap()
+        .unwrap();
     t.app.principal_for(u, None).await.unwrap().unwrap()
 }
 
 pub fn provider_id(p: &Principal) -> i64 {
     match p {
         Principal::Provider { provider_id, .. } => *provider_id,
-        Principal::Staff { .. } => panic!("not a provider user"),
+        Principal::Staff { .. } | Principal::System { .. } => panic!("not a provider user"),
     }
 }
 
 pub fn contact_id(p: &Principal) -> i64 {
     match p {
         Principal::Provider { contact, .. } => contact.id,
-        Principal::Staff { .. } => panic!("not a provider user"),
+        Principal::Staff { .. } | Principal::System { .. } => panic!("not a provider user"),
     }
 }
 

@@ -9,6 +9,13 @@ use hearth_app::records::ListQuery;
 use hearth_app::{AppError, Permission};
 use serde_json::json;
 
+mod types;
+
+use types::{
+    action_from, contract_from, property_from, provider_from, schedule_from, service_from, Action,
+    Contract, Property, Provider, Schedule, Service,
+};
+
 use crate::routes::{Access, RouteTable};
 use crate::session::Ctx;
 use crate::AppState;
@@ -83,21 +90,14 @@ fn created<T: serde::Serialize>(r: Result<T, AppError>) -> Response {
 }
 
 async fn contract_documents(State(s): State<AppState>, ctx: Ctx, Path(id): Path<i64>) -> Response {
-    let r = async {
-        s.app.contract(&ctx.principal, id).await?;
-        let docs = s.app.db.contract_documents(id).await?;
-        let mut out = Vec::new();
-        for d in docs {
-            let signatures = s.app.db.document_signatures(d.id).await?;
-            let mut v = serde_json::to_value(&d).unwrap_or_default();
-            v["signatures"] = json!(signatures);
-            v["download"] = json!(format!("/api/v1/documents/{}/file", d.id));
-            out.push(v);
-        }
-        Ok::<_, AppError>(out)
-    }
-    .await;
-    ok(r)
+    ok(s.app
+        .contract_documents_of(&ctx.principal, id)
+        .await
+        .map(|docs| {
+            docs.into_iter()
+                .map(types::Document::from)
+                .collect::<Vec<_>>()
+        }))
 }
 
 async fn document_file(State(s): State<AppState>, ctx: Ctx, Path(id): Path<i64>) -> Response {
@@ -121,25 +121,16 @@ async fn schedules(
     Path(id): Path<i64>,
     Query(q): Query<SchedulesQuery>,
 ) -> Response {
-    let r = async {
-        s.app.service(&ctx.principal, id).await?;
-        let today = s.app.today().to_string();
-        Ok::<_, AppError>(page(
-            s.app
-                .db
-                .service_schedules(
-                    id,
-                    &today,
-                    q.ended.unwrap_or(false),
-                    hearth_app::store::ScheduleSort::Name,
-                    hearth_domain::paging::page(q.page),
-                    100,
-                )
-                .await?,
-        ))
-    }
-    .await;
-    ok(r)
+    let q = hearth_app::records::SchedulesQuery {
+        include_ended: q.ended.unwrap_or(false),
+        order: hearth_app::records::ScheduleOrder::Name,
+        page: hearth_domain::paging::page(q.page),
+        per_page: 100,
+    };
+    ok(s.app
+        .service_schedules(&ctx.principal, id, q)
+        .await
+        .map(|p| types::Page::of(p, |r| -> Schedule { schedule_from!(r) })))
 }
 
 async fn new_schedule(
@@ -152,7 +143,12 @@ async fn new_schedule(
         Ok(v) => v,
         Err(r) => return r,
     };
-    created(s.app.request_new_schedule(&ctx.principal, id, &input).await)
+    created(
+        s.app
+            .request_new_schedule(&ctx.principal, id, &input)
+            .await
+            .map(types::Request::from),
+    )
 }
 
 async fn update_schedule(
@@ -168,7 +164,8 @@ async fn update_schedule(
     created(
         s.app
             .request_schedule_update(&ctx.principal, id, &input)
-            .await,
+            .await
+            .map(types::Request::from),
     )
 }
 
@@ -200,7 +197,7 @@ async fn available_places(
 #[derive(serde::Deserialize)]
 struct DetailRequest {
     #[serde(flatten)]
-    details: hearth_app::store::ServiceDetails,
+    details: hearth_app::requests::ServiceDetails,
     #[serde(default)]
     comment: String,
 }
@@ -218,7 +215,8 @@ async fn detail_request(
     created(
         s.app
             .request_service_details(&ctx.principal, id, &input.details, &input.comment)
-            .await,
+            .await
+            .map(types::Request::from),
     )
 }
 
@@ -227,21 +225,28 @@ async fn requests(
     ctx: Ctx,
     Query(q): Query<hearth_app::requests::RequestQuery>,
 ) -> Response {
-    ok(s.app.list_requests(&ctx.principal, &q).await)
+    ok(s.app
+        .list_requests(&ctx.principal, &q)
+        .await
+        .map(|l| l.into_iter().map(types::Request::from).collect::<Vec<_>>()))
 }
 
 async fn request(State(s): State<AppState>, ctx: Ctx, Path(id): Path<i64>) -> Response {
     let r = async {
         let r = s.app.request(&ctx.principal, id).await?;
-        let changes: Vec<serde_json::Value> = s
+        let changes = s
             .app
             .request_changes(&r)
             .await?
             .into_iter()
-            .map(|c| json!({"field": c.label, "old": c.old, "new": c.new}))
+            .map(|c| types::Change {
+                field: c.label,
+                old: c.old,
+                new: c.new,
+            })
             .collect();
-        let mut v = serde_json::to_value(&r).unwrap_or_default();
-        v["changes"] = json!(changes);
+        let mut v = types::Request::from(r);
+        v.changes = Some(changes);
         Ok::<_, AppError>(v)
     }
     .await;
@@ -273,10 +278,8 @@ async fn approve(
         .approve_request_with_handover(&ctx.principal, id, &input.remarks)
         .await
         .map(|(r, handover)| {
-            let mut v = serde_json::to_value(&r).unwrap_or_default();
-            if let Some(h) = handover {
-                v["handover"] = json!(h);
-            }
+            let mut v = types::Request::from(r);
+            v.handover = handover;
             v
         }))
 }
@@ -293,7 +296,8 @@ async fn reject(
     };
     ok(s.app
         .reject_request(&ctx.principal, id, &input.remarks)
-        .await)
+        .await
+        .map(types::Request::from))
 }
 
 #[derive(serde::Deserialize, Default)]
@@ -305,7 +309,12 @@ struct ActionsQuery {
 async fn actions(State(s): State<AppState>, ctx: Ctx, Query(q): Query<ActionsQuery>) -> Response {
     ok(s.app
         .list_actions(&ctx.principal, q.mine.unwrap_or(false), None)
-        .await)
+        .await
+        .map(|l| {
+            l.into_iter()
+                .map(|a| -> Action { action_from!(a) })
+                .collect::<Vec<_>>()
+        }))
 }
 
 #[derive(serde::Deserialize)]
@@ -323,7 +332,10 @@ async fn action_done(
         Ok(v) => v,
         Err(r) => return r,
     };
-    ok(s.app.complete_action(&ctx.principal, id, &input.note).await)
+    ok(s.app
+        .complete_action(&ctx.principal, id, &input.note)
+        .await
+        .map(|a| -> Action { action_from!(a) }))
 }
 
 /// An RFC 9457 problem response.
@@ -402,12 +414,8 @@ fn ok<T: serde::Serialize>(r: Result<T, AppError>) -> Response {
     }
 }
 
-fn page<T: serde::Serialize>(p: hearth_app::store::Page<T>) -> serde_json::Value {
-    json!({ "total": p.total, "page": p.page, "per_page": p.per_page, "total_pages": p.total_pages(), "items": p.items })
-}
-
 async fn me(ctx: Ctx) -> Response {
-    let u = ctx.principal.user();
+    let u = &ctx.live.user;
     Json(json!({
         "username": u.username, "display_name": u.display_name, "role": ctx.principal.role().as_str(),
         "authority_id": ctx.principal.authority_id(),
@@ -416,27 +424,45 @@ async fn me(ctx: Ctx) -> Response {
 }
 
 async fn providers(State(s): State<AppState>, ctx: Ctx, Query(q): Query<ListQuery>) -> Response {
-    ok(s.app.list_providers(&ctx.principal, &q).await.map(page))
+    ok(s.app
+        .list_providers(&ctx.principal, &q)
+        .await
+        .map(|p| types::Page::of(p, |p| -> Provider { provider_from!(p) })))
 }
 
 async fn provider(State(s): State<AppState>, ctx: Ctx, Path(id): Path<i64>) -> Response {
-    ok(s.app.provider(&ctx.principal, id).await)
+    ok(s.app
+        .provider(&ctx.principal, id)
+        .await
+        .map(|p| -> Provider { provider_from!(p) }))
 }
 
 async fn services(State(s): State<AppState>, ctx: Ctx, Query(q): Query<ListQuery>) -> Response {
-    ok(s.app.list_services(&ctx.principal, &q).await.map(page))
+    ok(s.app
+        .list_services(&ctx.principal, &q)
+        .await
+        .map(|p| types::Page::of(p, |s| -> Service { service_from!(s) })))
 }
 
 async fn service(State(s): State<AppState>, ctx: Ctx, Path(id): Path<i64>) -> Response {
-    ok(s.app.service(&ctx.principal, id).await)
+    ok(s.app
+        .service(&ctx.principal, id)
+        .await
+        .map(|s| -> Service { service_from!(s) }))
 }
 
 async fn property(State(s): State<AppState>, ctx: Ctx, Path(id): Path<i64>) -> Response {
-    ok(s.app.property(&ctx.principal, id).await)
+    ok(s.app
+        .property(&ctx.principal, id)
+        .await
+        .map(|p| -> Property { property_from!(p) }))
 }
 
 async fn contracts(State(s): State<AppState>, ctx: Ctx, Query(q): Query<ListQuery>) -> Response {
-    ok(s.app.list_contracts(&ctx.principal, &q).await.map(page))
+    ok(s.app
+        .list_contracts(&ctx.principal, &q)
+        .await
+        .map(|p| types::Page::of(p, |c| -> Contract { contract_from!(c, None) })))
 }
 
 async fn contract(State(s): State<AppState>, ctx: Ctx, Path(id): Path<i64>) -> Response {
@@ -450,8 +476,7 @@ async fn contract(State(s): State<AppState>, ctx: Ctx, Path(id): Path<i64>) -> R
                 .iter()
                 .map(|s| s.id)
                 .collect();
-            let mut v = serde_json::to_value(&c).unwrap_or_default();
-            v["service_ids"] = json!(services);
+            let v: Contract = contract_from!(c, Some(services));
             Ok(v)
         }
         Err(e) => Err(e),
