@@ -298,7 +298,7 @@ impl App {
                 actor.user_id = None;
                 actor.name = "login".into();
                 let until = source.window_start + SIGN_IN_PER_USER_AND_ADDRESS.window_secs;
-                let mut tx = self.db.begin_write(&actor).await?;
+                let mut tx = self.begin_write(&actor).await?;
                 tx.audit(
                     "throttle",
                     hearth_store::RecordType::User,
@@ -419,7 +419,7 @@ impl App {
                 self.limit_give_back(b).await?;
             }
         }
-        let t = now();
+        let t = self.now();
         // Whether an account is locked or disabled is told only to someone who knows its password.
         if let Some(until) = user.locked_until.filter(|u| *u > t) {
             return Err(AppError::invalid("username", Self::locked_message(until)));
@@ -513,7 +513,7 @@ impl App {
         else {
             return Err(AppError::NotFound);
         };
-        let t = now();
+        let t = self.now();
         if let Some(until) = live.user.locked_until {
             if until > t {
                 return Err(AppError::invalid("code", Self::locked_message(until)));
@@ -610,7 +610,7 @@ impl App {
         else {
             return Err(AppError::invalid("code", "Scan the QR code first"));
         };
-        let t = u64::try_from(now()).unwrap_or(0);
+        let t = u64::try_from(self.now()).unwrap_or(0);
         let Some(step) = totp_matching_step(&secret, code, t) else {
             return Err(AppError::invalid(
                 "code",
@@ -642,7 +642,7 @@ impl App {
         let Some(session) = self.db.session(&hash).await? else {
             return Ok(Err(Ended::Gone));
         };
-        let t = now();
+        let t = self.now();
         if t >= session.expires_at {
             self.db.delete_session(&hash).await?;
             return Ok(Err(Ended::Absolute));
@@ -771,7 +771,7 @@ impl App {
         tx.update_user(live.user.id, "change_password", |u| {
             u.password_hash = hearth_store::Secret::new(hash);
             u.must_change_password = 0;
-            u.password_changed_at = now();
+            u.password_changed_at = self.now();
         })
         .await?;
         tx.commit().await?;
@@ -965,8 +965,8 @@ impl App {
         }
         errors.into_result()?;
         let secret = format!("hearth_{}", random_hex(24));
-        let expires_at = now() + days * 86_400;
-        let mut tx = self.db.begin_write(&who.actor()).await?;
+        let expires_at = self.now() + days * 86_400;
+        let mut tx = self.begin_write(&who.actor()).await?;
         tx.insert_api_token(
             who.signed_in()?.id,
             name,
@@ -987,7 +987,7 @@ impl App {
     }
 
     pub async fn revoke_api_token(&self, who: &Principal, id: i64) -> Result<(), AppError> {
-        let mut tx = self.db.begin_write(&who.actor()).await?;
+        let mut tx = self.begin_write(&who.actor()).await?;
         if !tx.revoke_api_token(id, who.signed_in()?.id).await? {
             return Err(AppError::NotFound);
         }
@@ -1000,7 +1000,7 @@ impl App {
         let Some(t) = self.db.api_token_by_hash(&token_hash(secret)).await? else {
             return Ok(None);
         };
-        if t.expires_on() <= now() {
+        if t.expires_on() <= self.now() {
             return Ok(None);
         }
         let Some(user) = self.db.user_by_id(t.user_id).await? else {
@@ -1008,7 +1008,7 @@ impl App {
         };
         let p = self.principal_for(user, t.authority_id).await?;
         if p.is_some() {
-            self.db.touch_api_token(t.id, now()).await?;
+            self.db.touch_api_token(t.id, self.now()).await?;
         }
         Ok(p)
     }

@@ -1,5 +1,6 @@
 //! Administration: users, the login-request queue and the audit trail.
 
+use crate::error::ConflictCode;
 use hearth_domain::{check_password, Role};
 use hearth_store::{AccountRequest, Actor, AuditEntry, AuditQuery, ChainReport, NewUser, User};
 use rand::Rng;
@@ -149,7 +150,7 @@ impl App {
             ));
         }
         let hash = self.hash_password(password).await?;
-        let mut tx = self.db.begin_write(actor).await?;
+        let mut tx = self.begin_write(actor).await?;
         let user = tx
             .insert_user(&NewUser {
                 username,
@@ -234,7 +235,7 @@ impl App {
         self.managed_user(who, user_id).await?;
         let temp = temporary_password();
         let hash = self.hash_password(&temp).await?;
-        let mut tx = self.db.begin_write(&who.actor()).await?;
+        let mut tx = self.begin_write(&who.actor()).await?;
         tx.update_user(user_id, "reset_password", |u| {
             u.password_hash = hearth_store::Secret::new(hash);
             u.must_change_password = 1;
@@ -252,7 +253,7 @@ impl App {
     /// authority, or the system principal.
     pub async fn unlock_user(&self, who: &Principal, user_id: i64) -> Result<User, AppError> {
         self.managed_user(who, user_id).await?;
-        let mut tx = self.db.begin_write(&who.actor()).await?;
+        let mut tx = self.begin_write(&who.actor()).await?;
         let u = tx
             .update_user(user_id, "unlock", |u| {
                 u.failed_logins = 0;
@@ -286,10 +287,11 @@ impl App {
         self.managed_user(who, user_id).await?;
         if disabled && who.user_id() == Some(user_id) {
             return Err(AppError::Conflict(
+                ConflictCode::Other,
                 "You cannot disable your own account".into(),
             ));
         }
-        let mut tx = self.db.begin_write(&who.actor()).await?;
+        let mut tx = self.begin_write(&who.actor()).await?;
         let u = tx
             .update_user(user_id, if disabled { "disable" } else { "enable" }, |u| {
                 u.disabled = i64::from(disabled)
@@ -307,7 +309,7 @@ impl App {
     /// administrator of the user's authority, or the system principal.
     pub async fn reset_totp(&self, who: &Principal, user_id: i64) -> Result<User, AppError> {
         self.managed_user(who, user_id).await?;
-        let mut tx = self.db.begin_write(&who.actor()).await?;
+        let mut tx = self.begin_write(&who.actor()).await?;
         let u = tx
             .update_user(user_id, "reset_totp", |u| {
                 u.totp_secret = None;
@@ -383,7 +385,7 @@ impl App {
         } else {
             "done"
         };
-        let mut tx = self.db.begin_write(&who.actor()).await?;
+        let mut tx = self.begin_write(&who.actor()).await?;
         let r = tx
             .close_account_request(id, status, who.signed_in()?.id)
             .await?
@@ -482,7 +484,7 @@ impl App {
             }
         };
         e.into_result()?;
-        let mut tx = self.db.begin_write(&who.actor()).await?;
+        let mut tx = self.begin_write(&who.actor()).await?;
         let a = tx
             .update_authority_settings(
                 who.authority_id(),

@@ -156,7 +156,7 @@ impl App {
         let mut summary = DemoSummary::default();
 
         progress("loading organisations, services and contracts");
-        let mut tx = self.db.begin_write(&actor).await?;
+        let mut tx = self.begin_write(&actor).await?;
         let mut authority_ids = Vec::new();
         for a in &data.authorities {
             authority_ids.push(tx.insert_authority(&a.name, &a.code).await?.id);
@@ -309,7 +309,7 @@ impl App {
         }
         if with_clients {
             for chunk in rows.chunks(5_000) {
-                let mut tx = self.db.begin_write(&actor).await?;
+                let mut tx = self.begin_write(&actor).await?;
                 summary.schedules += tx.bulk_load_schedules(chunk).await?;
                 tx.commit().await?;
             }
@@ -321,7 +321,7 @@ impl App {
             .iter()
             .map(|p| (p.postcode.clone(), p.latitude, p.longitude))
             .collect();
-        let mut tx = self.db.begin_write(&actor).await?;
+        let mut tx = self.begin_write(&actor).await?;
         tx.upsert_postcodes(&postcodes).await?;
         for (s, id) in data.services.iter().zip(&service_ids) {
             tx.set_directory_fields(*id, &directory_details(s, *id))
@@ -468,7 +468,7 @@ impl App {
             .map(|p| p.name.clone())
             .unwrap_or_default();
 
-        let mut tx = self.db.begin_write(&actor).await?;
+        let mut tx = self.begin_write(&actor).await?;
         if let Some(c) = org_contact {
             tx.insert_assignment(id_of(contact_ids, c)?, "organisation_contact", None, None)
                 .await?;
@@ -583,7 +583,7 @@ impl App {
             let provider_turn = i % 3 != 0 && !provider_contacts.is_empty();
             let (role, input) = if provider_turn {
                 let c = provider_contacts.remove(0);
-                let mut tx = self.db.begin_write(&actor).await?;
+                let mut tx = self.begin_write(&actor).await?;
                 tx.insert_assignment(c.id, "organisation_contact", None, None)
                     .await?;
                 tx.commit().await?;

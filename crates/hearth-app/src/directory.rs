@@ -69,8 +69,11 @@ impl DirectoryResults {
 /// Places available: the provider's figure when set, otherwise contracted units minus current
 /// client schedules, not below zero.
 pub fn places_available(s: &Service) -> i64 {
-    s.available_places
-        .unwrap_or((s.contracted_units - s.current_clients).max(0))
+    hearth_domain::directory::places_available(
+        s.available_places,
+        s.contracted_units,
+        s.current_clients,
+    )
 }
 
 fn opt(s: &str) -> Option<String> {
@@ -407,25 +410,6 @@ impl App {
             }),
             None => Err(AppError::NotFound),
         }
-    }
-
-    /// Loads postcode centroids (an ONS Postcode Directory import) in one audited write,
-    /// then places every service at its postcode; returns how many services were located.
-    /// The command line's, for the system principal only.
-    pub async fn import_postcodes(
-        &self,
-        who: &crate::Principal,
-        rows: &[hearth_docs::postcodes::Located],
-        progress: &(dyn Fn() + Sync),
-    ) -> Result<u64, AppError> {
-        who.require(crate::Permission::Maintain)?;
-        let mut tx = self.db.begin_write(&who.actor()).await?;
-        for chunk in rows.chunks(50_000) {
-            tx.upsert_postcodes(chunk).await?;
-            progress();
-        }
-        tx.commit().await?;
-        Ok(self.db.locate_services().await?)
     }
 }
 

@@ -49,6 +49,34 @@ impl std::fmt::Display for FieldErrors {
     }
 }
 
+/// How a conflict came about: the API's problem `code`, chosen where the conflict is raised.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ConflictCode {
+    /// The request or action was already decided or done, perhaps by someone else a moment ago.
+    AlreadyDecided,
+    /// The record changed since the request was made, so applying it would overwrite that.
+    Stale,
+    /// Someone or something already holds it (a second login, an assignment only one contact
+    /// may hold).
+    Duplicate,
+    /// The record's status does not allow it now.
+    WrongState,
+    /// Any other conflict (plain `conflict`).
+    Other,
+}
+
+impl ConflictCode {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            ConflictCode::AlreadyDecided => "already_decided",
+            ConflictCode::Stale => "stale",
+            ConflictCode::Duplicate => "duplicate",
+            ConflictCode::WrongState => "wrong_state",
+            ConflictCode::Other => "conflict",
+        }
+    }
+}
+
 #[derive(Debug, thiserror::Error)]
 pub enum AppError {
     /// Missing, or outside what the principal may see (F2.7: answered as if it did not exist).
@@ -62,8 +90,9 @@ pub enum AppError {
     Unauthenticated,
     #[error("there is a problem with what was entered: {0}")]
     Invalid(FieldErrors),
-    #[error("{0}")]
-    Conflict(String),
+    /// The record is not in a state that allows this now; the code says how, for programs.
+    #[error("{1}")]
+    Conflict(ConflictCode, String),
     /// Too many attempts from this source: try again after this many seconds.
     #[error("too many attempts: try again in {retry_after} seconds")]
     TooMany { retry_after: i64 },
@@ -79,9 +108,18 @@ impl AppError {
             AppError::Forbidden => "forbidden",
             AppError::Unauthenticated => "unauthenticated",
             AppError::Invalid(_) => "invalid",
-            AppError::Conflict(_) => "conflict",
+            AppError::Conflict(..) => "conflict",
             AppError::TooMany { .. } => "too_many_requests",
             AppError::Internal(_) => "internal",
+        }
+    }
+
+    /// The stable sub-code of a `Conflict`, for programs (the API's problem `code`); `None`
+    /// for other errors.
+    pub fn conflict_code(&self) -> Option<&'static str> {
+        match self {
+            AppError::Conflict(code, _) => Some(code.as_str()),
+            _ => None,
         }
     }
 
@@ -95,5 +133,27 @@ impl AppError {
 impl From<hearth_store::StoreError> for AppError {
     fn from(e: hearth_store::StoreError) -> Self {
         AppError::Internal(e.to_string())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::{AppError, ConflictCode};
+
+    #[test]
+    fn conflict_codes_are_stable() {
+        for (c, name) in [
+            (ConflictCode::AlreadyDecided, "already_decided"),
+            (ConflictCode::Stale, "stale"),
+            (ConflictCode::Duplicate, "duplicate"),
+            (ConflictCode::WrongState, "wrong_state"),
+            (ConflictCode::Other, "conflict"),
+        ] {
+            let e = AppError::Conflict(c, "message".into());
+            assert_eq!(e.conflict_code(), Some(name));
+            assert_eq!(e.code(), "conflict");
+            assert_eq!(e.to_string(), "message");
+        }
+        assert_eq!(AppError::NotFound.conflict_code(), None);
     }
 }

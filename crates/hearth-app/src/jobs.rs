@@ -71,7 +71,7 @@ impl App {
 
     /// Records a message as sent now.
     pub async fn mark_mail_sent(&self, id: i64) -> Result<(), AppError> {
-        Ok(self.db.mark_mail_sent(id, crate::now()).await?)
+        Ok(self.db.mark_mail_sent(id, self.now()).await?)
     }
 
     /// Records a failed try, with its error, to be tried again.

@@ -17,9 +17,10 @@ pub mod principal;
 pub mod records;
 pub mod requests;
 pub mod returns;
+pub mod runs;
 pub mod text;
 
-pub use error::{AppError, FieldErrors};
+pub use error::{AppError, ConflictCode, FieldErrors};
 pub use maintenance::{open, Database, DatabaseSettings};
 pub use principal::{Permission, Principal};
 
@@ -69,6 +70,8 @@ pub struct App {
     dummy_hash: Arc<tokio::sync::OnceCell<String>>,
     /// This node's public-request counts not yet added to the database's.
     public_counts: Arc<limits::PublicCounts>,
+    /// Where "now" and "today" come from: the system clock, or a test's.
+    clock: Arc<dyn hearth_domain::clock::Clock>,
 }
 
 impl App {
@@ -80,7 +83,27 @@ impl App {
             hashing: Arc::new(hashing::Hasher::new(permits)),
             dummy_hash: Arc::new(tokio::sync::OnceCell::new()),
             public_counts: Arc::new(limits::PublicCounts::default()),
+            clock: Arc::new(hearth_domain::clock::SystemClock),
         }
+    }
+
+    /// The same application reading the time from `clock` (tests move time through it).
+    pub fn with_clock(mut self, clock: Arc<dyn hearth_domain::clock::Clock>) -> App {
+        self.clock = clock;
+        self
+    }
+
+    /// Now, from the application's clock: seconds since 1970, UTC.
+    pub fn now(&self) -> i64 {
+        self.clock.now()
+    }
+
+    /// A write transaction stamped with the application's clock.
+    pub(crate) async fn begin_write(
+        &self,
+        actor: &hearth_store::Actor,
+    ) -> Result<hearth_store::WriteTx, hearth_store::StoreError> {
+        self.db.begin_write_at(actor, self.now()).await
     }
 
     /// The store underneath, for tests that set up or inspect data directly. Only with the
@@ -92,6 +115,6 @@ impl App {
 
     /// Today in the UK (the authority's date, whatever the server's time zone).
     pub fn today(&self) -> chrono::NaiveDate {
-        hearth_domain::clock::uk_today()
+        self.clock.uk_today()
     }
 }

@@ -6,7 +6,7 @@ use std::sync::Mutex;
 use std::time::{Duration, Instant};
 
 use hearth_domain::throttle::Limit;
-use hearth_store::{now, Hits};
+use hearth_store::Hits;
 
 use crate::{App, AppError};
 
@@ -51,7 +51,7 @@ pub const MAX_ADDRESSES: usize = 20_000;
 impl App {
     /// Counts one hit on `bucket`.
     pub(crate) async fn limit_hit(&self, bucket: &str, limit: Limit) -> Result<Hits, AppError> {
-        let t = now();
+        let t = self.now();
         Ok(self
             .db
             .rate_add(bucket, 1, t, limit.window_open_since(t))
@@ -65,7 +65,7 @@ impl App {
     pub(crate) async fn limit_take(&self, bucket: &str, limit: Limit) -> Result<Hits, AppError> {
         let h = self.limit_hit(bucket, limit).await?;
         if h.hits > limit.max {
-            let retry_after = (h.window_start + limit.window_secs - now()).max(1);
+            let retry_after = (h.window_start + limit.window_secs - self.now()).max(1);
             return Err(AppError::TooMany { retry_after });
         }
         Ok(h)
@@ -88,7 +88,7 @@ impl App {
             max,
             window_secs: 60,
         };
-        let t = now();
+        let t = self.now();
         let counted_here = {
             let mut a = self
                 .public_counts
@@ -199,6 +199,6 @@ impl App {
 
     /// The hourly clean-up of counters whose windows have long ended.
     pub async fn purge_rate_limits(&self) -> Result<u64, AppError> {
-        Ok(self.db.rate_purge(now() - 24 * 3600).await?)
+        Ok(self.db.rate_purge(self.now() - 24 * 3600).await?)
     }
 }

@@ -113,8 +113,33 @@ impl App {
         self.db.ping().await
     }
 
+    /// The database pool's connections, from the pool's own counters: no SQL is run, so
+    /// `/metrics` can read it on every scrape.
+    pub fn pool_stats(&self) -> PoolStats {
+        let pool = self.db.pool();
+        PoolStats {
+            size: pool.size(),
+            idle: u32::try_from(pool.num_idle()).unwrap_or(u32::MAX),
+            max: pool.options().get_max_connections(),
+            closed: pool.is_closed(),
+        }
+    }
+
     /// Closes the database's connections (at shutdown).
     pub async fn close(&self) {
         self.db.close().await;
     }
+}
+
+/// The database pool's connections (`App::pool_stats`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct PoolStats {
+    /// Connections open now, in use or idle.
+    pub size: u32,
+    /// Open connections not in use.
+    pub idle: u32,
+    /// The most the pool opens.
+    pub max: u32,
+    /// The pool has been closed (shutting down).
+    pub closed: bool,
 }

@@ -1,7 +1,8 @@
 //! Actions (F3.8), contract documents with signatures (F3.6) and contacts with assignments
 //! (F3.7; their changes and login requests go through requests, F3.4).
 
-use hearth_docs::{text_pdf, Line};
+use crate::error::ConflictCode;
+use hearth_docs::pdf::{self, Block, Report, Table};
 use hearth_domain::{parse_date, Assignment, PositionType};
 use hearth_store::{
     Action, AuditEntry, AuditQuery, Contact, ContactFields, ContractDocument, NewAction,
@@ -192,7 +193,7 @@ impl App {
             },
         };
         e.into_result()?;
-        let mut tx = self.db.begin_write(&who.actor()).await?;
+        let mut tx = self.begin_write(&who.actor()).await?;
         let a = tx
             .insert_action(&NewAction {
                 authority_id: who.authority_id(),
@@ -263,13 +264,18 @@ impl App {
             ));
         }
         if a.status != "open" {
-            return Err(AppError::Conflict("This action is already done.".into()));
+            return Err(AppError::Conflict(
+                ConflictCode::AlreadyDecided,
+                "This action is already done.".into(),
+            ));
         }
-        let mut tx = self.db.begin_write(&who.actor()).await?;
-        let done = tx
-            .complete_action(id, note.trim())
-            .await?
-            .ok_or_else(|| AppError::Conflict("This action is already done.".into()))?;
+        let mut tx = self.begin_write(&who.actor()).await?;
+        let done = tx.complete_action(id, note.trim()).await?.ok_or_else(|| {
+            AppError::Conflict(
+                ConflictCode::AlreadyDecided,
+                "This action is already done.".into(),
+            )
+        })?;
         tx.commit().await?;
         Ok(done)
     }
@@ -343,35 +349,52 @@ impl App {
                     .await?
                     .ok_or(AppError::NotFound)?;
                 let services = self.contract_services(who, &contract).await?;
-                let mut lines = vec![
-                    Line::Text(format!("Contract reference: {}", contract.reference)),
-                    Line::Text(format!(
-                        "Between {} (the Authority) and {} (the Provider).",
-                        authority.name, provider.name
-                    )),
-                    Line::Heading("Term".into()),
-                    Line::Text(format!(
-                        "From {} to {}. Status: {}.",
-                        contract.start_date,
-                        contract.end_date,
-                        contract.status.replace('_', " ")
-                    )),
-                    Line::Heading("Units and price".into()),
-                    Line::Text(format!(
-                        "{} units at {} per unit per week.",
-                        contract.units,
-                        hearth_domain::Pence(contract.unit_rate_pence)
-                    )),
-                    Line::Heading("Services".into()),
-                ];
-                for s in &services {
-                    lines.push(Line::Text(format!(
-                        "{} - {} ({} units)",
-                        s.reference, s.name, s.contracted_units
-                    )));
-                }
-                lines.push(Line::Heading("Signature".into()));
-                lines.push(Line::Text("Signed for the Provider in Hearth by the person and at the time recorded against this document.".into()));
+                let report = Report {
+                    title: title.to_string(),
+                    author: authority.name.clone(),
+                    blocks: vec![
+                        Block::Paragraph(format!("Contract reference: {}", contract.reference)),
+                        Block::Paragraph(format!(
+                            "Between {} (the Authority) and {} (the Provider).",
+                            authority.name, provider.name
+                        )),
+                        Block::Heading("Term".into()),
+                        Block::Paragraph(format!(
+                            "From {} to {}. Status: {}.",
+                            contract.start_date,
+                            contract.end_date,
+                            contract.status.replace('_', " ")
+                        )),
+                        Block::Heading("Units and price".into()),
+                        Block::Paragraph(format!(
+                            "{} units at {} per unit per week.",
+                            contract.units,
+                            hearth_domain::Pence(contract.unit_rate_pence)
+                        )),
+                        Block::Heading("Services".into()),
+                        Block::Table(Table {
+                            header: vec![
+                                "Reference".into(),
+                                "Service".into(),
+                                "Contracted units".into(),
+                            ],
+                            rows: services
+                                .iter()
+                                .map(|s| {
+                                    vec![
+                                        s.reference.clone(),
+                                        s.name.clone(),
+                                        s.contracted_units.to_string(),
+                                    ]
+                                })
+                                .collect(),
+                            widths: vec![1.0, 3.0, 1.2],
+                        }),
+                        Block::Heading("Signature".into()),
+                        Block::Paragraph("Signed for the Provider in Hearth by the person and at the time recorded against this document.".into()),
+                    ],
+                };
+                let pdf = pdf::render(&report).map_err(|e| AppError::Internal(e.to_string()))?;
                 let name: String = format!("{}-{}", contract.reference, title)
                     .chars()
                     .map(|c| {
@@ -382,10 +405,10 @@ impl App {
                         }
                     })
                     .collect();
-                (format!("{name}.pdf"), text_pdf(title, &lines), "generated")
+                (format!("{name}.pdf"), pdf, "generated")
             }
         };
-        let mut tx = self.db.begin_write(&who.actor()).await?;
+        let mut tx = self.begin_write(&who.actor()).await?;
         let d = tx
             .insert_document(
                 contract_id,
@@ -461,7 +484,7 @@ impl App {
                 "Select draft, agreed or signed",
             ));
         }
-        let mut tx = self.db.begin_write(&who.actor()).await?;
+        let mut tx = self.begin_write(&who.actor()).await?;
         let d = tx
             .update_document(id, Some(progress), None)
             .await?
@@ -485,7 +508,7 @@ impl App {
                 "Comments must be 10,000 characters or fewer",
             ));
         }
-        let mut tx = self.db.begin_write(&who.actor()).await?;
+        let mut tx = self.begin_write(&who.actor()).await?;
         let d = tx
             .update_document(id, None, Some(comments.trim()))
             .await?
@@ -505,7 +528,7 @@ impl App {
         self.document(who, id).await?;
         who.require_or_hide(Permission::ProviderPortal)?;
         let user = who.signed_in()?;
-        if user.locked_until.is_some_and(|t| t > hearth_store::now()) {
+        if user.locked_until.is_some_and(|t| t > self.now()) {
             return Err(AppError::invalid(
                 "password",
                 "Your account is locked after too many failed attempts. Try again later.",
@@ -527,7 +550,7 @@ impl App {
             .await?
             .ok_or(AppError::NotFound)?;
         let digest = hex::encode(sha2::Sha256::digest(&content));
-        let mut tx = self.db.begin_write(&who.actor()).await?;
+        let mut tx = self.begin_write(&who.actor()).await?;
         let s = tx
             .sign_document(id, user.id, &user.display_name, &digest)
             .await?;
@@ -661,7 +684,7 @@ impl App {
         else {
             return Err(AppError::NotFound);
         };
-        let mut tx = self.db.begin_write(&who.actor()).await?;
+        let mut tx = self.begin_write(&who.actor()).await?;
         let r = tx
             .insert_request(&NewRequest {
                 authority_id: *authority_id,
@@ -736,6 +759,7 @@ impl App {
         crate::text::check_text("comment", comment)?;
         if c.active == 0 {
             return Err(AppError::Conflict(
+                ConflictCode::WrongState,
                 "This contact is already inactive.".into(),
             ));
         }
@@ -745,7 +769,7 @@ impl App {
             for a in &held {
                 list.push(self.assignment_text(a).await?);
             }
-            return Err(AppError::Conflict(format!(
+            return Err(AppError::Conflict(ConflictCode::WrongState, format!(
                 "{} cannot be deactivated while they hold these assignments: {}. Hand them over to another contact first.",
                 c.full_name(),
                 list.join("; ")
@@ -933,6 +957,7 @@ impl App {
         crate::text::check_text("comment", comment)?;
         if c.active == 0 {
             return Err(AppError::Conflict(
+                ConflictCode::WrongState,
                 "Only current contacts can have a login.".into(),
             ));
         }
@@ -943,10 +968,10 @@ impl App {
             .iter()
             .any(|u| u.contact_id == Some(contact_id))
         {
-            return Err(AppError::Conflict(format!(
-                "{} already has a login.",
-                c.full_name()
-            )));
+            return Err(AppError::Conflict(
+                ConflictCode::Duplicate,
+                format!("{} already has a login.", c.full_name()),
+            ));
         }
         self.contact_request(
             who,
@@ -985,7 +1010,10 @@ impl App {
                 .await?
                 .is_none_or(|c| c.provider_id != r.provider_id)
             {
-                return Err(AppError::Conflict("The contact no longer exists.".into()));
+                return Err(AppError::Conflict(
+                    ConflictCode::Stale,
+                    "The contact no longer exists.".into(),
+                ));
             }
         }
         match r.kind.as_str() {
@@ -1002,7 +1030,7 @@ impl App {
                     .as_deref()
                     .and_then(|b| serde_json::from_str(b).ok());
                 if Some(base) != requested_base {
-                    return Err(AppError::Conflict("The contact has changed since this request was made, so approving it would overwrite that change. Reject it and ask for a new request.".into()));
+                    return Err(AppError::Conflict(ConflictCode::Stale, "The contact has changed since this request was made, so approving it would overwrite that change. Reject it and ask for a new request.".into()));
                 }
                 tx.update_contact(id, &fields(), current.active != 0)
                     .await?;
@@ -1012,7 +1040,7 @@ impl App {
                 let id = contact_id.unwrap_or_default();
                 let current = self.db.contact(id).await?.ok_or(AppError::NotFound)?;
                 if !self.db.contact_assignments(id).await?.is_empty() {
-                    return Err(AppError::Conflict("The contact has taken on an assignment since this request was made and cannot be deactivated until it is handed over.".into()));
+                    return Err(AppError::Conflict(ConflictCode::Stale, "The contact has taken on an assignment since this request was made and cannot be deactivated until it is handed over.".into()));
                 }
                 let f = ContactFields {
                     title: current.title.clone(),
@@ -1045,7 +1073,7 @@ impl App {
                 let contract_id = payload["contract_id"].as_i64();
                 self.check_assignment_free(r.provider_id, assignment, service_id, contract_id, None)
                     .await
-                    .map_err(|_| AppError::Conflict("Another contact has taken this assignment since the request was made; only one contact may hold it.".into()))?;
+                    .map_err(|_| AppError::Conflict(ConflictCode::Duplicate, "Another contact has taken this assignment since the request was made; only one contact may hold it.".into()))?;
                 let a = tx
                     .insert_assignment(id, assignment.as_str(), service_id, contract_id)
                     .await?;
@@ -1061,6 +1089,7 @@ impl App {
                     .any(|a| a.id == aid)
                 {
                     return Err(AppError::Conflict(
+                        ConflictCode::Stale,
                         "The assignment has already been removed.".into(),
                     ));
                 }

@@ -362,7 +362,7 @@ impl App {
         who.require(Permission::BackOfficeWrite)?;
         crate::text::check_lengths(input)?;
         let fields = input.parse(None)?;
-        let mut tx = self.db.begin_write(&who.actor()).await?;
+        let mut tx = self.begin_write(&who.actor()).await?;
         let r = tx
             .insert_provider(&fields, &[who.authority_id()])
             .await
@@ -381,7 +381,7 @@ impl App {
         who.require(Permission::BackOfficeWrite)?;
         crate::text::check_lengths(input)?;
         let fields = input.parse(Some(&now.reference))?;
-        let mut tx = self.db.begin_write(&who.actor()).await?;
+        let mut tx = self.begin_write(&who.actor()).await?;
         let r = tx.update_provider(id, &fields).await;
         commit_unique(tx, r, "provider").await
     }
@@ -591,7 +591,7 @@ impl App {
         crate::text::check_lengths(input)?;
         let fields = self.parse_service(who, input, None).await?;
         let location = self.db.postcode_location(&fields.postcode).await?;
-        let mut tx = self.db.begin_write(&who.actor()).await?;
+        let mut tx = self.begin_write(&who.actor()).await?;
         let r = tx
             .insert_service(who.authority_id(), &fields)
             .await
@@ -614,7 +614,7 @@ impl App {
         crate::text::check_lengths(input)?;
         let fields = self.parse_service(who, input, Some(&now.reference)).await?;
         let location = self.db.postcode_location(&fields.postcode).await?;
-        let mut tx = self.db.begin_write(&who.actor()).await?;
+        let mut tx = self.begin_write(&who.actor()).await?;
         let r = tx.update_service(id, &fields).await;
         if let Ok(Some(_)) = &r {
             tx.set_service_location(id, location).await?;
@@ -721,7 +721,7 @@ impl App {
         who.require(Permission::BackOfficeWrite)?;
         crate::text::check_lengths(input)?;
         let fields = self.parse_property(who, input).await?;
-        let mut tx = self.db.begin_write(&who.actor()).await?;
+        let mut tx = self.begin_write(&who.actor()).await?;
         let p = tx.insert_property(who.authority_id(), &fields).await?;
         tx.commit().await?;
         Ok(p)
@@ -738,7 +738,7 @@ impl App {
         who.require(Permission::BackOfficeWrite)?;
         crate::text::check_lengths(input)?;
         let fields = self.parse_property(who, input).await?;
-        let mut tx = self.db.begin_write(&who.actor()).await?;
+        let mut tx = self.begin_write(&who.actor()).await?;
         let p = tx
             .update_property(id, &fields)
             .await?
@@ -919,7 +919,7 @@ impl App {
         who.require(Permission::BackOfficeWrite)?;
         crate::text::check_lengths(input)?;
         let fields = self.parse_contract(who, input, None).await?;
-        let mut tx = self.db.begin_write(&who.actor()).await?;
+        let mut tx = self.begin_write(&who.actor()).await?;
         let r = tx
             .insert_contract(who.authority_id(), &fields)
             .await
@@ -940,7 +940,7 @@ impl App {
         let fields = self
             .parse_contract(who, input, Some(&now.reference))
             .await?;
-        let mut tx = self.db.begin_write(&who.actor()).await?;
+        let mut tx = self.begin_write(&who.actor()).await?;
         let r = tx.update_contract(id, &fields).await;
         commit_unique(tx, r, "contract").await
     }

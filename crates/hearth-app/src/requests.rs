@@ -4,6 +4,7 @@
 //! authority's records until approved; approval applies the change and its audit entry in
 //! one transaction, and refuses to overwrite a record that changed since the request.
 
+use crate::error::ConflictCode;
 use hearth_domain::{parse_date, EndReason, HousingBenefitNumber, NiNumber, Postcode, Term, Uprn};
 use hearth_store::{
     ClientFields, NewRequest, RequestFilter, ScheduleDetail, ScheduleFields, Service,
@@ -16,6 +17,21 @@ use crate::{App, AppError, FieldErrors, Permission, Principal};
 /// A provider's request, and the directory details a service-details request carries: the
 /// records these use cases take and return.
 pub use hearth_store::{Request, ServiceDetails};
+
+use hearth_domain::workflow::requests as flow;
+
+/// Where the team's decision takes the request (the workflow is
+/// `hearth_domain::workflow::requests`; only the team reaches the use cases that decide).
+fn decision(r: &Request, event: flow::Event, remarks: &str) -> Result<flow::Status, AppError> {
+    let from = flow::Status::parse(&r.status)
+        .ok_or_else(|| AppError::Internal(format!("unknown request status {:?}", r.status)))?;
+    flow::next(from, event, flow::Actor::Team, !remarks.trim().is_empty()).map_err(|e| match e {
+        hearth_domain::workflow::Refusal::Input { field, message } => {
+            AppError::invalid(field, message)
+        }
+        other => AppError::Conflict(ConflictCode::AlreadyDecided, other.message().to_string()),
+    })
+}
 
 pub const KIND_NEW_SCHEDULE: &str = "new_schedule";
 pub const KIND_UPDATE_SCHEDULE: &str = "update_schedule";
@@ -274,17 +290,37 @@ impl App {
         e.clone().into_result()?;
         let start = start.map(|d| d.to_string()).unwrap_or_default();
         // A returning client keeps their original client ID.
+        let keys = hearth_domain::clients::PersonKeys {
+            ni_number: ni.as_deref(),
+            hb_number: hb.as_deref(),
+            first_name: input.first_name.trim(),
+            last_name: input.last_name.trim(),
+            date_of_birth: dob.as_deref(),
+        };
         let returning = self
             .db
-            .find_returning_client(
+            .returning_client_candidates(
                 authority_id,
-                ni.as_deref(),
-                hb.as_deref(),
-                input.first_name.trim(),
-                input.last_name.trim(),
-                dob.as_deref(),
+                keys.ni_number,
+                keys.hb_number,
+                keys.first_name,
+                keys.last_name,
+                keys.date_of_birth,
             )
-            .await?;
+            .await?
+            .into_iter()
+            .find(|c| {
+                hearth_domain::clients::same_person(
+                    &keys,
+                    &hearth_domain::clients::PersonKeys {
+                        ni_number: c.ni_number.as_deref(),
+                        hb_number: c.hb_number.as_deref(),
+                        first_name: &c.first_name,
+                        last_name: &c.last_name,
+                        date_of_birth: c.date_of_birth.as_deref(),
+                    },
+                )
+            });
         if input.returning.is_some() && returning.is_none() {
             return Err(AppError::invalid(
                 "returning",
@@ -328,7 +364,7 @@ impl App {
             },
             nice_date(&start)
         );
-        let mut tx = self.db.begin_write(&who.actor()).await?;
+        let mut tx = self.begin_write(&who.actor()).await?;
         let r = tx
             .insert_request(&NewRequest {
                 authority_id,
@@ -490,7 +526,7 @@ impl App {
                 },
             ),
         };
-        let mut tx = self.db.begin_write(&who.actor()).await?;
+        let mut tx = self.begin_write(&who.actor()).await?;
         let r = tx
             .insert_request(&NewRequest {
                 authority_id,
@@ -527,7 +563,7 @@ impl App {
                     )),
                 },
             };
-        let mut tx = self.db.begin_write(&who.actor()).await?;
+        let mut tx = self.begin_write(&who.actor()).await?;
         tx.set_available_places(service_id, places).await?;
         tx.commit().await?;
         Ok(())
@@ -568,7 +604,7 @@ impl App {
             );
         }
         e.into_result()?;
-        let mut tx = self.db.begin_write(&who.actor()).await?;
+        let mut tx = self.begin_write(&who.actor()).await?;
         let r = tx
             .insert_request(&NewRequest {
                 authority_id,
@@ -596,7 +632,7 @@ impl App {
         who: &Principal,
         q: &RequestQuery,
     ) -> Result<Vec<Request>, AppError> {
-        let now = hearth_store::now();
+        let now = self.now();
         let mut f = RequestFilter {
             authority_id: Some(who.authority_id()),
             limit: 500,
@@ -890,12 +926,7 @@ impl App {
         let r = self.request(who, id).await?;
         who.require(Permission::BackOfficeWrite)?;
         crate::text::check_text("remarks", remarks)?;
-        if r.status != "pending" {
-            return Err(AppError::Conflict(format!(
-                "This request was already {}.",
-                r.status
-            )));
-        }
+        let to = decision(&r, flow::Event::Approve, remarks)?;
         let payload: serde_json::Value =
             serde_json::from_str(&r.payload_json).map_err(|e| AppError::Internal(e.to_string()))?;
         let base: Option<serde_json::Value> = r
@@ -905,7 +936,7 @@ impl App {
             .transpose()
             .map_err(|e| AppError::Internal(e.to_string()))?;
         let s = |v: &serde_json::Value| v.as_str().map(str::to_string);
-        let mut tx = self.db.begin_write(&who.actor()).await?;
+        let mut tx = self.begin_write(&who.actor()).await?;
         let mut handover = None;
         let result = match r.kind.as_str() {
             KIND_NEW_SCHEDULE => {
@@ -945,7 +976,7 @@ impl App {
                         .overlapping_schedule(client_id, service_id, &start, None)
                         .await?
                 {
-                    return Err(AppError::Conflict("Since this request was made the client has been scheduled on this service over these dates. Reject the request with a remark.".into()));
+                    return Err(AppError::Conflict(ConflictCode::Stale, "Since this request was made the client has been scheduled on this service over these dates. Reject the request with a remark.".into()));
                 }
                 let sid = tx
                     .insert_schedule(&ScheduleFields {
@@ -977,7 +1008,7 @@ impl App {
                     .await?
                     .ok_or(AppError::NotFound)?;
                 if Some(current.base()) != base {
-                    return Err(AppError::Conflict(
+                    return Err(AppError::Conflict(ConflictCode::Stale,
                         "This schedule has changed since the request was made, so approving it would overwrite that change. Reject it and ask the provider to send a new request.".into(),
                     ));
                 }
@@ -1038,7 +1069,7 @@ impl App {
                 let current = serde_json::to_value(ServiceDetails::of(&current))
                     .map_err(|e| AppError::Internal(e.to_string()))?;
                 if Some(current) != base {
-                    return Err(AppError::Conflict(
+                    return Err(AppError::Conflict(ConflictCode::Stale,
                         "The service's details have changed since this request was made, so approving it would overwrite that change. Reject it and ask the provider to send a new request.".into(),
                     ));
                 }
@@ -1060,10 +1091,11 @@ impl App {
             other => return Err(AppError::Internal(format!("unknown request kind {other}"))),
         };
         let decided = tx
-            .decide_request(id, "approved", remarks.trim(), Some(&result))
+            .decide_request(id, to.as_str(), remarks.trim(), Some(&result))
             .await?;
         let Some(decided) = decided else {
             return Err(AppError::Conflict(
+                ConflictCode::AlreadyDecided,
                 "Someone else decided this request first.".into(),
             ));
         };
@@ -1082,23 +1114,17 @@ impl App {
         let r = self.request(who, id).await?;
         who.require(Permission::BackOfficeWrite)?;
         crate::text::check_text("remarks", remarks)?;
-        if remarks.trim().is_empty() {
-            return Err(AppError::invalid(
-                "remarks",
-                "Enter remarks telling the provider why the request is rejected",
-            ));
-        }
-        if r.status != "pending" {
-            return Err(AppError::Conflict(format!(
-                "This request was already {}.",
-                r.status
-            )));
-        }
-        let mut tx = self.db.begin_write(&who.actor()).await?;
+        let to = decision(&r, flow::Event::Reject, remarks)?;
+        let mut tx = self.begin_write(&who.actor()).await?;
         let decided = tx
-            .decide_request(id, "rejected", remarks.trim(), None)
+            .decide_request(id, to.as_str(), remarks.trim(), None)
             .await?
-            .ok_or_else(|| AppError::Conflict("Someone else decided this request first.".into()))?;
+            .ok_or_else(|| {
+                AppError::Conflict(
+                    ConflictCode::AlreadyDecided,
+                    "Someone else decided this request first.".into(),
+                )
+            })?;
         tx.commit().await?;
         Ok(decided)
     }

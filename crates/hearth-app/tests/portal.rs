@@ -370,7 +370,7 @@ async fn contacts_change_by_request_and_assignments_are_one_per_service() {
         );
 
         // Deactivation is refused while the contact holds an assignment, saying which.
-        let Err(AppError::Conflict(msg)) = w
+        let Err(AppError::Conflict(_, msg)) = w
             .app
             .request_contact_deactivate(&w.provider, imogen.id, "")
             .await
@@ -468,7 +468,7 @@ async fn a_contact_edit_shows_its_changes_and_conflicts_with_a_later_change() {
     w.app.approve_request(&w.officer, ra.id, "").await.unwrap();
     assert!(matches!(
         w.app.approve_request(&w.officer, rb.id, "").await,
-        Err(AppError::Conflict(_))
+        Err(AppError::Conflict(..))
     ));
 }
 

@@ -155,7 +155,7 @@ async fn a_new_schedule_is_a_request_until_approved_then_the_client_is_scheduled
         assert!(
             matches!(
                 w.app.approve_request(&w.officer, r.id, "").await,
-                Err(AppError::Conflict(_))
+                Err(AppError::Conflict(..))
             ),
             "{name}"
         );
@@ -392,7 +392,7 @@ async fn approval_shows_a_conflict_instead_of_overwriting() {
             .approve_request(&w.officer, rb.id, "")
             .await
             .unwrap_err();
-        assert!(matches!(err, AppError::Conflict(_)), "{name}: {err:?}");
+        assert!(matches!(err, AppError::Conflict(..)), "{name}: {err:?}");
         let now = w
             .app
             .db_for_tests()

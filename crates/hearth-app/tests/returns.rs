@@ -129,7 +129,7 @@ async fn a_return_below_a_trigger_needs_an_explanation_before_it_is_accepted() {
                 w.app
                     .check_return(&w.officer, r.id, "accept", "", false)
                     .await,
-                Err(AppError::Conflict(_))
+                Err(AppError::Conflict(..))
             ),
             "{name}"
         );
@@ -977,4 +977,51 @@ async fn a_corrected_replacement_still_replaces_and_triggers_carry_forward() {
         )
         .unwrap();
     assert_eq!(t.threshold.value(), 99.0);
+}
+
+// Issue 9: "today" and "received on" follow the application's clock in UK time, so a return
+// sent at 00:30 BST on the day after its deadline is late, and one at 23:30 BST is on time.
+#[tokio::test]
+async fn a_return_sent_after_midnight_uk_time_on_the_day_after_its_deadline_is_late() {
+    use hearth_domain::clock::FixedClock;
+    let w = world(testing::sqlite().await.unwrap()).await;
+    let q = Quarter::parse("2026/27 Q1").unwrap();
+    let due = q.end() + chrono::Duration::days(hearth_app::returns::DEFAULT_DUE_DAYS);
+    assert_eq!(due.to_string(), "2026-07-28");
+    let mut f = w.provider.service_filter();
+    f.per_page = 100;
+    let services = w.app.db_for_tests().list_services(&f).await.unwrap().items;
+    let (on_time, late) = (&services[0], &services[1]);
+
+    // 22:30 UTC is 23:30 BST on the deadline.
+    let clock = std::sync::Arc::new(FixedClock::at_utc("2026-07-28T22:30:00Z").unwrap());
+    let app = w.app.clone().with_clock(clock.clone());
+    assert_eq!(app.today(), due);
+    app.submit_return(
+        &w.provider,
+        on_time.id,
+        &good_for(&q.label(), on_time.contracted_units),
+    )
+    .await
+    .unwrap();
+    // An hour later it is 00:30 BST the next day.
+    clock.advance(3600);
+    assert_eq!(app.today(), due + chrono::Duration::days(1));
+    app.submit_return(
+        &w.provider,
+        late.id,
+        &good_for(&q.label(), late.contracted_units),
+    )
+    .await
+    .unwrap();
+
+    let lines = app.returns_tracker(&w.officer, q).await.unwrap();
+    let line = |id: i64| lines.iter().find(|l| l.service.id == id).unwrap();
+    assert_eq!(line(on_time.id).received, Some(due));
+    assert!(!line(on_time.id).late());
+    assert_eq!(
+        line(late.id).received,
+        Some(due + chrono::Duration::days(1))
+    );
+    assert!(line(late.id).late());
 }

@@ -2,6 +2,7 @@
 //! used for generated contract documents. PDF 1.4, the standard Helvetica font (no embedding),
 //! WinAnsi text, A4 pages.
 
+pub mod pdf;
 pub mod postcodes;
 pub mod table;
 pub mod workbook;

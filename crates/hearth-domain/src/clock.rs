@@ -48,6 +48,68 @@ pub fn now() -> i64 {
     Utc::now().timestamp()
 }
 
+/// Where the application gets the time. The running system uses [`SystemClock`]; tests pass a
+/// [`FixedClock`] and move it, instead of rewriting stored times in SQL.
+pub trait Clock: Send + Sync + std::fmt::Debug {
+    /// Seconds since 1970, UTC.
+    fn now(&self) -> i64;
+
+    /// Today's date in the UK at [`Clock::now`].
+    fn uk_today(&self) -> NaiveDate {
+        uk_time_of(self.now())
+            .map(|t| t.date())
+            .unwrap_or_else(uk_today)
+    }
+}
+
+/// The machine's clock.
+#[derive(Debug, Default, Clone, Copy)]
+pub struct SystemClock;
+
+impl Clock for SystemClock {
+    fn now(&self) -> i64 {
+        now()
+    }
+}
+
+/// A clock that stands still until it is moved (for tests and for replaying history).
+#[derive(Debug, Default)]
+pub struct FixedClock(std::sync::atomic::AtomicI64);
+
+impl FixedClock {
+    pub fn at(ts: i64) -> FixedClock {
+        FixedClock(std::sync::atomic::AtomicI64::new(ts))
+    }
+
+    /// The clock at a UTC date and time written `YYYY-MM-DDTHH:MM:SSZ`; None if it is not one.
+    pub fn at_utc(text: &str) -> Option<FixedClock> {
+        DateTime::parse_from_rfc3339(text)
+            .ok()
+            .map(|t| FixedClock::at(t.timestamp()))
+    }
+
+    pub fn set(&self, ts: i64) {
+        self.0.store(ts, std::sync::atomic::Ordering::SeqCst);
+    }
+
+    pub fn advance(&self, seconds: i64) {
+        self.0
+            .fetch_add(seconds, std::sync::atomic::Ordering::SeqCst);
+    }
+}
+
+impl Clock for FixedClock {
+    fn now(&self) -> i64 {
+        self.0.load(std::sync::atomic::Ordering::SeqCst)
+    }
+}
+
+impl<C: Clock + ?Sized> Clock for std::sync::Arc<C> {
+    fn now(&self) -> i64 {
+        (**self).now()
+    }
+}
+
 /// Today's date in the UK.
 pub fn uk_today() -> NaiveDate {
     uk_time(Utc::now()).date()
@@ -73,6 +135,24 @@ pub fn display_clock(ts: i64) -> String {
     uk_time_of(ts)
         .map(|t| format!("{} {}", t.format("%H:%M"), zone_name(ts)))
         .unwrap_or_default()
+}
+
+#[cfg(test)]
+mod clock_tests {
+    use super::*;
+
+    #[test]
+    fn a_fixed_clock_gives_the_uk_date_of_its_instant() {
+        // 23:30 UTC on 28 July 2026 is 00:30 BST on 29 July.
+        let c = FixedClock::at_utc("2026-07-28T23:30:00Z").unwrap();
+        assert_eq!(c.uk_today(), NaiveDate::from_ymd_opt(2026, 7, 29).unwrap());
+        // 23:30 UTC on 28 October 2026 is 23:30 GMT the same day.
+        c.set(FixedClock::at_utc("2026-10-28T23:30:00Z").unwrap().now());
+        assert_eq!(c.uk_today(), NaiveDate::from_ymd_opt(2026, 10, 28).unwrap());
+        c.advance(3600);
+        assert_eq!(c.uk_today(), NaiveDate::from_ymd_opt(2026, 10, 29).unwrap());
+        assert!(SystemClock.now() > 1_700_000_000);
+    }
 }
 
 #[cfg(test)]

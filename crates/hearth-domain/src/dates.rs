@@ -9,6 +9,12 @@ use crate::ids::FieldError;
 
 /// Parses a date typed as ISO "2026-11-22" or British "22/11/2026"
 /// (day and month may have one or two digits; the year must have four).
+/// Whether something due on `due` (an ISO date) and not yet done is overdue on `today`: due
+/// before today. An unreadable date is never overdue.
+pub fn overdue(due: &str, today: NaiveDate) -> bool {
+    NaiveDate::parse_from_str(due.trim(), "%Y-%m-%d").is_ok_and(|d| d < today)
+}
+
 pub fn parse_date(input: &str) -> Result<NaiveDate, FieldError> {
     let trimmed = input.trim();
     if trimmed.is_empty() {
@@ -279,6 +285,21 @@ impl FinancialYear {
 impl fmt::Display for FinancialYear {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str(&self.label())
+    }
+}
+
+#[cfg(test)]
+mod overdue_tests {
+    use super::*;
+
+    #[test]
+    fn due_before_today_is_overdue_and_due_today_is_not() {
+        let today = NaiveDate::from_ymd_opt(2026, 12, 2).unwrap_or_default();
+        assert!(overdue("2026-12-01", today));
+        assert!(!overdue("2026-12-02", today));
+        assert!(!overdue("2026-12-03", today));
+        assert!(!overdue("", today));
+        assert!(!overdue("soon", today));
     }
 }
 

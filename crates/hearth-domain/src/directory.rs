@@ -1,5 +1,28 @@
 //! Vocabularies of the public directory (C8) and distances between postcodes.
 
+/// Whether a service's address must never be published (directory pages, the open API, maps),
+/// for the safety of the people it supports: refuges, and accommodation for people escaping
+/// domestic abuse. The store's `CONFIDENTIAL_SQL` is the same rule for filtering rows, and a
+/// contract test holds the two together.
+pub fn address_confidential(
+    accommodation_type: &str,
+    client_group: &str,
+    service_type: &str,
+) -> bool {
+    accommodation_type == "refuge"
+        || (client_group == "domestic_abuse" && service_type == "accommodation_based")
+}
+
+/// Places available at a service: the provider's own figure when it has given one, otherwise
+/// contracted units less the clients it has now, never below zero.
+pub fn places_available(
+    provider_figure: Option<i64>,
+    contracted_units: i64,
+    current_clients: i64,
+) -> i64 {
+    provider_figure.unwrap_or_else(|| contracted_units.saturating_sub(current_clients).max(0))
+}
+
 /// Support tasks a service offers (Supporting People eligible tasks).
 pub const SUPPORT_TASKS: &[(&str, &str)] = &[
     ("life_skills", "Developing domestic life skills"),
@@ -99,6 +122,43 @@ pub fn bounding_box(centre: (f64, f64), radius_m: f64) -> (f64, f64, f64, f64) {
 /// Miles to metres.
 pub fn miles_to_m(miles: f64) -> f64 {
     miles * 1_609.344
+}
+
+#[cfg(test)]
+mod rule_tests {
+    use super::*;
+
+    #[test]
+    fn refuges_and_domestic_abuse_accommodation_are_never_published() {
+        assert!(address_confidential(
+            "refuge",
+            "single_homeless",
+            "floating_support"
+        ));
+        assert!(address_confidential(
+            "",
+            "domestic_abuse",
+            "accommodation_based"
+        ));
+        assert!(!address_confidential(
+            "",
+            "domestic_abuse",
+            "floating_support"
+        ));
+        assert!(!address_confidential(
+            "hostel",
+            "single_homeless",
+            "accommodation_based"
+        ));
+    }
+
+    #[test]
+    fn places_available_are_the_providers_figure_or_what_is_left() {
+        assert_eq!(places_available(Some(3), 10, 9), 3);
+        assert_eq!(places_available(Some(0), 10, 2), 0);
+        assert_eq!(places_available(None, 10, 7), 3);
+        assert_eq!(places_available(None, 10, 12), 0);
+    }
 }
 
 #[cfg(test)]

@@ -319,6 +319,17 @@ pub struct Pence(pub i64);
 impl Pence {
     pub const ZERO: Pence = Pence(0);
 
+    /// A contract's value for a year at its full units: the weekly rate per unit × units × 52
+    /// weeks (saturating, so an absurd record cannot overflow).
+    pub fn annual_contract_value(weekly_rate_per_unit: Pence, units: i64) -> Pence {
+        Pence(
+            weekly_rate_per_unit
+                .0
+                .saturating_mul(units)
+                .saturating_mul(52),
+        )
+    }
+
     /// Parses an amount in pounds as typed into a form: "12", "12.5",
     /// "12.50", "£1,234.56". Negative amounts, more than 2 decimal places,
     /// badly placed commas and anything else are rejected.
@@ -495,6 +506,24 @@ impl std::iter::Sum for Pence {
 impl<'a> std::iter::Sum<&'a Pence> for Pence {
     fn sum<I: Iterator<Item = &'a Pence>>(iter: I) -> Pence {
         iter.copied().sum()
+    }
+}
+
+#[cfg(test)]
+mod value_tests {
+    use super::Pence;
+
+    #[test]
+    fn a_contracts_annual_value_is_52_weeks_of_its_units() {
+        // 12 units at £150.00 a unit a week: £93,600.00 a year.
+        assert_eq!(
+            Pence::annual_contract_value(Pence(15_000), 12).to_string(),
+            "£93,600.00"
+        );
+        assert_eq!(
+            Pence::annual_contract_value(Pence(i64::MAX), 2),
+            Pence(i64::MAX)
+        );
     }
 }
 

@@ -8,6 +8,7 @@
 
 pub mod authority;
 pub mod calendar;
+pub mod clients;
 pub mod clock;
 pub mod dates;
 pub mod directory;
@@ -17,8 +18,10 @@ pub mod paging;
 pub mod password;
 pub mod paths;
 pub mod performance;
+pub mod runs;
 pub mod text;
 pub mod throttle;
+pub mod workflow;
 
 pub use authority::{DEFAULT_ABSOLUTE_HOURS, DEFAULT_IDLE_MINUTES, DEFAULT_PASSWORD_POLICY};
 pub use dates::{parse_date, parse_date_parts, parse_date_parts_for, FinancialYear};

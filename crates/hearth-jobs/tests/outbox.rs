@@ -160,3 +160,46 @@ async fn two_schedulers_run_each_job_once_per_interval() {
         assert!(later.contains(&Job::SessionSweep), "{}", t.name);
     }
 }
+
+#[tokio::test]
+async fn each_tick_queues_a_run_and_the_runner_records_how_it_ended() {
+    for t in testing::all().await.unwrap() {
+        let app = App::new(t.db.clone(), Default::default());
+        queue(&app, "a@example.org").await;
+        let dir = testing::TempDir::new("hearth-mail").unwrap();
+        let mail = MailTransport::new(&MailConfig::Folder(dir.path().to_path_buf())).unwrap();
+        let s = Scheduler::new(app.clone(), "node-a", mail);
+        let now = 2_000_000_000;
+        assert_eq!(s.run_due(now).await.len(), Job::ALL.len(), "{}", t.name);
+        let system = hearth_app::Principal::system("cli:test");
+        let runs = app.runs(&system).await.unwrap();
+        assert_eq!(runs.len(), Job::ALL.len(), "{}: one run a job", t.name);
+        for r in &runs {
+            assert_eq!(
+                r.status,
+                hearth_domain::runs::RunStatus::Done,
+                "{}: {r:?}",
+                t.name
+            );
+            assert!(r.requested_by.starts_with("scheduler:node-a"));
+        }
+        let outbox = runs.iter().find(|r| r.kind == "outbox").unwrap();
+        assert_eq!(outbox.result, Some(serde_json::json!({ "sent": 1 })));
+        // While a run of a kind is queued, the next tick queues no second one.
+        app.enqueue_periodic_run(hearth_app::runs::RunKind::Outbox, "node-b")
+            .await
+            .unwrap()
+            .unwrap();
+        assert!(app
+            .enqueue_periodic_run(hearth_app::runs::RunKind::Outbox, "node-b")
+            .await
+            .unwrap()
+            .is_none());
+        assert_eq!(
+            s.run_queued(&[hearth_app::runs::RunKind::Outbox])
+                .await
+                .len(),
+            1
+        );
+    }
+}

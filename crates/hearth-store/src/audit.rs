@@ -100,6 +100,11 @@ impl Db {
     /// and authorities do not wait for each other on PostgreSQL. On SQLite the database has
     /// one writer at a time whatever the chain.
     pub async fn begin_write(&self, actor: &Actor) -> Result<WriteTx, StoreError> {
+        self.begin_write_at(actor, now()).await
+    }
+
+    /// [`Db::begin_write`] with the transaction's time given (the application's clock).
+    pub async fn begin_write_at(&self, actor: &Actor, at: i64) -> Result<WriteTx, StoreError> {
         let chain = chain_of(actor);
         let mut tx = self.pool.begin().await?;
         // The first statement is a write, so SQLite takes its write lock before reading anything
@@ -130,7 +135,7 @@ impl Db {
             chain,
             last_seq: row.try_get("last_seq")?,
             last_hash: row.try_get("last_hash")?,
-            at: now(),
+            at,
         })
     }
 

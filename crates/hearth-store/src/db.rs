@@ -86,6 +86,11 @@ const MIGRATIONS: &[Migration] = &[
         name: "audit_chains",
         sql: "",
     },
+    Migration {
+        version: 11,
+        name: "job_runs",
+        sql: include_str!("../migrations/0011_job_runs.sql"),
+    },
 ];
 
 /// The newest schema version this program knows.

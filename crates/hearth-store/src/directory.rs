@@ -41,8 +41,11 @@ impl Service {
     /// Whether the service's address must stay out of the directory, for the safety of the
     /// people it supports.
     pub fn address_confidential(&self) -> bool {
-        self.accommodation_type == "refuge"
-            || (self.client_group == "domestic_abuse" && self.service_type == "accommodation_based")
+        hearth_domain::directory::address_confidential(
+            &self.accommodation_type,
+            &self.client_group,
+            &self.service_type,
+        )
     }
 }
 

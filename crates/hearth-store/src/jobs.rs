@@ -1,8 +1,10 @@
-//! Job locks (a scheduled job runs once across nodes) and the e-mail outbox.
+//! Job locks (a scheduled job is enqueued once per interval across nodes), job runs (long
+//! work kept in the database with its progress, lease and checkpoint) and the e-mail outbox.
 
 use sqlx::Row;
 
-use crate::{record, Db, StoreError, WriteTx};
+use crate::write::{audited, Changes};
+use crate::{record, Actor, Backend, Db, Params, StoreError, WriteTx};
 
 record!(
     /// An e-mail waiting to be sent, or sent.
@@ -196,5 +198,405 @@ impl WriteTx {
         )
         .await?;
         Ok(())
+    }
+}
+
+record!(
+    /// One run of a job: what it is, who asked, where it is, and which node holds it.
+    JobRun {
+        id: i64,
+        kind: String,
+        // JSON.
+        parameters: String,
+        authority_id: Option<i64>,
+        requested_by_id: Option<i64>,
+        requested_by: String,
+        // queued, running, done, failed or cancelled.
+        status: String,
+        // Claims so far (a run taken over after its node died counts again).
+        attempts: i64,
+        max_attempts: i64,
+        // 1 when its changes are audited.
+        audited: i64,
+        progress_done: i64,
+        progress_total: Option<i64>,
+        // What it is doing now, in words.
+        step: Option<String>,
+        // JSON: where a run taken over resumes.
+        checkpoint: Option<String>,
+        // JSON.
+        result: Option<String>,
+        error: Option<String>,
+        lease_owner: Option<String>,
+        lease_until: Option<i64>,
+        heartbeat_at: Option<i64>,
+        created_at: i64,
+        started_at: Option<i64>,
+        finished_at: Option<i64>,
+    }
+);
+
+audited!(JobRun, JobRun, "job_runs");
+
+/// A run to queue.
+#[derive(Debug, Clone, Default)]
+pub struct NewRun {
+    pub kind: String,
+    /// JSON.
+    pub parameters: String,
+    pub authority_id: Option<i64>,
+    pub max_attempts: i64,
+    pub progress_total: Option<i64>,
+}
+
+/// Which runs a list shows.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum RunScope {
+    /// Every run (the command line).
+    All,
+    /// One authority's runs, and with `deployment` also the runs for no authority (the
+    /// scheduler's, imports): what an administrator sees.
+    Authority { id: i64, deployment: bool },
+}
+
+/// How a run ends.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum RunEnd {
+    /// Done, with its result (JSON).
+    Done(String),
+    /// Failed, with the error.
+    Failed(String),
+}
+
+/// The condition on a row that a node still holds: only it may write progress, checkpoints
+/// and the end. A node whose lease was taken over (or whose run was cancelled) writes nothing.
+const HELD: &str = "id = $1 AND lease_owner = $2 AND status = 'running'";
+
+/// A run a node may take: queued, or running with a lease that ran out and attempts left.
+const CLAIMABLE: &str =
+    "(status = 'queued' OR (status = 'running' AND lease_until < $3 AND attempts < max_attempts))";
+
+impl Db {
+    /// The run with this id.
+    pub async fn job_run(&self, id: i64) -> Result<Option<JobRun>, StoreError> {
+        let row = sqlx::query("SELECT * FROM job_runs WHERE id = $1")
+            .bind(id)
+            .fetch_optional(&self.pool)
+            .await?;
+        row.as_ref().map(JobRun::from_row).transpose()
+    }
+
+    /// The newest runs in scope, newest first, at most `limit`.
+    pub async fn job_runs(&self, scope: RunScope, limit: i64) -> Result<Vec<JobRun>, StoreError> {
+        let rows = match scope {
+            RunScope::All => {
+                sqlx::query("SELECT * FROM job_runs ORDER BY id DESC LIMIT $1")
+                    .bind(limit)
+                    .fetch_all(&self.pool)
+                    .await?
+            }
+            RunScope::Authority { id, deployment } => sqlx::query(
+                "SELECT * FROM job_runs WHERE authority_id = $1 OR ($2 = 1 AND authority_id IS NULL) ORDER BY id DESC LIMIT $3",
+            )
+            .bind(id)
+            .bind(crate::flag(deployment))
+            .bind(limit)
+            .fetch_all(&self.pool)
+            .await?,
+        };
+        JobRun::from_rows(&rows)
+    }
+
+    /// A queued or running run of `kind`, if there is one.
+    pub async fn active_job_run(&self, kind: &str) -> Result<Option<JobRun>, StoreError> {
+        let row = sqlx::query(
+            "SELECT * FROM job_runs WHERE status IN ('queued', 'running') AND kind = $1 ORDER BY id LIMIT 1",
+        )
+        .bind(kind)
+        .fetch_optional(&self.pool)
+        .await?;
+        row.as_ref().map(JobRun::from_row).transpose()
+    }
+
+    /// Queues a run of the scheduler's, without an audit entry (its bookkeeping is not
+    /// audited, as the job locks were not; such runs are pruned when old).
+    pub async fn enqueue_job_run(
+        &self,
+        run: &NewRun,
+        requested_by: &str,
+        at: i64,
+    ) -> Result<JobRun, StoreError> {
+        let row = sqlx::query(
+            "INSERT INTO job_runs (kind, parameters, authority_id, requested_by, status, max_attempts, audited, progress_total, created_at)
+             VALUES ($1, $2, $3, $4, 'queued', $5, 0, $6, $7) RETURNING *",
+        )
+        .bind(run.kind.clone())
+        .bind(run.parameters.clone())
+        .bind(run.authority_id)
+        .bind(requested_by)
+        .bind(run.max_attempts.max(1))
+        .bind(run.progress_total)
+        .bind(at)
+        .fetch_one(&self.pool)
+        .await?;
+        JobRun::from_row(&row)
+    }
+
+    /// Claims the oldest run of one of `kinds` that is queued, or running with a lease that ran
+    /// out (its node died) and attempts left, for `owner` until `at + lease`. At most one
+    /// claimer gets a run: on PostgreSQL the candidate row is locked with `FOR UPDATE SKIP
+    /// LOCKED`, so claimers on several nodes take different runs and never wait for each
+    /// other; SQLite has one writer, so its statement is atomic as it stands.
+    pub async fn claim_job_run(
+        &self,
+        kinds: &[&str],
+        owner: &str,
+        at: i64,
+        lease: i64,
+    ) -> Result<Option<JobRun>, StoreError> {
+        if kinds.is_empty() {
+            return Ok(None);
+        }
+        let mut p = Params::default();
+        for _ in 0..3 {
+            p.next();
+        }
+        let list = crate::placeholders(&mut p, kinds.len());
+        let lock = match self.backend() {
+            Backend::Postgres => " FOR UPDATE SKIP LOCKED",
+            Backend::Sqlite => "",
+        };
+        let sql = format!(
+            "UPDATE job_runs SET status = 'running', lease_owner = $1, lease_until = $2, heartbeat_at = $3,
+                 started_at = COALESCE(started_at, $3), attempts = attempts + 1
+             WHERE id = (SELECT id FROM job_runs WHERE {CLAIMABLE} AND kind IN ({list}) ORDER BY id LIMIT 1{lock})
+               AND {CLAIMABLE}
+             RETURNING *"
+        );
+        let mut q = sqlx::query(&sql).bind(owner).bind(at + lease).bind(at);
+        for k in kinds {
+            q = q.bind(*k);
+        }
+        let row = q.fetch_optional(&self.pool).await?;
+        row.as_ref().map(JobRun::from_row).transpose()
+    }
+
+    /// Claims one run by its id, on the same terms as [`Db::claim_job_run`] (the command line
+    /// runs the run it asked for).
+    pub async fn claim_job_run_id(
+        &self,
+        id: i64,
+        owner: &str,
+        at: i64,
+        lease: i64,
+    ) -> Result<Option<JobRun>, StoreError> {
+        let sql = format!(
+            "UPDATE job_runs SET status = 'running', lease_owner = $1, lease_until = $2, heartbeat_at = $3,
+                 started_at = COALESCE(started_at, $3), attempts = attempts + 1
+             WHERE id = $4 AND {CLAIMABLE}
+             RETURNING *"
+        );
+        let row = sqlx::query(&sql)
+            .bind(owner)
+            .bind(at + lease)
+            .bind(at)
+            .bind(id)
+            .fetch_optional(&self.pool)
+            .await?;
+        row.as_ref().map(JobRun::from_row).transpose()
+    }
+
+    /// Marks failed every running run whose lease ran out with no attempts left (its node died
+    /// once too often); returns how many.
+    pub async fn fail_abandoned_job_runs(&self, at: i64) -> Result<u64, StoreError> {
+        let r = sqlx::query(
+            "UPDATE job_runs SET status = 'failed', finished_at = $1, lease_until = NULL,
+                 error = 'its node stopped before it finished, ' || CAST(attempts AS TEXT) || ' times: nothing will try again'
+             WHERE status = 'running' AND lease_until < $1 AND attempts >= max_attempts",
+        )
+        .bind(at)
+        .execute(&self.pool)
+        .await?;
+        Ok(r.rows_affected())
+    }
+
+    /// The holder's heartbeat: moves its lease on and records its progress. False when
+    /// `owner` no longer holds the run (taken over, cancelled or ended): nothing is written.
+    #[allow(clippy::too_many_arguments)]
+    pub async fn beat_job_run(
+        &self,
+        id: i64,
+        owner: &str,
+        at: i64,
+        lease: i64,
+        done: i64,
+        total: Option<i64>,
+        step: Option<&str>,
+    ) -> Result<bool, StoreError> {
+        let r = sqlx::query(&format!(
+            "UPDATE job_runs SET heartbeat_at = $3, lease_until = $4, progress_done = $5, progress_total = $6, step = $7 WHERE {HELD}"
+        ))
+        .bind(id)
+        .bind(owner)
+        .bind(at)
+        .bind(at + lease)
+        .bind(done)
+        .bind(total)
+        .bind(step.map(str::to_string))
+        .execute(&self.pool)
+        .await?;
+        Ok(r.rows_affected() == 1)
+    }
+
+    /// Records where the holder has got to (progress and checkpoint), lease-checked like the
+    /// heartbeat.
+    pub async fn checkpoint_job_run(
+        &self,
+        id: i64,
+        owner: &str,
+        done: i64,
+        checkpoint: &str,
+    ) -> Result<bool, StoreError> {
+        let r = sqlx::query(&format!(
+            "UPDATE job_runs SET progress_done = $3, checkpoint = $4 WHERE {HELD}"
+        ))
+        .bind(id)
+        .bind(owner)
+        .bind(done)
+        .bind(checkpoint)
+        .execute(&self.pool)
+        .await?;
+        Ok(r.rows_affected() == 1)
+    }
+
+    /// Ends a run the owner holds, as done or failed; None when it no longer holds it (nothing
+    /// is written). With `audit_as`, the end is audited with the run before and after (runs
+    /// someone asked for); the scheduler's own runs pass None.
+    pub async fn end_job_run(
+        &self,
+        id: i64,
+        owner: &str,
+        end: &RunEnd,
+        at: i64,
+        audit_as: Option<&Actor>,
+    ) -> Result<Option<JobRun>, StoreError> {
+        let (status, result, error, action) = match end {
+            RunEnd::Done(r) => ("done", Some(r.clone()), None, "finish"),
+            RunEnd::Failed(e) => ("failed", None, Some(e.clone()), "fail"),
+        };
+        let sql = format!(
+            "UPDATE job_runs SET status = $3, result = $4, error = $5, finished_at = $6, lease_until = NULL,
+                 progress_done = CASE WHEN $3 = 'done' AND progress_total IS NOT NULL THEN progress_total ELSE progress_done END
+             WHERE {HELD} RETURNING *"
+        );
+        let q = sqlx::query(&sql)
+            .bind(id)
+            .bind(owner)
+            .bind(status)
+            .bind(result)
+            .bind(error)
+            .bind(at);
+        let Some(actor) = audit_as else {
+            let row = q.fetch_optional(&self.pool).await?;
+            return row.as_ref().map(JobRun::from_row).transpose();
+        };
+        let mut tx = self.begin_write(actor).await?;
+        let Some(before) = tx.current::<JobRun>(id).await? else {
+            return Ok(None);
+        };
+        let Some(row) = q.fetch_optional(&mut *tx.tx).await? else {
+            return Ok(None);
+        };
+        let after = JobRun::from_row(&row)?;
+        tx.audit(
+            action,
+            crate::RecordType::JobRun,
+            &id.to_string(),
+            Some(&before.to_json()),
+            Some(&after.to_json()),
+        )
+        .await?;
+        tx.commit().await?;
+        Ok(Some(after))
+    }
+
+    /// Deletes the scheduler's (unaudited) runs that ended before `before`; returns how many.
+    pub async fn prune_job_runs(&self, before: i64) -> Result<u64, StoreError> {
+        let r = sqlx::query(
+            "DELETE FROM job_runs WHERE audited = 0 AND status IN ('done', 'failed', 'cancelled') AND finished_at < $1",
+        )
+        .bind(before)
+        .execute(&self.pool)
+        .await?;
+        Ok(r.rows_affected())
+    }
+}
+
+impl WriteTx {
+    /// Queues a run someone asked for, audited ("queue", "job_run").
+    pub async fn insert_job_run(&mut self, run: &NewRun) -> Result<JobRun, StoreError> {
+        let actor = self.actor().clone();
+        let at = self.at();
+        self.create_as(
+            "queue",
+            Changes::new()
+                .set("kind", run.kind.clone())
+                .set("parameters", run.parameters.clone())
+                .set("authority_id", run.authority_id)
+                .set("requested_by_id", actor.user_id)
+                .set("requested_by", actor.name)
+                .set("status", "queued")
+                .set("max_attempts", run.max_attempts.max(1))
+                .set("audited", 1i64)
+                .set("progress_total", run.progress_total)
+                .set("created_at", at),
+        )
+        .await
+    }
+
+    /// The run as this transaction sees it.
+    pub async fn job_run(&mut self, id: i64) -> Result<Option<JobRun>, StoreError> {
+        self.current::<JobRun>(id).await
+    }
+
+    /// Cancels a queued or running run, audited ("cancel"); a running run's node finds it no
+    /// longer holds the run at its next heartbeat and stops. None when there is no such run
+    /// or it has already ended.
+    pub async fn cancel_job_run(&mut self, id: i64) -> Result<Option<JobRun>, StoreError> {
+        match self.current::<JobRun>(id).await? {
+            Some(r) if r.status == "queued" || r.status == "running" => {}
+            _ => return Ok(None),
+        }
+        let values = Changes::new()
+            .set("status", "cancelled")
+            .set("finished_at", self.at())
+            .set("lease_until", None::<i64>)
+            .set(
+                "error",
+                format!("cancelled by {}", self.actor().name.clone()),
+            );
+        self.change(id, "cancel", values).await
+    }
+
+    /// Records a checkpoint inside this transaction, so the work it marks and the checkpoint
+    /// commit together (or not at all). False when `owner` no longer holds the run: the caller
+    /// must then drop the transaction, so the work is not saved either.
+    pub async fn checkpoint_job_run(
+        &mut self,
+        id: i64,
+        owner: &str,
+        done: i64,
+        checkpoint: &str,
+    ) -> Result<bool, StoreError> {
+        let r = sqlx::query(&format!(
+            "UPDATE job_runs SET progress_done = $3, checkpoint = $4 WHERE {HELD}"
+        ))
+        .bind(id)
+        .bind(owner)
+        .bind(done)
+        .bind(checkpoint)
+        .execute(&mut *self.tx)
+        .await?;
+        Ok(r.rows_affected() == 1)
     }
 }

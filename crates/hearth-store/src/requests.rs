@@ -157,7 +157,10 @@ impl Db {
 
     /// An earlier client of the authority with this NI or housing benefit number, or with the
     /// same names and date of birth.
-    pub async fn find_returning_client(
+    /// Clients of the authority who may be the person described: the same NI or housing
+    /// benefit number, or the same names and date of birth (at most 20, oldest first). Whether
+    /// one is the same person is the domain's rule (`hearth_domain::clients::same_person`).
+    pub async fn returning_client_candidates(
         &self,
         authority_id: i64,
         ni_number: Option<&str>,
@@ -165,12 +168,12 @@ impl Db {
         first_name: &str,
         last_name: &str,
         date_of_birth: Option<&str>,
-    ) -> Result<Option<crate::Client>, StoreError> {
-        let row = sqlx::query(
+    ) -> Result<Vec<crate::Client>, StoreError> {
+        let rows = sqlx::query(
             "SELECT * FROM clients WHERE authority_id = $1 AND (
                 ($2 <> '' AND ni_number = $2) OR ($3 <> '' AND hb_number = $3)
                 OR ($6 <> '' AND LOWER(first_name) = LOWER($4) AND LOWER(last_name) = LOWER($5) AND date_of_birth = $6)
-             ) ORDER BY id LIMIT 1",
+             ) ORDER BY id LIMIT 20",
         )
         .bind(authority_id)
         .bind(ni_number.unwrap_or(""))
@@ -178,9 +181,9 @@ impl Db {
         .bind(first_name)
         .bind(last_name)
         .bind(date_of_birth.unwrap_or(""))
-        .fetch_optional(&self.pool)
+        .fetch_all(&self.pool)
         .await?;
-        row.as_ref().map(crate::Client::from_row).transpose()
+        crate::Client::from_rows(&rows)
     }
 
     /// Whether a client already has a schedule on the service overlapping [start, end].

@@ -42,10 +42,11 @@ pub enum RecordType {
     Setting,
     Email,
     Postcodes,
+    JobRun,
 }
 
 impl RecordType {
-    pub const ALL: [RecordType; 21] = [
+    pub const ALL: [RecordType; 22] = [
         RecordType::Authority,
         RecordType::Provider,
         RecordType::ProviderAuthority,
@@ -67,6 +68,7 @@ impl RecordType {
         RecordType::Setting,
         RecordType::Email,
         RecordType::Postcodes,
+        RecordType::JobRun,
     ];
 
     /// The name stored in the audit trail.
@@ -93,6 +95,7 @@ impl RecordType {
             RecordType::Setting => "setting",
             RecordType::Email => "email",
             RecordType::Postcodes => "postcodes",
+            RecordType::JobRun => "job_run",
         }
     }
 

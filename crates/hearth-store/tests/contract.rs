@@ -417,7 +417,12 @@ async fn tokens_from_before_expiry_run_for_90_days_from_the_upgrade() {
             "UPDATE schema_migrations SET applied_at = 1800000000 WHERE version = 7",
         )
         .await;
-        assert_eq!(db.migrate().await.unwrap(), vec![8, 9, 10], "{}", t.name);
+        assert_eq!(
+            db.migrate().await.unwrap(),
+            vec![8, 9, 10, 11],
+            "{}",
+            t.name
+        );
         let after = db.api_tokens_of(u.id).await.unwrap();
         assert_eq!(
             after[0].expires_at,
@@ -701,7 +706,7 @@ async fn entries_from_the_single_chain_still_verify_after_the_upgrade() {
     for t in testing::all_at(9).await.unwrap() {
         let db = &t.db;
         testing::write_legacy_audit_entries(db, 5).await.unwrap();
-        assert_eq!(db.migrate().await.unwrap(), vec![10], "{}", t.name);
+        assert_eq!(db.migrate().await.unwrap(), vec![10, 11], "{}", t.name);
         let mut tx = db.begin_write(&Actor::system("test")).await.unwrap();
         let a = tx.insert_authority("Authority A", "AAA").await.unwrap();
         tx.commit().await.unwrap();
@@ -885,5 +890,343 @@ async fn built_filters_page_count_and_keep_wildcards_literal() {
             .unwrap();
         assert_eq!((page.total, page.items.len()), (4, 1), "{}", t.name);
         assert_eq!(names(page), vec!["Underscore Care"], "{}", t.name);
+    }
+}
+
+// Issue 9, section 4: job runs kept in the database.
+async fn queue_run(db: &Db, kind: &str, authority_id: Option<i64>, max_attempts: i64) -> JobRun {
+    let mut tx = db.begin_write(&Actor::system("cli:test")).await.unwrap();
+    let r = tx
+        .insert_job_run(&NewRun {
+            kind: kind.into(),
+            parameters: "{}".into(),
+            authority_id,
+            max_attempts,
+            progress_total: None,
+        })
+        .await
+        .unwrap();
+    tx.commit().await.unwrap();
+    r
+}
+
+#[tokio::test]
+async fn a_queued_run_is_claimed_once_across_two_claimers() {
+    for t in testing::all().await.unwrap() {
+        let db = &t.db;
+        let run = queue_run(db, "import_postcodes", None, 3).await;
+        assert_eq!(run.status, "queued");
+        assert_eq!(
+            run_entries(db, run.id).await[0].action,
+            "queue",
+            "{}: queueing is audited",
+            t.name
+        );
+        let kinds = ["import_postcodes"];
+        let (a, b) = tokio::join!(
+            db.claim_job_run(&kinds, "node-a", 1_000, 30),
+            db.claim_job_run(&kinds, "node-b", 1_000, 30)
+        );
+        let (a, b) = (a.unwrap(), b.unwrap());
+        assert_eq!(
+            a.is_some() as u8 + b.is_some() as u8,
+            1,
+            "{}: exactly one claimer gets the run",
+            t.name
+        );
+        let claimed = a.or(b).unwrap();
+        assert_eq!(claimed.id, run.id);
+        assert_eq!(claimed.status, "running");
+        assert_eq!(claimed.attempts, 1);
+        assert_eq!(claimed.lease_until, Some(1_030));
+        assert!(
+            db.claim_job_run(&kinds, "node-c", 1_010, 30)
+                .await
+                .unwrap()
+                .is_none(),
+            "{}: a live lease is not taken",
+            t.name
+        );
+        assert!(
+            db.claim_job_run(&["outbox"], "node-c", 5_000, 30)
+                .await
+                .unwrap()
+                .is_none(),
+            "{}: only the kinds asked for",
+            t.name
+        );
+        // Many claimers, many runs: each run goes to exactly one.
+        for _ in 0..6 {
+            queue_run(db, "outbox", None, 3).await;
+        }
+        let claims = futures_join(db, 8).await;
+        let mut ids: Vec<i64> = claims.iter().flatten().map(|r| r.id).collect();
+        assert_eq!(ids.len(), 6, "{}", t.name);
+        ids.sort();
+        ids.dedup();
+        assert_eq!(ids.len(), 6, "{}: no run claimed twice", t.name);
+    }
+}
+
+async fn futures_join(db: &Db, n: usize) -> Vec<Option<JobRun>> {
+    let mut handles = Vec::new();
+    for i in 0..n {
+        let db = db.clone();
+        handles.push(tokio::spawn(async move {
+            db.claim_job_run(&["outbox"], &format!("node-{i}"), 2_000, 30)
+                .await
+                .unwrap()
+        }));
+    }
+    let mut out = Vec::new();
+    for h in handles {
+        out.push(h.await.unwrap());
+    }
+    out
+}
+
+#[tokio::test]
+async fn an_expired_lease_is_reclaimed_and_resumes_from_its_checkpoint() {
+    for t in testing::all().await.unwrap() {
+        let db = &t.db;
+        let run = queue_run(db, "import_postcodes", None, 3).await;
+        let kinds = ["import_postcodes"];
+        let a = db
+            .claim_job_run(&kinds, "node-a", 1_000, 30)
+            .await
+            .unwrap()
+            .unwrap();
+        assert!(db
+            .beat_job_run(a.id, "node-a", 1_005, 30, 5, Some(30), Some("importing"))
+            .await
+            .unwrap());
+        assert!(db
+            .checkpoint_job_run(a.id, "node-a", 10, r#"{"rows_done":10}"#)
+            .await
+            .unwrap());
+        // Node a dies: no heartbeat after 1,005, so its lease runs out at 1,035.
+        assert!(db
+            .claim_job_run(&kinds, "node-b", 1_034, 30)
+            .await
+            .unwrap()
+            .is_none());
+        let b = db
+            .claim_job_run(&kinds, "node-b", 1_036, 30)
+            .await
+            .unwrap()
+            .unwrap();
+        assert_eq!(b.id, run.id, "{}", t.name);
+        assert_eq!(b.attempts, 2, "{}", t.name);
+        assert_eq!(b.lease_owner.as_deref(), Some("node-b"));
+        assert_eq!(
+            b.checkpoint.as_deref(),
+            Some(r#"{"rows_done":10}"#),
+            "{}: node b resumes where a stopped",
+            t.name
+        );
+        assert_eq!(b.progress_done, 10);
+        assert_eq!(b.progress_total, Some(30));
+        // Node a comes back: it no longer holds the run, so it writes nothing.
+        assert!(!db
+            .beat_job_run(a.id, "node-a", 1_040, 30, 99, Some(30), None)
+            .await
+            .unwrap());
+        assert!(!db
+            .checkpoint_job_run(a.id, "node-a", 99, r#"{"rows_done":99}"#)
+            .await
+            .unwrap());
+        let mut tx = db.begin_write(&Actor::system("node-a")).await.unwrap();
+        assert!(!tx
+            .checkpoint_job_run(a.id, "node-a", 99, "{}")
+            .await
+            .unwrap());
+        drop(tx);
+        assert!(db
+            .end_job_run(a.id, "node-a", &RunEnd::Done("{}".into()), 1_041, None)
+            .await
+            .unwrap()
+            .is_none());
+        let now = db.job_run(run.id).await.unwrap().unwrap();
+        assert_eq!(
+            now.progress_done, 10,
+            "{}: a's late progress was refused",
+            t.name
+        );
+        assert_eq!(now.checkpoint.as_deref(), Some(r#"{"rows_done":10}"#));
+        // Node b finishes; the end is audited for a run someone asked for.
+        let done = db
+            .end_job_run(
+                b.id,
+                "node-b",
+                &RunEnd::Done(r#"{"postcodes":30}"#.into()),
+                1_050,
+                Some(&Actor::system("runner:node-b")),
+            )
+            .await
+            .unwrap()
+            .unwrap();
+        assert_eq!(done.status, "done");
+        assert_eq!(done.progress_done, 30);
+        assert_eq!(done.finished_at, Some(1_050));
+        let actions: Vec<String> = run_entries(db, run.id)
+            .await
+            .into_iter()
+            .map(|e| e.action)
+            .collect();
+        assert_eq!(actions, vec!["finish", "queue"], "{}", t.name);
+        assert!(db
+            .claim_job_run(&kinds, "node-c", 9_999, 30)
+            .await
+            .unwrap()
+            .is_none());
+        assert_eq!(
+            db.audit_verify().await.unwrap(),
+            ChainReport::Intact { entries: 2 },
+            "{}",
+            t.name
+        );
+    }
+}
+
+#[tokio::test]
+async fn a_run_whose_node_keeps_dying_fails_and_a_cancelled_one_stops_its_node() {
+    for t in testing::all().await.unwrap() {
+        let db = &t.db;
+        let run = queue_run(db, "backup", None, 1).await;
+        db.claim_job_run_id(run.id, "cli-a", 1_000, 30)
+            .await
+            .unwrap()
+            .unwrap();
+        assert!(db
+            .claim_job_run_id(run.id, "cli-b", 1_031, 30)
+            .await
+            .unwrap()
+            .is_none());
+        assert_eq!(db.fail_abandoned_job_runs(1_031).await.unwrap(), 1);
+        let failed = db.job_run(run.id).await.unwrap().unwrap();
+        assert_eq!(failed.status, "failed", "{}", t.name);
+        assert!(failed.error.unwrap().contains("1 times"));
+
+        let run = queue_run(db, "import_postcodes", None, 3).await;
+        db.claim_job_run_id(run.id, "node-a", 2_000, 30)
+            .await
+            .unwrap()
+            .unwrap();
+        let mut tx = db.begin_write(&Actor::system("admin")).await.unwrap();
+        let cancelled = tx.cancel_job_run(run.id).await.unwrap().unwrap();
+        tx.commit().await.unwrap();
+        assert_eq!(cancelled.status, "cancelled");
+        assert!(!db
+            .beat_job_run(run.id, "node-a", 2_001, 30, 1, None, None)
+            .await
+            .unwrap());
+        let mut tx = db.begin_write(&Actor::system("admin")).await.unwrap();
+        assert!(tx.cancel_job_run(run.id).await.unwrap().is_none());
+        drop(tx);
+        // The scheduler's own runs are not audited, and go a day after they end.
+        let own = db
+            .enqueue_job_run(
+                &NewRun {
+                    kind: "outbox".into(),
+                    parameters: "{}".into(),
+                    max_attempts: 3,
+                    ..Default::default()
+                },
+                "scheduler:node-a",
+                3_000,
+            )
+            .await
+            .unwrap();
+        assert_eq!(own.audited, 0);
+        assert!(run_entries(db, own.id).await.is_empty());
+        assert_eq!(
+            db.active_job_run("outbox").await.unwrap().map(|r| r.id),
+            Some(own.id)
+        );
+        db.claim_job_run(&["outbox"], "node-a", 3_000, 30)
+            .await
+            .unwrap()
+            .unwrap();
+        db.end_job_run(
+            own.id,
+            "node-a",
+            &RunEnd::Failed("no relay".into()),
+            3_001,
+            None,
+        )
+        .await
+        .unwrap()
+        .unwrap();
+        assert_eq!(db.prune_job_runs(3_001).await.unwrap(), 0);
+        assert_eq!(db.prune_job_runs(3_002).await.unwrap(), 1);
+        assert!(
+            db.job_run(run.id).await.unwrap().is_some(),
+            "audited runs stay"
+        );
+    }
+}
+
+async fn run_entries(db: &Db, id: i64) -> Vec<AuditEntry> {
+    entries_of(db, &id.to_string())
+        .await
+        .into_iter()
+        .filter(|e| e.record_type == "job_run")
+        .collect()
+}
+
+// The refuge rule is written once in the domain; the SQL that filters rows must agree with it.
+#[tokio::test]
+async fn the_confidential_address_sql_is_the_domains_rule() {
+    for t in testing::all().await.unwrap() {
+        let db = &t.db;
+        let (a, p, _) = seed(db).await;
+        let mut expected = Vec::new();
+        let mut updates = Vec::new();
+        let mut tx = db.begin_write(&Actor::system("test")).await.unwrap();
+        let mut n = 0;
+        for accommodation in ["refuge", "hostel", ""] {
+            for group in ["domestic_abuse", "single_homeless"] {
+                for kind in ["accommodation_based", "floating_support"] {
+                    n += 1;
+                    let s = tx
+                        .insert_service(
+                            a.id,
+                            &ServiceFields {
+                                provider_id: p.id,
+                                reference: format!("C{n}"),
+                                name: format!("Combination {n}"),
+                                service_type: kind.into(),
+                                client_group: group.into(),
+                                term: "long_term".into(),
+                                ..Default::default()
+                            },
+                        )
+                        .await
+                        .unwrap();
+                    updates.push(format!(
+                        "UPDATE services SET accommodation_type = '{accommodation}' WHERE id = {}",
+                        s.id
+                    ));
+                    if hearth_domain::directory::address_confidential(accommodation, group, kind) {
+                        expected.push(s.id);
+                    }
+                }
+            }
+        }
+        tx.commit().await.unwrap();
+        for u in updates {
+            testing::exec(db, &u).await.unwrap();
+        }
+        let rows = sqlx::query(&format!(
+            "SELECT s.id FROM services s WHERE s.reference LIKE 'C%' AND {} ORDER BY s.id",
+            CONFIDENTIAL_SQL
+        ))
+        .fetch_all(db.pool())
+        .await
+        .unwrap();
+        use sqlx::Row;
+        let got: Vec<i64> = rows.iter().map(|r| r.get::<i64, _>("id")).collect();
+        assert_eq!(got, expected, "{}", t.name);
+        assert_eq!(expected.len(), 6, "{}", t.name);
     }
 }

@@ -2,16 +2,18 @@
 
 use axum::http::{header, HeaderValue, StatusCode};
 use axum::response::{Html, IntoResponse, Response};
-use hearth_app::{AppError, FieldErrors, Principal};
+use hearth_app::{FieldErrors, Principal};
 use hearth_domain::Role;
 use maud::{html, Markup, DOCTYPE};
 
+use crate::error::{Page, WebError};
 use crate::session::Ctx;
 
 pub const SERVICE_NAME: &str = "Hearth";
 
 tokio::task_local! {
-    /// The id of the request being handled, shown on error pages and logged.
+    /// The id of the request being handled (tower-http's `SetRequestIdLayer` makes it; the
+    /// request layer puts it here for the handlers), shown on error pages and logged.
     pub static REQUEST_ID: String;
 }
 
@@ -39,6 +41,7 @@ fn nav(ctx: &Ctx) -> Vec<(&'static str, &'static str)> {
                 v.push(("Users", "/admin/users"));
                 v.push(("Audit", "/admin/audit"));
                 v.push(("Settings", "/admin/settings"));
+                v.push(("Job runs", "/runs"));
             }
             v
         }
@@ -185,19 +188,10 @@ pub fn forbidden(ctx: Option<&Ctx>) -> Response {
     )
 }
 
-pub fn server_error(ctx: Option<&Ctx>, detail: &str) -> Response {
-    let id = request_id();
-    tracing::error!(request_id = %id, error = %detail, "internal error");
-    render_status(
-        StatusCode::INTERNAL_SERVER_ERROR,
-        ctx,
-        "Sorry, there is a problem with the service",
-        html! {
-            h1 class="govuk-heading-l" { "Sorry, there is a problem with the service" }
-            p class="govuk-body" { "Try again later. Nothing you were doing has been half-saved." }
-            p class="govuk-body" { "If you contact the commissioning team, give them this reference: " strong data-testid="request-id" { (id) } }
-        },
-    )
+/// An unexpected failure: `detail` is logged with the request id and never shown; the page
+/// (rendered by the route's error layer, with the signed-in header) shows the request id.
+pub fn server_error(_ctx: Option<&Ctx>, detail: &str) -> Response {
+    crate::error::WebError::internal(detail).into_response()
 }
 
 /// A request whose address is too long to be a real one (search text is bounded by the forms).
@@ -223,29 +217,6 @@ pub fn csrf_failed() -> Response {
             p class="govuk-body" { "For your security, the form could not be accepted and nothing was changed. Go back, reload the page and try again." }
         },
     )
-}
-
-/// Maps a use-case error to a page (forms handle `Invalid` themselves).
-pub fn app_error(ctx: Option<&Ctx>, e: AppError) -> Response {
-    match e {
-        AppError::NotFound => not_found(ctx),
-        AppError::Forbidden => forbidden(ctx),
-        AppError::Unauthenticated => axum::response::Redirect::to("/login").into_response(),
-        AppError::Conflict(msg) => render_status(
-            StatusCode::CONFLICT,
-            ctx,
-            "This could not be done",
-            html! { h1 class="govuk-heading-l" { "This could not be done" } p class="govuk-body" { (msg) } },
-        ),
-        AppError::Invalid(errors) => render_status(
-            StatusCode::UNPROCESSABLE_ENTITY,
-            ctx,
-            "There is a problem",
-            html! { h1 class="govuk-heading-l" { "There is a problem" } (error_summary(&errors)) },
-        ),
-        AppError::TooMany { retry_after } => too_many(ctx, retry_after),
-        AppError::Internal(detail) => server_error(ctx, &detail),
-    }
 }
 
 /// 429: a person has tried too often; the page says how long to wait, `Retry-After` says it
@@ -534,15 +505,12 @@ pub fn download(
 
 /// A CSV file to download, written by `hearth-docs` (byte order mark, formula guard).
 pub fn csv_download<H: AsRef<str>, C: AsRef<str>>(
-    ctx: Option<&Ctx>,
     name: &str,
     header: &[H],
     rows: &[Vec<C>],
-) -> Response {
-    match hearth_docs::table::csv_bytes(header, rows) {
-        Ok(bytes) => download("text/csv; charset=utf-8", name, bytes),
-        Err(e) => server_error(ctx, &e),
-    }
+) -> Page {
+    let bytes = hearth_docs::table::csv_bytes(header, rows).map_err(WebError::internal)?;
+    Ok(download("text/csv; charset=utf-8", name, bytes))
 }
 
 #[cfg(test)]

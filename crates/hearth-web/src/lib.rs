@@ -1,11 +1,12 @@
 //! Hearth's web adapter: HTML pages (GOV.UK Frontend) and a JSON API as thin adapters over
 //! the use cases; sessions, CSRF, security headers, assets, health and metrics.
 
-// Handlers and their helpers return an axum `Response` as their error (a rendered page or a
-// problem+json): it is large, and that is how axum is meant to be used.
+// A few helpers still return an axum `Response` as their error (the guards' answers): it is
+// large, and that is how axum is meant to be used.
 #![allow(clippy::result_large_err)]
 
 mod api;
+mod error;
 mod layout;
 mod ops;
 mod oruk;
@@ -17,6 +18,7 @@ use axum::Router;
 use hearth_app::App;
 use std::sync::Arc;
 
+pub use error::{Page, Surface, WebError};
 pub use ops::{client_addr, publicly_cacheable, ClientAddr, Metrics};
 pub use routes::{Access, RouteEntry};
 /// The body parsers of the CSRF check: public for the fuzz targets
@@ -39,6 +41,13 @@ pub struct WebConfig {
     /// client's address is taken from `X-Forwarded-For` (the right-most address that is not a
     /// trusted proxy). Empty: the connection's own address is the client's.
     pub trusted_proxies: Vec<std::net::IpAddr>,
+    /// The separate address `/metrics` is served on (see [`routers`]). `None`: the main
+    /// listener serves it, but only to connections from this machine that did not come
+    /// through a proxy.
+    pub metrics_addr: Option<std::net::SocketAddr>,
+    /// The longest a request may take, body included: after it the request is stopped (and
+    /// its transaction rolled back) and answered 503 with a page.
+    pub request_timeout: std::time::Duration,
 }
 
 impl Default for WebConfig {
@@ -49,6 +58,8 @@ impl Default for WebConfig {
             max_body_bytes: 12 * 1024 * 1024,
             node_name: "hearth".into(),
             trusted_proxies: Vec::new(),
+            metrics_addr: None,
+            request_timeout: std::time::Duration::from_secs(30),
         }
     }
 }
@@ -63,21 +74,41 @@ pub struct AppState {
 
 /// The whole application: every route, each registered with its access rule.
 pub fn router(app: App, config: WebConfig) -> Router {
-    let (router, _entries) = build(app, config);
-    router
+    routers(app, config).app
+}
+
+/// The routers of a node: the application, and the one for `metrics_addr` (only `/metrics`),
+/// sharing the node's metrics.
+pub struct Routers {
+    pub app: Router,
+    pub metrics: Router,
+}
+
+pub fn routers(app: App, config: WebConfig) -> Routers {
+    let (app, _entries, state) = build_with_state(app, config);
+    Routers {
+        app,
+        metrics: ops::metrics_router(state),
+    }
 }
 
 /// The router and the table of its routes (for the route meta-test).
 pub fn build(app: App, config: WebConfig) -> (Router, Vec<RouteEntry>) {
+    let (router, entries, _) = build_with_state(app, config);
+    (router, entries)
+}
+
+fn build_with_state(app: App, config: WebConfig) -> (Router, Vec<RouteEntry>, AppState) {
     let state = AppState {
         app,
+        metrics: Arc::new(Metrics::new(&config.node_name)),
         config: Arc::new(config),
-        metrics: Arc::new(Metrics::default()),
     };
     let mut table = routes::RouteTable::new(state.clone());
     ops::register(&mut table);
     pages::register(&mut table);
     api::register(&mut table);
     oruk::register(&mut table);
-    table.finish()
+    let (router, entries) = table.finish();
+    (router, entries, state)
 }

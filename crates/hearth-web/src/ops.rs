@@ -1,101 +1,156 @@
-//! Operations: request ids, logs, security headers, health, readiness, metrics and assets.
+//! Operations: the request layer (logs, metrics, security headers), health, readiness,
+//! metrics and assets.
 
-use axum::extract::{Path, Request, State};
-use axum::http::{header, HeaderValue, StatusCode};
+use axum::extract::{MatchedPath, Path, Request, State};
+use axum::http::{header, HeaderValue, Method, StatusCode};
 use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
 use axum::routing::get;
-use std::sync::atomic::{AtomicU64, Ordering};
+use prometheus_client::encoding::EncodeLabelSet;
+use prometheus_client::metrics::family::Family;
+use prometheus_client::metrics::gauge::Gauge;
+use prometheus_client::metrics::histogram::Histogram;
+use prometheus_client::registry::Registry;
+use std::borrow::Cow;
 use std::time::Instant;
 
+use crate::error::Surface;
 use crate::layout::REQUEST_ID;
 use crate::routes::{Access, RouteTable};
 use crate::AppState;
+use tower_http::compression::predicate::{DefaultPredicate, NotForContentType, Predicate};
+use tower_http::compression::CompressionLayer;
 
 mod embedded {
     include!(concat!(env!("OUT_DIR"), "/assets.rs"));
 }
 
-/// Request counters for /metrics.
-#[derive(Default)]
+/// The Prometheus metrics of this node (`/metrics`). Everything is counted in memory as
+/// requests are answered or read from the pool's own counters: a scrape runs no SQL.
 pub struct Metrics {
-    requests: AtomicU64,
-    status_2xx: AtomicU64,
-    status_3xx: AtomicU64,
-    status_4xx: AtomicU64,
-    status_5xx: AtomicU64,
-    micros_total: AtomicU64,
-    /// Cumulative counts of requests at or under each bound (milliseconds).
-    buckets: [AtomicU64; 8],
+    registry: Registry,
+    requests: Family<RouteLabels, Histogram, fn() -> Histogram>,
+    pool_open: Gauge,
+    pool_idle: Gauge,
+    pool_max: Gauge,
 }
 
-const BUCKETS_MS: [u64; 8] = [5, 10, 25, 50, 100, 250, 1000, 5000];
+/// The labels of a request's latency: the route as registered (`/services/{id}`, never the
+/// path itself, so the number of series is bounded), the method and the status class.
+#[derive(Clone, Debug, Hash, PartialEq, Eq, EncodeLabelSet)]
+struct RouteLabels {
+    route: String,
+    method: String,
+    status: String,
+}
+
+/// Bounds of the latency histogram (seconds).
+const BUCKETS_S: [f64; 10] = [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 5.0, 30.0];
+
+fn latency_histogram() -> Histogram {
+    Histogram::new(BUCKETS_S)
+}
 
 impl Metrics {
-    fn observe(&self, status: u16, micros: u64) {
-        self.requests.fetch_add(1, Ordering::Relaxed);
-        let c = match status {
-            200..=299 => &self.status_2xx,
-            300..=399 => &self.status_3xx,
-            400..=499 => &self.status_4xx,
-            _ => &self.status_5xx,
-        };
-        c.fetch_add(1, Ordering::Relaxed);
-        self.micros_total.fetch_add(micros, Ordering::Relaxed);
-        for (i, b) in BUCKETS_MS.iter().enumerate() {
-            if micros <= b * 1000 {
-                self.buckets[i].fetch_add(1, Ordering::Relaxed);
-            }
+    pub fn new(node: &str) -> Metrics {
+        let mut registry = Registry::with_prefix_and_labels(
+            "hearth",
+            std::iter::once((Cow::Borrowed("node"), Cow::Owned(node.to_string()))),
+        );
+        let requests = Family::<RouteLabels, Histogram, fn() -> Histogram>::new_with_constructor(
+            latency_histogram,
+        );
+        registry.register(
+            "http_request_duration_seconds",
+            "Time to answer a request, by route, method and status class",
+            requests.clone(),
+        );
+        let pool_open = Gauge::default();
+        let pool_idle = Gauge::default();
+        let pool_max = Gauge::default();
+        registry.register(
+            "db_pool_connections",
+            "Database connections open now (in use or idle)",
+            pool_open.clone(),
+        );
+        registry.register(
+            "db_pool_idle_connections",
+            "Database connections open and not in use",
+            pool_idle.clone(),
+        );
+        registry.register(
+            "db_pool_max_connections",
+            "The most database connections the pool opens",
+            pool_max.clone(),
+        );
+        Metrics {
+            registry,
+            requests,
+            pool_open,
+            pool_idle,
+            pool_max,
         }
     }
 
-    fn render(&self, node: &str, db_ok: bool) -> String {
+    fn observe(&self, route: &str, method: &Method, status: StatusCode, seconds: f64) {
+        let method = match *method {
+            Method::GET | Method::HEAD | Method::POST | Method::PUT | Method::DELETE => {
+                method.as_str()
+            }
+            _ => "other",
+        };
+        let status = match status.as_u16() {
+            100..=199 => "1xx",
+            200..=299 => "2xx",
+            300..=399 => "3xx",
+            400..=499 => "4xx",
+            _ => "5xx",
+        };
+        self.requests
+            .get_or_create(&RouteLabels {
+                route: route.to_string(),
+                method: method.to_string(),
+                status: status.to_string(),
+            })
+            .observe(seconds);
+    }
+
+    /// The text exposition (OpenMetrics), with the pool's counters read now.
+    fn render(&self, pool: hearth_app::maintenance::PoolStats) -> String {
+        self.pool_open.set(i64::from(pool.size));
+        self.pool_idle.set(i64::from(pool.idle));
+        self.pool_max.set(i64::from(pool.max));
         let mut s = String::new();
-        s.push_str("# HELP hearth_http_requests_total HTTP requests handled, by status class.\n# TYPE hearth_http_requests_total counter\n");
-        for (class, c) in [
-            ("2xx", &self.status_2xx),
-            ("3xx", &self.status_3xx),
-            ("4xx", &self.status_4xx),
-            ("5xx", &self.status_5xx),
-        ] {
-            s.push_str(&format!(
-                "hearth_http_requests_total{{node=\"{node}\",status=\"{class}\"}} {}\n",
-                c.load(Ordering::Relaxed)
-            ));
+        if let Err(e) = prometheus_client::encoding::text::encode(&mut s, &self.registry) {
+            tracing::error!(error = %e, "metrics not encoded");
         }
-        s.push_str("# HELP hearth_http_request_duration_seconds Time to handle a request.\n# TYPE hearth_http_request_duration_seconds histogram\n");
-        for (i, b) in BUCKETS_MS.iter().enumerate() {
-            s.push_str(&format!(
-                "hearth_http_request_duration_seconds_bucket{{node=\"{node}\",le=\"{}\"}} {}\n",
-                *b as f64 / 1000.0,
-                self.buckets[i].load(Ordering::Relaxed)
-            ));
-        }
-        let n = self.requests.load(Ordering::Relaxed);
-        s.push_str(&format!(
-            "hearth_http_request_duration_seconds_bucket{{node=\"{node}\",le=\"+Inf\"}} {n}\n"
-        ));
-        s.push_str(&format!(
-            "hearth_http_request_duration_seconds_sum{{node=\"{node}\"}} {}\n",
-            self.micros_total.load(Ordering::Relaxed) as f64 / 1e6
-        ));
-        s.push_str(&format!(
-            "hearth_http_request_duration_seconds_count{{node=\"{node}\"}} {n}\n"
-        ));
-        s.push_str("# HELP hearth_database_up Whether the database answers.\n# TYPE hearth_database_up gauge\n");
-        s.push_str(&format!(
-            "hearth_database_up{{node=\"{node}\"}} {}\n",
-            u8::from(db_ok)
-        ));
         s
     }
+}
+
+/// The route a request matched, as registered; `unmatched` for the fallback (so unknown
+/// paths do not each make a series).
+fn route_of(req: &Request) -> String {
+    req.extensions()
+        .get::<MatchedPath>()
+        .map(|m| m.as_str().to_string())
+        .unwrap_or_else(|| "unmatched".into())
 }
 
 pub fn register(t: &mut RouteTable) {
     t.get("/healthz", Access::Public, get(healthz));
     t.get("/readyz", Access::Public, get(readyz));
     t.get("/metrics", Access::Public, get(metrics));
-    t.get("/assets/{*path}", Access::Public, get(asset));
+    // Gzip for the assets only (pages are small and differ per person); fonts are already
+    // compressed.
+    t.get(
+        "/assets/{*path}",
+        Access::Public,
+        get(asset).layer(
+            CompressionLayer::new()
+                .compress_when(DefaultPredicate::new().and(NotForContentType::const_new("font/"))),
+        ),
+    );
 }
 
 async fn healthz() -> &'static str {
@@ -110,16 +165,51 @@ async fn readyz(State(state): State<AppState>) -> Response {
     }
 }
 
-async fn metrics(State(state): State<AppState>) -> Response {
-    let ok = state.app.database_ready().await;
+/// `/metrics` on the main listener. When `metrics_addr` is set the metrics are served only
+/// there and this answers 404. Otherwise only to a connection from this machine that did not
+/// come through a proxy (no `X-Forwarded-For` or `Forwarded`, not from a trusted proxy): a
+/// proxy on the same host would otherwise make them public.
+async fn metrics(State(state): State<AppState>, req: Request) -> Response {
+    let peer = req
+        .extensions()
+        .get::<axum::extract::ConnectInfo<std::net::SocketAddr>>()
+        .map(|c| c.0.ip().to_canonical());
+    let proxied = req.headers().contains_key("x-forwarded-for")
+        || req.headers().contains_key(header::FORWARDED)
+        || peer.is_some_and(|p| {
+            state
+                .config
+                .trusted_proxies
+                .iter()
+                .any(|t| t.to_canonical() == p)
+        });
+    let local = peer.is_some_and(|p| p.is_loopback()) && !proxied;
+    if state.config.metrics_addr.is_some() || !local {
+        return crate::layout::not_found(None);
+    }
+    metrics_text(&state)
+}
+
+/// The metrics, as Prometheus reads them.
+pub fn metrics_text(state: &AppState) -> Response {
     (
         [(
             header::CONTENT_TYPE,
-            "text/plain; version=0.0.4; charset=utf-8",
+            "application/openmetrics-text; version=1.0.0; charset=utf-8",
         )],
-        state.metrics.render(&state.config.node_name, ok),
+        state.metrics.render(state.app.pool_stats()),
     )
         .into_response()
+}
+
+/// The router of the metrics listener (`metrics_addr`): `/metrics` and nothing else.
+pub fn metrics_router(state: AppState) -> axum::Router {
+    axum::Router::new()
+        .route(
+            "/metrics",
+            get(|State(s): State<AppState>| async move { metrics_text(&s) }),
+        )
+        .with_state(state)
 }
 
 async fn asset(Path(path): Path<String>) -> Response {
@@ -139,7 +229,6 @@ async fn asset(Path(path): Path<String>) -> Response {
     }
 }
 
-/// Every request: an id, a log line, metrics and the security headers.
 /// The address a request came from, as the rate limits count it.
 #[derive(Debug, Clone)]
 pub struct ClientAddr(pub String);
@@ -217,38 +306,84 @@ pub fn publicly_cacheable(path: &str) -> bool {
         || matches!(path, "/healthz" | "/readyz" | "/api/v1/openapi.json")
 }
 
-pub async fn request_layer(State(state): State<AppState>, req: Request, next: Next) -> Response {
-    let id = req
+/// A request id that came with the request is kept only when it is short and plain
+/// (letters, digits and `-`): it is logged and shown on error pages. Otherwise tower-http's
+/// `SetRequestIdLayer` makes a new one.
+pub async fn drop_unusable_request_id(mut req: Request) -> Request {
+    let usable = req
         .headers()
-        .get("x-request-id")
+        .get(REQUEST_ID_HEADER)
         .and_then(|v| v.to_str().ok())
-        .filter(|v| v.len() <= 64 && v.chars().all(|c| c.is_ascii_alphanumeric() || c == '-'))
-        .map(String::from)
-        .unwrap_or_else(|| uuid::Uuid::new_v4().to_string());
+        .is_some_and(|v| {
+            !v.is_empty()
+                && v.len() <= 64
+                && v.chars().all(|c| c.is_ascii_alphanumeric() || c == '-')
+        });
+    if !usable {
+        req.headers_mut().remove(REQUEST_ID_HEADER);
+    }
+    req
+}
+
+pub const REQUEST_ID_HEADER: &str = "x-request-id";
+
+/// The request id tower-http's `SetRequestIdLayer` gave the request.
+pub fn request_id_of(req: &Request) -> String {
+    req.extensions()
+        .get::<tower_http::request_id::RequestId>()
+        .and_then(|id| id.header_value().to_str().ok())
+        .unwrap_or("-")
+        .to_string()
+}
+
+/// The span of a request (tower-http's `TraceLayer`): its id, method and matched route.
+/// Never the query string, which can carry personal data.
+pub fn request_span(req: &Request) -> tracing::Span {
+    tracing::info_span!(
+        "request",
+        request_id = %request_id_of(req),
+        method = %req.method(),
+        route = %route_of(req),
+    )
+}
+
+/// Every request, inside the tower-http layers: the request id for the handlers, the answers
+/// nothing else rendered (a guard's error, a panic, the time limit, a body over the limit),
+/// a log line, the route's latency and the security headers.
+pub async fn request_layer(State(state): State<AppState>, req: Request, next: Next) -> Response {
+    let id = request_id_of(&req);
     let method = req.method().clone();
     // Log the path only: query strings can carry personal data.
     let path = req.uri().path().to_string();
+    let route = route_of(&req);
+    let surface = Surface::of(&path);
     let started = Instant::now();
     let too_long = req.uri().query().map(str::len).unwrap_or(0) > MAX_QUERY_BYTES;
     let client = client_addr(&req, &state.config.trusted_proxies);
     let mut req = req;
     req.extensions_mut().insert(ClientAddr(client));
-    let mut resp = if too_long {
-        if path.starts_with("/api/") {
-            crate::api::problem(
+    let resp = if too_long {
+        if surface == Surface::Page {
+            crate::layout::address_too_long()
+        } else {
+            crate::error::problem(
                 StatusCode::BAD_REQUEST,
                 "query_too_long",
                 &format!("The query string is longer than {MAX_QUERY_BYTES} bytes"),
+                &id,
             )
-        } else {
-            crate::layout::address_too_long()
         }
     } else {
         REQUEST_ID.scope(id.clone(), next.run(req)).await
     };
-    let micros = u64::try_from(started.elapsed().as_micros()).unwrap_or(u64::MAX);
-    state.metrics.observe(resp.status().as_u16(), micros);
+    let resp = crate::error::finish(resp, surface, None, &id);
+    let mut resp = crate::error::edge_answer(resp, surface, &id);
+    let elapsed = started.elapsed();
+    state
+        .metrics
+        .observe(&route, &method, resp.status(), elapsed.as_secs_f64());
     if !path.starts_with("/assets/") && path != "/healthz" && path != "/metrics" {
+        let micros = u64::try_from(elapsed.as_micros()).unwrap_or(u64::MAX);
         tracing::info!(request_id = %id, method = %method, path = %path, status = resp.status().as_u16(), micros, "request");
     }
     let h = resp.headers_mut();
@@ -256,9 +391,6 @@ pub async fn request_layer(State(state): State<AppState>, req: Request, next: Ne
     // header, a CSRF token, a session cookie): nothing else is ever stored by a cache.
     if !publicly_cacheable(&path) {
         h.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
-    }
-    if let Ok(v) = HeaderValue::from_str(&id) {
-        h.insert("x-request-id", v);
     }
     h.insert(
         header::CONTENT_SECURITY_POLICY,

@@ -4,10 +4,12 @@
 
 use axum::extract::{Path, Query, State};
 use axum::http::{header, HeaderValue, StatusCode};
-use axum::response::{IntoResponse, Response};
+use axum::response::IntoResponse;
 use axum::routing::get;
 use hearth_app::directory::{places_available, DirectoryItem, OpenSearch};
 use hearth_app::AppError;
+
+use crate::error::{Page, WebError};
 use hearth_domain::directory::{AGE_GROUPS, SUPPORT_TASKS};
 use hearth_domain::{ClientGroup, ServiceType};
 use serde::Deserialize;
@@ -157,38 +159,13 @@ fn clean(v: Value) -> Value {
     }
 }
 
-fn ok(v: Value) -> Response {
+fn ok(v: Value) -> Page {
     let mut r = (StatusCode::OK, axum::Json(clean(v))).into_response();
     r.headers_mut().insert(
         header::ACCESS_CONTROL_ALLOW_ORIGIN,
         HeaderValue::from_static("*"),
     );
-    r
-}
-
-fn problem(status: StatusCode, detail: &str) -> Response {
-    let mut r = crate::api::problem(
-        status,
-        if status == StatusCode::NOT_FOUND {
-            "not_found"
-        } else {
-            "invalid"
-        },
-        detail,
-    );
-    r.headers_mut().insert(
-        header::ACCESS_CONTROL_ALLOW_ORIGIN,
-        HeaderValue::from_static("*"),
-    );
-    r
-}
-
-fn internal(e: impl std::fmt::Display) -> Response {
-    tracing::error!(request_id = %crate::layout::request_id(), error = %e, "open referral API error");
-    problem(
-        StatusCode::INTERNAL_SERVER_ERROR,
-        "Something went wrong; quote the request id",
-    )
+    Ok(r)
 }
 
 fn timestamp(secs: i64) -> String {
@@ -348,14 +325,13 @@ struct Paging {
     per_page: Option<String>,
 }
 
-fn paging(p: &Paging) -> Result<(i64, i64), Response> {
+fn paging(p: &Paging) -> Result<(i64, i64), WebError> {
     use hearth_domain::paging::{parse_bounded, MAX_PAGE, MAX_PER_PAGE};
-    let num = |v: &Option<String>, d: i64, max: i64| -> Result<i64, Response> {
+    let num = |v: &Option<String>, d: i64, max: i64| -> Result<i64, WebError> {
         match v.as_deref().map(str::trim).filter(|s| !s.is_empty()) {
             None => Ok(d),
             Some(s) => parse_bounded(s, max).ok_or_else(|| {
-                problem(
-                    StatusCode::BAD_REQUEST,
+                bad(
                     &format!("page must be a whole number from 1 to {MAX_PAGE}, and per_page from 1 (at most {MAX_PER_PAGE} are given)"),
                 )
             }),
@@ -385,7 +361,7 @@ fn page_of<T: Clone>(all: &[T], page: i64, per_page: i64) -> Vec<T> {
 
 // ---------------- handlers ----------------
 
-async fn root() -> Response {
+async fn root() -> Page {
     ok(json!({
         "version": "HSDS-UK-3.0",
         "profile": "https://openreferraluk.org/specifications/3.0/",
@@ -393,7 +369,7 @@ async fn root() -> Response {
     }))
 }
 
-async fn openapi() -> Response {
+async fn openapi() -> Page {
     ok(
         json!({"openapi": "3.1.0", "info": {"title": "Hearth Open Referral UK API", "version": "HSDS-UK-3.0"},
               "externalDocs": {"url": "https://openreferraluk.org/specifications/3.0/openapi.json"}}),
@@ -416,12 +392,14 @@ struct ServicesQuery {
     paging: Paging,
 }
 
-fn bad(detail: &str) -> Response {
-    problem(StatusCode::BAD_REQUEST, detail)
+/// 400 for a parameter the API cannot use (errors get CORS and problem+json from the
+/// route's error layer).
+fn bad(detail: &str) -> WebError {
+    WebError::bad_request("invalid", detail)
 }
 
 /// The search text, refused when longer than any real search.
-fn search_text(raw: &Option<String>) -> Result<Option<String>, Response> {
+fn search_text(raw: &Option<String>) -> Result<Option<String>, WebError> {
     let text = raw.clone().filter(|s| !s.trim().is_empty());
     if text
         .as_ref()
@@ -435,22 +413,16 @@ fn search_text(raw: &Option<String>) -> Result<Option<String>, Response> {
     Ok(text)
 }
 
-async fn services(State(state): State<AppState>, Query(q): Query<ServicesQuery>) -> Response {
-    let (page, per_page) = match paging(&q.paging) {
-        Ok(p) => p,
-        Err(r) => return r,
-    };
-    let text = match search_text(&q.search) {
-        Ok(t) => t,
-        Err(r) => return r,
-    };
+async fn services(State(state): State<AppState>, Query(q): Query<ServicesQuery>) -> Page {
+    let (page, per_page) = paging(&q.paging)?;
+    let text = search_text(&q.search)?;
     let mut f = OpenSearch {
         text,
         ..Default::default()
     };
     if let Some(t) = q.taxonomy_term_id.as_deref().filter(|s| !s.is_empty()) {
         let Some((tx, _, code, _)) = number_of(TRM, t).and_then(find_term) else {
-            return bad("taxonomy_term_id is not a term of this directory");
+            return Err(bad("taxonomy_term_id is not a term of this directory"));
         };
         match tx {
             1 => f.service_type = Some(code.into()),
@@ -463,12 +435,14 @@ async fn services(State(state): State<AppState>, Query(q): Query<ServicesQuery>)
             // Every service has a service type and a client group.
             Some(1) | Some(2) => {}
             Some(3) => f.any_support_task = true,
-            _ => return bad("taxonomy_id is not a taxonomy of this directory"),
+            _ => return Err(bad("taxonomy_id is not a taxonomy of this directory")),
         }
     }
     if let Some(o) = q.organization_id.as_deref().filter(|s| !s.is_empty()) {
         let Some(pid) = number_of(ORG, o) else {
-            return bad("organization_id is not an organization of this directory");
+            return Err(bad(
+                "organization_id is not an organization of this directory",
+            ));
         };
         f.organization_id = Some(pid as i64);
     }
@@ -478,38 +452,35 @@ async fn services(State(state): State<AppState>, Query(q): Query<ServicesQuery>)
             Err(_) => match chrono::NaiveDate::parse_from_str(m, "%Y-%m-%d") {
                 Ok(d) => f.modified_after = d.and_hms_opt(0, 0, 0).map(|t| t.and_utc().timestamp()),
                 Err(_) => {
-                    return bad("modified_after must be a date-time like 2026-11-01T00:00:00Z")
+                    return Err(bad(
+                        "modified_after must be a date-time like 2026-11-01T00:00:00Z",
+                    ))
                 }
             },
         }
     }
-    match state.app.open_services(&f, page, per_page).await {
-        Ok((rows, total)) => ok(list(
-            rows.iter().map(service_summary).collect(),
-            total,
-            page,
-            per_page,
-        )),
-        Err(e) => internal(e),
-    }
+    let (rows, total) = state.app.open_services(&f, page, per_page).await?;
+    ok(list(
+        rows.iter().map(service_summary).collect(),
+        total,
+        page,
+        per_page,
+    ))
 }
 
-async fn one_service(state: &AppState, id: i64) -> Result<DirectoryItem, Response> {
+async fn one_service(state: &AppState, id: i64) -> Result<DirectoryItem, WebError> {
     match state.app.directory_service(id).await {
         Ok(r) => Ok(r),
-        Err(AppError::NotFound) => Err(problem(StatusCode::NOT_FOUND, "No such service")),
-        Err(e) => Err(internal(e)),
+        Err(AppError::NotFound) => Err(WebError::not_found("No such service")),
+        Err(e) => Err(e.into()),
     }
 }
 
-async fn service(State(state): State<AppState>, Path(id): Path<String>) -> Response {
+async fn service(State(state): State<AppState>, Path(id): Path<String>) -> Page {
     let Some(n) = number_of(SVC, &id) else {
-        return problem(StatusCode::NOT_FOUND, "No such service");
+        return Err(WebError::not_found("No such service"));
     };
-    match one_service(&state, n as i64).await {
-        Ok(r) => ok(service_full(&r)),
-        Err(r) => r,
-    }
+    ok(service_full(&one_service(&state, n as i64).await?))
 }
 
 #[derive(Deserialize, Default)]
@@ -537,18 +508,9 @@ fn sal_json(r: &DirectoryItem, distance: Option<f64>) -> Value {
     v
 }
 
-async fn service_at_locations(
-    State(state): State<AppState>,
-    Query(q): Query<SalQuery>,
-) -> Response {
-    let (page, per_page) = match paging(&q.paging) {
-        Ok(p) => p,
-        Err(r) => return r,
-    };
-    let text = match search_text(&q.search) {
-        Ok(t) => t,
-        Err(r) => return r,
-    };
+async fn service_at_locations(State(state): State<AppState>, Query(q): Query<SalQuery>) -> Page {
+    let (page, per_page) = paging(&q.paging)?;
+    let text = search_text(&q.search)?;
     match q.postcode.as_deref().filter(|s| !s.trim().is_empty()) {
         None => {
             let f = OpenSearch {
@@ -556,15 +518,13 @@ async fn service_at_locations(
                 located: true,
                 ..Default::default()
             };
-            match state.app.open_services(&f, page, per_page).await {
-                Ok((rows, total)) => ok(list(
-                    rows.iter().map(|r| sal_json(r, None)).collect(),
-                    total,
-                    page,
-                    per_page,
-                )),
-                Err(e) => internal(e),
-            }
+            let (rows, total) = state.app.open_services(&f, page, per_page).await?;
+            ok(list(
+                rows.iter().map(|r| sal_json(r, None)).collect(),
+                total,
+                page,
+                per_page,
+            ))
         }
         Some(pc) => {
             let radius = match q
@@ -576,74 +536,67 @@ async fn service_at_locations(
                 None => 16_093.44,
                 Some(p) => match p.parse::<f64>() {
                     Ok(m) if m > 0.0 && m <= 500_000.0 => m,
-                    _ => return bad("proximity must be a distance in metres from 1 to 500000"),
+                    _ => {
+                        return Err(bad(
+                            "proximity must be a distance in metres from 1 to 500000",
+                        ))
+                    }
                 },
             };
             let centre = match state.app.locate_postcode(pc).await {
                 Ok((_, c)) => c,
                 Err(AppError::Invalid(e)) => {
-                    return bad(e
+                    return Err(bad(e
                         .0
                         .first()
                         .map(|(_, m)| m.as_str())
-                        .unwrap_or("Unknown postcode"))
+                        .unwrap_or("Unknown postcode")))
                 }
-                Err(e) => return internal(e),
+                Err(e) => return Err(e.into()),
             };
             let f = OpenSearch {
                 text,
                 ..Default::default()
             };
-            let (near, total) = match state
+            let (near, total) = state
                 .app
                 .open_services_near(&f, centre, radius, page, per_page)
-                .await
-            {
-                Ok(r) => r,
-                Err(e) => return internal(e),
-            };
+                .await?;
             let contents = near.iter().map(|r| sal_json(r, r.distance_m)).collect();
             ok(list(contents, total, page, per_page))
         }
     }
 }
 
-async fn service_at_location(State(state): State<AppState>, Path(id): Path<String>) -> Response {
+async fn service_at_location(State(state): State<AppState>, Path(id): Path<String>) -> Page {
     let Some(n) = number_of(SAL, &id) else {
-        return problem(StatusCode::NOT_FOUND, "No such service at location");
+        return Err(WebError::not_found("No such service at location"));
     };
-    match one_service(&state, n as i64).await {
-        Ok(r) if r.service.latitude.is_some() && !r.service.address_confidential() => {
-            ok(sal_json(&r, None))
-        }
-        Ok(_) => problem(StatusCode::NOT_FOUND, "No such service at location"),
-        Err(r) => r,
+    let r = one_service(&state, n as i64).await?;
+    if r.service.latitude.is_none() || r.service.address_confidential() {
+        return Err(WebError::not_found("No such service at location"));
     }
+    ok(sal_json(&r, None))
 }
 
-async fn organizations(State(state): State<AppState>, Query(p): Query<Paging>) -> Response {
-    let (page, per_page) = match paging(&p) {
-        Ok(p) => p,
-        Err(r) => return r,
-    };
-    match state.app.open_organisations(page, per_page).await {
-        Ok(list_page) => ok(list(
-            list_page
-                .items
-                .iter()
-                .map(|o| organization_json(o.id, &o.name))
-                .collect(),
-            list_page.total,
-            page,
-            per_page,
-        )),
-        Err(e) => internal(e),
-    }
+async fn organizations(State(state): State<AppState>, Query(p): Query<Paging>) -> Page {
+    let (page, per_page) = paging(&p)?;
+    let list_page = state.app.open_organisations(page, per_page).await?;
+    ok(list(
+        list_page
+            .items
+            .iter()
+            .map(|o| organization_json(o.id, &o.name))
+            .collect(),
+        list_page.total,
+        page,
+        per_page,
+    ))
 }
 
-async fn organization(State(state): State<AppState>, Path(id): Path<String>) -> Response {
+async fn organization(State(state): State<AppState>, Path(id): Path<String>) -> Page {
     let Some(n) = number_of(ORG, &id) else {
-        return problem(StatusCode::NOT_FOUND, "No such organization");
+        return Err(WebError::not_found("No such organization"));
     };
     match state.app.open_organisation(n as i64).await {
         Ok(o) => {
@@ -651,16 +604,13 @@ async fn organization(State(state): State<AppState>, Path(id): Path<String>) -> 
             v["email"] = json!(o.email);
             ok(v)
         }
-        Err(AppError::NotFound) => problem(StatusCode::NOT_FOUND, "No such organization"),
-        Err(e) => internal(e),
+        Err(AppError::NotFound) => Err(WebError::not_found("No such organization")),
+        Err(e) => Err(e.into()),
     }
 }
 
-async fn taxonomies(Query(p): Query<Paging>) -> Response {
-    let (page, per_page) = match paging(&p) {
-        Ok(p) => p,
-        Err(r) => return r,
-    };
+async fn taxonomies(Query(p): Query<Paging>) -> Page {
+    let (page, per_page) = paging(&p)?;
     let all: Vec<Value> = taxonomy_list()
         .iter()
         .map(|(t, n, d, _)| taxonomy_json(*t, n, d))
@@ -673,10 +623,10 @@ async fn taxonomies(Query(p): Query<Paging>) -> Response {
     ))
 }
 
-async fn taxonomy(Path(id): Path<String>) -> Response {
+async fn taxonomy(Path(id): Path<String>) -> Page {
     match number_of(TXN, &id).and_then(|n| taxonomy_list().into_iter().find(|x| x.0 == n)) {
         Some((t, n, d, _)) => ok(taxonomy_json(t, n, d)),
-        None => problem(StatusCode::NOT_FOUND, "No such taxonomy"),
+        None => Err(WebError::not_found("No such taxonomy")),
     }
 }
 
@@ -688,15 +638,12 @@ struct TermsQuery {
     paging: Paging,
 }
 
-async fn taxonomy_terms(Query(q): Query<TermsQuery>) -> Response {
-    let (page, per_page) = match paging(&q.paging) {
-        Ok(p) => p,
-        Err(r) => return r,
-    };
+async fn taxonomy_terms(Query(q): Query<TermsQuery>) -> Page {
+    let (page, per_page) = paging(&q.paging)?;
     let only = match q.taxonomy_id.as_deref().filter(|s| !s.is_empty()) {
         Some(t) => match number_of(TXN, t) {
             Some(n) => Some(n),
-            None => return bad("taxonomy_id is not a taxonomy of this directory"),
+            None => return Err(bad("taxonomy_id is not a taxonomy of this directory")),
         },
         None => None,
     };
@@ -718,10 +665,10 @@ async fn taxonomy_terms(Query(q): Query<TermsQuery>) -> Response {
     ))
 }
 
-async fn taxonomy_term(Path(id): Path<String>) -> Response {
+async fn taxonomy_term(Path(id): Path<String>) -> Page {
     match number_of(TRM, &id).and_then(find_term) {
         Some((t, i, c, l)) => ok(term_json(t, i, c, l, true)),
-        None => problem(StatusCode::NOT_FOUND, "No such taxonomy term"),
+        None => Err(WebError::not_found("No such taxonomy term")),
     }
 }
 

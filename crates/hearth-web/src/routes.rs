@@ -11,6 +11,13 @@ use axum::Router;
 use hearth_app::accounts::{Ended, LiveSession};
 use hearth_app::{Permission, Principal};
 
+use tower_http::catch_panic::CatchPanicLayer;
+use tower_http::limit::RequestBodyLimitLayer;
+use tower_http::request_id::{MakeRequestUuid, PropagateRequestIdLayer, SetRequestIdLayer};
+use tower_http::timeout::TimeoutLayer;
+use tower_http::trace::TraceLayer;
+
+use crate::error::WebError;
 use crate::layout;
 use crate::session::{self, Anon, Ctx};
 use crate::AppState;
@@ -94,6 +101,8 @@ impl RouteTable {
             path,
             access,
         });
+        // The route's error layer sits inside the guard, where the request's context is known.
+        let handler = handler.layer(middleware::from_fn(crate::error::render_errors));
         let guarded = match access {
             Access::Public => handler.layer(middleware::from_fn_with_state(
                 self.state.clone(),
@@ -120,16 +129,34 @@ impl RouteTable {
         self.add("POST", path, access, h);
     }
 
+    /// The router with the web edge around every route (innermost first): the body limit,
+    /// panics caught, the time limit, Hearth's request layer (logs, metrics, security headers,
+    /// the answers nothing else rendered), the request id echoed, the request's span, the
+    /// request id made. Layers added with `Router::layer` run after routing, so the request
+    /// layer and the span know the matched route.
     pub fn finish(self) -> (Router, Vec<RouteEntry>) {
         let state = self.state.clone();
         let limit = state.config.max_body_bytes;
         let router = self
             .router
             .fallback(not_found_fallback)
-            .layer(axum::extract::DefaultBodyLimit::max(limit))
+            // One limit, tower-http's, for every body (a 10 MB document fits in 12 MiB).
+            .layer(axum::extract::DefaultBodyLimit::disable())
+            .layer(RequestBodyLimitLayer::new(limit))
+            .layer(CatchPanicLayer::custom(crate::error::panic_answer))
+            .layer(TimeoutLayer::with_status_code(
+                StatusCode::SERVICE_UNAVAILABLE,
+                state.config.request_timeout,
+            ))
             .layer(middleware::from_fn_with_state(
                 state.clone(),
                 crate::ops::request_layer,
+            ))
+            .layer(PropagateRequestIdLayer::x_request_id())
+            .layer(TraceLayer::new_for_http().make_span_with(crate::ops::request_span))
+            .layer(SetRequestIdLayer::x_request_id(MakeRequestUuid))
+            .layer(middleware::map_request(
+                crate::ops::drop_unusable_request_id,
             ))
             .with_state(state);
         (router, self.entries)
@@ -274,7 +301,7 @@ async fn load_session(state: &AppState, req: &ReqInfo) -> Result<(LiveSession, S
                 .append(header::SET_COOKIE, session::clear_cookie(state));
             Err(r)
         }
-        Err(e) => Err(layout::app_error(None, e)),
+        Err(e) => Err(WebError::from(e).into_response()),
     }
 }
 
@@ -344,14 +371,7 @@ async fn bearer_ctx(state: &AppState, secret: &str) -> Result<Ctx, Response> {
             Ok(Ctx::new(p, live, String::new()))
         }
         Ok(None) => Err(unauthorized()),
-        Err(e) => {
-            tracing::error!(request_id = %layout::request_id(), error = %e, "token lookup failed");
-            Err(crate::api::problem(
-                StatusCode::INTERNAL_SERVER_ERROR,
-                "internal",
-                "Something went wrong; quote the request id",
-            ))
-        }
+        Err(e) => Err(WebError::from(e).into_response()),
     }
 }
 
@@ -439,9 +459,145 @@ pub fn bad_request(msg: &str) -> Response {
 pub type AnonToken = Anon;
 
 #[cfg(test)]
-#[allow(clippy::unwrap_used)]
+#[allow(clippy::unwrap_used, clippy::panic)]
 mod tests {
     use super::*;
+    use axum::routing::get;
+    use std::sync::Arc;
+    use std::time::Duration;
+
+    async fn boom() -> &'static str {
+        panic!("a handler bug with internal detail");
+    }
+
+    async fn slow() -> &'static str {
+        tokio::time::sleep(Duration::from_secs(10)).await;
+        "too late"
+    }
+
+    /// A test database folder, removed when the test ends.
+    struct TempDb(std::path::PathBuf);
+
+    impl Drop for TempDb {
+        fn drop(&mut self) {
+            let _ = std::fs::remove_dir_all(&self.0);
+        }
+    }
+
+    /// A server with the real edge around a panicking and a slow route.
+    async fn edge_server() -> (std::net::SocketAddr, TempDb) {
+        let dir = std::env::temp_dir().join(format!(
+            "hearth-edge-{}-{}",
+            std::process::id(),
+            rand::random::<u64>()
+        ));
+        std::fs::create_dir_all(&dir).unwrap();
+        let database = hearth_app::open(&hearth_app::DatabaseSettings {
+            url: format!("sqlite://{}", dir.join("edge.db").display()),
+            max_connections: 2,
+            audit_key: b"edge-test".to_vec(),
+        })
+        .await
+        .unwrap();
+        database.migrate().await.unwrap();
+        let app = database.app(hearth_app::AppConfig::default());
+        let db = TempDb(dir);
+        let config = crate::WebConfig {
+            secure_cookies: false,
+            request_timeout: Duration::from_millis(300),
+            ..Default::default()
+        };
+        let state = AppState {
+            app,
+            metrics: Arc::new(crate::Metrics::new("test")),
+            config: Arc::new(config),
+        };
+        let mut t = RouteTable::new(state);
+        t.get("/healthz", Access::Public, get(|| async { "ok" }));
+        t.get("/boom", Access::Public, get(boom));
+        t.get("/slow", Access::Public, get(slow));
+        t.get("/api/v1/boom", Access::Public, get(boom));
+        let (router, _) = t.finish();
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let addr = listener.local_addr().unwrap();
+        tokio::spawn(async move {
+            axum::serve(
+                listener,
+                router.into_make_service_with_connect_info::<std::net::SocketAddr>(),
+            )
+            .await
+            .unwrap();
+        });
+        (addr, db)
+    }
+
+    #[tokio::test]
+    async fn a_panicking_handler_answers_a_500_page_and_the_server_keeps_serving() {
+        let (addr, _db) = edge_server().await;
+        let http = reqwest::Client::new();
+        for _ in 0..3 {
+            let r = http
+                .get(format!("http://{addr}/boom"))
+                .send()
+                .await
+                .unwrap();
+            assert_eq!(r.status(), 500);
+            let id = r
+                .headers()
+                .get("x-request-id")
+                .unwrap()
+                .to_str()
+                .unwrap()
+                .to_string();
+            assert!(r.headers().get("content-security-policy").is_some());
+            let body = r.text().await.unwrap();
+            assert!(body.contains("Sorry, there is a problem with the service"));
+            assert!(body.contains(&id), "the page shows the request id");
+            assert!(
+                !body.contains("internal detail"),
+                "the panic message is not shown"
+            );
+        }
+        let r = http
+            .get(format!("http://{addr}/api/v1/boom"))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(r.status(), 500);
+        assert_eq!(
+            r.headers().get("content-type").unwrap(),
+            "application/problem+json"
+        );
+        let r = http
+            .get(format!("http://{addr}/healthz"))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(r.status(), 200, "the server still serves");
+    }
+
+    #[tokio::test]
+    async fn a_request_over_the_time_limit_is_stopped_with_a_page() {
+        let (addr, _db) = edge_server().await;
+        let started = std::time::Instant::now();
+        let r = reqwest::Client::new()
+            .get(format!("http://{addr}/slow"))
+            .send()
+            .await
+            .unwrap();
+        assert!(started.elapsed() < Duration::from_secs(5));
+        assert_eq!(r.status(), 503);
+        let id = r
+            .headers()
+            .get("x-request-id")
+            .unwrap()
+            .to_str()
+            .unwrap()
+            .to_string();
+        let body = r.text().await.unwrap();
+        assert!(body.contains("Sorry, the service took too long"), "{body}");
+        assert!(body.contains(&id));
+    }
 
     // Security review finding 12: a lower-case `bearer` scheme was refused.
     #[test]

@@ -134,8 +134,19 @@ async fn record_ids(t: &TestApp) -> HashMap<&'static str, i64> {
         .await
         .unwrap()
         .unwrap();
+    // A run of the authority's (its administrator's return reminders).
+    let run = t
+        .app
+        .start_run(
+            &principal(t, "admin").await,
+            hearth_app::runs::RunKind::ReturnReminders,
+            serde_json::json!({}),
+        )
+        .await
+        .unwrap();
     HashMap::from([
         ("providers", pid),
+        ("runs", run.id),
         ("services", service.id),
         ("properties", property.id),
         ("contracts", contract.id),

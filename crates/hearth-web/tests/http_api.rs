@@ -401,3 +401,112 @@ async fn flags_in_api_bodies_are_json_booleans() {
     assert!(one["waiting_list"].is_boolean(), "{one}");
     assert!(services["total_pages"].is_i64(), "pages keep their fields");
 }
+
+// Issue 9, section 5: every API error is RFC 9457 problem+json with a stable `code`; a
+// conflict says which kind (here: the request was already decided).
+#[tokio::test]
+async fn an_api_conflict_is_problem_json_with_its_code() {
+    let t = TestApp::start(hearth_store::testing::sqlite().await.unwrap()).await;
+    let provider = token_for(&t, &t.signed_in("provider").await, "provider").await;
+    let officer = token_for(&t, &t.signed_in("officer").await, "officer").await;
+    let services: Value = api(
+        &t,
+        &provider,
+        reqwest::Method::GET,
+        "/api/v1/services",
+        None,
+    )
+    .send()
+    .await
+    .unwrap()
+    .json()
+    .await
+    .unwrap();
+    let sid = services["items"][0]["id"].as_i64().unwrap();
+    let input = json!({"first_name": "Ada", "last_name": "Lowther", "hb_number": "11223344", "ni_number": "AB123456C", "start_date": "2026-11-01", "units_per_week": "2"});
+    let r = api(
+        &t,
+        &provider,
+        reqwest::Method::POST,
+        &format!("/api/v1/services/{sid}/schedule-requests"),
+        Some(input),
+    )
+    .send()
+    .await
+    .unwrap();
+    assert_eq!(r.status(), 201);
+    let rid = r.json::<Value>().await.unwrap()["id"].as_i64().unwrap();
+    let approve = || {
+        api(
+            &t,
+            &officer,
+            reqwest::Method::POST,
+            &format!("/api/v1/requests/{rid}/approve"),
+            Some(json!({"remarks": "ok"})),
+        )
+        .send()
+    };
+    assert_eq!(approve().await.unwrap().status(), 200);
+    let r = approve().await.unwrap();
+    assert_eq!(r.status(), 409);
+    assert_eq!(
+        r.headers().get("content-type").unwrap(),
+        "application/problem+json"
+    );
+    let id = r
+        .headers()
+        .get("x-request-id")
+        .unwrap()
+        .to_str()
+        .unwrap()
+        .to_string();
+    let p: Value = r.json().await.unwrap();
+    assert_eq!(p["code"], "already_decided", "{p}");
+    assert_eq!(p["status"], 409);
+    assert_eq!(p["title"], "Conflict");
+    assert_eq!(p["type"], "https://hearth.invalid/problems/already_decided");
+    assert!(
+        p["detail"].as_str().unwrap().contains("already approved"),
+        "{p}"
+    );
+    assert_eq!(
+        p["request_id"],
+        id.as_str(),
+        "the problem names the request id"
+    );
+}
+
+// An internal error in the API is problem+json `internal` with the request id, never its cause.
+#[tokio::test]
+async fn an_api_internal_error_hides_its_cause() {
+    let t = TestApp::start(hearth_store::testing::sqlite().await.unwrap()).await;
+    let officer = token_for(&t, &t.signed_in("officer").await, "officer").await;
+    hearth_store::testing::exec(t.app.db_for_tests(), "DROP TABLE contract_services")
+        .await
+        .unwrap();
+    let r = api(
+        &t,
+        &officer,
+        reqwest::Method::GET,
+        "/api/v1/contracts/1",
+        None,
+    )
+    .header("x-request-id", "api-trace-7")
+    .send()
+    .await
+    .unwrap();
+    assert_eq!(r.status(), 500);
+    assert_eq!(
+        r.headers().get("content-type").unwrap(),
+        "application/problem+json"
+    );
+    assert_eq!(r.headers().get("x-request-id").unwrap(), "api-trace-7");
+    let body = r.text().await.unwrap();
+    let p: Value = serde_json::from_str(&body).unwrap();
+    assert_eq!(p["code"], "internal");
+    assert_eq!(p["request_id"], "api-trace-7");
+    assert!(
+        !body.contains("contract_services") && !body.to_lowercase().contains("sqlite"),
+        "{body}"
+    );
+}

@@ -34,6 +34,7 @@ pub struct FileConfig {
     pub run_jobs: Option<bool>,
     pub trusted_proxies: Option<Vec<String>>,
     pub public_requests_per_minute: Option<i64>,
+    pub metrics_addr: Option<String>,
 }
 
 /// The settled configuration.
@@ -55,6 +56,9 @@ pub struct Config {
     pub trusted_proxies: Vec<std::net::IpAddr>,
     /// Requests a minute one address may make to the directory and the open API (0: no limit).
     pub public_requests_per_minute: i64,
+    /// A separate address for `/metrics` (`HEARTH_METRICS_ADDR`). Unset: the main listener
+    /// serves `/metrics` only to connections from the same machine not through a proxy.
+    pub metrics_addr: Option<SocketAddr>,
 }
 
 /// Overrides from the command line.
@@ -187,7 +191,15 @@ impl Config {
         if public_requests_per_minute < 0 {
             bail!("public_requests_per_minute must be 0 (no limit) or more");
         }
+        let metrics_addr =
+            match env("HEARTH_METRICS_ADDR").or(f.metrics_addr.clone()) {
+                Some(a) => Some(a.parse::<SocketAddr>().with_context(|| {
+                    format!("metrics address {a} must look like 127.0.0.1:9090")
+                })?),
+                None => None,
+            };
         Ok(Config {
+            metrics_addr,
             trusted_proxies,
             public_requests_per_minute,
             listen,

@@ -7,11 +7,14 @@ use anyhow::{anyhow, bail, Context, Result};
 use clap::{Args, Parser, Subcommand};
 use config::{Config, Overrides};
 use hearth_app::maintenance::{self, ChainCheck, Database, DatabaseSettings};
+use hearth_app::runs::{RunKind, RunView};
 use hearth_app::Principal;
 use hearth_app::{App, AppConfig};
+use hearth_domain::runs::RunStatus;
+use serde_json::json;
 use std::io::Write;
 use std::path::{Path, PathBuf};
-use std::time::Instant;
+use std::time::{Duration, Instant};
 
 #[derive(Parser)]
 #[command(
@@ -83,6 +86,9 @@ enum Command {
     /// Load reference data.
     #[command(subcommand)]
     Import(ImportCommand),
+    /// Job runs: long work kept in the database, with its progress (see docs/operations.md).
+    #[command(subcommand)]
+    Runs(RunsCommand),
     /// Print the current code for a base32 TOTP secret (as an authenticator app would).
     Totp {
         /// The base32 secret, as in demo-accounts.txt.
@@ -155,6 +161,17 @@ enum ImportCommand {
     Postcodes {
         /// The CSV file, for example ONSPD_NOV_2026_UK.csv.
         file: PathBuf,
+    },
+}
+
+#[derive(Subcommand)]
+enum RunsCommand {
+    /// List the newest runs (at most 100), newest first: kind, status, progress and times (UK).
+    List,
+    /// Show one run: its parameters, progress, lease, checkpoint, result or error.
+    Show {
+        /// The run's number, as in `hearth runs list`.
+        id: i64,
     },
 }
 
@@ -313,9 +330,10 @@ async fn run(cli: Cli) -> Result<i32> {
             ..
         } => {
             let started = Instant::now();
+            let scale_name = scale.clone();
             let scale = hearth_app::demo_data::Scale::parse(&scale)
                 .ok_or_else(|| anyhow!("--scale must be small, county or national"))?;
-            let db = demo(&config, scale, seed, load_users).await?;
+            let db = demo(&config, (scale, &scale_name), seed, load_users).await?;
             if !no_serve {
                 serve(config, db, started).await?;
             }
@@ -348,17 +366,35 @@ async fn run(cli: Cli) -> Result<i32> {
                 bail!("{} already exists; choose a new file", file.display());
             }
             let db = open_db_as_is(&config).await?;
+            let app = app_of(&config, db);
             let t = Instant::now();
             let path = file
                 .to_str()
                 .ok_or_else(|| anyhow!("backup path must be valid UTF-8"))?;
-            db.backup_sqlite_to(path).await?;
-            let size = std::fs::metadata(&file).map(|m| m.len()).unwrap_or(0);
+            let system = Principal::system(&format!("cli:{}", whoami()));
+            let run = app
+                .start_run(&system, RunKind::Backup, json!({ "file": path }))
+                .await?;
+            let runner = cli_runner(&config, &app)?;
+            let (view, _) = follow(
+                &app,
+                &system,
+                run.id,
+                run_here(runner, &app, &system, run.id),
+            )
+            .await?;
+            let size = view
+                .result
+                .as_ref()
+                .and_then(|r| r.get("bytes"))
+                .and_then(serde_json::Value::as_u64)
+                .unwrap_or(0);
             println!(
-                "backed up to {} ({} bytes) in {:.2?}",
+                "backed up to {} ({} bytes) in {:.2?} (run {})",
                 file.display(),
                 size,
-                t.elapsed()
+                t.elapsed(),
+                view.id
             );
             Ok(0)
         }
@@ -367,20 +403,66 @@ async fn run(cli: Cli) -> Result<i32> {
             let db = open_db_as_is(&config).await?;
             let app = app_of(&config, db);
             let t = Instant::now();
-            let (rows, skipped) = read_postcodes(&file)?;
+            let file = std::fs::canonicalize(&file)
+                .with_context(|| format!("opening {}", file.display()))?;
+            let path = file
+                .to_str()
+                .ok_or_else(|| anyhow!("the file's path must be valid UTF-8"))?;
             let system = Principal::system(&format!("cli:{}", whoami()));
-            let located = app
-                .import_postcodes(&system, &rows, &|| eprint!("."))
+            // The same file again while its import is unfinished gives back that run, which
+            // then resumes from its checkpoint.
+            let run = app
+                .start_run(&system, RunKind::ImportPostcodes, json!({ "file": path }))
                 .await?;
-            eprintln!();
+            if run.attempts > 0 {
+                eprintln!(
+                    "run {} is already importing this file ({} of {} rows saved); it resumes from there{}",
+                    run.id,
+                    run.progress_done,
+                    run.progress_total.map_or("?".to_string(), |n| n.to_string()),
+                    match (&run.lease_owner, run.lease_until) {
+                        (Some(owner), Some(until)) if until >= hearth_app::now() => format!(
+                            " once {owner}'s lease runs out at {}",
+                            hearth_domain::clock::display_time(until)
+                        ),
+                        _ => String::new(),
+                    }
+                );
+            }
+            let runner = cli_runner(&config, &app)?;
+            let (view, _) = follow(
+                &app,
+                &system,
+                run.id,
+                run_here(runner, &app, &system, run.id),
+            )
+            .await?;
+            let n = |name: &str| {
+                view.result
+                    .as_ref()
+                    .and_then(|r| r.get(name))
+                    .and_then(serde_json::Value::as_u64)
+                    .unwrap_or(0)
+            };
             println!(
-                "imported {} postcodes ({} rows skipped: no coordinates or not a postcode) in {:.1?}; {} services located",
-                rows.len(),
-                skipped,
+                "imported {} postcodes ({} rows skipped: no coordinates or not a postcode) in {:.1?}; {} services located (run {}{})",
+                n("postcodes"),
+                n("skipped"),
                 t.elapsed(),
-                located
+                n("services_located"),
+                view.id,
+                match n("resumed_from") {
+                    0 => String::new(),
+                    from => format!(", resumed after row {from}"),
+                }
             );
             Ok(0)
+        }
+        Command::Runs(cmd) => {
+            let db = open_db_as_is(&config).await?;
+            let app = app_of(&config, db);
+            let system = Principal::system(&format!("cli:{}", whoami()));
+            runs(&app, &system, cmd).await
         }
         Command::Totp { secret } => {
             let now = u64::try_from(hearth_app::now()).unwrap_or(0);
@@ -420,10 +502,193 @@ fn calendar(command: &CalendarCommand) -> Result<i32> {
     }
 }
 
-/// Reads (postcode, latitude, longitude) from an ONS Postcode Directory style CSV.
-fn read_postcodes(file: &Path) -> Result<(Vec<hearth_docs::postcodes::Located>, usize)> {
-    let f = std::fs::File::open(file).with_context(|| format!("opening {}", file.display()))?;
-    hearth_docs::postcodes::read_onspd(f).map_err(|e| anyhow!("{}: {e}", file.display()))
+/// The runner the command line runs its own runs with: the node's name, a heartbeat every
+/// second (so the progress bar moves) and a lease of two minutes (a busy SQLite database can
+/// hold a heartbeat up for a while).
+fn cli_runner(config: &Config, app: &App) -> Result<hearth_jobs::Scheduler> {
+    let mail = hearth_jobs::MailTransport::new(&config.mail).map_err(|e| anyhow!(e))?;
+    Ok(
+        hearth_jobs::Scheduler::new(app.clone(), &format!("{}-cli", config.node_name), mail)
+            .with_beat(Duration::from_secs(1), CLI_LEASE),
+    )
+}
+
+/// Seconds the command line's claim on a run lasts without a heartbeat.
+const CLI_LEASE: i64 = 120;
+
+/// Runs run `id` in this process once it can be claimed (at once when queued; when its lease
+/// runs out if another process holds it), until it has ended.
+fn run_here(
+    runner: hearth_jobs::Scheduler,
+    app: &App,
+    who: &Principal,
+    id: i64,
+) -> tokio::task::JoinHandle<Result<()>> {
+    let (app, who) = (app.clone(), who.clone());
+    tokio::spawn(async move {
+        loop {
+            if runner.run_id(id).await?.is_some() {
+                return Ok(());
+            }
+            if app.run(&who, id).await?.status.is_final() {
+                return Ok(());
+            }
+            tokio::time::sleep(Duration::from_secs(1)).await;
+        }
+    })
+}
+
+/// Shows run `id`'s progress in the terminal while `work` runs it: a progress bar drawn from
+/// the run's progress in the database (so it is the same whoever runs it). indicatif hides the
+/// bar when stderr is not a terminal. Returns the run as it ended; Err unless it is done.
+async fn follow<T>(
+    app: &App,
+    who: &Principal,
+    id: i64,
+    mut work: tokio::task::JoinHandle<Result<T>>,
+) -> Result<(RunView, Option<T>)> {
+    use indicatif::{ProgressBar, ProgressStyle};
+    let bar = ProgressBar::new_spinner();
+    let counted = ProgressStyle::with_template(
+        "{spinner} {prefix} {msg} [{bar:30}] {pos}/{len} ({percent}%) {elapsed}",
+    )
+    .map(|s| s.progress_chars("=> "))
+    .unwrap_or_else(|_| ProgressStyle::default_bar());
+    let open = ProgressStyle::with_template("{spinner} {prefix} {msg} {elapsed}")
+        .unwrap_or_else(|_| ProgressStyle::default_spinner());
+    bar.set_style(open.clone());
+    bar.enable_steady_tick(Duration::from_millis(120));
+    let mut counting = false;
+    let mut finished = false;
+    let mut out = None;
+    let view = loop {
+        let view = app.run(who, id).await?;
+        bar.set_prefix(format!(
+            "run {} {}",
+            view.id,
+            view.kind_label().to_lowercase()
+        ));
+        bar.set_message(
+            view.step
+                .clone()
+                .unwrap_or_else(|| view.status.label().to_lowercase()),
+        );
+        match view.progress_total {
+            Some(total) => {
+                if !counting {
+                    bar.set_style(counted.clone());
+                    counting = true;
+                }
+                bar.set_length(u64::try_from(total).unwrap_or(0));
+                bar.set_position(u64::try_from(view.progress_done).unwrap_or(0));
+            }
+            None if counting => bar.set_style(open.clone()),
+            None => {}
+        }
+        if view.status.is_final() || finished {
+            break view;
+        }
+        tokio::select! {
+            r = &mut work => {
+                out = Some(r.map_err(|e| anyhow!("the run's task stopped: {e}"))??);
+                finished = true;
+            }
+            _ = tokio::time::sleep(Duration::from_millis(250)) => {}
+        }
+    };
+    bar.finish_and_clear();
+    if !work.is_finished() {
+        work.abort();
+    }
+    match view.status {
+        RunStatus::Done => Ok((view, out)),
+        RunStatus::Failed => bail!(
+            "run {} failed: {}",
+            view.id,
+            view.error.as_deref().unwrap_or("no reason given")
+        ),
+        RunStatus::Cancelled => bail!("run {} was cancelled", view.id),
+        RunStatus::Queued | RunStatus::Running => bail!(
+            "run {} is still {} (see hearth runs show {})",
+            view.id,
+            view.status.as_str(),
+            view.id
+        ),
+    }
+}
+
+fn uk(ts: Option<i64>) -> String {
+    ts.map_or_else(|| "-".to_string(), hearth_domain::clock::display_time)
+}
+
+async fn runs(app: &App, who: &Principal, cmd: RunsCommand) -> Result<i32> {
+    match cmd {
+        RunsCommand::List => {
+            println!(
+                "{:>6}  {:<18} {:<10} {:<16} {:<24} {:<24} requested by",
+                "run", "kind", "status", "progress", "started", "finished"
+            );
+            for r in app.runs(who).await? {
+                let progress = match (r.progress_total, r.percent()) {
+                    (Some(t), Some(p)) => format!("{}/{t} {p}%", r.progress_done),
+                    _ if r.progress_done > 0 => r.progress_done.to_string(),
+                    _ => "-".to_string(),
+                };
+                println!(
+                    "{:>6}  {:<18} {:<10} {:<16} {:<24} {:<24} {}",
+                    r.id,
+                    r.kind,
+                    r.status.as_str(),
+                    progress,
+                    uk(r.started_at),
+                    uk(r.finished_at),
+                    r.requested_by
+                );
+            }
+            Ok(0)
+        }
+        RunsCommand::Show { id } => {
+            let r = match app.run(who, id).await {
+                Err(hearth_app::AppError::NotFound) => bail!("there is no run {id}"),
+                other => other?,
+            };
+            let json = |v: &Option<serde_json::Value>| {
+                v.as_ref()
+                    .map_or_else(|| "-".to_string(), |v| v.to_string())
+            };
+            println!("run            {}", r.id);
+            println!("kind           {} ({})", r.kind, r.kind_label());
+            println!("status         {}", r.status.as_str());
+            println!("parameters     {}", r.parameters);
+            println!(
+                "authority      {}",
+                r.authority_id.map_or("-".to_string(), |a| a.to_string())
+            );
+            println!("requested by   {}", r.requested_by);
+            println!(
+                "progress       {}{}{}",
+                r.progress_done,
+                r.progress_total
+                    .map_or(String::new(), |t| format!(" of {t}")),
+                r.percent().map_or(String::new(), |p| format!(" ({p}%)"))
+            );
+            println!("step           {}", r.step.as_deref().unwrap_or("-"));
+            println!("attempts       {} of {}", r.attempts, r.max_attempts);
+            println!("checkpoint     {}", json(&r.checkpoint));
+            println!(
+                "lease          {} until {}",
+                r.lease_owner.as_deref().unwrap_or("-"),
+                uk(r.lease_until)
+            );
+            println!("heartbeat      {}", uk(r.heartbeat_at));
+            println!("created        {}", uk(Some(r.created_at)));
+            println!("started        {}", uk(r.started_at));
+            println!("finished       {}", uk(r.finished_at));
+            println!("result         {}", json(&r.result));
+            println!("error          {}", r.error.as_deref().unwrap_or("-"));
+            Ok(0)
+        }
+    }
 }
 
 async fn restore(config: &Config, file: &Path) -> Result<i32> {
@@ -631,7 +896,7 @@ fn whoami() -> String {
 
 async fn demo(
     config: &Config,
-    scale: hearth_app::demo_data::Scale,
+    (scale, scale_name): (hearth_app::demo_data::Scale, &str),
     seed: u64,
     load_users: usize,
 ) -> Result<Database> {
@@ -654,14 +919,64 @@ async fn demo(
     let db = open_db(config).await?;
     let app = app_of(config, db.clone());
     let t = Instant::now();
-    let progress = |step: &str| eprintln!("demo: {step} ...");
-    let mut summary = app.load_demo(scale, seed, &progress).await?;
-    if load_users > 0 {
-        progress(&format!("making {load_users} load-test accounts"));
-        summary
-            .accounts
-            .extend(app.add_load_accounts(load_users).await?);
-    }
+    let system = Principal::system(&format!("cli:{}", whoami()));
+    let run = app
+        .start_run(
+            &system,
+            RunKind::Demo,
+            json!({ "scale": scale_name, "seed": seed, "load_users": load_users }),
+        )
+        .await?;
+    let runner = cli_runner(config, &app)?;
+    let claimed = app
+        .claim_run_id(run.id, runner.owner(), CLI_LEASE)
+        .await?
+        .ok_or_else(|| anyhow!("could not claim the demo's run {}", run.id))?;
+    let loader = app.clone();
+    let work = tokio::spawn(async move {
+        let progress = claimed.progress;
+        // The loader's steps, and one more for load-test accounts.
+        progress.set_total(5 + i64::from(load_users > 0)).await?;
+        let steps = std::sync::atomic::AtomicI64::new(0);
+        let note = |step: &str| {
+            let n = steps.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
+            progress.note(Some(n), Some(step));
+        };
+        let loaded = hearth_jobs::drive(&progress, Duration::from_secs(1), async {
+            let mut summary = loader.load_demo(scale, seed, &note).await?;
+            if load_users > 0 {
+                note(&format!("making {load_users} load-test accounts"));
+                summary
+                    .accounts
+                    .extend(loader.add_load_accounts(load_users).await?);
+            }
+            Ok(summary)
+        })
+        .await;
+        match loaded {
+            Ok(summary) => {
+                // Counts only: the accounts' passwords never go into the database.
+                progress
+                    .finish(&json!({
+                        "authorities": summary.authorities,
+                        "providers": summary.providers,
+                        "services": summary.services,
+                        "contracts": summary.contracts,
+                        "clients": summary.clients,
+                        "schedules": summary.schedules,
+                        "accounts": summary.accounts.len(),
+                    }))
+                    .await?;
+                Ok(summary)
+            }
+            Err(e) => {
+                let _ = progress.fail(&e.to_string()).await;
+                Err(anyhow!(e))
+            }
+        }
+    });
+    let (_, summary) = follow(&app, &system, run.id, work).await?;
+    let summary = summary.ok_or_else(|| anyhow!("the demo's run ended without its accounts"))?;
     eprintln!(
         "demo: loaded {} authorities, {} providers, {} services, {} contracts, {} clients, {} schedules in {:.1?}",
         summary.authorities,
@@ -726,6 +1041,7 @@ async fn serve(config: Config, db: Database, started: Instant) -> Result<()> {
         hsts: https,
         node_name: config.node_name.clone(),
         trusted_proxies: config.trusted_proxies.clone(),
+        metrics_addr: config.metrics_addr,
         ..Default::default()
     };
     if config.trusted_proxies.is_empty() && !config.listen.ip().is_loopback() {
@@ -741,7 +1057,21 @@ async fn serve(config: Config, db: Database, started: Instant) -> Result<()> {
         let scheduler = hearth_jobs::Scheduler::new(app.clone(), &config.node_name, mail);
         tokio::spawn(scheduler.run_forever());
     }
-    let router = hearth_web::router(app.clone(), web);
+    let routers = hearth_web::routers(app.clone(), web);
+    let router = routers.app;
+    if let Some(addr) = config.metrics_addr {
+        // Prometheus scrapes this address; the main listener then answers 404 for /metrics.
+        let metrics_listener = tokio::net::TcpListener::bind(addr)
+            .await
+            .with_context(|| format!("listening for metrics on {addr}"))?;
+        tracing::info!(metrics = %addr, "metrics served");
+        let metrics = routers.metrics;
+        tokio::spawn(async move {
+            if let Err(e) = axum::serve(metrics_listener, metrics).await {
+                tracing::error!(error = %e, "metrics listener stopped");
+            }
+        });
+    }
     let listener = tokio::net::TcpListener::bind(config.listen)
         .await
         .with_context(|| format!("listening on {}", config.listen))?;

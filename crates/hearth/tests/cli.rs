@@ -253,3 +253,51 @@ fn a_database_from_a_newer_version_is_refused() {
     assert!(!o.status.success());
     assert!(String::from_utf8_lossy(&o.stderr).contains("newer than this program"));
 }
+
+#[test]
+fn long_commands_are_job_runs_listed_and_shown() {
+    let data = Tmp::new("cli-runs");
+    let dir = data.0.to_str().unwrap();
+    let o = run(&["--data-dir", dir, "demo", "--no-serve"]);
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    let csv = data.0.join("demo-postcodes.csv");
+    let o = run(&[
+        "--data-dir",
+        dir,
+        "import",
+        "postcodes",
+        csv.to_str().unwrap(),
+    ]);
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    assert!(stdout(&o).contains("imported "), "{}", stdout(&o));
+    assert!(
+        stdout(&o).contains("services located (run 2)"),
+        "{}",
+        stdout(&o)
+    );
+    let list = stdout(&run(&["--data-dir", dir, "runs", "list"]));
+    let lines: Vec<&str> = list.lines().collect();
+    assert_eq!(lines.len(), 3, "{list}");
+    assert!(
+        lines[1].contains("import_postcodes") && lines[1].contains("done"),
+        "{list}"
+    );
+    assert!(
+        lines[2].contains("demo") && lines[2].contains("done"),
+        "{list}"
+    );
+    assert!(
+        lines[2].contains("6/6 100%") || lines[2].contains("5/5 100%"),
+        "{list}"
+    );
+    let show = stdout(&run(&["--data-dir", dir, "runs", "show", "2"]));
+    assert!(show.contains("status         done"), "{show}");
+    assert!(show.contains("\"rows_done\""), "{show}");
+    assert!(show.contains("sha256"), "{show}");
+    let o = run(&["--data-dir", dir, "runs", "show", "99"]);
+    assert!(!o.status.success());
+    assert_eq!(
+        run(&["--data-dir", dir, "audit", "verify"]).status.code(),
+        Some(0)
+    );
+}

@@ -1,12 +1,12 @@
 //! The JSON API: the same use cases, the same authorisation, `application/problem+json` errors.
 
 use axum::extract::{Path, Query, State};
-use axum::http::{header, StatusCode};
+use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post, put};
 use axum::Json;
 use hearth_app::records::ListQuery;
-use hearth_app::{AppError, Permission};
+use hearth_app::Permission;
 use serde_json::json;
 
 mod types;
@@ -16,6 +16,7 @@ use types::{
     Contract, Property, Provider, Schedule, Service,
 };
 
+use crate::error::{Page, WebError};
 use crate::routes::{Access, RouteTable};
 use crate::session::Ctx;
 use crate::AppState;
@@ -71,25 +72,23 @@ pub fn register(t: &mut RouteTable) {
 const PORTAL: Access = Access::Signed(Permission::ProviderPortal);
 const DECIDE: Access = Access::Signed(Permission::BackOfficeWrite);
 
-/// Parses a JSON body, answering 400 problem+json when it is not the expected JSON.
-fn body<T: serde::de::DeserializeOwned>(bytes: &[u8]) -> Result<T, Response> {
+/// Parses a JSON body, answering 400 problem+json (`bad_json`) when it is not the expected
+/// JSON.
+fn body<T: serde::de::DeserializeOwned>(bytes: &[u8]) -> Result<T, WebError> {
     serde_json::from_slice(bytes).map_err(|e| {
-        problem(
-            StatusCode::BAD_REQUEST,
+        WebError::bad_request(
             "bad_json",
             &format!("The body must be JSON of the documented shape: {e}"),
         )
     })
 }
 
-fn created<T: serde::Serialize>(r: Result<T, AppError>) -> Response {
-    match r {
-        Ok(v) => (StatusCode::CREATED, Json(v)).into_response(),
-        Err(e) => error(e),
-    }
+/// 201 with `v` as JSON.
+fn created<T: serde::Serialize>(v: T) -> Page {
+    Ok((StatusCode::CREATED, Json(v)).into_response())
 }
 
-async fn contract_documents(State(s): State<AppState>, ctx: Ctx, Path(id): Path<i64>) -> Response {
+async fn contract_documents(State(s): State<AppState>, ctx: Ctx, Path(id): Path<i64>) -> Page {
     ok(s.app
         .contract_documents_of(&ctx.principal, id)
         .await
@@ -97,14 +96,16 @@ async fn contract_documents(State(s): State<AppState>, ctx: Ctx, Path(id): Path<
             docs.into_iter()
                 .map(types::Document::from)
                 .collect::<Vec<_>>()
-        }))
+        })?)
 }
 
-async fn document_file(State(s): State<AppState>, ctx: Ctx, Path(id): Path<i64>) -> Response {
-    match s.app.document_file(&ctx.principal, id).await {
-        Ok((d, bytes)) => crate::layout::download("application/pdf", &d.filename, bytes),
-        Err(e) => error(e),
-    }
+async fn document_file(State(s): State<AppState>, ctx: Ctx, Path(id): Path<i64>) -> Page {
+    let (d, bytes) = s.app.document_file(&ctx.principal, id).await?;
+    Ok(crate::layout::download(
+        "application/pdf",
+        &d.filename,
+        bytes,
+    ))
 }
 
 #[derive(serde::Deserialize, Default)]
@@ -120,7 +121,7 @@ async fn schedules(
     ctx: Ctx,
     Path(id): Path<i64>,
     Query(q): Query<SchedulesQuery>,
-) -> Response {
+) -> Page {
     let q = hearth_app::records::SchedulesQuery {
         include_ended: q.ended.unwrap_or(false),
         order: hearth_app::records::ScheduleOrder::Name,
@@ -130,7 +131,7 @@ async fn schedules(
     ok(s.app
         .service_schedules(&ctx.principal, id, q)
         .await
-        .map(|p| types::Page::of(p, |r| -> Schedule { schedule_from!(r) })))
+        .map(|p| types::Page::of(p, |r| -> Schedule { schedule_from!(r) }))?)
 }
 
 async fn new_schedule(
@@ -138,16 +139,13 @@ async fn new_schedule(
     ctx: Ctx,
     Path(id): Path<i64>,
     bytes: axum::body::Bytes,
-) -> Response {
-    let input: hearth_app::requests::NewScheduleInput = match body(&bytes) {
-        Ok(v) => v,
-        Err(r) => return r,
-    };
+) -> Page {
+    let input: hearth_app::requests::NewScheduleInput = body(&bytes)?;
     created(
         s.app
             .request_new_schedule(&ctx.principal, id, &input)
             .await
-            .map(types::Request::from),
+            .map(types::Request::from)?,
     )
 }
 
@@ -156,16 +154,13 @@ async fn update_schedule(
     ctx: Ctx,
     Path(id): Path<i64>,
     bytes: axum::body::Bytes,
-) -> Response {
-    let input: hearth_app::requests::UpdateScheduleInput = match body(&bytes) {
-        Ok(v) => v,
-        Err(r) => return r,
-    };
+) -> Page {
+    let input: hearth_app::requests::UpdateScheduleInput = body(&bytes)?;
     created(
         s.app
             .request_schedule_update(&ctx.principal, id, &input)
             .await
-            .map(types::Request::from),
+            .map(types::Request::from)?,
     )
 }
 
@@ -179,19 +174,19 @@ async fn available_places(
     ctx: Ctx,
     Path(id): Path<i64>,
     bytes: axum::body::Bytes,
-) -> Response {
-    let input: Places = match body(&bytes) {
-        Ok(v) => v,
-        Err(r) => return r,
-    };
+) -> Page {
+    let input: Places = body(&bytes)?;
     let value = input
         .available_places
         .map(|n| n.to_string())
         .unwrap_or_default();
-    match s.app.set_available_places(&ctx.principal, id, &value).await {
-        Ok(()) => ok(s.app.service(&ctx.principal, id).await.map(|sv| json!({"service_id": sv.id, "available_places": sv.available_places, "updated_at": sv.available_places_updated_at}))),
-        Err(e) => error(e),
-    }
+    s.app
+        .set_available_places(&ctx.principal, id, &value)
+        .await?;
+    let sv = s.app.service(&ctx.principal, id).await?;
+    ok(
+        json!({"service_id": sv.id, "available_places": sv.available_places, "updated_at": sv.available_places_updated_at}),
+    )
 }
 
 #[derive(serde::Deserialize)]
@@ -207,16 +202,13 @@ async fn detail_request(
     ctx: Ctx,
     Path(id): Path<i64>,
     bytes: axum::body::Bytes,
-) -> Response {
-    let input: DetailRequest = match body(&bytes) {
-        Ok(v) => v,
-        Err(r) => return r,
-    };
+) -> Page {
+    let input: DetailRequest = body(&bytes)?;
     created(
         s.app
             .request_service_details(&ctx.principal, id, &input.details, &input.comment)
             .await
-            .map(types::Request::from),
+            .map(types::Request::from)?,
     )
 }
 
@@ -224,33 +216,29 @@ async fn requests(
     State(s): State<AppState>,
     ctx: Ctx,
     Query(q): Query<hearth_app::requests::RequestQuery>,
-) -> Response {
+) -> Page {
     ok(s.app
         .list_requests(&ctx.principal, &q)
         .await
-        .map(|l| l.into_iter().map(types::Request::from).collect::<Vec<_>>()))
+        .map(|l| l.into_iter().map(types::Request::from).collect::<Vec<_>>())?)
 }
 
-async fn request(State(s): State<AppState>, ctx: Ctx, Path(id): Path<i64>) -> Response {
-    let r = async {
-        let r = s.app.request(&ctx.principal, id).await?;
-        let changes = s
-            .app
-            .request_changes(&r)
-            .await?
-            .into_iter()
-            .map(|c| types::Change {
-                field: c.label,
-                old: c.old,
-                new: c.new,
-            })
-            .collect();
-        let mut v = types::Request::from(r);
-        v.changes = Some(changes);
-        Ok::<_, AppError>(v)
-    }
-    .await;
-    ok(r)
+async fn request(State(s): State<AppState>, ctx: Ctx, Path(id): Path<i64>) -> Page {
+    let r = s.app.request(&ctx.principal, id).await?;
+    let changes = s
+        .app
+        .request_changes(&r)
+        .await?
+        .into_iter()
+        .map(|c| types::Change {
+            field: c.label,
+            old: c.old,
+            new: c.new,
+        })
+        .collect();
+    let mut v = types::Request::from(r);
+    v.changes = Some(changes);
+    ok(v)
 }
 
 #[derive(serde::Deserialize, Default)]
@@ -264,14 +252,11 @@ async fn approve(
     ctx: Ctx,
     Path(id): Path<i64>,
     bytes: axum::body::Bytes,
-) -> Response {
+) -> Page {
     let input: Remarks = if bytes.is_empty() {
         Remarks::default()
     } else {
-        match body(&bytes) {
-            Ok(v) => v,
-            Err(r) => return r,
-        }
+        body(&bytes)?
     };
     // A login's temporary password is handed over once, in this answer, and never stored.
     ok(s.app
@@ -281,7 +266,7 @@ async fn approve(
             let mut v = types::Request::from(r);
             v.handover = handover;
             v
-        }))
+        })?)
 }
 
 async fn reject(
@@ -289,15 +274,12 @@ async fn reject(
     ctx: Ctx,
     Path(id): Path<i64>,
     bytes: axum::body::Bytes,
-) -> Response {
-    let input: Remarks = match body(&bytes) {
-        Ok(v) => v,
-        Err(r) => return r,
-    };
+) -> Page {
+    let input: Remarks = body(&bytes)?;
     ok(s.app
         .reject_request(&ctx.principal, id, &input.remarks)
         .await
-        .map(types::Request::from))
+        .map(types::Request::from)?)
 }
 
 #[derive(serde::Deserialize, Default)]
@@ -306,7 +288,7 @@ struct ActionsQuery {
     mine: Option<bool>,
 }
 
-async fn actions(State(s): State<AppState>, ctx: Ctx, Query(q): Query<ActionsQuery>) -> Response {
+async fn actions(State(s): State<AppState>, ctx: Ctx, Query(q): Query<ActionsQuery>) -> Page {
     ok(s.app
         .list_actions(&ctx.principal, q.mine.unwrap_or(false), None)
         .await
@@ -314,7 +296,7 @@ async fn actions(State(s): State<AppState>, ctx: Ctx, Query(q): Query<ActionsQue
             l.into_iter()
                 .map(|a| -> Action { action_from!(a) })
                 .collect::<Vec<_>>()
-        }))
+        })?)
 }
 
 #[derive(serde::Deserialize)]
@@ -327,33 +309,18 @@ async fn action_done(
     ctx: Ctx,
     Path(id): Path<i64>,
     bytes: axum::body::Bytes,
-) -> Response {
-    let input: Note = match body(&bytes) {
-        Ok(v) => v,
-        Err(r) => return r,
-    };
+) -> Page {
+    let input: Note = body(&bytes)?;
     ok(s.app
         .complete_action(&ctx.principal, id, &input.note)
         .await
-        .map(|a| -> Action { action_from!(a) }))
+        .map(|a| -> Action { action_from!(a) })?)
 }
 
-/// An RFC 9457 problem response.
+/// An RFC 9457 problem response (for answers made outside a handler: the guards, the
+/// fallback, the edge). Handlers return a `WebError` instead.
 pub fn problem(status: StatusCode, code: &str, detail: &str) -> Response {
-    let body = json!({
-        "type": format!("https://hearth.invalid/problems/{code}"),
-        "title": status.canonical_reason().unwrap_or(""),
-        "status": status.as_u16(),
-        "code": code,
-        "detail": detail,
-        "request_id": crate::layout::request_id(),
-    });
-    (
-        status,
-        [(header::CONTENT_TYPE, "application/problem+json")],
-        body.to_string(),
-    )
-        .into_response()
+    crate::error::problem(status, code, detail, &crate::layout::request_id())
 }
 
 /// 429 with `Retry-After`, as problem+json.
@@ -369,119 +336,73 @@ pub fn too_many(retry_after: i64) -> Response {
     r
 }
 
-pub(crate) fn error(e: AppError) -> Response {
-    match e {
-        AppError::NotFound => problem(StatusCode::NOT_FOUND, "not_found", "No such record"),
-        AppError::Forbidden => problem(
-            StatusCode::FORBIDDEN,
-            "forbidden",
-            "You do not have permission to do that",
-        ),
-        AppError::Unauthenticated => problem(
-            StatusCode::UNAUTHORIZED,
-            "unauthenticated",
-            "Sign in to use the API",
-        ),
-        AppError::Conflict(m) => problem(StatusCode::CONFLICT, "conflict", &m),
-        AppError::TooMany { retry_after } => too_many(retry_after),
-        AppError::Invalid(errors) => {
-            let mut r = problem(
-                StatusCode::UNPROCESSABLE_ENTITY,
-                "invalid",
-                "There is a problem with what was sent",
-            );
-            let fields: serde_json::Map<String, serde_json::Value> =
-                errors.0.into_iter().map(|(k, v)| (k, json!(v))).collect();
-            let body = json!({"status": 422, "code": "invalid", "title": "Unprocessable Entity", "detail": "There is a problem with what was sent", "errors": fields, "request_id": crate::layout::request_id()});
-            *r.body_mut() = axum::body::Body::from(body.to_string());
-            r
-        }
-        AppError::Internal(d) => {
-            tracing::error!(request_id = %crate::layout::request_id(), error = %d, "internal error");
-            problem(
-                StatusCode::INTERNAL_SERVER_ERROR,
-                "internal",
-                "Something went wrong; quote the request id",
-            )
-        }
-    }
+/// 200 with `v` as JSON.
+fn ok<T: serde::Serialize>(v: T) -> Page {
+    Ok(Json(v).into_response())
 }
 
-fn ok<T: serde::Serialize>(r: Result<T, AppError>) -> Response {
-    match r {
-        Ok(v) => Json(v).into_response(),
-        Err(e) => error(e),
-    }
-}
-
-async fn me(ctx: Ctx) -> Response {
+async fn me(ctx: Ctx) -> Page {
     let u = &ctx.live.user;
-    Json(json!({
+    ok(json!({
         "username": u.username, "display_name": u.display_name, "role": ctx.principal.role().as_str(),
         "authority_id": ctx.principal.authority_id(),
     }))
-    .into_response()
 }
 
-async fn providers(State(s): State<AppState>, ctx: Ctx, Query(q): Query<ListQuery>) -> Response {
+async fn providers(State(s): State<AppState>, ctx: Ctx, Query(q): Query<ListQuery>) -> Page {
     ok(s.app
         .list_providers(&ctx.principal, &q)
         .await
-        .map(|p| types::Page::of(p, |p| -> Provider { provider_from!(p) })))
+        .map(|p| types::Page::of(p, |p| -> Provider { provider_from!(p) }))?)
 }
 
-async fn provider(State(s): State<AppState>, ctx: Ctx, Path(id): Path<i64>) -> Response {
+async fn provider(State(s): State<AppState>, ctx: Ctx, Path(id): Path<i64>) -> Page {
     ok(s.app
         .provider(&ctx.principal, id)
         .await
-        .map(|p| -> Provider { provider_from!(p) }))
+        .map(|p| -> Provider { provider_from!(p) })?)
 }
 
-async fn services(State(s): State<AppState>, ctx: Ctx, Query(q): Query<ListQuery>) -> Response {
+async fn services(State(s): State<AppState>, ctx: Ctx, Query(q): Query<ListQuery>) -> Page {
     ok(s.app
         .list_services(&ctx.principal, &q)
         .await
-        .map(|p| types::Page::of(p, |s| -> Service { service_from!(s) })))
+        .map(|p| types::Page::of(p, |s| -> Service { service_from!(s) }))?)
 }
 
-async fn service(State(s): State<AppState>, ctx: Ctx, Path(id): Path<i64>) -> Response {
+async fn service(State(s): State<AppState>, ctx: Ctx, Path(id): Path<i64>) -> Page {
     ok(s.app
         .service(&ctx.principal, id)
         .await
-        .map(|s| -> Service { service_from!(s) }))
+        .map(|s| -> Service { service_from!(s) })?)
 }
 
-async fn property(State(s): State<AppState>, ctx: Ctx, Path(id): Path<i64>) -> Response {
+async fn property(State(s): State<AppState>, ctx: Ctx, Path(id): Path<i64>) -> Page {
     ok(s.app
         .property(&ctx.principal, id)
         .await
-        .map(|p| -> Property { property_from!(p) }))
+        .map(|p| -> Property { property_from!(p) })?)
 }
 
-async fn contracts(State(s): State<AppState>, ctx: Ctx, Query(q): Query<ListQuery>) -> Response {
+async fn contracts(State(s): State<AppState>, ctx: Ctx, Query(q): Query<ListQuery>) -> Page {
     ok(s.app
         .list_contracts(&ctx.principal, &q)
         .await
-        .map(|p| types::Page::of(p, |c| -> Contract { contract_from!(c, None) })))
+        .map(|p| types::Page::of(p, |c| -> Contract { contract_from!(c, None) }))?)
 }
 
-async fn contract(State(s): State<AppState>, ctx: Ctx, Path(id): Path<i64>) -> Response {
-    let r = match s.app.contract(&ctx.principal, id).await {
-        Ok(c) => {
-            let services: Vec<i64> = s
-                .app
-                .contract_services(&ctx.principal, &c)
-                .await
-                .unwrap_or_default()
-                .iter()
-                .map(|s| s.id)
-                .collect();
-            let v: Contract = contract_from!(c, Some(services));
-            Ok(v)
-        }
-        Err(e) => Err(e),
-    };
-    ok(r)
+async fn contract(State(s): State<AppState>, ctx: Ctx, Path(id): Path<i64>) -> Page {
+    let c = s.app.contract(&ctx.principal, id).await?;
+    // A failure reading the contract's services is an error, not a contract with none.
+    let services: Vec<i64> = s
+        .app
+        .contract_services(&ctx.principal, &c)
+        .await?
+        .iter()
+        .map(|s| s.id)
+        .collect();
+    let v: Contract = contract_from!(c, Some(services));
+    ok(v)
 }
 
 async fn openapi() -> Response {

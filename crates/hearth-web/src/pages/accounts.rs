@@ -14,6 +14,7 @@ use hearth_app::{AppError, FieldErrors, Permission};
 use maud::{html, Markup, PreEscaped};
 use serde::Deserialize;
 
+use crate::error::Page;
 use crate::layout::{self, button, csrf, error_summary, input, render, see_other, Opt};
 use crate::routes::{Access, RouteTable};
 use crate::session::{self, Anon, Ctx, MaybeCtx, Partial};
@@ -78,12 +79,12 @@ pub fn register(t: &mut RouteTable) {
     );
 }
 
-async fn root(MaybeCtx(ctx): MaybeCtx) -> Response {
-    if ctx.is_some() {
+async fn root(MaybeCtx(ctx): MaybeCtx) -> Page {
+    Ok(if ctx.is_some() {
         see_other("/home")
     } else {
         see_other("/login")
-    }
+    })
 }
 
 #[derive(Deserialize, Default)]
@@ -143,19 +144,19 @@ async fn login_page(
     Anon(anon): Anon,
     MaybeCtx(ctx): MaybeCtx,
     Query(q): Query<LoginQuery>,
-) -> Response {
+) -> Page {
     if ctx.is_some() {
-        return see_other("/home");
+        return Ok(see_other("/home"));
     }
     let f = LoginForm {
         next: q.next.filter(|n| safe_return(n)).unwrap_or_default(),
         ..Default::default()
     };
-    render(
+    Ok(render(
         None,
         "Sign in",
         login_view(&anon, &f, q.reason.as_deref(), &FieldErrors::new()),
-    )
+    ))
 }
 
 async fn login_submit(
@@ -164,7 +165,7 @@ async fn login_submit(
     Extension(from): Extension<ClientAddr>,
     headers: axum::http::HeaderMap,
     Form(f): Form<LoginForm>,
-) -> Response {
+) -> Page {
     let next = Some(f.next.as_str()).filter(|n| safe_return(n));
     let device = session::device_token(&state, &headers);
     match state
@@ -188,7 +189,7 @@ async fn login_submit(
                 header::SET_COOKIE,
                 session::set_device_cookie(&state, &started.device),
             );
-            r
+            Ok(r)
         }
         Err(AppError::Invalid(errors)) => {
             let f = LoginForm {
@@ -197,9 +198,9 @@ async fn login_submit(
             };
             let mut r = render(None, "Sign in", login_view(&anon, &f, None, &errors));
             *r.status_mut() = axum::http::StatusCode::UNPROCESSABLE_ENTITY;
-            r
+            Ok(r)
         }
-        Err(e) => layout::app_error(None, e),
+        Err(e) => Err(e.into()),
     }
 }
 
@@ -226,12 +227,12 @@ fn code_view(csrf_token: &str, errors: &FieldErrors) -> Markup {
     }
 }
 
-async fn code_page(p: Partial) -> Response {
-    no_store(render(
+async fn code_page(p: Partial) -> Page {
+    Ok(no_store(render(
         None,
         "Security code",
         code_view(&p.live.session.csrf_token, &FieldErrors::new()),
-    ))
+    )))
 }
 
 fn continue_to(p: &Partial, next: NextStep) -> Response {
@@ -262,9 +263,13 @@ async fn code_submit(
     p: Partial,
     Extension(from): Extension<ClientAddr>,
     Form(f): Form<CodeForm>,
-) -> Response {
+) -> Page {
     match state.app.login_totp(&p.live, &f.code, &from.0).await {
-        Ok(stepped) => with_session_cookie(&state, continue_to(&p, stepped.next), &stepped.token),
+        Ok(stepped) => Ok(with_session_cookie(
+            &state,
+            continue_to(&p, stepped.next),
+            &stepped.token,
+        )),
         Err(AppError::Invalid(errors)) => {
             let mut r = render(
                 None,
@@ -272,9 +277,9 @@ async fn code_submit(
                 code_view(&p.live.session.csrf_token, &errors),
             );
             *r.status_mut() = axum::http::StatusCode::UNPROCESSABLE_ENTITY;
-            no_store(r)
+            Ok(no_store(r))
         }
-        Err(e) => layout::app_error(None, e),
+        Err(e) => Err(e.into()),
     }
 }
 
@@ -289,15 +294,12 @@ fn qr_svg(data: &str) -> String {
     }
 }
 
-async fn enrol_page(State(state): State<AppState>, p: Partial) -> Response {
+async fn enrol_page(State(state): State<AppState>, p: Partial) -> Page {
     enrol_view(&state, &p, &FieldErrors::new()).await
 }
 
-async fn enrol_view(state: &AppState, p: &Partial, errors: &FieldErrors) -> Response {
-    let secret = match state.app.enrolment_secret(&p.live).await {
-        Ok(s) => s,
-        Err(e) => return layout::app_error(None, e),
-    };
+async fn enrol_view(state: &AppState, p: &Partial, errors: &FieldErrors) -> Page {
+    let secret = state.app.enrolment_secret(&p.live).await?;
     let uri = otpauth_uri(
         &state.app.config.totp_issuer,
         &p.live.user.username,
@@ -328,21 +330,21 @@ async fn enrol_view(state: &AppState, p: &Partial, errors: &FieldErrors) -> Resp
     if !errors.is_empty() {
         *r.status_mut() = axum::http::StatusCode::UNPROCESSABLE_ENTITY;
     }
-    no_store(r)
+    Ok(no_store(r))
 }
 
-async fn enrol_submit(
-    State(state): State<AppState>,
-    p: Partial,
-    Form(f): Form<CodeForm>,
-) -> Response {
+async fn enrol_submit(State(state): State<AppState>, p: Partial, Form(f): Form<CodeForm>) -> Page {
     match state.app.confirm_enrolment(&p.live, &f.code).await {
-        Ok(stepped) => with_session_cookie(&state, continue_to(&p, stepped.next), &stepped.token),
+        Ok(stepped) => Ok(with_session_cookie(
+            &state,
+            continue_to(&p, stepped.next),
+            &stepped.token,
+        )),
         Err(AppError::Invalid(errors)) => {
             // Re-read the session: the pending secret was just made.
             enrol_view(&state, &p, &errors).await
         }
-        Err(e) => layout::app_error(None, e),
+        Err(e) => Err(e.into()),
     }
 }
 
@@ -361,11 +363,8 @@ async fn password_view(
     p: &Partial,
     errors: &FieldErrors,
     ctx: Option<&Ctx>,
-) -> Response {
-    let policy = match state.app.policy_for(&p.live.user).await {
-        Ok(policy) => policy,
-        Err(e) => return layout::app_error(ctx, e),
-    };
+) -> Page {
+    let policy = state.app.policy_for(&p.live.user).await?;
     let forced = p.live.session.stage == STAGE_CHANGE_PASSWORD;
     let hint = hearth_domain::password::strength_hint(policy);
     let body = html! {
@@ -390,7 +389,7 @@ async fn password_view(
     if !errors.is_empty() {
         *r.status_mut() = axum::http::StatusCode::UNPROCESSABLE_ENTITY;
     }
-    no_store(r)
+    Ok(no_store(r))
 }
 
 fn ctx_of(p: &Partial) -> Option<Ctx> {
@@ -400,7 +399,7 @@ fn ctx_of(p: &Partial) -> Option<Ctx> {
         .map(|pr| Ctx::new(pr, p.live.clone(), p.token.clone()))
 }
 
-async fn password_page(State(state): State<AppState>, p: Partial) -> Response {
+async fn password_page(State(state): State<AppState>, p: Partial) -> Page {
     let ctx = ctx_of(&p);
     password_view(&state, &p, &FieldErrors::new(), ctx.as_ref()).await
 }
@@ -409,7 +408,7 @@ async fn password_submit(
     State(state): State<AppState>,
     p: Partial,
     Form(f): Form<PasswordForm>,
-) -> Response {
+) -> Page {
     let ctx = ctx_of(&p);
     match state
         .app
@@ -427,10 +426,10 @@ async fn password_submit(
             } else {
                 see_other("/account?changed=1")
             };
-            with_session_cookie(&state, to, &token)
+            Ok(with_session_cookie(&state, to, &token))
         }
         Err(AppError::Invalid(errors)) => password_view(&state, &p, &errors, ctx.as_ref()).await,
-        Err(e) => layout::app_error(ctx.as_ref(), e),
+        Err(e) => Err(e.into()),
     }
 }
 
@@ -466,12 +465,12 @@ fn forgotten_view(anon: &str, f: &HelpForm, errors: &FieldErrors) -> Markup {
     }
 }
 
-async fn forgotten_page(Anon(anon): Anon) -> Response {
-    render(
+async fn forgotten_page(Anon(anon): Anon) -> Page {
+    Ok(render(
         None,
         "Forgotten your password",
         forgotten_view(&anon, &HelpForm::default(), &FieldErrors::new()),
-    )
+    ))
 }
 
 fn help_sent(what: &str) -> Response {
@@ -504,13 +503,15 @@ async fn forgotten_submit(
     Anon(anon): Anon,
     Extension(from): Extension<ClientAddr>,
     Form(f): Form<HelpForm>,
-) -> Response {
+) -> Page {
     match state
         .app
         .request_account_help("forgotten_password", request_of(&f), &from.0)
         .await
     {
-        Ok(_) => help_sent("Your password reset request has gone to the commissioning team"),
+        Ok(_) => Ok(help_sent(
+            "Your password reset request has gone to the commissioning team",
+        )),
         Err(AppError::Invalid(errors)) => {
             let mut r = render(
                 None,
@@ -518,9 +519,9 @@ async fn forgotten_submit(
                 forgotten_view(&anon, &f, &errors),
             );
             *r.status_mut() = axum::http::StatusCode::UNPROCESSABLE_ENTITY;
-            r
+            Ok(r)
         }
-        Err(e) => layout::app_error(None, e),
+        Err(e) => Err(e.into()),
     }
 }
 
@@ -543,12 +544,12 @@ fn request_view(anon: &str, f: &HelpForm, errors: &FieldErrors) -> Markup {
     }
 }
 
-async fn request_page(Anon(anon): Anon) -> Response {
-    render(
+async fn request_page(Anon(anon): Anon) -> Page {
+    Ok(render(
         None,
         "Request a login",
         request_view(&anon, &HelpForm::default(), &FieldErrors::new()),
-    )
+    ))
 }
 
 async fn request_submit(
@@ -556,31 +557,33 @@ async fn request_submit(
     Anon(anon): Anon,
     Extension(from): Extension<ClientAddr>,
     Form(f): Form<HelpForm>,
-) -> Response {
+) -> Page {
     match state
         .app
         .request_account_help("login_request", request_of(&f), &from.0)
         .await
     {
-        Ok(_) => help_sent("Your request for a login has gone to the commissioning team"),
+        Ok(_) => Ok(help_sent(
+            "Your request for a login has gone to the commissioning team",
+        )),
         Err(AppError::Invalid(errors)) => {
             let mut r = render(None, "Request a login", request_view(&anon, &f, &errors));
             *r.status_mut() = axum::http::StatusCode::UNPROCESSABLE_ENTITY;
-            r
+            Ok(r)
         }
-        Err(e) => layout::app_error(None, e),
+        Err(e) => Err(e.into()),
     }
 }
 
-async fn signed_out() -> Response {
-    render(
+async fn signed_out() -> Page {
+    Ok(render(
         None,
         "You have signed out",
         html! {
             h1 class="govuk-heading-l" data-testid="signed-out" { "You have signed out" }
             p class="govuk-body" { a class="govuk-link" href="/login" { "Sign in again" } }
         },
-    )
+    ))
 }
 
 #[derive(Deserialize, Default)]
@@ -592,7 +595,7 @@ async fn account_page(
     State(state): State<AppState>,
     ctx: Ctx,
     Query(q): Query<AccountQuery>,
-) -> Response {
+) -> Page {
     account_view(&state, &ctx, q.changed.is_some(), None, &FieldErrors::new()).await
 }
 
@@ -602,16 +605,10 @@ async fn account_view(
     changed: bool,
     new_token: Option<(&str, i64)>,
     errors: &FieldErrors,
-) -> Response {
-    let tokens = match state.app.api_tokens(&ctx.principal).await {
-        Ok(t) => t,
-        Err(e) => return layout::app_error(Some(ctx), e),
-    };
+) -> Page {
+    let tokens = state.app.api_tokens(&ctx.principal).await?;
     let user = &ctx.live.user;
-    let authorities = match state.app.my_authorities(&ctx.principal).await {
-        Ok(a) => a,
-        Err(e) => return layout::app_error(Some(ctx), e),
-    };
+    let authorities = state.app.my_authorities(&ctx.principal).await?;
     let body = html! {
         @if changed { (layout::banner("Your password has been changed", html! {})) }
         @if let Some((t, expires)) = new_token {
@@ -685,13 +682,13 @@ async fn account_view(
         }
     };
     let r = render(Some(ctx), "Your account", body);
-    if errors.is_empty() {
+    Ok(if errors.is_empty() {
         r
     } else {
         let mut r = r;
         *r.status_mut() = axum::http::StatusCode::UNPROCESSABLE_ENTITY;
         r
-    }
+    })
 }
 
 #[derive(Deserialize, Default)]
@@ -704,18 +701,14 @@ struct TokenForm {
     days: String,
 }
 
-async fn token_create(
-    State(state): State<AppState>,
-    ctx: Ctx,
-    Form(f): Form<TokenForm>,
-) -> Response {
+async fn token_create(State(state): State<AppState>, ctx: Ctx, Form(f): Form<TokenForm>) -> Page {
     let days = f.days.trim().parse::<i64>().unwrap_or(0);
     match state
         .app
         .create_api_token(&ctx.principal, &f.token_name, &f.password, days)
         .await
     {
-        Ok((secret, expires_at)) => no_store(
+        Ok((secret, expires_at)) => Ok(no_store(
             account_view(
                 &state,
                 &ctx,
@@ -723,34 +716,32 @@ async fn token_create(
                 Some((&secret, expires_at)),
                 &FieldErrors::new(),
             )
-            .await,
-        ),
+            .await?,
+        )),
         Err(AppError::Invalid(errors)) => account_view(&state, &ctx, false, None, &errors).await,
-        Err(e) => layout::app_error(Some(&ctx), e),
+        Err(e) => Err(e.into()),
     }
 }
 
-async fn token_revoke(State(state): State<AppState>, ctx: Ctx, Path(id): Path<i64>) -> Response {
-    match state.app.revoke_api_token(&ctx.principal, id).await {
-        Ok(()) => see_other("/account"),
-        Err(e) => layout::app_error(Some(&ctx), e),
-    }
+async fn token_revoke(State(state): State<AppState>, ctx: Ctx, Path(id): Path<i64>) -> Page {
+    let () = state.app.revoke_api_token(&ctx.principal, id).await?;
+    Ok(see_other("/account"))
 }
 
-async fn logout(State(state): State<AppState>, ctx: Ctx) -> Response {
+async fn logout(State(state): State<AppState>, ctx: Ctx) -> Page {
     let _ = state.app.logout(&ctx.token).await;
     let mut r = see_other("/signed-out");
     r.headers_mut()
         .append(header::SET_COOKIE, session::clear_cookie(&state));
-    r
+    Ok(r)
 }
 
-async fn logout_everywhere(State(state): State<AppState>, ctx: Ctx) -> Response {
+async fn logout_everywhere(State(state): State<AppState>, ctx: Ctx) -> Page {
     let _ = state.app.logout_everywhere(&ctx.live.user).await;
     let mut r = see_other("/signed-out");
     r.headers_mut()
         .append(header::SET_COOKIE, session::clear_cookie(&state));
-    r
+    Ok(r)
 }
 
 #[derive(Deserialize)]
@@ -762,11 +753,12 @@ async fn switch_authority(
     State(state): State<AppState>,
     ctx: Ctx,
     Form(f): Form<SwitchForm>,
-) -> Response {
-    match state.app.switch_authority(&ctx.live, f.authority_id).await {
-        Ok(()) => see_other("/home"),
-        Err(e) => layout::app_error(Some(&ctx), e),
-    }
+) -> Page {
+    let () = state
+        .app
+        .switch_authority(&ctx.live, f.authority_id)
+        .await?;
+    Ok(see_other("/home"))
 }
 
 fn no_store(mut r: Response) -> Response {

@@ -11,6 +11,7 @@ use hearth_domain::{PasswordPolicyKind, Role};
 use maud::html;
 use serde::Deserialize;
 
+use crate::error::Page;
 use crate::layout::{self, button, csrf, error_summary, render, see_other, Opt};
 use crate::routes::{Access, RouteTable};
 use crate::session::Ctx;
@@ -44,16 +45,9 @@ struct RequestsQuery {
     all: Option<String>,
 }
 
-async fn requests(
-    State(state): State<AppState>,
-    ctx: Ctx,
-    Query(q): Query<RequestsQuery>,
-) -> Response {
+async fn requests(State(state): State<AppState>, ctx: Ctx, Query(q): Query<RequestsQuery>) -> Page {
     let all = q.all.is_some();
-    let list = match state.app.account_requests(&ctx.principal, !all).await {
-        Ok(l) => l,
-        Err(e) => return layout::app_error(Some(&ctx), e),
-    };
+    let list = state.app.account_requests(&ctx.principal, !all).await?;
     let body = html! {
         h1 class="govuk-heading-l" { "Login and password requests" }
         p class="govuk-body" {
@@ -87,7 +81,7 @@ async fn requests(
             }
         }
     };
-    render(Some(&ctx), "Login and password requests", body)
+    Ok(render(Some(&ctx), "Login and password requests", body))
 }
 
 #[derive(Deserialize, Default)]
@@ -101,22 +95,16 @@ async fn request_close(
     ctx: Ctx,
     Path(id): Path<i64>,
     Form(f): Form<CloseForm>,
-) -> Response {
-    match state
+) -> Page {
+    let _ = state
         .app
         .close_account_request(&ctx.principal, id, &f.status)
-        .await
-    {
-        Ok(_) => see_other("/account-requests"),
-        Err(e) => layout::app_error(Some(&ctx), e),
-    }
+        .await?;
+    Ok(see_other("/account-requests"))
 }
 
-async fn users(State(state): State<AppState>, ctx: Ctx) -> Response {
-    let list = match state.app.list_users(&ctx.principal).await {
-        Ok(l) => l,
-        Err(e) => return layout::app_error(Some(&ctx), e),
-    };
+async fn users(State(state): State<AppState>, ctx: Ctx) -> Page {
+    let list = state.app.list_users(&ctx.principal).await?;
     let now = hearth_app::now();
     let body = html! {
         h1 class="govuk-heading-l" { "Users" }
@@ -141,7 +129,7 @@ async fn users(State(state): State<AppState>, ctx: Ctx) -> Response {
             }
         }
     };
-    render(Some(&ctx), "Users", body)
+    Ok(render(Some(&ctx), "Users", body))
 }
 
 #[derive(Deserialize, Default, serde::Serialize)]
@@ -187,15 +175,15 @@ fn user_form(ctx: &Ctx, f: &NewUserForm, errors: &FieldErrors) -> Response {
     r
 }
 
-async fn user_new(ctx: Ctx) -> Response {
-    user_form(&ctx, &NewUserForm::default(), &FieldErrors::new())
+async fn user_new(ctx: Ctx) -> Page {
+    Ok(user_form(
+        &ctx,
+        &NewUserForm::default(),
+        &FieldErrors::new(),
+    ))
 }
 
-async fn user_create(
-    State(state): State<AppState>,
-    ctx: Ctx,
-    Form(f): Form<NewUserForm>,
-) -> Response {
+async fn user_create(State(state): State<AppState>, ctx: Ctx, Form(f): Form<NewUserForm>) -> Page {
     let mut errors = FieldErrors::new();
     let contact_id = if f.contact_id.trim().is_empty() {
         None
@@ -210,7 +198,7 @@ async fn user_create(
         }
     };
     if !errors.is_empty() {
-        return user_form(&ctx, &f, &errors);
+        return Ok(user_form(&ctx, &f, &errors));
     }
     let temp = temporary_password();
     let input = UserInput {
@@ -226,7 +214,7 @@ async fn user_create(
         .create_user(&ctx.principal, &input, &temp, None, true)
         .await
     {
-        Ok(u) => render(
+        Ok(u) => Ok(render(
             Some(&ctx),
             "User added",
             html! {
@@ -237,17 +225,14 @@ async fn user_create(
                 p class="govuk-body" { "Give this to the user by a separate channel. It must be changed at first sign-in." }
                 p class="govuk-body" { a class="govuk-link" href="/admin/users" { "Back to users" } }
             },
-        ),
-        Err(AppError::Invalid(errors)) => user_form(&ctx, &f, &errors),
-        Err(e) => layout::app_error(Some(&ctx), e),
+        )),
+        Err(AppError::Invalid(errors)) => Ok(user_form(&ctx, &f, &errors)),
+        Err(e) => Err(e.into()),
     }
 }
 
-async fn user_view(State(state): State<AppState>, ctx: Ctx, Path(id): Path<i64>) -> Response {
-    let u = match state.app.admin_user(&ctx.principal, id).await {
-        Ok(u) => u,
-        Err(e) => return layout::app_error(Some(&ctx), e),
-    };
+async fn user_view(State(state): State<AppState>, ctx: Ctx, Path(id): Path<i64>) -> Page {
+    let u = state.app.admin_user(&ctx.principal, id).await?;
     let now = hearth_app::now();
     let locked = u.locked_until.is_some_and(|t| t > now);
     let action = |a: &str, label: &str, warn: bool| {
@@ -279,19 +264,19 @@ async fn user_view(State(state): State<AppState>, ctx: Ctx, Path(id): Path<i64>)
         }
         p class="govuk-body" { a class="govuk-link" href={ "/admin/audit?record_type=user&record_id=" (u.id) } { "History of this account" } }
     };
-    render(Some(&ctx), &u.display_name, body)
+    Ok(render(Some(&ctx), &u.display_name, body))
 }
 
 async fn user_action(
     State(state): State<AppState>,
     ctx: Ctx,
     Path((id, action)): Path<(i64, String)>,
-) -> Response {
+) -> Page {
     let p = &ctx.principal;
     let result = match action.as_str() {
         "reset-password" => match state.app.admin_reset_password(p, id).await {
             Ok((u, temp)) => {
-                return render(
+                return Ok(render(
                     Some(&ctx),
                     "Password reset",
                     html! {
@@ -302,7 +287,7 @@ async fn user_action(
                         p class="govuk-body" { "The user must change it when they next sign in. Their sessions have been ended." }
                         p class="govuk-body" { a class="govuk-link" href={ "/admin/users/" (id) } { "Back to the user" } }
                     },
-                )
+                ))
             }
             Err(e) => Err(e),
         },
@@ -312,10 +297,8 @@ async fn user_action(
         "reset-totp" => state.app.reset_totp(p, id).await.map(|_| ()),
         _ => Err(AppError::NotFound),
     };
-    match result {
-        Ok(()) => see_other(&format!("/admin/users/{id}")),
-        Err(e) => layout::app_error(Some(&ctx), e),
-    }
+    let () = result?;
+    Ok(see_other(&format!("/admin/users/{id}")))
 }
 
 #[derive(Deserialize, Default)]
@@ -342,7 +325,7 @@ fn nonempty(s: &Option<String>) -> Option<String> {
         .filter(|v| !v.is_empty())
 }
 
-async fn audit(State(state): State<AppState>, ctx: Ctx, Query(q): Query<AuditForm>) -> Response {
+async fn audit(State(state): State<AppState>, ctx: Ctx, Query(q): Query<AuditForm>) -> Page {
     let mut errors = FieldErrors::new();
     let day = |field: &str, v: &Option<String>, errors: &mut FieldErrors| -> Option<i64> {
         let v = nonempty(v)?;
@@ -368,10 +351,7 @@ async fn audit(State(state): State<AppState>, ctx: Ctx, Query(q): Query<AuditFor
         offset: (page - 1) * 50,
     };
     let entries = if errors.is_empty() {
-        match state.app.audit_search(&ctx.principal, query).await {
-            Ok(e) => e,
-            Err(e) => return layout::app_error(Some(&ctx), e),
-        }
+        state.app.audit_search(&ctx.principal, query).await?
     } else {
         Vec::new()
     };
@@ -416,7 +396,7 @@ async fn audit(State(state): State<AppState>, ctx: Ctx, Query(q): Query<AuditFor
             crate::session::url_encode(&v(&q.action)), crate::session::url_encode(&v(&q.from)), crate::session::url_encode(&v(&q.to)));
         (layout::pagination(&base, page, if entries.len() == 50 { page + 1 } else { page }))
     };
-    render(Some(&ctx), "Audit trail", body)
+    Ok(render(Some(&ctx), "Audit trail", body))
 }
 
 fn settings_view(
@@ -469,37 +449,35 @@ struct SavedQuery {
     saved: Option<String>,
 }
 
-async fn settings(
-    State(state): State<AppState>,
-    ctx: Ctx,
-    Query(q): Query<SavedQuery>,
-) -> Response {
-    match state.app.authority_settings(&ctx.principal).await {
-        Ok(a) => settings_view(
-            &ctx,
-            &a.password_policy,
-            &a.idle_minutes.to_string(),
-            &FieldErrors::new(),
-            q.saved.is_some(),
-        ),
-        Err(e) => layout::app_error(Some(&ctx), e),
-    }
+async fn settings(State(state): State<AppState>, ctx: Ctx, Query(q): Query<SavedQuery>) -> Page {
+    let a = state.app.authority_settings(&ctx.principal).await?;
+    Ok(settings_view(
+        &ctx,
+        &a.password_policy,
+        &a.idle_minutes.to_string(),
+        &FieldErrors::new(),
+        q.saved.is_some(),
+    ))
 }
 
 async fn settings_save(
     State(state): State<AppState>,
     ctx: Ctx,
     Form(f): Form<SettingsInput>,
-) -> Response {
+) -> Page {
     match state
         .app
         .update_authority_settings(&ctx.principal, &f)
         .await
     {
-        Ok(_) => see_other("/admin/settings?saved=1"),
-        Err(AppError::Invalid(errors)) => {
-            settings_view(&ctx, &f.password_policy, &f.idle_minutes, &errors, false)
-        }
-        Err(e) => layout::app_error(Some(&ctx), e),
+        Ok(_) => Ok(see_other("/admin/settings?saved=1")),
+        Err(AppError::Invalid(errors)) => Ok(settings_view(
+            &ctx,
+            &f.password_policy,
+            &f.idle_minutes,
+            &errors,
+            false,
+        )),
+        Err(e) => Err(e.into()),
     }
 }

@@ -10,6 +10,7 @@ use hearth_domain::{Assignment, PositionType};
 use maud::{html, Markup};
 use serde::Deserialize;
 
+use crate::error::{Page, WebError};
 use crate::layout::{self, button, csrf, error_summary, render, see_other, Opt};
 use crate::routes::{Access, RouteTable};
 use crate::session::Ctx;
@@ -75,32 +76,20 @@ async fn actions_page(
     State(state): State<AppState>,
     ctx: Ctx,
     Query(q): Query<ActionsQuery>,
-) -> Response {
+) -> Page {
     actions_view(&state, &ctx, &q, &FieldErrors::new()).await
 }
 
 /// `errors` name each action's note field `note-ID`.
-async fn actions_view(
-    state: &AppState,
-    ctx: &Ctx,
-    q: &ActionsQuery,
-    errors: &FieldErrors,
-) -> Response {
+async fn actions_view(state: &AppState, ctx: &Ctx, q: &ActionsQuery, errors: &FieldErrors) -> Page {
     let mine = q.show.as_deref() == Some("mine");
-    let list = match state
+    let list = state
         .app
         .list_actions(&ctx.principal, mine, q.provider)
-        .await
-    {
-        Ok(l) => l,
-        Err(e) => return layout::app_error(Some(ctx), e),
-    };
+        .await?;
     let today = state.app.today().to_string();
     let provider = matches!(ctx.principal, Principal::Provider { .. });
-    let names = match state.app.action_names(&ctx.principal, &list).await {
-        Ok(n) => n,
-        Err(e) => return layout::app_error(Some(ctx), e),
-    };
+    let names = state.app.action_names(&ctx.principal, &list).await?;
     let (provider_names, contact_names) = (names.providers, names.contacts);
     let body = html! {
         h1 class="govuk-heading-l" { "Actions" }
@@ -147,11 +136,7 @@ async fn actions_view(
         }
     };
     let r = render(Some(ctx), "Actions", body);
-    if errors.is_empty() {
-        r
-    } else {
-        invalid(r)
-    }
+    Ok(if errors.is_empty() { r } else { invalid(r) })
 }
 
 #[derive(Deserialize, Default)]
@@ -165,9 +150,9 @@ async fn action_done(
     ctx: Ctx,
     Path(id): Path<i64>,
     Form(f): Form<NoteForm>,
-) -> Response {
+) -> Page {
     match state.app.complete_action(&ctx.principal, id, &f.note).await {
-        Ok(_) => see_other("/actions"),
+        Ok(_) => Ok(see_other("/actions")),
         Err(AppError::Invalid(errors)) => {
             let mut named = FieldErrors::new();
             for (f, m) in errors.0 {
@@ -175,7 +160,7 @@ async fn action_done(
             }
             actions_view(&state, &ctx, &ActionsQuery::default(), &named).await
         }
-        Err(e) => layout::app_error(Some(&ctx), e),
+        Err(e) => Err(e.into()),
     }
 }
 
@@ -185,11 +170,8 @@ async fn action_form(
     provider_id: i64,
     f: &ActionInput,
     errors: &FieldErrors,
-) -> Response {
-    let (contacts, _) = match state.app.contacts(&ctx.principal, provider_id).await {
-        Ok(c) => c,
-        Err(e) => return layout::app_error(Some(ctx), e),
-    };
+) -> Page {
+    let (contacts, _) = state.app.contacts(&ctx.principal, provider_id).await?;
     let options: Vec<(String, String)> = contacts
         .iter()
         .filter(|c| c.active != 0)
@@ -216,14 +198,10 @@ async fn action_form(
         } }
     };
     let r = render(Some(ctx), "Set an action", body);
-    if errors.is_empty() {
-        r
-    } else {
-        invalid(r)
-    }
+    Ok(if errors.is_empty() { r } else { invalid(r) })
 }
 
-async fn action_new(State(state): State<AppState>, ctx: Ctx, Path(id): Path<i64>) -> Response {
+async fn action_new(State(state): State<AppState>, ctx: Ctx, Path(id): Path<i64>) -> Page {
     action_form(
         &state,
         &ctx,
@@ -242,11 +220,11 @@ async fn action_create(
     ctx: Ctx,
     Path(id): Path<i64>,
     Form(f): Form<ActionInput>,
-) -> Response {
+) -> Page {
     match state.app.create_action(&ctx.principal, id, &f).await {
-        Ok(_) => see_other(&format!("/actions?provider={id}")),
+        Ok(_) => Ok(see_other(&format!("/actions?provider={id}"))),
         Err(AppError::Invalid(errors)) => action_form(&state, &ctx, id, &f, &errors).await,
-        Err(e) => layout::app_error(Some(&ctx), e),
+        Err(e) => Err(e.into()),
     }
 }
 
@@ -312,7 +290,7 @@ async fn document_add(
     ctx: Ctx,
     Path(id): Path<i64>,
     mut mp: Multipart,
-) -> Response {
+) -> Page {
     let mut title = String::new();
     let mut upload: Option<(String, Vec<u8>)> = None;
     loop {
@@ -332,22 +310,19 @@ async fn document_add(
                         _ => {}
                     },
                     Err(_) => {
-                        return layout::app_error(
-                            Some(&ctx),
-                            AppError::invalid(
-                                "file",
-                                "The file could not be read: it may be larger than 10 MB",
-                            ),
-                        )
+                        return Err(WebError::from(AppError::invalid(
+                            "file",
+                            "The file could not be read: it may be larger than 10 MB",
+                        )))
                     }
                 }
             }
             Ok(None) => break,
             Err(_) => {
-                return layout::app_error(
-                    Some(&ctx),
-                    AppError::invalid("file", "The upload could not be read"),
-                )
+                return Err(WebError::from(AppError::invalid(
+                    "file",
+                    "The upload could not be read",
+                )))
             }
         }
     }
@@ -356,19 +331,16 @@ async fn document_add(
         .add_document(&ctx.principal, id, &title, upload)
         .await
     {
-        Ok(d) => see_other(&format!("/documents/{}", d.id)),
+        Ok(d) => Ok(see_other(&format!("/documents/{}", d.id))),
         Err(AppError::Invalid(errors)) => {
-            let section = match documents_section(&state, &ctx, id, &errors).await {
-                Ok(s) => s,
-                Err(e) => return layout::app_error(Some(&ctx), e),
-            };
-            invalid(render(
+            let section = documents_section(&state, &ctx, id, &errors).await?;
+            Ok(invalid(render(
                 Some(&ctx),
                 "Add a document",
                 html! { (layout::back_link(&format!("/contracts/{id}"))) (section) },
-            ))
+            )))
         }
-        Err(e) => layout::app_error(Some(&ctx), e),
+        Err(e) => Err(e.into()),
     }
 }
 
@@ -378,15 +350,9 @@ async fn document_view(
     id: i64,
     errors: &FieldErrors,
     notice: Option<&str>,
-) -> Response {
-    let d = match state.app.document(&ctx.principal, id).await {
-        Ok(d) => d,
-        Err(e) => return layout::app_error(Some(ctx), e),
-    };
-    let (sigs, history) = match state.app.document_history(&ctx.principal, id).await {
-        Ok(v) => v,
-        Err(e) => return layout::app_error(Some(ctx), e),
-    };
+) -> Page {
+    let d = state.app.document(&ctx.principal, id).await?;
+    let (sigs, history) = state.app.document_history(&ctx.principal, id).await?;
     let provider = matches!(ctx.principal, Principal::Provider { .. });
     let progress: Vec<(String, String)> = PROGRESS
         .iter()
@@ -442,11 +408,7 @@ async fn document_view(
         }
     };
     let r = render(Some(ctx), &d.title, body);
-    if errors.is_empty() {
-        r
-    } else {
-        invalid(r)
-    }
+    Ok(if errors.is_empty() { r } else { invalid(r) })
 }
 
 fn history_text(action: &str, before: Option<&str>, after: Option<&str>) -> String {
@@ -481,7 +443,7 @@ async fn document_page(
     ctx: Ctx,
     Path(id): Path<i64>,
     Query(q): Query<DocQuery>,
-) -> Response {
+) -> Page {
     let notice = match q.done.as_deref() {
         Some("signed") => Some("Document signed"),
         Some("saved") => Some("Saved"),
@@ -490,11 +452,9 @@ async fn document_page(
     document_view(&state, &ctx, id, &FieldErrors::new(), notice).await
 }
 
-async fn document_file(State(state): State<AppState>, ctx: Ctx, Path(id): Path<i64>) -> Response {
-    match state.app.document_file(&ctx.principal, id).await {
-        Ok((d, bytes)) => layout::download("application/pdf", &d.filename, bytes),
-        Err(e) => layout::app_error(Some(&ctx), e),
-    }
+async fn document_file(State(state): State<AppState>, ctx: Ctx, Path(id): Path<i64>) -> Page {
+    let (d, bytes) = state.app.document_file(&ctx.principal, id).await?;
+    Ok(layout::download("application/pdf", &d.filename, bytes))
 }
 
 #[derive(Deserialize, Default)]
@@ -512,15 +472,15 @@ async fn document_progress(
     ctx: Ctx,
     Path(id): Path<i64>,
     Form(f): Form<DocForm>,
-) -> Response {
+) -> Page {
     match state
         .app
         .set_document_progress(&ctx.principal, id, &f.progress)
         .await
     {
-        Ok(_) => see_other(&format!("/documents/{id}?done=saved")),
+        Ok(_) => Ok(see_other(&format!("/documents/{id}?done=saved"))),
         Err(AppError::Invalid(errors)) => document_view(&state, &ctx, id, &errors, None).await,
-        Err(e) => layout::app_error(Some(&ctx), e),
+        Err(e) => Err(e.into()),
     }
 }
 
@@ -529,15 +489,15 @@ async fn document_comments(
     ctx: Ctx,
     Path(id): Path<i64>,
     Form(f): Form<DocForm>,
-) -> Response {
+) -> Page {
     match state
         .app
         .set_document_comments(&ctx.principal, id, &f.provider_comments)
         .await
     {
-        Ok(_) => see_other(&format!("/documents/{id}?done=saved")),
+        Ok(_) => Ok(see_other(&format!("/documents/{id}?done=saved"))),
         Err(AppError::Invalid(errors)) => document_view(&state, &ctx, id, &errors, None).await,
-        Err(e) => layout::app_error(Some(&ctx), e),
+        Err(e) => Err(e.into()),
     }
 }
 
@@ -546,15 +506,15 @@ async fn document_sign(
     ctx: Ctx,
     Path(id): Path<i64>,
     Form(f): Form<DocForm>,
-) -> Response {
+) -> Page {
     match state
         .app
         .sign_document(&ctx.principal, id, &f.password)
         .await
     {
-        Ok(_) => see_other(&format!("/documents/{id}?done=signed")),
+        Ok(_) => Ok(see_other(&format!("/documents/{id}?done=signed"))),
         Err(AppError::Invalid(errors)) => document_view(&state, &ctx, id, &errors, None).await,
-        Err(e) => layout::app_error(Some(&ctx), e),
+        Err(e) => Err(e.into()),
     }
 }
 
@@ -567,21 +527,14 @@ fn provider_id_of(ctx: &Ctx) -> i64 {
     }
 }
 
-async fn contacts_page(State(state): State<AppState>, ctx: Ctx) -> Response {
-    let (contacts, assignments) = match state
+async fn contacts_page(State(state): State<AppState>, ctx: Ctx) -> Page {
+    let (contacts, assignments) = state
         .app
         .contacts(&ctx.principal, provider_id_of(&ctx))
-        .await
-    {
-        Ok(v) => v,
-        Err(e) => return layout::app_error(Some(&ctx), e),
-    };
+        .await?;
     let mut texts = Vec::new();
     for a in &assignments {
-        match state.app.assignment_text(a).await {
-            Ok(t) => texts.push((a.contact_id, t)),
-            Err(e) => return layout::app_error(Some(&ctx), e),
-        }
+        texts.push((a.contact_id, state.app.assignment_text(a).await?));
     }
     let body = html! {
         h1 class="govuk-heading-l" { "Contacts" }
@@ -603,7 +556,7 @@ async fn contacts_page(State(state): State<AppState>, ctx: Ctx) -> Response {
             }
         }
     };
-    render(Some(&ctx), "Contacts", body)
+    Ok(render(Some(&ctx), "Contacts", body))
 }
 
 fn contact_fields(f: &ContactInput, errors: &FieldErrors) -> Markup {
@@ -622,7 +575,7 @@ fn contact_fields(f: &ContactInput, errors: &FieldErrors) -> Markup {
     }
 }
 
-async fn contact_new_view(ctx: &Ctx, f: &ContactInput, errors: &FieldErrors) -> Response {
+async fn contact_new_view(ctx: &Ctx, f: &ContactInput, errors: &FieldErrors) -> Page {
     let body = html! {
         (layout::back_link("/contacts"))
         div class="govuk-grid-row" { div class="govuk-grid-column-two-thirds" {
@@ -632,14 +585,10 @@ async fn contact_new_view(ctx: &Ctx, f: &ContactInput, errors: &FieldErrors) -> 
         } }
     };
     let r = render(Some(ctx), "Add a contact", body);
-    if errors.is_empty() {
-        r
-    } else {
-        invalid(r)
-    }
+    Ok(if errors.is_empty() { r } else { invalid(r) })
 }
 
-async fn contact_new(ctx: Ctx) -> Response {
+async fn contact_new(ctx: Ctx) -> Page {
     contact_new_view(&ctx, &ContactInput::default(), &FieldErrors::new()).await
 }
 
@@ -647,11 +596,11 @@ async fn contact_create(
     State(state): State<AppState>,
     ctx: Ctx,
     Form(f): Form<ContactInput>,
-) -> Response {
+) -> Page {
     match state.app.request_contact_add(&ctx.principal, &f).await {
-        Ok(r) => see_other(&format!("/requests/{}?sent=1", r.id)),
+        Ok(r) => Ok(see_other(&format!("/requests/{}?sent=1", r.id))),
         Err(AppError::Invalid(errors)) => contact_new_view(&ctx, &f, &errors).await,
-        Err(e) => layout::app_error(Some(&ctx), e),
+        Err(e) => Err(e.into()),
     }
 }
 
@@ -662,44 +611,30 @@ async fn contact_view(
     f: Option<&ContactInput>,
     errors: &FieldErrors,
     problem: Option<String>,
-) -> Response {
-    let c = match state.app.contact_of(&ctx.principal, id).await {
-        Ok(c) => c,
-        Err(e) => return layout::app_error(Some(ctx), e),
-    };
-    let held = match state.app.contact_assignments_of(&ctx.principal, id).await {
-        Ok(h) => h,
-        Err(e) => return layout::app_error(Some(ctx), e),
-    };
+) -> Page {
+    let c = state.app.contact_of(&ctx.principal, id).await?;
+    let held = state.app.contact_assignments_of(&ctx.principal, id).await?;
     let mut held_text = Vec::new();
     for a in &held {
-        match state.app.assignment_text(a).await {
-            Ok(t) => held_text.push((a.id, t)),
-            Err(e) => return layout::app_error(Some(ctx), e),
-        }
+        held_text.push((a.id, state.app.assignment_text(a).await?));
     }
     let mut scopes: Vec<(String, String)> = vec![("org".into(), "The organisation".into())];
-    match state.app.service_choices(&ctx.principal).await {
-        Ok(services) => scopes.extend(
-            services
-                .into_iter()
-                .map(|s| (format!("service:{}", s.id), format!("Service: {}", s.name))),
-        ),
-        Err(e) => return layout::app_error(Some(ctx), e),
-    }
-    match state
+    let services = state.app.service_choices(&ctx.principal).await?;
+    scopes.extend(
+        services
+            .into_iter()
+            .map(|s| (format!("service:{}", s.id), format!("Service: {}", s.name))),
+    );
+    let contracts = state
         .app
         .list_contracts(&ctx.principal, &Default::default())
-        .await
-    {
-        Ok(p) => scopes.extend(p.items.into_iter().map(|k| {
-            (
-                format!("contract:{}", k.id),
-                format!("Contract: {}", k.reference),
-            )
-        })),
-        Err(e) => return layout::app_error(Some(ctx), e),
-    }
+        .await?;
+    scopes.extend(contracts.items.into_iter().map(|k| {
+        (
+            format!("contract:{}", k.id),
+            format!("Contract: {}", k.reference),
+        )
+    }));
     let kinds: Vec<(String, String)> = Assignment::ALL
         .iter()
         .map(|a| (a.as_str().to_string(), a.label().to_string()))
@@ -752,14 +687,14 @@ async fn contact_view(
         } }
     };
     let r = render(Some(ctx), &c.full_name(), body);
-    if errors.is_empty() && problem.is_none() {
+    Ok(if errors.is_empty() && problem.is_none() {
         r
     } else {
         invalid(r)
-    }
+    })
 }
 
-async fn contact_page(State(state): State<AppState>, ctx: Ctx, Path(id): Path<i64>) -> Response {
+async fn contact_page(State(state): State<AppState>, ctx: Ctx, Path(id): Path<i64>) -> Page {
     contact_view(&state, &ctx, id, None, &FieldErrors::new(), None).await
 }
 
@@ -769,14 +704,14 @@ async fn after_request(
     id: i64,
     r: Result<hearth_app::requests::Request, AppError>,
     f: Option<&ContactInput>,
-) -> Response {
+) -> Page {
     match r {
-        Ok(r) => see_other(&format!("/requests/{}?sent=1", r.id)),
+        Ok(r) => Ok(see_other(&format!("/requests/{}?sent=1", r.id))),
         Err(AppError::Invalid(errors)) => contact_view(state, ctx, id, f, &errors, None).await,
-        Err(AppError::Conflict(msg)) => {
+        Err(AppError::Conflict(_, msg)) => {
             contact_view(state, ctx, id, f, &FieldErrors::new(), Some(msg)).await
         }
-        Err(e) => layout::app_error(Some(ctx), e),
+        Err(e) => Err(e.into()),
     }
 }
 
@@ -785,7 +720,7 @@ async fn contact_edit(
     ctx: Ctx,
     Path(id): Path<i64>,
     Form(f): Form<ContactInput>,
-) -> Response {
+) -> Page {
     let r = state.app.request_contact_edit(&ctx.principal, id, &f).await;
     after_request(&state, &ctx, id, r, Some(&f)).await
 }
@@ -801,7 +736,7 @@ async fn contact_deactivate(
     ctx: Ctx,
     Path(id): Path<i64>,
     Form(f): Form<CommentForm>,
-) -> Response {
+) -> Page {
     let r = state
         .app
         .request_contact_deactivate(&ctx.principal, id, &f.comment)
@@ -814,7 +749,7 @@ async fn assignment_add(
     ctx: Ctx,
     Path(id): Path<i64>,
     Form(f): Form<AssignmentInput>,
-) -> Response {
+) -> Page {
     let r = state
         .app
         .request_assignment_add(&ctx.principal, id, &f)
@@ -826,7 +761,7 @@ async fn assignment_remove(
     State(state): State<AppState>,
     ctx: Ctx,
     Path((id, aid)): Path<(i64, i64)>,
-) -> Response {
+) -> Page {
     let r = state
         .app
         .request_assignment_remove(&ctx.principal, id, aid)
@@ -839,7 +774,7 @@ async fn login_request(
     ctx: Ctx,
     Path(id): Path<i64>,
     Form(f): Form<CommentForm>,
-) -> Response {
+) -> Page {
     let r = state
         .app
         .request_login(&ctx.principal, id, &f.comment)

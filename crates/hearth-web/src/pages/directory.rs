@@ -2,7 +2,6 @@
 //! JavaScript, filters kept in the address so a search can be bookmarked and shared.
 
 use axum::extract::{Path, Query, State};
-use axum::response::Response;
 use axum::routing::get;
 use hearth_app::directory::{DirectoryItem, DirectoryQuery};
 use hearth_app::{AppError, FieldErrors};
@@ -12,6 +11,7 @@ use hearth_domain::directory::{
 use hearth_domain::{ClientGroup, ServiceType, Term};
 use maud::{html, Markup};
 
+use crate::error::Page;
 use crate::layout::{self, error_summary, render, Opt};
 use crate::routes::{Access, RouteTable};
 use crate::session::MaybeCtx;
@@ -90,13 +90,13 @@ async fn search(
     State(state): State<AppState>,
     MaybeCtx(ctx): MaybeCtx,
     Query(q): Query<DirectoryQuery>,
-) -> Response {
+) -> Page {
     let searched = query_string(&q) != "/directory" || q.page.is_some();
     let (results, errors) = if searched {
         match state.app.directory_search(&q).await {
             Ok(r) => (Some(r), FieldErrors::new()),
             Err(AppError::Invalid(e)) => (None, e),
-            Err(e) => return layout::app_error(ctx.as_ref(), e),
+            Err(e) => return Err(e.into()),
         }
     } else {
         (None, FieldErrors::new())
@@ -149,7 +149,7 @@ async fn search(
     if !errors.is_empty() {
         *resp.status_mut() = axum::http::StatusCode::UNPROCESSABLE_ENTITY;
     }
-    resp
+    Ok(resp)
 }
 
 fn result(item: &DirectoryItem) -> Markup {
@@ -195,11 +195,8 @@ async fn service(
     State(state): State<AppState>,
     MaybeCtx(ctx): MaybeCtx,
     Path(id): Path<i64>,
-) -> Response {
-    let item = match state.app.directory_service(id).await {
-        Ok(i) => i,
-        Err(e) => return layout::app_error(ctx.as_ref(), e),
-    };
+) -> Page {
+    let item = state.app.directory_service(id).await?;
     let s = &item.service;
     let list = |v: Vec<String>| html! { @if v.is_empty() { "Not stated" } @else { ul class="govuk-list" { @for x in v { li { (x) } } } } };
     let body = html! {
@@ -250,5 +247,5 @@ async fn service(
             ("Accessibility", html! { (s.accessibility) }),
         ]))
     };
-    render(ctx.as_ref(), public_name(&item), body)
+    Ok(render(ctx.as_ref(), public_name(&item), body))
 }

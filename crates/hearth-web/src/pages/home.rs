@@ -1,11 +1,11 @@
 //! Home pages: the provider's (what needs attention) and the commissioning team's (work queues).
 
 use axum::extract::State;
-use axum::response::Response;
 use axum::routing::get;
 use hearth_app::{Permission, Principal};
 use maud::{html, Markup};
 
+use crate::error::Page;
 use crate::layout::{self, render};
 use crate::routes::{Access, RouteTable};
 use crate::session::Ctx;
@@ -33,13 +33,10 @@ fn card(label: &str, value: Option<i64>, href: Option<&str>, note: &str) -> Mark
     }
 }
 
-async fn home(State(state): State<AppState>, ctx: Ctx) -> Response {
-    match &ctx.principal {
+async fn home(State(state): State<AppState>, ctx: Ctx) -> Page {
+    Ok(match &ctx.principal {
         Principal::Provider { service_scope, .. } => {
-            let h = match state.app.provider_home(&ctx.principal).await {
-                Ok(h) => h,
-                Err(e) => return layout::app_error(Some(&ctx), e),
-            };
+            let h = state.app.provider_home(&ctx.principal).await?;
             let current_authority = h
                 .authorities
                 .iter()
@@ -74,10 +71,7 @@ async fn home(State(state): State<AppState>, ctx: Ctx) -> Response {
             render(Some(&ctx), "Home", body)
         }
         Principal::Staff { .. } => {
-            let h = match state.app.staff_home(&ctx.principal).await {
-                Ok(h) => h,
-                Err(e) => return layout::app_error(Some(&ctx), e),
-            };
+            let h = state.app.staff_home(&ctx.principal).await?;
             let body = html! {
                 span class="govuk-caption-l" { (h.authority_name) }
                 h1 class="govuk-heading-l" { "Commissioning team" }
@@ -99,5 +93,5 @@ async fn home(State(state): State<AppState>, ctx: Ctx) -> Response {
         }
         // A system principal never holds a session.
         Principal::System { .. } => layout::not_found(Some(&ctx)),
-    }
+    })
 }

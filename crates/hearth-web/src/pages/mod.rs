@@ -8,6 +8,7 @@ mod home;
 mod portal;
 mod records;
 mod returns;
+mod runs;
 
 use crate::routes::RouteTable;
 
@@ -19,5 +20,6 @@ pub fn register(t: &mut RouteTable) {
     portal::register(t);
     records::register(t);
     returns::register(t);
+    runs::register(t);
     admin::register(t);
 }

@@ -13,6 +13,7 @@ use hearth_domain::EndReason;
 use maud::{html, Markup};
 use serde::Deserialize;
 
+use crate::error::Page;
 use crate::layout::{self, button, csrf, error_summary, render, see_other, Opt};
 use crate::routes::{Access, RouteTable};
 use crate::session::Ctx;
@@ -80,19 +81,12 @@ async fn new_schedule_view(
     service_id: i64,
     f: &NewScheduleInput,
     errors: &FieldErrors,
-) -> Response {
-    let service = match state.app.service(&ctx.principal, service_id).await {
-        Ok(s) => s,
-        Err(e) => return layout::app_error(Some(ctx), e),
-    };
-    let properties = match state
+) -> Page {
+    let service = state.app.service(&ctx.principal, service_id).await?;
+    let properties = state
         .app
         .service_properties(&ctx.principal, service_id)
-        .await
-    {
-        Ok(p) => p,
-        Err(e) => return layout::app_error(Some(ctx), e),
-    };
+        .await?;
     let long_term = service.term == "long";
     let ethnicities = [
         "White British",
@@ -171,18 +165,10 @@ async fn new_schedule_view(
         } }
     };
     let r = render(Some(ctx), "Request a new client schedule", body);
-    if errors.is_empty() {
-        r
-    } else {
-        invalid(r)
-    }
+    Ok(if errors.is_empty() { r } else { invalid(r) })
 }
 
-async fn new_schedule_page(
-    State(state): State<AppState>,
-    ctx: Ctx,
-    Path(id): Path<i64>,
-) -> Response {
+async fn new_schedule_page(State(state): State<AppState>, ctx: Ctx, Path(id): Path<i64>) -> Page {
     new_schedule_view(
         &state,
         &ctx,
@@ -198,36 +184,34 @@ async fn new_schedule_submit(
     ctx: Ctx,
     Path(id): Path<i64>,
     Form(mut f): Form<NewScheduleInput>,
-) -> Response {
+) -> Page {
     if f.copy_property.take().is_some() {
         // "Copy address from property": fill the address and show the form again.
         let mut errors = FieldErrors::new();
-        match state.app.service_properties(&ctx.principal, id).await {
-            Ok(props) => match props.iter().find(|p| p.id.to_string() == f.property_id) {
-                Some(p) => {
-                    f.address = p.address_line1.clone();
-                    f.address2 = p.address_line2.clone();
-                    f.town = p.town.clone();
-                    f.postcode = p.postcode.clone();
-                    f.uprn = p.uprn.clone().unwrap_or_default();
-                }
-                None => errors.add(
-                    "property_id",
-                    "Select the property to copy the address from",
-                ),
-            },
-            Err(e) => return layout::app_error(Some(&ctx), e),
+        let props = state.app.service_properties(&ctx.principal, id).await?;
+        match props.iter().find(|p| p.id.to_string() == f.property_id) {
+            Some(p) => {
+                f.address = p.address_line1.clone();
+                f.address2 = p.address_line2.clone();
+                f.town = p.town.clone();
+                f.postcode = p.postcode.clone();
+                f.uprn = p.uprn.clone().unwrap_or_default();
+            }
+            None => errors.add(
+                "property_id",
+                "Select the property to copy the address from",
+            ),
         }
-        let mut r = new_schedule_view(&state, &ctx, id, &f, &errors).await;
+        let mut r = new_schedule_view(&state, &ctx, id, &f, &errors).await?;
         if errors.is_empty() {
             *r.status_mut() = axum::http::StatusCode::OK;
         }
-        return r;
+        return Ok(r);
     }
     match state.app.request_new_schedule(&ctx.principal, id, &f).await {
-        Ok(r) => see_other(&format!("/requests/{}?sent=1", r.id)),
+        Ok(r) => Ok(see_other(&format!("/requests/{}?sent=1", r.id))),
         Err(AppError::Invalid(errors)) => new_schedule_view(&state, &ctx, id, &f, &errors).await,
-        Err(e) => layout::app_error(Some(&ctx), e),
+        Err(e) => Err(e.into()),
     }
 }
 
@@ -239,15 +223,12 @@ async fn schedule_view(
     id: i64,
     f: Option<&UpdateScheduleInput>,
     errors: &FieldErrors,
-) -> Response {
-    let (s, service) = match state.app.schedule(&ctx.principal, id).await {
-        Ok(v) => v,
-        Err(e) => return layout::app_error(Some(ctx), e),
-    };
-    let history = match state.app.client_history(&ctx.principal, s.client_id).await {
-        Ok(h) => h,
-        Err(e) => return layout::app_error(Some(ctx), e),
-    };
+) -> Page {
+    let (s, service) = state.app.schedule(&ctx.principal, id).await?;
+    let history = state
+        .app
+        .client_history(&ctx.principal, s.client_id)
+        .await?;
     let default = UpdateScheduleInput {
         level: s.level.clone(),
         units_per_week: s.units_per_week.to_string(),
@@ -261,14 +242,14 @@ async fn schedule_view(
         .map(|r| (r.as_str().to_string(), r.label().to_string()))
         .collect();
     let others = if let Principal::Provider { .. } = &ctx.principal {
-        match state.app.service_choices(&ctx.principal).await {
-            Ok(p) => p
-                .into_iter()
-                .filter(|o| o.id != service.id)
-                .map(|o| (o.id.to_string(), format!("{} ({})", o.name, o.reference)))
-                .collect(),
-            Err(e) => return layout::app_error(Some(ctx), e),
-        }
+        state
+            .app
+            .service_choices(&ctx.principal)
+            .await?
+            .into_iter()
+            .filter(|o| o.id != service.id)
+            .map(|o| (o.id.to_string(), format!("{} ({})", o.name, o.reference)))
+            .collect()
     } else {
         Vec::new()
     };
@@ -314,14 +295,10 @@ async fn schedule_view(
         }
     };
     let r = render(Some(ctx), "Client schedule", body);
-    if errors.is_empty() {
-        r
-    } else {
-        invalid(r)
-    }
+    Ok(if errors.is_empty() { r } else { invalid(r) })
 }
 
-async fn schedule_page(State(state): State<AppState>, ctx: Ctx, Path(id): Path<i64>) -> Response {
+async fn schedule_page(State(state): State<AppState>, ctx: Ctx, Path(id): Path<i64>) -> Page {
     schedule_view(&state, &ctx, id, None, &FieldErrors::new()).await
 }
 
@@ -330,15 +307,15 @@ async fn schedule_submit(
     ctx: Ctx,
     Path(id): Path<i64>,
     Form(f): Form<UpdateScheduleInput>,
-) -> Response {
+) -> Page {
     match state
         .app
         .request_schedule_update(&ctx.principal, id, &f)
         .await
     {
-        Ok(r) => see_other(&format!("/requests/{}?sent=1", r.id)),
+        Ok(r) => Ok(see_other(&format!("/requests/{}?sent=1", r.id))),
         Err(AppError::Invalid(errors)) => schedule_view(&state, &ctx, id, Some(&f), &errors).await,
-        Err(e) => layout::app_error(Some(&ctx), e),
+        Err(e) => Err(e.into()),
     }
 }
 
@@ -443,11 +420,8 @@ async fn details_view(
     places_value: Option<&str>,
     errors: &FieldErrors,
     saved: bool,
-) -> Response {
-    let s = match state.app.service(&ctx.principal, id).await {
-        Ok(s) => s,
-        Err(e) => return layout::app_error(Some(ctx), e),
-    };
+) -> Page {
+    let s = state.app.service(&ctx.principal, id).await?;
     let current = DetailsForm::of(&ServiceDetails::of(&s));
     let form = f.unwrap_or(&current);
     let f = &form.details;
@@ -506,11 +480,7 @@ async fn details_view(
         } }
     };
     let r = render(Some(ctx), "Service details", body);
-    if errors.is_empty() {
-        r
-    } else {
-        invalid(r)
-    }
+    Ok(if errors.is_empty() { r } else { invalid(r) })
 }
 
 async fn details_page(
@@ -518,7 +488,7 @@ async fn details_page(
     ctx: Ctx,
     Path(id): Path<i64>,
     Query(q): Query<SavedFlag>,
-) -> Response {
+) -> Page {
     details_view(
         &state,
         &ctx,
@@ -536,18 +506,18 @@ async fn details_submit(
     ctx: Ctx,
     Path(id): Path<i64>,
     Form(pairs): Form<Vec<(String, String)>>,
-) -> Response {
+) -> Page {
     let f = DetailsForm::from_pairs(&pairs);
     match state
         .app
         .request_service_details(&ctx.principal, id, &f.details, &f.comment)
         .await
     {
-        Ok(r) => see_other(&format!("/requests/{}?sent=1", r.id)),
+        Ok(r) => Ok(see_other(&format!("/requests/{}?sent=1", r.id))),
         Err(AppError::Invalid(errors)) => {
             details_view(&state, &ctx, id, Some(&f), None, &errors, false).await
         }
-        Err(e) => layout::app_error(Some(&ctx), e),
+        Err(e) => Err(e.into()),
     }
 }
 
@@ -562,13 +532,13 @@ async fn places_submit(
     ctx: Ctx,
     Path(id): Path<i64>,
     Form(f): Form<PlacesForm>,
-) -> Response {
+) -> Page {
     match state
         .app
         .set_available_places(&ctx.principal, id, &f.available_places)
         .await
     {
-        Ok(()) => see_other(&format!("/services/{id}/details?saved=1")),
+        Ok(()) => Ok(see_other(&format!("/services/{id}/details?saved=1"))),
         Err(AppError::Invalid(errors)) => {
             details_view(
                 &state,
@@ -581,7 +551,7 @@ async fn places_submit(
             )
             .await
         }
-        Err(e) => layout::app_error(Some(&ctx), e),
+        Err(e) => Err(e.into()),
     }
 }
 
@@ -600,21 +570,21 @@ async fn requests_page(
     State(state): State<AppState>,
     ctx: Ctx,
     Query(q): Query<RequestQuery>,
-) -> Response {
+) -> Page {
     let staff = ctx.principal.is_staff();
     let mut q = q;
     if staff && q.status.is_none() {
         q.status = Some("pending".into());
     }
-    let list = match state.app.list_requests(&ctx.principal, &q).await {
-        Ok(l) => l,
-        Err(e) => return layout::app_error(Some(&ctx), e),
-    };
+    let list = state.app.list_requests(&ctx.principal, &q).await?;
     let providers: Vec<(i64, String)> = if staff {
-        match state.app.provider_choices(&ctx.principal).await {
-            Ok(p) => p.into_iter().map(|p| (p.id, p.name)).collect(),
-            Err(e) => return layout::app_error(Some(&ctx), e),
-        }
+        state
+            .app
+            .provider_choices(&ctx.principal)
+            .await?
+            .into_iter()
+            .map(|p| (p.id, p.name))
+            .collect()
     } else {
         Vec::new()
     };
@@ -687,7 +657,7 @@ async fn requests_page(
             }
         }
     };
-    render(Some(&ctx), "Requests", body)
+    Ok(render(Some(&ctx), "Requests", body))
 }
 
 fn changes_table(changes: &[hearth_app::requests::Change]) -> Markup {
@@ -721,15 +691,9 @@ async fn request_view(
     id: i64,
     notice: Option<Markup>,
     errors: &FieldErrors,
-) -> Response {
-    let r: Request = match state.app.request(&ctx.principal, id).await {
-        Ok(r) => r,
-        Err(e) => return layout::app_error(Some(ctx), e),
-    };
-    let changes = match state.app.request_changes(&r).await {
-        Ok(c) => c,
-        Err(e) => return layout::app_error(Some(ctx), e),
-    };
+) -> Page {
+    let r: Request = state.app.request(&ctx.principal, id).await?;
+    let changes = state.app.request_changes(&r).await?;
     let service = state
         .app
         .request_service(&ctx.principal, r.id)
@@ -773,11 +737,11 @@ async fn request_view(
         }
     };
     let resp = render(Some(ctx), &r.summary, body);
-    if errors.is_empty() {
+    Ok(if errors.is_empty() {
         resp
     } else {
         invalid(resp)
-    }
+    })
 }
 
 async fn request_page(
@@ -785,7 +749,7 @@ async fn request_page(
     ctx: Ctx,
     Path(id): Path<i64>,
     Query(q): Query<SentFlag>,
-) -> Response {
+) -> Page {
     let notice = q.sent.map(|_| layout::banner("Request sent", html! { p class="govuk-body" { "The commissioning team will approve or reject it. It shows as pending until then." } }));
     request_view(&state, &ctx, id, notice, &FieldErrors::new()).await
 }
@@ -801,7 +765,7 @@ async fn approve(
     ctx: Ctx,
     Path(id): Path<i64>,
     Form(f): Form<DecideForm>,
-) -> Response {
+) -> Page {
     match state
         .app
         .approve_request_with_handover(&ctx.principal, id, &f.remarks)
@@ -818,19 +782,19 @@ async fn approve(
             );
             request_view(&state, &ctx, id, Some(notice), &FieldErrors::new()).await
         }
-        Ok(_) => see_other(&format!("/requests/{id}")),
-        Err(AppError::Conflict(msg)) => {
+        Ok(_) => Ok(see_other(&format!("/requests/{id}"))),
+        Err(AppError::Conflict(_, msg)) => {
             let notice = html! {
                 div class="govuk-error-summary" data-module="govuk-error-summary" data-testid="conflict" { div role="alert" {
                     h2 class="govuk-error-summary__title" { "This request cannot be applied" }
                     div class="govuk-error-summary__body" { p class="govuk-body" { (msg) } }
                 } }
             };
-            let mut r = request_view(&state, &ctx, id, Some(notice), &FieldErrors::new()).await;
+            let mut r = request_view(&state, &ctx, id, Some(notice), &FieldErrors::new()).await?;
             *r.status_mut() = axum::http::StatusCode::CONFLICT;
-            r
+            Ok(r)
         }
-        Err(e) => layout::app_error(Some(&ctx), e),
+        Err(e) => Err(e.into()),
     }
 }
 
@@ -839,14 +803,14 @@ async fn reject(
     ctx: Ctx,
     Path(id): Path<i64>,
     Form(f): Form<DecideForm>,
-) -> Response {
+) -> Page {
     match state
         .app
         .reject_request(&ctx.principal, id, &f.remarks)
         .await
     {
-        Ok(_) => see_other(&format!("/requests/{id}")),
+        Ok(_) => Ok(see_other(&format!("/requests/{id}"))),
         Err(AppError::Invalid(errors)) => request_view(&state, &ctx, id, None, &errors).await,
-        Err(e) => layout::app_error(Some(&ctx), e),
+        Err(e) => Err(e.into()),
     }
 }

@@ -12,6 +12,7 @@ use hearth_domain::{ClientGroup, ContractStatus, Pence, ServiceType, Term};
 use maud::{html, Markup};
 use serde::Deserialize;
 
+use crate::error::Page;
 use crate::layout::{self, button, csrf, error_summary, render, see_other, Opt};
 use crate::routes::{Access, RouteTable};
 use crate::session::Ctx;
@@ -236,15 +237,8 @@ fn yes_no(v: i64) -> &'static str {
 
 // ---------------- providers ----------------
 
-async fn providers(
-    State(state): State<AppState>,
-    ctx: Ctx,
-    Query(q): Query<ListQuery>,
-) -> Response {
-    let page = match state.app.list_providers(&ctx.principal, &q).await {
-        Ok(p) => p,
-        Err(e) => return layout::app_error(Some(&ctx), e),
-    };
+async fn providers(State(state): State<AppState>, ctx: Ctx, Query(q): Query<ListQuery>) -> Page {
+    let page = state.app.list_providers(&ctx.principal, &q).await?;
     let body = html! {
         h1 class="govuk-heading-l" { "Providers" }
         @if can_write(&ctx) { a class="govuk-button" href="/providers/new" { "Add a provider" } }
@@ -268,7 +262,7 @@ async fn providers(
         }
         (layout::pagination(&list_base("/providers", &q), page.page, page.total_pages()))
     };
-    render(Some(&ctx), "Providers", body)
+    Ok(render(Some(&ctx), "Providers", body))
 }
 
 fn provider_fields() -> Vec<Field> {
@@ -283,7 +277,7 @@ fn provider_fields() -> Vec<Field> {
     ]
 }
 
-async fn provider_new(ctx: Ctx) -> Response {
+async fn provider_new(ctx: Ctx) -> Page {
     let f = form(
         "/providers/new",
         &ctx.csrf,
@@ -292,16 +286,16 @@ async fn provider_new(ctx: Ctx) -> Response {
         &FieldErrors::new(),
         "Save provider",
     );
-    form_page(&ctx, "Add a provider", "/providers", f, false)
+    Ok(form_page(&ctx, "Add a provider", "/providers", f, false))
 }
 
 async fn provider_create(
     State(state): State<AppState>,
     ctx: Ctx,
     Form(input): Form<ProviderInput>,
-) -> Response {
+) -> Page {
     match state.app.create_provider(&ctx.principal, &input).await {
-        Ok(p) => see_other(&format!("/providers/{}", p.id)),
+        Ok(p) => Ok(see_other(&format!("/providers/{}", p.id))),
         Err(AppError::Invalid(errors)) => {
             let f = form(
                 "/providers/new",
@@ -311,34 +305,30 @@ async fn provider_create(
                 &errors,
                 "Save provider",
             );
-            form_page(&ctx, "Add a provider", "/providers", f, true)
+            Ok(form_page(&ctx, "Add a provider", "/providers", f, true))
         }
-        Err(e) => layout::app_error(Some(&ctx), e),
+        Err(e) => Err(e.into()),
     }
 }
 
-async fn provider_edit(State(state): State<AppState>, ctx: Ctx, Path(id): Path<i64>) -> Response {
-    match state.app.provider(&ctx.principal, id).await {
-        Ok(p) => {
-            let action = format!("/providers/{id}/edit");
-            let f = form(
-                &action,
-                &ctx.csrf,
-                &provider_fields(),
-                &serde_json::to_value(ProviderInput::from_record(&p)).unwrap_or_default(),
-                &FieldErrors::new(),
-                "Save changes",
-            );
-            form_page(
-                &ctx,
-                &format!("Edit {}", p.name),
-                &format!("/providers/{id}"),
-                f,
-                false,
-            )
-        }
-        Err(e) => layout::app_error(Some(&ctx), e),
-    }
+async fn provider_edit(State(state): State<AppState>, ctx: Ctx, Path(id): Path<i64>) -> Page {
+    let p = state.app.provider(&ctx.principal, id).await?;
+    let action = format!("/providers/{id}/edit");
+    let f = form(
+        &action,
+        &ctx.csrf,
+        &provider_fields(),
+        &serde_json::to_value(ProviderInput::from_record(&p)).unwrap_or_default(),
+        &FieldErrors::new(),
+        "Save changes",
+    );
+    Ok(form_page(
+        &ctx,
+        &format!("Edit {}", p.name),
+        &format!("/providers/{id}"),
+        f,
+        false,
+    ))
 }
 
 async fn provider_update(
@@ -346,9 +336,9 @@ async fn provider_update(
     ctx: Ctx,
     Path(id): Path<i64>,
     Form(input): Form<ProviderInput>,
-) -> Response {
+) -> Page {
     match state.app.update_provider(&ctx.principal, id, &input).await {
-        Ok(p) => see_other(&format!("/providers/{}", p.id)),
+        Ok(p) => Ok(see_other(&format!("/providers/{}", p.id))),
         Err(AppError::Invalid(errors)) => {
             let action = format!("/providers/{id}/edit");
             let f = form(
@@ -359,9 +349,15 @@ async fn provider_update(
                 &errors,
                 "Save changes",
             );
-            form_page(&ctx, "Edit provider", &format!("/providers/{id}"), f, true)
+            Ok(form_page(
+                &ctx,
+                "Edit provider",
+                &format!("/providers/{id}"),
+                f,
+                true,
+            ))
         }
-        Err(e) => layout::app_error(Some(&ctx), e),
+        Err(e) => Err(e.into()),
     }
 }
 
@@ -428,30 +424,23 @@ async fn provider_body(state: &AppState, ctx: &Ctx, id: i64) -> Result<(String, 
     Ok((p.name, body))
 }
 
-async fn provider_view(State(state): State<AppState>, ctx: Ctx, Path(id): Path<i64>) -> Response {
-    match provider_body(&state, &ctx, id).await {
-        Ok((name, body)) => render(Some(&ctx), &name, body),
-        Err(e) => layout::app_error(Some(&ctx), e),
-    }
+async fn provider_view(State(state): State<AppState>, ctx: Ctx, Path(id): Path<i64>) -> Page {
+    let (name, body) = provider_body(&state, &ctx, id).await?;
+    Ok(render(Some(&ctx), &name, body))
 }
 
-async fn organisation(State(state): State<AppState>, ctx: Ctx) -> Response {
+async fn organisation(State(state): State<AppState>, ctx: Ctx) -> Page {
     let Principal::Provider { provider_id, .. } = &ctx.principal else {
-        return layout::not_found(Some(&ctx));
+        return Ok(layout::not_found(Some(&ctx)));
     };
-    match provider_body(&state, &ctx, *provider_id).await {
-        Ok((name, body)) => render(Some(&ctx), &name, body),
-        Err(e) => layout::app_error(Some(&ctx), e),
-    }
+    let (name, body) = provider_body(&state, &ctx, *provider_id).await?;
+    Ok(render(Some(&ctx), &name, body))
 }
 
 // ---------------- services ----------------
 
-async fn services(State(state): State<AppState>, ctx: Ctx, Query(q): Query<ListQuery>) -> Response {
-    let page = match state.app.list_services(&ctx.principal, &q).await {
-        Ok(p) => p,
-        Err(e) => return layout::app_error(Some(&ctx), e),
-    };
+async fn services(State(state): State<AppState>, ctx: Ctx, Query(q): Query<ListQuery>) -> Page {
+    let page = state.app.list_services(&ctx.principal, &q).await?;
     let body = html! {
         h1 class="govuk-heading-l" { "Services" }
         @if can_write(&ctx) { a class="govuk-button" href="/services/new" { "Add a service" } }
@@ -479,7 +468,7 @@ async fn services(State(state): State<AppState>, ctx: Ctx, Query(q): Query<ListQ
         }
         (layout::pagination(&list_base("/services", &q), page.page, page.total_pages()))
     };
-    render(Some(&ctx), "Services", body)
+    Ok(render(Some(&ctx), "Services", body))
 }
 
 fn service_fields(providers: Vec<(String, String)>) -> Vec<Field> {
@@ -544,7 +533,7 @@ fn service_fields(providers: Vec<(String, String)>) -> Vec<Field> {
     ]
 }
 
-async fn service_new(State(state): State<AppState>, ctx: Ctx) -> Response {
+async fn service_new(State(state): State<AppState>, ctx: Ctx) -> Page {
     let f = form(
         "/services/new",
         &ctx.csrf,
@@ -553,16 +542,16 @@ async fn service_new(State(state): State<AppState>, ctx: Ctx) -> Response {
         &FieldErrors::new(),
         "Save service",
     );
-    form_page(&ctx, "Add a service", "/services", f, false)
+    Ok(form_page(&ctx, "Add a service", "/services", f, false))
 }
 
 async fn service_create(
     State(state): State<AppState>,
     ctx: Ctx,
     Form(input): Form<ServiceInput>,
-) -> Response {
+) -> Page {
     match state.app.create_service(&ctx.principal, &input).await {
-        Ok(s) => see_other(&format!("/services/{}", s.id)),
+        Ok(s) => Ok(see_other(&format!("/services/{}", s.id))),
         Err(AppError::Invalid(errors)) => {
             let f = form(
                 "/services/new",
@@ -572,34 +561,30 @@ async fn service_create(
                 &errors,
                 "Save service",
             );
-            form_page(&ctx, "Add a service", "/services", f, true)
+            Ok(form_page(&ctx, "Add a service", "/services", f, true))
         }
-        Err(e) => layout::app_error(Some(&ctx), e),
+        Err(e) => Err(e.into()),
     }
 }
 
-async fn service_edit(State(state): State<AppState>, ctx: Ctx, Path(id): Path<i64>) -> Response {
-    match state.app.service(&ctx.principal, id).await {
-        Ok(s) => {
-            let action = format!("/services/{id}/edit");
-            let f = form(
-                &action,
-                &ctx.csrf,
-                &service_fields(provider_options(&state, &ctx).await),
-                &serde_json::to_value(ServiceInput::from_record(&s)).unwrap_or_default(),
-                &FieldErrors::new(),
-                "Save changes",
-            );
-            form_page(
-                &ctx,
-                &format!("Edit {}", s.name),
-                &format!("/services/{id}"),
-                f,
-                false,
-            )
-        }
-        Err(e) => layout::app_error(Some(&ctx), e),
-    }
+async fn service_edit(State(state): State<AppState>, ctx: Ctx, Path(id): Path<i64>) -> Page {
+    let s = state.app.service(&ctx.principal, id).await?;
+    let action = format!("/services/{id}/edit");
+    let f = form(
+        &action,
+        &ctx.csrf,
+        &service_fields(provider_options(&state, &ctx).await),
+        &serde_json::to_value(ServiceInput::from_record(&s)).unwrap_or_default(),
+        &FieldErrors::new(),
+        "Save changes",
+    );
+    Ok(form_page(
+        &ctx,
+        &format!("Edit {}", s.name),
+        &format!("/services/{id}"),
+        f,
+        false,
+    ))
 }
 
 async fn service_update(
@@ -607,9 +592,9 @@ async fn service_update(
     ctx: Ctx,
     Path(id): Path<i64>,
     Form(input): Form<ServiceInput>,
-) -> Response {
+) -> Page {
     match state.app.update_service(&ctx.principal, id, &input).await {
-        Ok(s) => see_other(&format!("/services/{}", s.id)),
+        Ok(s) => Ok(see_other(&format!("/services/{}", s.id))),
         Err(AppError::Invalid(errors)) => {
             let action = format!("/services/{id}/edit");
             let f = form(
@@ -620,9 +605,15 @@ async fn service_update(
                 &errors,
                 "Save changes",
             );
-            form_page(&ctx, "Edit service", &format!("/services/{id}"), f, true)
+            Ok(form_page(
+                &ctx,
+                "Edit service",
+                &format!("/services/{id}"),
+                f,
+                true,
+            ))
         }
-        Err(e) => layout::app_error(Some(&ctx), e),
+        Err(e) => Err(e.into()),
     }
 }
 
@@ -641,14 +632,14 @@ async fn service_view(
     ctx: Ctx,
     Path(id): Path<i64>,
     Query(q): Query<ScheduleQuery>,
-) -> Response {
+) -> Page {
     let include_ended = q.ended.as_deref() == Some("yes");
     let sort = match q.sort.as_deref() {
         Some("start") => ScheduleSort::StartDate,
         Some("client") => ScheduleSort::ClientId,
         _ => ScheduleSort::Name,
     };
-    let view = match state
+    let view = state
         .app
         .service_page(
             &ctx.principal,
@@ -660,11 +651,7 @@ async fn service_view(
                 per_page: 50,
             },
         )
-        .await
-    {
-        Ok(v) => v,
-        Err(e) => return layout::app_error(Some(&ctx), e),
-    };
+        .await?;
     let (s, schedules, current, provider, contracts, pending) = (
         view.service,
         view.schedules,
@@ -754,20 +741,13 @@ async fn service_view(
         }
         (layout::pagination(&base, schedules.page, schedules.total_pages()))
     };
-    render(Some(&ctx), &s.name, body)
+    Ok(render(Some(&ctx), &s.name, body))
 }
 
 // ---------------- properties ----------------
 
-async fn properties(
-    State(state): State<AppState>,
-    ctx: Ctx,
-    Query(q): Query<ListQuery>,
-) -> Response {
-    let page = match state.app.list_properties(&ctx.principal, &q).await {
-        Ok(p) => p,
-        Err(e) => return layout::app_error(Some(&ctx), e),
-    };
+async fn properties(State(state): State<AppState>, ctx: Ctx, Query(q): Query<ListQuery>) -> Page {
+    let page = state.app.list_properties(&ctx.principal, &q).await?;
     let body = html! {
         h1 class="govuk-heading-l" { "Properties" }
         @if can_write(&ctx) { a class="govuk-button" href="/properties/new" { "Add a property" } }
@@ -793,7 +773,7 @@ async fn properties(
         }
         (layout::pagination(&list_base("/properties", &q), page.page, page.total_pages()))
     };
-    render(Some(&ctx), "Properties", body)
+    Ok(render(Some(&ctx), "Properties", body))
 }
 
 fn property_fields(providers: Vec<(String, String)>) -> Vec<Field> {
@@ -836,7 +816,7 @@ fn property_fields(providers: Vec<(String, String)>) -> Vec<Field> {
     ]
 }
 
-async fn property_new(State(state): State<AppState>, ctx: Ctx) -> Response {
+async fn property_new(State(state): State<AppState>, ctx: Ctx) -> Page {
     let f = form(
         "/properties/new",
         &ctx.csrf,
@@ -845,16 +825,16 @@ async fn property_new(State(state): State<AppState>, ctx: Ctx) -> Response {
         &FieldErrors::new(),
         "Save property",
     );
-    form_page(&ctx, "Add a property", "/properties", f, false)
+    Ok(form_page(&ctx, "Add a property", "/properties", f, false))
 }
 
 async fn property_create(
     State(state): State<AppState>,
     ctx: Ctx,
     Form(input): Form<PropertyInput>,
-) -> Response {
+) -> Page {
     match state.app.create_property(&ctx.principal, &input).await {
-        Ok(p) => see_other(&format!("/properties/{}", p.id)),
+        Ok(p) => Ok(see_other(&format!("/properties/{}", p.id))),
         Err(AppError::Invalid(errors)) => {
             let f = form(
                 "/properties/new",
@@ -864,34 +844,30 @@ async fn property_create(
                 &errors,
                 "Save property",
             );
-            form_page(&ctx, "Add a property", "/properties", f, true)
+            Ok(form_page(&ctx, "Add a property", "/properties", f, true))
         }
-        Err(e) => layout::app_error(Some(&ctx), e),
+        Err(e) => Err(e.into()),
     }
 }
 
-async fn property_edit(State(state): State<AppState>, ctx: Ctx, Path(id): Path<i64>) -> Response {
-    match state.app.property(&ctx.principal, id).await {
-        Ok(p) => {
-            let action = format!("/properties/{id}/edit");
-            let f = form(
-                &action,
-                &ctx.csrf,
-                &property_fields(provider_options(&state, &ctx).await),
-                &serde_json::to_value(PropertyInput::from_record(&p)).unwrap_or_default(),
-                &FieldErrors::new(),
-                "Save changes",
-            );
-            form_page(
-                &ctx,
-                "Edit property",
-                &format!("/properties/{id}"),
-                f,
-                false,
-            )
-        }
-        Err(e) => layout::app_error(Some(&ctx), e),
-    }
+async fn property_edit(State(state): State<AppState>, ctx: Ctx, Path(id): Path<i64>) -> Page {
+    let p = state.app.property(&ctx.principal, id).await?;
+    let action = format!("/properties/{id}/edit");
+    let f = form(
+        &action,
+        &ctx.csrf,
+        &property_fields(provider_options(&state, &ctx).await),
+        &serde_json::to_value(PropertyInput::from_record(&p)).unwrap_or_default(),
+        &FieldErrors::new(),
+        "Save changes",
+    );
+    Ok(form_page(
+        &ctx,
+        "Edit property",
+        &format!("/properties/{id}"),
+        f,
+        false,
+    ))
 }
 
 async fn property_update(
@@ -899,9 +875,9 @@ async fn property_update(
     ctx: Ctx,
     Path(id): Path<i64>,
     Form(input): Form<PropertyInput>,
-) -> Response {
+) -> Page {
     match state.app.update_property(&ctx.principal, id, &input).await {
-        Ok(p) => see_other(&format!("/properties/{}", p.id)),
+        Ok(p) => Ok(see_other(&format!("/properties/{}", p.id))),
         Err(AppError::Invalid(errors)) => {
             let action = format!("/properties/{id}/edit");
             let f = form(
@@ -912,22 +888,25 @@ async fn property_update(
                 &errors,
                 "Save changes",
             );
-            form_page(&ctx, "Edit property", &format!("/properties/{id}"), f, true)
+            Ok(form_page(
+                &ctx,
+                "Edit property",
+                &format!("/properties/{id}"),
+                f,
+                true,
+            ))
         }
-        Err(e) => layout::app_error(Some(&ctx), e),
+        Err(e) => Err(e.into()),
     }
 }
 
-async fn property_view(State(state): State<AppState>, ctx: Ctx, Path(id): Path<i64>) -> Response {
-    let p = match state.app.property(&ctx.principal, id).await {
-        Ok(p) => p,
-        Err(e) => return layout::app_error(Some(&ctx), e),
-    };
+async fn property_view(State(state): State<AppState>, ctx: Ctx, Path(id): Path<i64>) -> Page {
+    let p = state.app.property(&ctx.principal, id).await?;
     let service = match p.service_id {
         Some(s) => match state.app.service(&ctx.principal, s).await {
             Ok(s) => Some(s),
             Err(AppError::NotFound) => None,
-            Err(e) => return layout::app_error(Some(&ctx), e),
+            Err(e) => return Err(e.into()),
         },
         None => None,
     };
@@ -941,20 +920,13 @@ async fn property_view(State(state): State<AppState>, ctx: Ctx, Path(id): Path<i
             ("Service", html! { @if let Some(s) = &service { a class="govuk-link" href={ "/services/" (s.id) } { (s.name) } } }),
         ]))
     };
-    render(Some(&ctx), &p.address_line1, body)
+    Ok(render(Some(&ctx), &p.address_line1, body))
 }
 
 // ---------------- contracts ----------------
 
-async fn contracts(
-    State(state): State<AppState>,
-    ctx: Ctx,
-    Query(q): Query<ListQuery>,
-) -> Response {
-    let page = match state.app.list_contracts(&ctx.principal, &q).await {
-        Ok(p) => p,
-        Err(e) => return layout::app_error(Some(&ctx), e),
-    };
+async fn contracts(State(state): State<AppState>, ctx: Ctx, Query(q): Query<ListQuery>) -> Page {
+    let page = state.app.list_contracts(&ctx.principal, &q).await?;
     let status = q.status.clone().unwrap_or_default();
     let body = html! {
         h1 class="govuk-heading-l" { "Contracts" }
@@ -997,7 +969,7 @@ async fn contracts(
         }
         (layout::pagination(&list_base("/contracts", &q), page.page, page.total_pages()))
     };
-    render(Some(&ctx), "Contracts", body)
+    Ok(render(Some(&ctx), "Contracts", body))
 }
 
 fn contract_fields(providers: Vec<(String, String)>) -> Vec<Field> {
@@ -1060,7 +1032,7 @@ fn contract_fields(providers: Vec<(String, String)>) -> Vec<Field> {
     ]
 }
 
-async fn contract_new(State(state): State<AppState>, ctx: Ctx) -> Response {
+async fn contract_new(State(state): State<AppState>, ctx: Ctx) -> Page {
     let f = form(
         "/contracts/new",
         &ctx.csrf,
@@ -1069,16 +1041,16 @@ async fn contract_new(State(state): State<AppState>, ctx: Ctx) -> Response {
         &FieldErrors::new(),
         "Save contract",
     );
-    form_page(&ctx, "Add a contract", "/contracts", f, false)
+    Ok(form_page(&ctx, "Add a contract", "/contracts", f, false))
 }
 
 async fn contract_create(
     State(state): State<AppState>,
     ctx: Ctx,
     Form(input): Form<ContractInput>,
-) -> Response {
+) -> Page {
     match state.app.create_contract(&ctx.principal, &input).await {
-        Ok(c) => see_other(&format!("/contracts/{}", c.id)),
+        Ok(c) => Ok(see_other(&format!("/contracts/{}", c.id))),
         Err(AppError::Invalid(errors)) => {
             let f = form(
                 "/contracts/new",
@@ -1088,21 +1060,21 @@ async fn contract_create(
                 &errors,
                 "Save contract",
             );
-            form_page(&ctx, "Add a contract", "/contracts", f, true)
+            Ok(form_page(&ctx, "Add a contract", "/contracts", f, true))
         }
-        Err(e) => layout::app_error(Some(&ctx), e),
+        Err(e) => Err(e.into()),
     }
 }
 
-async fn contract_edit(State(state): State<AppState>, ctx: Ctx, Path(id): Path<i64>) -> Response {
-    let c = match state.app.contract(&ctx.principal, id).await {
-        Ok(c) => c,
-        Err(e) => return layout::app_error(Some(&ctx), e),
-    };
-    let refs: Vec<String> = match state.app.contract_services(&ctx.principal, &c).await {
-        Ok(list) => list.into_iter().map(|s| s.reference).collect(),
-        Err(e) => return layout::app_error(Some(&ctx), e),
-    };
+async fn contract_edit(State(state): State<AppState>, ctx: Ctx, Path(id): Path<i64>) -> Page {
+    let c = state.app.contract(&ctx.principal, id).await?;
+    let refs: Vec<String> = state
+        .app
+        .contract_services(&ctx.principal, &c)
+        .await?
+        .into_iter()
+        .map(|s| s.reference)
+        .collect();
     let action = format!("/contracts/{id}/edit");
     let f = form(
         &action,
@@ -1112,13 +1084,13 @@ async fn contract_edit(State(state): State<AppState>, ctx: Ctx, Path(id): Path<i
         &FieldErrors::new(),
         "Save changes",
     );
-    form_page(
+    Ok(form_page(
         &ctx,
         &format!("Edit contract {}", c.reference),
         &format!("/contracts/{id}"),
         f,
         false,
-    )
+    ))
 }
 
 async fn contract_update(
@@ -1126,9 +1098,9 @@ async fn contract_update(
     ctx: Ctx,
     Path(id): Path<i64>,
     Form(input): Form<ContractInput>,
-) -> Response {
+) -> Page {
     match state.app.update_contract(&ctx.principal, id, &input).await {
-        Ok(c) => see_other(&format!("/contracts/{}", c.id)),
+        Ok(c) => Ok(see_other(&format!("/contracts/{}", c.id))),
         Err(AppError::Invalid(errors)) => {
             let action = format!("/contracts/{id}/edit");
             let f = form(
@@ -1139,31 +1111,25 @@ async fn contract_update(
                 &errors,
                 "Save changes",
             );
-            form_page(&ctx, "Edit contract", &format!("/contracts/{id}"), f, true)
+            Ok(form_page(
+                &ctx,
+                "Edit contract",
+                &format!("/contracts/{id}"),
+                f,
+                true,
+            ))
         }
-        Err(e) => layout::app_error(Some(&ctx), e),
+        Err(e) => Err(e.into()),
     }
 }
 
-async fn contract_view(State(state): State<AppState>, ctx: Ctx, Path(id): Path<i64>) -> Response {
-    let c = match state.app.contract(&ctx.principal, id).await {
-        Ok(c) => c,
-        Err(e) => return layout::app_error(Some(&ctx), e),
-    };
-    let services = match state.app.contract_services(&ctx.principal, &c).await {
-        Ok(s) => s,
-        Err(e) => return layout::app_error(Some(&ctx), e),
-    };
-    let provider = match state.app.contract_provider(&ctx.principal, id).await {
-        Ok(p) => p,
-        Err(e) => return layout::app_error(Some(&ctx), e),
-    };
+async fn contract_view(State(state): State<AppState>, ctx: Ctx, Path(id): Path<i64>) -> Page {
+    let c = state.app.contract(&ctx.principal, id).await?;
+    let services = state.app.contract_services(&ctx.principal, &c).await?;
+    let provider = state.app.contract_provider(&ctx.principal, id).await?;
     let annual = Pence(c.unit_rate_pence.saturating_mul(c.units).saturating_mul(52));
     let documents =
-        match super::contracting::documents_section(&state, &ctx, id, &FieldErrors::new()).await {
-            Ok(d) => d,
-            Err(e) => return layout::app_error(Some(&ctx), e),
-        };
+        super::contracting::documents_section(&state, &ctx, id, &FieldErrors::new()).await?;
     let body = html! {
         span class="govuk-caption-l" { "Contract " (c.reference) }
         h1 class="govuk-heading-l" { (c.title) }
@@ -1180,5 +1146,5 @@ async fn contract_view(State(state): State<AppState>, ctx: Ctx, Path(id): Path<i
         ]))
         (documents)
     };
-    render(Some(&ctx), &c.title, body)
+    Ok(render(Some(&ctx), &c.title, body))
 }

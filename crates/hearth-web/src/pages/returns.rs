@@ -12,6 +12,7 @@ use hearth_app::{AppError, FieldErrors, Permission, Principal};
 use maud::{html, Markup};
 use serde::Deserialize;
 
+use crate::error::{Page, WebError};
 use crate::layout::{self, button, csrf, error_summary, render, see_other, Opt};
 use crate::routes::{Access, RouteTable};
 use crate::session::Ctx;
@@ -145,26 +146,20 @@ fn status_tag(s: &str) -> Markup {
     html! { strong class=(class) { (status_label(s)) } }
 }
 
-async fn service_returns(State(state): State<AppState>, ctx: Ctx, Path(id): Path<i64>) -> Response {
+async fn service_returns(State(state): State<AppState>, ctx: Ctx, Path(id): Path<i64>) -> Page {
     returns_page(&state, &ctx, id, &FieldErrors::new()).await
 }
 
-async fn returns_page(state: &AppState, ctx: &Ctx, id: i64, errors: &FieldErrors) -> Response {
+async fn returns_page(state: &AppState, ctx: &Ctx, id: i64, errors: &FieldErrors) -> Page {
     let ctx = ctx.clone();
-    let service = match state.app.service(&ctx.principal, id).await {
-        Ok(s) => s,
-        Err(e) => return layout::app_error(Some(&ctx), e),
-    };
-    let quarters = match state.app.service_return_quarters(&ctx.principal, id).await {
-        Ok(q) => q,
-        Err(e) => return layout::app_error(Some(&ctx), e),
-    };
+    let service = state.app.service(&ctx.principal, id).await?;
+    let quarters = state
+        .app
+        .service_return_quarters(&ctx.principal, id)
+        .await?;
     let provider = matches!(ctx.principal, Principal::Provider { .. });
     let year = hearth_domain::FinancialYear::for_date(state.app.today());
-    let versions = match state.app.workbook_versions(id, year).await {
-        Ok(v) => v,
-        Err(e) => return layout::app_error(Some(&ctx), e),
-    };
+    let versions = state.app.workbook_versions(id, year).await?;
     let quarter_options: Vec<(String, String)> = quarters
         .iter()
         .map(|(q, _)| (q.label(), format!("{} ({})", q.label(), q.months_label())))
@@ -255,11 +250,7 @@ async fn returns_page(state: &AppState, ctx: &Ctx, id: i64, errors: &FieldErrors
         }
     };
     let r = render(Some(&ctx), "Performance returns", body);
-    if errors.is_empty() {
-        r
-    } else {
-        invalid(r)
-    }
+    Ok(if errors.is_empty() { r } else { invalid(r) })
 }
 
 #[derive(Deserialize, Default)]
@@ -273,15 +264,13 @@ async fn workbook(
     ctx: Ctx,
     Path(id): Path<i64>,
     Query(q): Query<YearQuery>,
-) -> Response {
+) -> Page {
     let year = q
         .year
         .map(hearth_domain::FinancialYear::new)
         .unwrap_or_else(|| hearth_domain::FinancialYear::for_date(state.app.today()));
-    match state.app.return_workbook(&ctx.principal, id, year).await {
-        Ok((name, bytes)) => layout::download(XLSX, &name, bytes),
-        Err(e) => layout::app_error(Some(&ctx), e),
-    }
+    let (name, bytes) = state.app.return_workbook(&ctx.principal, id, year).await?;
+    Ok(layout::download(XLSX, &name, bytes))
 }
 
 const XLSX: &str = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet";
@@ -291,7 +280,7 @@ async fn upload(
     ctx: Ctx,
     Path(id): Path<i64>,
     mut mp: axum::extract::Multipart,
-) -> Response {
+) -> Page {
     let (mut quarter, mut comment, mut ignore, mut file) =
         (String::new(), String::new(), false, Vec::new());
     loop {
@@ -343,9 +332,9 @@ async fn upload(
         .submit_return_workbook(&ctx.principal, id, &quarter, &file, ignore, &comment)
         .await
     {
-        Ok(r) => see_other(&format!("/returns/{}?sent=1", r.id)),
+        Ok(r) => Ok(see_other(&format!("/returns/{}?sent=1", r.id))),
         Err(AppError::Invalid(errors)) => returns_page(&state, &ctx, id, &errors).await,
-        Err(e) => layout::app_error(Some(&ctx), e),
+        Err(e) => Err(e.into()),
     }
 }
 
@@ -367,11 +356,8 @@ async fn form_view(
     id: i64,
     f: &ReturnForm,
     errors: &FieldErrors,
-) -> Response {
-    let service = match state.app.service(&ctx.principal, id).await {
-        Ok(s) => s,
-        Err(e) => return layout::app_error(Some(ctx), e),
-    };
+) -> Page {
+    let service = state.app.service(&ctx.principal, id).await?;
     let value = |k: &str| -> String {
         serde_json::to_value(f)
             .ok()
@@ -379,15 +365,14 @@ async fn form_view(
             .unwrap_or_default()
     };
     let st = hearth_domain::ServiceType::parse(&service.service_type).ok();
-    let locals: Vec<(String, String)> = match state.app.local_indicators(service.authority_id).await
-    {
-        Ok(l) => l
-            .into_iter()
-            .filter(|li| st.is_some_and(|t| li.applies_to(t)))
-            .map(|li| (format!("local_{}", li.code), li.name))
-            .collect(),
-        Err(e) => return layout::app_error(Some(ctx), e),
-    };
+    let locals: Vec<(String, String)> = state
+        .app
+        .local_indicators(service.authority_id)
+        .await?
+        .into_iter()
+        .filter(|li| st.is_some_and(|t| li.applies_to(t)))
+        .map(|li| (format!("local_{}", li.code), li.name))
+        .collect();
     let body = html! {
         (layout::back_link(&format!("/services/{id}/returns")))
         div class="govuk-grid-row" { div class="govuk-grid-column-two-thirds" {
@@ -414,11 +399,7 @@ async fn form_view(
         } }
     };
     let r = render(Some(ctx), "Quarterly return", body);
-    if errors.is_empty() {
-        r
-    } else {
-        invalid(r)
-    }
+    Ok(if errors.is_empty() { r } else { invalid(r) })
 }
 
 async fn new_return(
@@ -426,7 +407,7 @@ async fn new_return(
     ctx: Ctx,
     Path(id): Path<i64>,
     Query(q): Query<QuarterQuery>,
-) -> Response {
+) -> Page {
     let f = ReturnForm {
         quarter: q.quarter.unwrap_or_default(),
         ..Default::default()
@@ -439,19 +420,16 @@ async fn submit_return(
     ctx: Ctx,
     Path(id): Path<i64>,
     Form(f): Form<ReturnForm>,
-) -> Response {
+) -> Page {
     match state.app.submit_return(&ctx.principal, id, &f).await {
-        Ok(r) => see_other(&format!("/returns/{}?sent=1", r.id)),
+        Ok(r) => Ok(see_other(&format!("/returns/{}?sent=1", r.id))),
         Err(AppError::Invalid(errors)) => form_view(&state, &ctx, id, &f, &errors).await,
-        Err(e) => layout::app_error(Some(&ctx), e),
+        Err(e) => Err(e.into()),
     }
 }
 
-async fn queue(State(state): State<AppState>, ctx: Ctx) -> Response {
-    let list = match state.app.returns_to_check(&ctx.principal).await {
-        Ok(l) => l,
-        Err(e) => return layout::app_error(Some(&ctx), e),
-    };
+async fn queue(State(state): State<AppState>, ctx: Ctx) -> Page {
+    let list = state.app.returns_to_check(&ctx.principal).await?;
     let today = state.app.today().to_string();
     let body = html! {
         h1 class="govuk-heading-l" { "Returns to check" }
@@ -483,7 +461,7 @@ async fn queue(State(state): State<AppState>, ctx: Ctx) -> Response {
             }
         }
     };
-    render(Some(&ctx), "Returns to check", body)
+    Ok(render(Some(&ctx), "Returns to check", body))
 }
 
 fn figures_table(v: &ReturnView) -> Markup {
@@ -533,11 +511,8 @@ async fn return_view(
     id: i64,
     errors: &FieldErrors,
     notice: Option<Markup>,
-) -> Response {
-    let v = match state.app.return_view(&ctx.principal, id).await {
-        Ok(v) => v,
-        Err(e) => return layout::app_error(Some(ctx), e),
-    };
+) -> Page {
+    let v = state.app.return_view(&ctx.principal, id).await?;
     let service = state.app.return_service(&ctx.principal, id).await.ok();
     let provider = matches!(ctx.principal, Principal::Provider { .. });
     let can_check = ctx.principal.has(Permission::BackOfficeWrite)
@@ -613,11 +588,7 @@ async fn return_view(
         &format!("Return for {}", v.quarter.label()),
         body,
     );
-    if errors.is_empty() {
-        r
-    } else {
-        invalid(r)
-    }
+    Ok(if errors.is_empty() { r } else { invalid(r) })
 }
 
 async fn view_return(
@@ -625,7 +596,7 @@ async fn view_return(
     ctx: Ctx,
     Path(id): Path<i64>,
     Query(q): Query<SentFlag>,
-) -> Response {
+) -> Page {
     let notice = q.sent.map(|_| {
         layout::banner(
             "Return sent",
@@ -646,15 +617,15 @@ async fn explain(
     ctx: Ctx,
     Path(id): Path<i64>,
     Form(f): Form<ExplainForm>,
-) -> Response {
+) -> Page {
     match state
         .app
         .explain_return(&ctx.principal, id, &f.explanation)
         .await
     {
-        Ok(_) => see_other(&format!("/returns/{id}")),
+        Ok(_) => Ok(see_other(&format!("/returns/{id}"))),
         Err(AppError::Invalid(errors)) => return_view(&state, &ctx, id, &errors, None).await,
-        Err(e) => layout::app_error(Some(&ctx), e),
+        Err(e) => Err(e.into()),
     }
 }
 
@@ -673,7 +644,7 @@ async fn check(
     ctx: Ctx,
     Path(id): Path<i64>,
     Form(f): Form<CheckForm>,
-) -> Response {
+) -> Page {
     match state
         .app
         .check_return(
@@ -685,9 +656,9 @@ async fn check(
         )
         .await
     {
-        Ok(_) => see_other(&format!("/returns/{id}")),
+        Ok(_) => Ok(see_other(&format!("/returns/{id}"))),
         Err(AppError::Invalid(errors)) => return_view(&state, &ctx, id, &errors, None).await,
-        Err(e) => layout::app_error(Some(&ctx), e),
+        Err(e) => Err(e.into()),
     }
 }
 
@@ -706,25 +677,13 @@ fn tracker_quarter(state: &AppState, q: &TrackerQuery) -> hearth_domain::perform
         })
 }
 
-async fn tracker(
-    State(state): State<AppState>,
-    ctx: Ctx,
-    Query(q): Query<TrackerQuery>,
-) -> Response {
+async fn tracker(State(state): State<AppState>, ctx: Ctx, Query(q): Query<TrackerQuery>) -> Page {
     tracker_view(&state, &ctx, &q, &FieldErrors::new()).await
 }
 
-async fn tracker_view(
-    state: &AppState,
-    ctx: &Ctx,
-    q: &TrackerQuery,
-    errors: &FieldErrors,
-) -> Response {
+async fn tracker_view(state: &AppState, ctx: &Ctx, q: &TrackerQuery, errors: &FieldErrors) -> Page {
     let quarter = tracker_quarter(state, q);
-    let lines = match state.app.returns_tracker(&ctx.principal, quarter).await {
-        Ok(l) => l,
-        Err(e) => return layout::app_error(Some(ctx), e),
-    };
+    let lines = state.app.returns_tracker(&ctx.principal, quarter).await?;
     let today = state.app.today();
     let due_days = state
         .app
@@ -796,11 +755,7 @@ async fn tracker_view(
         }
     };
     let r = render(Some(ctx), "Returns tracker", body);
-    if errors.is_empty() {
-        r
-    } else {
-        invalid(r)
-    }
+    Ok(if errors.is_empty() { r } else { invalid(r) })
 }
 
 fn report_rows(
@@ -830,88 +785,78 @@ async fn tracker_csv(
     State(state): State<AppState>,
     ctx: Ctx,
     Query(q): Query<TrackerQuery>,
-) -> Response {
+) -> Page {
     let quarter = tracker_quarter(&state, &q);
-    match state.app.returns_tracker(&ctx.principal, quarter).await {
-        Ok(lines) => {
-            let rows: Vec<Vec<String>> = report_rows(&lines, state.app.today())
-                .into_iter()
-                .map(|(p, s, due, r, st)| vec![quarter.label(), p, s, due, r, st])
-                .collect();
-            layout::csv_download(
-                Some(&ctx),
-                &format!(
-                    "late-and-missing-returns-{}.csv",
-                    quarter.label().replace(['/', ' '], "-")
-                ),
-                &["quarter", "provider", "service", "due", "received", "state"],
-                &rows,
-            )
-        }
-        Err(e) => layout::app_error(Some(&ctx), e),
-    }
+    let lines = state.app.returns_tracker(&ctx.principal, quarter).await?;
+    let rows: Vec<Vec<String>> = report_rows(&lines, state.app.today())
+        .into_iter()
+        .map(|(p, s, due, r, st)| vec![quarter.label(), p, s, due, r, st])
+        .collect();
+    layout::csv_download(
+        &format!(
+            "late-and-missing-returns-{}.csv",
+            quarter.label().replace(['/', ' '], "-")
+        ),
+        &["quarter", "provider", "service", "due", "received", "state"],
+        &rows,
+    )
 }
 
 async fn tracker_pdf(
     State(state): State<AppState>,
     ctx: Ctx,
     Query(q): Query<TrackerQuery>,
-) -> Response {
+) -> Page {
     use hearth_docs::Line;
     let quarter = tracker_quarter(&state, &q);
-    match state.app.returns_tracker(&ctx.principal, quarter).await {
-        Ok(lines) => {
-            let today = state.app.today();
-            let rows = report_rows(&lines, today);
-            let mut doc = vec![
-                Line::Text(format!(
-                    "Quarter {}: returns were due on {} unless extended.",
-                    quarter.label(),
-                    quarter.end()
-                        + chrono::Duration::days(
-                            state
-                                .app
-                                .returns_due_days(ctx.principal.authority_id())
-                                .await
-                                .unwrap_or(hearth_app::returns::DEFAULT_DUE_DAYS)
-                        )
-                )),
-                Line::Text(format!(
-                    "{} services; {} returns received; {} late; {} missing on {}.",
-                    lines.len(),
-                    lines.iter().filter(|l| l.received.is_some()).count(),
-                    lines.iter().filter(|l| l.late()).count(),
-                    lines.iter().filter(|l| l.missing(today)).count(),
-                    today
-                )),
-                Line::Heading("Late and missing returns".into()),
-            ];
-            if rows.is_empty() {
-                doc.push(Line::Text("None.".into()));
-            }
-            for (p, s, due, r, st) in rows {
-                doc.push(Line::Text(format!(
-                    "{st}: {s} ({p}), due {due}{}",
-                    if r.is_empty() {
-                        String::new()
-                    } else {
-                        format!(", received {r}")
-                    }
-                )));
-            }
-            let pdf =
-                hearth_docs::text_pdf(&format!("Late and non-returns, {}", quarter.label()), &doc);
-            layout::download(
-                "application/pdf",
-                &format!(
-                    "late-and-missing-returns-{}.pdf",
-                    quarter.label().replace(['/', ' '], "-")
-                ),
-                pdf,
-            )
-        }
-        Err(e) => layout::app_error(Some(&ctx), e),
+    let lines = state.app.returns_tracker(&ctx.principal, quarter).await?;
+    let today = state.app.today();
+    let rows = report_rows(&lines, today);
+    let mut doc = vec![
+        Line::Text(format!(
+            "Quarter {}: returns were due on {} unless extended.",
+            quarter.label(),
+            quarter.end()
+                + chrono::Duration::days(
+                    state
+                        .app
+                        .returns_due_days(ctx.principal.authority_id())
+                        .await
+                        .unwrap_or(hearth_app::returns::DEFAULT_DUE_DAYS)
+                )
+        )),
+        Line::Text(format!(
+            "{} services; {} returns received; {} late; {} missing on {}.",
+            lines.len(),
+            lines.iter().filter(|l| l.received.is_some()).count(),
+            lines.iter().filter(|l| l.late()).count(),
+            lines.iter().filter(|l| l.missing(today)).count(),
+            today
+        )),
+        Line::Heading("Late and missing returns".into()),
+    ];
+    if rows.is_empty() {
+        doc.push(Line::Text("None.".into()));
     }
+    for (p, s, due, r, st) in rows {
+        doc.push(Line::Text(format!(
+            "{st}: {s} ({p}), due {due}{}",
+            if r.is_empty() {
+                String::new()
+            } else {
+                format!(", received {r}")
+            }
+        )));
+    }
+    let pdf = hearth_docs::text_pdf(&format!("Late and non-returns, {}", quarter.label()), &doc);
+    Ok(layout::download(
+        "application/pdf",
+        &format!(
+            "late-and-missing-returns-{}.pdf",
+            quarter.label().replace(['/', ' '], "-")
+        ),
+        pdf,
+    ))
 }
 
 #[derive(Deserialize, Default)]
@@ -920,17 +865,17 @@ struct DueDaysForm {
     returns_due_days: String,
 }
 
-async fn due_days(State(state): State<AppState>, ctx: Ctx, Form(f): Form<DueDaysForm>) -> Response {
+async fn due_days(State(state): State<AppState>, ctx: Ctx, Form(f): Form<DueDaysForm>) -> Page {
     match state
         .app
         .set_returns_due_days(&ctx.principal, &f.returns_due_days)
         .await
     {
-        Ok(()) => see_other("/returns/tracker"),
+        Ok(()) => Ok(see_other("/returns/tracker")),
         Err(AppError::Invalid(errors)) => {
             tracker_view(&state, &ctx, &TrackerQuery::default(), &errors).await
         }
-        Err(e) => layout::app_error(Some(&ctx), e),
+        Err(e) => Err(e.into()),
     }
 }
 
@@ -940,7 +885,7 @@ struct YearOnly {
     year: Option<String>,
 }
 
-async fn triggers(State(state): State<AppState>, ctx: Ctx, Query(q): Query<YearOnly>) -> Response {
+async fn triggers(State(state): State<AppState>, ctx: Ctx, Query(q): Query<YearOnly>) -> Page {
     let year = q
         .year
         .as_deref()
@@ -965,24 +910,16 @@ async fn triggers_view(
     year: hearth_domain::FinancialYear,
     f: &hearth_app::returns::TriggerForm,
     errors: &FieldErrors,
-) -> Response {
+) -> Page {
     use hearth_domain::performance::Indicator;
-    let set = match state
+    let set = state
         .app
         .trigger_set(ctx.principal.authority_id(), year)
-        .await
-    {
-        Ok(s) => s,
-        Err(e) => return layout::app_error(Some(ctx), e),
-    };
-    let locals = match state
+        .await?;
+    let locals = state
         .app
         .local_indicators(ctx.principal.authority_id())
-        .await
-    {
-        Ok(l) => l,
-        Err(e) => return layout::app_error(Some(ctx), e),
-    };
+        .await?;
     let mut indicators: Vec<(String, String)> = Indicator::NATIONAL
         .iter()
         .map(|i| {
@@ -1049,29 +986,25 @@ async fn triggers_view(
         }
     };
     let r = render(Some(ctx), "Triggers", body);
-    if errors.is_empty() {
-        r
-    } else {
-        invalid(r)
-    }
+    Ok(if errors.is_empty() { r } else { invalid(r) })
 }
 
 async fn set_trigger(
     State(state): State<AppState>,
     ctx: Ctx,
     Form(f): Form<hearth_app::returns::TriggerForm>,
-) -> Response {
+) -> Page {
     match state.app.set_trigger(&ctx.principal, &f).await {
-        Ok(()) => see_other(&format!(
+        Ok(()) => Ok(see_other(&format!(
             "/returns/triggers?year={}",
             crate::session::url_encode(&f.year)
-        )),
+        ))),
         Err(AppError::Invalid(errors)) => {
             let year = hearth_domain::FinancialYear::parse_label(&f.year)
                 .unwrap_or_else(|_| hearth_domain::FinancialYear::for_date(state.app.today()));
             triggers_view(&state, &ctx, year, &f, &errors).await
         }
-        Err(e) => layout::app_error(Some(&ctx), e),
+        Err(e) => Err(e.into()),
     }
 }
 
@@ -1090,7 +1023,7 @@ async fn issue_version(
     ctx: Ctx,
     Path(id): Path<i64>,
     Form(f): Form<VersionForm>,
-) -> Response {
+) -> Page {
     let from = f.from_quarter.trim().parse::<u8>().unwrap_or(0);
     match state
         .app
@@ -1103,9 +1036,9 @@ async fn issue_version(
         )
         .await
     {
-        Ok(_) => see_other(&format!("/services/{id}/returns")),
+        Ok(_) => Ok(see_other(&format!("/services/{id}/returns"))),
         Err(AppError::Invalid(errors)) => returns_page(&state, &ctx, id, &errors).await,
-        Err(e) => layout::app_error(Some(&ctx), e),
+        Err(e) => Err(e.into()),
     }
 }
 
@@ -1151,19 +1084,9 @@ fn chart(title: &str, values: &[Option<f64>], labels: &[String], trigger: Option
     }
 }
 
-async fn service_analysis(
-    State(state): State<AppState>,
-    ctx: Ctx,
-    Path(id): Path<i64>,
-) -> Response {
-    let service = match state.app.service(&ctx.principal, id).await {
-        Ok(s) => s,
-        Err(e) => return layout::app_error(Some(&ctx), e),
-    };
-    let data = match state.app.service_analysis(&ctx.principal, id).await {
-        Ok(d) => d,
-        Err(e) => return layout::app_error(Some(&ctx), e),
-    };
+async fn service_analysis(State(state): State<AppState>, ctx: Ctx, Path(id): Path<i64>) -> Page {
+    let service = state.app.service(&ctx.principal, id).await?;
+    let data = state.app.service_analysis(&ctx.principal, id).await?;
     let labels: Vec<String> = data
         .iter()
         .map(|(q, _)| format!("Q{} {}", q.number(), &q.year().label()[2..4]))
@@ -1191,7 +1114,7 @@ async fn service_analysis(
             }
         }
     };
-    render(Some(&ctx), "Indicators", body)
+    Ok(render(Some(&ctx), "Indicators", body))
 }
 
 #[derive(Deserialize, Default)]
@@ -1208,12 +1131,9 @@ fn by_of(q: &ByQuery) -> &str {
     }
 }
 
-async fn analysis(State(state): State<AppState>, ctx: Ctx, Query(q): Query<ByQuery>) -> Response {
+async fn analysis(State(state): State<AppState>, ctx: Ctx, Query(q): Query<ByQuery>) -> Page {
     let by = by_of(&q);
-    let (quarters, rows) = match state.app.analysis(&ctx.principal, by).await {
-        Ok(v) => v,
-        Err(e) => return layout::app_error(Some(&ctx), e),
-    };
+    let (quarters, rows) = state.app.analysis(&ctx.principal, by).await?;
     let body = html! {
         h1 class="govuk-heading-l" { "Performance analysis" }
         p class="govuk-body" {
@@ -1249,68 +1169,54 @@ async fn analysis(State(state): State<AppState>, ctx: Ctx, Query(q): Query<ByQue
             }
         }
     };
-    render(Some(&ctx), "Performance analysis", body)
+    Ok(render(Some(&ctx), "Performance analysis", body))
 }
 
-async fn analysis_csv(
-    State(state): State<AppState>,
-    ctx: Ctx,
-    Query(q): Query<ByQuery>,
-) -> Response {
-    match state.app.analysis(&ctx.principal, by_of(&q)).await {
-        Ok((quarters, rows)) => {
-            let mut header = vec!["group".to_string(), "indicator".to_string()];
-            header.extend(quarters.iter().map(|q| q.label()));
-            header.push("trend".into());
-            let rows: Vec<Vec<String>> = rows
-                .iter()
-                .map(|r| {
-                    let mut v = vec![r.group.clone(), r.indicator.code().to_string()];
-                    v.extend(
-                        r.values
-                            .iter()
-                            .map(|v| v.map(|v| v.to_string()).unwrap_or_default()),
-                    );
-                    v.push(r.trend().to_string());
-                    v
-                })
-                .collect();
-            layout::csv_download(Some(&ctx), "analysis.csv", &header, &rows)
-        }
-        Err(e) => layout::app_error(Some(&ctx), e),
-    }
+async fn analysis_csv(State(state): State<AppState>, ctx: Ctx, Query(q): Query<ByQuery>) -> Page {
+    let (quarters, rows) = state.app.analysis(&ctx.principal, by_of(&q)).await?;
+    let mut header = vec!["group".to_string(), "indicator".to_string()];
+    header.extend(quarters.iter().map(|q| q.label()));
+    header.push("trend".into());
+    let rows: Vec<Vec<String>> = rows
+        .iter()
+        .map(|r| {
+            let mut v = vec![r.group.clone(), r.indicator.code().to_string()];
+            v.extend(
+                r.values
+                    .iter()
+                    .map(|v| v.map(|v| v.to_string()).unwrap_or_default()),
+            );
+            v.push(r.trend().to_string());
+            v
+        })
+        .collect();
+    layout::csv_download("analysis.csv", &header, &rows)
 }
 
-async fn analysis_xlsx(
-    State(state): State<AppState>,
-    ctx: Ctx,
-    Query(q): Query<ByQuery>,
-) -> Response {
-    match state.app.analysis(&ctx.principal, by_of(&q)).await {
-        Ok((quarters, rows)) => {
-            let table: Vec<Vec<String>> = rows
-                .iter()
-                .map(|r| {
-                    let mut v = vec![r.group.clone(), r.indicator.short_label().to_string()];
-                    v.extend(
-                        r.values
-                            .iter()
-                            .map(|x| x.map(|x| x.to_string()).unwrap_or_default()),
-                    );
-                    v.push(r.trend().to_string());
-                    v
-                })
-                .collect();
-            let mut header = vec!["Group".to_string(), "Indicator".to_string()];
-            header.extend(quarters.iter().map(|q| q.label()));
-            header.push("Trend".into());
-            match hearth_docs::workbook::table_xlsx("Analysis", &header, &table) {
-                Ok(bytes) => layout::download(XLSX, "analysis.xlsx", bytes),
-                Err(e) => layout::app_error(Some(&ctx), AppError::Internal(e)),
-            }
-        }
-        Err(e) => layout::app_error(Some(&ctx), e),
-    }
+async fn analysis_xlsx(State(state): State<AppState>, ctx: Ctx, Query(q): Query<ByQuery>) -> Page {
+    let (quarters, rows) = state.app.analysis(&ctx.principal, by_of(&q)).await?;
+    let table: Vec<Vec<String>> = rows
+        .iter()
+        .map(|r| {
+            let mut v = vec![r.group.clone(), r.indicator.short_label().to_string()];
+            v.extend(
+                r.values
+                    .iter()
+                    .map(|x| x.map(|x| x.to_string()).unwrap_or_default()),
+            );
+            v.push(r.trend().to_string());
+            v
+        })
+        .collect();
+    let mut header = vec!["Group".to_string(), "Indicator".to_string()];
+    header.extend(quarters.iter().map(|q| q.label()));
+    header.push("Trend".into());
+    Ok(
+        match hearth_docs::workbook::table_xlsx("Analysis", &header, &table) {
+            Ok(bytes) => layout::download(XLSX, "analysis.xlsx", bytes),
+            Err(e) => return Err(WebError::from(AppError::Internal(e))),
+        },
+    )
 }
 
 #[derive(Deserialize, Default)]
@@ -1323,20 +1229,16 @@ struct ExtensionForm {
     until: String,
 }
 
-async fn extension(
-    State(state): State<AppState>,
-    ctx: Ctx,
-    Form(f): Form<ExtensionForm>,
-) -> Response {
+async fn extension(State(state): State<AppState>, ctx: Ctx, Form(f): Form<ExtensionForm>) -> Page {
     match state
         .app
         .grant_extension(&ctx.principal, f.service_id, &f.quarter, &f.until)
         .await
     {
-        Ok(()) => see_other(&format!(
+        Ok(()) => Ok(see_other(&format!(
             "/returns/tracker?quarter={}",
             crate::session::url_encode(&f.quarter)
-        )),
+        ))),
         Err(AppError::Invalid(errors)) => {
             tracker_view(
                 &state,
@@ -1348,7 +1250,7 @@ async fn extension(
             )
             .await
         }
-        Err(e) => layout::app_error(Some(&ctx), e),
+        Err(e) => Err(e.into()),
     }
 }
 
@@ -1364,11 +1266,7 @@ struct LocalForm {
     higher_is_better: Option<String>,
 }
 
-async fn define_local(
-    State(state): State<AppState>,
-    ctx: Ctx,
-    Form(f): Form<LocalForm>,
-) -> Response {
+async fn define_local(State(state): State<AppState>, ctx: Ctx, Form(f): Form<LocalForm>) -> Page {
     match state
         .app
         .define_local_indicator(
@@ -1380,7 +1278,7 @@ async fn define_local(
         )
         .await
     {
-        Ok(()) => see_other("/returns/triggers"),
+        Ok(()) => Ok(see_other("/returns/triggers")),
         Err(AppError::Invalid(errors)) => {
             let year = hearth_domain::FinancialYear::for_date(state.app.today());
             triggers_view(
@@ -1395,6 +1293,6 @@ async fn define_local(
             )
             .await
         }
-        Err(e) => layout::app_error(Some(&ctx), e),
+        Err(e) => Err(e.into()),
     }
 }

@@ -1,0 +1,259 @@
+//! The returns tracker (F4.5): due dates, what came, late and missing, reminders.
+
+#[allow(unused_imports)]
+use super::*;
+
+/// One service's line in the returns tracker for a quarter.
+#[derive(Debug, Clone)]
+pub struct TrackerLine {
+    pub service: Service,
+    pub provider_name: String,
+    pub due: chrono::NaiveDate,
+    /// An extension granted to this service for the quarter (then `due` is the extended date).
+    pub extended: bool,
+    pub received: Option<chrono::NaiveDate>,
+    pub status: Option<String>,
+}
+
+impl TrackerLine {
+    pub fn late(&self) -> bool {
+        self.received.is_some_and(|r| r > self.due)
+    }
+    pub fn missing(&self, today: chrono::NaiveDate) -> bool {
+        self.received.is_none() && today > self.due
+    }
+}
+
+/// Days after a quarter ends that its return is due, unless the authority sets its own.
+pub const DEFAULT_DUE_DAYS: i64 = 28;
+
+impl App {
+    /// Days after the quarter's end that returns are due, for an authority.
+    pub async fn returns_due_days(&self, authority_id: i64) -> Result<i64, AppError> {
+        Ok(self
+            .db
+            .setting(&format!("returns_due_days:{authority_id}"))
+            .await?
+            .and_then(|v| v.parse().ok())
+            .unwrap_or(DEFAULT_DUE_DAYS))
+    }
+
+    pub async fn set_returns_due_days(&self, who: &Principal, days: &str) -> Result<(), AppError> {
+        who.require_or_hide(Permission::BackOfficeRead)?;
+        who.require(Permission::Administer)?;
+        let n = days
+            .trim()
+            .parse::<i64>()
+            .ok()
+            .filter(|n| (1..=90).contains(n))
+            .ok_or_else(|| {
+                AppError::invalid("returns_due_days", "Enter a number of days from 1 to 90")
+            })?;
+        let mut tx = self.begin_write(&who.actor()).await?;
+        tx.set_setting(
+            &format!("returns_due_days:{}", who.authority_id()),
+            &n.to_string(),
+        )
+        .await?;
+        tx.commit().await?;
+        Ok(())
+    }
+
+    /// The returns tracker (F4.5): every service of the authority for a quarter, with its due
+    /// date, when its return came and whether it was late or is missing.
+    pub async fn returns_tracker(
+        &self,
+        who: &Principal,
+        q: Quarter,
+    ) -> Result<Vec<TrackerLine>, AppError> {
+        who.require_or_hide(Permission::BackOfficeRead)?;
+        let due =
+            q.end() + chrono::Duration::days(self.returns_due_days(who.authority_id()).await?);
+        let mut f = who.service_filter();
+        f.per_page = 100_000;
+        // Three reads for the whole page, whatever the number of services: the quarter's
+        // returns, the extensions granted, and the providers' names.
+        let mut of_service: std::collections::HashMap<i64, Vec<PerformanceReturn>> =
+            Default::default();
+        for r in self
+            .db
+            .authority_returns_since(who.authority_id(), i64::from(q.year().start_year))
+            .await?
+            .into_iter()
+            .filter(|r| {
+                r.year_start == i64::from(q.year().start_year) && r.quarter == i64::from(q.number())
+            })
+        {
+            of_service.entry(r.service_id).or_default().push(r);
+        }
+        let suffix = format!(":{}", q.label());
+        let extensions: std::collections::HashMap<i64, chrono::NaiveDate> = self
+            .db
+            .settings_with_prefix("extension:")
+            .await?
+            .into_iter()
+            .filter_map(|(name, value)| {
+                let id = name
+                    .strip_prefix("extension:")?
+                    .strip_suffix(&suffix)?
+                    .parse::<i64>()
+                    .ok()?;
+                let date = chrono::NaiveDate::parse_from_str(&value, "%Y-%m-%d").ok()?;
+                Some((id, date))
+            })
+            .collect();
+        let mut pf = who.provider_filter();
+        pf.per_page = 100_000;
+        let names: std::collections::HashMap<i64, String> = self
+            .db
+            .list_providers(&pf)
+            .await?
+            .items
+            .into_iter()
+            .map(|p| (p.id, p.name))
+            .collect();
+        let mut out = Vec::new();
+        for s in self.db.list_services(&f).await?.items {
+            let returns = of_service.remove(&s.id).unwrap_or_default();
+            let first = returns.iter().min_by_key(|r| r.submitted_at);
+            // Newest first, as `service_returns` orders them.
+            let latest_status = returns
+                .iter()
+                .find(|r| r.status != REPLACED)
+                .map(|r| r.status.clone());
+            let extension = extensions.get(&s.id).copied();
+            out.push(TrackerLine {
+                provider_name: names.get(&s.provider_id).cloned().unwrap_or_default(),
+                due: extension.unwrap_or(due),
+                extended: extension.is_some(),
+                // The day it arrived in the UK (a return sent at 00:30 BST is that day's).
+                received: first
+                    .and_then(|r| hearth_domain::clock::uk_time_of(r.submitted_at))
+                    .map(|t| t.date()),
+                status: latest_status,
+                service: s,
+            });
+        }
+        out.sort_by(|a, b| {
+            a.provider_name
+                .cmp(&b.provider_name)
+                .then(a.service.name.cmp(&b.service.name))
+        });
+        Ok(out)
+    }
+
+    fn extension_key(service_id: i64, q: Quarter) -> String {
+        format!("extension:{service_id}:{}", q.label())
+    }
+
+    /// The extended due date granted to a service for a quarter, if any.
+    pub async fn extension(
+        &self,
+        service_id: i64,
+        q: Quarter,
+    ) -> Result<Option<chrono::NaiveDate>, AppError> {
+        Ok(self
+            .db
+            .setting(&Self::extension_key(service_id, q))
+            .await?
+            .and_then(|d| chrono::NaiveDate::parse_from_str(&d, "%Y-%m-%d").ok()))
+    }
+
+    /// The team grants a service more time for a quarter's return.
+    pub async fn grant_extension(
+        &self,
+        who: &Principal,
+        service_id: i64,
+        quarter: &str,
+        until: &str,
+    ) -> Result<(), AppError> {
+        who.require_or_hide(Permission::BackOfficeRead)?;
+        self.service(who, service_id).await?;
+        who.require(Permission::BackOfficeWrite)?;
+        let q = Quarter::parse(quarter).map_err(|e| AppError::invalid("quarter", e.message))?;
+        let date =
+            hearth_domain::parse_date(until).map_err(|e| AppError::invalid("until", e.message))?;
+        if date <= q.end() {
+            return Err(AppError::invalid(
+                "until",
+                "The extension must end after the quarter does",
+            ));
+        }
+        let mut tx = self.begin_write(&who.actor()).await?;
+        tx.set_setting(&Self::extension_key(service_id, q), &date.to_string())
+            .await?;
+        tx.commit().await?;
+        Ok(())
+    }
+
+    /// Reminders before and after the deadline (F4.5), through the outbox, each sent once:
+    /// a week before the due date and the day after it, to the provider's e-mail address.
+    pub async fn send_return_reminders(&self, today: chrono::NaiveDate) -> Result<usize, AppError> {
+        self.send_return_reminders_for(today, None).await
+    }
+
+    /// As [`App::send_return_reminders`], for one authority only when `authority` is given (a
+    /// run an authority's administrator started).
+    pub async fn send_return_reminders_for(
+        &self,
+        today: chrono::NaiveDate,
+        authority: Option<i64>,
+    ) -> Result<usize, AppError> {
+        let q = Quarter::for_date(today).previous();
+        let mut sent = 0;
+        let authorities = self.db.authorities().await?;
+        for a in authorities
+            .into_iter()
+            .filter(|a| authority.is_none() || authority == Some(a.id))
+        {
+            let standard_due = q.end() + chrono::Duration::days(self.returns_due_days(a.id).await?);
+            let services = self
+                .db
+                .list_services(&hearth_store::ServiceFilter {
+                    authority_id: Some(a.id),
+                    per_page: 100_000,
+                    ..Default::default()
+                })
+                .await?;
+            for s in services.items {
+                // An extension moves this service's deadline, and its reminders, to the new date.
+                let due = self.extension(s.id, q).await?.unwrap_or(standard_due);
+                let kind = if today == due - chrono::Duration::days(7) {
+                    "before"
+                } else if today == due + chrono::Duration::days(1) {
+                    "after"
+                } else {
+                    continue;
+                };
+                let has = self.db.service_returns(s.id).await?.iter().any(|r| {
+                    r.year_start == i64::from(q.year().start_year)
+                        && r.quarter == i64::from(q.number())
+                });
+                let key = format!("reminder:{}:{}:{}", s.id, q.label(), kind);
+                if has || self.db.setting(&key).await?.is_some() {
+                    continue;
+                }
+                let Some(p) = self.db.provider(s.provider_id).await? else {
+                    continue;
+                };
+                if p.email.is_empty() {
+                    continue;
+                }
+                let mut tx = self
+                    .db
+                    .begin_write(&hearth_store::Actor::system("reminders"))
+                    .await?;
+                let (subject, body) = if kind == "before" {
+                    (format!("Return for {} due on {}", q.label(), due), format!("The performance return of {} for {} is due on {}. Download the workbook from Hearth, or use the web form.", s.name, q.label(), due))
+                } else {
+                    (format!("Return for {} is late", q.label()), format!("The performance return of {} for {} was due on {} and has not arrived. Please send it now.", s.name, q.label(), due))
+                };
+                tx.queue_mail(&p.email, &subject, &body).await?;
+                tx.set_setting(&key, &today.to_string()).await?;
+                tx.commit().await?;
+                sent += 1;
+            }
+        }
+        Ok(sent)
+    }
+}

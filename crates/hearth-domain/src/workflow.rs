@@ -1,0 +1,594 @@
+//! Workflows as state machines: the states a record moves through, who may move it, to what,
+//! and with what input. Each workflow is an enum of states, an enum of events, the roles that
+//! act and the facts a move depends on; `next` is the whole of its rules, so the use case that
+//! applies a move only asks it and writes the answer. Quality, contract management and day
+//! activities copy this shape.
+
+/// Why a move was refused.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Refusal {
+    /// The record is not in a state this move starts from (a conflict: someone else may have
+    /// moved it first).
+    NotNow(String),
+    /// This actor may not make this move.
+    NotYours(String),
+    /// The move is allowed but its input is missing or wrong; `field` is the form field to
+    /// mark.
+    Input {
+        field: &'static str,
+        message: String,
+    },
+}
+
+impl Refusal {
+    pub fn message(&self) -> &str {
+        match self {
+            Refusal::NotNow(m) | Refusal::NotYours(m) => m,
+            Refusal::Input { message, .. } => message,
+        }
+    }
+}
+
+/// The workflow of a provider's request (F3.4): pending until the commissioning team approves
+/// or rejects it, once.
+pub mod requests {
+    use super::Refusal;
+
+    #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+    pub enum Status {
+        Pending,
+        Approved,
+        Rejected,
+    }
+
+    impl Status {
+        pub const ALL: [Status; 3] = [Status::Pending, Status::Approved, Status::Rejected];
+
+        pub fn as_str(self) -> &'static str {
+            match self {
+                Status::Pending => "pending",
+                Status::Approved => "approved",
+                Status::Rejected => "rejected",
+            }
+        }
+
+        pub fn parse(s: &str) -> Option<Status> {
+            Status::ALL.into_iter().find(|t| t.as_str() == s)
+        }
+    }
+
+    #[derive(Debug, Clone, Copy, PartialEq, Eq)]
+    pub enum Event {
+        Approve,
+        Reject,
+    }
+
+    /// Who decides: only the commissioning team; a provider user cannot decide its own
+    /// request.
+    #[derive(Debug, Clone, Copy, PartialEq, Eq)]
+    pub enum Actor {
+        Provider,
+        Team,
+    }
+
+    /// Where deciding `from` by `by` takes a request; `remarks` says whether remarks were
+    /// written (a rejection must say why).
+    pub fn next(from: Status, event: Event, by: Actor, remarks: bool) -> Result<Status, Refusal> {
+        if by != Actor::Team {
+            return Err(Refusal::NotYours(
+                "The commissioning team decides requests.".into(),
+            ));
+        }
+        if event == Event::Reject && !remarks {
+            return Err(Refusal::Input {
+                field: "remarks",
+                message: "Enter remarks telling the provider why the request is rejected".into(),
+            });
+        }
+        match from {
+            Status::Pending => Ok(match event {
+                Event::Approve => Status::Approved,
+                Event::Reject => Status::Rejected,
+            }),
+            done => Err(Refusal::NotNow(format!(
+                "This request was already {}.",
+                done.as_str()
+            ))),
+        }
+    }
+
+    #[cfg(test)]
+    mod tests {
+        use super::*;
+
+        #[test]
+        fn a_pending_request_is_decided_once_by_the_team() {
+            assert_eq!(
+                next(Status::Pending, Event::Approve, Actor::Team, false),
+                Ok(Status::Approved)
+            );
+            assert_eq!(
+                next(Status::Pending, Event::Reject, Actor::Team, true),
+                Ok(Status::Rejected)
+            );
+            for done in [Status::Approved, Status::Rejected] {
+                for e in [Event::Approve, Event::Reject] {
+                    assert_eq!(
+                        next(done, e, Actor::Team, true),
+                        Err(Refusal::NotNow(format!(
+                            "This request was already {}.",
+                            done.as_str()
+                        )))
+                    );
+                }
+            }
+            for from in Status::ALL {
+                assert!(matches!(
+                    next(from, Event::Approve, Actor::Provider, true),
+                    Err(Refusal::NotYours(_))
+                ));
+            }
+            assert!(matches!(
+                next(Status::Pending, Event::Reject, Actor::Team, false),
+                Err(Refusal::Input {
+                    field: "remarks",
+                    ..
+                })
+            ));
+            for s in Status::ALL {
+                assert_eq!(Status::parse(s.as_str()), Some(s));
+            }
+        }
+    }
+}
+
+/// The workflow of a quarterly performance return (C4).
+pub mod returns {
+    use super::Refusal;
+
+    /// Where a return is.
+    #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+    pub enum Status {
+        /// Sent by the provider, waiting to be checked.
+        Received,
+        Accepted,
+        /// Sent back to be corrected.
+        Incomplete,
+        /// Sent back for the provider's explanation of its figures.
+        ExplanationRequested,
+        /// The provider explained, waiting to be checked again.
+        Explained,
+        /// Passed to the contracts manager to decide.
+        Escalated,
+        /// Decided with an action for the provider.
+        ActionSet,
+        /// A later return for the quarter took its place.
+        Replaced,
+    }
+
+    impl Status {
+        pub const ALL: [Status; 8] = [
+            Status::Received,
+            Status::Accepted,
+            Status::Incomplete,
+            Status::ExplanationRequested,
+            Status::Explained,
+            Status::Escalated,
+            Status::ActionSet,
+            Status::Replaced,
+        ];
+
+        /// The stored name.
+        pub fn as_str(self) -> &'static str {
+            match self {
+                Status::Received => "received",
+                Status::Accepted => "accepted",
+                Status::Incomplete => "incomplete",
+                Status::ExplanationRequested => "explanation_requested",
+                Status::Explained => "explained",
+                Status::Escalated => "escalated",
+                Status::ActionSet => "action_set",
+                Status::Replaced => "replaced",
+            }
+        }
+
+        pub fn parse(s: &str) -> Option<Status> {
+            Status::ALL.into_iter().find(|t| t.as_str() == s)
+        }
+
+        /// What people read.
+        pub fn label(self) -> &'static str {
+            match self {
+                Status::Received => "Received, to check",
+                Status::Accepted => "Accepted",
+                Status::Incomplete => "Returned as incomplete",
+                Status::ExplanationRequested => "Explanation requested",
+                Status::Explained => "Explained, to check",
+                Status::Escalated => "Escalated to the contracts manager",
+                Status::ActionSet => "Action set for the provider",
+                Status::Replaced => "Replaced",
+            }
+        }
+
+        /// In the officers' queue.
+        pub fn waits_for_check(self) -> bool {
+            matches!(
+                self,
+                Status::Received | Status::Explained | Status::Escalated
+            )
+        }
+
+        /// Sent back to the provider, who answers with a corrected return.
+        pub fn sent_back(self) -> bool {
+            matches!(self, Status::Incomplete | Status::ExplanationRequested)
+        }
+    }
+
+    /// Who acts on a return.
+    #[derive(Debug, Clone, Copy, PartialEq, Eq)]
+    pub enum Actor {
+        Provider,
+        Officer,
+        ContractsManager,
+    }
+
+    /// What can happen to a return.
+    #[derive(Debug, Clone, Copy, PartialEq, Eq)]
+    pub enum Event {
+        /// The provider records an explanation of its figures.
+        Explain,
+        /// The checking officer's decisions.
+        Accept,
+        MarkIncomplete,
+        AskForExplanation,
+        Escalate,
+        SetAction,
+    }
+
+    impl Event {
+        pub const ALL: [Event; 6] = [
+            Event::Explain,
+            Event::Accept,
+            Event::MarkIncomplete,
+            Event::AskForExplanation,
+            Event::Escalate,
+            Event::SetAction,
+        ];
+
+        /// A checking decision as the form sends it ("accept", "incomplete", "explain",
+        /// "escalate", "action").
+        pub fn decision(s: &str) -> Option<Event> {
+            Some(match s {
+                "accept" => Event::Accept,
+                "incomplete" => Event::MarkIncomplete,
+                "explain" => Event::AskForExplanation,
+                "escalate" => Event::Escalate,
+                "action" => Event::SetAction,
+                _ => return None,
+            })
+        }
+    }
+
+    /// What a move depends on besides the state.
+    #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+    pub struct Facts {
+        /// The provider's explanation is recorded (or, for `Explain`, is being given).
+        pub explained: bool,
+        /// Figures below (or above a maximum) trigger.
+        pub breaches: usize,
+        /// The return replaces one already accepted for the quarter.
+        pub replaces_accepted: bool,
+        /// The officer confirmed the replacement.
+        pub replacement_confirmed: bool,
+        /// The officer wrote remarks.
+        pub remarks: bool,
+    }
+
+    /// The one place the rules of a return's checking are written: where `event` by `by`
+    /// takes a return that is `from`, given `facts`.
+    pub fn next(from: Status, event: Event, by: Actor, facts: Facts) -> Result<Status, Refusal> {
+        let not_now = |what: &str| {
+            Err(Refusal::NotNow(format!(
+                "This return is {}: {what}",
+                from.label().to_lowercase()
+            )))
+        };
+        let input = |field: &'static str, message: &str| {
+            Err(Refusal::Input {
+                field,
+                message: message.to_string(),
+            })
+        };
+        if event == Event::Explain {
+            if by != Actor::Provider {
+                return Err(Refusal::NotYours(
+                    "The provider gives the explanation of its figures.".into(),
+                ));
+            }
+            if !facts.explained {
+                return input(
+                    "explanation",
+                    "Explain why the figures are below their triggers",
+                );
+            }
+            return match from {
+                Status::Received => Ok(Status::Received),
+                Status::ExplanationRequested => Ok(Status::Explained),
+                _ => not_now("it cannot be explained now."),
+            };
+        }
+        // Every other event is a checking decision.
+        if by == Actor::Provider {
+            return Err(Refusal::NotYours(
+                "The commissioning team checks returns.".into(),
+            ));
+        }
+        if !from.waits_for_check() {
+            return not_now("there is nothing to check.");
+        }
+        if from == Status::Escalated && by != Actor::ContractsManager {
+            return Err(Refusal::NotYours(
+                "This return was escalated: the contracts manager decides it.".into(),
+            ));
+        }
+        match event {
+            Event::Accept => {
+                if facts.breaches > 0 && !facts.explained {
+                    return input("decision", "A figure is below its trigger: the return cannot be accepted until the provider's explanation is recorded. Ask for an explanation.");
+                }
+                if facts.replaces_accepted && !facts.replacement_confirmed {
+                    return input("confirm_replacement", "This return replaces one already accepted for the quarter: confirm the replacement to accept it");
+                }
+                Ok(Status::Accepted)
+            }
+            Event::MarkIncomplete => {
+                if !facts.remarks {
+                    return input(
+                        "remarks",
+                        "Say what is missing or wrong so the provider can correct it",
+                    );
+                }
+                Ok(Status::Incomplete)
+            }
+            Event::AskForExplanation => Ok(Status::ExplanationRequested),
+            Event::Escalate => {
+                if !facts.explained {
+                    return input("decision", "Only a return with the provider's explanation can be escalated to the contracts manager");
+                }
+                Ok(Status::Escalated)
+            }
+            Event::SetAction => {
+                if from == Status::Received && !facts.explained {
+                    return input(
+                        "decision",
+                        "Ask for the provider's explanation before setting an action",
+                    );
+                }
+                Ok(Status::ActionSet)
+            }
+            Event::Explain => not_now("it cannot be explained now."),
+        }
+    }
+
+    /// What sending a new return for the quarter does to the one already there: None when
+    /// there is none (or it was replaced), else whether the new one may be sent and what the
+    /// old one becomes.
+    pub fn on_resend(existing: Status) -> Result<Resend, Refusal> {
+        match existing {
+            // Accepted: the new one will replace it once it is accepted in turn.
+            Status::Accepted => Ok(Resend::ReplacesOnAcceptance),
+            // Sent back: the corrected return takes its place now.
+            Status::Incomplete | Status::ExplanationRequested => Ok(Resend::ReplacesNow),
+            Status::Received | Status::Explained | Status::Escalated => Err(Refusal::Input {
+                field: "quarter",
+                message: "A return for this quarter is already waiting to be checked".into(),
+            }),
+            // Decided with an action, or replaced: the new one stands on its own.
+            Status::ActionSet | Status::Replaced => Ok(Resend::First),
+        }
+    }
+
+    /// See [`on_resend`].
+    #[derive(Debug, Clone, Copy, PartialEq, Eq)]
+    pub enum Resend {
+        First,
+        ReplacesOnAcceptance,
+        ReplacesNow,
+    }
+
+    #[cfg(test)]
+    mod tests {
+        use super::*;
+
+        fn facts() -> Facts {
+            Facts {
+                explained: true,
+                breaches: 0,
+                replaces_accepted: false,
+                replacement_confirmed: false,
+                remarks: true,
+            }
+        }
+
+        /// Every (state, event, actor) with all facts favourable: exactly these moves exist.
+        #[test]
+        fn the_allowed_moves_and_only_those() {
+            use Actor::*;
+            use Event::*;
+            use Status::*;
+            let allowed: &[(Status, Event, Actor, Status)] = &[
+                (Received, Explain, Provider, Received),
+                (ExplanationRequested, Explain, Provider, Explained),
+            ];
+            let decisions = [
+                (Accept, Accepted),
+                (MarkIncomplete, Incomplete),
+                (AskForExplanation, ExplanationRequested),
+                (Escalate, Escalated),
+                (SetAction, ActionSet),
+            ];
+            let mut expected: Vec<(Status, Event, Actor, Status)> = allowed.to_vec();
+            for from in [Received, Explained] {
+                for by in [Officer, ContractsManager] {
+                    for (e, to) in decisions {
+                        expected.push((from, e, by, to));
+                    }
+                }
+            }
+            for (e, to) in decisions {
+                expected.push((Escalated, e, ContractsManager, to));
+            }
+            for from in Status::ALL {
+                for event in Event::ALL {
+                    for by in [Provider, Officer, ContractsManager] {
+                        let want = expected
+                            .iter()
+                            .find(|(f, e, b, _)| *f == from && *e == event && *b == by)
+                            .map(|m| m.3);
+                        let got = next(from, event, by, facts()).ok();
+                        assert_eq!(got, want, "{from:?} {event:?} by {by:?}");
+                    }
+                }
+            }
+        }
+
+        #[test]
+        fn refusals_say_why() {
+            use Actor::*;
+            use Event::*;
+            use Status::*;
+            let f = facts();
+            assert!(matches!(
+                next(Accepted, Accept, Officer, f),
+                Err(Refusal::NotNow(m)) if m == "This return is accepted: there is nothing to check."
+            ));
+            assert!(matches!(
+                next(Escalated, Accept, Officer, f),
+                Err(Refusal::NotYours(m)) if m.contains("contracts manager decides")
+            ));
+            assert!(matches!(
+                next(Received, Accept, Provider, f),
+                Err(Refusal::NotYours(_))
+            ));
+            assert!(matches!(
+                next(Received, Explain, Officer, f),
+                Err(Refusal::NotYours(_))
+            ));
+            assert!(matches!(
+                next(Accepted, Explain, Provider, f),
+                Err(Refusal::NotNow(_))
+            ));
+            let field = |r: Result<Status, Refusal>| match r {
+                Err(Refusal::Input { field, .. }) => field,
+                other => panic!("expected an input refusal, got {other:?}"),
+            };
+            // A breach without an explanation cannot be accepted, escalated or actioned.
+            let unexplained = Facts {
+                explained: false,
+                breaches: 1,
+                ..f
+            };
+            assert_eq!(
+                field(next(Received, Accept, Officer, unexplained)),
+                "decision"
+            );
+            assert_eq!(
+                field(next(Received, Escalate, Officer, unexplained)),
+                "decision"
+            );
+            assert_eq!(
+                field(next(Received, SetAction, Officer, unexplained)),
+                "decision"
+            );
+            // ... but an explained one can have an action set without being asked again.
+            assert_eq!(
+                next(Explained, SetAction, Officer, unexplained),
+                Ok(ActionSet)
+            );
+            // No breach: accepted without an explanation.
+            let clean = Facts {
+                explained: false,
+                ..f
+            };
+            assert_eq!(next(Received, Accept, Officer, clean), Ok(Accepted));
+            assert_eq!(
+                field(next(
+                    Received,
+                    Accept,
+                    Officer,
+                    Facts {
+                        replaces_accepted: true,
+                        ..f
+                    }
+                )),
+                "confirm_replacement"
+            );
+            assert_eq!(
+                next(
+                    Received,
+                    Accept,
+                    Officer,
+                    Facts {
+                        replaces_accepted: true,
+                        replacement_confirmed: true,
+                        ..f
+                    }
+                ),
+                Ok(Accepted)
+            );
+            assert_eq!(
+                field(next(
+                    Received,
+                    MarkIncomplete,
+                    Officer,
+                    Facts {
+                        remarks: false,
+                        ..f
+                    }
+                )),
+                "remarks"
+            );
+            assert_eq!(
+                field(next(
+                    Received,
+                    Explain,
+                    Provider,
+                    Facts {
+                        explained: false,
+                        ..f
+                    }
+                )),
+                "explanation"
+            );
+        }
+
+        #[test]
+        fn names_and_decisions_parse_back() {
+            for s in Status::ALL {
+                assert_eq!(Status::parse(s.as_str()), Some(s));
+            }
+            assert_eq!(Status::parse("nonsense"), None);
+            assert_eq!(Event::decision("accept"), Some(Event::Accept));
+            assert_eq!(Event::decision("action"), Some(Event::SetAction));
+            assert_eq!(Event::decision("delete"), None);
+        }
+
+        #[test]
+        fn a_new_return_for_the_quarter() {
+            assert_eq!(
+                on_resend(Status::Accepted),
+                Ok(Resend::ReplacesOnAcceptance)
+            );
+            assert_eq!(on_resend(Status::Incomplete), Ok(Resend::ReplacesNow));
+            assert_eq!(
+                on_resend(Status::ExplanationRequested),
+                Ok(Resend::ReplacesNow)
+            );
+            assert_eq!(on_resend(Status::Replaced), Ok(Resend::First));
+            assert_eq!(on_resend(Status::ActionSet), Ok(Resend::First));
+            for waiting in [Status::Received, Status::Explained, Status::Escalated] {
+                assert!(on_resend(waiting).is_err());
+            }
+        }
+    }
+}
