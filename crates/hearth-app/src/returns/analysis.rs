@@ -11,7 +11,8 @@ pub struct AnalysisRow {
     pub indicator: Indicator,
     /// Oldest first; None where no return counted.
     pub values: Vec<Option<f64>>,
-    pub trigger: Option<f64>,
+    /// The authority's trigger for the indicator (a minimum, or a maximum where lower is better).
+    pub trigger: Option<hearth_domain::performance::Threshold>,
 }
 
 impl AnalysisRow {
@@ -162,7 +163,7 @@ impl App {
                     .triggers()
                     .iter()
                     .find(|t| t.indicator == indicator && t.service_type.is_none())
-                    .map(|t| t.threshold.value()),
+                    .map(|t| t.threshold),
                 group,
                 values: sums
                     .iter()

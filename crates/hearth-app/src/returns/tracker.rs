@@ -61,6 +61,73 @@ impl App {
 
     /// The returns tracker (F4.5): every service of the authority for a quarter, with its due
     /// date, when its return came and whether it was late or is missing.
+    /// The board report of a quarter's late and missing returns, as a tagged PDF: the
+    /// quarter's due date and counts, then a table of every late or missing return.
+    pub async fn late_returns_report(
+        &self,
+        who: &Principal,
+        q: Quarter,
+    ) -> Result<Vec<u8>, AppError> {
+        use hearth_docs::pdf::{render, Block, Report, Table};
+        let lines = self.returns_tracker(who, q).await?;
+        let today = self.today();
+        let due =
+            q.end() + chrono::Duration::days(self.returns_due_days(who.authority_id()).await?);
+        let authority = self
+            .db
+            .authority(who.authority_id())
+            .await?
+            .map(|a| a.name)
+            .unwrap_or_default();
+        let day = |d: chrono::NaiveDate| d.format("%-d %B %Y").to_string();
+        let rows: Vec<Vec<String>> = lines
+            .iter()
+            .filter(|l| l.late() || l.missing(today))
+            .map(|l| {
+                vec![
+                    if l.missing(today) { "Missing" } else { "Late" }.to_string(),
+                    l.service.name.clone(),
+                    l.provider_name.clone(),
+                    day(l.due),
+                    l.received.map(day).unwrap_or_default(),
+                ]
+            })
+            .collect();
+        let mut blocks = vec![
+            Block::Paragraph(format!(
+                "Quarter {}: returns were due on {} unless extended.",
+                q.label(),
+                day(due)
+            )),
+            Block::Paragraph(format!(
+                "{} services; {} returns received; {} late; {} missing on {}.",
+                lines.len(),
+                lines.iter().filter(|l| l.received.is_some()).count(),
+                lines.iter().filter(|l| l.late()).count(),
+                lines.iter().filter(|l| l.missing(today)).count(),
+                day(today)
+            )),
+            Block::Heading("Late and missing returns".into()),
+        ];
+        if rows.is_empty() {
+            blocks.push(Block::Paragraph("None.".into()));
+        } else {
+            blocks.push(Block::Table(Table {
+                header: ["Status", "Service", "Provider", "Due", "Received"]
+                    .map(String::from)
+                    .to_vec(),
+                rows,
+                widths: vec![1.0, 3.0, 3.0, 1.8, 1.8],
+            }));
+        }
+        render(&Report {
+            title: format!("Late and non-returns, {}", q.label()),
+            author: authority,
+            blocks,
+        })
+        .map_err(|e| AppError::Internal(e.to_string()))
+    }
+
     pub async fn returns_tracker(
         &self,
         who: &Principal,

@@ -808,3 +808,16 @@ fn indicators_deserialise_from_their_code() {
     let d: StrDeserializer<DeError> = "KPI 2".into_deserializer();
     assert!(Indicator::deserialize(d).is_err());
 }
+
+// Issue 9: the chart and the analysis coloured only figures below a trigger, so a figure above
+// a maximum (a local indicator where lower is better) was never marked.
+#[test]
+fn a_maximum_is_breached_from_above_and_a_minimum_from_below() {
+    assert!(Threshold::Maximum(5.0).breached_by(5.1));
+    assert!(!Threshold::Maximum(5.0).breached_by(5.0));
+    assert!(!Threshold::Maximum(5.0).breached_by(1.0));
+    assert!(Threshold::Minimum(90.0).breached_by(89.9));
+    assert!(!Threshold::Minimum(90.0).breached_by(95.0));
+    assert_eq!(Threshold::Maximum(5.0).breach_word(), "Above trigger");
+    assert_eq!(Threshold::Minimum(5.0).breach_word(), "Below trigger");
+}

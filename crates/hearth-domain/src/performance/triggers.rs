@@ -15,6 +15,22 @@ pub enum Threshold {
 }
 
 impl Threshold {
+    /// Whether `value` breaches it: strictly below a minimum, strictly above a maximum.
+    pub fn breached_by(&self, value: f64) -> bool {
+        match *self {
+            Self::Minimum(min) => value < min,
+            Self::Maximum(max) => value > max,
+        }
+    }
+
+    /// The words beside a breached figure, so a breach is not shown by colour alone.
+    pub fn breach_word(&self) -> &'static str {
+        match self {
+            Self::Minimum(_) => "Below trigger",
+            Self::Maximum(_) => "Above trigger",
+        }
+    }
+
     pub fn value(&self) -> f64 {
         match self {
             Self::Minimum(v) | Self::Maximum(v) => *v,
@@ -78,10 +94,7 @@ impl Trigger {
 /// [`compute`], which is what the provider sees: 89.95% shows as 90.0% and
 /// does not breach a trigger of 90. A NaN never breaches.
 pub fn breaches(trigger: &Trigger, value: f64) -> bool {
-    match trigger.threshold {
-        Threshold::Minimum(min) => value < min,
-        Threshold::Maximum(max) => value > max,
-    }
+    trigger.threshold.breached_by(value)
 }
 
 /// Parses a trigger typed into the SP team's form: a number, optionally

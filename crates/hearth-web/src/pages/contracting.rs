@@ -87,7 +87,7 @@ async fn actions_view(state: &AppState, ctx: &Ctx, q: &ActionsQuery, errors: &Fi
         .app
         .list_actions(&ctx.principal, mine, q.provider)
         .await?;
-    let today = state.app.today().to_string();
+    let today = state.app.today();
     let provider = matches!(ctx.principal, Principal::Provider { .. });
     let names = state.app.action_names(&ctx.principal, &list).await?;
     let (provider_names, contact_names) = (names.providers, names.contacts);
@@ -102,7 +102,7 @@ async fn actions_view(state: &AppState, ctx: &Ctx, q: &ActionsQuery, errors: &Fi
         }
         @if list.is_empty() { p class="govuk-body" { "There are no actions." } }
         @for a in &list {
-            @let overdue = a.status == "open" && a.due_date < today;
+            @let overdue = a.status == "open" && hearth_domain::dates::overdue(&a.due_date, today);
             div class={ "hearth-card" @if overdue { " hearth-overdue" } } data-testid={ "action-" (a.id) } {
                 h2 class="govuk-heading-s" {
                     (a.title) " "

@@ -1127,7 +1127,7 @@ async fn contract_view(State(state): State<AppState>, ctx: Ctx, Path(id): Path<i
     let c = state.app.contract(&ctx.principal, id).await?;
     let services = state.app.contract_services(&ctx.principal, &c).await?;
     let provider = state.app.contract_provider(&ctx.principal, id).await?;
-    let annual = Pence(c.unit_rate_pence.saturating_mul(c.units).saturating_mul(52));
+    let annual = Pence::annual_contract_value(Pence(c.unit_rate_pence), c.units);
     let documents =
         super::contracting::documents_section(&state, &ctx, id, &FieldErrors::new()).await?;
     let body = html! {

@@ -430,7 +430,7 @@ async fn submit_return(
 
 async fn queue(State(state): State<AppState>, ctx: Ctx) -> Page {
     let list = state.app.returns_to_check(&ctx.principal).await?;
-    let today = state.app.today().to_string();
+    let today = state.app.today();
     let body = html! {
         h1 class="govuk-heading-l" { "Returns to check" }
         p class="govuk-body" {
@@ -451,7 +451,7 @@ async fn queue(State(state): State<AppState>, ctx: Ctx) -> Page {
                         td class="govuk-table__cell hearth-nowrap" { (layout::when(v.ret.submitted_at)) }
                         td class="govuk-table__cell hearth-nowrap" {
                             (layout::date(&v.ret.check_due))
-                            @if v.ret.check_due < today { " " strong class="govuk-tag govuk-tag--red" { "Overdue" } }
+                            @if hearth_domain::dates::overdue(&v.ret.check_due, today) { " " strong class="govuk-tag govuk-tag--red" { "Overdue" } }
                         }
                         td class="govuk-table__cell" { a class="govuk-link" href={ "/returns/" (v.ret.id) } { (v.service_name) ", " (v.quarter.label()) } }
                         td class="govuk-table__cell" { (status_tag(&v.ret.status)) }
@@ -807,48 +807,11 @@ async fn tracker_pdf(
     ctx: Ctx,
     Query(q): Query<TrackerQuery>,
 ) -> Page {
-    use hearth_docs::Line;
     let quarter = tracker_quarter(&state, &q);
-    let lines = state.app.returns_tracker(&ctx.principal, quarter).await?;
-    let today = state.app.today();
-    let rows = report_rows(&lines, today);
-    let mut doc = vec![
-        Line::Text(format!(
-            "Quarter {}: returns were due on {} unless extended.",
-            quarter.label(),
-            quarter.end()
-                + chrono::Duration::days(
-                    state
-                        .app
-                        .returns_due_days(ctx.principal.authority_id())
-                        .await
-                        .unwrap_or(hearth_app::returns::DEFAULT_DUE_DAYS)
-                )
-        )),
-        Line::Text(format!(
-            "{} services; {} returns received; {} late; {} missing on {}.",
-            lines.len(),
-            lines.iter().filter(|l| l.received.is_some()).count(),
-            lines.iter().filter(|l| l.late()).count(),
-            lines.iter().filter(|l| l.missing(today)).count(),
-            today
-        )),
-        Line::Heading("Late and missing returns".into()),
-    ];
-    if rows.is_empty() {
-        doc.push(Line::Text("None.".into()));
-    }
-    for (p, s, due, r, st) in rows {
-        doc.push(Line::Text(format!(
-            "{st}: {s} ({p}), due {due}{}",
-            if r.is_empty() {
-                String::new()
-            } else {
-                format!(", received {r}")
-            }
-        )));
-    }
-    let pdf = hearth_docs::text_pdf(&format!("Late and non-returns, {}", quarter.label()), &doc);
+    let pdf = state
+        .app
+        .late_returns_report(&ctx.principal, quarter)
+        .await?;
     Ok(layout::download(
         "application/pdf",
         &format!(
@@ -1044,7 +1007,12 @@ async fn issue_version(
 
 /// A small line chart of an indicator's figures (0 to 100 per cent) with its trigger, as SVG
 /// (no script; the figures are also in the table beside it).
-fn chart(title: &str, values: &[Option<f64>], labels: &[String], trigger: Option<f64>) -> Markup {
+fn chart(
+    title: &str,
+    values: &[Option<f64>],
+    labels: &[String],
+    trigger: Option<hearth_domain::performance::Threshold>,
+) -> Markup {
     let (w, h, pad) = (360.0f64, 160.0f64, 30.0f64);
     let n = values.len().max(2) as f64;
     let x = |i: usize| pad + (w - 2.0 * pad) * i as f64 / (n - 1.0);
@@ -1067,13 +1035,13 @@ fn chart(title: &str, values: &[Option<f64>], labels: &[String], trigger: Option
                 line x1=(pad) y1=(pad) x2=(pad) y2=(h - pad) stroke="#505a5f" {}
                 text x="2" y=(y(100.0) + 4.0) font-size="10" { "100" }
                 text x="10" y=(y(0.0) + 4.0) font-size="10" { "0" }
-                @if let Some(t) = trigger {
+                @if let Some(t) = trigger.map(|t| t.value()) {
                     line x1=(pad) y1=(y(t)) x2=(w - pad) y2=(y(t)) stroke="#d4351c" stroke-dasharray="4 3" {}
                     text x=(w - pad - 60.0) y=(y(t) - 4.0) font-size="10" fill="#d4351c" { "trigger " (t) }
                 }
                 polyline points=(path) fill="none" stroke="#1d70b8" stroke-width="2" {}
                 @for (px, py, v) in &points {
-                    circle cx=(px) cy=(py) r="3" fill=(if trigger.is_some_and(|t| *v < t) { "#d4351c" } else { "#1d70b8" }) {}
+                    circle cx=(px) cy=(py) r="3" fill=(if trigger.is_some_and(|t| t.breached_by(*v)) { "#d4351c" } else { "#1d70b8" }) {}
                 }
                 @for (i, l) in labels.iter().enumerate() {
                     text x=(x(i) - 18.0) y=(h - 10.0) font-size="10" { (l) }
@@ -1103,7 +1071,7 @@ async fn service_analysis(State(state): State<AppState>, ctx: Ctx, Path(id): Pat
         @if indicators.is_empty() { p class="govuk-body" { "No accepted returns in the last twelve months yet." } }
         @for ind in &indicators {
             @let values: Vec<Option<f64>> = data.iter().map(|(_, v)| v.as_ref().and_then(|v| v.indicators.iter().find(|f| &f.indicator == ind).and_then(|f| f.value))).collect();
-            @let trigger = data.iter().rev().find_map(|(_, v)| v.as_ref().and_then(|v| v.indicators.iter().find(|f| &f.indicator == ind).and_then(|f| f.breach.as_ref().map(|t| t.threshold.value()))));
+            @let trigger = data.iter().rev().find_map(|(_, v)| v.as_ref().and_then(|v| v.indicators.iter().find(|f| &f.indicator == ind).and_then(|f| f.breach.as_ref().map(|t| t.threshold))));
             h2 class="govuk-heading-s" { (ind.short_label()) " " (ind.label()) }
             (chart(&format!("{} by quarter", ind.short_label()), &values, &labels, trigger))
             table class="govuk-table" {
@@ -1157,7 +1125,7 @@ async fn analysis(State(state): State<AppState>, ctx: Ctx, Query(q): Query<ByQue
                         @for v in &r.values {
                             td class="govuk-table__cell" {
                                 @match v {
-                                    Some(v) if r.trigger.is_some_and(|t| *v < t) => { span class="hearth-breach" { (r.indicator.unit().format(*v)) } " " strong class="govuk-tag govuk-tag--red" { "Below trigger" } }
+                                    Some(v) if r.trigger.is_some_and(|t| t.breached_by(*v)) => { span class="hearth-breach" { (r.indicator.unit().format(*v)) } " " strong class="govuk-tag govuk-tag--red" { (r.trigger.map(|t| t.breach_word()).unwrap_or_default()) } }
                                     Some(v) => (r.indicator.unit().format(*v)),
                                     None => "–",
                                 }
