@@ -532,7 +532,6 @@ impl App {
         if !ok {
             if h.hits == CODE_PER_USER.max {
                 let mut tx = self
-                    .db
                     .begin_write(&self.account_actor(&live.user).await?)
                     .await?;
                 tx.audit(
@@ -618,7 +617,6 @@ impl App {
             ));
         };
         let mut tx = self
-            .db
             .begin_write(&self.account_actor(&live.user).await?)
             .await?;
         tx.update_user(live.user.id, "enrol_totp", |u| {
@@ -697,10 +695,7 @@ impl App {
 
     /// Ends every session of the user, on every node.
     pub async fn logout_everywhere(&self, user: &User) -> Result<u64, AppError> {
-        let mut tx = self
-            .db
-            .begin_write(&self.account_actor(user).await?)
-            .await?;
+        let mut tx = self.begin_write(&self.account_actor(user).await?).await?;
         let (sessions, tokens) = tx.end_user_access(user.id).await?;
         tx.audit(
             "sign_out_everywhere",
@@ -765,7 +760,6 @@ impl App {
         errors.into_result()?;
         let hash = self.hash_password(new).await?;
         let mut tx = self
-            .db
             .begin_write(&self.account_actor(&live.user).await?)
             .await?;
         tx.update_user(live.user.id, "change_password", |u| {
@@ -864,7 +858,6 @@ impl App {
             .filter(|u| authority_id.is_none() || u.authority_id == authority_id)
             .collect();
         let mut tx = self
-            .db
             .begin_write(&Actor {
                 user_id: None,
                 name: "public".into(),

@@ -417,6 +417,25 @@ impl Progress {
     }
 }
 
+impl RunView {
+    /// The run as a person sees it: a deployment's own run (an import, a backup) shows an
+    /// authority's administrator what it is and how far it got, but not its parameters (file
+    /// and folder names on the servers), its result or its error text; the command line sees
+    /// everything.
+    pub fn as_seen_by(mut self, who: &Principal) -> RunView {
+        if self.authority_id.is_none() && !who.is_system() {
+            self.parameters = Value::Null;
+            self.result = None;
+            self.checkpoint = None;
+            if self.error.is_some() {
+                self.error =
+                    Some("the run did not finish: the server's operators can see why".into());
+            }
+        }
+        self
+    }
+}
+
 impl App {
     fn run_scope(&self, who: &Principal) -> Result<RunScope, AppError> {
         if who.is_system() {
@@ -467,10 +486,11 @@ impl App {
             RunKind::ImportPostcodes => {
                 let file = text_param(&params, "file")?;
                 let (digest, bytes) = file_digest(&file).await?;
-                for r in self.db.job_runs(RunScope::All, 200).await? {
+                // Looked for among the active runs of the kind, not the newest few: the
+                // scheduler adds hundreds of runs an hour.
+                for r in self.db.active_job_runs(kind.as_str()).await? {
                     let v = RunView::of(r);
-                    if v.kind == kind.as_str()
-                        && v.status.is_active()
+                    if v.status.is_active()
                         && v.parameters.get("sha256").and_then(Value::as_str)
                             == Some(digest.as_str())
                     {
@@ -515,7 +535,7 @@ impl App {
             .job_runs(scope, 100)
             .await?
             .into_iter()
-            .map(RunView::of)
+            .map(|r| RunView::of(r).as_seen_by(who))
             .collect())
     }
 
@@ -525,7 +545,7 @@ impl App {
         if !self.can_see_run(who, &r)? {
             return Err(AppError::NotFound);
         }
-        Ok(RunView::of(r))
+        Ok(RunView::of(r).as_seen_by(who))
     }
 
     /// Cancels a queued or running run. Who may start a run of that kind for that authority

@@ -278,3 +278,63 @@ async fn an_interrupted_postcode_import_resumes_where_it_stopped() {
         ));
     }
 }
+
+// Review finding: an unfinished import was looked for only among the newest 200 runs, so an
+// hour of scheduler runs later the command started a second import from row 0.
+#[tokio::test]
+async fn starting_an_import_again_finds_it_after_hundreds_of_other_runs() {
+    let t = testing::sqlite().await.unwrap();
+    let app = App::new(t.db.clone(), Default::default());
+    let dir = testing::TempDir::new("hearth-import-again").unwrap();
+    let file = dir.path().join("onspd.csv");
+    std::fs::write(&file, "pcds,lat,long\nAB1 2CD,57.1,-2.1\n").unwrap();
+    let path = file.to_str().unwrap();
+    let system = Principal::system("cli:test");
+    let first = app
+        .start_run(&system, RunKind::ImportPostcodes, json!({ "file": path }))
+        .await
+        .unwrap();
+    let db = app.db_for_tests();
+    let mut tx = db.begin_write(&Actor::system("scheduler")).await.unwrap();
+    for _ in 0..250 {
+        tx.insert_job_run(&NewRun {
+            kind: "outbox".into(),
+            parameters: "{}".into(),
+            authority_id: None,
+            max_attempts: 1,
+            progress_total: None,
+        })
+        .await
+        .unwrap();
+    }
+    tx.commit().await.unwrap();
+    let again = app
+        .start_run(&system, RunKind::ImportPostcodes, json!({ "file": path }))
+        .await
+        .unwrap();
+    assert_eq!(again.id, first.id, "the same import, resumed");
+}
+
+// Review finding: an authority's administrator saw a deployment run's file names and its
+// internal error text.
+#[tokio::test]
+async fn a_deployment_run_shows_staff_its_progress_but_not_its_files_or_errors() {
+    let w = world(testing::sqlite().await.unwrap()).await;
+    let admin = principal(&w.app, "admin").await;
+    let system = Principal::system("cli:test");
+    let run = w
+        .app
+        .start_run(
+            &system,
+            RunKind::Backup,
+            json!({ "file": "/srv/hearth/backups/secret.db" }),
+        )
+        .await
+        .unwrap();
+    let seen = w.app.run(&admin, run.id).await.unwrap();
+    assert_eq!(seen.kind, run.kind);
+    assert_eq!(seen.parameters, serde_json::Value::Null);
+    assert!(!format!("{seen:?}").contains("/srv/hearth"));
+    let full = w.app.run(&system, run.id).await.unwrap();
+    assert_eq!(full.parameters["file"], "/srv/hearth/backups/secret.db");
+}

@@ -303,14 +303,29 @@ impl<'f> Layout<'f> {
         self.y += TABLE_SIZE * 0.5;
         self.row(&header_lines, &widths, true, Some(&header_leaves));
         let mut rows = Vec::with_capacity(t.rows.len());
+        // The most lines of a cell one page holds under the header.
+        let fits = ((Self::bottom() - MARGIN - row_height(&header_lines) - 2.0 * CELL_PAD)
+            / (TABLE_SIZE * LEADING))
+            .floor()
+            .max(1.0) as usize;
         for r in &t.rows {
-            let lines = wrap_row(r, false);
+            let mut lines = wrap_row(r, false);
             let leaves: Vec<usize> = (0..columns).map(|_| self.leaf()).collect();
-            if self.ensure(row_height(&lines)) {
-                // The header again at the top of the new page, as an artifact.
-                self.row(&header_lines, &widths, true, None);
+            // A row taller than a page goes on over the next pages, a page's worth at a time.
+            loop {
+                let part: Vec<Vec<String>> = lines
+                    .iter_mut()
+                    .map(|cell| cell.drain(..cell.len().min(fits)).collect())
+                    .collect();
+                if self.ensure(row_height(&part)) {
+                    // The header again at the top of the new page, as an artifact.
+                    self.row(&header_lines, &widths, true, None);
+                }
+                self.row(&part, &widths, false, Some(&leaves));
+                if lines.iter().all(Vec::is_empty) {
+                    break;
+                }
             }
-            self.row(&lines, &widths, false, Some(&leaves));
             rows.push(leaves);
         }
         self.y += BODY_SIZE * 0.8;
@@ -665,6 +680,36 @@ mod tests {
         let pages = text.matches("/Type/Page").count() - text.matches("/Type/Pages").count();
         // 200 rows of about 21 points each on pages of about 700 points.
         assert!((5..=8).contains(&pages), "{pages} pages");
+    }
+
+    // Review finding: a row taller than a page ran off its foot.
+    #[test]
+    fn a_row_taller_than_a_page_goes_on_over_the_next_page() {
+        let fonts = Fonts::load().unwrap();
+        let mut layout = Layout::new(&fonts);
+        let long = "A very long explanation of the figures. ".repeat(400);
+        layout.table(&Table {
+            header: vec!["Service".into(), "Explanation".into()],
+            rows: vec![vec!["Acorn Lodge".into(), long]],
+            widths: vec![1.0, 3.0],
+        });
+        assert!(layout.pages.len() >= 2, "{} pages", layout.pages.len());
+        for page in &layout.pages {
+            for op in page {
+                if let Op::Text { y, .. } = op {
+                    assert!(
+                        *y <= Layout::bottom() + 1.0,
+                        "text at {y} is below the foot"
+                    );
+                }
+            }
+        }
+        render(&report(vec![Block::Table(Table {
+            header: vec!["A".into(), "B".into()],
+            rows: vec![vec!["x".into(), "word ".repeat(3000)]],
+            widths: vec![],
+        })]))
+        .unwrap();
     }
 
     #[test]

@@ -222,14 +222,28 @@ impl Scheduler {
     /// Returns the run as it ended, or None when it was lost.
     pub async fn execute(&self, claimed: ClaimedRun) -> Option<RunView> {
         let ClaimedRun { run, progress } = claimed;
-        tracing::info!(run = run.id, kind = %run.kind, attempt = run.attempts, resume = ?run.checkpoint, "running");
+        // The scheduler's own runs come every few seconds: only what someone asked for, or a
+        // run taken over from another node, is worth a line at the default level.
+        if !run.requested_by.starts_with("scheduler:") || run.attempts > 1 {
+            tracing::info!(run = run.id, kind = %run.kind, attempt = run.attempts, resume = ?run.checkpoint, "running");
+        } else {
+            tracing::debug!(run = run.id, kind = %run.kind, attempt = run.attempts, "running");
+        }
         let outcome = drive(&progress, self.beat, self.work(&run, &progress)).await;
         let ended = match outcome {
             Ok(result) => progress.finish(&result).await,
             Err(e) if progress.is_lost() => Err(e),
             Err(e) => {
                 tracing::error!(run = run.id, kind = %run.kind, error = %e, "run failed");
-                progress.fail(&e.to_string()).await
+                // What staff read on the runs page: an internal error's cause stays in the log.
+                let shown = match &e {
+                    AppError::Internal(_) => format!(
+                        "an internal error stopped the run (the log has the cause, under run {})",
+                        run.id
+                    ),
+                    other => other.to_string(),
+                };
+                progress.fail(&shown).await
             }
         };
         match ended {

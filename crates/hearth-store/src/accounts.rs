@@ -336,7 +336,8 @@ impl WriteTx {
     }
 
     async fn user_for_update(&mut self, id: i64) -> Result<Option<User>, StoreError> {
-        let row = sqlx::query("SELECT * FROM users WHERE id = $1")
+        let sql = format!("SELECT * FROM users WHERE id = $1{}", self.lock_clause());
+        let row = sqlx::query(&sql)
             .bind(id)
             .fetch_optional(&mut *self.tx)
             .await?;

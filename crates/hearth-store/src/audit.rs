@@ -33,6 +33,9 @@ pub struct WriteTx {
     pub(crate) backend: crate::Backend,
     actor: Actor,
     chain: i64,
+    /// This transaction gave its chain its head: its opening goes into the system chain at
+    /// commit (so a rolled-back or refused write leaves nothing).
+    opened: bool,
     last_seq: i64,
     last_hash: String,
     at: i64,
@@ -106,24 +109,34 @@ impl Db {
     /// [`Db::begin_write`] with the transaction's time given (the application's clock).
     pub async fn begin_write_at(&self, actor: &Actor, at: i64) -> Result<WriteTx, StoreError> {
         let chain = chain_of(actor);
-        let mut tx = self.pool.begin().await?;
         // The first statement is a write, so SQLite takes its write lock before reading anything
         // (no stale snapshot to upgrade) and PostgreSQL locks the chain's head row until commit.
         let take = "UPDATE audit_chains SET last_seq = last_seq WHERE chain = $1 RETURNING last_seq, last_hash";
+        let mut tx = self.pool.begin().await?;
+        let mut opened = false;
         let row = match sqlx::query(take)
             .bind(chain)
             .fetch_optional(&mut *tx)
             .await?
         {
             Some(row) => row,
+            None if chain == 0 => {
+                // The system chain is made by migration 10; a database without it is broken.
+                return Err(StoreError::Config(
+                    "the audit trail's system chain has no head: run hearth audit verify".into(),
+                ));
+            }
             None => {
                 // A chain's first write: a second writer waits on the insert, then finds it.
-                sqlx::query(
+                // Its opening is recorded in the system chain when this commits.
+                opened = sqlx::query(
                     "INSERT INTO audit_chains (chain, last_seq, last_hash) VALUES ($1, 0, '') ON CONFLICT (chain) DO NOTHING",
                 )
                 .bind(chain)
                 .execute(&mut *tx)
-                .await?;
+                .await?
+                .rows_affected()
+                    == 1;
                 sqlx::query(take).bind(chain).fetch_one(&mut *tx).await?
             }
         };
@@ -133,6 +146,7 @@ impl Db {
             backend: self.backend(),
             actor: actor.clone(),
             chain,
+            opened,
             last_seq: row.try_get("last_seq")?,
             last_hash: row.try_get("last_hash")?,
             at,
@@ -202,6 +216,29 @@ impl Db {
                     .into(),
             });
         }
+        // Every chain the system chain says was opened must still have its head.
+        let anchors = sqlx::query(
+            "SELECT id, record_id FROM audit_log WHERE chain = 0 AND record_type = 'audit_chain' AND action = 'open'",
+        )
+        .fetch_all(&self.pool)
+        .await?;
+        for a in &anchors {
+            let opened: String = a.try_get("record_id")?;
+            if !chains.iter().any(|c| c.0.to_string() == opened) {
+                return Ok(ChainReport::Broken {
+                    entry_id: a.try_get("id")?,
+                    reason: format!(
+                        "chain {opened} was opened here but its head is gone (the chain was removed)"
+                    ),
+                });
+            }
+        }
+        if !chains.iter().any(|c| c.0 == 0) {
+            return Ok(ChainReport::Broken {
+                entry_id: 0,
+                reason: "the system chain's head is gone".into(),
+            });
+        }
         let mut count = 0i64;
         for (chain, head_seq, head_hash) in chains {
             match self.verify_chain(chain, head_seq, &head_hash).await? {
@@ -226,11 +263,14 @@ impl Db {
         let mut after_seq = 0i64;
         let mut last_id = 0i64;
         loop {
+            // Only up to the head read at the start: entries committed while this runs are
+            // checked next time, not mistaken for a break.
             let rows = sqlx::query(
-                "SELECT * FROM audit_log WHERE chain = $1 AND seq > $2 ORDER BY seq LIMIT 5000",
+                "SELECT * FROM audit_log WHERE chain = $1 AND seq > $2 AND seq <= $3 ORDER BY seq LIMIT 5000",
             )
             .bind(chain)
             .bind(after_seq)
+            .bind(head_seq)
             .fetch_all(&self.pool)
             .await?;
             if rows.is_empty() {
@@ -265,6 +305,28 @@ impl Db {
                 ),
             }));
         }
+        // An entry past the head was not written by Hearth: a writer moves the head in the same
+        // transaction as its entry. The entries are read before the head, so a write that
+        // commits in between is seen in the head too.
+        let beyond: Option<i64> =
+            sqlx::query("SELECT MAX(seq) AS m FROM audit_log WHERE chain = $1")
+                .bind(chain)
+                .fetch_one(&self.pool)
+                .await?
+                .try_get("m")?;
+        let head_now: i64 = sqlx::query("SELECT last_seq FROM audit_chains WHERE chain = $1")
+            .bind(chain)
+            .fetch_one(&self.pool)
+            .await?
+            .try_get("last_seq")?;
+        if beyond.is_some_and(|m| m > head_now) {
+            return Ok(Err(ChainReport::Broken {
+                entry_id: last_id,
+                reason: format!(
+                    "chain {chain} has entries past its head (they were added outside Hearth)"
+                ),
+            }));
+        }
         Ok(Ok(count))
     }
 }
@@ -293,7 +355,7 @@ impl WriteTx {
         before: Option<&serde_json::Value>,
         after: Option<&serde_json::Value>,
     ) -> Result<(), StoreError> {
-        let mut entry = AuditEntry {
+        let entry = AuditEntry {
             id: 0,
             at: self.at,
             actor_id: self.actor.user_id,
@@ -310,6 +372,14 @@ impl WriteTx {
             seq: self.last_seq + 1,
             format: 2,
         };
+        let entry = self.write_entry(entry).await?;
+        self.last_seq = entry.seq;
+        self.last_hash = entry.hash;
+        Ok(())
+    }
+
+    /// Hashes `entry` onto its chain, stores it and moves that chain's head.
+    async fn write_entry(&mut self, mut entry: AuditEntry) -> Result<AuditEntry, StoreError> {
         entry.hash = chain_hash(&self.key, &entry)?;
         sqlx::query(
             "INSERT INTO audit_log (at, actor_id, actor, authority_id, action, record_type, record_id, before_json, after_json, prev_hash, hash, chain, seq, format)
@@ -332,17 +402,48 @@ impl WriteTx {
         .execute(&mut *self.tx)
         .await?;
         sqlx::query("UPDATE audit_chains SET last_seq = $2, last_hash = $3 WHERE chain = $1")
-            .bind(self.chain)
+            .bind(entry.chain)
             .bind(entry.seq)
             .bind(entry.hash.clone())
             .execute(&mut *self.tx)
             .await?;
-        self.last_seq = entry.seq;
-        self.last_hash = entry.hash;
+        Ok(entry)
+    }
+
+    /// Records in the system chain (0) that this transaction's chain was opened, so removing a
+    /// whole chain, head and all, is found by `audit verify`. The system chain's head is taken
+    /// last and held only for the commit; no writer takes the two the other way round.
+    async fn anchor_chain(&mut self) -> Result<(), StoreError> {
+        let head = sqlx::query(
+            "UPDATE audit_chains SET last_seq = last_seq WHERE chain = 0 RETURNING last_seq, last_hash",
+        )
+        .fetch_one(&mut *self.tx)
+        .await?;
+        let entry = AuditEntry {
+            id: 0,
+            at: self.at,
+            actor_id: self.actor.user_id,
+            actor: self.actor.name.clone(),
+            authority_id: self.actor.authority_id,
+            action: "open".into(),
+            record_type: crate::RecordType::AuditChain.as_str().into(),
+            record_id: self.chain.to_string(),
+            before_json: None,
+            after_json: Some(serde_json::json!({ "chain": self.chain }).to_string()),
+            prev_hash: head.try_get("last_hash")?,
+            hash: String::new(),
+            chain: 0,
+            seq: head.try_get::<i64, _>("last_seq")? + 1,
+            format: 2,
+        };
+        self.write_entry(entry).await?;
         Ok(())
     }
 
-    pub async fn commit(self) -> Result<(), StoreError> {
+    pub async fn commit(mut self) -> Result<(), StoreError> {
+        if self.opened {
+            self.anchor_chain().await?;
+        }
         self.tx.commit().await?;
         Ok(())
     }

@@ -91,6 +91,11 @@ const MIGRATIONS: &[Migration] = &[
         name: "job_runs",
         sql: include_str!("../migrations/0011_job_runs.sql"),
     },
+    Migration {
+        version: 12,
+        name: "return_records",
+        sql: include_str!("../migrations/0012_return_records.sql"),
+    },
 ];
 
 /// The newest schema version this program knows.
@@ -219,14 +224,23 @@ impl Db {
                 .fetch_one(&mut *conn)
                 .await?;
             let result = self.migrate_unlocked(&mut conn, version).await;
+            let sealed = match &result {
+                Ok(applied) if applied.contains(&10) => self.seal_existing_postcodes().await,
+                _ => Ok(()),
+            };
             let unlocked = sqlx::query("SELECT pg_advisory_unlock(72451) IS NOT NULL AS unlocked")
                 .fetch_one(&mut *conn)
                 .await;
             let applied = result?;
+            sealed?;
             unlocked?;
             return Ok(applied);
         }
         let applied = self.migrate_unlocked(&mut conn, version).await?;
+        if applied.contains(&10) {
+            // Rows written before batches were sealed are sealed as they are found, once.
+            self.seal_existing_postcodes().await?;
+        }
         if !applied.is_empty() {
             // Connections that read the old schema are closed so none expands `SELECT *` from it.
             conn.close().await?;
@@ -280,6 +294,10 @@ impl Db {
                         StoreError::Migration(format!("migration {} ({}): {e}", m.version, m.name))
                     })?;
             }
+            if m.version == 12 {
+                // Settings rows that are records move to their tables, in the same transaction.
+                crate::returns::carry_over_settings(&mut tx).await?;
+            }
             sqlx::query(
                 "INSERT INTO schema_migrations (version, name, applied_at) VALUES ($1, $2, $3)",
             )
@@ -293,6 +311,24 @@ impl Db {
             applied.push(m.version);
         }
         Ok(applied)
+    }
+
+    /// Seals the postcode rows that were there before migration 10 introduced seals, as one
+    /// audited batch (run once, by the migration that added the seal column), so `audit
+    /// verify` holds them to what they were at the upgrade.
+    async fn seal_existing_postcodes(&self) -> Result<(), StoreError> {
+        let mut tx = self.begin_write(&crate::Actor::system("migration")).await?;
+        let seals = tx.seal_unsealed_postcodes().await?;
+        if !seals.is_empty() {
+            tx.audit_batch(
+                "seal existing",
+                crate::RecordType::Postcodes,
+                "rows before migration 10",
+                &seals,
+            )
+            .await?;
+        }
+        tx.commit().await
     }
 
     /// The schema version recorded in the database (0 when empty).

@@ -413,6 +413,37 @@ impl Db {
 
 impl WriteTx {
     /// Loads postcode centroids (insert or replace), in this transaction.
+    /// Seals every postcode row that has no seal (see `Db::seal_existing_postcodes`);
+    /// returns the seals in postcode order.
+    pub(crate) async fn seal_unsealed_postcodes(&mut self) -> Result<Vec<String>, StoreError> {
+        let mut seals = Vec::new();
+        let mut after = String::new();
+        loop {
+            let rows = sqlx::query(
+                "SELECT postcode, latitude, longitude FROM postcodes WHERE audit_mac IS NULL AND postcode > $1 ORDER BY postcode LIMIT 5000",
+            )
+            .bind(after.clone())
+            .fetch_all(&mut *self.tx)
+            .await?;
+            let Some(last) = rows.last() else { break };
+            after = last.try_get("postcode")?;
+            for r in &rows {
+                let pc: String = r.try_get("postcode")?;
+                let seal = self.seal(
+                    RecordType::Postcodes,
+                    &postcode_fields(&pc, r.try_get("latitude")?, r.try_get("longitude")?),
+                )?;
+                sqlx::query("UPDATE postcodes SET audit_mac = $1 WHERE postcode = $2")
+                    .bind(seal.clone())
+                    .bind(pc)
+                    .execute(&mut *self.tx)
+                    .await?;
+                seals.push(seal);
+            }
+        }
+        Ok(seals)
+    }
+
     /// Adds or replaces postcode centroids: one audited batch (its row count and a digest of
     /// the rows' seals), each row sealed so `audit verify` finds a changed one.
     pub async fn upsert_postcodes(

@@ -307,6 +307,17 @@ impl Db {
         JobRun::from_rows(&rows)
     }
 
+    /// Every queued or running run of `kind`, oldest first (however many runs came since).
+    pub async fn active_job_runs(&self, kind: &str) -> Result<Vec<JobRun>, StoreError> {
+        let rows = sqlx::query(
+            "SELECT * FROM job_runs WHERE status IN ('queued', 'running') AND kind = $1 ORDER BY id",
+        )
+        .bind(kind)
+        .fetch_all(&self.pool)
+        .await?;
+        JobRun::from_rows(&rows)
+    }
+
     /// A queued or running run of `kind`, if there is one.
     pub async fn active_job_run(&self, kind: &str) -> Result<Option<JobRun>, StoreError> {
         let row = sqlx::query(
@@ -500,7 +511,7 @@ impl Db {
             let row = q.fetch_optional(&self.pool).await?;
             return row.as_ref().map(JobRun::from_row).transpose();
         };
-        let mut tx = self.begin_write(actor).await?;
+        let mut tx = self.begin_write_at(actor, at).await?;
         let Some(before) = tx.current::<JobRun>(id).await? else {
             return Ok(None);
         };

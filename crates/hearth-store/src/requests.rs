@@ -259,7 +259,12 @@ impl WriteTx {
         &mut self,
         id: i64,
     ) -> Result<Option<ScheduleDetail>, StoreError> {
-        let row = sqlx::query(&format!("{SCHEDULE_DETAIL} WHERE s.id = $1"))
+        // Locks the schedule row (not the client's) on PostgreSQL.
+        let lock = match self.lock_clause() {
+            "" => "",
+            _ => " FOR UPDATE OF s",
+        };
+        let row = sqlx::query(&format!("{SCHEDULE_DETAIL} WHERE s.id = $1{lock}"))
             .bind(id)
             .fetch_optional(&mut *self.tx)
             .await?;
@@ -416,7 +421,8 @@ impl WriteTx {
         &mut self,
         id: i64,
     ) -> Result<Option<crate::Service>, StoreError> {
-        let row = sqlx::query("SELECT * FROM services WHERE id = $1")
+        let sql = format!("SELECT * FROM services WHERE id = $1{}", self.lock_clause());
+        let row = sqlx::query(&sql)
             .bind(id)
             .fetch_optional(&mut *self.tx)
             .await?;

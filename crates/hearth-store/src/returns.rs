@@ -266,3 +266,366 @@ impl WriteTx {
         Ok(after)
     }
 }
+
+record!(
+    /// One of an authority's local indicators (`service_types`: a JSON list of service type
+    /// codes, empty for every service).
+    LocalIndicatorRow {
+        id: i64,
+        authority_id: i64,
+        code: String,
+        name: String,
+        unit: String,
+        service_types: String,
+        higher_is_better: i64,
+    }
+);
+
+record!(
+    /// One service's extended due date for a quarter.
+    ReturnExtension {
+        id: i64,
+        service_id: i64,
+        year_start: i64,
+        quarter: i64,
+        due_date: String,
+    }
+);
+
+record!(
+    /// A reminder queued for a service's quarter (`kind`: before or after).
+    ReturnReminder {
+        id: i64,
+        service_id: i64,
+        year_start: i64,
+        quarter: i64,
+        kind: String,
+        sent_on: String,
+    }
+);
+
+record!(
+    /// A workbook version issued for a service's year after V1.
+    WorkbookVersionRow {
+        id: i64,
+        service_id: i64,
+        year_start: i64,
+        version: i64,
+        from_quarter: i64,
+        reason: String,
+        issued_by: String,
+        issued_on: String,
+    }
+);
+
+/// A new workbook version.
+#[derive(Debug, Clone, Default)]
+pub struct NewWorkbookVersion {
+    pub service_id: i64,
+    pub year_start: i64,
+    pub version: i64,
+    pub from_quarter: i64,
+    pub reason: String,
+    pub issued_by: String,
+    pub issued_on: String,
+}
+
+audited!(LocalIndicatorRow, LocalIndicator, "local_indicators");
+audited!(ReturnExtension, ReturnExtension, "return_extensions");
+audited!(ReturnReminder, ReturnReminder, "return_reminders");
+audited!(WorkbookVersionRow, WorkbookVersion, "workbook_versions");
+
+impl Db {
+    /// An authority's local indicators, in the order they were defined.
+    pub async fn local_indicators_of(
+        &self,
+        authority_id: i64,
+    ) -> Result<Vec<LocalIndicatorRow>, StoreError> {
+        let rows =
+            sqlx::query("SELECT * FROM local_indicators WHERE authority_id = $1 ORDER BY id")
+                .bind(authority_id)
+                .fetch_all(&self.pool)
+                .await?;
+        LocalIndicatorRow::from_rows(&rows)
+    }
+
+    /// The extension granted to a service for a quarter, if any.
+    pub async fn return_extension(
+        &self,
+        service_id: i64,
+        year_start: i64,
+        quarter: i64,
+    ) -> Result<Option<ReturnExtension>, StoreError> {
+        let row = sqlx::query("SELECT * FROM return_extensions WHERE service_id = $1 AND year_start = $2 AND quarter = $3")
+            .bind(service_id)
+            .bind(year_start)
+            .bind(quarter)
+            .fetch_optional(&self.pool)
+            .await?;
+        row.as_ref().map(ReturnExtension::from_row).transpose()
+    }
+
+    /// Every extension granted to the authority's services for a quarter, in one query.
+    pub async fn return_extensions_for(
+        &self,
+        authority_id: i64,
+        year_start: i64,
+        quarter: i64,
+    ) -> Result<Vec<ReturnExtension>, StoreError> {
+        let rows = sqlx::query("SELECT e.* FROM return_extensions e JOIN services s ON s.id = e.service_id WHERE s.authority_id = $1 AND e.year_start = $2 AND e.quarter = $3 ORDER BY e.service_id")
+            .bind(authority_id)
+            .bind(year_start)
+            .bind(quarter)
+            .fetch_all(&self.pool)
+            .await?;
+        ReturnExtension::from_rows(&rows)
+    }
+
+    /// The reminder of `kind` queued for a service's quarter, if one was.
+    pub async fn return_reminder(
+        &self,
+        service_id: i64,
+        year_start: i64,
+        quarter: i64,
+        kind: &str,
+    ) -> Result<Option<ReturnReminder>, StoreError> {
+        let row = sqlx::query("SELECT * FROM return_reminders WHERE service_id = $1 AND year_start = $2 AND quarter = $3 AND kind = $4")
+            .bind(service_id)
+            .bind(year_start)
+            .bind(quarter)
+            .bind(kind)
+            .fetch_optional(&self.pool)
+            .await?;
+        row.as_ref().map(ReturnReminder::from_row).transpose()
+    }
+
+    /// The workbook versions issued for a service's year, oldest first.
+    pub async fn workbook_versions_of(
+        &self,
+        service_id: i64,
+        year_start: i64,
+    ) -> Result<Vec<WorkbookVersionRow>, StoreError> {
+        let rows = sqlx::query("SELECT * FROM workbook_versions WHERE service_id = $1 AND year_start = $2 ORDER BY version, id")
+            .bind(service_id)
+            .bind(year_start)
+            .fetch_all(&self.pool)
+            .await?;
+        WorkbookVersionRow::from_rows(&rows)
+    }
+}
+
+impl WriteTx {
+    /// Adds a local indicator to the authority's list (a code is used once per authority).
+    pub async fn insert_local_indicator(
+        &mut self,
+        authority_id: i64,
+        code: &str,
+        name: &str,
+        unit: &str,
+        service_types_json: &str,
+        higher_is_better: bool,
+    ) -> Result<LocalIndicatorRow, StoreError> {
+        let values = Changes::new()
+            .set("authority_id", authority_id)
+            .set("code", code)
+            .set("name", name)
+            .set("unit", unit)
+            .set("service_types", service_types_json)
+            .set("higher_is_better", crate::flag(higher_is_better));
+        self.create(values).await
+    }
+
+    /// Sets a service's extended due date for a quarter, replacing one granted before.
+    pub async fn set_return_extension(
+        &mut self,
+        service_id: i64,
+        year_start: i64,
+        quarter: i64,
+        due_date: &str,
+    ) -> Result<ReturnExtension, StoreError> {
+        let existing = sqlx::query("SELECT id FROM return_extensions WHERE service_id = $1 AND year_start = $2 AND quarter = $3")
+            .bind(service_id)
+            .bind(year_start)
+            .bind(quarter)
+            .fetch_optional(&mut *self.tx)
+            .await?;
+        if let Some(row) = existing {
+            let id: i64 = sqlx::Row::try_get(&row, "id")?;
+            if let Some(changed) = self
+                .change::<ReturnExtension>(id, "set", Changes::new().set("due_date", due_date))
+                .await?
+            {
+                return Ok(changed);
+            }
+        }
+        let values = Changes::new()
+            .set("service_id", service_id)
+            .set("year_start", year_start)
+            .set("quarter", quarter)
+            .set("due_date", due_date);
+        self.create_as("set", values).await
+    }
+
+    /// Records that a reminder was queued for a service's quarter.
+    pub async fn insert_return_reminder(
+        &mut self,
+        service_id: i64,
+        year_start: i64,
+        quarter: i64,
+        kind: &str,
+        sent_on: &str,
+    ) -> Result<ReturnReminder, StoreError> {
+        let values = Changes::new()
+            .set("service_id", service_id)
+            .set("year_start", year_start)
+            .set("quarter", quarter)
+            .set("kind", kind)
+            .set("sent_on", sent_on);
+        self.create(values).await
+    }
+
+    pub async fn insert_workbook_version(
+        &mut self,
+        v: &NewWorkbookVersion,
+    ) -> Result<WorkbookVersionRow, StoreError> {
+        let values = Changes::new()
+            .set("service_id", v.service_id)
+            .set("year_start", v.year_start)
+            .set("version", v.version)
+            .set("from_quarter", v.from_quarter)
+            .set("reason", v.reason.clone())
+            .set("issued_by", v.issued_by.clone())
+            .set("issued_on", v.issued_on.clone());
+        self.create(values).await
+    }
+}
+
+/// Migration 12's step: the settings rows that were records (`local_indicators:`,
+/// `extension:`, `reminder:`, `workbook_versions:`) become rows of their tables and are
+/// removed. A row whose key or value cannot be read, or whose authority or service is gone,
+/// is left in `settings` as it was.
+pub(crate) async fn carry_over_settings(conn: &mut sqlx::AnyConnection) -> Result<(), StoreError> {
+    use serde_json::Value;
+    use sqlx::Row;
+    let rows = sqlx::query("SELECT name, value FROM settings WHERE name LIKE 'local\\_indicators:%' ESCAPE '\\' OR name LIKE 'extension:%' OR name LIKE 'reminder:%' OR name LIKE 'workbook\\_versions:%' ESCAPE '\\' ORDER BY name")
+        .fetch_all(&mut *conn)
+        .await?;
+    let quarter_of = |label: &str| {
+        hearth_domain::performance::Quarter::parse(label)
+            .ok()
+            .map(|q| (i64::from(q.year().start_year), i64::from(q.number())))
+    };
+    for row in rows {
+        let name: String = row.try_get("name")?;
+        let value: String = row.try_get("value")?;
+        // Each insert is a list of (SQL, binds); all or nothing for one setting.
+        let mut inserts: Vec<(&str, Vec<sea_query::Value>)> = Vec::new();
+        let (parent_sql, parent_id) = if let Some(aid) = name.strip_prefix("local_indicators:") {
+            let Ok(aid) = aid.parse::<i64>() else {
+                continue;
+            };
+            let Ok(Value::Array(list)) = serde_json::from_str::<Value>(&value) else {
+                continue;
+            };
+            for li in list {
+                let (Some(code), Some(n), Some(unit)) = (
+                    li.get("code").and_then(Value::as_str),
+                    li.get("name").and_then(Value::as_str),
+                    li.get("unit").and_then(Value::as_str),
+                ) else {
+                    continue;
+                };
+                let types = li
+                    .get("service_types")
+                    .cloned()
+                    .unwrap_or(Value::Array(Vec::new()));
+                let better = li
+                    .get("higher_is_better")
+                    .and_then(Value::as_bool)
+                    .unwrap_or(true);
+                inserts.push((
+                    "INSERT INTO local_indicators (authority_id, code, name, unit, service_types, higher_is_better) VALUES ($1, $2, $3, $4, $5, $6)",
+                    vec![aid.into(), code.into(), n.into(), unit.into(), types.to_string().into(), crate::flag(better).into()],
+                ));
+            }
+            ("SELECT id FROM authorities WHERE id = $1", aid)
+        } else if let Some(rest) = name.strip_prefix("extension:") {
+            let Some((sid, label)) = rest.split_once(':') else {
+                continue;
+            };
+            let (Ok(sid), Some((year, q))) = (sid.parse::<i64>(), quarter_of(label)) else {
+                continue;
+            };
+            inserts.push((
+                "INSERT INTO return_extensions (service_id, year_start, quarter, due_date) VALUES ($1, $2, $3, $4)",
+                vec![sid.into(), year.into(), q.into(), value.clone().into()],
+            ));
+            ("SELECT id FROM services WHERE id = $1", sid)
+        } else if let Some(rest) = name.strip_prefix("reminder:") {
+            let Some((rest, kind)) = rest.rsplit_once(':') else {
+                continue;
+            };
+            let Some((sid, label)) = rest.split_once(':') else {
+                continue;
+            };
+            let (Ok(sid), Some((year, q))) = (sid.parse::<i64>(), quarter_of(label)) else {
+                continue;
+            };
+            inserts.push((
+                "INSERT INTO return_reminders (service_id, year_start, quarter, kind, sent_on) VALUES ($1, $2, $3, $4, $5)",
+                vec![sid.into(), year.into(), q.into(), kind.into(), value.clone().into()],
+            ));
+            ("SELECT id FROM services WHERE id = $1", sid)
+        } else if let Some(rest) = name.strip_prefix("workbook_versions:") {
+            let Some((sid, year)) = rest.split_once(':') else {
+                continue;
+            };
+            let (Ok(sid), Ok(year)) = (sid.parse::<i64>(), year.parse::<i64>()) else {
+                continue;
+            };
+            let Ok(Value::Array(list)) = serde_json::from_str::<Value>(&value) else {
+                continue;
+            };
+            for v in list {
+                let (Some(version), Some(from)) = (
+                    v.get("version").and_then(Value::as_i64),
+                    v.get("from_quarter").and_then(Value::as_i64),
+                ) else {
+                    continue;
+                };
+                let text = |k: &str| v.get(k).and_then(Value::as_str).unwrap_or("").to_string();
+                inserts.push((
+                    "INSERT INTO workbook_versions (service_id, year_start, version, from_quarter, reason, issued_by, issued_on) VALUES ($1, $2, $3, $4, $5, $6, $7)",
+                    vec![sid.into(), year.into(), version.into(), from.into(), text("reason").into(), text("issued_by").into(), text("issued_on").into()],
+                ));
+            }
+            ("SELECT id FROM services WHERE id = $1", sid)
+        } else {
+            continue;
+        };
+        if sqlx::query(parent_sql)
+            .bind(parent_id)
+            .fetch_optional(&mut *conn)
+            .await?
+            .is_none()
+        {
+            continue;
+        }
+        for (sql, binds) in inserts {
+            let mut q = sqlx::query(sql);
+            for b in binds {
+                q = match b {
+                    sea_query::Value::BigInt(v) => q.bind(v),
+                    sea_query::Value::String(v) => q.bind(v.map(|s| *s)),
+                    _ => q,
+                };
+            }
+            q.execute(&mut *conn).await?;
+        }
+        sqlx::query("DELETE FROM settings WHERE name = $1")
+            .bind(name)
+            .execute(&mut *conn)
+            .await?;
+    }
+    Ok(())
+}

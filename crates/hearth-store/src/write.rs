@@ -43,10 +43,16 @@ pub enum RecordType {
     Email,
     Postcodes,
     JobRun,
+    /// A chain of the audit trail itself (its opening, in the system chain).
+    AuditChain,
+    LocalIndicator,
+    ReturnExtension,
+    ReturnReminder,
+    WorkbookVersion,
 }
 
 impl RecordType {
-    pub const ALL: [RecordType; 22] = [
+    pub const ALL: [RecordType; 27] = [
         RecordType::Authority,
         RecordType::Provider,
         RecordType::ProviderAuthority,
@@ -69,6 +75,11 @@ impl RecordType {
         RecordType::Email,
         RecordType::Postcodes,
         RecordType::JobRun,
+        RecordType::AuditChain,
+        RecordType::LocalIndicator,
+        RecordType::ReturnExtension,
+        RecordType::ReturnReminder,
+        RecordType::WorkbookVersion,
     ];
 
     /// The name stored in the audit trail.
@@ -96,6 +107,11 @@ impl RecordType {
             RecordType::Email => "email",
             RecordType::Postcodes => "postcodes",
             RecordType::JobRun => "job_run",
+            RecordType::AuditChain => "audit_chain",
+            RecordType::LocalIndicator => "local_indicator",
+            RecordType::ReturnExtension => "return_extension",
+            RecordType::ReturnReminder => "return_reminder",
+            RecordType::WorkbookVersion => "workbook_version",
         }
     }
 
@@ -163,6 +179,15 @@ fn build_error(e: sea_query::error::Error) -> StoreError {
 }
 
 impl WriteTx {
+    /// " FOR UPDATE" on PostgreSQL (row locks across chains); nothing on SQLite, whose one
+    /// writer at a time already orders every write.
+    pub(crate) fn lock_clause(&self) -> &'static str {
+        match self.backend {
+            Backend::Postgres => " FOR UPDATE",
+            Backend::Sqlite => "",
+        }
+    }
+
     /// Inserts a record and audits it as created.
     pub(crate) async fn create<R: Record>(&mut self, values: Changes) -> Result<R, StoreError> {
         self.create_as("create", values).await
@@ -198,8 +223,14 @@ impl WriteTx {
     }
 
     /// The record as it is inside this transaction (rows written earlier in it included).
+    /// On PostgreSQL the row is locked until commit, so writers of other chains (another
+    /// authority, the command line) cannot change it between this read and the write.
     pub(crate) async fn current<R: Record>(&mut self, id: i64) -> Result<Option<R>, StoreError> {
-        let sql = format!("SELECT * FROM {} WHERE id = $1", R::TABLE);
+        let sql = format!(
+            "SELECT * FROM {} WHERE id = $1{}",
+            R::TABLE,
+            self.lock_clause()
+        );
         let row = sqlx::query(&sql)
             .bind(id)
             .fetch_optional(&mut *self.tx)

@@ -419,7 +419,7 @@ async fn tokens_from_before_expiry_run_for_90_days_from_the_upgrade() {
         .await;
         assert_eq!(
             db.migrate().await.unwrap(),
-            vec![8, 9, 10, 11],
+            vec![8, 9, 10, 11, 12],
             "{}",
             t.name
         );
@@ -645,9 +645,10 @@ async fn each_authority_writes_its_own_chain_and_verify_checks_every_one() {
         assert_eq!(seqs, vec![1, 2, 3], "{}", t.name);
         let system = entries_of(db, &a.id.to_string()).await;
         assert_eq!(system[0].chain, 0, "{}: system work is chain 0", t.name);
+        // 2 authorities created, 2 chains opened (anchored in chain 0), 6 settings.
         assert_eq!(
             db.audit_verify().await.unwrap(),
-            ChainReport::Intact { entries: 8 },
+            ChainReport::Intact { entries: 10 },
             "{}",
             t.name
         );
@@ -706,7 +707,7 @@ async fn entries_from_the_single_chain_still_verify_after_the_upgrade() {
     for t in testing::all_at(9).await.unwrap() {
         let db = &t.db;
         testing::write_legacy_audit_entries(db, 5).await.unwrap();
-        assert_eq!(db.migrate().await.unwrap(), vec![10, 11], "{}", t.name);
+        assert_eq!(db.migrate().await.unwrap(), vec![10, 11, 12], "{}", t.name);
         let mut tx = db.begin_write(&Actor::system("test")).await.unwrap();
         let a = tx.insert_authority("Authority A", "AAA").await.unwrap();
         tx.commit().await.unwrap();
@@ -715,11 +716,15 @@ async fn entries_from_the_single_chain_still_verify_after_the_upgrade() {
         tx.commit().await.unwrap();
         assert_eq!(
             db.audit_verify().await.unwrap(),
-            ChainReport::Intact { entries: 7 },
+            ChainReport::Intact { entries: 8 },
             "{}",
             t.name
         );
-        let created = entries_of(db, &a.id.to_string()).await;
+        let created: Vec<_> = entries_of(db, &a.id.to_string())
+            .await
+            .into_iter()
+            .filter(|e| e.record_type == "authority")
+            .collect();
         assert_eq!((created[0].chain, created[0].seq), (0, 6), "{}", t.name);
         assert!(
             created[0].id > 5,
@@ -830,7 +835,7 @@ async fn one_authority_does_not_wait_for_anothers_open_write() {
     held.commit().await.unwrap();
     assert!(matches!(
         db.audit_verify().await.unwrap(),
-        ChainReport::Intact { entries: 4 }
+        ChainReport::Intact { entries: 6 }
     ));
 }
 
@@ -1228,5 +1233,264 @@ async fn the_confidential_address_sql_is_the_domains_rule() {
         let got: Vec<i64> = rows.iter().map(|r| r.get::<i64, _>("id")).collect();
         assert_eq!(got, expected, "{}", t.name);
         assert_eq!(expected.len(), 6, "{}", t.name);
+    }
+}
+
+// Review finding: deleting a whole chain (its entries and its head) went unnoticed.
+#[tokio::test]
+async fn removing_a_whole_chain_is_found_from_its_opening_in_the_system_chain() {
+    for t in testing::all().await.unwrap() {
+        let db = &t.db;
+        let mut tx = db.begin_write(&Actor::system("test")).await.unwrap();
+        let a = tx.insert_authority("Authority A", "AAA").await.unwrap();
+        tx.commit().await.unwrap();
+        let mut tx = db.begin_write(&actor_of(a.id)).await.unwrap();
+        tx.set_setting("k", "1").await.unwrap();
+        tx.commit().await.unwrap();
+        assert!(
+            matches!(db.audit_verify().await.unwrap(), ChainReport::Intact { .. }),
+            "{}",
+            t.name
+        );
+        testing::exec(db, &format!("DELETE FROM audit_log WHERE chain = {}", a.id))
+            .await
+            .unwrap();
+        testing::exec(
+            db,
+            &format!("DELETE FROM audit_chains WHERE chain = {}", a.id),
+        )
+        .await
+        .unwrap();
+        match db.audit_verify().await.unwrap() {
+            ChainReport::Broken { reason, .. } => {
+                assert!(reason.contains("was opened"), "{}: {reason}", t.name)
+            }
+            other => panic!("{}: expected a break, got {other:?}", t.name),
+        }
+    }
+}
+
+// Review finding: verify read every entry of a chain however new, so entries committed while
+// it ran looked like "entries removed"; and an entry slipped in past the head is a break.
+#[tokio::test]
+async fn an_entry_past_a_chains_head_is_found() {
+    for t in testing::all().await.unwrap() {
+        let db = &t.db;
+        let mut tx = db.begin_write(&Actor::system("test")).await.unwrap();
+        tx.set_setting("k", "1").await.unwrap();
+        tx.commit().await.unwrap();
+        testing::exec(
+            db,
+            "INSERT INTO audit_log (at, actor, action, record_type, record_id, prev_hash, hash, chain, seq, format)
+             SELECT at, actor, action, record_type, record_id, hash, hash, chain, seq + 1, format FROM audit_log WHERE chain = 0 AND seq = (SELECT MAX(seq) FROM audit_log WHERE chain = 0)",
+        )
+        .await
+        .unwrap();
+        match db.audit_verify().await.unwrap() {
+            ChainReport::Broken { reason, .. } => {
+                assert!(reason.contains("past its head"), "{}: {reason}", t.name)
+            }
+            other => panic!("{}: expected a break, got {other:?}", t.name),
+        }
+    }
+}
+
+// Review finding: postcodes imported before migration 10 had no seal, so audit verify reported
+// a break on every upgraded database that had postcodes.
+#[tokio::test]
+async fn postcodes_from_before_the_upgrade_are_sealed_by_it() {
+    for t in testing::all_at(9).await.unwrap() {
+        let db = &t.db;
+        testing::exec(
+            db,
+            "INSERT INTO postcodes (postcode, latitude, longitude) VALUES ('AB1 2CD', 57.1, -2.1), ('EF3 4GH', 51.5, -0.12)",
+        )
+        .await
+        .unwrap();
+        db.migrate().await.unwrap();
+        assert!(
+            matches!(db.audit_verify().await.unwrap(), ChainReport::Intact { .. }),
+            "{}",
+            t.name
+        );
+        let entries = db
+            .audit_search(&AuditQuery {
+                record_type: Some("postcodes".into()),
+                ..Default::default()
+            })
+            .await
+            .unwrap();
+        assert_eq!(entries.len(), 1, "{}", t.name);
+        assert!(
+            entries[0]
+                .after_json
+                .as_deref()
+                .unwrap()
+                .contains("\"rows\":2"),
+            "{}",
+            t.name
+        );
+        testing::exec(
+            db,
+            "UPDATE postcodes SET longitude = 0.5 WHERE postcode = 'EF3 4GH'",
+        )
+        .await
+        .unwrap();
+        assert!(
+            matches!(db.audit_verify().await.unwrap(), ChainReport::Broken { .. }),
+            "{}",
+            t.name
+        );
+    }
+}
+
+// Issue 9, section 2: the records kept in `settings` before migration 12 come out as rows of
+// their own tables, and the settings rows are gone.
+#[tokio::test]
+async fn return_records_in_settings_are_carried_over_by_migration_12() {
+    for t in testing::all_at(11).await.unwrap() {
+        let db = &t.db;
+        let (a, _p, s) = seed(db).await;
+        let settings = [
+            (
+                format!("local_indicators:{}", a.id),
+                r#"[{"code":"referrals","name":"Referrals received","unit":"number","service_types":[],"higher_is_better":true},{"code":"visits","name":"Home visits","unit":"number","service_types":["accommodation_based"],"higher_is_better":false}]"#.to_string(),
+            ),
+            (format!("extension:{}:2026/27 Q1", s.id), "2026-08-31".to_string()),
+            (format!("reminder:{}:2026/27 Q1:before", s.id), "2026-07-22".to_string()),
+            (
+                format!("workbook_versions:{}:2026", s.id),
+                r#"[{"version":2,"from_quarter":3,"reason":"Units changed","issued_by":"officer","issued_on":"2026-10-02"}]"#.to_string(),
+            ),
+            ("returns_due_days:1".to_string(), "21".to_string()),
+        ];
+        let mut tx = db.begin_write(&actor_of(a.id)).await.unwrap();
+        for (name, value) in &settings {
+            tx.set_setting(name, value).await.unwrap();
+        }
+        tx.commit().await.unwrap();
+
+        assert_eq!(db.migrate().await.unwrap(), vec![12], "{}", t.name);
+
+        let locals = db.local_indicators_of(a.id).await.unwrap();
+        assert_eq!(locals.len(), 2, "{}", t.name);
+        assert_eq!(
+            (
+                locals[0].code.as_str(),
+                locals[0].name.as_str(),
+                locals[0].unit.as_str()
+            ),
+            ("referrals", "Referrals received", "number"),
+            "{}",
+            t.name
+        );
+        assert_eq!(locals[0].service_types, "[]", "{}", t.name);
+        assert_eq!(locals[0].higher_is_better, 1, "{}", t.name);
+        assert_eq!(locals[1].code, "visits", "{}", t.name);
+        assert_eq!(
+            locals[1].service_types, r#"["accommodation_based"]"#,
+            "{}",
+            t.name
+        );
+        assert_eq!(locals[1].higher_is_better, 0, "{}", t.name);
+
+        let e = db.return_extension(s.id, 2026, 1).await.unwrap().unwrap();
+        assert_eq!(e.due_date, "2026-08-31", "{}", t.name);
+        assert_eq!(
+            db.return_extensions_for(a.id, 2026, 1).await.unwrap(),
+            vec![e],
+            "{}",
+            t.name
+        );
+        let r = db
+            .return_reminder(s.id, 2026, 1, "before")
+            .await
+            .unwrap()
+            .unwrap();
+        assert_eq!(r.sent_on, "2026-07-22", "{}", t.name);
+        assert!(db
+            .return_reminder(s.id, 2026, 1, "after")
+            .await
+            .unwrap()
+            .is_none());
+        let v = db.workbook_versions_of(s.id, 2026).await.unwrap();
+        assert_eq!(v.len(), 1, "{}", t.name);
+        assert_eq!(
+            (
+                v[0].version,
+                v[0].from_quarter,
+                v[0].reason.as_str(),
+                v[0].issued_by.as_str(),
+                v[0].issued_on.as_str()
+            ),
+            (2, 3, "Units changed", "officer", "2026-10-02"),
+            "{}",
+            t.name
+        );
+
+        for (name, _) in &settings[..4] {
+            assert_eq!(db.setting(name).await.unwrap(), None, "{}: {name}", t.name);
+        }
+        // Settings that are settings stay.
+        assert_eq!(
+            db.setting("returns_due_days:1").await.unwrap().as_deref(),
+            Some("21"),
+            "{}",
+            t.name
+        );
+        assert!(
+            matches!(db.audit_verify().await.unwrap(), ChainReport::Intact { .. }),
+            "{}",
+            t.name
+        );
+    }
+}
+
+// A second extension for the same service and quarter replaces the first (one row, both
+// audited); another quarter's is its own.
+#[tokio::test]
+async fn a_second_extension_for_a_quarter_replaces_the_first() {
+    for t in testing::all().await.unwrap() {
+        let db = &t.db;
+        let (a, _p, s) = seed(db).await;
+        let mut tx = db.begin_write(&actor_of(a.id)).await.unwrap();
+        let first = tx
+            .set_return_extension(s.id, 2026, 1, "2026-08-15")
+            .await
+            .unwrap();
+        tx.commit().await.unwrap();
+        let mut tx = db.begin_write(&actor_of(a.id)).await.unwrap();
+        let second = tx
+            .set_return_extension(s.id, 2026, 1, "2026-08-31")
+            .await
+            .unwrap();
+        tx.set_return_extension(s.id, 2026, 2, "2026-11-30")
+            .await
+            .unwrap();
+        tx.commit().await.unwrap();
+        assert_eq!(first.id, second.id, "{}", t.name);
+        let of_q1 = db.return_extensions_for(a.id, 2026, 1).await.unwrap();
+        assert_eq!(of_q1.len(), 1, "{}", t.name);
+        assert_eq!(of_q1[0].due_date, "2026-08-31", "{}", t.name);
+        assert_eq!(
+            db.return_extensions_for(a.id, 2026, 2).await.unwrap().len(),
+            1
+        );
+        let entries: Vec<_> = entries_of(db, &first.id.to_string())
+            .await
+            .into_iter()
+            .filter(|e| e.record_type == "return_extension")
+            .collect();
+        assert!(entries.len() >= 2, "{}: {entries:?}", t.name);
+        // The table itself refuses a duplicate written around the repository.
+        let dup = testing::exec(
+            db,
+            &format!(
+                "INSERT INTO return_extensions (service_id, year_start, quarter, due_date) VALUES ({}, 2026, 1, '2026-09-30')",
+                s.id
+            ),
+        )
+        .await;
+        assert!(dup.is_err(), "{}", t.name);
     }
 }

@@ -4,10 +4,6 @@
 use super::*;
 
 impl App {
-    fn locals_key(authority_id: i64) -> String {
-        format!("local_indicators:{authority_id}")
-    }
-
     /// The authority's local indicators.
     pub async fn local_indicators(
         &self,
@@ -15,10 +11,20 @@ impl App {
     ) -> Result<Vec<hearth_domain::performance::LocalIndicator>, AppError> {
         Ok(self
             .db
-            .setting(&Self::locals_key(authority_id))
+            .local_indicators_of(authority_id)
             .await?
-            .and_then(|v| serde_json::from_str(&v).ok())
-            .unwrap_or_default())
+            .into_iter()
+            .filter_map(|r| {
+                serde_json::from_value(serde_json::json!({
+                    "code": r.code,
+                    "name": r.name,
+                    "unit": r.unit,
+                    "service_types": serde_json::from_str::<serde_json::Value>(&r.service_types).ok()?,
+                    "higher_is_better": r.higher_is_better != 0,
+                }))
+                .ok()
+            })
+            .collect())
     }
 
     /// The team defines a local indicator (a whole number a quarter; for every service type or one).
@@ -56,18 +62,23 @@ impl App {
                 e.message,
             )
         })?;
-        let mut all = self.local_indicators(who.authority_id()).await?;
+        let all = self.local_indicators(who.authority_id()).await?;
         if all.iter().any(|l| l.code == li.code) {
             return Err(AppError::invalid(
                 "code",
                 "A local indicator with this code already exists",
             ));
         }
-        all.push(li);
+        let types = serde_json::to_value(&li.service_types)
+            .map_err(|e| AppError::Internal(e.to_string()))?;
         let mut tx = self.begin_write(&who.actor()).await?;
-        tx.set_setting(
-            &Self::locals_key(who.authority_id()),
-            &serde_json::to_string(&all).map_err(|e| AppError::Internal(e.to_string()))?,
+        tx.insert_local_indicator(
+            who.authority_id(),
+            &li.code,
+            &li.name,
+            li.unit.as_str(),
+            &types.to_string(),
+            li.higher_is_better,
         )
         .await?;
         tx.commit().await?;

@@ -153,20 +153,18 @@ impl App {
         {
             of_service.entry(r.service_id).or_default().push(r);
         }
-        let suffix = format!(":{}", q.label());
         let extensions: std::collections::HashMap<i64, chrono::NaiveDate> = self
             .db
-            .settings_with_prefix("extension:")
+            .return_extensions_for(
+                who.authority_id(),
+                i64::from(q.year().start_year),
+                i64::from(q.number()),
+            )
             .await?
             .into_iter()
-            .filter_map(|(name, value)| {
-                let id = name
-                    .strip_prefix("extension:")?
-                    .strip_suffix(&suffix)?
-                    .parse::<i64>()
-                    .ok()?;
-                let date = chrono::NaiveDate::parse_from_str(&value, "%Y-%m-%d").ok()?;
-                Some((id, date))
+            .filter_map(|e| {
+                let date = chrono::NaiveDate::parse_from_str(&e.due_date, "%Y-%m-%d").ok()?;
+                Some((e.service_id, date))
             })
             .collect();
         let mut pf = who.provider_filter();
@@ -209,10 +207,6 @@ impl App {
         Ok(out)
     }
 
-    fn extension_key(service_id: i64, q: Quarter) -> String {
-        format!("extension:{service_id}:{}", q.label())
-    }
-
     /// The extended due date granted to a service for a quarter, if any.
     pub async fn extension(
         &self,
@@ -221,9 +215,13 @@ impl App {
     ) -> Result<Option<chrono::NaiveDate>, AppError> {
         Ok(self
             .db
-            .setting(&Self::extension_key(service_id, q))
+            .return_extension(
+                service_id,
+                i64::from(q.year().start_year),
+                i64::from(q.number()),
+            )
             .await?
-            .and_then(|d| chrono::NaiveDate::parse_from_str(&d, "%Y-%m-%d").ok()))
+            .and_then(|e| chrono::NaiveDate::parse_from_str(&e.due_date, "%Y-%m-%d").ok()))
     }
 
     /// The team grants a service more time for a quarter's return.
@@ -247,8 +245,13 @@ impl App {
             ));
         }
         let mut tx = self.begin_write(&who.actor()).await?;
-        tx.set_setting(&Self::extension_key(service_id, q), &date.to_string())
-            .await?;
+        tx.set_return_extension(
+            service_id,
+            i64::from(q.year().start_year),
+            i64::from(q.number()),
+            &date.to_string(),
+        )
+        .await?;
         tx.commit().await?;
         Ok(())
     }
@@ -296,8 +299,14 @@ impl App {
                     r.year_start == i64::from(q.year().start_year)
                         && r.quarter == i64::from(q.number())
                 });
-                let key = format!("reminder:{}:{}:{}", s.id, q.label(), kind);
-                if has || self.db.setting(&key).await?.is_some() {
+                let (year_start, number) = (i64::from(q.year().start_year), i64::from(q.number()));
+                if has
+                    || self
+                        .db
+                        .return_reminder(s.id, year_start, number, kind)
+                        .await?
+                        .is_some()
+                {
                     continue;
                 }
                 let Some(p) = self.db.provider(s.provider_id).await? else {
@@ -307,7 +316,6 @@ impl App {
                     continue;
                 }
                 let mut tx = self
-                    .db
                     .begin_write(&hearth_store::Actor::system("reminders"))
                     .await?;
                 let (subject, body) = if kind == "before" {
@@ -316,7 +324,8 @@ impl App {
                     (format!("Return for {} is late", q.label()), format!("The performance return of {} for {} was due on {} and has not arrived. Please send it now.", s.name, q.label(), due))
                 };
                 tx.queue_mail(&p.email, &subject, &body).await?;
-                tx.set_setting(&key, &today.to_string()).await?;
+                tx.insert_return_reminder(s.id, year_start, number, kind, &today.to_string())
+                    .await?;
                 tx.commit().await?;
                 sent += 1;
             }

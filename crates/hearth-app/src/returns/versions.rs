@@ -17,10 +17,6 @@ pub struct WorkbookVersion {
 use serde::Serialize;
 
 impl App {
-    fn versions_key(service_id: i64, year: FinancialYear) -> String {
-        format!("workbook_versions:{service_id}:{}", year.start_year)
-    }
-
     /// The workbook versions issued for a service's year after the first (V1 is implied).
     pub async fn workbook_versions(
         &self,
@@ -29,10 +25,17 @@ impl App {
     ) -> Result<Vec<WorkbookVersion>, AppError> {
         Ok(self
             .db
-            .setting(&Self::versions_key(service_id, year))
+            .workbook_versions_of(service_id, i64::from(year.start_year))
             .await?
-            .and_then(|v| serde_json::from_str(&v).ok())
-            .unwrap_or_default())
+            .into_iter()
+            .map(|r| WorkbookVersion {
+                version: u32::try_from(r.version).unwrap_or(1),
+                from_quarter: u8::try_from(r.from_quarter).unwrap_or(1),
+                reason: r.reason,
+                issued_by: r.issued_by,
+                issued_on: r.issued_on,
+            })
+            .collect())
     }
 
     /// The version in force for a quarter (1 unless a later one took effect by then).
@@ -72,7 +75,7 @@ impl App {
             e.add("reason", "Say what changed on the contract sheet");
         }
         e.into_result()?;
-        let mut versions = self.workbook_versions(service_id, year).await?;
+        let versions = self.workbook_versions(service_id, year).await?;
         let version = versions.iter().map(|v| v.version).max().unwrap_or(1) + 1;
         let v = WorkbookVersion {
             version,
@@ -81,17 +84,21 @@ impl App {
             issued_by: who.signed_in()?.username.clone(),
             issued_on: self.today().to_string(),
         };
-        versions.push(v.clone());
         let provider = self
             .db
             .provider(s.provider_id)
             .await?
             .ok_or(AppError::NotFound)?;
         let mut tx = self.begin_write(&who.actor()).await?;
-        tx.set_setting(
-            &Self::versions_key(service_id, year),
-            &serde_json::to_string(&versions).map_err(|e| AppError::Internal(e.to_string()))?,
-        )
+        tx.insert_workbook_version(&hearth_store::NewWorkbookVersion {
+            service_id,
+            year_start: i64::from(year.start_year),
+            version: i64::from(version),
+            from_quarter: i64::from(from_quarter),
+            reason: v.reason.clone(),
+            issued_by: v.issued_by.clone(),
+            issued_on: v.issued_on.clone(),
+        })
         .await?;
         if !provider.email.is_empty() {
             tx.queue_mail(
