@@ -3,6 +3,7 @@
 //! node for the deployment.
 
 use crate::{App, AppError};
+use std::sync::atomic::{AtomicI64, AtomicU64, Ordering};
 
 /// A message waiting in the outbox.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -53,10 +54,11 @@ impl App {
 
     /// Up to `limit` unsent messages still worth trying, oldest first.
     pub async fn outbox_due(&self, limit: i64) -> Result<Vec<OutgoingMail>, AppError> {
-        Ok(self
-            .db
-            .unsent_mail(limit)
-            .await?
+        let due = self.db.unsent_mail(limit).await?;
+        self.stats
+            .outbox_waiting
+            .store(due.len() as i64, Ordering::Relaxed);
+        Ok(due
             .into_iter()
             .map(|m| OutgoingMail {
                 id: m.id,
@@ -71,11 +73,49 @@ impl App {
 
     /// Records a message as sent now.
     pub async fn mark_mail_sent(&self, id: i64) -> Result<(), AppError> {
-        Ok(self.db.mark_mail_sent(id, self.now()).await?)
+        self.db.mark_mail_sent(id, self.now()).await?;
+        self.stats.outbox_sent.fetch_add(1, Ordering::Relaxed);
+        Ok(())
     }
 
     /// Records a failed try, with its error, to be tried again.
     pub async fn mark_mail_failed(&self, id: i64, error: &str) -> Result<(), AppError> {
-        Ok(self.db.mark_mail_failed(id, error).await?)
+        self.db.mark_mail_failed(id, error).await?;
+        self.stats.outbox_failed.fetch_add(1, Ordering::Relaxed);
+        Ok(())
     }
+
+    /// This node's counts of its work since it started (for `/metrics`: read from memory, no
+    /// SQL).
+    pub fn work_stats(&self) -> WorkStatsNow {
+        let s = &self.stats;
+        WorkStatsNow {
+            runs_done: s.runs_done.load(Ordering::Relaxed),
+            runs_failed: s.runs_failed.load(Ordering::Relaxed),
+            outbox_waiting: s.outbox_waiting.load(Ordering::Relaxed),
+            outbox_sent: s.outbox_sent.load(Ordering::Relaxed),
+            outbox_failed: s.outbox_failed.load(Ordering::Relaxed),
+        }
+    }
+}
+
+/// Counts of a node's background work, kept in memory as the work happens.
+#[derive(Debug, Default)]
+pub(crate) struct WorkStats {
+    pub(crate) runs_done: AtomicU64,
+    pub(crate) runs_failed: AtomicU64,
+    /// E-mails waiting at the outbox's last look (at most the 100 it reads at a time).
+    pub(crate) outbox_waiting: AtomicI64,
+    pub(crate) outbox_sent: AtomicU64,
+    pub(crate) outbox_failed: AtomicU64,
+}
+
+/// [`WorkStats`] read at one moment.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct WorkStatsNow {
+    pub runs_done: u64,
+    pub runs_failed: u64,
+    pub outbox_waiting: i64,
+    pub outbox_sent: u64,
+    pub outbox_failed: u64,
 }

@@ -72,6 +72,8 @@ pub struct App {
     public_counts: Arc<limits::PublicCounts>,
     /// Where "now" and "today" come from: the system clock, or a test's.
     clock: Arc<dyn hearth_domain::clock::Clock>,
+    /// This node's counts of runs and e-mail, for `/metrics`.
+    stats: Arc<jobs::WorkStats>,
 }
 
 impl App {
@@ -84,6 +86,7 @@ impl App {
             dummy_hash: Arc::new(tokio::sync::OnceCell::new()),
             public_counts: Arc::new(limits::PublicCounts::default()),
             clock: Arc::new(hearth_domain::clock::SystemClock),
+            stats: Arc::new(jobs::WorkStats::default()),
         }
     }
 

@@ -407,13 +407,23 @@ impl Progress {
                 s.done = t;
             }
         }
-        self.end(RunEnd::Done(result.to_string())).await
+        let v = self.end(RunEnd::Done(result.to_string())).await?;
+        self.app
+            .stats
+            .runs_done
+            .fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+        Ok(v)
     }
 
     /// Ends the run as failed with the error.
     pub async fn fail(&self, error: &str) -> Result<RunView, AppError> {
         let error: String = error.chars().take(2_000).collect();
-        self.end(RunEnd::Failed(error)).await
+        let v = self.end(RunEnd::Failed(error)).await?;
+        self.app
+            .stats
+            .runs_failed
+            .fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+        Ok(v)
     }
 }
 

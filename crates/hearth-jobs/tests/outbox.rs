@@ -31,6 +31,14 @@ async fn folder_transport_writes_each_message_once() {
         let dir = testing::TempDir::new("hearth-mail").unwrap();
         let mail = MailTransport::new(&MailConfig::Folder(dir.path().to_path_buf())).unwrap();
         assert_eq!(mail.deliver_outbox(&app).await.unwrap(), 2, "{}", t.name);
+        // /metrics reads these counts from memory.
+        let stats = app.work_stats();
+        assert_eq!(
+            (stats.outbox_sent, stats.outbox_waiting),
+            (2, 2),
+            "{}",
+            t.name
+        );
         assert_eq!(
             mail.deliver_outbox(&app).await.unwrap(),
             0,
@@ -134,6 +142,7 @@ async fn an_unreachable_smtp_server_leaves_mail_queued_with_the_error() {
     assert_eq!(waiting.len(), 1);
     assert_eq!(waiting[0].attempts, 1);
     assert!(waiting[0].last_error.is_some());
+    assert_eq!(app.work_stats().outbox_failed, 1);
 }
 
 #[tokio::test]

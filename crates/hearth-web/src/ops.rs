@@ -7,6 +7,7 @@ use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
 use axum::routing::get;
 use prometheus_client::encoding::EncodeLabelSet;
+use prometheus_client::metrics::counter::Counter;
 use prometheus_client::metrics::family::Family;
 use prometheus_client::metrics::gauge::Gauge;
 use prometheus_client::metrics::histogram::Histogram;
@@ -33,6 +34,15 @@ pub struct Metrics {
     pool_open: Gauge,
     pool_idle: Gauge,
     pool_max: Gauge,
+    runs: Family<OutcomeLabels, Counter>,
+    mail: Family<OutcomeLabels, Counter>,
+    outbox_waiting: Gauge,
+}
+
+/// How a job run or an e-mail ended: `done`/`failed`, `sent`/`failed`.
+#[derive(Clone, Debug, Hash, PartialEq, Eq, EncodeLabelSet)]
+struct OutcomeLabels {
+    outcome: String,
 }
 
 /// The labels of a request's latency: the route as registered (`/services/{id}`, never the
@@ -83,12 +93,33 @@ impl Metrics {
             "The most database connections the pool opens",
             pool_max.clone(),
         );
+        let runs = Family::<OutcomeLabels, Counter>::default();
+        let mail = Family::<OutcomeLabels, Counter>::default();
+        let outbox_waiting = Gauge::default();
+        registry.register(
+            "job_runs",
+            "Job runs this node has ended, by outcome",
+            runs.clone(),
+        );
+        registry.register(
+            "outbox_emails",
+            "E-mails this node has tried to send, by outcome",
+            mail.clone(),
+        );
+        registry.register(
+            "outbox_waiting",
+            "E-mails waiting at the outbox's last look (at most 100)",
+            outbox_waiting.clone(),
+        );
         Metrics {
             registry,
             requests,
             pool_open,
             pool_idle,
             pool_max,
+            runs,
+            mail,
+            outbox_waiting,
         }
     }
 
@@ -116,7 +147,23 @@ impl Metrics {
     }
 
     /// The text exposition (OpenMetrics), with the pool's counters read now.
-    fn render(&self, pool: hearth_app::maintenance::PoolStats) -> String {
+    fn render(
+        &self,
+        pool: hearth_app::maintenance::PoolStats,
+        work: hearth_app::jobs::WorkStatsNow,
+    ) -> String {
+        // The app counts in memory; the counters are brought up to its counts.
+        let bring = |family: &Family<OutcomeLabels, Counter>, outcome: &str, total: u64| {
+            let c = family.get_or_create(&OutcomeLabels {
+                outcome: outcome.to_string(),
+            });
+            c.inc_by(total.saturating_sub(c.get()));
+        };
+        bring(&self.runs, "done", work.runs_done);
+        bring(&self.runs, "failed", work.runs_failed);
+        bring(&self.mail, "sent", work.outbox_sent);
+        bring(&self.mail, "failed", work.outbox_failed);
+        self.outbox_waiting.set(work.outbox_waiting);
         self.pool_open.set(i64::from(pool.size));
         self.pool_idle.set(i64::from(pool.idle));
         self.pool_max.set(i64::from(pool.max));
@@ -197,7 +244,9 @@ pub fn metrics_text(state: &AppState) -> Response {
             header::CONTENT_TYPE,
             "application/openmetrics-text; version=1.0.0; charset=utf-8",
         )],
-        state.metrics.render(state.app.pool_stats()),
+        state
+            .metrics
+            .render(state.app.pool_stats(), state.app.work_stats()),
     )
         .into_response()
 }

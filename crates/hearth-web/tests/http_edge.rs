@@ -197,6 +197,24 @@ async fn metrics_have_the_route_histogram_and_run_no_sql() {
         "{text}"
     );
     assert!(text.contains("hearth_db_pool_max_connections"), "{text}");
+    // Job runs and the outbox, from the app's counts in memory.
+    for outcome in ["done", "failed"] {
+        let label = format!("outcome=\"{outcome}\"");
+        assert_eq!(
+            sample(&text, "hearth_job_runs_total", &[&label]),
+            Some(0.0),
+            "{text}"
+        );
+    }
+    assert_eq!(
+        sample(&text, "hearth_outbox_emails_total", &["outcome=\"sent\""]),
+        Some(0.0),
+        "{text}"
+    );
+    assert!(
+        sample(&text, "hearth_outbox_waiting", &[]).is_some(),
+        "{text}"
+    );
     assert!(!text.contains("999999"), "no paths in the labels");
 
     // Through a proxy (or from elsewhere) the metrics are not there.
