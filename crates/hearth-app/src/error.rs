@@ -123,6 +123,17 @@ impl AppError {
         }
     }
 
+    /// A move a workflow refused: bad input is a field error, anything else a conflict with
+    /// `not_now` as its code (what "not in a state for this" means for that workflow).
+    pub fn refused(r: hearth_domain::workflow::Refusal, not_now: ConflictCode) -> AppError {
+        use hearth_domain::workflow::Refusal;
+        match r {
+            Refusal::Input { field, message } => AppError::invalid(field, message),
+            Refusal::NotNow(m) => AppError::Conflict(not_now, m),
+            Refusal::NotYours(m) => AppError::Conflict(ConflictCode::WrongState, m),
+        }
+    }
+
     pub fn invalid(field: &str, message: impl Into<String>) -> AppError {
         let mut e = FieldErrors::new();
         e.add(field, message);

@@ -111,7 +111,11 @@ impl App {
                 .db
                 .count_requests(&hearth_store::RequestFilter {
                     authority_id: Some(*authority_id),
-                    status: Some("pending".into()),
+                    status: Some(
+                        hearth_domain::workflow::requests::Status::Pending
+                            .as_str()
+                            .into(),
+                    ),
                     ..Default::default()
                 })
                 .await?,

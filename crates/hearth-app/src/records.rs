@@ -448,7 +448,11 @@ impl App {
                 authority_id: Some(service.authority_id),
                 provider_id: Some(service.provider_id),
                 service_ids: Some(vec![service.id]),
-                status: Some("pending".into()),
+                status: Some(
+                    hearth_domain::workflow::requests::Status::Pending
+                        .as_str()
+                        .into(),
+                ),
                 limit: 10_000,
                 ..Default::default()
             })

@@ -25,12 +25,8 @@ use hearth_domain::workflow::requests as flow;
 fn decision(r: &Request, event: flow::Event, remarks: &str) -> Result<flow::Status, AppError> {
     let from = flow::Status::parse(&r.status)
         .ok_or_else(|| AppError::Internal(format!("unknown request status {:?}", r.status)))?;
-    flow::next(from, event, flow::Actor::Team, !remarks.trim().is_empty()).map_err(|e| match e {
-        hearth_domain::workflow::Refusal::Input { field, message } => {
-            AppError::invalid(field, message)
-        }
-        other => AppError::Conflict(ConflictCode::AlreadyDecided, other.message().to_string()),
-    })
+    flow::next(from, event, flow::Actor::Team, !remarks.trim().is_empty())
+        .map_err(|r| AppError::refused(r, ConflictCode::AlreadyDecided))
 }
 
 pub const KIND_NEW_SCHEDULE: &str = "new_schedule";
@@ -641,7 +637,7 @@ impl App {
         f.status = q
             .status
             .clone()
-            .filter(|s| ["pending", "approved", "rejected"].contains(&s.as_str()));
+            .filter(|s| flow::Status::parse(s).is_some());
         f.kind = q.kind.clone().filter(|k| KINDS.contains(&k.as_str()));
         match who {
             Principal::Provider {

@@ -1025,3 +1025,39 @@ async fn a_return_sent_after_midnight_uk_time_on_the_day_after_its_deadline_is_l
     );
     assert!(line(late.id).late());
 }
+
+// Review finding: some writes (account help, reminders, account changes) took the time from
+// the machine, not the application's clock, so their audit times disagreed with it.
+#[tokio::test]
+async fn account_help_is_stamped_with_the_applications_clock() {
+    use hearth_domain::clock::FixedClock;
+    let w = world(testing::sqlite().await.unwrap()).await;
+    let at = FixedClock::at_utc("2026-07-28T23:30:00Z").unwrap();
+    let when = hearth_domain::clock::Clock::now(&at);
+    let app = w.app.clone().with_clock(std::sync::Arc::new(at));
+    let r = app
+        .request_account_help(
+            "login_request",
+            hearth_app::accounts::HelpRequest {
+                username: "newperson".into(),
+                full_name: "New Person".into(),
+                email: "new.person@example.org".into(),
+                organisation: "Larkspur Housing Trust".into(),
+                ..Default::default()
+            },
+            "198.51.100.7",
+        )
+        .await
+        .unwrap();
+    assert_eq!(r.created_at, when);
+    let entries = app
+        .db_for_tests()
+        .audit_search(&hearth_store::AuditQuery {
+            record_type: Some("account_request".into()),
+            record_id: Some(r.id.to_string()),
+            ..Default::default()
+        })
+        .await
+        .unwrap();
+    assert_eq!(entries[0].at, when);
+}

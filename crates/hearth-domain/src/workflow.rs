@@ -44,7 +44,7 @@ pub mod requests {
     impl Status {
         pub const ALL: [Status; 3] = [Status::Pending, Status::Approved, Status::Rejected];
 
-        pub fn as_str(self) -> &'static str {
+        pub const fn as_str(self) -> &'static str {
             match self {
                 Status::Pending => "pending",
                 Status::Approved => "approved",
@@ -179,7 +179,7 @@ pub mod returns {
         ];
 
         /// The stored name.
-        pub fn as_str(self) -> &'static str {
+        pub const fn as_str(self) -> &'static str {
             match self {
                 Status::Received => "received",
                 Status::Accepted => "accepted",

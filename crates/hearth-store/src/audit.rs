@@ -33,9 +33,6 @@ pub struct WriteTx {
     pub(crate) backend: crate::Backend,
     actor: Actor,
     chain: i64,
-    /// This transaction gave its chain its head: its opening goes into the system chain at
-    /// commit (so a rolled-back or refused write leaves nothing).
-    opened: bool,
     last_seq: i64,
     last_hash: String,
     at: i64,
@@ -113,7 +110,6 @@ impl Db {
         // (no stale snapshot to upgrade) and PostgreSQL locks the chain's head row until commit.
         let take = "UPDATE audit_chains SET last_seq = last_seq WHERE chain = $1 RETURNING last_seq, last_hash";
         let mut tx = self.pool.begin().await?;
-        let mut opened = false;
         let row = match sqlx::query(take)
             .bind(chain)
             .fetch_optional(&mut *tx)
@@ -127,16 +123,12 @@ impl Db {
                 ));
             }
             None => {
-                // A chain's first write: a second writer waits on the insert, then finds it.
-                // Its opening is recorded in the system chain when this commits.
-                opened = sqlx::query(
-                    "INSERT INTO audit_chains (chain, last_seq, last_hash) VALUES ($1, 0, '') ON CONFLICT (chain) DO NOTHING",
-                )
-                .bind(chain)
-                .execute(&mut *tx)
-                .await?
-                .rows_affected()
-                    == 1;
+                // A chain's first write: the chain is opened in a short transaction of its own
+                // (holding nothing else, so it cannot deadlock with a system-chain writer
+                // waiting on a row this one would lock), then this one starts again.
+                tx.rollback().await?;
+                Box::pin(self.open_chain(actor, at, chain)).await?;
+                tx = self.pool.begin().await?;
                 sqlx::query(take).bind(chain).fetch_one(&mut *tx).await?
             }
         };
@@ -146,11 +138,40 @@ impl Db {
             backend: self.backend(),
             actor: actor.clone(),
             chain,
-            opened,
             last_seq: row.try_get("last_seq")?,
             last_hash: row.try_get("last_hash")?,
             at,
         })
+    }
+
+    /// Gives `chain` its head and records its opening in the system chain (0), so removing a
+    /// whole chain, head and all, is found by `audit verify`. Two writers opening the same
+    /// chain at once: the second finds it open and records nothing.
+    async fn open_chain(&self, actor: &Actor, at: i64, chain: i64) -> Result<(), StoreError> {
+        let system = Actor {
+            authority_id: None,
+            ..actor.clone()
+        };
+        let mut tx = self.begin_write_at(&system, at).await?;
+        let opened = sqlx::query(
+            "INSERT INTO audit_chains (chain, last_seq, last_hash) VALUES ($1, 0, '') ON CONFLICT (chain) DO NOTHING",
+        )
+        .bind(chain)
+        .execute(&mut *tx.tx)
+        .await?
+        .rows_affected()
+            == 1;
+        if opened {
+            tx.audit(
+                "open",
+                crate::RecordType::AuditChain,
+                &chain.to_string(),
+                None,
+                Some(&serde_json::json!({ "chain": chain, "for": actor.authority_id })),
+            )
+            .await?;
+        }
+        tx.commit().await
     }
 
     fn audit_key_arc(&self) -> std::sync::Arc<Vec<u8>> {
@@ -410,40 +431,7 @@ impl WriteTx {
         Ok(entry)
     }
 
-    /// Records in the system chain (0) that this transaction's chain was opened, so removing a
-    /// whole chain, head and all, is found by `audit verify`. The system chain's head is taken
-    /// last and held only for the commit; no writer takes the two the other way round.
-    async fn anchor_chain(&mut self) -> Result<(), StoreError> {
-        let head = sqlx::query(
-            "UPDATE audit_chains SET last_seq = last_seq WHERE chain = 0 RETURNING last_seq, last_hash",
-        )
-        .fetch_one(&mut *self.tx)
-        .await?;
-        let entry = AuditEntry {
-            id: 0,
-            at: self.at,
-            actor_id: self.actor.user_id,
-            actor: self.actor.name.clone(),
-            authority_id: self.actor.authority_id,
-            action: "open".into(),
-            record_type: crate::RecordType::AuditChain.as_str().into(),
-            record_id: self.chain.to_string(),
-            before_json: None,
-            after_json: Some(serde_json::json!({ "chain": self.chain }).to_string()),
-            prev_hash: head.try_get("last_hash")?,
-            hash: String::new(),
-            chain: 0,
-            seq: head.try_get::<i64, _>("last_seq")? + 1,
-            format: 2,
-        };
-        self.write_entry(entry).await?;
-        Ok(())
-    }
-
-    pub async fn commit(mut self) -> Result<(), StoreError> {
-        if self.opened {
-            self.anchor_chain().await?;
-        }
+    pub async fn commit(self) -> Result<(), StoreError> {
         self.tx.commit().await?;
         Ok(())
     }

@@ -272,6 +272,34 @@ pub enum RunEnd {
 /// and the end. A node whose lease was taken over (or whose run was cancelled) writes nothing.
 const HELD: &str = "id = $1 AND lease_owner = $2 AND status = 'running'";
 
+/// The lease-checked checkpoint, for the pool ([`Db::checkpoint_job_run`]) and inside a write
+/// ([`WriteTx::checkpoint_job_run`]).
+fn checkpoint_statement<'q>(
+    sql: &'q str,
+    id: i64,
+    owner: &'q str,
+    done: i64,
+    checkpoint: &'q str,
+) -> sqlx::query::Query<'q, sqlx::Any, sqlx::any::AnyArguments<'q>> {
+    sqlx::query(sql)
+        .bind(id)
+        .bind(owner)
+        .bind(done)
+        .bind(checkpoint)
+}
+
+fn checkpoint_sql() -> String {
+    format!("UPDATE job_runs SET progress_done = $3, checkpoint = $4 WHERE {HELD}")
+}
+
+/// What claiming a run sets: this node's lease, the first start, one more attempt.
+const CLAIM_SET: &str =
+    "SET status = 'running', lease_owner = $1, lease_until = $2, heartbeat_at = $3,
+                 started_at = COALESCE(started_at, $3), attempts = attempts + 1";
+
+/// A run of kind `$1` that is not over.
+const ACTIVE_OF_KIND: &str = "status IN ('queued', 'running') AND kind = $1";
+
 /// A run a node may take: queued, or running with a lease that ran out and attempts left.
 const CLAIMABLE: &str =
     "(status = 'queued' OR (status = 'running' AND lease_until < $3 AND attempts < max_attempts))";
@@ -309,23 +337,18 @@ impl Db {
 
     /// Every queued or running run of `kind`, oldest first (however many runs came since).
     pub async fn active_job_runs(&self, kind: &str) -> Result<Vec<JobRun>, StoreError> {
-        let rows = sqlx::query(
-            "SELECT * FROM job_runs WHERE status IN ('queued', 'running') AND kind = $1 ORDER BY id",
-        )
-        .bind(kind)
-        .fetch_all(&self.pool)
-        .await?;
+        let sql = format!("SELECT * FROM job_runs WHERE {ACTIVE_OF_KIND} ORDER BY id");
+        let rows = sqlx::query(&sql).bind(kind).fetch_all(&self.pool).await?;
         JobRun::from_rows(&rows)
     }
 
     /// A queued or running run of `kind`, if there is one.
     pub async fn active_job_run(&self, kind: &str) -> Result<Option<JobRun>, StoreError> {
-        let row = sqlx::query(
-            "SELECT * FROM job_runs WHERE status IN ('queued', 'running') AND kind = $1 ORDER BY id LIMIT 1",
-        )
-        .bind(kind)
-        .fetch_optional(&self.pool)
-        .await?;
+        let sql = format!("SELECT * FROM job_runs WHERE {ACTIVE_OF_KIND} ORDER BY id LIMIT 1");
+        let row = sqlx::query(&sql)
+            .bind(kind)
+            .fetch_optional(&self.pool)
+            .await?;
         row.as_ref().map(JobRun::from_row).transpose()
     }
 
@@ -378,8 +401,7 @@ impl Db {
             Backend::Sqlite => "",
         };
         let sql = format!(
-            "UPDATE job_runs SET status = 'running', lease_owner = $1, lease_until = $2, heartbeat_at = $3,
-                 started_at = COALESCE(started_at, $3), attempts = attempts + 1
+            "UPDATE job_runs {CLAIM_SET}
              WHERE id = (SELECT id FROM job_runs WHERE {CLAIMABLE} AND kind IN ({list}) ORDER BY id LIMIT 1{lock})
                AND {CLAIMABLE}
              RETURNING *"
@@ -402,8 +424,7 @@ impl Db {
         lease: i64,
     ) -> Result<Option<JobRun>, StoreError> {
         let sql = format!(
-            "UPDATE job_runs SET status = 'running', lease_owner = $1, lease_until = $2, heartbeat_at = $3,
-                 started_at = COALESCE(started_at, $3), attempts = attempts + 1
+            "UPDATE job_runs {CLAIM_SET}
              WHERE id = $4 AND {CLAIMABLE}
              RETURNING *"
         );
@@ -468,15 +489,10 @@ impl Db {
         done: i64,
         checkpoint: &str,
     ) -> Result<bool, StoreError> {
-        let r = sqlx::query(&format!(
-            "UPDATE job_runs SET progress_done = $3, checkpoint = $4 WHERE {HELD}"
-        ))
-        .bind(id)
-        .bind(owner)
-        .bind(done)
-        .bind(checkpoint)
-        .execute(&self.pool)
-        .await?;
+        let sql = checkpoint_sql();
+        let r = checkpoint_statement(&sql, id, owner, done, checkpoint)
+            .execute(&self.pool)
+            .await?;
         Ok(r.rows_affected() == 1)
     }
 
@@ -599,15 +615,10 @@ impl WriteTx {
         done: i64,
         checkpoint: &str,
     ) -> Result<bool, StoreError> {
-        let r = sqlx::query(&format!(
-            "UPDATE job_runs SET progress_done = $3, checkpoint = $4 WHERE {HELD}"
-        ))
-        .bind(id)
-        .bind(owner)
-        .bind(done)
-        .bind(checkpoint)
-        .execute(&mut *self.tx)
-        .await?;
+        let sql = checkpoint_sql();
+        let r = checkpoint_statement(&sql, id, owner, done, checkpoint)
+            .execute(&mut *self.tx)
+            .await?;
         Ok(r.rows_affected() == 1)
     }
 }

@@ -1494,3 +1494,42 @@ async fn a_second_extension_for_a_quarter_replaces_the_first() {
         assert!(dup.is_err(), "{}", t.name);
     }
 }
+
+// Review finding: with one head per chain, writers of different chains no longer queued, and
+// the row read before a change was not locked, so two of them could overwrite each other.
+// On PostgreSQL a row read for a change is now locked until its transaction ends.
+#[tokio::test]
+async fn a_row_read_for_a_change_is_locked_against_other_chains() {
+    let Some(t) = testing::postgres().await.unwrap() else {
+        return;
+    };
+    let db = t.db.clone();
+    let mut tx = db.begin_write(&Actor::system("test")).await.unwrap();
+    let a = tx.insert_authority("Authority A", "AAA").await.unwrap();
+    tx.commit().await.unwrap();
+    let run = queue_run(&db, "return_reminders", Some(a.id), 3).await;
+    // Authority A reads the run for a change and holds its transaction open.
+    let mut holding = db.begin_write(&actor_of(a.id)).await.unwrap();
+    assert!(holding.job_run(run.id).await.unwrap().is_some());
+    // The command line (the system chain) cancelling it must wait for A.
+    let other = {
+        let db = db.clone();
+        tokio::spawn(async move {
+            let mut tx = db.begin_write(&Actor::system("cli:test")).await.unwrap();
+            let cancelled = tx.cancel_job_run(run.id).await.unwrap();
+            tx.commit().await.unwrap();
+            cancelled
+        })
+    };
+    tokio::time::sleep(std::time::Duration::from_millis(400)).await;
+    assert!(
+        !other.is_finished(),
+        "the other chain's change waited for the row"
+    );
+    holding.commit().await.unwrap();
+    let cancelled = tokio::time::timeout(std::time::Duration::from_secs(5), other)
+        .await
+        .unwrap()
+        .unwrap();
+    assert!(cancelled.is_some());
+}

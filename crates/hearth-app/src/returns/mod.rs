@@ -18,14 +18,14 @@ use hearth_domain::workflow::returns::{self as flow, Status};
 use hearth_domain::workflow::Refusal;
 
 /// Statuses a return moves through, as stored (the workflow is `hearth_domain::workflow::returns`).
-pub const RECEIVED: &str = "received";
-pub const ACCEPTED: &str = "accepted";
-pub const INCOMPLETE: &str = "incomplete";
-pub const EXPLANATION_REQUESTED: &str = "explanation_requested";
-pub const EXPLAINED: &str = "explained";
-pub const ESCALATED: &str = "escalated";
-pub const ACTION_SET: &str = "action_set";
-pub const REPLACED: &str = "replaced";
+pub const RECEIVED: &str = Status::Received.as_str();
+pub const ACCEPTED: &str = Status::Accepted.as_str();
+pub const INCOMPLETE: &str = Status::Incomplete.as_str();
+pub const EXPLANATION_REQUESTED: &str = Status::ExplanationRequested.as_str();
+pub const EXPLAINED: &str = Status::Explained.as_str();
+pub const ESCALATED: &str = Status::Escalated.as_str();
+pub const ACTION_SET: &str = Status::ActionSet.as_str();
+pub const REPLACED: &str = Status::Replaced.as_str();
 
 pub fn status_label(s: &str) -> &'static str {
     Status::parse(s).map(Status::label).unwrap_or("Unknown")
@@ -38,14 +38,8 @@ fn status_of(s: &str) -> Result<Status, AppError> {
 
 /// A refused move as the use case answers it.
 fn refused(r: Refusal) -> AppError {
-    match r {
-        Refusal::NotNow(m) | Refusal::NotYours(m) => {
-            AppError::Conflict(ConflictCode::WrongState, m)
-        }
-        Refusal::Input { field, message } => AppError::invalid(field, message),
-    }
+    AppError::refused(r, ConflictCode::WrongState)
 }
-
 /// The figures of the web form, as typed.
 #[derive(Debug, Clone, Default, Deserialize, serde::Serialize)]
 pub struct ReturnForm {
