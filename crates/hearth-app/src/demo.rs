@@ -1,5 +1,6 @@
 //! Loads generated demo data into an empty database and enrols the demo accounts.
 
+use hearth_demo::{generate, DemoData, DemoService};
 use hearth_store::{
     Actor, ClientFields, ContactFields, ContractFields, PropertyFields, ProviderFields,
     ScheduleFields, ServiceFields,
@@ -7,8 +8,10 @@ use hearth_store::{
 
 use crate::accounts::new_totp_secret;
 use crate::admin::UserInput;
-use crate::demo_data::{generate, DemoData, Scale};
 use crate::{App, AppError};
+
+/// How much demo data to load (`load_demo` takes it, so callers need no other crate).
+pub use hearth_demo::Scale;
 
 /// One demo login.
 #[derive(Debug, Clone)]
@@ -32,10 +35,12 @@ pub struct DemoSummary {
     pub accounts: Vec<DemoAccount>,
     /// Postcode centroids of the demo's invented postcodes.
     pub postcodes: Vec<(String, f64, f64)>,
+    /// The history added by [`App::load_demo_history`], if it was.
+    pub history: Option<crate::HistorySummary>,
 }
 
 /// Deterministic public directory details for a generated service.
-fn directory_details(s: &crate::demo_data::DemoService, id: i64) -> hearth_store::ServiceDetails {
+fn directory_details(s: &DemoService, id: i64) -> hearth_store::ServiceDetails {
     use hearth_domain::directory::{ACCOMMODATION_TYPES, ETHNICITIES, SUPPORT_TASKS};
     let pick = |n: usize, salt: usize| {
         (id as usize)

@@ -2,17 +2,21 @@
 //! (for HTML and API alike), runs in one transaction with its audit entry and returns values.
 
 pub mod accounts;
+pub mod actions;
 pub mod admin;
+pub mod audit;
+pub mod contacts;
 pub mod demo;
-pub mod demo_data;
+mod demo_history;
+pub use demo_history::HistorySummary;
 pub mod directory;
+pub mod documents;
 pub mod error;
 mod hashing;
 pub mod home;
 pub mod jobs;
 pub mod limits;
 pub mod maintenance;
-pub mod portal;
 pub mod principal;
 pub mod records;
 pub mod requests;

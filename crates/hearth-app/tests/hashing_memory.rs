@@ -19,7 +19,7 @@ fn rss_mib() -> u64 {
 async fn a_burst_of_failed_sign_ins_leaves_memory_flat() {
     let db = hearth_store::testing::sqlite().await.unwrap();
     let app = hearth_app::App::new(db.db.clone(), hearth_app::AppConfig::default());
-    app.load_demo(hearth_app::demo_data::Scale::Small, 7, &|_| {})
+    app.load_demo(hearth_app::demo::Scale::Small, 7, &|_| {})
         .await
         .unwrap();
     // Warm up: the first hashes make the buffers that every later one reuses.

@@ -4,7 +4,8 @@
 mod common;
 use common::world;
 
-use hearth_app::portal::{ActionInput, AssignmentInput, ContactInput};
+use hearth_app::actions::ActionInput;
+use hearth_app::contacts::{AssignmentInput, ContactInput};
 use hearth_app::{AppError, Principal};
 use hearth_store::testing;
 

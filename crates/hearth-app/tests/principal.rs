@@ -4,7 +4,7 @@
 
 use hearth_app::admin::UserInput;
 use hearth_app::demo::DemoAccount;
-use hearth_app::demo_data::Scale;
+use hearth_app::demo::Scale;
 use hearth_app::records::{ContractInput, ListQuery, PropertyInput, ProviderInput, ServiceInput};
 use hearth_app::{App, AppConfig, AppError, Permission, Principal};
 use hearth_domain::Role;

@@ -61,7 +61,7 @@ async fn a_new_schedule_is_a_request_until_approved_then_the_client_is_scheduled
             .request_new_schedule(&w.provider, service.id, &new_client("Nadia", "Okafor"))
             .await
             .unwrap();
-        assert_eq!(r.status, "pending", "{name}");
+        assert_eq!(r.status.as_str(), "pending", "{name}");
         assert_eq!(
             w.app
                 .db_for_tests()
@@ -126,7 +126,7 @@ async fn a_new_schedule_is_a_request_until_approved_then_the_client_is_scheduled
             .approve_request(&w.officer, r.id, "Checked against HB records")
             .await
             .unwrap();
-        assert_eq!(approved.status, "approved", "{name}");
+        assert_eq!(approved.status.as_str(), "approved", "{name}");
         assert_eq!(
             w.app
                 .db_for_tests()
@@ -463,7 +463,7 @@ async fn a_change_of_service_ends_one_schedule_and_starts_another_as_one_request
         .request_schedule_update(&w.provider, s.id, &input)
         .await
         .unwrap();
-    assert_eq!(r.kind, "change_service");
+    assert_eq!(r.kind.as_str(), "change_service");
     w.app.approve_request(&w.officer, r.id, "").await.unwrap();
     let all = w
         .app

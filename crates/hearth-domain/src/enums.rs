@@ -153,6 +153,24 @@ string_enum! {
     }
 }
 
+string_enum! {
+    /// What a provider's request asks for (F3.2 to F3.7): each kind carries its own typed
+    /// payload (`hearth_app::requests::Payload`) and is applied on approval.
+    pub enum RequestKind {
+        error: ("request_kind_invalid", "Select a kind of request"),
+        NewSchedule => ("new_schedule", "New client schedule"),
+        UpdateSchedule => ("update_schedule", "Update client schedule"),
+        ChangeService => ("change_service", "Change of service"),
+        ServiceDetails => ("service_details", "Service details"),
+        ContactAdd => ("contact_add", "New contact"),
+        ContactEdit => ("contact_edit", "Contact change"),
+        ContactDeactivate => ("contact_deactivate", "Deactivate contact"),
+        AssignmentAdd => ("assignment_add", "New assignment"),
+        AssignmentRemove => ("assignment_remove", "Assignment removed"),
+        LoginRequest => ("login_request", "Login request"),
+    }
+}
+
 impl Assignment {
     /// Every assignment except portal manager is held by one contact per
     /// service (F3.7).
@@ -298,6 +316,12 @@ mod tests {
             Assignment::parse,
         );
         check_enum(Role::ALL, Role::as_str, Role::label, Role::parse);
+        check_enum(
+            RequestKind::ALL,
+            RequestKind::as_str,
+            RequestKind::label,
+            RequestKind::parse,
+        );
         check_enum(
             ClientGroup::ALL,
             ClientGroup::as_str,

@@ -26,8 +26,8 @@ pub mod workflow;
 pub use authority::{DEFAULT_ABSOLUTE_HOURS, DEFAULT_IDLE_MINUTES, DEFAULT_PASSWORD_POLICY};
 pub use dates::{parse_date, parse_date_parts, parse_date_parts_for, FinancialYear};
 pub use enums::{
-    Assignment, ClientGroup, ContractStatus, EndReason, PasswordPolicyKind, PositionType, Role,
-    ServiceType, Term,
+    Assignment, ClientGroup, ContractStatus, EndReason, PasswordPolicyKind, PositionType,
+    RequestKind, Role, ServiceType, Term,
 };
 pub use ids::{FieldError, HousingBenefitNumber, NiNumber, Pence, Postcode, Uprn};
 pub use paging::MAX_SEARCH_CHARS;

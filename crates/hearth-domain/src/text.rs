@@ -59,9 +59,34 @@ pub fn reference(what: &str, value: &str) -> Result<String, FieldError> {
     Ok(v.to_string())
 }
 
+/// A count and its noun, singular for exactly one: `plural(1, "request", "requests")` is
+/// "1 request", `plural(3, "request", "requests")` "3 requests" (and 0 is "0 requests").
+/// Every page that puts a number before a noun says it through here, so none reads
+/// "1 requests".
+pub fn plural<N>(n: N, one: &str, many: &str) -> String
+where
+    N: Copy + PartialEq + From<u8> + std::fmt::Display,
+{
+    if n == N::from(1) {
+        format!("{n} {one}")
+    } else {
+        format!("{n} {many}")
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    // Usability review (issue 10): lists said "1 requests", "1 services".
+    #[test]
+    fn one_of_a_thing_is_singular_and_every_other_count_plural() {
+        assert_eq!(plural(1_i64, "request", "requests"), "1 request");
+        assert_eq!(plural(0_i64, "request", "requests"), "0 requests");
+        assert_eq!(plural(2_usize, "service", "services"), "2 services");
+        assert_eq!(plural(1_u32, "property", "properties"), "1 property");
+        assert_eq!(plural(11_i64, "person", "people"), "11 people");
+    }
 
     // Security review finding 7: a reference holding `"` or a line break broke the workbook
     // download's Content-Disposition (and could add a second file name).

@@ -104,19 +104,13 @@ pub fn slowed_by_ms(hits: i64) -> u64 {
 
 /// "2 minutes", "1 hour", "30 seconds": how long to wait, for a person.
 pub fn wait_words(secs: i64) -> String {
-    let plural = |n: i64, unit: &str| {
-        if n == 1 {
-            format!("1 {unit}")
-        } else {
-            format!("{n} {unit}s")
-        }
-    };
+    use crate::text::plural;
     if secs < 60 {
-        plural(secs.max(1), "second")
+        plural(secs.max(1), "second", "seconds")
     } else if secs < 3600 {
-        plural((secs + 59) / 60, "minute")
+        plural((secs + 59) / 60, "minute", "minutes")
     } else {
-        plural((secs + 3599) / 3600, "hour")
+        plural((secs + 3599) / 3600, "hour", "hours")
     }
 }
 

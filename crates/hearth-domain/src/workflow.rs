@@ -55,6 +55,15 @@ pub mod requests {
         pub fn parse(s: &str) -> Option<Status> {
             Status::ALL.into_iter().find(|t| t.as_str() == s)
         }
+
+        /// What people read (sentence case, as GOV.UK tags are).
+        pub const fn label(self) -> &'static str {
+            match self {
+                Status::Pending => "Pending",
+                Status::Approved => "Approved",
+                Status::Rejected => "Rejected",
+            }
+        }
     }
 
     #[derive(Debug, Clone, Copy, PartialEq, Eq)]

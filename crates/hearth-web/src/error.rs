@@ -293,7 +293,10 @@ fn problem_of(e: &WebError, request_id: &str) -> Response {
             let mut r = problem(
                 status,
                 "too_many_requests",
-                &format!("Too many requests: try again in {retry_after} seconds"),
+                &format!(
+                    "Too many requests: try again in {}",
+                    layout::plural(*retry_after, "second", "seconds")
+                ),
                 request_id,
             );
             if let Ok(v) = HeaderValue::from_str(&(*retry_after).max(1).to_string()) {

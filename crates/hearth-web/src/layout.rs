@@ -11,6 +11,10 @@ use crate::session::Ctx;
 
 pub const SERVICE_NAME: &str = "Hearth";
 
+/// A count and its noun, "1 request" / "3 requests": every page says a count through this
+/// one rule (the domain's), so none reads "1 requests".
+pub use hearth_domain::text::plural;
+
 tokio::task_local! {
     /// The id of the request being handled (tower-http's `SetRequestIdLayer` makes it; the
     /// request layer puts it here for the handlers), shown on error pages and logged.
@@ -51,6 +55,7 @@ fn nav(ctx: &Ctx) -> Vec<(&'static str, &'static str)> {
             ("Properties", "/properties"),
             ("Contracts", "/contracts"),
             ("Requests", "/requests"),
+            ("Returns", "/returns"),
             ("Actions", "/actions"),
             ("Contacts", "/contacts"),
             ("Organisation", "/organisation"),
@@ -61,12 +66,21 @@ fn nav(ctx: &Ctx) -> Vec<(&'static str, &'static str)> {
 
 /// The whole page.
 pub fn page(ctx: Option<&Ctx>, title: &str, content: Markup) -> Markup {
+    // A page that shows an error summary says so first in its title (GOV.UK pattern), so a
+    // screen reader hears it before anything else.
+    // The class attribute with its quotes: text a person typed is escaped (`&quot;`), so a
+    // comment that mentions the class cannot make a page an error page.
+    let error = if content.0.contains("class=\"govuk-error-summary\"") {
+        "Error: "
+    } else {
+        ""
+    };
     html! {
         (DOCTYPE)
         html lang="en" class="govuk-template" {
             head {
                 meta charset="utf-8";
-                title { (title) " – " (SERVICE_NAME) }
+                title { (error) (title) " – " (SERVICE_NAME) }
                 meta name="viewport" content="width=device-width, initial-scale=1, viewport-fit=cover";
                 meta name="theme-color" content="#0b0c0c";
                 link rel="icon" sizes="48x48" href="/assets/images/favicon.ico";
@@ -280,6 +294,8 @@ pub struct Opt<'a> {
     pub kind: Option<&'a str>,
     pub width: Option<&'a str>,
     pub autocomplete: Option<&'a str>,
+    /// The keyboard a phone shows: `numeric` for a security code.
+    pub inputmode: Option<&'a str>,
     pub required: bool,
 }
 
@@ -312,7 +328,7 @@ pub fn input(name: &str, label: &str, value: &str, errors: &FieldErrors, o: Opt)
             @if let Some(h) = o.hint { div id={ (name) "-hint" } class="govuk-hint" { (h) } }
             @if let Some(e) = err { p id={ (name) "-error" } class="govuk-error-message" { span class="govuk-visually-hidden" { "Error:" } " " (e) } }
             input class=(class) id=(name) name=(name) type=(o.kind.unwrap_or("text")) value=(value)
-                aria-describedby=[described] autocomplete=[o.autocomplete] spellcheck="false";
+                aria-describedby=[described] autocomplete=[o.autocomplete] inputmode=[o.inputmode] spellcheck="false";
         }
     }
 }

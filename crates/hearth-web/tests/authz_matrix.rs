@@ -77,7 +77,7 @@ async fn record_ids(t: &TestApp) -> HashMap<&'static str, i64> {
         .create_action(
             &officer,
             pid,
-            &hearth_app::portal::ActionInput {
+            &hearth_app::actions::ActionInput {
                 title: "Send the fire risk assessment".into(),
                 due_date: "2030-01-01".into(),
                 priority: "high".into(),
@@ -95,7 +95,7 @@ async fn record_ids(t: &TestApp) -> HashMap<&'static str, i64> {
         .app
         .request_contact_add(
             &provider,
-            &hearth_app::portal::ContactInput {
+            &hearth_app::contacts::ContactInput {
                 first_name: "Matrix".into(),
                 last_name: "Tester".into(),
                 position_type: "support_worker".into(),

@@ -406,7 +406,7 @@ fn median(mut v: Vec<f64>) -> f64 {
 async fn a_wrong_password_takes_as_long_for_an_unknown_username_as_for_a_real_one() {
     let db = hearth_store::testing::sqlite().await.unwrap();
     let app = hearth_app::App::new(db.db.clone(), hearth_app::AppConfig::default());
-    app.load_demo(hearth_app::demo_data::Scale::Small, 7, &|_| {})
+    app.load_demo(hearth_app::demo::Scale::Small, 7, &|_| {})
         .await
         .unwrap();
     let (mut real, mut unknown) = (Vec::new(), Vec::new());

@@ -717,7 +717,7 @@ async fn a_provider_requests_a_new_schedule_with_every_field_of_the_form() {
             page.contains("Request sent"),
             "{name}: the request page confirms it was sent"
         );
-        assert_eq!(summary_value(&page, "Status"), "pending");
+        assert_eq!(summary_value(&page, "Status"), "Pending");
         assert_eq!(
             request_count(&t).await,
             before + 1,
@@ -909,9 +909,9 @@ async fn an_officer_filters_the_queue_sees_the_changes_and_approves_or_rejects()
         let (to, status, page) = follow(&officer, r, "approve").await;
         assert_eq!(
             (to.as_str(), status),
-            (format!("/requests/{r_new}").as_str(), 200)
+            (format!("/requests/{r_new}?decided=1").as_str(), 200)
         );
-        assert_eq!(summary_value(&page, "Status"), "approved", "{name}");
+        assert_eq!(summary_value(&page, "Status"), "Approved", "{name}");
         assert!(page.contains("Checked against HB records"));
         assert!(
             !page.contains("data-testid=\"approve\""),
@@ -925,7 +925,7 @@ async fn an_officer_filters_the_queue_sees_the_changes_and_approves_or_rejects()
             "{name}: the client is on the schedule list"
         );
         let (_, mine) = provider.text(&format!("/requests/{r_new}")).await;
-        assert_eq!(summary_value(&mine, "Status"), "approved");
+        assert_eq!(summary_value(&mine, "Status"), "Approved");
         // Deciding twice is refused.
         let r = officer
             .post_raw(
@@ -962,14 +962,14 @@ async fn an_officer_filters_the_queue_sees_the_changes_and_approves_or_rejects()
         assert_eq!(r.status(), 303, "{name}");
         assert_eq!(status_of(&t, r_lim).await, "rejected");
         let (_, page) = lim.text(&format!("/requests/{r_lim}")).await;
-        assert_eq!(summary_value(&page, "Status"), "rejected", "{name}");
+        assert_eq!(summary_value(&page, "Status"), "Rejected", "{name}");
         assert!(
             page.contains("The start date is before the referral"),
             "{name}: the provider sees the remarks"
         );
         let (_, list) = lim.text("/requests").await;
         assert!(
-            list.contains(&link(&format!("/requests/{r_lim}"))) && list.contains(">rejected<"),
+            list.contains(&link(&format!("/requests/{r_lim}"))) && list.contains(">Rejected<"),
             "{name}"
         );
 
@@ -2238,5 +2238,130 @@ async fn actions_are_set_by_the_team_and_marked_done_by_the_provider() {
             summary_value(&card, "Done").contains("provider"),
             "{name}: by whom"
         );
+    }
+}
+
+/// Issue 10, journeys 5 and 6: one decision form (approve or reject, with remarks tied to
+/// their hint), a success banner linking what the approval made and the next request, and a
+/// queue that names each request's service.
+#[tokio::test]
+async fn one_decision_form_a_banner_with_links_and_the_next_request() {
+    for db in each_db().await {
+        let t = TestApp::start(db).await;
+        let name = t.db_name;
+        let f = fixture(&t).await;
+        let provider = t.signed_in("provider").await;
+        let first =
+            submit_new_schedule(&t, &provider, f.accommodation.id, "Ada", "Pembridge").await;
+        let second =
+            submit_new_schedule(&t, &provider, f.accommodation.id, "Bea", "Pembridge").await;
+        let officer = t.signed_in("officer").await;
+
+        // The queue names the service of each request, and counts in the singular for one.
+        let (_, queue) = officer.text("/requests").await;
+        assert!(queue.contains(">Service<"), "{name}: a service column");
+        assert!(
+            queue.contains(&esc(&f.accommodation.name)),
+            "{name}: the service named"
+        );
+        let (_, one) = officer.text("/requests?kind=service_details").await;
+        assert!(
+            one.contains("No requests match these filters"),
+            "{name}: empty state says what to do"
+        );
+
+        // One form: two radios and one remarks box whose hint is tied to it.
+        let (_, page) = officer.text(&format!("/requests/{first}")).await;
+        assert!(page.contains(&format!("action=\"/requests/{first}/decide\"")));
+        assert!(
+            page.contains("data-testid=\"approve\"") && page.contains("data-testid=\"reject\"")
+        );
+        assert_eq!(
+            page.matches("name=\"remarks\"").count(),
+            1,
+            "{name}: one remarks box"
+        );
+        assert!(
+            page.contains("aria-describedby=\"remarks-hint\""),
+            "{name}: the hint is tied to the box"
+        );
+
+        // No decision chosen: an error beside the radios, nothing decided.
+        let token = officer.csrf_from(&format!("/requests/{first}")).await;
+        let r = officer
+            .post_raw(
+                &format!("/requests/{first}/decide"),
+                &[("remarks", "x")],
+                Some(&token),
+            )
+            .await;
+        assert_eq!(r.status(), 422, "{name}");
+        let body = r.text().await.unwrap();
+        assert!(body.contains("Select approve or reject"), "{name}");
+        assert!(
+            body.contains("<title>Error: "),
+            "{name}: the title says there is an error"
+        );
+        assert_eq!(status_of(&t, first).await, "pending");
+
+        // Reject without remarks: the error is beside the remarks box.
+        let r = officer
+            .post_raw(
+                &format!("/requests/{first}/decide"),
+                &[("decision", "reject"), ("remarks", "")],
+                Some(&token),
+            )
+            .await;
+        assert_eq!(r.status(), 422, "{name}");
+        let body = r.text().await.unwrap();
+        assert!(
+            body.contains("id=\"remarks-error\""),
+            "{name}: error beside the box"
+        );
+        assert!(body.contains("aria-describedby=\"remarks-hint remarks-error\""));
+        assert_eq!(status_of(&t, first).await, "pending");
+
+        // Approve: a banner with a link to the schedule made and to the next request.
+        let r = officer
+            .post_raw(
+                &format!("/requests/{first}/decide"),
+                &[("decision", "approve"), ("remarks", "Checked")],
+                Some(&token),
+            )
+            .await;
+        let (to, status, page) = follow(&officer, r, "approve").await;
+        assert_eq!(
+            (to.as_str(), status),
+            (format!("/requests/{first}?decided=1").as_str(), 200)
+        );
+        assert!(page.contains("Request approved and applied"), "{name}");
+        assert!(
+            page.contains("href=\"/schedules/"),
+            "{name}: links the new schedule"
+        );
+        assert!(
+            page.contains(&format!(
+                "href=\"/requests/{second}\" data-testid=\"next-request\""
+            )),
+            "{name}: the next request waiting"
+        );
+        assert_eq!(status_of(&t, first).await, "approved");
+
+        // Reject the last one: the banner says nothing else waits.
+        let token = officer.csrf_from(&format!("/requests/{second}")).await;
+        let r = officer
+            .post_raw(
+                &format!("/requests/{second}/decide"),
+                &[
+                    ("decision", "reject"),
+                    ("remarks", "Duplicate of the first"),
+                ],
+                Some(&token),
+            )
+            .await;
+        let (_, _, page) = follow(&officer, r, "reject").await;
+        assert!(page.contains("Request rejected"), "{name}");
+        assert!(page.contains("No other requests are waiting"), "{name}");
+        assert_eq!(status_of(&t, second).await, "rejected");
     }
 }

@@ -6,7 +6,8 @@
 mod common;
 use common::*;
 
-use hearth_app::portal::{ActionInput, ContactInput};
+use hearth_app::actions::ActionInput;
+use hearth_app::contacts::ContactInput;
 use hearth_app::requests::NewScheduleInput;
 use hearth_app::Principal;
 use hearth_store::{

@@ -489,8 +489,26 @@ async fn the_administrator_finds_the_edit_on_the_audit_screen() {
         );
         assert!(body.contains(&old.name), "the before value is shown");
         assert!(
-            body.contains(&format!("provider {id}")),
-            "the record is named"
+            body.contains(&format!("href=\"/providers/{id}\">Provider {id}</a>")),
+            "the record is named and linked"
+        );
+        // What changed reads as field: old → new, not raw JSON (issue 10, journey 7).
+        assert!(
+            body.contains(&format!(
+                "<strong>name</strong>: <del class=\"hearth-old\">{}</del> → <ins class=\"hearth-new\">Audited Name Trust</ins>",
+                old.name.replace('&', "&amp;")
+            )),
+            "the changed field reads old → new"
+        );
+        assert!(!body.contains("hearth-json"), "no raw JSON");
+        assert!(
+            body.contains("<option value=\"provider\" selected>Provider</option>"),
+            "record type is a select"
+        );
+        let (_, upper) = admin.text("/admin/audit?record_type=Provider").await;
+        assert!(
+            upper.contains("Audited Name Trust"),
+            "the record type matches whatever its case"
         );
         assert!(body.contains("officer"), "the actor is named");
         let (_, body) = admin
@@ -754,7 +772,7 @@ async fn the_service_page_lists_current_schedules_and_optionally_ended_ones() {
         let t = TestApp::start(db).await;
         // Count from the generated demo data itself, independently of the queries under test.
         let today = t.app.today();
-        let data = hearth_app::demo_data::generate(hearth_app::demo_data::Scale::Small, 7, today);
+        let data = hearth_demo::generate(hearth_demo::Scale::Small, 7, today);
         let mut best: Option<(String, usize, usize)> = None;
         for (key, s) in data.services.iter().enumerate() {
             let all = data
@@ -1661,7 +1679,7 @@ async fn the_account_history_on_the_audit_screen_shows_a_throttle() {
     );
     let (_, body) = admin.text("/admin/audit?action=throttle").await;
     assert!(
-        body.contains(&format!("user {}", finance.id)),
+        body.contains(&format!(">User {}</a>", finance.id)),
         "searching by action finds the throttle"
     );
 }

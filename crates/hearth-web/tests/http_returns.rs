@@ -113,11 +113,10 @@ async fn a_return_goes_from_the_web_form_through_checking_to_the_reports() {
             .status(),
         404
     );
-    assert_eq!(
-        provider.get("/returns").await.status(),
-        404,
-        "the queue is the team's"
-    );
+    // The queue is the team's: at the same address a provider gets its own overview.
+    let (status, own) = provider.text("/returns").await;
+    assert_eq!(status, 200);
+    assert!(own.contains("Your returns") && !own.contains("Returns to check"));
 
     // The officer: queue, refused acceptance without an explanation, then an explanation request.
     let officer = t.signed_in("officer").await;

@@ -11,7 +11,7 @@
 
 use axum::body::Body;
 use axum::http::Request;
-use hearth_app::demo_data::Scale;
+use hearth_app::demo::Scale;
 use hearth_app::{App, AppConfig};
 use hearth_store::{Actor, Db, DbConfig, NewRequest, Session};
 use sqlx::Row;

@@ -5,7 +5,7 @@
 //! Run: `cargo bench -p hearth --bench workbook`.
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
-use hearth_app::demo_data::Scale;
+use hearth_app::demo::Scale;
 use hearth_app::{App, AppConfig};
 use hearth_domain::performance::Quarter;
 use hearth_store::{Db, DbConfig};

@@ -62,6 +62,10 @@ enum Command {
         /// password and TOTP secret, listed in demo-accounts.txt).
         #[arg(long, default_value_t = 0)]
         load_users: usize,
+        /// Load only the records and accounts, without the two financial years of history
+        /// (returns, requests, actions, documents) the demo otherwise has.
+        #[arg(long)]
+        no_history: bool,
         #[command(flatten)]
         serve: ServeArgs,
     },
@@ -327,13 +331,14 @@ async fn run(cli: Cli) -> Result<i32> {
             seed,
             no_serve,
             load_users,
+            no_history,
             ..
         } => {
             let started = Instant::now();
             let scale_name = scale.clone();
-            let scale = hearth_app::demo_data::Scale::parse(&scale)
+            let scale = hearth_app::demo::Scale::parse(&scale)
                 .ok_or_else(|| anyhow!("--scale must be small, county or national"))?;
-            let db = demo(&config, (scale, &scale_name), seed, load_users).await?;
+            let db = demo(&config, (scale, &scale_name), seed, load_users, !no_history).await?;
             if !no_serve {
                 serve(config, db, started).await?;
             }
@@ -896,9 +901,10 @@ fn whoami() -> String {
 
 async fn demo(
     config: &Config,
-    (scale, scale_name): (hearth_app::demo_data::Scale, &str),
+    (scale, scale_name): (hearth_app::demo::Scale, &str),
     seed: u64,
     load_users: usize,
+    history: bool,
 ) -> Result<Database> {
     if let Some(path) = config.sqlite_path() {
         for ext in ["db", "db-wal", "db-shm"] {
@@ -936,7 +942,9 @@ async fn demo(
     let work = tokio::spawn(async move {
         let progress = claimed.progress;
         // The loader's steps, and one more for load-test accounts.
-        progress.set_total(5 + i64::from(load_users > 0)).await?;
+        progress
+            .set_total(5 + i64::from(history) * 2 + i64::from(load_users > 0))
+            .await?;
         let steps = std::sync::atomic::AtomicI64::new(0);
         let note = |step: &str| {
             let n = steps.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
@@ -944,6 +952,9 @@ async fn demo(
         };
         let loaded = hearth_jobs::drive(&progress, Duration::from_secs(1), async {
             let mut summary = loader.load_demo(scale, seed, &note).await?;
+            if history {
+                summary.history = Some(loader.load_demo_history(seed, &note).await?);
+            }
             if load_users > 0 {
                 note(&format!("making {load_users} load-test accounts"));
                 summary
@@ -965,6 +976,8 @@ async fn demo(
                         "clients": summary.clients,
                         "schedules": summary.schedules,
                         "accounts": summary.accounts.len(),
+                        "returns": summary.history.as_ref().map(|h| h.returns),
+                        "requests": summary.history.as_ref().map(|h| h.requests),
                     }))
                     .await?;
                 Ok(summary)
@@ -987,6 +1000,12 @@ async fn demo(
         summary.schedules,
         t.elapsed()
     );
+    if let Some(h) = &summary.history {
+        eprintln!(
+            "demo: history of {} returns, {} requests, {} actions and {} contract documents",
+            h.returns, h.requests, h.actions, h.documents
+        );
+    }
     // One line per account, tab-separated: role, username, password, base32 TOTP secret.
     let mut file = String::new();
     for a in &summary.accounts {

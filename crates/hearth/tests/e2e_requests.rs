@@ -44,9 +44,13 @@ async fn provider_requests_a_schedule_officer_approves_other_provider_cannot_see
     b.type_into("#hb_number", "87654321").await;
     b.type_into("#ni_number", "CE 12 34 56 A").await;
     b.type_into("#start_date", "1/11/2026").await;
-    b.type_into("#units_per_week", "4").await;
-    b.click("form[action$='/schedules/new'] button.govuk-button:not(.govuk-button--secondary)")
-        .await;
+    // Enter in a text field sends the request (it ran "Copy address from property" before,
+    // when the service has properties: issue 10, journey 1).
+    assert!(
+        b.source().await.contains("Copy address from property"),
+        "the demo service has properties, so the copy button is on the form"
+    );
+    b.type_into("#units_per_week", "4\u{E007}").await;
     let request_url = b.wait_url("/requests/").await;
     assert!(b.source().await.contains("Request sent"));
     assert!(b.source().await.contains("Quillfeather"));
@@ -71,10 +75,26 @@ async fn provider_requests_a_schedule_officer_approves_other_provider_cannot_see
         html.contains("hearth-new") && html.contains("Quillfeather"),
         "new values highlighted"
     );
+    // One decision form: choose, then save; a success banner links the schedule made and
+    // the next request waiting (issue 10, journey 5).
     b.click("[data-testid=approve]").await;
-    // The page reloads in place: wait for the decision rather than the address.
-    b.wait_text("govuk-tag--green").await;
-    assert!(b.url().await.ends_with(&request_path));
+    b.click("[data-testid=decide]").await;
+    b.wait_text("Request approved and applied").await;
+    let html = b.source().await;
+    assert!(html.contains("govuk-tag--green"));
+    assert!(b.url().await.contains(&format!("{request_path}?decided=1")));
+    let link = b
+        .execute("return document.querySelector('[data-testid=result-link]').getAttribute('href')")
+        .await;
+    assert!(
+        link.as_str().unwrap_or_default().starts_with("/schedules/"),
+        "the banner links the new schedule: {link}"
+    );
+    assert!(
+        html.contains("data-testid=\"next-request\"")
+            || html.contains("No other requests are waiting"),
+        "the banner offers the next request"
+    );
     sign_out(&b).await;
 
     // The provider sees the client on the schedule list.

@@ -78,7 +78,7 @@ async fn a_workbook_saved_by_libreoffice_is_accepted_and_stays_locked() {
     };
     let t = hearth_store::testing::sqlite().await.unwrap();
     let app = hearth_app::App::new(t.db.clone(), Default::default());
-    app.load_demo(hearth_app::demo_data::Scale::Small, 7, &|_| {})
+    app.load_demo(hearth_app::demo::Scale::Small, 7, &|_| {})
         .await
         .unwrap();
     let officer = app

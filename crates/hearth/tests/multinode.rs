@@ -28,7 +28,7 @@ async fn two_nodes_share_sessions_and_run_a_job_once() {
     db.migrate().await.unwrap();
     let app = hearth_app::App::new(db.clone(), Default::default());
     let summary = app
-        .load_demo(hearth_app::demo_data::Scale::Small, 11, &|_| {})
+        .load_demo(hearth_app::demo::Scale::Small, 11, &|_| {})
         .await
         .unwrap();
     let officer = summary

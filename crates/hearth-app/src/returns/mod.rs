@@ -116,18 +116,41 @@ impl ReturnForm {
         }
     }
 
+    /// What a field counts, as its error messages name it: "the number of new service users
+    /// in the quarter" ("Enter the number of new service users in the quarter (0 if none)").
+    fn counted(field: &str) -> &'static str {
+        match field {
+            "service_users_supported" => "the number of service users supported in the quarter",
+            "maintained_independent_living" => {
+                "the number of those service users who maintained independent living"
+            }
+            "new_service_users" => "the number of new service users in the quarter",
+            "departures" => "the number of service users who left in the quarter",
+            "planned_departures" => "the number of those who left in a planned way",
+            "unavailable_unit_days" => "the number of unit-days not available for letting",
+            "occupied_unit_days" => "the number of unit-days occupied or used",
+            "support_hours_contracted" => "the support hours the contract provides this quarter",
+            "support_hours_delivered" => "the support hours delivered",
+            _ => "a figure",
+        }
+    }
+
     /// Whole numbers, none negative, every field filled (0 is a figure; blank is missing).
+    /// Each message names its field, so the error summary is not a list of identical links.
     fn parse(&self, e: &mut FieldErrors) -> QuarterReturn {
         let mut num = |f: &str| -> u32 {
             let v = self.value(f).trim().replace(',', "");
             if v.is_empty() {
-                e.add(f, "Enter a figure (0 if none)");
+                e.add(f, format!("Enter {} (0 if none)", Self::counted(f)));
                 return 0;
             }
             match v.parse::<u32>() {
                 Ok(n) => n,
                 Err(_) => {
-                    e.add(f, "Enter a whole number, 0 or more");
+                    e.add(
+                        f,
+                        format!("Enter {} as a whole number, 0 or more", Self::counted(f)),
+                    );
                     0
                 }
             }
@@ -162,13 +185,18 @@ impl ReturnForm {
     }
 }
 
-/// One indicator's figure for a return, and the trigger it breaches if any.
+/// One indicator's figure for a return, the trigger in force for it and the trigger it
+/// breaches if any.
 #[derive(Debug, Clone)]
 pub struct Figure {
     pub indicator: Indicator,
-    /// What people read: "KPI 1 Maintained independent living", or a local indicator's name.
+    /// What people read, the code once: "KPI 2: service users who moved on in a planned way",
+    /// or "Local: " and a local indicator's name.
     pub label: String,
     pub value: Option<f64>,
+    /// The trigger in force for the indicator and the service's type, met or not.
+    pub trigger: Option<Trigger>,
+    /// The trigger the figure breaches (then the same as `trigger`).
     pub breach: Option<Trigger>,
 }
 
@@ -333,7 +361,8 @@ impl App {
                 let value = compute_for(&ind, st, term, &figures, units, quarter.days());
                 let breach = triggers.breach(&ind, st, value).cloned();
                 Figure {
-                    label: format!("{} {}", ind.short_label(), ind.label()),
+                    label: ind.label().to_string(),
+                    trigger: triggers.find(&ind, st).cloned(),
                     indicator: ind,
                     value,
                     breach,
@@ -346,6 +375,7 @@ impl App {
             let breach = triggers.breach(&ind, st, value).cloned();
             indicators.push(Figure {
                 label: format!("Local: {}", li.name),
+                trigger: triggers.find(&ind, st).cloned(),
                 indicator: ind,
                 value,
                 breach,
@@ -742,6 +772,41 @@ pub use triggers::*;
 pub use versions::*;
 #[allow(unused_imports)]
 pub use workbook::*;
+
+#[cfg(test)]
+#[allow(clippy::unwrap_used)]
+mod form_tests {
+    use super::*;
+
+    // Usability review (issue 10): the form's error summary was nine identical "Enter a figure
+    // (0 if none)" links. Each message names its field.
+    #[test]
+    fn every_missing_or_bad_figure_is_named_in_its_message() {
+        let mut e = FieldErrors::new();
+        ReturnForm::default().parse(&mut e);
+        let messages: Vec<&str> = e.0.iter().map(|(_, m)| m.as_str()).collect();
+        assert_eq!(messages.len(), FIELDS.len());
+        let distinct: std::collections::HashSet<&&str> = messages.iter().collect();
+        assert_eq!(distinct.len(), FIELDS.len(), "{messages:?}");
+        assert_eq!(
+            e.get("new_service_users"),
+            Some("Enter the number of new service users in the quarter (0 if none)")
+        );
+        for (field, _) in FIELDS {
+            assert_ne!(ReturnForm::counted(field), "a figure", "{field}");
+        }
+        let mut e = FieldErrors::new();
+        ReturnForm {
+            departures: "x".into(),
+            ..Default::default()
+        }
+        .parse(&mut e);
+        assert_eq!(
+            e.get("departures"),
+            Some("Enter the number of service users who left in the quarter as a whole number, 0 or more")
+        );
+    }
+}
 
 /// What a page of many returns reads once instead of once a return: each authority's triggers
 /// for a year and its local indicators.

@@ -2,6 +2,7 @@
 
 #[allow(unused_imports)]
 use super::*;
+use hearth_domain::text::plural;
 
 /// One service's line in the returns tracker for a quarter.
 #[derive(Debug, Clone)]
@@ -100,9 +101,13 @@ impl App {
                 day(due)
             )),
             Block::Paragraph(format!(
-                "{} services; {} returns received; {} late; {} missing on {}.",
-                lines.len(),
-                lines.iter().filter(|l| l.received.is_some()).count(),
+                "{}; {} received; {} late; {} missing on {}.",
+                plural(lines.len(), "service", "services"),
+                plural(
+                    lines.iter().filter(|l| l.received.is_some()).count(),
+                    "return",
+                    "returns"
+                ),
                 lines.iter().filter(|l| l.late()).count(),
                 lines.iter().filter(|l| l.missing(today)).count(),
                 day(today)
@@ -134,6 +139,33 @@ impl App {
         q: Quarter,
     ) -> Result<Vec<TrackerLine>, AppError> {
         who.require_or_hide(Permission::BackOfficeRead)?;
+        self.tracker_lines(who, q).await
+    }
+
+    /// A provider's returns overview: for each of its services (as far as the user's access
+    /// goes), each of the last `quarters` quarters that have ended, newest first, with the
+    /// due date, what came and whether it is late or missing.
+    pub async fn provider_returns(
+        &self,
+        who: &Principal,
+        quarters: usize,
+    ) -> Result<Vec<(Quarter, Vec<TrackerLine>)>, AppError> {
+        who.require_or_hide(Permission::ProviderPortal)?;
+        let mut q = Quarter::for_date(self.today()).previous();
+        let mut out = Vec::new();
+        for _ in 0..quarters.clamp(1, 8) {
+            out.push((q, self.tracker_lines(who, q).await?));
+            q = q.previous();
+        }
+        Ok(out)
+    }
+
+    /// The tracker's lines for the services the principal may see (authorised by the caller).
+    async fn tracker_lines(
+        &self,
+        who: &Principal,
+        q: Quarter,
+    ) -> Result<Vec<TrackerLine>, AppError> {
         let due =
             q.end() + chrono::Duration::days(self.returns_due_days(who.authority_id()).await?);
         let mut f = who.service_filter();

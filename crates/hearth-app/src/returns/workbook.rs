@@ -18,6 +18,36 @@ fn excel_formula(i: &Indicator) -> Option<String> {
     })
 }
 
+/// The indicator rows of a service's workbook: each national indicator it reports, named with
+/// its code once ("KPI 2: service users who moved on in a planned way"), its formula and the
+/// trigger in force (value, whether a minimum).
+fn indicator_rows(
+    st: ServiceType,
+    term: Term,
+    triggers: &TriggerSet,
+) -> Vec<hearth_docs::workbook::IndicatorRow> {
+    Indicator::national_for(st, term)
+        .into_iter()
+        .filter_map(|ind| {
+            let formula = excel_formula(&ind)?;
+            let trigger = triggers.find(&ind, st).map(|t| {
+                (
+                    t.threshold.value(),
+                    matches!(
+                        t.threshold,
+                        hearth_domain::performance::Threshold::Minimum(_)
+                    ),
+                )
+            });
+            Some(hearth_docs::workbook::IndicatorRow {
+                label: ind.label().to_string(),
+                formula,
+                trigger,
+            })
+        })
+        .collect()
+}
+
 impl App {
     /// The year's workbook for a service, pre-filled from the authority's records.
     pub async fn return_workbook(
@@ -47,26 +77,7 @@ impl App {
             .find(|c| c.active != 0)
             .map(|c| format!("{} {}", c.full_name(), c.email))
             .unwrap_or_default();
-        let indicators = Indicator::national_for(st, term)
-            .into_iter()
-            .filter_map(|ind| {
-                let formula = excel_formula(&ind)?;
-                let trigger = triggers.find(&ind, st).map(|t| {
-                    (
-                        t.threshold.value(),
-                        matches!(
-                            t.threshold,
-                            hearth_domain::performance::Threshold::Minimum(_)
-                        ),
-                    )
-                });
-                Some(hearth_docs::workbook::IndicatorRow {
-                    label: format!("{} {}", ind.short_label(), ind.label()),
-                    formula,
-                    trigger,
-                })
-            })
-            .collect();
+        let indicators = indicator_rows(st, term, &triggers);
         let version = self
             .workbook_versions(service_id, year)
             .await?
@@ -247,5 +258,39 @@ impl App {
         }
         self.submit_return_from(who, service_id, &form, "workbook")
             .await
+    }
+}
+
+#[cfg(test)]
+mod indicator_row_tests {
+    use super::*;
+
+    // Usability review (issue 10): the workbook named indicators twice ("KPI 2 KPI 2: ...",
+    // "SPI 2 SPI 2: utilisation").
+    #[test]
+    fn the_workbook_names_each_indicator_with_its_code_once() {
+        let triggers = TriggerSet::authority_defaults(FinancialYear::new(2026));
+        for (st, term) in [
+            (ServiceType::AccommodationBased, Term::Short),
+            (ServiceType::Sheltered, Term::Long),
+            (ServiceType::FloatingSupport, Term::Short),
+        ] {
+            let rows = indicator_rows(st, term, &triggers);
+            assert!(!rows.is_empty());
+            for row in &rows {
+                for ind in Indicator::NATIONAL {
+                    assert!(
+                        row.label.matches(ind.short_label()).count() <= 1,
+                        "{st:?} {term:?}: {}",
+                        row.label
+                    );
+                }
+            }
+        }
+        let rows = indicator_rows(ServiceType::AccommodationBased, Term::Short, &triggers);
+        assert!(rows
+            .iter()
+            .any(|r| r.label == "KPI 2: service users who moved on in a planned way"));
+        assert!(rows.iter().any(|r| r.label == "SPI 2: utilisation"));
     }
 }

@@ -1,7 +1,7 @@
 //! A loaded demo world and its principals, shared by the use-case tests.
 #![allow(dead_code, clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
-use hearth_app::demo_data::Scale;
+use hearth_app::demo::Scale;
 use hearth_app::{App, Principal};
 use hearth_store::testing;
 

@@ -196,7 +196,8 @@ impl QuarterReturn {
                 "unavailable_unit_days",
                 "unavailable_unit_days_too_many",
                 format!(
-                    "Unit days not available for letting must be {capacity} or fewer ({contracted_units} units for {days_in_quarter} days)"
+                    "Unit days not available for letting must be {capacity} or fewer ({} for {days_in_quarter} days)",
+                    crate::text::plural(contracted_units, "unit", "units")
                 ),
             ));
         } else if u64::from(self.occupied_unit_days) > capacity - unavailable {
@@ -204,8 +205,9 @@ impl QuarterReturn {
                 "occupied_unit_days",
                 "occupied_unit_days_too_many",
                 format!(
-                    "Occupied unit days must be {} or fewer ({contracted_units} units for {days_in_quarter} days, less unit days not available)",
-                    capacity - unavailable
+                    "Occupied unit days must be {} or fewer ({} for {days_in_quarter} days, less unit days not available)",
+                    capacity - unavailable,
+                    crate::text::plural(contracted_units, "unit", "units")
                 ),
             ));
         }

@@ -572,6 +572,16 @@ fn equal_to_the_trigger_is_not_a_breach() {
     assert_eq!(max.breach_text(), "Above trigger of 2");
 }
 
+// Usability review (issue 10): the Trigger column of a return was blank for every figure that
+// met its trigger; it says what the trigger asks, met or not.
+#[test]
+fn a_trigger_says_what_it_asks_of_a_figure() {
+    let min = Trigger::minimum(Indicator::Utilisation, None, 90.0);
+    assert_eq!(min.requirement_text(), "At least 90.0%");
+    let max = Trigger::maximum(Indicator::Local("evictions".to_owned()), None, 5.0);
+    assert_eq!(max.requirement_text(), "At most 5");
+}
+
 #[test]
 fn breaches_use_the_rounded_figure() {
     let set = TriggerSet::authority_defaults(fy(2026));

@@ -77,6 +77,17 @@ impl Trigger {
         breaches(self, value)
     }
 
+    /// What the trigger asks of a figure, for the Trigger column of a return
+    /// and the list of triggers: "At least 90.0%", "At most 5". Shown for every
+    /// figure that has a trigger, met or not.
+    pub fn requirement_text(&self) -> String {
+        let unit = self.indicator.unit();
+        match self.threshold {
+            Threshold::Minimum(v) => format!("At least {}", unit.format(v)),
+            Threshold::Maximum(v) => format!("At most {}", unit.format(v)),
+        }
+    }
+
     /// The text marker shown beside a breached figure, so a breach is not
     /// shown by colour alone: "Below trigger of 90.0%".
     pub fn breach_text(&self) -> String {

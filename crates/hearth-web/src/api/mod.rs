@@ -328,7 +328,10 @@ pub fn too_many(retry_after: i64) -> Response {
     let mut r = problem(
         StatusCode::TOO_MANY_REQUESTS,
         "too_many_requests",
-        &format!("Too many requests: try again in {retry_after} seconds"),
+        &format!(
+            "Too many requests: try again in {}",
+            crate::layout::plural(retry_after, "second", "seconds")
+        ),
     );
     if let Ok(v) = axum::http::HeaderValue::from_str(&retry_after.max(1).to_string()) {
         r.headers_mut().insert(axum::http::header::RETRY_AFTER, v);

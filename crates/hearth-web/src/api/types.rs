@@ -258,8 +258,8 @@ pub struct Document {
     pub download: String,
 }
 
-impl From<hearth_app::portal::DocumentWithSignatures> for Document {
-    fn from(d: hearth_app::portal::DocumentWithSignatures) -> Self {
+impl From<hearth_app::documents::DocumentWithSignatures> for Document {
+    fn from(d: hearth_app::documents::DocumentWithSignatures) -> Self {
         let signatures = d
             .signatures
             .into_iter()
@@ -341,10 +341,10 @@ pub struct Request {
     pub kind: String,
     pub status: String,
     pub summary: String,
-    /// What the request would set, as JSON text.
-    pub payload_json: String,
-    /// For updates, the values it was made against, as JSON text.
-    pub base_json: Option<String>,
+    /// What the request would set: an object whose fields depend on `kind`.
+    pub payload: serde_json::Value,
+    /// For updates, the values it was made against.
+    pub base: Option<serde_json::Value>,
     pub comment: String,
     pub remarks: String,
     pub submitted_by: Option<i64>,
@@ -369,11 +369,11 @@ impl From<hearth_app::requests::Request> for Request {
             authority_id: r.authority_id,
             provider_id: r.provider_id,
             service_id: r.service_id,
-            kind: r.kind,
-            status: r.status,
+            kind: r.kind.as_str().into(),
+            status: r.status.as_str().into(),
             summary: r.summary,
-            payload_json: r.payload_json,
-            base_json: r.base_json,
+            payload: r.payload.to_json().unwrap_or_default(),
+            base: r.base,
             comment: r.comment,
             remarks: r.remarks,
             submitted_by: r.submitted_by,

@@ -218,7 +218,7 @@ fn code_view(csrf_token: &str, errors: &FieldErrors) -> Markup {
                 h1 class="govuk-heading-l" { "Enter the code from your authenticator app" }
                 form method="post" action="/login/code" novalidate {
                     (csrf(csrf_token))
-                    (input("code", "Security code", "", errors, Opt { hint: Some("The 6-digit code shown in your authenticator app for Hearth"), autocomplete: Some("one-time-code"), width: Some("5"), required: true, ..Default::default() }))
+                    (input("code", "Security code", "", errors, Opt { hint: Some("The 6-digit code shown in your authenticator app for Hearth"), autocomplete: Some("one-time-code"), inputmode: Some("numeric"), width: Some("5"), required: true, ..Default::default() }))
                     (button("Sign in"))
                 }
                 p class="govuk-body" { "Lost your phone? Ask the commissioning team to reset your authenticator." }
@@ -320,7 +320,7 @@ async fn enrol_view(state: &AppState, p: &Partial, errors: &FieldErrors) -> Page
                 p class="govuk-body" { "Key: " span class="hearth-secret" data-testid="totp-secret" { (secret) } }
                 form method="post" action="/login/enrol" novalidate {
                     (csrf(&p.live.session.csrf_token))
-                    (input("code", "Security code", "", errors, Opt { autocomplete: Some("one-time-code"), width: Some("5"), required: true, ..Default::default() }))
+                    (input("code", "Security code", "", errors, Opt { autocomplete: Some("one-time-code"), inputmode: Some("numeric"), width: Some("5"), required: true, ..Default::default() }))
                     (button("Confirm and sign in"))
                 }
             }
@@ -378,7 +378,7 @@ async fn password_view(
                 form method="post" action="/account/password" novalidate {
                     (csrf(&p.live.session.csrf_token))
                     (input("current_password", if forced { "Temporary or current password" } else { "Current password" }, "", errors, Opt { kind: Some("password"), autocomplete: Some("current-password"), required: true, width: Some("20"), ..Default::default() }))
-                    (input("new_password", "New password", "", errors, Opt { kind: Some("password"), autocomplete: Some("new-password"), hint: Some(hint), required: true, width: Some("20") }))
+                    (input("new_password", "New password", "", errors, Opt { kind: Some("password"), autocomplete: Some("new-password"), hint: Some(hint), required: true, width: Some("20"), ..Default::default() }))
                     (input("confirm_password", "Confirm new password", "", errors, Opt { kind: Some("password"), autocomplete: Some("new-password"), required: true, width: Some("20"), ..Default::default() }))
                     (button("Change password"))
                 }
@@ -672,7 +672,7 @@ async fn account_view(
             (csrf(&ctx.csrf))
             (input("token_name", "Name of a new token", "", errors, Opt { hint: Some("The system that will use it, for example Case management"), width: Some("20"), required: true, ..Default::default() }))
             (layout::select("days", "How long it lasts", &[("90".to_string(), "90 days".to_string()), ("30".to_string(), "30 days".to_string()), ("365".to_string(), "1 year".to_string())], "90", errors, true))
-            (input("password", "Your password", "", errors, Opt { hint: Some("Making a token gives a system your access, so enter your password again"), kind: Some("password"), autocomplete: Some("current-password"), width: Some("20"), required: true }))
+            (input("password", "Your password", "", errors, Opt { hint: Some("Making a token gives a system your access, so enter your password again"), kind: Some("password"), autocomplete: Some("current-password"), width: Some("20"), required: true, ..Default::default() }))
             button type="submit" class="govuk-button govuk-button--secondary" { "Create token" }
         }
         form method="post" action="/logout/everywhere" {

@@ -59,7 +59,7 @@ async fn requests(State(state): State<AppState>, ctx: Ctx, Query(q): Query<Reque
             div class="hearth-card" {
                 h2 class="govuk-heading-s" {
                     @if r.kind == "forgotten_password" { "Forgotten password: " (r.username) } @else { "Login request: " (r.full_name) }
-                    " " strong class="govuk-tag govuk-tag--grey" { (r.status) }
+                    " " strong class="govuk-tag govuk-tag--grey" { (request_status_label(&r.status)) }
                 }
                 (layout::summary_list(&[
                     ("Received", html! { (layout::when(r.created_at)) }),
@@ -82,6 +82,17 @@ async fn requests(State(state): State<AppState>, ctx: Ctx, Query(q): Query<Reque
         }
     };
     Ok(render(Some(&ctx), "Login and password requests", body))
+}
+
+/// A login or password request's status as its tag reads it, in sentence case (the stored
+/// codes are "open", "done" and "declined").
+fn request_status_label(status: &str) -> &'static str {
+    match status {
+        "open" => "Open",
+        "done" => "Done",
+        "declined" => "Declined",
+        _ => "Unknown",
+    }
 }
 
 #[derive(Deserialize, Default)]
@@ -351,11 +362,15 @@ async fn audit(State(state): State<AppState>, ctx: Ctx, Query(q): Query<AuditFor
         offset: (page - 1) * 50,
     };
     let entries = if errors.is_empty() {
-        state.app.audit_search(&ctx.principal, query).await?
+        state.app.audit_trail(&ctx.principal, query).await?
     } else {
         Vec::new()
     };
     let v = |s: &Option<String>| s.clone().unwrap_or_default();
+    let record_types: Vec<(String, String)> = hearth_app::audit::record_types()
+        .into_iter()
+        .map(|(c, n)| (c.to_string(), n))
+        .collect();
     let body = html! {
         h1 class="govuk-heading-l" { "Audit trail" }
         p class="govuk-body" { "Every change, who made it and when, with the values before and after. Entries are chained so that tampering is detected by " code { "hearth audit verify" } "." }
@@ -363,7 +378,7 @@ async fn audit(State(state): State<AppState>, ctx: Ctx, Query(q): Query<AuditFor
         form method="get" action="/admin/audit" {
             div class="govuk-grid-row" {
                 div class="govuk-grid-column-one-third" { (layout::input("actor", "User", &v(&q.actor), &errors, Opt { ..Default::default() })) }
-                div class="govuk-grid-column-one-third" { (layout::input("record_type", "Record type", &v(&q.record_type), &errors, Opt { hint: Some("For example provider, service, user"), ..Default::default() })) }
+                div class="govuk-grid-column-one-third" { (layout::select("record_type", "Record type", &record_types, &v(&q.record_type).to_lowercase(), &errors, false)) }
                 div class="govuk-grid-column-one-third" { (layout::input("record_id", "Record ID", &v(&q.record_id), &errors, Opt { ..Default::default() })) }
             }
             div class="govuk-grid-row" {
@@ -373,10 +388,14 @@ async fn audit(State(state): State<AppState>, ctx: Ctx, Query(q): Query<AuditFor
             }
             button type="submit" class="govuk-button govuk-button--secondary" { "Search" }
         }
+        @if entries.is_empty() && errors.is_empty() {
+            p class="govuk-body" data-testid="empty" { "No entries match this search. Clear a filter or widen the dates." }
+        }
+        @if !entries.is_empty() {
         table class="govuk-table" {
             thead class="govuk-table__head" { tr class="govuk-table__row" {
                 th class="govuk-table__header" { "When" } th class="govuk-table__header" { "Who" } th class="govuk-table__header" { "Action" }
-                th class="govuk-table__header" { "Record" } th class="govuk-table__header" { "Before" } th class="govuk-table__header" { "After" }
+                th class="govuk-table__header" { "Record" } th class="govuk-table__header" { "What changed" }
             } }
             tbody class="govuk-table__body" {
                 @for e in &entries {
@@ -384,12 +403,34 @@ async fn audit(State(state): State<AppState>, ctx: Ctx, Query(q): Query<AuditFor
                         td class="govuk-table__cell hearth-nowrap" { (layout::when(e.at)) }
                         td class="govuk-table__cell" { (e.actor) }
                         td class="govuk-table__cell" { (e.action) }
-                        td class="govuk-table__cell" { (e.record_type) " " (e.record_id) }
-                        td class="govuk-table__cell" { div class="hearth-json" { (e.before_json.clone().unwrap_or_default()) } }
-                        td class="govuk-table__cell" { div class="hearth-json" { (e.after_json.clone().unwrap_or_default()) } }
+                        td class="govuk-table__cell" {
+                            @match record_href(&e.record_type, &e.record_id) {
+                                Some(href) => a class="govuk-link" href=(href) { (e.record_label) " " (e.record_id) },
+                                None => { (e.record_label) " " (e.record_id) }
+                            }
+                        }
+                        td class="govuk-table__cell" {
+                            @if e.changes.is_empty() { span class="govuk-hint" { "No field values recorded" } }
+                            @else {
+                                ul class="govuk-list hearth-changes" data-testid="changes" {
+                                    @for c in &e.changes {
+                                        li {
+                                            strong { (c.field) } ": "
+                                            @match (&c.old, &c.new) {
+                                                (Some(o), Some(n)) => { del class="hearth-old" { (o) } " → " ins class="hearth-new" { (n) } },
+                                                (None, Some(n)) => { ins class="hearth-new" { (n) } },
+                                                (Some(o), None) => { del class="hearth-old" { (o) } " (removed)" },
+                                                (None, None) => {},
+                                            }
+                                        }
+                                    }
+                                }
+                            }
+                        }
                     }
                 }
             }
+        }
         }
         @let base = format!("/admin/audit?actor={}&record_type={}&record_id={}&action={}&from={}&to={}",
             crate::session::url_encode(&v(&q.actor)), crate::session::url_encode(&v(&q.record_type)), crate::session::url_encode(&v(&q.record_id)),
@@ -397,6 +438,25 @@ async fn audit(State(state): State<AppState>, ctx: Ctx, Query(q): Query<AuditFor
         (layout::pagination(&base, page, if entries.len() == 50 { page + 1 } else { page }))
     };
     Ok(render(Some(&ctx), "Audit trail", body))
+}
+
+/// The page a record of the audit trail can be seen on, if it has one.
+fn record_href(record_type: &str, id: &str) -> Option<String> {
+    let id: i64 = id.parse().ok()?;
+    let path = match record_type {
+        "provider" => "providers",
+        "service" => "services",
+        "property" => "properties",
+        "contract" => "contracts",
+        "user" => "admin/users",
+        "request" => "requests",
+        "performance_return" => "returns",
+        "contract_document" => "documents",
+        "client_schedule" => "schedules",
+        "job_run" => "runs",
+        _ => return None,
+    };
+    Some(format!("/{path}/{id}"))
 }
 
 fn settings_view(

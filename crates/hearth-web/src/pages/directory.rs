@@ -81,8 +81,7 @@ fn miles(m: f64) -> String {
 fn places_text(n: i64) -> String {
     match n {
         0 => "No places available".into(),
-        1 => "1 place available".into(),
-        n => format!("{n} places available"),
+        n => format!("{} available", layout::plural(n, "place", "places")),
     }
 }
 
@@ -133,7 +132,7 @@ async fn search(
             }
             div class="govuk-grid-column-two-thirds" {
                 @if let Some(r) = &results {
-                    h2 class="govuk-heading-m" data-testid="result-count" { (r.total) " service" @if r.total != 1 { "s" } " found" }
+                    h2 class="govuk-heading-m" data-testid="result-count" { (layout::plural(r.total, "service", "services")) " found" }
                     @if r.items.is_empty() { p class="govuk-body" { "Try fewer filters, a larger distance, or include services with no places available." } }
                     ul class="govuk-list" data-testid="results" {
                         @for item in &r.items { li { (result(item)) } }
@@ -206,8 +205,9 @@ async fn service(
         p class="govuk-body-l" { (s.description) }
         div class="govuk-inset-text" data-testid="places" {
             strong { (places_text(item.places_available)) }
-            " of " (s.contracted_units) " "
-            @if s.service_type == "floating_support" || s.service_type == "day_activities" { "places" } @else { "units" }
+            " of "
+            @if s.service_type == "floating_support" || s.service_type == "day_activities" { (layout::plural(s.contracted_units, "place", "places")) }
+            @else { (layout::plural(s.contracted_units, "unit", "units")) }
             @match s.available_places_updated_at {
                 Some(t) if s.available_places.is_some() => { ". Updated by the provider on " (layout::when(t)) "." }
                 _ => { ". Worked out from the service's current clients" @if !s.current_clients_on.is_empty() { " on " (layout::date(&s.current_clients_on)) } "." }

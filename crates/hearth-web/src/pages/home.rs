@@ -18,7 +18,9 @@ pub fn register(t: &mut RouteTable) {
 fn card(label: &str, value: Option<i64>, href: Option<&str>, note: &str) -> Markup {
     html! {
         div class="govuk-grid-column-one-quarter" {
-            div class="hearth-card" {
+            // `govuk-body`: the card's text, its big number included, is in GOV.UK Frontend's
+            // font (a bare span has none of its own and came out in the browser's serif).
+            div class="hearth-card govuk-body" {
                 @match value {
                     Some(v) => span class="hearth-count" { (v) },
                     None => span class="hearth-count" aria-label="not yet available" { "–" },
@@ -58,7 +60,7 @@ async fn home(State(state): State<AppState>, ctx: Ctx) -> Page {
                     (card("Requests pending", h.requests_pending, Some("/requests?status=pending"), "Changes waiting for the commissioning team"))
                     (card("Documents not signed", h.documents_unsigned, Some("/contracts"), "Contract documents to sign"))
                     (card("Actions due", h.actions_due, Some("/actions"), "Due within a week or overdue"))
-                    (card("Returns due", h.returns_due, Some("/services"), "Services without a return for the last quarter"))
+                    (card("Returns due", h.returns_due, Some("/returns"), "Services without a return for the last quarter"))
                 }
                 h2 class="govuk-heading-m" { "What you can do" }
                 div class="govuk-grid-row" {

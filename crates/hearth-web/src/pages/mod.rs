@@ -5,8 +5,8 @@ mod admin;
 mod contracting;
 mod directory;
 mod home;
-mod portal;
 mod records;
+mod requests;
 mod returns;
 mod runs;
 
@@ -17,7 +17,7 @@ pub fn register(t: &mut RouteTable) {
     contracting::register(t);
     directory::register(t);
     home::register(t);
-    portal::register(t);
+    requests::register(t);
     records::register(t);
     returns::register(t);
     runs::register(t);

@@ -3,7 +3,7 @@
 #![allow(dead_code, clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
 use hearth_app::demo::DemoAccount;
-use hearth_app::demo_data::Scale;
+use hearth_app::demo::Scale;
 use hearth_app::Principal;
 use hearth_app::{App, AppConfig};
 use hearth_store::testing::{self, TestDb};

@@ -61,20 +61,26 @@ pub(super) async fn service_analysis(
         .iter()
         .map(|(q, _)| format!("Q{} {}", q.number(), &q.year().label()[2..4]))
         .collect();
-    let indicators: Vec<hearth_domain::performance::Indicator> = data
+    // Each indicator with the name people read (the code once: "KPI 2: ...").
+    let indicators: Vec<(hearth_domain::performance::Indicator, String)> = data
         .iter()
         .find_map(|(_, v)| v.as_ref())
-        .map(|v| v.indicators.iter().map(|f| f.indicator.clone()).collect())
+        .map(|v| {
+            v.indicators
+                .iter()
+                .map(|f| (f.indicator.clone(), f.label.clone()))
+                .collect()
+        })
         .unwrap_or_default();
     let body = html! {
         (layout::back_link(&format!("/services/{id}/returns")))
         span class="govuk-caption-l" { (service.name) }
         h1 class="govuk-heading-l" { "Indicators over the last twelve months" }
         @if indicators.is_empty() { p class="govuk-body" { "No accepted returns in the last twelve months yet." } }
-        @for ind in &indicators {
+        @for (ind, name) in &indicators {
             @let values: Vec<Option<f64>> = data.iter().map(|(_, v)| v.as_ref().and_then(|v| v.indicators.iter().find(|f| &f.indicator == ind).and_then(|f| f.value))).collect();
-            @let trigger = data.iter().rev().find_map(|(_, v)| v.as_ref().and_then(|v| v.indicators.iter().find(|f| &f.indicator == ind).and_then(|f| f.breach.as_ref().map(|t| t.threshold))));
-            h2 class="govuk-heading-s" { (ind.short_label()) " " (ind.label()) }
+            @let trigger = data.iter().rev().find_map(|(_, v)| v.as_ref().and_then(|v| v.indicators.iter().find(|f| &f.indicator == ind).and_then(|f| f.trigger.as_ref().map(|t| t.threshold))));
+            h2 class="govuk-heading-s" { (name) }
             (chart(&format!("{} by quarter", ind.short_label()), &values, &labels, trigger))
             table class="govuk-table" {
                 tbody class="govuk-table__body" {

@@ -20,6 +20,7 @@ use crate::AppState;
 
 mod analysis;
 mod local;
+mod provider;
 mod tracker;
 mod triggers;
 
@@ -79,11 +80,8 @@ pub fn register(t: &mut RouteTable) {
         Access::Signed(Permission::BackOfficeRead),
         get(analysis_xlsx),
     );
-    t.get(
-        "/returns",
-        Access::Signed(Permission::BackOfficeRead),
-        get(queue),
-    );
+    // Staff see the returns to check; a provider its own returns, quarter by quarter.
+    t.get("/returns", Access::Signed(Permission::SignedIn), get(queue));
     t.get(
         "/returns/tracker",
         Access::Signed(Permission::BackOfficeRead),
@@ -168,7 +166,17 @@ async fn returns_page(state: &AppState, ctx: &Ctx, id: i64, errors: &FieldErrors
         .service_return_quarters(&ctx.principal, id)
         .await?;
     let provider = matches!(ctx.principal, Principal::Provider { .. });
-    let year = hearth_domain::FinancialYear::for_date(state.app.today());
+    let today = state.app.today();
+    let due_days = state.app.returns_due_days(service.authority_id).await?;
+    let mut due = Vec::new();
+    for (q, _) in &quarters {
+        let extended = state.app.extension(id, *q).await?;
+        due.push((
+            extended.unwrap_or(q.end() + chrono::Duration::days(due_days)),
+            extended.is_some(),
+        ));
+    }
+    let year = hearth_domain::FinancialYear::for_date(today);
     let versions = state.app.workbook_versions(id, year).await?;
     let quarter_options: Vec<(String, String)> = quarters
         .iter()
@@ -229,15 +237,17 @@ async fn returns_page(state: &AppState, ctx: &Ctx, id: i64, errors: &FieldErrors
         p class="govuk-body" { "One return a quarter (April to June is quarter 1). Figures below their trigger are marked and need an explanation before the return can be accepted." }
         table class="govuk-table" {
             thead class="govuk-table__head" { tr class="govuk-table__row" {
-                th class="govuk-table__header" { "Quarter" } th class="govuk-table__header" { "Return" } th class="govuk-table__header" { "" }
+                th class="govuk-table__header" { "Quarter" } th class="govuk-table__header" { "Due" } th class="govuk-table__header" { "Return" } th class="govuk-table__header" { span class="govuk-visually-hidden" { "Action" } }
             } }
             tbody class="govuk-table__body" {
-                @for (q, r) in &quarters {
+                @for ((q, r), (due_on, extended)) in quarters.iter().zip(&due) {
                     tr class="govuk-table__row" {
                         td class="govuk-table__cell" { (q.label()) br; span class="govuk-hint" { (q.months_label()) } }
+                        td class="govuk-table__cell hearth-nowrap" { (due_on.format("%-d %B %Y")) @if *extended { br; span class="govuk-hint" { "Extended" } } }
                         td class="govuk-table__cell" {
                             @match r {
                                 Some(r) => { (status_tag(&r.status)) " " a class="govuk-link" href={ "/returns/" (r.id) } { "View" } }
+                                None if today > *due_on => strong class="govuk-tag govuk-tag--red" data-testid="overdue" { "Overdue" },
                                 None => strong class="govuk-tag govuk-tag--grey" { "Not received" },
                             }
                         }
@@ -439,6 +449,9 @@ async fn submit_return(
 }
 
 async fn queue(State(state): State<AppState>, ctx: Ctx) -> Page {
+    if !ctx.principal.is_staff() {
+        return provider::provider_overview(&state, &ctx).await;
+    }
     let list = state.app.returns_to_check(&ctx.principal).await?;
     let today = state.app.today();
     let body = html! {
@@ -490,7 +503,7 @@ fn figures_table(v: &ReturnView) -> Markup {
                                 span class="hearth-breach" { (f.text()) } " " strong class="govuk-tag govuk-tag--red" data-testid="breach" { (t.breach_text()) }
                             } @else { (f.text()) }
                         }
-                        td class="govuk-table__cell" { @if let Some(t) = &f.breach { (t.breach_text()) } }
+                        td class="govuk-table__cell" { @if let Some(t) = &f.trigger { (t.requirement_text()) } @else { "No trigger" } }
                     }
                 }
             }

@@ -55,7 +55,7 @@ pub(super) async fn tracker_view(
         }
         p class="govuk-body" data-testid="tracker-summary" {
             (quarter.label()) ": due " (layout::date(&(quarter.end() + chrono::Duration::days(due_days)).to_string())) " (later where extended). "
-            (received) " received, " (late) " late, " (missing) " missing, of " (lines.len()) " services."
+            (received) " received, " (late) " late, " (missing) " missing, of " (layout::plural(lines.len(), "service", "services")) "."
         }
         p class="govuk-body" {
             "Report for the board: " a class="govuk-link" href={ "/returns/tracker.pdf?quarter=" (qs) } { "PDF" } " · " a class="govuk-link" href={ "/returns/tracker.csv?quarter=" (qs) } { "CSV" }

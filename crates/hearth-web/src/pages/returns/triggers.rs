@@ -50,18 +50,21 @@ pub(super) async fn triggers_view(
         .await?;
     let mut indicators: Vec<(String, String)> = Indicator::NATIONAL
         .iter()
-        .map(|i| {
-            (
-                i.code().to_string(),
-                format!("{} {}", i.short_label(), i.label()),
-            )
-        })
+        .map(|i| (i.code().to_string(), i.label().to_string()))
         .collect();
     indicators.extend(
         locals
             .iter()
             .map(|l| (l.code.clone(), format!("Local: {}", l.name))),
     );
+    // The name people read, the code once ("KPI 2: ...", "Local: Referrals received").
+    let name_of = |i: &Indicator| -> String {
+        indicators
+            .iter()
+            .find(|(code, _)| code == i.code())
+            .map(|(_, name)| name.clone())
+            .unwrap_or_else(|| i.label().to_string())
+    };
     let types: Vec<(String, String)> = hearth_domain::ServiceType::ALL
         .iter()
         .map(|t| (t.as_str().to_string(), t.label().to_string()))
@@ -74,9 +77,9 @@ pub(super) async fn triggers_view(
             tbody class="govuk-table__body" {
                 @for t in set.triggers() {
                     tr class="govuk-table__row" {
-                        td class="govuk-table__cell" { (t.indicator.short_label()) " " (t.indicator.label()) }
+                        td class="govuk-table__cell" { (name_of(&t.indicator)) }
                         td class="govuk-table__cell" { @match t.service_type { Some(st) => (st.label()), None => "Every type" } }
-                        td class="govuk-table__cell" { (t.breach_text().replace("Below trigger of ", "At least ").replace("Above trigger of ", "At most ")) }
+                        td class="govuk-table__cell" { (t.requirement_text()) }
                     }
                 }
             }

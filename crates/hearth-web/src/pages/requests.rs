@@ -4,16 +4,14 @@ use axum::extract::{Path, Query, State};
 use axum::response::Response;
 use axum::routing::{get, post};
 use axum::Form;
-use hearth_app::requests::{
-    kind_label, NewScheduleInput, RequestQuery, UpdateScheduleInput, KINDS,
-};
-use hearth_app::requests::{Request, ServiceDetails};
+use hearth_app::requests::{NewScheduleInput, RequestKind, RequestQuery, UpdateScheduleInput};
+use hearth_app::requests::{Request, RequestStatus, ServiceDetails};
 use hearth_app::{AppError, FieldErrors, Permission, Principal};
 use hearth_domain::EndReason;
 use maud::{html, Markup};
 use serde::Deserialize;
 
-use crate::error::Page;
+use crate::error::{Page, WebError};
 use crate::layout::{self, button, csrf, error_summary, render, see_other, Opt};
 use crate::routes::{Access, RouteTable};
 use crate::session::Ctx;
@@ -41,6 +39,7 @@ pub fn register(t: &mut RouteTable) {
     t.post("/services/{id}/places", PORTAL, post(places_submit));
     t.get("/requests", ANY, get(requests_page));
     t.get("/requests/{id}", ANY, get(request_page));
+    t.post("/requests/{id}/decide", DECIDE, post(decide));
     t.post("/requests/{id}/approve", DECIDE, post(approve));
     t.post("/requests/{id}/reject", DECIDE, post(reject));
 }
@@ -131,6 +130,9 @@ async fn new_schedule_view(
             p class="govuk-body" { "The commissioning team checks the request before the client appears on the schedule. Fields marked (optional) can be left blank." }
             form method="post" action={ "/services/" (service_id) "/schedules/new" } novalidate {
                 (csrf(&ctx.csrf))
+                // Enter in any field sends the form (the browser uses the first submit
+                // button), not "Copy address from property" further down.
+                button type="submit" class="govuk-visually-hidden" tabindex="-1" aria-hidden="true" data-testid="default-submit" { "Send request" }
                 h2 class="govuk-heading-m" { "Client" }
                 (input("title", "Title", &f.title, errors, false, None, Some("5")))
                 (input("first_name", "Forename", &f.first_name, errors, true, None, Some("20")))
@@ -557,13 +559,52 @@ async fn places_submit(
 
 // ---------------- requests (F3.4) ----------------
 
-fn status_tag(status: &str) -> Markup {
+fn status_tag(status: RequestStatus) -> Markup {
     let class = match status {
-        "approved" => "govuk-tag govuk-tag--green",
-        "rejected" => "govuk-tag govuk-tag--red",
-        _ => "govuk-tag govuk-tag--yellow",
+        RequestStatus::Approved => "govuk-tag govuk-tag--green",
+        RequestStatus::Rejected => "govuk-tag govuk-tag--red",
+        RequestStatus::Pending => "govuk-tag govuk-tag--yellow",
     };
-    html! { strong class=(class) { (status) } }
+    html! { strong class=(class) { (status.label()) } }
+}
+
+/// The decision's remarks, with the hint and any error tied to the box.
+fn remarks_box(value: &str, errors: &FieldErrors) -> Markup {
+    let err = errors.get("remarks");
+    let described = if err.is_some() {
+        "remarks-hint remarks-error"
+    } else {
+        "remarks-hint"
+    };
+    html! {
+        div class={ "govuk-form-group" @if err.is_some() { " govuk-form-group--error" } } {
+            label class="govuk-label govuk-label--s" for="remarks" { "Remarks" }
+            div id="remarks-hint" class="govuk-hint" { "Required if you reject: say what is wrong and what to send instead. The provider sees these remarks." }
+            @if let Some(e) = err { p id="remarks-error" class="govuk-error-message" { span class="govuk-visually-hidden" { "Error:" } " " (e) } }
+            textarea class={ "govuk-textarea" @if err.is_some() { " govuk-textarea--error" } } id="remarks" name="remarks" rows="3" aria-describedby=(described) { (value) }
+        }
+    }
+}
+
+/// "1 request", "2 requests".
+fn plural(n: usize, one: &str, many: &str) -> String {
+    format!("{n} {}", if n == 1 { one } else { many })
+}
+
+/// Where the record a decided request made or changed can be seen, and what to call it.
+fn result_link(r: &Request) -> Option<(String, &'static str)> {
+    let (kind, id) = r.result_record.as_deref()?.split_once(':')?;
+    let id: i64 = id.parse().ok()?;
+    Some(match kind {
+        "client_schedule" => (format!("/schedules/{id}"), "View the client's schedule"),
+        "service" => (format!("/services/{id}"), "View the service"),
+        "user" => (format!("/admin/users/{id}"), "View the new login"),
+        "contact" | "contact_assignment" => (
+            format!("/providers/{}", r.provider_id),
+            "View the provider and its contacts",
+        ),
+        _ => return None,
+    })
 }
 
 async fn requests_page(
@@ -622,24 +663,31 @@ async fn requests_page(
                     label class="govuk-label" for="kind" { "Type" }
                     select class="govuk-select" id="kind" name="kind" {
                         option value="" { "Any" }
-                        @for k in KINDS { option value=(k) selected[q.kind.as_deref() == Some(*k)] { (kind_label(k)) } }
+                        @for k in RequestKind::ALL { option value=(k.as_str()) selected[q.kind.as_deref() == Some(k.as_str())] { (k.label()) } }
                     }
                 } }
                 div class="govuk-grid-column-one-quarter" { div class="govuk-form-group" {
                     label class="govuk-label" for="status" { "Status" }
                     select class="govuk-select" id="status" name="status" {
                         option value="" { "Any" }
-                        @for s in ["pending", "approved", "rejected"] { option value=(s) selected[q.status.as_deref() == Some(s)] { (s) } }
+                        @for s in RequestStatus::ALL { option value=(s.as_str()) selected[q.status.as_deref() == Some(s.as_str())] { (s.label()) } }
                     }
                 } }
             }
             button type="submit" class="govuk-button govuk-button--secondary" { "Show" }
         }
-        p class="govuk-body" { (list.len()) " requests" }
+        @if list.is_empty() {
+            p class="govuk-body" data-testid="empty" {
+                @if staff { "No requests match these filters. Pending requests from providers appear here until someone approves or rejects them." }
+                @else { "You have sent no requests over this period. Requests you send (new schedules, schedule changes, service details, contacts) appear here with the team's decision." }
+            }
+        } @else {
+        p class="govuk-body" { (plural(list.len(), "request", "requests")) }
         table class="govuk-table" {
             thead class="govuk-table__head" { tr class="govuk-table__row" {
                 th class="govuk-table__header" { "Submitted" }
                 @if staff { th class="govuk-table__header" { "Provider" } }
+                th class="govuk-table__header" { "Service" }
                 th class="govuk-table__header" { "Type" }
                 th class="govuk-table__header" { "Request" }
                 th class="govuk-table__header" { "Status" }
@@ -647,14 +695,16 @@ async fn requests_page(
             tbody class="govuk-table__body" {
                 @for r in &list {
                     tr class="govuk-table__row" {
-                        td class="govuk-table__cell hearth-nowrap" { (layout::when(r.submitted_at)) @if staff && r.status == "pending" { br; span class="govuk-hint" { (((now - r.submitted_at) / 86_400)) " days" } } }
+                        td class="govuk-table__cell hearth-nowrap" { (layout::when(r.submitted_at)) @if staff && r.is_pending() { br; span class="govuk-hint" { (((now - r.submitted_at) / 86_400)) " days" } } }
                         @if staff { td class="govuk-table__cell" { (provider_name(r.provider_id)) } }
-                        td class="govuk-table__cell" { (kind_label(&r.kind)) }
+                        td class="govuk-table__cell" { (r.service_name.as_deref().unwrap_or("")) }
+                        td class="govuk-table__cell" { (r.kind.label()) }
                         td class="govuk-table__cell" { a class="govuk-link" href={ "/requests/" (r.id) } { (r.summary) } }
-                        td class="govuk-table__cell" { (status_tag(&r.status)) }
+                        td class="govuk-table__cell" { (status_tag(r.status)) }
                     }
                 }
             }
+        }
         }
     };
     Ok(render(Some(&ctx), "Requests", body))
@@ -680,17 +730,14 @@ fn changes_table(changes: &[hearth_app::requests::Change]) -> Markup {
     }
 }
 
-#[derive(Deserialize, Default)]
-struct SentFlag {
-    sent: Option<String>,
-}
-
 async fn request_view(
     state: &AppState,
     ctx: &Ctx,
     id: i64,
     notice: Option<Markup>,
     errors: &FieldErrors,
+    decided_as: Option<&str>,
+    remarks: &str,
 ) -> Page {
     let r: Request = state.app.request(&ctx.principal, id).await?;
     let changes = state.app.request_changes(&r).await?;
@@ -700,16 +747,16 @@ async fn request_view(
         .await
         .ok()
         .flatten();
-    let can_decide = r.status == "pending" && ctx.principal.has(Permission::BackOfficeWrite);
+    let can_decide = r.is_pending() && ctx.principal.has(Permission::BackOfficeWrite);
     let body = html! {
         (layout::back_link("/requests"))
         @if let Some(n) = notice { (n) }
         (error_summary(errors))
-        span class="govuk-caption-l" { (kind_label(&r.kind)) }
+        span class="govuk-caption-l" { (r.kind.label()) }
         h1 class="govuk-heading-l" { (r.summary) }
         (layout::summary_list(&[
-            ("Status", status_tag(&r.status)),
-            ("Service", html! { @if let Some(s) = &service { a class="govuk-link" href={ "/services/" (s.id) } { (s.name) } } }),
+            ("Status", status_tag(r.status)),
+            ("Service", html! { @if let Some(s) = &service { a class="govuk-link" href={ "/services/" (s.id) } { (s.name) } } @else { "None (about the organisation)" } }),
             ("Submitted", html! { (layout::when(r.submitted_at)) " by " (r.submitted_by_name) }),
             ("Comment", html! { (r.comment) }),
             ("Decided", html! { @if let Some(t) = r.decided_at { (layout::when(t)) " by " (r.decided_by_name.clone().unwrap_or_default()) } }),
@@ -718,20 +765,27 @@ async fn request_view(
         (changes_table(&changes))
         @if can_decide {
             div class="govuk-grid-row" { div class="govuk-grid-column-two-thirds" {
-                h2 class="govuk-heading-m" { "Decide" }
-                form method="post" action={ "/requests/" (id) "/approve" } {
+                form method="post" action={ "/requests/" (id) "/decide" } novalidate {
                     (csrf(&ctx.csrf))
-                    div class="govuk-form-group" {
-                        label class="govuk-label" for="approve_remarks" { "Remarks (optional)" }
-                        textarea class="govuk-textarea" id="approve_remarks" name="remarks" rows="2" {}
+                    @let err = errors.get("decision");
+                    div class={ "govuk-form-group" @if err.is_some() { " govuk-form-group--error" } } {
+                        fieldset class="govuk-fieldset" aria-describedby=[err.map(|_| "decision-error")] {
+                            legend class="govuk-fieldset__legend govuk-fieldset__legend--m" { h2 class="govuk-fieldset__heading" { "Your decision" } }
+                            @if let Some(m) = err { p id="decision-error" class="govuk-error-message" { span class="govuk-visually-hidden" { "Error: " } (m) } }
+                            div class="govuk-radios" data-module="govuk-radios" {
+                                div class="govuk-radios__item" {
+                                    input class="govuk-radios__input" id="decision" name="decision" type="radio" value="approve" data-testid="approve" checked[decided_as == Some("approve")];
+                                    label class="govuk-label govuk-radios__label" for="decision" { "Approve and apply the change" }
+                                }
+                                div class="govuk-radios__item" {
+                                    input class="govuk-radios__input" id="decision-reject" name="decision" type="radio" value="reject" data-testid="reject" checked[decided_as == Some("reject")];
+                                    label class="govuk-label govuk-radios__label" for="decision-reject" { "Reject" }
+                                }
+                            }
+                        }
                     }
-                    button type="submit" class="govuk-button" data-testid="approve" { "Approve and apply" }
-                }
-                form method="post" action={ "/requests/" (id) "/reject" } novalidate {
-                    (csrf(&ctx.csrf))
-                    (layout::textarea("remarks", "Why it is rejected", "", errors, true))
-                    p class="govuk-hint" { "The provider sees these remarks." }
-                    button type="submit" class="govuk-button govuk-button--warning" data-testid="reject" { "Reject" }
+                    (remarks_box(remarks, errors))
+                    button type="submit" class="govuk-button" data-module="govuk-button" data-testid="decide" { "Save decision" }
                 }
             } }
         }
@@ -744,20 +798,85 @@ async fn request_view(
     })
 }
 
+#[derive(Deserialize, Default)]
+struct RequestPageQuery {
+    sent: Option<String>,
+    decided: Option<String>,
+}
+
 async fn request_page(
     State(state): State<AppState>,
     ctx: Ctx,
     Path(id): Path<i64>,
-    Query(q): Query<SentFlag>,
+    Query(q): Query<RequestPageQuery>,
 ) -> Page {
-    let notice = q.sent.map(|_| layout::banner("Request sent", html! { p class="govuk-body" { "The commissioning team will approve or reject it. It shows as pending until then." } }));
-    request_view(&state, &ctx, id, notice, &FieldErrors::new()).await
+    let notice = if q.sent.is_some() {
+        Some(layout::banner(
+            "Request sent",
+            html! { p class="govuk-body" { "The commissioning team will approve or reject it. It shows as pending until then." } },
+        ))
+    } else if q.decided.is_some() {
+        Some(decided_banner(&state, &ctx, id).await?)
+    } else {
+        None
+    };
+    request_view(&state, &ctx, id, notice, &FieldErrors::new(), None, "").await
+}
+
+/// After a decision: what happened, a link to the record it made or changed, and the next
+/// request waiting.
+async fn decided_banner(state: &AppState, ctx: &Ctx, id: i64) -> Result<Markup, WebError> {
+    let r = state.app.request(&ctx.principal, id).await?;
+    let next = state.app.next_pending_request(&ctx.principal, id).await?;
+    let title = match r.status {
+        RequestStatus::Approved => "Request approved and applied",
+        RequestStatus::Rejected => "Request rejected: the provider can see your remarks",
+        RequestStatus::Pending => "Request still pending",
+    };
+    Ok(layout::banner(
+        title,
+        html! {
+            @if let Some((href, text)) = result_link(&r) {
+                p class="govuk-body" { a class="govuk-notification-banner__link" href=(href) data-testid="result-link" { (text) } }
+            }
+            p class="govuk-body" {
+                @if let Some(n) = next {
+                    a class="govuk-notification-banner__link" href={ "/requests/" (n) } data-testid="next-request" { "Next request waiting" }
+                } @else {
+                    "No other requests are waiting. "
+                    a class="govuk-notification-banner__link" href="/requests" { "Back to the queue" }
+                }
+            }
+        },
+    ))
 }
 
 #[derive(Deserialize, Default)]
 struct DecideForm {
     #[serde(default)]
+    decision: String,
+    #[serde(default)]
     remarks: String,
+}
+
+/// The one decision form: approve or reject, with remarks.
+async fn decide(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    Path(id): Path<i64>,
+    Form(f): Form<DecideForm>,
+) -> Page {
+    match f.decision.as_str() {
+        "approve" => approve_with(&state, &ctx, id, &f).await,
+        "reject" => reject_with(&state, &ctx, id, &f).await,
+        _ => {
+            // Still check the request is theirs to decide before saying anything about it.
+            state.app.request(&ctx.principal, id).await?;
+            let mut errors = FieldErrors::new();
+            errors.add("decision", "Select approve or reject");
+            request_view(&state, &ctx, id, None, &errors, None, &f.remarks).await
+        }
+    }
 }
 
 async fn approve(
@@ -766,6 +885,10 @@ async fn approve(
     Path(id): Path<i64>,
     Form(f): Form<DecideForm>,
 ) -> Page {
+    approve_with(&state, &ctx, id, &f).await
+}
+
+async fn approve_with(state: &AppState, ctx: &Ctx, id: i64, f: &DecideForm) -> Page {
     match state
         .app
         .approve_request_with_handover(&ctx.principal, id, &f.remarks)
@@ -780,9 +903,12 @@ async fn approve(
                     p class="govuk-body hearth-secret" data-testid="handover" { (handover) }
                 },
             );
-            request_view(&state, &ctx, id, Some(notice), &FieldErrors::new()).await
+            request_view(state, ctx, id, Some(notice), &FieldErrors::new(), None, "").await
         }
-        Ok(_) => Ok(see_other(&format!("/requests/{id}"))),
+        Ok(_) => Ok(see_other(&format!("/requests/{id}?decided=1"))),
+        Err(AppError::Invalid(errors)) => {
+            request_view(state, ctx, id, None, &errors, Some("approve"), &f.remarks).await
+        }
         Err(AppError::Conflict(_, msg)) => {
             let notice = html! {
                 div class="govuk-error-summary" data-module="govuk-error-summary" data-testid="conflict" { div role="alert" {
@@ -790,7 +916,16 @@ async fn approve(
                     div class="govuk-error-summary__body" { p class="govuk-body" { (msg) } }
                 } }
             };
-            let mut r = request_view(&state, &ctx, id, Some(notice), &FieldErrors::new()).await?;
+            let mut r = request_view(
+                state,
+                ctx,
+                id,
+                Some(notice),
+                &FieldErrors::new(),
+                Some("reject"),
+                &f.remarks,
+            )
+            .await?;
             *r.status_mut() = axum::http::StatusCode::CONFLICT;
             Ok(r)
         }
@@ -804,13 +939,19 @@ async fn reject(
     Path(id): Path<i64>,
     Form(f): Form<DecideForm>,
 ) -> Page {
+    reject_with(&state, &ctx, id, &f).await
+}
+
+async fn reject_with(state: &AppState, ctx: &Ctx, id: i64, f: &DecideForm) -> Page {
     match state
         .app
         .reject_request(&ctx.principal, id, &f.remarks)
         .await
     {
-        Ok(_) => Ok(see_other(&format!("/requests/{id}"))),
-        Err(AppError::Invalid(errors)) => request_view(&state, &ctx, id, None, &errors).await,
+        Ok(_) => Ok(see_other(&format!("/requests/{id}?decided=1"))),
+        Err(AppError::Invalid(errors)) => {
+            request_view(state, ctx, id, None, &errors, Some("reject"), &f.remarks).await
+        }
         Err(e) => Err(e.into()),
     }
 }

@@ -14,56 +14,106 @@ use serde_json::json;
 
 use crate::{App, AppError, FieldErrors, Permission, Principal};
 
-/// A provider's request, and the directory details a service-details request carries: the
-/// records these use cases take and return.
-pub use hearth_store::{Request, ServiceDetails};
+mod payload;
+pub use payload::{
+    AssignmentAdd, AssignmentRemove, ContactDetails, ContactRef, LoginFor, NewClient, NewSchedule,
+    Payload, PlannedSchedule, ScheduleUpdate, ServiceChange, ServiceDetails,
+};
 
+pub use flow::Status as RequestStatus;
 use hearth_domain::workflow::requests as flow;
+pub use hearth_domain::RequestKind;
+
+/// A provider's request as the use cases return it: its kind and status typed and its
+/// payload read (the store's row never leaves hearth-app).
+#[derive(Debug, Clone)]
+pub struct Request {
+    pub id: i64,
+    pub authority_id: i64,
+    pub provider_id: i64,
+    pub service_id: Option<i64>,
+    /// The service's name, so two providers' services of the same name can be told apart
+    /// with the provider (filled by the use cases that list and show requests).
+    pub service_name: Option<String>,
+    pub kind: RequestKind,
+    pub status: RequestStatus,
+    pub summary: String,
+    pub payload: Payload,
+    /// The record as it stood when the request was made: approval refuses to apply the
+    /// request over a record that has changed since.
+    pub base: Option<serde_json::Value>,
+    pub comment: String,
+    pub remarks: String,
+    pub submitted_by: Option<i64>,
+    pub submitted_by_name: String,
+    pub submitted_at: i64,
+    pub decided_by: Option<i64>,
+    pub decided_by_name: Option<String>,
+    pub decided_at: Option<i64>,
+    pub result_record: Option<String>,
+}
+
+impl Request {
+    pub fn is_pending(&self) -> bool {
+        self.status == RequestStatus::Pending
+    }
+
+    pub(crate) fn from_row(r: hearth_store::Request) -> Result<Request, AppError> {
+        let kind = RequestKind::parse(&r.kind)
+            .map_err(|_| AppError::Internal(format!("unknown request kind {:?}", r.kind)))?;
+        let status = RequestStatus::parse(&r.status)
+            .ok_or_else(|| AppError::Internal(format!("unknown request status {:?}", r.status)))?;
+        let base = r
+            .base_json
+            .as_deref()
+            .map(serde_json::from_str)
+            .transpose()
+            .map_err(|e| AppError::Internal(format!("request {}: base: {e}", r.id)))?;
+        Ok(Request {
+            payload: Payload::read(kind, &r.payload_json)?,
+            id: r.id,
+            authority_id: r.authority_id,
+            provider_id: r.provider_id,
+            service_id: r.service_id,
+            service_name: None,
+            kind,
+            status,
+            summary: r.summary,
+            base,
+            comment: r.comment,
+            remarks: r.remarks,
+            submitted_by: r.submitted_by,
+            submitted_by_name: r.submitted_by_name,
+            submitted_at: r.submitted_at,
+            decided_by: r.decided_by,
+            decided_by_name: r.decided_by_name,
+            decided_at: r.decided_at,
+            result_record: r.result_record,
+        })
+    }
+}
 
 /// Where the team's decision takes the request (the workflow is
 /// `hearth_domain::workflow::requests`; only the team reaches the use cases that decide).
 fn decision(r: &Request, event: flow::Event, remarks: &str) -> Result<flow::Status, AppError> {
-    let from = flow::Status::parse(&r.status)
-        .ok_or_else(|| AppError::Internal(format!("unknown request status {:?}", r.status)))?;
-    flow::next(from, event, flow::Actor::Team, !remarks.trim().is_empty())
-        .map_err(|r| AppError::refused(r, ConflictCode::AlreadyDecided))
+    flow::next(
+        r.status,
+        event,
+        flow::Actor::Team,
+        !remarks.trim().is_empty(),
+    )
+    .map_err(|r| AppError::refused(r, ConflictCode::AlreadyDecided))
 }
 
-pub const KIND_NEW_SCHEDULE: &str = "new_schedule";
-pub const KIND_UPDATE_SCHEDULE: &str = "update_schedule";
-pub const KIND_CHANGE_SERVICE: &str = "change_service";
-pub const KIND_SERVICE_DETAILS: &str = "service_details";
-
-/// Human name of a request kind.
-pub fn kind_label(kind: &str) -> &'static str {
-    use crate::portal::*;
-    match kind {
-        KIND_CONTACT_ADD => "New contact",
-        KIND_CONTACT_EDIT => "Contact change",
-        KIND_CONTACT_DEACTIVATE => "Deactivate contact",
-        KIND_ASSIGNMENT_ADD => "New assignment",
-        KIND_ASSIGNMENT_REMOVE => "Assignment removed",
-        KIND_LOGIN_REQUEST => "Login request",
-        KIND_NEW_SCHEDULE => "New client schedule",
-        KIND_UPDATE_SCHEDULE => "Update client schedule",
-        KIND_CHANGE_SERVICE => "Change of service",
-        KIND_SERVICE_DETAILS => "Service details",
-        _ => "Request",
-    }
+/// A new request: what it asks for (its kind follows), for which service, the record as
+/// it stands, and the provider's comment.
+pub(crate) struct Submission {
+    pub service_id: Option<i64>,
+    pub summary: String,
+    pub payload: Payload,
+    pub base: Option<serde_json::Value>,
+    pub comment: String,
 }
-
-pub const KINDS: &[&str] = &[
-    KIND_NEW_SCHEDULE,
-    KIND_UPDATE_SCHEDULE,
-    KIND_CHANGE_SERVICE,
-    KIND_SERVICE_DETAILS,
-    crate::portal::KIND_CONTACT_ADD,
-    crate::portal::KIND_CONTACT_EDIT,
-    crate::portal::KIND_CONTACT_DEACTIVATE,
-    crate::portal::KIND_ASSIGNMENT_ADD,
-    crate::portal::KIND_ASSIGNMENT_REMOVE,
-    crate::portal::KIND_LOGIN_REQUEST,
-];
 
 /// The "request a new schedule" form (every field of the source form).
 #[derive(Debug, Clone, Default, Deserialize, Serialize)]
@@ -155,10 +205,50 @@ pub struct RequestQuery {
 }
 
 /// "2026-12-01" as "1 Dec 2026".
-fn nice_date(d: &str) -> String {
-    chrono::NaiveDate::parse_from_str(d, "%Y-%m-%d")
-        .map(|d| d.format("%-d %b %Y").to_string())
-        .unwrap_or_else(|_| d.to_string())
+/// The directory details a service-details request changes, with their labels.
+const SERVICE_DETAIL_LABELS: [(&str, &str); 21] = [
+    ("public_name", "Public name"),
+    ("description", "Description"),
+    ("languages", "Languages supported"),
+    ("religions", "Religions supported"),
+    ("tenure", "Tenure"),
+    ("rural_urban", "Rural or urban"),
+    ("emergency_referrals", "Takes emergency referrals"),
+    ("interpreter", "Interpreter available"),
+    ("impairment_support", "Visual or hearing impairment support"),
+    ("waiting_list", "Waiting list"),
+    ("support_tasks", "Support tasks"),
+    ("referral_routes", "Referral routes"),
+    ("household_types", "Household types"),
+    ("age_groups", "Age groups"),
+    ("exclusions", "Exclusions"),
+    ("accommodation_type", "Accommodation type"),
+    ("ethnicity_focus", "Communities served"),
+    ("contact_phone", "Referral telephone"),
+    ("contact_email", "Referral email"),
+    ("website", "Website"),
+    ("accessibility", "Accessibility"),
+];
+
+/// A stored value as people read it: nothing for empty, dates as "3 Feb 2026", yes/no.
+fn shown(v: &serde_json::Value) -> Option<String> {
+    match v {
+        serde_json::Value::Null => None,
+        serde_json::Value::String(s) if s.is_empty() => None,
+        serde_json::Value::String(s) => Some(
+            chrono::NaiveDate::parse_from_str(s, "%Y-%m-%d")
+                .ok()
+                .filter(|_| s.len() == 10)
+                .map(nice)
+                .unwrap_or_else(|| s.clone()),
+        ),
+        serde_json::Value::Bool(b) => Some(if *b { "Yes".into() } else { "No".into() }),
+        other => Some(other.to_string()),
+    }
+}
+
+fn nice(d: chrono::NaiveDate) -> String {
+    d.format("%-d %b %Y").to_string()
 }
 
 fn opt(s: &str) -> Option<String> {
@@ -180,7 +270,7 @@ fn units(e: &mut FieldErrors, field: &str, v: &str) -> i64 {
 }
 
 impl App {
-    fn require_provider(&self, who: &Principal) -> Result<(i64, i64), AppError> {
+    pub(crate) fn require_provider(&self, who: &Principal) -> Result<(i64, i64), AppError> {
         match who {
             Principal::Provider {
                 provider_id,
@@ -189,6 +279,31 @@ impl App {
             } => Ok((*provider_id, *authority_id)),
             Principal::Staff { .. } | Principal::System { .. } => Err(AppError::NotFound),
         }
+    }
+
+    /// Records a provider's request; nothing it asks for changes until the team approves.
+    pub(crate) async fn submit_request(
+        &self,
+        who: &Principal,
+        s: Submission,
+    ) -> Result<Request, AppError> {
+        let (provider_id, authority_id) = self.require_provider(who)?;
+        crate::text::check_text("comment", &s.comment)?;
+        let mut tx = self.begin_write(&who.actor()).await?;
+        let r = tx
+            .insert_request(&NewRequest {
+                authority_id,
+                provider_id,
+                service_id: s.service_id,
+                kind: s.payload.kind().as_str().into(),
+                summary: s.summary,
+                payload: s.payload.to_json()?,
+                base: s.base,
+                comment: s.comment.trim().to_string(),
+            })
+            .await?;
+        tx.commit().await?;
+        Request::from_row(r)
     }
 
     /// Properties of a service (for "copy address from property").
@@ -211,7 +326,7 @@ impl App {
         service_id: i64,
         input: &NewScheduleInput,
     ) -> Result<Request, AppError> {
-        let (provider_id, authority_id) = self.require_provider(who)?;
+        let (_, authority_id) = self.require_provider(who)?;
         let service = self.service(who, service_id).await?;
         crate::text::check_lengths(input)?;
         let mut e = FieldErrors::new();
@@ -227,7 +342,7 @@ impl App {
                     e.add("date_of_birth", "Date of birth must be in the past");
                     None
                 }
-                Ok(d) => Some(d.to_string()),
+                Ok(d) => Some(d),
                 Err(err) => {
                     e.add("date_of_birth", err.message);
                     None
@@ -284,14 +399,15 @@ impl App {
             None => None,
         };
         e.clone().into_result()?;
-        let start = start.map(|d| d.to_string()).unwrap_or_default();
+        let start = start.ok_or_else(|| AppError::invalid("start_date", "Enter the start date"))?;
+        let dob_text = dob.map(|d| d.to_string());
         // A returning client keeps their original client ID.
         let keys = hearth_domain::clients::PersonKeys {
             ni_number: ni.as_deref(),
             hb_number: hb.as_deref(),
             first_name: input.first_name.trim(),
             last_name: input.last_name.trim(),
-            date_of_birth: dob.as_deref(),
+            date_of_birth: dob_text.as_deref(),
         };
         let returning = self
             .db
@@ -326,7 +442,7 @@ impl App {
         if let Some(c) = &returning {
             if self
                 .db
-                .overlapping_schedule(c.id, service_id, &start, None)
+                .overlapping_schedule(c.id, service_id, &start.to_string(), None)
                 .await?
             {
                 return Err(AppError::invalid(
@@ -335,18 +451,29 @@ impl App {
                 ));
             }
         }
-        let client = json!({
-            "title": input.title.trim(), "first_name": input.first_name.trim(), "last_name": input.last_name.trim(),
-            "date_of_birth": dob, "ethnicity": input.ethnicity.trim(), "address": input.address.trim(),
-            "address2": input.address2.trim(), "town": input.town.trim(), "postcode": postcode, "uprn": uprn,
-            "ni_number": ni, "hb_number": hb,
-        });
-        let payload = json!({
-            "client": client,
-            "returning_client_id": returning.as_ref().map(|c| c.id),
-            "schedule": {
-                "service_id": service_id, "level": input.level.trim(), "units_per_week": units_per_week,
-                "start_date": start, "tenancy_reference": input.tenancy_reference.trim(), "property_id": property_id,
+        let payload = Payload::NewSchedule(NewSchedule {
+            client: NewClient {
+                title: input.title.trim().into(),
+                first_name: input.first_name.trim().into(),
+                last_name: input.last_name.trim().into(),
+                date_of_birth: dob,
+                ethnicity: input.ethnicity.trim().into(),
+                address: input.address.trim().into(),
+                address2: input.address2.trim().into(),
+                town: input.town.trim().into(),
+                postcode,
+                uprn,
+                ni_number: ni,
+                hb_number: hb,
+            },
+            returning_client_id: returning.as_ref().map(|c| c.id),
+            schedule: PlannedSchedule {
+                service_id,
+                level: input.level.trim().into(),
+                units_per_week,
+                start_date: start,
+                tenancy_reference: input.tenancy_reference.trim().into(),
+                property_id,
             },
         });
         let summary = format!(
@@ -358,23 +485,19 @@ impl App {
             } else {
                 ""
             },
-            nice_date(&start)
+            nice(start)
         );
-        let mut tx = self.begin_write(&who.actor()).await?;
-        let r = tx
-            .insert_request(&NewRequest {
-                authority_id,
-                provider_id,
+        self.submit_request(
+            who,
+            Submission {
                 service_id: Some(service_id),
-                kind: KIND_NEW_SCHEDULE.into(),
                 summary,
                 payload,
                 base: None,
-                comment: input.comment.trim().to_string(),
-            })
-            .await?;
-        tx.commit().await?;
-        Ok(r)
+                comment: input.comment.clone(),
+            },
+        )
+        .await
     }
 
     /// One schedule, if its service is in the principal's scope.
@@ -416,7 +539,7 @@ impl App {
         schedule_id: i64,
         input: &UpdateScheduleInput,
     ) -> Result<Request, AppError> {
-        let (provider_id, authority_id) = self.require_provider(who)?;
+        let (provider_id, _) = self.require_provider(who)?;
         let (current, service) = self.schedule(who, schedule_id).await?;
         crate::text::check_lengths(input)?;
         let mut e = FieldErrors::new();
@@ -430,7 +553,7 @@ impl App {
                     );
                     None
                 }
-                Ok(d) => Some(d.to_string()),
+                Ok(d) => Some(d),
                 Err(err) => {
                     e.add("end_date", err.message);
                     None
@@ -475,7 +598,7 @@ impl App {
         }
         e.into_result()?;
         if new_service.is_none()
-            && end == current.end_date
+            && end.map(|d| d.to_string()) == current.end_date
             && reason.map(|r| r.as_str().to_string()) == current.end_reason
             && units_per_week == current.units_per_week
             && input.level.trim() == current.level
@@ -483,12 +606,11 @@ impl App {
             return Err(AppError::invalid("units_per_week", "Nothing has changed"));
         }
         let name = format!("{} {}", current.first_name, current.last_name);
-        let (kind, payload, summary) = match &new_service {
-            Some(ns) => {
-                let end = end.clone().unwrap_or_default();
+        let (payload, summary) = match (&new_service, end) {
+            (Some(ns), Some(end)) => {
                 if self
                     .db
-                    .overlapping_schedule(current.client_id, ns.id, &end, None)
+                    .overlapping_schedule(current.client_id, ns.id, &end.to_string(), None)
                     .await?
                 {
                     return Err(AppError::invalid(
@@ -497,46 +619,54 @@ impl App {
                     ));
                 }
                 (
-                    KIND_CHANGE_SERVICE,
-                    json!({
-                        "schedule_id": schedule_id, "end_date": end, "end_reason": EndReason::ChangeOfService.as_str(),
-                        "new_service_id": ns.id, "level": input.level.trim(), "units_per_week": units_per_week, "start_date": end,
+                    Payload::ChangeService(ServiceChange {
+                        schedule_id,
+                        end_date: end,
+                        end_reason: EndReason::ChangeOfService,
+                        new_service_id: ns.id,
+                        level: input.level.trim().into(),
+                        units_per_week,
+                        start_date: end,
                     }),
                     format!(
                         "{name}: moves from {} to {} on {}",
                         service.name,
                         ns.name,
-                        nice_date(&end)
+                        nice(end)
                     ),
                 )
             }
-            None => (
-                KIND_UPDATE_SCHEDULE,
-                json!({
-                    "schedule_id": schedule_id, "level": input.level.trim(), "units_per_week": units_per_week,
-                    "end_date": end, "end_reason": reason.map(|r| r.as_str()),
+            (Some(_), None) => {
+                return Err(AppError::invalid(
+                    "end_date",
+                    "Enter the date the client leaves this service",
+                ))
+            }
+            (None, end) => (
+                Payload::UpdateSchedule(ScheduleUpdate {
+                    schedule_id,
+                    level: input.level.trim().into(),
+                    units_per_week,
+                    end_date: end,
+                    end_reason: reason,
                 }),
-                match &end {
-                    Some(d) => format!("{name}: schedule ends {}", nice_date(d)),
+                match end {
+                    Some(d) => format!("{name}: schedule ends {}", nice(d)),
                     None => format!("{name}: schedule details change"),
                 },
             ),
         };
-        let mut tx = self.begin_write(&who.actor()).await?;
-        let r = tx
-            .insert_request(&NewRequest {
-                authority_id,
-                provider_id,
+        self.submit_request(
+            who,
+            Submission {
                 service_id: Some(service.id),
-                kind: kind.into(),
                 summary,
                 payload,
                 base: Some(current.base()),
-                comment: input.comment.trim().to_string(),
-            })
-            .await?;
-        tx.commit().await?;
-        Ok(r)
+                comment: input.comment.clone(),
+            },
+        )
+        .await
     }
 
     /// Sets or clears the available places of a service at once, without approval (F3.5).
@@ -573,7 +703,7 @@ impl App {
         details: &ServiceDetails,
         comment: &str,
     ) -> Result<Request, AppError> {
-        let (provider_id, authority_id) = self.require_provider(who)?;
+        self.require_provider(who)?;
         let service = self.service(who, service_id).await?;
         crate::text::check_text("comment", comment)?;
         crate::text::check_lengths(details)?;
@@ -600,25 +730,20 @@ impl App {
             );
         }
         e.into_result()?;
-        let mut tx = self.begin_write(&who.actor()).await?;
-        let r = tx
-            .insert_request(&NewRequest {
-                authority_id,
-                provider_id,
+        self.submit_request(
+            who,
+            Submission {
                 service_id: Some(service_id),
-                kind: KIND_SERVICE_DETAILS.into(),
                 summary: format!("Details of {}", service.name),
-                payload: serde_json::to_value(details)
-                    .map_err(|e| AppError::Internal(e.to_string()))?,
+                payload: Payload::ServiceDetails(details.clone()),
                 base: Some(
                     serde_json::to_value(&current)
                         .map_err(|e| AppError::Internal(e.to_string()))?,
                 ),
-                comment: comment.trim().to_string(),
-            })
-            .await?;
-        tx.commit().await?;
-        Ok(r)
+                comment: comment.to_string(),
+            },
+        )
+        .await
     }
 
     /// Requests the principal may see: a provider's own (over the past N months), or the
@@ -638,7 +763,11 @@ impl App {
             .status
             .clone()
             .filter(|s| flow::Status::parse(s).is_some());
-        f.kind = q.kind.clone().filter(|k| KINDS.contains(&k.as_str()));
+        f.kind = q
+            .kind
+            .as_deref()
+            .and_then(|k| RequestKind::parse(k).ok())
+            .map(|k| k.as_str().to_string());
         match who {
             Principal::Provider {
                 provider_id,
@@ -659,7 +788,62 @@ impl App {
             // Acts in no authority: the filter's authority finds nothing.
             Principal::System { .. } => {}
         }
-        Ok(self.db.list_requests(&f).await?)
+        let mut list = self
+            .db
+            .list_requests(&f)
+            .await?
+            .into_iter()
+            .map(Request::from_row)
+            .collect::<Result<Vec<_>, _>>()?;
+        self.name_services(&mut list).await?;
+        Ok(list)
+    }
+
+    /// Fills in the names of the requests' services (one query for the whole list).
+    async fn name_services(&self, list: &mut [Request]) -> Result<(), AppError> {
+        let mut ids: Vec<i64> = list.iter().filter_map(|r| r.service_id).collect();
+        ids.sort_unstable();
+        ids.dedup();
+        if ids.is_empty() {
+            return Ok(());
+        }
+        let f = hearth_store::ServiceFilter {
+            per_page: ids.len() as i64,
+            only_ids: Some(ids),
+            ..Default::default()
+        };
+        let services = self.db.list_services(&f).await?.items;
+        for r in list.iter_mut() {
+            r.service_name = r
+                .service_id
+                .and_then(|id| services.iter().find(|s| s.id == id))
+                .map(|s| s.name.clone());
+        }
+        Ok(())
+    }
+
+    /// The request the team should look at after this one: the longest-waiting pending
+    /// request in the principal's queue, other than `after`.
+    pub async fn next_pending_request(
+        &self,
+        who: &Principal,
+        after: i64,
+    ) -> Result<Option<i64>, AppError> {
+        who.require_or_hide(Permission::BackOfficeRead)?;
+        let f = RequestFilter {
+            authority_id: Some(who.authority_id()),
+            status: Some(RequestStatus::Pending.as_str().into()),
+            limit: 500,
+            ..Default::default()
+        };
+        Ok(self
+            .db
+            .list_requests(&f)
+            .await?
+            .into_iter()
+            .filter(|r| r.id != after)
+            .min_by_key(|r| (r.submitted_at, r.id))
+            .map(|r| r.id))
     }
 
     /// The service a request is about, if any and if the principal may see the request.
@@ -680,43 +864,26 @@ impl App {
         let Some(r) = self.db.request(id).await? else {
             return Err(AppError::NotFound);
         };
+        let mut r = Request::from_row(r)?;
         let visible = match r.service_id {
             Some(s) if !who.is_staff() => who.can_see_service(r.authority_id, r.provider_id, s),
             _ => who.can_see_owned(r.authority_id, r.provider_id),
         };
-        if visible {
-            Ok(r)
-        } else {
-            Err(AppError::NotFound)
+        if !visible {
+            return Err(AppError::NotFound);
         }
+        self.name_services(std::slice::from_mut(&mut r)).await?;
+        Ok(r)
     }
 
     /// What a request changes, field by field (old struck through, new highlighted on screen).
     pub async fn request_changes(&self, r: &Request) -> Result<Vec<Change>, AppError> {
-        let payload: serde_json::Value =
-            serde_json::from_str(&r.payload_json).map_err(|e| AppError::Internal(e.to_string()))?;
-        let base: serde_json::Value = r
-            .base_json
-            .as_deref()
-            .map(serde_json::from_str)
-            .transpose()
-            .map_err(|e| AppError::Internal(e.to_string()))?
-            .unwrap_or(json!({}));
-        let text = |v: &serde_json::Value| -> Option<String> {
-            match v {
-                serde_json::Value::Null => None,
-                serde_json::Value::String(s) if s.is_empty() => None,
-                serde_json::Value::String(s)
-                    if s.len() == 10
-                        && chrono::NaiveDate::parse_from_str(s, "%Y-%m-%d").is_ok() =>
-                {
-                    Some(nice_date(s))
-                }
-                serde_json::Value::String(s) => Some(s.clone()),
-                serde_json::Value::Bool(b) => Some(if *b { "Yes".into() } else { "No".into() }),
-                other => Some(other.to_string()),
-            }
-        };
+        let empty = json!({});
+        let base = r.base.as_ref().unwrap_or(&empty);
+        // The base is the record's JSON as it stood; shown with the same words as the payload.
+        let was = |k: &str| shown(&base[k]);
+        let date = |d: Option<chrono::NaiveDate>| d.map(nice);
+        let text = |t: &str| Some(t.to_string()).filter(|t| !t.is_empty());
         let mut out = Vec::new();
         let mut push = |label: &str, old: Option<String>, new: Option<String>| {
             if old != new {
@@ -727,42 +894,42 @@ impl App {
                 });
             }
         };
-        match r.kind.as_str() {
-            KIND_NEW_SCHEDULE => {
-                let c = &payload["client"];
-                if let Some(id) = payload["returning_client_id"].as_i64() {
+        match &r.payload {
+            Payload::NewSchedule(p) => {
+                if let Some(id) = p.returning_client_id {
                     push(
                         "Returning client",
                         None,
                         Some(format!("Reactivate client ID {id}")),
                     );
                 }
-                for (k, label) in [
-                    ("title", "Title"),
-                    ("first_name", "Forename"),
-                    ("last_name", "Surname"),
-                    ("date_of_birth", "Date of birth"),
-                    ("ethnicity", "Ethnicity"),
-                    ("address", "Address"),
-                    ("address2", "Address line 2"),
-                    ("town", "Town"),
-                    ("postcode", "Postcode"),
-                    ("uprn", "UPRN"),
-                    ("ni_number", "NI number"),
-                    ("hb_number", "Housing benefit number"),
+                let c = &p.client;
+                for (label, value) in [
+                    ("Title", text(&c.title)),
+                    ("Forename", text(&c.first_name)),
+                    ("Surname", text(&c.last_name)),
+                    ("Date of birth", date(c.date_of_birth)),
+                    ("Ethnicity", text(&c.ethnicity)),
+                    ("Address", text(&c.address)),
+                    ("Address line 2", text(&c.address2)),
+                    ("Town", text(&c.town)),
+                    ("Postcode", c.postcode.clone()),
+                    ("UPRN", c.uprn.clone()),
+                    ("NI number", c.ni_number.clone()),
+                    ("Housing benefit number", c.hb_number.clone()),
                 ] {
-                    push(label, None, text(&c[k]));
+                    push(label, None, value);
                 }
-                let s = &payload["schedule"];
-                for (k, label) in [
-                    ("level", "Service level"),
-                    ("units_per_week", "Estimated units per week"),
-                    ("start_date", "Start date"),
-                    ("tenancy_reference", "Tenancy reference"),
-                ] {
-                    push(label, None, text(&s[k]));
-                }
-                if let Some(pid) = s["property_id"].as_i64() {
+                let sch = &p.schedule;
+                push("Service level", None, text(&sch.level));
+                push(
+                    "Estimated units per week",
+                    None,
+                    Some(sch.units_per_week.to_string()),
+                );
+                push("Start date", None, Some(nice(sch.start_date)));
+                push("Tenancy reference", None, text(&sch.tenancy_reference));
+                if let Some(pid) = sch.property_id {
                     let p = self.db.property(pid).await?;
                     push(
                         "Property",
@@ -771,125 +938,80 @@ impl App {
                     );
                 }
             }
-            KIND_UPDATE_SCHEDULE => {
-                for (k, label) in [
-                    ("level", "Service level"),
-                    ("units_per_week", "Estimated units per week"),
-                    ("end_date", "End date"),
-                ] {
-                    push(label, text(&base[k]), text(&payload[k]));
-                }
-                let reason = |v: &serde_json::Value| {
-                    text(v).map(|c| {
-                        EndReason::parse(&c)
-                            .map(|r| r.label().to_string())
-                            .unwrap_or(c)
-                    })
+            Payload::UpdateSchedule(p) => {
+                push("Service level", was("level"), text(&p.level));
+                push(
+                    "Estimated units per week",
+                    was("units_per_week"),
+                    Some(p.units_per_week.to_string()),
+                );
+                push("End date", was("end_date"), date(p.end_date));
+                let reason = |c: String| {
+                    EndReason::parse(&c)
+                        .map(|r| r.label().to_string())
+                        .unwrap_or(c)
                 };
                 push(
                     "Reason for end date",
-                    reason(&base["end_reason"]),
-                    reason(&payload["end_reason"]),
+                    was("end_reason").map(reason),
+                    p.end_reason.map(|r| r.label().to_string()),
                 );
             }
-            KIND_CHANGE_SERVICE => {
-                push(
-                    "End date",
-                    text(&base["end_date"]),
-                    text(&payload["end_date"]),
-                );
+            Payload::ChangeService(p) => {
+                push("End date", was("end_date"), Some(nice(p.end_date)));
                 push(
                     "Reason for end date",
-                    text(&base["end_reason"])
-                        .map(|_| String::new())
-                        .filter(|s| !s.is_empty()),
-                    Some(EndReason::ChangeOfService.label().into()),
+                    None,
+                    Some(p.end_reason.label().into()),
                 );
-                let ns = payload["new_service_id"].as_i64().unwrap_or_default();
                 let name = self
                     .db
-                    .service(ns)
+                    .service(p.new_service_id)
                     .await?
                     .map(|s| format!("{} ({})", s.name, s.reference));
                 push("New schedule on service", None, name);
-                push("New schedule starts", None, text(&payload["start_date"]));
+                push("New schedule starts", None, Some(nice(p.start_date)));
                 push(
                     "Estimated units per week",
-                    text(&base["units_per_week"]),
-                    text(&payload["units_per_week"]),
+                    was("units_per_week"),
+                    Some(p.units_per_week.to_string()),
                 );
+                push("Service level", was("level"), text(&p.level));
+            }
+            Payload::ServiceDetails(p) => {
+                let new = serde_json::to_value(p).map_err(|e| AppError::Internal(e.to_string()))?;
+                for (k, label) in SERVICE_DETAIL_LABELS {
+                    push(label, was(k), shown(&new[k]));
+                }
+            }
+            Payload::ContactAdd(p) | Payload::ContactEdit(p) => {
+                let position = |c: String| {
+                    hearth_domain::PositionType::parse(&c)
+                        .map(|p| p.label().to_string())
+                        .unwrap_or(c)
+                };
+                push("Title", was("title"), text(&p.title));
+                push("First name", was("first_name"), text(&p.first_name));
+                push("Last name", was("last_name"), text(&p.last_name));
                 push(
-                    "Service level",
-                    text(&base["level"]),
-                    text(&payload["level"]),
+                    "Position type",
+                    was("position_type").map(position),
+                    Some(p.position_type.label().to_string()),
                 );
+                push("Email", was("email"), text(&p.email));
+                push("Telephone", was("phone"), text(&p.phone));
             }
-            KIND_SERVICE_DETAILS => {
-                for (k, label) in [
-                    ("public_name", "Public name"),
-                    ("description", "Description"),
-                    ("languages", "Languages supported"),
-                    ("religions", "Religions supported"),
-                    ("tenure", "Tenure"),
-                    ("rural_urban", "Rural or urban"),
-                    ("emergency_referrals", "Takes emergency referrals"),
-                    ("interpreter", "Interpreter available"),
-                    ("impairment_support", "Visual or hearing impairment support"),
-                    ("waiting_list", "Waiting list"),
-                    ("support_tasks", "Support tasks"),
-                    ("referral_routes", "Referral routes"),
-                    ("household_types", "Household types"),
-                    ("age_groups", "Age groups"),
-                    ("exclusions", "Exclusions"),
-                    ("accommodation_type", "Accommodation type"),
-                    ("ethnicity_focus", "Communities served"),
-                    ("contact_phone", "Referral telephone"),
-                    ("contact_email", "Referral email"),
-                    ("website", "Website"),
-                    ("accessibility", "Accessibility"),
-                ] {
-                    push(label, text(&base[k]), text(&payload[k]));
-                }
-            }
-            crate::portal::KIND_CONTACT_ADD | crate::portal::KIND_CONTACT_EDIT => {
-                for (k, label) in [
-                    ("title", "Title"),
-                    ("first_name", "First name"),
-                    ("last_name", "Last name"),
-                    ("position_type", "Position type"),
-                    ("email", "Email"),
-                    ("phone", "Telephone"),
-                ] {
-                    let show = |v: &serde_json::Value| {
-                        text(v).map(|t| {
-                            if k == "position_type" {
-                                hearth_domain::PositionType::parse(&t)
-                                    .map(|p| p.label().to_string())
-                                    .unwrap_or(t)
-                            } else {
-                                t
-                            }
-                        })
-                    };
-                    push(label, show(&base[k]), show(&payload[k]));
-                }
-            }
-            crate::portal::KIND_CONTACT_DEACTIVATE => {
-                push("Active", Some("Yes".into()), Some("No".into()))
-            }
-            crate::portal::KIND_ASSIGNMENT_ADD => push("Assignment", None, text(&payload["text"])),
-            crate::portal::KIND_ASSIGNMENT_REMOVE => {
-                push("Assignment", text(&payload["text"]), None)
-            }
-            crate::portal::KIND_LOGIN_REQUEST => push(
+            Payload::ContactDeactivate(_) => push("Active", Some("Yes".into()), Some("No".into())),
+            Payload::AssignmentAdd(p) => push("Assignment", None, text(&p.text)),
+            Payload::AssignmentRemove(p) => push("Assignment", text(&p.text), None),
+            Payload::Login(p) => push(
                 "Login",
                 None,
                 Some(format!(
                     "A login for this contact ({})",
-                    text(&payload["email"]).unwrap_or_else(|| "no email".into())
+                    text(&p.email).unwrap_or_else(|| "no email".into())
                 )),
             ),
-            _ => {}
         }
         Ok(out)
     }
@@ -923,138 +1045,119 @@ impl App {
         who.require(Permission::BackOfficeWrite)?;
         crate::text::check_text("remarks", remarks)?;
         let to = decision(&r, flow::Event::Approve, remarks)?;
-        let payload: serde_json::Value =
-            serde_json::from_str(&r.payload_json).map_err(|e| AppError::Internal(e.to_string()))?;
-        let base: Option<serde_json::Value> = r
-            .base_json
-            .as_deref()
-            .map(serde_json::from_str)
-            .transpose()
-            .map_err(|e| AppError::Internal(e.to_string()))?;
-        let s = |v: &serde_json::Value| v.as_str().map(str::to_string);
         let mut tx = self.begin_write(&who.actor()).await?;
         let mut handover = None;
-        let result = match r.kind.as_str() {
-            KIND_NEW_SCHEDULE => {
-                let c = &payload["client"];
-                let sch = &payload["schedule"];
-                let service_id = sch["service_id"]
-                    .as_i64()
-                    .ok_or_else(|| AppError::Internal("request without service".into()))?;
-                let start = s(&sch["start_date"]).unwrap_or_default();
-                let client_id = match payload["returning_client_id"].as_i64() {
-                    Some(id) => id,
+        let today = self.today().to_string();
+        let result = match &r.payload {
+            Payload::NewSchedule(p) => {
+                let (c, sch) = (&p.client, &p.schedule);
+                let start = sch.start_date.to_string();
+                let client_id = match p.returning_client_id {
+                    Some(id) => {
+                        if self
+                            .db
+                            .overlapping_schedule(id, sch.service_id, &start, None)
+                            .await?
+                        {
+                            return Err(AppError::Conflict(ConflictCode::Stale, "Since this request was made the client has been scheduled on this service over these dates. Reject the request with a remark.".into()));
+                        }
+                        id
+                    }
                     None => {
                         tx.insert_client(
                             r.authority_id,
                             &ClientFields {
-                                title: s(&c["title"]).unwrap_or_default(),
-                                first_name: s(&c["first_name"]).unwrap_or_default(),
-                                last_name: s(&c["last_name"]).unwrap_or_default(),
-                                date_of_birth: s(&c["date_of_birth"]),
-                                ethnicity: s(&c["ethnicity"]).unwrap_or_default(),
-                                address: s(&c["address"]).unwrap_or_default(),
-                                address2: s(&c["address2"]).unwrap_or_default(),
-                                town: s(&c["town"]).unwrap_or_default(),
-                                postcode: s(&c["postcode"]).unwrap_or_default(),
-                                uprn: s(&c["uprn"]),
-                                ni_number: s(&c["ni_number"]),
-                                hb_number: s(&c["hb_number"]),
+                                title: c.title.clone(),
+                                first_name: c.first_name.clone(),
+                                last_name: c.last_name.clone(),
+                                date_of_birth: c.date_of_birth.map(|d| d.to_string()),
+                                ethnicity: c.ethnicity.clone(),
+                                address: c.address.clone(),
+                                address2: c.address2.clone(),
+                                town: c.town.clone(),
+                                postcode: c.postcode.clone().unwrap_or_default(),
+                                uprn: c.uprn.clone(),
+                                ni_number: c.ni_number.clone(),
+                                hb_number: c.hb_number.clone(),
                             },
                         )
                         .await?
                         .id
                     }
                 };
-                if payload["returning_client_id"].is_i64()
-                    && self
-                        .db
-                        .overlapping_schedule(client_id, service_id, &start, None)
-                        .await?
-                {
-                    return Err(AppError::Conflict(ConflictCode::Stale, "Since this request was made the client has been scheduled on this service over these dates. Reject the request with a remark.".into()));
-                }
                 let sid = tx
                     .insert_schedule(&ScheduleFields {
                         client_id,
-                        service_id,
-                        level: s(&sch["level"]).unwrap_or_default(),
-                        units_per_week: sch["units_per_week"].as_i64().unwrap_or_default(),
+                        service_id: sch.service_id,
+                        level: sch.level.clone(),
+                        units_per_week: sch.units_per_week,
                         start_date: start,
                         end_date: None,
                         end_reason: None,
                     })
                     .await?;
-                tx.set_schedule_extras(
-                    sid,
-                    &s(&sch["tenancy_reference"]).unwrap_or_default(),
-                    sch["property_id"].as_i64(),
-                )
-                .await?;
-                tx.refresh_service_clients(service_id, &self.today().to_string())
+                tx.set_schedule_extras(sid, &sch.tenancy_reference, sch.property_id)
                     .await?;
+                tx.refresh_service_clients(sch.service_id, &today).await?;
                 format!("client_schedule:{sid}")
             }
-            KIND_UPDATE_SCHEDULE | KIND_CHANGE_SERVICE => {
-                let schedule_id = payload["schedule_id"]
-                    .as_i64()
-                    .ok_or_else(|| AppError::Internal("request without schedule".into()))?;
+            Payload::UpdateSchedule(ScheduleUpdate { schedule_id, .. })
+            | Payload::ChangeService(ServiceChange { schedule_id, .. }) => {
                 let current = tx
-                    .schedule_detail_for_update(schedule_id)
+                    .schedule_detail_for_update(*schedule_id)
                     .await?
                     .ok_or(AppError::NotFound)?;
-                if Some(current.base()) != base {
+                if Some(current.base()) != r.base {
                     return Err(AppError::Conflict(ConflictCode::Stale,
                         "This schedule has changed since the request was made, so approving it would overwrite that change. Reject it and ask the provider to send a new request.".into(),
                     ));
                 }
-                if r.kind == KIND_UPDATE_SCHEDULE {
-                    tx.update_schedule(
-                        schedule_id,
-                        &s(&payload["level"]).unwrap_or_default(),
-                        payload["units_per_week"]
-                            .as_i64()
-                            .unwrap_or(current.units_per_week),
-                        s(&payload["end_date"]).as_deref(),
-                        s(&payload["end_reason"]).as_deref(),
-                    )
-                    .await?;
-                    tx.refresh_service_clients(current.service_id, &self.today().to_string())
+                match &r.payload {
+                    Payload::ChangeService(p) => {
+                        let end = p.end_date.to_string();
+                        tx.update_schedule(
+                            p.schedule_id,
+                            &current.level,
+                            current.units_per_week,
+                            Some(&end),
+                            Some(p.end_reason.as_str()),
+                        )
                         .await?;
-                    format!("client_schedule:{schedule_id}")
-                } else {
-                    let end = s(&payload["end_date"]).unwrap_or_default();
-                    tx.update_schedule(
-                        schedule_id,
-                        &current.level,
-                        current.units_per_week,
-                        Some(&end),
-                        Some(EndReason::ChangeOfService.as_str()),
-                    )
-                    .await?;
-                    let sid = tx
-                        .insert_schedule(&ScheduleFields {
-                            client_id: current.client_id,
-                            service_id: payload["new_service_id"].as_i64().unwrap_or_default(),
-                            level: s(&payload["level"]).unwrap_or_default(),
-                            units_per_week: payload["units_per_week"].as_i64().unwrap_or_default(),
-                            start_date: s(&payload["start_date"]).unwrap_or_default(),
-                            end_date: None,
-                            end_reason: None,
-                        })
+                        let sid = tx
+                            .insert_schedule(&ScheduleFields {
+                                client_id: current.client_id,
+                                service_id: p.new_service_id,
+                                level: p.level.clone(),
+                                units_per_week: p.units_per_week,
+                                start_date: p.start_date.to_string(),
+                                end_date: None,
+                                end_reason: None,
+                            })
+                            .await?;
+                        tx.refresh_service_clients(current.service_id, &today)
+                            .await?;
+                        tx.refresh_service_clients(p.new_service_id, &today).await?;
+                        format!("client_schedule:{sid}")
+                    }
+                    _ => {
+                        let Payload::UpdateSchedule(p) = &r.payload else {
+                            return Err(AppError::Internal("not a schedule update".into()));
+                        };
+                        tx.update_schedule(
+                            p.schedule_id,
+                            &p.level,
+                            p.units_per_week,
+                            p.end_date.map(|d| d.to_string()).as_deref(),
+                            p.end_reason.map(|e| e.as_str()),
+                        )
                         .await?;
-                    let today = self.today().to_string();
-                    tx.refresh_service_clients(current.service_id, &today)
-                        .await?;
-                    tx.refresh_service_clients(
-                        payload["new_service_id"].as_i64().unwrap_or_default(),
-                        &today,
-                    )
-                    .await?;
-                    format!("client_schedule:{sid}")
+                        tx.refresh_service_clients(current.service_id, &today)
+                            .await?;
+                        format!("client_schedule:{}", p.schedule_id)
+                    }
                 }
             }
-            KIND_SERVICE_DETAILS => {
+            Payload::ServiceDetails(details) => {
                 let service_id = r
                     .service_id
                     .ok_or_else(|| AppError::Internal("request without service".into()))?;
@@ -1064,27 +1167,24 @@ impl App {
                     .ok_or(AppError::NotFound)?;
                 let current = serde_json::to_value(ServiceDetails::of(&current))
                     .map_err(|e| AppError::Internal(e.to_string()))?;
-                if Some(current) != base {
+                if Some(current) != r.base {
                     return Err(AppError::Conflict(ConflictCode::Stale,
                         "The service's details have changed since this request was made, so approving it would overwrite that change. Reject it and ask the provider to send a new request.".into(),
                     ));
                 }
-                let details: ServiceDetails = serde_json::from_value(payload)
-                    .map_err(|e| AppError::Internal(e.to_string()))?;
-                tx.update_service_details(service_id, &details).await?;
+                tx.update_service_details(service_id, details).await?;
                 format!("service:{service_id}")
             }
-            crate::portal::KIND_CONTACT_ADD
-            | crate::portal::KIND_CONTACT_EDIT
-            | crate::portal::KIND_CONTACT_DEACTIVATE
-            | crate::portal::KIND_ASSIGNMENT_ADD
-            | crate::portal::KIND_ASSIGNMENT_REMOVE
-            | crate::portal::KIND_LOGIN_REQUEST => {
-                let (record, h) = self.apply_contact_request(&mut tx, &r, &payload).await?;
+            Payload::ContactAdd(_)
+            | Payload::ContactEdit(_)
+            | Payload::ContactDeactivate(_)
+            | Payload::AssignmentAdd(_)
+            | Payload::AssignmentRemove(_)
+            | Payload::Login(_) => {
+                let (record, h) = self.apply_contact_request(&mut tx, &r).await?;
                 handover = h;
                 record
             }
-            other => return Err(AppError::Internal(format!("unknown request kind {other}"))),
         };
         let decided = tx
             .decide_request(id, to.as_str(), remarks.trim(), Some(&result))
@@ -1096,7 +1196,7 @@ impl App {
             ));
         };
         tx.commit().await?;
-        Ok((decided, handover))
+        Ok((Request::from_row(decided)?, handover))
     }
 
     /// Rejects a pending request with remarks for the provider.
@@ -1122,6 +1222,6 @@ impl App {
                 )
             })?;
         tx.commit().await?;
-        Ok(decided)
+        Request::from_row(decided)
     }
 }

@@ -1,14 +1,18 @@
-//! Deterministic synthetic demo data (F1.5).
+//! Hearth's deterministic synthetic demo data (F1.5), for `hearth demo` and the tests.
 //!
 //! `generate(scale, seed, today)` builds authorities, providers, contacts, services,
 //! properties, contracts, clients and client schedules in memory, with no I/O. The same
-//! `(scale, seed, today)` always gives the same data.
+//! `(scale, seed, today)` always gives the same data. hearth-app's `demo` loads it into a
+//! database.
 //!
 //! Everything is invented: organisation and place names, people, streets and towns.
 //! Postcodes have a valid UK shape but use area letters that no real postcode area uses
 //! ("BK", "FV", ...); their coordinates are invented points in England. Telephone numbers
 //! come from the ranges Ofcom keeps for drama, e-mail domains end in the reserved
 //! `.example` top-level domain, and NI and housing benefit numbers only have a valid shape.
+//!
+//! The word lists (names, streets, towns, ethnicities, ...) are the text files in `data/`,
+//! built in with `include_str!` and read once.
 //!
 //! Every `key` is the record's position in its own `Vec`, so a caller can map keys to
 //! database ids as it inserts the records in order.
@@ -18,6 +22,7 @@ use rand::rngs::StdRng;
 use rand::{Rng, SeedableRng};
 use std::cmp::Ordering;
 use std::collections::HashSet;
+use std::sync::LazyLock;
 
 /// How much data to generate.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -222,448 +227,80 @@ const FORMER_PRIOR_SHARE: f64 = 0.15;
 const ENDED_RATIO: f64 = 1.5;
 
 // ---------------------------------------------------------------------------------------
-// Word lists (all invented combinations)
+// Word lists (all invented combinations), from the files in `data/`
 // ---------------------------------------------------------------------------------------
 
-const FEMALE_OLDER: [&str; 25] = [
-    "Margaret",
-    "Jean",
-    "Dorothy",
-    "Joan",
-    "Patricia",
-    "Sheila",
-    "Brenda",
-    "Maureen",
-    "Barbara",
-    "Irene",
-    "Doreen",
-    "Pauline",
-    "Christine",
-    "Janet",
-    "Valerie",
-    "Shirley",
-    "Sylvia",
-    "Eileen",
-    "Kathleen",
-    "Joyce",
-    "Marjorie",
-    "Elsie",
-    "Gwendoline",
-    "Hilda",
-    "Audrey",
-];
-const FEMALE_MODERN: [&str; 25] = [
-    "Sarah",
-    "Emma",
-    "Laura",
-    "Rachel",
-    "Claire",
-    "Gemma",
-    "Jessica",
-    "Sophie",
-    "Chloe",
-    "Amy",
-    "Hannah",
-    "Lauren",
-    "Rebecca",
-    "Charlotte",
-    "Megan",
-    "Olivia",
-    "Amelia",
-    "Ellie",
-    "Jade",
-    "Natalie",
-    "Kirsty",
-    "Leanne",
-    "Stacey",
-    "Danielle",
-    "Zoe",
-];
-const MALE_OLDER: [&str; 25] = [
-    "John", "David", "Michael", "Peter", "Robert", "Brian", "Kenneth", "Alan", "Derek", "Roy",
-    "Raymond", "Dennis", "Keith", "Colin", "Geoffrey", "Leslie", "Ronald", "Stanley", "Trevor",
-    "Malcolm", "Barry", "Gordon", "Norman", "Frank", "Arthur",
-];
-const MALE_MODERN: [&str; 25] = [
-    "James",
-    "Daniel",
-    "Thomas",
-    "Matthew",
-    "Christopher",
-    "Andrew",
-    "Mark",
-    "Paul",
-    "Craig",
-    "Lee",
-    "Darren",
-    "Liam",
-    "Jack",
-    "Callum",
-    "Ryan",
-    "Connor",
-    "Jordan",
-    "Kieran",
-    "Jamie",
-    "Nathan",
-    "Adam",
-    "Luke",
-    "Joshua",
-    "Oliver",
-    "Harry",
-];
-const FEMALE_DIVERSE: [&str; 10] = [
-    "Amina", "Fatima", "Mariam", "Leila", "Hana", "Samira", "Ayesha", "Priya", "Mei", "Grace",
-];
-const MALE_DIVERSE: [&str; 10] = [
-    "Ahmed", "Mohammed", "Yusuf", "Omar", "Ali", "Hassan", "Tariq", "Ravi", "Samuel", "Kwame",
-];
+/// A word list: one entry a line; empty lines and lines starting with `#` are skipped.
+type Words = LazyLock<Vec<&'static str>>;
+/// A weighted list: one entry a line, the entry, a tab and its weight.
+type Weighted = LazyLock<Vec<(&'static str, u32)>>;
 
-const SURNAMES: [&str; 130] = [
-    "Smith",
-    "Jones",
-    "Taylor",
-    "Brown",
-    "Williams",
-    "Wilson",
-    "Johnson",
-    "Davies",
-    "Robinson",
-    "Wright",
-    "Thompson",
-    "Evans",
-    "Walker",
-    "White",
-    "Roberts",
-    "Green",
-    "Hall",
-    "Wood",
-    "Jackson",
-    "Clarke",
-    "Hughes",
-    "Edwards",
-    "Turner",
-    "Hill",
-    "Harris",
-    "Lewis",
-    "Cooper",
-    "Harrison",
-    "Ward",
-    "Martin",
-    "Baker",
-    "Morris",
-    "King",
-    "Allen",
-    "Moore",
-    "Parker",
-    "Clark",
-    "Lee",
-    "Bennett",
-    "Carter",
-    "Mitchell",
-    "Cook",
-    "Shaw",
-    "Young",
-    "Phillips",
-    "Watson",
-    "Bailey",
-    "Richardson",
-    "Chapman",
-    "Marshall",
-    "Webb",
-    "Holmes",
-    "Fletcher",
-    "Griffiths",
-    "Stevens",
-    "Mason",
-    "Hunt",
-    "Gray",
-    "Palmer",
-    "Simpson",
-    "Russell",
-    "Kelly",
-    "Ellis",
-    "Lloyd",
-    "Atkinson",
-    "Knight",
-    "Foster",
-    "Barnes",
-    "Dixon",
-    "Mills",
-    "Harvey",
-    "Pearson",
-    "Butler",
-    "Graham",
-    "Rogers",
-    "Kennedy",
-    "Murphy",
-    "Spencer",
-    "Barker",
-    "Morgan",
-    "Price",
-    "Stewart",
-    "Hudson",
-    "Matthews",
-    "Lawrence",
-    "Owen",
-    "Fisher",
-    "Hamilton",
-    "Reid",
-    "Burton",
-    "Bell",
-    "Ross",
-    "Pritchard",
-    "Gibson",
-    "Howard",
-    "Fox",
-    "Doyle",
-    "Slater",
-    "Hartley",
-    "Booth",
-    "Pickering",
-    "Sutcliffe",
-    "Ashworth",
-    "Crossley",
-    "Heywood",
-    "Whitehead",
-    "Brookes",
-    "Holt",
-    "Naylor",
-    "Horrocks",
-    "Thornton",
-    "Kershaw",
-    "Pollard",
-    "Wainwright",
-    "Haigh",
-    "Broadbent",
-    "Dunn",
-    "Lambert",
-    "O'Brien",
-    "McDonald",
-    "Campbell",
-    "Fraser",
-    "Quinn",
-    "Doherty",
-    "Gallagher",
-    "Byrne",
-    "Nolan",
-    "Rees",
-    "Powell",
-    "Jenkins",
-];
-const SURNAMES_DIVERSE: [&str; 20] = [
-    "Khan", "Patel", "Ahmed", "Ali", "Hussain", "Begum", "Rahman", "Singh", "Kaur", "Shah",
-    "Mensah", "Okafor", "Adeyemi", "Mohamed", "Haile", "Nguyen", "Chen", "Wong", "Kowalski",
-    "Nowak",
-];
+static FEMALE_OLDER: Words = LazyLock::new(|| words(include_str!("../data/female-older.txt")));
+static FEMALE_MODERN: Words = LazyLock::new(|| words(include_str!("../data/female-modern.txt")));
+static MALE_OLDER: Words = LazyLock::new(|| words(include_str!("../data/male-older.txt")));
+static MALE_MODERN: Words = LazyLock::new(|| words(include_str!("../data/male-modern.txt")));
+static FEMALE_DIVERSE: Words = LazyLock::new(|| words(include_str!("../data/female-diverse.txt")));
+static MALE_DIVERSE: Words = LazyLock::new(|| words(include_str!("../data/male-diverse.txt")));
+
+static SURNAMES: Words = LazyLock::new(|| words(include_str!("../data/surnames.txt")));
+static SURNAMES_DIVERSE: Words =
+    LazyLock::new(|| words(include_str!("../data/surnames-diverse.txt")));
 
 /// UK census 2021 categories, weights roughly those of England (per 10,000).
-const ETHNICITIES: [(&str, u32); 20] = [
-    (
-        "White: English, Welsh, Scottish, Northern Irish or British",
-        7340,
-    ),
-    ("White: Irish", 90),
-    ("White: Gypsy or Irish Traveller", 60),
-    ("White: Roma", 20),
-    ("White: Other White", 620),
-    ("Mixed or Multiple: White and Black Caribbean", 90),
-    ("Mixed or Multiple: White and Black African", 50),
-    ("Mixed or Multiple: White and Asian", 80),
-    ("Mixed or Multiple: Other Mixed or Multiple", 70),
-    ("Asian or Asian British: Indian", 310),
-    ("Asian or Asian British: Pakistani", 270),
-    ("Asian or Asian British: Bangladeshi", 110),
-    ("Asian or Asian British: Chinese", 70),
-    ("Asian or Asian British: Other Asian", 160),
-    ("Black or Black British: African", 250),
-    ("Black or Black British: Caribbean", 100),
-    ("Black or Black British: Other Black", 50),
-    ("Other ethnic group: Arab", 60),
-    ("Other ethnic group: Any other ethnic group", 150),
-    ("Not known", 100),
-];
+static ETHNICITIES: Weighted = LazyLock::new(|| weighted(include_str!("../data/ethnicities.txt")));
 /// People granted refugee status.
-const ETHNICITIES_REFUGEE: [(&str, u32); 8] = [
-    ("White: Other White", 10),
-    ("Asian or Asian British: Other Asian", 20),
-    ("Asian or Asian British: Pakistani", 5),
-    ("Black or Black British: African", 30),
-    ("Black or Black British: Other Black", 5),
-    ("Other ethnic group: Arab", 20),
-    ("Other ethnic group: Any other ethnic group", 15),
-    ("Not known", 5),
-];
+static ETHNICITIES_REFUGEE: Weighted =
+    LazyLock::new(|| weighted(include_str!("../data/ethnicities-refugee.txt")));
 
-const STREET_A: [&str; 60] = [
-    "Heather",
-    "Meadow",
-    "Church",
-    "Mill",
-    "Station",
-    "Orchard",
-    "Willow",
-    "Beech",
-    "Chapel",
-    "Victoria",
-    "Albert",
-    "Queens",
-    "Park",
-    "Rose",
-    "Holly",
-    "Cedar",
-    "Laburnum",
-    "Sycamore",
-    "Hawthorn",
-    "Primrose",
-    "Elm",
-    "Maple",
-    "Birch",
-    "Linden",
-    "Foxglove",
-    "Bluebell",
-    "Clover",
-    "Poplar",
-    "Larch",
-    "Juniper",
-    "Chestnut",
-    "Rowan",
-    "Hazel",
-    "Ivy",
-    "Lavender",
-    "Magnolia",
-    "Acorn",
-    "Kingfisher",
-    "Swallow",
-    "Falcon",
-    "Robin",
-    "Badger",
-    "Otter",
-    "Brook",
-    "River",
-    "Bridge",
-    "Forge",
-    "Tannery",
-    "Quarry",
-    "Windmill",
-    "Granary",
-    "Market",
-    "School",
-    "Vicarage",
-    "Manor",
-    "Grange",
-    "Priory",
-    "Abbey",
-    "Castle",
-    "Coronation",
-];
-const STREET_B: [&str; 20] = [
-    "Road", "Street", "Lane", "Close", "Avenue", "Drive", "Way", "Crescent", "Gardens", "Grove",
-    "Place", "Terrace", "Walk", "Rise", "Court", "Mews", "View", "Row", "Square", "Green",
-];
-const STREET_COMBOS: u32 = (STREET_A.len() * STREET_B.len()) as u32;
+static STREET_A: Words = LazyLock::new(|| words(include_str!("../data/street-names.txt")));
+static STREET_B: Words = LazyLock::new(|| words(include_str!("../data/street-kinds.txt")));
 
-const TOWN_A: [&str; 30] = [
-    "Bracken",
-    "Kestrel",
-    "Hollin",
-    "Thornley",
-    "Ashcombe",
-    "Merriden",
-    "Heron",
-    "Larch",
-    "Wren",
-    "Oakhurst",
-    "Fallow",
-    "Rookley",
-    "Sorrel",
-    "Cinder",
-    "Marsh",
-    "Linnet",
-    "Hazel",
-    "Broom",
-    "Plover",
-    "Teasel",
-    "Bramble",
-    "Yarrow",
-    "Sedge",
-    "Osier",
-    "Whinn",
-    "Kingcup",
-    "Tansy",
-    "Dunnock",
-    "Fieldfare",
-    "Sallow",
-];
-const TOWN_B: [&str; 18] = [
-    " Vale", " Cross", " Green", " Heath", " Bridge", " End", " Hill", " Common", " Magna",
-    " Parva", "ford", "ton", "bury", "by", "ley", " Wold", "wick", "minster",
-];
+/// Street names that can be made from the two lists.
+fn street_combos() -> u32 {
+    (STREET_A.len() * STREET_B.len()) as u32
+}
 
-const PLACE_A: [&str; 30] = [
-    "Ash", "Bram", "Cald", "Dun", "Elm", "Fen", "Gar", "Hal", "Hart", "Kel", "Lang", "Mar", "Nor",
-    "Oak", "Pen", "Ran", "Sel", "Thorn", "Wes", "Whit", "Wyn", "Ald", "Bar", "Brad", "Carl", "Dar",
-    "Ever", "Frith", "Gil", "Hol",
-];
-const PLACE_B: [&str; 19] = [
-    "ford", "ham", "ton", "bury", "field", "wick", "mere", "dale", "worth", "combe", "ley",
-    "stead", "borough", "minster", "more", "holt", "ing", "by", "well",
-];
-const AUTHORITY_KINDS: [(&str, u32); 6] = [
-    ("County Council", 2),
-    ("Borough Council", 3),
-    ("District Council", 3),
-    ("City Council", 2),
-    ("Metropolitan Borough Council", 1),
-    ("Council", 1),
-];
+static TOWN_A: Words = LazyLock::new(|| words(include_str!("../data/town-starts.txt")));
+/// Appended to a `TOWN_A` part as they are: " Vale" (a word) or "ford" (joined on).
+static TOWN_B: LazyLock<Vec<String>> = LazyLock::new(|| {
+    words(include_str!("../data/town-ends.txt"))
+        .into_iter()
+        .map(|w| match w.strip_prefix('-') {
+            Some(joined) => joined.to_string(),
+            None => format!(" {w}"),
+        })
+        .collect()
+});
 
-const ORG_A: [&str; 40] = [
-    "Lark", "Bright", "Heron", "Oak", "Willow", "Ash", "Holly", "Fern", "Moor", "Stone", "Brook",
-    "Silver", "Green", "Wood", "Kings", "Mill", "Elm", "Hazel", "Rowan", "Alder", "Bramble",
-    "Thistle", "Clover", "Meadow", "Harbour", "Beacon", "Haven", "Anchor", "Key", "Ember", "Cedar",
-    "Linden", "Marsh", "Birch", "Copper", "Amber", "Wren", "Robin", "Swan", "Falcon",
-];
-const ORG_B: [&str; 24] = [
-    "field", "water", "wood", "gate", "bank", "brook", "stone", "well", "mead", "lea", "croft",
-    "dale", "haven", "ridge", "side", "spur", "moor", "way", "holme", "wick", "light", "stead",
-    "cote", "hurst",
-];
-const ORG_KIND: [&str; 20] = [
-    "Housing Trust",
-    "Housing Association",
-    "Homes",
-    "Care and Support",
-    "Support Services",
-    "Community Trust",
-    "Foundation",
-    "Projects",
-    "Living",
-    "Partnership",
-    "Housing Group",
-    "Housing Society",
-    "Community Housing",
-    "Care",
-    "Supported Housing",
-    "Trust",
-    "Independent Living",
-    "Support",
-    "Housing Co-operative",
-    "Charitable Trust",
-];
+static PLACE_A: Words = LazyLock::new(|| words(include_str!("../data/place-starts.txt")));
+static PLACE_B: Words = LazyLock::new(|| words(include_str!("../data/place-ends.txt")));
+static AUTHORITY_KINDS: Weighted =
+    LazyLock::new(|| weighted(include_str!("../data/authority-kinds.txt")));
+
+static ORG_A: Words = LazyLock::new(|| words(include_str!("../data/organisation-starts.txt")));
+static ORG_B: Words = LazyLock::new(|| words(include_str!("../data/organisation-ends.txt")));
+static ORG_KIND: Words = LazyLock::new(|| words(include_str!("../data/organisation-kinds.txt")));
 
 /// Two-letter postcode areas in real use (and non-geographic ones); never generated.
-const REAL_AREAS: [&str; 106] = [
-    "AB", "AL", "BA", "BB", "BD", "BF", "BH", "BL", "BN", "BR", "BS", "BT", "BX", "CA", "CB", "CF",
-    "CH", "CM", "CO", "CR", "CT", "CV", "CW", "DA", "DD", "DE", "DG", "DH", "DL", "DN", "DT", "DY",
-    "EC", "EH", "EN", "EX", "FK", "FY", "GL", "GU", "GY", "HA", "HD", "HG", "HP", "HR", "HS", "HU",
-    "HX", "IG", "IM", "IP", "IV", "JE", "KA", "KT", "KW", "KY", "LA", "LD", "LE", "LL", "LN", "LS",
-    "LU", "ME", "MK", "ML", "NE", "NG", "NN", "NP", "NR", "NW", "OL", "OX", "PA", "PE", "PH", "PL",
-    "PO", "PR", "RG", "RH", "RM", "SA", "SE", "SG", "SK", "SL", "SM", "SN", "SO", "SP", "SR", "SS",
-    "ST", "SW", "SY", "TA", "TD", "TF", "TN", "TQ", "TR", "TS",
-];
-const REAL_AREAS_MORE: [&str; 12] = [
-    "TW", "UB", "WA", "WC", "WD", "WF", "WN", "WR", "WS", "WV", "YO", "ZE",
-];
+static REAL_AREAS: Words = LazyLock::new(|| words(include_str!("../data/real-postcode-areas.txt")));
+
+/// The entries of a word list: its lines, without empty ones and `#` comments.
+fn words(text: &'static str) -> Vec<&'static str> {
+    text.lines()
+        .filter(|line| !line.is_empty() && !line.starts_with('#'))
+        .collect()
+}
+
+/// The entries of a weighted list: "entry<TAB>weight" lines (a test checks every line is one).
+fn weighted(text: &'static str) -> Vec<(&'static str, u32)> {
+    words(text)
+        .into_iter()
+        .filter_map(|line| {
+            let (entry, weight) = line.split_once('\t')?;
+            Some((entry, weight.trim().parse().ok()?))
+        })
+        .collect()
+}
 /// Letters used in the inward code of real postcodes.
 const INWARD_LETTERS: &[u8; 20] = b"ABDEFGHJLNPQRSTUWXYZ";
 
@@ -939,8 +576,7 @@ impl Gen {
                     continue;
                 }
                 let s = String::from_utf8_lossy(&[a, b]).into_owned();
-                let real =
-                    REAL_AREAS.contains(&s.as_str()) || REAL_AREAS_MORE.contains(&s.as_str());
+                let real = REAL_AREAS.contains(&s.as_str());
                 if !real && s != "BK" && s != "FV" {
                     pool.push(s);
                 }
@@ -1375,7 +1011,7 @@ impl Gen {
                 district: i as u32 + 1,
                 weight,
                 streets: 0,
-                name_offset: self.rng.gen_range(0..STREET_COMBOS),
+                name_offset: self.rng.gen_range(0..street_combos()),
                 inward_offset: self.rng.gen_range(0..4000),
             })
             .collect()
@@ -1402,7 +1038,7 @@ impl Gen {
         }
         let free = (0..n_towns)
             .map(|k| (chosen + k) % n_towns)
-            .find(|&t| self.geo[a].towns[t].streets < STREET_COMBOS);
+            .find(|&t| self.geo[a].towns[t].streets < street_combos());
         let Some(t) = free else {
             // Every street name is used: reuse a street.
             return self.rng.gen_range(0..existing.max(1));
@@ -1415,7 +1051,7 @@ impl Gen {
         town.streets += 1;
         // 977 and 1597 are coprime with 1200 and 4000: each street gets its own name and
         // inward code within its town (and the town its own district).
-        let name_idx = ((town.name_offset + n * 977) % STREET_COMBOS) as usize;
+        let name_idx = ((town.name_offset + n * 977) % street_combos()) as usize;
         let name = format!(
             "{} {}",
             STREET_A[name_idx / STREET_B.len()],
@@ -2783,7 +2419,6 @@ mod tests {
             && INWARD_LETTERS.contains(&ib[1])
             && INWARD_LETTERS.contains(&ib[2])
             && !REAL_AREAS.contains(&&out[..2])
-            && !REAL_AREAS_MORE.contains(&&out[..2])
     }
 
     fn valid_ni(ni: &str) -> bool {
@@ -2918,5 +2553,116 @@ mod tests {
         assert_eq!(d.services.len(), 37_000);
         assert!((1_100_000..=1_300_000).contains(&current));
         check_invariants(&d, today());
+    }
+
+    /// The data as generated when the generator moved out of hearth-app (same seed, same
+    /// data): a SHA-256 of the `Debug` text of the whole data set, and a few values in full.
+    #[test]
+    fn same_seed_same_data_as_before() {
+        use sha2::{Digest, Sha256};
+        let digest = |scale, seed| {
+            let d = generate(scale, seed, today());
+            format!("{:x}", Sha256::digest(format!("{d:?}").as_bytes()))
+        };
+        assert_eq!(
+            digest(Scale::Small, 7),
+            "ceafaa60d4cbdf27a5f4ab9a2c7af90f0672872e1d61630e553ad63173dbc31b"
+        );
+        assert_eq!(
+            digest(Scale::Small, 1),
+            "c74d9c2aaa608c20110eaeabdcb9e03d076e434fe51056db4e814f4d722bd834"
+        );
+        assert_eq!(
+            digest(Scale::County, 7),
+            "c2bed530bc83fb7334737d3f48cd27c960a293a640e190d6d2227ce0fdc0ae33"
+        );
+
+        let d = generate(Scale::Small, 7, today());
+        assert_eq!(d.authorities[0].name, "Brackenshire County Council");
+        assert_eq!(d.providers[0].address, "59 Brook Green, Bracken Vale");
+        assert_eq!(d.services[0].name, "Hazel House Young Persons Project");
+        assert_eq!(
+            d.services[0].address,
+            "Hazel House, 97 Albert Place, Bracken Vale"
+        );
+        let c = &d.clients[0];
+        assert_eq!(
+            (
+                c.first_name.as_str(),
+                c.last_name.as_str(),
+                c.ethnicity.as_str()
+            ),
+            ("Rebecca", "Atkinson", "White: Other White")
+        );
+        assert_eq!(c.address, "Room 1, 26 Chapel Square, Merriden");
+        assert_eq!(
+            c.date_of_birth,
+            NaiveDate::from_ymd_opt(2007, 5, 15).unwrap()
+        );
+        assert_eq!(
+            (d.clients.len(), d.schedules.len(), d.postcodes.len()),
+            (625, 716, 135)
+        );
+    }
+
+    /// Every line of the data files is read: none is lost to a stray blank or a bad weight.
+    #[test]
+    fn word_lists_read_every_line() {
+        let entries = |text: &str| {
+            text.lines()
+                .filter(|l| !l.is_empty() && !l.starts_with('#'))
+                .count()
+        };
+        let sizes = [
+            (FEMALE_OLDER.len(), 25),
+            (FEMALE_MODERN.len(), 25),
+            (MALE_OLDER.len(), 25),
+            (MALE_MODERN.len(), 25),
+            (FEMALE_DIVERSE.len(), 10),
+            (MALE_DIVERSE.len(), 10),
+            (SURNAMES.len(), 130),
+            (SURNAMES_DIVERSE.len(), 20),
+            (ETHNICITIES.len(), 20),
+            (ETHNICITIES_REFUGEE.len(), 8),
+            (STREET_A.len(), 60),
+            (STREET_B.len(), 20),
+            (TOWN_A.len(), 30),
+            (TOWN_B.len(), 18),
+            (PLACE_A.len(), 30),
+            (PLACE_B.len(), 19),
+            (AUTHORITY_KINDS.len(), 6),
+            (ORG_A.len(), 40),
+            (ORG_B.len(), 24),
+            (ORG_KIND.len(), 20),
+            (REAL_AREAS.len(), 118),
+        ];
+        for (i, (got, want)) in sizes.into_iter().enumerate() {
+            assert_eq!(got, want, "list {i}");
+        }
+        assert_eq!(
+            ETHNICITIES.len(),
+            entries(include_str!("../data/ethnicities.txt"))
+        );
+        assert_eq!(
+            ETHNICITIES_REFUGEE.len(),
+            entries(include_str!("../data/ethnicities-refugee.txt"))
+        );
+        assert_eq!(
+            AUTHORITY_KINDS.len(),
+            entries(include_str!("../data/authority-kinds.txt"))
+        );
+        assert_eq!(ETHNICITIES.iter().map(|e| e.1).sum::<u32>(), 10_050);
+        assert_eq!(TOWN_B[0], " Vale");
+        assert_eq!(TOWN_B[10], "ford");
+        assert_eq!(street_combos(), 1_200);
+        for list in [
+            &*FEMALE_OLDER,
+            &*SURNAMES,
+            &*STREET_A,
+            &*ORG_KIND,
+            &*REAL_AREAS,
+        ] {
+            assert!(list.iter().all(|w| !w.is_empty() && w.trim() == *w));
+        }
     }
 }

@@ -1,0 +1,299 @@
+//! What each kind of request carries, typed. A request is stored as its kind and a JSON
+//! payload; [`Payload::read`] is the only place that JSON is read, and [`Payload::to_json`]
+//! the only place it is written, so a use case never looks a field up by name. The JSON
+//! keys are the ones requests have always been stored with, so requests made before the
+//! types existed read back unchanged.
+
+use chrono::NaiveDate;
+use hearth_domain::{Assignment, EndReason, PositionType, RequestKind};
+use serde::{Deserialize, Serialize};
+
+use crate::AppError;
+
+pub use hearth_store::ServiceDetails;
+
+/// The client a new schedule is for, as the provider entered them (already checked).
+#[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
+pub struct NewClient {
+    #[serde(default)]
+    pub title: String,
+    pub first_name: String,
+    pub last_name: String,
+    #[serde(default)]
+    pub date_of_birth: Option<NaiveDate>,
+    #[serde(default)]
+    pub ethnicity: String,
+    #[serde(default)]
+    pub address: String,
+    #[serde(default)]
+    pub address2: String,
+    #[serde(default)]
+    pub town: String,
+    #[serde(default)]
+    pub postcode: Option<String>,
+    #[serde(default)]
+    pub uprn: Option<String>,
+    #[serde(default)]
+    pub ni_number: Option<String>,
+    #[serde(default)]
+    pub hb_number: Option<String>,
+}
+
+/// The schedule a new-schedule request would start.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct PlannedSchedule {
+    pub service_id: i64,
+    #[serde(default)]
+    pub level: String,
+    pub units_per_week: i64,
+    pub start_date: NaiveDate,
+    #[serde(default)]
+    pub tenancy_reference: String,
+    #[serde(default)]
+    pub property_id: Option<i64>,
+}
+
+/// A new client schedule (F3.2), for a new client or a returning one (who keeps their ID).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct NewSchedule {
+    pub client: NewClient,
+    #[serde(default)]
+    pub returning_client_id: Option<i64>,
+    pub schedule: PlannedSchedule,
+}
+
+/// A change of a schedule's level or units, or its end with a reason (F3.3).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ScheduleUpdate {
+    pub schedule_id: i64,
+    #[serde(default)]
+    pub level: String,
+    pub units_per_week: i64,
+    #[serde(default)]
+    pub end_date: Option<NaiveDate>,
+    #[serde(default)]
+    pub end_reason: Option<EndReason>,
+}
+
+/// A move to another of the provider's services: this schedule ends (reason "change of
+/// service") and one on the new service starts the same day (F3.3).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ServiceChange {
+    pub schedule_id: i64,
+    pub end_date: NaiveDate,
+    pub end_reason: EndReason,
+    pub new_service_id: i64,
+    #[serde(default)]
+    pub level: String,
+    pub units_per_week: i64,
+    pub start_date: NaiveDate,
+}
+
+/// A contact as a new-contact or contact-change request sets it (F3.7). A change names
+/// the contact; the same shape, taken from the record, is the base a change is checked
+/// against on approval.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ContactDetails {
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub contact_id: Option<i64>,
+    #[serde(default)]
+    pub title: String,
+    pub first_name: String,
+    pub last_name: String,
+    pub position_type: PositionType,
+    #[serde(default)]
+    pub email: String,
+    #[serde(default)]
+    pub phone: String,
+}
+
+/// A request about one contact and nothing else (deactivation).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ContactRef {
+    pub contact_id: i64,
+}
+
+/// A new assignment of a contact, for the organisation, a service or a contract; `text`
+/// is how it read when asked for ("Service manager for Acorn House").
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct AssignmentAdd {
+    pub contact_id: i64,
+    pub assignment: Assignment,
+    #[serde(default)]
+    pub service_id: Option<i64>,
+    #[serde(default)]
+    pub contract_id: Option<i64>,
+    #[serde(default)]
+    pub text: String,
+}
+
+/// The end of one of a contact's assignments.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct AssignmentRemove {
+    pub contact_id: i64,
+    pub assignment_id: i64,
+    #[serde(default)]
+    pub text: String,
+}
+
+/// A login for a contact; approved, it makes a provider user with a temporary password.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct LoginFor {
+    pub contact_id: i64,
+    #[serde(default)]
+    pub email: String,
+}
+
+/// What a request asks for: one variant per [`RequestKind`].
+#[derive(Debug, Clone, PartialEq)]
+pub enum Payload {
+    NewSchedule(NewSchedule),
+    UpdateSchedule(ScheduleUpdate),
+    ChangeService(ServiceChange),
+    ServiceDetails(ServiceDetails),
+    ContactAdd(ContactDetails),
+    ContactEdit(ContactDetails),
+    ContactDeactivate(ContactRef),
+    AssignmentAdd(AssignmentAdd),
+    AssignmentRemove(AssignmentRemove),
+    Login(LoginFor),
+}
+
+fn bad(kind: RequestKind, e: serde_json::Error) -> AppError {
+    AppError::Internal(format!(
+        "a {} request's payload does not read: {e}",
+        kind.as_str()
+    ))
+}
+
+impl Payload {
+    /// The kind of request this payload belongs to.
+    pub fn kind(&self) -> RequestKind {
+        match self {
+            Payload::NewSchedule(_) => RequestKind::NewSchedule,
+            Payload::UpdateSchedule(_) => RequestKind::UpdateSchedule,
+            Payload::ChangeService(_) => RequestKind::ChangeService,
+            Payload::ServiceDetails(_) => RequestKind::ServiceDetails,
+            Payload::ContactAdd(_) => RequestKind::ContactAdd,
+            Payload::ContactEdit(_) => RequestKind::ContactEdit,
+            Payload::ContactDeactivate(_) => RequestKind::ContactDeactivate,
+            Payload::AssignmentAdd(_) => RequestKind::AssignmentAdd,
+            Payload::AssignmentRemove(_) => RequestKind::AssignmentRemove,
+            Payload::Login(_) => RequestKind::LoginRequest,
+        }
+    }
+
+    /// Reads a stored payload of the given kind.
+    pub fn read(kind: RequestKind, json: &str) -> Result<Payload, AppError> {
+        fn de<T: serde::de::DeserializeOwned>(k: RequestKind, json: &str) -> Result<T, AppError> {
+            serde_json::from_str(json).map_err(|e| bad(k, e))
+        }
+        Ok(match kind {
+            RequestKind::NewSchedule => Payload::NewSchedule(de(kind, json)?),
+            RequestKind::UpdateSchedule => Payload::UpdateSchedule(de(kind, json)?),
+            RequestKind::ChangeService => Payload::ChangeService(de(kind, json)?),
+            RequestKind::ServiceDetails => Payload::ServiceDetails(de(kind, json)?),
+            RequestKind::ContactAdd => Payload::ContactAdd(de(kind, json)?),
+            RequestKind::ContactEdit => Payload::ContactEdit(de(kind, json)?),
+            RequestKind::ContactDeactivate => Payload::ContactDeactivate(de(kind, json)?),
+            RequestKind::AssignmentAdd => Payload::AssignmentAdd(de(kind, json)?),
+            RequestKind::AssignmentRemove => Payload::AssignmentRemove(de(kind, json)?),
+            RequestKind::LoginRequest => Payload::Login(de(kind, json)?),
+        })
+    }
+
+    /// The JSON stored for this payload.
+    pub fn to_json(&self) -> Result<serde_json::Value, AppError> {
+        let v = match self {
+            Payload::NewSchedule(p) => serde_json::to_value(p),
+            Payload::UpdateSchedule(p) => serde_json::to_value(p),
+            Payload::ChangeService(p) => serde_json::to_value(p),
+            Payload::ServiceDetails(p) => serde_json::to_value(p),
+            Payload::ContactAdd(p) | Payload::ContactEdit(p) => serde_json::to_value(p),
+            Payload::ContactDeactivate(p) => serde_json::to_value(p),
+            Payload::AssignmentAdd(p) => serde_json::to_value(p),
+            Payload::AssignmentRemove(p) => serde_json::to_value(p),
+            Payload::Login(p) => serde_json::to_value(p),
+        };
+        v.map_err(|e| bad(self.kind(), e))
+    }
+}
+
+#[cfg(test)]
+#[allow(clippy::unwrap_used, clippy::panic)]
+mod tests {
+    use super::*;
+
+    fn date(s: &str) -> NaiveDate {
+        hearth_domain::parse_date(s).unwrap_or_default()
+    }
+
+    #[test]
+    fn payloads_stored_before_the_types_read_back() {
+        // As request_new_schedule wrote them with json!() before there were types.
+        let new = r#"{"client":{"title":"Ms","first_name":"Ann","last_name":"Lee","date_of_birth":"1950-02-03",
+            "ethnicity":"","address":"1 High St","address2":"","town":"Reading","postcode":"RG1 1AA","uprn":null,
+            "ni_number":"QQ123456C","hb_number":null},"returning_client_id":null,
+            "schedule":{"service_id":7,"level":"High","units_per_week":5,"start_date":"2026-04-01",
+            "tenancy_reference":"T1","property_id":null}}"#;
+        let Ok(Payload::NewSchedule(p)) = Payload::read(RequestKind::NewSchedule, new) else {
+            panic!("a new schedule reads")
+        };
+        assert_eq!(p.client.date_of_birth, Some(date("1950-02-03")));
+        assert_eq!(p.schedule.service_id, 7);
+        assert_eq!(p.schedule.start_date, date("2026-04-01"));
+        let update = r#"{"schedule_id":3,"level":"","units_per_week":4,"end_date":"2026-05-01","end_reason":"deceased"}"#;
+        let Ok(Payload::UpdateSchedule(u)) = Payload::read(RequestKind::UpdateSchedule, update)
+        else {
+            panic!("an update reads")
+        };
+        assert_eq!(u.end_reason, Some(EndReason::Deceased));
+        let contact = r#"{"title":"","first_name":"Jo","last_name":"Bloggs","position_type":"manager","email":"","phone":""}"#;
+        let Ok(Payload::ContactAdd(c)) = Payload::read(RequestKind::ContactAdd, contact) else {
+            panic!("a contact reads")
+        };
+        assert_eq!(c.contact_id, None);
+        assert_eq!(c.position_type, PositionType::Manager);
+    }
+
+    #[test]
+    fn a_payload_writes_the_keys_it_reads() {
+        let p = Payload::ChangeService(ServiceChange {
+            schedule_id: 1,
+            end_date: date("2026-06-30"),
+            end_reason: EndReason::ChangeOfService,
+            new_service_id: 9,
+            level: "Low".into(),
+            units_per_week: 2,
+            start_date: date("2026-06-30"),
+        });
+        let json = p.to_json().unwrap_or_default();
+        assert_eq!(json["end_reason"], "change_of_service");
+        assert_eq!(json["start_date"], "2026-06-30");
+        let back = Payload::read(RequestKind::ChangeService, &json.to_string());
+        assert_eq!(back.ok(), Some(p));
+        // A contact without an id writes no "contact_id" key (as new-contact requests did).
+        let c = ContactDetails {
+            contact_id: None,
+            title: String::new(),
+            first_name: "A".into(),
+            last_name: "B".into(),
+            position_type: PositionType::Other,
+            email: String::new(),
+            phone: String::new(),
+        };
+        let json = Payload::ContactAdd(c).to_json().unwrap_or_default();
+        assert!(json.get("contact_id").is_none());
+    }
+
+    #[test]
+    fn a_payload_of_the_wrong_shape_is_an_error_not_a_default() {
+        let r = Payload::read(RequestKind::UpdateSchedule, r#"{"level":"x"}"#);
+        assert!(matches!(r, Err(AppError::Internal(_))));
+        let r = Payload::read(
+            RequestKind::AssignmentAdd,
+            r#"{"contact_id":1,"assignment":"nonsense"}"#,
+        );
+        assert!(r.is_err());
+    }
+}

@@ -1,0 +1,259 @@
+//! Providers, services, properties and contracts: lists and views for everyone within their
+//! scope; create and edit for the commissioning team.
+
+use axum::extract::{Path, Query, State};
+use axum::response::Response;
+use axum::routing::{get, post};
+use axum::Form;
+use hearth_app::records::{ContractInput, ListQuery, PropertyInput, ProviderInput, ServiceInput};
+use hearth_app::records::{ScheduleOrder as ScheduleSort, SchedulesQuery};
+use hearth_app::{AppError, FieldErrors, Permission, Principal};
+use hearth_domain::{ClientGroup, ContractStatus, Pence, ServiceType, Term};
+use maud::{html, Markup};
+use serde::Deserialize;
+
+use crate::error::Page;
+use crate::layout::{self, button, csrf, error_summary, render, see_other, Opt};
+use crate::routes::{Access, RouteTable};
+use crate::session::Ctx;
+use crate::AppState;
+
+mod contracts;
+mod properties;
+mod providers;
+mod services;
+
+use contracts::*;
+use properties::*;
+use providers::*;
+use services::*;
+
+const READ: Access = Access::Signed(Permission::SignedIn);
+const WRITE: Access = Access::Signed(Permission::BackOfficeWrite);
+
+pub fn register(t: &mut RouteTable) {
+    t.get(
+        "/providers",
+        Access::Signed(Permission::BackOfficeRead),
+        get(providers),
+    );
+    t.get("/providers/new", WRITE, get(provider_new));
+    t.post("/providers/new", WRITE, post(provider_create));
+    t.get("/providers/{id}", READ, get(provider_view));
+    t.get("/providers/{id}/edit", WRITE, get(provider_edit));
+    t.post("/providers/{id}/edit", WRITE, post(provider_update));
+    t.get(
+        "/organisation",
+        Access::Signed(Permission::ProviderPortal),
+        get(organisation),
+    );
+
+    t.get("/services", READ, get(services));
+    t.get("/services/new", WRITE, get(service_new));
+    t.post("/services/new", WRITE, post(service_create));
+    t.get("/services/{id}", READ, get(service_view));
+    t.get("/services/{id}/edit", WRITE, get(service_edit));
+    t.post("/services/{id}/edit", WRITE, post(service_update));
+
+    t.get("/properties", READ, get(properties));
+    t.get("/properties/new", WRITE, get(property_new));
+    t.post("/properties/new", WRITE, post(property_create));
+    t.get("/properties/{id}", READ, get(property_view));
+    t.get("/properties/{id}/edit", WRITE, get(property_edit));
+    t.post("/properties/{id}/edit", WRITE, post(property_update));
+
+    t.get("/contracts", READ, get(contracts));
+    t.get("/contracts/new", WRITE, get(contract_new));
+    t.post("/contracts/new", WRITE, post(contract_create));
+    t.get("/contracts/{id}", READ, get(contract_view));
+    t.get("/contracts/{id}/edit", WRITE, get(contract_edit));
+    t.post("/contracts/{id}/edit", WRITE, post(contract_update));
+}
+
+// ---------------- generic form rendering ----------------
+
+enum Field {
+    Text {
+        name: &'static str,
+        label: &'static str,
+        required: bool,
+        hint: Option<&'static str>,
+        width: Option<&'static str>,
+    },
+    Area {
+        name: &'static str,
+        label: &'static str,
+    },
+    Select {
+        name: &'static str,
+        label: &'static str,
+        options: Vec<(String, String)>,
+    },
+    Check {
+        name: &'static str,
+        label: &'static str,
+        hint: Option<&'static str>,
+    },
+}
+
+fn text(name: &'static str, label: &'static str, required: bool) -> Field {
+    Field::Text {
+        name,
+        label,
+        required,
+        hint: None,
+        width: None,
+    }
+}
+
+fn value_of(values: &serde_json::Value, name: &str) -> String {
+    match values.get(name) {
+        Some(serde_json::Value::String(s)) => s.clone(),
+        Some(serde_json::Value::Null) | None => String::new(),
+        Some(v) => v.to_string(),
+    }
+}
+
+fn form(
+    action: &str,
+    csrf_token: &str,
+    fields: &[Field],
+    values: &serde_json::Value,
+    errors: &FieldErrors,
+    submit: &str,
+) -> Markup {
+    html! {
+        (error_summary(errors))
+        form method="post" action=(action) novalidate {
+            (csrf(csrf_token))
+            @for f in fields {
+                @match f {
+                    Field::Text { name, label, required, hint, width } => (layout::input(name, label, &value_of(values, name), errors, Opt { hint: *hint, required: *required, width: *width, ..Default::default() })),
+                    Field::Area { name, label } => (layout::textarea(name, label, &value_of(values, name), errors, false)),
+                    Field::Select { name, label, options } => (layout::select(name, label, options, &value_of(values, name), errors, true)),
+                    Field::Check { name, label, hint } => (layout::checkbox(name, label, !value_of(values, name).is_empty(), *hint)),
+                }
+            }
+            (button(submit))
+        }
+    }
+}
+
+fn enum_options<T: Copy>(
+    all: &[T],
+    code: impl Fn(T) -> &'static str,
+    label: impl Fn(T) -> &'static str,
+) -> Vec<(String, String)> {
+    all.iter()
+        .map(|v| (code(*v).to_string(), label(*v).to_string()))
+        .collect()
+}
+
+fn label_of<T: Copy>(
+    all: &[T],
+    code: &str,
+    c: impl Fn(T) -> &'static str,
+    l: impl Fn(T) -> &'static str,
+) -> String {
+    all.iter()
+        .find(|v| c(**v) == code)
+        .map(|v| l(*v).to_string())
+        .unwrap_or_else(|| code.to_string())
+}
+
+fn service_type_label(code: &str) -> String {
+    label_of(ServiceType::ALL, code, |v| v.as_str(), |v| v.label())
+}
+fn term_label(code: &str) -> String {
+    label_of(Term::ALL, code, |v| v.as_str(), |v| v.label())
+}
+fn client_group_label(code: &str) -> String {
+    label_of(ClientGroup::ALL, code, |v| v.as_str(), |v| v.label())
+}
+fn status_label(code: &str) -> String {
+    label_of(ContractStatus::ALL, code, |v| v.as_str(), |v| v.label())
+}
+
+async fn provider_options(state: &AppState, ctx: &Ctx) -> Vec<(String, String)> {
+    match state.app.provider_choices(&ctx.principal).await {
+        Ok(p) => p
+            .into_iter()
+            .map(|p| (p.id.to_string(), format!("{} ({})", p.name, p.reference)))
+            .collect(),
+        Err(_) => Vec::new(),
+    }
+}
+
+fn form_page(ctx: &Ctx, title: &str, back: &str, form: Markup, status_invalid: bool) -> Response {
+    let mut r = render(
+        Some(ctx),
+        title,
+        html! {
+            (layout::back_link(back))
+            div class="govuk-grid-row" { div class="govuk-grid-column-two-thirds" {
+                h1 class="govuk-heading-l" { (title) }
+                (form)
+            } }
+        },
+    );
+    if status_invalid {
+        *r.status_mut() = axum::http::StatusCode::UNPROCESSABLE_ENTITY;
+    }
+    r
+}
+
+fn search_box(action: &str, q: &ListQuery, label: &str) -> Markup {
+    html! {
+        form method="get" action=(action) class="govuk-!-margin-bottom-4" {
+            div class="govuk-form-group govuk-!-margin-bottom-2" {
+                label class="govuk-label" for="q" { (label) }
+                input class="govuk-input govuk-input--width-20" id="q" name="q" type="search" value=(q.q.clone().unwrap_or_default());
+                " "
+                button type="submit" class="govuk-button govuk-button--secondary govuk-!-margin-bottom-0" { "Search" }
+            }
+        }
+    }
+}
+
+fn list_base(path: &str, q: &ListQuery) -> String {
+    let mut parts = Vec::new();
+    if let Some(s) = q.q.as_ref().filter(|s| !s.is_empty()) {
+        parts.push(format!("q={}", crate::session::url_encode(s)));
+    }
+    if let Some(s) = q.status.as_ref().filter(|s| !s.is_empty()) {
+        parts.push(format!("status={}", crate::session::url_encode(s)));
+    }
+    if let Some(p) = q.provider {
+        parts.push(format!("provider={p}"));
+    }
+    if parts.is_empty() {
+        path.to_string()
+    } else {
+        format!("{path}?{}", parts.join("&"))
+    }
+}
+
+fn can_write(ctx: &Ctx) -> bool {
+    ctx.principal.has(Permission::BackOfficeWrite)
+}
+
+fn yes_no(v: i64) -> &'static str {
+    if v != 0 {
+        "Yes"
+    } else {
+        "No"
+    }
+}
+
+// ---------------- list query types ----------------
+
+/// The client schedules listed on a service's page: ended ones too or not, the order, the page.
+#[derive(Deserialize, Default)]
+struct ScheduleQuery {
+    #[serde(default)]
+    ended: Option<String>,
+    #[serde(default)]
+    sort: Option<String>,
+    #[serde(default)]
+    page: Option<i64>,
+}

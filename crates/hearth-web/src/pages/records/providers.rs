@@ -1,0 +1,220 @@
+//! Providers: the list, the view (also the provider's own organisation page), create and edit.
+
+#[allow(unused_imports)]
+use super::*;
+
+pub(super) async fn providers(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    Query(q): Query<ListQuery>,
+) -> Page {
+    let page = state.app.list_providers(&ctx.principal, &q).await?;
+    let body = html! {
+        h1 class="govuk-heading-l" { "Providers" }
+        @if can_write(&ctx) { a class="govuk-button" href="/providers/new" { "Add a provider" } }
+        (search_box("/providers", &q, "Search by name or reference"))
+        p class="govuk-body" { (page.total) " providers" }
+        table class="govuk-table" {
+            thead class="govuk-table__head" { tr class="govuk-table__row" {
+                th scope="col" class="govuk-table__header" { "Name" }
+                th scope="col" class="govuk-table__header" { "Reference" }
+                th scope="col" class="govuk-table__header" { "Limited access" }
+            } }
+            tbody class="govuk-table__body" {
+                @for p in &page.items {
+                    tr class="govuk-table__row" {
+                        td class="govuk-table__cell" { a class="govuk-link" href={ "/providers/" (p.id) } { (p.name) } }
+                        td class="govuk-table__cell" { (p.reference) }
+                        td class="govuk-table__cell" { (yes_no(p.limited_access)) }
+                    }
+                }
+            }
+        }
+        (layout::pagination(&list_base("/providers", &q), page.page, page.total_pages()))
+    };
+    Ok(render(Some(&ctx), "Providers", body))
+}
+
+pub(super) fn provider_fields() -> Vec<Field> {
+    vec![
+        text("name", "Organisation name", true),
+        Field::Text { name: "reference", label: "Provider reference", required: true, hint: Some("The authority's reference for this organisation"), width: Some("10") },
+        Field::Area { name: "address", label: "Address" },
+        Field::Text { name: "postcode", label: "Postcode", required: false, hint: None, width: Some("10") },
+        Field::Text { name: "phone", label: "Telephone", required: false, hint: None, width: Some("20") },
+        text("email", "Email address", false),
+        Field::Check { name: "limited_access", label: "Limited access", hint: Some("Staff see only the services their assignments cover (organisation and accreditation contacts see all)") },
+    ]
+}
+
+pub(super) async fn provider_new(ctx: Ctx) -> Page {
+    let f = form(
+        "/providers/new",
+        &ctx.csrf,
+        &provider_fields(),
+        &serde_json::json!({}),
+        &FieldErrors::new(),
+        "Save provider",
+    );
+    Ok(form_page(&ctx, "Add a provider", "/providers", f, false))
+}
+
+pub(super) async fn provider_create(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    Form(input): Form<ProviderInput>,
+) -> Page {
+    match state.app.create_provider(&ctx.principal, &input).await {
+        Ok(p) => Ok(see_other(&format!("/providers/{}", p.id))),
+        Err(AppError::Invalid(errors)) => {
+            let f = form(
+                "/providers/new",
+                &ctx.csrf,
+                &provider_fields(),
+                &serde_json::to_value(&input).unwrap_or_default(),
+                &errors,
+                "Save provider",
+            );
+            Ok(form_page(&ctx, "Add a provider", "/providers", f, true))
+        }
+        Err(e) => Err(e.into()),
+    }
+}
+
+pub(super) async fn provider_edit(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    Path(id): Path<i64>,
+) -> Page {
+    let p = state.app.provider(&ctx.principal, id).await?;
+    let action = format!("/providers/{id}/edit");
+    let f = form(
+        &action,
+        &ctx.csrf,
+        &provider_fields(),
+        &serde_json::to_value(ProviderInput::from_record(&p)).unwrap_or_default(),
+        &FieldErrors::new(),
+        "Save changes",
+    );
+    Ok(form_page(
+        &ctx,
+        &format!("Edit {}", p.name),
+        &format!("/providers/{id}"),
+        f,
+        false,
+    ))
+}
+
+pub(super) async fn provider_update(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    Path(id): Path<i64>,
+    Form(input): Form<ProviderInput>,
+) -> Page {
+    match state.app.update_provider(&ctx.principal, id, &input).await {
+        Ok(p) => Ok(see_other(&format!("/providers/{}", p.id))),
+        Err(AppError::Invalid(errors)) => {
+            let action = format!("/providers/{id}/edit");
+            let f = form(
+                &action,
+                &ctx.csrf,
+                &provider_fields(),
+                &serde_json::to_value(&input).unwrap_or_default(),
+                &errors,
+                "Save changes",
+            );
+            Ok(form_page(
+                &ctx,
+                "Edit provider",
+                &format!("/providers/{id}"),
+                f,
+                true,
+            ))
+        }
+        Err(e) => Err(e.into()),
+    }
+}
+
+pub(super) async fn provider_body(
+    state: &AppState,
+    ctx: &Ctx,
+    id: i64,
+) -> Result<(String, Markup), AppError> {
+    let p = state.app.provider(&ctx.principal, id).await?;
+    let services = state
+        .app
+        .list_services(
+            &ctx.principal,
+            &ListQuery {
+                provider: Some(id),
+                ..Default::default()
+            },
+        )
+        .await?;
+    let services: Vec<_> = services
+        .items
+        .into_iter()
+        .filter(|s| s.provider_id == id)
+        .collect();
+    let contacts = state.app.provider_contacts(&ctx.principal, id).await?;
+    let body = html! {
+        span class="govuk-caption-l" { "Provider" }
+        h1 class="govuk-heading-l" { (p.name) }
+        @if can_write(ctx) { a class="govuk-button govuk-button--secondary" href={ "/providers/" (id) "/edit" } { "Edit provider" } }
+        (layout::summary_list(&[
+            ("Reference", html! { (p.reference) }),
+            ("Address", html! { (p.address) br; (p.postcode) }),
+            ("Telephone", html! { (p.phone) }),
+            ("Email", html! { (p.email) }),
+            ("Limited access", html! { (yes_no(p.limited_access)) }),
+        ]))
+        h2 class="govuk-heading-m" { "Services" }
+        ul class="govuk-list" {
+            @for s in &services { li { a class="govuk-link" href={ "/services/" (s.id) } { (s.name) } " (" (s.reference) ")" } }
+        }
+        p class="govuk-body" { a class="govuk-link" href={ "/contracts?provider=" (id) } { "Contracts with this provider" } }
+        @if ctx.principal.is_staff() {
+            p class="govuk-body" {
+                a class="govuk-link" href={ "/actions?provider=" (id) } { "Actions set for this provider" }
+                @if can_write(ctx) { " · " a class="govuk-link" href={ "/providers/" (id) "/actions/new" } { "Set an action" } }
+            }
+        } @else {
+            p class="govuk-body" { a class="govuk-link" href="/contacts" { "Manage contacts" } " · " a class="govuk-link" href="/actions" { "Actions" } }
+        }
+        h2 class="govuk-heading-m" { "Contacts" }
+        table class="govuk-table" {
+            thead class="govuk-table__head" { tr class="govuk-table__row" {
+                th class="govuk-table__header" { "Contact ID" } th class="govuk-table__header" { "Name" } th class="govuk-table__header" { "Position" } th class="govuk-table__header" { "Email" } th class="govuk-table__header" { "Telephone" }
+            } }
+            tbody class="govuk-table__body" {
+                @for c in &contacts {
+                    tr class="govuk-table__row" {
+                        td class="govuk-table__cell" { (c.id) }
+                        td class="govuk-table__cell" { (c.full_name()) @if c.active == 0 { " (inactive)" } }
+                        td class="govuk-table__cell" { (hearth_domain::PositionType::parse(&c.position_type).map(|p| p.label()).unwrap_or("")) }
+                        td class="govuk-table__cell" { (c.email) }
+                        td class="govuk-table__cell" { (c.phone) }
+                    }
+                }
+            }
+        }
+    };
+    Ok((p.name, body))
+}
+
+pub(super) async fn provider_view(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    Path(id): Path<i64>,
+) -> Page {
+    let (name, body) = provider_body(&state, &ctx, id).await?;
+    Ok(render(Some(&ctx), &name, body))
+}
+
+pub(super) async fn organisation(State(state): State<AppState>, ctx: Ctx) -> Page {
+    let Principal::Provider { provider_id, .. } = &ctx.principal else {
+        return Ok(layout::not_found(Some(&ctx)));
+    };
+    let (name, body) = provider_body(&state, &ctx, *provider_id).await?;
+    Ok(render(Some(&ctx), &name, body))
+}

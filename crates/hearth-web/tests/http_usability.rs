@@ -1,0 +1,339 @@
+//! Findings of the usability review (issue 10, "Journeys that go wrong" 2, 3 and 9, and "GOV.UK
+//! patterns"), each as the page shows it: a return's triggers and names, the return form's
+//! error messages, "Error: " titles, the security code field, plurals, the home cards' font and
+//! sentence-case tags.
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+
+mod common;
+use common::*;
+use hearth_domain::performance::{Indicator, Quarter};
+
+/// The page's `<title>` text.
+fn title(body: &str) -> &str {
+    let start = body.find("<title>").unwrap() + "<title>".len();
+    &body[start..start + body[start..].find("</title>").unwrap()]
+}
+
+/// The opening tag of the input named `name`.
+fn input_tag<'a>(body: &'a str, name: &str) -> &'a str {
+    let at = body
+        .find(&format!("name=\"{name}\""))
+        .unwrap_or_else(|| panic!("no input {name}"));
+    let start = body[..at].rfind("<input").unwrap();
+    &body[start..at + body[at..].find('>').unwrap()]
+}
+
+/// The (link target, message) pairs of the error summary.
+fn summary_links(body: &str) -> Vec<(String, String)> {
+    error_summary(body)
+        .split("<a href=\"#")
+        .skip(1)
+        .map(|s| {
+            let (field, rest) = s.split_once('"').unwrap();
+            let msg = &rest[rest.find('>').unwrap() + 1..rest.find("</a>").unwrap()];
+            (field.to_string(), msg.to_string())
+        })
+        .collect()
+}
+
+/// A return sent for the last quarter for the provider's first service, with staffing at 50%
+/// (below its trigger) and utilisation at 95% (meets it); its page's address.
+async fn sent_return(t: &TestApp, provider: &Client) -> String {
+    let p = principal(t, "provider").await;
+    let mut f = p.service_filter();
+    f.per_page = 100;
+    let s = t.app.db_for_tests().list_services(&f).await.unwrap().items[0].clone();
+    let q = Quarter::for_date(t.app.today()).previous();
+    let occupied = (s.contracted_units * i64::from(q.days()) * 95 / 100).to_string();
+    let fields = [
+        ("quarter", q.label()),
+        ("service_users_supported", "20".into()),
+        ("maintained_independent_living", "19".into()),
+        ("new_service_users", "2".into()),
+        ("departures", "2".into()),
+        ("planned_departures", "2".into()),
+        ("unavailable_unit_days", "0".into()),
+        ("occupied_unit_days", occupied),
+        ("support_hours_contracted", "100".into()),
+        ("support_hours_delivered", "50".into()),
+    ];
+    let pairs: Vec<(&str, &str)> = fields.iter().map(|(k, v)| (*k, v.as_str())).collect();
+    let r = provider
+        .post_form(&format!("/services/{}/returns/new", s.id), &pairs)
+        .await;
+    assert_eq!(r.status(), 303);
+    location(&r)
+}
+
+// Finding 2 of "Journeys that go wrong": the Trigger column was blank for every figure that
+// met its trigger, a breach said "Below trigger of 90.0%" twice, and names were doubled
+// ("KPI 2 KPI 2: ...", "SPI 2 SPI 2: utilisation").
+#[tokio::test]
+async fn a_return_shows_every_trigger_a_breach_once_and_each_name_once() {
+    let t = TestApp::start(hearth_store::testing::sqlite().await.unwrap()).await;
+    let provider = t.signed_in("provider").await;
+    let at = sent_return(&t, &provider).await;
+    let officer = t.signed_in("officer").await;
+    for (who, c) in [("provider", &provider), ("officer", &officer)] {
+        let (status, page) = c.text(at.split('?').next().unwrap()).await;
+        assert_eq!(status, 200);
+        let table = &page[page.find("data-testid=\"indicators\"").unwrap()..];
+        let table = &table[..table.find("</table>").unwrap()];
+        let rows: Vec<&str> = table.split("<tr").skip(2).collect();
+        assert!(!rows.is_empty(), "{who}");
+        for row in &rows {
+            let cells: Vec<&str> = row.split("<td").skip(1).collect();
+            let trigger = &cells[1][cells[1].find('>').unwrap() + 1..];
+            let trigger = &trigger[..trigger.find("</td>").unwrap()];
+            assert!(
+                trigger.starts_with("At least ")
+                    || trigger.starts_with("At most ")
+                    || trigger == "No trigger",
+                "{who}: every row's trigger is shown: {row}"
+            );
+        }
+        // Utilisation meets its trigger, and the column still says what it is.
+        let utilisation = rows
+            .iter()
+            .find(|r| r.contains("SPI 2: utilisation"))
+            .unwrap();
+        assert!(
+            utilisation.contains("At least 90.0%")
+                && !utilisation.contains("data-testid=\"breach\""),
+            "{who}: {utilisation}"
+        );
+        // Staffing breaches it: the marker once, the trigger in its column.
+        let staffing = rows.iter().find(|r| r.contains("SPI 3: staffing")).unwrap();
+        assert_eq!(
+            staffing.matches("Below trigger of 90.0%").count(),
+            1,
+            "{who}: {staffing}"
+        );
+        assert!(staffing.contains("At least 90.0%"), "{who}: {staffing}");
+        assert_eq!(
+            page.matches("Below trigger of").count(),
+            page.matches("data-testid=\"breach\"").count(),
+            "{who}: each breach is said once"
+        );
+        for ind in Indicator::NATIONAL {
+            let doubled = format!("{} {}", ind.short_label(), ind.short_label());
+            assert!(
+                !page.contains(&doubled),
+                "{who}: {doubled:?} on the return's page"
+            );
+        }
+    }
+    // The triggers page and the service's chart name each indicator once too.
+    let (_, triggers) = officer.text("/returns/triggers").await;
+    assert!(triggers.contains("SPI 2: utilisation") && triggers.contains("At least 90.0%"));
+    for ind in Indicator::NATIONAL {
+        let doubled = format!("{} {}", ind.short_label(), ind.short_label());
+        assert!(
+            !triggers.contains(&doubled),
+            "{doubled:?} on the triggers page"
+        );
+    }
+}
+
+// Finding 3 of "Journeys that go wrong": the form's error summary was nine identical "Enter a
+// figure (0 if none)" links. And "GOV.UK patterns": a page with errors is titled "Error: ...".
+#[tokio::test]
+async fn each_error_of_the_return_form_names_its_field_and_the_title_says_error() {
+    let t = TestApp::start(hearth_store::testing::sqlite().await.unwrap()).await;
+    let provider = t.signed_in("provider").await;
+    let p = principal(&t, "provider").await;
+    let s = t
+        .app
+        .db_for_tests()
+        .list_services(&p.service_filter())
+        .await
+        .unwrap()
+        .items[0]
+        .clone();
+    let q = Quarter::for_date(t.app.today()).previous();
+    let form = format!("/services/{}/returns/new", s.id);
+    let (_, blank) = provider.text(&form).await;
+    assert_eq!(title(&blank), "Quarterly return – Hearth", "no error yet");
+    let r = provider
+        .post_form(&form, &[("quarter", &q.label()), ("departures", "x")])
+        .await;
+    assert_eq!(r.status(), 422);
+    let body = r.text().await.unwrap();
+    assert_eq!(title(&body), "Error: Quarterly return – Hearth");
+    let links = summary_links(&body);
+    assert_eq!(links.len(), hearth_app::returns::FIELDS.len(), "{links:?}");
+    let distinct: std::collections::HashSet<&String> = links.iter().map(|(_, m)| m).collect();
+    assert_eq!(
+        distinct.len(),
+        links.len(),
+        "each message is its own: {links:?}"
+    );
+    assert!(links.contains(&(
+        "new_service_users".to_string(),
+        "Enter the number of new service users in the quarter (0 if none)".to_string()
+    )));
+    assert!(links.contains(&(
+        "departures".to_string(),
+        "Enter the number of service users who left in the quarter as a whole number, 0 or more"
+            .to_string()
+    )));
+    for (field, message) in &links {
+        assert!(
+            field_error(&body, field).ends_with(&format!(" {message}")),
+            "{field}: beside the field {:?}, in the summary {message:?}",
+            field_error(&body, field)
+        );
+    }
+
+    // Every form gets the title from the layout: the sign-in page too.
+    let c = t.client();
+    let (_, page) = c.text("/login").await;
+    assert_eq!(title(&page), "Sign in – Hearth");
+    let r = c.login("", "").await;
+    let body = r.text().await.unwrap();
+    assert!(!error_summary(&body).is_empty());
+    assert!(
+        title(&body).starts_with("Error: Sign in"),
+        "{}",
+        title(&body)
+    );
+}
+
+// "GOV.UK patterns": the security code field brings up a number keypad.
+#[tokio::test]
+async fn the_security_code_fields_bring_up_a_number_keypad() {
+    let t = TestApp::start(hearth_store::testing::sqlite().await.unwrap()).await;
+    let c = t.client();
+    let r = c.login("officer", &t.account("officer").password).await;
+    assert_eq!(location(&r), "/login/code");
+    let (_, page) = c.text("/login/code").await;
+    let tag = input_tag(&page, "code");
+    for attr in [
+        "inputmode=\"numeric\"",
+        "autocomplete=\"one-time-code\"",
+        "spellcheck=\"false\"",
+    ] {
+        assert!(tag.contains(attr), "sign-in: {attr} in {tag}");
+    }
+    // Enrolment: a user with no authenticator yet.
+    hearth_store::testing::exec(
+        t.app.db_for_tests(),
+        "UPDATE users SET totp_secret = NULL WHERE username = 'provider'",
+    )
+    .await
+    .unwrap();
+    let c = t.client();
+    let r = c.login("provider", &t.account("provider").password).await;
+    assert_eq!(location(&r), "/login/enrol");
+    let (_, page) = c.text("/login/enrol").await;
+    let tag = input_tag(&page, "code");
+    for attr in [
+        "inputmode=\"numeric\"",
+        "autocomplete=\"one-time-code\"",
+        "spellcheck=\"false\"",
+    ] {
+        assert!(tag.contains(attr), "enrolment: {attr} in {tag}");
+    }
+}
+
+// Finding 9 of "Journeys that go wrong": plurals ("1 requests"). The public directory says
+// "1 unit", not "1 units".
+#[tokio::test]
+async fn a_count_of_one_is_singular() {
+    let t = TestApp::start(hearth_store::testing::sqlite().await.unwrap()).await;
+    let c = t.client();
+    let (_, page1) = c.text("/directory?include_full=yes&page=1").await;
+    let id: i64 = page1
+        .split("/directory/services/")
+        .nth(1)
+        .unwrap()
+        .split('"')
+        .next()
+        .unwrap()
+        .parse()
+        .unwrap();
+    hearth_store::testing::exec(
+        t.app.db_for_tests(),
+        &format!("UPDATE services SET contracted_units = 1, service_type = 'accommodation_based' WHERE id = {id}"),
+    )
+    .await
+    .unwrap();
+    let (status, page) = c.text(&format!("/directory/services/{id}")).await;
+    assert_eq!(status, 200);
+    let places = &page[page.find("data-testid=\"places\"").unwrap()..];
+    let places = &places[..places.find("</div>").unwrap()];
+    assert!(places.contains(" of 1 unit"), "{places}");
+    assert!(!places.contains("1 units"), "{places}");
+}
+
+// "GOV.UK patterns": home page counts rendered in Times New Roman (a bare span has no font of
+// its own in GOV.UK Frontend). Each card's text is GOV.UK body text.
+#[tokio::test]
+async fn home_page_counts_are_in_the_gov_uk_font() {
+    let t = TestApp::start(hearth_store::testing::sqlite().await.unwrap()).await;
+    for who in ["provider", "officer"] {
+        let c = t.signed_in(who).await;
+        let (_, home) = c.text("/home").await;
+        let counts = home.matches("class=\"hearth-count\"").count();
+        assert!(counts >= 3, "{who}: {counts} counts");
+        for (at, _) in home.match_indices("class=\"hearth-count\"") {
+            let card = home[..at].rfind("<div class=\"").unwrap();
+            let class = &home[card + "<div class=\"".len()..];
+            let class = &class[..class.find('"').unwrap()];
+            assert!(
+                class.split(' ').any(|c| c == "govuk-body"),
+                "{who}: a count inside {class:?}, with no GOV.UK font"
+            );
+        }
+    }
+}
+
+// "GOV.UK patterns": tags are sentence case. A login request's tag said "open".
+#[tokio::test]
+async fn tags_are_in_sentence_case() {
+    let t = TestApp::start(hearth_store::testing::sqlite().await.unwrap()).await;
+    t.app
+        .request_account_help(
+            "forgotten_password",
+            hearth_app::accounts::HelpRequest {
+                username: "contracts".into(),
+                ..Default::default()
+            },
+            "192.0.2.1",
+        )
+        .await
+        .unwrap();
+    let officer = t.signed_in("officer").await;
+    for path in [
+        "/account-requests",
+        "/returns",
+        "/returns/tracker",
+        "/actions",
+    ] {
+        let (status, page) = officer.text(path).await;
+        assert_eq!(status, 200, "{path}");
+        let mut seen = 0;
+        for piece in page.split("class=\"govuk-tag").skip(1) {
+            let text = &piece[piece.find('>').unwrap() + 1..];
+            let text = text[..text.find('<').unwrap()].trim();
+            let first = text.chars().next().unwrap_or('A');
+            assert!(
+                first.is_uppercase() || first.is_ascii_digit(),
+                "{path}: the tag {text:?} does not start with a capital"
+            );
+            let rest: String = text.chars().skip(1).collect();
+            assert!(
+                rest != rest.to_uppercase() || rest.chars().all(|c| !c.is_alphabetic()),
+                "{path}: the tag {text:?} is in capitals"
+            );
+            seen += 1;
+        }
+        if path == "/account-requests" {
+            assert!(seen >= 1, "the request's tag");
+            assert!(
+                page.contains(">Open</strong>"),
+                "the request's tag reads Open"
+            );
+        }
+    }
+}
