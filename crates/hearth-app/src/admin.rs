@@ -446,6 +446,9 @@ pub struct SettingsInput {
     pub provider_totp_required: Option<String>,
     #[serde(default)]
     pub idle_minutes: String,
+    /// A `Region` code; empty keeps the authority's region.
+    #[serde(default)]
+    pub region: String,
 }
 
 impl App {
@@ -483,6 +486,14 @@ impl App {
                 0
             }
         };
+        let region = if input.region.trim().is_empty() {
+            None
+        } else {
+            e.check(
+                "region",
+                hearth_domain::calendar::Region::parse_field(&input.region),
+            )
+        };
         e.into_result()?;
         let mut tx = self.begin_write(&who.actor()).await?;
         let a = tx
@@ -492,6 +503,7 @@ impl App {
                 // The second factor cannot be switched off (every role sees client data).
                 true,
                 idle,
+                region.map(|r| r.as_str()),
             )
             .await?
             .ok_or(AppError::NotFound)?;

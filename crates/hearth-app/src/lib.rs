@@ -5,6 +5,7 @@ pub mod accounts;
 pub mod actions;
 pub mod admin;
 pub mod audit;
+pub mod authorities;
 pub mod contacts;
 pub mod demo;
 mod demo_history;

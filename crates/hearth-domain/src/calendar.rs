@@ -43,6 +43,16 @@ impl Region {
         }
     }
 
+    /// [`Region::parse`] for a form or the command line, with the message to show.
+    pub fn parse_field(code: &str) -> Result<Region, crate::FieldError> {
+        Region::parse(code).ok_or_else(|| {
+            crate::FieldError::new(
+                "region_invalid",
+                "Choose England and Wales, Scotland or Northern Ireland",
+            )
+        })
+    }
+
     pub const fn as_str(self) -> &'static str {
         match self {
             Region::EnglandAndWales => "england-and-wales",

@@ -509,6 +509,47 @@ impl<'a> std::iter::Sum<&'a Pence> for Pence {
     }
 }
 
+// ---------------------------------------------------------------------------
+// Authority code
+// ---------------------------------------------------------------------------
+
+/// An authority's short code, as staff type it and as it appears in references: 2 to 10
+/// capital letters or digits starting with a letter, e.g. `BRK`. Case is ignored on input.
+#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(try_from = "String", into = "String")]
+pub struct AuthorityCode(String);
+
+string_newtype!(AuthorityCode);
+
+impl AuthorityCode {
+    /// The longest code accepted.
+    pub const MAX_CHARS: usize = 10;
+
+    /// "brk" -> "BRK"; refuses spaces inside, punctuation and codes of the wrong length.
+    pub fn parse(input: &str) -> Result<Self, FieldError> {
+        let value = input.trim().to_ascii_uppercase();
+        if value.is_empty() {
+            return Err(FieldError::new(
+                "authority_code_required",
+                "Enter the authority's code",
+            ));
+        }
+        let shape_ok = value
+            .chars()
+            .all(|c| c.is_ascii_uppercase() || c.is_ascii_digit())
+            && value.starts_with(|c: char| c.is_ascii_uppercase())
+            && (2..=Self::MAX_CHARS).contains(&value.len());
+        if shape_ok {
+            Ok(Self(value))
+        } else {
+            Err(FieldError::new(
+                "authority_code_invalid",
+                "Enter a code of 2 to 10 letters or digits starting with a letter, like BRK",
+            ))
+        }
+    }
+}
+
 #[cfg(test)]
 mod value_tests {
     use super::Pence;
@@ -535,6 +576,36 @@ mod tests {
 
     fn code<T: fmt::Debug>(r: Result<T, FieldError>) -> &'static str {
         r.unwrap_err().code
+    }
+
+    // --- Authority code --------------------------------------------------
+
+    #[test]
+    fn authority_codes_are_upper_cased_and_bounded() {
+        assert_eq!(AuthorityCode::parse(" brk ").unwrap().as_str(), "BRK");
+        assert_eq!(AuthorityCode::parse("W1").unwrap().as_str(), "W1");
+        assert_eq!(
+            AuthorityCode::parse("ABCDEFGHIJ").unwrap().as_str(),
+            "ABCDEFGHIJ"
+        );
+        assert_eq!(code(AuthorityCode::parse("")), "authority_code_required");
+        assert_eq!(code(AuthorityCode::parse("   ")), "authority_code_required");
+        for bad in [
+            "B",
+            "ABCDEFGHIJK",
+            "1AB",
+            "B R K",
+            "BR-K",
+            "BR\nK",
+            "BRÄ",
+            "<b>",
+        ] {
+            assert_eq!(
+                code(AuthorityCode::parse(bad)),
+                "authority_code_invalid",
+                "{bad}"
+            );
+        }
     }
 
     // --- NI number -------------------------------------------------------

@@ -29,7 +29,7 @@ pub use enums::{
     Assignment, ClientGroup, ContractStatus, EndReason, PasswordPolicyKind, PositionType,
     RequestKind, Role, ServiceType, Term,
 };
-pub use ids::{FieldError, HousingBenefitNumber, NiNumber, Pence, Postcode, Uprn};
+pub use ids::{AuthorityCode, FieldError, HousingBenefitNumber, NiNumber, Pence, Postcode, Uprn};
 pub use paging::MAX_SEARCH_CHARS;
 pub use password::{
     check_password, is_common_password, password_expired, password_expires_on,

@@ -96,6 +96,11 @@ const MIGRATIONS: &[Migration] = &[
         name: "return_records",
         sql: include_str!("../migrations/0012_return_records.sql"),
     },
+    Migration {
+        version: 13,
+        name: "authority_region",
+        sql: include_str!("../migrations/0013_authority_region.sql"),
+    },
 ];
 
 /// The newest schema version this program knows.

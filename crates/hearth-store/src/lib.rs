@@ -72,9 +72,25 @@ pub fn flag(b: bool) -> i64 {
     i64::from(b)
 }
 
+/// Reads one field of a record; a field written `name: Type = default` reads as `default`
+/// where the column does not exist yet (a row read by a migration's step or an upgrade test
+/// on an older schema).
+macro_rules! record_field {
+    ($row:ident, $field:ident) => {
+        $row.try_get(stringify!($field))?
+    };
+    ($row:ident, $field:ident, $default:expr) => {
+        match $row.try_get(stringify!($field)) {
+            Err(sqlx::Error::ColumnNotFound(_)) => $default,
+            other => other?,
+        }
+    };
+}
+pub(crate) use record_field;
+
 /// Defines a record struct with a `from_row` that reads each field by its column name.
 macro_rules! record {
-    ($(#[$m:meta])* $name:ident { $($field:ident : $ty:ty),* $(,)? }) => {
+    ($(#[$m:meta])* $name:ident { $($field:ident : $ty:ty $(= $default:expr)?),* $(,)? }) => {
         $(#[$m])*
         #[derive(Debug, Clone, PartialEq, serde::Serialize)]
         pub struct $name { $(pub $field: $ty),* }
@@ -87,7 +103,7 @@ macro_rules! record {
             #[allow(dead_code)]
             pub(crate) fn from_row(row: &sqlx::any::AnyRow) -> Result<Self, $crate::StoreError> {
                 use sqlx::Row;
-                Ok(Self { $($field: row.try_get(stringify!($field))?),* })
+                Ok(Self { $($field: $crate::record_field!(row, $field $(, $default)?)),* })
             }
             #[allow(dead_code)]
             pub(crate) fn from_rows(rows: &[sqlx::any::AnyRow]) -> Result<Vec<Self>, $crate::StoreError> {

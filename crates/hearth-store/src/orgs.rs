@@ -6,7 +6,8 @@ use crate::{record, Db, Page, StoreError, WriteTx};
 use sea_query::{Alias, Condition, Order, Query};
 
 record!(
-    /// A commissioning authority (a council). One deployment may host several.
+    /// A commissioning authority (a council). One deployment may host several. `region` is
+    /// the part of the UK it is in (its bank holidays), a `hearth_domain::calendar::Region` code.
     Authority {
         id: i64,
         name: String,
@@ -15,6 +16,7 @@ record!(
         provider_totp_required: i64,
         idle_minutes: i64,
         created_at: i64,
+        region: String = "england-and-wales".to_string(),
     }
 );
 
@@ -118,6 +120,14 @@ impl Db {
         row.as_ref().map(Authority::from_row).transpose()
     }
 
+    /// How many staff accounts and registered providers an authority has.
+    pub async fn authority_counts(&self, authority_id: i64) -> Result<(i64, i64), StoreError> {
+        let mine = || Condition::all().add(col("authority_id").eq(authority_id));
+        let staff = self.count_where("users", mine()).await?;
+        let providers = self.count_where("provider_authorities", mine()).await?;
+        Ok((staff, providers))
+    }
+
     /// Authorities a provider is registered with.
     pub async fn provider_authorities(
         &self,
@@ -203,19 +213,33 @@ audited!(Contact, Contact, "contacts");
 audited!(ContactAssignment, ContactAssignment, "contact_assignments");
 
 impl WriteTx {
+    /// A new authority with the default settings, in the column's default region (England
+    /// and Wales). Writes no `region`, so it also works on a schema from before it existed.
     pub async fn insert_authority(
         &mut self,
         name: &str,
         code: &str,
     ) -> Result<Authority, StoreError> {
-        let at = self.at();
-        self.create(
-            Changes::new()
-                .set("name", name)
-                .set("code", code)
-                .set("created_at", at),
-        )
-        .await
+        self.create(self.new_authority(name, code)).await
+    }
+
+    /// A new authority in a region (a `Region` code), with the default settings (the
+    /// columns' defaults: UK password policy, a second factor for everyone, 20 idle minutes).
+    pub async fn insert_authority_in(
+        &mut self,
+        name: &str,
+        code: &str,
+        region: &str,
+    ) -> Result<Authority, StoreError> {
+        self.create(self.new_authority(name, code).set("region", region))
+            .await
+    }
+
+    fn new_authority(&self, name: &str, code: &str) -> Changes {
+        Changes::new()
+            .set("name", name)
+            .set("code", code)
+            .set("created_at", self.at())
     }
 
     pub async fn update_authority_settings(
@@ -224,11 +248,15 @@ impl WriteTx {
         password_policy: &str,
         provider_totp_required: bool,
         idle_minutes: i64,
+        region: Option<&str>,
     ) -> Result<Option<Authority>, StoreError> {
-        let values = Changes::new()
+        let mut values = Changes::new()
             .set("password_policy", password_policy)
             .set("provider_totp_required", i64::from(provider_totp_required))
             .set("idle_minutes", idle_minutes);
+        if let Some(region) = region {
+            values = values.set("region", region);
+        }
         self.change(id, "update", values).await
     }
 

@@ -419,7 +419,7 @@ async fn tokens_from_before_expiry_run_for_90_days_from_the_upgrade() {
         .await;
         assert_eq!(
             db.migrate().await.unwrap(),
-            vec![8, 9, 10, 11, 12],
+            vec![8, 9, 10, 11, 12, 13],
             "{}",
             t.name
         );
@@ -707,7 +707,7 @@ async fn entries_from_the_single_chain_still_verify_after_the_upgrade() {
     for t in testing::all_at(9).await.unwrap() {
         let db = &t.db;
         testing::write_legacy_audit_entries(db, 5).await.unwrap();
-        assert_eq!(db.migrate().await.unwrap(), vec![10, 11, 12], "{}", t.name);
+        assert_eq!(db.migrate().await.unwrap(), vec![10, 11, 12, 13], "{}", t.name);
         let mut tx = db.begin_write(&Actor::system("test")).await.unwrap();
         let a = tx.insert_authority("Authority A", "AAA").await.unwrap();
         tx.commit().await.unwrap();
@@ -1370,7 +1370,7 @@ async fn return_records_in_settings_are_carried_over_by_migration_12() {
         }
         tx.commit().await.unwrap();
 
-        assert_eq!(db.migrate().await.unwrap(), vec![12], "{}", t.name);
+        assert_eq!(db.migrate().await.unwrap(), vec![12, 13], "{}", t.name);
 
         let locals = db.local_indicators_of(a.id).await.unwrap();
         assert_eq!(locals.len(), 2, "{}", t.name);

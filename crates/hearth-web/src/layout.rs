@@ -373,6 +373,38 @@ pub fn select(
     }
 }
 
+/// GOV.UK radios in a fieldset, for a choice of a few options: (value, label, hint). The first
+/// radio's id is the field's name, so the error summary's link lands on it.
+pub fn radios(
+    name: &str,
+    legend: &str,
+    options: &[(&str, &str, Option<&str>)],
+    selected: &str,
+    errors: &FieldErrors,
+) -> Markup {
+    let err = errors.get(name);
+    html! {
+        div class={ "govuk-form-group" @if err.is_some() { " govuk-form-group--error" } } {
+            fieldset class="govuk-fieldset" aria-describedby=[err.map(|_| format!("{name}-error"))] {
+                legend class="govuk-fieldset__legend govuk-fieldset__legend--s" { (legend) }
+                @if let Some(e) = err { p id={ (name) "-error" } class="govuk-error-message" { span class="govuk-visually-hidden" { "Error:" } " " (e) } }
+                div class="govuk-radios" data-module="govuk-radios" {
+                    @for (i, (value, label, hint)) in options.iter().enumerate() {
+                        @let id = if i == 0 { name.to_string() } else { format!("{name}-{value}") };
+                        div class="govuk-radios__item" {
+                            input class="govuk-radios__input" id=(id) name=(name) type="radio" value=(value)
+                                checked[*value == selected]
+                                aria-describedby=[hint.map(|_| format!("{id}-hint"))];
+                            label class="govuk-label govuk-radios__label" for=(id) { (label) }
+                            @if let Some(h) = hint { div id={ (id) "-hint" } class="govuk-hint govuk-radios__hint" { (h) } }
+                        }
+                    }
+                }
+            }
+        }
+    }
+}
+
 pub fn checkbox(name: &str, label: &str, checked: bool, hint: Option<&str>) -> Markup {
     html! {
         div class="govuk-form-group" {

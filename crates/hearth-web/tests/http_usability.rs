@@ -337,3 +337,52 @@ async fn tags_are_in_sentence_case() {
         }
     }
 }
+
+// Going live (issue 11) and "radios where a choice has few options" (issue 10): the settings
+// page chooses the password rules and the authority's part of the UK with radios; a bad region
+// is refused beside its field and changes nothing.
+#[tokio::test]
+async fn settings_choose_the_password_rules_and_the_region_with_radios() {
+    let t = TestApp::start(hearth_store::testing::sqlite().await.unwrap()).await;
+    let admin = t.signed_in("admin").await;
+    let (_, page) = admin.text("/admin/settings").await;
+    assert!(input_tag(&page, "password_policy").contains("type=\"radio\""));
+    assert!(input_tag(&page, "region").contains("type=\"radio\""));
+    assert!(
+        page.contains("value=\"england-and-wales\" checked"),
+        "the demo authority is in England and Wales"
+    );
+    let r = admin
+        .post_form(
+            "/admin/settings",
+            &[
+                ("password_policy", "uk"),
+                ("idle_minutes", "20"),
+                ("region", "atlantis"),
+            ],
+        )
+        .await;
+    assert_eq!(r.status(), 422);
+    let body = r.text().await.unwrap();
+    assert!(title(&body).starts_with("Error: "));
+    assert_eq!(
+        summary_links(&body),
+        [(
+            "region".to_string(),
+            "Choose England and Wales, Scotland or Northern Ireland".to_string()
+        )]
+    );
+    let r = admin
+        .post_form(
+            "/admin/settings",
+            &[
+                ("password_policy", "uk"),
+                ("idle_minutes", "20"),
+                ("region", "scotland"),
+            ],
+        )
+        .await;
+    assert_eq!(r.status(), 303);
+    let (_, page) = admin.text("/admin/settings").await;
+    assert!(page.contains("value=\"scotland\" checked"), "saved");
+}

@@ -71,6 +71,9 @@ enum Command {
     },
     /// Apply pending database migrations and report the schema version.
     Migrate,
+    /// Set up the authorities (councils) this deployment serves.
+    #[command(subcommand)]
+    Authority(AuthorityCommand),
     /// Manage user accounts.
     #[command(subcommand)]
     User(UserCommand),
@@ -120,6 +123,27 @@ enum CalendarCommand {
         #[arg(long, value_name = "YEAR", value_parser = clap::value_parser!(i32).range(1995..=2100))]
         to: Option<i32>,
     },
+}
+
+#[derive(Subcommand)]
+enum AuthorityCommand {
+    /// Add an authority with safe default settings (UK password policy, a second factor for
+    /// everyone, 20 idle minutes). Then add its first administrator with
+    /// `hearth user add --role administrator --authority CODE`.
+    Add {
+        /// Its short code: 2 to 10 letters or digits, starting with a letter (e.g. BRK).
+        #[arg(long)]
+        code: String,
+        /// Its name as people see it (e.g. "Brackenshire County Council").
+        #[arg(long)]
+        name: String,
+        /// Which part of the UK it is in, for its bank holidays: england-and-wales,
+        /// scotland or northern-ireland.
+        #[arg(long, default_value = "england-and-wales")]
+        region: String,
+    },
+    /// List the authorities: code, name, region, staff accounts and providers.
+    List,
 }
 
 #[derive(Subcommand)]
@@ -352,6 +376,7 @@ async fn run(cli: Cli) -> Result<i32> {
             );
             Ok(0)
         }
+        Command::Authority(cmd) => authority(&config, cmd).await,
         Command::User(cmd) => user(&config, cmd).await,
         Command::Audit(AuditCommand::Verify) => {
             let db = open_db_as_is(&config).await?;
@@ -774,6 +799,58 @@ async fn check_backup(config: &Config, path: &Path) -> Result<(i64, ChainCheck)>
     .await;
     check.close().await;
     result
+}
+
+async fn authority(config: &Config, cmd: AuthorityCommand) -> Result<i32> {
+    let db = open_db_as_is(config).await?;
+    let app = app_of(config, db);
+    let actor = Principal::system(&format!("cli:{}", whoami()));
+    match cmd {
+        AuthorityCommand::Add { code, name, region } => {
+            let input = hearth_app::authorities::NewAuthority { code, name, region };
+            match app.add_authority(&actor, &input).await {
+                Ok(a) => {
+                    println!("added {} ({}), {}", a.name, a.code, a.region.label());
+                    println!(
+                        "next: hearth user add --username NAME --name \"FULL NAME\" --role administrator --authority {}",
+                        a.code
+                    );
+                    Ok(0)
+                }
+                Err(hearth_app::AppError::Invalid(errors)) => {
+                    for (field, msg) in errors.0 {
+                        eprintln!("{field}: {msg}");
+                    }
+                    Ok(2)
+                }
+                Err(e) => Err(e.into()),
+            }
+        }
+        AuthorityCommand::List => {
+            let list = app.list_authorities(&actor).await?;
+            if list.is_empty() {
+                println!(
+                    "no authorities yet: add one with hearth authority add --code CODE --name NAME"
+                );
+                return Ok(0);
+            }
+            println!(
+                "{:<10} {:<36} {:<18} {:>6} {:>9}",
+                "code", "name", "region", "staff", "providers"
+            );
+            for a in list {
+                println!(
+                    "{:<10} {:<36} {:<18} {:>6} {:>9}",
+                    a.code,
+                    a.name,
+                    a.region.label(),
+                    a.staff,
+                    a.providers
+                );
+            }
+            Ok(0)
+        }
+    }
 }
 
 async fn user(config: &Config, cmd: UserCommand) -> Result<i32> {

@@ -35,7 +35,14 @@ fn help_explains_every_subcommand() {
     assert!(o.status.success());
     let text = stdout(&o);
     for sub in [
-        "serve", "demo", "migrate", "user", "audit", "backup", "restore",
+        "serve",
+        "demo",
+        "migrate",
+        "authority",
+        "user",
+        "audit",
+        "backup",
+        "restore",
     ] {
         assert!(text.contains(sub), "--help mentions {sub}");
         let o = run(&[sub, "--help"]);
@@ -298,6 +305,220 @@ fn long_commands_are_job_runs_listed_and_shown() {
     assert!(!o.status.success());
     assert_eq!(
         run(&["--data-dir", dir, "audit", "verify"]).status.code(),
+        Some(0)
+    );
+}
+
+/// The value of the first `attr="..."` after `marker` in `page`.
+fn text_after(page: &str, marker: &str) -> String {
+    let i = page
+        .find(marker)
+        .unwrap_or_else(|| panic!("{marker} in {page}"));
+    let rest = &page[i + marker.len()..];
+    let start = rest.find('>').unwrap() + 1;
+    let end = rest[start..].find('<').unwrap();
+    rest[start..start + end].trim().to_string()
+}
+
+/// Going live (issue 11): from an empty data folder, an operator creates the authority and its
+/// first administrator on the command line; the administrator signs in with the temporary
+/// password, must choose a new one and set up an authenticator app, and reaches their home.
+#[tokio::test]
+async fn going_live_from_an_empty_database_to_a_first_administrator_signed_in() {
+    let data = Tmp::new("cli-live");
+    let dir = data.0.to_str().unwrap().to_string();
+    assert!(run(&["--data-dir", &dir, "migrate"]).status.success());
+    let list = stdout(&run(&["--data-dir", &dir, "authority", "list"]));
+    assert!(list.contains("no authorities yet"), "{list}");
+
+    // Bad input is refused with a reason per field and adds nothing.
+    let o = run(&[
+        "--data-dir",
+        &dir,
+        "authority",
+        "add",
+        "--code",
+        "B R K",
+        "--name",
+        "",
+        "--region",
+        "wales",
+    ]);
+    assert_eq!(o.status.code(), Some(2));
+    let err = String::from_utf8_lossy(&o.stderr).to_string();
+    assert!(
+        err.contains("code: ") && err.contains("name: ") && err.contains("region: "),
+        "{err}"
+    );
+
+    let o = run(&[
+        "--data-dir",
+        &dir,
+        "authority",
+        "add",
+        "--code",
+        "fvl",
+        "--name",
+        "Fernvale Borough Council",
+        "--region",
+        "scotland",
+    ]);
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    assert!(stdout(&o).contains("added Fernvale Borough Council (FVL), Scotland"));
+    let o = run(&[
+        "--data-dir",
+        &dir,
+        "authority",
+        "add",
+        "--code",
+        "FVL",
+        "--name",
+        "Again",
+    ]);
+    assert_eq!(o.status.code(), Some(2), "a code is used once");
+    let list = stdout(&run(&["--data-dir", &dir, "authority", "list"]));
+    assert!(
+        list.lines().any(|l| l.starts_with("FVL")
+            && l.contains("Fernvale Borough Council")
+            && l.contains("Scotland")),
+        "{list}"
+    );
+
+    let o = run(&[
+        "--data-dir",
+        &dir,
+        "user",
+        "add",
+        "--username",
+        "fvladmin",
+        "--name",
+        "Fern Admin",
+        "--role",
+        "administrator",
+        "--authority",
+        "FVL",
+        "--email",
+        "fern.admin@fernvale.example",
+    ]);
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    let out = stdout(&o);
+    let temp = out
+        .split("temporary password: ")
+        .nth(1)
+        .and_then(|s| s.lines().next())
+        .unwrap()
+        .trim()
+        .to_string();
+
+    // The administrator's first sign-in.
+    let port = free_port();
+    let mut cmd = hearth();
+    cmd.args([
+        "--data-dir",
+        &dir,
+        "serve",
+        "--listen",
+        &format!("127.0.0.1:{port}"),
+    ]);
+    let server = start(cmd, port);
+    let base = server.url("");
+    let c = client();
+    let page = c
+        .get(format!("{base}/login"))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    let r = c
+        .post(format!("{base}/login"))
+        .form(&[
+            ("csrf", extract_csrf(&page).as_str()),
+            ("username", "fvladmin"),
+            ("password", temp.as_str()),
+            ("next", ""),
+        ])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 303);
+    let mut at = r.headers()["location"].to_str().unwrap().to_string();
+    let new_password = "Fernvale winter hearth 2026";
+    let mut steps = Vec::new();
+    while at != "/home" {
+        assert!(
+            steps.len() < 4,
+            "first sign-in went round in circles: {steps:?}"
+        );
+        steps.push(at.clone());
+        let page = c
+            .get(format!("{base}{at}"))
+            .send()
+            .await
+            .unwrap()
+            .text()
+            .await
+            .unwrap();
+        let csrf = extract_csrf(&page);
+        let r = match at.as_str() {
+            "/account/password" => c
+                .post(format!("{base}/account/password"))
+                .form(&[
+                    ("csrf", csrf.as_str()),
+                    ("current_password", temp.as_str()),
+                    ("new_password", new_password),
+                    ("confirm_password", new_password),
+                ])
+                .send()
+                .await
+                .unwrap(),
+            "/login/enrol" => {
+                let secret = text_after(&page, "data-testid=\"totp-secret\"");
+                c.post(format!("{base}/login/enrol"))
+                    .form(&[
+                        ("csrf", csrf.as_str()),
+                        ("code", totp_now(&secret).as_str()),
+                    ])
+                    .send()
+                    .await
+                    .unwrap()
+            }
+            other => panic!("unexpected step {other}: {page}"),
+        };
+        assert_eq!(r.status(), 303, "step {at}");
+        at = r.headers()["location"].to_str().unwrap().to_string();
+    }
+    assert!(
+        steps.contains(&"/account/password".to_string()),
+        "{steps:?}"
+    );
+    assert!(steps.contains(&"/login/enrol".to_string()), "{steps:?}");
+    let home = c
+        .get(format!("{base}/home"))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(
+        home.contains("Fern Admin"),
+        "signed in as the new administrator"
+    );
+    let settings = c
+        .get(format!("{base}/admin/settings"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(
+        settings.status(),
+        200,
+        "the administrator manages their authority"
+    );
+    drop(server);
+    assert_eq!(
+        run(&["--data-dir", &dir, "audit", "verify"]).status.code(),
         Some(0)
     );
 }

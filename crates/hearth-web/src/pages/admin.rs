@@ -7,6 +7,7 @@ use axum::Form;
 use hearth_app::admin::AuditSearch;
 use hearth_app::admin::{temporary_password, SettingsInput, UserInput};
 use hearth_app::{AppError, FieldErrors, Permission};
+use hearth_domain::calendar::Region;
 use hearth_domain::{PasswordPolicyKind, Role};
 use maud::html;
 use serde::Deserialize;
@@ -463,13 +464,26 @@ fn settings_view(
     ctx: &Ctx,
     policy: &str,
     idle: &str,
+    region: &str,
     errors: &FieldErrors,
     saved: bool,
 ) -> Response {
-    let policies: Vec<(String, String)> = vec![
-        (PasswordPolicyKind::Uk.as_str().into(), "Current UK guidance: at least 12 characters, common passwords refused, no forced change".into()),
-        (PasswordPolicyKind::Legacy.as_str().into(), "Legacy: at least 6 characters with a capital letter and a number, changed every 90 days".into()),
+    let policies = [
+        (
+            PasswordPolicyKind::Uk.as_str(),
+            "Current UK guidance",
+            Some("At least 12 characters, common passwords refused, no forced change"),
+        ),
+        (
+            PasswordPolicyKind::Legacy.as_str(),
+            "Legacy",
+            Some("At least 6 characters with a capital letter and a number, changed every 90 days"),
+        ),
     ];
+    let regions: Vec<(&str, &str, Option<&str>)> = Region::ALL
+        .iter()
+        .map(|r| (r.as_str(), r.label(), None))
+        .collect();
     let body = html! {
         @if saved { (layout::banner("Settings saved", html! {})) }
         div class="govuk-grid-row" { div class="govuk-grid-column-two-thirds" {
@@ -477,7 +491,7 @@ fn settings_view(
             h1 class="govuk-heading-l" { "Authority settings" }
             form method="post" action="/admin/settings" novalidate {
                 (csrf(&ctx.csrf))
-                (layout::select("password_policy", "Password rules", &policies, policy, errors, true))
+                (layout::radios("password_policy", "Password rules", &policies, policy, errors))
                 @if policy == PasswordPolicyKind::Legacy.as_str() {
                     div class="govuk-warning-text" data-testid="legacy-warning" {
                         span class="govuk-warning-text__icon" aria-hidden="true" { "!" }
@@ -493,6 +507,7 @@ fn settings_view(
                     "Everyone uses an authenticator app when they sign in: every role, provider users included, can see client data, so the second factor cannot be switched off."
                 }
                 (layout::input("idle_minutes", "Sign out after this many idle minutes", idle, errors, Opt { width: Some("3"), required: true, ..Default::default() }))
+                (layout::radios("region", "Part of the UK (decides the bank holidays in deadlines and day services)", &regions, region, errors))
                 (button("Save settings"))
             }
         } }
@@ -515,6 +530,7 @@ async fn settings(State(state): State<AppState>, ctx: Ctx, Query(q): Query<Saved
         &ctx,
         &a.password_policy,
         &a.idle_minutes.to_string(),
+        &a.region,
         &FieldErrors::new(),
         q.saved.is_some(),
     ))
@@ -535,6 +551,7 @@ async fn settings_save(
             &ctx,
             &f.password_policy,
             &f.idle_minutes,
+            &f.region,
             &errors,
             false,
         )),
