@@ -96,8 +96,8 @@ impl App {
                         )),
                         Block::Heading("Units and price".into()),
                         Block::Paragraph(format!(
-                            "{} units at {} per unit per week.",
-                            contract.units,
+                            "{} at {} per unit per week.",
+                            hearth_domain::text::plural(contract.units, "unit", "units"),
                             hearth_domain::Pence(contract.unit_rate_pence)
                         )),
                         Block::Heading("Services".into()),

@@ -707,7 +707,12 @@ async fn entries_from_the_single_chain_still_verify_after_the_upgrade() {
     for t in testing::all_at(9).await.unwrap() {
         let db = &t.db;
         testing::write_legacy_audit_entries(db, 5).await.unwrap();
-        assert_eq!(db.migrate().await.unwrap(), vec![10, 11, 12, 13], "{}", t.name);
+        assert_eq!(
+            db.migrate().await.unwrap(),
+            vec![10, 11, 12, 13],
+            "{}",
+            t.name
+        );
         let mut tx = db.begin_write(&Actor::system("test")).await.unwrap();
         let a = tx.insert_authority("Authority A", "AAA").await.unwrap();
         tx.commit().await.unwrap();

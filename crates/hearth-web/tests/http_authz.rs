@@ -609,7 +609,7 @@ async fn a_limited_access_user_sees_exactly_their_assigned_service() {
         let (status, body) = c.text("/services").await;
         assert_eq!(status, 200);
         assert!(
-            body.contains(">1 services<"),
+            body.contains(">1 service<"),
             "{}: exactly one service listed",
             t.db_name
         );

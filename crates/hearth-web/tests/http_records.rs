@@ -239,7 +239,7 @@ async fn an_officer_creates_a_provider_and_finds_it_listed() {
         );
         let (_, body) = c.text("/providers?q=heronsgate").await;
         assert!(
-            body.contains(">1 providers<") && body.contains(&format!("href=\"/providers/{id}\"")),
+            body.contains(">1 provider<") && body.contains(&format!("href=\"/providers/{id}\"")),
             "found by search"
         );
 
@@ -661,7 +661,7 @@ async fn services_are_created_edited_and_bad_input_refused() {
         assert!(body.contains("Heron Floating Support") && body.contains(">0 current schedules<"));
         let (_, body) = c.text("/services?q=heron").await;
         assert!(
-            body.contains(&format!("href=\"/services/{id}\"")) && body.contains(">1 services<"),
+            body.contains(&format!("href=\"/services/{id}\"")) && body.contains(">1 service<"),
             "listed"
         );
         let created = audit_since(&t, audit).await;
@@ -952,7 +952,7 @@ async fn properties_are_created_edited_and_bad_uprns_refused() {
         assert!(body.contains("12 Heron Way") && body.contains("100012345678"));
         let (_, body) = c.text("/properties?q=100012345678").await;
         assert!(
-            body.contains(&format!("href=\"/properties/{id}\"")) && body.contains(">1 properties<")
+            body.contains(&format!("href=\"/properties/{id}\"")) && body.contains(">1 property<")
         );
 
         let audit = newest_audit_id(&t).await;
@@ -1163,7 +1163,7 @@ async fn contracts_are_created_edited_and_bad_input_refused() {
         assert!(body.contains("150.50"), "the rate is shown in pounds");
         let (_, body) = c.text("/contracts?q=BRK/C/9001").await;
         assert!(
-            body.contains(&format!("href=\"/contracts/{id}\"")) && body.contains(">1 contracts<")
+            body.contains(&format!("href=\"/contracts/{id}\"")) && body.contains(">1 contract<")
         );
         let (_, body) = c.text(&format!("/services/{}", service.id)).await;
         assert!(

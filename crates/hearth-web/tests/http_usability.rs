@@ -386,3 +386,31 @@ async fn settings_choose_the_password_rules_and_the_region_with_radios() {
     let (_, page) = admin.text("/admin/settings").await;
     assert!(page.contains("value=\"scotland\" checked"), "saved");
 }
+
+// Journey 9: "1 providers" and the like. A search that finds one record says so in the
+// singular.
+#[tokio::test]
+async fn lists_of_one_record_and_one_day_are_singular() {
+    let t = TestApp::start(hearth_store::testing::sqlite().await.unwrap()).await;
+    let officer = t.signed_in("officer").await;
+    let (_, list) = officer.text("/providers").await;
+    let name = list
+        .split("href=\"/providers/")
+        .find(|s| s.starts_with(|c: char| c.is_ascii_digit()))
+        .and_then(|s| s.split('>').nth(1))
+        .and_then(|s| s.split('<').next())
+        .unwrap()
+        .to_string();
+    let (_, page) = officer
+        .text(&format!("/providers?q={}", name.replace(' ', "+")))
+        .await;
+    assert!(page.contains(">1 provider<"), "{name}: {page}");
+    assert!(!page.contains("1 providers"));
+    // A search that finds nothing says so, and what to do.
+    let (_, page) = officer.text("/providers?q=zzzzqqq").await;
+    assert!(
+        page.contains("No providers match “zzzzqqq”. Check the spelling"),
+        "{page}"
+    );
+    assert!(!page.contains("0 providers"));
+}

@@ -586,11 +586,6 @@ fn remarks_box(value: &str, errors: &FieldErrors) -> Markup {
     }
 }
 
-/// "1 request", "2 requests".
-fn plural(n: usize, one: &str, many: &str) -> String {
-    format!("{n} {}", if n == 1 { one } else { many })
-}
-
 /// Where the record a decided request made or changed can be seen, and what to call it.
 fn result_link(r: &Request) -> Option<(String, &'static str)> {
     let (kind, id) = r.result_record.as_deref()?.split_once(':')?;
@@ -682,7 +677,7 @@ async fn requests_page(
                 @else { "You have sent no requests over this period. Requests you send (new schedules, schedule changes, service details, contacts) appear here with the team's decision." }
             }
         } @else {
-        p class="govuk-body" { (plural(list.len(), "request", "requests")) }
+        p class="govuk-body" { (layout::plural(list.len(), "request", "requests")) }
         table class="govuk-table" {
             thead class="govuk-table__head" { tr class="govuk-table__row" {
                 th class="govuk-table__header" { "Submitted" }
@@ -695,7 +690,7 @@ async fn requests_page(
             tbody class="govuk-table__body" {
                 @for r in &list {
                     tr class="govuk-table__row" {
-                        td class="govuk-table__cell hearth-nowrap" { (layout::when(r.submitted_at)) @if staff && r.is_pending() { br; span class="govuk-hint" { (((now - r.submitted_at) / 86_400)) " days" } } }
+                        td class="govuk-table__cell hearth-nowrap" { (layout::when(r.submitted_at)) @if staff && r.is_pending() { br; span class="govuk-hint" { (layout::plural((now - r.submitted_at) / 86_400, "day", "days")) } } }
                         @if staff { td class="govuk-table__cell" { (provider_name(r.provider_id)) } }
                         td class="govuk-table__cell" { (r.service_name.as_deref().unwrap_or("")) }
                         td class="govuk-table__cell" { (r.kind.label()) }

@@ -28,7 +28,7 @@ pub(super) async fn contracts(
             }
             button type="submit" class="govuk-button govuk-button--secondary" { "Search" }
         }
-        p class="govuk-body" { (page.total) " contracts" }
+        (list_count(page.total, "contract", "contracts", &q))
         table class="govuk-table" {
             thead class="govuk-table__head" { tr class="govuk-table__row" {
                 th scope="col" class="govuk-table__header" { "Reference" }

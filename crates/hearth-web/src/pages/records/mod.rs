@@ -202,6 +202,21 @@ fn form_page(ctx: &Ctx, title: &str, back: &str, form: Markup, status_invalid: b
     r
 }
 
+/// How many records a list holds or, when it holds none, what that means and what to do
+/// (journey 9: empty states say what is empty).
+fn list_count(total: i64, one: &str, many: &str, q: &ListQuery) -> Markup {
+    let search = q.q.as_deref().map(str::trim).filter(|t| !t.is_empty());
+    html! {
+        @if total > 0 {
+            p class="govuk-body" { (layout::plural(total, one, many)) }
+        } @else if let Some(text) = search {
+            p class="govuk-body" data-testid="empty" { "No " (many) " match “" (text) "”. Check the spelling, or search for part of a name or reference." }
+        } @else {
+            p class="govuk-body" data-testid="empty" { "There are no " (many) " yet." }
+        }
+    }
+}
+
 fn search_box(action: &str, q: &ListQuery, label: &str) -> Markup {
     html! {
         form method="get" action=(action) class="govuk-!-margin-bottom-4" {

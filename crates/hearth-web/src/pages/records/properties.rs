@@ -13,7 +13,7 @@ pub(super) async fn properties(
         h1 class="govuk-heading-l" { "Properties" }
         @if can_write(&ctx) { a class="govuk-button" href="/properties/new" { "Add a property" } }
         (search_box("/properties", &q, "Search by address, town, postcode or UPRN"))
-        p class="govuk-body" { (page.total) " properties" }
+        (list_count(page.total, "property", "properties", &q))
         table class="govuk-table" {
             thead class="govuk-table__head" { tr class="govuk-table__row" {
                 th scope="col" class="govuk-table__header" { "Address" }

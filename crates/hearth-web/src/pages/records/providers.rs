@@ -13,7 +13,7 @@ pub(super) async fn providers(
         h1 class="govuk-heading-l" { "Providers" }
         @if can_write(&ctx) { a class="govuk-button" href="/providers/new" { "Add a provider" } }
         (search_box("/providers", &q, "Search by name or reference"))
-        p class="govuk-body" { (page.total) " providers" }
+        (list_count(page.total, "provider", "providers", &q))
         table class="govuk-table" {
             thead class="govuk-table__head" { tr class="govuk-table__row" {
                 th scope="col" class="govuk-table__header" { "Name" }

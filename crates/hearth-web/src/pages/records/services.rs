@@ -13,7 +13,7 @@ pub(super) async fn services(
         h1 class="govuk-heading-l" { "Services" }
         @if can_write(&ctx) { a class="govuk-button" href="/services/new" { "Add a service" } }
         (search_box("/services", &q, "Search by name or reference"))
-        p class="govuk-body" { (page.total) " services" }
+        (list_count(page.total, "service", "services", &q))
         table class="govuk-table" {
             thead class="govuk-table__head" { tr class="govuk-table__row" {
                 th scope="col" class="govuk-table__header" { "Service" }
