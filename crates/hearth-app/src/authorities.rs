@@ -81,6 +81,11 @@ impl App {
             return Err(AppError::invalid("code", "Enter the authority's code"));
         };
         let mut tx = self.begin_write(&who.actor()).await?;
+        // A real authority: the database no longer holds only a demo, so `hearth demo` will
+        // not replace it.
+        if self.db.setting(crate::demo::DEMO_MARK).await?.is_some() {
+            tx.set_setting(crate::demo::DEMO_MARK, "").await?;
+        }
         let added = tx
             .insert_authority_in(name, code.as_str(), region.as_str())
             .await;

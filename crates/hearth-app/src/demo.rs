@@ -10,6 +10,10 @@ use crate::accounts::new_totp_secret;
 use crate::admin::UserInput;
 use crate::{App, AppError};
 
+/// The setting that marks a database as holding only a demo (its scale and seed), so
+/// `hearth demo` may replace it on PostgreSQL. Setting up a real authority empties it.
+pub const DEMO_MARK: &str = "demo_database";
+
 /// How much demo data to load (`load_demo` takes it, so callers need no other crate).
 pub use hearth_demo::Scale;
 
@@ -162,6 +166,8 @@ impl App {
 
         progress("loading organisations, services and contracts");
         let mut tx = self.begin_write(&actor).await?;
+        tx.set_setting(DEMO_MARK, &format!("{scale:?} demo, seed {seed}"))
+            .await?;
         let mut authority_ids = Vec::new();
         for a in &data.authorities {
             authority_ids.push(tx.insert_authority(&a.name, &a.code).await?.id);

@@ -101,6 +101,28 @@ impl Database {
         self.db.close().await;
     }
 
+    /// Whether the database holds an earlier `hearth demo` and nothing else was ever set up
+    /// in it: the demo marks its database, and `hearth authority add` (the way to set up a
+    /// real authority) removes the mark.
+    pub async fn holds_only_a_demo(&self) -> Result<bool, DatabaseError> {
+        if self.db.schema_version().await? == 0 {
+            return Ok(false);
+        }
+        let mark = self.db.setting(crate::demo::DEMO_MARK).await?;
+        Ok(mark.is_some_and(|m| !m.is_empty()))
+    }
+
+    /// Removes every table of an earlier demo on PostgreSQL, so a new one can be loaded.
+    /// Refused unless [`Database::holds_only_a_demo`].
+    pub async fn clear_earlier_demo(&self) -> Result<(), DatabaseError> {
+        if !self.holds_only_a_demo().await? {
+            return Err(DatabaseError(
+                "this database holds more than an earlier demo: it is not cleared".into(),
+            ));
+        }
+        Ok(self.db.drop_all_tables().await?)
+    }
+
     /// The application over this database.
     pub fn app(&self, config: AppConfig) -> App {
         App::new(self.db.clone(), config)

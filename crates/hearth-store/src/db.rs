@@ -337,6 +337,37 @@ impl Db {
     }
 
     /// The schema version recorded in the database (0 when empty).
+    /// Drops every table of the current PostgreSQL schema (the migrations make tables and
+    /// their indexes only). For `hearth demo` replacing an earlier demo; the caller checks the
+    /// database holds nothing else. On SQLite the demo removes the file instead, so this is
+    /// refused there.
+    pub async fn drop_all_tables(&self) -> Result<(), StoreError> {
+        if self.backend != Backend::Postgres {
+            return Err(StoreError::Config(
+                "drop_all_tables is for PostgreSQL only".into(),
+            ));
+        }
+        let rows = sqlx::query(
+            "SELECT tablename::text AS tablename FROM pg_catalog.pg_tables WHERE schemaname = current_schema()",
+        )
+        .fetch_all(&self.pool)
+        .await?;
+        let mut names = Vec::new();
+        for r in &rows {
+            let name: String = r.try_get("tablename")?;
+            names.push(format!("\"{}\"", name.replace('"', "\"\"")));
+        }
+        if !names.is_empty() {
+            sqlx::query(&format!(
+                "DROP TABLE IF EXISTS {} CASCADE",
+                names.join(", ")
+            ))
+            .execute(&self.pool)
+            .await?;
+        }
+        Ok(())
+    }
+
     pub async fn schema_version(&self) -> Result<i64, StoreError> {
         let mut conn = self.pool.acquire().await?;
         self.schema_version_on(&mut conn).await

@@ -992,11 +992,19 @@ async fn demo(
             }
         }
     } else {
-        // On PostgreSQL the demo loads only into an empty database: it never resets one.
+        // On PostgreSQL the demo loads into an empty database, or replaces an earlier demo;
+        // it never touches a database that holds anything else.
         let db = connect(config, 2).await?;
-        if db.schema_version().await? != 0 {
-            bail!("the demo loads into an empty PostgreSQL database only, and this one has tables: create a new database for it (createdb) and point DATABASE_URL at that");
+        if db.holds_only_a_demo().await? {
+            eprintln!(
+                "replacing the earlier demo in {}",
+                hearth_app::maintenance::redact(&config.database_url)
+            );
+            db.clear_earlier_demo().await?;
+        } else if db.schema_version().await? != 0 {
+            bail!("the demo loads only into an empty PostgreSQL database or one that holds an earlier demo, and this one holds other data: create a new database for it (createdb) and point DATABASE_URL at that");
         }
+        db.close().await;
     }
     let _ = std::fs::remove_dir_all(config.data_dir.join("mail"));
     let db = open_db(config).await?;

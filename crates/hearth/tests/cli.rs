@@ -522,3 +522,67 @@ async fn going_live_from_an_empty_database_to_a_first_administrator_signed_in() 
         Some(0)
     );
 }
+
+/// `hearth demo` on PostgreSQL (issue 11): it loads into an empty database, replaces an
+/// earlier demo, and refuses a database where a real authority has been set up.
+#[tokio::test]
+async fn the_demo_loads_into_postgresql_replaces_an_earlier_demo_and_nothing_else() {
+    let Ok(base) = std::env::var("TEST_DATABASE_URL") else {
+        eprintln!("skipping: set TEST_DATABASE_URL to a PostgreSQL server");
+        return;
+    };
+    let url = hearth_store::testing::fresh_postgres_database(&base)
+        .await
+        .unwrap();
+    let data = Tmp::new("cli-pg-demo");
+    let dir = data.0.to_str().unwrap().to_string();
+    let on_pg = |args: &[&str]| {
+        hearth()
+            .env("DATABASE_URL", &url)
+            .env("HEARTH_AUDIT_KEY", "pg-demo-test-key")
+            .args(["--data-dir", &dir])
+            .args(args)
+            .output()
+            .unwrap()
+    };
+    let o = on_pg(&["demo", "--no-serve"]);
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    assert!(data.0.join("demo-accounts.txt").exists());
+    let list = stdout(&on_pg(&["authority", "list"]));
+    assert!(list.contains("BRK"), "{list}");
+
+    // Again: the earlier demo is replaced, not added to.
+    let o = on_pg(&["demo", "--no-serve", "--no-history"]);
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    assert!(String::from_utf8_lossy(&o.stderr).contains("replacing the earlier demo"));
+    let list = stdout(&on_pg(&["authority", "list"]));
+    assert_eq!(
+        list.lines().filter(|l| l.starts_with("BRK")).count(),
+        1,
+        "{list}"
+    );
+    assert_eq!(on_pg(&["audit", "verify"]).status.code(), Some(0));
+
+    // Once a real authority is set up here, the demo will not touch the database.
+    let o = on_pg(&[
+        "authority",
+        "add",
+        "--code",
+        "FVL",
+        "--name",
+        "Fernvale Borough Council",
+    ]);
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    let o = on_pg(&["demo", "--no-serve"]);
+    assert!(!o.status.success());
+    assert!(
+        String::from_utf8_lossy(&o.stderr).contains("holds other data"),
+        "{}",
+        String::from_utf8_lossy(&o.stderr)
+    );
+    let list = stdout(&on_pg(&["authority", "list"]));
+    assert!(
+        list.contains("FVL") && list.contains("BRK"),
+        "nothing was removed: {list}"
+    );
+}
