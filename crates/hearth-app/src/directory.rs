@@ -134,6 +134,35 @@ impl App {
                 );
             }
         }
+        // Errors are added in the form's order (postcode, distance, then the lists), so the
+        // error summary lists them as the page does.
+        let radius = match opt(&q.distance) {
+            None => Some(miles_to_m(10.0)),
+            Some(d) => match d.parse::<f64>() {
+                Ok(m) if m > 0.0 && m <= 200.0 => Some(miles_to_m(m)),
+                _ => None,
+            },
+        };
+        let mut around = None;
+        if let Some(pc) = opt(&q.postcode) {
+            match self.locate_postcode(&pc).await {
+                Ok((_, loc)) => {
+                    if let Some(radius) = radius {
+                        f.bbox = Some(bounding_box(loc, radius));
+                        around = Some((loc, radius));
+                    }
+                }
+                Err(AppError::Invalid(errs)) => {
+                    for (k, v) in errs.0 {
+                        e.add(&k, v);
+                    }
+                }
+                Err(other) => return Err(other),
+            }
+        }
+        if radius.is_none() {
+            e.add("distance", "Enter a distance in miles from 1 to 200");
+        }
         if let Some(t) = &f.service_type {
             if ServiceType::parse(t).is_err() {
                 e.add("service_type", "Choose a type of service from the list");
@@ -142,31 +171,6 @@ impl App {
         if let Some(t) = &f.client_group {
             if ClientGroup::parse(t).is_err() {
                 e.add("client_group", "Choose a client group from the list");
-            }
-        }
-        let radius = match opt(&q.distance) {
-            None => miles_to_m(10.0),
-            Some(d) => match d.parse::<f64>() {
-                Ok(m) if m > 0.0 && m <= 200.0 => miles_to_m(m),
-                _ => {
-                    e.add("distance", "Enter a distance in miles from 1 to 200");
-                    0.0
-                }
-            },
-        };
-        let mut around = None;
-        if let Some(pc) = opt(&q.postcode) {
-            match self.locate_postcode(&pc).await {
-                Ok((_, loc)) => {
-                    f.bbox = Some(bounding_box(loc, radius));
-                    around = Some((loc, radius));
-                }
-                Err(AppError::Invalid(errs)) => {
-                    for (k, v) in errs.0 {
-                        e.add(&k, v);
-                    }
-                }
-                Err(other) => return Err(other),
             }
         }
         e.into_result()?;

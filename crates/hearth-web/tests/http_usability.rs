@@ -247,7 +247,7 @@ async fn a_count_of_one_is_singular() {
         .split("/directory/services/")
         .nth(1)
         .unwrap()
-        .split('"')
+        .split(['"', '?'])
         .next()
         .unwrap()
         .parse()
@@ -413,4 +413,74 @@ async fn lists_of_one_record_and_one_day_are_singular() {
         "{page}"
     );
     assert!(!page.contains("0 providers"));
+}
+
+/// The href of the first link with `data-testid="back-to-search"`.
+fn back_href(body: &str) -> String {
+    let at = body.find("data-testid=\"back-to-search\"").unwrap();
+    let start = body[..at].rfind("<a ").unwrap();
+    let tag = &body[start..at];
+    let href = tag.split("href=\"").nth(1).unwrap();
+    href[..href.find('"').unwrap()].replace("&amp;", "&")
+}
+
+// Journey 8: the directory on a phone. The filters fold away (open when one is used), the
+// service page's "Back to search" returns to the search it came from and can lead nowhere
+// else, and the error summary lists the fields in the form's order.
+#[tokio::test]
+async fn the_directory_keeps_the_search_and_folds_its_filters() {
+    let t = TestApp::start(hearth_store::testing::sqlite().await.unwrap()).await;
+    let c = t.client();
+    let (_, page) = c.text("/directory").await;
+    assert!(page.contains("<details class=\"govuk-details\" data-testid=\"filters\">"));
+    let (_, page) = c
+        .text("/directory?include_full=yes&client_group=older_people&page=1")
+        .await;
+    assert!(
+        page.contains("data-testid=\"filters\" open"),
+        "open while a filter is used"
+    );
+    assert!(
+        page.find("data-testid=\"results\"").unwrap() < page.find("id=\"search\"").unwrap(),
+        "after a search the results come before the form"
+    );
+    assert!(page.contains("href=\"#search\""), "a way to the form");
+    let link = page
+        .split("href=\"/directory/services/")
+        .nth(1)
+        .map(|s| s[..s.find('"').unwrap()].replace("&amp;", "&"))
+        .expect("a result");
+    assert!(link.contains("?back="), "{link}");
+    let (status, service) = c.text(&format!("/directory/services/{link}")).await;
+    assert_eq!(status, 200);
+    assert_eq!(
+        back_href(&service),
+        "/directory?client_group=older_people&include_full=yes"
+    );
+
+    // A made-up `back` can only lead to the directory.
+    let id = link.split('?').next().unwrap();
+    for hostile in [
+        "%2F%2Fevil.example",
+        "q=%3Cscript%3E&x=%0d%0aSet-Cookie:a",
+        "https://evil.example/",
+        "%ZZ",
+    ] {
+        let (status, page) = c
+            .text(&format!("/directory/services/{id}?back={hostile}"))
+            .await;
+        assert_eq!(status, 200, "{hostile}");
+        let href = back_href(&page);
+        assert!(href.starts_with("/directory"), "{hostile}: {href}");
+        assert!(
+            !href.contains("evil") && !href.contains('<'),
+            "{hostile}: {href}"
+        );
+    }
+
+    // Errors in the form's order: postcode, then distance.
+    let r = c.get("/directory?postcode=ZZ99+9ZZ&distance=5000").await;
+    let body = r.text().await.unwrap();
+    let fields: Vec<String> = summary_links(&body).into_iter().map(|(f, _)| f).collect();
+    assert_eq!(fields, ["postcode", "distance"], "{body}");
 }

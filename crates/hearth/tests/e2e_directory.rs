@@ -52,6 +52,8 @@ async fn search_by_postcode_and_client_group_open_a_service_and_see_its_places()
         b.serious_accessibility_violations().await
     );
     b.type_into("#postcode", &s.postcode.to_lowercase()).await;
+    // The filters are folded away until opened (journey 8).
+    b.click("[data-testid=filters] summary").await;
     b.select_value("#client_group", &s.client_group).await;
     b.click("#include_full").await;
     b.click("form[action='/directory'] button[type=submit]")
@@ -71,7 +73,8 @@ async fn search_by_postcode_and_client_group_open_a_service_and_see_its_places()
     let v = b.serious_accessibility_violations().await;
     assert!(v.is_empty(), "results page: {v:?}");
 
-    b.click(&format!("a[href='/directory/services/{}']", s.id))
+    let search_url = b.url().await;
+    b.click(&format!("a[href^='/directory/services/{}?back=']", s.id))
         .await;
     b.wait_url(&format!("/directory/services/{}", s.id)).await;
     let places = b.text_of("[data-testid=places]").await;
@@ -85,6 +88,16 @@ async fn search_by_postcode_and_client_group_open_a_service_and_see_its_places()
         b.screenshot(&std::path::Path::new(&dir).join("directory-service.png"))
             .await;
     }
+    // "Back to search" returns to the same search, filters and all (journey 8).
+    b.click("[data-testid=back-to-search]").await;
+    let back = b.wait_url("client_group=").await;
+    assert!(back.contains("postcode="), "{back}");
+    assert!(
+        back.contains(&format!("client_group={}", s.client_group))
+            && back.contains("include_full=yes"),
+        "back at the search {search_url}: {back}"
+    );
+    assert!(b.source().await.contains(&s.public_name));
 
     // The same pages on a phone-sized window, and without a sign-in.
     b.set_window(390, 844).await;
@@ -95,6 +108,16 @@ async fn search_by_postcode_and_client_group_open_a_service_and_see_its_places()
     .await;
     let v = b.serious_accessibility_violations().await;
     assert!(v.is_empty(), "phone: {v:?}");
+    // On a phone the results begin within the first screen (they began about 1,370 px down,
+    // below the whole form), and a link at the top leads to the form.
+    let top = b
+        .execute("return document.getElementById('results').getBoundingClientRect().top + window.scrollY;")
+        .await
+        .as_f64()
+        .unwrap();
+    assert!(top < 844.0, "results start {top} px down on a phone");
+    let link = b.text_of("a[href='#search']").await;
+    assert!(link.contains("Change your search"), "{link}");
     if let Ok(dir) = std::env::var("HEARTH_SCREENSHOTS") {
         b.screenshot(&std::path::Path::new(&dir).join("directory-phone.png"))
             .await;

@@ -109,17 +109,18 @@ async fn search(
         .map(|t| (t.as_str().to_string(), t.label().to_string()))
         .collect();
     let base = query_string(&q);
-    let body = html! {
-        h1 class="govuk-heading-xl" { "Find housing support and day services" }
-        p class="govuk-body-l" { "Search services funded to help people live independently: supported housing, floating support, sheltered housing, community alarms and day activities." }
-        (error_summary(&errors))
-        div class="govuk-grid-row" {
-            div class="govuk-grid-column-one-third" {
-                form method="get" action="/directory" role="search" aria-label="Search for services" {
-                    (layout::input("q", "Service name or keyword", &q.q, &errors, Opt { required: true, ..Default::default() }))
-                    (layout::input("organisation", "Organisation", &q.organisation, &errors, Opt { required: true, ..Default::default() }))
-                    (layout::input("postcode", "Postcode", &q.postcode, &errors, Opt { required: true, width: Some("10"), autocomplete: Some("postal-code"), ..Default::default() }))
-                    (layout::input("distance", "Within (miles)", &q.distance, &errors, Opt { required: true, width: Some("3"), hint: Some("From the postcode; 10 if left blank"), ..Default::default() }))
+    let back = search_address(&q);
+    let form_col = html! {
+        form method="get" action="/directory" id="search" role="search" aria-label="Search for services" {
+            (layout::input("q", "Service name or keyword", &q.q, &errors, Opt { required: true, ..Default::default() }))
+            (layout::input("organisation", "Organisation", &q.organisation, &errors, Opt { required: true, ..Default::default() }))
+            (layout::input("postcode", "Postcode", &q.postcode, &errors, Opt { required: true, width: Some("10"), autocomplete: Some("postal-code"), ..Default::default() }))
+            (layout::input("distance", "Within (miles)", &q.distance, &errors, Opt { required: true, width: Some("3"), hint: Some("From the postcode; 10 if left blank"), ..Default::default() }))
+            // The filters fold away (GOV.UK details), so on a phone the results are not
+            // pushed a screen and a half down; open whenever one of them is in use.
+            details class="govuk-details" data-testid="filters" open[filters_in_use(&q, &errors)] {
+                summary class="govuk-details__summary" { span class="govuk-details__summary-text" { "Filter by type, support and who it is for" } }
+                div class="govuk-details__text" {
                     (select("service_type", "Type of service", &types, &q.service_type, &errors))
                     (select("accommodation_type", "Accommodation type", &options(ACCOMMODATION_TYPES), &q.accommodation_type, &errors))
                     (select("support_task", "Support with", &options(SUPPORT_TASKS), &q.support_task, &errors))
@@ -127,20 +128,41 @@ async fn search(
                     (select("ethnicity", "Communities", &options(ETHNICITIES), &q.ethnicity, &errors))
                     (select("household_type", "Household", &options(HOUSEHOLD_TYPES), &q.household_type, &errors))
                     (layout::checkbox("include_full", "Include services with no places available", q.include_full == "yes", None))
-                    button type="submit" class="govuk-button" data-module="govuk-button" { "Search" }
                 }
             }
-            div class="govuk-grid-column-two-thirds" {
-                @if let Some(r) = &results {
-                    h2 class="govuk-heading-m" data-testid="result-count" { (layout::plural(r.total, "service", "services")) " found" }
-                    @if r.items.is_empty() { p class="govuk-body" { "Try fewer filters, a larger distance, or include services with no places available." } }
-                    ul class="govuk-list" data-testid="results" {
-                        @for item in &r.items { li { (result(item)) } }
-                    }
-                    (layout::pagination(&base, r.page, r.total_pages()))
-                } @else if errors.is_empty() {
-                    p class="govuk-body" { "Choose what you are looking for and select Search." }
-                }
+            button type="submit" class="govuk-button" data-module="govuk-button" { "Search" }
+        }
+    };
+    let results_col = html! {
+        @if let Some(r) = &results {
+            h2 class="govuk-heading-m" id="results" tabindex="-1" data-testid="result-count" { (layout::plural(r.total, "service", "services")) " found" }
+            @if r.items.is_empty() { p class="govuk-body" { "Try fewer filters, a larger distance, or include services with no places available." } }
+            ul class="govuk-list" data-testid="results" {
+                @for item in &r.items { li { (result(item, &back)) } }
+            }
+            (layout::pagination(&base, r.page, r.total_pages()))
+        } @else if errors.is_empty() {
+            p class="govuk-body" { "Choose what you are looking for and select Search." }
+        }
+    };
+    let body = html! {
+        h1 class="govuk-heading-xl" { "Find housing support and day services" }
+        p class="govuk-body-l" { "Search services funded to help people live independently: supported housing, floating support, sheltered housing, community alarms and day activities." }
+        (error_summary(&errors))
+        @if let Some(r) = &results {
+            p class="govuk-body hearth-narrow-only" { a class="govuk-link" href="#search" { "Change your search (" (layout::plural(r.total, "service", "services")) " found)" } }
+        }
+        // After a search the results come first in the page (floated to the right beside the
+        // form on wider screens), so on a phone they are not below the whole form.
+        @if results.is_some() {
+            div class="govuk-grid-row" {
+                div class="govuk-grid-column-two-thirds hearth-results-first" { (results_col) }
+                div class="govuk-grid-column-one-third" { (form_col) }
+            }
+        } @else {
+            div class="govuk-grid-row" {
+                div class="govuk-grid-column-one-third" { (form_col) }
+                div class="govuk-grid-column-two-thirds" { (results_col) }
             }
         }
     };
@@ -151,11 +173,63 @@ async fn search(
     Ok(resp)
 }
 
-fn result(item: &DirectoryItem) -> Markup {
+/// Whether any of the folded filters is set (or has an error), so they show open.
+fn filters_in_use(q: &DirectoryQuery, errors: &FieldErrors) -> bool {
+    let fields = [
+        ("service_type", &q.service_type),
+        ("accommodation_type", &q.accommodation_type),
+        ("support_task", &q.support_task),
+        ("client_group", &q.client_group),
+        ("ethnicity", &q.ethnicity),
+        ("household_type", &q.household_type),
+        ("include_full", &q.include_full),
+    ];
+    fields
+        .iter()
+        .any(|(name, v)| !v.trim().is_empty() || errors.get(name).is_some())
+}
+
+/// The address of this search and its page, for a service page's "Back to search".
+fn search_address(q: &DirectoryQuery) -> String {
+    let base = query_string(q);
+    match q.page.filter(|p| *p > 1) {
+        Some(p) if base.contains('?') => format!("{base}&page={p}"),
+        Some(p) => format!("{base}?page={p}"),
+        None => base,
+    }
+}
+
+/// A service page's address that remembers the search it was found by.
+fn service_href(id: i64, back: &str) -> String {
+    match back.strip_prefix("/directory?") {
+        Some(query) => format!(
+            "/directory/services/{id}?back={}",
+            crate::session::url_encode(query)
+        ),
+        None => format!("/directory/services/{id}"),
+    }
+}
+
+/// "Back to search" goes back to the search the person came from. The `back` parameter is
+/// read as a search and written out again, so it can only ever lead to the directory.
+fn back_to_search(back: Option<&str>) -> String {
+    let Some(query) = back.filter(|b| b.len() <= 2_000) else {
+        return "/directory".into();
+    };
+    let Ok(uri) = format!("/directory?{query}").parse::<axum::http::Uri>() else {
+        return "/directory".into();
+    };
+    match Query::<DirectoryQuery>::try_from_uri(&uri) {
+        Ok(Query(q)) => search_address(&q),
+        Err(_) => "/directory".into(),
+    }
+}
+
+fn result(item: &DirectoryItem, back: &str) -> Markup {
     let s = &item.service;
     html! {
         div class="hearth-card" {
-            h3 class="govuk-heading-s govuk-!-margin-bottom-1" { a class="govuk-link" href={ "/directory/services/" (s.id) } { (public_name(item)) } }
+            h3 class="govuk-heading-s govuk-!-margin-bottom-1" { a class="govuk-link" href=(service_href(s.id, back)) { (public_name(item)) } }
             p class="govuk-body-s govuk-!-margin-bottom-1" { (item.provider_name) " · " (ServiceType::parse(&s.service_type).map(|t| t.label()).unwrap_or("")) @if let Some(d) = item.distance_m { " · " (miles(d)) } }
             p class="govuk-body-s govuk-!-margin-bottom-1" { (truncate(&s.description, 200)) }
             p class="govuk-body-s govuk-!-margin-bottom-0" {
@@ -190,16 +264,22 @@ fn yes(v: i64) -> &'static str {
     }
 }
 
+#[derive(serde::Deserialize, Default)]
+struct BackQuery {
+    back: Option<String>,
+}
+
 async fn service(
     State(state): State<AppState>,
     MaybeCtx(ctx): MaybeCtx,
     Path(id): Path<i64>,
+    Query(b): Query<BackQuery>,
 ) -> Page {
     let item = state.app.directory_service(id).await?;
     let s = &item.service;
     let list = |v: Vec<String>| html! { @if v.is_empty() { "Not stated" } @else { ul class="govuk-list" { @for x in v { li { (x) } } } } };
     let body = html! {
-        a href="/directory" class="govuk-back-link" { "Back to search" }
+        a href=(back_to_search(b.back.as_deref())) class="govuk-back-link" data-testid="back-to-search" { "Back to search" }
         span class="govuk-caption-l" { (item.provider_name) }
         h1 class="govuk-heading-l" { (public_name(&item)) }
         p class="govuk-body-l" { (s.description) }
