@@ -111,7 +111,8 @@ fn directory_details(s: &DemoService, id: i64) -> hearth_store::ServiceDetails {
         },
         emergency_referrals: pick(4, 8) == 0,
         interpreter: pick(2, 9) == 0,
-        impairment_support: pick(3, 10) == 0,
+        visual_impairment_support: pick(3, 10) == 0,
+        hearing_impairment_support: pick(3, 10) == 0 || pick(4, 13) == 0,
         waiting_list: pick(3, 11) == 0,
         support_tasks: tasks.join(","),
         referral_routes: "Self-referral, social services, housing options team, probation, health"
@@ -133,6 +134,16 @@ fn directory_details(s: &DemoService, id: i64) -> hearth_store::ServiceDetails {
         } else {
             "Ground floor office; hearing loop".into()
         },
+        eligibility: match s.client_group {
+            "older_people" => "People aged 55 or over who need support to live independently, living in or moving to the area.",
+            "young_people_at_risk" => "Young people aged 16 to 25 who are homeless or at risk of losing their home, referred by the housing options team or children's services.",
+            "teenage_parents" => "Parents aged 16 to 25 and their children who need support to keep a home.",
+            "homeless_families" => "Families with children accepted as homeless or threatened with homelessness by the council.",
+            "domestic_abuse" => "Women, and their children, escaping domestic abuse. Referrals by telephone, at any time.",
+            "mental_health" => "Adults with a mental health need who are ready to live more independently, referred by the community mental health team or self-referral.",
+            _ => "Adults aged 18 or over with a housing-related support need, with a local connection to the area.",
+        }
+        .into(),
     }
 }
 

@@ -48,6 +48,8 @@ pub struct DirectoryItem {
     pub provider_name: String,
     pub distance_m: Option<f64>,
     pub places_available: i64,
+    /// The service manager's name (on the service's own page only).
+    pub manager: Option<String>,
 }
 
 /// A page of results.
@@ -215,7 +217,17 @@ impl App {
             ..Default::default()
         };
         let (mut rows, _) = self.db.directory_page(&f, 1, 1).await?;
-        rows.pop().map(|r| item(r, None)).ok_or(AppError::NotFound)
+        let mut found = rows
+            .pop()
+            .map(|r| item(r, None))
+            .ok_or(AppError::NotFound)?;
+        found.manager = self
+            .db
+            .service_manager(id)
+            .await?
+            .map(|c| c.full_name())
+            .filter(|n| !n.is_empty());
+        Ok(found)
     }
 }
 
@@ -295,6 +307,7 @@ fn item(r: DirectoryRow, distance_m: Option<f64>) -> DirectoryItem {
         provider_name: r.provider_name,
         distance_m,
         places_available: places,
+        manager: None,
     }
 }
 
@@ -444,7 +457,8 @@ mod tests {
             rural_urban: String::new(),
             emergency_referrals: 0,
             interpreter: 0,
-            impairment_support: 0,
+            visual_impairment_support: 0,
+            hearing_impairment_support: 0,
             waiting_list: 0,
             support_tasks: String::new(),
             referral_routes: String::new(),
@@ -459,6 +473,7 @@ mod tests {
             contact_email: String::new(),
             website: String::new(),
             accessibility: String::new(),
+            eligibility: String::new(),
             latitude: None,
             longitude: None,
             current_clients: current,

@@ -101,6 +101,11 @@ const MIGRATIONS: &[Migration] = &[
         name: "authority_region",
         sql: include_str!("../migrations/0013_authority_region.sql"),
     },
+    Migration {
+        version: 14,
+        name: "service_access",
+        sql: include_str!("../migrations/0014_service_access.sql"),
+    },
 ];
 
 /// The newest schema version this program knows.

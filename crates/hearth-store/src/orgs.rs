@@ -389,6 +389,19 @@ record!(
 );
 
 impl Db {
+    /// The active contact assigned as a service's manager (the first, if several).
+    pub async fn service_manager(&self, service_id: i64) -> Result<Option<Contact>, StoreError> {
+        let row = sqlx::query(
+            "SELECT c.* FROM contact_assignments a JOIN contacts c ON c.id = a.contact_id
+             WHERE a.service_id = $1 AND a.assignment = 'service_manager' AND c.active = 1
+             ORDER BY a.id LIMIT 1",
+        )
+        .bind(service_id)
+        .fetch_optional(&self.pool)
+        .await?;
+        row.as_ref().map(Contact::from_row).transpose()
+    }
+
     pub async fn contact_assignments(
         &self,
         contact_id: i64,

@@ -371,9 +371,10 @@ impl WriteTx {
         let before = crate::Service::from_row(&row)?;
         sqlx::query(
             "UPDATE services SET public_name = $2, description = $3, languages = $4, religions = $5, tenure = $6, rural_urban = $7,
-                emergency_referrals = $8, interpreter = $9, impairment_support = $10, waiting_list = $11, support_tasks = $12,
+                emergency_referrals = $8, interpreter = $9, visual_impairment_support = $10, waiting_list = $11, support_tasks = $12,
                 referral_routes = $13, updated_at = $14, household_types = $15, age_groups = $16, exclusions = $17,
-                accommodation_type = $18, ethnicity_focus = $19, contact_phone = $20, contact_email = $21, website = $22, accessibility = $23
+                accommodation_type = $18, ethnicity_focus = $19, contact_phone = $20, contact_email = $21, website = $22, accessibility = $23,
+                hearing_impairment_support = $24, eligibility = $25
              WHERE id = $1",
         )
         .bind(service_id)
@@ -385,7 +386,7 @@ impl WriteTx {
         .bind(d.rural_urban.clone())
         .bind(i64::from(d.emergency_referrals))
         .bind(i64::from(d.interpreter))
-        .bind(i64::from(d.impairment_support))
+        .bind(i64::from(d.visual_impairment_support))
         .bind(i64::from(d.waiting_list))
         .bind(d.support_tasks.clone())
         .bind(d.referral_routes.clone())
@@ -399,6 +400,8 @@ impl WriteTx {
         .bind(d.contact_email.clone())
         .bind(d.website.clone())
         .bind(d.accessibility.clone())
+        .bind(i64::from(d.hearing_impairment_support))
+        .bind(d.eligibility.clone())
         .execute(&mut *self.tx)
         .await?;
         let row = sqlx::query("SELECT * FROM services WHERE id = $1")
@@ -441,7 +444,12 @@ pub struct ServiceDetails {
     pub rural_urban: String,
     pub emergency_referrals: bool,
     pub interpreter: bool,
-    pub impairment_support: bool,
+    /// Support for people with a visual impairment.
+    #[serde(default)]
+    pub visual_impairment_support: bool,
+    /// Support for people with a hearing impairment.
+    #[serde(default)]
+    pub hearing_impairment_support: bool,
     pub waiting_list: bool,
     pub support_tasks: String,
     pub referral_routes: String,
@@ -463,6 +471,9 @@ pub struct ServiceDetails {
     pub website: String,
     #[serde(default)]
     pub accessibility: String,
+    /// Who the service is for and who it cannot take (shown in the directory).
+    #[serde(default)]
+    pub eligibility: String,
 }
 
 impl ServiceDetails {
@@ -476,7 +487,8 @@ impl ServiceDetails {
             rural_urban: s.rural_urban.clone(),
             emergency_referrals: s.emergency_referrals != 0,
             interpreter: s.interpreter != 0,
-            impairment_support: s.impairment_support != 0,
+            visual_impairment_support: s.visual_impairment_support != 0,
+            hearing_impairment_support: s.hearing_impairment_support != 0,
             waiting_list: s.waiting_list != 0,
             support_tasks: s.support_tasks.clone(),
             referral_routes: s.referral_routes.clone(),
@@ -489,6 +501,7 @@ impl ServiceDetails {
             contact_email: s.contact_email.clone(),
             website: s.website.clone(),
             accessibility: s.accessibility.clone(),
+            eligibility: s.eligibility.clone(),
         }
     }
 }

@@ -29,7 +29,8 @@ record!(
         rural_urban: String,
         emergency_referrals: i64,
         interpreter: i64,
-        impairment_support: i64,
+        visual_impairment_support: i64 = 0,
+        hearing_impairment_support: i64 = 0,
         waiting_list: i64,
         support_tasks: String,
         referral_routes: String,
@@ -48,6 +49,7 @@ record!(
         longitude: Option<f64>,
         current_clients: i64,
         current_clients_on: String,
+        eligibility: String = String::new(),
     }
 );
 

@@ -419,7 +419,7 @@ async fn tokens_from_before_expiry_run_for_90_days_from_the_upgrade() {
         .await;
         assert_eq!(
             db.migrate().await.unwrap(),
-            vec![8, 9, 10, 11, 12, 13],
+            vec![8, 9, 10, 11, 12, 13, 14],
             "{}",
             t.name
         );
@@ -709,7 +709,7 @@ async fn entries_from_the_single_chain_still_verify_after_the_upgrade() {
         testing::write_legacy_audit_entries(db, 5).await.unwrap();
         assert_eq!(
             db.migrate().await.unwrap(),
-            vec![10, 11, 12, 13],
+            vec![10, 11, 12, 13, 14],
             "{}",
             t.name
         );
@@ -1349,6 +1349,39 @@ async fn postcodes_from_before_the_upgrade_are_sealed_by_it() {
     }
 }
 
+// Issue 10: a service that supported "visual or hearing impairment" (one flag) supports both
+// after migration 14, which splits the flag and adds the eligibility text.
+#[tokio::test]
+async fn one_impairment_flag_becomes_both_in_migration_14() {
+    for t in testing::all_at(13).await.unwrap() {
+        let db = &t.db;
+        let (_a, _p, s) = seed(db).await;
+        testing::exec(
+            db,
+            &format!(
+                "UPDATE services SET impairment_support = 1 WHERE id = {}",
+                s.id
+            ),
+        )
+        .await
+        .unwrap();
+        assert_eq!(db.migrate().await.unwrap(), vec![14], "{}", t.name);
+        // A new connection: PostgreSQL's cached plans of `SELECT *` on the old table would
+        // refuse the changed columns (a server migrates before it serves).
+        let fresh = Db::connect(&DbConfig {
+            url: t.url.clone(),
+            max_connections: 1,
+            audit_key: b"unused".to_vec(),
+        })
+        .await
+        .unwrap();
+        let after = fresh.service(s.id).await.unwrap().unwrap();
+        assert_eq!(after.visual_impairment_support, 1, "{}", t.name);
+        assert_eq!(after.hearing_impairment_support, 1, "{}", t.name);
+        assert_eq!(after.eligibility, "", "{}", t.name);
+    }
+}
+
 // Issue 9, section 2: the records kept in `settings` before migration 12 come out as rows of
 // their own tables, and the settings rows are gone.
 #[tokio::test]
@@ -1375,7 +1408,7 @@ async fn return_records_in_settings_are_carried_over_by_migration_12() {
         }
         tx.commit().await.unwrap();
 
-        assert_eq!(db.migrate().await.unwrap(), vec![12, 13], "{}", t.name);
+        assert_eq!(db.migrate().await.unwrap(), vec![12, 13, 14], "{}", t.name);
 
         let locals = db.local_indicators_of(a.id).await.unwrap();
         assert_eq!(locals.len(), 2, "{}", t.name);

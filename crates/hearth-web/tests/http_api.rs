@@ -375,6 +375,8 @@ async fn flags_in_api_bodies_are_json_booleans() {
         "emergency_referrals",
         "interpreter",
         "impairment_support",
+        "visual_impairment_support",
+        "hearing_impairment_support",
         "waiting_list",
     ] {
         assert!(s[flag].is_boolean(), "service {flag} is a boolean: {s}");

@@ -484,3 +484,47 @@ async fn the_directory_keeps_the_search_and_folds_its_filters() {
     let fields: Vec<String> = summary_links(&body).into_iter().map(|(f, _)| f).collect();
     assert_eq!(fields, ["postcode", "distance"], "{body}");
 }
+
+// Missing parts of the core records: visual and hearing impairment support are separate, and
+// the directory's service page shows who can use the service and its manager.
+#[tokio::test]
+async fn a_service_page_shows_eligibility_its_manager_and_each_impairment_flag() {
+    let t = TestApp::start(hearth_store::testing::sqlite().await.unwrap()).await;
+    let db = t.app.db_for_tests();
+    let (_, page1) = t.client().text("/directory?include_full=yes").await;
+    let id: i64 = page1
+        .split("/directory/services/")
+        .nth(1)
+        .unwrap()
+        .split(['"', '?'])
+        .next()
+        .unwrap()
+        .parse()
+        .unwrap();
+    hearth_store::testing::exec(
+        db,
+        &format!("UPDATE services SET visual_impairment_support = 1, hearing_impairment_support = 0, eligibility = 'Adults aged 18 or over' WHERE id = {id}"),
+    )
+    .await
+    .unwrap();
+    let (status, page) = t.client().text(&format!("/directory/services/{id}")).await;
+    assert_eq!(status, 200);
+    let row = |label: &str| {
+        let at = page.find(label).unwrap_or_else(|| panic!("{label}"));
+        let rest = &page[at..];
+        let dd = rest.find("govuk-summary-list__value").unwrap();
+        let text = &rest[dd..];
+        text[text.find('>').unwrap() + 1..text.find("</dd>").unwrap()].to_string()
+    };
+    assert_eq!(row("Support for people with a visual impairment"), "Yes");
+    assert_eq!(row("Support for people with a hearing impairment"), "No");
+    assert_eq!(row("Who can use it"), "Adults aged 18 or over");
+    let manager = row("Service manager");
+    let expected = db
+        .service_manager(id)
+        .await
+        .unwrap()
+        .map(|c| c.full_name())
+        .unwrap_or_else(|| "Not stated".into());
+    assert_eq!(manager, expected);
+}

@@ -63,12 +63,17 @@ impl Request {
             .map_err(|_| AppError::Internal(format!("unknown request kind {:?}", r.kind)))?;
         let status = RequestStatus::parse(&r.status)
             .ok_or_else(|| AppError::Internal(format!("unknown request status {:?}", r.status)))?;
-        let base = r
+        let mut base: Option<serde_json::Value> = r
             .base_json
             .as_deref()
             .map(serde_json::from_str)
             .transpose()
             .map_err(|e| AppError::Internal(format!("request {}: base: {e}", r.id)))?;
+        if kind == RequestKind::ServiceDetails {
+            if let Some(b) = base.as_mut() {
+                payload::upgrade_service_details(b);
+            }
+        }
         Ok(Request {
             payload: Payload::read(kind, &r.payload_json)?,
             id: r.id,
@@ -206,7 +211,7 @@ pub struct RequestQuery {
 
 /// "2026-12-01" as "1 Dec 2026".
 /// The directory details a service-details request changes, with their labels.
-const SERVICE_DETAIL_LABELS: [(&str, &str); 21] = [
+const SERVICE_DETAIL_LABELS: [(&str, &str); 23] = [
     ("public_name", "Public name"),
     ("description", "Description"),
     ("languages", "Languages supported"),
@@ -215,7 +220,8 @@ const SERVICE_DETAIL_LABELS: [(&str, &str); 21] = [
     ("rural_urban", "Rural or urban"),
     ("emergency_referrals", "Takes emergency referrals"),
     ("interpreter", "Interpreter available"),
-    ("impairment_support", "Visual or hearing impairment support"),
+    ("visual_impairment_support", "Visual impairment support"),
+    ("hearing_impairment_support", "Hearing impairment support"),
     ("waiting_list", "Waiting list"),
     ("support_tasks", "Support tasks"),
     ("referral_routes", "Referral routes"),
@@ -228,6 +234,7 @@ const SERVICE_DETAIL_LABELS: [(&str, &str); 21] = [
     ("contact_email", "Referral email"),
     ("website", "Website"),
     ("accessibility", "Accessibility"),
+    ("eligibility", "Who can use it"),
 ];
 
 /// A stored value as people read it: nothing for empty, dates as "3 Feb 2026", yes/no.

@@ -188,6 +188,13 @@ impl Payload {
         fn de<T: serde::de::DeserializeOwned>(k: RequestKind, json: &str) -> Result<T, AppError> {
             serde_json::from_str(json).map_err(|e| bad(k, e))
         }
+        if kind == RequestKind::ServiceDetails {
+            let mut v: serde_json::Value = de(kind, json)?;
+            upgrade_service_details(&mut v);
+            return serde_json::from_value(v)
+                .map(Payload::ServiceDetails)
+                .map_err(|e| bad(kind, e));
+        }
         Ok(match kind {
             RequestKind::NewSchedule => Payload::NewSchedule(de(kind, json)?),
             RequestKind::UpdateSchedule => Payload::UpdateSchedule(de(kind, json)?),
@@ -219,6 +226,22 @@ impl Payload {
     }
 }
 
+/// Service details stored before visual and hearing impairment support were separate (one
+/// `impairment_support` flag) read as both: a request's payload, and its base, so a request
+/// made before the upgrade is neither misread nor taken for stale.
+pub fn upgrade_service_details(v: &mut serde_json::Value) {
+    let Some(o) = v.as_object_mut() else {
+        return;
+    };
+    if let Some(old) = o.remove("impairment_support") {
+        for key in ["visual_impairment_support", "hearing_impairment_support"] {
+            o.entry(key).or_insert_with(|| old.clone());
+        }
+        o.entry("eligibility")
+            .or_insert_with(|| serde_json::Value::String(String::new()));
+    }
+}
+
 #[cfg(test)]
 #[allow(clippy::unwrap_used, clippy::panic)]
 mod tests {
@@ -226,6 +249,31 @@ mod tests {
 
     fn date(s: &str) -> NaiveDate {
         hearth_domain::parse_date(s).unwrap_or_default()
+    }
+
+    #[test]
+    fn service_details_stored_with_one_impairment_flag_read_as_both() {
+        let old = r#"{"public_name":"","description":"d","languages":"","religions":"","tenure":"",
+            "rural_urban":"","emergency_referrals":false,"interpreter":true,"impairment_support":true,
+            "waiting_list":false,"support_tasks":"","referral_routes":""}"#;
+        let Ok(Payload::ServiceDetails(d)) = Payload::read(RequestKind::ServiceDetails, old) else {
+            panic!("old service details read")
+        };
+        assert!(d.visual_impairment_support && d.hearing_impairment_support);
+        assert_eq!(d.eligibility, "");
+        let mut base: serde_json::Value = serde_json::from_str(old).unwrap();
+        upgrade_service_details(&mut base);
+        assert_eq!(
+            serde_json::from_value::<ServiceDetails>(base).unwrap(),
+            d,
+            "the base reads the same way"
+        );
+        // Without the old flag nothing changes.
+        let mut new = serde_json::to_value(&d).unwrap();
+        new["hearing_impairment_support"] = false.into();
+        let before = new.clone();
+        upgrade_service_details(&mut new);
+        assert_eq!(new, before);
     }
 
     #[test]

@@ -195,6 +195,9 @@ struct DetailRequest {
     details: hearth_app::requests::ServiceDetails,
     #[serde(default)]
     comment: String,
+    /// Before the two flags were separate: `true` asks for both (kept for older clients).
+    #[serde(default)]
+    impairment_support: Option<bool>,
 }
 
 async fn detail_request(
@@ -203,7 +206,11 @@ async fn detail_request(
     Path(id): Path<i64>,
     bytes: axum::body::Bytes,
 ) -> Page {
-    let input: DetailRequest = body(&bytes)?;
+    let mut input: DetailRequest = body(&bytes)?;
+    if input.impairment_support == Some(true) {
+        input.details.visual_impairment_support = true;
+        input.details.hearing_impairment_support = true;
+    }
     created(
         s.app
             .request_service_details(&ctx.principal, id, &input.details, &input.comment)
@@ -459,8 +466,10 @@ async fn openapi() -> Response {
         "ServiceDetails": {"type": "object", "properties": {
             "public_name": {"type": "string"}, "description": {"type": "string"}, "languages": {"type": "string"}, "religions": {"type": "string"},
             "tenure": {"type": "string"}, "rural_urban": {"type": "string"}, "emergency_referrals": {"type": "boolean"}, "interpreter": {"type": "boolean"},
-            "impairment_support": {"type": "boolean"}, "waiting_list": {"type": "boolean"}, "support_tasks": {"type": "string"},
-            "referral_routes": {"type": "string"}, "comment": {"type": "string"}}},
+            "visual_impairment_support": {"type": "boolean"}, "hearing_impairment_support": {"type": "boolean"},
+            "impairment_support": {"type": "boolean", "deprecated": true, "description": "true asks for both visual and hearing impairment support"},
+            "waiting_list": {"type": "boolean"}, "support_tasks": {"type": "string"},
+            "referral_routes": {"type": "string"}, "eligibility": {"type": "string"}, "comment": {"type": "string"}}},
         "Remarks": {"type": "object", "properties": {"remarks": {"type": "string"}}},
         "Note": {"type": "object", "required": ["note"], "properties": {"note": {"type": "string"}}}
     });

@@ -303,10 +303,12 @@ async fn service(
             ("Communities", list(labels_of(ETHNICITIES, &s.ethnicity_focus))),
             ("Support with", list(labels_of(SUPPORT_TASKS, &s.support_tasks))),
             ("Accommodation", html! { @if s.accommodation_type.is_empty() { "Not applicable" } @else { (hearth_domain::directory::label_of(ACCOMMODATION_TYPES, &s.accommodation_type)) } }),
+            ("Who can use it", html! { @if s.eligibility.is_empty() { "Not stated" } @else { (s.eligibility) } }),
             ("Exclusions", html! { (s.exclusions) }),
         ]))
         h2 class="govuk-heading-m" { "How to get support" }
         (layout::summary_list(&[
+            ("Service manager", html! { @match &item.manager { Some(m) => (m), None => "Not stated" } }),
             ("Referral routes", html! { (s.referral_routes) }),
             ("Takes emergency referrals", html! { (yes(s.emergency_referrals)) }),
             ("Waiting list", html! { (yes(s.waiting_list)) }),
@@ -323,7 +325,8 @@ async fn service(
             ("Languages", html! { (s.languages) }),
             ("Interpreter available", html! { (yes(s.interpreter)) }),
             ("Religions supported", html! { (s.religions) }),
-            ("Visual or hearing impairment support", html! { (yes(s.impairment_support)) }),
+            ("Support for people with a visual impairment", html! { (yes(s.visual_impairment_support)) }),
+            ("Support for people with a hearing impairment", html! { (yes(s.hearing_impairment_support)) }),
             ("Accessibility", html! { (s.accessibility) }),
         ]))
     };

@@ -366,7 +366,8 @@ impl DetailsForm {
                 rural_urban: one("rural_urban"),
                 emergency_referrals: flag("emergency_referrals"),
                 interpreter: flag("interpreter"),
-                impairment_support: flag("impairment_support"),
+                visual_impairment_support: flag("visual_impairment_support"),
+                hearing_impairment_support: flag("hearing_impairment_support"),
                 waiting_list: flag("waiting_list"),
                 support_tasks: many("support_tasks"),
                 referral_routes: one("referral_routes"),
@@ -379,6 +380,7 @@ impl DetailsForm {
                 contact_email: one("contact_email"),
                 website: one("website"),
                 accessibility: one("accessibility"),
+                eligibility: one("eligibility"),
             },
             comment: one("comment"),
         }
@@ -463,13 +465,15 @@ async fn details_view(
                 (input("rural_urban", "Rural or urban", &f.rural_urban, errors, false, None, Some("10")))
                 (layout::checkbox("emergency_referrals", "Takes emergency referrals", f.emergency_referrals, None))
                 (layout::checkbox("interpreter", "Interpreter available", f.interpreter, None))
-                (layout::checkbox("impairment_support", "Support for visual or hearing impairment", f.impairment_support, None))
+                (layout::checkbox("visual_impairment_support", "Support for people with a visual impairment", f.visual_impairment_support, None))
+                (layout::checkbox("hearing_impairment_support", "Support for people with a hearing impairment", f.hearing_impairment_support, None))
                 (layout::checkbox("waiting_list", "Has a waiting list", f.waiting_list, None))
                 (code_checkboxes("support_tasks", "Support tasks", hearth_domain::directory::SUPPORT_TASKS, &f.support_tasks))
                 (code_checkboxes("household_types", "Household types", hearth_domain::directory::HOUSEHOLD_TYPES, &f.household_types))
                 (code_checkboxes("age_groups", "Age groups", hearth_domain::directory::AGE_GROUPS, &f.age_groups))
                 (code_checkboxes("ethnicity_focus", "Communities served", hearth_domain::directory::ETHNICITIES, &f.ethnicity_focus))
                 (layout::select("accommodation_type", "Accommodation type (accommodation services)", &accommodation, &f.accommodation_type, errors, false))
+                (layout::textarea("eligibility", "Who can use the service", &f.eligibility, errors, false))
                 (layout::textarea("exclusions", "Exclusions", &f.exclusions, errors, false))
                 (layout::textarea("referral_routes", "Referral routes", &f.referral_routes, errors, false))
                 (input("contact_phone", "Referral telephone", &f.contact_phone, errors, false, None, Some("20")))
