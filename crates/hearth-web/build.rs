@@ -71,9 +71,6 @@ fn collect(dir: &Path, prefix: &str, files: &mut Vec<(String, PathBuf)>) {
         let name = e.file_name().to_string_lossy().to_string();
         let path = e.path();
         if path.is_dir() {
-            if name == "rebrand" {
-                continue;
-            }
             collect(&path, &format!("{prefix}{name}/"), files);
         } else if !name.ends_with(".map") {
             files.push((format!("{prefix}{name}"), path));
