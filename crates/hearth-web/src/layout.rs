@@ -246,8 +246,8 @@ pub fn page(ctx: Option<&Ctx>, title: &str, content: Markup) -> Markup {
                 title { (error) (title) " – " (title_suffix) }
                 meta name="viewport" content="width=device-width, initial-scale=1, viewport-fit=cover";
                 meta name="theme-color" content="#1d70b8";
-                link rel="icon" sizes="48x48" href="/assets/images/favicon.ico";
-                link rel="icon" sizes="any" href="/assets/images/favicon.svg" type="image/svg+xml";
+                // The council's service has its own icon, not GOV.UK's crown.
+                link rel="icon" sizes="any" href="/assets/hearth-icon.svg" type="image/svg+xml";
                 link rel="stylesheet" href="/assets/govuk-frontend.min.css";
                 link rel="stylesheet" href="/assets/hearth.css";
             }

@@ -72,12 +72,21 @@ async fn the_header_names_the_authority_with_no_crown_and_no_govuk_logotype() {
         );
         assert!(!body.contains("Crown copyright"), "{role}");
         assert!(
+            !body.contains("/assets/images/favicon") && body.contains("/assets/hearth-icon.svg"),
+            "{role}: Hearth's own icon, not GOV.UK's crown favicon"
+        );
+        assert!(
             h.contains("govuk-service-navigation__service-name"),
             "{role}: the service is named in the service navigation"
         );
         // The old header navigation (deprecated in GOV.UK Frontend 6) is gone.
         assert!(!body.contains("govuk-header__navigation"), "{role}");
     }
+    let icon = reqwest::get(t.url("/assets/hearth-icon.svg"))
+        .await
+        .unwrap();
+    assert_eq!(icon.status(), 200);
+    assert_eq!(icon.headers()["content-type"], "image/svg+xml");
     // Signed out, the sign-in page names the service instead of an authority.
     let (_, body) = t.client().text("/login").await;
     assert!(header(&body).contains("Hearth"));
