@@ -20,6 +20,7 @@ fn main() {
     // Install when a package is missing (a checkout made before a package was added too).
     if !govuk.join("govuk-frontend.min.css").exists()
         || !root.join("node_modules/axe-core/axe.min.js").exists()
+        || installed_version(&root) != locked_version(&root)
     {
         let lock = root.join("package-lock.json").exists();
         let status = Command::new("npm")
@@ -71,9 +72,6 @@ fn collect(dir: &Path, prefix: &str, files: &mut Vec<(String, PathBuf)>) {
         let name = e.file_name().to_string_lossy().to_string();
         let path = e.path();
         if path.is_dir() {
-            if name == "rebrand" {
-                continue;
-            }
             collect(&path, &format!("{prefix}{name}/"), files);
         } else if !name.ends_with(".map") {
             files.push((format!("{prefix}{name}"), path));
@@ -93,4 +91,28 @@ fn content_type(name: &str) -> &'static str {
         "json" => "application/json",
         _ => "application/octet-stream",
     }
+}
+
+/// The first `"version": "..."` at or after `from` in `text`.
+fn version_after(text: &str, from: usize) -> Option<String> {
+    let rest = &text[from..];
+    let at = rest.find("\"version\"")?;
+    let rest = &rest[at + "\"version\"".len()..];
+    let start = rest.find('"')? + 1;
+    let end = rest[start..].find('"')?;
+    Some(rest[start..start + end].to_string())
+}
+
+/// GOV.UK Frontend's version in node_modules (a checkout made before an upgrade has the old one).
+fn installed_version(root: &Path) -> Option<String> {
+    let text =
+        std::fs::read_to_string(root.join("node_modules/govuk-frontend/package.json")).ok()?;
+    version_after(&text, 0)
+}
+
+/// GOV.UK Frontend's version in package-lock.json.
+fn locked_version(root: &Path) -> Option<String> {
+    let text = std::fs::read_to_string(root.join("package-lock.json")).ok()?;
+    let at = text.find("\"node_modules/govuk-frontend\"")?;
+    version_after(&text, at)
 }

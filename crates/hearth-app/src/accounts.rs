@@ -62,6 +62,9 @@ pub struct LiveSession {
     pub session: Session,
     pub user: User,
     pub principal: Option<Principal>,
+    /// The name of the authority the principal acts in, for the page header; read with the
+    /// authority's idle time, so it costs no extra query.
+    pub authority_name: Option<String>,
 }
 
 impl App {
@@ -122,6 +125,7 @@ impl LiveSession {
             },
             user,
             principal: Some(p.clone()),
+            authority_name: None,
         })
     }
 }
@@ -663,15 +667,14 @@ impl App {
         } else {
             None
         };
-        let idle_minutes = match &principal {
-            Some(p) => self
-                .db
-                .authority(p.authority_id())
-                .await?
-                .map(|a| a.idle_minutes)
-                .unwrap_or(self.config.idle_minutes),
-            None => self.config.idle_minutes,
+        let authority = match &principal {
+            Some(p) => self.db.authority(p.authority_id()).await?,
+            None => None,
         };
+        let idle_minutes = authority
+            .as_ref()
+            .map(|a| a.idle_minutes)
+            .unwrap_or(self.config.idle_minutes);
         if t - session.last_seen_at > idle_minutes * 60 {
             self.db.delete_session(&hash).await?;
             return Ok(Err(Ended::Idle));
@@ -684,6 +687,7 @@ impl App {
             session,
             user,
             principal,
+            authority_name: authority.map(|a| a.name),
         }))
     }
 

@@ -19,6 +19,8 @@ tokio::task_local! {
     /// The id of the request being handled (tower-http's `SetRequestIdLayer` makes it; the
     /// request layer puts it here for the handlers), shown on error pages and logged.
     pub static REQUEST_ID: String;
+    /// The path of the request being handled (set beside the request id).
+    pub static REQUEST_PATH: String;
 }
 
 pub fn request_id() -> String {
@@ -64,6 +66,137 @@ fn nav(ctx: &Ctx) -> Vec<(&'static str, &'static str)> {
     }
 }
 
+/// The name of the service in the staff and provider pages' titles.
+pub const STAFF_SERVICE: &str = "Housing support commissioning";
+/// The public directory's name: its pages carry this instead of the staff-facing names.
+pub const PUBLIC_SERVICE_NAME: &str = "Find housing support and day services";
+
+/// The public information pages the footer links (with the open data page); each is public,
+/// and shown in the public header to a visitor who is not signed in.
+pub const FOOTER_PAGES: &[(&str, &str)] = &[
+    ("Accessibility statement", "/accessibility"),
+    ("Privacy notice", "/privacy"),
+    ("Cookies", "/cookies"),
+    ("How to complain", "/complaints"),
+    ("Open data", "/open-data"),
+];
+
+/// The path of the request being handled (set by the request layer), for marking the current
+/// page in the navigation and for the breadcrumbs; empty outside a request.
+pub fn request_path() -> String {
+    REQUEST_PATH.try_with(|p| p.clone()).unwrap_or_default()
+}
+
+/// Whether `path` is in the public part of Hearth (the directory and its open data), whose
+/// pages carry the public service's name and none of the staff-facing ones.
+fn is_public(path: &str, signed_in: bool) -> bool {
+    path == "/directory"
+        || path.starts_with("/directory/")
+        || path == "/open-data"
+        || (!signed_in && FOOTER_PAGES.iter().any(|(_, href)| *href == path))
+}
+
+/// How a navigation link relates to the page: `Some("page")` when it is the page,
+/// `Some("true")` when the page is inside its section (`/services/12` for Services), `None`
+/// otherwise.
+pub fn nav_current(href: &str, path: &str) -> Option<&'static str> {
+    if path == href {
+        Some("page")
+    } else if path.starts_with(href) && path[href.len()..].starts_with('/') {
+        Some("true")
+    } else {
+        None
+    }
+}
+
+/// What one record in a section is called, for the breadcrumb back to it.
+fn record_noun(section: &str) -> Option<&'static str> {
+    Some(match section {
+        "/providers" => "Provider",
+        "/services" => "Service",
+        "/properties" => "Property",
+        "/contracts" => "Contract",
+        "/requests" => "Request",
+        "/returns" => "Return",
+        "/actions" => "Action",
+        "/contacts" => "Contact",
+        "/account-requests" => "Login request",
+        "/admin/users" => "User",
+        "/runs" => "Job run",
+        "/documents" => "Document",
+        _ => return None,
+    })
+}
+
+/// Breadcrumbs for a page below the top level that has neither breadcrumbs nor a back link
+/// of its own, derived from its address: Home, the section the page is in (the longest
+/// navigation link, or "Your account", whose address starts the page's) and, on a page
+/// inside a record (`/services/12/edit`), the record. `None` for a top-level page.
+pub fn derived_breadcrumbs(ctx: &Ctx, path: &str) -> Option<Vec<(String, String)>> {
+    let mut sections = nav(ctx);
+    sections.push(("Your account", "/account"));
+    breadcrumbs_within(&sections, path)
+}
+
+/// [`derived_breadcrumbs`] over a given navigation: (label, address) of each section.
+fn breadcrumbs_within(
+    sections: &[(&'static str, &'static str)],
+    path: &str,
+) -> Option<Vec<(String, String)>> {
+    if path.matches('/').count() < 2 {
+        return None;
+    }
+    let mut crumbs = vec![("Home".to_string(), "/home".to_string())];
+    // A page in no section of this person's navigation (a provider's own organisation record,
+    // `/providers/{id}`) is still led back home.
+    let Some(&(label, section)) = sections
+        .iter()
+        .filter(|(_, href)| *href != "/home" && nav_current(href, path).is_some())
+        .max_by_key(|(_, href)| href.len())
+    else {
+        return Some(crumbs);
+    };
+    let rest: Vec<&str> = path[section.len()..]
+        .split('/')
+        .filter(|s| !s.is_empty())
+        .collect();
+    crumbs.push((label.to_string(), section.to_string()));
+    if let (Some(id), true) = (rest.first(), rest.len() > 1) {
+        if id.bytes().all(|b| b.is_ascii_digit()) {
+            if let Some(noun) = record_noun(section) {
+                crumbs.push((noun.to_string(), format!("{section}/{id}")));
+            }
+        }
+    }
+    Some(crumbs)
+}
+
+/// GOV.UK breadcrumbs: each crumb a link to a page above this one.
+pub fn breadcrumbs(crumbs: &[(String, String)]) -> Markup {
+    html! {
+        nav class="govuk-breadcrumbs" aria-label="Breadcrumb" {
+            ol class="govuk-breadcrumbs__list" {
+                @for (label, href) in crumbs {
+                    li class="govuk-breadcrumbs__list-item" {
+                        a class="govuk-breadcrumbs__link" href=(href) { (label) }
+                    }
+                }
+            }
+        }
+    }
+}
+
+/// A wide table in a container that scrolls sideways on a narrow screen, so the table and not
+/// the whole page scrolls. Focusable, so it can be scrolled with a keyboard, and a named
+/// region, so a screen reader says what it is.
+pub fn scrolling_table(label: &str, table: Markup) -> Markup {
+    html! {
+        div class="hearth-table-scroll" role="region" aria-label=(label) tabindex="0" {
+            (table)
+        }
+    }
+}
+
 /// The whole page.
 pub fn page(ctx: Option<&Ctx>, title: &str, content: Markup) -> Markup {
     // A page that shows an error summary says so first in its title (GOV.UK pattern), so a
@@ -75,37 +208,84 @@ pub fn page(ctx: Option<&Ctx>, title: &str, content: Markup) -> Markup {
     } else {
         ""
     };
+    let path = request_path();
+    let public = is_public(&path, ctx.is_some());
+    // The header names the authority (Hearth is a council's service, not GOV.UK's: no crown,
+    // no GOV.UK logotype); the service navigation below it names the service.
+    let (header_name, header_href, service_name, service_href) = if public {
+        (PUBLIC_SERVICE_NAME, "/directory", None, "/directory")
+    } else {
+        let authority = ctx.and_then(|c| c.live.authority_name.as_deref());
+        (
+            authority.unwrap_or(SERVICE_NAME),
+            if ctx.is_some() { "/home" } else { "/" },
+            Some(STAFF_SERVICE),
+            if ctx.is_some() { "/home" } else { "/" },
+        )
+    };
+    let title_suffix = if public {
+        PUBLIC_SERVICE_NAME
+    } else {
+        SERVICE_NAME
+    };
+    let items = match (ctx, public) {
+        (Some(ctx), false) => nav(ctx),
+        _ => Vec::new(),
+    };
+    let has_own = content.0.contains("class=\"govuk-back-link\"")
+        || content.0.contains("class=\"govuk-breadcrumbs\"");
+    let crumbs = match ctx {
+        Some(ctx) if !has_own && !public => derived_breadcrumbs(ctx, &path),
+        _ => None,
+    };
     html! {
         (DOCTYPE)
         html lang="en" class="govuk-template" {
             head {
                 meta charset="utf-8";
-                title { (error) (title) " – " (SERVICE_NAME) }
+                title { (error) (title) " – " (title_suffix) }
                 meta name="viewport" content="width=device-width, initial-scale=1, viewport-fit=cover";
-                meta name="theme-color" content="#0b0c0c";
-                link rel="icon" sizes="48x48" href="/assets/images/favicon.ico";
-                link rel="icon" sizes="any" href="/assets/images/favicon.svg" type="image/svg+xml";
+                meta name="theme-color" content="#1d70b8";
+                // The council's service has its own icon, not GOV.UK's crown.
+                link rel="icon" sizes="any" href="/assets/hearth-icon.svg" type="image/svg+xml";
                 link rel="stylesheet" href="/assets/govuk-frontend.min.css";
                 link rel="stylesheet" href="/assets/hearth.css";
             }
             body class="govuk-template__body" {
                 a href="#main-content" class="govuk-skip-link" data-module="govuk-skip-link" { "Skip to main content" }
-                header class="govuk-header" data-module="govuk-header" {
-                    div class="govuk-header__container govuk-width-container" {
-                        div class="govuk-header__logo" {
-                            a href="/" class="govuk-header__link govuk-header__link--homepage" {
-                                span class="govuk-header__logotype-text" { (SERVICE_NAME) }
+                header class="govuk-template__header" {
+                    div class="govuk-generic-header" data-testid="header" {
+                        div class="govuk-generic-header__container govuk-width-container" {
+                            div class="govuk-generic-header__logo" {
+                                a href=(header_href) class="govuk-generic-header__homepage-link hearth-header-name" { (header_name) }
                             }
                         }
-                        div class="govuk-header__content" {
-                            span class="govuk-header__service-name" { "Housing support commissioning" }
-                            @if let Some(ctx) = ctx {
-                                nav aria-label="Menu" class="govuk-header__navigation" {
-                                    button type="button" class="govuk-header__menu-button govuk-js-header-toggle" aria-controls="navigation" hidden { "Menu" }
-                                    ul id="navigation" class="govuk-header__navigation-list" {
-                                        @for (label, href) in nav(ctx) {
-                                            li class="govuk-header__navigation-item" {
-                                                a class="govuk-header__link" href=(href) { (label) }
+                    }
+                    @if service_name.is_some() || !items.is_empty() {
+                        section aria-label="Service information" class="govuk-service-navigation" data-module="govuk-service-navigation" {
+                            div class="govuk-width-container" {
+                                div class="govuk-service-navigation__container" {
+                                    @if let Some(name) = service_name {
+                                        span class="govuk-service-navigation__service-name" {
+                                            a href=(service_href) class="govuk-service-navigation__link" { (name) }
+                                        }
+                                    }
+                                    @if !items.is_empty() {
+                                        nav aria-label="Menu" class="govuk-service-navigation__wrapper" {
+                                            button type="button" class="govuk-service-navigation__toggle govuk-js-service-navigation-toggle" aria-controls="navigation" hidden aria-hidden="true" { "Menu" }
+                                            ul class="govuk-service-navigation__list" id="navigation" {
+                                                @for (label, href) in &items {
+                                                    @let current = nav_current(href, &path);
+                                                    li class={ "govuk-service-navigation__item" @if current.is_some() { " govuk-service-navigation__item--active" } } {
+                                                        a class="govuk-service-navigation__link" href=(href) aria-current=[current] {
+                                                            @if current.is_some() {
+                                                                strong class="govuk-service-navigation__active-fallback" { (label) }
+                                                            } @else {
+                                                                (label)
+                                                            }
+                                                        }
+                                                    }
+                                                }
                                             }
                                         }
                                     }
@@ -113,11 +293,21 @@ pub fn page(ctx: Option<&Ctx>, title: &str, content: Markup) -> Markup {
                             }
                         }
                     }
-                }
-                @if let Some(ctx) = ctx {
                     div class="govuk-width-container" {
-                        div class="govuk-grid-row govuk-!-margin-top-2" {
-                            div class="govuk-grid-column-full govuk-body-s" {
+                        div class="govuk-phase-banner" {
+                            p class="govuk-phase-banner__content" {
+                                strong class="govuk-tag govuk-phase-banner__content__tag" { "Beta" }
+                                span class="govuk-phase-banner__text" {
+                                    @if public {
+                                        "This is a new service. Your feedback will help us to improve it."
+                                    } @else {
+                                        "This is a new service. Tell the commissioning team what you think of it."
+                                    }
+                                }
+                            }
+                        }
+                        @if let Some(ctx) = ctx {
+                            div class="govuk-body-s govuk-!-margin-top-2 govuk-!-margin-bottom-0" data-testid="signed-in-bar" {
                                 "Signed in as " strong data-testid="signed-in-user" { (ctx.live.user.display_name) }
                                 " (" (ctx.principal.role().label()) ") · "
                                 a class="govuk-link" href="/account" { "Your account" }
@@ -131,25 +321,32 @@ pub fn page(ctx: Option<&Ctx>, title: &str, content: Markup) -> Markup {
                     }
                 }
                 div class="govuk-width-container" {
-                    div class="govuk-phase-banner" {
-                        p class="govuk-phase-banner__content" {
-                            strong class="govuk-tag govuk-phase-banner__content__tag" { "Beta" }
-                            span class="govuk-phase-banner__text" { "This is a new service. Tell the commissioning team what you think of it." }
-                        }
+                    @if let Some(crumbs) = &crumbs {
+                        (breadcrumbs(crumbs))
                     }
                     main class="govuk-main-wrapper" id="main-content" {
                         (content)
                     }
                 }
-                footer class="govuk-footer" {
-                    div class="govuk-width-container" {
-                        div class="govuk-footer__meta" {
-                            div class="govuk-footer__meta-item govuk-footer__meta-item--grow" {
-                                h2 class="govuk-visually-hidden" { "Support links" }
-                                p class="govuk-body-s" { (SERVICE_NAME) " – housing-related support and day services, for the commissioning authority and the organisations it funds." }
-                                ul class="govuk-footer__inline-list" {
-                                    li class="govuk-footer__inline-list-item" { a class="govuk-footer__link" href="/directory" { "Find a service (public directory)" } }
-                                    li class="govuk-footer__inline-list-item" { a class="govuk-footer__link" href="/api/oruk/" { "Open Referral UK API" } }
+                footer class="govuk-template__footer" {
+                    div class="govuk-footer" {
+                        div class="govuk-width-container" {
+                            div class="govuk-footer__meta" {
+                                div class="govuk-footer__meta-item govuk-footer__meta-item--grow" {
+                                    h2 class="govuk-visually-hidden" { "Support links" }
+                                    ul class="govuk-footer__inline-list" {
+                                        @for (label, href) in FOOTER_PAGES {
+                                            li class="govuk-footer__inline-list-item" { a class="govuk-footer__link" href=(href) { (label) } }
+                                        }
+                                        li class="govuk-footer__inline-list-item" { a class="govuk-footer__link" href="/directory" { "Find a service (public directory)" } }
+                                    }
+                                    div class="govuk-footer__meta-custom" {
+                                        @if public {
+                                            "Housing-related support and day services funded by the council, for anyone looking for help and the people who support them."
+                                        } @else {
+                                            (SERVICE_NAME) " – housing-related support and day services, for the commissioning authority and the organisations it funds."
+                                        }
+                                    }
                                 }
                             }
                         }
@@ -559,6 +756,76 @@ pub fn csv_download<H: AsRef<str>, C: AsRef<str>>(
 ) -> Page {
     let bytes = hearth_docs::table::csv_bytes(header, rows).map_err(WebError::internal)?;
     Ok(download("text/csv; charset=utf-8", name, bytes))
+}
+
+#[cfg(test)]
+mod shell_tests {
+    use super::*;
+
+    fn crumbs(path: &str) -> Option<Vec<(String, String)>> {
+        let sections = [
+            ("Home", "/home"),
+            ("Services", "/services"),
+            ("Returns", "/returns"),
+            ("Users", "/admin/users"),
+            ("Your account", "/account"),
+        ];
+        breadcrumbs_within(&sections, path)
+    }
+
+    fn pairs(v: &[(&str, &str)]) -> Option<Vec<(String, String)>> {
+        Some(
+            v.iter()
+                .map(|(a, b)| (a.to_string(), b.to_string()))
+                .collect(),
+        )
+    }
+
+    #[test]
+    fn breadcrumbs_lead_up_through_the_section_to_the_record() {
+        assert_eq!(crumbs("/services"), None, "a top-level page has none");
+        assert_eq!(crumbs("/home"), None);
+        assert_eq!(
+            crumbs("/services/12"),
+            pairs(&[("Home", "/home"), ("Services", "/services")])
+        );
+        assert_eq!(
+            crumbs("/services/12/returns/new"),
+            pairs(&[
+                ("Home", "/home"),
+                ("Services", "/services"),
+                ("Service", "/services/12")
+            ])
+        );
+        assert_eq!(
+            crumbs("/returns/tracker"),
+            pairs(&[("Home", "/home"), ("Returns", "/returns")])
+        );
+        // The longest section wins: /admin/users, not a section named /admin.
+        assert_eq!(
+            crumbs("/admin/users/3/edit"),
+            pairs(&[
+                ("Home", "/home"),
+                ("Users", "/admin/users"),
+                ("User", "/admin/users/3")
+            ])
+        );
+        assert_eq!(
+            crumbs("/account/password"),
+            pairs(&[("Home", "/home"), ("Your account", "/account")])
+        );
+        // "/servicesx/1" is not in Services; a page in no section still leads home.
+        assert_eq!(crumbs("/servicesx/1"), pairs(&[("Home", "/home")]));
+        assert_eq!(crumbs("/providers/4"), pairs(&[("Home", "/home")]));
+    }
+
+    #[test]
+    fn a_navigation_link_is_the_page_or_its_section() {
+        assert_eq!(nav_current("/services", "/services"), Some("page"));
+        assert_eq!(nav_current("/services", "/services/12/edit"), Some("true"));
+        assert_eq!(nav_current("/services", "/servicesx"), None);
+        assert_eq!(nav_current("/home", "/services"), None);
+    }
 }
 
 #[cfg(test)]

@@ -16,7 +16,7 @@ use std::borrow::Cow;
 use std::time::Instant;
 
 use crate::error::Surface;
-use crate::layout::REQUEST_ID;
+use crate::layout::{REQUEST_ID, REQUEST_PATH};
 use crate::routes::{Access, RouteTable};
 use crate::AppState;
 use tower_http::compression::predicate::{DefaultPredicate, NotForContentType, Predicate};
@@ -423,7 +423,9 @@ pub async fn request_layer(State(state): State<AppState>, req: Request, next: Ne
             )
         }
     } else {
-        REQUEST_ID.scope(id.clone(), next.run(req)).await
+        REQUEST_ID
+            .scope(id.clone(), REQUEST_PATH.scope(path.clone(), next.run(req)))
+            .await
     };
     let resp = crate::error::finish(resp, surface, None, &id);
     let mut resp = crate::error::edge_answer(resp, surface, &id);

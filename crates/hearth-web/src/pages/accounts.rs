@@ -646,7 +646,7 @@ async fn account_view(
         h2 class="govuk-heading-m" { "API tokens" }
         p class="govuk-body" { "For your organisation's own systems to use the " a class="govuk-link" href="/api/v1/openapi.json" { "Hearth API" } " as you, under the same rules." }
         @if !tokens.is_empty() {
-            table class="govuk-table" {
+            (crate::layout::scrolling_table("API tokens", html! { table class="govuk-table" {
                 thead class="govuk-table__head" { tr class="govuk-table__row" { th class="govuk-table__header" { "Name" } th class="govuk-table__header" { "Created" } th class="govuk-table__header" { "Expires" } th class="govuk-table__header" { "Last used" } th class="govuk-table__header" { span class="govuk-visually-hidden" { "Action" } } } }
                 tbody class="govuk-table__body" {
                     @for t in &tokens {
@@ -666,7 +666,7 @@ async fn account_view(
                         }
                     }
                 }
-            }
+            } }))
         }
         form method="post" action="/account/api-tokens" novalidate {
             (csrf(&ctx.csrf))

@@ -121,7 +121,7 @@ async fn users(State(state): State<AppState>, ctx: Ctx) -> Page {
     let body = html! {
         h1 class="govuk-heading-l" { "Users" }
         a class="govuk-button" href="/admin/users/new" { "Add a user" }
-        table class="govuk-table" {
+        (crate::layout::scrolling_table("Users", html! { table class="govuk-table" {
             thead class="govuk-table__head" { tr class="govuk-table__row" {
                 th class="govuk-table__header" { "Username" } th class="govuk-table__header" { "Name" } th class="govuk-table__header" { "Role" } th class="govuk-table__header" { "State" }
             } }
@@ -139,7 +139,7 @@ async fn users(State(state): State<AppState>, ctx: Ctx) -> Page {
                     }
                 }
             }
-        }
+        } }))
     };
     Ok(render(Some(&ctx), "Users", body))
 }
@@ -393,7 +393,7 @@ async fn audit(State(state): State<AppState>, ctx: Ctx, Query(q): Query<AuditFor
             p class="govuk-body" data-testid="empty" { "No entries match this search. Clear a filter or widen the dates." }
         }
         @if !entries.is_empty() {
-        table class="govuk-table" {
+        (crate::layout::scrolling_table("Audit entries", html! { table class="govuk-table" {
             thead class="govuk-table__head" { tr class="govuk-table__row" {
                 th class="govuk-table__header" { "When" } th class="govuk-table__header" { "Who" } th class="govuk-table__header" { "Action" }
                 th class="govuk-table__header" { "Record" } th class="govuk-table__header" { "What changed" }
@@ -431,7 +431,7 @@ async fn audit(State(state): State<AppState>, ctx: Ctx, Query(q): Query<AuditFor
                     }
                 }
             }
-        }
+        } }))
         }
         @let base = format!("/admin/audit?actor={}&record_type={}&record_id={}&action={}&from={}&to={}",
             crate::session::url_encode(&v(&q.actor)), crate::session::url_encode(&v(&q.record_type)), crate::session::url_encode(&v(&q.record_id)),

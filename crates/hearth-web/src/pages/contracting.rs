@@ -252,7 +252,7 @@ pub(crate) async fn documents_section(
         h2 class="govuk-heading-m" id="documents" { "Contract documents" }
         @if docs.is_empty() { p class="govuk-body" { "No documents yet." } }
         @else {
-            table class="govuk-table" {
+            (crate::layout::scrolling_table("Contract documents", html! { table class="govuk-table" {
                 thead class="govuk-table__head" { tr class="govuk-table__row" {
                     th class="govuk-table__header" { "Document" } th class="govuk-table__header" { "Progress" } th class="govuk-table__header" { "Signed by the provider" }
                 } }
@@ -265,7 +265,7 @@ pub(crate) async fn documents_section(
                         }
                     }
                 }
-            }
+            } }))
         }
         @if ctx.principal.has(Permission::BackOfficeWrite) {
             div class="govuk-grid-row" { div class="govuk-grid-column-two-thirds" {
@@ -396,7 +396,7 @@ async fn document_view(
             }
         } }
         h2 class="govuk-heading-m" { "History" }
-        table class="govuk-table" {
+        (crate::layout::scrolling_table("History", html! { table class="govuk-table" {
             thead class="govuk-table__head" { tr class="govuk-table__row" { th class="govuk-table__header" { "When" } th class="govuk-table__header" { "Who" } th class="govuk-table__header" { "What" } } }
             tbody class="govuk-table__body" {
                 @for e in &history {
@@ -407,7 +407,7 @@ async fn document_view(
                     }
                 }
             }
-        }
+        } }))
     };
     let r = render(Some(ctx), &d.title, body);
     Ok(if errors.is_empty() { r } else { invalid(r) })
@@ -542,7 +542,7 @@ async fn contacts_page(State(state): State<AppState>, ctx: Ctx) -> Page {
         h1 class="govuk-heading-l" { "Contacts" }
         p class="govuk-body" { "Changes to contacts, their assignments and logins go to the commissioning team as requests." }
         a class="govuk-button" href="/contacts/new" { "Add a contact" }
-        table class="govuk-table" {
+        (crate::layout::scrolling_table("Contacts", html! { table class="govuk-table" {
             thead class="govuk-table__head" { tr class="govuk-table__row" {
                 th class="govuk-table__header" { "Name" } th class="govuk-table__header" { "Position" } th class="govuk-table__header" { "Assignments" } th class="govuk-table__header" { "Status" }
             } }
@@ -556,7 +556,7 @@ async fn contacts_page(State(state): State<AppState>, ctx: Ctx) -> Page {
                     }
                 }
             }
-        }
+        } }))
     };
     Ok(render(Some(&ctx), "Contacts", body))
 }

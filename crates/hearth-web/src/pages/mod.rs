@@ -5,6 +5,7 @@ mod admin;
 mod contracting;
 mod directory;
 mod home;
+mod info;
 mod records;
 mod requests;
 mod returns;
@@ -17,6 +18,7 @@ pub fn register(t: &mut RouteTable) {
     contracting::register(t);
     directory::register(t);
     home::register(t);
+    info::register(t);
     requests::register(t);
     records::register(t);
     returns::register(t);

@@ -682,7 +682,7 @@ async fn requests_page(
             }
         } @else {
         p class="govuk-body" { (layout::plural(list.len(), "request", "requests")) }
-        table class="govuk-table" {
+        (crate::layout::scrolling_table("Requests", html! { table class="govuk-table" {
             thead class="govuk-table__head" { tr class="govuk-table__row" {
                 th class="govuk-table__header" { "Submitted" }
                 @if staff { th class="govuk-table__header" { "Provider" } }
@@ -703,7 +703,7 @@ async fn requests_page(
                     }
                 }
             }
-        }
+        } }))
         }
     };
     Ok(render(Some(&ctx), "Requests", body))
@@ -711,7 +711,7 @@ async fn requests_page(
 
 fn changes_table(changes: &[hearth_app::requests::Change]) -> Markup {
     html! {
-        table class="govuk-table" data-testid="changes" {
+        (crate::layout::scrolling_table("Changes", html! { table class="govuk-table" data-testid="changes" {
             caption class="govuk-table__caption govuk-table__caption--m" { "What this request changes" }
             thead class="govuk-table__head" { tr class="govuk-table__row" {
                 th class="govuk-table__header" { "Field" } th class="govuk-table__header" { "Now" } th class="govuk-table__header" { "Requested" }
@@ -725,7 +725,7 @@ fn changes_table(changes: &[hearth_app::requests::Change]) -> Markup {
                     }
                 }
             }
-        }
+        } }))
     }
 }
 

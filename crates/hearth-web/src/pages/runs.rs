@@ -35,7 +35,7 @@ pub fn register(t: &mut RouteTable) {
 fn status_tag(s: RunStatus) -> Markup {
     let colour = match s {
         RunStatus::Queued => "govuk-tag--grey",
-        RunStatus::Running => "govuk-tag--blue",
+        RunStatus::Running => "",
         RunStatus::Done => "govuk-tag--green",
         RunStatus::Failed => "govuk-tag--red",
         RunStatus::Cancelled => "govuk-tag--yellow",
@@ -97,7 +97,7 @@ async fn list(State(state): State<AppState>, ctx: Ctx) -> Page {
         @if runs.is_empty() {
             p class="govuk-body" { "There are no runs yet." }
         } @else {
-            table class="govuk-table" {
+            (crate::layout::scrolling_table("Job runs", html! { table class="govuk-table" {
                 caption class="govuk-table__caption govuk-table__caption--m" { "The newest runs" }
                 thead class="govuk-table__head" { tr class="govuk-table__row" {
                     th scope="col" class="govuk-table__header" { "Run" }
@@ -119,7 +119,7 @@ async fn list(State(state): State<AppState>, ctx: Ctx) -> Page {
                         }
                     }
                 }
-            }
+            } }))
         }
     };
     Ok(render(&ctx, "Job runs", body, active))

@@ -425,6 +425,31 @@ impl Browser {
             .unwrap_or_default()
     }
 
+    /// Runs one axe-core rule on the page, whatever its impact (the "region" rule, every piece
+    /// of content inside a landmark, is only "moderate"); the nodes that break it, as HTML.
+    pub async fn rule_violations(&self, rule: &str) -> Vec<String> {
+        let axe = std::fs::read_to_string(
+            Path::new(env!("CARGO_MANIFEST_DIR")).join("../../node_modules/axe-core/axe.min.js"),
+        )
+        .expect("axe-core is installed by npm ci (package.json)");
+        self.execute(&format!("{axe}\n;return typeof axe;")).await;
+        let v = self
+            .execute_async(&format!(
+                "const done = arguments[arguments.length - 1];
+                 axe.run(document, {{ runOnly: {{ type: 'rule', values: ['{rule}'] }} }})
+                    .then(r => done(r.violations.flatMap(v => v.nodes.map(n => n.html))))
+                    .catch(e => done(['axe-error: ' + String(e)]));"
+            ))
+            .await;
+        v.as_array()
+            .map(|a| {
+                a.iter()
+                    .filter_map(|x| x.as_str().map(String::from))
+                    .collect()
+            })
+            .unwrap_or_default()
+    }
+
     pub async fn set_window(&self, width: u32, height: u32) {
         self.cmd(
             "POST",

@@ -29,7 +29,7 @@ pub(super) async fn contracts(
             button type="submit" class="govuk-button govuk-button--secondary" { "Search" }
         }
         (list_count(page.total, "contract", "contracts", &q))
-        table class="govuk-table" {
+        (crate::layout::scrolling_table("Contracts", html! { table class="govuk-table" {
             thead class="govuk-table__head" { tr class="govuk-table__row" {
                 th scope="col" class="govuk-table__header" { "Reference" }
                 th scope="col" class="govuk-table__header" { "Title" }
@@ -48,7 +48,7 @@ pub(super) async fn contracts(
                     }
                 }
             }
-        }
+        } }))
         (layout::pagination(&list_base("/contracts", &q), page.page, page.total_pages()))
     };
     Ok(render(Some(&ctx), "Contracts", body))

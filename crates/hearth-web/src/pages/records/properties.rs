@@ -14,7 +14,7 @@ pub(super) async fn properties(
         @if can_write(&ctx) { a class="govuk-button" href="/properties/new" { "Add a property" } }
         (search_box("/properties", &q, "Search by address, town, postcode or UPRN"))
         (list_count(page.total, "property", "properties", &q))
-        table class="govuk-table" {
+        (crate::layout::scrolling_table("Properties", html! { table class="govuk-table" {
             thead class="govuk-table__head" { tr class="govuk-table__row" {
                 th scope="col" class="govuk-table__header" { "Address" }
                 th scope="col" class="govuk-table__header" { "Town" }
@@ -31,7 +31,7 @@ pub(super) async fn properties(
                     }
                 }
             }
-        }
+        } }))
         (layout::pagination(&list_base("/properties", &q), page.page, page.total_pages()))
     };
     Ok(render(Some(&ctx), "Properties", body))

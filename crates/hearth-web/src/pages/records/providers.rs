@@ -14,7 +14,7 @@ pub(super) async fn providers(
         @if can_write(&ctx) { a class="govuk-button" href="/providers/new" { "Add a provider" } }
         (search_box("/providers", &q, "Search by name or reference"))
         (list_count(page.total, "provider", "providers", &q))
-        table class="govuk-table" {
+        (crate::layout::scrolling_table("Providers", html! { table class="govuk-table" {
             thead class="govuk-table__head" { tr class="govuk-table__row" {
                 th scope="col" class="govuk-table__header" { "Name" }
                 th scope="col" class="govuk-table__header" { "Reference" }
@@ -29,7 +29,7 @@ pub(super) async fn providers(
                     }
                 }
             }
-        }
+        } }))
         (layout::pagination(&list_base("/providers", &q), page.page, page.total_pages()))
     };
     Ok(render(Some(&ctx), "Providers", body))
@@ -182,7 +182,7 @@ pub(super) async fn provider_body(
             p class="govuk-body" { a class="govuk-link" href="/contacts" { "Manage contacts" } " · " a class="govuk-link" href="/actions" { "Actions" } }
         }
         h2 class="govuk-heading-m" { "Contacts" }
-        table class="govuk-table" {
+        (crate::layout::scrolling_table("Contacts", html! { table class="govuk-table" {
             thead class="govuk-table__head" { tr class="govuk-table__row" {
                 th class="govuk-table__header" { "Contact ID" } th class="govuk-table__header" { "Name" } th class="govuk-table__header" { "Position" } th class="govuk-table__header" { "Email" } th class="govuk-table__header" { "Telephone" }
             } }
@@ -197,7 +197,7 @@ pub(super) async fn provider_body(
                     }
                 }
             }
-        }
+        } }))
     };
     Ok((p.name, body))
 }

@@ -14,7 +14,7 @@ pub(super) async fn services(
         @if can_write(&ctx) { a class="govuk-button" href="/services/new" { "Add a service" } }
         (search_box("/services", &q, "Search by name or reference"))
         (list_count(page.total, "service", "services", &q))
-        table class="govuk-table" {
+        (crate::layout::scrolling_table("Services", html! { table class="govuk-table" {
             thead class="govuk-table__head" { tr class="govuk-table__row" {
                 th scope="col" class="govuk-table__header" { "Service" }
                 th scope="col" class="govuk-table__header" { "Reference" }
@@ -33,7 +33,7 @@ pub(super) async fn services(
                     }
                 }
             }
-        }
+        } }))
         (layout::pagination(&list_base("/services", &q), page.page, page.total_pages()))
     };
     Ok(render(Some(&ctx), "Services", body))
@@ -277,7 +277,7 @@ pub(super) async fn service_view(
             button type="submit" class="govuk-button govuk-button--secondary" { "Show" }
         }
         p class="govuk-body" { (schedules.total) @if include_ended { " schedules, current and ended" } @else { " current schedules" } }
-        table class="govuk-table" {
+        (crate::layout::scrolling_table("Client schedules", html! { table class="govuk-table" {
             thead class="govuk-table__head" { tr class="govuk-table__row" {
                 th scope="col" class="govuk-table__header" { "Client ID" }
                 th scope="col" class="govuk-table__header" { "Name" }
@@ -300,7 +300,7 @@ pub(super) async fn service_view(
                     }
                 }
             }
-        }
+        } }))
         (layout::pagination(&base, schedules.page, schedules.total_pages()))
     };
     Ok(render(Some(&ctx), &s.name, body))

@@ -82,12 +82,12 @@ pub(super) async fn service_analysis(
             @let trigger = data.iter().rev().find_map(|(_, v)| v.as_ref().and_then(|v| v.indicators.iter().find(|f| &f.indicator == ind).and_then(|f| f.trigger.as_ref().map(|t| t.threshold))));
             h2 class="govuk-heading-s" { (name) }
             (chart(&format!("{} by quarter", ind.short_label()), &values, &labels, trigger))
-            table class="govuk-table" {
+            (crate::layout::scrolling_table(name, html! { table class="govuk-table" {
                 tbody class="govuk-table__body" {
                     tr class="govuk-table__row" { @for l in &labels { th class="govuk-table__header" { (l) } } }
                     tr class="govuk-table__row" { @for v in &values { td class="govuk-table__cell" { @match v { Some(v) => (ind.unit().format(*v)), None => "–" } } } }
                 }
-            }
+            } }))
         }
     };
     Ok(render(Some(&ctx), "Indicators", body))
@@ -123,7 +123,7 @@ pub(super) async fn analysis(
             }
         }
         p class="govuk-body" { "Download: " a class="govuk-link" href={ "/returns/analysis.csv?by=" (by) } { "CSV" } " · " a class="govuk-link" href={ "/returns/analysis.xlsx?by=" (by) } { "XLSX" } }
-        table class="govuk-table" {
+        (crate::layout::scrolling_table("Analysis", html! { table class="govuk-table" {
             thead class="govuk-table__head" { tr class="govuk-table__row" {
                 th class="govuk-table__header" { "Group" } th class="govuk-table__header" { "Indicator" }
                 @for q in &quarters { th class="govuk-table__header" { (q.label()) } }
@@ -147,7 +147,7 @@ pub(super) async fn analysis(
                     }
                 }
             }
-        }
+        } }))
     };
     Ok(render(Some(&ctx), "Performance analysis", body))
 }

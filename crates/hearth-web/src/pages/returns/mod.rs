@@ -148,7 +148,7 @@ fn status_tag(s: &str) -> Markup {
     let class = match s {
         ACCEPTED => "govuk-tag govuk-tag--green",
         INCOMPLETE | EXPLANATION_REQUESTED => "govuk-tag govuk-tag--red",
-        RECEIVED => "govuk-tag govuk-tag--blue",
+        RECEIVED => "govuk-tag",
         _ => "govuk-tag govuk-tag--yellow",
     };
     html! { strong class=(class) { (status_label(s)) } }
@@ -235,7 +235,7 @@ async fn returns_page(state: &AppState, ctx: &Ctx, id: i64, errors: &FieldErrors
             }
         }
         p class="govuk-body" { "One return a quarter (April to June is quarter 1). Figures below their trigger are marked and need an explanation before the return can be accepted." }
-        table class="govuk-table" {
+        (crate::layout::scrolling_table("Returns", html! { table class="govuk-table" {
             thead class="govuk-table__head" { tr class="govuk-table__row" {
                 th class="govuk-table__header" { "Quarter" } th class="govuk-table__header" { "Due" } th class="govuk-table__header" { "Return" } th class="govuk-table__header" { span class="govuk-visually-hidden" { "Action" } }
             } }
@@ -267,7 +267,7 @@ async fn returns_page(state: &AppState, ctx: &Ctx, id: i64, errors: &FieldErrors
                     }
                 }
             }
-        }
+        } }))
     };
     let r = render(Some(&ctx), "Performance returns", body);
     Ok(if errors.is_empty() { r } else { invalid(r) })
@@ -463,7 +463,7 @@ async fn queue(State(state): State<AppState>, ctx: Ctx) -> Page {
         }
         p class="govuk-body" { "Each return is checked within two weeks of receipt." }
         @if list.is_empty() { p class="govuk-body" { "There are no returns waiting." } }
-        table class="govuk-table" {
+        (crate::layout::scrolling_table("Returns to check", html! { table class="govuk-table" {
             thead class="govuk-table__head" { tr class="govuk-table__row" {
                 th class="govuk-table__header" { "Received" } th class="govuk-table__header" { "Check by" } th class="govuk-table__header" { "Service and quarter" }
                 th class="govuk-table__header" { "Status" } th class="govuk-table__header" { "Below trigger" }
@@ -482,14 +482,14 @@ async fn queue(State(state): State<AppState>, ctx: Ctx) -> Page {
                     }
                 }
             }
-        }
+        } }))
     };
     Ok(render(Some(&ctx), "Returns to check", body))
 }
 
 fn figures_table(v: &ReturnView) -> Markup {
     html! {
-        table class="govuk-table" data-testid="indicators" {
+        (crate::layout::scrolling_table("Indicators", html! { table class="govuk-table" data-testid="indicators" {
             caption class="govuk-table__caption govuk-table__caption--m" { "Indicators" }
             thead class="govuk-table__head" { tr class="govuk-table__row" {
                 th class="govuk-table__header" { "Indicator" } th class="govuk-table__header" { "Figure" } th class="govuk-table__header" { "Trigger" }
@@ -507,9 +507,9 @@ fn figures_table(v: &ReturnView) -> Markup {
                     }
                 }
             }
-        }
-        table class="govuk-table" {
-            caption class="govuk-table__caption govuk-table__caption--s" { "Figures entered" }
+        } }))
+        (crate::layout::scrolling_table("Figures entered", html! { table class="govuk-table" {
+            caption class="govuk-table__caption" { "Figures entered" }
             tbody class="govuk-table__body" {
                 @let values = serde_json::to_value(ReturnForm::of(&v.figures)).unwrap_or_default();
                 @for (k, label) in FIELDS {
@@ -519,7 +519,7 @@ fn figures_table(v: &ReturnView) -> Markup {
                     }
                 }
             }
-        }
+        } }))
     }
 }
 

@@ -27,6 +27,7 @@ pub(super) async fn provider_overview(state: &AppState, ctx: &Ctx) -> Page {
             @if lines.is_empty() {
                 p class="govuk-body" { "You have no services that send returns." }
             } @else {
+                (crate::layout::scrolling_table(&format!("Returns for quarter {}", q.label()), html! {
                 table class="govuk-table" data-testid={ "quarter-" (q.label()) } {
                     thead class="govuk-table__head" { tr class="govuk-table__row" {
                         th class="govuk-table__header" scope="col" { "Service" }
@@ -53,7 +54,7 @@ pub(super) async fn provider_overview(state: &AppState, ctx: &Ctx) -> Page {
                             }
                         }
                     }
-                }
+                }}))
             }
         }
     };

@@ -60,7 +60,7 @@ pub(super) async fn tracker_view(
         p class="govuk-body" {
             "Report for the board: " a class="govuk-link" href={ "/returns/tracker.pdf?quarter=" (qs) } { "PDF" } " · " a class="govuk-link" href={ "/returns/tracker.csv?quarter=" (qs) } { "CSV" }
         }
-        table class="govuk-table" {
+        (crate::layout::scrolling_table("Returns tracker", html! { table class="govuk-table" {
             thead class="govuk-table__head" { tr class="govuk-table__row" {
                 th class="govuk-table__header" { "Provider" } th class="govuk-table__header" { "Service" } th class="govuk-table__header" { "Due" } th class="govuk-table__header" { "Received" } th class="govuk-table__header" { "State" }
                 @if ctx.principal.has(Permission::BackOfficeWrite) { th class="govuk-table__header" { "Extension" } }
@@ -97,7 +97,7 @@ pub(super) async fn tracker_view(
                     }
                 }
             }
-        }
+        } }))
         @if ctx.principal.has(Permission::Administer) {
             form method="post" action="/returns/due-days" novalidate {
                 (csrf(&ctx.csrf))

@@ -72,7 +72,7 @@ pub(super) async fn triggers_view(
     let body = html! {
         h1 class="govuk-heading-l" { "Triggers for " (year.label()) }
         p class="govuk-body" { "A figure below its trigger (above it, where lower is better) is marked in red with a text marker on every screen and in the workbook, and the return cannot be accepted until the provider explains it." }
-        table class="govuk-table" {
+        (crate::layout::scrolling_table("Triggers", html! { table class="govuk-table" {
             thead class="govuk-table__head" { tr class="govuk-table__row" { th class="govuk-table__header" { "Indicator" } th class="govuk-table__header" { "Service type" } th class="govuk-table__header" { "Trigger" } } }
             tbody class="govuk-table__body" {
                 @for t in set.triggers() {
@@ -83,7 +83,7 @@ pub(super) async fn triggers_view(
                     }
                 }
             }
-        }
+        } }))
         h2 class="govuk-heading-m" { "Local indicators" }
         @if locals.is_empty() { p class="govuk-body" { "None defined. Providers report each one as a whole number a quarter." } }
         ul class="govuk-list" {
