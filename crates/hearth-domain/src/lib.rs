@@ -26,7 +26,7 @@ pub mod workflow;
 pub use authority::{DEFAULT_ABSOLUTE_HOURS, DEFAULT_IDLE_MINUTES, DEFAULT_PASSWORD_POLICY};
 pub use dates::{parse_date, parse_date_parts, parse_date_parts_for, FinancialYear};
 pub use enums::{
-    Assignment, ClientGroup, ContractStatus, EndReason, PasswordPolicyKind, PositionType,
+    AccountHelpKind, AccountRequestClosure, Assignment, DocumentProgress, ClientGroup, ContractStatus, EndReason, PasswordPolicyKind, PositionType,
     RequestKind, Role, ServiceType, Term,
 };
 pub use ids::{FieldError, HousingBenefitNumber, NiNumber, Pence, Postcode, Uprn};
