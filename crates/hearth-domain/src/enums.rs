@@ -4,7 +4,6 @@
 //! (the text people read), `parse` (from a code) and `ALL` (in display
 //! order). `Display` shows the label.
 
-
 macro_rules! string_enum {
     (
         $(#[$meta:meta])*
@@ -273,9 +272,9 @@ string_enum! {
 mod tests {
     use super::*;
     use crate::ids::FieldError;
-    use serde::Deserialize;
     use serde::de::value::{Error as DeError, StrDeserializer};
     use serde::de::IntoDeserializer;
+    use serde::Deserialize;
     use std::collections::HashSet;
 
     /// Checks the invariants every string enum must keep.

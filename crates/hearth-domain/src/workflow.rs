@@ -263,7 +263,6 @@ pub mod returns {
             Event::Escalate,
             Event::SetAction,
         ];
-
     }
 
     crate::enums::string_enum! {
@@ -613,7 +612,16 @@ pub mod returns {
 
         #[test]
         fn decisions_refuse_anything_else_with_the_forms_message() {
-            for bad in ["", " ", "delete", "Accept", "ACCEPT", "reject", "explained", "accept;1"] {
+            for bad in [
+                "",
+                " ",
+                "delete",
+                "Accept",
+                "ACCEPT",
+                "reject",
+                "explained",
+                "accept;1",
+            ] {
                 let e = Decision::parse(bad).unwrap_err();
                 assert_eq!(e.code, "decision_invalid", "{bad:?}");
                 assert_eq!(e.message, "Choose what to do with the return", "{bad:?}");

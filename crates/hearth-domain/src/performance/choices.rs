@@ -102,7 +102,10 @@ mod tests {
             AnalysisGrouping::or_default(Some("nonsense")),
             AnalysisGrouping::Service
         );
-        assert_eq!(AnalysisGrouping::or_default(None), AnalysisGrouping::Service);
+        assert_eq!(
+            AnalysisGrouping::or_default(None),
+            AnalysisGrouping::Service
+        );
     }
 
     #[test]
@@ -112,8 +115,19 @@ mod tests {
         assert_eq!(DueDays::parse("90").unwrap().days(), 90);
         assert_eq!(DueDays::parse("10").unwrap().to_string(), "10");
         for bad in [
-            "", " ", "0", "91", "-1", "+-3", "2.5", "ten", "1e2", "300", "99999999999999999999",
-            "28 days", "١٢",
+            "",
+            " ",
+            "0",
+            "91",
+            "-1",
+            "+-3",
+            "2.5",
+            "ten",
+            "1e2",
+            "300",
+            "99999999999999999999",
+            "28 days",
+            "١٢",
         ] {
             let e = DueDays::parse(bad).unwrap_err();
             assert_eq!(e.code, "due_days_invalid", "{bad:?}");
@@ -126,10 +140,20 @@ mod tests {
         let q = parse_return_quarter("2026/27 Q3").unwrap();
         assert_eq!(q.label(), "2026/27 Q3");
         assert_eq!(parse_return_quarter(" 2026-27 q1 ").unwrap().number(), 1);
-        for bad in ["", "Q3", "2026/27", "2026/27 Q5", "2026/28 Q1", "next quarter"] {
+        for bad in [
+            "",
+            "Q3",
+            "2026/27",
+            "2026/27 Q5",
+            "2026/28 Q1",
+            "next quarter",
+        ] {
             let e = parse_return_quarter(bad).unwrap_err();
             assert_eq!(e.code, "return_quarter_invalid", "{bad:?}");
-            assert_eq!(e.message, "Choose the quarter this return is for", "{bad:?}");
+            assert_eq!(
+                e.message, "Choose the quarter this return is for",
+                "{bad:?}"
+            );
         }
     }
 }

@@ -186,11 +186,11 @@ pub(super) async fn due_days(
     ctx: Ctx,
     Form(f): Form<DueDaysForm>,
 ) -> Page {
-    match state
-        .app
-        .set_returns_due_days(&ctx.principal, &f.returns_due_days)
-        .await
-    {
+    let saved = match DueDays::parse(&f.returns_due_days).for_field("returns_due_days") {
+        Ok(days) => state.app.set_returns_due_days(&ctx.principal, days).await,
+        Err(e) => Err(e),
+    };
+    match saved {
         Ok(()) => Ok(see_other("/returns/tracker")),
         Err(AppError::Invalid(errors)) => {
             tracker_view(&state, &ctx, &TrackerQuery::default(), &errors).await
