@@ -48,6 +48,8 @@ pub(super) async fn tracker_view(
     let missing = lines.iter().filter(|l| l.missing(today)).count();
     let qs = crate::session::url_encode(&quarter.label());
     let body = html! {
+        // Above everything: the extension forms' errors as well as the due days'.
+        (error_summary(errors))
         h1 class="govuk-heading-l" { "Returns tracker" }
         form method="get" action="/returns/tracker" {
             (layout::input("quarter", "Quarter", &quarter.label(), &FieldErrors::new(), Opt { width: Some("10"), required: true, hint: Some("For example 2026/27 Q2"), ..Default::default() }))
@@ -101,7 +103,6 @@ pub(super) async fn tracker_view(
         @if ctx.principal.has(Permission::Administer) {
             form method="post" action="/returns/due-days" novalidate {
                 (csrf(&ctx.csrf))
-                (error_summary(errors))
                 (layout::input("returns_due_days", "Returns are due this many days after the quarter ends", &due_days.to_string(), errors, Opt { width: Some("3"), required: true, ..Default::default() }))
                 button type="submit" class="govuk-button govuk-button--secondary" { "Save" }
             }
