@@ -8,7 +8,7 @@ use hearth_app::returns::{
     ReturnForm, ACCEPTED, EXPLAINED, EXPLANATION_REQUESTED, INCOMPLETE, REPLACED,
 };
 use hearth_app::{AppError, Principal};
-use hearth_domain::performance::{DueDays, Quarter};
+use hearth_domain::performance::{DueDays, LocalIndicatorCode, Quarter};
 use hearth_domain::workflow::returns::Decision;
 use hearth_domain::{AccountHelpKind, ServiceType};
 use hearth_store::testing;
@@ -794,6 +794,10 @@ async fn an_extension_moves_a_services_due_date() {
         .all(|l| !l.extended));
 }
 
+fn code(s: &str) -> LocalIndicatorCode {
+    LocalIndicatorCode::parse(s).unwrap()
+}
+
 #[tokio::test]
 async fn local_indicators_are_asked_for_in_the_form_and_the_workbook() {
     let w = world(testing::sqlite().await.unwrap()).await;
@@ -803,7 +807,7 @@ async fn local_indicators_are_asked_for_in_the_form_and_the_workbook() {
         w.app
             .define_local_indicator(
                 &w.board,
-                "referrals_received",
+                &code("referrals_received"),
                 "Referrals received",
                 None,
                 true
@@ -811,31 +815,40 @@ async fn local_indicators_are_asked_for_in_the_form_and_the_workbook() {
             .await,
         Err(AppError::Forbidden)
     ));
+    // A code in the wrong shape never reaches the use case: the edge's parser refuses it.
     assert!(matches!(
-        w.app
-            .define_local_indicator(&w.officer, "Bad Code!", "X", None, true)
-            .await,
-        Err(AppError::Invalid(_))
+        LocalIndicatorCode::parse("Bad Code!"),
+        Err(e) if e.code == "local_indicator_code_invalid"
     ));
     assert!(
         matches!(
-            w.app
-                .define_local_indicator(&w.officer, "kpi_1", "Clash", None, true)
-                .await,
-            Err(AppError::Invalid(_))
+            LocalIndicatorCode::parse("kpi_1"),
+            Err(e) if e.code == "local_indicator_code_taken"
         ),
         "national codes are taken"
     );
     w.app
         .define_local_indicator(
             &w.officer,
-            "referrals_received",
+            &code("referrals_received"),
             "Referrals received",
             Some(ServiceType::parse(&s.service_type).unwrap()),
             true,
         )
         .await
         .unwrap();
+    // The authority's own codes are taken once.
+    let Err(AppError::Invalid(e)) = w
+        .app
+        .define_local_indicator(&w.officer, &code("referrals_received"), "Clash", None, true)
+        .await
+    else {
+        panic!("a second local indicator with the same code")
+    };
+    assert_eq!(
+        e.get("code"),
+        Some("A local indicator with this code already exists")
+    );
 
     // The web form needs it.
     let form = good_for(&q.label(), s.contracted_units);

@@ -287,3 +287,85 @@ async fn the_api_refuses_hostile_available_places_as_a_problem_and_changes_nothi
         s.available_places_updated_at
     );
 }
+
+#[tokio::test]
+async fn a_hostile_local_indicator_code_or_service_type_defines_nothing() {
+    let t = TestApp::start(hearth_store::testing::sqlite().await.unwrap()).await;
+    let officer = principal(&t, "officer").await;
+    let before = t
+        .app
+        .local_indicators(officer.authority_id())
+        .await
+        .unwrap()
+        .len();
+    let c = t.signed_in("officer").await;
+    for (code, service_type, field, message) in [
+        (
+            "Bad Code!",
+            "",
+            "code",
+            "Code must start with a letter and use only lower case letters, numbers and underscores, up to 50 characters",
+        ),
+        (
+            "kpi_1",
+            "",
+            "code",
+            "Code is already used by a national indicator",
+        ),
+        ("", "", "code", "Enter a code for the local indicator"),
+        (
+            "referrals_received",
+            "warp_drive",
+            "service_type",
+            "Select a service type",
+        ),
+        (
+            "referrals_received",
+            "<script>",
+            "service_type",
+            "Select a service type",
+        ),
+    ] {
+        let r = c
+            .post_form(
+                "/returns/local-indicators",
+                &[
+                    ("code", code),
+                    ("name", "Referrals received"),
+                    ("service_type", service_type),
+                ],
+            )
+            .await;
+        assert_eq!(r.status(), 422, "{code:?} {service_type:?}");
+        let body = r.text().await.unwrap();
+        assert!(
+            field_error(&body, field).contains(message),
+            "{code:?} {service_type:?}: {}",
+            error_summary(&body)
+        );
+    }
+    // Both wrong: both are named at once.
+    let r = c
+        .post_form(
+            "/returns/local-indicators",
+            &[
+                ("code", "Bad Code!"),
+                ("name", "Referrals received"),
+                ("service_type", "warp_drive"),
+            ],
+        )
+        .await;
+    let body = r.text().await.unwrap();
+    assert!(
+        !field_error(&body, "code").is_empty() && !field_error(&body, "service_type").is_empty()
+    );
+    assert_eq!(
+        t.app
+            .local_indicators(officer.authority_id())
+            .await
+            .unwrap()
+            .len(),
+        before,
+        "nothing was defined"
+    );
+}

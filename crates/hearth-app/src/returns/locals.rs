@@ -2,6 +2,7 @@
 
 #[allow(unused_imports)]
 use super::*;
+use hearth_domain::performance::LocalIndicatorCode;
 
 impl App {
     /// The authority's local indicators.
@@ -32,7 +33,7 @@ impl App {
     pub async fn define_local_indicator(
         &self,
         who: &Principal,
-        code: &str,
+        code: &LocalIndicatorCode,
         name: &str,
         service_type: Option<ServiceType>,
         higher_is_better: bool,
@@ -42,7 +43,7 @@ impl App {
         crate::text::check_text("name", name)?;
         let types: Vec<ServiceType> = service_type.into_iter().collect();
         let li = hearth_domain::performance::LocalIndicator::new(
-            code,
+            code.as_str(),
             name,
             hearth_domain::performance::Unit::Number,
             types,

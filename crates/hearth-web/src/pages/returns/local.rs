@@ -2,6 +2,7 @@
 
 #[allow(unused_imports)]
 use super::*;
+use hearth_domain::performance::LocalIndicatorCode;
 use hearth_domain::ServiceType;
 
 #[derive(Deserialize, Default)]
@@ -72,25 +73,29 @@ pub(super) async fn define_local(
     ctx: Ctx,
     Form(f): Form<LocalForm>,
 ) -> Page {
+    let mut errors = FieldErrors::new();
+    let code = errors.check("code", LocalIndicatorCode::parse(&f.code));
     // Blank means every service type.
     let service_type = match f.service_type.trim() {
-        "" => Ok(None),
-        code => ServiceType::parse(code).map(Some).for_field("service_type"),
+        "" => Some(None),
+        other => errors
+            .check("service_type", ServiceType::parse(other))
+            .map(Some),
     };
-    let defined = match service_type {
-        Ok(service_type) => {
+    let defined = match (code, service_type) {
+        (Some(code), Some(service_type)) => {
             state
                 .app
                 .define_local_indicator(
                     &ctx.principal,
-                    &f.code,
+                    &code,
                     &f.name,
                     service_type,
                     f.higher_is_better.is_some(),
                 )
                 .await
         }
-        Err(e) => Err(e),
+        _ => Err(AppError::Invalid(errors)),
     };
     match defined {
         Ok(()) => Ok(see_other("/returns/triggers")),
