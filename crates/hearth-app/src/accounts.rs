@@ -1,7 +1,7 @@
 //! Log in (password, then TOTP), sessions, idle and absolute timeouts, lockout, password
 //! changes and the login / forgotten-password requests (F2.1 to F2.5).
 
-use hearth_domain::{check_password, password_expired, PasswordPolicyKind};
+use hearth_domain::{check_password, password_expired, AccountHelpKind, PasswordPolicyKind};
 use hearth_store::{now, AccountRequest, Actor, Hits, Session, User};
 use rand::RngCore;
 use sha2::{Digest, Sha256};
@@ -86,11 +86,11 @@ impl App {
 impl HelpRequest {
     /// The request as it would be queued, without saving it (the answer to one asked too
     /// often, which must look like any other).
-    fn unsaved(self, kind: &str) -> AccountRequest {
+    fn unsaved(self, kind: AccountHelpKind) -> AccountRequest {
         AccountRequest {
             id: 0,
             authority_id: self.authority_id,
-            kind: kind.to_string(),
+            kind: kind.as_str().to_string(),
             username: self.username,
             full_name: self.full_name,
             email: self.email,
@@ -785,7 +785,7 @@ impl App {
     /// "Forgotten your password?" or "Request a login": lands in the commissioning team's queue.
     pub async fn request_account_help(
         &self,
-        kind: &str,
+        kind: AccountHelpKind,
         r: HelpRequest,
         from: &str,
     ) -> Result<AccountRequest, AppError> {
@@ -802,10 +802,10 @@ impl App {
                 errors.add(field, e.message);
             }
         }
-        if kind == "forgotten_password" && r.username.trim().is_empty() {
+        if kind == AccountHelpKind::ForgottenPassword && r.username.trim().is_empty() {
             errors.add("username", "Enter your username");
         }
-        if kind == "login_request" {
+        if kind == AccountHelpKind::LoginRequest {
             if r.full_name.trim().is_empty() {
                 errors.add("full_name", "Enter your full name");
             }
@@ -828,7 +828,7 @@ impl App {
         let source = crate::limits::key_part(from);
         self.limit_take(&format!("help:addr:{source}"), HELP_PER_ADDRESS)
             .await?;
-        if kind == "forgotten_password" {
+        if kind == AccountHelpKind::ForgottenPassword {
             // A username asked about too often gets the usual confirmation and no more
             // e-mails: a refusal here would only tell the asker that someone else has asked.
             let name = crate::limits::key_part(&r.username);
@@ -844,7 +844,7 @@ impl App {
         }
         // A forgotten-password request is routed to the user's authority where we know it;
         // the reply never says whether the username exists.
-        let authority_id = if kind == "forgotten_password" {
+        let authority_id = if kind == AccountHelpKind::ForgottenPassword {
             match self.db.user_by_username(r.username.trim()).await? {
                 Some(u) => self.authority_of_user(&u).await?,
                 None => None,
@@ -868,7 +868,7 @@ impl App {
                 authority_id,
             })
             .await?;
-        let (subject, what) = if kind == "forgotten_password" {
+        let (subject, what) = if kind == AccountHelpKind::ForgottenPassword {
             (
                 "Hearth: a forgotten password request",
                 "A user has asked for their password to be reset.",
@@ -889,7 +889,7 @@ impl App {
         }
         let created = tx
             .insert_account_request(&AccountRequest {
-                kind: kind.to_string(),
+                kind: kind.as_str().to_string(),
                 authority_id,
                 username: r.username.trim().to_string(),
                 full_name: r.full_name.trim().to_string(),

@@ -1,7 +1,7 @@
 //! Administration: users, the login-request queue and the audit trail.
 
 use crate::error::ConflictCode;
-use hearth_domain::{check_password, Role};
+use hearth_domain::{check_password, AccountRequestClosure, AuthorityCode, Role};
 use hearth_store::{AccountRequest, Actor, AuditEntry, AuditQuery, ChainReport, NewUser, User};
 use rand::Rng;
 use serde::Deserialize;
@@ -216,7 +216,7 @@ impl App {
     pub async fn authority_by_code(
         &self,
         who: &Principal,
-        code: &str,
+        code: &AuthorityCode,
     ) -> Result<Option<i64>, AppError> {
         who.require(Permission::Maintain)?;
         Ok(self
@@ -224,7 +224,7 @@ impl App {
             .authorities()
             .await?
             .into_iter()
-            .find(|a| a.code.eq_ignore_ascii_case(code))
+            .find(|a| code.matches(&a.code))
             .map(|a| a.id))
     }
 
@@ -363,12 +363,12 @@ impl App {
             .await?)
     }
 
-    /// Closes a request ("done" or "declined").
+    /// Closes a request (done or declined).
     pub async fn close_account_request(
         &self,
         who: &Principal,
         id: i64,
-        status: &str,
+        closure: AccountRequestClosure,
     ) -> Result<AccountRequest, AppError> {
         who.require_or_hide(Permission::BackOfficeRead)?;
         who.require(Permission::BackOfficeWrite)?;
@@ -380,14 +380,9 @@ impl App {
         if !visible {
             return Err(AppError::NotFound);
         }
-        let status = if status == "declined" {
-            "declined"
-        } else {
-            "done"
-        };
         let mut tx = self.begin_write(&who.actor()).await?;
         let r = tx
-            .close_account_request(id, status, who.signed_in()?.id)
+            .close_account_request(id, closure.as_str(), who.signed_in()?.id)
             .await?
             .ok_or(AppError::NotFound)?;
         tx.commit().await?;

@@ -68,7 +68,7 @@ impl App {
                 .authorities()
                 .await?
                 .into_iter()
-                .any(|a| a.code.eq_ignore_ascii_case(code.as_str()));
+                .any(|a| code.matches(&a.code));
             if taken {
                 e.add(
                     "code",

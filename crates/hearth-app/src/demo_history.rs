@@ -11,6 +11,8 @@ use std::sync::Arc;
 use chrono::{Duration, NaiveDate};
 use hearth_domain::clock::FixedClock;
 use hearth_domain::performance::Quarter;
+use hearth_domain::workflow::returns::Decision;
+use hearth_domain::{AccountHelpKind, DocumentProgress};
 use hearth_store::{Actor, NewUser};
 use rand::rngs::StdRng;
 use rand::{Rng, SeedableRng};
@@ -216,7 +218,7 @@ impl App {
                         past.check_return(
                             &officer,
                             r.id,
-                            "explain",
+                            Decision::AskForExplanation,
                             "Please say what is being done to bring this back above the trigger.",
                             false,
                         )
@@ -229,7 +231,7 @@ impl App {
                         past.explain_return(who, r.id, EXPLANATION).await?;
                         clock.set(at(checked + Duration::days(6), 15));
                     }
-                    past.check_return(&officer, r.id, "accept", "", false)
+                    past.check_return(&officer, r.id, Decision::Accept, "", false)
                         .await?;
                 }
             }
@@ -395,7 +397,7 @@ impl App {
         ] {
             clock.set(at(today - Duration::days(d), 9));
             past.request_account_help(
-                "login_request",
+                AccountHelpKind::LoginRequest,
                 crate::accounts::HelpRequest {
                     authority_id: Some(authority_id),
                     username: String::new(),
@@ -490,15 +492,18 @@ impl App {
             match k % 3 {
                 0 => {
                     clock.set(at(added + Duration::days(5), 11));
-                    past.set_document_progress(officer, d.id, "agreed").await?;
+                    past.set_document_progress(officer, d.id, DocumentProgress::Agreed)
+                        .await?;
                     clock.set(at(added + Duration::days(9), 15));
                     past.sign_document(&provider, d.id, "fable-willow-yarrow")
                         .await?;
-                    past.set_document_progress(officer, d.id, "signed").await?;
+                    past.set_document_progress(officer, d.id, DocumentProgress::Signed)
+                        .await?;
                 }
                 1 => {
                     clock.set(at(added + Duration::days(4), 11));
-                    past.set_document_progress(officer, d.id, "agreed").await?;
+                    past.set_document_progress(officer, d.id, DocumentProgress::Agreed)
+                        .await?;
                 }
                 _ => {}
             }

@@ -88,11 +88,10 @@ pub const PER_PAGE: i64 = 20;
 const DISTANCE_READ_LIMIT: i64 = 20_000;
 
 impl App {
-    /// Where a postcode is, or a field error saying why it cannot be used.
-    pub async fn locate_postcode(&self, input: &str) -> Result<(Postcode, (f64, f64)), AppError> {
-        let pc = Postcode::parse(input).map_err(|e| AppError::invalid("postcode", e.message))?;
+    /// Where a postcode is, or a field error saying we do not know.
+    pub async fn locate_postcode(&self, pc: &Postcode) -> Result<(f64, f64), AppError> {
         match self.db.postcode_location(pc.as_str()).await? {
-            Some(loc) => Ok((pc, loc)),
+            Some(loc) => Ok(loc),
             None => Err(AppError::invalid(
                 "postcode",
                 format!("We do not know where {pc} is. Check it, or search without a postcode"),
@@ -146,9 +145,10 @@ impl App {
             },
         };
         let mut around = None;
-        if let Some(pc) = opt(&q.postcode) {
+        let postcode = opt(&q.postcode).and_then(|pc| e.check("postcode", Postcode::parse(&pc)));
+        if let Some(pc) = postcode {
             match self.locate_postcode(&pc).await {
-                Ok((_, loc)) => {
+                Ok(loc) => {
                     if let Some(radius) = radius {
                         f.bbox = Some(bounding_box(loc, radius));
                         around = Some((loc, radius));

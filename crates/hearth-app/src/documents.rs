@@ -1,6 +1,7 @@
 //! Contract documents (F3.6): uploads with progress and comments, and their signatures.
 
 use hearth_docs::pdf::{self, Block, Report, Table};
+use hearth_domain::DocumentProgress;
 use hearth_store::{AuditEntry, AuditQuery, ContractDocument, Signature};
 use sha2::Digest;
 
@@ -13,11 +14,6 @@ pub struct DocumentWithSignatures {
     pub signatures: Vec<hearth_store::Signature>,
 }
 
-pub const PROGRESS: &[(&str, &str)] = &[
-    ("draft", "Draft"),
-    ("agreed", "Agreed"),
-    ("signed", "Signed"),
-];
 /// Largest document accepted (bytes).
 pub const MAX_DOCUMENT_BYTES: usize = 10 * 1024 * 1024;
 
@@ -202,20 +198,14 @@ impl App {
         &self,
         who: &Principal,
         id: i64,
-        progress: &str,
+        progress: DocumentProgress,
     ) -> Result<ContractDocument, AppError> {
         who.require_or_hide(Permission::BackOfficeRead)?;
         self.document(who, id).await?;
         who.require(Permission::BackOfficeWrite)?;
-        if !PROGRESS.iter().any(|(p, _)| *p == progress) {
-            return Err(AppError::invalid(
-                "progress",
-                "Select draft, agreed or signed",
-            ));
-        }
         let mut tx = self.begin_write(&who.actor()).await?;
         let d = tx
-            .update_document(id, Some(progress), None)
+            .update_document(id, Some(progress.as_str()), None)
             .await?
             .ok_or(AppError::NotFound)?;
         tx.commit().await?;

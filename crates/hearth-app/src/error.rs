@@ -42,6 +42,19 @@ impl FieldErrors {
     }
 }
 
+/// A value parsed at the edge (a form, the JSON API, the command line) before it reaches a
+/// use case: its refusal becomes the field error shown beside `field`, the same answer a use
+/// case gives for a field it checks itself.
+pub trait ForField<T> {
+    fn for_field(self, field: &str) -> Result<T, AppError>;
+}
+
+impl<T> ForField<T> for Result<T, FieldError> {
+    fn for_field(self, field: &str) -> Result<T, AppError> {
+        self.map_err(|e| AppError::invalid(field, e.message))
+    }
+}
+
 impl std::fmt::Display for FieldErrors {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         let parts: Vec<String> = self.0.iter().map(|(k, v)| format!("{k}: {v}")).collect();

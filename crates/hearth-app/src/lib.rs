@@ -25,7 +25,7 @@ pub mod returns;
 pub mod runs;
 pub mod text;
 
-pub use error::{AppError, ConflictCode, FieldErrors};
+pub use error::{AppError, ConflictCode, FieldErrors, ForField};
 pub use maintenance::{open, Database, DatabaseSettings};
 pub use principal::{Permission, Principal};
 

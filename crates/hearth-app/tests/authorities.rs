@@ -49,7 +49,10 @@ async fn empty_database_to_an_authority_and_its_administrator(t: testing::TestDb
 
     // The first administrator, as `hearth user add --role administrator` makes them.
     let id = app
-        .authority_by_code(&system, "fvl")
+        .authority_by_code(
+            &system,
+            &hearth_domain::AuthorityCode::parse("fvl").unwrap(),
+        )
         .await
         .unwrap()
         .expect("found by code in any case");

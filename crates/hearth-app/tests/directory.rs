@@ -8,6 +8,7 @@ use common::world;
 use hearth_app::directory::{places_available, DirectoryQuery};
 use hearth_app::AppError;
 use hearth_domain::directory::distance_m;
+use hearth_domain::directory::AvailablePlaces;
 use hearth_store::{testing, Service, ServiceFilter};
 
 async fn all_services(w: &common::World) -> Vec<Service> {
@@ -245,7 +246,7 @@ async fn places_available_follow_the_rule_and_full_services_are_left_out_by_defa
     );
     // The provider's figure wins once set, even zero.
     w.app
-        .set_available_places(&w.provider, s.id, "0")
+        .set_available_places(&w.provider, s.id, Some(AvailablePlaces::new(0).unwrap()))
         .await
         .ok();
     let provider_service = {
@@ -254,7 +255,11 @@ async fn places_available_follow_the_rule_and_full_services_are_left_out_by_defa
         w.app.db_for_tests().list_services(&f).await.unwrap().items[0].clone()
     };
     w.app
-        .set_available_places(&w.provider, provider_service.id, "0")
+        .set_available_places(
+            &w.provider,
+            provider_service.id,
+            Some(AvailablePlaces::new(0).unwrap()),
+        )
         .await
         .unwrap();
     let item = w.app.directory_service(provider_service.id).await.unwrap();
@@ -268,7 +273,11 @@ async fn places_available_follow_the_rule_and_full_services_are_left_out_by_defa
     let with_full = ids(&w, &q()).await;
     assert!(with_full.contains(&provider_service.id));
     w.app
-        .set_available_places(&w.provider, provider_service.id, "7")
+        .set_available_places(
+            &w.provider,
+            provider_service.id,
+            Some(AvailablePlaces::new(7).unwrap()),
+        )
         .await
         .unwrap();
     assert_eq!(

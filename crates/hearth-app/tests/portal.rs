@@ -7,6 +7,7 @@ use common::world;
 use hearth_app::actions::ActionInput;
 use hearth_app::contacts::{AssignmentInput, ContactInput};
 use hearth_app::{AppError, Principal};
+use hearth_domain::DocumentProgress;
 use hearth_store::testing;
 
 fn provider_id(p: &Principal) -> i64 {
@@ -191,13 +192,13 @@ async fn documents_are_added_by_the_team_and_signed_by_the_provider_without_chan
         );
 
         w.app
-            .set_document_progress(&w.officer, gen.id, "agreed")
+            .set_document_progress(&w.officer, gen.id, DocumentProgress::Agreed)
             .await
             .unwrap();
         assert!(
             matches!(
                 w.app
-                    .set_document_progress(&w.provider, gen.id, "signed")
+                    .set_document_progress(&w.provider, gen.id, DocumentProgress::Signed)
                     .await,
                 Err(AppError::NotFound)
             ),

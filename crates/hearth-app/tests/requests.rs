@@ -6,6 +6,7 @@ use common::{world, World};
 
 use hearth_app::requests::{NewScheduleInput, RequestQuery, UpdateScheduleInput};
 use hearth_app::{AppError, Principal};
+use hearth_domain::directory::AvailablePlaces;
 use hearth_store::{testing, ServiceDetails, ServiceFilter};
 
 async fn services_of(w: &World, who: &Principal) -> Vec<hearth_store::Service> {
@@ -600,7 +601,11 @@ async fn available_places_save_at_once_and_details_change_by_request() {
             .next()
             .unwrap();
         w.app
-            .set_available_places(&w.provider, service.id, "4")
+            .set_available_places(
+                &w.provider,
+                service.id,
+                Some(AvailablePlaces::new(4).unwrap()),
+            )
             .await
             .unwrap();
         assert_eq!(
@@ -614,17 +619,13 @@ async fn available_places_save_at_once_and_details_change_by_request() {
             Some(4),
             "{name}"
         );
+        // A negative figure never reaches the use case: the edge's parser refuses it.
         assert!(
-            matches!(
-                w.app
-                    .set_available_places(&w.provider, service.id, "-2")
-                    .await,
-                Err(AppError::Invalid(_))
-            ),
+            matches!(AvailablePlaces::parse("-2"), Err(e) if e.code == "available_places_invalid"),
             "{name}"
         );
         w.app
-            .set_available_places(&w.provider, service.id, "")
+            .set_available_places(&w.provider, service.id, None)
             .await
             .unwrap();
         assert_eq!(

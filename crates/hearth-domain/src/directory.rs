@@ -23,6 +23,46 @@ pub fn places_available(
     provider_figure.unwrap_or_else(|| contracted_units.saturating_sub(current_clients).max(0))
 }
 
+/// The places a provider says its service has free (F3.5): a whole number from 0 to
+/// [`AvailablePlaces::MAX`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub struct AvailablePlaces(u32);
+
+impl AvailablePlaces {
+    pub const MAX: u32 = 100_000;
+
+    fn invalid() -> crate::ids::FieldError {
+        crate::ids::FieldError::new(
+            "available_places_invalid",
+            "Enter available places as a whole number, 0 or more, or leave it blank",
+        )
+    }
+
+    /// Parses the form's field: blank is `None` (the provider gives no figure, so the
+    /// directory counts places from the contract).
+    pub fn parse(input: &str) -> Result<Option<Self>, crate::ids::FieldError> {
+        let input = input.trim();
+        if input.is_empty() {
+            return Ok(None);
+        }
+        let n = input.parse::<i64>().map_err(|_| Self::invalid())?;
+        Self::new(n).map(Some)
+    }
+
+    /// From a number (the JSON API sends one).
+    pub fn new(n: i64) -> Result<Self, crate::ids::FieldError> {
+        u32::try_from(n)
+            .ok()
+            .filter(|n| *n <= Self::MAX)
+            .map(AvailablePlaces)
+            .ok_or_else(Self::invalid)
+    }
+
+    pub fn get(self) -> i64 {
+        i64::from(self.0)
+    }
+}
+
 /// Support tasks a service offers (Supporting People eligible tasks).
 pub const SUPPORT_TASKS: &[(&str, &str)] = &[
     ("life_skills", "Developing domestic life skills"),
@@ -127,6 +167,43 @@ pub fn miles_to_m(miles: f64) -> f64 {
 #[cfg(test)]
 mod rule_tests {
     use super::*;
+
+    #[test]
+    fn available_places_are_blank_or_a_whole_number_up_to_the_maximum() {
+        assert_eq!(AvailablePlaces::parse("").unwrap(), None);
+        assert_eq!(AvailablePlaces::parse("   ").unwrap(), None);
+        assert_eq!(AvailablePlaces::parse("0").unwrap().unwrap().get(), 0);
+        assert_eq!(AvailablePlaces::parse(" 4 ").unwrap().unwrap().get(), 4);
+        assert_eq!(
+            AvailablePlaces::parse("100000").unwrap().unwrap().get(),
+            100_000
+        );
+        assert_eq!(AvailablePlaces::new(7).unwrap().get(), 7);
+        for bad in [
+            "-2",
+            "-0.5",
+            "2.5",
+            "100001",
+            "four",
+            "4 places",
+            "1e3",
+            "99999999999999999999999",
+            "<b>3</b>",
+        ] {
+            let e = AvailablePlaces::parse(bad).unwrap_err();
+            assert_eq!(e.code, "available_places_invalid", "{bad:?}");
+            assert_eq!(
+                e.message,
+                "Enter available places as a whole number, 0 or more, or leave it blank"
+            );
+        }
+        for bad in [-1, 100_001, i64::MAX, i64::MIN] {
+            assert_eq!(
+                AvailablePlaces::new(bad).unwrap_err().code,
+                "available_places_invalid"
+            );
+        }
+    }
 
     #[test]
     fn refuges_and_domestic_abuse_accommodation_are_never_published() {

@@ -4,12 +4,6 @@
 //! (the text people read), `parse` (from a code) and `ALL` (in display
 //! order). `Display` shows the label.
 
-use std::fmt;
-
-use serde::{Deserialize, Serialize};
-
-use crate::ids::FieldError;
-
 macro_rules! string_enum {
     (
         $(#[$meta:meta])*
@@ -19,7 +13,7 @@ macro_rules! string_enum {
         }
     ) => {
         $(#[$meta])*
-        #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+        #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, ::serde::Serialize, ::serde::Deserialize)]
         #[serde(try_from = "String", into = "&'static str")]
         pub enum $name {
             $( $(#[$vmeta])* $variant, )+
@@ -44,29 +38,29 @@ macro_rules! string_enum {
             }
 
             /// Parses a stored code (surrounding spaces ignored).
-            pub fn parse(code: &str) -> Result<Self, FieldError> {
+            pub fn parse(code: &str) -> Result<Self, $crate::ids::FieldError> {
                 match code.trim() {
                     $( $code => Ok(Self::$variant), )+
-                    _ => Err(FieldError::new($error_code, $error_message)),
+                    _ => Err($crate::ids::FieldError::new($error_code, $error_message)),
                 }
             }
         }
 
-        impl fmt::Display for $name {
-            fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        impl ::std::fmt::Display for $name {
+            fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
                 f.write_str(self.label())
             }
         }
 
-        impl std::str::FromStr for $name {
-            type Err = FieldError;
+        impl ::std::str::FromStr for $name {
+            type Err = $crate::ids::FieldError;
             fn from_str(s: &str) -> Result<Self, Self::Err> {
                 Self::parse(s)
             }
         }
 
         impl TryFrom<String> for $name {
-            type Error = FieldError;
+            type Error = $crate::ids::FieldError;
             fn try_from(value: String) -> Result<Self, Self::Error> {
                 Self::parse(&value)
             }
@@ -79,6 +73,9 @@ macro_rules! string_enum {
         }
     };
 }
+
+/// Other modules of the crate declare their closed lists with it too.
+pub(crate) use string_enum;
 
 string_enum! {
     /// The kind of housing-related support a service provides.
@@ -242,11 +239,42 @@ string_enum! {
     }
 }
 
+string_enum! {
+    /// How far a contract document has got (F3.6); only the commissioning team moves it.
+    pub enum DocumentProgress {
+        error: ("document_progress_invalid", "Select draft, agreed or signed"),
+        Draft => ("draft", "Draft"),
+        Agreed => ("agreed", "Agreed"),
+        Signed => ("signed", "Signed"),
+    }
+}
+
+string_enum! {
+    /// What someone asks for from the sign-in page: a password reset or a login.
+    pub enum AccountHelpKind {
+        error: ("account_help_kind_invalid", "Select forgotten password or request a login"),
+        ForgottenPassword => ("forgotten_password", "Forgotten password"),
+        LoginRequest => ("login_request", "Login request"),
+    }
+}
+
+string_enum! {
+    /// How the commissioning team closes a login or password request (it is `open` until
+    /// then).
+    pub enum AccountRequestClosure {
+        error: ("account_request_closure_invalid", "Select mark as done or decline"),
+        Done => ("done", "Done"),
+        Declined => ("declined", "Declined"),
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::ids::FieldError;
     use serde::de::value::{Error as DeError, StrDeserializer};
     use serde::de::IntoDeserializer;
+    use serde::Deserialize;
     use std::collections::HashSet;
 
     /// Checks the invariants every string enum must keep.
@@ -333,6 +361,108 @@ mod tests {
             PasswordPolicyKind::as_str,
             PasswordPolicyKind::label,
             PasswordPolicyKind::parse,
+        );
+        check_enum(
+            DocumentProgress::ALL,
+            DocumentProgress::as_str,
+            DocumentProgress::label,
+            DocumentProgress::parse,
+        );
+        check_enum(
+            AccountHelpKind::ALL,
+            AccountHelpKind::as_str,
+            AccountHelpKind::label,
+            AccountHelpKind::parse,
+        );
+        check_enum(
+            AccountRequestClosure::ALL,
+            AccountRequestClosure::as_str,
+            AccountRequestClosure::label,
+            AccountRequestClosure::parse,
+        );
+    }
+
+    /// Each refused shape of a parsed form value, with the message shown beside the field.
+    fn refuses<T: std::fmt::Debug>(
+        parse: fn(&str) -> Result<T, FieldError>,
+        code: &str,
+        message: &str,
+    ) {
+        for bad in [
+            "",
+            "   ",
+            "no_such_value",
+            "Draft",
+            "DONE",
+            "draft;drop table",
+            "<script>",
+            "done\u{0}",
+            "login request",
+        ] {
+            let e = parse(bad).unwrap_err();
+            assert_eq!(e.code, code, "{bad:?}");
+            assert_eq!(e.message, message, "{bad:?}");
+        }
+    }
+
+    #[test]
+    fn document_progress() {
+        assert_eq!(
+            DocumentProgress::parse("agreed").unwrap(),
+            DocumentProgress::Agreed
+        );
+        assert_eq!(
+            DocumentProgress::parse(" signed ").unwrap(),
+            DocumentProgress::Signed
+        );
+        assert_eq!(DocumentProgress::Draft.as_str(), "draft");
+        assert_eq!(
+            DocumentProgress::ALL
+                .iter()
+                .map(DocumentProgress::label)
+                .collect::<Vec<_>>(),
+            ["Draft", "Agreed", "Signed"]
+        );
+        refuses(
+            DocumentProgress::parse,
+            "document_progress_invalid",
+            "Select draft, agreed or signed",
+        );
+    }
+
+    #[test]
+    fn account_help_kind() {
+        assert_eq!(
+            AccountHelpKind::parse("forgotten_password").unwrap(),
+            AccountHelpKind::ForgottenPassword
+        );
+        assert_eq!(
+            AccountHelpKind::parse("login_request").unwrap(),
+            AccountHelpKind::LoginRequest
+        );
+        refuses(
+            AccountHelpKind::parse,
+            "account_help_kind_invalid",
+            "Select forgotten password or request a login",
+        );
+    }
+
+    #[test]
+    fn account_request_closure() {
+        assert_eq!(
+            AccountRequestClosure::parse("done").unwrap(),
+            AccountRequestClosure::Done
+        );
+        assert_eq!(
+            AccountRequestClosure::parse("declined").unwrap(),
+            AccountRequestClosure::Declined
+        );
+        // "open" is where a request starts, not a way to close one.
+        assert!(AccountRequestClosure::parse("open").is_err());
+        refuses(
+            AccountRequestClosure::parse,
+            "account_request_closure_invalid",
+            "Select mark as done or decline",
         );
     }
 

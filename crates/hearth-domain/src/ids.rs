@@ -548,6 +548,11 @@ impl AuthorityCode {
             ))
         }
     }
+
+    /// Whether a stored code is this one (stored codes are compared in any case).
+    pub fn matches(&self, stored: &str) -> bool {
+        stored.eq_ignore_ascii_case(&self.0)
+    }
 }
 
 #[cfg(test)]
@@ -590,6 +595,8 @@ mod tests {
         );
         assert_eq!(code(AuthorityCode::parse("")), "authority_code_required");
         assert_eq!(code(AuthorityCode::parse("   ")), "authority_code_required");
+        assert!(AuthorityCode::parse("brk").unwrap().matches("Brk"));
+        assert!(!AuthorityCode::parse("BRK").unwrap().matches("FVL"));
         for bad in [
             "B",
             "ABCDEFGHIJK",
@@ -599,6 +606,10 @@ mod tests {
             "BR\nK",
             "BRÄ",
             "<b>",
+            "BRK;",
+            "B_K",
+            "BRK%",
+            "' OR 1=1",
         ] {
             assert_eq!(
                 code(AuthorityCode::parse(bad)),

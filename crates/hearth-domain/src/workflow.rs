@@ -263,18 +263,31 @@ pub mod returns {
             Event::Escalate,
             Event::SetAction,
         ];
+    }
 
-        /// A checking decision as the form sends it ("accept", "incomplete", "explain",
-        /// "escalate", "action").
-        pub fn decision(s: &str) -> Option<Event> {
-            Some(match s {
-                "accept" => Event::Accept,
-                "incomplete" => Event::MarkIncomplete,
-                "explain" => Event::AskForExplanation,
-                "escalate" => Event::Escalate,
-                "action" => Event::SetAction,
-                _ => return None,
-            })
+    crate::enums::string_enum! {
+        /// The checking officer's decision on a return, as the check form offers it; each is
+        /// one [`Event`].
+        pub enum Decision {
+            error: ("decision_invalid", "Choose what to do with the return"),
+            Accept => ("accept", "Accept"),
+            MarkIncomplete => ("incomplete", "Return as incomplete"),
+            AskForExplanation => ("explain", "Ask for an explanation"),
+            Escalate => ("escalate", "Escalate the explanation to the contracts manager"),
+            SetAction => ("action", "Set an action for the provider"),
+        }
+    }
+
+    impl Decision {
+        /// The move on the return this decision asks for.
+        pub fn event(self) -> Event {
+            match self {
+                Decision::Accept => Event::Accept,
+                Decision::MarkIncomplete => Event::MarkIncomplete,
+                Decision::AskForExplanation => Event::AskForExplanation,
+                Decision::Escalate => Event::Escalate,
+                Decision::SetAction => Event::SetAction,
+            }
         }
     }
 
@@ -577,9 +590,42 @@ pub mod returns {
                 assert_eq!(Status::parse(s.as_str()), Some(s));
             }
             assert_eq!(Status::parse("nonsense"), None);
-            assert_eq!(Event::decision("accept"), Some(Event::Accept));
-            assert_eq!(Event::decision("action"), Some(Event::SetAction));
-            assert_eq!(Event::decision("delete"), None);
+            assert_eq!(Decision::parse("accept").unwrap().event(), Event::Accept);
+            assert_eq!(Decision::parse("action").unwrap().event(), Event::SetAction);
+            assert_eq!(
+                Decision::parse(" incomplete ").unwrap(),
+                Decision::MarkIncomplete
+            );
+            // Every checking event has exactly one decision, and the provider's own event none.
+            let events: Vec<Event> = Decision::ALL.iter().map(|d| d.event()).collect();
+            for e in Event::ALL {
+                assert_eq!(
+                    events.iter().filter(|x| **x == e).count(),
+                    usize::from(e != Event::Explain),
+                    "{e:?}"
+                );
+            }
+            for d in Decision::ALL {
+                assert_eq!(Decision::parse(d.as_str()).unwrap(), *d);
+            }
+        }
+
+        #[test]
+        fn decisions_refuse_anything_else_with_the_forms_message() {
+            for bad in [
+                "",
+                " ",
+                "delete",
+                "Accept",
+                "ACCEPT",
+                "reject",
+                "explained",
+                "accept;1",
+            ] {
+                let e = Decision::parse(bad).unwrap_err();
+                assert_eq!(e.code, "decision_invalid", "{bad:?}");
+                assert_eq!(e.message, "Choose what to do with the return", "{bad:?}");
+            }
         }
 
         #[test]

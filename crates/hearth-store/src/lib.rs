@@ -2,15 +2,17 @@
 //! migrations, repositories by business area and the audit trail. Database types stay here.
 
 mod accounts;
+mod actions;
 mod audit;
 mod clients;
+mod contacts;
 mod contracts;
 mod db;
 mod directory;
+mod documents;
 mod jobs;
 mod limits;
 mod orgs;
-mod portal;
 mod query;
 mod requests;
 mod returns;
@@ -20,15 +22,16 @@ pub mod testing;
 mod write;
 
 pub use accounts::*;
+pub use actions::*;
 pub use audit::{chain_of, Actor, AuditEntry, AuditQuery, ChainReport, WriteTx};
 pub use clients::*;
 pub use contracts::*;
 pub use db::{latest_version, redact, Backend, Db, DbConfig};
 pub use directory::*;
+pub use documents::*;
 pub use jobs::*;
 pub use limits::Hits;
 pub use orgs::*;
-pub use portal::*;
 pub use requests::*;
 pub use returns::*;
 pub use secret::Secret;

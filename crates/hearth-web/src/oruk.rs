@@ -543,8 +543,9 @@ async fn service_at_locations(State(state): State<AppState>, Query(q): Query<Sal
                     }
                 },
             };
-            let centre = match state.app.locate_postcode(pc).await {
-                Ok((_, c)) => c,
+            let pc = hearth_domain::Postcode::parse(pc).map_err(|e| bad(&e.message))?;
+            let centre = match state.app.locate_postcode(&pc).await {
+                Ok(c) => c,
                 Err(AppError::Invalid(e)) => {
                     return Err(bad(e
                         .0

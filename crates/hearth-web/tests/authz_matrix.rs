@@ -114,7 +114,7 @@ async fn record_ids(t: &TestApp) -> HashMap<&'static str, i64> {
     let account_request = t
         .app
         .request_account_help(
-            "login_request",
+            hearth_domain::AccountHelpKind::LoginRequest,
             hearth_app::accounts::HelpRequest {
                 authority_id: Some(officer.authority_id()),
                 username: String::new(),

@@ -1119,7 +1119,7 @@ async fn users_and_requests_of_another_authority_are_not_found() {
         let theirs = t
             .app
             .request_account_help(
-                "forgotten_password",
+                hearth_domain::AccountHelpKind::ForgottenPassword,
                 hearth_app::accounts::HelpRequest {
                     username: "westadmin".into(),
                     ..blank("forgotten_password")
@@ -1132,7 +1132,7 @@ async fn users_and_requests_of_another_authority_are_not_found() {
         let ours = t
             .app
             .request_account_help(
-                "forgotten_password",
+                hearth_domain::AccountHelpKind::ForgottenPassword,
                 hearth_app::accounts::HelpRequest {
                     username: "contracts".into(),
                     ..blank("forgotten_password")

@@ -294,7 +294,7 @@ async fn tags_are_in_sentence_case() {
     let t = TestApp::start(hearth_store::testing::sqlite().await.unwrap()).await;
     t.app
         .request_account_help(
-            "forgotten_password",
+            hearth_domain::AccountHelpKind::ForgottenPassword,
             hearth_app::accounts::HelpRequest {
                 username: "contracts".into(),
                 ..Default::default()

@@ -124,7 +124,7 @@ async fn main() {
         };
         let t = Instant::now();
         let r = app
-            .submit_return_workbook(&provider, service.id, &q.label(), &filled, false, "")
+            .submit_return_workbook(&provider, service.id, q, &filled, false, "")
             .await
             .unwrap();
         upload.push(t.elapsed());

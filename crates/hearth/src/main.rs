@@ -877,11 +877,15 @@ async fn user(config: &Config, cmd: UserCommand) -> Result<i32> {
             email,
         } => {
             let authority_id = match authority {
-                Some(code) => Some(
-                    app.authority_by_code(&actor, &code)
-                        .await?
-                        .ok_or_else(|| anyhow!("there is no authority with code {code}"))?,
-                ),
+                Some(code) => {
+                    let code = hearth_domain::AuthorityCode::parse(&code)
+                        .map_err(|e| anyhow!("--authority: {}", e.message))?;
+                    Some(
+                        app.authority_by_code(&actor, &code)
+                            .await?
+                            .ok_or_else(|| anyhow!("there is no authority with code {code}"))?,
+                    )
+                }
                 None => None,
             };
             let temp = hearth_app::admin::temporary_password();

@@ -163,13 +163,19 @@ async fn a_workbook_saved_by_libreoffice_is_accepted_and_stays_locked() {
     );
     // Accepted.
     let r = app
-        .submit_return_workbook(&provider, s.id, &q.label(), &saved, false, "")
+        .submit_return_workbook(&provider, s.id, q, &saved, false, "")
         .await
         .unwrap();
     let v = app.return_view(&officer, r.id).await.unwrap();
     assert_eq!(v.figures.maintained_independent_living, 19);
     assert_eq!(v.figures.support_hours_delivered, 97);
-    app.check_return(&officer, r.id, "accept", "", false)
-        .await
-        .unwrap();
+    app.check_return(
+        &officer,
+        r.id,
+        hearth_domain::workflow::returns::Decision::Accept,
+        "",
+        false,
+    )
+    .await
+    .unwrap();
 }

@@ -5,6 +5,7 @@
 //! one transaction, and refuses to overwrite a record that changed since the request.
 
 use crate::error::ConflictCode;
+use hearth_domain::directory::AvailablePlaces;
 use hearth_domain::{parse_date, EndReason, HousingBenefitNumber, NiNumber, Postcode, Term, Uprn};
 use hearth_store::{
     ClientFields, NewRequest, RequestFilter, ScheduleDetail, ScheduleFields, Service,
@@ -676,28 +677,19 @@ impl App {
         .await
     }
 
-    /// Sets or clears the available places of a service at once, without approval (F3.5).
+    /// Sets (or clears, with `None`) the available places of a service at once, without
+    /// approval (F3.5).
     pub async fn set_available_places(
         &self,
         who: &Principal,
         service_id: i64,
-        value: &str,
+        places: Option<AvailablePlaces>,
     ) -> Result<(), AppError> {
         self.require_provider(who)?;
         self.service(who, service_id).await?;
-        let places =
-            match opt(value) {
-                None => None,
-                Some(v) => match v.parse::<i64>() {
-                    Ok(n) if (0..=100_000).contains(&n) => Some(n),
-                    _ => return Err(AppError::invalid(
-                        "available_places",
-                        "Enter available places as a whole number, 0 or more, or leave it blank",
-                    )),
-                },
-            };
         let mut tx = self.begin_write(&who.actor()).await?;
-        tx.set_available_places(service_id, places).await?;
+        tx.set_available_places(service_id, places.map(AvailablePlaces::get))
+            .await?;
         tx.commit().await?;
         Ok(())
     }

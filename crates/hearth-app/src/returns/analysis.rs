@@ -2,6 +2,7 @@
 
 #[allow(unused_imports)]
 use super::*;
+use hearth_domain::performance::AnalysisGrouping;
 
 /// One row of the analysis across services (F4.7): a group's average figure for an indicator
 /// in each of the last four ended quarters.
@@ -73,7 +74,7 @@ impl App {
     pub async fn analysis(
         &self,
         who: &Principal,
-        by: &str,
+        by: AnalysisGrouping,
     ) -> Result<(Vec<Quarter>, Vec<AnalysisRow>), AppError> {
         who.require_or_hide(Permission::BackOfficeRead)?;
         let quarters = self.rolling_quarters();
@@ -105,10 +106,10 @@ impl App {
         let mut cache = ViewCache::default();
         for s in &services {
             let group = match by {
-                "client_group" => hearth_domain::ClientGroup::parse(&s.client_group)
+                AnalysisGrouping::ClientGroup => hearth_domain::ClientGroup::parse(&s.client_group)
                     .map(|c| c.label().to_string())
                     .unwrap_or_default(),
-                "provider" => {
+                AnalysisGrouping::Provider => {
                     if let std::collections::hash_map::Entry::Vacant(slot) =
                         provider_names.entry(s.provider_id)
                     {
@@ -125,7 +126,7 @@ impl App {
                         .cloned()
                         .unwrap_or_default()
                 }
-                _ => format!("{} ({})", s.name, s.reference),
+                AnalysisGrouping::Service => format!("{} ({})", s.name, s.reference),
             };
             let returns = of_service.remove(&s.id).unwrap_or_default();
             for (i, q) in quarters.iter().enumerate() {

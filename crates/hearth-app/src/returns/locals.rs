@@ -2,6 +2,7 @@
 
 #[allow(unused_imports)]
 use super::*;
+use hearth_domain::performance::LocalIndicatorCode;
 
 impl App {
     /// The authority's local indicators.
@@ -27,26 +28,22 @@ impl App {
             .collect())
     }
 
-    /// The team defines a local indicator (a whole number a quarter; for every service type or one).
+    /// The team defines a local indicator (a whole number a quarter; for every service type, or
+    /// for one).
     pub async fn define_local_indicator(
         &self,
         who: &Principal,
-        code: &str,
+        code: &LocalIndicatorCode,
         name: &str,
-        service_type: &str,
+        service_type: Option<ServiceType>,
         higher_is_better: bool,
     ) -> Result<(), AppError> {
         who.require_or_hide(Permission::BackOfficeRead)?;
         who.require(Permission::BackOfficeWrite)?;
         crate::text::check_text("name", name)?;
-        let types = if service_type.trim().is_empty() {
-            Vec::new()
-        } else {
-            vec![ServiceType::parse(service_type)
-                .map_err(|e| AppError::invalid("service_type", e.message))?]
-        };
+        let types: Vec<ServiceType> = service_type.into_iter().collect();
         let li = hearth_domain::performance::LocalIndicator::new(
-            code,
+            code.as_str(),
             name,
             hearth_domain::performance::Unit::Number,
             types,

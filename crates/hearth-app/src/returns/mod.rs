@@ -680,7 +680,7 @@ impl App {
         &self,
         who: &Principal,
         id: i64,
-        decision: &str,
+        decision: flow::Decision,
         remarks: &str,
         confirm_replacement: bool,
     ) -> Result<PerformanceReturn, AppError> {
@@ -702,12 +702,7 @@ impl App {
         {
             flow::next(from, flow::Event::Accept, by, flow::Facts::default()).map_err(refused)?;
         }
-        let Some(event) = flow::Event::decision(decision) else {
-            return Err(AppError::invalid(
-                "decision",
-                "Choose what to do with the return",
-            ));
-        };
+        let event = decision.event();
         let facts = flow::Facts {
             explained: !r.explanation.trim().is_empty(),
             breaches: view.breaches(),

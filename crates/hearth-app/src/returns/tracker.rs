@@ -2,6 +2,7 @@
 
 #[allow(unused_imports)]
 use super::*;
+use hearth_domain::performance::DueDays;
 use hearth_domain::text::plural;
 
 /// One service's line in the returns tracker for a quarter.
@@ -39,21 +40,18 @@ impl App {
             .unwrap_or(DEFAULT_DUE_DAYS))
     }
 
-    pub async fn set_returns_due_days(&self, who: &Principal, days: &str) -> Result<(), AppError> {
+    /// The authority's administrator sets how many days after a quarter returns are due.
+    pub async fn set_returns_due_days(
+        &self,
+        who: &Principal,
+        days: DueDays,
+    ) -> Result<(), AppError> {
         who.require_or_hide(Permission::BackOfficeRead)?;
         who.require(Permission::Administer)?;
-        let n = days
-            .trim()
-            .parse::<i64>()
-            .ok()
-            .filter(|n| (1..=90).contains(n))
-            .ok_or_else(|| {
-                AppError::invalid("returns_due_days", "Enter a number of days from 1 to 90")
-            })?;
         let mut tx = self.begin_write(&who.actor()).await?;
         tx.set_setting(
             &format!("returns_due_days:{}", who.authority_id()),
-            &n.to_string(),
+            &days.to_string(),
         )
         .await?;
         tx.commit().await?;
@@ -261,15 +259,12 @@ impl App {
         &self,
         who: &Principal,
         service_id: i64,
-        quarter: &str,
-        until: &str,
+        q: Quarter,
+        date: chrono::NaiveDate,
     ) -> Result<(), AppError> {
         who.require_or_hide(Permission::BackOfficeRead)?;
         self.service(who, service_id).await?;
         who.require(Permission::BackOfficeWrite)?;
-        let q = Quarter::parse(quarter).map_err(|e| AppError::invalid("quarter", e.message))?;
-        let date =
-            hearth_domain::parse_date(until).map_err(|e| AppError::invalid("until", e.message))?;
         if date <= q.end() {
             return Err(AppError::invalid(
                 "until",

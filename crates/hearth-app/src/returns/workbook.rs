@@ -147,15 +147,13 @@ impl App {
         &self,
         who: &Principal,
         service_id: i64,
-        quarter: &str,
+        q: Quarter,
         bytes: &[u8],
         ignore: bool,
         comment: &str,
     ) -> Result<PerformanceReturn, AppError> {
         let s = self.service(who, service_id).await?;
         crate::text::check_text("comment", comment)?;
-        let q = Quarter::parse(quarter)
-            .map_err(|_| AppError::invalid("quarter", "Choose the quarter this return is for"))?;
         // Reading a workbook is CPU work: off the async threads, so uploads cannot stall
         // other requests.
         let sheet = {

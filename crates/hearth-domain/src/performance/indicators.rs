@@ -232,6 +232,49 @@ impl From<Indicator> for String {
     }
 }
 
+/// The code of a local indicator, as typed into the authority's form: lower case letters,
+/// digits and underscores, starting with a letter, at most [`MAX_LOCAL_CODE_CHARS`], and not
+/// a national indicator's code.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub struct LocalIndicatorCode(String);
+
+impl LocalIndicatorCode {
+    pub fn parse(input: &str) -> Result<Self, FieldError> {
+        let code = input.trim();
+        if code.is_empty() {
+            return Err(FieldError::new(
+                "local_indicator_code_required",
+                "Enter a code for the local indicator",
+            ));
+        }
+        if !is_local_code(code) {
+            return Err(FieldError::new(
+                "local_indicator_code_invalid",
+                format!(
+                    "Code must start with a letter and use only lower case letters, numbers and underscores, up to {MAX_LOCAL_CODE_CHARS} characters"
+                ),
+            ));
+        }
+        if Indicator::NATIONAL.iter().any(|i| i.code() == code) {
+            return Err(FieldError::new(
+                "local_indicator_code_taken",
+                "Code is already used by a national indicator",
+            ));
+        }
+        Ok(LocalIndicatorCode(code.to_owned()))
+    }
+
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+}
+
+impl fmt::Display for LocalIndicatorCode {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
 /// An indicator the authority defines ("Local Performance Indicators are
 /// the measures put in place at local level", procedures 3.2, 1). The
 /// provider reports one whole number a quarter for it, in
@@ -258,28 +301,8 @@ impl LocalIndicator {
         service_types: Vec<ServiceType>,
         higher_is_better: bool,
     ) -> Result<Self, FieldError> {
-        let code = code.trim();
+        let code = LocalIndicatorCode::parse(code)?.0;
         let name = name.trim();
-        if code.is_empty() {
-            return Err(FieldError::new(
-                "local_indicator_code_required",
-                "Enter a code for the local indicator",
-            ));
-        }
-        if !is_local_code(code) {
-            return Err(FieldError::new(
-                "local_indicator_code_invalid",
-                format!(
-                    "Code must start with a letter and use only lower case letters, numbers and underscores, up to {MAX_LOCAL_CODE_CHARS} characters"
-                ),
-            ));
-        }
-        if Indicator::NATIONAL.iter().any(|i| i.code() == code) {
-            return Err(FieldError::new(
-                "local_indicator_code_taken",
-                "Code is already used by a national indicator",
-            ));
-        }
         if name.is_empty() {
             return Err(FieldError::new(
                 "local_indicator_name_required",
@@ -299,7 +322,7 @@ impl LocalIndicator {
             }
         }
         Ok(Self {
-            code: code.to_owned(),
+            code,
             name: name.to_owned(),
             unit,
             service_types: unique,

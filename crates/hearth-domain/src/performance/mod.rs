@@ -24,6 +24,7 @@ use crate::dates::FinancialYear;
 use crate::enums::{EndReason, ServiceType, Term};
 use crate::ids::FieldError;
 
+mod choices;
 mod figures;
 mod formulas;
 mod indicators;
@@ -31,6 +32,7 @@ mod quarters;
 mod triggers;
 mod units;
 
+pub use choices::*;
 pub use figures::*;
 pub use formulas::*;
 pub use indicators::*;

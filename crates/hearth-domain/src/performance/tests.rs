@@ -279,6 +279,57 @@ fn local_indicators_are_defined_by_the_authority() {
 }
 
 #[test]
+fn local_indicator_codes() {
+    assert_eq!(
+        LocalIndicatorCode::parse(" referrals_received ")
+            .unwrap()
+            .as_str(),
+        "referrals_received"
+    );
+    assert_eq!(LocalIndicatorCode::parse("r2").unwrap().to_string(), "r2");
+    let fifty = format!("a{}", "b".repeat(MAX_LOCAL_CODE_CHARS - 1));
+    assert!(LocalIndicatorCode::parse(&fifty).is_ok());
+    for (bad, code, message) in [
+        (
+            "",
+            "local_indicator_code_required",
+            "Enter a code for the local indicator",
+        ),
+        (
+            "   ",
+            "local_indicator_code_required",
+            "Enter a code for the local indicator",
+        ),
+        (
+            "kpi_1",
+            "local_indicator_code_taken",
+            "Code is already used by a national indicator",
+        ),
+    ] {
+        let e = LocalIndicatorCode::parse(bad).unwrap_err();
+        assert_eq!((e.code, e.message.as_str()), (code, message), "{bad:?}");
+    }
+    let too_long = format!("{fifty}c");
+    for bad in [
+        "Referrals",
+        "1st",
+        "_private",
+        "referrals received",
+        "referrals-received",
+        "réferrals",
+        "kpi;drop",
+        too_long.as_str(),
+    ] {
+        let e = LocalIndicatorCode::parse(bad).unwrap_err();
+        assert_eq!(e.code, "local_indicator_code_invalid", "{bad:?}");
+        assert_eq!(
+            e.message,
+            "Code must start with a letter and use only lower case letters, numbers and underscores, up to 50 characters"
+        );
+    }
+}
+
+#[test]
 fn units_format_figures() {
     assert_eq!(Unit::Percent.format(92.5), "92.5%");
     assert_eq!(Unit::Percent.format(90.0), "90.0%");

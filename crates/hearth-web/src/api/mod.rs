@@ -6,7 +6,8 @@ use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post, put};
 use axum::Json;
 use hearth_app::records::ListQuery;
-use hearth_app::Permission;
+use hearth_app::{ForField, Permission};
+use hearth_domain::directory::AvailablePlaces;
 use serde_json::json;
 
 mod types;
@@ -176,12 +177,13 @@ async fn available_places(
     bytes: axum::body::Bytes,
 ) -> Page {
     let input: Places = body(&bytes)?;
-    let value = input
+    let places = input
         .available_places
-        .map(|n| n.to_string())
-        .unwrap_or_default();
+        .map(AvailablePlaces::new)
+        .transpose()
+        .for_field("available_places")?;
     s.app
-        .set_available_places(&ctx.principal, id, &value)
+        .set_available_places(&ctx.principal, id, places)
         .await?;
     let sv = s.app.service(&ctx.principal, id).await?;
     ok(

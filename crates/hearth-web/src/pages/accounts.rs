@@ -11,6 +11,7 @@ use hearth_app::accounts::{
     otpauth_uri, safe_return, NextStep, STAGE_CHANGE_PASSWORD, STAGE_ENROL, STAGE_TOTP,
 };
 use hearth_app::{AppError, FieldErrors, Permission};
+use hearth_domain::AccountHelpKind;
 use maud::{html, Markup, PreEscaped};
 use serde::Deserialize;
 
@@ -506,7 +507,7 @@ async fn forgotten_submit(
 ) -> Page {
     match state
         .app
-        .request_account_help("forgotten_password", request_of(&f), &from.0)
+        .request_account_help(AccountHelpKind::ForgottenPassword, request_of(&f), &from.0)
         .await
     {
         Ok(_) => Ok(help_sent(
@@ -560,7 +561,7 @@ async fn request_submit(
 ) -> Page {
     match state
         .app
-        .request_account_help("login_request", request_of(&f), &from.0)
+        .request_account_help(AccountHelpKind::LoginRequest, request_of(&f), &from.0)
         .await
     {
         Ok(_) => Ok(help_sent(

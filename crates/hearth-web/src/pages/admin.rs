@@ -6,9 +6,9 @@ use axum::routing::{get, post};
 use axum::Form;
 use hearth_app::admin::AuditSearch;
 use hearth_app::admin::{temporary_password, SettingsInput, UserInput};
-use hearth_app::{AppError, FieldErrors, Permission};
+use hearth_app::{AppError, FieldErrors, ForField, Permission};
 use hearth_domain::calendar::Region;
-use hearth_domain::{PasswordPolicyKind, Role};
+use hearth_domain::{AccountRequestClosure, PasswordPolicyKind, Role};
 use maud::html;
 use serde::Deserialize;
 
@@ -47,9 +47,13 @@ struct RequestsQuery {
 }
 
 async fn requests(State(state): State<AppState>, ctx: Ctx, Query(q): Query<RequestsQuery>) -> Page {
-    let all = q.all.is_some();
+    requests_view(&state, &ctx, q.all.is_some(), &FieldErrors::new()).await
+}
+
+async fn requests_view(state: &AppState, ctx: &Ctx, all: bool, errors: &FieldErrors) -> Page {
     let list = state.app.account_requests(&ctx.principal, !all).await?;
     let body = html! {
+        (error_summary(errors))
         h1 class="govuk-heading-l" { "Login and password requests" }
         p class="govuk-body" {
             @if all { a class="govuk-link" href="/account-requests" { "Show open requests only" } }
@@ -82,7 +86,11 @@ async fn requests(State(state): State<AppState>, ctx: Ctx, Query(q): Query<Reque
             }
         }
     };
-    Ok(render(Some(&ctx), "Login and password requests", body))
+    let mut r = render(Some(ctx), "Login and password requests", body);
+    if !errors.is_empty() {
+        *r.status_mut() = axum::http::StatusCode::UNPROCESSABLE_ENTITY;
+    }
+    Ok(r)
 }
 
 /// A login or password request's status as its tag reads it, in sentence case (the stored
@@ -108,11 +116,21 @@ async fn request_close(
     Path(id): Path<i64>,
     Form(f): Form<CloseForm>,
 ) -> Page {
-    let _ = state
-        .app
-        .close_account_request(&ctx.principal, id, &f.status)
-        .await?;
-    Ok(see_other("/account-requests"))
+    // The buttons send "done" or "declined"; anything else is refused and closes nothing.
+    let closed = match AccountRequestClosure::parse(&f.status).for_field("status") {
+        Ok(closure) => {
+            state
+                .app
+                .close_account_request(&ctx.principal, id, closure)
+                .await
+        }
+        Err(e) => Err(e),
+    };
+    match closed {
+        Ok(_) => Ok(see_other("/account-requests")),
+        Err(AppError::Invalid(errors)) => requests_view(&state, &ctx, false, &errors).await,
+        Err(e) => Err(e.into()),
+    }
 }
 
 async fn users(State(state): State<AppState>, ctx: Ctx) -> Page {

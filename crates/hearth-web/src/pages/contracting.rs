@@ -6,9 +6,8 @@ use axum::routing::{get, post};
 use axum::Form;
 use hearth_app::actions::{ActionInput, PRIORITIES};
 use hearth_app::contacts::{AssignmentInput, ContactInput};
-use hearth_app::documents::PROGRESS;
-use hearth_app::{AppError, FieldErrors, Permission, Principal};
-use hearth_domain::{Assignment, PositionType};
+use hearth_app::{AppError, FieldErrors, ForField, Permission, Principal};
+use hearth_domain::{Assignment, DocumentProgress, PositionType};
 use maud::{html, Markup};
 use serde::Deserialize;
 
@@ -62,6 +61,13 @@ fn label_of(list: &[(&str, &str)], code: &str) -> String {
         .find(|(c, _)| *c == code)
         .map(|(_, l)| l.to_string())
         .unwrap_or_else(|| code.to_string())
+}
+
+/// A stored progress code as people read it.
+fn progress_label(code: &str) -> String {
+    DocumentProgress::parse(code)
+        .map(|p| p.label().to_string())
+        .unwrap_or_else(|_| code.to_string())
 }
 
 // ---------------- actions ----------------
@@ -260,7 +266,7 @@ pub(crate) async fn documents_section(
                     @for (d, s) in docs.iter().zip(signed) {
                         tr class="govuk-table__row" {
                             td class="govuk-table__cell" { a class="govuk-link" href={ "/documents/" (d.id) } { (d.title) } }
-                            td class="govuk-table__cell" { (label_of(PROGRESS, &d.progress)) }
+                            td class="govuk-table__cell" { (progress_label(&d.progress)) }
                             td class="govuk-table__cell" { @if s { "Yes" } @else { strong class="govuk-tag govuk-tag--yellow" { "Not signed" } } }
                         }
                     }
@@ -356,9 +362,9 @@ async fn document_view(
     let d = state.app.document(&ctx.principal, id).await?;
     let (sigs, history) = state.app.document_history(&ctx.principal, id).await?;
     let provider = matches!(ctx.principal, Principal::Provider { .. });
-    let progress: Vec<(String, String)> = PROGRESS
+    let progress: Vec<(String, String)> = DocumentProgress::ALL
         .iter()
-        .map(|(c, l)| (c.to_string(), l.to_string()))
+        .map(|p| (p.as_str().to_string(), p.label().to_string()))
         .collect();
     let body = html! {
         (layout::back_link(&format!("/contracts/{}", d.contract_id)))
@@ -368,7 +374,7 @@ async fn document_view(
         h1 class="govuk-heading-l" { (d.title) }
         (layout::summary_list(&[
             ("File", html! { a class="govuk-link" href={ "/documents/" (d.id) "/file" } { (d.filename) } " (PDF, " ((d.size_bytes + 1023) / 1024) " KB, " (d.source) ")" }),
-            ("Progress", html! { strong class="govuk-tag" data-testid="progress" { (label_of(PROGRESS, &d.progress)) } }),
+            ("Progress", html! { strong class="govuk-tag" data-testid="progress" { (progress_label(&d.progress)) } }),
             ("Signed", html! { @if sigs.is_empty() { "Not yet signed" } @for s in &sigs { (s.signed_by_name) " on " (layout::when(s.signed_at)) br; } }),
             ("Provider comments", html! { (d.provider_comments) }),
         ]))
@@ -475,11 +481,16 @@ async fn document_progress(
     Path(id): Path<i64>,
     Form(f): Form<DocForm>,
 ) -> Page {
-    match state
-        .app
-        .set_document_progress(&ctx.principal, id, &f.progress)
-        .await
-    {
+    let saved = match DocumentProgress::parse(&f.progress).for_field("progress") {
+        Ok(progress) => {
+            state
+                .app
+                .set_document_progress(&ctx.principal, id, progress)
+                .await
+        }
+        Err(e) => Err(e),
+    };
+    match saved {
         Ok(_) => Ok(see_other(&format!("/documents/{id}?done=saved"))),
         Err(AppError::Invalid(errors)) => document_view(&state, &ctx, id, &errors, None).await,
         Err(e) => Err(e.into()),

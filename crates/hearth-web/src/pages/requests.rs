@@ -6,7 +6,8 @@ use axum::routing::{get, post};
 use axum::Form;
 use hearth_app::requests::{NewScheduleInput, RequestKind, RequestQuery, UpdateScheduleInput};
 use hearth_app::requests::{Request, RequestStatus, ServiceDetails};
-use hearth_app::{AppError, FieldErrors, Permission, Principal};
+use hearth_app::{AppError, FieldErrors, ForField, Permission, Principal};
+use hearth_domain::directory::AvailablePlaces;
 use hearth_domain::EndReason;
 use maud::{html, Markup};
 use serde::Deserialize;
@@ -539,11 +540,16 @@ async fn places_submit(
     Path(id): Path<i64>,
     Form(f): Form<PlacesForm>,
 ) -> Page {
-    match state
-        .app
-        .set_available_places(&ctx.principal, id, &f.available_places)
-        .await
-    {
+    let saved = match AvailablePlaces::parse(&f.available_places).for_field("available_places") {
+        Ok(places) => {
+            state
+                .app
+                .set_available_places(&ctx.principal, id, places)
+                .await
+        }
+        Err(e) => Err(e),
+    };
+    match saved {
         Ok(()) => Ok(see_other(&format!("/services/{id}/details?saved=1"))),
         Err(AppError::Invalid(errors)) => {
             details_view(

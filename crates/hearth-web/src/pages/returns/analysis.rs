@@ -99,12 +99,8 @@ pub(super) struct ByQuery {
     by: Option<String>,
 }
 
-pub(super) fn by_of(q: &ByQuery) -> &str {
-    match q.by.as_deref() {
-        Some("client_group") => "client_group",
-        Some("provider") => "provider",
-        _ => "service",
-    }
+pub(super) fn by_of(q: &ByQuery) -> AnalysisGrouping {
+    AnalysisGrouping::or_default(q.by.as_deref())
 }
 
 pub(super) async fn analysis(
@@ -118,11 +114,12 @@ pub(super) async fn analysis(
         h1 class="govuk-heading-l" { "Performance analysis" }
         p class="govuk-body" {
             "Average of accepted returns over the last twelve months, by "
-            @for (code, label) in [("service", "service"), ("client_group", "client group"), ("provider", "provider")] {
-                @if code == by { strong { (label) } } @else { a class="govuk-link" href={ "/returns/analysis?by=" (code) } { (label) } } " "
+            @for g in AnalysisGrouping::ALL {
+                @let label = g.label().to_lowercase();
+                @if *g == by { strong { (label) } } @else { a class="govuk-link" href={ "/returns/analysis?by=" (g.as_str()) } { (label) } } " "
             }
         }
-        p class="govuk-body" { "Download: " a class="govuk-link" href={ "/returns/analysis.csv?by=" (by) } { "CSV" } " · " a class="govuk-link" href={ "/returns/analysis.xlsx?by=" (by) } { "XLSX" } }
+        p class="govuk-body" { "Download: " a class="govuk-link" href={ "/returns/analysis.csv?by=" (by.as_str()) } { "CSV" } " · " a class="govuk-link" href={ "/returns/analysis.xlsx?by=" (by.as_str()) } { "XLSX" } }
         (crate::layout::scrolling_table("Analysis", html! { table class="govuk-table" {
             thead class="govuk-table__head" { tr class="govuk-table__row" {
                 th class="govuk-table__header" { "Group" } th class="govuk-table__header" { "Indicator" }

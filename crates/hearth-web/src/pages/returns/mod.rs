@@ -8,7 +8,9 @@ use hearth_app::returns::{
     status_label, ReturnForm, ReturnView, ACCEPTED, EXPLANATION_REQUESTED, FIELDS, INCOMPLETE,
     RECEIVED,
 };
-use hearth_app::{AppError, FieldErrors, Permission, Principal};
+use hearth_app::{AppError, FieldErrors, ForField, Permission, Principal};
+use hearth_domain::performance::{parse_return_quarter, AnalysisGrouping, DueDays, Quarter};
+use hearth_domain::workflow::returns::Decision;
 use maud::{html, Markup};
 use serde::Deserialize;
 
@@ -347,11 +349,16 @@ async fn upload(
         )
         .await;
     }
-    match state
-        .app
-        .submit_return_workbook(&ctx.principal, id, &quarter, &file, ignore, &comment)
-        .await
-    {
+    let sent = match parse_return_quarter(&quarter).for_field("quarter") {
+        Ok(q) => {
+            state
+                .app
+                .submit_return_workbook(&ctx.principal, id, q, &file, ignore, &comment)
+                .await
+        }
+        Err(e) => Err(e),
+    };
+    match sent {
         Ok(r) => Ok(see_other(&format!("/returns/{}?sent=1", r.id))),
         Err(AppError::Invalid(errors)) => returns_page(&state, &ctx, id, &errors).await,
         Err(e) => Err(e.into()),
@@ -542,16 +549,10 @@ async fn return_view(
         && ["received", "explained", "escalated"].contains(&v.ret.status.as_str());
     let can_explain =
         provider && [RECEIVED, EXPLANATION_REQUESTED].contains(&v.ret.status.as_str());
-    let decisions: Vec<(String, String)> = vec![
-        ("accept".into(), "Accept".into()),
-        ("incomplete".into(), "Return as incomplete".into()),
-        ("explain".into(), "Ask for an explanation".into()),
-        (
-            "escalate".into(),
-            "Escalate the explanation to the contracts manager".into(),
-        ),
-        ("action".into(), "Set an action for the provider".into()),
-    ];
+    let decisions: Vec<(String, String)> = Decision::ALL
+        .iter()
+        .map(|d| (d.as_str().to_string(), d.label().to_string()))
+        .collect();
     let body = html! {
         @if let Some(n) = notice { (n) }
         (error_summary(errors))
@@ -668,17 +669,22 @@ async fn check(
     Path(id): Path<i64>,
     Form(f): Form<CheckForm>,
 ) -> Page {
-    match state
-        .app
-        .check_return(
-            &ctx.principal,
-            id,
-            &f.decision,
-            &f.remarks,
-            f.confirm_replacement.is_some(),
-        )
-        .await
-    {
+    let checked = match Decision::parse(&f.decision).for_field("decision") {
+        Ok(decision) => {
+            state
+                .app
+                .check_return(
+                    &ctx.principal,
+                    id,
+                    decision,
+                    &f.remarks,
+                    f.confirm_replacement.is_some(),
+                )
+                .await
+        }
+        Err(e) => Err(e),
+    };
+    match checked {
         Ok(_) => Ok(see_other(&format!("/returns/{id}"))),
         Err(AppError::Invalid(errors)) => return_view(&state, &ctx, id, &errors, None).await,
         Err(e) => Err(e.into()),

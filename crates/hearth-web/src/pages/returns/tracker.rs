@@ -48,6 +48,8 @@ pub(super) async fn tracker_view(
     let missing = lines.iter().filter(|l| l.missing(today)).count();
     let qs = crate::session::url_encode(&quarter.label());
     let body = html! {
+        // Above everything: the extension forms' errors as well as the due days'.
+        (error_summary(errors))
         h1 class="govuk-heading-l" { "Returns tracker" }
         form method="get" action="/returns/tracker" {
             (layout::input("quarter", "Quarter", &quarter.label(), &FieldErrors::new(), Opt { width: Some("10"), required: true, hint: Some("For example 2026/27 Q2"), ..Default::default() }))
@@ -101,7 +103,6 @@ pub(super) async fn tracker_view(
         @if ctx.principal.has(Permission::Administer) {
             form method="post" action="/returns/due-days" novalidate {
                 (csrf(&ctx.csrf))
-                (error_summary(errors))
                 (layout::input("returns_due_days", "Returns are due this many days after the quarter ends", &due_days.to_string(), errors, Opt { width: Some("3"), required: true, ..Default::default() }))
                 button type="submit" class="govuk-button govuk-button--secondary" { "Save" }
             }
@@ -186,11 +187,11 @@ pub(super) async fn due_days(
     ctx: Ctx,
     Form(f): Form<DueDaysForm>,
 ) -> Page {
-    match state
-        .app
-        .set_returns_due_days(&ctx.principal, &f.returns_due_days)
-        .await
-    {
+    let saved = match DueDays::parse(&f.returns_due_days).for_field("returns_due_days") {
+        Ok(days) => state.app.set_returns_due_days(&ctx.principal, days).await,
+        Err(e) => Err(e),
+    };
+    match saved {
         Ok(()) => Ok(see_other("/returns/tracker")),
         Err(AppError::Invalid(errors)) => {
             tracker_view(&state, &ctx, &TrackerQuery::default(), &errors).await

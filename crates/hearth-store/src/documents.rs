@@ -1,39 +1,6 @@
-//! Actions (F3.8), contract documents and signatures (F3.6), contact maintenance (F3.7).
+//! Contract documents and their signatures (F3.6).
 
-use crate::write::{audited, Changes};
 use crate::{record, Db, StoreError, WriteTx};
-
-record!(
-    /// A time-bound task set for a provider or one of its contacts.
-    Action {
-        id: i64,
-        authority_id: i64,
-        provider_id: i64,
-        contact_id: Option<i64>,
-        title: String,
-        description: String,
-        due_date: String,
-        priority: String,
-        status: String,
-        done_note: String,
-        done_by_name: Option<String>,
-        done_at: Option<i64>,
-        created_by_name: String,
-        created_at: i64,
-    }
-);
-
-/// Fields of a new action.
-#[derive(Debug, Clone, Default)]
-pub struct NewAction {
-    pub authority_id: i64,
-    pub provider_id: i64,
-    pub contact_id: Option<i64>,
-    pub title: String,
-    pub description: String,
-    pub due_date: String,
-    pub priority: String,
-}
 
 record!(
     /// A contract document without its content.
@@ -67,34 +34,6 @@ record!(
 const DOC_COLUMNS: &str = "id, contract_id, title, source, filename, content_type, size_bytes, progress, provider_comments, created_by_name, created_at, updated_at";
 
 impl Db {
-    pub async fn action(&self, id: i64) -> Result<Option<Action>, StoreError> {
-        let row = sqlx::query("SELECT * FROM actions WHERE id = $1")
-            .bind(id)
-            .fetch_optional(&self.pool)
-            .await?;
-        row.as_ref().map(Action::from_row).transpose()
-    }
-
-    /// Actions of an authority, optionally of one provider, optionally only open ones.
-    pub async fn list_actions(
-        &self,
-        authority_id: i64,
-        provider_id: Option<i64>,
-        open_only: bool,
-    ) -> Result<Vec<Action>, StoreError> {
-        let rows = sqlx::query(
-            "SELECT * FROM actions WHERE authority_id = $1 AND ($2 = 0 OR provider_id = $3) AND ($4 = 0 OR status = 'open')
-             ORDER BY CASE WHEN status = 'open' THEN 0 ELSE 1 END, due_date, id",
-        )
-        .bind(authority_id)
-        .bind(i64::from(provider_id.is_some()))
-        .bind(provider_id.unwrap_or(0))
-        .bind(i64::from(open_only))
-        .fetch_all(&self.pool)
-        .await?;
-        Action::from_rows(&rows)
-    }
-
     pub async fn contract_documents(
         &self,
         contract_id: i64,
@@ -159,61 +98,9 @@ impl Db {
             .await?,
         )
     }
-
-    /// Assignments held by a contact, with what they cover (for the deactivation check).
-    pub async fn assignments_of_provider(
-        &self,
-        provider_id: i64,
-    ) -> Result<Vec<crate::ContactAssignment>, StoreError> {
-        let rows = sqlx::query(
-            "SELECT a.* FROM contact_assignments a JOIN contacts c ON c.id = a.contact_id WHERE c.provider_id = $1 ORDER BY a.id",
-        )
-        .bind(provider_id)
-        .fetch_all(&self.pool)
-        .await?;
-        crate::ContactAssignment::from_rows(&rows)
-    }
 }
 
-audited!(Action, Action, "actions");
-
 impl WriteTx {
-    pub async fn insert_action(&mut self, a: &NewAction) -> Result<Action, StoreError> {
-        let (by, at) = (self.actor().name.clone(), self.at());
-        self.create(
-            Changes::new()
-                .set("authority_id", a.authority_id)
-                .set("provider_id", a.provider_id)
-                .set("contact_id", a.contact_id)
-                .set("title", a.title.clone())
-                .set("description", a.description.clone())
-                .set("due_date", a.due_date.clone())
-                .set("priority", a.priority.clone())
-                .set("status", "open")
-                .set("created_by_name", by)
-                .set("created_at", at),
-        )
-        .await
-    }
-
-    /// Marks an open action done with a note.
-    pub async fn complete_action(
-        &mut self,
-        id: i64,
-        note: &str,
-    ) -> Result<Option<Action>, StoreError> {
-        match self.current::<Action>(id).await? {
-            Some(a) if a.status == "open" => {}
-            _ => return Ok(None),
-        }
-        let values = Changes::new()
-            .set("status", "done")
-            .set("done_note", note)
-            .set("done_by_name", self.actor().name.clone())
-            .set("done_at", self.at());
-        self.change(id, "complete", values).await
-    }
-
     pub async fn insert_document(
         &mut self,
         contract_id: i64,
@@ -317,29 +204,5 @@ impl WriteTx {
         )
         .await?;
         Ok(s)
-    }
-
-    /// Edits a contact.
-    pub async fn update_contact(
-        &mut self,
-        id: i64,
-        f: &crate::ContactFields,
-        active: bool,
-    ) -> Result<Option<crate::Contact>, StoreError> {
-        let values = Changes::new()
-            .set("title", f.title.clone())
-            .set("first_name", f.first_name.clone())
-            .set("last_name", f.last_name.clone())
-            .set("position_type", f.position_type.clone())
-            .set("email", f.email.clone())
-            .set("phone", f.phone.clone())
-            .set("active", i64::from(active))
-            .set("updated_at", self.at());
-        self.change(id, "update", values).await
-    }
-
-    pub async fn delete_assignment(&mut self, id: i64) -> Result<(), StoreError> {
-        self.remove::<crate::ContactAssignment>(id).await?;
-        Ok(())
     }
 }
