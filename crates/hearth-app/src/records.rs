@@ -477,6 +477,24 @@ impl App {
         Ok(self.db.list_providers(&f).await?.items)
     }
 
+    /// The names of the providers of records on a list page, given as (authority, provider)
+    /// pairs; pairs outside the principal's scope are left out (two providers' services may
+    /// share a name, so staff lists show whose each one is).
+    pub async fn provider_names(
+        &self,
+        who: &Principal,
+        owners: impl IntoIterator<Item = (i64, i64)>,
+    ) -> Result<std::collections::HashMap<i64, String>, AppError> {
+        let mut ids: Vec<i64> = owners
+            .into_iter()
+            .filter(|(a, p)| who.can_see_owned(*a, *p))
+            .map(|(_, p)| p)
+            .collect();
+        ids.sort_unstable();
+        ids.dedup();
+        Ok(self.db.provider_names(&ids).await?)
+    }
+
     /// Every service the principal may see, up to 1,000 (for choosing one in a form).
     pub async fn service_choices(&self, who: &Principal) -> Result<Vec<Service>, AppError> {
         let mut f = who.service_filter();

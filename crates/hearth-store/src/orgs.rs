@@ -120,6 +120,31 @@ impl Db {
         row.as_ref().map(Authority::from_row).transpose()
     }
 
+    /// The names of the providers with these ids (a list page's Provider column).
+    pub async fn provider_names(
+        &self,
+        ids: &[i64],
+    ) -> Result<std::collections::HashMap<i64, String>, StoreError> {
+        use sqlx::Row;
+        let mut out = std::collections::HashMap::new();
+        if ids.is_empty() {
+            return Ok(out);
+        }
+        let mut p = crate::Params::default();
+        let sql = format!(
+            "SELECT id, name FROM providers WHERE id IN ({})",
+            crate::placeholders(&mut p, ids.len())
+        );
+        let mut q = sqlx::query(&sql);
+        for id in ids {
+            q = q.bind(*id);
+        }
+        for r in q.fetch_all(&self.pool).await? {
+            out.insert(r.try_get("id")?, r.try_get("name")?);
+        }
+        Ok(out)
+    }
+
     /// How many staff accounts and registered providers an authority has.
     pub async fn authority_counts(&self, authority_id: i64) -> Result<(i64, i64), StoreError> {
         let mine = || Condition::all().add(col("authority_id").eq(authority_id));

@@ -528,3 +528,33 @@ async fn a_service_page_shows_eligibility_its_manager_and_each_impairment_flag()
         .unwrap_or_else(|| "Not stated".into());
     assert_eq!(manager, expected);
 }
+
+// Journey 6: two providers' services may share a name, so the staff lists of services and
+// contracts say whose each one is; providers, who see only their own, get no such column.
+#[tokio::test]
+async fn staff_lists_of_services_and_contracts_name_the_provider() {
+    let t = TestApp::start(hearth_store::testing::sqlite().await.unwrap()).await;
+    let db = t.app.db_for_tests();
+    let officer = t.signed_in("officer").await;
+    for path in ["/services", "/contracts"] {
+        let (status, page) = officer.text(path).await;
+        assert_eq!(status, 200);
+        assert!(page.contains(">Provider</th>"), "{path}");
+    }
+    let (_, page) = officer.text("/services").await;
+    let id: i64 = page
+        .split("href=\"/services/")
+        .find(|s| s.starts_with(|c: char| c.is_ascii_digit()))
+        .and_then(|s| s.split('"').next())
+        .unwrap()
+        .parse()
+        .unwrap();
+    let s = db.service(id).await.unwrap().unwrap();
+    let p = db.provider(s.provider_id).await.unwrap().unwrap();
+    let row = &page[page.find(&format!("href=\"/services/{id}\"")).unwrap()..];
+    let row = &row[..row.find("</tr>").unwrap()];
+    assert!(row.contains(&format!(">{}<", p.name)), "{row}");
+    let provider = t.signed_in("provider").await;
+    let (_, page) = provider.text("/services").await;
+    assert!(!page.contains(">Provider</th>"));
+}

@@ -10,6 +10,18 @@ pub(super) async fn contracts(
 ) -> Page {
     let page = state.app.list_contracts(&ctx.principal, &q).await?;
     let status = q.status.clone().unwrap_or_default();
+    let staff = ctx.principal.is_staff();
+    let names = if staff {
+        state
+            .app
+            .provider_names(
+                &ctx.principal,
+                page.items.iter().map(|c| (c.authority_id, c.provider_id)),
+            )
+            .await?
+    } else {
+        Default::default()
+    };
     let body = html! {
         h1 class="govuk-heading-l" { "Contracts" }
         @if can_write(&ctx) { a class="govuk-button" href="/contracts/new" { "Add a contract" } }
@@ -32,6 +44,7 @@ pub(super) async fn contracts(
         (crate::layout::scrolling_table("Contracts", html! { table class="govuk-table" {
             thead class="govuk-table__head" { tr class="govuk-table__row" {
                 th scope="col" class="govuk-table__header" { "Reference" }
+                @if staff { th scope="col" class="govuk-table__header" { "Provider" } }
                 th scope="col" class="govuk-table__header" { "Title" }
                 th scope="col" class="govuk-table__header" { "Status" }
                 th scope="col" class="govuk-table__header" { "Ends" }
@@ -41,6 +54,7 @@ pub(super) async fn contracts(
                 @for c in &page.items {
                     tr class="govuk-table__row" {
                         td class="govuk-table__cell" { a class="govuk-link" href={ "/contracts/" (c.id) } { (c.reference) } }
+                        @if staff { td class="govuk-table__cell" { (names.get(&c.provider_id).map(String::as_str).unwrap_or("")) } }
                         td class="govuk-table__cell" { (c.title) }
                         td class="govuk-table__cell" { (status_label(&c.status)) }
                         td class="govuk-table__cell hearth-nowrap" { (layout::date(&c.end_date)) }

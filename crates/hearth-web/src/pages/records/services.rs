@@ -9,6 +9,19 @@ pub(super) async fn services(
     Query(q): Query<ListQuery>,
 ) -> Page {
     let page = state.app.list_services(&ctx.principal, &q).await?;
+    // Staff see whose each service is: two providers' services may share a name.
+    let staff = ctx.principal.is_staff();
+    let names = if staff {
+        state
+            .app
+            .provider_names(
+                &ctx.principal,
+                page.items.iter().map(|s| (s.authority_id, s.provider_id)),
+            )
+            .await?
+    } else {
+        Default::default()
+    };
     let body = html! {
         h1 class="govuk-heading-l" { "Services" }
         @if can_write(&ctx) { a class="govuk-button" href="/services/new" { "Add a service" } }
@@ -17,6 +30,7 @@ pub(super) async fn services(
         (crate::layout::scrolling_table("Services", html! { table class="govuk-table" {
             thead class="govuk-table__head" { tr class="govuk-table__row" {
                 th scope="col" class="govuk-table__header" { "Service" }
+                @if staff { th scope="col" class="govuk-table__header" { "Provider" } }
                 th scope="col" class="govuk-table__header" { "Reference" }
                 th scope="col" class="govuk-table__header" { "Type" }
                 th scope="col" class="govuk-table__header" { "Client group" }
@@ -26,6 +40,7 @@ pub(super) async fn services(
                 @for s in &page.items {
                     tr class="govuk-table__row" {
                         td class="govuk-table__cell" { a class="govuk-link" href={ "/services/" (s.id) } { (s.name) } }
+                        @if staff { td class="govuk-table__cell" { (names.get(&s.provider_id).map(String::as_str).unwrap_or("")) } }
                         td class="govuk-table__cell" { (s.reference) }
                         td class="govuk-table__cell" { (service_type_label(&s.service_type)) ", " (term_label(&s.term).to_lowercase()) }
                         td class="govuk-table__cell" { (client_group_label(&s.client_group)) }
