@@ -558,3 +558,18 @@ async fn staff_lists_of_services_and_contracts_name_the_provider() {
     let (_, page) = provider.text("/services").await;
     assert!(!page.contains(">Provider</th>"));
 }
+
+// The crawl found one title for two kinds of page: a provider's own organisation page and the
+// back office's view of the same provider.
+#[tokio::test]
+async fn a_providers_own_organisation_page_has_its_own_title() {
+    let t = TestApp::start(hearth_store::testing::sqlite().await.unwrap()).await;
+    let provider = t.signed_in("provider").await;
+    let (status, page) = provider.text("/organisation").await;
+    assert_eq!(status, 200);
+    assert!(
+        title(&page).starts_with("Your organisation: "),
+        "{}",
+        title(&page)
+    );
+}

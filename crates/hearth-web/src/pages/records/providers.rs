@@ -216,5 +216,10 @@ pub(super) async fn organisation(State(state): State<AppState>, ctx: Ctx) -> Pag
         return Ok(layout::not_found(Some(&ctx)));
     };
     let (name, body) = provider_body(&state, &ctx, *provider_id).await?;
-    Ok(render(Some(&ctx), &name, body))
+    // Its own title: the same record at /providers/{id} is the back office's view of it.
+    Ok(render(
+        Some(&ctx),
+        &format!("Your organisation: {name}"),
+        body,
+    ))
 }
