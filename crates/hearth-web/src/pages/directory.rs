@@ -48,8 +48,10 @@ fn select(
     }
 }
 
-fn query_string(q: &DirectoryQuery) -> String {
-    let pairs = [
+/// The search's fields as (name, value), in the form's order. The first
+/// [`ALWAYS_SHOWN`] are always on show; the rest fold away under "Filter by ...".
+fn search_fields(q: &DirectoryQuery) -> [(&'static str, &String); 11] {
+    [
         ("q", &q.q),
         ("organisation", &q.organisation),
         ("postcode", &q.postcode),
@@ -61,7 +63,14 @@ fn query_string(q: &DirectoryQuery) -> String {
         ("ethnicity", &q.ethnicity),
         ("household_type", &q.household_type),
         ("include_full", &q.include_full),
-    ];
+    ]
+}
+
+/// How many of [`search_fields`] are always on show.
+const ALWAYS_SHOWN: usize = 4;
+
+fn query_string(q: &DirectoryQuery) -> String {
+    let pairs = search_fields(q);
     let parts: Vec<String> = pairs
         .iter()
         .filter(|(_, v)| !v.trim().is_empty())
@@ -175,16 +184,7 @@ async fn search(
 
 /// Whether any of the folded filters is set (or has an error), so they show open.
 fn filters_in_use(q: &DirectoryQuery, errors: &FieldErrors) -> bool {
-    let fields = [
-        ("service_type", &q.service_type),
-        ("accommodation_type", &q.accommodation_type),
-        ("support_task", &q.support_task),
-        ("client_group", &q.client_group),
-        ("ethnicity", &q.ethnicity),
-        ("household_type", &q.household_type),
-        ("include_full", &q.include_full),
-    ];
-    fields
+    search_fields(q)[ALWAYS_SHOWN..]
         .iter()
         .any(|(name, v)| !v.trim().is_empty() || errors.get(name).is_some())
 }
