@@ -12,7 +12,7 @@ use chrono::{Duration, NaiveDate};
 use hearth_domain::clock::FixedClock;
 use hearth_domain::performance::Quarter;
 use hearth_domain::workflow::returns::Decision;
-use hearth_domain::{AccountHelpKind, DocumentProgress};
+use hearth_domain::{AccountHelpKind, DocumentProgress, DocumentType};
 use hearth_store::{Actor, NewUser};
 use rand::rngs::StdRng;
 use rand::{Rng, SeedableRng};
@@ -482,15 +482,24 @@ impl App {
         for (k, c) in contracts.iter().take(3).enumerate() {
             let added = today - Duration::days(60 - 15 * k as i64);
             clock.set(at(added, 10));
-            let title = [
-                "Contract variation 2026/27",
-                "Service specification",
-                "Annual uplift letter",
+            let (kind, title) = [
+                (DocumentType::Variation, "Contract variation 2026/27"),
+                (DocumentType::Specification, "Service specification"),
+                (DocumentType::Other, "Annual uplift letter"),
             ][k % 3];
-            let d = past.add_document(officer, c.id, title, None).await?;
+            let d = past
+                .add_document_of(officer, c.id, kind, title, None)
+                .await?;
             n += 1;
             match k % 3 {
                 0 => {
+                    clock.set(at(added + Duration::days(2), 9));
+                    past.set_document_team_comments(
+                        officer,
+                        d.id,
+                        "Variation to add two units from 1 April, as agreed at the contract meeting.",
+                    )
+                    .await?;
                     clock.set(at(added + Duration::days(5), 11));
                     past.set_document_progress(officer, d.id, DocumentProgress::Agreed)
                         .await?;

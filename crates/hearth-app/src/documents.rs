@@ -1,7 +1,7 @@
 //! Contract documents (F3.6): uploads with progress and comments, and their signatures.
 
 use hearth_docs::pdf::{self, Block, Report, Table};
-use hearth_domain::DocumentProgress;
+use hearth_domain::{DocumentProgress, DocumentType};
 use hearth_store::{AuditEntry, AuditQuery, ContractDocument, Signature};
 use sha2::Digest;
 
@@ -18,11 +18,31 @@ pub struct DocumentWithSignatures {
 pub const MAX_DOCUMENT_BYTES: usize = 10 * 1024 * 1024;
 
 impl App {
-    /// Adds a document to a contract: an uploaded PDF, or one generated from the contract.
+    /// Adds a contract document (of type "contract document"); see [`App::add_document_of`].
     pub async fn add_document(
         &self,
         who: &Principal,
         contract_id: i64,
+        title: &str,
+        upload: Option<(String, Vec<u8>)>,
+    ) -> Result<ContractDocument, AppError> {
+        self.add_document_of(
+            who,
+            contract_id,
+            DocumentType::ContractDocument,
+            title,
+            upload,
+        )
+        .await
+    }
+
+    /// Adds a document of a type to a contract: an uploaded PDF, or one generated from the
+    /// contract.
+    pub async fn add_document_of(
+        &self,
+        who: &Principal,
+        contract_id: i64,
+        document_type: DocumentType,
         title: &str,
         upload: Option<(String, Vec<u8>)>,
     ) -> Result<ContractDocument, AppError> {
@@ -135,14 +155,15 @@ impl App {
         };
         let mut tx = self.begin_write(&who.actor()).await?;
         let d = tx
-            .insert_document(
+            .insert_document(&hearth_store::NewDocument {
                 contract_id,
+                document_type: document_type.as_str(),
                 title,
                 source,
-                &filename,
-                "application/pdf",
-                &bytes,
-            )
+                filename: &filename,
+                content_type: "application/pdf",
+                content: &bytes,
+            })
             .await?;
         tx.commit().await?;
         Ok(d)
@@ -205,7 +226,28 @@ impl App {
         who.require(Permission::BackOfficeWrite)?;
         let mut tx = self.begin_write(&who.actor()).await?;
         let d = tx
-            .update_document(id, Some(progress.as_str()), None)
+            .update_document(id, Some(progress.as_str()), None, None)
+            .await?
+            .ok_or(AppError::NotFound)?;
+        tx.commit().await?;
+        Ok(d)
+    }
+
+    /// The commissioning team's comments on a document, which the provider sees beside their
+    /// own.
+    pub async fn set_document_team_comments(
+        &self,
+        who: &Principal,
+        id: i64,
+        comments: &str,
+    ) -> Result<ContractDocument, AppError> {
+        who.require_or_hide(Permission::BackOfficeRead)?;
+        self.document(who, id).await?;
+        who.require(Permission::BackOfficeWrite)?;
+        crate::text::check_text("authority_comments", comments)?;
+        let mut tx = self.begin_write(&who.actor()).await?;
+        let d = tx
+            .update_document(id, None, None, Some(comments.trim()))
             .await?
             .ok_or(AppError::NotFound)?;
         tx.commit().await?;
@@ -229,7 +271,7 @@ impl App {
         }
         let mut tx = self.begin_write(&who.actor()).await?;
         let d = tx
-            .update_document(id, None, Some(comments.trim()))
+            .update_document(id, None, Some(comments.trim()), None)
             .await?
             .ok_or(AppError::NotFound)?;
         tx.commit().await?;

@@ -12,6 +12,8 @@ const NOTE_FIELDS: &[&str] = &[
     "note",
     "comment",
     "comments",
+    // The commissioning team's comments on a contract document.
+    "authority_comments",
     "remarks",
     "message",
     "explanation",

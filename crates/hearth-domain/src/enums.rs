@@ -240,6 +240,18 @@ string_enum! {
 }
 
 string_enum! {
+    /// What kind of contract document it is (the portal briefing's "Type" column).
+    pub enum DocumentType {
+        error: ("document_type_invalid", "Select the type of document"),
+        ContractDocument => ("contract_document", "Contract document"),
+        Variation => ("variation", "Contract variation"),
+        Specification => ("specification", "Service specification"),
+        FundingAgreement => ("funding_agreement", "Funding agreement"),
+        Other => ("other", "Other"),
+    }
+}
+
+string_enum! {
     /// How far a contract document has got (F3.6); only the commissioning team moves it.
     pub enum DocumentProgress {
         error: ("document_progress_invalid", "Select draft, agreed or signed"),
@@ -312,6 +324,12 @@ mod tests {
 
     #[test]
     fn all_enums_round_trip() {
+        check_enum(
+            DocumentType::ALL,
+            DocumentType::as_str,
+            DocumentType::label,
+            DocumentType::parse,
+        );
         check_enum(
             ServiceType::ALL,
             ServiceType::as_str,

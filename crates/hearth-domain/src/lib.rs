@@ -27,8 +27,8 @@ pub use authority::{DEFAULT_ABSOLUTE_HOURS, DEFAULT_IDLE_MINUTES, DEFAULT_PASSWO
 pub use dates::{parse_date, parse_date_parts, parse_date_parts_for, FinancialYear};
 pub use enums::{
     AccountHelpKind, AccountRequestClosure, Assignment, ClientGroup, ContractStatus,
-    DocumentProgress, EndReason, PasswordPolicyKind, PositionType, RequestKind, Role, ServiceType,
-    Term,
+    DocumentProgress, DocumentType, EndReason, PasswordPolicyKind, PositionType, RequestKind, Role,
+    ServiceType, Term,
 };
 pub use ids::{AuthorityCode, FieldError, HousingBenefitNumber, NiNumber, Pence, Postcode, Uprn};
 pub use paging::MAX_SEARCH_CHARS;

@@ -106,6 +106,11 @@ const MIGRATIONS: &[Migration] = &[
         name: "service_access",
         sql: include_str!("../migrations/0014_service_access.sql"),
     },
+    Migration {
+        version: 15,
+        name: "document_type",
+        sql: include_str!("../migrations/0015_document_type.sql"),
+    },
 ];
 
 /// The newest schema version this program knows.

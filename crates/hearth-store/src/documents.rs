@@ -17,6 +17,8 @@ record!(
         created_by_name: String,
         created_at: i64,
         updated_at: i64,
+        document_type: String = "contract_document".to_string(),
+        authority_comments: String = String::new(),
     }
 );
 
@@ -31,7 +33,7 @@ record!(
     }
 );
 
-const DOC_COLUMNS: &str = "id, contract_id, title, source, filename, content_type, size_bytes, progress, provider_comments, created_by_name, created_at, updated_at";
+const DOC_COLUMNS: &str = "id, contract_id, title, source, filename, content_type, size_bytes, progress, provider_comments, created_by_name, created_at, updated_at, document_type, authority_comments";
 
 impl Db {
     pub async fn contract_documents(
@@ -100,20 +102,38 @@ impl Db {
     }
 }
 
+/// A new contract document (in draft).
+#[derive(Debug, Clone)]
+pub struct NewDocument<'a> {
+    pub contract_id: i64,
+    /// A `DocumentType` code.
+    pub document_type: &'a str,
+    pub title: &'a str,
+    /// "uploaded" or "generated".
+    pub source: &'a str,
+    pub filename: &'a str,
+    pub content_type: &'a str,
+    pub content: &'a [u8],
+}
+
 impl WriteTx {
     pub async fn insert_document(
         &mut self,
-        contract_id: i64,
-        title: &str,
-        source: &str,
-        filename: &str,
-        content_type: &str,
-        content: &[u8],
+        doc: &NewDocument<'_>,
     ) -> Result<ContractDocument, StoreError> {
+        let NewDocument {
+            contract_id,
+            document_type,
+            title,
+            source,
+            filename,
+            content_type,
+            content,
+        } = *doc;
         let by = self.actor().name.clone();
         let row = sqlx::query(&format!(
-            "INSERT INTO contract_documents (contract_id, title, source, filename, content_type, content, size_bytes, progress, created_by_name, created_at, updated_at)
-             VALUES ($1, $2, $3, $4, $5, $6, $7, 'draft', $8, $9, $9) RETURNING {DOC_COLUMNS}"
+            "INSERT INTO contract_documents (contract_id, title, source, filename, content_type, content, size_bytes, progress, created_by_name, created_at, updated_at, document_type)
+             VALUES ($1, $2, $3, $4, $5, $6, $7, 'draft', $8, $9, $9, $10) RETURNING {DOC_COLUMNS}"
         ))
         .bind(contract_id)
         .bind(title)
@@ -124,6 +144,7 @@ impl WriteTx {
         .bind(content.len() as i64)
         .bind(by)
         .bind(self.at())
+        .bind(document_type)
         .fetch_one(&mut *self.tx)
         .await?;
         let d = ContractDocument::from_row(&row)?;
@@ -144,6 +165,7 @@ impl WriteTx {
         id: i64,
         progress: Option<&str>,
         provider_comments: Option<&str>,
+        authority_comments: Option<&str>,
     ) -> Result<Option<ContractDocument>, StoreError> {
         let Some(row) = sqlx::query(&format!(
             "SELECT {DOC_COLUMNS} FROM contract_documents WHERE id = $1"
@@ -156,12 +178,13 @@ impl WriteTx {
         };
         let before = ContractDocument::from_row(&row)?;
         let row = sqlx::query(&format!(
-            "UPDATE contract_documents SET progress = $2, provider_comments = $3, updated_at = $4 WHERE id = $1 RETURNING {DOC_COLUMNS}"
+            "UPDATE contract_documents SET progress = $2, provider_comments = $3, updated_at = $4, authority_comments = $5 WHERE id = $1 RETURNING {DOC_COLUMNS}"
         ))
         .bind(id)
         .bind(progress.unwrap_or(&before.progress))
         .bind(provider_comments.unwrap_or(&before.provider_comments))
         .bind(self.at())
+        .bind(authority_comments.unwrap_or(&before.authority_comments))
         .fetch_one(&mut *self.tx)
         .await?;
         let after = ContractDocument::from_row(&row)?;

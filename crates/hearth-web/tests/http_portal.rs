@@ -441,6 +441,11 @@ async fn add_document(
             content: csrf.as_bytes(),
         },
         Part {
+            name: "document_type",
+            file: None,
+            content: b"specification",
+        },
+        Part {
             name: "title",
             file: None,
             content: title.as_bytes(),
@@ -1520,6 +1525,10 @@ async fn contract_documents_are_added_downloaded_commented_and_signed() {
         assert_eq!(status, 200, "{name}");
         let generated = id_after(&to, "/documents/");
         assert!(page.contains("Service specification 2026"));
+        assert!(
+            page.contains(">Service specification<"),
+            "its type is shown"
+        );
         assert_eq!(
             t.app
                 .db_for_tests()

@@ -573,3 +573,87 @@ async fn a_providers_own_organisation_page_has_its_own_title() {
         title(&page)
     );
 }
+
+// Missing parts of the core records: a contract document has a type, and the commissioning
+// team's comments sit beside the provider's (the briefing's Type and LA Comments columns).
+// A provider cannot write the team's comments; a bad type is refused beside its field.
+#[tokio::test]
+async fn contract_documents_have_a_type_and_the_teams_comments() {
+    let t = TestApp::start(hearth_store::testing::sqlite().await.unwrap()).await;
+    let app = &t.app;
+    let officer_p = {
+        let u = app
+            .db_for_tests()
+            .user_by_username("officer")
+            .await
+            .unwrap()
+            .unwrap();
+        app.principal_for(u, None).await.unwrap().unwrap()
+    };
+    let provider_p = {
+        let u = app
+            .db_for_tests()
+            .user_by_username("provider")
+            .await
+            .unwrap()
+            .unwrap();
+        app.principal_for(u, None).await.unwrap().unwrap()
+    };
+    let contract = app
+        .list_contracts(&provider_p, &Default::default())
+        .await
+        .unwrap()
+        .items
+        .remove(0);
+    let d = app
+        .add_document_of(
+            &officer_p,
+            contract.id,
+            hearth_domain::DocumentType::Variation,
+            "Variation 3",
+            None,
+        )
+        .await
+        .unwrap();
+    let officer = t.signed_in("officer").await;
+    let r = officer
+        .post_form(
+            &format!("/documents/{}/team-comments", d.id),
+            &[("authority_comments", "Two more units from April")],
+        )
+        .await;
+    assert_eq!(r.status(), 303);
+    let provider = t.signed_in("provider").await;
+    let (status, page) = provider.text(&format!("/documents/{}", d.id)).await;
+    assert_eq!(status, 200);
+    assert!(page.contains("Contract variation"), "the type is shown");
+    assert!(
+        page.contains("Two more units from April"),
+        "the provider sees the team's comments"
+    );
+    assert!(
+        page.contains("The commissioning team&#39;s comments changed")
+            || page.contains("The commissioning team's comments changed"),
+        "the history says what changed"
+    );
+    assert!(
+        !page.contains("/team-comments\""),
+        "no team form for providers"
+    );
+    let r = provider
+        .post_form(
+            &format!("/documents/{}/team-comments", d.id),
+            &[("authority_comments", "forged")],
+        )
+        .await;
+    assert!(r.status().is_client_error(), "{}", r.status());
+    let (_, contract_page) = officer.text(&format!("/contracts/{}", contract.id)).await;
+    assert!(contract_page.contains(">Type</th>") && contract_page.contains("Contract variation"));
+    assert_eq!(
+        app.document(&officer_p, d.id)
+            .await
+            .unwrap()
+            .authority_comments,
+        "Two more units from April"
+    );
+}

@@ -257,6 +257,10 @@ pub struct Document {
     pub content_type: String,
     pub size_bytes: i64,
     pub progress: String,
+    /// contract_document, variation, specification, funding_agreement or other.
+    pub document_type: String,
+    /// The commissioning team's comments.
+    pub authority_comments: String,
     pub provider_comments: String,
     pub created_by_name: String,
     pub created_at: i64,
@@ -290,6 +294,8 @@ impl From<hearth_app::documents::DocumentWithSignatures> for Document {
             content_type: d.content_type,
             size_bytes: d.size_bytes,
             progress: d.progress,
+            document_type: d.document_type,
+            authority_comments: d.authority_comments,
             provider_comments: d.provider_comments,
             created_by_name: d.created_by_name,
             created_at: d.created_at,

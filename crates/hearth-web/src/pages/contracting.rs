@@ -7,7 +7,7 @@ use axum::Form;
 use hearth_app::actions::{ActionInput, PRIORITIES};
 use hearth_app::contacts::{AssignmentInput, ContactInput};
 use hearth_app::{AppError, FieldErrors, ForField, Permission, Principal};
-use hearth_domain::{Assignment, DocumentProgress, PositionType};
+use hearth_domain::{Assignment, DocumentProgress, DocumentType, PositionType};
 use maud::{html, Markup};
 use serde::Deserialize;
 
@@ -30,6 +30,11 @@ pub fn register(t: &mut RouteTable) {
     t.get("/documents/{id}", ANY, get(document_page));
     t.get("/documents/{id}/file", ANY, get(document_file));
     t.post("/documents/{id}/progress", WRITE, post(document_progress));
+    t.post(
+        "/documents/{id}/team-comments",
+        WRITE,
+        post(document_team_comments),
+    );
     t.post("/documents/{id}/comments", PORTAL, post(document_comments));
     t.post("/documents/{id}/sign", PORTAL, post(document_sign));
     t.get("/contacts", PORTAL, get(contacts_page));
@@ -260,12 +265,13 @@ pub(crate) async fn documents_section(
         @else {
             (crate::layout::scrolling_table("Contract documents", html! { table class="govuk-table" {
                 thead class="govuk-table__head" { tr class="govuk-table__row" {
-                    th class="govuk-table__header" { "Document" } th class="govuk-table__header" { "Progress" } th class="govuk-table__header" { "Signed by the provider" }
+                    th class="govuk-table__header" { "Document" } th class="govuk-table__header" { "Type" } th class="govuk-table__header" { "Progress" } th class="govuk-table__header" { "Signed by the provider" }
                 } }
                 tbody class="govuk-table__body" {
                     @for (d, s) in docs.iter().zip(signed) {
                         tr class="govuk-table__row" {
                             td class="govuk-table__cell" { a class="govuk-link" href={ "/documents/" (d.id) } { (d.title) } }
+                            td class="govuk-table__cell" { (type_label(&d.document_type)) }
                             td class="govuk-table__cell" { (progress_label(&d.progress)) }
                             td class="govuk-table__cell" { @if s { "Yes" } @else { strong class="govuk-tag govuk-tag--yellow" { "Not signed" } } }
                         }
@@ -279,6 +285,7 @@ pub(crate) async fn documents_section(
                 (error_summary(errors))
                 form method="post" action={ "/contracts/" (contract_id) "/documents" } enctype="multipart/form-data" novalidate {
                     (csrf(&ctx.csrf))
+                    (layout::select("document_type", "Type of document", &document_types(), DocumentType::ContractDocument.as_str(), errors, true))
                     (layout::input("title", "Title", "", errors, Opt { required: true, hint: Some("For example Service specification 2026"), ..Default::default() }))
                     div class={ "govuk-form-group" @if errors.get("file").is_some() { " govuk-form-group--error" } } {
                         label class="govuk-label" for="file" { "Upload a PDF (optional)" }
@@ -300,6 +307,7 @@ async fn document_add(
     mut mp: Multipart,
 ) -> Page {
     let mut title = String::new();
+    let mut document_type = String::new();
     let mut upload: Option<(String, Vec<u8>)> = None;
     loop {
         match mp.next_field().await {
@@ -309,6 +317,9 @@ async fn document_add(
                 match field.bytes().await {
                     Ok(bytes) => match name.as_str() {
                         "title" => title = String::from_utf8_lossy(&bytes).to_string(),
+                        "document_type" => {
+                            document_type = String::from_utf8_lossy(&bytes).to_string()
+                        }
                         "file"
                             if !bytes.is_empty()
                                 || filename.as_deref().is_some_and(|f| !f.is_empty()) =>
@@ -334,11 +345,16 @@ async fn document_add(
             }
         }
     }
-    match state
-        .app
-        .add_document(&ctx.principal, id, &title, upload)
-        .await
-    {
+    let added = match DocumentType::parse(&document_type).for_field("document_type") {
+        Ok(kind) => {
+            state
+                .app
+                .add_document_of(&ctx.principal, id, kind, &title, upload)
+                .await
+        }
+        Err(e) => Err(e),
+    };
+    match added {
         Ok(d) => Ok(see_other(&format!("/documents/{}", d.id))),
         Err(AppError::Invalid(errors)) => {
             let section = documents_section(&state, &ctx, id, &errors).await?;
@@ -370,12 +386,14 @@ async fn document_view(
         (layout::back_link(&format!("/contracts/{}", d.contract_id)))
         @if let Some(n) = notice { (layout::banner(n, html! {})) }
         (error_summary(errors))
-        span class="govuk-caption-l" { "Contract document" }
+        span class="govuk-caption-l" { (type_label(&d.document_type)) }
         h1 class="govuk-heading-l" { (d.title) }
         (layout::summary_list(&[
             ("File", html! { a class="govuk-link" href={ "/documents/" (d.id) "/file" } { (d.filename) } " (PDF, " ((d.size_bytes + 1023) / 1024) " KB, " (d.source) ")" }),
             ("Progress", html! { strong class="govuk-tag" data-testid="progress" { (progress_label(&d.progress)) } }),
             ("Signed", html! { @if sigs.is_empty() { "Not yet signed" } @for s in &sigs { (s.signed_by_name) " on " (layout::when(s.signed_at)) br; } }),
+            ("Type", html! { (type_label(&d.document_type)) }),
+            ("Commissioning team's comments", html! { (d.authority_comments) }),
             ("Provider comments", html! { (d.provider_comments) }),
         ]))
         div class="govuk-grid-row" { div class="govuk-grid-column-two-thirds" {
@@ -384,6 +402,11 @@ async fn document_view(
                     (csrf(&ctx.csrf))
                     (layout::select("progress", "Progress", &progress, &d.progress, errors, true))
                     button type="submit" class="govuk-button govuk-button--secondary" { "Update progress" }
+                }
+                form method="post" action={ "/documents/" (id) "/team-comments" } {
+                    (csrf(&ctx.csrf))
+                    (layout::textarea("authority_comments", "The commissioning team's comments", &d.authority_comments, errors, false))
+                    button type="submit" class="govuk-button govuk-button--secondary" { "Save the team's comments" }
                 }
             }
             @if provider {
@@ -432,6 +455,8 @@ fn history_text(action: &str, before: Option<&str>, after: Option<&str>) -> Stri
             let (bp, ap) = (get(before, "progress"), get(after, "progress"));
             if bp != ap {
                 format!("Progress changed from {bp} to {ap}")
+            } else if get(before, "authority_comments") != get(after, "authority_comments") {
+                "The commissioning team's comments changed".into()
             } else {
                 "Provider comments changed".into()
             }
@@ -472,6 +497,8 @@ struct DocForm {
     #[serde(default)]
     provider_comments: String,
     #[serde(default)]
+    authority_comments: String,
+    #[serde(default)]
     password: String,
 }
 
@@ -495,6 +522,38 @@ async fn document_progress(
         Err(AppError::Invalid(errors)) => document_view(&state, &ctx, id, &errors, None).await,
         Err(e) => Err(e.into()),
     }
+}
+
+async fn document_team_comments(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    Path(id): Path<i64>,
+    Form(f): Form<DocForm>,
+) -> Page {
+    match state
+        .app
+        .set_document_team_comments(&ctx.principal, id, &f.authority_comments)
+        .await
+    {
+        Ok(_) => Ok(see_other(&format!("/documents/{id}?done=saved"))),
+        Err(AppError::Invalid(errors)) => document_view(&state, &ctx, id, &errors, None).await,
+        Err(e) => Err(e.into()),
+    }
+}
+
+/// The document types to choose from.
+fn document_types() -> Vec<(String, String)> {
+    DocumentType::ALL
+        .iter()
+        .map(|t| (t.as_str().to_string(), t.label().to_string()))
+        .collect()
+}
+
+/// "Contract variation" for "variation"; an unknown stored type shows as it is.
+fn type_label(code: &str) -> String {
+    DocumentType::parse(code)
+        .map(|t| t.label().to_string())
+        .unwrap_or_else(|_| code.to_string())
 }
 
 async fn document_comments(

@@ -19,6 +19,7 @@ const MATRIX: &[(&str, &str, &str)] = &[
     ("GET", "/documents/{id}", "oooooon"),
     ("GET", "/documents/{id}/file", "oooooon"),
     ("POST", "/documents/{id}/progress", "oooofnn"),
+    ("POST", "/documents/{id}/team-comments", "oooofnn"),
     ("POST", "/documents/{id}/comments", "fffffon"),
     ("POST", "/documents/{id}/sign", "fffffon"),
     ("GET", "/contacts", "fffffoo"),
