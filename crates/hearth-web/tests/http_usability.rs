@@ -657,3 +657,23 @@ async fn contract_documents_have_a_type_and_the_teams_comments() {
         "Two more units from April"
     );
 }
+
+// "GOV.UK patterns": radios where a choice has few options. The return decision was a
+// select of five.
+#[tokio::test]
+async fn the_return_decision_is_a_choice_of_radios() {
+    let t = TestApp::start(hearth_store::testing::sqlite().await.unwrap()).await;
+    let provider = t.signed_in("provider").await;
+    let path = sent_return(&t, &provider).await;
+    let officer = t.signed_in("officer").await;
+    let (status, page) = officer.text(&path).await;
+    assert_eq!(status, 200);
+    assert!(
+        input_tag(&page, "decision").contains("type=\"radio\""),
+        "{page}"
+    );
+    for value in ["accept", "incomplete", "explain", "escalate", "action"] {
+        assert!(page.contains(&format!("value=\"{value}\"")), "{value}");
+    }
+    assert!(!page.contains("<select class=\"govuk-select\" id=\"decision\""));
+}

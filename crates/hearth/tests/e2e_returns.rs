@@ -133,7 +133,8 @@ async fn provider_uploads_a_quarter_with_a_breach_and_an_explanation_and_an_offi
         .unwrap()
         .to_string();
     b.goto(&format!("{base}{path}")).await;
-    b.select_value("#decision", "accept").await;
+    // The decision is a choice of five: radios (the first, Accept, has the field's id).
+    b.click("input[name=decision][value=accept]").await;
     b.click("form[action$='/check'] button[type=submit]").await;
     let html = b.wait_text("govuk-tag--green").await;
     assert!(

@@ -549,9 +549,9 @@ async fn return_view(
         && ["received", "explained", "escalated"].contains(&v.ret.status.as_str());
     let can_explain =
         provider && [RECEIVED, EXPLANATION_REQUESTED].contains(&v.ret.status.as_str());
-    let decisions: Vec<(String, String)> = Decision::ALL
+    let decisions: Vec<(&str, &str, Option<&str>)> = Decision::ALL
         .iter()
-        .map(|d| (d.as_str().to_string(), d.label().to_string()))
+        .map(|d| (d.as_str(), d.label(), None))
         .collect();
     let body = html! {
         @if let Some(n) = notice { (n) }
@@ -592,7 +592,7 @@ async fn return_view(
                 h2 class="govuk-heading-m" { "Check" }
                 form method="post" action={ "/returns/" (id) "/check" } novalidate {
                     (csrf(&ctx.csrf))
-                    (layout::select("decision", "Decision", &decisions, "", errors, true))
+                    (layout::radios("decision", "Decision", &decisions, "", errors))
                     (layout::textarea("remarks", "Remarks for the provider", "", errors, false))
                     @if v.ret.replaces_id.is_some() {
                         div class="govuk-form-group" {
