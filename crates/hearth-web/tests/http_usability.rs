@@ -8,6 +8,15 @@ mod common;
 use common::*;
 use hearth_domain::performance::{Indicator, Quarter};
 
+/// The id of the first service a directory results page links to.
+fn first_directory_result(page: &str) -> i64 {
+    page.split("/directory/services/")
+        .nth(1)
+        .and_then(|s| s.split(['"', '?']).next())
+        .and_then(|id| id.parse().ok())
+        .expect("a directory result")
+}
+
 /// The page's `<title>` text.
 fn title(body: &str) -> &str {
     let start = body.find("<title>").unwrap() + "<title>".len();
@@ -243,15 +252,7 @@ async fn a_count_of_one_is_singular() {
     let t = TestApp::start(hearth_store::testing::sqlite().await.unwrap()).await;
     let c = t.client();
     let (_, page1) = c.text("/directory?include_full=yes&page=1").await;
-    let id: i64 = page1
-        .split("/directory/services/")
-        .nth(1)
-        .unwrap()
-        .split(['"', '?'])
-        .next()
-        .unwrap()
-        .parse()
-        .unwrap();
+    let id = first_directory_result(&page1);
     hearth_store::testing::exec(
         t.app.db_for_tests(),
         &format!("UPDATE services SET contracted_units = 1, service_type = 'accommodation_based' WHERE id = {id}"),
@@ -492,15 +493,7 @@ async fn a_service_page_shows_eligibility_its_manager_and_each_impairment_flag()
     let t = TestApp::start(hearth_store::testing::sqlite().await.unwrap()).await;
     let db = t.app.db_for_tests();
     let (_, page1) = t.client().text("/directory?include_full=yes").await;
-    let id: i64 = page1
-        .split("/directory/services/")
-        .nth(1)
-        .unwrap()
-        .split(['"', '?'])
-        .next()
-        .unwrap()
-        .parse()
-        .unwrap();
+    let id = first_directory_result(&page1);
     hearth_store::testing::exec(
         db,
         &format!("UPDATE services SET visual_impairment_support = 1, hearing_impairment_support = 0, eligibility = 'Adults aged 18 or over' WHERE id = {id}"),
@@ -581,24 +574,8 @@ async fn a_providers_own_organisation_page_has_its_own_title() {
 async fn contract_documents_have_a_type_and_the_teams_comments() {
     let t = TestApp::start(hearth_store::testing::sqlite().await.unwrap()).await;
     let app = &t.app;
-    let officer_p = {
-        let u = app
-            .db_for_tests()
-            .user_by_username("officer")
-            .await
-            .unwrap()
-            .unwrap();
-        app.principal_for(u, None).await.unwrap().unwrap()
-    };
-    let provider_p = {
-        let u = app
-            .db_for_tests()
-            .user_by_username("provider")
-            .await
-            .unwrap()
-            .unwrap();
-        app.principal_for(u, None).await.unwrap().unwrap()
-    };
+    let officer_p = principal(&t, "officer").await;
+    let provider_p = principal(&t, "provider").await;
     let contract = app
         .list_contracts(&provider_p, &Default::default())
         .await

@@ -11,17 +11,12 @@ pub(super) async fn contracts(
     let page = state.app.list_contracts(&ctx.principal, &q).await?;
     let status = q.status.clone().unwrap_or_default();
     let staff = ctx.principal.is_staff();
-    let names = if staff {
-        state
-            .app
-            .provider_names(
-                &ctx.principal,
-                page.items.iter().map(|c| (c.authority_id, c.provider_id)),
-            )
-            .await?
-    } else {
-        Default::default()
-    };
+    let names = owner_names(
+        &state,
+        &ctx,
+        page.items.iter().map(|c| (c.authority_id, c.provider_id)),
+    )
+    .await?;
     let body = html! {
         h1 class="govuk-heading-l" { "Contracts" }
         @if can_write(&ctx) { a class="govuk-button" href="/contracts/new" { "Add a contract" } }

@@ -202,6 +202,20 @@ fn form_page(ctx: &Ctx, title: &str, back: &str, form: Markup, status_invalid: b
     r
 }
 
+/// For staff, the names of the providers owning a list page's records, given as
+/// (authority, provider): two providers' services may share a name, so staff lists say whose
+/// each one is. Providers see only their own records and get no names.
+async fn owner_names(
+    state: &AppState,
+    ctx: &Ctx,
+    owners: impl IntoIterator<Item = (i64, i64)>,
+) -> Result<std::collections::HashMap<i64, String>, AppError> {
+    if !ctx.principal.is_staff() {
+        return Ok(Default::default());
+    }
+    state.app.provider_names(&ctx.principal, owners).await
+}
+
 /// How many records a list holds or, when it holds none, what that means and what to do
 /// (journey 9: empty states say what is empty).
 fn list_count(total: i64, one: &str, many: &str, q: &ListQuery) -> Markup {

@@ -9,19 +9,13 @@ pub(super) async fn services(
     Query(q): Query<ListQuery>,
 ) -> Page {
     let page = state.app.list_services(&ctx.principal, &q).await?;
-    // Staff see whose each service is: two providers' services may share a name.
     let staff = ctx.principal.is_staff();
-    let names = if staff {
-        state
-            .app
-            .provider_names(
-                &ctx.principal,
-                page.items.iter().map(|s| (s.authority_id, s.provider_id)),
-            )
-            .await?
-    } else {
-        Default::default()
-    };
+    let names = owner_names(
+        &state,
+        &ctx,
+        page.items.iter().map(|s| (s.authority_id, s.provider_id)),
+    )
+    .await?;
     let body = html! {
         h1 class="govuk-heading-l" { "Services" }
         @if can_write(&ctx) { a class="govuk-button" href="/services/new" { "Add a service" } }
