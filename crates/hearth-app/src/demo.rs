@@ -383,12 +383,68 @@ impl App {
                 &service_ids,
             )
             .await?;
+        progress("naming responsible officers");
+        self.assign_demo_officers(&data, &authority_ids, &provider_ids, &service_ids)
+            .await?;
         summary.authorities = data.authorities.len();
         summary.providers = data.providers.len();
         summary.services = data.services.len();
         summary.contracts = contract_ids.len();
         summary.clients = data.clients.len();
         Ok(summary)
+    }
+
+    /// Responsible officers in the first authority: the contracts manager (Cara Contracts)
+    /// manages every contract, and the lead officer is Olu Officer for two providers in three
+    /// and Cara for the rest; every seventh service of Olu's providers is led by Cara, as a
+    /// service with its own officer.
+    async fn assign_demo_officers(
+        &self,
+        data: &DemoData,
+        authority_ids: &[i64],
+        provider_ids: &[i64],
+        service_ids: &[i64],
+    ) -> Result<(), AppError> {
+        let authority = id_of(authority_ids, 0)?;
+        let olu = self.db.user_by_username("officer").await?.map(|u| u.id);
+        let cara = self.db.user_by_username("contracts").await?.map(|u| u.id);
+        let (Some(olu), Some(cara)) = (olu, cara) else {
+            return Ok(());
+        };
+        let mut tx = self.begin_write(&Actor::system("demo")).await?;
+        for (key, id) in provider_ids.iter().enumerate() {
+            let registered = data
+                .providers
+                .get(key)
+                .is_some_and(|p| p.authority_keys.contains(&0));
+            if !registered {
+                continue;
+            }
+            let lead = if key % 3 == 2 { cara } else { olu };
+            tx.set_provider_officers(
+                *id,
+                authority,
+                hearth_store::Officers {
+                    lead_officer_id: Some(lead),
+                    contract_manager_id: Some(cara),
+                },
+            )
+            .await?;
+        }
+        for (key, (s, id)) in data.services.iter().zip(service_ids).enumerate() {
+            if s.authority_key == 0 && key % 7 == 3 && s.provider_key % 3 != 2 {
+                tx.set_service_officers(
+                    *id,
+                    hearth_store::Officers {
+                        lead_officer_id: Some(cara),
+                        contract_manager_id: None,
+                    },
+                )
+                .await?;
+            }
+        }
+        tx.commit().await?;
+        Ok(())
     }
 
     async fn create_demo_accounts(

@@ -474,6 +474,8 @@ mod tests {
             website: String::new(),
             accessibility: String::new(),
             eligibility: String::new(),
+            lead_officer_id: None,
+            contract_manager_id: None,
             latitude: None,
             longitude: None,
             current_clients: current,

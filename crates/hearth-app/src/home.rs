@@ -30,6 +30,8 @@ pub struct StaffHome {
     pub requests_pending: i64,
     pub returns_to_check: i64,
     pub account_requests: Vec<AccountRequest>,
+    /// Providers naming the signed-in person a responsible officer.
+    pub my_providers: i64,
 }
 
 impl App {
@@ -107,6 +109,7 @@ impl App {
                 .list_account_requests(Some(*authority_id), true)
                 .await?,
             returns_to_check: self.count_returns_to_check(who).await?,
+            my_providers: self.count_my_providers(who).await?,
             requests_pending: self
                 .db
                 .count_requests(&hearth_store::RequestFilter {

@@ -18,6 +18,7 @@ pub mod home;
 pub mod jobs;
 pub mod limits;
 pub mod maintenance;
+pub mod officers;
 pub mod principal;
 pub mod records;
 pub mod requests;

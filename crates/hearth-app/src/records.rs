@@ -72,9 +72,83 @@ pub struct ListQuery {
     pub status: Option<String>,
     #[serde(default)]
     pub provider: Option<i64>,
+    /// Staff lists: only the records of this responsible officer ("me", or a user id).
+    #[serde(default)]
+    pub officer: Option<String>,
+    /// The column to sort by (one of the list's [`SORTS`]), "-" first for descending.
+    #[serde(default)]
+    pub sort: Option<String>,
+    /// Every matching record (up to [`EXPORT_MAX`]) rather than one page: an export.
+    #[serde(skip)]
+    pub export: bool,
+}
+
+/// The most records one export holds.
+pub const EXPORT_MAX: i64 = 50_000;
+
+/// Which list a sort is for.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ListKind {
+    Providers,
+    Services,
+    Contracts,
+}
+
+impl ListKind {
+    /// The columns a person may sort the list by: (the name in the address, the column).
+    pub fn sorts(self) -> &'static [(&'static str, &'static str)] {
+        match self {
+            ListKind::Providers => &[("name", "name"), ("reference", "reference")],
+            ListKind::Services => &[
+                ("name", "name"),
+                ("reference", "reference"),
+                ("units", "contracted_units"),
+            ],
+            ListKind::Contracts => &[
+                ("reference", "reference"),
+                ("title", "title"),
+                ("status", "status"),
+                ("ends", "end_date"),
+                ("units", "units"),
+            ],
+        }
+    }
 }
 
 impl ListQuery {
+    /// The order asked for, if it is one of the list's; anything else is the default order.
+    pub fn sort_of(&self, kind: ListKind) -> Option<hearth_store::Sort> {
+        let asked = self.sort.as_deref()?.trim();
+        let (name, descending) = match asked.strip_prefix('-') {
+            Some(rest) => (rest, true),
+            None => (asked, false),
+        };
+        kind.sorts()
+            .iter()
+            .find(|(n, _)| *n == name)
+            .map(|(_, column)| hearth_store::Sort { column, descending })
+    }
+
+    /// The responsible officer asked for: "me" is the person reading; only staff filter.
+    fn officer_of(&self, who: &Principal) -> Option<i64> {
+        if !who.is_staff() {
+            return None;
+        }
+        match self.officer.as_deref().map(str::trim) {
+            Some("me") => who.user_id(),
+            Some(id) => id.parse().ok(),
+            None => None,
+        }
+    }
+
+    fn paging(&self) -> (i64, i64) {
+        if self.export {
+            (1, EXPORT_MAX)
+        } else {
+            (hearth_domain::paging::page(self.page), 0)
+        }
+    }
+
     /// The search text, at most [`hearth_domain::MAX_SEARCH_CHARS`] characters of it.
     fn search(&self) -> Option<String> {
         self.q
@@ -330,7 +404,9 @@ impl App {
     ) -> Result<Page<Provider>, AppError> {
         let mut f = who.provider_filter();
         f.search = q.search();
-        f.page = hearth_domain::paging::page(q.page);
+        f.officer_id = q.officer_of(who);
+        f.sort = q.sort_of(ListKind::Providers);
+        (f.page, f.per_page) = q.paging();
         Ok(self.db.list_providers(&f).await?)
     }
 
@@ -398,7 +474,9 @@ impl App {
             f.provider_id = Some(p);
         }
         f.search = q.search();
-        f.page = hearth_domain::paging::page(q.page);
+        f.officer_id = q.officer_of(who);
+        f.sort = q.sort_of(ListKind::Services);
+        (f.page, f.per_page) = q.paging();
         Ok(self.db.list_services(&f).await?)
     }
 
@@ -785,7 +863,8 @@ impl App {
         if let (Some(p), true) = (q.provider, who.is_staff()) {
             f.provider_id = Some(p);
         }
-        f.page = hearth_domain::paging::page(q.page);
+        f.sort = q.sort_of(ListKind::Contracts);
+        (f.page, f.per_page) = q.paging();
         if let Principal::Provider {
             service_scope: Some(_),
             ..

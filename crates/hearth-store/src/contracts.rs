@@ -1,7 +1,7 @@
 //! Contracts between an authority and a provider, and the services they cover.
 
 use crate::accounts::count_of;
-use crate::{record, Db, Page, Params, StoreError, WriteTx};
+use crate::{record, Db, Page, StoreError, WriteTx};
 
 record!(
     /// A contract.
@@ -42,6 +42,7 @@ pub struct ContractFilter {
     pub provider_id: Option<i64>,
     pub status: Option<String>,
     pub search: Option<String>,
+    pub sort: Option<crate::Sort>,
     pub page: i64,
     pub per_page: i64,
 }
@@ -79,66 +80,23 @@ impl Db {
     }
 
     pub async fn list_contracts(&self, f: &ContractFilter) -> Result<Page<Contract>, StoreError> {
-        let mut p = Params::default();
-        let mut wh = String::from(" WHERE 1 = 1");
-        if f.authority_id.is_some() {
-            wh.push_str(&format!(" AND authority_id = {}", p.next()));
+        use crate::query::{col, contains};
+        let mut cond = sea_query::Condition::all();
+        if let Some(a) = f.authority_id {
+            cond = cond.add(col("authority_id").eq(a));
         }
-        if f.provider_id.is_some() {
-            wh.push_str(&format!(" AND provider_id = {}", p.next()));
+        if let Some(p) = f.provider_id {
+            cond = cond.add(col("provider_id").eq(p));
         }
-        if f.status.is_some() {
-            wh.push_str(&format!(" AND status = {}", p.next()));
+        if let Some(s) = &f.status {
+            cond = cond.add(col("status").eq(s.clone()));
         }
-        if f.search.is_some() {
-            let a = p.next();
-            wh.push_str(&format!(
-                " AND (LOWER(title) LIKE {a} ESCAPE '\\' OR LOWER(reference) LIKE {a} ESCAPE '\\')"
-            ));
+        if let Some(text) = &f.search {
+            cond = cond.add(contains(&["title", "reference"], text));
         }
-        let search = f.search.as_ref().map(|s| crate::like_contains(s));
-        macro_rules! binds {
-            ($q:expr) => {{
-                let mut q = $q;
-                if let Some(a) = f.authority_id {
-                    q = q.bind(a);
-                }
-                if let Some(a) = f.provider_id {
-                    q = q.bind(a);
-                }
-                if let Some(s) = &f.status {
-                    q = q.bind(s.clone());
-                }
-                if let Some(s) = &search {
-                    q = q.bind(s.clone());
-                }
-                q
-            }};
-        }
-        let per_page = if f.per_page <= 0 { 50 } else { f.per_page };
-        let page = hearth_domain::paging::page(Some(f.page));
-        let count_sql = format!("SELECT COUNT(*) AS n FROM contracts{wh}");
-        let total = count_of(
-            &binds!(sqlx::query(&count_sql))
-                .fetch_one(&self.pool)
-                .await?,
-        )?;
-        let sql = format!(
-            "SELECT * FROM contracts{wh} ORDER BY reference, id LIMIT {} OFFSET {}",
-            p.next(),
-            p.next()
-        );
-        let rows = binds!(sqlx::query(&sql))
-            .bind(per_page)
-            .bind(hearth_domain::paging::offset(page, per_page))
-            .fetch_all(&self.pool)
-            .await?;
-        Ok(Page {
-            items: Contract::from_rows(&rows)?,
-            total,
-            page,
-            per_page,
-        })
+        let order = crate::query::order_by(f.sort, "reference");
+        self.page_of("contracts", cond, &order, f.page, f.per_page)
+            .await
     }
 }
 

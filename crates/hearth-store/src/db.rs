@@ -111,6 +111,11 @@ const MIGRATIONS: &[Migration] = &[
         name: "document_type",
         sql: include_str!("../migrations/0015_document_type.sql"),
     },
+    Migration {
+        version: 16,
+        name: "responsible_officers",
+        sql: include_str!("../migrations/0016_responsible_officers.sql"),
+    },
 ];
 
 /// The newest schema version this program knows.

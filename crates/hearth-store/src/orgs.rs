@@ -3,7 +3,7 @@
 use crate::query::{col, contains};
 use crate::write::{audited, Changes};
 use crate::{record, Db, Page, StoreError, WriteTx};
-use sea_query::{Alias, Condition, Order, Query};
+use sea_query::{Alias, Condition, Query};
 
 record!(
     /// A commissioning authority (a council). One deployment may host several. `region` is
@@ -100,6 +100,10 @@ pub struct ProviderFilter {
     pub provider_id: Option<i64>,
     /// Name or reference contains.
     pub search: Option<String>,
+    /// Only providers this user is a responsible officer of (of the provider or of one of its
+    /// services), in `authority_id`.
+    pub officer_id: Option<i64>,
+    pub sort: Option<crate::Sort>,
     pub page: i64,
     pub per_page: i64,
 }
@@ -208,7 +212,10 @@ impl Db {
         if let Some(text) = &f.search {
             cond = cond.add(contains(&["name", "reference"], text));
         }
-        let order = [("name", Order::Asc), ("id", Order::Asc)];
+        if let (Some(a), Some(u)) = (f.authority_id, f.officer_id) {
+            cond = cond.add(crate::officers::provider_has_officer(a, u));
+        }
+        let order = crate::query::order_by(f.sort, "name");
         self.page_of("providers", cond, &order, f.page, f.per_page)
             .await
     }

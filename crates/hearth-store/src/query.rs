@@ -41,6 +41,30 @@ pub(crate) fn one_of(column: &'static str, ids: &[i64]) -> SimpleExpr {
     }
 }
 
+/// A list's order chosen by the person reading it: one column (from the list's closed set of
+/// sortable columns), ascending or descending. The record id breaks ties.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Sort {
+    pub column: &'static str,
+    pub descending: bool,
+}
+
+/// The order of a list: `sort` if chosen, else `default`; then the id, so pages never overlap.
+pub(crate) fn order_by(
+    sort: Option<Sort>,
+    default: &'static str,
+) -> [(&'static str, sea_query::Order); 2] {
+    let first = match sort {
+        Some(Sort {
+            column,
+            descending: true,
+        }) => (column, Order::Desc),
+        Some(Sort { column, .. }) => (column, Order::Asc),
+        None => (default, Order::Asc),
+    };
+    [first, ("id", Order::Asc)]
+}
+
 impl Db {
     fn build(&self, q: &SelectStatement) -> (String, sea_query_binder::SqlxValues) {
         q.build_any_sqlx(crate::write::builder(self.backend()))

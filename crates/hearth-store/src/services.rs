@@ -50,6 +50,9 @@ record!(
         current_clients: i64,
         current_clients_on: String,
         eligibility: String = String::new(),
+        // The service's own lead (purchasing) officer and contract manager, when not its provider's.
+        lead_officer_id: Option<i64> = None,
+        contract_manager_id: Option<i64> = None,
     }
 );
 
@@ -106,6 +109,10 @@ pub struct ServiceFilter {
     /// Only these service ids (limited access).
     pub only_ids: Option<Vec<i64>>,
     pub search: Option<String>,
+    /// Services (not properties) this user is a responsible officer of, in `authority_id`:
+    /// named on the service, or on its provider when the service names none.
+    pub officer_id: Option<i64>,
+    pub sort: Option<crate::Sort>,
     pub page: i64,
     pub per_page: i64,
 }
@@ -141,8 +148,11 @@ impl Db {
     }
 
     pub async fn list_services(&self, f: &ServiceFilter) -> Result<Page<Service>, StoreError> {
-        let cond = f.condition("id", &["name", "reference", "public_name"]);
-        let order = [("name", Order::Asc), ("id", Order::Asc)];
+        let mut cond = f.condition("id", &["name", "reference", "public_name"]);
+        if let (Some(a), Some(u)) = (f.authority_id, f.officer_id) {
+            cond = cond.add(crate::officers::service_has_officer(a, u));
+        }
+        let order = crate::query::order_by(f.sort, "name");
         self.page_of("services", cond, &order, f.page, f.per_page)
             .await
     }

@@ -530,6 +530,100 @@ pub fn input(name: &str, label: &str, value: &str, errors: &FieldErrors, o: Opt)
     }
 }
 
+/// The one hint every date input carries (GOV.UK: "For example, 27 3 2007").
+pub const DATE_HINT: &str = "For example, 27 3 2026";
+
+/// A date's value split into (day, month, year) boxes: from an ISO date ("2026-11-05"), a
+/// British one ("5/11/2026") or the joined boxes sent back with an error ("5//2026").
+pub fn date_boxes(value: &str) -> (String, String, String) {
+    let v = value.trim();
+    if let Ok(d) = chrono::NaiveDate::parse_from_str(v, "%Y-%m-%d") {
+        use chrono::Datelike;
+        return (
+            d.day().to_string(),
+            d.month().to_string(),
+            d.year().to_string(),
+        );
+    }
+    let mut parts = v.splitn(3, '/').map(|p| p.trim().to_string());
+    match (parts.next(), parts.next(), parts.next()) {
+        (Some(d), Some(m), Some(y)) => (d, m, y),
+        _ => (v.to_string(), String::new(), String::new()),
+    }
+}
+
+/// The GOV.UK date input: day, month and year boxes in a fieldset, named `NAME-day`,
+/// `NAME-month` and `NAME-year`; the web edge joins them into `NAME` (see `date_boxes.rs`).
+/// The day box has the id `NAME`, so the error summary's link lands on it. `hint` replaces
+/// the standard one where a date needs saying more ("The day the schedule starts. For
+/// example, ...").
+pub fn date_input(
+    name: &str,
+    legend: &str,
+    value: &str,
+    errors: &FieldErrors,
+    required: bool,
+    hint: Option<&str>,
+) -> Markup {
+    date_input_as(name, name, legend, value, errors, required, hint)
+}
+
+/// As [`date_input`], with element ids starting `id` rather than the name: for a page with
+/// one such form per row (the returns tracker's extensions).
+pub fn date_input_as(
+    id: &str,
+    name: &str,
+    legend: &str,
+    value: &str,
+    errors: &FieldErrors,
+    required: bool,
+    hint: Option<&str>,
+) -> Markup {
+    let err = errors.get(name);
+    let (day, month, year) = date_boxes(value);
+    let hint = hint
+        .map(|h| format!("{h} {DATE_HINT}"))
+        .unwrap_or_else(|| DATE_HINT.to_string());
+    let described = if err.is_some() {
+        format!("{id}-hint {id}-error")
+    } else {
+        format!("{id}-hint")
+    };
+    let class = |width: &str| {
+        format!(
+            "govuk-input govuk-date-input__input govuk-input--width-{width}{}",
+            if err.is_some() {
+                " govuk-input--error"
+            } else {
+                ""
+            }
+        )
+    };
+    html! {
+        div class={ "govuk-form-group" @if err.is_some() { " govuk-form-group--error" } } {
+            fieldset class="govuk-fieldset" role="group" aria-describedby=(described) {
+                legend class="govuk-fieldset__legend govuk-fieldset__legend--s" { (label_text(legend, required)) }
+                div id={ (id) "-hint" } class="govuk-hint" { (hint) }
+                @if let Some(e) = err { p id={ (id) "-error" } class="govuk-error-message" { span class="govuk-visually-hidden" { "Error:" } " " (e) } }
+                div class="govuk-date-input" {
+                    div class="govuk-date-input__item" { div class="govuk-form-group" {
+                        label class="govuk-label govuk-date-input__label" for=(id) { "Day" }
+                        input class=(class("2")) id=(id) name={ (name) "-day" } type="text" inputmode="numeric" value=(day);
+                    } }
+                    div class="govuk-date-input__item" { div class="govuk-form-group" {
+                        label class="govuk-label govuk-date-input__label" for={ (id) "-month" } { "Month" }
+                        input class=(class("2")) id={ (id) "-month" } name={ (name) "-month" } type="text" inputmode="numeric" value=(month);
+                    } }
+                    div class="govuk-date-input__item" { div class="govuk-form-group" {
+                        label class="govuk-label govuk-date-input__label" for={ (id) "-year" } { "Year" }
+                        input class=(class("4")) id={ (id) "-year" } name={ (name) "-year" } type="text" inputmode="numeric" value=(year);
+                    } }
+                }
+            }
+        }
+    }
+}
+
 pub fn textarea(
     name: &str,
     label: &str,
@@ -756,6 +850,16 @@ pub fn csv_download<H: AsRef<str>, C: AsRef<str>>(
 ) -> Page {
     let bytes = hearth_docs::table::csv_bytes(header, rows).map_err(WebError::internal)?;
     Ok(download("text/csv; charset=utf-8", name, bytes))
+}
+
+/// The media type of an Excel workbook.
+pub const XLSX: &str = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet";
+
+/// A one-sheet Excel workbook to download: a bold header row, then the rows as text.
+pub fn xlsx_download(name: &str, sheet: &str, header: &[String], rows: &[Vec<String>]) -> Page {
+    let bytes =
+        hearth_docs::workbook::table_xlsx(sheet, header, rows).map_err(WebError::internal)?;
+    Ok(download(XLSX, name, bytes))
 }
 
 #[cfg(test)]

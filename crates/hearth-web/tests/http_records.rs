@@ -1070,7 +1070,9 @@ async fn contracts_are_created_edited_and_bad_input_refused() {
             "the start date was fine"
         );
         assert!(
-            shows_value(&body, "end_date", "31/3/2025")
+            shows_value(&body, "end_date-day", "31")
+                && shows_value(&body, "end_date-month", "3")
+                && shows_value(&body, "end_date-year", "2025")
                 && shows_value(&body, "unit_rate", "150.50"),
             "typed values kept"
         );

@@ -32,7 +32,7 @@ async fn provider_uploads_a_quarter_with_a_breach_and_an_explanation_and_an_offi
     // The provider's first service and its workbook.
     b.click("a[href='/services']").await;
     b.wait_url("/services").await;
-    b.click("table a.govuk-link").await;
+    b.click("tbody a.govuk-link").await;
     let service_url = b.wait_url("/services/").await;
     let service_id: i64 = service_url
         .rsplit('/')

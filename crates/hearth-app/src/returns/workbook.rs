@@ -78,6 +78,17 @@ impl App {
             .map(|c| format!("{} {}", c.full_name(), c.email))
             .unwrap_or_default();
         let indicators = indicator_rows(st, term, &triggers);
+        // The service's contract manager, else its provider's; the team when none is named.
+        let manager = self.db.service_officers(&s).await?.contract_manager_id;
+        let manager = match manager {
+            Some(id) => self.db.user_names(&[id]).await?.remove(&id),
+            None => None,
+        };
+        let contract_manager = match manager {
+            Some((name, email)) if email.is_empty() => name,
+            Some((name, email)) => format!("{name} {email}"),
+            None => format!("{} commissioning team", authority.name),
+        };
         let version = self
             .workbook_versions(service_id, year)
             .await?
@@ -105,7 +116,7 @@ impl App {
                 } else {
                     "No".into()
                 },
-                contract_manager: format!("{} commissioning team", authority.name),
+                contract_manager,
                 contact,
                 staffing_last_year: "As held in last year's returns".into(),
             },

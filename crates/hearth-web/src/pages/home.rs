@@ -86,6 +86,7 @@ async fn home(State(state): State<AppState>, ctx: Ctx) -> Page {
                 }
                 h2 class="govuk-heading-m" { "Records" }
                 div class="govuk-grid-row" {
+                    (card("My providers", Some(h.my_providers), Some("/providers?officer=me"), "You are their lead officer or contract manager"))
                     (card("Providers", Some(h.providers), Some("/providers"), "Organisations funded"))
                     (card("Services", Some(h.services), Some("/services"), "Commissioned services"))
                     (card("Contracts", Some(h.contracts), Some("/contracts"), "All statuses"))

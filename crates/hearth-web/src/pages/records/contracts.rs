@@ -2,6 +2,7 @@
 
 #[allow(unused_imports)]
 use super::*;
+use hearth_app::records::ListKind;
 
 pub(super) async fn contracts(
     State(state): State<AppState>,
@@ -17,11 +18,13 @@ pub(super) async fn contracts(
         page.items.iter().map(|c| (c.authority_id, c.provider_id)),
     )
     .await?;
+    let kind = ListKind::Contracts;
     let body = html! {
         h1 class="govuk-heading-l" { "Contracts" }
         @if can_write(&ctx) { a class="govuk-button" href="/contracts/new" { "Add a contract" } }
         form method="get" action="/contracts" {
             @if let Some(p) = q.provider { input type="hidden" name="provider" value=(p); }
+            @if let Some(s) = &q.sort { input type="hidden" name="sort" value=(s); }
             div class="govuk-form-group" {
                 label class="govuk-label" for="q" { "Search by title or reference" }
                 input class="govuk-input govuk-input--width-20" id="q" name="q" type="search" value=(q.q.clone().unwrap_or_default());
@@ -36,14 +39,15 @@ pub(super) async fn contracts(
             button type="submit" class="govuk-button govuk-button--secondary" { "Search" }
         }
         (list_count(page.total, "contract", "contracts", &q))
+        @if page.total > 0 { (downloads("/contracts", &q, "these contracts")) }
         (crate::layout::scrolling_table("Contracts", html! { table class="govuk-table" {
             thead class="govuk-table__head" { tr class="govuk-table__row" {
-                th scope="col" class="govuk-table__header" { "Reference" }
+                (sort_header("/contracts", &q, kind, "reference", "Reference", false))
                 @if staff { th scope="col" class="govuk-table__header" { "Provider" } }
-                th scope="col" class="govuk-table__header" { "Title" }
-                th scope="col" class="govuk-table__header" { "Status" }
-                th scope="col" class="govuk-table__header" { "Ends" }
-                th scope="col" class="govuk-table__header govuk-table__header--numeric" { "Units" }
+                (sort_header("/contracts", &q, kind, "title", "Title", false))
+                (sort_header("/contracts", &q, kind, "status", "Status", false))
+                (sort_header("/contracts", &q, kind, "ends", "Ends", false))
+                (sort_header("/contracts", &q, kind, "units", "Units", true))
             } }
             tbody class="govuk-table__body" {
                 @for c in &page.items {
@@ -61,6 +65,65 @@ pub(super) async fn contracts(
         (layout::pagination(&list_base("/contracts", &q), page.page, page.total_pages()))
     };
     Ok(render(Some(&ctx), "Contracts", body))
+}
+
+async fn contracts_table(state: &AppState, ctx: &Ctx, mut q: ListQuery, format: Format) -> Page {
+    q.export = true;
+    let page = state.app.list_contracts(&ctx.principal, &q).await?;
+    let names = state
+        .app
+        .provider_names(
+            &ctx.principal,
+            page.items.iter().map(|c| (c.authority_id, c.provider_id)),
+        )
+        .await?;
+    let rows = page
+        .items
+        .iter()
+        .map(|c| {
+            vec![
+                c.reference.clone(),
+                c.title.clone(),
+                names.get(&c.provider_id).cloned().unwrap_or_default(),
+                status_label(&c.status),
+                c.start_date.clone(),
+                c.end_date.clone(),
+                c.units.to_string(),
+                Pence(c.unit_rate_pence).to_string(),
+            ]
+        })
+        .collect();
+    table_download(
+        format,
+        "contracts",
+        &[
+            "Reference",
+            "Title",
+            "Provider",
+            "Status",
+            "Starts",
+            "Ends",
+            "Units",
+            "Weekly unit rate",
+        ],
+        rows,
+    )
+}
+
+pub(super) async fn contracts_csv(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    Query(q): Query<ListQuery>,
+) -> Page {
+    contracts_table(&state, &ctx, q, Format::Csv).await
+}
+
+pub(super) async fn contracts_xlsx(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    Query(q): Query<ListQuery>,
+) -> Page {
+    contracts_table(&state, &ctx, q, Format::Xlsx).await
 }
 
 pub(super) fn contract_fields(providers: Vec<(String, String)>) -> Vec<Field> {
@@ -92,19 +155,15 @@ pub(super) fn contract_fields(providers: Vec<(String, String)>) -> Vec<Field> {
             hint: Some("For example 150.50"),
             width: Some("10"),
         },
-        Field::Text {
+        Field::Date {
             name: "start_date",
             label: "Start date",
             required: true,
-            hint: Some("For example 1/4/2026"),
-            width: Some("10"),
         },
-        Field::Text {
+        Field::Date {
             name: "end_date",
             label: "End date",
             required: true,
-            hint: Some("For example 31/3/2029"),
-            width: Some("10"),
         },
         Field::Select {
             name: "status",

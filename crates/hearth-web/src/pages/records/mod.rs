@@ -19,11 +19,15 @@ use crate::session::Ctx;
 use crate::AppState;
 
 mod contracts;
+mod lists;
+mod officers;
 mod properties;
 mod providers;
 mod services;
 
 use contracts::*;
+use lists::*;
+use officers::*;
 use properties::*;
 use providers::*;
 use services::*;
@@ -37,11 +41,31 @@ pub fn register(t: &mut RouteTable) {
         Access::Signed(Permission::BackOfficeRead),
         get(providers),
     );
+    t.get(
+        "/providers.csv",
+        Access::Signed(Permission::BackOfficeRead),
+        get(providers_csv),
+    );
+    t.get(
+        "/providers.xlsx",
+        Access::Signed(Permission::BackOfficeRead),
+        get(providers_xlsx),
+    );
     t.get("/providers/new", WRITE, get(provider_new));
     t.post("/providers/new", WRITE, post(provider_create));
     t.get("/providers/{id}", READ, get(provider_view));
     t.get("/providers/{id}/edit", WRITE, get(provider_edit));
     t.post("/providers/{id}/edit", WRITE, post(provider_update));
+    t.get(
+        "/providers/{id}/officers",
+        WRITE,
+        get(provider_officers_edit),
+    );
+    t.post(
+        "/providers/{id}/officers",
+        WRITE,
+        post(provider_officers_save),
+    );
     t.get(
         "/organisation",
         Access::Signed(Permission::ProviderPortal),
@@ -49,11 +73,19 @@ pub fn register(t: &mut RouteTable) {
     );
 
     t.get("/services", READ, get(services));
+    t.get("/services.csv", READ, get(services_csv));
+    t.get("/services.xlsx", READ, get(services_xlsx));
     t.get("/services/new", WRITE, get(service_new));
     t.post("/services/new", WRITE, post(service_create));
     t.get("/services/{id}", READ, get(service_view));
     t.get("/services/{id}/edit", WRITE, get(service_edit));
     t.post("/services/{id}/edit", WRITE, post(service_update));
+    t.get("/services/{id}/officers", WRITE, get(service_officers_edit));
+    t.post(
+        "/services/{id}/officers",
+        WRITE,
+        post(service_officers_save),
+    );
 
     t.get("/properties", READ, get(properties));
     t.get("/properties/new", WRITE, get(property_new));
@@ -63,6 +95,8 @@ pub fn register(t: &mut RouteTable) {
     t.post("/properties/{id}/edit", WRITE, post(property_update));
 
     t.get("/contracts", READ, get(contracts));
+    t.get("/contracts.csv", READ, get(contracts_csv));
+    t.get("/contracts.xlsx", READ, get(contracts_xlsx));
     t.get("/contracts/new", WRITE, get(contract_new));
     t.post("/contracts/new", WRITE, post(contract_create));
     t.get("/contracts/{id}", READ, get(contract_view));
@@ -93,6 +127,12 @@ enum Field {
         name: &'static str,
         label: &'static str,
         hint: Option<&'static str>,
+    },
+    /// A date, as the GOV.UK date input's three boxes.
+    Date {
+        name: &'static str,
+        label: &'static str,
+        required: bool,
     },
 }
 
@@ -132,6 +172,7 @@ fn form(
                     Field::Area { name, label } => (layout::textarea(name, label, &value_of(values, name), errors, false)),
                     Field::Select { name, label, options } => (layout::select(name, label, options, &value_of(values, name), errors, true)),
                     Field::Check { name, label, hint } => (layout::checkbox(name, label, !value_of(values, name).is_empty(), *hint)),
+                    Field::Date { name, label, required } => (layout::date_input(name, label, &value_of(values, name), errors, *required, None)),
                 }
             }
             (button(submit))
@@ -244,22 +285,9 @@ fn search_box(action: &str, q: &ListQuery, label: &str) -> Markup {
     }
 }
 
+/// A list's address with its filters and order, for its pagination.
 fn list_base(path: &str, q: &ListQuery) -> String {
-    let mut parts = Vec::new();
-    if let Some(s) = q.q.as_ref().filter(|s| !s.is_empty()) {
-        parts.push(format!("q={}", crate::session::url_encode(s)));
-    }
-    if let Some(s) = q.status.as_ref().filter(|s| !s.is_empty()) {
-        parts.push(format!("status={}", crate::session::url_encode(s)));
-    }
-    if let Some(p) = q.provider {
-        parts.push(format!("provider={p}"));
-    }
-    if parts.is_empty() {
-        path.to_string()
-    } else {
-        format!("{path}?{}", parts.join("&"))
-    }
+    list_address(path, q, q.sort.as_deref())
 }
 
 fn can_write(ctx: &Ctx) -> bool {

@@ -2,6 +2,7 @@
 
 #[allow(unused_imports)]
 use super::*;
+use hearth_app::records::ListKind;
 
 pub(super) async fn providers(
     State(state): State<AppState>,
@@ -9,15 +10,26 @@ pub(super) async fn providers(
     Query(q): Query<ListQuery>,
 ) -> Page {
     let page = state.app.list_providers(&ctx.principal, &q).await?;
+    let officers = officer_filter_choices(&state, &ctx).await?;
+    let kind = ListKind::Providers;
     let body = html! {
         h1 class="govuk-heading-l" { "Providers" }
         @if can_write(&ctx) { a class="govuk-button" href="/providers/new" { "Add a provider" } }
-        (search_box("/providers", &q, "Search by name or reference"))
+        form method="get" action="/providers" class="govuk-!-margin-bottom-4" {
+            @if let Some(s) = &q.sort { input type="hidden" name="sort" value=(s); }
+            div class="govuk-form-group" {
+                label class="govuk-label" for="q" { "Search by name or reference" }
+                input class="govuk-input govuk-input--width-20" id="q" name="q" type="search" value=(q.q.clone().unwrap_or_default());
+            }
+            (officer_select(&officers, &q))
+            button type="submit" class="govuk-button govuk-button--secondary" { "Search" }
+        }
         (list_count(page.total, "provider", "providers", &q))
+        @if page.total > 0 { (downloads("/providers", &q, "these providers")) }
         (crate::layout::scrolling_table("Providers", html! { table class="govuk-table" {
             thead class="govuk-table__head" { tr class="govuk-table__row" {
-                th scope="col" class="govuk-table__header" { "Name" }
-                th scope="col" class="govuk-table__header" { "Reference" }
+                (sort_header("/providers", &q, kind, "name", "Name", false))
+                (sort_header("/providers", &q, kind, "reference", "Reference", false))
                 th scope="col" class="govuk-table__header" { "Limited access" }
             } }
             tbody class="govuk-table__body" {
@@ -33,6 +45,56 @@ pub(super) async fn providers(
         (layout::pagination(&list_base("/providers", &q), page.page, page.total_pages()))
     };
     Ok(render(Some(&ctx), "Providers", body))
+}
+
+async fn providers_table(state: &AppState, ctx: &Ctx, mut q: ListQuery, format: Format) -> Page {
+    q.export = true;
+    let page = state.app.list_providers(&ctx.principal, &q).await?;
+    let rows = page
+        .items
+        .iter()
+        .map(|p| {
+            vec![
+                p.reference.clone(),
+                p.name.clone(),
+                p.address.clone(),
+                p.postcode.clone(),
+                p.phone.clone(),
+                p.email.clone(),
+                yes_no(p.limited_access).to_string(),
+            ]
+        })
+        .collect();
+    table_download(
+        format,
+        "providers",
+        &[
+            "Reference",
+            "Name",
+            "Address",
+            "Postcode",
+            "Telephone",
+            "Email",
+            "Limited access",
+        ],
+        rows,
+    )
+}
+
+pub(super) async fn providers_csv(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    Query(q): Query<ListQuery>,
+) -> Page {
+    providers_table(&state, &ctx, q, Format::Csv).await
+}
+
+pub(super) async fn providers_xlsx(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    Query(q): Query<ListQuery>,
+) -> Page {
+    providers_table(&state, &ctx, q, Format::Xlsx).await
 }
 
 pub(super) fn provider_fields() -> Vec<Field> {
@@ -157,6 +219,8 @@ pub(super) async fn provider_body(
         .filter(|s| s.provider_id == id)
         .collect();
     let contacts = state.app.provider_contacts(&ctx.principal, id).await?;
+    let officers = state.app.provider_officers(&ctx.principal, id).await?;
+    let change = can_write(ctx).then(|| format!("/providers/{id}/officers"));
     let body = html! {
         span class="govuk-caption-l" { "Provider" }
         h1 class="govuk-heading-l" { (p.name) }
@@ -168,6 +232,7 @@ pub(super) async fn provider_body(
             ("Email", html! { (p.email) }),
             ("Limited access", html! { (yes_no(p.limited_access)) }),
         ]))
+        (officers_section(&officers, change.as_deref()))
         h2 class="govuk-heading-m" { "Services" }
         ul class="govuk-list" {
             @for s in &services { li { a class="govuk-link" href={ "/services/" (s.id) } { (s.name) } " (" (s.reference) ")" } }

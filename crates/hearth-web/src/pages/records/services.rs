@@ -2,6 +2,7 @@
 
 #[allow(unused_imports)]
 use super::*;
+use hearth_app::records::ListKind;
 
 pub(super) async fn services(
     State(state): State<AppState>,
@@ -16,19 +17,45 @@ pub(super) async fn services(
         page.items.iter().map(|s| (s.authority_id, s.provider_id)),
     )
     .await?;
+    let officers = officer_filter_choices(&state, &ctx).await?;
+    let providers = if staff {
+        provider_options(&state, &ctx).await
+    } else {
+        Vec::new()
+    };
+    let chosen_provider = q.provider.map(|p| p.to_string()).unwrap_or_default();
+    let kind = ListKind::Services;
     let body = html! {
         h1 class="govuk-heading-l" { "Services" }
         @if can_write(&ctx) { a class="govuk-button" href="/services/new" { "Add a service" } }
-        (search_box("/services", &q, "Search by name or reference"))
+        form method="get" action="/services" class="govuk-!-margin-bottom-4" {
+            @if let Some(s) = &q.sort { input type="hidden" name="sort" value=(s); }
+            div class="govuk-form-group" {
+                label class="govuk-label" for="q" { "Search by name or reference" }
+                input class="govuk-input govuk-input--width-20" id="q" name="q" type="search" value=(q.q.clone().unwrap_or_default());
+            }
+            @if staff {
+                div class="govuk-form-group" {
+                    label class="govuk-label" for="provider" { "Provider" }
+                    select class="govuk-select" id="provider" name="provider" {
+                        option value="" { "Any provider" }
+                        @for (v, l) in &providers { option value=(v) selected[*v == chosen_provider] { (l) } }
+                    }
+                }
+                (officer_select(&officers, &q))
+            }
+            button type="submit" class="govuk-button govuk-button--secondary" { "Search" }
+        }
         (list_count(page.total, "service", "services", &q))
+        @if page.total > 0 { (downloads("/services", &q, "these services")) }
         (crate::layout::scrolling_table("Services", html! { table class="govuk-table" {
             thead class="govuk-table__head" { tr class="govuk-table__row" {
-                th scope="col" class="govuk-table__header" { "Service" }
+                (sort_header("/services", &q, kind, "name", "Service", false))
                 @if staff { th scope="col" class="govuk-table__header" { "Provider" } }
-                th scope="col" class="govuk-table__header" { "Reference" }
+                (sort_header("/services", &q, kind, "reference", "Reference", false))
                 th scope="col" class="govuk-table__header" { "Type" }
                 th scope="col" class="govuk-table__header" { "Client group" }
-                th scope="col" class="govuk-table__header govuk-table__header--numeric" { "Units" }
+                (sort_header("/services", &q, kind, "units", "Units", true))
             } }
             tbody class="govuk-table__body" {
                 @for s in &page.items {
@@ -46,6 +73,67 @@ pub(super) async fn services(
         (layout::pagination(&list_base("/services", &q), page.page, page.total_pages()))
     };
     Ok(render(Some(&ctx), "Services", body))
+}
+
+async fn services_table(state: &AppState, ctx: &Ctx, mut q: ListQuery, format: Format) -> Page {
+    q.export = true;
+    let page = state.app.list_services(&ctx.principal, &q).await?;
+    let names = state
+        .app
+        .provider_names(
+            &ctx.principal,
+            page.items.iter().map(|s| (s.authority_id, s.provider_id)),
+        )
+        .await?;
+    let rows = page
+        .items
+        .iter()
+        .map(|s| {
+            vec![
+                s.reference.clone(),
+                s.name.clone(),
+                names.get(&s.provider_id).cloned().unwrap_or_default(),
+                service_type_label(&s.service_type),
+                term_label(&s.term),
+                client_group_label(&s.client_group),
+                s.contracted_units.to_string(),
+                s.address.clone(),
+                s.postcode.clone(),
+            ]
+        })
+        .collect();
+    table_download(
+        format,
+        "services",
+        &[
+            "Reference",
+            "Service",
+            "Provider",
+            "Type",
+            "Long or short term",
+            "Client group",
+            "Contracted units",
+            "Address",
+            "Postcode",
+        ],
+        rows,
+    )
+}
+
+pub(super) async fn services_csv(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    Query(q): Query<ListQuery>,
+) -> Page {
+    services_table(&state, &ctx, q, Format::Csv).await
+}
+
+pub(super) async fn services_xlsx(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    Query(q): Query<ListQuery>,
+) -> Page {
+    services_table(&state, &ctx, q, Format::Xlsx).await
 }
 
 pub(super) fn service_fields(providers: Vec<(String, String)>) -> Vec<Field> {
@@ -231,6 +319,8 @@ pub(super) async fn service_view(
         view.contracts,
         view.pending_requests,
     );
+    let officers = state.app.service_officers(&ctx.principal, &s).await?;
+    let change = can_write(&ctx).then(|| format!("/services/{id}/officers"));
     let sort_code = q.sort.clone().unwrap_or_else(|| "name".into());
     let base = format!(
         "/services/{id}?sort={sort_code}{}",
@@ -262,6 +352,7 @@ pub(super) async fn service_view(
         } @else {
             p class="govuk-body" { a class="govuk-link" href={ "/services/" (id) "/returns" } { "Performance returns" } }
         }
+        (officers_section(&officers, change.as_deref()))
         @if pending > 0 {
             p class="govuk-body" { a class="govuk-link" href={ "/requests?status=pending" } { (pending) " pending request" @if pending != 1 { "s" } } " for this service" }
         }

@@ -295,7 +295,7 @@ async fn workbook(
     Ok(layout::download(XLSX, &name, bytes))
 }
 
-const XLSX: &str = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet";
+use crate::layout::XLSX;
 
 async fn upload(
     State(state): State<AppState>,
