@@ -26,6 +26,17 @@ pub fn parse_date(input: &str) -> Result<NaiveDate, FieldError> {
             "Enter a date in the correct format, like 22/11/2026",
         )
     };
+    // The three boxes of a date input arrive joined as "day/month/year" (the web edge joins
+    // them): a box left empty, or a month written as a name, gets the date input's messages.
+    if !trimmed.contains('-') {
+        if let [day, month, year] = trimmed.split('/').collect::<Vec<_>>().as_slice() {
+            let a_box_empty = [day, month, year].iter().any(|p| p.trim().is_empty());
+            let month_named = month.trim().chars().all(|c| c.is_ascii_alphabetic());
+            if a_box_empty || month_named {
+                return parse_date_parts(day, month, year);
+            }
+        }
+    }
     let parts: Vec<&str> = if trimmed.contains('-') {
         trimmed.split('-').collect()
     } else {
@@ -350,6 +361,29 @@ mod tests {
         assert_eq!(err_of(parse_date("2025-02-29")).0, "date_invalid");
         assert_eq!(err_of(parse_date("2026-13-01")).0, "date_invalid");
         assert_eq!(err_of(parse_date("00/01/2026")).0, "date_invalid");
+    }
+
+    // Issue 10 (GOV.UK patterns: dates use the date input): the three boxes arrive joined, and a
+    // box left empty says which one, as the date input's own messages do.
+    #[test]
+    fn joined_date_boxes_get_the_date_inputs_messages() {
+        assert_eq!(parse_date("5/Nov/2026").unwrap(), ymd(2026, 11, 5));
+        assert_eq!(parse_date("5/november/2026").unwrap(), ymd(2026, 11, 5));
+        assert_eq!(err_of(parse_date("5//2026")).1, "Date must include a month");
+        assert_eq!(
+            err_of(parse_date("//2026")).1,
+            "Date must include a day and month"
+        );
+        assert_eq!(err_of(parse_date("5/11/")).1, "Date must include a year");
+        assert_eq!(
+            err_of(parse_date("31/Feb/2026")).1,
+            "Date must be a real date"
+        );
+        assert_eq!(
+            err_of(parse_date("5/Nov/26")).1,
+            "Year must include 4 numbers"
+        );
+        assert_eq!(err_of(parse_date("5/11/26")).0, "date_format");
     }
 
     #[test]

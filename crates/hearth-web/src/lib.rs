@@ -6,6 +6,7 @@
 #![allow(clippy::result_large_err)]
 
 mod api;
+mod date_boxes;
 mod error;
 mod layout;
 mod ops;

@@ -144,6 +144,8 @@ impl RouteTable {
         let router = self
             .router
             .fallback(not_found_fallback)
+            // Date inputs' three boxes joined into one field, inside the body limit.
+            .layer(middleware::from_fn(crate::date_boxes::join_date_boxes))
             // One limit, tower-http's, for every body (a 10 MB document fits in 12 MiB).
             .layer(axum::extract::DefaultBodyLimit::disable())
             .layer(RequestBodyLimitLayer::new(limit))

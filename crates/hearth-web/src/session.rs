@@ -246,6 +246,11 @@ pub fn form_urlencoded_field(body: &[u8], name: &str) -> Option<String> {
         .map(|(_, v)| v)
 }
 
+/// Every (name, value) of an application/x-www-form-urlencoded body or query, decoded.
+pub fn form_pairs(body: &[u8]) -> Vec<(String, String)> {
+    serde_urlencoded_pairs(body)
+}
+
 fn serde_urlencoded_pairs(body: &[u8]) -> Vec<(String, String)> {
     let s = String::from_utf8_lossy(body);
     s.split('&')

@@ -190,6 +190,20 @@ fn shows_value(body: &str, field: &str, value: &str) -> bool {
     })
 }
 
+/// Whether the date input `field` shows `value` ("d/m/y" across its three boxes; anything
+/// else stays whole in the day box).
+fn shows_date(body: &str, field: &str, value: &str) -> bool {
+    let parts: Vec<&str> = value.splitn(3, '/').map(str::trim).collect();
+    match parts.as_slice() {
+        [d, m, y] => {
+            shows_value(body, &format!("{field}-day"), d)
+                && shows_value(body, &format!("{field}-month"), m)
+                && shows_value(body, &format!("{field}-year"), y)
+        }
+        _ => shows_value(body, &format!("{field}-day"), value.trim()),
+    }
+}
+
 /// The text of the textarea named `field`.
 fn textarea_text(body: &str, field: &str) -> String {
     let marker = format!("name=\"{field}\"");
@@ -230,6 +244,15 @@ fn label_of(body: &str, name: &str) -> Option<String> {
     let i = body.find(&marker)? + marker.len();
     let rest = &body[i..];
     Some(strip_tags(&rest[..rest.find("</label>")?]))
+}
+
+/// The legend of the date input whose boxes are named `NAME-day` and so on.
+fn legend_of(body: &str, name: &str) -> Option<String> {
+    let hint = body.find(&format!("id=\"{name}-hint\""))?;
+    let start = body[..hint].rfind("<legend")?;
+    let rest = &body[start..];
+    let rest = &rest[rest.find('>')? + 1..];
+    Some(strip_tags(&rest[..rest.find("</legend>")?]))
 }
 
 /// The number on a home-page card.
@@ -521,11 +544,23 @@ async fn a_provider_requests_a_new_schedule_with_every_field_of_the_form() {
             ("comment", "comment", false),
         ];
         for (field, words, mandatory) in fields {
+            // A date is three boxes under one legend (GOV.UK date input).
+            let date = field.ends_with("_date") || *field == "date_of_birth";
+            let input = if date {
+                format!("{field}-day")
+            } else {
+                field.to_string()
+            };
             assert!(
-                form.contains(&format!("name=\"{field}\"")),
+                form.contains(&format!("name=\"{input}\"")),
                 "{name}: the form has {field}"
             );
-            let label = label_of(&form, field).unwrap_or_else(|| panic!("{field} has a label"));
+            let label = if date {
+                legend_of(&form, field)
+            } else {
+                label_of(&form, field)
+            }
+            .unwrap_or_else(|| panic!("{field} has a label"));
             assert!(
                 label.to_lowercase().contains(words),
                 "{field}: label {label:?} should mention {words:?}"
@@ -693,6 +728,11 @@ async fn a_provider_requests_a_new_schedule_with_every_field_of_the_form() {
                         textarea_text(&body, k),
                         *v,
                         "{name}: {what}: the comment is kept"
+                    );
+                } else if k.ends_with("_date") || *k == "date_of_birth" {
+                    assert!(
+                        shows_date(&body, k, &esc(v)),
+                        "{name}: {what}: {k} keeps {v:?}"
                     );
                 } else if !matches!(*k, "ethnicity") {
                     assert!(
@@ -1067,7 +1107,8 @@ async fn a_provider_ends_a_schedule_and_moves_a_client_to_another_service() {
         let (status, page) = provider.text(&path).await;
         assert_eq!(status, 200, "{name}");
         assert!(
-            page.contains("name=\"end_date\"") && page.contains("<option value=\"lost_contact\""),
+            page.contains("name=\"end_date-day\"")
+                && page.contains("<option value=\"lost_contact\""),
             "{name}: end date and reasons"
         );
         assert!(
@@ -1093,7 +1134,7 @@ async fn a_provider_ends_a_schedule_and_moves_a_client_to_another_service() {
         let body = r.text().await.unwrap();
         assert_invalid(status, &body, &["end_reason"], "end date without a reason");
         assert!(
-            shows_value(&body, "end_date", &dmy(end)),
+            shows_date(&body, "end_date", &dmy(end)),
             "{name}: the end date is kept"
         );
         assert_eq!(request_count(&t).await, before);
@@ -2088,7 +2129,9 @@ async fn actions_are_set_by_the_team_and_marked_done_by_the_provider() {
                 &new,
                 &[
                     ("title", ""),
-                    ("due_date", "soon"),
+                    ("due_date-day", "soon"),
+                    ("due_date-month", ""),
+                    ("due_date-year", ""),
                     ("priority", "urgent"),
                     ("description", "Typed details"),
                 ],
@@ -2103,7 +2146,7 @@ async fn actions_are_set_by_the_team_and_marked_done_by_the_provider() {
             "bad action",
         );
         assert!(
-            shows_value(&body, "due_date", "soon")
+            shows_value(&body, "due_date-day", "soon")
                 && textarea_text(&body, "description") == "Typed details",
             "{name}: typed values kept"
         );

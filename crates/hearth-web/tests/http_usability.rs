@@ -654,3 +654,83 @@ async fn the_return_decision_is_a_choice_of_radios() {
     }
     assert!(!page.contains("<select class=\"govuk-select\" id=\"decision\""));
 }
+
+/// GOV.UK date input (issue 10, "GOV.UK patterns"): a date is asked for in day, month and
+/// year boxes; a box left empty is named beside the field and changes nothing; the three
+/// boxes make the date.
+#[tokio::test]
+async fn dates_are_asked_for_in_day_month_and_year_boxes() {
+    let t = TestApp::start(hearth_store::testing::sqlite().await.unwrap()).await;
+    let provider = provider_id(&principal(&t, "provider").await);
+    let officer = t.signed_in("officer").await;
+    let new = format!("/providers/{provider}/actions/new");
+    let (status, form) = officer.text(&new).await;
+    assert_eq!(status, 200);
+    for part in ["day", "month", "year"] {
+        let tag = input_tag(&form, &format!("due_date-{part}"));
+        assert!(tag.contains("inputmode=\"numeric\""), "{tag}");
+    }
+    assert!(form.contains("For example, 27 3 2026"));
+    assert!(!form.contains("name=\"due_date\""), "one box per part");
+
+    let authority = principal(&t, "officer").await.authority_id();
+    let count = || async {
+        t.app
+            .db_for_tests()
+            .list_actions(authority, Some(provider), true)
+            .await
+            .unwrap()
+            .len()
+    };
+    let before = count().await;
+    let post = |day: &'static str, month: &'static str, year: &'static str| {
+        let officer = &officer;
+        let new = &new;
+        async move {
+            officer
+                .post_form(
+                    new,
+                    &[
+                        ("title", "Send the lease"),
+                        ("due_date-day", day),
+                        ("due_date-month", month),
+                        ("due_date-year", year),
+                        ("priority", "high"),
+                    ],
+                )
+                .await
+        }
+    };
+    let r = post("5", "", "2027").await;
+    assert_ne!(r.status(), 303);
+    let body = r.text().await.unwrap();
+    assert!(
+        field_error(&body, "due_date").contains("Date must include a month"),
+        "{}",
+        field_error(&body, "due_date")
+    );
+    assert_eq!(
+        summary_links(&body),
+        vec![(
+            "due_date".to_string(),
+            "Date must include a month".to_string()
+        )]
+    );
+    assert!(input_tag(&body, "due_date-day").contains("value=\"5\""));
+    assert!(input_tag(&body, "due_date-year").contains("value=\"2027\""));
+    assert_eq!(count().await, before, "nothing created");
+
+    let r = post("5", "3", "2027").await;
+    assert_eq!(r.status(), 303);
+    let actions = t
+        .app
+        .db_for_tests()
+        .list_actions(authority, Some(provider), true)
+        .await
+        .unwrap();
+    let made = actions
+        .iter()
+        .find(|a| a.title == "Send the lease")
+        .unwrap();
+    assert_eq!(made.due_date, "2027-03-05");
+}

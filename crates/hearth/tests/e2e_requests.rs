@@ -34,16 +34,20 @@ async fn provider_requests_a_schedule_officer_approves_other_provider_cannot_see
     browser_sign_in(&b, &base, &data.0, "provider", 0).await;
     b.click("a[href='/services']").await;
     b.wait_url("/services").await;
-    b.click("table a.govuk-link").await;
+    b.click("tbody a.govuk-link").await;
     let service_url = b.wait_url("/services/").await;
     b.click("[data-testid=request-new-schedule]").await;
     b.wait_url("/schedules/new").await;
     b.type_into("#first_name", "Rowan").await;
     b.type_into("#last_name", "Quillfeather").await;
-    b.type_into("#date_of_birth", "3/5/1970").await;
+    b.type_into("#date_of_birth", "3").await;
+    b.type_into("#date_of_birth-month", "5").await;
+    b.type_into("#date_of_birth-year", "1970").await;
     b.type_into("#hb_number", "87654321").await;
     b.type_into("#ni_number", "CE 12 34 56 A").await;
-    b.type_into("#start_date", "1/11/2026").await;
+    b.type_into("#start_date", "1").await;
+    b.type_into("#start_date-month", "11").await;
+    b.type_into("#start_date-year", "2026").await;
     // Enter in a text field sends the request (it ran "Copy address from property" before,
     // when the service has properties: issue 10, journey 1).
     assert!(

@@ -402,8 +402,8 @@ async fn audit(State(state): State<AppState>, ctx: Ctx, Query(q): Query<AuditFor
             }
             div class="govuk-grid-row" {
                 div class="govuk-grid-column-one-third" { (layout::input("action", "Action", &v(&q.action), &errors, Opt { hint: Some("For example create, update, lock"), ..Default::default() })) }
-                div class="govuk-grid-column-one-third" { (layout::input("from", "From date", &v(&q.from), &errors, Opt { hint: Some("For example 1/11/2026"), ..Default::default() })) }
-                div class="govuk-grid-column-one-third" { (layout::input("to", "To date", &v(&q.to), &errors, Opt { ..Default::default() })) }
+                div class="govuk-grid-column-one-third" { (layout::date_input("from", "From date", &v(&q.from), &errors, false, None)) }
+                div class="govuk-grid-column-one-third" { (layout::date_input("to", "To date", &v(&q.to), &errors, false, None)) }
             }
             button type="submit" class="govuk-button govuk-button--secondary" { "Search" }
         }

@@ -204,7 +204,7 @@ async fn action_form(
                 (layout::input("title", "What needs to be done", &f.title, errors, Opt { required: true, ..Default::default() }))
                 (layout::textarea("description", "Details", &f.description, errors, false))
                 (layout::select("contact_id", "For a contact (leave as Select for the whole organisation)", &options, &f.contact_id, errors, false))
-                (layout::input("due_date", "Due date", &f.due_date, errors, Opt { required: true, hint: Some("For example 31/12/2026"), width: Some("10"), ..Default::default() }))
+                (layout::date_input("due_date", "Due date", &f.due_date, errors, true, None))
                 (layout::select("priority", "Priority", &prios, &f.priority, errors, true))
                 (button("Set action"))
             }

@@ -138,7 +138,7 @@ async fn new_schedule_view(
                 (input("title", "Title", &f.title, errors, false, None, Some("5")))
                 (input("first_name", "Forename", &f.first_name, errors, true, None, Some("20")))
                 (input("last_name", "Surname", &f.last_name, errors, true, None, Some("20")))
-                (input("date_of_birth", "Date of birth", &f.date_of_birth, errors, false, Some("For example 27/3/1961"), Some("10")))
+                (layout::date_input("date_of_birth", "Date of birth", &f.date_of_birth, errors, false, None))
                 (layout::select("ethnicity", "Ethnicity", &eth, &f.ethnicity, errors, false))
                 h2 class="govuk-heading-m" { "Address" }
                 @if !props.is_empty() {
@@ -160,7 +160,7 @@ async fn new_schedule_view(
                 h2 class="govuk-heading-m" { "Schedule" }
                 (input("level", "Service level", &f.level, errors, false, Some("For example Service Level 1"), Some("20")))
                 (input("tenancy_reference", "Tenancy reference", &f.tenancy_reference, errors, false, None, Some("10")))
-                (input("start_date", "Start date", &f.start_date, errors, true, Some("For example 1/12/2026"), Some("10")))
+                (layout::date_input("start_date", "Start date", &f.start_date, errors, true, None))
                 (input("units_per_week", "Estimated units per week", &f.units_per_week, errors, true, None, Some("3")))
                 (layout::textarea("comment", "Request comment", &f.comment, errors, false))
                 (button("Send request"))
@@ -286,7 +286,7 @@ async fn schedule_view(
                     (csrf(&ctx.csrf))
                     (input("level", "Service level", &f.level, errors, false, None, Some("20")))
                     (input("units_per_week", "Estimated units per week", &f.units_per_week, errors, true, None, Some("3")))
-                    (input("end_date", "End date", &f.end_date, errors, false, Some("For example 30/11/2026"), Some("10")))
+                    (layout::date_input("end_date", "End date", &f.end_date, errors, false, Some("Leave empty unless the schedule ends.")))
                     (layout::select("end_reason", "Reason for end date", &reasons, &f.end_reason, errors, false))
                     @if !others.is_empty() {
                         (layout::select("new_service_id", "Change of service: the service the client moves to", &others, &f.new_service_id, errors, false))

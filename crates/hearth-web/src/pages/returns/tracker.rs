@@ -88,9 +88,7 @@ pub(super) async fn tracker_view(
                                         (csrf(&ctx.csrf))
                                         input type="hidden" name="service_id" value=(l.service.id);
                                         input type="hidden" name="quarter" value=(quarter.label());
-                                        label class="govuk-visually-hidden" for={ "until-" (l.service.id) } { "Extend to" }
-                                        input class="govuk-input govuk-input--width-10" id={ "until-" (l.service.id) } name="until" type="text" placeholder="DD/MM/YYYY";
-                                        " "
+                                        (layout::date_input_as(&format!("until-{}", l.service.id), "until", "Extend to", "", &hearth_app::FieldErrors::new(), true, None))
                                         button type="submit" class="govuk-button govuk-button--secondary govuk-!-margin-bottom-0" { "Extend" }
                                     }
                                 }
