@@ -48,10 +48,8 @@ impl App {
         f.per_page = 100_000;
         let services = self.db.list_services(&f).await?;
         let today = self.today().to_string();
-        let mut current = 0;
-        for s in &services.items {
-            current += self.db.count_current_schedules(s.id, &today).await?;
-        }
+        let ids: Vec<i64> = services.items.iter().map(|s| s.id).collect();
+        let current = self.db.count_current_schedules_in(&ids, &today).await?;
         let contracts = self.list_contracts(who, &Default::default()).await?.total;
         let Principal::Provider {
             service_scope,
@@ -73,7 +71,7 @@ impl App {
             requests_pending: Some(pending),
             documents_unsigned: Some(self.count_unsigned_documents(who).await?),
             actions_due: Some(self.count_actions_due(who).await?),
-            returns_due: Some(self.count_returns_due(who).await?),
+            returns_due: Some(self.count_returns_due_of(&ids).await?),
             authorities: self
                 .db
                 .provider_authorities(*provider_id)

@@ -155,6 +155,26 @@ impl Db {
                 .await?,
         )
     }
+
+    /// Current schedules (not ended before `today`) of all the given services, in one query.
+    pub async fn count_current_schedules_in(
+        &self,
+        service_ids: &[i64],
+        today: &str,
+    ) -> Result<i64, StoreError> {
+        if service_ids.is_empty() {
+            return Ok(0);
+        }
+        let mut p = crate::Params::default();
+        let t = p.next();
+        let ids = crate::placeholders(&mut p, service_ids.len());
+        let sql = format!("SELECT COUNT(*) AS n FROM client_schedules WHERE (end_date IS NULL OR end_date >= {t}) AND service_id IN ({ids})");
+        let mut query = sqlx::query(&sql).bind(today);
+        for id in service_ids {
+            query = query.bind(*id);
+        }
+        count_of(&query.fetch_one(&self.pool).await?)
+    }
 }
 
 audited!(Client, Client, "clients");

@@ -262,6 +262,21 @@ async fn schedules_list_current_or_all_and_page() {
             "{}",
             t.name
         );
+        // The same count over several services in one query (the provider's home page).
+        assert_eq!(
+            db.count_current_schedules_in(&[s.id, s.id + 10_000], "2026-11-22")
+                .await
+                .unwrap(),
+            2,
+            "{}",
+            t.name
+        );
+        assert_eq!(
+            db.count_current_schedules_in(&[], "2026-11-22")
+                .await
+                .unwrap(),
+            0
+        );
     }
 }
 

@@ -209,10 +209,10 @@ async fn main() {
             q_i64(&pool, "SELECT a.* FROM authorities a JOIN provider_authorities pa ON pa.authority_id = a.id WHERE pa.provider_id = $1", &[pid]).await;
             q_i64(&pool, "SELECT * FROM authorities WHERE id = $1", &[1]).await;
             let services = sqlx::query("SELECT id FROM services WHERE authority_id = $1 AND provider_id = $2").bind(1i64).bind(pid).fetch_all(&pool).await.unwrap();
-            for s in services {
-                let id: i64 = s.try_get("id").unwrap();
-                q_text(&pool, "SELECT COUNT(*) AS n FROM client_schedules WHERE service_id = $1 AND (end_date IS NULL OR end_date >= $2)", id, &today).await;
-            }
+            let ids: Vec<String> = services.iter().map(|s| s.try_get::<i64, _>("id").unwrap().to_string()).collect();
+            let ids = ids.join(",");
+            sqlx::query(&format!("SELECT COUNT(*) AS n FROM client_schedules WHERE (end_date IS NULL OR end_date >= $1) AND service_id IN ({ids})")).bind(&today).fetch_one(&pool).await.unwrap();
+            sqlx::query(&format!("SELECT * FROM performance_returns WHERE year_start = $1 AND quarter = $2 AND service_id IN ({ids})")).bind(2026i64).bind(2i64).fetch_all(&pool).await.unwrap();
             q_i64(&pool, "SELECT COUNT(*) AS n FROM contracts WHERE authority_id = $1 AND provider_id = $2", &[1, pid]).await;
             q_i64(&pool, "SELECT * FROM requests WHERE authority_id = $1 AND provider_id = $2 AND status = 'pending'", &[1, pid]).await;
             q_i64(&pool, "SELECT COUNT(*) AS n FROM contract_documents d JOIN contracts c ON c.id = d.contract_id WHERE c.provider_id = $1 AND c.authority_id = $2 AND NOT EXISTS (SELECT 1 FROM document_signatures s WHERE s.document_id = d.id)", &[pid, 1]).await;

@@ -437,9 +437,6 @@ impl App {
     pub async fn count_returns_due(&self, who: &Principal) -> Result<i64, AppError> {
         let mut f = who.service_filter();
         f.per_page = 10_000;
-        let today = self.today();
-        // The quarter that ended most recently.
-        let last = Quarter::for_date(today).previous();
         let services: Vec<i64> = self
             .db
             .list_services(&f)
@@ -448,10 +445,18 @@ impl App {
             .iter()
             .map(|s| s.id)
             .collect();
+        self.count_returns_due_of(&services).await
+    }
+
+    /// As [`App::count_returns_due`], for services the caller has already read within its
+    /// scope (the provider's home page reads them once for all its cards).
+    pub(crate) async fn count_returns_due_of(&self, services: &[i64]) -> Result<i64, AppError> {
+        // The quarter that ended most recently.
+        let last = Quarter::for_date(self.today()).previous();
         let returned: std::collections::HashSet<i64> = self
             .db
             .services_returns_for(
-                &services,
+                services,
                 i64::from(last.year().start_year),
                 i64::from(last.number()),
             )
