@@ -198,7 +198,13 @@ impl App {
                     let breach = rng.gen_range(0..100) < 12;
                     let form = figures(&mut rng, s, q, breach);
                     clock.set(at(sent, 11));
-                    let r = match past.submit_return(who, s.id, &form).await {
+                    // One in twenty came on paper and the team keyed it in.
+                    let sent_by = if roll % 20 == 7 {
+                        past.key_paper_return(&officer, s.id, &form).await
+                    } else {
+                        past.submit_return(who, s.id, &form).await
+                    };
+                    let r = match sent_by {
                         Ok(r) => r,
                         // Figures a service's type does not take: skip, as a real provider
                         // would correct them.
@@ -409,6 +415,67 @@ impl App {
                 "192.0.2.10",
             )
             .await?;
+        }
+        n += self
+            .demo_extension_requests(past, clock, officer, people)
+            .await?;
+        Ok(n)
+    }
+
+    /// Requests for more time for the quarter under way's return: one granted, one waiting
+    /// for the team.
+    async fn demo_extension_requests(
+        &self,
+        past: &App,
+        clock: &FixedClock,
+        officer: &Principal,
+        people: &[(i64, Principal)],
+    ) -> Result<usize, AppError> {
+        let today = self.today();
+        let mut n = 0;
+        let Some((_, who)) = people.first() else {
+            return Ok(0);
+        };
+        let mut f = who.service_filter();
+        f.per_page = 2;
+        let services = self.db.list_services(&f).await?.items;
+        let current = Quarter::for_date(today);
+        for (s, q, reason, approve) in services
+            .iter()
+            .zip([
+                (
+                    current,
+                    "Our data officer left in the quarter and the new one starts next month.",
+                    true,
+                ),
+                (
+                    current,
+                    "The service moves to new offices in the month the return is due.",
+                    false,
+                ),
+            ])
+            .map(|(s, (q, r, a))| (s, q, r, a))
+        {
+            let due = past.return_due(s, q).await?;
+            let asked = today - Duration::days(if approve { 6 } else { 2 });
+            clock.set(at(asked, 10));
+            let ask = crate::returns::ExtensionAsk {
+                quarter: q.label(),
+                until: dmy(due + Duration::days(21)),
+                reason: reason.into(),
+            };
+            let r = match past.request_return_extension(who, s.id, &ask).await {
+                Ok(r) => r,
+                // The return was sent already: nothing to ask.
+                Err(AppError::Invalid(_)) => continue,
+                Err(e) => return Err(e),
+            };
+            n += 1;
+            if approve {
+                clock.set(at(asked + Duration::days(1), 15));
+                past.approve_request(officer, r.id, "Agreed; thank you for telling us early.")
+                    .await?;
+            }
         }
         Ok(n)
     }

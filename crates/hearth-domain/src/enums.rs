@@ -165,6 +165,7 @@ string_enum! {
         AssignmentAdd => ("assignment_add", "New assignment"),
         AssignmentRemove => ("assignment_remove", "Assignment removed"),
         LoginRequest => ("login_request", "Login request"),
+        ReturnExtension => ("return_extension", "More time for a return"),
     }
 }
 
@@ -267,6 +268,7 @@ string_enum! {
         error: ("account_help_kind_invalid", "Select forgotten password or request a login"),
         ForgottenPassword => ("forgotten_password", "Forgotten password"),
         LoginRequest => ("login_request", "Login request"),
+        ReturnExtension => ("return_extension", "More time for a return"),
     }
 }
 

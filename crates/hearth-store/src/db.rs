@@ -116,6 +116,11 @@ const MIGRATIONS: &[Migration] = &[
         name: "responsible_officers",
         sql: include_str!("../migrations/0016_responsible_officers.sql"),
     },
+    Migration {
+        version: 17,
+        name: "return_resubmission",
+        sql: include_str!("../migrations/0017_return_resubmission.sql"),
+    },
 ];
 
 /// The newest schema version this program knows.

@@ -24,6 +24,8 @@ record!(
         checked_by_name: Option<String>,
         checked_at: Option<i64>,
         check_remarks: String,
+        // When a return sent back is due again (YYYY-MM-DD); None for others.
+        resubmit_by: Option<String>,
     }
 );
 
@@ -213,6 +215,20 @@ impl WriteTx {
                 .set("checked_at", self.at());
         }
         self.change(id, status, values).await
+    }
+
+    /// The date a return sent back to the provider is due again (None to clear it).
+    pub async fn set_return_resubmit_by(
+        &mut self,
+        id: i64,
+        date: Option<&str>,
+    ) -> Result<Option<PerformanceReturn>, StoreError> {
+        self.change::<PerformanceReturn>(
+            id,
+            "resubmit_by",
+            Changes::new().set("resubmit_by", date.map(str::to_string)),
+        )
+        .await
     }
 }
 

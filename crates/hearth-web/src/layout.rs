@@ -714,10 +714,12 @@ pub fn button(label: &str) -> Markup {
     html! { button type="submit" class="govuk-button" data-module="govuk-button" { (label) } }
 }
 
+/// A GOV.UK summary list. A row whose value is empty is left out (the Design System: no
+/// blank rows), so a record shows only what it holds.
 pub fn summary_list(rows: &[(&str, Markup)]) -> Markup {
     html! {
         dl class="govuk-summary-list" {
-            @for (k, v) in rows {
+            @for (k, v) in rows.iter().filter(|(_, v)| !v.0.trim().is_empty()) {
                 div class="govuk-summary-list__row" {
                     dt class="govuk-summary-list__key" { (k) }
                     dd class="govuk-summary-list__value" { (v) }
@@ -929,6 +931,20 @@ mod shell_tests {
         assert_eq!(nav_current("/services", "/services/12/edit"), Some("true"));
         assert_eq!(nav_current("/services", "/servicesx"), None);
         assert_eq!(nav_current("/home", "/services"), None);
+    }
+
+    // Usability review (issue 10, GOV.UK patterns): "no blank rows in summary lists".
+    #[test]
+    fn a_summary_list_leaves_out_rows_with_nothing_in_them() {
+        let list = summary_list(&[
+            ("Name", html! { "Larkspur" }),
+            ("Fax", html! {}),
+            ("Comment", html! { "  " }),
+        ])
+        .into_string();
+        assert!(list.contains("Larkspur"));
+        assert!(!list.contains("Fax") && !list.contains("Comment"), "{list}");
+        assert_eq!(list.matches("govuk-summary-list__row").count(), 1);
     }
 }
 

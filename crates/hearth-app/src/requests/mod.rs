@@ -18,7 +18,7 @@ use crate::{App, AppError, FieldErrors, Permission, Principal};
 mod payload;
 pub use payload::{
     AssignmentAdd, AssignmentRemove, ContactDetails, ContactRef, LoginFor, NewClient, NewSchedule,
-    Payload, PlannedSchedule, ScheduleUpdate, ServiceChange, ServiceDetails,
+    Payload, PlannedSchedule, ReturnExtensionAsk, ScheduleUpdate, ServiceChange, ServiceDetails,
 };
 
 pub use flow::Status as RequestStatus;
@@ -1003,6 +1003,16 @@ impl App {
             Payload::ContactDeactivate(_) => push("Active", Some("Yes".into()), Some("No".into())),
             Payload::AssignmentAdd(p) => push("Assignment", None, text(&p.text)),
             Payload::AssignmentRemove(p) => push("Assignment", text(&p.text), None),
+            Payload::ReturnExtension(p) => {
+                push("Return for", None, Some(p.quarter.label()));
+                push(
+                    "Return due",
+                    was("due_date")
+                        .and_then(|d| hearth_domain::parse_date(&d).ok().map(nice).or(Some(d))),
+                    Some(nice(p.until)),
+                );
+                push("Reason", None, text(&p.reason));
+            }
             Payload::Login(p) => push(
                 "Login",
                 None,
@@ -1173,6 +1183,13 @@ impl App {
                 }
                 tx.update_service_details(service_id, details).await?;
                 format!("service:{service_id}")
+            }
+            Payload::ReturnExtension(p) => {
+                let service_id = r
+                    .service_id
+                    .ok_or_else(|| AppError::Internal("request without service".into()))?;
+                self.apply_return_extension(&mut tx, &r, service_id, p)
+                    .await?
             }
             Payload::ContactAdd(_)
             | Payload::ContactEdit(_)

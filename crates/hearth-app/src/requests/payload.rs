@@ -144,6 +144,15 @@ pub struct LoginFor {
     pub email: String,
 }
 
+/// More time for a service's quarterly return (F4.5): the provider asks, with its reason, for
+/// the return to be due on a later date; approval grants the extension.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ReturnExtensionAsk {
+    pub quarter: hearth_domain::performance::Quarter,
+    pub until: NaiveDate,
+    pub reason: String,
+}
+
 /// What a request asks for: one variant per [`RequestKind`].
 #[derive(Debug, Clone, PartialEq)]
 pub enum Payload {
@@ -157,6 +166,7 @@ pub enum Payload {
     AssignmentAdd(AssignmentAdd),
     AssignmentRemove(AssignmentRemove),
     Login(LoginFor),
+    ReturnExtension(ReturnExtensionAsk),
 }
 
 fn bad(kind: RequestKind, e: serde_json::Error) -> AppError {
@@ -180,6 +190,7 @@ impl Payload {
             Payload::AssignmentAdd(_) => RequestKind::AssignmentAdd,
             Payload::AssignmentRemove(_) => RequestKind::AssignmentRemove,
             Payload::Login(_) => RequestKind::LoginRequest,
+            Payload::ReturnExtension(_) => RequestKind::ReturnExtension,
         }
     }
 
@@ -206,6 +217,7 @@ impl Payload {
             RequestKind::AssignmentAdd => Payload::AssignmentAdd(de(kind, json)?),
             RequestKind::AssignmentRemove => Payload::AssignmentRemove(de(kind, json)?),
             RequestKind::LoginRequest => Payload::Login(de(kind, json)?),
+            RequestKind::ReturnExtension => Payload::ReturnExtension(de(kind, json)?),
         })
     }
 
@@ -221,6 +233,7 @@ impl Payload {
             Payload::AssignmentAdd(p) => serde_json::to_value(p),
             Payload::AssignmentRemove(p) => serde_json::to_value(p),
             Payload::Login(p) => serde_json::to_value(p),
+            Payload::ReturnExtension(p) => serde_json::to_value(p),
         };
         v.map_err(|e| bad(self.kind(), e))
     }

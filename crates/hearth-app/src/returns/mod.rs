@@ -27,6 +27,13 @@ pub const ESCALATED: &str = Status::Escalated.as_str();
 pub const ACTION_SET: &str = Status::ActionSet.as_str();
 pub const REPLACED: &str = Status::Replaced.as_str();
 
+/// The source of a return the team keyed in from paper.
+pub const PAPER: &str = "paper";
+
+/// Working days a provider has to send a return sent back to it (incomplete, or an
+/// explanation asked for) again.
+pub const RESUBMIT_WORKING_DAYS: u32 = 10;
+
 pub fn status_label(s: &str) -> &'static str {
     Status::parse(s).map(Status::label).unwrap_or("Unknown")
 }
@@ -479,6 +486,17 @@ impl App {
         self.submit_return_from(who, service_id, form, "web").await
     }
 
+    /// The team keys in a return the provider sent on paper (or by e-mail): checked and
+    /// stored like a provider's, with the source "paper" and the officer as its sender.
+    pub async fn key_paper_return(
+        &self,
+        who: &Principal,
+        service_id: i64,
+        form: &ReturnForm,
+    ) -> Result<PerformanceReturn, AppError> {
+        self.submit_return_from(who, service_id, form, PAPER).await
+    }
+
     async fn submit_return_from(
         &self,
         who: &Principal,
@@ -486,15 +504,20 @@ impl App {
         form: &ReturnForm,
         source: &str,
     ) -> Result<PerformanceReturn, AppError> {
-        let Principal::Provider {
-            provider_id,
-            authority_id,
-            ..
-        } = who
-        else {
-            return Err(AppError::NotFound);
-        };
+        // A provider sends its own; the team keys in a paper return for any of the
+        // authority's services.
+        match (who, source) {
+            (Principal::Provider { .. }, s) if s != PAPER => {
+                who.require_or_hide(Permission::ProviderPortal)?
+            }
+            (Principal::Staff { .. }, PAPER) => who.require_or_hide(Permission::BackOfficeRead)?,
+            _ => return Err(AppError::NotFound),
+        }
         let service = self.service(who, service_id).await?;
+        if source == PAPER {
+            who.require(Permission::BackOfficeWrite)?;
+        }
+        let (provider_id, authority_id) = (&service.provider_id, &service.authority_id);
         crate::text::check_lengths(form)?;
         let mut e = FieldErrors::new();
         let quarter = match Quarter::parse(&form.quarter) {
@@ -617,6 +640,21 @@ impl App {
         };
         tx.commit().await?;
         Ok(created)
+    }
+
+    /// When a return sent back today is due again: [`RESUBMIT_WORKING_DAYS`] working days of
+    /// the authority's region (weekends and its bank holidays not counted).
+    pub async fn resubmission_due(&self, authority_id: i64) -> Result<chrono::NaiveDate, AppError> {
+        let region = self
+            .db
+            .authority(authority_id)
+            .await?
+            .and_then(|a| hearth_domain::calendar::Region::parse(&a.region))
+            .unwrap_or(hearth_domain::calendar::Region::EnglandAndWales);
+        let today = self.today();
+        Ok(hearth_domain::calendar::RegionCalendar::rules(region)
+            .add_working_days(today, RESUBMIT_WORKING_DAYS)
+            .unwrap_or(today))
     }
 
     /// The provider records an explanation of the figures (trigger breaches).
@@ -751,7 +789,18 @@ impl App {
         let updated = tx
             .update_return(id, to.as_str(), Some(remarks.trim()), None, true)
             .await?;
-        let updated = updated.ok_or(AppError::NotFound)?;
+        updated.ok_or(AppError::NotFound)?;
+        // A return sent back is due again in ten working days of the authority's region.
+        let resubmit = match to {
+            Status::Incomplete | Status::ExplanationRequested => {
+                Some(self.resubmission_due(r.authority_id).await?.to_string())
+            }
+            _ => None,
+        };
+        let updated = tx
+            .set_return_resubmit_by(id, resubmit.as_deref())
+            .await?
+            .ok_or(AppError::NotFound)?;
         tx.commit().await?;
         Ok(updated)
     }

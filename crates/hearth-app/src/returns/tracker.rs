@@ -15,15 +15,40 @@ pub struct TrackerLine {
     pub extended: bool,
     pub received: Option<chrono::NaiveDate>,
     pub status: Option<String>,
+    /// When a return sent back is due again.
+    pub resubmit_by: Option<chrono::NaiveDate>,
 }
 
 impl TrackerLine {
+    /// A return sent back whose date to send it again has passed.
+    pub fn resubmission_overdue(&self, today: chrono::NaiveDate) -> bool {
+        self.resubmit_by.is_some_and(|d| today > d)
+            && matches!(
+                self.status.as_deref(),
+                Some(INCOMPLETE | EXPLANATION_REQUESTED)
+            )
+    }
     pub fn late(&self) -> bool {
         self.received.is_some_and(|r| r > self.due)
     }
     pub fn missing(&self, today: chrono::NaiveDate) -> bool {
         self.received.is_none() && today > self.due
     }
+}
+
+/// The most days past the due date a provider may ask for.
+pub const MAX_EXTENSION_DAYS: i64 = 90;
+
+/// A provider's request for more time for a return: the quarter ("2026/27 Q2"), the date
+/// asked for, and why.
+#[derive(Debug, Clone, Default, serde::Deserialize, serde::Serialize)]
+pub struct ExtensionAsk {
+    #[serde(default)]
+    pub quarter: String,
+    #[serde(default)]
+    pub until: String,
+    #[serde(default)]
+    pub reason: String,
 }
 
 /// Days after a quarter ends that its return is due, unless the authority sets its own.
@@ -212,10 +237,11 @@ impl App {
             let returns = of_service.remove(&s.id).unwrap_or_default();
             let first = returns.iter().min_by_key(|r| r.submitted_at);
             // Newest first, as `service_returns` orders them.
-            let latest_status = returns
-                .iter()
-                .find(|r| r.status != REPLACED)
-                .map(|r| r.status.clone());
+            let latest = returns.iter().find(|r| r.status != REPLACED);
+            let latest_status = latest.map(|r| r.status.clone());
+            let resubmit_by = latest
+                .and_then(|r| r.resubmit_by.as_deref())
+                .and_then(|d| chrono::NaiveDate::parse_from_str(d, "%Y-%m-%d").ok());
             let extension = extensions.get(&s.id).copied();
             out.push(TrackerLine {
                 provider_name: names.get(&s.provider_id).cloned().unwrap_or_default(),
@@ -226,6 +252,7 @@ impl App {
                     .and_then(|r| hearth_domain::clock::uk_time_of(r.submitted_at))
                     .map(|t| t.date()),
                 status: latest_status,
+                resubmit_by,
                 service: s,
             });
         }
@@ -252,6 +279,168 @@ impl App {
             )
             .await?
             .and_then(|e| chrono::NaiveDate::parse_from_str(&e.due_date, "%Y-%m-%d").ok()))
+    }
+
+    /// When a service's return for a quarter is due: its extension if one was granted, or the
+    /// authority's number of days after the quarter ends.
+    pub async fn return_due(
+        &self,
+        service: &Service,
+        q: Quarter,
+    ) -> Result<chrono::NaiveDate, AppError> {
+        if let Some(d) = self.extension(service.id, q).await? {
+            return Ok(d);
+        }
+        Ok(q.end() + chrono::Duration::days(self.returns_due_days(service.authority_id).await?))
+    }
+
+    /// A provider asks for more time for a quarter's return, with its reason (F4.5): a
+    /// request the commissioning team approves or rejects, like any other. Approval grants
+    /// the extension ([`App::apply_return_extension`]).
+    pub async fn request_return_extension(
+        &self,
+        who: &Principal,
+        service_id: i64,
+        ask: &ExtensionAsk,
+    ) -> Result<crate::requests::Request, AppError> {
+        who.require_or_hide(Permission::ProviderPortal)?;
+        let service = self.service(who, service_id).await?;
+        crate::text::check_lengths(ask)?;
+        let today = self.today();
+        let mut e = FieldErrors::new();
+        let quarter = match Quarter::parse(&ask.quarter) {
+            Ok(q) if q.start() <= today => Some(q),
+            _ => {
+                e.add("quarter", "Choose the quarter the return is for");
+                None
+            }
+        };
+        let until = match hearth_domain::parse_date(&ask.until) {
+            Ok(d) => Some(d),
+            Err(err) => {
+                e.add("until", err.message);
+                None
+            }
+        };
+        let reason = ask.reason.trim();
+        if reason.is_empty() {
+            e.add("reason", "Say why the return needs more time");
+        }
+        let mut base_due = None;
+        if let Some(q) = quarter {
+            let due = self.return_due(&service, q).await?;
+            base_due = Some(due);
+            if let Some(u) = until {
+                if u <= due {
+                    e.add(
+                        "until",
+                        format!(
+                            "The new date must be after the date the return is due, {}",
+                            due.format("%-d %B %Y")
+                        ),
+                    );
+                } else if u > due + chrono::Duration::days(MAX_EXTENSION_DAYS) {
+                    e.add(
+                        "until",
+                        format!("Ask for no more than {MAX_EXTENSION_DAYS} days after the date the return is due"),
+                    );
+                }
+            }
+            let sent = self
+                .db
+                .service_returns(service_id)
+                .await?
+                .into_iter()
+                .any(|r| {
+                    r.year_start == i64::from(q.year().start_year)
+                        && r.quarter == i64::from(q.number())
+                        && r.status != REPLACED
+                });
+            if sent {
+                e.add(
+                    "quarter",
+                    format!("The {} return has already been sent", q.label()),
+                );
+            }
+            let pending = self
+                .db
+                .list_requests(&hearth_store::RequestFilter {
+                    authority_id: Some(service.authority_id),
+                    provider_id: Some(service.provider_id),
+                    service_ids: Some(vec![service_id]),
+                    status: Some("pending".into()),
+                    kind: Some(hearth_domain::RequestKind::ReturnExtension.as_str().into()),
+                    limit: 100,
+                    ..Default::default()
+                })
+                .await?
+                .into_iter()
+                .any(|r| r.payload_json.contains(&format!("\"{}\"", q.label())));
+            if pending {
+                e.add(
+                    "quarter",
+                    format!(
+                        "You have already asked for more time for the {} return; the team has not decided yet",
+                        q.label()
+                    ),
+                );
+            }
+        }
+        e.into_result()?;
+        let (Some(q), Some(until), Some(due)) = (quarter, until, base_due) else {
+            return Err(AppError::invalid(
+                "quarter",
+                "Choose the quarter the return is for",
+            ));
+        };
+        self.submit_request(
+            who,
+            crate::requests::Submission {
+                service_id: Some(service_id),
+                summary: format!("More time for the {} return of {}", q.label(), service.name),
+                payload: crate::requests::Payload::ReturnExtension(
+                    crate::requests::ReturnExtensionAsk {
+                        quarter: q,
+                        until,
+                        reason: reason.to_string(),
+                    },
+                ),
+                base: Some(serde_json::json!({ "due_date": due.to_string() })),
+                comment: String::new(),
+            },
+        )
+        .await
+    }
+
+    /// Approving a request for more time: the extension is granted, unless the due date has
+    /// changed since the request was made (then the team decides again on the new facts).
+    pub(crate) async fn apply_return_extension(
+        &self,
+        tx: &mut hearth_store::WriteTx,
+        r: &crate::requests::Request,
+        service_id: i64,
+        ask: &crate::requests::ReturnExtensionAsk,
+    ) -> Result<String, AppError> {
+        let service = self
+            .db
+            .service(service_id)
+            .await?
+            .ok_or(AppError::NotFound)?;
+        let due = self.return_due(&service, ask.quarter).await?;
+        if Some(serde_json::json!({ "due_date": due.to_string() })) != r.base {
+            return Err(AppError::Conflict(
+                crate::error::ConflictCode::Stale,
+                "The return's due date has changed since this request was made. Reject it and ask the provider to send a new request if more time is still needed.".into(),
+            ));
+        }
+        tx.set_return_extension(
+            service_id,
+            i64::from(ask.quarter.year().start_year),
+            i64::from(ask.quarter.number()),
+            &ask.until.to_string(),
+        )
+        .await?;
+        Ok(format!("service_returns:{service_id}"))
     }
 
     /// The team grants a service more time for a quarter's return.

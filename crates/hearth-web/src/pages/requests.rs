@@ -603,6 +603,10 @@ fn result_link(r: &Request) -> Option<(String, &'static str)> {
     Some(match kind {
         "client_schedule" => (format!("/schedules/{id}"), "View the client's schedule"),
         "service" => (format!("/services/{id}"), "View the service"),
+        "service_returns" => (
+            format!("/services/{id}/returns"),
+            "View the service's returns",
+        ),
         "user" => (format!("/admin/users/{id}"), "View the new login"),
         "contact" | "contact_assignment" => (
             format!("/providers/{}", r.provider_id),

@@ -48,6 +48,26 @@ pub fn register(t: &mut RouteTable) {
         post(submit_return),
     );
     t.get(
+        "/services/{id}/returns/paper",
+        Access::Signed(Permission::BackOfficeWrite),
+        get(new_paper_return),
+    );
+    t.post(
+        "/services/{id}/returns/paper",
+        Access::Signed(Permission::BackOfficeWrite),
+        post(submit_paper_return),
+    );
+    t.get(
+        "/services/{id}/returns/extension",
+        Access::Signed(Permission::ProviderPortal),
+        get(new_extension_request),
+    );
+    t.post(
+        "/services/{id}/returns/extension",
+        Access::Signed(Permission::ProviderPortal),
+        post(submit_extension_request),
+    );
+    t.get(
         "/services/{id}/returns/workbook",
         Access::Signed(Permission::SignedIn),
         get(workbook),
@@ -245,7 +265,15 @@ async fn returns_page(state: &AppState, ctx: &Ctx, id: i64, errors: &FieldErrors
                 @for ((q, r), (due_on, extended)) in quarters.iter().zip(&due) {
                     tr class="govuk-table__row" {
                         td class="govuk-table__cell" { (q.label()) br; span class="govuk-hint" { (q.months_label()) } }
-                        td class="govuk-table__cell hearth-nowrap" { (due_on.format("%-d %B %Y")) @if *extended { br; span class="govuk-hint" { "Extended" } } }
+                        @let resend = r.as_ref().filter(|r| r.status == INCOMPLETE || r.status == EXPLANATION_REQUESTED).and_then(|r| r.resubmit_by.as_deref()).and_then(|d| chrono::NaiveDate::parse_from_str(d, "%Y-%m-%d").ok());
+                        td class="govuk-table__cell hearth-nowrap" {
+                            @if let Some(d) = resend {
+                                "Send again by " (d.format("%-d %B %Y"))
+                                @if today > d { br; strong class="govuk-tag govuk-tag--red" data-testid="resend-overdue" { "Overdue" } }
+                            } @else {
+                                (due_on.format("%-d %B %Y")) @if *extended { br; span class="govuk-hint" { "Extended" } }
+                            }
+                        }
                         td class="govuk-table__cell" {
                             @match r {
                                 Some(r) => { (status_tag(&r.status)) " " a class="govuk-link" href={ "/returns/" (r.id) } { "View" } }
@@ -264,6 +292,12 @@ async fn returns_page(state: &AppState, ctx: &Ctx, id: i64, errors: &FieldErrors
                                 @if let Some(l) = label {
                                     a class="govuk-link" href={ "/services/" (id) "/returns/new?quarter=" (crate::session::url_encode(&q.label())) } { (l) }
                                 }
+                                @if r.is_none() {
+                                    br;
+                                    a class="govuk-link" href={ "/services/" (id) "/returns/extension?quarter=" (crate::session::url_encode(&q.label())) } { "Ask for more time" span class="govuk-visually-hidden" { " for " (q.label()) } }
+                                }
+                            } @else if ctx.principal.has(Permission::BackOfficeWrite) && r.as_ref().is_none_or(|r| r.status == INCOMPLETE || r.status == EXPLANATION_REQUESTED) {
+                                a class="govuk-link" href={ "/services/" (id) "/returns/paper?quarter=" (crate::session::url_encode(&q.label())) } { "Key in a paper return" span class="govuk-visually-hidden" { " for " (q.label()) } }
                             }
                         }
                     }
@@ -384,6 +418,8 @@ async fn form_view(
     f: &ReturnForm,
     errors: &FieldErrors,
 ) -> Page {
+    // Staff reach the form only to key in a paper return.
+    let paper = ctx.principal.is_staff();
     let service = state.app.service(&ctx.principal, id).await?;
     let value = |k: &str| -> String {
         serde_json::to_value(f)
@@ -405,9 +441,12 @@ async fn form_view(
         div class="govuk-grid-row" { div class="govuk-grid-column-two-thirds" {
             (error_summary(errors))
             span class="govuk-caption-l" { (service.name) }
-            h1 class="govuk-heading-l" { "Quarterly return" }
+            h1 class="govuk-heading-l" { @if paper { "Key in a paper return" } @else { "Quarterly return" } }
+            @if paper {
+                p class="govuk-body" { "Type the figures from the return the provider sent on paper or by e-mail. It is checked like any return and shows as received from you, from paper." }
+            }
             p class="govuk-body" { "Enter whole numbers; 0 where there is nothing to count. Contracted units: " (service.contracted_units) "." }
-            form method="post" action={ "/services/" (id) "/returns/new" } novalidate {
+            form method="post" action={ "/services/" (id) @if paper { "/returns/paper" } @else { "/returns/new" } } novalidate {
                 (csrf(&ctx.csrf))
                 (layout::input("quarter", "Quarter", &f.quarter, errors, Opt { required: true, width: Some("10"), hint: Some("For example 2026/27 Q2"), ..Default::default() }))
                 @for (k, label) in FIELDS {
@@ -421,11 +460,19 @@ async fn form_view(
                 }
                 (layout::textarea("explanation", "Explanation of any figure below its trigger", &f.explanation, errors, false))
                 (layout::textarea("comment", "Comment", &f.comment, errors, false))
-                (button("Send return"))
+                (button(if paper { "Save paper return" } else { "Send return" }))
             }
         } }
     };
-    let r = render(Some(ctx), "Quarterly return", body);
+    let r = render(
+        Some(ctx),
+        if paper {
+            "Key in a paper return"
+        } else {
+            "Quarterly return"
+        },
+        body,
+    );
     Ok(if errors.is_empty() { r } else { invalid(r) })
 }
 
@@ -453,6 +500,107 @@ async fn submit_return(
         Err(AppError::Invalid(errors)) => form_view(&state, &ctx, id, &f, &errors).await,
         Err(e) => Err(e.into()),
     }
+}
+
+async fn new_paper_return(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    Path(id): Path<i64>,
+    Query(q): Query<QuarterQuery>,
+) -> Page {
+    new_return(State(state), ctx, Path(id), Query(q)).await
+}
+
+async fn submit_paper_return(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    Path(id): Path<i64>,
+    Form(f): Form<ReturnForm>,
+) -> Page {
+    match state.app.key_paper_return(&ctx.principal, id, &f).await {
+        Ok(r) => Ok(see_other(&format!("/returns/{}?sent=1", r.id))),
+        Err(AppError::Invalid(errors)) => form_view(&state, &ctx, id, &f, &errors).await,
+        Err(e) => Err(e.into()),
+    }
+}
+
+async fn new_extension_request(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    Path(id): Path<i64>,
+    Query(q): Query<QuarterQuery>,
+) -> Page {
+    let ask = hearth_app::returns::ExtensionAsk {
+        quarter: q.quarter.unwrap_or_default(),
+        ..Default::default()
+    };
+    extension_form(&state, &ctx, id, &ask, &FieldErrors::new()).await
+}
+
+async fn submit_extension_request(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    Path(id): Path<i64>,
+    Form(ask): Form<hearth_app::returns::ExtensionAsk>,
+) -> Page {
+    match state
+        .app
+        .request_return_extension(&ctx.principal, id, &ask)
+        .await
+    {
+        Ok(r) => Ok(see_other(&format!("/requests/{}?sent=1", r.id))),
+        Err(AppError::Invalid(errors)) => extension_form(&state, &ctx, id, &ask, &errors).await,
+        Err(e) => Err(e.into()),
+    }
+}
+
+/// The provider's request for more time for a return: the quarter, the new date and why.
+async fn extension_form(
+    state: &AppState,
+    ctx: &Ctx,
+    id: i64,
+    ask: &hearth_app::returns::ExtensionAsk,
+    errors: &FieldErrors,
+) -> Page {
+    let service = state.app.service(&ctx.principal, id).await?;
+    let quarters = state
+        .app
+        .service_return_quarters(&ctx.principal, id)
+        .await?;
+    let today = state.app.today();
+    // Quarters with nothing sent yet: the one under way and those that have ended.
+    let mut options: Vec<(String, String)> = Vec::new();
+    let current = hearth_domain::performance::Quarter::for_date(today);
+    for q in std::iter::once(current).chain(
+        quarters
+            .iter()
+            .filter(|(_, r)| r.is_none())
+            .map(|(q, _)| *q),
+    ) {
+        let due = state.app.return_due(&service, q).await?;
+        options.push((
+            q.label(),
+            format!("{} (due {})", q.label(), due.format("%-d %B %Y")),
+        ));
+    }
+    let body = html! {
+        (layout::back_link(&format!("/services/{id}/returns")))
+        div class="govuk-grid-row" { div class="govuk-grid-column-two-thirds" {
+            (error_summary(errors))
+            span class="govuk-caption-l" { (service.name) }
+            h1 class="govuk-heading-l" { "Ask for more time for a return" }
+            p class="govuk-body" { "The commissioning team decides. Until they agree, the return is due on its usual date." }
+            form method="post" action={ "/services/" (id) "/returns/extension" } novalidate {
+                (csrf(&ctx.csrf))
+                (layout::select("quarter", "Which return", &options, &ask.quarter, errors, true))
+                (layout::date_input("until", "New due date", &ask.until, errors, true, Some(&format!("No more than {} days after the return is due.", hearth_app::returns::MAX_EXTENSION_DAYS))))
+                (layout::textarea("reason", "Why the return needs more time", &ask.reason, errors, true))
+                (button("Send request"))
+            }
+        } }
+    };
+    let r = render(Some(ctx), "Ask for more time for a return", body);
+    Ok(if errors.is_empty() { r } else { invalid(r) })
 }
 
 async fn queue(State(state): State<AppState>, ctx: Ctx) -> Page {
@@ -560,6 +708,7 @@ async fn return_view(
         h1 class="govuk-heading-l" { "Return for " (v.quarter.label()) }
         (layout::summary_list(&[
             ("Status", status_tag(&v.ret.status)),
+            ("Send again by", html! { @if v.ret.status == INCOMPLETE || v.ret.status == EXPLANATION_REQUESTED { @if let Some(d) = &v.ret.resubmit_by { (layout::date(d)) } } }),
             ("Received", html! { (layout::when(v.ret.submitted_at)) " from " (v.ret.submitted_by_name) " (" (v.ret.source) ")" }),
             ("Check by", html! { (layout::date(&v.ret.check_due)) }),
             ("Checked", html! { @if let Some(t) = v.ret.checked_at { (layout::when(t)) " by " (v.ret.checked_by_name.clone().unwrap_or_default()) } }),

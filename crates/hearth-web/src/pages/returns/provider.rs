@@ -39,9 +39,16 @@ pub(super) async fn provider_overview(state: &AppState, ctx: &Ctx) -> Page {
                         @for l in lines {
                             tr class="govuk-table__row" {
                                 td class="govuk-table__cell" { (l.service.name) }
-                                td class="govuk-table__cell hearth-nowrap" { (day(l.due)) @if l.extended { br; span class="govuk-hint" { "Extended" } } }
+                                td class="govuk-table__cell hearth-nowrap" {
+                                    @if let Some(d) = l.resubmit_by.filter(|_| matches!(l.status.as_deref(), Some(INCOMPLETE | EXPLANATION_REQUESTED))) {
+                                        "Send again by " (day(d))
+                                    } @else {
+                                        (day(l.due)) @if l.extended { br; span class="govuk-hint" { "Extended" } }
+                                    }
+                                }
                                 td class="govuk-table__cell" {
                                     @if l.missing(today) { strong class="govuk-tag govuk-tag--red" { "Overdue" } }
+                                    @else if l.resubmission_overdue(today) { (status_tag(l.status.as_deref().unwrap_or_default())) " " strong class="govuk-tag govuk-tag--red" { "Overdue" } }
                                     @else if let Some(s) = &l.status { (status_tag(s)) @if l.late() { " " strong class="govuk-tag govuk-tag--orange" { "Late" } } }
                                     @else { strong class="govuk-tag govuk-tag--grey" { "Not yet due" } }
                                 }
@@ -49,6 +56,13 @@ pub(super) async fn provider_overview(state: &AppState, ctx: &Ctx) -> Page {
                                     a class="govuk-link" href={ "/services/" (l.service.id) "/returns" } {
                                         @if l.status.is_none() { "Send return" } @else { "View" }
                                         span class="govuk-visually-hidden" { " for " (l.service.name) ", " (q.label()) }
+                                    }
+                                    @if l.status.is_none() {
+                                        br;
+                                        a class="govuk-link" href={ "/services/" (l.service.id) "/returns/extension?quarter=" (crate::session::url_encode(&q.label())) } {
+                                            "Ask for more time"
+                                            span class="govuk-visually-hidden" { " for " (l.service.name) ", " (q.label()) }
+                                        }
                                     }
                                 }
                             }
