@@ -419,6 +419,68 @@ impl App {
         n += self
             .demo_extension_requests(past, clock, officer, people)
             .await?;
+        n += self
+            .demo_property_requests(past, clock, officer, people)
+            .await?;
+        Ok(n)
+    }
+
+    /// Property requests: a new property asked for and approved, and a change to an
+    /// address waiting for the team.
+    async fn demo_property_requests(
+        &self,
+        past: &App,
+        clock: &FixedClock,
+        officer: &Principal,
+        people: &[(i64, Principal)],
+    ) -> Result<usize, AppError> {
+        let today = self.today();
+        let mut n = 0;
+        let Some((_, who)) = people.first() else {
+            return Ok(0);
+        };
+        let mut f = who.service_filter();
+        f.per_page = 1;
+        let service = self.db.list_services(&f).await?.items.into_iter().next();
+        clock.set(at(today - Duration::days(12), 11));
+        let new = crate::records::PropertyInput {
+            service_id: service.map(|s| s.id.to_string()).unwrap_or_default(),
+            address_line1: "7 Orchard Close".into(),
+            town: "Reading".into(),
+            postcode: "RG1 3BD".into(),
+            ..Default::default()
+        };
+        let r = past
+            .request_property(
+                who,
+                None,
+                &new,
+                "A second shared house opens next month; the landlord's lease is signed.",
+            )
+            .await?;
+        n += 1;
+        clock.set(at(today - Duration::days(10), 14));
+        past.approve_request(officer, r.id, "Lease seen; added to the service.")
+            .await?;
+
+        let mut pf = who.service_filter();
+        pf.per_page = 1;
+        if let Some(p) = self.db.list_properties(&pf).await?.items.into_iter().next() {
+            clock.set(at(today - Duration::days(1), 10));
+            let mut change = crate::records::PropertyInput::from_record(&p);
+            change.address_line2 = if p.address_line2.is_empty() {
+                "Ground floor flat".into()
+            } else {
+                String::new()
+            };
+            if past
+                .request_property(who, Some(p.id), &change, "The flat is on the ground floor.")
+                .await
+                .is_ok()
+            {
+                n += 1;
+            }
+        }
         Ok(n)
     }
 

@@ -759,7 +759,7 @@ impl App {
         }
     }
 
-    async fn parse_property(
+    pub(crate) async fn parse_property(
         &self,
         who: &Principal,
         input: &PropertyInput,

@@ -166,6 +166,8 @@ string_enum! {
         AssignmentRemove => ("assignment_remove", "Assignment removed"),
         LoginRequest => ("login_request", "Login request"),
         ReturnExtension => ("return_extension", "More time for a return"),
+        PropertyAdd => ("property_add", "New property"),
+        PropertyEdit => ("property_edit", "Property change"),
     }
 }
 
@@ -268,7 +270,6 @@ string_enum! {
         error: ("account_help_kind_invalid", "Select forgotten password or request a login"),
         ForgottenPassword => ("forgotten_password", "Forgotten password"),
         LoginRequest => ("login_request", "Login request"),
-        ReturnExtension => ("return_extension", "More time for a return"),
     }
 }
 
@@ -460,6 +461,10 @@ mod tests {
             AccountHelpKind::parse("login_request").unwrap(),
             AccountHelpKind::LoginRequest
         );
+        // Help from the sign-in page is these two and nothing else (a request kind once
+        // slipped in by mistake).
+        assert_eq!(AccountHelpKind::ALL.len(), 2);
+        assert!(AccountHelpKind::parse("return_extension").is_err());
         refuses(
             AccountHelpKind::parse,
             "account_help_kind_invalid",

@@ -431,6 +431,23 @@ impl WriteTx {
             .await?;
         row.as_ref().map(crate::Service::from_row).transpose()
     }
+
+    /// A property read inside the transaction (locked on PostgreSQL), to compare with a
+    /// request's base before applying it.
+    pub async fn property_for_update(
+        &mut self,
+        id: i64,
+    ) -> Result<Option<crate::Property>, StoreError> {
+        let sql = format!(
+            "SELECT * FROM properties WHERE id = $1{}",
+            self.lock_clause()
+        );
+        let row = sqlx::query(&sql)
+            .bind(id)
+            .fetch_optional(&mut *self.tx)
+            .await?;
+        row.as_ref().map(crate::Property::from_row).transpose()
+    }
 }
 
 /// Directory details of a service that change by request (F3.5).

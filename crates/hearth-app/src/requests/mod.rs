@@ -18,7 +18,8 @@ use crate::{App, AppError, FieldErrors, Permission, Principal};
 mod payload;
 pub use payload::{
     AssignmentAdd, AssignmentRemove, ContactDetails, ContactRef, LoginFor, NewClient, NewSchedule,
-    Payload, PlannedSchedule, ReturnExtensionAsk, ScheduleUpdate, ServiceChange, ServiceDetails,
+    Payload, PlannedSchedule, PropertyAsk, ReturnExtensionAsk, ScheduleUpdate, ServiceChange,
+    ServiceDetails,
 };
 
 pub use flow::Status as RequestStatus;
@@ -745,6 +746,80 @@ impl App {
         .await
     }
 
+    /// Submits a new property (`property_id` None) or a change to one of the provider's
+    /// properties, for the commissioning team to approve (issue 10: properties by request, as
+    /// for service details). The fields are checked as the team's own property form checks
+    /// them; the provider is always the requesting provider, and a service named must be one
+    /// the provider user may see.
+    pub async fn request_property(
+        &self,
+        who: &Principal,
+        property_id: Option<i64>,
+        input: &crate::records::PropertyInput,
+        comment: &str,
+    ) -> Result<Request, AppError> {
+        let (provider_id, _) = self.require_provider(who)?;
+        let existing = match property_id {
+            Some(id) => Some(self.property(who, id).await?),
+            None => None,
+        };
+        crate::text::check_text("comment", comment)?;
+        crate::text::check_lengths(input)?;
+        let mut input = input.clone();
+        input.provider_id = provider_id.to_string();
+        if matches!(
+            who,
+            Principal::Provider {
+                service_scope: Some(_),
+                ..
+            }
+        ) && input.service_id.trim().is_empty()
+        {
+            // A user limited to some services may only see properties of those services.
+            return Err(AppError::invalid(
+                "service_id",
+                "Select the service that uses this property",
+            ));
+        }
+        let f = self.parse_property(who, &input).await?;
+        let ask = PropertyAsk {
+            property_id,
+            service_id: f.service_id,
+            address_line1: f.address_line1,
+            address_line2: f.address_line2,
+            town: f.town,
+            postcode: f.postcode,
+            uprn: f.uprn,
+        };
+        let base = existing.as_ref().map(PropertyAsk::of);
+        if base.as_ref() == Some(&ask) {
+            return Err(AppError::invalid("address_line1", "Nothing has changed"));
+        }
+        let (summary, payload) = match &existing {
+            None => (
+                format!("New property: {}, {}", ask.address_line1, ask.postcode),
+                Payload::PropertyAdd(ask.clone()),
+            ),
+            Some(p) => (
+                format!("Change to property {}, {}", p.address_line1, p.postcode),
+                Payload::PropertyEdit(ask.clone()),
+            ),
+        };
+        self.submit_request(
+            who,
+            Submission {
+                service_id: ask.service_id,
+                summary,
+                payload,
+                base: base
+                    .map(|b| serde_json::to_value(b).map_err(|e| AppError::Internal(e.to_string())))
+                    .transpose()?,
+                comment: comment.to_string(),
+            },
+        )
+        .await
+    }
+
     /// Requests the principal may see: a provider's own (over the past N months), or the
     /// commissioning team's queue.
     pub async fn list_requests(
@@ -1013,6 +1088,37 @@ impl App {
                 );
                 push("Reason", None, text(&p.reason));
             }
+            Payload::PropertyAdd(p) | Payload::PropertyEdit(p) => {
+                let service_name = |id: Option<i64>| async move {
+                    match id {
+                        Some(id) => Ok::<_, AppError>(
+                            self.db
+                                .service(id)
+                                .await?
+                                .map(|s| format!("{} ({})", s.name, s.reference)),
+                        ),
+                        None => Ok(None),
+                    }
+                };
+                let old_service = service_name(base["service_id"].as_i64()).await?;
+                let new_service = service_name(p.service_id).await?;
+                let is_edit = r.base.is_some();
+                let old = |v: Option<String>| if is_edit { v } else { None };
+                push("Service", old(old_service), new_service);
+                push(
+                    "Address line 1",
+                    old(was("address_line1")),
+                    text(&p.address_line1),
+                );
+                push(
+                    "Address line 2",
+                    old(was("address_line2")),
+                    text(&p.address_line2),
+                );
+                push("Town or city", old(was("town")), text(&p.town));
+                push("Postcode", old(was("postcode")), text(&p.postcode));
+                push("UPRN", old(was("uprn")), p.uprn.clone());
+            }
             Payload::Login(p) => push(
                 "Login",
                 None,
@@ -1190,6 +1296,33 @@ impl App {
                     .ok_or_else(|| AppError::Internal("request without service".into()))?;
                 self.apply_return_extension(&mut tx, &r, service_id, p)
                     .await?
+            }
+            Payload::PropertyAdd(p) => {
+                let made = tx
+                    .insert_property(r.authority_id, &p.fields(r.provider_id))
+                    .await?;
+                format!("property:{}", made.id)
+            }
+            Payload::PropertyEdit(p) => {
+                let id = p
+                    .property_id
+                    .ok_or_else(|| AppError::Internal("property change without its id".into()))?;
+                let current = tx
+                    .property_for_update(id)
+                    .await?
+                    .filter(|c| c.provider_id == r.provider_id)
+                    .ok_or(AppError::NotFound)?;
+                let current = serde_json::to_value(PropertyAsk::of(&current))
+                    .map_err(|e| AppError::Internal(e.to_string()))?;
+                if Some(current) != r.base {
+                    return Err(AppError::Conflict(ConflictCode::Stale,
+                        "The property has changed since this request was made, so approving it would overwrite that change. Reject it and ask the provider to send a new request.".into(),
+                    ));
+                }
+                tx.update_property(id, &p.fields(r.provider_id))
+                    .await?
+                    .ok_or(AppError::NotFound)?;
+                format!("property:{id}")
             }
             Payload::ContactAdd(_)
             | Payload::ContactEdit(_)

@@ -153,6 +153,54 @@ pub struct ReturnExtensionAsk {
     pub reason: String,
 }
 
+/// A property as a new-property or property-change request sets it (issue 10: properties by
+/// request, as for service details). A change names the property; the same shape, taken
+/// from the record, is the base a change is checked against on approval. The provider is
+/// always the requesting provider.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct PropertyAsk {
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub property_id: Option<i64>,
+    #[serde(default)]
+    pub service_id: Option<i64>,
+    pub address_line1: String,
+    #[serde(default)]
+    pub address_line2: String,
+    #[serde(default)]
+    pub town: String,
+    pub postcode: String,
+    #[serde(default)]
+    pub uprn: Option<String>,
+}
+
+impl PropertyAsk {
+    /// The property as it stands (the base of a change).
+    pub fn of(p: &hearth_store::Property) -> PropertyAsk {
+        PropertyAsk {
+            property_id: Some(p.id),
+            service_id: p.service_id,
+            address_line1: p.address_line1.clone(),
+            address_line2: p.address_line2.clone(),
+            town: p.town.clone(),
+            postcode: p.postcode.clone(),
+            uprn: p.uprn.clone(),
+        }
+    }
+
+    /// The fields to write for the given provider.
+    pub fn fields(&self, provider_id: i64) -> hearth_store::PropertyFields {
+        hearth_store::PropertyFields {
+            provider_id,
+            service_id: self.service_id,
+            address_line1: self.address_line1.clone(),
+            address_line2: self.address_line2.clone(),
+            town: self.town.clone(),
+            postcode: self.postcode.clone(),
+            uprn: self.uprn.clone(),
+        }
+    }
+}
+
 /// What a request asks for: one variant per [`RequestKind`].
 #[derive(Debug, Clone, PartialEq)]
 pub enum Payload {
@@ -167,6 +215,8 @@ pub enum Payload {
     AssignmentRemove(AssignmentRemove),
     Login(LoginFor),
     ReturnExtension(ReturnExtensionAsk),
+    PropertyAdd(PropertyAsk),
+    PropertyEdit(PropertyAsk),
 }
 
 fn bad(kind: RequestKind, e: serde_json::Error) -> AppError {
@@ -191,6 +241,8 @@ impl Payload {
             Payload::AssignmentRemove(_) => RequestKind::AssignmentRemove,
             Payload::Login(_) => RequestKind::LoginRequest,
             Payload::ReturnExtension(_) => RequestKind::ReturnExtension,
+            Payload::PropertyAdd(_) => RequestKind::PropertyAdd,
+            Payload::PropertyEdit(_) => RequestKind::PropertyEdit,
         }
     }
 
@@ -218,6 +270,8 @@ impl Payload {
             RequestKind::AssignmentRemove => Payload::AssignmentRemove(de(kind, json)?),
             RequestKind::LoginRequest => Payload::Login(de(kind, json)?),
             RequestKind::ReturnExtension => Payload::ReturnExtension(de(kind, json)?),
+            RequestKind::PropertyAdd => Payload::PropertyAdd(de(kind, json)?),
+            RequestKind::PropertyEdit => Payload::PropertyEdit(de(kind, json)?),
         })
     }
 
@@ -234,6 +288,7 @@ impl Payload {
             Payload::AssignmentRemove(p) => serde_json::to_value(p),
             Payload::Login(p) => serde_json::to_value(p),
             Payload::ReturnExtension(p) => serde_json::to_value(p),
+            Payload::PropertyAdd(p) | Payload::PropertyEdit(p) => serde_json::to_value(p),
         };
         v.map_err(|e| bad(self.kind(), e))
     }

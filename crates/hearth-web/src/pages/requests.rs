@@ -607,6 +607,7 @@ fn result_link(r: &Request) -> Option<(String, &'static str)> {
             format!("/services/{id}/returns"),
             "View the service's returns",
         ),
+        "property" => (format!("/properties/{id}"), "View the property"),
         "user" => (format!("/admin/users/{id}"), "View the new login"),
         "contact" | "contact_assignment" => (
             format!("/providers/{}", r.provider_id),

@@ -34,6 +34,7 @@ use services::*;
 
 const READ: Access = Access::Signed(Permission::SignedIn);
 const WRITE: Access = Access::Signed(Permission::BackOfficeWrite);
+const PORTAL: Access = Access::Signed(Permission::ProviderPortal);
 
 pub fn register(t: &mut RouteTable) {
     t.get(
@@ -90,7 +91,23 @@ pub fn register(t: &mut RouteTable) {
     t.get("/properties", READ, get(properties));
     t.get("/properties/new", WRITE, get(property_new));
     t.post("/properties/new", WRITE, post(property_create));
+    t.get("/properties/request", PORTAL, get(property_request_new));
+    t.post(
+        "/properties/request",
+        PORTAL,
+        post(property_request_new_submit),
+    );
     t.get("/properties/{id}", READ, get(property_view));
+    t.get(
+        "/properties/{id}/request",
+        PORTAL,
+        get(property_request_edit),
+    );
+    t.post(
+        "/properties/{id}/request",
+        PORTAL,
+        post(property_request_edit_submit),
+    );
     t.get("/properties/{id}/edit", WRITE, get(property_edit));
     t.post("/properties/{id}/edit", WRITE, post(property_update));
 
