@@ -6,41 +6,76 @@ use crate::requests::{
     AssignmentAdd, AssignmentRemove, ContactDetails, ContactRef, LoginFor, Payload, Request,
     Submission,
 };
-use hearth_domain::{Assignment, PositionType};
-use hearth_store::{Contact, ContactFields};
+use hearth_domain::{Assignment, PhoneNumber, PositionType, Postcode, Uprn, Usrn};
+use hearth_store::Contact;
 use serde::Deserialize;
 use serde_json::json;
 
 use crate::{App, AppError, FieldErrors, Permission, Principal};
 
-/// The contact form.
+/// The contact form: the portal briefing's contact fields. `other_positions` is the
+/// position codes beyond the main one, comma-separated (the web form's checkboxes);
+/// `confidential` is "yes" when ticked; `disabled_access` is "", "yes" or "no".
 #[derive(Debug, Clone, Default, Deserialize, serde::Serialize)]
+#[serde(default)]
 pub struct ContactInput {
-    #[serde(default)]
     pub title: String,
-    #[serde(default)]
     pub first_name: String,
-    #[serde(default)]
     pub last_name: String,
-    #[serde(default)]
+    pub job_title: String,
     pub position_type: String,
-    #[serde(default)]
+    pub other_positions: String,
     pub email: String,
-    #[serde(default)]
     pub phone: String,
-    #[serde(default)]
+    pub mobile: String,
+    pub fax: String,
+    pub pager: String,
+    pub web_address: String,
+    pub address_line1: String,
+    pub address_line2: String,
+    pub address_line3: String,
+    pub address_line4: String,
+    pub town: String,
+    pub postcode: String,
+    pub uprn: String,
+    pub usrn: String,
+    pub directions: String,
+    pub confidential: String,
+    pub disabled_access: String,
     pub comment: String,
 }
 
 impl ContactInput {
     pub fn of(c: &Contact) -> ContactInput {
+        let d = ContactDetails::of(c);
         ContactInput {
-            title: c.title.clone(),
-            first_name: c.first_name.clone(),
-            last_name: c.last_name.clone(),
+            title: d.title.clone(),
+            first_name: d.first_name.clone(),
+            last_name: d.last_name.clone(),
+            job_title: d.job_title.clone(),
             position_type: c.position_type.clone(),
-            email: c.email.clone(),
-            phone: c.phone.clone(),
+            other_positions: d.positions_code(),
+            email: d.email.clone(),
+            phone: d.phone.clone(),
+            mobile: d.mobile.clone(),
+            fax: d.fax.clone(),
+            pager: d.pager.clone(),
+            web_address: d.web_address.clone(),
+            address_line1: d.address_line1.clone(),
+            address_line2: d.address_line2.clone(),
+            address_line3: d.address_line3.clone(),
+            address_line4: d.address_line4.clone(),
+            town: d.town.clone(),
+            postcode: d.postcode.clone(),
+            uprn: d.uprn.clone(),
+            usrn: d.usrn.clone(),
+            directions: d.directions.clone(),
+            confidential: if d.confidential {
+                "yes".into()
+            } else {
+                String::new()
+            },
+            disabled_access: crate::requests::disabled_access_code(d.disabled_access).into(),
             comment: String::new(),
         }
     }
@@ -59,6 +94,17 @@ impl ContactInput {
                 hearth_domain::FieldError::new("position_type", "Select the position type")
             }),
         );
+        let mut others = Vec::new();
+        for code in self.other_positions.split(',').map(str::trim) {
+            if code.is_empty() {
+                continue;
+            }
+            match PositionType::parse(code) {
+                Ok(p) if Some(p) == pos || others.contains(&p) => {}
+                Ok(p) => others.push(p),
+                Err(_) => e.add("other_positions", "Select positions from the list"),
+            }
+        }
         let email = self.email.trim();
         if !email.is_empty() && (!email.contains('@') || email.contains(' ')) {
             e.add(
@@ -66,6 +112,79 @@ impl ContactInput {
                 "Enter an email address in the correct format, like name@example.com",
             );
         }
+        let mut phone = |field: &str, value: &str| -> String {
+            let v = value.trim();
+            if v.is_empty() {
+                return String::new();
+            }
+            match PhoneNumber::parse(v) {
+                Ok(p) => p.to_string(),
+                Err(err) => {
+                    e.add(field, err.message);
+                    String::new()
+                }
+            }
+        };
+        let (phone_no, mobile, fax, pager) = (
+            phone("phone", &self.phone),
+            phone("mobile", &self.mobile),
+            phone("fax", &self.fax),
+            phone("pager", &self.pager),
+        );
+        let web = self.web_address.trim();
+        if !web.is_empty()
+            && (!(web.starts_with("https://") || web.starts_with("http://")) || web.contains(' '))
+        {
+            e.add(
+                "web_address",
+                "Enter the web address starting with https://",
+            );
+        }
+        let postcode = if self.postcode.trim().is_empty() {
+            String::new()
+        } else {
+            e.check("postcode", Postcode::parse(&self.postcode))
+                .map(|p| p.to_string())
+                .unwrap_or_default()
+        };
+        let uprn = if self.uprn.trim().is_empty() {
+            String::new()
+        } else {
+            e.check("uprn", Uprn::parse(&self.uprn))
+                .map(|u| u.to_string())
+                .unwrap_or_default()
+        };
+        let usrn = if self.usrn.trim().is_empty() {
+            String::new()
+        } else {
+            e.check("usrn", Usrn::parse(&self.usrn))
+                .map(|u| u.to_string())
+                .unwrap_or_default()
+        };
+        let lines_after_first = [
+            &self.address_line2,
+            &self.address_line3,
+            &self.address_line4,
+            &self.town,
+            &self.postcode,
+        ];
+        if self.address_line1.trim().is_empty()
+            && lines_after_first.iter().any(|l| !l.trim().is_empty())
+        {
+            e.add("address_line1", "Enter the first line of the address");
+        }
+        let disabled_access = match self.disabled_access.trim() {
+            "" => None,
+            "yes" => Some(true),
+            "no" => Some(false),
+            _ => {
+                e.add(
+                    "disabled_access",
+                    "Select yes, no or not known for disabled access",
+                );
+                None
+            }
+        };
         e.into_result()?;
         Ok(ContactDetails {
             contact_id,
@@ -74,7 +193,24 @@ impl ContactInput {
             last_name: self.last_name.trim().to_string(),
             position_type: pos.unwrap_or(PositionType::Other),
             email: email.to_string(),
-            phone: self.phone.trim().to_string(),
+            phone: phone_no,
+            job_title: self.job_title.trim().to_string(),
+            other_positions: others,
+            mobile,
+            fax,
+            pager,
+            web_address: web.to_string(),
+            address_line1: self.address_line1.trim().to_string(),
+            address_line2: self.address_line2.trim().to_string(),
+            address_line3: self.address_line3.trim().to_string(),
+            address_line4: self.address_line4.trim().to_string(),
+            town: self.town.trim().to_string(),
+            postcode,
+            uprn,
+            usrn,
+            directions: self.directions.trim().to_string(),
+            confidential: matches!(self.confidential.trim(), "yes" | "true" | "on"),
+            disabled_access,
         })
     }
 }
@@ -436,14 +572,7 @@ impl App {
         tx: &mut hearth_store::WriteTx,
         r: &Request,
     ) -> Result<(String, Option<String>), AppError> {
-        let fields = |d: &ContactDetails| ContactFields {
-            title: d.title.clone(),
-            first_name: d.first_name.clone(),
-            last_name: d.last_name.clone(),
-            position_type: d.position_type.as_str().to_string(),
-            email: d.email.clone(),
-            phone: d.phone.clone(),
-        };
+        let fields = |d: &ContactDetails| d.fields();
         let contact_id = match &r.payload {
             Payload::ContactEdit(d) => d.contact_id,
             Payload::ContactDeactivate(p) => Some(p.contact_id),
@@ -474,7 +603,13 @@ impl App {
             Payload::ContactEdit(d) => {
                 let id = contact_id.unwrap_or_default();
                 let current = self.db.contact(id).await?.ok_or(AppError::NotFound)?;
-                if Some(json_of(&contact_base(&current)?)?) != r.base {
+                // Read back through the payload's shape, so a base stored before the
+                // briefing's other fields existed compares with those fields empty.
+                let base = r
+                    .base
+                    .clone()
+                    .and_then(|b| serde_json::from_value::<ContactDetails>(b).ok());
+                if base.as_ref() != Some(&ContactDetails::of(&current)) {
                     return Err(AppError::Conflict(ConflictCode::Stale, "The contact has changed since this request was made, so approving it would overwrite that change. Reject it and ask for a new request.".into()));
                 }
                 tx.update_contact(id, &fields(d), current.active != 0)
@@ -487,14 +622,7 @@ impl App {
                 if !self.db.contact_assignments(id).await?.is_empty() {
                     return Err(AppError::Conflict(ConflictCode::Stale, "The contact has taken on an assignment since this request was made and cannot be deactivated until it is handed over.".into()));
                 }
-                let f = ContactFields {
-                    title: current.title.clone(),
-                    first_name: current.first_name.clone(),
-                    last_name: current.last_name.clone(),
-                    position_type: current.position_type.clone(),
-                    email: current.email.clone(),
-                    phone: current.phone.clone(),
-                };
+                let f = ContactDetails::of(&current).fields();
                 tx.update_contact(id, &f, false).await?;
                 for u in self
                     .db
@@ -589,15 +717,7 @@ impl App {
 /// A contact as a contact-change request's base: what the change is checked against on
 /// approval.
 fn contact_base(c: &Contact) -> Result<Option<ContactDetails>, AppError> {
-    Ok(Some(ContactDetails {
-        contact_id: Some(c.id),
-        title: c.title.clone(),
-        first_name: c.first_name.clone(),
-        last_name: c.last_name.clone(),
-        position_type: PositionType::parse(&c.position_type).unwrap_or(PositionType::Other),
-        email: c.email.clone(),
-        phone: c.phone.clone(),
-    }))
+    Ok(Some(ContactDetails::of(c)))
 }
 
 fn json_of(d: &Option<ContactDetails>) -> Result<serde_json::Value, AppError> {

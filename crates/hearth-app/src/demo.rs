@@ -211,14 +211,7 @@ impl App {
             let created = tx
                 .insert_contact(
                     id_of(&provider_ids, c.provider_key)?,
-                    &ContactFields {
-                        title: c.title.clone(),
-                        first_name: c.first_name.clone(),
-                        last_name: c.last_name.clone(),
-                        position_type: c.position_type.to_string(),
-                        email: c.email.clone(),
-                        phone: c.phone.clone(),
-                    },
+                    &demo_contact_fields(c, &data.providers),
                 )
                 .await?;
             contact_ids.push(created.id);
@@ -708,4 +701,55 @@ fn id_of(ids: &[i64], key: usize) -> Result<i64, AppError> {
     ids.get(key)
         .copied()
         .ok_or_else(|| AppError::Internal(format!("demo data refers to a missing key {key}")))
+}
+
+/// A demo contact's fields: the generator's names and numbers, with the rest of the
+/// briefing's contact form filled from the contact's provider (its address and web
+/// domain), so the contact pages show what they hold.
+fn demo_contact_fields(
+    c: &hearth_demo::DemoContact,
+    providers: &[hearth_demo::DemoProvider],
+) -> ContactFields {
+    let provider = providers.iter().find(|p| p.key == c.provider_key);
+    let parts: Vec<&str> = provider
+        .map(|p| p.address.split(", ").collect())
+        .unwrap_or_default();
+    let (line1, line2, town) = match parts.as_slice() {
+        [] => ("", String::new(), ""),
+        [one] => (*one, String::new(), ""),
+        [first, middle @ .., last] => (*first, middle.join(", "), *last),
+    };
+    let domain = provider
+        .and_then(|p| p.email.split('@').nth(1))
+        .unwrap_or("example.org");
+    let position = hearth_domain::PositionType::parse(c.position_type).ok();
+    let others = match (c.key % 5, position) {
+        (0, Some(hearth_domain::PositionType::ChiefExecutive)) => "director",
+        (1, _) => "finance_manager",
+        _ => "",
+    };
+    ContactFields {
+        title: c.title.clone(),
+        first_name: c.first_name.clone(),
+        last_name: c.last_name.clone(),
+        position_type: c.position_type.to_string(),
+        email: c.email.clone(),
+        phone: c.phone.clone(),
+        job_title: position.map(|p| p.label().to_string()).unwrap_or_default(),
+        other_positions: others.to_string(),
+        mobile: format!("07700 900{:03}", c.key % 1000),
+        web_address: format!("https://www.{domain}"),
+        address_line1: line1.to_string(),
+        address_line2: line2,
+        town: town.to_string(),
+        postcode: provider.map(|p| p.postcode.clone()).unwrap_or_default(),
+        directions: if c.key.is_multiple_of(4) {
+            "Entrance at the side of the building; ring the bell marked Office.".into()
+        } else {
+            String::new()
+        },
+        confidential: c.key % 9 == 8,
+        disabled_access: ["yes", "no", ""][c.key % 3].to_string(),
+        ..Default::default()
+    }
 }

@@ -363,6 +363,9 @@ impl App {
                 email: format!("sam.whitlock{k}@example.org"),
                 phone: "0118 496 0123".into(),
                 comment: "Joined the team this month.".into(),
+                job_title: "Tenancy support worker".into(),
+                mobile: "07700 900 318".into(),
+                ..Default::default()
             };
             if past.request_contact_add(who, &contact).await.is_ok() {
                 n += 1;

@@ -131,6 +131,12 @@ string_enum! {
         SupportWorker => ("support_worker", "Support worker"),
         Administrator => ("administrator", "Administrator"),
         FinanceOfficer => ("finance_officer", "Finance officer"),
+        // The portal briefing's position types.
+        Director => ("director", "Director"),
+        Chair => ("chair", "Chair"),
+        Treasurer => ("treasurer", "Treasurer"),
+        Bursar => ("bursar", "Bursar"),
+        FinanceManager => ("finance_manager", "Finance manager"),
         Other => ("other", "Other"),
     }
 }
@@ -497,7 +503,7 @@ mod tests {
         assert_eq!(Term::ALL.len(), 2);
         assert_eq!(ContractStatus::ALL.len(), 3);
         assert_eq!(EndReason::ALL.len(), 5);
-        assert_eq!(PositionType::ALL.len(), 7);
+        assert_eq!(PositionType::ALL.len(), 12);
         assert_eq!(Assignment::ALL.len(), 8);
         assert_eq!(Role::ALL.len(), 7);
         assert_eq!(ClientGroup::ALL.len(), 13);

@@ -307,6 +307,82 @@ impl Uprn {
 }
 
 // ---------------------------------------------------------------------------
+// USRN
+// ---------------------------------------------------------------------------
+
+/// A Unique Street Reference Number: 1 to 8 digits, as entered (spaces around trimmed).
+#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(try_from = "String", into = "String")]
+pub struct Usrn(String);
+
+string_newtype!(Usrn);
+
+impl Usrn {
+    pub fn parse(input: &str) -> Result<Self, FieldError> {
+        let value = input.trim();
+        if value.is_empty() {
+            return Err(FieldError::new("usrn_required", "Enter a USRN"));
+        }
+        if !value.chars().all(|c| c.is_ascii_digit()) {
+            return Err(FieldError::new(
+                "usrn_invalid",
+                "USRN must only include numbers 0 to 9",
+            ));
+        }
+        if value.len() > 8 {
+            return Err(FieldError::new(
+                "usrn_length",
+                "USRN must be 8 digits or fewer",
+            ));
+        }
+        if value.bytes().all(|b| b == b'0') {
+            return Err(FieldError::new("usrn_invalid", "Enter a real USRN"));
+        }
+        Ok(Self(value.to_owned()))
+    }
+}
+
+// ---------------------------------------------------------------------------
+// Telephone numbers
+// ---------------------------------------------------------------------------
+
+/// A telephone, mobile, fax or pager number as people write them: digits with spaces,
+/// brackets, hyphens, dots, a leading + and an extension ("ext 23" or "x23"); at least
+/// three digits and at most 20. Kept as typed, spaces around trimmed.
+#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(try_from = "String", into = "String")]
+pub struct PhoneNumber(String);
+
+string_newtype!(PhoneNumber);
+
+impl PhoneNumber {
+    pub fn parse(input: &str) -> Result<Self, FieldError> {
+        let value = input.trim();
+        if value.is_empty() {
+            return Err(FieldError::new(
+                "phone_required",
+                "Enter a telephone number",
+            ));
+        }
+        let lower = value.to_ascii_lowercase();
+        let without_ext = lower.replacen("ext", "", 1);
+        let allowed = without_ext.chars().enumerate().all(|(i, c)| {
+            c.is_ascii_digit()
+                || matches!(c, ' ' | '(' | ')' | '-' | '.' | 'x')
+                || (c == '+' && i == 0)
+        });
+        let digits = value.chars().filter(char::is_ascii_digit).count();
+        if !allowed || !(3..=20).contains(&digits) {
+            return Err(FieldError::new(
+                "phone_invalid",
+                "Enter a telephone number, like 01632 960 001 or +44 808 157 0192",
+            ));
+        }
+        Ok(Self(value.to_owned()))
+    }
+}
+
+// ---------------------------------------------------------------------------
 // Money
 // ---------------------------------------------------------------------------
 
@@ -838,6 +914,42 @@ mod tests {
         assert_eq!(code(Uprn::parse("1234567890123")), "uprn_length");
         assert_eq!(code(Uprn::parse("0000")), "uprn_invalid");
         assert_eq!(code(Uprn::parse("")), "uprn_required");
+    }
+
+    // --- USRN and telephone numbers ---------------------------------------
+
+    #[test]
+    fn usrn_is_up_to_eight_digits() {
+        assert_eq!(Usrn::parse(" 21201234 ").unwrap().as_str(), "21201234");
+        assert_eq!(Usrn::parse("7").unwrap().as_str(), "7");
+        assert_eq!(code(Usrn::parse("212012345")), "usrn_length");
+        assert_eq!(code(Usrn::parse("2120 1234")), "usrn_invalid");
+        assert_eq!(code(Usrn::parse("000")), "usrn_invalid");
+        assert_eq!(code(Usrn::parse("")), "usrn_required");
+    }
+
+    #[test]
+    fn phone_numbers_as_people_write_them() {
+        for ok in [
+            "0118 496 0123",
+            "+44 (0)118 496 0123",
+            "07700 900 461",
+            "0118-496-0123 ext 23",
+            "0118 496 0123 x23",
+            "999",
+        ] {
+            assert_eq!(PhoneNumber::parse(ok).unwrap().as_str(), ok, "{ok}");
+        }
+        for bad in [
+            "call reception",
+            "12",
+            "0118 496 0123 or 0118 496 0124 or 0118 496 0125",
+            "44+ 118",
+            "=HYPERLINK(1)",
+        ] {
+            assert_eq!(code(PhoneNumber::parse(bad)), "phone_invalid", "{bad}");
+        }
+        assert_eq!(code(PhoneNumber::parse(" ")), "phone_required");
     }
 
     // --- Money -----------------------------------------------------------

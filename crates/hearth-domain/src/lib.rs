@@ -30,7 +30,10 @@ pub use enums::{
     DocumentProgress, DocumentType, EndReason, PasswordPolicyKind, PositionType, RequestKind, Role,
     ServiceType, Term,
 };
-pub use ids::{AuthorityCode, FieldError, HousingBenefitNumber, NiNumber, Pence, Postcode, Uprn};
+pub use ids::{
+    AuthorityCode, FieldError, HousingBenefitNumber, NiNumber, Pence, PhoneNumber, Postcode, Uprn,
+    Usrn,
+};
 pub use paging::MAX_SEARCH_CHARS;
 pub use password::{
     check_password, is_common_password, password_expired, password_expires_on,

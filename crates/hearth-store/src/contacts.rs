@@ -1,7 +1,6 @@
 //! Contact maintenance (F3.7): the writes a contact request applies on approval, and the
 //! assignments read for its checks. The contact and assignment rows are in `orgs`.
 
-use crate::write::Changes;
 use crate::{Db, StoreError, WriteTx};
 
 impl Db {
@@ -28,13 +27,8 @@ impl WriteTx {
         f: &crate::ContactFields,
         active: bool,
     ) -> Result<Option<crate::Contact>, StoreError> {
-        let values = Changes::new()
-            .set("title", f.title.clone())
-            .set("first_name", f.first_name.clone())
-            .set("last_name", f.last_name.clone())
-            .set("position_type", f.position_type.clone())
-            .set("email", f.email.clone())
-            .set("phone", f.phone.clone())
+        let values = f
+            .changes()
             .set("active", i64::from(active))
             .set("updated_at", self.at());
         self.change(id, "update", values).await

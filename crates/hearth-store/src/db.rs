@@ -121,6 +121,11 @@ const MIGRATIONS: &[Migration] = &[
         name: "return_resubmission",
         sql: include_str!("../migrations/0017_return_resubmission.sql"),
     },
+    Migration {
+        version: 18,
+        name: "contact_details",
+        sql: include_str!("../migrations/0018_contact_details.sql"),
+    },
 ];
 
 /// The newest schema version this program knows.

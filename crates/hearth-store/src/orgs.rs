@@ -62,6 +62,26 @@ record!(
         active: i64,
         created_at: i64,
         updated_at: i64,
+        job_title: String,
+        // Position codes beyond the main one, comma-separated.
+        other_positions: String,
+        mobile: String,
+        fax: String,
+        pager: String,
+        web_address: String,
+        address_line1: String,
+        address_line2: String,
+        address_line3: String,
+        address_line4: String,
+        town: String,
+        postcode: String,
+        uprn: String,
+        usrn: String,
+        directions: String,
+        // 1 when the contact's details are not to be passed on.
+        confidential: i64,
+        // "" not set, "yes" or "no".
+        disabled_access: String,
     }
 );
 
@@ -80,7 +100,7 @@ impl Contact {
     }
 }
 
-/// Fields of a new contact.
+/// Fields of a contact, as written.
 #[derive(Debug, Clone, Default)]
 pub struct ContactFields {
     pub title: String,
@@ -89,6 +109,82 @@ pub struct ContactFields {
     pub position_type: String,
     pub email: String,
     pub phone: String,
+    pub job_title: String,
+    pub other_positions: String,
+    pub mobile: String,
+    pub fax: String,
+    pub pager: String,
+    pub web_address: String,
+    pub address_line1: String,
+    pub address_line2: String,
+    pub address_line3: String,
+    pub address_line4: String,
+    pub town: String,
+    pub postcode: String,
+    pub uprn: String,
+    pub usrn: String,
+    pub directions: String,
+    pub confidential: bool,
+    pub disabled_access: String,
+}
+
+impl ContactFields {
+    /// The columns a contact's fields write (all but `active` and the times).
+    pub(crate) fn changes(&self) -> crate::write::Changes {
+        crate::write::Changes::new()
+            .set("title", self.title.clone())
+            .set("first_name", self.first_name.clone())
+            .set("last_name", self.last_name.clone())
+            .set("position_type", self.position_type.clone())
+            .set("email", self.email.clone())
+            .set("phone", self.phone.clone())
+            .set("job_title", self.job_title.clone())
+            .set("other_positions", self.other_positions.clone())
+            .set("mobile", self.mobile.clone())
+            .set("fax", self.fax.clone())
+            .set("pager", self.pager.clone())
+            .set("web_address", self.web_address.clone())
+            .set("address_line1", self.address_line1.clone())
+            .set("address_line2", self.address_line2.clone())
+            .set("address_line3", self.address_line3.clone())
+            .set("address_line4", self.address_line4.clone())
+            .set("town", self.town.clone())
+            .set("postcode", self.postcode.clone())
+            .set("uprn", self.uprn.clone())
+            .set("usrn", self.usrn.clone())
+            .set("directions", self.directions.clone())
+            .set("confidential", i64::from(self.confidential))
+            .set("disabled_access", self.disabled_access.clone())
+    }
+
+    /// A contact's fields as they stand.
+    pub fn of(c: &Contact) -> ContactFields {
+        ContactFields {
+            title: c.title.clone(),
+            first_name: c.first_name.clone(),
+            last_name: c.last_name.clone(),
+            position_type: c.position_type.clone(),
+            email: c.email.clone(),
+            phone: c.phone.clone(),
+            job_title: c.job_title.clone(),
+            other_positions: c.other_positions.clone(),
+            mobile: c.mobile.clone(),
+            fax: c.fax.clone(),
+            pager: c.pager.clone(),
+            web_address: c.web_address.clone(),
+            address_line1: c.address_line1.clone(),
+            address_line2: c.address_line2.clone(),
+            address_line3: c.address_line3.clone(),
+            address_line4: c.address_line4.clone(),
+            town: c.town.clone(),
+            postcode: c.postcode.clone(),
+            uprn: c.uprn.clone(),
+            usrn: c.usrn.clone(),
+            directions: c.directions.clone(),
+            confidential: c.confidential != 0,
+            disabled_access: c.disabled_access.clone(),
+        }
+    }
 }
 
 /// Which providers to list.
@@ -392,14 +488,8 @@ impl WriteTx {
     ) -> Result<Contact, StoreError> {
         let at = self.at();
         self.create(
-            Changes::new()
+            f.changes()
                 .set("provider_id", provider_id)
-                .set("title", f.title.clone())
-                .set("first_name", f.first_name.clone())
-                .set("last_name", f.last_name.clone())
-                .set("position_type", f.position_type.clone())
-                .set("email", f.email.clone())
-                .set("phone", f.phone.clone())
                 .set("active", 1i64)
                 .set("created_at", at)
                 .set("updated_at", at),

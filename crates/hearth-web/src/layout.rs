@@ -696,6 +696,37 @@ pub fn radios(
     }
 }
 
+/// GOV.UK checkboxes in a fieldset, one per (code, label); `selected` is the codes ticked,
+/// comma-separated, and each ticked box sends its code under `name`. The first box's id is
+/// the field's name, so the error summary's link lands on it.
+pub fn code_checkboxes(
+    name: &str,
+    legend: &str,
+    vocabulary: &[(&str, &str)],
+    selected: &str,
+    errors: &FieldErrors,
+) -> Markup {
+    let chosen: Vec<&str> = selected.split(',').map(str::trim).collect();
+    let err = errors.get(name);
+    html! {
+        div class={ "govuk-form-group" @if err.is_some() { " govuk-form-group--error" } } {
+            fieldset class="govuk-fieldset" aria-describedby=[err.map(|_| format!("{name}-error"))] {
+                legend class="govuk-fieldset__legend govuk-fieldset__legend--s" { (legend) }
+                @if let Some(e) = err { p id={ (name) "-error" } class="govuk-error-message" { span class="govuk-visually-hidden" { "Error:" } " " (e) } }
+                div class="govuk-checkboxes govuk-checkboxes--small" data-module="govuk-checkboxes" {
+                    @for (i, (code, label)) in vocabulary.iter().enumerate() {
+                        @let id = if i == 0 { name.to_string() } else { format!("{name}-{code}") };
+                        div class="govuk-checkboxes__item" {
+                            input class="govuk-checkboxes__input" id=(id) name=(name) type="checkbox" value=(code) checked[chosen.contains(code)];
+                            label class="govuk-label govuk-checkboxes__label" for=(id) { (label) }
+                        }
+                    }
+                }
+            }
+        }
+    }
+}
+
 pub fn checkbox(name: &str, label: &str, checked: bool, hint: Option<&str>) -> Markup {
     html! {
         div class="govuk-form-group" {

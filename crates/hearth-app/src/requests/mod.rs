@@ -17,9 +17,9 @@ use crate::{App, AppError, FieldErrors, Permission, Principal};
 
 mod payload;
 pub use payload::{
-    AssignmentAdd, AssignmentRemove, ContactDetails, ContactRef, LoginFor, NewClient, NewSchedule,
-    Payload, PlannedSchedule, PropertyAsk, ReturnExtensionAsk, ScheduleUpdate, ServiceChange,
-    ServiceDetails,
+    disabled_access_code, AssignmentAdd, AssignmentRemove, ContactDetails, ContactRef, LoginFor,
+    NewClient, NewSchedule, Payload, PlannedSchedule, PropertyAsk, ReturnExtensionAsk,
+    ScheduleUpdate, ServiceChange, ServiceDetails,
 };
 
 pub use flow::Status as RequestStatus;
@@ -1059,21 +1059,20 @@ impl App {
                 }
             }
             Payload::ContactAdd(p) | Payload::ContactEdit(p) => {
-                let position = |c: String| {
-                    hearth_domain::PositionType::parse(&c)
-                        .map(|p| p.label().to_string())
-                        .unwrap_or(c)
-                };
-                push("Title", was("title"), text(&p.title));
-                push("First name", was("first_name"), text(&p.first_name));
-                push("Last name", was("last_name"), text(&p.last_name));
-                push(
-                    "Position type",
-                    was("position_type").map(position),
-                    Some(p.position_type.label().to_string()),
-                );
-                push("Email", was("email"), text(&p.email));
-                push("Telephone", was("phone"), text(&p.phone));
+                // The base read back through the payload's shape, field by field in the same
+                // words (a base from before the briefing's other fields reads them empty).
+                let old = r
+                    .base
+                    .clone()
+                    .and_then(|b| serde_json::from_value::<ContactDetails>(b).ok())
+                    .map(|b| contact_rows(&b));
+                for (i, (label, new)) in contact_rows(p).into_iter().enumerate() {
+                    let was = old
+                        .as_ref()
+                        .and_then(|o| o.get(i))
+                        .and_then(|o| o.1.clone());
+                    push(label, was, new);
+                }
             }
             Payload::ContactDeactivate(_) => push("Active", Some("Yes".into()), Some("No".into())),
             Payload::AssignmentAdd(p) => push("Assignment", None, text(&p.text)),
@@ -1373,4 +1372,53 @@ impl App {
         tx.commit().await?;
         Request::from_row(decided)
     }
+}
+
+/// A contact's fields as a request's page lists them: (label, value shown).
+fn contact_rows(d: &ContactDetails) -> Vec<(&'static str, Option<String>)> {
+    let text = |t: &str| Some(t.trim().to_string()).filter(|t| !t.is_empty());
+    let others = d
+        .other_positions
+        .iter()
+        .map(|p| p.label())
+        .collect::<Vec<_>>()
+        .join(", ");
+    vec![
+        ("Title", text(&d.title)),
+        ("First name", text(&d.first_name)),
+        ("Last name", text(&d.last_name)),
+        ("Job title", text(&d.job_title)),
+        ("Position type", Some(d.position_type.label().to_string())),
+        ("Other positions", text(&others)),
+        ("Email", text(&d.email)),
+        ("Telephone", text(&d.phone)),
+        ("Mobile", text(&d.mobile)),
+        ("Fax", text(&d.fax)),
+        ("Pager", text(&d.pager)),
+        ("Web address", text(&d.web_address)),
+        ("Address line 1", text(&d.address_line1)),
+        ("Address line 2", text(&d.address_line2)),
+        ("Address line 3", text(&d.address_line3)),
+        ("Address line 4", text(&d.address_line4)),
+        ("Town or city", text(&d.town)),
+        ("Postcode", text(&d.postcode)),
+        ("UPRN", text(&d.uprn)),
+        ("USRN", text(&d.usrn)),
+        ("Directions", text(&d.directions)),
+        (
+            "Confidential",
+            Some(if d.confidential { "Yes" } else { "No" }.to_string()),
+        ),
+        (
+            "Disabled access",
+            Some(
+                match d.disabled_access {
+                    None => "Not known",
+                    Some(true) => "Yes",
+                    Some(false) => "No",
+                }
+                .to_string(),
+            ),
+        ),
+    ]
 }

@@ -105,6 +105,161 @@ pub struct ContactDetails {
     pub email: String,
     #[serde(default)]
     pub phone: String,
+    // The rest of the portal briefing's contact form (issue 10); requests made before these
+    // fields existed read them as empty.
+    #[serde(default)]
+    pub job_title: String,
+    #[serde(default)]
+    pub other_positions: Vec<PositionType>,
+    #[serde(default)]
+    pub mobile: String,
+    #[serde(default)]
+    pub fax: String,
+    #[serde(default)]
+    pub pager: String,
+    #[serde(default)]
+    pub web_address: String,
+    #[serde(default)]
+    pub address_line1: String,
+    #[serde(default)]
+    pub address_line2: String,
+    #[serde(default)]
+    pub address_line3: String,
+    #[serde(default)]
+    pub address_line4: String,
+    #[serde(default)]
+    pub town: String,
+    #[serde(default)]
+    pub postcode: String,
+    #[serde(default)]
+    pub uprn: String,
+    #[serde(default)]
+    pub usrn: String,
+    #[serde(default)]
+    pub directions: String,
+    #[serde(default)]
+    pub confidential: bool,
+    /// Disabled access at the contact's address: None when not known.
+    #[serde(default)]
+    pub disabled_access: Option<bool>,
+}
+
+impl Default for ContactDetails {
+    fn default() -> Self {
+        ContactDetails {
+            contact_id: None,
+            title: String::new(),
+            first_name: String::new(),
+            last_name: String::new(),
+            position_type: PositionType::Other,
+            email: String::new(),
+            phone: String::new(),
+            job_title: String::new(),
+            other_positions: Vec::new(),
+            mobile: String::new(),
+            fax: String::new(),
+            pager: String::new(),
+            web_address: String::new(),
+            address_line1: String::new(),
+            address_line2: String::new(),
+            address_line3: String::new(),
+            address_line4: String::new(),
+            town: String::new(),
+            postcode: String::new(),
+            uprn: String::new(),
+            usrn: String::new(),
+            directions: String::new(),
+            confidential: false,
+            disabled_access: None,
+        }
+    }
+}
+
+/// How a disabled-access answer is stored: "" not known, "yes" or "no".
+pub fn disabled_access_code(v: Option<bool>) -> &'static str {
+    match v {
+        None => "",
+        Some(true) => "yes",
+        Some(false) => "no",
+    }
+}
+
+impl ContactDetails {
+    /// The contact as it stands, in the shape a request carries (the base of a change).
+    pub fn of(c: &hearth_store::Contact) -> ContactDetails {
+        ContactDetails {
+            contact_id: Some(c.id),
+            title: c.title.clone(),
+            first_name: c.first_name.clone(),
+            last_name: c.last_name.clone(),
+            position_type: PositionType::parse(&c.position_type).unwrap_or(PositionType::Other),
+            email: c.email.clone(),
+            phone: c.phone.clone(),
+            job_title: c.job_title.clone(),
+            other_positions: c
+                .other_positions
+                .split(',')
+                .filter_map(|p| PositionType::parse(p.trim()).ok())
+                .collect(),
+            mobile: c.mobile.clone(),
+            fax: c.fax.clone(),
+            pager: c.pager.clone(),
+            web_address: c.web_address.clone(),
+            address_line1: c.address_line1.clone(),
+            address_line2: c.address_line2.clone(),
+            address_line3: c.address_line3.clone(),
+            address_line4: c.address_line4.clone(),
+            town: c.town.clone(),
+            postcode: c.postcode.clone(),
+            uprn: c.uprn.clone(),
+            usrn: c.usrn.clone(),
+            directions: c.directions.clone(),
+            confidential: c.confidential != 0,
+            disabled_access: match c.disabled_access.as_str() {
+                "yes" => Some(true),
+                "no" => Some(false),
+                _ => None,
+            },
+        }
+    }
+
+    /// The fields the store writes.
+    pub fn fields(&self) -> hearth_store::ContactFields {
+        hearth_store::ContactFields {
+            title: self.title.clone(),
+            first_name: self.first_name.clone(),
+            last_name: self.last_name.clone(),
+            position_type: self.position_type.as_str().to_string(),
+            email: self.email.clone(),
+            phone: self.phone.clone(),
+            job_title: self.job_title.clone(),
+            other_positions: self.positions_code(),
+            mobile: self.mobile.clone(),
+            fax: self.fax.clone(),
+            pager: self.pager.clone(),
+            web_address: self.web_address.clone(),
+            address_line1: self.address_line1.clone(),
+            address_line2: self.address_line2.clone(),
+            address_line3: self.address_line3.clone(),
+            address_line4: self.address_line4.clone(),
+            town: self.town.clone(),
+            postcode: self.postcode.clone(),
+            uprn: self.uprn.clone(),
+            usrn: self.usrn.clone(),
+            directions: self.directions.clone(),
+            confidential: self.confidential,
+            disabled_access: disabled_access_code(self.disabled_access).to_string(),
+        }
+    }
+
+    /// The other positions as stored: their codes, comma-separated.
+    pub fn positions_code(&self) -> String {
+        self.other_positions
+            .iter()
+            .map(|p| p.as_str())
+            .collect::<Vec<_>>()
+            .join(",")
+    }
 }
 
 /// A request about one contact and nothing else (deactivation).
@@ -390,16 +545,19 @@ mod tests {
         assert_eq!(back.ok(), Some(p));
         // A contact without an id writes no "contact_id" key (as new-contact requests did).
         let c = ContactDetails {
-            contact_id: None,
-            title: String::new(),
             first_name: "A".into(),
             last_name: "B".into(),
-            position_type: PositionType::Other,
-            email: String::new(),
-            phone: String::new(),
+            ..Default::default()
         };
-        let json = Payload::ContactAdd(c).to_json().unwrap_or_default();
+        let json = Payload::ContactAdd(c.clone()).to_json().unwrap_or_default();
         assert!(json.get("contact_id").is_none());
+        // A contact request stored before the briefing's other fields existed still reads,
+        // with those fields empty.
+        let old = r#"{"title":"","first_name":"A","last_name":"B","position_type":"other","email":"","phone":""}"#;
+        assert_eq!(
+            Payload::read(RequestKind::ContactAdd, old).ok(),
+            Some(Payload::ContactAdd(c))
+        );
     }
 
     #[test]

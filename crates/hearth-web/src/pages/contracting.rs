@@ -636,15 +636,139 @@ fn contact_fields(f: &ContactInput, errors: &FieldErrors) -> Markup {
         .iter()
         .map(|p| (p.as_str().to_string(), p.label().to_string()))
         .collect();
+    let others: Vec<(&str, &str)> = PositionType::ALL
+        .iter()
+        .map(|p| (p.as_str(), p.label()))
+        .collect();
+    let text = |name: &str, label: &str, value: &str, width: Option<&'static str>| {
+        layout::input(
+            name,
+            label,
+            value,
+            errors,
+            Opt {
+                width,
+                ..Default::default()
+            },
+        )
+    };
+    let tel = |name: &str, label: &str, value: &str| {
+        layout::input(
+            name,
+            label,
+            value,
+            errors,
+            Opt {
+                kind: Some("tel"),
+                width: Some("20"),
+                ..Default::default()
+            },
+        )
+    };
     html! {
-        (layout::input("title", "Title", &f.title, errors, Opt { width: Some("5"), ..Default::default() }))
+        (text("title", "Title", &f.title, Some("5")))
         (layout::input("first_name", "First name", &f.first_name, errors, Opt { required: true, width: Some("20"), ..Default::default() }))
         (layout::input("last_name", "Last name", &f.last_name, errors, Opt { required: true, width: Some("20"), ..Default::default() }))
-        (layout::select("position_type", "Position type", &positions, &f.position_type, errors, true))
+        (text("job_title", "Job title", &f.job_title, None))
+        (layout::select("position_type", "Main position", &positions, &f.position_type, errors, true))
+        (layout::code_checkboxes("other_positions", "Other positions (select all that apply)", &others, &f.other_positions, errors))
         (layout::input("email", "Email address", &f.email, errors, Opt { kind: Some("email"), ..Default::default() }))
-        (layout::input("phone", "Telephone", &f.phone, errors, Opt { kind: Some("tel"), width: Some("20"), ..Default::default() }))
+        (tel("phone", "Telephone", &f.phone))
+        (tel("mobile", "Mobile", &f.mobile))
+        (tel("fax", "Fax", &f.fax))
+        (tel("pager", "Pager", &f.pager))
+        (layout::input("web_address", "Web address", &f.web_address, errors, Opt { kind: Some("url"), hint: Some("Starting with https://"), ..Default::default() }))
+        fieldset class="govuk-fieldset" {
+            legend class="govuk-fieldset__legend govuk-fieldset__legend--m" { "Address" }
+            (text("address_line1", "Address line 1", &f.address_line1, None))
+            (text("address_line2", "Address line 2", &f.address_line2, None))
+            (text("address_line3", "Address line 3", &f.address_line3, None))
+            (text("address_line4", "Address line 4", &f.address_line4, None))
+            (text("town", "Town or city", &f.town, Some("20")))
+            (text("postcode", "Postcode", &f.postcode, Some("10")))
+            (layout::input("uprn", "UPRN", &f.uprn, errors, Opt { width: Some("20"), hint: Some("Unique Property Reference Number, up to 12 digits"), ..Default::default() }))
+            (layout::input("usrn", "USRN", &f.usrn, errors, Opt { width: Some("10"), hint: Some("Unique Street Reference Number, up to 8 digits"), ..Default::default() }))
+            (layout::textarea("directions", "Directions", &f.directions, errors, false))
+        }
+        (layout::radios("disabled_access", "Disabled access at this address", &[
+            ("yes", "Yes", None),
+            ("no", "No", None),
+            ("", "Not known", None),
+        ], &f.disabled_access, errors))
+        (layout::checkbox("confidential", "Confidential", f.confidential == "yes", Some("The contact's details are not to be passed on outside the commissioning team")))
         (layout::textarea("comment", "Request comment", &f.comment, errors, false))
     }
+}
+
+/// The contact form as posted: one value per field, and a code per ticked "other
+/// positions" box, joined with commas.
+fn contact_input(pairs: &[(String, String)]) -> ContactInput {
+    let mut map = serde_json::Map::new();
+    let mut others = Vec::new();
+    for (k, v) in pairs {
+        if k == "other_positions" {
+            others.push(v.trim().to_string());
+        } else if k != "csrf" {
+            map.insert(k.clone(), serde_json::Value::String(v.clone()));
+        }
+    }
+    map.insert(
+        "other_positions".into(),
+        serde_json::Value::String(others.join(",")),
+    );
+    serde_json::from_value(serde_json::Value::Object(map)).unwrap_or_default()
+}
+
+/// A contact's details as a summary list.
+fn contact_summary(f: &ContactInput) -> Markup {
+    let position = |code: &str| PositionType::parse(code).map(|p| p.label()).unwrap_or("");
+    let others = f
+        .other_positions
+        .split(',')
+        .filter(|s| !s.is_empty())
+        .map(position)
+        .collect::<Vec<_>>()
+        .join(", ");
+    let address: Vec<&str> = [
+        &f.address_line1,
+        &f.address_line2,
+        &f.address_line3,
+        &f.address_line4,
+        &f.town,
+        &f.postcode,
+    ]
+    .into_iter()
+    .map(|s| s.as_str())
+    .filter(|s| !s.is_empty())
+    .collect();
+    // The summary list leaves out a field with nothing recorded (no blank rows).
+    let rows: Vec<(&str, Markup)> = vec![
+        ("Job title", html! { (f.job_title) }),
+        ("Main position", html! { (position(&f.position_type)) }),
+        ("Other positions", html! { (others) }),
+        ("Email", html! { (f.email) }),
+        ("Telephone", html! { (f.phone) }),
+        ("Mobile", html! { (f.mobile) }),
+        ("Fax", html! { (f.fax) }),
+        ("Pager", html! { (f.pager) }),
+        ("Web address", html! { (f.web_address) }),
+        (
+            "Address",
+            html! { @for (i, l) in address.iter().enumerate() { @if i > 0 { br; } (l) } },
+        ),
+        ("UPRN", html! { (f.uprn) }),
+        ("USRN", html! { (f.usrn) }),
+        ("Directions", html! { (f.directions) }),
+        (
+            "Disabled access",
+            html! { @match f.disabled_access.as_str() { "yes" => "Yes", "no" => "No", _ => "Not known" } },
+        ),
+        (
+            "Confidential",
+            html! { @if f.confidential == "yes" { "Yes" } @else { "No" } },
+        ),
+    ];
+    layout::summary_list(&rows)
 }
 
 async fn contact_new_view(ctx: &Ctx, f: &ContactInput, errors: &FieldErrors) -> Page {
@@ -667,8 +791,9 @@ async fn contact_new(ctx: Ctx) -> Page {
 async fn contact_create(
     State(state): State<AppState>,
     ctx: Ctx,
-    Form(f): Form<ContactInput>,
+    Form(pairs): Form<Vec<(String, String)>>,
 ) -> Page {
+    let f = contact_input(&pairs);
     match state.app.request_contact_add(&ctx.principal, &f).await {
         Ok(r) => Ok(see_other(&format!("/requests/{}?sent=1", r.id))),
         Err(AppError::Invalid(errors)) => contact_new_view(&ctx, &f, &errors).await,
@@ -744,7 +869,13 @@ async fn contact_view(
                 button type="submit" class="govuk-button govuk-button--secondary" { "Request assignment" }
             }
             h2 class="govuk-heading-m" { "Details" }
-            form method="post" action={ "/contacts/" (id) } novalidate { (csrf(&ctx.csrf)) (contact_fields(f, errors)) (button("Send change request")) }
+            (contact_summary(&current))
+            details class="govuk-details" open[!errors.is_empty()] {
+                summary class="govuk-details__summary" { span class="govuk-details__summary-text" { "Ask for a change to these details" } }
+                div class="govuk-details__text" {
+                    form method="post" action={ "/contacts/" (id) } novalidate { (csrf(&ctx.csrf)) (contact_fields(f, errors)) (button("Send change request")) }
+                }
+            }
             @if c.active != 0 {
                 h2 class="govuk-heading-m" { "Login and leaving" }
                 form method="post" action={ "/contacts/" (id) "/login" } class="govuk-!-display-inline-block govuk-!-margin-right-2" {
@@ -791,8 +922,9 @@ async fn contact_edit(
     State(state): State<AppState>,
     ctx: Ctx,
     Path(id): Path<i64>,
-    Form(f): Form<ContactInput>,
+    Form(pairs): Form<Vec<(String, String)>>,
 ) -> Page {
+    let f = contact_input(&pairs);
     let r = state.app.request_contact_edit(&ctx.principal, id, &f).await;
     after_request(&state, &ctx, id, r, Some(&f)).await
 }

@@ -388,30 +388,6 @@ impl DetailsForm {
     }
 }
 
-fn code_checkboxes(
-    name: &str,
-    legend: &str,
-    vocabulary: &[(&str, &str)],
-    selected: &str,
-) -> Markup {
-    let chosen: Vec<&str> = selected.split(',').map(str::trim).collect();
-    html! {
-        div class="govuk-form-group" {
-            fieldset class="govuk-fieldset" {
-                legend class="govuk-fieldset__legend govuk-fieldset__legend--s" { (legend) }
-                div class="govuk-checkboxes govuk-checkboxes--small" data-module="govuk-checkboxes" {
-                    @for (code, label) in vocabulary {
-                        div class="govuk-checkboxes__item" {
-                            input class="govuk-checkboxes__input" id={ (name) "-" (code) } name=(name) type="checkbox" value=(code) checked[chosen.contains(code)];
-                            label class="govuk-label govuk-checkboxes__label" for={ (name) "-" (code) } { (label) }
-                        }
-                    }
-                }
-            }
-        }
-    }
-}
-
 #[derive(Deserialize, Default)]
 struct SavedFlag {
     saved: Option<String>,
@@ -469,10 +445,10 @@ async fn details_view(
                 (layout::checkbox("visual_impairment_support", "Support for people with a visual impairment", f.visual_impairment_support, None))
                 (layout::checkbox("hearing_impairment_support", "Support for people with a hearing impairment", f.hearing_impairment_support, None))
                 (layout::checkbox("waiting_list", "Has a waiting list", f.waiting_list, None))
-                (code_checkboxes("support_tasks", "Support tasks", hearth_domain::directory::SUPPORT_TASKS, &f.support_tasks))
-                (code_checkboxes("household_types", "Household types", hearth_domain::directory::HOUSEHOLD_TYPES, &f.household_types))
-                (code_checkboxes("age_groups", "Age groups", hearth_domain::directory::AGE_GROUPS, &f.age_groups))
-                (code_checkboxes("ethnicity_focus", "Communities served", hearth_domain::directory::ETHNICITIES, &f.ethnicity_focus))
+                (layout::code_checkboxes("support_tasks", "Support tasks", hearth_domain::directory::SUPPORT_TASKS, &f.support_tasks, errors))
+                (layout::code_checkboxes("household_types", "Household types", hearth_domain::directory::HOUSEHOLD_TYPES, &f.household_types, errors))
+                (layout::code_checkboxes("age_groups", "Age groups", hearth_domain::directory::AGE_GROUPS, &f.age_groups, errors))
+                (layout::code_checkboxes("ethnicity_focus", "Communities served", hearth_domain::directory::ETHNICITIES, &f.ethnicity_focus, errors))
                 (layout::select("accommodation_type", "Accommodation type (accommodation services)", &accommodation, &f.accommodation_type, errors, false))
                 (layout::textarea("eligibility", "Who can use the service", &f.eligibility, errors, false))
                 (layout::textarea("exclusions", "Exclusions", &f.exclusions, errors, false))
