@@ -66,11 +66,12 @@ pub struct ServicePage {
 pub struct ListQuery {
     #[serde(default)]
     pub q: Option<String>,
-    #[serde(default)]
+    #[serde(default, deserialize_with = "blank_as_none")]
     pub page: Option<i64>,
     #[serde(default)]
     pub status: Option<String>,
-    #[serde(default)]
+    /// A staff list's provider filter; its "Any provider" sends `provider=`, which is none.
+    #[serde(default, deserialize_with = "blank_as_none")]
     pub provider: Option<i64>,
     /// Staff lists: only the records of this responsible officer ("me", or a user id).
     #[serde(default)]
@@ -81,6 +82,30 @@ pub struct ListQuery {
     /// Every matching record (up to [`EXPORT_MAX`]) rather than one page: an export.
     #[serde(skip)]
     pub export: bool,
+}
+
+/// A whole number from a filter form, where an empty field (a select's "Any", a box left
+/// blank) means no filter rather than an error: `provider=` is None. A filter form sends every
+/// field, so without this the services list's and the request queue's Search failed with
+/// "cannot parse integer from empty string" whenever "Any" was chosen. Anything else must be a
+/// whole number.
+pub fn blank_as_none<'de, D: serde::Deserializer<'de>>(d: D) -> Result<Option<i64>, D::Error> {
+    #[derive(Deserialize)]
+    #[serde(untagged)]
+    enum NumberOrText {
+        Number(i64),
+        Text(String),
+    }
+    match Option::<NumberOrText>::deserialize(d)? {
+        None => Ok(None),
+        Some(NumberOrText::Number(n)) => Ok(Some(n)),
+        Some(NumberOrText::Text(t)) if t.trim().is_empty() => Ok(None),
+        Some(NumberOrText::Text(t)) => t
+            .trim()
+            .parse()
+            .map(Some)
+            .map_err(|_| serde::de::Error::custom("expected a whole number")),
+    }
 }
 
 /// The most records one export holds.

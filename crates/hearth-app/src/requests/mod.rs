@@ -198,16 +198,17 @@ pub struct Change {
 #[derive(Debug, Clone, Default, Deserialize)]
 pub struct RequestQuery {
     /// Provider view: the past N months.
-    #[serde(default)]
+    #[serde(default, deserialize_with = "crate::records::blank_as_none")]
     pub months: Option<i64>,
     #[serde(default)]
     pub status: Option<String>,
     #[serde(default)]
     pub kind: Option<String>,
-    #[serde(default)]
+    /// The queue's provider filter; its "Any" sends `provider=`, which is none.
+    #[serde(default, deserialize_with = "crate::records::blank_as_none")]
     pub provider: Option<i64>,
-    /// Queue: only requests older than this many days.
-    #[serde(default)]
+    /// Queue: only requests older than this many days (the box left blank: any age).
+    #[serde(default, deserialize_with = "crate::records::blank_as_none")]
     pub older_than_days: Option<i64>,
 }
 

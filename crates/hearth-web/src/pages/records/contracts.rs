@@ -38,7 +38,7 @@ pub(super) async fn contracts(
             }
             button type="submit" class="govuk-button govuk-button--secondary" { "Search" }
         }
-        (list_count(page.total, "contract", "contracts", &q))
+        (list_count("/contracts", page.total, "contract", "contracts", &q))
         @if page.total > 0 { (downloads("/contracts", &q, "these contracts")) }
         (crate::layout::scrolling_table("Contracts", html! { table class="govuk-table" {
             thead class="govuk-table__head" { tr class="govuk-table__row" {

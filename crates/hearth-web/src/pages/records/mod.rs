@@ -275,12 +275,23 @@ async fn owner_names(
 }
 
 /// How many records a list holds or, when it holds none, what that means and what to do
-/// (journey 9: empty states say what is empty).
-fn list_count(total: i64, one: &str, many: &str, q: &ListQuery) -> Markup {
+/// (journey 9: empty states say what is empty). A list filtered to nothing says so and leads
+/// back to the whole list (it said "There are no services yet" when a filter matched none).
+fn list_count(path: &str, total: i64, one: &str, many: &str, q: &ListQuery) -> Markup {
     let search = q.q.as_deref().map(str::trim).filter(|t| !t.is_empty());
+    let set = |v: &Option<String>| v.as_deref().is_some_and(|s| !s.trim().is_empty());
+    let filtered = set(&q.status) || set(&q.officer) || q.provider.is_some();
     html! {
         @if total > 0 {
             p class="govuk-body" { (layout::plural(total, one, many)) }
+        } @else if filtered {
+            p class="govuk-body" data-testid="empty" {
+                "No " (many) " match "
+                @if let Some(text) = search { "“" (text) "” with " }
+                "these filters. Choose other filters, or "
+                a class="govuk-link" href=(path) { "show all " (many) }
+                "."
+            }
         } @else if let Some(text) = search {
             p class="govuk-body" data-testid="empty" { "No " (many) " match “" (text) "”. Check the spelling, or search for part of a name or reference." }
         } @else {

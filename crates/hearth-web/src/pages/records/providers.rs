@@ -24,7 +24,7 @@ pub(super) async fn providers(
             (officer_select(&officers, &q))
             button type="submit" class="govuk-button govuk-button--secondary" { "Search" }
         }
-        (list_count(page.total, "provider", "providers", &q))
+        (list_count("/providers", page.total, "provider", "providers", &q))
         @if page.total > 0 { (downloads("/providers", &q, "these providers")) }
         (crate::layout::scrolling_table("Providers", html! { table class="govuk-table" {
             thead class="govuk-table__head" { tr class="govuk-table__row" {

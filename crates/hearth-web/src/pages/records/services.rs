@@ -46,7 +46,7 @@ pub(super) async fn services(
             }
             button type="submit" class="govuk-button govuk-button--secondary" { "Search" }
         }
-        (list_count(page.total, "service", "services", &q))
+        (list_count("/services", page.total, "service", "services", &q))
         @if page.total > 0 { (downloads("/services", &q, "these services")) }
         (crate::layout::scrolling_table("Services", html! { table class="govuk-table" {
             thead class="govuk-table__head" { tr class="govuk-table__row" {
