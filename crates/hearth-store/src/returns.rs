@@ -119,6 +119,29 @@ impl Db {
         PerformanceReturn::from_rows(&rows)
     }
 
+    /// The returns of the given services from the financial year starting `from_year` on,
+    /// in `authority_returns_since`'s order (a provider's returns overview: its own
+    /// services' returns only, not the authority's).
+    pub async fn services_returns_since(
+        &self,
+        service_ids: &[i64],
+        from_year: i64,
+    ) -> Result<Vec<PerformanceReturn>, StoreError> {
+        if service_ids.is_empty() {
+            return Ok(Vec::new());
+        }
+        let mut p = crate::Params::default();
+        let y = p.next();
+        let ids = crate::placeholders(&mut p, service_ids.len());
+        let sql = format!("SELECT * FROM performance_returns WHERE year_start >= {y} AND service_id IN ({ids}) ORDER BY service_id, year_start DESC, quarter DESC, id DESC");
+        let mut query = sqlx::query(&sql).bind(from_year);
+        for id in service_ids {
+            query = query.bind(*id);
+        }
+        let rows = query.fetch_all(&self.pool).await?;
+        PerformanceReturn::from_rows(&rows)
+    }
+
     /// Returns of an authority in the given statuses, oldest first (the checking queue).
     pub async fn returns_in(
         &self,
@@ -392,6 +415,21 @@ impl Db {
             .bind(authority_id)
             .bind(year_start)
             .bind(quarter)
+            .fetch_all(&self.pool)
+            .await?;
+        ReturnExtension::from_rows(&rows)
+    }
+
+    /// Extensions granted to an authority's services from the financial year starting
+    /// `from_year` on.
+    pub async fn return_extensions_since(
+        &self,
+        authority_id: i64,
+        from_year: i64,
+    ) -> Result<Vec<ReturnExtension>, StoreError> {
+        let rows = sqlx::query("SELECT e.* FROM return_extensions e JOIN services s ON s.id = e.service_id WHERE s.authority_id = $1 AND e.year_start >= $2 ORDER BY e.service_id")
+            .bind(authority_id)
+            .bind(from_year)
             .fetch_all(&self.pool)
             .await?;
         ReturnExtension::from_rows(&rows)

@@ -175,12 +175,13 @@ impl App {
     ) -> Result<Vec<(Quarter, Vec<TrackerLine>)>, AppError> {
         who.require_or_hide(Permission::ProviderPortal)?;
         let mut q = Quarter::for_date(self.today()).previous();
-        let mut out = Vec::new();
+        let mut list = Vec::new();
         for _ in 0..quarters.clamp(1, 8) {
-            out.push((q, self.tracker_lines(who, q).await?));
+            list.push(q);
             q = q.previous();
         }
-        Ok(out)
+        let lines = self.tracker_lines_for(who, &list).await?;
+        Ok(list.into_iter().zip(lines).collect())
     }
 
     /// The tracker's lines for the services the principal may see (authorised by the caller).
@@ -189,37 +190,60 @@ impl App {
         who: &Principal,
         q: Quarter,
     ) -> Result<Vec<TrackerLine>, AppError> {
-        let due =
-            q.end() + chrono::Duration::days(self.returns_due_days(who.authority_id()).await?);
+        Ok(self
+            .tracker_lines_for(who, &[q])
+            .await?
+            .pop()
+            .unwrap_or_default())
+    }
+
+    /// The tracker's lines of each quarter, in the order given. The same few reads serve
+    /// every quarter, whatever their number or the number of services: the services, their
+    /// returns since the oldest quarter's year (a provider's own services' only), the
+    /// extensions granted and the providers' names.
+    async fn tracker_lines_for(
+        &self,
+        who: &Principal,
+        quarters: &[Quarter],
+    ) -> Result<Vec<Vec<TrackerLine>>, AppError> {
+        let Some(oldest) = quarters
+            .iter()
+            .map(|q| i64::from(q.year().start_year))
+            .min()
+        else {
+            return Ok(Vec::new());
+        };
+        let due_days = self.returns_due_days(who.authority_id()).await?;
         let mut f = who.service_filter();
         f.per_page = 100_000;
-        // Three reads for the whole page, whatever the number of services: the quarter's
-        // returns, the extensions granted, and the providers' names.
-        let mut of_service: std::collections::HashMap<i64, Vec<PerformanceReturn>> =
+        let services = self.db.list_services(&f).await?.items;
+        let returns = match who {
+            Principal::Provider { .. } => {
+                let ids: Vec<i64> = services.iter().map(|s| s.id).collect();
+                self.db.services_returns_since(&ids, oldest).await?
+            }
+            _ => {
+                self.db
+                    .authority_returns_since(who.authority_id(), oldest)
+                    .await?
+            }
+        };
+        let mut of_service: std::collections::HashMap<(i64, i64, i64), Vec<PerformanceReturn>> =
             Default::default();
-        for r in self
-            .db
-            .authority_returns_since(who.authority_id(), i64::from(q.year().start_year))
-            .await?
-            .into_iter()
-            .filter(|r| {
-                r.year_start == i64::from(q.year().start_year) && r.quarter == i64::from(q.number())
-            })
-        {
-            of_service.entry(r.service_id).or_default().push(r);
+        for r in returns {
+            of_service
+                .entry((r.service_id, r.year_start, r.quarter))
+                .or_default()
+                .push(r);
         }
-        let extensions: std::collections::HashMap<i64, chrono::NaiveDate> = self
+        let extensions: std::collections::HashMap<(i64, i64, i64), chrono::NaiveDate> = self
             .db
-            .return_extensions_for(
-                who.authority_id(),
-                i64::from(q.year().start_year),
-                i64::from(q.number()),
-            )
+            .return_extensions_since(who.authority_id(), oldest)
             .await?
             .into_iter()
             .filter_map(|e| {
                 let date = chrono::NaiveDate::parse_from_str(&e.due_date, "%Y-%m-%d").ok()?;
-                Some((e.service_id, date))
+                Some(((e.service_id, e.year_start, e.quarter), date))
             })
             .collect();
         let mut pf = who.provider_filter();
@@ -232,36 +256,43 @@ impl App {
             .into_iter()
             .map(|p| (p.id, p.name))
             .collect();
-        let mut out = Vec::new();
-        for s in self.db.list_services(&f).await?.items {
-            let returns = of_service.remove(&s.id).unwrap_or_default();
-            let first = returns.iter().min_by_key(|r| r.submitted_at);
-            // Newest first, as `service_returns` orders them.
-            let latest = returns.iter().find(|r| r.status != REPLACED);
-            let latest_status = latest.map(|r| r.status.clone());
-            let resubmit_by = latest
-                .and_then(|r| r.resubmit_by.as_deref())
-                .and_then(|d| chrono::NaiveDate::parse_from_str(d, "%Y-%m-%d").ok());
-            let extension = extensions.get(&s.id).copied();
-            out.push(TrackerLine {
-                provider_name: names.get(&s.provider_id).cloned().unwrap_or_default(),
-                due: extension.unwrap_or(due),
-                extended: extension.is_some(),
-                // The day it arrived in the UK (a return sent at 00:30 BST is that day's).
-                received: first
-                    .and_then(|r| hearth_domain::clock::uk_time_of(r.submitted_at))
-                    .map(|t| t.date()),
-                status: latest_status,
-                resubmit_by,
-                service: s,
+        let mut all = Vec::new();
+        for q in quarters {
+            let due = q.end() + chrono::Duration::days(due_days);
+            let (year, number) = (i64::from(q.year().start_year), i64::from(q.number()));
+            let mut out = Vec::new();
+            for s in &services {
+                let key = (s.id, year, number);
+                let returns = of_service.remove(&key).unwrap_or_default();
+                let first = returns.iter().min_by_key(|r| r.submitted_at);
+                // Newest first, as `service_returns` orders them.
+                let latest = returns.iter().find(|r| r.status != REPLACED);
+                let latest_status = latest.map(|r| r.status.clone());
+                let resubmit_by = latest
+                    .and_then(|r| r.resubmit_by.as_deref())
+                    .and_then(|d| chrono::NaiveDate::parse_from_str(d, "%Y-%m-%d").ok());
+                let extension = extensions.get(&key).copied();
+                out.push(TrackerLine {
+                    provider_name: names.get(&s.provider_id).cloned().unwrap_or_default(),
+                    due: extension.unwrap_or(due),
+                    extended: extension.is_some(),
+                    // The day it arrived in the UK (a return sent at 00:30 BST is that day's).
+                    received: first
+                        .and_then(|r| hearth_domain::clock::uk_time_of(r.submitted_at))
+                        .map(|t| t.date()),
+                    status: latest_status,
+                    resubmit_by,
+                    service: s.clone(),
+                });
+            }
+            out.sort_by(|a, b| {
+                a.provider_name
+                    .cmp(&b.provider_name)
+                    .then(a.service.name.cmp(&b.service.name))
             });
+            all.push(out);
         }
-        out.sort_by(|a, b| {
-            a.provider_name
-                .cmp(&b.provider_name)
-                .then(a.service.name.cmp(&b.service.name))
-        });
-        Ok(out)
+        Ok(all)
     }
 
     /// The extended due date granted to a service for a quarter, if any.
