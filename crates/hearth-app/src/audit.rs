@@ -41,9 +41,14 @@ pub fn record_types() -> Vec<(&'static str, String)> {
     v
 }
 
-/// "client_schedule" → "Client schedule".
+/// "client_schedule" → "Client schedule"; "api_token" → "API token".
 pub fn record_label(code: &str) -> String {
     let words = code.replace('_', " ");
+    let words = match words.split_once(' ') {
+        Some(("api", rest)) => format!("API {rest}"),
+        _ if words == "api" => "API".to_string(),
+        _ => words,
+    };
     let mut c = words.chars();
     match c.next() {
         Some(f) => f.to_uppercase().chain(c).collect(),
@@ -70,8 +75,21 @@ fn flatten(prefix: &str, v: &Value, out: &mut Vec<(String, Option<String>)>) {
             prefix.to_string(),
             Some(if *b { "yes" } else { "no" }.into()),
         )),
+        // A time the store keeps as seconds since 1970 (created_at, decided_at, ...) reads
+        // as people see times: UK time, with GMT or BST.
+        Value::Number(n) if is_time_field(prefix) && n.as_i64().is_some() => out.push((
+            prefix.to_string(),
+            n.as_i64().map(hearth_domain::clock::display_time),
+        )),
         other => out.push((prefix.to_string(), Some(other.to_string()))),
     }
+}
+
+/// Whether a stored field holds a time in seconds since 1970: the store names those `..._at`
+/// (or `at`), except the few that hold something else.
+fn is_time_field(path: &str) -> bool {
+    let name = path.rsplit('.').next().unwrap_or(path);
+    name == "at" || name.ends_with("_at")
 }
 
 fn fields(json: Option<&str>) -> Vec<(String, Option<String>)> {
@@ -161,6 +179,23 @@ mod tests {
             old: old.map(Into::into),
             new: new.map(Into::into),
         }
+    }
+
+    #[test]
+    fn times_read_as_uk_times_and_api_is_in_capitals() {
+        // 1793700900 is 2026-11-04 09:35 UTC, which is 09:35 GMT.
+        let changes = field_changes(None, Some(r#"{"created_at":1793700900,"units":4}"#));
+        assert_eq!(changes[0].field, "created_at");
+        let shown = changes[0].new.clone().unwrap();
+        assert!(!shown.contains("1793700900"), "{shown}");
+        assert!(shown.contains("2026") && shown.contains("GMT"), "{shown}");
+        // A number that is not a time stays a number.
+        assert_eq!(changes[1].new.as_deref(), Some("4"));
+        // A summer time reads as BST: 1783000000 is 2026-07-02 13:46:40 UTC.
+        let summer = field_changes(None, Some(r#"{"decided_at":1783000000}"#));
+        assert!(summer[0].new.clone().unwrap().contains("BST"));
+        assert_eq!(record_label("api_token"), "API token");
+        assert_eq!(record_label("client_schedule"), "Client schedule");
     }
 
     #[test]

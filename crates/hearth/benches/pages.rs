@@ -402,7 +402,7 @@ async fn main() {
     // Pages of the usability issue, against the time of their own queries.
     for (name, path, token) in [
         (
-            "provider's returns overview (8 quarters)",
+            "provider's returns overview (4 quarters)",
             "/returns",
             "aa01",
         ),

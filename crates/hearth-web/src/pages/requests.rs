@@ -596,10 +596,42 @@ fn result_link(r: &Request) -> Option<(String, &'static str)> {
 async fn requests_page(
     State(state): State<AppState>,
     ctx: Ctx,
-    Query(q): Query<RequestQuery>,
+    Query(pairs): Query<Vec<(String, String)>>,
 ) -> Page {
     let staff = ctx.principal.is_staff();
-    let mut q = q;
+    // The number boxes are checked here, so a word typed in one is named beside it (and that
+    // filter left out) instead of refusing the whole page.
+    let mut errors = FieldErrors::new();
+    let mut typed: Vec<(String, String)> = Vec::new();
+    let mut kept = Vec::new();
+    for (k, v) in pairs {
+        let number_box = k == "older_than_days" || k == "months";
+        if number_box && !v.trim().is_empty() && v.trim().parse::<u32>().is_err() {
+            errors.add(
+                &k,
+                if k == "months" {
+                    "Enter the number of months as a whole number, like 3"
+                } else {
+                    "Enter the number of days as a whole number, like 7"
+                },
+            );
+            typed.push((k, v));
+        } else {
+            kept.push((k, v));
+        }
+    }
+    let typed_value = |name: &str| {
+        typed
+            .iter()
+            .find(|(k, _)| k == name)
+            .map(|(_, v)| v.clone())
+    };
+    let map: serde_json::Map<String, serde_json::Value> = kept
+        .into_iter()
+        .map(|(k, v)| (k, serde_json::Value::String(v)))
+        .collect();
+    let mut q: RequestQuery = serde_json::from_value(serde_json::Value::Object(map))
+        .map_err(|_| AppError::invalid("provider", "Choose a provider from the list"))?;
     if staff && q.status.is_none() {
         q.status = Some("pending".into());
     }
@@ -624,8 +656,9 @@ async fn requests_page(
     };
     let now = hearth_app::now();
     let body = html! {
+        (error_summary(&errors))
         h1 class="govuk-heading-l" { @if staff { "Requests to approve" } @else { "Your requests" } }
-        form method="get" action="/requests" {
+        form method="get" action="/requests" novalidate {
             div class="govuk-grid-row" {
                 @if staff {
                     div class="govuk-grid-column-one-quarter" { div class="govuk-form-group" {
@@ -635,15 +668,13 @@ async fn requests_page(
                             @for (id, name) in &providers { option value=(id) selected[q.provider == Some(*id)] { (name) } }
                         }
                     } }
-                    div class="govuk-grid-column-one-quarter" { div class="govuk-form-group" {
-                        label class="govuk-label" for="older_than_days" { "Waiting more than (days)" }
-                        input class="govuk-input govuk-input--width-3" id="older_than_days" name="older_than_days" value=(q.older_than_days.map(|d| d.to_string()).unwrap_or_default());
-                    } }
+                    div class="govuk-grid-column-one-quarter" {
+                        (number_filter("older_than_days", "Waiting more than (days)", &typed_value("older_than_days").unwrap_or_else(|| q.older_than_days.map(|d| d.to_string()).unwrap_or_default()), &errors))
+                    }
                 } @else {
-                    div class="govuk-grid-column-one-quarter" { div class="govuk-form-group" {
-                        label class="govuk-label" for="months" { "Over the past (months)" }
-                        input class="govuk-input govuk-input--width-3" id="months" name="months" value=(q.months.unwrap_or(3));
-                    } }
+                    div class="govuk-grid-column-one-quarter" {
+                        (number_filter("months", "Over the past (months)", &typed_value("months").unwrap_or_else(|| q.months.unwrap_or(3).to_string()), &errors))
+                    }
                 }
                 div class="govuk-grid-column-one-quarter" { div class="govuk-form-group" {
                     label class="govuk-label" for="kind" { "Type" }
@@ -683,7 +714,7 @@ async fn requests_page(
                     tr class="govuk-table__row" {
                         td class="govuk-table__cell hearth-nowrap" { (layout::when(r.submitted_at)) @if staff && r.is_pending() { br; span class="govuk-hint" { (layout::plural((now - r.submitted_at) / 86_400, "day", "days")) } } }
                         @if staff { td class="govuk-table__cell" { (provider_name(r.provider_id)) } }
-                        td class="govuk-table__cell" { (r.service_name.as_deref().unwrap_or("")) }
+                        td class="govuk-table__cell" { @match r.service_name.as_deref() { Some(n) => (n), None => span class="govuk-hint govuk-!-margin-0" { "Whole organisation" } } }
                         td class="govuk-table__cell" { (r.kind.label()) }
                         td class="govuk-table__cell" { a class="govuk-link" href={ "/requests/" (r.id) } { (r.summary) } }
                         td class="govuk-table__cell" { (status_tag(r.status)) }
@@ -693,7 +724,21 @@ async fn requests_page(
         } }))
         }
     };
-    Ok(render(Some(&ctx), "Requests", body))
+    let r = render(Some(&ctx), "Requests", body);
+    Ok(if errors.is_empty() { r } else { invalid(r) })
+}
+
+/// A filter's number box, with its error beside it.
+fn number_filter(name: &str, label: &str, value: &str, errors: &FieldErrors) -> Markup {
+    let err = errors.get(name);
+    html! {
+        div class={ "govuk-form-group" @if err.is_some() { " govuk-form-group--error" } } {
+            label class="govuk-label" for=(name) { (label) }
+            @if let Some(e) = err { p id={ (name) "-error" } class="govuk-error-message" { span class="govuk-visually-hidden" { "Error:" } " " (e) } }
+            input class={ "govuk-input govuk-input--width-3" @if err.is_some() { " govuk-input--error" } } id=(name) name=(name) inputmode="numeric" value=(value)
+                aria-describedby=[err.map(|_| format!("{name}-error"))];
+        }
+    }
 }
 
 fn changes_table(changes: &[hearth_app::requests::Change]) -> Markup {

@@ -40,7 +40,7 @@ pub(super) async fn contracts(
         }
         (list_count("/contracts", page.total, "contract", "contracts", &q))
         @if page.total > 0 { (downloads("/contracts", &q, "these contracts")) }
-        (crate::layout::scrolling_table("Contracts", html! { table class="govuk-table" {
+        (list_table(page.total, "Contracts", html! { table class="govuk-table" {
             thead class="govuk-table__head" { tr class="govuk-table__row" {
                 (sort_header("/contracts", &q, kind, "reference", "Reference", false))
                 @if staff { th scope="col" class="govuk-table__header" { "Provider" } }

@@ -277,6 +277,16 @@ async fn owner_names(
 /// How many records a list holds or, when it holds none, what that means and what to do
 /// (journey 9: empty states say what is empty). A list filtered to nothing says so and leads
 /// back to the whole list (it said "There are no services yet" when a filter matched none).
+/// A list's table, left out when nothing is listed (the count above says so and what to
+/// do), so an empty list draws no header row.
+fn list_table(total: i64, label: &str, table: Markup) -> Markup {
+    if total == 0 {
+        html! {}
+    } else {
+        crate::layout::scrolling_table(label, table)
+    }
+}
+
 fn list_count(path: &str, total: i64, one: &str, many: &str, q: &ListQuery) -> Markup {
     let search = q.q.as_deref().map(str::trim).filter(|t| !t.is_empty());
     let set = |v: &Option<String>| v.as_deref().is_some_and(|s| !s.trim().is_empty());

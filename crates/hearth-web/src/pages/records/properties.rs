@@ -16,7 +16,7 @@ pub(super) async fn properties(
         @if can_request(&ctx) { a class="govuk-button" href="/properties/request" { "Ask for a new property" } }
         (search_box("/properties", &q, "Search by address, town, postcode or UPRN"))
         (list_count("/properties", page.total, "property", "properties", &q))
-        (crate::layout::scrolling_table("Properties", html! { table class="govuk-table" {
+        (list_table(page.total, "Properties", html! { table class="govuk-table" {
             thead class="govuk-table__head" { tr class="govuk-table__row" {
                 th scope="col" class="govuk-table__header" { "Address" }
                 th scope="col" class="govuk-table__header" { "Town" }

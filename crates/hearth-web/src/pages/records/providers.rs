@@ -26,7 +26,7 @@ pub(super) async fn providers(
         }
         (list_count("/providers", page.total, "provider", "providers", &q))
         @if page.total > 0 { (downloads("/providers", &q, "these providers")) }
-        (crate::layout::scrolling_table("Providers", html! { table class="govuk-table" {
+        (list_table(page.total, "Providers", html! { table class="govuk-table" {
             thead class="govuk-table__head" { tr class="govuk-table__row" {
                 (sort_header("/providers", &q, kind, "name", "Name", false))
                 (sort_header("/providers", &q, kind, "reference", "Reference", false))

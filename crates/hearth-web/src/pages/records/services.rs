@@ -48,7 +48,7 @@ pub(super) async fn services(
         }
         (list_count("/services", page.total, "service", "services", &q))
         @if page.total > 0 { (downloads("/services", &q, "these services")) }
-        (crate::layout::scrolling_table("Services", html! { table class="govuk-table" {
+        (list_table(page.total, "Services", html! { table class="govuk-table" {
             thead class="govuk-table__head" { tr class="govuk-table__row" {
                 (sort_header("/services", &q, kind, "name", "Service", false))
                 @if staff { th scope="col" class="govuk-table__header" { "Provider" } }

@@ -11,7 +11,14 @@ pub(super) async fn provider_overview(state: &AppState, ctx: &Ctx) -> Page {
     let today = state.app.today();
     let missing: usize = quarters
         .iter()
-        .map(|(_, lines)| lines.iter().filter(|l| l.missing(today)).count())
+        // Overdue as the tags below say it: not sent by the due date, or sent back and not
+        // sent again by the date given.
+        .map(|(_, lines)| {
+            lines
+                .iter()
+                .filter(|l| l.missing(today) || l.resubmission_overdue(today))
+                .count()
+        })
         .sum();
     let day = |d: chrono::NaiveDate| d.format("%-d %B %Y").to_string();
     let body = html! {
