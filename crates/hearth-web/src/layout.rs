@@ -501,6 +501,20 @@ fn label_text(label: &str, required: bool) -> Markup {
 }
 
 pub fn input(name: &str, label: &str, value: &str, errors: &FieldErrors, o: Opt) -> Markup {
+    input_as(name, name, label, value, errors, o)
+}
+
+/// As [`input`], with the element ids starting `id` rather than the field's name: for a page
+/// with two forms that share a field name (an id is used once a page, or a label, an error
+/// summary's link and `aria-describedby` find the other form's field).
+pub fn input_as(
+    id: &str,
+    name: &str,
+    label: &str,
+    value: &str,
+    errors: &FieldErrors,
+    o: Opt,
+) -> Markup {
     let err = errors.get(name);
     let class = format!(
         "govuk-input{}{}",
@@ -514,17 +528,17 @@ pub fn input(name: &str, label: &str, value: &str, errors: &FieldErrors, o: Opt)
         }
     );
     let described = match (o.hint.is_some(), err.is_some()) {
-        (true, true) => Some(format!("{name}-hint {name}-error")),
-        (true, false) => Some(format!("{name}-hint")),
-        (false, true) => Some(format!("{name}-error")),
+        (true, true) => Some(format!("{id}-hint {id}-error")),
+        (true, false) => Some(format!("{id}-hint")),
+        (false, true) => Some(format!("{id}-error")),
         _ => None,
     };
     html! {
         div class={ "govuk-form-group" @if err.is_some() { " govuk-form-group--error" } } {
-            label class="govuk-label" for=(name) { (label_text(label, o.required)) }
-            @if let Some(h) = o.hint { div id={ (name) "-hint" } class="govuk-hint" { (h) } }
-            @if let Some(e) = err { p id={ (name) "-error" } class="govuk-error-message" { span class="govuk-visually-hidden" { "Error:" } " " (e) } }
-            input class=(class) id=(name) name=(name) type=(o.kind.unwrap_or("text")) value=(value)
+            label class="govuk-label" for=(id) { (label_text(label, o.required)) }
+            @if let Some(h) = o.hint { div id={ (id) "-hint" } class="govuk-hint" { (h) } }
+            @if let Some(e) = err { p id={ (id) "-error" } class="govuk-error-message" { span class="govuk-visually-hidden" { "Error:" } " " (e) } }
+            input class=(class) id=(id) name=(name) type=(o.kind.unwrap_or("text")) value=(value)
                 aria-describedby=[described] autocomplete=[o.autocomplete] inputmode=[o.inputmode] spellcheck="false";
         }
     }
@@ -636,7 +650,7 @@ pub fn textarea(
         div class={ "govuk-form-group" @if err.is_some() { " govuk-form-group--error" } } {
             label class="govuk-label" for=(name) { (label_text(label, required)) }
             @if let Some(e) = err { p id={ (name) "-error" } class="govuk-error-message" { span class="govuk-visually-hidden" { "Error:" } " " (e) } }
-            textarea class={ "govuk-textarea" @if err.is_some() { " govuk-textarea--error" } } id=(name) name=(name) rows="4" { (value) }
+            textarea class={ "govuk-textarea" @if err.is_some() { " govuk-textarea--error" } } id=(name) name=(name) rows="4" aria-describedby=[err.map(|_| format!("{name}-error"))] { (value) }
         }
     }
 }
@@ -649,12 +663,26 @@ pub fn select(
     errors: &FieldErrors,
     required: bool,
 ) -> Markup {
+    select_as(name, name, label, options, selected, errors, required)
+}
+
+/// As [`select`], with the element ids starting `id` rather than the field's name (see
+/// [`input_as`]).
+pub fn select_as(
+    id: &str,
+    name: &str,
+    label: &str,
+    options: &[(String, String)],
+    selected: &str,
+    errors: &FieldErrors,
+    required: bool,
+) -> Markup {
     let err = errors.get(name);
     html! {
         div class={ "govuk-form-group" @if err.is_some() { " govuk-form-group--error" } } {
-            label class="govuk-label" for=(name) { (label_text(label, required)) }
-            @if let Some(e) = err { p id={ (name) "-error" } class="govuk-error-message" { span class="govuk-visually-hidden" { "Error:" } " " (e) } }
-            select class={ "govuk-select" @if err.is_some() { " govuk-select--error" } } id=(name) name=(name) {
+            label class="govuk-label" for=(id) { (label_text(label, required)) }
+            @if let Some(e) = err { p id={ (id) "-error" } class="govuk-error-message" { span class="govuk-visually-hidden" { "Error:" } " " (e) } }
+            select class={ "govuk-select" @if err.is_some() { " govuk-select--error" } } id=(id) name=(name) aria-describedby=[err.map(|_| format!("{id}-error"))] {
                 option value="" { "Select" }
                 @for (v, l) in options {
                     option value=(v) selected[v == selected] { (l) }
@@ -732,9 +760,10 @@ pub fn checkbox(name: &str, label: &str, checked: bool, hint: Option<&str>) -> M
         div class="govuk-form-group" {
             div class="govuk-checkboxes govuk-checkboxes--small" data-module="govuk-checkboxes" {
                 div class="govuk-checkboxes__item" {
-                    input class="govuk-checkboxes__input" id=(name) name=(name) type="checkbox" value="yes" checked[checked];
+                    input class="govuk-checkboxes__input" id=(name) name=(name) type="checkbox" value="yes" checked[checked]
+                        aria-describedby=[hint.map(|_| format!("{name}-hint"))];
                     label class="govuk-label govuk-checkboxes__label" for=(name) { (label) }
-                    @if let Some(h) = hint { div class="govuk-hint govuk-checkboxes__hint" { (h) } }
+                    @if let Some(h) = hint { div id={ (name) "-hint" } class="govuk-hint govuk-checkboxes__hint" { (h) } }
                 }
             }
         }

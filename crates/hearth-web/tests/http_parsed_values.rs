@@ -224,8 +224,15 @@ async fn a_hostile_decision_or_due_days_or_extension_changes_nothing() {
         assert_eq!(r.status(), 422, "{quarter:?} {date:?}");
         let body = r.text().await.unwrap();
         let summary = error_summary(&body);
+        // The date's error links the date boxes of the service's own row (every row has its
+        // own ids); the quarter's, the tracker's quarter field.
+        let target = if field == "until" {
+            format!("until-{sid}")
+        } else {
+            field.to_string()
+        };
         assert!(
-            summary.contains(&format!("href=\"#{field}\"")) && summary.contains(message),
+            summary.contains(&format!("href=\"#{target}\"")) && summary.contains(message),
             "{quarter:?} {date:?}: {summary}"
         );
     }
@@ -338,8 +345,10 @@ async fn a_hostile_local_indicator_code_or_service_type_defines_nothing() {
             .await;
         assert_eq!(r.status(), 422, "{code:?} {service_type:?}");
         let body = r.text().await.unwrap();
+        // The local indicator form's fields have ids of their own ("local-code"): the
+        // trigger form on the same page also has a service type.
         assert!(
-            field_error(&body, field).contains(message),
+            field_error(&body, &format!("local-{field}")).contains(message),
             "{code:?} {service_type:?}: {}",
             error_summary(&body)
         );
@@ -357,7 +366,8 @@ async fn a_hostile_local_indicator_code_or_service_type_defines_nothing() {
         .await;
     let body = r.text().await.unwrap();
     assert!(
-        !field_error(&body, "code").is_empty() && !field_error(&body, "service_type").is_empty()
+        !field_error(&body, "local-code").is_empty()
+            && !field_error(&body, "local-service_type").is_empty()
     );
     assert_eq!(
         t.app

@@ -140,7 +140,7 @@ async fn actions_view(state: &AppState, ctx: &Ctx, q: &ActionsQuery, errors: &Fi
                         div class={ "govuk-form-group" @if err.is_some() { " govuk-form-group--error" } } {
                             label class="govuk-label" for=(field) { "What was done" }
                             @if let Some(e) = err { p id={ (field) "-error" } class="govuk-error-message" { span class="govuk-visually-hidden" { "Error:" } " " (e) } }
-                            input class={ "govuk-input" @if err.is_some() { " govuk-input--error" } } id=(field) name="note" type="text";
+                            input class={ "govuk-input" @if err.is_some() { " govuk-input--error" } } id=(field) name="note" type="text" aria-describedby=[err.map(|_| format!("{field}-error"))];
                         }
                         button type="submit" class="govuk-button govuk-button--secondary" { "Mark as done" }
                     }
@@ -282,16 +282,17 @@ pub(crate) async fn documents_section(
         @if ctx.principal.has(Permission::BackOfficeWrite) {
             div class="govuk-grid-row" { div class="govuk-grid-column-two-thirds" {
                 h3 class="govuk-heading-s" { "Add a document" }
-                (error_summary(errors))
                 form method="post" action={ "/contracts/" (contract_id) "/documents" } enctype="multipart/form-data" novalidate {
                     (csrf(&ctx.csrf))
                     (layout::select("document_type", "Type of document", &document_types(), DocumentType::ContractDocument.as_str(), errors, true))
                     (layout::input("title", "Title", "", errors, Opt { required: true, hint: Some("For example Service specification 2026"), ..Default::default() }))
-                    div class={ "govuk-form-group" @if errors.get("file").is_some() { " govuk-form-group--error" } } {
+                    @let file_error = errors.get("file");
+                    div class={ "govuk-form-group" @if file_error.is_some() { " govuk-form-group--error" } } {
                         label class="govuk-label" for="file" { "Upload a PDF (optional)" }
-                        div class="govuk-hint" { "Leave empty to generate a contract summary document from Hearth's records. Up to 10 MB." }
-                        @if let Some(e) = errors.get("file") { p id="file-error" class="govuk-error-message" { span class="govuk-visually-hidden" { "Error:" } " " (e) } }
-                        input class="govuk-file-upload" id="file" name="file" type="file" accept="application/pdf";
+                        div id="file-hint" class="govuk-hint" { "Leave empty to generate a contract summary document from Hearth's records. Up to 10 MB." }
+                        @if let Some(e) = file_error { p id="file-error" class="govuk-error-message" { span class="govuk-visually-hidden" { "Error:" } " " (e) } }
+                        input class={ "govuk-file-upload" @if file_error.is_some() { " govuk-file-upload--error" } } id="file" name="file" type="file" accept="application/pdf"
+                            aria-describedby={ "file-hint" @if file_error.is_some() { " file-error" } };
                     }
                     (button("Add document"))
                 }
@@ -357,11 +358,20 @@ async fn document_add(
     match added {
         Ok(d) => Ok(see_other(&format!("/documents/{}", d.id))),
         Err(AppError::Invalid(errors)) => {
+            // A page of its own, with its heading and the error summary at the top (the
+            // contract's page has them above the documents section).
+            let contract = state.app.contract(&ctx.principal, id).await?;
             let section = documents_section(&state, &ctx, id, &errors).await?;
             Ok(invalid(render(
                 Some(&ctx),
                 "Add a document",
-                html! { (layout::back_link(&format!("/contracts/{id}"))) (section) },
+                html! {
+                    (layout::back_link(&format!("/contracts/{id}")))
+                    (error_summary(&errors))
+                    span class="govuk-caption-l" { "Contract " (contract.reference) }
+                    h1 class="govuk-heading-l" { "Add a document" }
+                    (section)
+                },
             )))
         }
         Err(e) => Err(e.into()),

@@ -40,7 +40,7 @@ fn select(
         div class={ "govuk-form-group" @if err.is_some() { " govuk-form-group--error" } } {
             label class="govuk-label" for=(name) { (label) }
             @if let Some(e) = err { p id={ (name) "-error" } class="govuk-error-message" { span class="govuk-visually-hidden" { "Error:" } " " (e) } }
-            select class="govuk-select" id=(name) name=(name) {
+            select class={ "govuk-select" @if err.is_some() { " govuk-select--error" } } id=(name) name=(name) aria-describedby=[err.map(|_| format!("{name}-error"))] {
                 option value="" { "Any" }
                 @for (v, l) in opts { option value=(v) selected[v == value] { (l) } }
             }

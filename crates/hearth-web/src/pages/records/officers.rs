@@ -79,7 +79,7 @@ fn officer_field(
         div class={ "govuk-form-group" @if err.is_some() { " govuk-form-group--error" } } {
             label class="govuk-label" for=(name) { (label) }
             @if let Some(e) = err { p id={ (name) "-error" } class="govuk-error-message" { span class="govuk-visually-hidden" { "Error:" } " " (e) } }
-            select class={ "govuk-select" @if err.is_some() { " govuk-select--error" } } id=(name) name=(name) {
+            select class={ "govuk-select" @if err.is_some() { " govuk-select--error" } } id=(name) name=(name) aria-describedby=[err.map(|_| format!("{name}-error"))] {
                 option value="" { (none) }
                 @for o in officers { option value=(o.id) selected[Some(o.id) == chosen] { (o.name) } }
             }

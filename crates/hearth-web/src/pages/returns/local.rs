@@ -49,6 +49,7 @@ pub(super) async fn extension(
                     quarter: Some(f.quarter.clone()),
                 },
                 &errors,
+                Some(f.service_id),
             )
             .await
         }
@@ -109,6 +110,7 @@ pub(super) async fn define_local(
                     year: year.label(),
                     ..Default::default()
                 },
+                &FieldErrors::new(),
                 &errors,
             )
             .await

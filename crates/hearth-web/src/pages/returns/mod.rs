@@ -244,10 +244,12 @@ async fn returns_page(state: &AppState, ctx: &Ctx, id: i64, errors: &FieldErrors
                     form method="post" action={ "/services/" (id) "/returns/upload" } enctype="multipart/form-data" novalidate {
                         (csrf(&ctx.csrf))
                         (layout::select("quarter", "Quarter", &quarter_options, "", errors, true))
-                        div class={ "govuk-form-group" @if errors.get("file").is_some() { " govuk-form-group--error" } } {
+                        @let file_error = errors.get("file");
+                        div class={ "govuk-form-group" @if file_error.is_some() { " govuk-form-group--error" } } {
                             label class="govuk-label" for="file" { "Workbook (.xlsx, up to 2 MB)" }
-                            @if let Some(e) = errors.get("file") { p id="file-error" class="govuk-error-message" { span class="govuk-visually-hidden" { "Error:" } " " (e) } }
-                            input class="govuk-file-upload" id="file" name="file" type="file" accept=".xlsx";
+                            @if let Some(e) = file_error { p id="file-error" class="govuk-error-message" { span class="govuk-visually-hidden" { "Error:" } " " (e) } }
+                            input class={ "govuk-file-upload" @if file_error.is_some() { " govuk-file-upload--error" } } id="file" name="file" type="file" accept=".xlsx"
+                                aria-describedby=[file_error.map(|_| "file-error")];
                         }
                         (layout::checkbox("ignore", "Ignore missing data and inconsistencies where possible", false, Some("Missing figures count as 0. Say why in the comment.")))
                         (layout::textarea("comment", "Comment", "", errors, false))

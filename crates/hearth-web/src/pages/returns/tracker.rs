@@ -26,14 +26,18 @@ pub(super) async fn tracker(
     ctx: Ctx,
     Query(q): Query<TrackerQuery>,
 ) -> Page {
-    tracker_view(&state, &ctx, &q, &FieldErrors::new()).await
+    tracker_view(&state, &ctx, &q, &FieldErrors::new(), None).await
 }
 
+/// The tracker; `errors` are the due-days form's or, with `extension_for`, the errors of the
+/// extension form in that service's row (shown in the row, and linked from the summary to
+/// the row's date boxes: every row has its own ids).
 pub(super) async fn tracker_view(
     state: &AppState,
     ctx: &Ctx,
     q: &TrackerQuery,
     errors: &FieldErrors,
+    extension_for: Option<i64>,
 ) -> Page {
     let quarter = tracker_quarter(state, q);
     let lines = state.app.returns_tracker(&ctx.principal, quarter).await?;
@@ -47,9 +51,27 @@ pub(super) async fn tracker_view(
     let late = lines.iter().filter(|l| l.late()).count();
     let missing = lines.iter().filter(|l| l.missing(today)).count();
     let qs = crate::session::url_encode(&quarter.label());
+    let none = FieldErrors::new();
+    let summary = match extension_for {
+        Some(id) => FieldErrors(
+            errors
+                .0
+                .iter()
+                .map(|(field, m)| {
+                    let field = if field == "until" {
+                        format!("until-{id}")
+                    } else {
+                        field.clone()
+                    };
+                    (field, m.clone())
+                })
+                .collect(),
+        ),
+        None => errors.clone(),
+    };
     let body = html! {
         // Above everything: the extension forms' errors as well as the due days'.
-        (error_summary(errors))
+        (error_summary(&summary))
         h1 class="govuk-heading-l" { "Returns tracker" }
         form method="get" action="/returns/tracker" {
             (layout::input("quarter", "Quarter", &quarter.label(), &FieldErrors::new(), Opt { width: Some("10"), required: true, hint: Some("For example 2026/27 Q2"), ..Default::default() }))
@@ -88,7 +110,8 @@ pub(super) async fn tracker_view(
                                         (csrf(&ctx.csrf))
                                         input type="hidden" name="service_id" value=(l.service.id);
                                         input type="hidden" name="quarter" value=(quarter.label());
-                                        (layout::date_input_as(&format!("until-{}", l.service.id), "until", "Extend to", "", &hearth_app::FieldErrors::new(), true, None))
+                                        @let row_errors = if extension_for == Some(l.service.id) { errors } else { &none };
+                                        (layout::date_input_as(&format!("until-{}", l.service.id), "until", "Extend to", "", row_errors, true, None))
                                         button type="submit" class="govuk-button govuk-button--secondary govuk-!-margin-bottom-0" { "Extend" }
                                     }
                                 }
@@ -101,7 +124,7 @@ pub(super) async fn tracker_view(
         @if ctx.principal.has(Permission::Administer) {
             form method="post" action="/returns/due-days" novalidate {
                 (csrf(&ctx.csrf))
-                (layout::input("returns_due_days", "Returns are due this many days after the quarter ends", &due_days.to_string(), errors, Opt { width: Some("3"), required: true, ..Default::default() }))
+                (layout::input("returns_due_days", "Returns are due this many days after the quarter ends", &due_days.to_string(), if extension_for.is_some() { &none } else { errors }, Opt { width: Some("3"), required: true, ..Default::default() }))
                 button type="submit" class="govuk-button govuk-button--secondary" { "Save" }
             }
         }
@@ -192,7 +215,7 @@ pub(super) async fn due_days(
     match saved {
         Ok(()) => Ok(see_other("/returns/tracker")),
         Err(AppError::Invalid(errors)) => {
-            tracker_view(&state, &ctx, &TrackerQuery::default(), &errors).await
+            tracker_view(&state, &ctx, &TrackerQuery::default(), &errors, None).await
         }
         Err(e) => Err(e.into()),
     }

@@ -28,16 +28,24 @@ pub(super) async fn triggers(
             ..Default::default()
         },
         &FieldErrors::new(),
+        &FieldErrors::new(),
     )
     .await
 }
 
+/// The ids of the local indicator form's fields start with this, so that they differ from
+/// the trigger form's (both have a service type): an id is used once a page.
+pub(super) const LOCAL_ID: &str = "local-";
+
+/// The triggers page; `errors` are the trigger form's, `local_errors` the local indicator
+/// form's (each form shows its own; one error summary at the top links to either).
 pub(super) async fn triggers_view(
     state: &AppState,
     ctx: &Ctx,
     year: hearth_domain::FinancialYear,
     f: &hearth_app::returns::TriggerForm,
     errors: &FieldErrors,
+    local_errors: &FieldErrors,
 ) -> Page {
     use hearth_domain::performance::Indicator;
     let set = state
@@ -69,7 +77,22 @@ pub(super) async fn triggers_view(
         .iter()
         .map(|t| (t.as_str().to_string(), t.label().to_string()))
         .collect();
+    // The summary links each local indicator error to its field's id.
+    let summary = FieldErrors(
+        errors
+            .0
+            .iter()
+            .cloned()
+            .chain(
+                local_errors
+                    .0
+                    .iter()
+                    .map(|(field, m)| (format!("{LOCAL_ID}{field}"), m.clone())),
+            )
+            .collect(),
+    );
     let body = html! {
+        (error_summary(&summary))
         h1 class="govuk-heading-l" { "Triggers for " (year.label()) }
         p class="govuk-body" { "A figure below its trigger (above it, where lower is better) is marked in red with a text marker on every screen and in the workbook, and the return cannot be accepted until the provider explains it." }
         (crate::layout::scrolling_table("Triggers", html! { table class="govuk-table" {
@@ -93,9 +116,9 @@ pub(super) async fn triggers_view(
             div class="govuk-grid-row" { div class="govuk-grid-column-two-thirds" {
                 form method="post" action="/returns/local-indicators" novalidate {
                     (csrf(&ctx.csrf))
-                    (layout::input("code", "Code of a new local indicator", "", errors, Opt { required: true, width: Some("20"), hint: Some("Lower case letters, numbers and underscores, like referrals_received"), ..Default::default() }))
-                    (layout::input("name", "Name", "", errors, Opt { required: true, ..Default::default() }))
-                    (layout::select("service_type", "Service type (leave as Select for every type)", &types, "", errors, false))
+                    (layout::input_as(&format!("{LOCAL_ID}code"), "code", "Code of a new local indicator", "", local_errors, Opt { required: true, width: Some("20"), hint: Some("Lower case letters, numbers and underscores, like referrals_received"), ..Default::default() }))
+                    (layout::input_as(&format!("{LOCAL_ID}name"), "name", "Name", "", local_errors, Opt { required: true, ..Default::default() }))
+                    (layout::select_as(&format!("{LOCAL_ID}service_type"), "service_type", "Service type (leave as Select for every type)", &types, "", local_errors, false))
                     (layout::checkbox("higher_is_better", "Higher is better", true, None))
                     button type="submit" class="govuk-button govuk-button--secondary" { "Add local indicator" }
                 }
@@ -104,7 +127,6 @@ pub(super) async fn triggers_view(
         @if ctx.principal.has(Permission::BackOfficeWrite) {
             div class="govuk-grid-row" { div class="govuk-grid-column-two-thirds" {
                 h2 class="govuk-heading-m" { "Set a trigger" }
-                (error_summary(errors))
                 form method="post" action="/returns/triggers" novalidate {
                     (csrf(&ctx.csrf))
                     (layout::input("year", "Year", &f.year, errors, Opt { required: true, width: Some("10"), hint: Some("For example 2026/27"), ..Default::default() }))
@@ -117,7 +139,7 @@ pub(super) async fn triggers_view(
         }
     };
     let r = render(Some(ctx), "Triggers", body);
-    Ok(if errors.is_empty() { r } else { invalid(r) })
+    Ok(if summary.is_empty() { r } else { invalid(r) })
 }
 
 pub(super) async fn set_trigger(
@@ -133,7 +155,7 @@ pub(super) async fn set_trigger(
         Err(AppError::Invalid(errors)) => {
             let year = hearth_domain::FinancialYear::parse_label(&f.year)
                 .unwrap_or_else(|_| hearth_domain::FinancialYear::for_date(state.app.today()));
-            triggers_view(&state, &ctx, year, &f, &errors).await
+            triggers_view(&state, &ctx, year, &f, &errors, &FieldErrors::new()).await
         }
         Err(e) => Err(e.into()),
     }
