@@ -425,6 +425,42 @@ impl Browser {
             .unwrap_or_default()
     }
 
+    /// Runs axe-core on the page with the same tags as
+    /// [`Browser::serious_accessibility_violations`] and returns every violation, whatever its
+    /// impact (minor and moderate too), as "rule (impact, N nodes): help; first node's target".
+    pub async fn accessibility_violations(&self) -> Vec<String> {
+        let axe = std::fs::read_to_string(
+            Path::new(env!("CARGO_MANIFEST_DIR")).join("../../node_modules/axe-core/axe.min.js"),
+        )
+        .expect("axe-core is installed by npm ci (package.json)");
+        self.execute(&format!("{axe}\n;return typeof axe;")).await;
+        let v = self
+            .execute_async(
+                "const done = arguments[arguments.length - 1];
+                 axe.run(document, { runOnly: { type: 'tag', values: ['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa', 'wcag22aa', 'best-practice'] } })
+                    .then(r => done(r.violations.map(v => ({ id: v.id, impact: v.impact, nodes: v.nodes.length, help: v.help,
+                        target: v.nodes.length ? v.nodes[0].target.map(String).join(' ') : '' }))))
+                    .catch(e => done([{ id: 'axe-error', impact: 'critical', nodes: 0, help: String(e), target: '' }]));",
+            )
+            .await;
+        v.as_array()
+            .map(|a| {
+                a.iter()
+                    .map(|x| {
+                        format!(
+                            "{} ({}, {} nodes): {}; first: {}",
+                            x["id"].as_str().unwrap_or_default(),
+                            x["impact"].as_str().unwrap_or("none"),
+                            x["nodes"],
+                            x["help"].as_str().unwrap_or_default(),
+                            x["target"].as_str().unwrap_or_default()
+                        )
+                    })
+                    .collect()
+            })
+            .unwrap_or_else(|| vec![format!("axe gave no list: {v}")])
+    }
+
     /// Runs one axe-core rule on the page, whatever its impact (the "region" rule, every piece
     /// of content inside a landmark, is only "moderate"); the nodes that break it, as HTML.
     pub async fn rule_violations(&self, rule: &str) -> Vec<String> {
