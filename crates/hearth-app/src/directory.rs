@@ -185,7 +185,8 @@ impl App {
         let page = hearth_domain::paging::page(q.page);
         match around {
             None => {
-                let (rows, total) = self.db.directory_page(&f, page, PER_PAGE).await?;
+                let (ids, total) = self.db.directory_page_ids(&f, page, PER_PAGE).await?;
+                let rows = self.directory_rows_of(&ids).await?;
                 Ok(DirectoryResults {
                     items: rows.into_iter().map(|r| item(r, None)).collect(),
                     total,
@@ -212,11 +213,7 @@ impl App {
 
     /// One service for the public page (F8.2).
     pub async fn directory_service(&self, id: i64) -> Result<DirectoryItem, AppError> {
-        let f = DirectorySearch {
-            only_ids: Some(vec![id]),
-            ..Default::default()
-        };
-        let (mut rows, _) = self.db.directory_page(&f, 1, 1).await?;
+        let mut rows = self.directory_rows_of(&[id]).await?;
         let mut found = rows
             .pop()
             .map(|r| item(r, None))
@@ -268,16 +265,9 @@ impl App {
         if shown.is_empty() {
             return Ok((Vec::new(), total));
         }
-        let ids = shown.iter().map(|(_, id)| *id).collect();
+        let ids: Vec<i64> = shown.iter().map(|(_, id)| *id).collect();
         let mut rows: std::collections::HashMap<i64, DirectoryRow> = self
-            .db
-            .directory_search(
-                &hearth_store::DirectorySearch {
-                    only_ids: Some(ids),
-                    ..Default::default()
-                },
-                per_page,
-            )
+            .directory_rows_of(&ids)
             .await?
             .into_iter()
             .map(|r| (r.service.id, r))
@@ -287,6 +277,30 @@ impl App {
             .filter_map(|(d, id)| rows.remove(&id).map(|r| (d, r)))
             .collect();
         Ok((page_rows, total))
+    }
+
+    /// The whole rows of `ids`, in that order (an id with no service is left out): this
+    /// node's recent copies where it has them (`directory_cache`), the rest in one read.
+    pub(crate) async fn directory_rows_of(
+        &self,
+        ids: &[i64],
+    ) -> Result<Vec<DirectoryRow>, AppError> {
+        let (mut found, missing) = self.directory_rows.get(ids);
+        if !missing.is_empty() {
+            let read = self
+                .db
+                .directory_search(
+                    &hearth_store::DirectorySearch {
+                        only_ids: Some(missing.clone()),
+                        ..Default::default()
+                    },
+                    i64::try_from(missing.len()).unwrap_or(i64::MAX),
+                )
+                .await?;
+            self.directory_rows.put(&read);
+            found.extend(read.into_iter().map(|r| (r.service.id, r)));
+        }
+        Ok(ids.iter().filter_map(|id| found.remove(id)).collect())
     }
 }
 
@@ -371,7 +385,8 @@ impl App {
                 .await?;
             f.only_ids = Some(services.items.into_iter().map(|s| s.id).collect());
         }
-        let (rows, total) = self.db.directory_page(&f, page, per_page).await?;
+        let (ids, total) = self.db.directory_page_ids(&f, page, per_page).await?;
+        let rows = self.directory_rows_of(&ids).await?;
         Ok((rows.into_iter().map(|r| item(r, None)).collect(), total))
     }
 

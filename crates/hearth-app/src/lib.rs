@@ -11,6 +11,7 @@ pub mod demo;
 mod demo_history;
 pub use demo_history::HistorySummary;
 pub mod directory;
+mod directory_cache;
 pub mod documents;
 pub mod error;
 mod hashing;
@@ -49,6 +50,9 @@ pub struct AppConfig {
     pub totp_issuer: String,
     /// Requests a minute one address may make to the public directory and the open API.
     pub public_requests_per_minute: i64,
+    /// How long this node shows a directory row it has read before reading it again
+    /// (`directory_cache`); 0 reads every row every time.
+    pub directory_cache_seconds: u64,
 }
 
 impl Default for AppConfig {
@@ -59,6 +63,7 @@ impl Default for AppConfig {
             max_concurrent_hashes: 2,
             totp_issuer: "Hearth".to_string(),
             public_requests_per_minute: hearth_domain::throttle::PUBLIC_PER_ADDRESS.max,
+            directory_cache_seconds: 10,
         }
     }
 }
@@ -80,12 +85,18 @@ pub struct App {
     clock: Arc<dyn hearth_domain::clock::Clock>,
     /// This node's counts of runs and e-mail, for `/metrics`.
     stats: Arc<jobs::WorkStats>,
+    /// This node's recent copies of directory rows.
+    pub(crate) directory_rows: Arc<directory_cache::RowCache>,
 }
 
 impl App {
     pub fn new(db: Db, config: AppConfig) -> App {
         let permits = config.max_concurrent_hashes.max(1);
+        let directory_rows = Arc::new(directory_cache::RowCache::new(
+            std::time::Duration::from_secs(config.directory_cache_seconds),
+        ));
         App {
+            directory_rows,
             db,
             config: Arc::new(config),
             hashing: Arc::new(hashing::Hasher::new(permits)),
@@ -112,6 +123,8 @@ impl App {
         &self,
         actor: &hearth_store::Actor,
     ) -> Result<hearth_store::WriteTx, hearth_store::StoreError> {
+        // A change made here shows in the directory at once.
+        self.directory_rows.clear();
         self.db.begin_write_at(actor, self.now()).await
     }
 

@@ -435,3 +435,116 @@ async fn approving_a_new_schedule_updates_the_places_at_once() {
         (before - 1).max(0)
     );
 }
+
+/// An app over `t` with the small demo, keeping directory rows for `seconds`.
+async fn app_caching(t: &testing::TestDb, seconds: u64) -> hearth_app::App {
+    let app = hearth_app::App::new(
+        t.db.clone(),
+        hearth_app::AppConfig {
+            directory_cache_seconds: seconds,
+            ..Default::default()
+        },
+    );
+    app.load_demo(hearth_app::demo::Scale::Small, 7, &|_| {})
+        .await
+        .unwrap();
+    app
+}
+
+async fn officer_of(app: &hearth_app::App) -> hearth_app::Principal {
+    let u = app
+        .db_for_tests()
+        .user_by_username("officer")
+        .await
+        .unwrap()
+        .unwrap();
+    app.principal_for(u, None).await.unwrap().unwrap()
+}
+
+/// Issue 8, the directory's throughput: a node keeps the rows it shows for a few seconds.
+/// A change made through this node shows at once; a write that bypasses it (the nightly count
+/// of current clients, or another node) shows once the copy is older than the setting.
+#[tokio::test]
+async fn directory_rows_are_kept_for_seconds_and_a_change_here_shows_at_once() {
+    for t in testing::all().await.unwrap() {
+        let name = t.name;
+        let app = app_caching(&t, 1).await;
+        let s = app
+            .directory_search(&q())
+            .await
+            .unwrap()
+            .items
+            .first()
+            .expect("the demo lists services")
+            .service
+            .clone();
+        let shown = |app: hearth_app::App| async move {
+            app.directory_service(s.id).await.unwrap().service
+        };
+        let before = shown(app.clone()).await;
+
+        // A bulk write that bypasses the node: the copy is shown until it is a second old.
+        let today = app.today().to_string();
+        app.db_for_tests()
+            .set_current_clients(&[(s.id, before.current_clients + 3)], &today)
+            .await
+            .unwrap();
+        assert_eq!(
+            shown(app.clone()).await.current_clients,
+            before.current_clients,
+            "{name}: the copy is used"
+        );
+        tokio::time::sleep(std::time::Duration::from_millis(1_100)).await;
+        assert_eq!(
+            shown(app.clone()).await.current_clients,
+            before.current_clients + 3,
+            "{name}: read again once the copy is older than the setting"
+        );
+        // The search results read the same copies.
+        let found = app.directory_search(&q()).await.unwrap();
+        assert!(
+            found
+                .items
+                .iter()
+                .any(|i| i.service.id == s.id
+                    && i.service.current_clients == before.current_clients + 3),
+            "{name}"
+        );
+
+        // A change made through this node shows at once.
+        let officer = officer_of(&app).await;
+        let mut input = hearth_app::records::ServiceInput::from_record(
+            &app.service(&officer, s.id).await.unwrap(),
+        );
+        input.public_name = format!("{} (renamed)", before.public_name);
+        app.update_service(&officer, s.id, &input).await.unwrap();
+        assert_eq!(
+            shown(app.clone()).await.public_name,
+            format!("{} (renamed)", before.public_name),
+            "{name}: a change here shows at once"
+        );
+        drop(t);
+    }
+}
+
+#[tokio::test]
+async fn with_no_seconds_every_row_is_read_every_time() {
+    let t = testing::sqlite().await.unwrap();
+    let app = app_caching(&t, 0).await;
+    let s = app.directory_search(&q()).await.unwrap().items[0]
+        .service
+        .clone();
+    let today = app.today().to_string();
+    app.db_for_tests()
+        .set_current_clients(&[(s.id, s.current_clients + 2)], &today)
+        .await
+        .unwrap();
+    assert_eq!(
+        app.directory_service(s.id)
+            .await
+            .unwrap()
+            .service
+            .current_clients,
+        s.current_clients + 2
+    );
+}

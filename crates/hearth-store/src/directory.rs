@@ -318,25 +318,29 @@ impl Db {
         Ok(out.join("\n"))
     }
 
-    /// One page of services in id order (the open API's paging) and the total.
-    pub async fn directory_page(
+    /// The ids of one page of services in id order (the open API's paging), or by name
+    /// (`by_name`), and the total. Only ids are read: the rows shown come from
+    /// `directory_search` with `only_ids`, or from the application's cache of them.
+    pub async fn directory_page_ids(
         &self,
         f: &DirectorySearch,
         page: i64,
         per_page: i64,
-    ) -> Result<(Vec<DirectoryRow>, i64), StoreError> {
+    ) -> Result<(Vec<i64>, i64), StoreError> {
         let mut p = Params::default();
         let w = f.where_clause(&mut p, self.backend());
-        // Every service has a provider, so the count needs the join only to filter by its name.
-        let count_sql = if f.organisation.is_some() {
-            format!("SELECT COUNT(*) AS n FROM services s JOIN providers pr ON pr.id = s.provider_id{w}")
+        // Every service has a provider, so the join is needed only to filter by its name.
+        let join = if f.organisation.is_some() {
+            " JOIN providers pr ON pr.id = s.provider_id"
         } else {
-            format!("SELECT COUNT(*) AS n FROM services s{w}")
+            ""
         };
         let total = crate::accounts::count_of(
-            &f.bind(sqlx::query(&count_sql))
-                .fetch_one(&self.pool)
-                .await?,
+            &f.bind(sqlx::query(&format!(
+                "SELECT COUNT(*) AS n FROM services s{join}{w}"
+            )))
+            .fetch_one(&self.pool)
+            .await?,
         )?;
         let order = if f.by_name {
             "s.public_name, s.name, s.id"
@@ -344,7 +348,7 @@ impl Db {
             "s.id"
         };
         let sql = format!(
-            "SELECT s.*, pr.name AS provider_name FROM services s JOIN providers pr ON pr.id = s.provider_id{w} ORDER BY {order} LIMIT {} OFFSET {}",
+            "SELECT s.id FROM services s{join}{w} ORDER BY {order} LIMIT {} OFFSET {}",
             p.next(),
             p.next()
         );
@@ -354,16 +358,11 @@ impl Db {
             .bind(hearth_domain::paging::offset(page, per_page))
             .fetch_all(&self.pool)
             .await?;
-        let items = rows
+        let ids = rows
             .iter()
-            .map(|r| {
-                Ok(DirectoryRow {
-                    service: Service::from_row(r)?,
-                    provider_name: r.try_get("provider_name")?,
-                })
-            })
-            .collect::<Result<Vec<_>, StoreError>>()?;
-        Ok((items, total))
+            .map(|r| r.try_get::<i64, _>("id"))
+            .collect::<Result<Vec<_>, _>>()?;
+        Ok((ids, total))
     }
 
     /// Sets every service's location from the postcode table (after an import).

@@ -34,6 +34,7 @@ pub struct FileConfig {
     pub run_jobs: Option<bool>,
     pub trusted_proxies: Option<Vec<String>>,
     pub public_requests_per_minute: Option<i64>,
+    pub directory_cache_seconds: Option<u64>,
     pub metrics_addr: Option<String>,
 }
 
@@ -56,6 +57,9 @@ pub struct Config {
     pub trusted_proxies: Vec<std::net::IpAddr>,
     /// Requests a minute one address may make to the directory and the open API (0: no limit).
     pub public_requests_per_minute: i64,
+    /// How long a node shows a directory row it has read before reading it again (0: never
+    /// keeps one).
+    pub directory_cache_seconds: u64,
     /// A separate address for `/metrics` (`HEARTH_METRICS_ADDR`). Unset: the main listener
     /// serves `/metrics` only to connections from the same machine not through a proxy.
     pub metrics_addr: Option<SocketAddr>,
@@ -191,6 +195,12 @@ impl Config {
         if public_requests_per_minute < 0 {
             bail!("public_requests_per_minute must be 0 (no limit) or more");
         }
+        let directory_cache_seconds = env_parse("HEARTH_DIRECTORY_CACHE_SECONDS")?
+            .or(f.directory_cache_seconds)
+            .unwrap_or(10);
+        if directory_cache_seconds > 300 {
+            bail!("directory_cache_seconds must be 300 or fewer (a change made on another node shows after that long)");
+        }
         let metrics_addr =
             match env("HEARTH_METRICS_ADDR").or(f.metrics_addr.clone()) {
                 Some(a) => Some(a.parse::<SocketAddr>().with_context(|| {
@@ -202,6 +212,7 @@ impl Config {
             metrics_addr,
             trusted_proxies,
             public_requests_per_minute,
+            directory_cache_seconds,
             listen,
             data_dir,
             database_url,

@@ -209,6 +209,10 @@ enum AuditCommand {
     Verify,
 }
 
+/// The server's allocator (see the dependency's note in Cargo.toml).
+#[global_allocator]
+static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 #[tokio::main]
 async fn main() {
     let cli = Cli::parse();
@@ -323,6 +327,7 @@ fn app_of(config: &Config, db: Database) -> App {
         idle_minutes: config.idle_minutes,
         absolute_hours: config.absolute_hours,
         public_requests_per_minute: config.public_requests_per_minute,
+        directory_cache_seconds: config.directory_cache_seconds,
         ..AppConfig::default()
     })
 }
@@ -627,6 +632,13 @@ async fn follow<T>(
         }
     };
     bar.finish_and_clear();
+    if out.is_none() && matches!(view.status, RunStatus::Done) {
+        // The task marks its run done a moment before it returns what it made: a busy
+        // machine can read the run in between ("the demo's run ended without its accounts").
+        if let Ok(r) = tokio::time::timeout(Duration::from_secs(60), &mut work).await {
+            out = Some(r.map_err(|e| anyhow!("the run's task stopped: {e}"))??);
+        }
+    }
     if !work.is_finished() {
         work.abort();
     }
@@ -1220,4 +1232,36 @@ async fn serve(config: Config, db: Database, started: Instant) -> Result<()> {
     .await?;
     app.close().await;
     Ok(())
+}
+
+#[cfg(test)]
+#[allow(clippy::unwrap_used)]
+mod follow_tests {
+    use super::*;
+
+    /// Found by a busy CI machine: `hearth demo` said "the demo's run ended without its
+    /// accounts" when it read its run as done before the task had handed back the accounts.
+    #[tokio::test]
+    async fn what_a_run_made_is_not_lost_when_it_returns_just_after_the_run_is_done() {
+        let t = hearth_store::testing::sqlite().await.unwrap();
+        let app = App::new(t.db.clone(), AppConfig::default());
+        let system = Principal::system("cli:test");
+        let run = app
+            .start_run(&system, RunKind::Demo, json!({}))
+            .await
+            .unwrap();
+        let claimed = app
+            .claim_run_id(run.id, "follow-test", 60)
+            .await
+            .unwrap()
+            .unwrap();
+        let work = tokio::spawn(async move {
+            claimed.progress.finish(&json!({})).await?;
+            tokio::time::sleep(Duration::from_millis(700)).await;
+            Ok::<_, anyhow::Error>(42)
+        });
+        let (view, out) = follow(&app, &system, run.id, work).await.unwrap();
+        assert!(matches!(view.status, RunStatus::Done));
+        assert_eq!(out, Some(42));
+    }
 }

@@ -25,7 +25,17 @@ pub async fn each_db() -> Vec<TestDb> {
 impl TestApp {
     /// A server over `db`, loaded with the small demo data.
     pub async fn start(db: TestDb) -> TestApp {
-        Self::start_with(db, AppConfig::default()).await
+        // Tests set up states with SQL straight to the database, which a node's copies of
+        // directory rows would not see for seconds; the copies have their own tests
+        // (hearth-app/tests/directory.rs).
+        Self::start_with(
+            db,
+            AppConfig {
+                directory_cache_seconds: 0,
+                ..AppConfig::default()
+            },
+        )
+        .await
     }
 
     pub async fn start_with(db: TestDb, config: AppConfig) -> TestApp {
