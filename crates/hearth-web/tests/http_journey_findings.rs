@@ -120,3 +120,42 @@ async fn every_overdue_tag_on_the_returns_overview_is_counted() {
         assert_eq!(counted, tags, "{name}: the count says what the tags say");
     }
 }
+
+/// Accounts are no longer locked by wrong passwords, so a user's page shows no dead
+/// "Failed sign-in attempts" and no "Locked: No"; a lock set by an earlier version still
+/// shows, with its Unlock button.
+#[tokio::test]
+async fn a_users_page_shows_a_lock_only_when_one_is_in_force() {
+    for db in each_db().await {
+        let t = TestApp::start(db).await;
+        let name = t.db_name;
+        let u = t
+            .app
+            .db_for_tests()
+            .user_by_username("provider")
+            .await
+            .unwrap()
+            .unwrap();
+        let admin = t.signed_in("admin").await;
+        let path = format!("/admin/users/{}", u.id);
+        let (status, page) = admin.text(&path).await;
+        assert_eq!(status, 200, "{name}");
+        assert!(!page.contains("Failed sign-in attempts"), "{name}");
+        assert!(!page.contains(">Locked<"), "{name}");
+        assert!(!page.contains("/unlock"), "{name}");
+        let until = hearth_app::now() + 600;
+        hearth_store::testing::exec(
+            t.app.db_for_tests(),
+            &format!(
+                "UPDATE users SET locked_until = {until} WHERE id = {}",
+                u.id
+            ),
+        )
+        .await
+        .unwrap();
+        let (_, page) = admin.text(&path).await;
+        assert!(page.contains(">Locked<"), "{name}");
+        assert!(page.contains("set by an earlier version"), "{name}");
+        assert!(page.contains("/unlock"), "{name}");
+    }
+}

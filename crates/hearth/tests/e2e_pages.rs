@@ -415,7 +415,7 @@ async fn public_pages(a: &mut Audit, b: &Browser) {
     b.type_into("#username", "finance").await;
     b.type_into("#password", "not-the-password").await;
     submit(b, "form[action='/login'] button[type=submit]").await;
-    a.check(b, r, "login-locked", true).await;
+    a.check(b, r, "login-wrong-password", true).await;
     // Five more, and the sign-in is refused for a while (429).
     for _ in 0..5 {
         b.type_into("#username", "finance").await;
@@ -1045,7 +1045,7 @@ async fn admin_pages(a: &mut Audit, b: &Browser) -> (String, String) {
             "{r}: the new user {username} is not on the users list"
         ));
     } else {
-        a.visit(b, r, &user, "admin-user-locked").await;
+        a.visit(b, r, &user, "admin-user-created").await;
         submit(b, "form[action$='/reset-password'] button[type=submit]").await;
         a.check_done(b, r, "admin-password-reset").await;
         temporary = b.text_of("[data-testid=temporary-password]").await;

@@ -281,8 +281,10 @@ async fn user_view(State(state): State<AppState>, ctx: Ctx, Path(id): Path<i64>)
             ("Role", html! { (Role::parse(&u.role).map(|r| r.label()).unwrap_or("")) }),
             ("Email", html! { (u.email) }),
             ("Authenticator app", html! { @if u.totp_secret.is_some() { "Set up" } @else { "Not set up (will be asked at next sign-in)" } }),
-            ("Failed sign-in attempts", html! { (u.failed_logins) }),
-            ("Locked", html! { @if locked { "Until " (layout::when(u.locked_until.unwrap_or(0))) } @else { "No" } }),
+            // Wrong passwords slow their source and never lock an account (security review
+            // 4); only a lock set by an earlier version can still be in force, and it shows
+            // here until it runs out or is lifted. The summary list leaves out empty rows.
+            ("Locked", html! { @if locked { "Until " (layout::when(u.locked_until.unwrap_or(0))) " (set by an earlier version of Hearth)" } }),
             ("Disabled", html! { @if u.disabled != 0 { "Yes" } @else { "No" } }),
             ("Must change password", html! { @if u.must_change_password != 0 { "Yes" } @else { "No" } }),
         ]))
