@@ -7,16 +7,6 @@
 mod common;
 use common::*;
 
-fn request_id(r: &reqwest::Response) -> i64 {
-    let to = location(r);
-    to.trim_start_matches("/requests/")
-        .split('?')
-        .next()
-        .unwrap()
-        .parse()
-        .unwrap_or_else(|_| panic!("{to}"))
-}
-
 #[tokio::test]
 async fn a_contact_with_every_field_of_the_briefing() {
     for db in each_db().await {

@@ -6,17 +6,6 @@
 mod common;
 use common::*;
 
-fn request_id(r: &reqwest::Response) -> i64 {
-    let to = location(r);
-    assert!(to.starts_with("/requests/"), "{to}");
-    to.trim_start_matches("/requests/")
-        .split('?')
-        .next()
-        .unwrap()
-        .parse()
-        .unwrap()
-}
-
 #[tokio::test]
 async fn a_provider_asks_for_a_property_and_the_team_approves_it() {
     for db in each_db().await {

@@ -22,20 +22,6 @@ mod support;
 use hearth_domain::performance::Quarter;
 use support::*;
 
-/// A demo server on its own data folder, with or without the demo's two years of history.
-fn demo(name: &str, history: bool) -> (Tmp, Server) {
-    let data = Tmp::new(name);
-    let port = free_port();
-    let mut cmd = hearth();
-    cmd.args(["--data-dir", data.0.to_str().unwrap(), "demo"]);
-    if !history {
-        cmd.arg("--no-history");
-    }
-    cmd.args(["--listen", &format!("127.0.0.1:{port}")]);
-    let server = start(cmd, port);
-    (data, server)
-}
-
 /// axe-core finds nothing serious or critical on the page.
 async fn accessible(b: &Browser, page: &str) {
     let v = b.serious_accessibility_violations().await;
@@ -265,7 +251,7 @@ async fn journeys_2_3_4_a_provider_finds_its_returns_and_sends_one_by_web_form()
         return;
     }
     // Without the demo's history, so the quarters shown have no return yet.
-    let (data, server) = demo("e2e-journeys-returns", false);
+    let (data, server) = demo_server("e2e-journeys-returns", false);
     let base = server.url("");
     let b = Browser::start().await;
     browser_sign_in(&b, &base, &data.0, "provider", 0).await;
@@ -567,7 +553,7 @@ async fn journeys_5_6_9_an_officer_decides_requests_from_the_queue() {
     if !browser_available() {
         return;
     }
-    let (data, server) = demo("e2e-journeys-requests", true);
+    let (data, server) = demo_server("e2e-journeys-requests", true);
     let base = server.url("");
     let b = Browser::start().await;
     browser_sign_in(&b, &base, &data.0, "officer", 0).await;
@@ -764,7 +750,7 @@ async fn journeys_6_9_staff_lists_name_the_provider_sort_filter_and_export() {
     if !browser_available() {
         return;
     }
-    let (data, server) = demo("e2e-journeys-lists", true);
+    let (data, server) = demo_server("e2e-journeys-lists", true);
     let base = server.url("");
     let b = Browser::start().await;
     browser_sign_in(&b, &base, &data.0, "officer", 0).await;
@@ -998,7 +984,7 @@ async fn journey_7_the_audit_trail_reads_as_changes_with_links() {
     if !browser_available() {
         return;
     }
-    let (data, server) = demo("e2e-journeys-audit", true);
+    let (data, server) = demo_server("e2e-journeys-audit", true);
     let base = server.url("");
     let b = Browser::start().await;
     browser_sign_in(&b, &base, &data.0, "admin", 0).await;
@@ -1135,7 +1121,7 @@ async fn journey_8_the_directory_on_a_phone() {
     if !browser_available() {
         return;
     }
-    let (data, server) = demo("e2e-journeys-directory", true);
+    let (data, server) = demo_server("e2e-journeys-directory", true);
     // An invented postcode of the demo area.
     let postcodes = std::fs::read_to_string(data.0.join("demo-postcodes.csv")).unwrap();
     let postcode = postcodes

@@ -323,17 +323,7 @@ async fn every_page_type_for_every_role_has_no_accessibility_violations() {
     if !browser_available() {
         return;
     }
-    let data = Tmp::new("e2e-pages");
-    let port = free_port();
-    let mut cmd = hearth();
-    cmd.args([
-        "--data-dir",
-        data.0.to_str().unwrap(),
-        "demo",
-        "--listen",
-        &format!("127.0.0.1:{port}"),
-    ]);
-    let server = start(cmd, port);
+    let (data, server) = demo_server("e2e-pages", true);
     let base = server.url("");
     let shots = std::env::var("HEARTH_SCREENSHOTS").ok().map(PathBuf::from);
     if let Some(dir) = &shots {

@@ -298,3 +298,14 @@ pub fn small_return_form(
         ..Default::default()
     }
 }
+
+/// The id of the request a form's redirect leads to (`/requests/ID?sent=1`).
+pub fn request_id(r: &reqwest::Response) -> i64 {
+    let to = location(r);
+    to.trim_start_matches("/requests/")
+        .split('?')
+        .next()
+        .unwrap()
+        .parse()
+        .unwrap_or_else(|_| panic!("not a request's page: {to}"))
+}

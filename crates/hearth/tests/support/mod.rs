@@ -571,3 +571,17 @@ pub async fn browser_sign_in(b: &Browser, base: &str, data: &Path, username: &st
         .await;
     b.wait_url("/home").await;
 }
+
+/// A demo server on its own data folder, with or without the demo's two years of history.
+pub fn demo_server(name: &str, history: bool) -> (Tmp, Server) {
+    let data = Tmp::new(name);
+    let port = free_port();
+    let mut cmd = hearth();
+    cmd.args(["--data-dir", data.0.to_str().unwrap(), "demo"]);
+    if !history {
+        cmd.arg("--no-history");
+    }
+    cmd.args(["--listen", &format!("127.0.0.1:{port}")]);
+    let server = start(cmd, port);
+    (data, server)
+}
