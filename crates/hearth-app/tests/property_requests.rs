@@ -255,3 +255,50 @@ async fn nobody_asks_for_someone_elses_property() {
         );
     }
 }
+
+/// Review finding (issue 10): a user limited to some services could open a colleague's
+/// request for a new property that names no service, by its number, though their list of
+/// requests never shows it.
+#[tokio::test]
+async fn a_limited_user_cannot_open_a_colleagues_property_request_without_a_service() {
+    for t in testing::all().await.unwrap() {
+        let name = t.name;
+        let w = world(t).await;
+        // A colleague of the limited user with access to the whole organisation.
+        let mut whole = w.limited.clone();
+        if let hearth_app::Principal::Provider { service_scope, .. } = &mut whole {
+            *service_scope = None;
+        }
+        let asked = w
+            .app
+            .request_property(&whole, None, &input("3 Quay Street", "BS1 4DJ"), "")
+            .await
+            .unwrap();
+        assert_eq!(
+            asked.service_id, None,
+            "{name}: the request names no service"
+        );
+        // Their colleague with access to the whole organisation sees it...
+        assert_eq!(w.app.request(&whole, asked.id).await.unwrap().id, asked.id);
+        // ...the limited user does not, by number or in the service it would come with.
+        assert!(
+            matches!(
+                w.app.request(&w.limited, asked.id).await,
+                Err(AppError::NotFound)
+            ),
+            "{name}: a limited user opened a request outside their services"
+        );
+        assert!(
+            matches!(
+                w.app.request_service(&w.limited, asked.id).await,
+                Err(AppError::NotFound)
+            ),
+            "{name}"
+        );
+        // The team sees it.
+        assert_eq!(
+            w.app.request(&w.officer, asked.id).await.unwrap().id,
+            asked.id
+        );
+    }
+}

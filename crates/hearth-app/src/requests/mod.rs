@@ -940,8 +940,18 @@ impl App {
             return Err(AppError::NotFound);
         };
         let mut r = Request::from_row(r)?;
+        let limited = matches!(
+            who,
+            Principal::Provider {
+                service_scope: Some(_),
+                ..
+            }
+        );
         let visible = match r.service_id {
             Some(s) if !who.is_staff() => who.can_see_service(r.authority_id, r.provider_id, s),
+            // A user limited to some services sees only requests about those services, as
+            // their list shows (a colleague's new property with no service is not theirs).
+            None if limited => false,
             _ => who.can_see_owned(r.authority_id, r.provider_id),
         };
         if !visible {
