@@ -516,6 +516,7 @@ impl Db {
         let row = sqlx::query(
             "SELECT c.* FROM contact_assignments a JOIN contacts c ON c.id = a.contact_id
              WHERE a.service_id = $1 AND a.assignment = 'service_manager' AND c.active = 1
+               AND c.confidential = 0
              ORDER BY a.id LIMIT 1",
         )
         .bind(service_id)
