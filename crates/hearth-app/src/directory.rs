@@ -285,7 +285,7 @@ impl App {
         &self,
         ids: &[i64],
     ) -> Result<Vec<DirectoryRow>, AppError> {
-        let (mut found, missing) = self.directory_rows.get(ids);
+        let (mut found, missing, mark) = self.directory_rows.get(ids);
         if !missing.is_empty() {
             let read = self
                 .db
@@ -297,8 +297,10 @@ impl App {
                     i64::try_from(missing.len()).unwrap_or(i64::MAX),
                 )
                 .await?;
-            self.directory_rows.put(&read);
-            found.extend(read.into_iter().map(|r| (r.service.id, r)));
+            let read: Vec<(i64, DirectoryRow)> =
+                read.into_iter().map(|r| (r.service.id, r)).collect();
+            self.directory_rows.put(&read, mark);
+            found.extend(read);
         }
         Ok(ids.iter().filter_map(|id| found.remove(id)).collect())
     }

@@ -122,10 +122,16 @@ impl App {
     pub(crate) async fn begin_write(
         &self,
         actor: &hearth_store::Actor,
-    ) -> Result<hearth_store::WriteTx, hearth_store::StoreError> {
-        // A change made here shows in the directory at once.
+    ) -> Result<AppWrite, hearth_store::StoreError> {
+        // A change made here shows in the directory as soon as it is committed: the copies
+        // are forgotten now and again when the write ends, and rows read in between are not
+        // kept (`directory_cache`).
         self.directory_rows.clear();
-        self.db.begin_write_at(actor, self.now()).await
+        let tx = self.db.begin_write_at(actor, self.now()).await?;
+        Ok(AppWrite {
+            tx,
+            ended: WriteEnds(self.directory_rows.clone()),
+        })
     }
 
     /// The store underneath, for tests that set up or inspect data directly. Only with the
@@ -138,5 +144,44 @@ impl App {
     /// Today in the UK (the authority's date, whatever the server's time zone).
     pub fn today(&self) -> chrono::NaiveDate {
         self.clock.uk_today()
+    }
+}
+
+/// An audited write begun by the application (`App::begin_write`): the store's transaction,
+/// used through it, and what happens on this node when it ends.
+pub(crate) struct AppWrite {
+    tx: hearth_store::WriteTx,
+    ended: WriteEnds,
+}
+
+impl AppWrite {
+    /// Commits the write, then forgets the directory's copies read while it was under way.
+    pub(crate) async fn commit(self) -> Result<(), hearth_store::StoreError> {
+        let AppWrite { tx, ended } = self;
+        let done = tx.commit().await;
+        drop(ended);
+        done
+    }
+}
+
+impl std::ops::Deref for AppWrite {
+    type Target = hearth_store::WriteTx;
+    fn deref(&self) -> &hearth_store::WriteTx {
+        &self.tx
+    }
+}
+
+impl std::ops::DerefMut for AppWrite {
+    fn deref_mut(&mut self) -> &mut hearth_store::WriteTx {
+        &mut self.tx
+    }
+}
+
+/// Forgets the directory's copies when a write ends, committed or not.
+struct WriteEnds(Arc<directory_cache::RowCache>);
+
+impl Drop for WriteEnds {
+    fn drop(&mut self) {
+        self.0.clear();
     }
 }

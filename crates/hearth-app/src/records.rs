@@ -384,7 +384,7 @@ impl ContractInput {
 
 /// Commits a create or update that may run into a duplicate reference.
 async fn commit_unique<T>(
-    tx: hearth_store::WriteTx,
+    tx: crate::AppWrite,
     r: Result<Option<T>, hearth_store::StoreError>,
     what: &str,
 ) -> Result<T, AppError> {
