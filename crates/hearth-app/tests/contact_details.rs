@@ -196,3 +196,102 @@ async fn each_bad_field_is_named_and_nothing_is_sent() {
         );
     }
 }
+
+/// A change asked for before the briefing's other contact fields existed (migration 18)
+/// keeps its base in the old shape (title, names, position, e-mail, telephone). Approving it
+/// compares that base with the contact's other fields empty: it goes through while the
+/// contact is as it was, and is refused as stale once one of the old fields has moved on.
+#[tokio::test]
+async fn a_change_asked_for_before_the_new_fields_existed_is_approved_against_its_old_base() {
+    for t in testing::all().await.unwrap() {
+        let name = t.name;
+        let w = world(t).await;
+        let old_style = ContactInput {
+            title: "Mr".into(),
+            first_name: "Owen".into(),
+            last_name: "Pellow".into(),
+            position_type: "manager".into(),
+            email: "owen.pellow@example.org".into(),
+            phone: "0118 496 0710".into(),
+            ..Default::default()
+        };
+        let r = w
+            .app
+            .request_contact_add(&w.provider, &old_style)
+            .await
+            .unwrap();
+        let done = w.app.approve_request(&w.officer, r.id, "").await.unwrap();
+        let id: i64 = done
+            .result_record
+            .unwrap()
+            .strip_prefix("contact:")
+            .unwrap()
+            .parse()
+            .unwrap();
+        let db = w.app.db_for_tests();
+        let old_base = |phone: &str| {
+            format!(
+                r#"{{"contact_id":{id},"title":"Mr","first_name":"Owen","last_name":"Pellow","position_type":"manager","email":"owen.pellow@example.org","phone":"{phone}"}}"#
+            )
+        };
+
+        // As it was: the old base matches and the change is applied.
+        let mut moved = ContactInput::of(&w.app.contact_of(&w.provider, id).await.unwrap());
+        moved.job_title = "Scheme manager".into();
+        let r = w
+            .app
+            .request_contact_edit(&w.provider, id, &moved)
+            .await
+            .unwrap();
+        testing::exec(
+            db,
+            &format!(
+                "UPDATE requests SET base_json = '{}' WHERE id = {}",
+                old_base("0118 496 0710"),
+                r.id
+            ),
+        )
+        .await
+        .unwrap();
+        w.app
+            .approve_request(&w.officer, r.id, "")
+            .await
+            .unwrap_or_else(|e| panic!("{name}: an old-shape base as it was: {e:?}"));
+        assert_eq!(
+            w.app.contact_of(&w.provider, id).await.unwrap().job_title,
+            "Scheme manager",
+            "{name}"
+        );
+
+        // An old base that no longer matches the contact is stale, and changes nothing.
+        let mut again = ContactInput::of(&w.app.contact_of(&w.provider, id).await.unwrap());
+        again.mobile = "07700 900 462".into();
+        let r = w
+            .app
+            .request_contact_edit(&w.provider, id, &again)
+            .await
+            .unwrap();
+        testing::exec(
+            db,
+            &format!(
+                "UPDATE requests SET base_json = '{}' WHERE id = {}",
+                old_base("0118 496 0999"),
+                r.id
+            ),
+        )
+        .await
+        .unwrap();
+        assert!(
+            matches!(
+                w.app.approve_request(&w.officer, r.id, "").await,
+                Err(AppError::Conflict(hearth_app::ConflictCode::Stale, _))
+            ),
+            "{name}: a stale old-shape base refused"
+        );
+        assert_eq!(
+            w.app.contact_of(&w.provider, id).await.unwrap().mobile,
+            "",
+            "{name}"
+        );
+    }
+}
