@@ -287,7 +287,9 @@ impl App {
                 authority_id,
                 ..
             } => Ok((*provider_id, *authority_id)),
-            Principal::Staff { .. } | Principal::System { .. } => Err(AppError::NotFound),
+            Principal::Staff { .. } | Principal::System { .. } | Principal::Host { .. } => {
+                Err(AppError::NotFound)
+            }
         }
     }
 
@@ -861,7 +863,7 @@ impl App {
                 }
             }
             // Acts in no authority: the filter's authority finds nothing.
-            Principal::System { .. } => {}
+            Principal::System { .. } | Principal::Host { .. } => {}
         }
         let mut list = self
             .db
@@ -947,11 +949,17 @@ impl App {
                 ..
             }
         );
+        // A property belongs to a service, and a user limited to some services sees only
+        // the properties of those; one asked for with no service is outside their scope (a
+        // colleague's), as the properties list says. Contact requests are the
+        // organisation's, which limited users see whole.
+        let property = matches!(
+            r.payload,
+            Payload::PropertyAdd(_) | Payload::PropertyEdit(_)
+        );
         let visible = match r.service_id {
             Some(s) if !who.is_staff() => who.can_see_service(r.authority_id, r.provider_id, s),
-            // A user limited to some services sees only requests about those services, as
-            // their list shows (a colleague's new property with no service is not theirs).
-            None if limited => false,
+            None if limited && property => false,
             _ => who.can_see_owned(r.authority_id, r.provider_id),
         };
         if !visible {
