@@ -132,7 +132,7 @@ impl App {
             Principal::Staff { authority_id, .. } => {
                 Ok(self.db.list_actions(*authority_id, provider, false).await?)
             }
-            Principal::System { .. } => Err(AppError::NotFound),
+            Principal::System { .. } | Principal::Host { .. } => Err(AppError::NotFound),
         }
     }
 

@@ -73,6 +73,10 @@ impl App {
             if input.authority_id.is_some_and(|a| a != who.authority_id()) {
                 return Err(AppError::Forbidden);
             }
+            // The host's role belongs to no authority: only the command line gives it.
+            if matches!(Role::parse(&input.role), Ok(Role::HostAdministrator)) {
+                return Err(AppError::invalid("role", "Select a role"));
+            }
         }
         crate::text::check_lengths(input)?;
         let mut e = FieldErrors::new();
@@ -129,6 +133,8 @@ impl App {
                 Some(c) if self.db.contact(c).await?.is_some() => {}
                 _ => e.add("contact_id", "A provider user acts through a contact of their organisation: give the contact"),
             },
+            // Of the deployment, not of an authority.
+            Some(Role::HostAdministrator) => {}
             Some(_) => match input.authority_id {
                 Some(a) if self.db.authority(a).await?.is_some() => {}
                 _ => e.add("authority_id", "Commissioning staff belong to an authority: give the authority"),
@@ -158,7 +164,8 @@ impl App {
                 email: input.email.trim().to_string(),
                 password_hash: hash,
                 role: role.map(|r| r.as_str().to_string()).unwrap_or_default(),
-                authority_id: if role == Some(Role::ProviderUser) {
+                authority_id: if matches!(role, Some(Role::ProviderUser | Role::HostAdministrator))
+                {
                     None
                 } else {
                     input.authority_id

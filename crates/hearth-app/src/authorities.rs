@@ -1,13 +1,16 @@
-//! Setting up an authority in a deployment: adding one with safe default settings, and
-//! listing them (issue 11, "Going live"). The command line acts as the system principal.
+//! Setting up an authority in a deployment: adding one with safe default settings, listing
+//! them, and giving each its first administrators (issue 11, "Going live"). The command line
+//! acts as the system principal; in the browser, the host administrator of a deployment that
+//! hosts several authorities does the same, and sees none of any authority's records.
 
 use hearth_domain::calendar::Region;
 use hearth_domain::AuthorityCode;
 use serde::{Deserialize, Serialize};
 
+use crate::admin::{temporary_password, UserInput};
 use crate::{App, AppError, FieldErrors, Permission, Principal};
 
-/// A new authority, from the command line (or, later, the host administrator's form).
+/// A new authority, from the command line or the host administrator's form.
 #[derive(Debug, Clone, Default, Deserialize, Serialize)]
 pub struct NewAuthority {
     /// Its short code, e.g. "BRK" (any case).
@@ -34,6 +37,37 @@ pub struct AuthoritySummary {
     pub created_at: i64,
 }
 
+/// A first (or further) administrator of an authority, from the host administrator's form.
+#[derive(Debug, Clone, Default, Deserialize, Serialize)]
+pub struct NewAdministrator {
+    pub username: String,
+    pub display_name: String,
+    #[serde(default)]
+    pub email: String,
+}
+
+/// An authority's administrator as the host sees them: who, and whether they have set up
+/// their account yet (the temporary password changed and the authenticator enrolled).
+#[derive(Debug, Clone)]
+pub struct AdministratorSummary {
+    pub id: i64,
+    pub username: String,
+    pub display_name: String,
+    pub email: String,
+    pub set_up: bool,
+    pub disabled: bool,
+    pub created_at: i64,
+}
+
+/// Only the command line (system) or the host administrator sets up authorities.
+fn require_host(who: &Principal) -> Result<(), AppError> {
+    if who.has(Permission::Maintain) || who.has(Permission::Host) {
+        Ok(())
+    } else {
+        Err(AppError::Forbidden)
+    }
+}
+
 fn region_of(code: &str) -> Region {
     // The column is written only from a parsed Region; an unknown value (a hand edit) is
     // read as the default region rather than hiding the authority.
@@ -49,7 +83,7 @@ impl App {
         who: &Principal,
         input: &NewAuthority,
     ) -> Result<AuthoritySummary, AppError> {
-        who.require(Permission::Maintain)?;
+        require_host(who)?;
         crate::text::check_lengths(input)?;
         let mut e = FieldErrors::new();
         let code = e.check("code", AuthorityCode::parse(&input.code));
@@ -117,7 +151,7 @@ impl App {
         &self,
         who: &Principal,
     ) -> Result<Vec<AuthoritySummary>, AppError> {
-        who.require(Permission::Maintain)?;
+        require_host(who)?;
         let mut out = Vec::new();
         for a in self.db.authorities().await? {
             let (staff, providers) = self.db.authority_counts(a.id).await?;
@@ -132,5 +166,92 @@ impl App {
             });
         }
         Ok(out)
+    }
+
+    /// One authority, as the host sees it.
+    pub async fn authority_summary(
+        &self,
+        who: &Principal,
+        id: i64,
+    ) -> Result<AuthoritySummary, AppError> {
+        require_host(who)?;
+        let a = self.db.authority(id).await?.ok_or(AppError::NotFound)?;
+        let (staff, providers) = self.db.authority_counts(a.id).await?;
+        Ok(AuthoritySummary {
+            id: a.id,
+            region: region_of(&a.region),
+            code: a.code,
+            name: a.name,
+            staff,
+            providers,
+            created_at: a.created_at,
+        })
+    }
+
+    /// The administrators of an authority (no other account, and nothing else of its
+    /// records), for the host administrator.
+    pub async fn authority_administrators(
+        &self,
+        who: &Principal,
+        authority_id: i64,
+    ) -> Result<Vec<AdministratorSummary>, AppError> {
+        require_host(who)?;
+        self.db
+            .authority(authority_id)
+            .await?
+            .ok_or(AppError::NotFound)?;
+        Ok(self
+            .db
+            .list_users(Some(authority_id))
+            .await?
+            .into_iter()
+            .filter(|u| {
+                u.authority_id == Some(authority_id)
+                    && u.role == hearth_domain::Role::Administrator.as_str()
+            })
+            .map(|u| AdministratorSummary {
+                id: u.id,
+                set_up: u.must_change_password == 0 && u.totp_secret.is_some(),
+                disabled: u.disabled != 0,
+                username: u.username,
+                display_name: u.display_name,
+                email: u.email,
+                created_at: u.created_at,
+            })
+            .collect())
+    }
+
+    /// Adds an administrator to an authority with a temporary password (returned, shown
+    /// once), which they change when they first sign in, enrolling their authenticator at
+    /// the same time. From there the authority's administrator adds its own staff.
+    pub async fn add_authority_administrator(
+        &self,
+        who: &Principal,
+        authority_id: i64,
+        input: &NewAdministrator,
+    ) -> Result<(hearth_store::User, String), AppError> {
+        require_host(who)?;
+        self.db
+            .authority(authority_id)
+            .await?
+            .ok_or(AppError::NotFound)?;
+        let temp = temporary_password();
+        let user = self
+            .create_user_as(
+                &who.actor(),
+                &UserInput {
+                    username: input.username.clone(),
+                    display_name: input.display_name.clone(),
+                    email: input.email.clone(),
+                    role: hearth_domain::Role::Administrator.as_str().to_string(),
+                    authority_id: Some(authority_id),
+                    contact_id: None,
+                },
+                &temp,
+                None,
+                true,
+            )
+            .await?;
+        Ok((user, temp))
     }
 }

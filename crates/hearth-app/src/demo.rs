@@ -9,6 +9,7 @@ use hearth_store::{
 use crate::accounts::new_totp_secret;
 use crate::admin::UserInput;
 use crate::{App, AppError};
+use hearth_domain::Role;
 
 /// The setting that marks a database as holding only a demo (its scale and seed), so
 /// `hearth demo` may replace it on PostgreSQL. Setting up a real authority empties it.
@@ -603,6 +604,32 @@ impl App {
                 description: what,
             });
         }
+        // The host administrator of the deployment: adds authorities and their first
+        // administrators, and sees none of their records (issue 11).
+        let password = "iris-nectar-quartz".to_string();
+        let secret = new_totp_secret();
+        self.create_user_as(
+            &actor,
+            &UserInput {
+                username: "host".into(),
+                display_name: "Hal Host".into(),
+                email: "host@hearth-hosting.example".into(),
+                role: Role::HostAdministrator.as_str().into(),
+                authority_id: None,
+                contact_id: None,
+            },
+            &password,
+            Some(secret.clone()),
+            false,
+        )
+        .await?;
+        out.push(DemoAccount {
+            role: Role::HostAdministrator.as_str().into(),
+            username: "host".into(),
+            password,
+            totp_secret: secret,
+            description: "host administrator of the deployment: adds authorities and their first administrators, sees no authority's records".into(),
+        });
         let _ = provider_ids;
         Ok(out)
     }

@@ -344,7 +344,7 @@ impl App {
                 .db
                 .count_unsigned_documents(*provider_id, *authority_id)
                 .await?),
-            Principal::Staff { .. } | Principal::System { .. } => Ok(0),
+            Principal::Staff { .. } | Principal::System { .. } | Principal::Host { .. } => Ok(0),
         }
     }
 

@@ -21,6 +21,9 @@ pub enum Permission {
     /// The deployment's own maintenance (the command line): users and imports of any
     /// authority. Only a system principal holds it, and it holds nothing else.
     Maintain,
+    /// The host administrator's work: add authorities and their first administrators.
+    /// Only a host principal holds it, and it holds nothing else but signing in.
+    Host,
 }
 
 /// The authenticated user and the scope they act in.
@@ -47,6 +50,10 @@ pub enum Principal {
     /// Work no signed-in user does: a maintenance command (`cli:USERNAME`). It holds only
     /// [`Permission::Maintain`] and acts in no authority, so every scoped read finds nothing.
     System { name: String },
+    /// A host administrator of a deployment with several authorities (issue 11). Acts in no
+    /// authority, like the system principal, so every scoped read finds nothing; holds only
+    /// [`Permission::SignedIn`] and [`Permission::Host`].
+    Host { user: User },
 }
 
 /// The authority id of a principal that acts in none: no authority has it.
@@ -63,7 +70,9 @@ impl Principal {
     /// The signed-in user; None for the system principal.
     pub fn user(&self) -> Option<&User> {
         match self {
-            Principal::Staff { user, .. } | Principal::Provider { user, .. } => Some(user),
+            Principal::Staff { user, .. }
+            | Principal::Provider { user, .. }
+            | Principal::Host { user } => Some(user),
             Principal::System { .. } => None,
         }
     }
@@ -84,6 +93,7 @@ impl Principal {
             Principal::Provider { .. } => Role::ProviderUser,
             // Holds no role's permissions (see `has`); read-only is the least of them.
             Principal::System { .. } => Role::ReadOnly,
+            Principal::Host { .. } => Role::HostAdministrator,
         }
     }
 
@@ -92,7 +102,7 @@ impl Principal {
             Principal::Staff { authority_id, .. } | Principal::Provider { authority_id, .. } => {
                 *authority_id
             }
-            Principal::System { .. } => NO_AUTHORITY,
+            Principal::System { .. } | Principal::Host { .. } => NO_AUTHORITY,
         }
     }
 
@@ -108,6 +118,12 @@ impl Principal {
                 name: user.username.clone(),
                 authority_id: Some(self.authority_id()),
             },
+            // The host's writes go to the deployment's own chain, not an authority's.
+            Principal::Host { user } => Actor {
+                user_id: Some(user.id),
+                name: user.username.clone(),
+                authority_id: None,
+            },
             Principal::System { name } => Actor::system(name),
         }
     }
@@ -122,6 +138,9 @@ impl Principal {
             (Principal::Provider { .. }, Permission::ProviderPortal) => true,
             (Principal::System { .. }, Permission::Maintain) => true,
             (Principal::System { .. }, _) => false,
+            (Principal::Host { .. }, Permission::SignedIn | Permission::Host) => true,
+            (Principal::Host { .. }, _) => false,
+            (_, Permission::Host) => false,
             (_, Permission::Maintain) => false,
             _ => false,
         }
@@ -161,7 +180,7 @@ impl Principal {
                 provider_id: Some(*provider_id),
                 ..Default::default()
             },
-            Principal::System { .. } => ProviderFilter {
+            Principal::System { .. } | Principal::Host { .. } => ProviderFilter {
                 authority_id: Some(NO_AUTHORITY),
                 ..Default::default()
             },
@@ -186,7 +205,7 @@ impl Principal {
                 only_ids: service_scope.clone(),
                 ..Default::default()
             },
-            Principal::System { .. } => ServiceFilter {
+            Principal::System { .. } | Principal::Host { .. } => ServiceFilter {
                 authority_id: Some(NO_AUTHORITY),
                 only_ids: Some(Vec::new()),
                 ..Default::default()
@@ -210,7 +229,7 @@ impl Principal {
                 provider_id: Some(*provider_id),
                 ..Default::default()
             },
-            Principal::System { .. } => ContractFilter {
+            Principal::System { .. } | Principal::Host { .. } => ContractFilter {
                 authority_id: Some(NO_AUTHORITY),
                 ..Default::default()
             },
@@ -235,7 +254,7 @@ impl Principal {
                         .as_ref()
                         .is_none_or(|ids| ids.contains(&service_id))
             }
-            Principal::System { .. } => false,
+            Principal::System { .. } | Principal::Host { .. } => false,
         }
     }
 
@@ -250,7 +269,7 @@ impl Principal {
                 authority_id: a,
                 ..
             } => *p == provider_id && *a == authority_id,
-            Principal::System { .. } => false,
+            Principal::System { .. } | Principal::Host { .. } => false,
         }
     }
 }
@@ -269,6 +288,10 @@ impl App {
         let Ok(role) = Role::parse(&user.role) else {
             return Ok(None);
         };
+        if role == Role::HostAdministrator {
+            // Belongs to no authority, whatever the row says.
+            return Ok(Some(Principal::Host { user }));
+        }
         if role != Role::ProviderUser {
             let Some(authority_id) = user.authority_id else {
                 return Ok(None);

@@ -445,7 +445,7 @@ impl App {
                 self.db.provider_in_authority(id, *authority_id).await?
             }
             Principal::Provider { provider_id, .. } => *provider_id == id,
-            Principal::System { .. } => false,
+            Principal::System { .. } | Principal::Host { .. } => false,
         };
         if visible {
             Ok(p)

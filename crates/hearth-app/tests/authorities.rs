@@ -4,7 +4,7 @@
 
 mod common;
 
-use hearth_app::authorities::NewAuthority;
+use hearth_app::authorities::{NewAdministrator, NewAuthority};
 use hearth_app::{App, AppError, Principal};
 use hearth_domain::calendar::Region;
 use hearth_store::testing;
@@ -127,7 +127,7 @@ async fn bad_input_names_each_field_and_adds_nothing() {
 }
 
 #[tokio::test]
-async fn only_the_system_principal_adds_or_lists_authorities() {
+async fn only_the_system_principal_or_the_host_adds_or_lists_authorities() {
     let w = common::world(testing::sqlite().await.unwrap()).await;
     let admin = {
         let u = w
@@ -149,6 +149,258 @@ async fn only_the_system_principal_adds_or_lists_authorities() {
         assert!(matches!(
             w.app.list_authorities(who).await,
             Err(AppError::Forbidden)
+        ));
+        assert!(matches!(
+            w.app
+                .add_authority_administrator(who, admin.authority_id(), &new_admin("sneaky"))
+                .await,
+            Err(AppError::Forbidden)
+        ));
+        assert!(matches!(
+            w.app
+                .authority_administrators(who, admin.authority_id())
+                .await,
+            Err(AppError::Forbidden)
+        ));
+    }
+}
+
+fn new_admin(username: &str) -> NewAdministrator {
+    NewAdministrator {
+        username: username.into(),
+        display_name: "Fern Vale".into(),
+        email: "fern.vale@fernvale.example".into(),
+    }
+}
+
+async fn principal_of(app: &App, username: &str) -> Principal {
+    let u = app
+        .db_for_tests()
+        .user_by_username(username)
+        .await
+        .unwrap()
+        .unwrap();
+    app.principal_for(u, None).await.unwrap().unwrap()
+}
+
+/// The host administrator of a deployment with several authorities adds an authority and its
+/// first administrator; that administrator acts in the new authority only, and changes the
+/// temporary password and enrols an authenticator at first sign-in.
+#[tokio::test]
+async fn the_host_adds_an_authority_and_its_first_administrator() {
+    for t in testing::all().await.unwrap() {
+        let name = t.name;
+        let w = common::world(t).await;
+        let host = principal_of(&w.app, "host").await;
+        assert!(matches!(host, Principal::Host { .. }), "{name}: {host:?}");
+        let before = w.app.list_authorities(&host).await.unwrap().len();
+
+        // Bad input is named beside its field and adds nothing.
+        let errors = field_errors(w.app.add_authority(&host, &input("x", "", "mars")).await);
+        let fields: Vec<&str> = errors.iter().map(|(f, _)| f.as_str()).collect();
+        assert_eq!(fields, ["code", "name", "region"], "{name}: {errors:?}");
+        assert_eq!(w.app.list_authorities(&host).await.unwrap().len(), before);
+
+        let a = w
+            .app
+            .add_authority(&host, &input("FVL", "Fernvale Borough Council", "scotland"))
+            .await
+            .unwrap();
+        assert_eq!(
+            w.app.list_authorities(&host).await.unwrap().len(),
+            before + 1
+        );
+        assert!(w
+            .app
+            .authority_administrators(&host, a.id)
+            .await
+            .unwrap()
+            .is_empty());
+
+        // The administrator's fields are checked as the administrator's own form checks them.
+        let errors = field_errors(
+            w.app
+                .add_authority_administrator(
+                    &host,
+                    a.id,
+                    &NewAdministrator {
+                        username: "x".into(),
+                        display_name: " ".into(),
+                        email: String::new(),
+                    },
+                )
+                .await,
+        );
+        assert!(errors.iter().any(|(f, _)| f == "username"), "{name}");
+        assert!(errors.iter().any(|(f, _)| f == "display_name"), "{name}");
+        assert!(matches!(
+            w.app
+                .add_authority_administrator(&host, 999_999, &new_admin("fern.vale"))
+                .await,
+            Err(AppError::NotFound)
+        ));
+
+        let (u, temp) = w
+            .app
+            .add_authority_administrator(&host, a.id, &new_admin("fern.vale"))
+            .await
+            .unwrap();
+        assert!(!temp.is_empty());
+        assert_eq!(
+            u.must_change_password, 1,
+            "{name}: the password is temporary"
+        );
+        assert!(u.totp_secret.is_none(), "{name}: enrols at first sign-in");
+        let admins = w.app.authority_administrators(&host, a.id).await.unwrap();
+        assert_eq!(admins.len(), 1);
+        assert_eq!(admins[0].username, "fern.vale");
+        assert!(!admins[0].set_up, "{name}: not signed in yet");
+        // The new administrator acts in the new authority, and sees none of the other's.
+        let fern = principal_of(&w.app, "fern.vale").await;
+        assert_eq!(fern.authority_id(), a.id, "{name}");
+        assert!(fern.has(hearth_app::Permission::Administer));
+        assert!(w
+            .app
+            .list_users(&fern)
+            .await
+            .unwrap()
+            .iter()
+            .all(|x| x.authority_id == Some(a.id)));
+
+        // The host's writes are in the deployment's own audit chain, not an authority's.
+        let entries = w
+            .app
+            .db_for_tests()
+            .audit_search(&hearth_store::AuditQuery {
+                record_type: Some("user".into()),
+                record_id: Some(u.id.to_string()),
+                limit: 10,
+                ..Default::default()
+            })
+            .await
+            .unwrap();
+        assert_eq!(entries.len(), 1, "{name}: {entries:?}");
+        assert_eq!(entries[0].actor, "host", "{name}");
+        assert_eq!(entries[0].chain, 0, "{name}");
+        assert!(
+            matches!(
+                w.app.audit_verify().await.unwrap(),
+                hearth_store::ChainReport::Intact { .. }
+            ),
+            "{name}"
+        );
+    }
+}
+
+/// The host sees none of any authority's records, and only the command line makes a host.
+#[tokio::test]
+async fn the_host_sees_no_authoritys_records() {
+    for t in testing::all().await.unwrap() {
+        let name = t.name;
+        let w = common::world(t).await;
+        let host = principal_of(&w.app, "host").await;
+        let app = &w.app;
+        let q = hearth_app::records::ListQuery::default();
+        assert!(
+            app.list_providers(&host, &q)
+                .await
+                .unwrap()
+                .items
+                .is_empty(),
+            "{name}"
+        );
+        assert!(
+            app.list_services(&host, &q).await.unwrap().items.is_empty(),
+            "{name}"
+        );
+        assert!(
+            app.list_properties(&host, &q)
+                .await
+                .unwrap()
+                .items
+                .is_empty(),
+            "{name}"
+        );
+        assert!(
+            app.list_contracts(&host, &q)
+                .await
+                .unwrap()
+                .items
+                .is_empty(),
+            "{name}"
+        );
+        assert!(
+            app.list_requests(&host, &Default::default())
+                .await
+                .unwrap()
+                .is_empty(),
+            "{name}"
+        );
+        assert!(app.list_users(&host).await.is_err(), "{name}: users");
+        assert!(
+            app.audit_search(&host, Default::default()).await.is_err(),
+            "{name}: audit"
+        );
+        assert!(
+            app.staff_home(&host).await.is_err(),
+            "{name}: the back office"
+        );
+        // A record of the demo authority by its id.
+        let service = app.list_services(&w.officer, &q).await.unwrap().items[0].id;
+        assert!(
+            app.service(&host, service).await.is_err(),
+            "{name}: a service"
+        );
+        let provider = app.list_providers(&w.officer, &q).await.unwrap().items[0].id;
+        assert!(
+            app.provider(&host, provider).await.is_err(),
+            "{name}: a provider"
+        );
+
+        // An authority's administrator cannot make a host, nor can the host make anyone but
+        // an authority's administrator.
+        let admin = principal_of(app, "admin").await;
+        let ask = hearth_app::admin::UserInput {
+            username: "new.host".into(),
+            display_name: "New Host".into(),
+            email: String::new(),
+            role: "host_administrator".into(),
+            authority_id: Some(admin.authority_id()),
+            contact_id: None,
+        };
+        let errors = field_errors(
+            app.create_user(&admin, &ask, "a-long-enough-passphrase-41", None, true)
+                .await,
+        );
+        assert_eq!(errors[0].0, "role", "{name}");
+        assert!(app
+            .create_user(&host, &ask, "a-long-enough-passphrase-41", None, true)
+            .await
+            .is_err());
+        assert!(app
+            .db_for_tests()
+            .user_by_username("new.host")
+            .await
+            .unwrap()
+            .is_none());
+        // The command line can.
+        let made = app
+            .create_user(
+                &Principal::system("cli:test"),
+                &hearth_app::admin::UserInput {
+                    authority_id: None,
+                    ..ask.clone()
+                },
+                "a-long-enough-passphrase-41",
+                None,
+                true,
+            )
+            .await
+            .unwrap();
+        assert_eq!(made.authority_id, None, "{name}");
+        assert!(matches!(
+            principal_of(app, "new.host").await,
+            Principal::Host { .. }
         ));
     }
 }

@@ -198,6 +198,9 @@ string_enum! {
         DataClerk => ("data_clerk", "Data clerk"),
         ReadOnly => ("read_only", "Read only (board member or inspector)"),
         ProviderUser => ("provider_user", "Provider user"),
+        // Runs a deployment that hosts several authorities (issue 11): adds authorities and
+        // their first administrators, and sees no authority's records.
+        HostAdministrator => ("host_administrator", "Host administrator"),
     }
 }
 
@@ -205,7 +208,16 @@ impl Role {
     /// Belongs to the commissioning authority's SP team (including
     /// read-only board members and inspectors).
     pub fn is_commissioning(&self) -> bool {
-        !matches!(self, Self::ProviderUser)
+        !matches!(self, Self::ProviderUser | Self::HostAdministrator)
+    }
+
+    /// The roles an authority's administrator may give: every role but the host's, which
+    /// belongs to no authority and is given only from the command line.
+    pub fn of_an_authority() -> impl Iterator<Item = Role> {
+        Self::ALL
+            .iter()
+            .copied()
+            .filter(|r| *r != Self::HostAdministrator)
     }
 
     /// May change anything at all (read-only users may not).
@@ -505,7 +517,7 @@ mod tests {
         assert_eq!(EndReason::ALL.len(), 5);
         assert_eq!(PositionType::ALL.len(), 12);
         assert_eq!(Assignment::ALL.len(), 8);
-        assert_eq!(Role::ALL.len(), 7);
+        assert_eq!(Role::ALL.len(), 8);
         assert_eq!(ClientGroup::ALL.len(), 13);
         assert_eq!(PasswordPolicyKind::ALL.len(), 2);
     }
@@ -555,7 +567,7 @@ mod tests {
         for role in Role::ALL {
             assert_eq!(
                 role.is_commissioning(),
-                *role != Role::ProviderUser,
+                !matches!(role, Role::ProviderUser | Role::HostAdministrator),
                 "{role:?}"
             );
             assert_eq!(role.can_write(), *role != Role::ReadOnly, "{role:?}");
@@ -563,6 +575,9 @@ mod tests {
         assert!(Role::ReadOnly.is_commissioning());
         assert!(!Role::ProviderUser.is_commissioning());
         assert!(Role::ProviderUser.can_write());
+        assert!(!Role::HostAdministrator.is_commissioning());
+        assert_eq!(Role::of_an_authority().count(), 7);
+        assert!(Role::of_an_authority().all(|r| r != Role::HostAdministrator));
     }
 
     #[test]

@@ -62,6 +62,7 @@ fn nav(ctx: &Ctx) -> Vec<(&'static str, &'static str)> {
             ("Contacts", "/contacts"),
             ("Organisation", "/organisation"),
         ],
+        Principal::Host { .. } => vec![("Authorities", "/host")],
         Principal::System { .. } => Vec::new(),
     }
 }

@@ -413,16 +413,21 @@ async fn signed_guard(
             Ok(c) => c,
             Err(r) => return r,
         };
-        if !ctx.principal.has(permission) {
+        let host_kept_out = matches!(ctx.principal, Principal::Host { .. })
+            && permission == Permission::SignedIn
+            && !host_may_visit(req.uri().path());
+        if host_kept_out || !ctx.principal.has(permission) {
             return match ctx.principal {
                 Principal::Provider { .. } => {
                     crate::api::problem(StatusCode::NOT_FOUND, "not_found", "No such record")
                 }
-                Principal::Staff { .. } | Principal::System { .. } => crate::api::problem(
-                    StatusCode::FORBIDDEN,
-                    "forbidden",
-                    "You do not have permission to do that",
-                ),
+                Principal::Staff { .. } | Principal::System { .. } | Principal::Host { .. } => {
+                    crate::api::problem(
+                        StatusCode::FORBIDDEN,
+                        "forbidden",
+                        "You do not have permission to do that",
+                    )
+                }
             };
         }
         let mut req = req;
@@ -442,6 +447,14 @@ async fn signed_guard(
         return Redirect::to(&session::stage_path(&live.session.stage)).into_response();
     };
     let ctx = Ctx::new(principal.clone(), live.clone(), token);
+    if matches!(principal, Principal::Host { .. })
+        && permission == Permission::SignedIn
+        && !host_may_visit(&info.path)
+    {
+        // Pages every signed-in user reaches list an authority's records; the host acts in
+        // none, so it is kept to its own pages, its account and signing out.
+        return layout::forbidden(Some(&ctx));
+    }
     if !principal.has(permission) {
         // A provider user reaching into the back office is told nothing exists there (F2.7);
         // commissioning staff without the right are told so.
@@ -450,7 +463,7 @@ async fn signed_guard(
                 crate::api::problem(StatusCode::NOT_FOUND, "not_found", "No such record")
             }
             Principal::Provider { .. } => layout::not_found(Some(&ctx)),
-            Principal::Staff { .. } | Principal::System { .. }
+            Principal::Staff { .. } | Principal::System { .. } | Principal::Host { .. }
                 if info.path.starts_with("/api/") =>
             {
                 crate::api::problem(
@@ -459,7 +472,9 @@ async fn signed_guard(
                     "You do not have permission to do that",
                 )
             }
-            Principal::Staff { .. } | Principal::System { .. } => layout::forbidden(Some(&ctx)),
+            Principal::Staff { .. } | Principal::System { .. } | Principal::Host { .. } => {
+                layout::forbidden(Some(&ctx))
+            }
         };
     }
     let mut req = req;
@@ -484,6 +499,16 @@ pub fn bad_request(msg: &str) -> Response {
 
 /// Anonymous CSRF token as seen by handlers.
 pub type AnonToken = Anon;
+
+/// The pages open to every signed-in user that a host administrator may use: the home page
+/// (which sends them to their authorities), their own account and signing out.
+fn host_may_visit(path: &str) -> bool {
+    path == "/home"
+        || path == "/account"
+        || path.starts_with("/account/")
+        || path == "/logout"
+        || path.starts_with("/logout/")
+}
 
 #[cfg(test)]
 #[allow(clippy::unwrap_used, clippy::panic)]

@@ -17,7 +17,7 @@ mod common;
 use common::*;
 use std::collections::HashMap;
 
-const ROLES: [&str; 7] = [
+const ROLES: [&str; 8] = [
     "admin",
     "officer",
     "contracts",
@@ -25,6 +25,7 @@ const ROLES: [&str; 7] = [
     "board",
     "provider",
     "limited",
+    "host",
 ];
 
 include!("authz_matrix/table.rs");
@@ -159,6 +160,7 @@ async fn record_ids(t: &TestApp) -> HashMap<&'static str, i64> {
         ("account-requests", account_request.id),
         ("users", officer_user.id),
         ("api-tokens", 999_999),
+        ("authorities", officer.authority_id()),
     ])
 }
 
@@ -203,9 +205,11 @@ fn should_send(
         return matches!(expected, Some('f' | 'n' | 'b'));
     }
     use hearth_app::Permission::*;
-    let staff = !matches!(role, "provider" | "limited");
+    let staff = !matches!(role, "provider" | "limited" | "host");
     let permitted = match permission {
-        SignedIn => !matches!(role, "board" | "provider" | "limited"),
+        // The host reaches only its account among these (the rest list authorities' records).
+        SignedIn => !matches!(role, "board" | "provider" | "limited" | "host"),
+        Host => role == "host",
         ProviderPortal => !staff,
         BackOfficeRead => staff,
         BackOfficeWrite => staff && role != "board",
@@ -255,7 +259,8 @@ async fn every_route_answers_every_role_as_the_table_says() {
     let mut wrong = Vec::new();
     for role in ROLES {
         let c = t.signed_in(role).await;
-        let (_, home) = c.text("/home").await;
+        // The host's home sends them to their authorities.
+        let (_, home) = c.text(if role == "host" { "/host" } else { "/home" }).await;
         let csrf = extract_csrf(&home).unwrap();
         for (i, e) in signed.iter().enumerate() {
             let Some(path) = concrete(e.path, &ids) else {

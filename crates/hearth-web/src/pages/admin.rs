@@ -177,8 +177,7 @@ struct NewUserForm {
 }
 
 fn user_form(ctx: &Ctx, f: &NewUserForm, errors: &FieldErrors) -> Response {
-    let roles: Vec<(String, String)> = Role::ALL
-        .iter()
+    let roles: Vec<(String, String)> = Role::of_an_authority()
         .map(|r| (r.as_str().to_string(), r.label().to_string()))
         .collect();
     let body = html! {

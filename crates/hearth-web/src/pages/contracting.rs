@@ -605,7 +605,7 @@ async fn document_sign(
 fn provider_id_of(ctx: &Ctx) -> i64 {
     match &ctx.principal {
         Principal::Provider { provider_id, .. } => *provider_id,
-        Principal::Staff { .. } | Principal::System { .. } => 0,
+        Principal::Staff { .. } | Principal::System { .. } | Principal::Host { .. } => 0,
     }
 }
 

@@ -94,6 +94,8 @@ async fn home(State(state): State<AppState>, ctx: Ctx) -> Page {
             };
             render(Some(&ctx), "Home", body)
         }
+        // The host administrator's work is the deployment's authorities.
+        Principal::Host { .. } => layout::see_other("/host"),
         // A system principal never holds a session.
         Principal::System { .. } => layout::not_found(Some(&ctx)),
     })

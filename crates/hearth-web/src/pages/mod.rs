@@ -5,6 +5,7 @@ mod admin;
 mod contracting;
 mod directory;
 mod home;
+mod host;
 mod info;
 mod records;
 mod requests;
@@ -18,6 +19,7 @@ pub fn register(t: &mut RouteTable) {
     contracting::register(t);
     directory::register(t);
     home::register(t);
+    host::register(t);
     info::register(t);
     requests::register(t);
     records::register(t);
