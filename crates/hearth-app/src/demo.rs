@@ -148,6 +148,10 @@ fn directory_details(s: &DemoService, id: i64) -> hearth_store::ServiceDetails {
     }
 }
 
+/// The small demo's second authority (`App::demo_neighbour`).
+pub const NEIGHBOUR_NAME: &str = "Harrowdale District Council";
+pub const NEIGHBOUR_CODE: &str = "HDL";
+
 impl App {
     /// Generates and loads demo data at `scale` (deterministic for a seed), then creates the
     /// demo accounts, each enrolled with a TOTP secret. The database must be freshly migrated.
@@ -381,11 +385,139 @@ impl App {
         self.assign_demo_officers(&data, &authority_ids, &provider_ids, &service_ids)
             .await?;
         summary.authorities = data.authorities.len();
+        if scale == Scale::Small {
+            progress("adding a neighbouring authority that shares a provider");
+            let shared = id_of(&provider_ids, 0)?;
+            let postcode = data
+                .services
+                .iter()
+                .find(|s| s.provider_key == 0)
+                .map(|s| s.postcode.clone())
+                .unwrap_or_default();
+            self.demo_neighbour(&actor, shared, &postcode).await?;
+            summary.authorities += 1;
+        }
         summary.providers = data.providers.len();
         summary.services = data.services.len();
         summary.contracts = contract_ids.len();
         summary.clients = data.clients.len();
         Ok(summary)
+    }
+
+    /// The small demo's second authority, Harrowdale District Council (issue 11: several
+    /// authorities in one deployment). It commissions one service from the demo's first
+    /// provider (Larkspur Housing Trust, the `provider` account's organisation), so that
+    /// provider's users switch between the two authorities from **Your account** without
+    /// signing in again, and see only the chosen authority's services, contracts and clients.
+    /// Brackenshire's staff see none of it, nor Harrowdale's of Brackenshire.
+    async fn demo_neighbour(
+        &self,
+        actor: &Actor,
+        shared_provider: i64,
+        postcode: &str,
+    ) -> Result<(), AppError> {
+        let today = self.today();
+        let day = |days: i64| (today + chrono::Duration::days(days)).to_string();
+        let mut tx = self.begin_write(actor).await?;
+        let hdl = tx
+            .insert_authority_in(
+                NEIGHBOUR_NAME,
+                NEIGHBOUR_CODE,
+                hearth_domain::calendar::Region::EnglandAndWales.as_str(),
+            )
+            .await?
+            .id;
+        tx.add_provider_authority(shared_provider, hdl).await?;
+        let service = tx
+            .insert_service(
+                hdl,
+                &ServiceFields {
+                    provider_id: shared_provider,
+                    reference: "HDL/SH/0001".into(),
+                    name: "Mill Race Court".into(),
+                    public_name: "Mill Race Court".into(),
+                    service_type: "sheltered".into(),
+                    term: "long".into(),
+                    client_group: "older_people".into(),
+                    contracted_units: 12,
+                    address: "Mill Race Lane, Harrowdale".into(),
+                    postcode: postcode.to_string(),
+                    description: "Sheltered flats for older people with a scheme manager on weekdays and an alarm service at night, commissioned by Harrowdale District Council.".into(),
+                },
+            )
+            .await?;
+        tx.insert_property(
+            hdl,
+            &PropertyFields {
+                provider_id: shared_provider,
+                service_id: Some(service.id),
+                address_line1: "1-12 Mill Race Court".into(),
+                address_line2: "Mill Race Lane".into(),
+                town: "Harrowdale".into(),
+                postcode: postcode.to_string(),
+                uprn: None,
+            },
+        )
+        .await?;
+        tx.insert_contract(
+            hdl,
+            &ContractFields {
+                provider_id: shared_provider,
+                reference: "HDL/C/0001".into(),
+                title: "Sheltered housing support, Mill Race Court".into(),
+                units: 12,
+                unit_rate_pence: 2_150,
+                start_date: day(-430),
+                end_date: day(665),
+                status: "steady_state".into(),
+                service_ids: vec![service.id],
+            },
+        )
+        .await?;
+        let people = [
+            ("Mrs", "Edith", "Marwood", "1941-03-14", -400, None),
+            ("Mr", "Walter", "Pryce", "1938-11-02", -380, None),
+            ("Ms", "Gwen", "Hollis", "1946-07-21", -250, None),
+            ("Mr", "Ronald", "Askew", "1944-01-30", -190, Some(-40)),
+            ("Mrs", "Nora", "Tindall", "1950-09-08", -60, None),
+        ];
+        let rows: Vec<(ClientFields, i64, Vec<ScheduleFields>)> = people
+            .iter()
+            .enumerate()
+            .map(|(i, (title, first, last, born, start, end))| {
+                (
+                    ClientFields {
+                        title: (*title).into(),
+                        first_name: (*first).into(),
+                        last_name: (*last).into(),
+                        date_of_birth: Some((*born).into()),
+                        ethnicity: "White British".into(),
+                        address: format!("Flat {}, Mill Race Court", i + 1),
+                        address2: String::new(),
+                        town: "Harrowdale".into(),
+                        postcode: postcode.to_string(),
+                        uprn: None,
+                        ni_number: None,
+                        hb_number: None,
+                    },
+                    hdl,
+                    vec![ScheduleFields {
+                        client_id: 0,
+                        service_id: service.id,
+                        level: "Service Level 2".into(),
+                        units_per_week: 1,
+                        start_date: day(*start),
+                        end_date: end.map(day),
+                        end_reason: end.map(|_| "support_no_longer_required".to_string()),
+                    }],
+                )
+            })
+            .collect();
+        tx.bulk_load_schedules(&rows).await?;
+        tx.commit().await?;
+        self.db.locate_services().await?;
+        self.db.refresh_current_clients(&today.to_string()).await?;
+        Ok(())
     }
 
     /// Responsible officers in the first authority: the contracts manager (Cara Contracts)

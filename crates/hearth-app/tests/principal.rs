@@ -55,10 +55,12 @@ impl Demo {
             .unwrap_or_else(|| panic!("{username} may act"))
     }
 
+    /// The demo authority's (Brackenshire's) services; the demo's second authority has its own.
     async fn services(&self) -> Vec<hearth_store::Service> {
         self.app
             .db_for_tests()
             .list_services(&ServiceFilter {
+                authority_id: Some(self.home_authority().await),
                 per_page: 100_000,
                 ..Default::default()
             })
@@ -71,6 +73,7 @@ impl Demo {
         self.app
             .db_for_tests()
             .list_properties(&ServiceFilter {
+                authority_id: Some(self.home_authority().await),
                 per_page: 100_000,
                 ..Default::default()
             })
@@ -83,6 +86,7 @@ impl Demo {
         self.app
             .db_for_tests()
             .list_contracts(&ContractFilter {
+                authority_id: Some(self.home_authority().await),
                 per_page: 100_000,
                 ..Default::default()
             })
@@ -95,6 +99,7 @@ impl Demo {
         self.app
             .db_for_tests()
             .list_providers(&ProviderFilter {
+                authority_id: Some(self.home_authority().await),
                 per_page: 100_000,
                 ..Default::default()
             })
@@ -1679,5 +1684,75 @@ async fn user_administration_is_refused_outside_the_administrators_authority() {
             is_forbidden(d.app.user_named(&home_admin, "officer").await),
             "{name}: looking users up by name is the command line's"
         );
+    }
+}
+
+/// Issue 11: the demo has a second authority, Harrowdale, sharing one provider (Larkspur, the
+/// `provider` account's organisation). Its user acts in Brackenshire first and may choose
+/// Harrowdale without signing in again; each authority's records stay in it.
+#[tokio::test]
+async fn the_demos_shared_provider_acts_in_either_authority_and_sees_only_that_ones_records() {
+    for d in demos().await {
+        let name = d.name;
+        let app = &d.app;
+        let brk = d.home_authority().await;
+        let hdl = app
+            .db_for_tests()
+            .authorities()
+            .await
+            .unwrap()
+            .into_iter()
+            .find(|a| a.code == hearth_app::demo::NEIGHBOUR_CODE)
+            .expect("the demo's second authority")
+            .id;
+        let larkspur = d.provider_of("provider").await;
+        let there = app
+            .db_for_tests()
+            .provider_authorities(larkspur)
+            .await
+            .unwrap();
+        assert_eq!(
+            there.iter().map(|a| a.id).collect::<Vec<_>>(),
+            vec![brk, hdl],
+            "{name}: Larkspur is registered with both"
+        );
+
+        // By default the user acts in Brackenshire, the first by name.
+        let in_brk = d.principal("provider").await;
+        assert_eq!(in_brk.authority_id(), brk, "{name}");
+        let brk_services = app.list_services(&in_brk, &all()).await.unwrap().items;
+        assert!(brk_services.len() > 1, "{name}");
+        assert!(brk_services.iter().all(|s| s.authority_id == brk));
+
+        // Choosing Harrowdale: only its one service, contract and clients.
+        let in_hdl = d.principal_in("provider", Some(hdl)).await;
+        assert_eq!(in_hdl.authority_id(), hdl, "{name}");
+        let hdl_services = app.list_services(&in_hdl, &all()).await.unwrap().items;
+        assert_eq!(hdl_services.len(), 1, "{name}");
+        let mill = &hdl_services[0];
+        assert_eq!(mill.name, "Mill Race Court");
+        assert!(
+            mill.current_clients >= 4,
+            "{name}: {}",
+            mill.current_clients
+        );
+        let contracts = app.list_contracts(&in_hdl, &all()).await.unwrap().items;
+        assert_eq!(contracts.len(), 1, "{name}");
+        assert!(is_not_found(app.service(&in_hdl, brk_services[0].id).await));
+        assert!(is_not_found(app.service(&in_brk, mill.id).await));
+
+        // Brackenshire's staff see nothing of Harrowdale's.
+        let officer = d.principal("officer").await;
+        assert!(is_not_found(app.service(&officer, mill.id).await), "{name}");
+        assert!(app
+            .list_services(&officer, &all())
+            .await
+            .unwrap()
+            .items
+            .iter()
+            .all(|s| s.id != mill.id));
+        // A user of a provider not registered with Harrowdale cannot act there.
+        let limited = d.principal_in("limited", Some(hdl)).await;
+        assert_eq!(limited.authority_id(), brk, "{name}: falls back to its own");
     }
 }
