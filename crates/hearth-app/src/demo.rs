@@ -148,6 +148,26 @@ fn directory_details(s: &DemoService, id: i64) -> hearth_store::ServiceDetails {
     }
 }
 
+/// The one service of the small demo's second authority (`App::demo_neighbour`), at a
+/// postcode of the demo's.
+fn neighbour_service(postcode: String) -> DemoService {
+    DemoService {
+        key: 0,
+        authority_key: 1,
+        provider_key: 0,
+        reference: "HDL/SH/0001".into(),
+        name: "Mill Race Court".into(),
+        public_name: "Mill Race Court".into(),
+        service_type: "sheltered",
+        term: "long",
+        client_group: "older_people",
+        contracted_units: 12,
+        address: "Mill Race Lane, Harrowdale".into(),
+        postcode,
+        description: "Sheltered flats for older people with a scheme manager on weekdays and an alarm service at night, commissioned by Harrowdale District Council.".into(),
+    }
+}
+
 /// The small demo's second authority (`App::demo_neighbour`).
 pub const NEIGHBOUR_NAME: &str = "Harrowdale District Council";
 pub const NEIGHBOUR_CODE: &str = "HDL";
@@ -394,7 +414,8 @@ impl App {
                 .find(|s| s.provider_key == 0)
                 .map(|s| s.postcode.clone())
                 .unwrap_or_default();
-            self.demo_neighbour(&actor, shared, &postcode).await?;
+            self.demo_neighbour(&actor, shared, &neighbour_service(postcode))
+                .await?;
             summary.authorities += 1;
         }
         summary.providers = data.providers.len();
@@ -414,8 +435,9 @@ impl App {
         &self,
         actor: &Actor,
         shared_provider: i64,
-        postcode: &str,
+        mill: &DemoService,
     ) -> Result<(), AppError> {
+        let postcode = mill.postcode.as_str();
         let today = self.today();
         let day = |days: i64| (today + chrono::Duration::days(days)).to_string();
         let mut tx = self.begin_write(actor).await?;
@@ -433,18 +455,20 @@ impl App {
                 hdl,
                 &ServiceFields {
                     provider_id: shared_provider,
-                    reference: "HDL/SH/0001".into(),
-                    name: "Mill Race Court".into(),
-                    public_name: "Mill Race Court".into(),
-                    service_type: "sheltered".into(),
-                    term: "long".into(),
-                    client_group: "older_people".into(),
-                    contracted_units: 12,
-                    address: "Mill Race Lane, Harrowdale".into(),
+                    reference: mill.reference.clone(),
+                    name: mill.name.clone(),
+                    public_name: mill.public_name.clone(),
+                    service_type: mill.service_type.into(),
+                    term: mill.term.into(),
+                    client_group: mill.client_group.into(),
+                    contracted_units: mill.contracted_units,
+                    address: mill.address.clone(),
                     postcode: postcode.to_string(),
-                    description: "Sheltered flats for older people with a scheme manager on weekdays and an alarm service at night, commissioned by Harrowdale District Council.".into(),
+                    description: mill.description.clone(),
                 },
             )
+            .await?;
+        tx.set_directory_fields(service.id, &directory_details(mill, service.id))
             .await?;
         tx.insert_property(
             hdl,

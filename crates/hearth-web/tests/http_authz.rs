@@ -57,6 +57,8 @@ async fn all_services(t: &TestApp) -> Vec<hearth_store::Service> {
     t.app
         .db_for_tests()
         .list_services(&ServiceFilter {
+            // The demo authority's: the demo's second authority has its own.
+            authority_id: Some(authority_of(t, "officer").await),
             per_page: 100_000,
             ..Default::default()
         })
@@ -69,6 +71,8 @@ async fn all_properties(t: &TestApp) -> Vec<hearth_store::Property> {
     t.app
         .db_for_tests()
         .list_properties(&ServiceFilter {
+            // The demo authority's: the demo's second authority has its own.
+            authority_id: Some(authority_of(t, "officer").await),
             per_page: 100_000,
             ..Default::default()
         })
@@ -81,6 +85,8 @@ async fn all_contracts(t: &TestApp) -> Vec<hearth_store::Contract> {
     t.app
         .db_for_tests()
         .list_contracts(&ContractFilter {
+            // The demo authority's: the demo's second authority has its own.
+            authority_id: Some(authority_of(t, "officer").await),
             per_page: 100_000,
             ..Default::default()
         })
@@ -93,6 +99,8 @@ async fn all_providers(t: &TestApp) -> Vec<hearth_store::Provider> {
     t.app
         .db_for_tests()
         .list_providers(&ProviderFilter {
+            // The demo authority's: the demo's second authority has its own.
+            authority_id: Some(authority_of(t, "officer").await),
             per_page: 100_000,
             ..Default::default()
         })
