@@ -16,6 +16,7 @@ pub mod documents;
 pub mod error;
 mod hashing;
 pub mod home;
+pub mod import;
 pub mod jobs;
 pub mod limits;
 pub mod maintenance;

@@ -222,7 +222,7 @@ impl ProviderInput {
 
     /// `existing`: the record's reference as it is now (an edit that leaves a reference from
     /// before the rule as it is may keep it).
-    fn parse(&self, existing: Option<&str>) -> Result<ProviderFields, AppError> {
+    pub(crate) fn parse(&self, existing: Option<&str>) -> Result<ProviderFields, AppError> {
         let mut e = FieldErrors::new();
         if self.name.trim().is_empty() {
             e.add("name", "Enter the organisation's name");
@@ -651,7 +651,24 @@ impl App {
         let provider_id = self
             .check_provider_field(who, &mut e, input.provider_id.trim().parse::<i64>().ok())
             .await;
-        check_reference(&mut e, "service", &input.reference, existing);
+        let mut fields = input.fields_checked(&mut e, existing);
+        e.into_result()?;
+        fields.provider_id = provider_id;
+        Ok(fields)
+    }
+}
+
+impl ServiceInput {
+    /// The service's fields, every one checked as the service form checks it except the
+    /// provider (`provider_id` is 0): the form and the records import both use this.
+    pub(crate) fn fields(&self, e: &mut FieldErrors) -> ServiceFields {
+        self.fields_checked(e, None)
+    }
+
+    fn fields_checked(&self, e: &mut FieldErrors, existing: Option<&str>) -> ServiceFields {
+        let input = self;
+        let provider_id = 0;
+        check_reference(e, "service", &input.reference, existing);
         if input.name.trim().is_empty() {
             e.add("name", "Enter the service name");
         }
@@ -674,7 +691,7 @@ impl App {
             }),
         );
         let units = parse_units(
-            &mut e,
+            e,
             "contracted_units",
             &input.contracted_units,
             "Contracted units",
@@ -686,8 +703,7 @@ impl App {
                 .map(|p| p.to_string())
                 .unwrap_or_default()
         };
-        e.into_result()?;
-        Ok(ServiceFields {
+        ServiceFields {
             provider_id,
             reference: input.reference.trim().to_string(),
             name: input.name.trim().to_string(),
@@ -703,9 +719,11 @@ impl App {
             address: input.address.trim().to_string(),
             postcode,
             description: input.description.trim().to_string(),
-        })
+        }
     }
+}
 
+impl App {
     pub async fn create_service(
         &self,
         who: &Principal,
@@ -971,28 +989,7 @@ impl App {
         let provider_id = self
             .check_provider_field(who, &mut e, input.provider_id.trim().parse::<i64>().ok())
             .await;
-        check_reference(&mut e, "contract", &input.reference, existing);
-        if input.title.trim().is_empty() {
-            e.add("title", "Enter the contract title");
-        }
-        let units = parse_units(&mut e, "units", &input.units, "Units");
-        let rate = e.check("unit_rate", Pence::parse_pounds(&input.unit_rate));
-        let start = e.check("start_date", parse_date(&input.start_date));
-        let end = e.check("end_date", parse_date(&input.end_date));
-        if let (Some(s), Some(en)) = (start, end) {
-            if en < s {
-                e.add(
-                    "end_date",
-                    "The end date must be on or after the start date",
-                );
-            }
-        }
-        let status = e.check(
-            "status",
-            ContractStatus::parse(&input.status).map_err(|_| {
-                hearth_domain::FieldError::new("status", "Select the contract status")
-            }),
-        );
+        let mut fields = input.fields_checked(&mut e, existing);
         let mut service_ids = Vec::new();
         for part in input
             .services
@@ -1023,17 +1020,9 @@ impl App {
         e.into_result()?;
         service_ids.sort_unstable();
         service_ids.dedup();
-        Ok(ContractFields {
-            provider_id,
-            reference: input.reference.trim().to_string(),
-            title: input.title.trim().to_string(),
-            units,
-            unit_rate_pence: rate.map(|p| p.0).unwrap_or_default(),
-            start_date: start.map(|d| d.to_string()).unwrap_or_default(),
-            end_date: end.map(|d| d.to_string()).unwrap_or_default(),
-            status: status.map(|s| s.as_str().to_string()).unwrap_or_default(),
-            service_ids,
-        })
+        fields.provider_id = provider_id;
+        fields.service_ids = service_ids;
+        Ok(fields)
     }
 
     pub async fn create_contract(
@@ -1080,4 +1069,50 @@ fn check_reference(e: &mut FieldErrors, what: &str, input: &str, existing: Optio
         return;
     }
     e.check("reference", hearth_domain::text::reference(what, input));
+}
+
+impl ContractInput {
+    /// The contract's fields, every one checked as the contract form checks it except the
+    /// provider and the services (`provider_id` 0, no services): the form and the records
+    /// import both use this.
+    pub(crate) fn fields(&self, e: &mut FieldErrors) -> ContractFields {
+        self.fields_checked(e, None)
+    }
+
+    fn fields_checked(&self, e: &mut FieldErrors, existing: Option<&str>) -> ContractFields {
+        let input = self;
+        check_reference(e, "contract", &input.reference, existing);
+        if input.title.trim().is_empty() {
+            e.add("title", "Enter the contract title");
+        }
+        let units = parse_units(e, "units", &input.units, "Units");
+        let rate = e.check("unit_rate", Pence::parse_pounds(&input.unit_rate));
+        let start = e.check("start_date", parse_date(&input.start_date));
+        let end = e.check("end_date", parse_date(&input.end_date));
+        if let (Some(s), Some(en)) = (start, end) {
+            if en < s {
+                e.add(
+                    "end_date",
+                    "The end date must be on or after the start date",
+                );
+            }
+        }
+        let status = e.check(
+            "status",
+            ContractStatus::parse(&input.status).map_err(|_| {
+                hearth_domain::FieldError::new("status", "Select the contract status")
+            }),
+        );
+        ContractFields {
+            provider_id: 0,
+            reference: input.reference.trim().to_string(),
+            title: input.title.trim().to_string(),
+            units,
+            unit_rate_pence: rate.map(|p| p.0).unwrap_or_default(),
+            start_date: start.map(|d| d.to_string()).unwrap_or_default(),
+            end_date: end.map(|d| d.to_string()).unwrap_or_default(),
+            status: status.map(|s| s.as_str().to_string()).unwrap_or_default(),
+            service_ids: Vec::new(),
+        }
+    }
 }

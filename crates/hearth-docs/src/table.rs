@@ -38,10 +38,73 @@ pub fn csv_bytes<H: AsRef<str>, C: AsRef<str>>(
     w.into_inner().map_err(|e| e.to_string())
 }
 
+/// A cell as it was before [`neutralise`]: Hearth's own files (an export read back by an
+/// import) come back as they went out.
+pub fn unneutralise(cell: &str) -> String {
+    match cell.strip_prefix('\'') {
+        Some(rest)
+            if matches!(
+                rest.chars().next(),
+                Some('=' | '+' | '-' | '@' | '\t' | '\r')
+            ) =>
+        {
+            rest.to_string()
+        }
+        _ => cell.to_string(),
+    }
+}
+
+/// Tables in: the rows of a CSV file (UTF-8, with or without a byte order mark; rows may have
+/// fewer cells than the header). At most `max_rows` rows are read: a longer file is refused
+/// before the rest of it is parsed.
+pub fn read_csv(bytes: &[u8], max_rows: usize) -> Result<Vec<Vec<String>>, String> {
+    let bytes = bytes.strip_prefix(UTF8_BOM).unwrap_or(bytes);
+    if std::str::from_utf8(bytes).is_err() {
+        return Err(
+            "The file is not UTF-8 text: save it from the spreadsheet as \"CSV UTF-8\"".into(),
+        );
+    }
+    let mut r = csv::ReaderBuilder::new()
+        .has_headers(false)
+        .flexible(true)
+        .from_reader(bytes);
+    let mut out = Vec::new();
+    for (i, rec) in r.records().enumerate() {
+        if i >= max_rows {
+            return Err(format!("The file has more than {max_rows} rows"));
+        }
+        let rec = rec.map_err(|e| format!("Line {}: the CSV cannot be read ({e})", i + 1))?;
+        out.push(rec.iter().map(unneutralise).collect());
+    }
+    if out.is_empty() {
+        return Err("The file is empty".into());
+    }
+    Ok(out)
+}
+
 #[cfg(test)]
 #[allow(clippy::unwrap_used)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_csv_written_here_reads_back_as_it_was() {
+        let rows = vec![vec![
+            "+44 117 496 0000",
+            "=SUM(A1)",
+            "Gwasanaeth Tŷ",
+            "a,b \"c\"",
+        ]];
+        let bytes = csv_bytes(&["phone", "note", "name", "quoted"], &rows).unwrap();
+        let back = read_csv(&bytes, 10).unwrap();
+        assert_eq!(back[0], vec!["phone", "note", "name", "quoted"]);
+        assert_eq!(back[1], rows[0]);
+        assert!(read_csv(&bytes, 1)
+            .unwrap_err()
+            .contains("more than 1 rows"));
+        assert!(read_csv(b"caf\xe9\n", 10).unwrap_err().contains("UTF-8"));
+        assert!(read_csv(b"", 10).is_err());
+    }
 
     // Security review finding 6: names beginning with = + - @ came out of the exports as live
     // formulas.

@@ -492,6 +492,104 @@ impl SheetError {
     }
 }
 
+/// The most an import workbook may unpack to, and the most pieces of text it may declare.
+pub const MAX_TABLE_UNZIPPED_BYTES: u64 = 200 * 1024 * 1024;
+pub const MAX_TABLE_STRINGS: u64 = 5_000_000;
+
+/// Checks an uploaded .xlsx before anything in it is parsed: not an old or encrypted file, a
+/// zip of at most `MAX_ZIP_ENTRIES` parts unpacking to at most `max_unzipped` bytes, with at
+/// most `max_strings` pieces of text declared and held.
+fn check_archive(bytes: &[u8], max_unzipped: u64, max_strings: u64) -> Result<(), String> {
+    if bytes.starts_with(&[0xD0, 0xCF, 0x11, 0xE0]) {
+        return Err("The file is password-protected or in the old .xls format: save it as an .xlsx workbook without a password".into());
+    }
+    let mut zip = zip::ZipArchive::new(Cursor::new(bytes))
+        .map_err(|_| "The file is not an .xlsx workbook".to_string())?;
+    if zip.len() > MAX_ZIP_ENTRIES {
+        return Err("The workbook has too many parts".into());
+    }
+    let mut total = 0u64;
+    for i in 0..zip.len() {
+        let mut f = zip
+            .by_index(i)
+            .map_err(|_| "The workbook is damaged".to_string())?;
+        let shared_strings = f
+            .name()
+            .map(|n| n.to_ascii_lowercase().ends_with("sharedstrings.xml"))
+            .unwrap_or(true);
+        let mut head = Vec::new();
+        let mut sink = [0u8; 64 * 1024];
+        loop {
+            let got = f
+                .read(&mut sink)
+                .map_err(|_| "The workbook is damaged".to_string())?;
+            if got == 0 {
+                break;
+            }
+            if shared_strings {
+                head.extend_from_slice(&sink[..got]);
+            }
+            total += got as u64;
+            if total > max_unzipped {
+                return Err(format!(
+                    "The workbook unpacks to more than {} MB",
+                    max_unzipped / 1024 / 1024
+                ));
+            }
+        }
+        if shared_strings && claimed_strings(&head) > max_strings {
+            return Err(format!(
+                "The workbook declares more than {max_strings} pieces of text"
+            ));
+        }
+        if shared_strings && holds_more_strings_than(&head, max_strings) {
+            return Err(format!(
+                "The workbook holds more than {max_strings} pieces of text"
+            ));
+        }
+    }
+    Ok(())
+}
+
+/// Reads the first sheet of an .xlsx as rows of text (an import template filled in a
+/// spreadsheet): numbers as written (whole numbers without a decimal point), dates as
+/// YYYY-MM-DD. Checked like every upload before it is parsed, then refused past `max_rows`.
+pub fn read_table(bytes: &[u8], max_rows: usize) -> Result<Vec<Vec<String>>, String> {
+    use calamine::{Data, Reader, Xlsx};
+    check_archive(bytes, MAX_TABLE_UNZIPPED_BYTES, MAX_TABLE_STRINGS)?;
+    let mut wb: Xlsx<_> = Xlsx::new(Cursor::new(bytes))
+        .map_err(|e| format!("The workbook could not be read: {e}"))?;
+    let range = wb
+        .worksheet_range_at(0)
+        .ok_or_else(|| "The workbook has no sheet".to_string())?
+        .map_err(|e| format!("The first sheet could not be read: {e}"))?;
+    if range.height() > max_rows + 1 {
+        return Err(format!("The sheet has more than {max_rows} rows"));
+    }
+    let text = |d: &Data| -> String {
+        match d {
+            Data::Empty => String::new(),
+            Data::String(s) => s.clone(),
+            Data::Int(i) => i.to_string(),
+            Data::Float(f) if f.fract() == 0.0 && f.abs() < 1e15 => format!("{}", *f as i64),
+            Data::Float(f) => f.to_string(),
+            Data::Bool(b) => if *b { "yes" } else { "no" }.to_string(),
+            // Days since 30 December 1899, as spreadsheets count them.
+            Data::DateTime(dt) => chrono::NaiveDate::from_ymd_opt(1899, 12, 30)
+                .and_then(|d| d.checked_add_signed(chrono::Duration::days(dt.as_f64() as i64)))
+                .map(|d| d.to_string())
+                .unwrap_or_else(|| dt.to_string()),
+            Data::DateTimeIso(s) | Data::DurationIso(s) => s.clone(),
+            Data::Error(e) => format!("{e}"),
+        }
+    };
+    let rows: Vec<Vec<String>> = range.rows().map(|r| r.iter().map(text).collect()).collect();
+    if rows.is_empty() {
+        return Err("The sheet is empty".into());
+    }
+    Ok(rows)
+}
+
 /// Reads quarter `q` of an uploaded workbook, refusing files that are too big, that unzip to
 /// too much, that are not .xlsx (a password-protected workbook is an encrypted OLE file, not a
 /// zip), that declare too many strings, or whose sheets have too many cells or reach too far.

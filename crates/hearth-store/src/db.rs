@@ -126,6 +126,11 @@ const MIGRATIONS: &[Migration] = &[
         name: "contact_details",
         sql: include_str!("../migrations/0018_contact_details.sql"),
     },
+    Migration {
+        version: 19,
+        name: "external_references",
+        sql: include_str!("../migrations/0019_external_references.sql"),
+    },
 ];
 
 /// The newest schema version this program knows.
