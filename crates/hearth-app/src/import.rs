@@ -595,8 +595,13 @@ impl App {
             .map(|c| json!({"records": Template::of(c.kind).name, "rows": c.rows, "new": c.new, "already": c.already}))
             .collect::<Vec<_>>());
         let mut keys = self.db.import_keys(authority_id).await?;
+        // Written in the authority's audit chain, whoever runs it.
+        let actor = hearth_store::Actor {
+            authority_id: Some(authority_id),
+            ..who.actor()
+        };
         progress(done, total, "providers, services, properties and contracts");
-        let mut tx = self.begin_write(&who.actor()).await?;
+        let mut tx = self.begin_write(&actor).await?;
         tx.audit(
             "import",
             hearth_store::RecordType::Authority,
@@ -684,7 +689,7 @@ impl App {
         }
         let summary = json!({"files": files});
         for chunk in rows.chunks(CLIENT_CHUNK) {
-            let mut tx = self.begin_write(&who.actor()).await?;
+            let mut tx = self.begin_write(&actor).await?;
             let (c, s) = tx.import_clients(authority_id, chunk, &summary).await?;
             tx.commit().await?;
             done += c + s;
@@ -1256,6 +1261,22 @@ impl App {
         Ok(out)
     }
 
+    /// The export as XLSX workbooks, named after their templates.
+    pub async fn export_records_xlsx(
+        &self,
+        who: &Principal,
+        authority_id: i64,
+    ) -> Result<Vec<(String, Vec<u8>)>, AppError> {
+        let mut files = Vec::new();
+        for (t, rows) in self.export_records(who, authority_id).await? {
+            let header: Vec<String> = t.header().iter().map(|h| h.to_string()).collect();
+            let bytes = hearth_docs::workbook::text_table_xlsx(t.title, &header, &rows)
+                .map_err(AppError::Internal)?;
+            files.push((format!("{}.xlsx", t.name), bytes));
+        }
+        Ok(files)
+    }
+
     /// The export as CSV files, named after their templates.
     pub async fn export_records_csv(
         &self,
@@ -1270,6 +1291,19 @@ impl App {
         }
         Ok(files)
     }
+}
+
+/// The empty templates (a header row each), as XLSX workbooks.
+pub fn template_files_xlsx() -> Result<Vec<(String, Vec<u8>)>, AppError> {
+    TEMPLATES
+        .iter()
+        .map(|t| {
+            let header: Vec<String> = t.header().iter().map(|h| h.to_string()).collect();
+            hearth_docs::workbook::text_table_xlsx(t.title, &header, &[])
+                .map(|b| (format!("{}.xlsx", t.name), b))
+                .map_err(AppError::Internal)
+        })
+        .collect()
 }
 
 /// The empty templates (a header row each), as CSV files.

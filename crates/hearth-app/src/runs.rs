@@ -14,6 +14,7 @@ use std::sync::{Arc, Mutex};
 use hearth_domain::runs::{RunEvent, RunStatus};
 use hearth_store::{Actor, JobRun, NewRun, RunEnd, RunScope};
 use serde_json::{json, Value};
+use sha2::Digest;
 
 use crate::{App, AppError, Permission, Principal};
 
@@ -30,6 +31,8 @@ pub enum RunKind {
     ReturnReminders,
     /// Loads an ONS Postcode Directory file, in chunks, each with its checkpoint.
     ImportPostcodes,
+    /// Loads an authority's records from its old system (`hearth import records`).
+    ImportRecords,
     /// Loads the demo data (the command line's `demo`).
     Demo,
     /// Copies the SQLite database to a file (the command line's `backup`).
@@ -43,12 +46,13 @@ pub const MAX_PARAMETER_CHARS: usize = 4_000;
 pub const IMPORT_CHUNK_ROWS: usize = 10_000;
 
 impl RunKind {
-    pub const ALL: [RunKind; 7] = [
+    pub const ALL: [RunKind; 8] = [
         RunKind::SessionSweep,
         RunKind::Outbox,
         RunKind::DirectoryRefresh,
         RunKind::ReturnReminders,
         RunKind::ImportPostcodes,
+        RunKind::ImportRecords,
         RunKind::Demo,
         RunKind::Backup,
     ];
@@ -61,6 +65,7 @@ impl RunKind {
             RunKind::DirectoryRefresh => "directory_refresh",
             RunKind::ReturnReminders => "return_reminders",
             RunKind::ImportPostcodes => "import_postcodes",
+            RunKind::ImportRecords => "import_records",
             RunKind::Demo => "demo",
             RunKind::Backup => "backup",
         }
@@ -78,6 +83,7 @@ impl RunKind {
             RunKind::DirectoryRefresh => "Directory recount",
             RunKind::ReturnReminders => "Return reminders",
             RunKind::ImportPostcodes => "Postcode import",
+            RunKind::ImportRecords => "Records import",
             RunKind::Demo => "Demo data",
             RunKind::Backup => "Backup",
         }
@@ -89,7 +95,9 @@ impl RunKind {
             RunKind::SessionSweep => Some(300),
             RunKind::Outbox => Some(15),
             RunKind::DirectoryRefresh | RunKind::ReturnReminders => Some(3600),
-            RunKind::ImportPostcodes | RunKind::Demo | RunKind::Backup => None,
+            RunKind::ImportPostcodes | RunKind::ImportRecords | RunKind::Demo | RunKind::Backup => {
+                None
+            }
         }
     }
 
@@ -477,7 +485,7 @@ impl App {
         kind: RunKind,
         parameters: Value,
     ) -> Result<RunView, AppError> {
-        let authority_id = kind.authorise(who)?;
+        let mut authority_id = kind.authorise(who)?;
         let Value::Object(mut params) = parameters else {
             return Err(AppError::invalid(
                 "parameters",
@@ -512,6 +520,32 @@ impl App {
             }
             RunKind::Backup => {
                 text_param(&params, "file")?;
+            }
+            RunKind::ImportRecords => {
+                // For one authority, whose chain its writes go to; each file's digest is
+                // kept, and the run refuses a file changed since.
+                let Some(a) = params.get("authority_id").and_then(Value::as_i64) else {
+                    return Err(AppError::invalid("authority_id", "Give the authority"));
+                };
+                self.db.authority(a).await?.ok_or(AppError::NotFound)?;
+                authority_id = Some(a);
+                let paths: Vec<String> = params
+                    .get("files")
+                    .and_then(Value::as_array)
+                    .map(|v| {
+                        v.iter()
+                            .filter_map(|p| p.as_str().map(str::to_string))
+                            .collect()
+                    })
+                    .unwrap_or_default();
+                if paths.is_empty() {
+                    return Err(AppError::invalid("files", "Give the files to import"));
+                }
+                let mut digests = Vec::new();
+                for p in &paths {
+                    digests.push(json!(file_digest(p).await?.0));
+                }
+                params.insert("sha256".into(), Value::Array(digests));
             }
             _ => {}
         }
@@ -746,6 +780,81 @@ impl App {
             "skipped": skipped,
             "resumed_from": start,
             "services_located": located,
+        }))
+    }
+
+    /// Runs a records import that `progress` holds: reads the files named in the run's
+    /// parameters (refused if one changed since the run was started), checks them again as the
+    /// dry run did, then writes them. A run taken over starts again: what the first attempt
+    /// wrote is found by its references and left alone, so it carries on where that stopped.
+    pub async fn run_import_records(
+        &self,
+        run: &RunView,
+        progress: &Progress,
+    ) -> Result<Value, AppError> {
+        let authority_id = run
+            .parameters
+            .get("authority_id")
+            .and_then(Value::as_i64)
+            .ok_or_else(|| AppError::invalid("authority_id", "The run names no authority"))?;
+        let paths: Vec<String> = run
+            .parameters
+            .get("files")
+            .and_then(Value::as_array)
+            .map(|v| {
+                v.iter()
+                    .filter_map(|p| p.as_str().map(str::to_string))
+                    .collect()
+            })
+            .unwrap_or_default();
+        let digests = run.parameters.get("sha256").and_then(Value::as_array);
+        progress.step("reading the files").await?;
+        let mut files = Vec::new();
+        for (i, path) in paths.iter().enumerate() {
+            let bytes = tokio::fs::read(path).await.map_err(|e| {
+                AppError::Conflict(ConflictCode::Other, format!("reading {path}: {e}"))
+            })?;
+            let digest = hex::encode(sha2::Sha256::digest(&bytes));
+            if digests.and_then(|d| d.get(i)).and_then(Value::as_str) != Some(digest.as_str()) {
+                return Err(AppError::Conflict(
+                    ConflictCode::Stale,
+                    format!("{path} has changed since this import was started: start a new import"),
+                ));
+            }
+            let name = std::path::Path::new(path)
+                .file_name()
+                .map(|n| n.to_string_lossy().to_string())
+                .unwrap_or_else(|| path.clone());
+            files.push(crate::import::InFile { name, bytes });
+        }
+        let who = Principal::system(&run.requested_by);
+        progress.step("checking every row").await?;
+        let dry = self.import_dry_run(&who, authority_id, &files).await?;
+        if !dry.problems.is_empty() {
+            return Err(AppError::Conflict(
+                ConflictCode::Other,
+                format!(
+                    "the files have {} problems: run the import with --dry-run to see them",
+                    dry.problems.len()
+                ),
+            ));
+        }
+        let total: usize = dry.counts.iter().map(|c| c.new).sum();
+        progress.set_total(total as i64).await?;
+        let report = self
+            .import_records(&who, authority_id, &files, &|done, _, step| {
+                progress.note(Some(done as i64), Some(step));
+            })
+            .await?;
+        Ok(json!({
+            "written": report.written,
+            "files": report.files.iter().map(|f| json!({"name": f.name, "sha256": f.sha256, "rows": f.rows})).collect::<Vec<_>>(),
+            "records": report.counts.iter().map(|c| json!({
+                "records": crate::import::Template::of(c.kind).name,
+                "rows": c.rows,
+                "new": c.new,
+                "already": c.already,
+            })).collect::<Vec<_>>(),
         }))
     }
 

@@ -348,3 +348,48 @@ async fn an_export_imported_into_an_empty_authority_exports_the_same_files() {
         }
     }
 }
+
+/// The same round trip through workbooks: an export as XLSX imports as the CSV files do.
+#[tokio::test]
+async fn an_export_in_workbooks_imports_like_the_csv_files() {
+    let t = testing::sqlite().await.unwrap();
+    let w = common::world(t).await;
+    let app = &w.app;
+    let brk = w.officer.authority_id();
+    let xlsx = app.export_records_xlsx(&system(), brk).await.unwrap();
+    assert!(xlsx.iter().all(|(n, _)| n.ends_with(".xlsx")));
+    let copy = new_authority(app, "XLS").await;
+    let files: Vec<InFile> = xlsx
+        .into_iter()
+        .map(|(name, bytes)| InFile { name, bytes })
+        .collect();
+    let r = app
+        .import_records(&system(), copy, &files, &|_, _, _| {})
+        .await
+        .unwrap();
+    assert!(
+        r.problems.is_empty(),
+        "{:#?}",
+        &r.problems[..r.problems.len().min(10)]
+    );
+    assert_eq!(
+        app.export_records_csv(&system(), brk).await.unwrap(),
+        app.export_records_csv(&system(), copy).await.unwrap()
+    );
+    // The empty templates are a header row each, and read as their templates.
+    for (name, bytes) in hearth_app::import::template_files_xlsx().unwrap() {
+        let r = app
+            .import_dry_run(
+                &system(),
+                copy,
+                &[InFile {
+                    name: name.clone(),
+                    bytes,
+                }],
+            )
+            .await
+            .unwrap();
+        assert!(r.problems.is_empty(), "{name}: {:?}", r.problems);
+        assert!(r.files[0].template.is_some(), "{name}");
+    }
+}

@@ -321,6 +321,33 @@ pub fn table_xlsx(sheet: &str, header: &[String], rows: &[Vec<String>]) -> Resul
     wb.save_to_buffer().map_err(err)
 }
 
+/// A one-sheet workbook of text cells only (the import templates and an export in them): a
+/// reference such as 00123 or a telephone number keeps its leading zeros, and every value
+/// reads back exactly as written.
+pub fn text_table_xlsx(
+    sheet: &str,
+    header: &[String],
+    rows: &[Vec<String>],
+) -> Result<Vec<u8>, String> {
+    let mut wb = Workbook::new();
+    let ws = wb.add_worksheet();
+    ws.set_name(sheet).map_err(err)?;
+    let bold = Format::new().set_bold();
+    for (c, h) in header.iter().enumerate() {
+        ws.write_string_with_format(0, c as u16, h, &bold)
+            .map_err(err)?;
+        ws.set_column_width(c as u16, 18).map_err(err)?;
+    }
+    for (r, row) in rows.iter().enumerate() {
+        for (c, v) in row.iter().enumerate() {
+            if !v.is_empty() {
+                ws.write_string(r as u32 + 1, c as u16, v).map_err(err)?;
+            }
+        }
+    }
+    wb.save_to_buffer().map_err(err)
+}
+
 /// Limits of an upload.
 pub const MAX_UPLOAD_BYTES: usize = 2 * 1024 * 1024;
 pub const MAX_UNZIPPED_BYTES: u64 = 30 * 1024 * 1024;

@@ -73,11 +73,12 @@ pub const RUNNER_KINDS: &[RunKind] = &[
     RunKind::DirectoryRefresh,
     RunKind::ReturnReminders,
     RunKind::ImportPostcodes,
+    RunKind::ImportRecords,
 ];
 
 /// The kinds that take long: a server runs them on their own loop, so they never hold up the
 /// outbox.
-const LONG_KINDS: &[RunKind] = &[RunKind::ImportPostcodes];
+const LONG_KINDS: &[RunKind] = &[RunKind::ImportPostcodes, RunKind::ImportRecords];
 
 /// Seconds a claim holds a run before another node may take it over.
 pub const LEASE_SECONDS: i64 = 30;
@@ -303,6 +304,7 @@ impl Scheduler {
                 Ok(json!({ "sent": sent }))
             }
             RunKind::ImportPostcodes => self.app.run_import_postcodes(run, progress).await,
+            RunKind::ImportRecords => self.app.run_import_records(run, progress).await,
             RunKind::Backup => self.app.run_backup(run, progress).await,
             RunKind::Demo => Err(AppError::Conflict(
                 ConflictCode::Other,

@@ -90,9 +90,12 @@ enum Command {
         /// A file written by `hearth backup`.
         file: PathBuf,
     },
-    /// Load reference data.
+    /// Load reference data, or an authority's records from its old system.
     #[command(subcommand)]
     Import(ImportCommand),
+    /// Write an authority's records in the import templates, or the empty templates.
+    #[command(subcommand)]
+    Export(ExportCommand),
     /// Job runs: long work kept in the database, with its progress (see docs/operations.md).
     #[command(subcommand)]
     Runs(RunsCommand),
@@ -190,6 +193,42 @@ enum ImportCommand {
         /// The CSV file, for example ONSPD_NOV_2026_UK.csv.
         file: PathBuf,
     },
+    /// Load an authority's existing records from its old system: providers, services,
+    /// properties, contracts, clients and client schedules, one CSV or XLSX file per template
+    /// (`hearth export templates DIR` writes them; docs/operations.md lists every column).
+    /// Every row is checked first, and nothing is written while any has a problem. Loading the
+    /// same files again adds nothing.
+    Records {
+        /// The code of the authority the records are for, for example BRK.
+        #[arg(long)]
+        authority: String,
+        /// Check the files and say what would be added, without writing anything.
+        #[arg(long)]
+        dry_run: bool,
+        /// Also write the problems found to this CSV file (file, line, column, reason).
+        #[arg(long)]
+        problems: Option<PathBuf>,
+        /// The files, in any order.
+        #[arg(required = true)]
+        files: Vec<PathBuf>,
+    },
+}
+
+#[derive(Subcommand)]
+enum ExportCommand {
+    /// Write an authority's records to DIR in the import templates (one CSV per template,
+    /// or XLSX with --xlsx): for data portability, or to check an import by round trip.
+    Records {
+        #[arg(long)]
+        authority: String,
+        /// Workbooks rather than CSV files.
+        #[arg(long)]
+        xlsx: bool,
+        /// The folder to write to (made if missing).
+        dir: PathBuf,
+    },
+    /// Write the empty import templates to DIR: a CSV and an XLSX for each, header row only.
+    Templates { dir: PathBuf },
 }
 
 #[derive(Subcommand)]
@@ -493,6 +532,13 @@ async fn run(cli: Cli) -> Result<i32> {
             );
             Ok(0)
         }
+        Command::Import(ImportCommand::Records {
+            authority,
+            dry_run,
+            problems,
+            files,
+        }) => import_records(&config, &authority, dry_run, problems, &files).await,
+        Command::Export(cmd) => export(&config, cmd).await,
         Command::Runs(cmd) => {
             let db = open_db_as_is(&config).await?;
             let app = app_of(&config, db);
@@ -1232,6 +1278,168 @@ async fn serve(config: Config, db: Database, started: Instant) -> Result<()> {
     .await?;
     app.close().await;
     Ok(())
+}
+
+/// The id of the authority with `code`, for a command's `--authority`.
+async fn authority_id_of(app: &App, who: &Principal, code: &str) -> Result<i64> {
+    let code = hearth_domain::AuthorityCode::parse(code)
+        .map_err(|e| anyhow!("--authority: {}", e.message))?;
+    app.authority_by_code(who, &code)
+        .await?
+        .ok_or_else(|| anyhow!("there is no authority with code {code}"))
+}
+
+/// `hearth import records`: a dry run always; then, unless asked only for that or a problem
+/// was found, the import as a job run with its progress.
+async fn import_records(
+    config: &Config,
+    authority: &str,
+    dry_run: bool,
+    problems: Option<PathBuf>,
+    paths: &[PathBuf],
+) -> Result<i32> {
+    let db = open_db_as_is(config).await?;
+    let app = app_of(config, db);
+    let system = Principal::system(&format!("cli:{}", whoami()));
+    let authority_id = authority_id_of(&app, &system, authority).await?;
+    let t = Instant::now();
+    let mut files = Vec::new();
+    let mut full = Vec::new();
+    for p in paths {
+        let path = std::fs::canonicalize(p).with_context(|| format!("opening {}", p.display()))?;
+        let name = path
+            .file_name()
+            .map(|n| n.to_string_lossy().to_string())
+            .unwrap_or_default();
+        let bytes = std::fs::read(&path).with_context(|| format!("reading {}", path.display()))?;
+        full.push(
+            path.to_str()
+                .ok_or_else(|| anyhow!("the file's path must be valid UTF-8"))?
+                .to_string(),
+        );
+        files.push(hearth_app::import::InFile { name, bytes });
+    }
+    let report = app.import_dry_run(&system, authority_id, &files).await?;
+    for f in &report.files {
+        println!(
+            "{}: {} ({} rows, sha256 {})",
+            f.name,
+            f.template.unwrap_or("not a template"),
+            f.rows,
+            &f.sha256[..12]
+        );
+    }
+    for c in &report.counts {
+        println!(
+            "  {:<10} {:>9} new {:>9} already in Hearth",
+            hearth_app::import::Template::of(c.kind).name,
+            c.new,
+            c.already
+        );
+    }
+    if let Some(out) = &problems {
+        std::fs::write(out, report.problems_csv()?)
+            .with_context(|| format!("writing {}", out.display()))?;
+    }
+    if !report.problems.is_empty() {
+        for p in report.problems.iter().take(100) {
+            if p.column.is_empty() {
+                eprintln!("{}:{}: {}", p.file, p.line, p.reason);
+            } else {
+                eprintln!("{}:{}: {}: {}", p.file, p.line, p.column, p.reason);
+            }
+        }
+        if report.problems.len() > 100 {
+            eprintln!("... and {} more", report.problems.len() - 100);
+        }
+        eprintln!(
+            "{} problems: nothing was imported{}",
+            report.problems.len(),
+            if problems.is_some() {
+                ""
+            } else {
+                " (--problems FILE writes them all to a CSV)"
+            }
+        );
+        return Ok(2);
+    }
+    if dry_run {
+        println!("no problems found: run again without --dry-run to import");
+        return Ok(0);
+    }
+    if report.counts.iter().all(|c| c.new == 0) {
+        println!("nothing to import: every record is already in Hearth");
+        return Ok(0);
+    }
+    let run = app
+        .start_run(
+            &system,
+            RunKind::ImportRecords,
+            json!({ "authority_id": authority_id, "files": full }),
+        )
+        .await?;
+    let runner = cli_runner(config, &app)?;
+    let (view, _) = follow(
+        &app,
+        &system,
+        run.id,
+        run_here(runner, &app, &system, run.id),
+    )
+    .await?;
+    println!(
+        "imported into {authority} in {:.1?} (run {}): {}",
+        t.elapsed(),
+        view.id,
+        report
+            .counts
+            .iter()
+            .map(|c| format!(
+                "{} {}",
+                c.new,
+                hearth_app::import::Template::of(c.kind).name
+            ))
+            .collect::<Vec<_>>()
+            .join(", ")
+    );
+    Ok(0)
+}
+
+/// `hearth export records|templates`.
+async fn export(config: &Config, cmd: ExportCommand) -> Result<i32> {
+    let write = |dir: &PathBuf, files: Vec<(String, Vec<u8>)>| -> Result<()> {
+        std::fs::create_dir_all(dir).with_context(|| format!("making {}", dir.display()))?;
+        for (name, bytes) in files {
+            let path = dir.join(&name);
+            std::fs::write(&path, bytes).with_context(|| format!("writing {}", path.display()))?;
+            println!("wrote {}", path.display());
+        }
+        Ok(())
+    };
+    match cmd {
+        ExportCommand::Templates { dir } => {
+            let mut files = hearth_app::import::template_files_csv()?;
+            files.extend(hearth_app::import::template_files_xlsx()?);
+            write(&dir, files)?;
+            Ok(0)
+        }
+        ExportCommand::Records {
+            authority,
+            xlsx,
+            dir,
+        } => {
+            let db = open_db_as_is(config).await?;
+            let app = app_of(config, db);
+            let system = Principal::system(&format!("cli:{}", whoami()));
+            let authority_id = authority_id_of(&app, &system, &authority).await?;
+            let files = if xlsx {
+                app.export_records_xlsx(&system, authority_id).await?
+            } else {
+                app.export_records_csv(&system, authority_id).await?
+            };
+            write(&dir, files)?;
+            Ok(0)
+        }
+    }
 }
 
 #[cfg(test)]
