@@ -1293,6 +1293,122 @@ impl App {
     }
 }
 
+/// The most files one upload holds (one per template, and a few spare).
+pub const MAX_UPLOAD_FILES: usize = 12;
+
+impl App {
+    /// An administrator's upload for an import into their authority: the files are kept (in
+    /// the database, so any node can run the import) under a new batch, whose name is
+    /// returned; nothing else is written. The upload is audited with each file's digest.
+    pub async fn upload_import(
+        &self,
+        who: &Principal,
+        files: &[InFile],
+    ) -> Result<String, AppError> {
+        let authority_id = who.authority_id();
+        self.require_records_admin(who, authority_id)?;
+        who.require(Permission::BackOfficeWrite)?;
+        let files: Vec<&InFile> = files.iter().filter(|f| !f.bytes.is_empty()).collect();
+        if files.is_empty() {
+            return Err(AppError::invalid("files", "Choose the files to import"));
+        }
+        if files.len() > MAX_UPLOAD_FILES {
+            return Err(AppError::invalid(
+                "files",
+                format!("Choose at most {MAX_UPLOAD_FILES} files"),
+            ));
+        }
+        for f in &files {
+            let lower = f.name.to_ascii_lowercase();
+            if !(lower.ends_with(".csv") || lower.ends_with(".xlsx")) {
+                return Err(AppError::invalid(
+                    "files",
+                    format!("{} is not a CSV or XLSX file", f.name),
+                ));
+            }
+            crate::text::check_text("files", &f.name)?;
+        }
+        let batch = hex::encode(rand::random::<[u8; 12]>());
+        let mut tx = self.begin_write(&who.actor()).await?;
+        let mut listed = Vec::new();
+        for f in &files {
+            let digest = sha256_hex(&f.bytes);
+            tx.insert_import_file(authority_id, &batch, &f.name, &digest, &f.bytes)
+                .await?;
+            listed.push(json!({"name": f.name, "sha256": digest, "bytes": f.bytes.len()}));
+        }
+        tx.audit(
+            "upload",
+            hearth_store::RecordType::Authority,
+            &authority_id.to_string(),
+            None,
+            Some(&json!({"import_batch": batch, "files": listed})),
+        )
+        .await?;
+        tx.commit().await?;
+        Ok(batch)
+    }
+
+    /// The files of an upload to the principal's authority.
+    pub(crate) async fn batch_files(
+        &self,
+        authority_id: i64,
+        batch: &str,
+    ) -> Result<Vec<InFile>, AppError> {
+        let files = self.db.import_files(authority_id, batch).await?;
+        if files.is_empty() {
+            return Err(AppError::NotFound);
+        }
+        Ok(files
+            .into_iter()
+            .map(|f| InFile {
+                name: f.name,
+                bytes: f.content,
+            })
+            .collect())
+    }
+
+    /// The dry run of an upload.
+    pub async fn import_batch_dry_run(
+        &self,
+        who: &Principal,
+        batch: &str,
+    ) -> Result<ImportReport, AppError> {
+        let authority_id = who.authority_id();
+        self.require_records_admin(who, authority_id)?;
+        let files = self.batch_files(authority_id, batch).await?;
+        self.import_dry_run(who, authority_id, &files).await
+    }
+
+    /// Starts the import of an upload as a job run (refused while the dry run finds a problem
+    /// or there is nothing new).
+    pub async fn start_import_batch(
+        &self,
+        who: &Principal,
+        batch: &str,
+    ) -> Result<crate::runs::RunView, AppError> {
+        let report = self.import_batch_dry_run(who, batch).await?;
+        if !report.problems.is_empty() {
+            return Err(AppError::Conflict(
+                crate::ConflictCode::Other,
+                "The files have problems: correct them and upload them again".into(),
+            ));
+        }
+        if report.counts.iter().all(|c| c.new == 0) {
+            return Err(AppError::Conflict(
+                crate::ConflictCode::Other,
+                "Every record in these files is already in Hearth".into(),
+            ));
+        }
+        self.start_run(
+            who,
+            crate::runs::RunKind::ImportRecords,
+            json!({"authority_id": who.authority_id(), "batch": batch}),
+        )
+        .await
+    }
+}
+
 /// The empty templates (a header row each), as XLSX workbooks.
 pub fn template_files_xlsx() -> Result<Vec<(String, Vec<u8>)>, AppError> {
     TEMPLATES

@@ -119,7 +119,9 @@ impl RunKind {
             return Ok(None);
         }
         match self {
-            RunKind::ReturnReminders if who.has(Permission::Administer) => {
+            RunKind::ReturnReminders | RunKind::ImportRecords
+                if who.has(Permission::Administer) =>
+            {
                 Ok(Some(who.authority_id()))
             }
             _ if who.has(Permission::BackOfficeRead) => Err(AppError::Forbidden),
@@ -528,24 +530,34 @@ impl App {
                     return Err(AppError::invalid("authority_id", "Give the authority"));
                 };
                 self.db.authority(a).await?.ok_or(AppError::NotFound)?;
+                // An administrator imports into their own authority only.
+                if authority_id.is_some_and(|own| own != a) {
+                    return Err(AppError::NotFound);
+                }
                 authority_id = Some(a);
-                let paths: Vec<String> = params
-                    .get("files")
-                    .and_then(Value::as_array)
-                    .map(|v| {
-                        v.iter()
-                            .filter_map(|p| p.as_str().map(str::to_string))
-                            .collect()
-                    })
-                    .unwrap_or_default();
-                if paths.is_empty() {
-                    return Err(AppError::invalid("files", "Give the files to import"));
+                if let Some(batch) = params.get("batch").and_then(Value::as_str) {
+                    // Files uploaded in the browser, kept in the database.
+                    self.batch_files(a, batch).await?;
+                    params.remove("files");
+                } else {
+                    let paths: Vec<String> = params
+                        .get("files")
+                        .and_then(Value::as_array)
+                        .map(|v| {
+                            v.iter()
+                                .filter_map(|p| p.as_str().map(str::to_string))
+                                .collect()
+                        })
+                        .unwrap_or_default();
+                    if paths.is_empty() {
+                        return Err(AppError::invalid("files", "Give the files to import"));
+                    }
+                    let mut digests = Vec::new();
+                    for p in &paths {
+                        digests.push(json!(file_digest(p).await?.0));
+                    }
+                    params.insert("sha256".into(), Value::Array(digests));
                 }
-                let mut digests = Vec::new();
-                for p in &paths {
-                    digests.push(json!(file_digest(p).await?.0));
-                }
-                params.insert("sha256".into(), Value::Array(digests));
             }
             _ => {}
         }
@@ -809,8 +821,12 @@ impl App {
             .unwrap_or_default();
         let digests = run.parameters.get("sha256").and_then(Value::as_array);
         progress.step("reading the files").await?;
-        let mut files = Vec::new();
-        for (i, path) in paths.iter().enumerate() {
+        let batch = run.parameters.get("batch").and_then(Value::as_str);
+        let mut files = match batch {
+            Some(b) => self.batch_files(authority_id, b).await?,
+            None => Vec::new(),
+        };
+        for (i, path) in paths.iter().enumerate().filter(|_| batch.is_none()) {
             let bytes = tokio::fs::read(path).await.map_err(|e| {
                 AppError::Conflict(ConflictCode::Other, format!("reading {path}: {e}"))
             })?;
@@ -846,6 +862,12 @@ impl App {
                 progress.note(Some(done as i64), Some(step));
             })
             .await?;
+        if let Some(b) = batch {
+            // Imported: the uploaded files are no longer needed.
+            let mut tx = self.begin_write(&Actor::system(&run.requested_by)).await?;
+            tx.delete_import_files(b).await?;
+            tx.commit().await?;
+        }
         Ok(json!({
             "written": report.written,
             "files": report.files.iter().map(|f| json!({"name": f.name, "sha256": f.sha256, "rows": f.rows})).collect::<Vec<_>>(),

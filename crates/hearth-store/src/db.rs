@@ -131,6 +131,11 @@ const MIGRATIONS: &[Migration] = &[
         name: "external_references",
         sql: include_str!("../migrations/0019_external_references.sql"),
     },
+    Migration {
+        version: 20,
+        name: "import_files",
+        sql: include_str!("../migrations/0020_import_files.sql"),
+    },
 ];
 
 /// The newest schema version this program knows.

@@ -201,7 +201,83 @@ impl Db {
     }
 }
 
+/// A file uploaded for an import (`import_files`).
+#[derive(Debug, Clone)]
+pub struct StoredImportFile {
+    pub name: String,
+    pub sha256: String,
+    pub content: Vec<u8>,
+    pub uploaded_by: String,
+    pub created_at: i64,
+}
+
+impl Db {
+    /// The files of an upload for `authority_id`, in the order they were given.
+    pub async fn import_files(
+        &self,
+        authority_id: i64,
+        batch: &str,
+    ) -> Result<Vec<StoredImportFile>, StoreError> {
+        let rows = sqlx::query(
+            "SELECT name, sha256, content, uploaded_by, created_at FROM import_files
+             WHERE authority_id = $1 AND batch = $2 ORDER BY id",
+        )
+        .bind(authority_id)
+        .bind(batch.to_string())
+        .fetch_all(&self.pool)
+        .await?;
+        let mut out = Vec::with_capacity(rows.len());
+        for r in &rows {
+            out.push(StoredImportFile {
+                name: r.try_get("name")?,
+                sha256: r.try_get("sha256")?,
+                content: r.try_get("content")?,
+                uploaded_by: r.try_get("uploaded_by")?,
+                created_at: r.try_get("created_at")?,
+            });
+        }
+        Ok(out)
+    }
+}
+
 impl WriteTx {
+    /// Keeps a file uploaded for an import, in its batch.
+    pub async fn insert_import_file(
+        &mut self,
+        authority_id: i64,
+        batch: &str,
+        name: &str,
+        sha256: &str,
+        content: &[u8],
+    ) -> Result<(), StoreError> {
+        let at = self.at();
+        let by = self.actor().name.clone();
+        sqlx::query(
+            "INSERT INTO import_files (authority_id, batch, name, sha256, content, size_bytes, uploaded_by, created_at)
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8)",
+        )
+        .bind(authority_id)
+        .bind(batch.to_string())
+        .bind(name.to_string())
+        .bind(sha256.to_string())
+        .bind(content.to_vec())
+        .bind(content.len() as i64)
+        .bind(by)
+        .bind(at)
+        .execute(&mut *self.tx)
+        .await?;
+        Ok(())
+    }
+
+    /// Removes an upload's files (its import has run).
+    pub async fn delete_import_files(&mut self, batch: &str) -> Result<(), StoreError> {
+        sqlx::query("DELETE FROM import_files WHERE batch = $1")
+            .bind(batch.to_string())
+            .execute(&mut *self.tx)
+            .await?;
+        Ok(())
+    }
+
     /// Keeps the old system's reference of a property just created.
     pub async fn set_property_external_ref(
         &mut self,

@@ -47,6 +47,7 @@ fn nav(ctx: &Ctx) -> Vec<(&'static str, &'static str)> {
                 v.push(("Users", "/admin/users"));
                 v.push(("Audit", "/admin/audit"));
                 v.push(("Settings", "/admin/settings"));
+                v.push(("Import", "/admin/records"));
                 v.push(("Job runs", "/runs"));
             }
             v

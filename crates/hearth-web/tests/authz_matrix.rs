@@ -30,6 +30,9 @@ const ROLES: [&str; 8] = [
 
 include!("authz_matrix/table.rs");
 
+/// An upload of import files, made for the test in the demo authority.
+const MATRIX_BATCH: &str = "matrixbatch0";
+
 /// Ids of Larkspur's records (and a few made for the test), by the route's first segments.
 async fn record_ids(t: &TestApp) -> HashMap<&'static str, i64> {
     let provider = principal(t, "provider").await;
@@ -160,7 +163,20 @@ async fn record_ids(t: &TestApp) -> HashMap<&'static str, i64> {
         ("account-requests", account_request.id),
         ("users", officer_user.id),
         ("api-tokens", 999_999),
-        ("authorities", officer.authority_id()),
+        ("authorities", {
+            // The upload the import routes are called with.
+            hearth_store::testing::exec(
+                t.app.db_for_tests(),
+                &format!(
+                    "INSERT INTO import_files (authority_id, batch, name, sha256, content, size_bytes, uploaded_by, created_at) \
+                     VALUES ({}, '{MATRIX_BATCH}', 'providers.csv', 'x', X'7265666572656E63652C6E616D650A', 15, 'admin', 0)",
+                    officer.authority_id()
+                ),
+            )
+            .await
+            .unwrap();
+            officer.authority_id()
+        }),
     ])
 }
 
@@ -173,6 +189,8 @@ fn concrete(path: &str, ids: &HashMap<&'static str, i64>) -> Option<String> {
             "{id}" => ids.get(previous).copied().unwrap_or(999_999).to_string(),
             "{aid}" => "999999".to_string(),
             "{action}" => "unlock".to_string(),
+            "{file}" => "providers.csv".to_string(),
+            "{batch}" => MATRIX_BATCH.to_string(),
             s if s.starts_with("{*") => return None,
             s => s.to_string(),
         };

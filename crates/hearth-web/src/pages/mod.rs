@@ -6,6 +6,7 @@ mod contracting;
 mod directory;
 mod home;
 mod host;
+mod imports;
 mod info;
 mod records;
 mod requests;
@@ -26,4 +27,5 @@ pub fn register(t: &mut RouteTable) {
     returns::register(t);
     runs::register(t);
     admin::register(t);
+    imports::register(t);
 }
