@@ -1486,3 +1486,40 @@ mod tests {
         assert_eq!(of(&["reference", "name", "colour"]), None);
     }
 }
+
+#[cfg(test)]
+#[allow(clippy::unwrap_used, clippy::panic)]
+mod doc_tests {
+    use super::*;
+
+    /// docs/operations.md lists every column of every template, under its template, with
+    /// the same words as the code.
+    #[test]
+    fn the_operations_guide_lists_every_column_of_every_template() {
+        let doc = std::fs::read_to_string(concat!(
+            env!("CARGO_MANIFEST_DIR"),
+            "/../../docs/operations.md"
+        ))
+        .unwrap();
+        for t in &TEMPLATES {
+            let head = format!("**{}** (`{}.csv` or `{}.xlsx`)", t.title, t.name, t.name);
+            let at = doc
+                .find(&head)
+                .unwrap_or_else(|| panic!("no table for {}", t.name));
+            let section = &doc[at..];
+            let end = section[head.len()..]
+                .find("**")
+                .map_or(section.len(), |e| e + head.len());
+            let section = &section[..end];
+            for c in t.columns {
+                let row = format!(
+                    "| `{}` | {} | {} |",
+                    c.name,
+                    if c.required { "yes" } else { "" },
+                    c.help
+                );
+                assert!(section.contains(&row), "{}: {row}", t.name);
+            }
+        }
+    }
+}

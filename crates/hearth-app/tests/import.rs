@@ -393,3 +393,100 @@ async fn an_export_in_workbooks_imports_like_the_csv_files() {
         assert!(r.files[0].template.is_some(), "{name}");
     }
 }
+
+/// Issue 11: two authorities in one database, each record type. The demo authority's staff
+/// (and its providers' users) see none of what was imported into another authority, by list
+/// or by id, and the other authority's administrator sees none of the demo's.
+#[tokio::test]
+async fn two_authorities_see_only_their_own_records_of_every_kind() {
+    for t in testing::all().await.unwrap() {
+        let name = t.name;
+        let w = common::world(t).await;
+        let app = &w.app;
+        let other = new_authority(app, "IMP").await;
+        let r = app
+            .import_records(&system(), other, &good_files(), &|_, _, _| {})
+            .await
+            .unwrap();
+        assert!(r.written, "{name}: {:?}", r.problems);
+        let keys = app.db_for_tests().import_keys(other).await.unwrap();
+        // Its first administrator.
+        let (_, _) = app
+            .add_authority_administrator(
+                &system(),
+                other,
+                &hearth_app::authorities::NewAdministrator {
+                    username: "imp.admin".into(),
+                    display_name: "Imp Admin".into(),
+                    email: String::new(),
+                },
+            )
+            .await
+            .unwrap();
+        let imp_admin = {
+            let u = app
+                .db_for_tests()
+                .user_by_username("imp.admin")
+                .await
+                .unwrap()
+                .unwrap();
+            app.principal_for(u, None).await.unwrap().unwrap()
+        };
+        let q = hearth_app::records::ListQuery::default();
+        for who in [&w.officer, &w.board, &w.provider, &w.limited] {
+            let role = format!("{name} {:?}", who.role());
+            for id in keys.services.values() {
+                assert!(app.service(who, *id).await.is_err(), "{role}: a service");
+            }
+            for id in keys.properties.values() {
+                assert!(app.property(who, *id).await.is_err(), "{role}: a property");
+            }
+            for id in keys.contracts.values() {
+                assert!(app.contract(who, *id).await.is_err(), "{role}: a contract");
+            }
+            for id in keys.schedules.values() {
+                assert!(app.schedule(who, *id).await.is_err(), "{role}: a schedule");
+            }
+            let services = app.list_services(who, &q).await.unwrap().items;
+            assert!(services.iter().all(|s| s.authority_id != other), "{role}");
+            let contracts = app.list_contracts(who, &q).await.unwrap().items;
+            assert!(contracts.iter().all(|c| c.authority_id != other), "{role}");
+            let properties = app.list_properties(who, &q).await.unwrap().items;
+            assert!(properties.iter().all(|p| p.authority_id != other), "{role}");
+        }
+        // The demo's providers' list of the officer does not hold the imported ones.
+        let providers = app.list_providers(&w.officer, &q).await.unwrap().items;
+        assert!(
+            providers.iter().all(|p| !p.reference.starts_with("IMP")),
+            "{name}"
+        );
+        // The other way round: the other administrator sees their own and none of the demo's.
+        assert_eq!(
+            app.list_services(&imp_admin, &q).await.unwrap().total,
+            2,
+            "{name}"
+        );
+        let demo_service = app.list_services(&w.officer, &q).await.unwrap().items[0].id;
+        assert!(
+            app.service(&imp_admin, demo_service).await.is_err(),
+            "{name}"
+        );
+        assert!(app
+            .list_users(&imp_admin)
+            .await
+            .unwrap()
+            .iter()
+            .all(|u| u.username == "imp.admin"));
+        assert!(app
+            .audit_search(&imp_admin, Default::default())
+            .await
+            .unwrap()
+            .iter()
+            .all(|e| e.authority_id == Some(other)));
+        assert!(matches!(
+            app.export_records(&imp_admin, w.officer.authority_id())
+                .await,
+            Err(AppError::NotFound)
+        ));
+    }
+}

@@ -158,10 +158,12 @@ enum UserCommand {
         /// The person's name.
         #[arg(long)]
         name: String,
-        /// administrator, officer, contracts_manager, finance_officer, data_clerk, read_only or provider_user.
+        /// administrator, officer, contracts_manager, finance_officer, data_clerk, read_only,
+        /// provider_user, or host_administrator (of the deployment: no --authority).
         #[arg(long)]
         role: String,
-        /// Code of the authority (commissioning staff), for example BRK.
+        /// Code of the authority (commissioning staff), for example BRK; none for a host
+        /// administrator.
         #[arg(long)]
         authority: Option<String>,
         /// Id of the provider contact the user acts through (provider users).
