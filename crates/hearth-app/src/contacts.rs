@@ -80,7 +80,7 @@ impl ContactInput {
         }
     }
 
-    fn parse(&self, contact_id: Option<i64>) -> Result<ContactDetails, AppError> {
+    pub(crate) fn parse(&self, contact_id: Option<i64>) -> Result<ContactDetails, AppError> {
         let mut e = FieldErrors::new();
         if self.first_name.trim().is_empty() {
             e.add("first_name", "Enter the contact's first name");

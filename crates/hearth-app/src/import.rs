@@ -1,7 +1,8 @@
 //! Loading an authority's existing records (issue 11, "Loading existing records"), and
 //! exporting them in the same templates.
 //!
-//! An authority moving to Hearth brings its providers, services, properties, contracts,
+//! An authority moving to Hearth brings its providers and their contacts, services with
+//! their directory details, properties, contracts,
 //! clients and client schedules (with their history) from its old system, one file per
 //! template (CSV or XLSX; the header row says which template a file is). Every row is
 //! parsed with the rules of the forms that make the same records, and every reference
@@ -32,6 +33,7 @@ use crate::{App, AppError, FieldErrors, Permission, Principal};
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum Kind {
     Providers,
+    Contacts,
     Services,
     Properties,
     Contracts,
@@ -67,7 +69,7 @@ const fn col(name: &'static str, required: bool, help: &'static str) -> Column {
 }
 
 /// Every template, in the order an import writes them.
-pub const TEMPLATES: [Template; 6] = [
+pub const TEMPLATES: [Template; 7] = [
     Template {
         kind: Kind::Providers,
         name: "providers",
@@ -80,6 +82,38 @@ pub const TEMPLATES: [Template; 6] = [
             col("phone", false, "Its main telephone number"),
             col("email", false, "Its main e-mail address"),
             col("limited_access", false, "yes if its portal users see only the services they are assigned to; no or empty otherwise"),
+        ],
+    },
+    Template {
+        kind: Kind::Contacts,
+        name: "contacts",
+        title: "Contacts",
+        columns: &[
+            col("reference", true, "The contact's reference in the old system, once for the provider"),
+            col("provider_reference", true, "The reference of the provider they work for"),
+            col("title", false, "Mr, Mrs, Ms, Dr, ..."),
+            col("first_name", true, "Forename"),
+            col("last_name", true, "Surname"),
+            col("job_title", false, "Their job title"),
+            col("position_type", true, "Their main position's code: chief_executive, manager, service_manager, support_worker, administrator, finance_officer, director, chair, treasurer, bursar, finance_manager or other"),
+            col("other_positions", false, "Other positions' codes, separated by commas"),
+            col("email", false, "E-mail address"),
+            col("phone", false, "Telephone"),
+            col("mobile", false, "Mobile"),
+            col("fax", false, "Fax"),
+            col("pager", false, "Pager"),
+            col("web_address", false, "Web address"),
+            col("address_line1", false, "The first line of their address"),
+            col("address_line2", false, "The second line"),
+            col("address_line3", false, "The third line"),
+            col("address_line4", false, "The fourth line"),
+            col("town", false, "Town"),
+            col("postcode", false, "Postcode"),
+            col("uprn", false, "The address's UPRN"),
+            col("usrn", false, "The street's USRN"),
+            col("directions", false, "How to find them"),
+            col("confidential", false, "yes if their details must not be published"),
+            col("disabled_access", false, "yes or no: whether their address has disabled access (empty: not known)"),
         ],
     },
     Template {
@@ -98,6 +132,27 @@ pub const TEMPLATES: [Template; 6] = [
             col("address", false, "The service's address"),
             col("postcode", false, "Its postcode (places it on the directory's map)"),
             col("description", false, "What the service offers, for the directory"),
+            col("languages", false, "Languages spoken, for the directory"),
+            col("religions", false, "Religious or cultural focus, if any"),
+            col("tenure", false, "Tenure offered, e.g. licence, assured shorthold"),
+            col("rural_urban", false, "rural, urban or both"),
+            col("emergency_referrals", false, "yes if it takes emergency referrals"),
+            col("interpreter", false, "yes if it offers an interpreter"),
+            col("visual_impairment_support", false, "yes if it supports people with a visual impairment"),
+            col("hearing_impairment_support", false, "yes if it supports people with a hearing impairment"),
+            col("waiting_list", false, "yes if it has a waiting list"),
+            col("support_tasks", false, "The support tasks' codes, separated by commas (the codes are listed below the templates)"),
+            col("referral_routes", false, "How people are referred"),
+            col("household_types", false, "The household types' codes, separated by commas (listed below)"),
+            col("age_groups", false, "The age groups' codes, separated by commas (listed below)"),
+            col("exclusions", false, "Who it cannot take"),
+            col("accommodation_type", false, "The accommodation type's code (listed below)"),
+            col("ethnicity_focus", false, "The ethnicity focus codes, separated by commas (listed below)"),
+            col("contact_phone", false, "The directory's telephone number for referrals"),
+            col("contact_email", false, "The directory's e-mail address for referrals"),
+            col("website", false, "Its website, starting https://"),
+            col("accessibility", false, "Its accessibility"),
+            col("eligibility", false, "Who it is for"),
         ],
     },
     Template {
@@ -172,11 +227,12 @@ impl Template {
     pub fn of(kind: Kind) -> &'static Template {
         match kind {
             Kind::Providers => &TEMPLATES[0],
-            Kind::Services => &TEMPLATES[1],
-            Kind::Properties => &TEMPLATES[2],
-            Kind::Contracts => &TEMPLATES[3],
-            Kind::Clients => &TEMPLATES[4],
-            Kind::Schedules => &TEMPLATES[5],
+            Kind::Contacts => &TEMPLATES[1],
+            Kind::Services => &TEMPLATES[2],
+            Kind::Properties => &TEMPLATES[3],
+            Kind::Contracts => &TEMPLATES[4],
+            Kind::Clients => &TEMPLATES[5],
+            Kind::Schedules => &TEMPLATES[6],
         }
     }
 
@@ -304,7 +360,8 @@ struct Table {
 #[derive(Default)]
 struct Plan {
     providers: Vec<(String, ProviderFields, Option<i64>)>,
-    services: Vec<(String, String, ServiceFields)>,
+    contacts: Vec<(String, String, hearth_store::ContactFields)>,
+    services: Vec<(String, String, ServiceFields, hearth_store::ServiceDetails)>,
     properties: Vec<(String, String, Option<String>, PropertyFields)>,
     contracts: Vec<(String, String, Vec<String>, ContractFields)>,
     clients: Vec<(String, ClientFields)>,
@@ -578,6 +635,7 @@ impl App {
         progress: &(dyn Fn(u64, u64, &str) + Sync),
     ) -> Result<(), AppError> {
         let total = (plan.providers.len()
+            + plan.contacts.len()
             + plan.services.len()
             + plan.properties.len()
             + plan.contracts.len()
@@ -622,10 +680,18 @@ impl App {
             done += 1;
         }
         let provider = |keys: &ImportKeys, r: &str| keys.providers.get(r).map(|p| p.0).unwrap_or(0);
-        for (reference, provider_ref, fields) in &plan.services {
+        for (reference, provider_ref, fields) in &plan.contacts {
+            let c = tx
+                .insert_contact(provider(&keys, provider_ref), fields)
+                .await?;
+            tx.set_contact_external_ref(c.id, reference).await?;
+            done += 1;
+        }
+        for (reference, provider_ref, fields, details) in &plan.services {
             let mut f = fields.clone();
             f.provider_id = provider(&keys, provider_ref);
             let s = tx.insert_service(authority_id, &f).await?;
+            tx.set_directory_fields(s.id, details).await?;
             keys.services.insert(reference.clone(), s.id);
             done += 1;
         }
@@ -704,6 +770,94 @@ impl App {
     }
 }
 
+/// A yes/no column: "yes" (or "y", "true", "1"), "no" or empty.
+fn flag(out: &mut Vec<Problem>, file: &str, row: &Row, column: &str) -> bool {
+    match row.get(column).to_lowercase().as_str() {
+        "yes" | "y" | "true" | "1" => true,
+        "" | "no" | "n" | "false" | "0" => false,
+        _ => {
+            out.push(problem(file, row.line, column, "Enter yes or no"));
+            false
+        }
+    }
+}
+
+/// A column of codes from a closed list, separated by commas (or semicolons), as stored:
+/// comma-separated.
+fn codes(
+    out: &mut Vec<Problem>,
+    file: &str,
+    row: &Row,
+    column: &str,
+    list: &[(&str, &str)],
+    many: bool,
+) -> String {
+    let given: Vec<&str> = row
+        .get(column)
+        .split([',', ';'])
+        .map(str::trim)
+        .filter(|c| !c.is_empty())
+        .collect();
+    if !many && given.len() > 1 {
+        out.push(problem(file, row.line, column, "Give one code"));
+    }
+    for c in &given {
+        if !list.iter().any(|(code, _)| code == c) {
+            out.push(problem(
+                file,
+                row.line,
+                column,
+                format!("{c} is not one of the codes the template lists"),
+            ));
+        }
+    }
+    given.join(",")
+}
+
+/// A service's directory details from its row, checked as the service details form checks
+/// them (the name the public sees and the description come from the service's own columns).
+fn service_details(out: &mut Vec<Problem>, file: &str, row: &Row) -> hearth_store::ServiceDetails {
+    use hearth_domain::directory::{
+        ACCOMMODATION_TYPES, AGE_GROUPS, ETHNICITIES, HOUSEHOLD_TYPES, SUPPORT_TASKS,
+    };
+    let d = hearth_store::ServiceDetails {
+        public_name: String::new(),
+        description: String::new(),
+        languages: row.get("languages").into(),
+        religions: row.get("religions").into(),
+        tenure: row.get("tenure").into(),
+        rural_urban: row.get("rural_urban").into(),
+        emergency_referrals: flag(out, file, row, "emergency_referrals"),
+        interpreter: flag(out, file, row, "interpreter"),
+        visual_impairment_support: flag(out, file, row, "visual_impairment_support"),
+        hearing_impairment_support: flag(out, file, row, "hearing_impairment_support"),
+        waiting_list: flag(out, file, row, "waiting_list"),
+        support_tasks: codes(out, file, row, "support_tasks", SUPPORT_TASKS, true),
+        referral_routes: row.get("referral_routes").into(),
+        household_types: codes(out, file, row, "household_types", HOUSEHOLD_TYPES, true),
+        age_groups: codes(out, file, row, "age_groups", AGE_GROUPS, true),
+        exclusions: row.get("exclusions").into(),
+        accommodation_type: codes(
+            out,
+            file,
+            row,
+            "accommodation_type",
+            ACCOMMODATION_TYPES,
+            false,
+        ),
+        ethnicity_focus: codes(out, file, row, "ethnicity_focus", ETHNICITIES, true),
+        contact_phone: row.get("contact_phone").into(),
+        contact_email: row.get("contact_email").into(),
+        website: row.get("website").into(),
+        accessibility: row.get("accessibility").into(),
+        eligibility: row.get("eligibility").into(),
+    };
+    let mut e = FieldErrors::new();
+    crate::requests::check_details_contact(&d, &mut e);
+    from_fields(out, file, row.line, e);
+    d
+}
+
 /// Parses every row of every table and resolves the references between them and against
 /// what Hearth holds. Rows already in Hearth (by reference) are counted and left out.
 fn resolve(tables: &[Table], keys: &ImportKeys, out: &mut Vec<Problem>) -> (Plan, Vec<KindCount>) {
@@ -779,6 +933,20 @@ fn resolve(tables: &[Table], keys: &ImportKeys, out: &mut Vec<Problem>) -> (Plan
             let before = out.len();
             let already = match kind {
                 Kind::Providers => keys.providers.get(&reference).is_some_and(|(_, h)| *h),
+                Kind::Contacts => {
+                    // Found by its old reference for its provider, or by the one Hearth gave.
+                    let provider = keys
+                        .providers
+                        .get(row.get("provider_reference"))
+                        .map(|p| p.0);
+                    provider.is_some_and(|p| {
+                        keys.contacts.contains_key(&(p, reference.clone()))
+                            || reference
+                                .strip_prefix("H-K")
+                                .and_then(|id| id.parse::<i64>().ok())
+                                .is_some_and(|id| keys.contact_providers.get(&id) == Some(&p))
+                    })
+                }
                 Kind::Services => keys.services.contains_key(&reference),
                 Kind::Properties => keys.properties.contains_key(&reference),
                 Kind::Contracts => keys.contracts.contains_key(&reference),
@@ -826,8 +994,48 @@ fn resolve(tables: &[Table], keys: &ImportKeys, out: &mut Vec<Problem>) -> (Plan
                         Err(e) => out.push(problem(f, *line, "", e.to_string())),
                     }
                 }
+                Kind::Contacts => {
+                    let provider_ref = names_provider(out);
+                    let input = crate::contacts::ContactInput {
+                        title: row.get("title").into(),
+                        first_name: row.get("first_name").into(),
+                        last_name: row.get("last_name").into(),
+                        job_title: row.get("job_title").into(),
+                        position_type: row.get("position_type").into(),
+                        other_positions: row.get("other_positions").into(),
+                        email: row.get("email").into(),
+                        phone: row.get("phone").into(),
+                        mobile: row.get("mobile").into(),
+                        fax: row.get("fax").into(),
+                        pager: row.get("pager").into(),
+                        web_address: row.get("web_address").into(),
+                        address_line1: row.get("address_line1").into(),
+                        address_line2: row.get("address_line2").into(),
+                        address_line3: row.get("address_line3").into(),
+                        address_line4: row.get("address_line4").into(),
+                        town: row.get("town").into(),
+                        postcode: row.get("postcode").into(),
+                        uprn: row.get("uprn").into(),
+                        usrn: row.get("usrn").into(),
+                        directions: row.get("directions").into(),
+                        confidential: row.get("confidential").to_lowercase(),
+                        disabled_access: row.get("disabled_access").to_lowercase(),
+                        comment: String::new(),
+                    };
+                    match input.parse(None) {
+                        Ok(d) => {
+                            if !already && out.len() == before {
+                                plan.contacts
+                                    .push((reference.clone(), provider_ref, d.fields()));
+                            }
+                        }
+                        Err(AppError::Invalid(e)) => from_fields(out, f, *line, e),
+                        Err(e) => out.push(problem(f, *line, "", e.to_string())),
+                    }
+                }
                 Kind::Services => {
                     let provider_ref = names_provider(out);
+                    let details = service_details(out, f, &row);
                     let input = ServiceInput {
                         provider_id: String::new(),
                         reference: reference.clone(),
@@ -845,8 +1053,15 @@ fn resolve(tables: &[Table], keys: &ImportKeys, out: &mut Vec<Problem>) -> (Plan
                     let fields = input.fields(&mut e);
                     from_fields(out, f, *line, e);
                     if !already && out.len() == before {
+                        let mut details = details;
+                        details.public_name = if fields.public_name.is_empty() {
+                            fields.name.clone()
+                        } else {
+                            fields.public_name.clone()
+                        };
+                        details.description = fields.description.clone();
                         plan.services
-                            .push((reference.clone(), provider_ref, fields));
+                            .push((reference.clone(), provider_ref, fields, details));
                     }
                 }
                 Kind::Properties => {
@@ -1110,6 +1325,46 @@ impl App {
         rows.sort();
         out.push((Template::of(Kind::Providers), rows));
 
+        let contact_refs = self.db.contact_external_refs().await?;
+        let mut rows = Vec::new();
+        for p in &providers {
+            for c in self.db.provider_contacts(p.id).await? {
+                let i = crate::contacts::ContactInput::of(&c);
+                rows.push(vec![
+                    contact_refs
+                        .get(&c.id)
+                        .cloned()
+                        .unwrap_or_else(|| format!("H-K{}", c.id)),
+                    p.reference.clone(),
+                    i.title,
+                    i.first_name,
+                    i.last_name,
+                    i.job_title,
+                    i.position_type,
+                    i.other_positions,
+                    i.email,
+                    i.phone,
+                    i.mobile,
+                    i.fax,
+                    i.pager,
+                    i.web_address,
+                    i.address_line1,
+                    i.address_line2,
+                    i.address_line3,
+                    i.address_line4,
+                    i.town,
+                    i.postcode,
+                    i.uprn,
+                    i.usrn,
+                    i.directions,
+                    i.confidential,
+                    i.disabled_access,
+                ]);
+            }
+        }
+        rows.sort();
+        out.push((Template::of(Kind::Contacts), rows));
+
         let sf = hearth_store::ServiceFilter {
             authority_id: Some(authority_id),
             per_page: many,
@@ -1123,7 +1378,7 @@ impl App {
         let mut rows: Vec<Vec<String>> = services
             .iter()
             .map(|s| {
-                vec![
+                let mut row = vec![
                     s.reference.clone(),
                     pref(s.provider_id),
                     s.name.clone(),
@@ -1135,7 +1390,33 @@ impl App {
                     s.address.clone(),
                     s.postcode.clone(),
                     s.description.clone(),
-                ]
+                ];
+                let d = hearth_store::ServiceDetails::of(s);
+                let flag = |b: bool| if b { "yes" } else { "" }.to_string();
+                row.extend([
+                    d.languages,
+                    d.religions,
+                    d.tenure,
+                    d.rural_urban,
+                    flag(d.emergency_referrals),
+                    flag(d.interpreter),
+                    flag(d.visual_impairment_support),
+                    flag(d.hearing_impairment_support),
+                    flag(d.waiting_list),
+                    d.support_tasks,
+                    d.referral_routes,
+                    d.household_types,
+                    d.age_groups,
+                    d.exclusions,
+                    d.accommodation_type,
+                    d.ethnicity_focus,
+                    d.contact_phone,
+                    d.contact_email,
+                    d.website,
+                    d.accessibility,
+                    d.eligibility,
+                ]);
+                row
             })
             .collect();
         rows.sort();
@@ -1460,6 +1741,9 @@ mod tests {
         for v in hearth_domain::ContractStatus::ALL {
             assert!(help(Kind::Contracts, "status").contains(v.as_str()));
         }
+        for v in hearth_domain::PositionType::ALL {
+            assert!(help(Kind::Contacts, "position_type").contains(v.as_str()));
+        }
         for v in hearth_domain::EndReason::ALL {
             assert!(help(Kind::Schedules, "end_reason").contains(v.as_str()));
         }
@@ -1501,6 +1785,20 @@ mod doc_tests {
             "/../../docs/operations.md"
         ))
         .unwrap();
+        use hearth_domain::directory::{
+            ACCOMMODATION_TYPES, AGE_GROUPS, ETHNICITIES, HOUSEHOLD_TYPES, SUPPORT_TASKS,
+        };
+        for list in [
+            SUPPORT_TASKS,
+            HOUSEHOLD_TYPES,
+            AGE_GROUPS,
+            ACCOMMODATION_TYPES,
+            ETHNICITIES,
+        ] {
+            for (code, label) in list {
+                assert!(doc.contains(&format!("`{code}` {label}")), "{code}");
+            }
+        }
         for t in &TEMPLATES {
             let head = format!("**{}** (`{}.csv` or `{}.xlsx`)", t.title, t.name, t.name);
             let at = doc

@@ -41,10 +41,13 @@ const PROVIDERS: &str = "reference,name,address,postcode,phone,email,limited_acc
 IMP001,Heron Housing,1 Quay Street,bs1 4dj,0117 496 0001,info@heron.example,no
 IMP002,Kestrel Care,,,,,yes
 ";
-const SERVICES: &str =
-    "reference,provider_reference,name,service_type,term,client_group,contracted_units,postcode
-IMP/SH/1,IMP001,Heron Court,sheltered,long,older_people,20,BS1 4DJ
-IMP/FS/2,IMP002,Kestrel Floating Support,floating_support,short,mental_health,35,
+const CONTACTS: &str = "reference,provider_reference,first_name,last_name,position_type,other_positions,email,confidential
+K-1,IMP001,Hilary,Heron,chief_executive,director,hilary@heron.example,
+K-2,IMP002,Kit,Kestrel,service_manager,,,yes
+";
+const SERVICES: &str = "reference,provider_reference,name,service_type,term,client_group,contracted_units,postcode,support_tasks,waiting_list,website
+IMP/SH/1,IMP001,Heron Court,sheltered,long,older_people,20,BS1 4DJ,alarm;health,yes,https://heron.example
+IMP/FS/2,IMP002,Kestrel Floating Support,floating_support,short,mental_health,35,,,,
 ";
 const PROPERTIES: &str =
     "reference,provider_reference,service_reference,address_line1,town,postcode,uprn
@@ -74,6 +77,7 @@ fn good_files() -> Vec<InFile> {
         csv("properties.csv", PROPERTIES),
         csv("contracts.csv", CONTRACTS),
         csv("clients.csv", CLIENTS),
+        csv("contacts.csv", CONTACTS),
     ]
 }
 
@@ -96,7 +100,8 @@ async fn an_import_checks_first_writes_once_and_the_same_files_again_add_nothing
         assert!(dry.problems.is_empty(), "{name}: {:?}", dry.problems);
         assert!(!dry.written);
         assert_eq!(count(&dry, Kind::Schedules), (3, 0), "{name}");
-        assert_eq!(dry.files.len(), 6);
+        assert_eq!(dry.files.len(), 7);
+        assert_eq!(count(&dry, Kind::Contacts), (2, 0), "{name}");
         assert!(dry.files.iter().all(|f| f.sha256.len() == 64));
         // Nothing written by the dry run.
         let keys = app.db_for_tests().import_keys(a).await.unwrap();
@@ -147,7 +152,27 @@ async fn an_import_checks_first_writes_once_and_the_same_files_again_add_nothing
             .expect("the import's entry");
         let after: serde_json::Value =
             serde_json::from_str(summary.after_json.as_deref().unwrap()).unwrap();
-        assert_eq!(after["files"].as_array().unwrap().len(), 6, "{name}");
+        assert_eq!(after["files"].as_array().unwrap().len(), 7, "{name}");
+        // The contacts with their provider, the directory details with the service.
+        let heron = db
+            .provider_contacts(keys.providers["IMP001"].0)
+            .await
+            .unwrap();
+        assert_eq!(heron.len(), 1, "{name}");
+        assert_eq!(heron[0].other_positions, "director");
+        let kestrel = db
+            .provider_contacts(keys.providers["IMP002"].0)
+            .await
+            .unwrap();
+        assert_eq!(kestrel[0].confidential, 1, "{name}");
+        let court = db
+            .service(keys.services["IMP/SH/1"])
+            .await
+            .unwrap()
+            .unwrap();
+        assert_eq!(court.support_tasks, "alarm,health", "{name}");
+        assert_eq!(court.waiting_list, 1);
+        assert_eq!(court.website, "https://heron.example");
         assert_eq!(
             after["files"][0]["sha256"].as_str().unwrap().len(),
             64,
@@ -169,6 +194,7 @@ async fn an_import_checks_first_writes_once_and_the_same_files_again_add_nothing
         assert!(again.problems.is_empty());
         assert_eq!(count(&again, Kind::Schedules), (0, 3));
         assert_eq!(count(&again, Kind::Providers), (0, 2));
+        assert_eq!(count(&again, Kind::Contacts), (0, 2));
         assert_eq!(
             db.audit_search(&Default::default()).await.unwrap().len(),
             before
@@ -210,7 +236,7 @@ async fn every_problem_is_named_by_file_line_and_column_and_nothing_is_written()
         ),
         csv(
             "services.csv",
-            "reference,provider_reference,name,service_type,term,client_group,contracted_units\nS1,NOPE,Orphan,sheltered,long,older_people,10\nS2,B3,Odd,castle,forever,older_people,-4\n",
+            "reference,provider_reference,name,service_type,term,client_group,contracted_units,support_tasks,interpreter\nS1,NOPE,Orphan,sheltered,long,older_people,10,,\nS2,B3,Odd,castle,forever,older_people,-4,juggling,perhaps\n",
         ),
         csv(
             "schedules.csv",
@@ -233,6 +259,8 @@ async fn every_problem_is_named_by_file_line_and_column_and_nothing_is_written()
         ("services.csv", 3, "service_type"),
         ("services.csv", 3, "term"),
         ("services.csv", 3, "contracted_units"),
+        ("services.csv", 3, "support_tasks"),
+        ("services.csv", 3, "interpreter"),
         ("schedules.csv", 2, "client_reference"),
         ("schedules.csv", 2, "start_date"),
         ("schedules.csv", 3, "end_date"),
@@ -335,6 +363,9 @@ async fn an_export_imported_into_an_empty_authority_exports_the_same_files() {
         assert!(r.written);
         // The providers already in Hearth are registered with the new authority, not copied.
         assert_eq!(count(&r, Kind::Providers).1, 0);
+        // Their contacts too: found again by the reference the export gave them.
+        let contacts = count(&r, Kind::Contacts);
+        assert!(contacts.0 == 0 && contacts.1 > 5, "{name}: {contacts:?}");
 
         let second = app.export_records_csv(&system(), copy).await.unwrap();
         for ((n1, b1), (n2, b2)) in first.iter().zip(&second) {

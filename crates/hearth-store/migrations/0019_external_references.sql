@@ -8,3 +8,7 @@ ALTER TABLE client_schedules ADD COLUMN external_ref TEXT;
 CREATE UNIQUE INDEX properties_external_ref ON properties(authority_id, external_ref);
 CREATE UNIQUE INDEX clients_external_ref ON clients(authority_id, external_ref);
 CREATE INDEX client_schedules_external_ref ON client_schedules(external_ref);
+-- A provider's contacts, whose reference is kept per provider (a provider is shared by the
+-- authorities it works with).
+ALTER TABLE contacts ADD COLUMN external_ref TEXT;
+CREATE UNIQUE INDEX contacts_external_ref ON contacts(provider_id, external_ref);

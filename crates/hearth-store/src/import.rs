@@ -22,6 +22,11 @@ pub struct ImportKeys {
     pub properties: HashMap<String, i64>,
     pub clients: HashMap<String, i64>,
     pub schedules: HashMap<String, i64>,
+    /// Every provider contact of the deployment: (provider, reference) → id for those with
+    /// an old system's reference, and id → provider for all (a reference Hearth gave,
+    /// `H-K{id}`, names the contact with that id).
+    pub contacts: HashMap<(i64, String), i64>,
+    pub contact_providers: HashMap<i64, i64>,
 }
 
 /// A client to load, with its schedules: new (`existing` None) or already loaded, in which
@@ -90,6 +95,16 @@ impl Db {
                 pairs(&rows)
             }
         };
+        let rows = sqlx::query("SELECT id, provider_id, external_ref FROM contacts")
+            .fetch_all(&self.pool)
+            .await?;
+        for r in &rows {
+            let (id, provider): (i64, i64) = (r.try_get("id")?, r.try_get("provider_id")?);
+            keys.contact_providers.insert(id, provider);
+            if let Some(k) = r.try_get::<Option<String>, _>("external_ref")? {
+                keys.contacts.insert((provider, k), id);
+            }
+        }
         keys.services =
             of("SELECT id, reference AS k FROM services WHERE authority_id = $1").await?;
         keys.contracts =
@@ -121,6 +136,19 @@ impl Db {
         .bind(authority_id)
         .fetch_all(&self.pool)
         .await?;
+        let mut out = HashMap::new();
+        for r in &rows {
+            out.insert(r.try_get("id")?, r.try_get("external_ref")?);
+        }
+        Ok(out)
+    }
+
+    /// The old system's references of provider contacts, by contact id.
+    pub async fn contact_external_refs(&self) -> Result<HashMap<i64, String>, StoreError> {
+        let rows =
+            sqlx::query("SELECT id, external_ref FROM contacts WHERE external_ref IS NOT NULL")
+                .fetch_all(&self.pool)
+                .await?;
         let mut out = HashMap::new();
         for r in &rows {
             out.insert(r.try_get("id")?, r.try_get("external_ref")?);
@@ -273,6 +301,20 @@ impl WriteTx {
     pub async fn delete_import_files(&mut self, batch: &str) -> Result<(), StoreError> {
         sqlx::query("DELETE FROM import_files WHERE batch = $1")
             .bind(batch.to_string())
+            .execute(&mut *self.tx)
+            .await?;
+        Ok(())
+    }
+
+    /// Keeps the old system's reference of a contact just created.
+    pub async fn set_contact_external_ref(
+        &mut self,
+        contact_id: i64,
+        external_ref: &str,
+    ) -> Result<(), StoreError> {
+        sqlx::query("UPDATE contacts SET external_ref = $2 WHERE id = $1")
+            .bind(contact_id)
+            .bind(external_ref.to_string())
             .execute(&mut *self.tx)
             .await?;
         Ok(())

@@ -718,20 +718,7 @@ impl App {
         if details.public_name.trim().is_empty() {
             e.add("public_name", "Enter the name the public sees");
         }
-        let email = details.contact_email.trim();
-        if !email.is_empty() && (!email.contains('@') || email.contains(' ')) {
-            e.add(
-                "contact_email",
-                "Enter an email address in the correct format, like referrals@example.org",
-            );
-        }
-        let web = details.website.trim();
-        if !web.is_empty() && !web.starts_with("https://") && !web.starts_with("http://") {
-            e.add(
-                "website",
-                "Enter the website address starting with https://",
-            );
-        }
+        check_details_contact(details, &mut e);
         e.into_result()?;
         self.submit_request(
             who,
@@ -1440,4 +1427,23 @@ fn contact_rows(d: &ContactDetails) -> Vec<(&'static str, Option<String>)> {
             ),
         ),
     ]
+}
+
+/// The directory details' e-mail address and website, as the service details form and the
+/// records import check them.
+pub(crate) fn check_details_contact(details: &ServiceDetails, e: &mut FieldErrors) {
+    let email = details.contact_email.trim();
+    if !email.is_empty() && (!email.contains('@') || email.contains(' ')) {
+        e.add(
+            "contact_email",
+            "Enter an email address in the correct format, like referrals@example.org",
+        );
+    }
+    let web = details.website.trim();
+    if !web.is_empty() && !web.starts_with("https://") && !web.starts_with("http://") {
+        e.add(
+            "website",
+            "Enter the website address starting with https://",
+        );
+    }
 }
