@@ -1542,6 +1542,30 @@ impl App {
         Ok(out)
     }
 
+    /// One template of the export, as CSV or XLSX (a page's download: only that file is
+    /// written).
+    pub async fn export_records_file(
+        &self,
+        who: &Principal,
+        authority_id: i64,
+        kind: Kind,
+        xlsx: bool,
+    ) -> Result<Vec<u8>, AppError> {
+        let (t, rows) = self
+            .export_records(who, authority_id)
+            .await?
+            .into_iter()
+            .find(|(t, _)| t.kind == kind)
+            .ok_or(AppError::NotFound)?;
+        if xlsx {
+            let header: Vec<String> = t.header().iter().map(|h| h.to_string()).collect();
+            hearth_docs::workbook::text_table_xlsx(t.title, &header, &rows)
+                .map_err(AppError::Internal)
+        } else {
+            hearth_docs::table::csv_bytes(&t.header(), &rows).map_err(AppError::Internal)
+        }
+    }
+
     /// The export as XLSX workbooks, named after their templates.
     pub async fn export_records_xlsx(
         &self,

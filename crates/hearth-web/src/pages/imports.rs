@@ -140,17 +140,11 @@ async fn export_file(State(state): State<AppState>, ctx: Ctx, Path(file): Path<S
     let Some((t, xlsx)) = template_of(&file) else {
         return Err(AppError::NotFound.into());
     };
-    let a = ctx.principal.authority_id();
-    let files = if xlsx {
-        state.app.export_records_xlsx(&ctx.principal, a).await?
-    } else {
-        state.app.export_records_csv(&ctx.principal, a).await?
-    };
+    let bytes = state
+        .app
+        .export_records_file(&ctx.principal, ctx.principal.authority_id(), t.kind, xlsx)
+        .await?;
     let wanted = format!("{}.{}", t.name, if xlsx { "xlsx" } else { "csv" });
-    let (_, bytes) = files
-        .into_iter()
-        .find(|(n, _)| *n == wanted)
-        .ok_or(AppError::NotFound)?;
     Ok(layout::download(
         if xlsx {
             layout::XLSX
