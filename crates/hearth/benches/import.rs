@@ -7,7 +7,8 @@
 //! (`hearth import records`: the dry run, then the job run that writes). Each import is a
 //! process of its own, timed with its peak memory (GNU time's maximum resident set size).
 //! The raw work underneath is reading and parsing the same CSV files (`read_csv`): the
-//! import's time is also given as a multiple of that.
+//! import's time is also given as a multiple of that. Then each authority is exported again
+//! from the database it was imported into, and the files must be the same (the round trip).
 //!
 //! Run: `cargo bench -p hearth --bench import` (county), or with
 //! `HEARTH_BENCH_SCALE=national` (loading the national demo first takes minutes and about
@@ -116,6 +117,25 @@ fn main() {
         total_s += secs;
         peak_kb = peak_kb.max(kb);
     }
+    // The round trip: each authority exported again from the database it was imported into
+    // gives the same files.
+    for code in &codes {
+        let again = root.join("again").join(code);
+        let mut c = hearth(&to);
+        c.args(["export", "records", "--authority", code]);
+        c.arg(&again);
+        ok(c);
+        for e in std::fs::read_dir(files.join(code)).unwrap() {
+            let p = e.unwrap().path();
+            let name = p.file_name().unwrap();
+            assert!(
+                std::fs::read(&p).unwrap() == std::fs::read(again.join(name)).unwrap(),
+                "{code}: {} differs after the round trip",
+                name.to_string_lossy()
+            );
+        }
+    }
+    eprintln!("round trip: every authority's files exported again are the same");
     let schedules = ok({
         let mut c = hearth(&to);
         c.args(["audit", "verify"]);
