@@ -138,7 +138,13 @@ async fn the_service_navigation_keeps_every_link_and_marks_the_current_page() {
         "/actions",
         "/account-requests",
     ];
-    let admin_extra = ["/admin/users", "/admin/audit", "/admin/settings", "/runs"];
+    let admin_extra = [
+        "/admin/users",
+        "/admin/audit",
+        "/admin/settings",
+        "/admin/records",
+        "/runs",
+    ];
     let provider = [
         "/home",
         "/services",
