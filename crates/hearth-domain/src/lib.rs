@@ -17,6 +17,7 @@ pub mod ids;
 pub mod paging;
 pub mod password;
 pub mod paths;
+pub mod payments;
 pub mod performance;
 pub mod runs;
 pub mod text;
