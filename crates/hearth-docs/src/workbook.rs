@@ -525,8 +525,14 @@ pub const MAX_TABLE_STRINGS: u64 = 5_000_000;
 
 /// Checks an uploaded .xlsx before anything in it is parsed: not an old or encrypted file, a
 /// zip of at most `MAX_ZIP_ENTRIES` parts unpacking to at most `max_unzipped` bytes, with at
-/// most `max_strings` pieces of text declared and held.
-fn check_archive(bytes: &[u8], max_unzipped: u64, max_strings: u64) -> Result<(), String> {
+/// most `max_strings` pieces of text declared and held. `why` ends the messages of the
+/// bounds (what the file is not).
+fn check_archive(
+    bytes: &[u8],
+    max_unzipped: u64,
+    max_strings: u64,
+    why: &str,
+) -> Result<(), String> {
     if bytes.starts_with(&[0xD0, 0xCF, 0x11, 0xE0]) {
         return Err("The file is password-protected or in the old .xls format: save it as an .xlsx workbook without a password".into());
     }
@@ -559,19 +565,20 @@ fn check_archive(bytes: &[u8], max_unzipped: u64, max_strings: u64) -> Result<()
             total += got as u64;
             if total > max_unzipped {
                 return Err(format!(
-                    "The workbook unpacks to more than {} MB",
+                    "The workbook unpacks to more than {} MB{why}",
                     max_unzipped / 1024 / 1024
                 ));
             }
         }
+        // The reader makes room for the strings the file says it holds: bound the claim first.
         if shared_strings && claimed_strings(&head) > max_strings {
             return Err(format!(
-                "The workbook declares more than {max_strings} pieces of text"
+                "The workbook declares more than {max_strings} pieces of text{why}"
             ));
         }
         if shared_strings && holds_more_strings_than(&head, max_strings) {
             return Err(format!(
-                "The workbook holds more than {max_strings} pieces of text"
+                "The workbook holds more than {max_strings} pieces of text{why}"
             ));
         }
     }
@@ -583,7 +590,7 @@ fn check_archive(bytes: &[u8], max_unzipped: u64, max_strings: u64) -> Result<()
 /// YYYY-MM-DD. Checked like every upload before it is parsed, then refused past `max_rows`.
 pub fn read_table(bytes: &[u8], max_rows: usize) -> Result<Vec<Vec<String>>, String> {
     use calamine::{Data, Reader, Xlsx};
-    check_archive(bytes, MAX_TABLE_UNZIPPED_BYTES, MAX_TABLE_STRINGS)?;
+    check_archive(bytes, MAX_TABLE_UNZIPPED_BYTES, MAX_TABLE_STRINGS, "")?;
     let mut wb: Xlsx<_> = Xlsx::new(Cursor::new(bytes))
         .map_err(|e| format!("The workbook could not be read: {e}"))?;
     let range = wb
@@ -629,51 +636,13 @@ pub fn read_quarter(bytes: &[u8], q: u8) -> Result<QuarterSheet, String> {
             MAX_UPLOAD_BYTES / 1024 / 1024
         ));
     }
-    if bytes.starts_with(&[0xD0, 0xCF, 0x11, 0xE0]) {
-        return Err("The file is password-protected or in the old .xls format: save it as an .xlsx workbook without a password".into());
-    }
-    let mut zip = zip::ZipArchive::new(Cursor::new(bytes))
-        .map_err(|_| "The file is not an .xlsx workbook".to_string())?;
-    if zip.len() > MAX_ZIP_ENTRIES {
-        return Err("The workbook has too many parts".into());
-    }
     // The sizes the archive claims, and what actually comes out, are both bounded.
-    let mut total = 0u64;
-    for i in 0..zip.len() {
-        let mut f = zip
-            .by_index(i)
-            .map_err(|_| "The workbook is damaged".to_string())?;
-        let shared_strings = f
-            .name()
-            .map(|n| n.to_ascii_lowercase().ends_with("sharedstrings.xml"))
-            .unwrap_or(true);
-        let mut head = Vec::new();
-        let mut sink = [0u8; 64 * 1024];
-        loop {
-            let got = f
-                .read(&mut sink)
-                .map_err(|_| "The workbook is damaged".to_string())?;
-            if got == 0 {
-                break;
-            }
-            if shared_strings {
-                head.extend_from_slice(&sink[..got]);
-            }
-            total += got as u64;
-            if total > MAX_UNZIPPED_BYTES {
-                return Err(
-                    "The workbook unpacks to more than 30 MB: it is not a return workbook".into(),
-                );
-            }
-        }
-        // The reader makes room for the strings the file says it holds: bound the claim first.
-        if shared_strings && claimed_strings(&head) > MAX_SHARED_STRINGS {
-            return Err(format!("The workbook declares more than {MAX_SHARED_STRINGS} pieces of text: it is not a return workbook"));
-        }
-        if shared_strings && holds_more_strings_than(&head, MAX_SHARED_STRINGS) {
-            return Err(format!("The workbook holds more than {MAX_SHARED_STRINGS} pieces of text: it is not a return workbook"));
-        }
-    }
+    check_archive(
+        bytes,
+        MAX_UNZIPPED_BYTES,
+        MAX_SHARED_STRINGS,
+        ": it is not a return workbook",
+    )?;
     let mut wb: Xlsx<_> = Xlsx::new(Cursor::new(bytes))
         .map_err(|e| format!("The workbook could not be read: {e}"))?;
     let sheet = format!("Q{q}");
