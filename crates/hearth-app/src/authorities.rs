@@ -154,16 +154,7 @@ impl App {
         require_host(who)?;
         let mut out = Vec::new();
         for a in self.db.authorities().await? {
-            let (staff, providers) = self.db.authority_counts(a.id).await?;
-            out.push(AuthoritySummary {
-                id: a.id,
-                region: region_of(&a.region),
-                code: a.code,
-                name: a.name,
-                staff,
-                providers,
-                created_at: a.created_at,
-            });
+            out.push(self.summary_of(a).await?);
         }
         Ok(out)
     }
@@ -176,6 +167,11 @@ impl App {
     ) -> Result<AuthoritySummary, AppError> {
         require_host(who)?;
         let a = self.db.authority(id).await?.ok_or(AppError::NotFound)?;
+        self.summary_of(a).await
+    }
+
+    /// An authority with its staff and provider counts.
+    async fn summary_of(&self, a: hearth_store::Authority) -> Result<AuthoritySummary, AppError> {
         let (staff, providers) = self.db.authority_counts(a.id).await?;
         Ok(AuthoritySummary {
             id: a.id,

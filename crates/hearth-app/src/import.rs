@@ -240,6 +240,23 @@ impl Template {
         self.columns.iter().map(|c| c.name).collect()
     }
 
+    /// The template's file name: `providers.csv` or `providers.xlsx`.
+    pub fn file_name(&self, xlsx: bool) -> String {
+        format!("{}.{}", self.name, if xlsx { "xlsx" } else { "csv" })
+    }
+
+    /// A file of this template holding `rows` (none: the empty template): a CSV, or a
+    /// workbook of text cells.
+    pub fn file(&self, rows: &[Vec<String>], xlsx: bool) -> Result<Vec<u8>, AppError> {
+        if xlsx {
+            let header: Vec<String> = self.header().iter().map(|h| h.to_string()).collect();
+            hearth_docs::workbook::text_table_xlsx(self.title, &header, rows)
+        } else {
+            hearth_docs::table::csv_bytes(&self.header(), rows)
+        }
+        .map_err(AppError::Internal)
+    }
+
     /// The template whose columns a file's header row has: every required column, and no
     /// column the template does not know.
     fn for_header(header: &[String]) -> Option<&'static Template> {
@@ -1557,13 +1574,7 @@ impl App {
             .into_iter()
             .find(|(t, _)| t.kind == kind)
             .ok_or(AppError::NotFound)?;
-        if xlsx {
-            let header: Vec<String> = t.header().iter().map(|h| h.to_string()).collect();
-            hearth_docs::workbook::text_table_xlsx(t.title, &header, &rows)
-                .map_err(AppError::Internal)
-        } else {
-            hearth_docs::table::csv_bytes(&t.header(), &rows).map_err(AppError::Internal)
-        }
+        t.file(&rows, xlsx)
     }
 
     /// The export as XLSX workbooks, named after their templates.
@@ -1572,14 +1583,7 @@ impl App {
         who: &Principal,
         authority_id: i64,
     ) -> Result<Vec<(String, Vec<u8>)>, AppError> {
-        let mut files = Vec::new();
-        for (t, rows) in self.export_records(who, authority_id).await? {
-            let header: Vec<String> = t.header().iter().map(|h| h.to_string()).collect();
-            let bytes = hearth_docs::workbook::text_table_xlsx(t.title, &header, &rows)
-                .map_err(AppError::Internal)?;
-            files.push((format!("{}.xlsx", t.name), bytes));
-        }
-        Ok(files)
+        self.export_records_files(who, authority_id, true).await
     }
 
     /// The export as CSV files, named after their templates.
@@ -1588,11 +1592,18 @@ impl App {
         who: &Principal,
         authority_id: i64,
     ) -> Result<Vec<(String, Vec<u8>)>, AppError> {
+        self.export_records_files(who, authority_id, false).await
+    }
+
+    async fn export_records_files(
+        &self,
+        who: &Principal,
+        authority_id: i64,
+        xlsx: bool,
+    ) -> Result<Vec<(String, Vec<u8>)>, AppError> {
         let mut files = Vec::new();
         for (t, rows) in self.export_records(who, authority_id).await? {
-            let bytes =
-                hearth_docs::table::csv_bytes(&t.header(), &rows).map_err(AppError::Internal)?;
-            files.push((format!("{}.csv", t.name), bytes));
+            files.push((t.file_name(xlsx), t.file(&rows, xlsx)?));
         }
         Ok(files)
     }
@@ -1718,12 +1729,7 @@ impl App {
 pub fn template_files_xlsx() -> Result<Vec<(String, Vec<u8>)>, AppError> {
     TEMPLATES
         .iter()
-        .map(|t| {
-            let header: Vec<String> = t.header().iter().map(|h| h.to_string()).collect();
-            hearth_docs::workbook::text_table_xlsx(t.title, &header, &[])
-                .map(|b| (format!("{}.xlsx", t.name), b))
-                .map_err(AppError::Internal)
-        })
+        .map(|t| Ok((t.file_name(true), t.file(&[], true)?)))
         .collect()
 }
 
@@ -1731,12 +1737,7 @@ pub fn template_files_xlsx() -> Result<Vec<(String, Vec<u8>)>, AppError> {
 pub fn template_files_csv() -> Result<Vec<(String, Vec<u8>)>, AppError> {
     TEMPLATES
         .iter()
-        .map(|t| {
-            let none: Vec<Vec<String>> = Vec::new();
-            hearth_docs::table::csv_bytes(&t.header(), &none)
-                .map(|b| (format!("{}.csv", t.name), b))
-                .map_err(AppError::Internal)
-        })
+        .map(|t| Ok((t.file_name(false), t.file(&[], false)?)))
         .collect()
 }
 

@@ -130,6 +130,18 @@ impl RunKind {
     }
 }
 
+/// The file paths of a records import's parameters (`files`, an array of text).
+fn import_paths(files: Option<&Value>) -> Vec<String> {
+    files
+        .and_then(Value::as_array)
+        .map(|v| {
+            v.iter()
+                .filter_map(|p| p.as_str().map(str::to_string))
+                .collect()
+        })
+        .unwrap_or_default()
+}
+
 /// A run as the use cases show it.
 #[derive(Debug, Clone, PartialEq)]
 pub struct RunView {
@@ -277,6 +289,11 @@ impl Progress {
         if let Some(t) = step {
             s.step = Some(t.to_string());
         }
+    }
+
+    /// Notes how much work there is without writing it (the next heartbeat writes it).
+    pub fn note_total(&self, total: i64) {
+        self.state().total = Some(total.max(0));
     }
 
     /// Sets how much work there is, and writes it.
@@ -540,15 +557,7 @@ impl App {
                     self.batch_files(a, batch).await?;
                     params.remove("files");
                 } else {
-                    let paths: Vec<String> = params
-                        .get("files")
-                        .and_then(Value::as_array)
-                        .map(|v| {
-                            v.iter()
-                                .filter_map(|p| p.as_str().map(str::to_string))
-                                .collect()
-                        })
-                        .unwrap_or_default();
+                    let paths = import_paths(params.get("files"));
                     if paths.is_empty() {
                         return Err(AppError::invalid("files", "Give the files to import"));
                     }
@@ -809,16 +818,7 @@ impl App {
             .get("authority_id")
             .and_then(Value::as_i64)
             .ok_or_else(|| AppError::invalid("authority_id", "The run names no authority"))?;
-        let paths: Vec<String> = run
-            .parameters
-            .get("files")
-            .and_then(Value::as_array)
-            .map(|v| {
-                v.iter()
-                    .filter_map(|p| p.as_str().map(str::to_string))
-                    .collect()
-            })
-            .unwrap_or_default();
+        let paths = import_paths(run.parameters.get("files"));
         let digests = run.parameters.get("sha256").and_then(Value::as_array);
         progress.step("reading the files").await?;
         let batch = run.parameters.get("batch").and_then(Value::as_str);
@@ -845,23 +845,22 @@ impl App {
         }
         let who = Principal::system(&run.requested_by);
         progress.step("checking every row").await?;
-        let dry = self.import_dry_run(&who, authority_id, &files).await?;
-        if !dry.problems.is_empty() {
+        // The import checks every row again before it writes, and reports its total then.
+        let report = self
+            .import_records(&who, authority_id, &files, &|done, total, step| {
+                progress.note_total(total as i64);
+                progress.note(Some(done as i64), Some(step));
+            })
+            .await?;
+        if !report.problems.is_empty() {
             return Err(AppError::Conflict(
                 ConflictCode::Other,
                 format!(
                     "the files have {} problems: run the import with --dry-run to see them",
-                    dry.problems.len()
+                    report.problems.len()
                 ),
             ));
         }
-        let total: usize = dry.counts.iter().map(|c| c.new).sum();
-        progress.set_total(total as i64).await?;
-        let report = self
-            .import_records(&who, authority_id, &files, &|done, _, step| {
-                progress.note(Some(done as i64), Some(step));
-            })
-            .await?;
         if let Some(b) = batch {
             // Imported: the uploaded files are no longer needed.
             let mut tx = self.begin_write(&Actor::system(&run.requested_by)).await?;

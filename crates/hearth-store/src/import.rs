@@ -70,6 +70,15 @@ fn pairs(rows: &[sqlx::any::AnyRow]) -> Result<HashMap<String, i64>, StoreError>
     Ok(out)
 }
 
+/// Rows of (id, external_ref) as a map.
+fn refs_by_id(rows: &[sqlx::any::AnyRow]) -> Result<HashMap<i64, String>, StoreError> {
+    let mut out = HashMap::with_capacity(rows.len());
+    for r in rows {
+        out.insert(r.try_get("id")?, r.try_get("external_ref")?);
+    }
+    Ok(out)
+}
+
 impl Db {
     /// The references an import into `authority_id` resolves against.
     pub async fn import_keys(&self, authority_id: i64) -> Result<ImportKeys, StoreError> {
@@ -136,11 +145,7 @@ impl Db {
         .bind(authority_id)
         .fetch_all(&self.pool)
         .await?;
-        let mut out = HashMap::new();
-        for r in &rows {
-            out.insert(r.try_get("id")?, r.try_get("external_ref")?);
-        }
-        Ok(out)
+        refs_by_id(&rows)
     }
 
     /// The old system's references of provider contacts, by contact id.
@@ -149,11 +154,7 @@ impl Db {
             sqlx::query("SELECT id, external_ref FROM contacts WHERE external_ref IS NOT NULL")
                 .fetch_all(&self.pool)
                 .await?;
-        let mut out = HashMap::new();
-        for r in &rows {
-            out.insert(r.try_get("id")?, r.try_get("external_ref")?);
-        }
-        Ok(out)
+        refs_by_id(&rows)
     }
 
     /// Every client of an authority, in id order, for an export.

@@ -8,29 +8,7 @@
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
 mod support;
-use std::path::PathBuf;
 use support::*;
-
-async fn accessible(b: &Browser, page: &str) {
-    let v = b.accessibility_violations().await;
-    assert!(v.is_empty(), "{page}: {v:?}");
-}
-
-async fn shot(b: &Browser, name: &str) {
-    if let Some(dir) = std::env::var("HEARTH_SCREENSHOTS").ok().map(PathBuf::from) {
-        b.execute("document.documentElement.style.overflowY = 'hidden'; return 1;")
-            .await;
-        b.screenshot(&dir.join(format!("{name}.png"))).await;
-        b.execute("document.documentElement.style.overflowY = ''; return 1;")
-            .await;
-    }
-}
-
-async fn submit(b: &Browser, css: &str) {
-    b.click(css).await;
-    // The next page has loaded once the old one's body is gone.
-    tokio::time::sleep(std::time::Duration::from_millis(300)).await;
-}
 
 async fn main_text(b: &Browser) -> String {
     b.text_of("main").await
@@ -50,10 +28,10 @@ async fn the_host_adds_an_authority_whose_administrator_then_signs_in_for_the_fi
     b.goto(&format!("{base}/login")).await;
     b.type_into("#username", "host").await;
     b.type_into("#password", &password).await;
-    submit(&b, "form[action='/login'] button[type=submit]").await;
+    click_and_wait(&b, "form[action='/login'] button[type=submit]").await;
     b.wait_url("/login/code").await;
     b.type_into("#code", &totp_now(&secret)).await;
-    submit(&b, "form[action='/login/code'] button[type=submit]").await;
+    click_and_wait(&b, "form[action='/login/code'] button[type=submit]").await;
     b.wait_url("/host").await;
     let page = main_text(&b).await;
     assert!(
@@ -62,8 +40,8 @@ async fn the_host_adds_an_authority_whose_administrator_then_signs_in_for_the_fi
     );
     let nav = b.text_of("#navigation").await;
     assert_eq!(nav.trim(), "Authorities", "the host's only section");
-    accessible(&b, "host authorities").await;
-    shot(&b, "host-authorities").await;
+    assert_accessible(&b, "host authorities").await;
+    screenshot_if_asked(&b, "host-authorities").await;
 
     // Nothing of an authority's records, even by address.
     b.goto(&format!("{base}/providers")).await;
@@ -78,7 +56,7 @@ async fn the_host_adds_an_authority_whose_administrator_then_signs_in_for_the_fi
     // Add an authority: an empty form names each field; then a good one.
     b.click("a[href='/host/authorities/new']").await;
     b.wait_url("/host/authorities/new").await;
-    submit(
+    click_and_wait(
         &b,
         "form[action='/host/authorities/new'] button[type=submit]",
     )
@@ -88,12 +66,12 @@ async fn the_host_adds_an_authority_whose_administrator_then_signs_in_for_the_fi
         summary.contains("name") && summary.contains("code"),
         "{summary}"
     );
-    accessible(&b, "add an authority, with errors").await;
-    shot(&b, "host-add-authority-errors").await;
+    assert_accessible(&b, "add an authority, with errors").await;
+    screenshot_if_asked(&b, "host-add-authority-errors").await;
     b.type_into("#name", "Fernvale Borough Council").await;
     b.type_into("#code", "fvl").await;
     b.click("#region-scotland").await;
-    submit(
+    click_and_wait(
         &b,
         "form[action='/host/authorities/new'] button[type=submit]",
     )
@@ -104,8 +82,8 @@ async fn the_host_adds_an_authority_whose_administrator_then_signs_in_for_the_fi
     assert!(page.contains("Fernvale Borough Council added"), "{page}");
     assert!(page.contains("FVL") && page.contains("Scotland"), "{page}");
     assert!(page.contains("no administrator yet"), "{page}");
-    accessible(&b, "the new authority").await;
-    shot(&b, "host-authority-added").await;
+    assert_accessible(&b, "the new authority").await;
+    screenshot_if_asked(&b, "host-authority-added").await;
 
     // Its first administrator.
     b.click("a[href$='/administrators/new']").await;
@@ -113,8 +91,8 @@ async fn the_host_adds_an_authority_whose_administrator_then_signs_in_for_the_fi
     b.type_into("#username", "fern.vale").await;
     b.type_into("#display_name", "Fern Vale").await;
     b.type_into("#email", "fern.vale@fernvale.example").await;
-    accessible(&b, "add an administrator").await;
-    submit(
+    assert_accessible(&b, "add an administrator").await;
+    click_and_wait(
         &b,
         "form[action$='/administrators/new'] button[type=submit]",
     )
@@ -123,31 +101,31 @@ async fn the_host_adds_an_authority_whose_administrator_then_signs_in_for_the_fi
     let temporary = b.text_of("[data-testid=temporary-password]").await;
     let temporary = temporary.trim().to_string();
     assert!(temporary.len() > 10, "{temporary}");
-    accessible(&b, "administrator added").await;
-    shot(&b, "host-administrator-added").await;
+    assert_accessible(&b, "administrator added").await;
+    screenshot_if_asked(&b, "host-administrator-added").await;
     b.click("main a[href^='/host/authorities/']").await;
     b.wait_text("Not signed in yet").await;
     assert!(main_text(&b).await.contains("fern.vale"));
 
     // The host signs out; the new administrator signs in for the first time.
-    submit(&b, "[data-testid=sign-out]").await;
+    click_and_wait(&b, "[data-testid=sign-out]").await;
     b.wait_url("/signed-out").await;
     b.goto(&format!("{base}/login")).await;
     b.type_into("#username", "fern.vale").await;
     b.type_into("#password", &temporary).await;
-    submit(&b, "form[action='/login'] button[type=submit]").await;
+    click_and_wait(&b, "form[action='/login'] button[type=submit]").await;
     b.wait_url("/login/enrol").await;
     let secret = b.text_of("[data-testid=totp-secret]").await;
     let secret: String = secret.chars().filter(|c| !c.is_whitespace()).collect();
     b.type_into("#code", &totp_now(&secret)).await;
-    submit(&b, "form[action='/login/enrol'] button[type=submit]").await;
+    click_and_wait(&b, "form[action='/login/enrol'] button[type=submit]").await;
     b.wait_url("/account/password").await;
     b.type_into("#current_password", &temporary).await;
     b.type_into("#new_password", "quartz-fennel-harbour-lamp")
         .await;
     b.type_into("#confirm_password", "quartz-fennel-harbour-lamp")
         .await;
-    submit(&b, "form[action='/account/password'] button[type=submit]").await;
+    click_and_wait(&b, "form[action='/account/password'] button[type=submit]").await;
     b.wait_url("/home").await;
     let home = main_text(&b).await;
     assert!(home.contains("Fernvale Borough Council"), "{home}");
@@ -168,12 +146,12 @@ async fn the_host_adds_an_authority_whose_administrator_then_signs_in_for_the_fi
     );
 
     // Back as the host: the administrator is now set up.
-    submit(&b, "[data-testid=sign-out]").await;
+    click_and_wait(&b, "[data-testid=sign-out]").await;
     b.wait_url("/signed-out").await;
     b.goto(&format!("{base}/login")).await;
     b.type_into("#username", "host").await;
     b.type_into("#password", &password).await;
-    submit(&b, "form[action='/login'] button[type=submit]").await;
+    click_and_wait(&b, "form[action='/login'] button[type=submit]").await;
     b.wait_url("/login/code").await;
     let now = u64::try_from(hearth_store::now()).unwrap();
     b.type_into(
@@ -181,7 +159,7 @@ async fn the_host_adds_an_authority_whose_administrator_then_signs_in_for_the_fi
         &hearth_app::accounts::totp_code(&secret_of(&data.0), now + 30).unwrap(),
     )
     .await;
-    submit(&b, "form[action='/login/code'] button[type=submit]").await;
+    click_and_wait(&b, "form[action='/login/code'] button[type=submit]").await;
     b.wait_url("/host").await;
     let page = main_text(&b).await;
     assert!(page.contains("Fernvale Borough Council"), "{page}");

@@ -7,29 +7,8 @@
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
 mod support;
-use std::path::PathBuf;
 use std::time::{Duration, Instant};
 use support::*;
-
-async fn accessible(b: &Browser, page: &str) {
-    let v = b.accessibility_violations().await;
-    assert!(v.is_empty(), "{page}: {v:?}");
-}
-
-async fn shot(b: &Browser, name: &str) {
-    if let Some(dir) = std::env::var("HEARTH_SCREENSHOTS").ok().map(PathBuf::from) {
-        b.execute("document.documentElement.style.overflowY = 'hidden'; return 1;")
-            .await;
-        b.screenshot(&dir.join(format!("{name}.png"))).await;
-        b.execute("document.documentElement.style.overflowY = ''; return 1;")
-            .await;
-    }
-}
-
-async fn send(b: &Browser, css: &str) {
-    b.click(css).await;
-    tokio::time::sleep(Duration::from_millis(300)).await;
-}
 
 const PROVIDERS: &str =
     "reference,name,postcode,email\nE2E001,Fieldfare Housing,BK2 2JB,hello@fieldfare.example\n";
@@ -60,12 +39,12 @@ async fn an_administrator_checks_and_imports_records_in_the_browser() {
     b.wait_url("/admin/records").await;
     let page = b.text_of("main").await;
     assert!(page.contains("Import and export records"), "{page}");
-    accessible(&b, "import page").await;
-    shot(&b, "admin-import").await;
+    assert_accessible(&b, "import page").await;
+    screenshot_if_asked(&b, "admin-import").await;
 
     // Files with problems: each named by file, line and column.
     b.type_into("#files", &format!("{providers}\n{bad}")).await;
-    send(
+    click_and_wait(
         &b,
         "form[action='/admin/records/upload'] button[type=submit]",
     )
@@ -76,22 +55,22 @@ async fn an_administrator_checks_and_imports_records_in_the_browser() {
     assert!(page.contains("There is no provider E2E999"), "{page}");
     assert!(page.contains("contracted_units"), "{page}");
     assert!(!page.contains("Import these records"));
-    accessible(&b, "upload with problems").await;
-    shot(&b, "admin-import-problems").await;
+    assert_accessible(&b, "upload with problems").await;
+    screenshot_if_asked(&b, "admin-import-problems").await;
 
     // Good files, imported as a job run followed to the end.
     b.goto(&format!("{base}/admin/records")).await;
     b.type_into("#files", &format!("{providers}\n{services}"))
         .await;
-    send(
+    click_and_wait(
         &b,
         "form[action='/admin/records/upload'] button[type=submit]",
     )
     .await;
     b.wait_text("No problems found").await;
-    accessible(&b, "upload checked").await;
-    shot(&b, "admin-import-checked").await;
-    send(&b, "form[action$='/import'] button[type=submit]").await;
+    assert_accessible(&b, "upload checked").await;
+    screenshot_if_asked(&b, "admin-import-checked").await;
+    click_and_wait(&b, "form[action$='/import'] button[type=submit]").await;
     let run = b.wait_url("/runs/").await;
     let start = Instant::now();
     loop {
@@ -107,7 +86,7 @@ async fn an_administrator_checks_and_imports_records_in_the_browser() {
         );
         tokio::time::sleep(Duration::from_millis(500)).await;
     }
-    accessible(&b, "the import's run").await;
+    assert_accessible(&b, "the import's run").await;
 
     // The imported service is in the authority's list.
     b.goto(&format!("{base}/services?q=Fieldfare")).await;

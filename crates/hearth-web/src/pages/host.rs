@@ -9,6 +9,7 @@ use axum::Form;
 use hearth_app::authorities::{NewAdministrator, NewAuthority};
 use hearth_app::{AppError, FieldErrors, Permission};
 use hearth_domain::calendar::Region;
+use hearth_domain::text::plural;
 use maud::html;
 use serde::Deserialize;
 
@@ -37,10 +38,6 @@ pub fn register(t: &mut RouteTable) {
     );
 }
 
-fn plural(n: i64, one: &str, many: &str) -> String {
-    format!("{n} {}", if n == 1 { one } else { many })
-}
-
 async fn authorities(State(state): State<AppState>, ctx: Ctx) -> Page {
     let list = state.app.list_authorities(&ctx.principal).await?;
     let body = html! {
@@ -51,7 +48,7 @@ async fn authorities(State(state): State<AppState>, ctx: Ctx) -> Page {
             p class="govuk-body" { "There are no authorities yet. Add the first one." }
         } @else {
             table class="govuk-table" {
-                caption class="govuk-table__caption govuk-table__caption--m" { (plural(list.len() as i64, "authority", "authorities")) }
+                caption class="govuk-table__caption govuk-table__caption--m" { (plural(list.len(), "authority", "authorities")) }
                 thead class="govuk-table__head" { tr class="govuk-table__row" {
                     th scope="col" class="govuk-table__header" { "Name" }
                     th scope="col" class="govuk-table__header" { "Code" }

@@ -115,25 +115,20 @@ async fn template_file(Path(file): Path<String>) -> Page {
     let Some((t, xlsx)) = template_of(&file) else {
         return Err(AppError::NotFound.into());
     };
-    let wanted = format!("{}.{}", t.name, if xlsx { "xlsx" } else { "csv" });
-    let files = if xlsx {
-        hearth_app::import::template_files_xlsx()?
-    } else {
-        hearth_app::import::template_files_csv()?
-    };
-    let (_, bytes) = files
-        .into_iter()
-        .find(|(n, _)| *n == wanted)
-        .ok_or(AppError::NotFound)?;
-    Ok(layout::download(
+    Ok(download(t, xlsx, t.file(&[], xlsx)?))
+}
+
+/// A template's file to download.
+fn download(t: &Template, xlsx: bool, bytes: Vec<u8>) -> Response {
+    layout::download(
         if xlsx {
             layout::XLSX
         } else {
             "text/csv; charset=utf-8"
         },
-        &wanted,
+        &t.file_name(xlsx),
         bytes,
-    ))
+    )
 }
 
 async fn export_file(State(state): State<AppState>, ctx: Ctx, Path(file): Path<String>) -> Page {
@@ -144,16 +139,7 @@ async fn export_file(State(state): State<AppState>, ctx: Ctx, Path(file): Path<S
         .app
         .export_records_file(&ctx.principal, ctx.principal.authority_id(), t.kind, xlsx)
         .await?;
-    let wanted = format!("{}.{}", t.name, if xlsx { "xlsx" } else { "csv" });
-    Ok(layout::download(
-        if xlsx {
-            layout::XLSX
-        } else {
-            "text/csv; charset=utf-8"
-        },
-        &wanted,
-        bytes,
-    ))
+    Ok(download(t, xlsx, bytes))
 }
 
 async fn upload(State(state): State<AppState>, ctx: Ctx, mut mp: Multipart) -> Page {

@@ -585,3 +585,29 @@ pub fn demo_server(name: &str, history: bool) -> (Tmp, Server) {
     let server = start(cmd, port);
     (data, server)
 }
+
+/// axe-core finds nothing on the page, at any impact.
+pub async fn assert_accessible(b: &Browser, page: &str) {
+    let v = b.accessibility_violations().await;
+    assert!(v.is_empty(), "{page}: {v:?}");
+}
+
+/// With `HEARTH_SCREENSHOTS=DIR` set, saves the whole page as `DIR/NAME.png`.
+pub async fn screenshot_if_asked(b: &Browser, name: &str) {
+    if let Some(dir) = std::env::var("HEARTH_SCREENSHOTS")
+        .ok()
+        .map(std::path::PathBuf::from)
+    {
+        b.execute("document.documentElement.style.overflowY = 'hidden'; return 1;")
+            .await;
+        b.screenshot(&dir.join(format!("{name}.png"))).await;
+        b.execute("document.documentElement.style.overflowY = ''; return 1;")
+            .await;
+    }
+}
+
+/// Clicks a form's button and gives the next page a moment to load.
+pub async fn click_and_wait(b: &Browser, css: &str) {
+    b.click(css).await;
+    tokio::time::sleep(Duration::from_millis(300)).await;
+}
