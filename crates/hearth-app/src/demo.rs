@@ -643,6 +643,13 @@ impl App {
                 "delta-orchid-pebble",
             ),
             (
+                "finance_officer",
+                "payments",
+                "Pat Payments",
+                "second finance officer: approves payment runs",
+                "lantern-fennel-quartz",
+            ),
+            (
                 "read_only",
                 "board",
                 "Bea Board",

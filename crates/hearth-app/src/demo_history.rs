@@ -30,6 +30,7 @@ pub struct HistorySummary {
     pub requests: usize,
     pub actions: usize,
     pub documents: usize,
+    pub payment_runs: usize,
 }
 
 /// Quarters of history: from the start of last financial year to the last quarter ended.
@@ -54,7 +55,7 @@ fn dmy(d: NaiveDate) -> String {
 }
 
 impl App {
-    async fn demo_principal(&self, username: &str) -> Result<Principal, AppError> {
+    pub(crate) async fn demo_principal(&self, username: &str) -> Result<Principal, AppError> {
         let u = self
             .db
             .user_by_username(username)
@@ -249,6 +250,8 @@ impl App {
             .demo_actions(&past, &clock, &officer, &people, &mut rng)
             .await?;
         summary.documents += self.demo_documents(&past, &clock, &officer).await?;
+        progress("adding this year's payment runs");
+        summary.payment_runs += self.demo_payments(&past, &clock, &mut rng).await?;
         Ok(summary)
     }
 

@@ -16,6 +16,9 @@ pub enum Permission {
     BackOfficeWrite,
     /// Administrators: users, settings, audit.
     Administer,
+    /// Finance officers: prepare, approve and pay payment runs, holds, the timetable and
+    /// contracts' payment terms (issue 12).
+    Finance,
     /// Provider users: their own organisation's portal.
     ProviderPortal,
     /// The deployment's own maintenance (the command line): users and imports of any
@@ -135,6 +138,7 @@ impl Principal {
             (Principal::Staff { .. }, Permission::BackOfficeRead) => true,
             (Principal::Staff { role, .. }, Permission::BackOfficeWrite) => role.can_write(),
             (Principal::Staff { role, .. }, Permission::Administer) => *role == Role::Administrator,
+            (Principal::Staff { role, .. }, Permission::Finance) => *role == Role::FinanceOfficer,
             (Principal::Provider { .. }, Permission::ProviderPortal) => true,
             (Principal::System { .. }, Permission::Maintain) => true,
             (Principal::System { .. }, _) => false,

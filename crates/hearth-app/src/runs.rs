@@ -37,6 +37,8 @@ pub enum RunKind {
     Demo,
     /// Copies the SQLite database to a file (the command line's `backup`).
     Backup,
+    /// Works out a payment run's lines (payments, issue 12).
+    PaymentPrepare,
 }
 
 /// The most characters of a run's parameters.
@@ -46,7 +48,7 @@ pub const MAX_PARAMETER_CHARS: usize = 4_000;
 pub const IMPORT_CHUNK_ROWS: usize = 10_000;
 
 impl RunKind {
-    pub const ALL: [RunKind; 8] = [
+    pub const ALL: [RunKind; 9] = [
         RunKind::SessionSweep,
         RunKind::Outbox,
         RunKind::DirectoryRefresh,
@@ -55,6 +57,7 @@ impl RunKind {
         RunKind::ImportRecords,
         RunKind::Demo,
         RunKind::Backup,
+        RunKind::PaymentPrepare,
     ];
 
     /// The stored name.
@@ -68,6 +71,7 @@ impl RunKind {
             RunKind::ImportRecords => "import_records",
             RunKind::Demo => "demo",
             RunKind::Backup => "backup",
+            RunKind::PaymentPrepare => "payment_prepare",
         }
     }
 
@@ -86,6 +90,7 @@ impl RunKind {
             RunKind::ImportRecords => "Records import",
             RunKind::Demo => "Demo data",
             RunKind::Backup => "Backup",
+            RunKind::PaymentPrepare => "Payment run",
         }
     }
 
@@ -95,9 +100,11 @@ impl RunKind {
             RunKind::SessionSweep => Some(300),
             RunKind::Outbox => Some(15),
             RunKind::DirectoryRefresh | RunKind::ReturnReminders => Some(3600),
-            RunKind::ImportPostcodes | RunKind::ImportRecords | RunKind::Demo | RunKind::Backup => {
-                None
-            }
+            RunKind::ImportPostcodes
+            | RunKind::ImportRecords
+            | RunKind::Demo
+            | RunKind::Backup
+            | RunKind::PaymentPrepare => None,
         }
     }
 
@@ -124,6 +131,7 @@ impl RunKind {
             {
                 Ok(Some(who.authority_id()))
             }
+            RunKind::PaymentPrepare if crate::App::is_finance(who) => Ok(Some(who.authority_id())),
             _ if who.has(Permission::BackOfficeRead) => Err(AppError::Forbidden),
             _ => Err(AppError::NotFound),
         }

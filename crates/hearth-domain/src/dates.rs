@@ -11,6 +11,11 @@ use crate::ids::FieldError;
 /// (day and month may have one or two digits; the year must have four).
 /// Whether something due on `due` (an ISO date) and not yet done is overdue on `today`: due
 /// before today. An unreadable date is never overdue.
+/// A date as people read it: "6 April 2026".
+pub fn format_date(d: NaiveDate) -> String {
+    d.format("%-d %B %Y").to_string()
+}
+
 pub fn overdue(due: &str, today: NaiveDate) -> bool {
     NaiveDate::parse_from_str(due.trim(), "%Y-%m-%d").is_ok_and(|d| d < today)
 }

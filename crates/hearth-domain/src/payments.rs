@@ -1,17 +1,60 @@
 //! Payments (SPEC C6, issue 12): the money rules, exact in integer pence, with no I/O.
 //!
-//! **The rounding rule, written once:** every line (one schedule, one rate, one stretch of
-//! days) is worked out exactly as a fraction and rounded to the penny **half up** (half away
-//! from zero for a recovery); totals are sums of rounded lines and are never rounded again.
-//! Weekly amounts are spread by day (÷ 7), start and end dates inclusive.
+//! **The rounding rule, written once:** every line (one schedule, one stretch of days at one
+//! rate, one benefit status and one charge) is worked out exactly as a fraction and rounded
+//! to the penny **half up** (half away from zero for a recovery); totals are sums of rounded
+//! lines and are never rounded again. Weekly amounts are spread by day (÷ 7), start and end
+//! dates inclusive.
 //!
-//! The run that uses these (prepare, preview, approve, commit) is still to come; these are
-//! its rules, with the worked examples the issue asks for as unit tests.
+//! **Adjustments** are differences: for each schedule (or block contract) and period, what
+//! is due now minus what was paid, so a back-dated start, end, change of units, rate, benefit
+//! or charge pays or recovers exactly the difference, and a second run finds nothing.
 
 use chrono::NaiveDate;
 
 use crate::calendar::Period;
+use crate::enums::string_enum;
 use crate::Pence;
+
+string_enum! {
+    /// How a contract is paid (a field on the contract).
+    pub enum PaymentBasis {
+        error: ("payment_basis_invalid", "Select how the contract is paid"),
+        PerClient => ("per_client", "Per client (units per week at the unit rate)"),
+        Block => ("block", "Block (a thirteenth of the annual value each period)"),
+        Actuals => ("actuals", "Actual sessions (day activities)"),
+    }
+}
+
+string_enum! {
+    /// A client's housing benefit status from a date (fairer charging).
+    pub enum BenefitStatus {
+        error: ("benefit_status_invalid", "Select the housing benefit status"),
+        InReceipt => ("in_receipt", "In receipt of housing benefit"),
+        NotInReceipt => ("not_in_receipt", "Not in receipt of housing benefit"),
+        NotKnown => ("not_known", "Not known"),
+    }
+}
+
+string_enum! {
+    /// A fairer charging assessment's outcome.
+    pub enum ChargeKind {
+        error: ("charge_kind_invalid", "Select the assessment's outcome"),
+        Nil => ("nil", "Nil charge"),
+        Amount => ("amount", "Assessed weekly charge"),
+        FullCost => ("full_cost", "Full cost (assessment declined)"),
+    }
+}
+
+string_enum! {
+    /// What a payment line is for, as the preview totals them.
+    pub enum LineKind {
+        error: ("line_kind_invalid", "Select a kind of line"),
+        Subsidy => ("subsidy", "Subsidy"),
+        Block => ("block", "Block payment"),
+        Adjustment => ("adjustment", "Adjustment"),
+    }
+}
 
 /// `numerator / denominator` rounded to the nearest whole number, halves away from zero
 /// (half up for amounts paid, half down for amounts recovered). `denominator` must be > 0.
@@ -55,6 +98,22 @@ pub fn pro_rata(weekly_rate: Pence, units: i64, days: i64) -> Pence {
     ))
 }
 
+/// A value in force from a date until the next one's date (rates, benefit statuses,
+/// charges). Lists may be in any order.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Dated<T> {
+    pub from: NaiveDate,
+    pub value: T,
+}
+
+/// The value of `list` in force on `day`, if any.
+pub fn in_force<T: Copy>(list: &[Dated<T>], day: NaiveDate) -> Option<T> {
+    list.iter()
+        .filter(|d| d.from <= day)
+        .max_by_key(|d| d.from)
+        .map(|d| d.value)
+}
+
 /// A contract's weekly unit rate from a date (until the next rate's date).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct RateFrom {
@@ -62,60 +121,212 @@ pub struct RateFrom {
     pub weekly_unit_rate: Pence,
 }
 
-/// One line of what is due: a stretch of days at one rate.
+/// A fairer charging assessment's result: the weekly charge (for `Amount`).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct DueLine {
+pub struct Charge {
+    pub kind: ChargeKind,
+    pub weekly: Pence,
+}
+
+/// One line of what is due: a stretch of days at one rate, benefit status and charge.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Line {
     pub first: NaiveDate,
     pub last: NaiveDate,
     pub days: i64,
     pub units: i64,
     pub weekly_unit_rate: Pence,
+    /// units × rate × days ÷ 7, rounded half up.
+    pub due: Pence,
+    /// The client's charge for the days (never more than `due`): deducted from the payment
+    /// when the provider collects it, invoiced to the client when the authority does.
+    pub charge: Pence,
+    /// What is paid to the provider for the line.
     pub amount: Pence,
 }
 
-/// Why nothing could be worked out for a schedule.
+/// A line of the per-client rules before a charge (the first rules' name for it).
+pub type DueLine = Line;
+
+/// Why a schedule's days in a period cannot be paid: an exception in the run's preview,
+/// which stops the schedule's lines until it is fixed (then the next run pays them as an
+/// adjustment).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum DueProblem {
-    /// Some of its days in the period have no rate (an exception in the run's preview).
+    /// Some of its days have no rate.
     NoRate { first_day: NaiveDate },
+    /// Some of its days are after its contract ended.
+    ContractExpired { first_day: NaiveDate },
+    /// A long-term client's housing benefit status is not known on some days.
+    BenefitNotKnown { first_day: NaiveDate },
+    /// A client not in receipt of housing benefit has no fairer charging assessment.
+    NoAssessment { first_day: NaiveDate },
+    /// No contract covers the schedule's service.
+    NoContract,
 }
 
-/// What is due for one client schedule in a period, on the *per client* basis: for each
-/// stretch of its days in the period at one rate, `units × rate × days ÷ 7`, one line each.
-/// `rates` may be in any order; a rate applies from its date until the next one's.
-pub fn per_client_due(
-    period: &Period,
-    schedule_start: NaiveDate,
-    schedule_end: Option<NaiveDate>,
-    units_per_week: i64,
-    rates: &[RateFrom],
-) -> Result<Vec<DueLine>, DueProblem> {
-    let Some((first, last)) = overlap(schedule_start, schedule_end, period.start, period.end)
-    else {
+impl DueProblem {
+    /// What the preview says, and what fixes it.
+    pub fn message(&self) -> String {
+        let d = |d: &NaiveDate| crate::dates::format_date(*d);
+        match self {
+            DueProblem::NoRate { first_day } => {
+                format!("No unit rate from {}: add the contract's rate", d(first_day))
+            }
+            DueProblem::ContractExpired { first_day } => format!(
+                "The contract ended before {}: extend it or end the schedule",
+                d(first_day)
+            ),
+            DueProblem::BenefitNotKnown { first_day } => format!(
+                "Housing benefit status not known from {}: record it on the client",
+                d(first_day)
+            ),
+            DueProblem::NoAssessment { first_day } => format!(
+                "Not in receipt of housing benefit from {} with no fairer charging assessment: record one on the client",
+                d(first_day)
+            ),
+            DueProblem::NoContract => {
+                "No contract covers the service: add the service to a contract".to_string()
+            }
+        }
+    }
+
+    /// A stable code for exports and tests.
+    pub fn code(&self) -> &'static str {
+        match self {
+            DueProblem::NoRate { .. } => "no_rate",
+            DueProblem::ContractExpired { .. } => "contract_expired",
+            DueProblem::BenefitNotKnown { .. } => "benefit_not_known",
+            DueProblem::NoAssessment { .. } => "no_assessment",
+            DueProblem::NoContract => "no_contract",
+        }
+    }
+}
+
+/// Everything the per-client rules need to know of one schedule.
+#[derive(Debug, Clone, Copy)]
+pub struct ScheduleTerms<'a> {
+    pub start: NaiveDate,
+    pub end: Option<NaiveDate>,
+    pub units: i64,
+    pub rates: &'a [RateFrom],
+    /// The last day of the contract that pays it, if it has ended or will.
+    pub contract_end: Option<NaiveDate>,
+    /// Whether the client may be charged: a long-term service, or a short-term one where the
+    /// authority's setting says so.
+    pub chargeable: bool,
+    pub benefit: &'a [Dated<BenefitStatus>],
+    pub charges: &'a [Dated<Charge>],
+    /// The provider collects the charge (it is deducted from the payment); otherwise the
+    /// authority invoices the client and pays the provider the whole amount due.
+    pub provider_collects: bool,
+}
+
+impl<'a> ScheduleTerms<'a> {
+    /// A schedule with no charging (the first rules' case).
+    pub fn uncharged(
+        start: NaiveDate,
+        end: Option<NaiveDate>,
+        units: i64,
+        rates: &'a [RateFrom],
+    ) -> Self {
+        ScheduleTerms {
+            start,
+            end,
+            units,
+            rates,
+            contract_end: None,
+            chargeable: false,
+            benefit: &[],
+            charges: &[],
+            provider_collects: true,
+        }
+    }
+}
+
+fn rate_on(rates: &[RateFrom], day: NaiveDate) -> Option<Pence> {
+    rates
+        .iter()
+        .filter(|r| r.from <= day)
+        .max_by_key(|r| r.from)
+        .map(|r| r.weekly_unit_rate)
+}
+
+/// What is due for one client schedule in a period, on the *per client* basis: one line for
+/// each stretch of its days in the period with the same rate, benefit status and charge,
+/// `units × rate × days ÷ 7` each, less the client's charge for those days when they are
+/// charged. Any day that cannot be paid makes the whole schedule an exception for the period.
+pub fn schedule_lines(period: &Period, t: &ScheduleTerms<'_>) -> Result<Vec<Line>, DueProblem> {
+    let Some((first, last)) = overlap(t.start, t.end, period.start, period.end) else {
         return Ok(Vec::new());
     };
-    let mut rates = rates.to_vec();
-    rates.sort_by_key(|r| r.from);
-    let mut lines = Vec::new();
+    if let Some(end) = t.contract_end.filter(|e| *e < last) {
+        let first_day = end.succ_opt().unwrap_or(end).max(first);
+        return Err(DueProblem::ContractExpired { first_day });
+    }
+    // The days a stretch can break on: where a rate, status or charge starts.
+    let mut breaks: Vec<NaiveDate> = t
+        .rates
+        .iter()
+        .map(|r| r.from)
+        .chain(t.benefit.iter().map(|b| b.from))
+        .chain(t.charges.iter().map(|c| c.from))
+        .filter(|d| *d > first && *d <= last)
+        .collect();
+    breaks.sort();
+    breaks.dedup();
+    let mut lines: Vec<Line> = Vec::new();
     let mut day = first;
+    let mut ends = breaks.into_iter().map(|b| b.pred_opt().unwrap_or(b));
     while day <= last {
-        let Some(i) = rates.iter().rposition(|r| r.from <= day) else {
-            return Err(DueProblem::NoRate { first_day: day });
-        };
-        let rate = rates[i];
-        let until = rates
-            .get(i + 1)
-            .and_then(|next| next.from.pred_opt())
-            .map_or(last, |d| d.min(last));
+        let until = ends.next().unwrap_or(last).min(last);
+        let rate = rate_on(t.rates, day).ok_or(DueProblem::NoRate { first_day: day })?;
         let days = days_inclusive(day, until);
-        lines.push(DueLine {
+        let due = pro_rata(rate, t.units, days);
+        let charge = if t.chargeable {
+            match in_force(t.benefit, day).unwrap_or(BenefitStatus::NotKnown) {
+                BenefitStatus::InReceipt => Pence(0),
+                BenefitStatus::NotKnown => {
+                    return Err(DueProblem::BenefitNotKnown { first_day: day })
+                }
+                BenefitStatus::NotInReceipt => match in_force(t.charges, day) {
+                    None => return Err(DueProblem::NoAssessment { first_day: day }),
+                    Some(c) => match c.kind {
+                        ChargeKind::Nil => Pence(0),
+                        ChargeKind::Amount => pro_rata(c.weekly, 1, days),
+                        ChargeKind::FullCost => due,
+                    },
+                },
+            }
+        } else {
+            Pence(0)
+        };
+        let (subsidy, taken) = subsidy_after_charge(due, charge);
+        let line = Line {
             first: day,
             last: until,
             days,
-            units: units_per_week,
-            weekly_unit_rate: rate.weekly_unit_rate,
-            amount: pro_rata(rate.weekly_unit_rate, units_per_week, days),
-        });
+            units: t.units,
+            weekly_unit_rate: rate,
+            due,
+            charge: taken,
+            amount: if t.provider_collects { subsidy } else { due },
+        };
+        // Two stretches that differ in nothing (a status restated) are one line.
+        match lines.last_mut() {
+            Some(prev)
+                if prev.weekly_unit_rate == rate
+                    && prev.charge.0 == 0
+                    && taken.0 == 0
+                    && prev.last.succ_opt() == Some(day) =>
+            {
+                prev.last = until;
+                prev.days += days;
+                prev.due = pro_rata(rate, t.units, prev.days);
+                prev.amount = prev.due;
+            }
+            _ => lines.push(line),
+        }
         match until.succ_opt() {
             Some(next) => day = next,
             None => break,
@@ -124,10 +335,53 @@ pub fn per_client_due(
     Ok(lines)
 }
 
+/// What is due for one client schedule in a period with no charging: one line for each
+/// stretch of its days in the period at one rate. `rates` may be in any order; a rate
+/// applies from its date until the next one's.
+pub fn per_client_due(
+    period: &Period,
+    schedule_start: NaiveDate,
+    schedule_end: Option<NaiveDate>,
+    units_per_week: i64,
+    rates: &[RateFrom],
+) -> Result<Vec<Line>, DueProblem> {
+    schedule_lines(
+        period,
+        &ScheduleTerms::uncharged(schedule_start, schedule_end, units_per_week, rates),
+    )
+}
+
 /// A *block* contract's payment for one period: its annual value ÷ 13, rounded half up,
 /// whatever the occupancy.
 pub fn block_due(annual_value: Pence) -> Pence {
     to_pence(div_round_half_up(i128::from(annual_value.0), 13))
+}
+
+/// A block contract's line for a period: a thirteenth of its annual value for a whole
+/// period, and for the days of a period it covers only in part, that share of the 364 days
+/// of a payment year (`annual × days ÷ 364`, which for 28 days is exactly a thirteenth).
+pub fn block_line(
+    period: &Period,
+    contract_start: NaiveDate,
+    contract_end: NaiveDate,
+    annual_value: Pence,
+) -> Option<Line> {
+    let (first, last) = overlap(contract_start, Some(contract_end), period.start, period.end)?;
+    let days = days_inclusive(first, last);
+    let due = to_pence(div_round_half_up(
+        i128::from(annual_value.0) * i128::from(days),
+        i128::from(crate::calendar::PERIOD_YEAR_DAYS),
+    ));
+    Some(Line {
+        first,
+        last,
+        days,
+        units: 0,
+        weekly_unit_rate: Pence(0),
+        due,
+        charge: Pence(0),
+        amount: due,
+    })
 }
 
 /// The subsidy and the charge taken for a line: subsidy = due − charge, never below zero;
@@ -143,6 +397,132 @@ pub fn uplifted(rate: Pence, basis_points: i64) -> Pence {
         i128::from(rate.0) * i128::from(10_000 + basis_points),
         10_000,
     ))
+}
+
+/// What was paid before for one schedule (or block contract) and period: the committed
+/// lines' sums and the facts the reason of a change is told from.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Paid {
+    pub days: i64,
+    pub due: Pence,
+    pub charge: Pence,
+    pub amount: Pence,
+    /// The units and rates of the lines paid (adjustments carry none).
+    pub units: Vec<i64>,
+    pub rates: Vec<Pence>,
+}
+
+impl Paid {
+    /// Adds a committed line.
+    pub fn add(
+        &mut self,
+        days: i64,
+        units: i64,
+        rate: Pence,
+        due: Pence,
+        charge: Pence,
+        amount: Pence,
+    ) {
+        self.days += days;
+        self.due = Pence(self.due.0 + due.0);
+        self.charge = Pence(self.charge.0 + charge.0);
+        self.amount = Pence(self.amount.0 + amount.0);
+        if rate.0 != 0 || units != 0 {
+            if !self.units.contains(&units) {
+                self.units.push(units);
+            }
+            if !self.rates.contains(&rate) {
+                self.rates.push(rate);
+            }
+        }
+    }
+}
+
+/// The difference between what is due now for a schedule and period and what was paid:
+/// None when they agree.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Adjustment {
+    pub days: i64,
+    pub due: Pence,
+    pub charge: Pence,
+    pub amount: Pence,
+    pub reason: String,
+}
+
+/// An adjustment for one schedule and period that has been paid before, or None when what
+/// is due now is what was paid. `days` is the change in days paid.
+pub fn adjustment(now: &[Line], paid: &Paid) -> Option<Adjustment> {
+    let days: i64 = now.iter().map(|l| l.days).sum();
+    let due = Pence(now.iter().map(|l| l.due.0).sum());
+    let charge = Pence(now.iter().map(|l| l.charge.0).sum());
+    let amount = Pence(now.iter().map(|l| l.amount.0).sum());
+    if amount == paid.amount && charge == paid.charge && due == paid.due {
+        return None;
+    }
+    let mut why: Vec<String> = Vec::new();
+    if now.is_empty() {
+        why.push("no longer due (the schedule's dates changed)".into());
+    } else if days != paid.days {
+        why.push(format!("days due changed from {} to {}", paid.days, days));
+    }
+    let units: Vec<i64> = now.iter().map(|l| l.units).collect();
+    if !now.is_empty() && !paid.units.is_empty() && !units.iter().all(|u| paid.units.contains(u)) {
+        why.push(format!(
+            "units per week changed from {} to {}",
+            join(&paid.units),
+            join(&units)
+        ));
+    }
+    let rates: Vec<Pence> = now.iter().map(|l| l.weekly_unit_rate).collect();
+    if !now.is_empty() && !paid.rates.is_empty() && !rates.iter().all(|r| paid.rates.contains(r)) {
+        why.push(format!(
+            "unit rate changed from {} to {}",
+            join(&paid.rates),
+            join(&rates)
+        ));
+    }
+    if charge != paid.charge {
+        why.push(format!("charge changed from {} to {}", paid.charge, charge));
+    }
+    if why.is_empty() {
+        why.push("recalculated".into());
+    }
+    let mut reason = why.join("; ");
+    if let Some(c) = reason.get(..1) {
+        reason = c.to_uppercase() + &reason[1..];
+    }
+    Some(Adjustment {
+        days: days - paid.days,
+        due: Pence(due.0 - paid.due.0),
+        charge: Pence(charge.0 - paid.charge.0),
+        amount: Pence(amount.0 - paid.amount.0),
+        reason,
+    })
+}
+
+fn join<T: std::fmt::Display + PartialEq>(v: &[T]) -> String {
+    let mut seen: Vec<&T> = Vec::new();
+    for x in v {
+        if !seen.contains(&x) {
+            seen.push(x);
+        }
+    }
+    seen.iter()
+        .map(ToString::to_string)
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
+/// The timetable's default dates for a period: the run on the fourth working day after the
+/// period ends, and the payment on the fifth working day after the run (both moved past
+/// weekends and bank holidays by `working_day`).
+pub fn default_run_and_pay_dates(
+    period: &Period,
+    next_working_day: impl Fn(NaiveDate, u32) -> Option<NaiveDate>,
+) -> (NaiveDate, NaiveDate) {
+    let run = next_working_day(period.end, 4).unwrap_or(period.end);
+    let pay = next_working_day(run, 5).unwrap_or(run);
+    (run, pay)
 }
 
 #[cfg(test)]
@@ -274,11 +654,11 @@ mod tests {
         let total: i64 = lines.iter().map(|l| l.amount.0).sum();
         assert_eq!(total, 29_400);
         // Each line is rounded on its own and the total is their sum: a week (27 April to
-        // 3 May) at £10.00 in three lines of 2, 2 and 3 days is 285.71 → 286p, 286p and
-        // 428.57 → 429p, 1,001p, where one line of 7 days would be 1,000p.
+        // 3 May) at £10.00, £10.01 and £10.00 again, in lines of 2, 2 and 3 days, is
+        // 285.71 → 286p, 286.00 → 286p and 428.57 → 429p: 1,001p.
         let rates = [
             rate(ymd(2025, 4, 1), 1_000),
-            rate(ymd(2026, 4, 29), 1_000),
+            rate(ymd(2026, 4, 29), 1_001),
             rate(ymd(2026, 5, 1), 1_000),
         ];
         let lines =
@@ -288,6 +668,14 @@ mod tests {
             vec![(2, Pence(286)), (2, Pence(286)), (3, Pence(429))]
         );
         assert_eq!(lines.iter().map(|l| l.amount.0).sum::<i64>(), 1_001);
+        // A rate restated at the same amount is not a new line: one week, 1,000p.
+        let rates = [rate(ymd(2025, 4, 1), 1_000), rate(ymd(2026, 4, 29), 1_000)];
+        let lines =
+            per_client_due(&p01(), ymd(2026, 4, 27), Some(ymd(2026, 5, 3)), 1, &rates).unwrap();
+        assert_eq!(
+            lines.iter().map(|l| (l.days, l.amount)).collect::<Vec<_>>(),
+            vec![(7, Pence(1_000))]
+        );
         assert_eq!(pro_rata(Pence(1_000), 1, 7), Pence(1_000));
     }
 
@@ -349,5 +737,213 @@ mod tests {
         let paid = pro_rata(Pence(10_000), 1, 3);
         let recovery = pro_rata(Pence(-10_000), 1, 3);
         assert_eq!(recovery, Pence(-paid.0));
+    }
+
+    fn status(from: NaiveDate, value: BenefitStatus) -> Dated<BenefitStatus> {
+        Dated { from, value }
+    }
+
+    fn charge(from: NaiveDate, kind: ChargeKind, weekly: i64) -> Dated<Charge> {
+        Dated {
+            from,
+            value: Charge {
+                kind,
+                weekly: Pence(weekly),
+            },
+        }
+    }
+
+    fn terms<'a>(
+        rates: &'a [RateFrom],
+        benefit: &'a [Dated<BenefitStatus>],
+        charges: &'a [Dated<Charge>],
+    ) -> ScheduleTerms<'a> {
+        ScheduleTerms {
+            chargeable: true,
+            benefit,
+            charges,
+            ..ScheduleTerms::uncharged(ymd(2025, 1, 1), None, 1, rates)
+        }
+    }
+
+    #[test]
+    fn a_client_in_receipt_is_fully_subsidised_and_one_not_in_receipt_pays_their_charge() {
+        let rates = [rate(ymd(2025, 4, 1), 7_000)];
+        let hb = [status(ymd(2025, 1, 1), BenefitStatus::InReceipt)];
+        let lines = schedule_lines(&p01(), &terms(&rates, &hb, &[])).unwrap();
+        assert_eq!(
+            (lines[0].due, lines[0].charge, lines[0].amount),
+            (Pence(28_000), Pence(0), Pence(28_000))
+        );
+        // Not in receipt, assessed at £12.50 a week: 4 weeks' charge of 5,000p comes off.
+        let not = [status(ymd(2025, 1, 1), BenefitStatus::NotInReceipt)];
+        let assessed = [charge(ymd(2025, 6, 1), ChargeKind::Amount, 1_250)];
+        let lines = schedule_lines(&p01(), &terms(&rates, &not, &assessed)).unwrap();
+        assert_eq!(
+            (lines[0].due, lines[0].charge, lines[0].amount),
+            (Pence(28_000), Pence(5_000), Pence(23_000))
+        );
+        // The authority invoices the client instead: the provider is paid the whole due.
+        let t = ScheduleTerms {
+            provider_collects: false,
+            ..terms(&rates, &not, &assessed)
+        };
+        let lines = schedule_lines(&p01(), &t).unwrap();
+        assert_eq!(
+            (lines[0].charge, lines[0].amount),
+            (Pence(5_000), Pence(28_000))
+        );
+        // Full cost (assessment declined): nothing is subsidised.
+        let declined = [charge(ymd(2025, 6, 1), ChargeKind::FullCost, 0)];
+        let lines = schedule_lines(&p01(), &terms(&rates, &not, &declined)).unwrap();
+        assert_eq!(
+            (lines[0].charge, lines[0].amount),
+            (Pence(28_000), Pence(0))
+        );
+        // A short-term service that is not charged: no status needed, nothing taken.
+        let t = ScheduleTerms {
+            chargeable: false,
+            ..terms(&rates, &[], &[])
+        };
+        assert_eq!(schedule_lines(&p01(), &t).unwrap()[0].amount, Pence(28_000));
+    }
+
+    #[test]
+    fn a_benefit_change_mid_period_splits_the_line_and_charges_only_its_days() {
+        // In receipt until 19 April, not in receipt from 20 April, assessed at £14 a week:
+        // 14 days free, then 14 days with a charge of 2 × 1,400 = 2,800p.
+        let rates = [rate(ymd(2025, 4, 1), 7_000)];
+        let hb = [
+            status(ymd(2025, 1, 1), BenefitStatus::InReceipt),
+            status(ymd(2026, 4, 20), BenefitStatus::NotInReceipt),
+        ];
+        let assessed = [charge(ymd(2026, 4, 20), ChargeKind::Amount, 1_400)];
+        let lines = schedule_lines(&p01(), &terms(&rates, &hb, &assessed)).unwrap();
+        assert_eq!(
+            lines
+                .iter()
+                .map(|l| (l.days, l.due, l.charge, l.amount))
+                .collect::<Vec<_>>(),
+            vec![
+                (14, Pence(14_000), Pence(0), Pence(14_000)),
+                (14, Pence(14_000), Pence(2_800), Pence(11_200)),
+            ]
+        );
+    }
+
+    #[test]
+    fn exceptions_stop_the_schedule() {
+        let rates = [rate(ymd(2025, 4, 1), 7_000)];
+        // Status not known for a long-term client.
+        assert_eq!(
+            schedule_lines(&p01(), &terms(&rates, &[], &[])),
+            Err(DueProblem::BenefitNotKnown {
+                first_day: ymd(2026, 4, 6)
+            })
+        );
+        // Not in receipt with no assessment.
+        let not = [status(ymd(2025, 1, 1), BenefitStatus::NotInReceipt)];
+        assert!(matches!(
+            schedule_lines(&p01(), &terms(&rates, &not, &[])),
+            Err(DueProblem::NoAssessment { .. })
+        ));
+        // The contract ended on 30 April: the days from 1 May cannot be paid.
+        let t = ScheduleTerms {
+            contract_end: Some(ymd(2026, 4, 30)),
+            ..ScheduleTerms::uncharged(ymd(2025, 1, 1), None, 1, &rates)
+        };
+        assert_eq!(
+            schedule_lines(&p01(), &t),
+            Err(DueProblem::ContractExpired {
+                first_day: ymd(2026, 5, 1)
+            })
+        );
+        assert!(DueProblem::NoContract.message().contains("contract"));
+        // A schedule that ended with its contract is fine.
+        let t = ScheduleTerms {
+            contract_end: Some(ymd(2026, 4, 30)),
+            ..ScheduleTerms::uncharged(ymd(2025, 1, 1), Some(ymd(2026, 4, 30)), 1, &rates)
+        };
+        assert_eq!(schedule_lines(&p01(), &t).unwrap()[0].days, 25);
+    }
+
+    #[test]
+    fn a_part_period_of_a_block_contract_is_its_share_of_the_year() {
+        let annual = Pence(12_000_000);
+        let whole = block_line(&p01(), ymd(2025, 4, 1), ymd(2027, 3, 31), annual).unwrap();
+        assert_eq!(whole.amount, block_due(annual));
+        // Ends on 19 April: 14 days, 12,000,000 × 14 ÷ 364 = 461,538.46p → 461,538p.
+        let part = block_line(&p01(), ymd(2025, 4, 1), ymd(2026, 4, 19), annual).unwrap();
+        assert_eq!((part.days, part.amount), (14, Pence(461_538)));
+        assert!(block_line(&p01(), ymd(2025, 4, 1), ymd(2026, 4, 5), annual).is_none());
+    }
+
+    fn paid_of(lines: &[Line]) -> Paid {
+        let mut p = Paid::default();
+        for l in lines {
+            p.add(
+                l.days,
+                l.units,
+                l.weekly_unit_rate,
+                l.due,
+                l.charge,
+                l.amount,
+            );
+        }
+        p
+    }
+
+    #[test]
+    fn an_adjustment_is_what_is_due_now_less_what_was_paid_with_its_reason() {
+        let rates = [rate(ymd(2025, 4, 1), 7_000)];
+        let paid_lines = per_client_due(&p01(), ymd(2025, 1, 1), None, 1, &rates).unwrap();
+        let paid = paid_of(&paid_lines);
+        // Nothing changed: no adjustment.
+        assert_eq!(adjustment(&paid_lines, &paid), None);
+        // Ended back-dated on 19 April: 14 days are recovered, −14,000p.
+        let now =
+            per_client_due(&p01(), ymd(2025, 1, 1), Some(ymd(2026, 4, 19)), 1, &rates).unwrap();
+        let a = adjustment(&now, &paid).unwrap();
+        assert_eq!((a.days, a.amount), (-14, Pence(-14_000)));
+        assert_eq!(a.reason, "Days due changed from 28 to 14");
+        // Units back-dated from 1 to 2: another 28,000p.
+        let now = per_client_due(&p01(), ymd(2025, 1, 1), None, 2, &rates).unwrap();
+        let a = adjustment(&now, &paid).unwrap();
+        assert_eq!(a.amount, Pence(28_000));
+        assert_eq!(a.reason, "Units per week changed from 1 to 2");
+        // A back-dated uplift to £77: 4 × 700 = 2,800p.
+        let now = per_client_due(
+            &p01(),
+            ymd(2025, 1, 1),
+            None,
+            1,
+            &[rate(ymd(2025, 4, 1), 7_000), rate(ymd(2026, 4, 6), 7_700)],
+        )
+        .unwrap();
+        let a = adjustment(&now, &paid).unwrap();
+        assert_eq!(a.amount, Pence(2_800));
+        assert_eq!(a.reason, "Unit rate changed from £70.00 to £77.00");
+        // No longer due at all (the start moved past the period): all of it recovered.
+        let a = adjustment(&[], &paid).unwrap();
+        assert_eq!((a.amount, a.days), (Pence(-28_000), -28));
+        assert!(a.reason.starts_with("No longer due"));
+        // After the adjustment is paid, what was paid equals what is due: none again.
+        let mut after = paid.clone();
+        after.add(a.days, 0, Pence(0), a.due, a.charge, a.amount);
+        assert_eq!(adjustment(&[], &after), None);
+    }
+
+    #[test]
+    fn the_timetable_runs_after_the_period_and_pays_after_the_run() {
+        let p = p01();
+        // Without holidays: period ends Sunday 3 May; run Thursday 7 May (4 working days;
+        // Monday 4 May is the early May bank holiday here, so Friday 8 May); pay 5 working
+        // days later.
+        let plain = |d: NaiveDate, n: u32| d.checked_add_days(chrono::Days::new(u64::from(n)));
+        let (run, pay) = default_run_and_pay_dates(&p, plain);
+        assert_eq!((run, pay), (ymd(2026, 5, 7), ymd(2026, 5, 12)));
+        let cal = crate::calendar::RegionCalendar::rules(crate::calendar::Region::EnglandAndWales);
+        let (run, pay) = default_run_and_pay_dates(&p, |d, n| cal.add_working_days(d, n));
+        assert_eq!((run, pay), (ymd(2026, 5, 8), ymd(2026, 5, 15)));
     }
 }

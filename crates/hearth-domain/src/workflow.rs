@@ -647,3 +647,249 @@ pub mod returns {
         }
     }
 }
+
+/// The workflow of a payment run (C6, F6.2–F6.4): prepared as a job run, previewed, approved
+/// by a second finance officer (four eyes), then committed once. A run whose records changed
+/// since it was prepared is stale and must be prepared again; preparing a period again
+/// supersedes the run before it.
+pub mod payment_runs {
+    use super::Refusal;
+
+    #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+    pub enum Status {
+        /// Its job run is working out the lines.
+        Preparing,
+        /// Ready to preview and approve.
+        Prepared,
+        /// Approved by a second finance officer, waiting to be committed.
+        Approved,
+        /// Paid: its lines are written and can never change.
+        Committed,
+        /// Its records changed after it was prepared.
+        Stale,
+        /// A later preparation of the same period took its place.
+        Superseded,
+        /// Its preparation failed (the job run says why).
+        Failed,
+    }
+
+    impl Status {
+        pub const ALL: [Status; 7] = [
+            Status::Preparing,
+            Status::Prepared,
+            Status::Approved,
+            Status::Committed,
+            Status::Stale,
+            Status::Superseded,
+            Status::Failed,
+        ];
+
+        pub const fn as_str(self) -> &'static str {
+            match self {
+                Status::Preparing => "preparing",
+                Status::Prepared => "prepared",
+                Status::Approved => "approved",
+                Status::Committed => "committed",
+                Status::Stale => "stale",
+                Status::Superseded => "superseded",
+                Status::Failed => "failed",
+            }
+        }
+
+        pub fn parse(s: &str) -> Option<Status> {
+            Status::ALL.into_iter().find(|t| t.as_str() == s)
+        }
+
+        pub const fn label(self) -> &'static str {
+            match self {
+                Status::Preparing => "Preparing",
+                Status::Prepared => "Waiting for approval",
+                Status::Approved => "Approved, not yet paid",
+                Status::Committed => "Paid",
+                Status::Stale => "Stale: prepare again",
+                Status::Superseded => "Superseded",
+                Status::Failed => "Failed",
+            }
+        }
+
+        /// Still open: a later preparation of its period supersedes it.
+        pub const fn is_open(self) -> bool {
+            matches!(
+                self,
+                Status::Preparing | Status::Prepared | Status::Approved
+            )
+        }
+    }
+
+    #[derive(Debug, Clone, Copy, PartialEq, Eq)]
+    pub enum Event {
+        /// The job run finished working out the lines.
+        Ready,
+        /// The job run failed.
+        Fail,
+        Approve,
+        Commit,
+        /// The records it was prepared from changed.
+        FoundStale,
+        /// The period was prepared again.
+        Supersede,
+    }
+
+    /// Who moves a run.
+    #[derive(Debug, Clone, Copy, PartialEq, Eq)]
+    pub enum Actor {
+        /// A finance officer; `prepared_it` when it is the one who prepared the run.
+        Finance { prepared_it: bool },
+        /// Anyone else of the authority.
+        OtherStaff,
+        /// Hearth itself (the job run, a check that found the run stale).
+        Hearth,
+    }
+
+    /// What a move depends on.
+    #[derive(Debug, Clone, Copy, PartialEq, Eq)]
+    pub struct Facts {
+        /// The run has lines that would be paid.
+        pub payable: bool,
+    }
+
+    pub fn next(from: Status, event: Event, by: Actor, facts: Facts) -> Result<Status, Refusal> {
+        let not_now = || {
+            Err(Refusal::NotNow(format!(
+                "This payment run is {}.",
+                from.label().to_lowercase()
+            )))
+        };
+        match event {
+            Event::Ready | Event::Fail | Event::FoundStale | Event::Supersede => {
+                if by != Actor::Hearth && event != Event::Supersede {
+                    return Err(Refusal::NotYours("Only Hearth moves a run so.".into()));
+                }
+                match (event, from) {
+                    (Event::Ready, Status::Preparing) => Ok(Status::Prepared),
+                    (Event::Fail, Status::Preparing) => Ok(Status::Failed),
+                    (Event::FoundStale, Status::Prepared | Status::Approved) => Ok(Status::Stale),
+                    (Event::Supersede, s) if s.is_open() || s == Status::Stale => {
+                        Ok(Status::Superseded)
+                    }
+                    _ => not_now(),
+                }
+            }
+            Event::Approve | Event::Commit => {
+                let Actor::Finance { prepared_it } = by else {
+                    return Err(Refusal::NotYours(
+                        "Only a finance officer approves and commits a payment run.".into(),
+                    ));
+                };
+                match (event, from) {
+                    (Event::Approve, Status::Prepared) => {
+                        if prepared_it {
+                            return Err(Refusal::NotYours(
+                                "A payment run is approved by a finance officer other than the one who prepared it.".into(),
+                            ));
+                        }
+                        if !facts.payable {
+                            return Err(Refusal::NotNow(
+                                "There is nothing to pay in this run.".into(),
+                            ));
+                        }
+                        Ok(Status::Approved)
+                    }
+                    (Event::Commit, Status::Approved) => Ok(Status::Committed),
+                    _ => not_now(),
+                }
+            }
+        }
+    }
+
+    #[cfg(test)]
+    mod tests {
+        use super::*;
+
+        const PAYABLE: Facts = Facts { payable: true };
+
+        #[test]
+        fn every_move_of_a_payment_run() {
+            let actors = [
+                Actor::Finance { prepared_it: true },
+                Actor::Finance { prepared_it: false },
+                Actor::OtherStaff,
+                Actor::Hearth,
+            ];
+            let events = [
+                Event::Ready,
+                Event::Fail,
+                Event::Approve,
+                Event::Commit,
+                Event::FoundStale,
+                Event::Supersede,
+            ];
+            let mut allowed = Vec::new();
+            for from in Status::ALL {
+                for event in events {
+                    for by in actors {
+                        if let Ok(to) = next(from, event, by, PAYABLE) {
+                            allowed.push((from, event, by, to));
+                        }
+                    }
+                }
+            }
+            use Actor::*;
+            use Status::*;
+            let other = Finance { prepared_it: false };
+            let preparer = Finance { prepared_it: true };
+            let mut expected = vec![
+                (Preparing, Event::Ready, Hearth, Prepared),
+                (Preparing, Event::Fail, Hearth, Failed),
+                (Prepared, Event::Approve, other, Approved),
+                (Approved, Event::Commit, preparer, Committed),
+                (Approved, Event::Commit, other, Committed),
+                (Prepared, Event::FoundStale, Hearth, Stale),
+                (Approved, Event::FoundStale, Hearth, Stale),
+            ];
+            for s in [Preparing, Prepared, Approved, Stale] {
+                for by in actors {
+                    expected.push((s, Event::Supersede, by, Superseded));
+                }
+            }
+            allowed.sort_by_key(|a| format!("{a:?}"));
+            expected.sort_by_key(|a| format!("{a:?}"));
+            assert_eq!(allowed, expected);
+        }
+
+        #[test]
+        fn four_eyes_and_nothing_to_pay() {
+            assert!(matches!(
+                next(
+                    Status::Prepared,
+                    Event::Approve,
+                    Actor::Finance { prepared_it: true },
+                    PAYABLE
+                ),
+                Err(Refusal::NotYours(m)) if m.contains("other than the one who prepared it")
+            ));
+            assert!(matches!(
+                next(
+                    Status::Prepared,
+                    Event::Approve,
+                    Actor::Finance { prepared_it: false },
+                    Facts { payable: false }
+                ),
+                Err(Refusal::NotNow(_))
+            ));
+            // Committed once: a second commit is refused.
+            assert!(matches!(
+                next(
+                    Status::Committed,
+                    Event::Commit,
+                    Actor::Finance { prepared_it: false },
+                    PAYABLE
+                ),
+                Err(Refusal::NotNow(m)) if m == "This payment run is paid."
+            ));
+            for s in Status::ALL {
+                assert_eq!(Status::parse(s.as_str()), Some(s));
+            }
+        }
+    }
+}

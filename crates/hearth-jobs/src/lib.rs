@@ -74,11 +74,16 @@ pub const RUNNER_KINDS: &[RunKind] = &[
     RunKind::ReturnReminders,
     RunKind::ImportPostcodes,
     RunKind::ImportRecords,
+    RunKind::PaymentPrepare,
 ];
 
 /// The kinds that take long: a server runs them on their own loop, so they never hold up the
 /// outbox.
-const LONG_KINDS: &[RunKind] = &[RunKind::ImportPostcodes, RunKind::ImportRecords];
+const LONG_KINDS: &[RunKind] = &[
+    RunKind::ImportPostcodes,
+    RunKind::ImportRecords,
+    RunKind::PaymentPrepare,
+];
 
 /// Seconds a claim holds a run before another node may take it over.
 pub const LEASE_SECONDS: i64 = 30;
@@ -305,6 +310,7 @@ impl Scheduler {
             }
             RunKind::ImportPostcodes => self.app.run_import_postcodes(run, progress).await,
             RunKind::ImportRecords => self.app.run_import_records(run, progress).await,
+            RunKind::PaymentPrepare => self.app.run_payment_prepare(run, progress).await,
             RunKind::Backup => self.app.run_backup(run, progress).await,
             RunKind::Demo => Err(AppError::Conflict(
                 ConflictCode::Other,

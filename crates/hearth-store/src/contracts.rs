@@ -18,6 +18,8 @@ record!(
         status: String,
         created_at: i64,
         updated_at: i64,
+        // How the contract is paid (hearth_domain::payments::PaymentBasis), migration 21.
+        payment_basis: String = "per_client".to_string(),
     }
 );
 

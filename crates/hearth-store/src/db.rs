@@ -136,6 +136,11 @@ const MIGRATIONS: &[Migration] = &[
         name: "import_files",
         sql: include_str!("../migrations/0020_import_files.sql"),
     },
+    Migration {
+        version: 21,
+        name: "payments",
+        sql: include_str!("../migrations/0021_payments.sql"),
+    },
 ];
 
 /// The newest schema version this program knows.

@@ -134,6 +134,18 @@ pub async fn exec(db: &Db, sql: &str) -> Result<u64, StoreError> {
     Ok(sqlx::query(sql).execute(db.pool()).await?.rows_affected())
 }
 
+/// The first column of the first row of a query, as a whole number (a count).
+pub async fn scalar_i64(db: &Db, sql: &str) -> Result<i64, StoreError> {
+    use sqlx::Row;
+    Ok(sqlx::query(sql).fetch_one(db.pool()).await?.try_get(0)?)
+}
+
+/// The first column of the first row of a query, as text.
+pub async fn scalar_text(db: &Db, sql: &str) -> Result<String, StoreError> {
+    use sqlx::Row;
+    Ok(sqlx::query(sql).fetch_one(db.pool()).await?.try_get(0)?)
+}
+
 /// Writes `n` audit entries as Hearth wrote them before per-authority chains (schema 9 and
 /// earlier: ids from the single head, hashes over the id), for tests of migration 10.
 pub async fn write_legacy_audit_entries(db: &Db, n: i64) -> Result<(), StoreError> {

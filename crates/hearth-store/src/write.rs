@@ -49,10 +49,18 @@ pub enum RecordType {
     ReturnExtension,
     ReturnReminder,
     WorkbookVersion,
+    ContractRate,
+    ClientBenefit,
+    ClientCharge,
+    PaymentHold,
+    PaymentTimetable,
+    PaymentRun,
+    /// A committed payment run's lines (one batch entry per run).
+    PaymentLines,
 }
 
 impl RecordType {
-    pub const ALL: [RecordType; 27] = [
+    pub const ALL: [RecordType; 34] = [
         RecordType::Authority,
         RecordType::Provider,
         RecordType::ProviderAuthority,
@@ -80,6 +88,13 @@ impl RecordType {
         RecordType::ReturnExtension,
         RecordType::ReturnReminder,
         RecordType::WorkbookVersion,
+        RecordType::ContractRate,
+        RecordType::ClientBenefit,
+        RecordType::ClientCharge,
+        RecordType::PaymentHold,
+        RecordType::PaymentTimetable,
+        RecordType::PaymentRun,
+        RecordType::PaymentLines,
     ];
 
     /// The name stored in the audit trail.
@@ -112,6 +127,13 @@ impl RecordType {
             RecordType::ReturnExtension => "return_extension",
             RecordType::ReturnReminder => "return_reminder",
             RecordType::WorkbookVersion => "workbook_version",
+            RecordType::ContractRate => "contract_rate",
+            RecordType::ClientBenefit => "client_benefit",
+            RecordType::ClientCharge => "client_charge",
+            RecordType::PaymentHold => "payment_hold",
+            RecordType::PaymentTimetable => "payment_timetable",
+            RecordType::PaymentRun => "payment_run",
+            RecordType::PaymentLines => "payment_lines",
         }
     }
 
@@ -339,28 +361,46 @@ pub(crate) struct Sealed {
     pub(crate) select: &'static str,
     /// The row's key (for the report) and its sealed fields.
     pub(crate) fields: SealFields,
+    /// The key `k` is a whole number (an id) rather than text.
+    pub(crate) numeric_key: bool,
 }
 
 /// Every sealed table. A table is added here when its rows are written in batches.
-pub(crate) const SEALED: &[Sealed] = &[Sealed {
-    kind: RecordType::Postcodes,
-    select: "SELECT postcode AS k, latitude, longitude, audit_mac FROM postcodes WHERE postcode > $1 ORDER BY postcode LIMIT $2",
-    fields: crate::directory::postcode_seal_fields,
-}];
+pub(crate) const SEALED: &[Sealed] = &[
+    Sealed {
+        kind: RecordType::Postcodes,
+        select: "SELECT postcode AS k, latitude, longitude, audit_mac FROM postcodes WHERE postcode > $1 ORDER BY postcode LIMIT $2",
+        fields: crate::directory::postcode_seal_fields,
+        numeric_key: false,
+    },
+    Sealed {
+        kind: RecordType::PaymentLines,
+        select: "SELECT id AS k, payment_lines.* FROM payment_lines WHERE id > $1 ORDER BY id LIMIT $2",
+        fields: crate::payments::paid_line_seal_fields,
+        numeric_key: true,
+    },
+];
 
 /// Recomputes the seal of every row of every sealed table; the first that does not match is
 /// reported as a break (entry id 0: the row has no entry of its own).
 pub(crate) async fn verify_seals(db: &Db) -> Result<Option<ChainReport>, StoreError> {
     for table in SEALED {
         let mut after = String::new();
+        let mut after_id = 0i64;
         loop {
-            let rows = sqlx::query(table.select)
-                .bind(after.clone())
-                .bind(10_000i64)
-                .fetch_all(db.pool())
-                .await?;
+            let q = sqlx::query(table.select);
+            let q = if table.numeric_key {
+                q.bind(after_id)
+            } else {
+                q.bind(after.clone())
+            };
+            let rows = q.bind(10_000i64).fetch_all(db.pool()).await?;
             let Some(last) = rows.last() else { break };
-            after = last.try_get("k")?;
+            if table.numeric_key {
+                after_id = last.try_get("k")?;
+            } else {
+                after = last.try_get("k")?;
+            }
             for row in &rows {
                 let (key, fields) = (table.fields)(row)?;
                 let stored: Option<String> = row.try_get("audit_mac")?;

@@ -41,6 +41,7 @@ fn nav(ctx: &Ctx) -> Vec<(&'static str, &'static str)> {
                 ("Requests", "/requests"),
                 ("Returns", "/returns"),
                 ("Actions", "/actions"),
+                ("Payments", "/payments"),
                 ("Login requests", "/account-requests"),
             ];
             if *role == Role::Administrator {
@@ -60,6 +61,7 @@ fn nav(ctx: &Ctx) -> Vec<(&'static str, &'static str)> {
             ("Requests", "/requests"),
             ("Returns", "/returns"),
             ("Actions", "/actions"),
+            ("Payments", "/payments"),
             ("Contacts", "/contacts"),
             ("Organisation", "/organisation"),
         ],

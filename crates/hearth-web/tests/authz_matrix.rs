@@ -148,7 +148,55 @@ async fn record_ids(t: &TestApp) -> HashMap<&'static str, i64> {
         )
         .await
         .unwrap();
+    // A paid run with Larkspur's lines, and a hold placed after it.
+    let finance = principal(t, "finance").await;
+    hearth_store::testing::exec(
+        t.app.db_for_tests(),
+        "INSERT INTO client_benefits (client_id, from_date, status, created_by_name, created_at) SELECT id, '2000-01-01', 'in_receipt', 'test', 0 FROM clients",
+    )
+    .await
+    .unwrap();
+    let pay = t
+        .app
+        .prepare_payment_run(
+            &finance,
+            chrono::NaiveDate::from_ymd_opt(2026, 10, 19).unwrap(),
+        )
+        .await
+        .unwrap();
+    let job = t
+        .app
+        .claim_run_id(pay.job_run_id.unwrap(), "matrix", 60)
+        .await
+        .unwrap()
+        .unwrap();
+    let done = t
+        .app
+        .run_payment_prepare(&job.run, &job.progress)
+        .await
+        .unwrap();
+    job.progress.finish(&done).await.unwrap();
+    t.app
+        .approve_payment_run(&principal(t, "payments").await, pay.id)
+        .await
+        .unwrap();
+    t.app.commit_payment_run(&finance, pay.id).await.unwrap();
+    let hold = t
+        .app
+        .place_hold(
+            &finance,
+            &hearth_app::payments::HoldInput {
+                provider_id: pid.to_string(),
+                service_id: String::new(),
+                reason: "Matrix".into(),
+            },
+        )
+        .await
+        .unwrap();
     HashMap::from([
+        ("payments", pay.id),
+        ("holds", hold.id),
+        ("clients", schedule.client_id),
         ("providers", pid),
         ("runs", run.id),
         ("services", service.id),
@@ -188,6 +236,7 @@ fn concrete(path: &str, ids: &HashMap<&'static str, i64>) -> Option<String> {
         let filled = match seg {
             "{id}" => ids.get(previous).copied().unwrap_or(999_999).to_string(),
             "{aid}" => "999999".to_string(),
+            "{provider}" => ids.get("providers").copied().unwrap_or(999_999).to_string(),
             "{action}" => "unlock".to_string(),
             "{file}" => "providers.csv".to_string(),
             "{batch}" => MATRIX_BATCH.to_string(),
@@ -232,6 +281,7 @@ fn should_send(
         BackOfficeRead => staff,
         BackOfficeWrite => staff && role != "board",
         Administer => role == "admin",
+        Finance => role == "finance",
         // Only the command line's system principal holds it.
         Maintain => false,
     };

@@ -136,6 +136,7 @@ async fn the_service_navigation_keeps_every_link_and_marks_the_current_page() {
         "/requests",
         "/returns",
         "/actions",
+        "/payments",
         "/account-requests",
     ];
     let admin_extra = [
@@ -153,6 +154,7 @@ async fn the_service_navigation_keeps_every_link_and_marks_the_current_page() {
         "/requests",
         "/returns",
         "/actions",
+        "/payments",
         "/contacts",
         "/organisation",
     ];

@@ -363,6 +363,7 @@ async fn every_signed_in_page_answers_each_role_sensibly() {
                     matches!(u, "admin" | "officer" | "contracts" | "finance")
                 }
                 (hearth_app::Permission::Administer, u) => u == "admin",
+                (hearth_app::Permission::Finance, u) => u == "finance",
                 // No route asks for it: only the command line's system principal holds it.
                 (hearth_app::Permission::Maintain, _) => false,
                 // The host administrator's pages (the matrix walks them as the host).

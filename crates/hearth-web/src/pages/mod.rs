@@ -8,6 +8,7 @@ mod home;
 mod host;
 mod imports;
 mod info;
+mod payments;
 mod records;
 mod requests;
 mod returns;
@@ -28,4 +29,5 @@ pub fn register(t: &mut RouteTable) {
     runs::register(t);
     admin::register(t);
     imports::register(t);
+    payments::register(t);
 }

@@ -240,6 +240,7 @@ async fn schedule_view(
         ..Default::default()
     };
     let f = f.unwrap_or(&default);
+    let paid = state.app.schedule_payments(&ctx.principal, id).await?;
     let reasons: Vec<(String, String)> = EndReason::ALL
         .iter()
         .map(|r| (r.as_str().to_string(), r.label().to_string()))
@@ -277,6 +278,7 @@ async fn schedule_view(
                 }
             }
         }
+        (super::payments::schedule_section(&paid, s.client_id, ctx.principal.is_staff()))
         @if matches!(ctx.principal, Principal::Provider { .. }) {
             div class="govuk-grid-row" { div class="govuk-grid-column-two-thirds" {
                 h2 class="govuk-heading-m" { "Request an update" }

@@ -301,6 +301,10 @@ pub(super) async fn contract_view(
             ("Unit rate", html! { (Pence(c.unit_rate_pence).to_string()) " a week" }),
             ("Value a year at full units", html! { (annual.to_string()) }),
             ("Services", html! { ul class="govuk-list" { @for s in &services { li { a class="govuk-link" href={ "/services/" (s.id) } { (s.name) } " (" (s.reference) ")" } } } }),
+            ("Paid", html! {
+                (hearth_domain::payments::PaymentBasis::parse(&c.payment_basis).map(|b| b.label()).unwrap_or(""))
+                @if ctx.principal.is_staff() { " " a class="govuk-link" href={ "/contracts/" (id) "/payments" } { "Payment terms and rates" } }
+            }),
         ]))
         (documents)
     };

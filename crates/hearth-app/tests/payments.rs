@@ -1,0 +1,427 @@
+//! Payment runs (issue 12): prepare, four eyes, commit once, stale runs, adjustments, holds,
+//! exceptions, and who may see what.
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+
+mod common;
+
+use chrono::NaiveDate;
+use hearth_app::payments::HoldInput;
+use hearth_app::{App, AppError, Principal};
+use hearth_store::{testing, PaymentRun};
+
+fn ymd(y: i32, m: u32, d: u32) -> NaiveDate {
+    NaiveDate::from_ymd_opt(y, m, d).unwrap()
+}
+
+/// 2026/27 P08 and P09 (28-day periods from 6 April 2026).
+fn p08() -> NaiveDate {
+    ymd(2026, 10, 19)
+}
+fn p09() -> NaiveDate {
+    ymd(2026, 11, 16)
+}
+
+async fn principal(app: &App, name: &str) -> Principal {
+    let u = app
+        .db_for_tests()
+        .user_by_username(name)
+        .await
+        .unwrap()
+        .unwrap();
+    app.principal_for(u, None).await.unwrap().unwrap()
+}
+
+/// Prepares a run of the period starting `d` and runs its job here.
+async fn prepare(app: &App, who: &Principal, d: NaiveDate) -> PaymentRun {
+    let run = app.prepare_payment_run(who, d).await.unwrap();
+    let c = app
+        .claim_run_id(run.job_run_id.unwrap(), "test", 60)
+        .await
+        .unwrap()
+        .unwrap();
+    let r = app.run_payment_prepare(&c.run, &c.progress).await.unwrap();
+    c.progress.finish(&r).await.unwrap();
+    app.payment_run(who, run.id).await.unwrap().run
+}
+
+async fn exec(app: &App, sql: &str) {
+    testing::exec(app.db_for_tests(), sql).await.unwrap();
+}
+
+/// Every client of the demo in receipt of housing benefit, so nothing is an exception.
+async fn all_in_receipt(app: &App) {
+    exec(
+        app,
+        "INSERT INTO client_benefits (client_id, from_date, status, created_by_name, created_at) SELECT id, '2000-01-01', 'in_receipt', 'test', 0 FROM clients",
+    )
+    .await;
+}
+
+async fn paid_rows(app: &App) -> i64 {
+    testing::scalar_i64(app.db_for_tests(), "SELECT COUNT(*) FROM payment_lines")
+        .await
+        .unwrap()
+}
+
+#[tokio::test]
+async fn a_run_is_approved_by_a_second_finance_officer_and_paid_once() {
+    for t in testing::all().await.unwrap() {
+        let w = common::world(t).await;
+        let app = &w.app;
+        let finance = principal(app, "finance").await;
+        let second = principal(app, "payments").await;
+        all_in_receipt(app).await;
+        let run = prepare(app, &finance, p08()).await;
+        assert_eq!(run.status, "prepared");
+        assert!(run.payable_pence > 0, "the demo's schedules are paid");
+        let preview_lines = app.db_for_tests().run_lines(run.id, None).await.unwrap();
+        let states: std::collections::BTreeSet<_> = preview_lines
+            .iter()
+            .filter(|l| !l.state.is_empty())
+            .map(|l| l.state.clone())
+            .collect();
+        // Only the demo's services that no contract covers are exceptions.
+        assert!(states.iter().all(|s| s == "no_contract"), "{states:?}");
+        let preview = app.payment_run(&finance, run.id).await.unwrap();
+        assert!(!preview.may_approve, "the preparer may not approve");
+        assert_eq!(preview.summary.payable.0, run.payable_pence);
+        assert_eq!(
+            preview.summary.subsidy.0 + preview.summary.block.0 + preview.summary.adjustment.0,
+            run.payable_pence
+        );
+        // Four eyes: the one who prepared it cannot approve it; an officer cannot either.
+        let e = app.approve_payment_run(&finance, run.id).await.unwrap_err();
+        assert!(
+            matches!(&e, AppError::Conflict(_, m) if m.contains("other than the one who prepared it")),
+            "{e:?}"
+        );
+        assert!(matches!(
+            app.approve_payment_run(&w.officer, run.id).await,
+            Err(AppError::Forbidden)
+        ));
+        // Not paid before it is approved.
+        assert!(app.commit_payment_run(&second, run.id).await.is_err());
+        let approved = app.approve_payment_run(&second, run.id).await.unwrap();
+        assert_eq!(approved.approved_by_name.as_deref(), Some("payments"));
+        let paid = app.commit_payment_run(&finance, run.id).await.unwrap();
+        assert_eq!(paid.status, "committed");
+        let rows = paid_rows(app).await;
+        // Every line but the exceptions is paid.
+        assert_eq!(rows, run.lines_count - run.exceptions_count);
+        // Committing again pays nothing more.
+        assert!(app.commit_payment_run(&second, run.id).await.is_err());
+        assert_eq!(paid_rows(app).await, rows);
+        // The paid period cannot be prepared again.
+        assert!(matches!(
+            app.prepare_payment_run(&finance, p08()).await,
+            Err(AppError::Invalid(_))
+        ));
+        // The next period pays its own days and nothing again for P08.
+        let next = prepare(app, &finance, p09()).await;
+        let lines = app.db_for_tests().run_lines(next.id, None).await.unwrap();
+        assert!(!lines.is_empty());
+        // (P08's exceptions are still shown: they were never paid.)
+        let again =
+            |l: &&hearth_store::PayLine| l.period_start != p09().to_string() && l.state.is_empty();
+        assert!(
+            !lines.iter().any(|l| again(&l)),
+            "nothing of P08 is paid again: {:?}",
+            lines.iter().find(again)
+        );
+        // The audit trail has the batch: one entry for the lines, with their count.
+        let after = testing::scalar_text(
+            app.db_for_tests(),
+            &format!(
+                "SELECT after_json FROM audit_log WHERE record_type = 'payment_lines' AND record_id = '{}'",
+                run.id
+            ),
+        )
+        .await
+        .unwrap();
+        assert!(after.contains(&format!("\"rows\":{rows}")), "{after}");
+        assert!(matches!(
+            app.db_for_tests().audit_verify().await.unwrap(),
+            hearth_store::ChainReport::Intact { .. }
+        ));
+        // A paid line changed afterwards is found by audit verify.
+        testing::exec(
+            app.db_for_tests(),
+            "UPDATE payment_lines SET amount_pence = amount_pence + 100 WHERE id = (SELECT MIN(id) FROM payment_lines)",
+        )
+        .await
+        .unwrap();
+        assert!(matches!(
+            app.db_for_tests().audit_verify().await.unwrap(),
+            hearth_store::ChainReport::Broken { .. }
+        ));
+    }
+}
+
+#[tokio::test]
+async fn a_back_dated_change_is_paid_as_an_adjustment_with_its_reason_and_then_never_again() {
+    let w = common::world(testing::sqlite().await.unwrap()).await;
+    let app = &w.app;
+    let finance = principal(app, "finance").await;
+    let second = principal(app, "payments").await;
+    all_in_receipt(app).await;
+    let run = prepare(app, &finance, p08()).await;
+    app.approve_payment_run(&second, run.id).await.unwrap();
+    app.commit_payment_run(&second, run.id).await.unwrap();
+    let lines = app.db_for_tests().paid_lines(run.id, None).await.unwrap();
+    let one = lines
+        .iter()
+        .find(|l| l.schedule_id.is_some() && l.days == 28)
+        .expect("a schedule paid for the whole period")
+        .clone();
+    // The schedule had one more unit a week all along: P08 owes 28 days of one unit.
+    exec(
+        app,
+        &format!(
+            "UPDATE client_schedules SET units_per_week = units_per_week + 1 WHERE id = {}",
+            one.schedule_id.unwrap()
+        ),
+    )
+    .await;
+    let next = prepare(app, &finance, p09()).await;
+    let adj: Vec<_> = app
+        .db_for_tests()
+        .run_lines(next.id, None)
+        .await
+        .unwrap()
+        .into_iter()
+        .filter(|l| l.kind == "adjustment")
+        .collect();
+    assert_eq!(adj.len(), 1, "{adj:?}");
+    assert_eq!(adj[0].schedule_id, one.schedule_id);
+    assert_eq!(adj[0].period_start, p08().to_string());
+    // One unit for 28 days at the rate: 4 weeks of the rate.
+    assert_eq!(adj[0].amount_pence, one.rate_pence * 4);
+    assert!(
+        adj[0].reason.starts_with("Units per week changed from"),
+        "{}",
+        adj[0].reason
+    );
+    app.approve_payment_run(&second, next.id).await.unwrap();
+    app.commit_payment_run(&second, next.id).await.unwrap();
+    // What was paid for the schedule in P08 is now what is due: P10 adjusts nothing.
+    let p10 = prepare(app, &finance, ymd(2026, 12, 14)).await;
+    let lines = app.db_for_tests().run_lines(p10.id, None).await.unwrap();
+    assert!(lines.iter().all(|l| l.kind != "adjustment"), "{lines:?}");
+    // The schedule's history shows both.
+    let history = app
+        .schedule_payments(&finance, one.schedule_id.unwrap())
+        .await
+        .unwrap();
+    assert_eq!(
+        history
+            .iter()
+            .filter(|h| h.line.period_start == p08().to_string())
+            .map(|h| h.line.amount_pence)
+            .sum::<i64>(),
+        one.amount_pence + one.rate_pence * 4
+    );
+}
+
+#[tokio::test]
+async fn a_run_whose_records_changed_is_stale_and_is_not_paid() {
+    let w = common::world(testing::sqlite().await.unwrap()).await;
+    let app = &w.app;
+    let finance = principal(app, "finance").await;
+    let second = principal(app, "payments").await;
+    all_in_receipt(app).await;
+    let run = prepare(app, &finance, p08()).await;
+    exec(app, "UPDATE client_schedules SET units_per_week = units_per_week + 1 WHERE id = (SELECT MIN(id) FROM client_schedules WHERE end_date IS NULL)").await;
+    let e = app.approve_payment_run(&second, run.id).await.unwrap_err();
+    assert!(
+        matches!(&e, AppError::Conflict(c, _) if c.as_str() == "stale"),
+        "{e:?}"
+    );
+    assert_eq!(
+        app.payment_run(&finance, run.id).await.unwrap().run.status,
+        "stale"
+    );
+    assert!(app.commit_payment_run(&second, run.id).await.is_err());
+    assert_eq!(paid_rows(app).await, 0);
+    // Prepared again, it is approved and paid.
+    let again = prepare(app, &finance, p08()).await;
+    app.approve_payment_run(&second, again.id).await.unwrap();
+    // A change between approval and commit makes it stale too.
+    exec(app, "UPDATE client_schedules SET units_per_week = units_per_week + 1 WHERE id = (SELECT MIN(id) FROM client_schedules WHERE end_date IS NULL)").await;
+    assert!(app.commit_payment_run(&second, again.id).await.is_err());
+    assert_eq!(paid_rows(app).await, 0);
+}
+
+#[tokio::test]
+async fn held_lines_are_shown_not_paid_and_are_paid_after_the_hold_is_lifted() {
+    let w = common::world(testing::sqlite().await.unwrap()).await;
+    let app = &w.app;
+    let finance = principal(app, "finance").await;
+    let second = principal(app, "payments").await;
+    all_in_receipt(app).await;
+    let Principal::Provider { provider_id, .. } = &w.provider else {
+        panic!()
+    };
+    let hold = app
+        .place_hold(
+            &finance,
+            &HoldInput {
+                provider_id: provider_id.to_string(),
+                service_id: String::new(),
+                reason: "Contract review".into(),
+            },
+        )
+        .await
+        .unwrap();
+    // A hold needs a reason.
+    assert!(matches!(
+        app.place_hold(
+            &finance,
+            &HoldInput {
+                provider_id: provider_id.to_string(),
+                ..Default::default()
+            }
+        )
+        .await,
+        Err(AppError::Invalid(_))
+    ));
+    let run = prepare(app, &finance, p08()).await;
+    assert!(run.held_pence > 0);
+    let preview = app.payment_run(&finance, run.id).await.unwrap();
+    assert!(preview
+        .summary
+        .held_lines
+        .iter()
+        .all(|l| l.line.provider_id == *provider_id && l.line.reason.contains("Contract review")));
+    app.approve_payment_run(&second, run.id).await.unwrap();
+    app.commit_payment_run(&second, run.id).await.unwrap();
+    let paid = app.db_for_tests().paid_lines(run.id, None).await.unwrap();
+    assert!(paid.iter().all(|l| l.provider_id != *provider_id));
+    // The provider sees nothing paid for P08, and no remittance.
+    assert!(app
+        .remittance_pdf(&w.provider, run.id, *provider_id)
+        .await
+        .is_err());
+    app.lift_hold(&finance, hold.id).await.unwrap();
+    let next = prepare(app, &finance, p09()).await;
+    let carried: i64 = app
+        .db_for_tests()
+        .run_lines(next.id, None)
+        .await
+        .unwrap()
+        .iter()
+        .filter(|l| {
+            l.provider_id == *provider_id
+                && l.period_start == p08().to_string()
+                && l.state.is_empty()
+        })
+        .map(|l| l.amount_pence)
+        .sum();
+    assert_eq!(
+        carried, run.held_pence,
+        "what was held is paid after the hold"
+    );
+}
+
+#[tokio::test]
+async fn a_long_term_client_with_no_benefit_status_is_an_exception_and_not_paid() {
+    let w = common::world(testing::sqlite().await.unwrap()).await;
+    let app = &w.app;
+    let finance = principal(app, "finance").await;
+    let run = prepare(app, &finance, p08()).await;
+    let lines = app.db_for_tests().run_lines(run.id, None).await.unwrap();
+    let exceptions: Vec<_> = lines
+        .iter()
+        .filter(|l| l.state == "benefit_not_known")
+        .collect();
+    assert!(!exceptions.is_empty());
+    assert!(exceptions.iter().all(|l| l.amount_pence == 0));
+    assert!(exceptions[0].reason.contains("record it on the client"));
+    assert_eq!(
+        run.exceptions_count as usize,
+        lines
+            .iter()
+            .filter(|l| !l.state.is_empty() && l.state != "held")
+            .count()
+    );
+}
+
+#[tokio::test]
+async fn who_may_see_and_do_what_with_payments() {
+    let w = common::world(testing::sqlite().await.unwrap()).await;
+    let app = &w.app;
+    let finance = principal(app, "finance").await;
+    let second = principal(app, "payments").await;
+    all_in_receipt(app).await;
+    // Only finance officers prepare.
+    for who in [&w.officer, &w.board] {
+        assert!(app.prepare_payment_run(who, p08()).await.is_err());
+    }
+    assert!(matches!(
+        app.prepare_payment_run(&w.provider, p08()).await,
+        Err(AppError::NotFound)
+    ));
+    let run = prepare(app, &finance, p08()).await;
+    app.approve_payment_run(&second, run.id).await.unwrap();
+    app.commit_payment_run(&second, run.id).await.unwrap();
+    // The board sees the totals only.
+    let board = app.payment_run(&w.board, run.id).await.unwrap();
+    assert_eq!(board.summary.payable.0, run.payable_pence);
+    assert!(board.summary.services.is_empty() && board.summary.exceptions.is_empty());
+    assert!(app.payment_run_table(&w.board, run.id).await.is_err());
+    // A provider sees its own remittance, never another's, and no run in the back office.
+    let Principal::Provider { provider_id, .. } = &w.provider else {
+        panic!()
+    };
+    let (_, pdf) = app
+        .remittance_pdf(&w.provider, run.id, *provider_id)
+        .await
+        .unwrap();
+    assert!(pdf.starts_with(b"%PDF-"));
+    let other = app
+        .db_for_tests()
+        .paid_lines(run.id, None)
+        .await
+        .unwrap()
+        .iter()
+        .map(|l| l.provider_id)
+        .find(|p| p != provider_id)
+        .unwrap();
+    assert!(matches!(
+        app.remittance_pdf(&w.provider, run.id, other).await,
+        Err(AppError::NotFound)
+    ));
+    assert!(matches!(
+        app.payment_run(&w.provider, run.id).await,
+        Err(AppError::NotFound)
+    ));
+    let mine = app.provider_payments(&w.provider).await.unwrap();
+    assert_eq!(mine.paid.len(), 1);
+    assert_eq!(mine.timetable.len(), 13);
+    // A limited user sees only the lines of their services.
+    if let Principal::Provider {
+        service_scope: Some(scope),
+        ..
+    } = &w.limited
+    {
+        match app.remittance_csv(&w.limited, run.id, *provider_id).await {
+            Ok(csv) => {
+                let text = String::from_utf8(csv).unwrap();
+                let names = app
+                    .db_for_tests()
+                    .paid_lines(run.id, Some(*provider_id))
+                    .await
+                    .unwrap();
+                let outside = names
+                    .iter()
+                    .filter(|l| l.service_id.is_some_and(|s| !scope.contains(&s)))
+                    .count();
+                assert!(text.lines().count() - 1 <= names.len() - outside);
+            }
+            Err(e) => assert!(matches!(e, AppError::NotFound)),
+        }
+    }
+    // The finance file has a row per provider and cost centre, with the run's reference.
+    let csv = String::from_utf8(app.finance_export_csv(&finance, run.id).await.unwrap()).unwrap();
+    assert!(csv.contains("supplier_reference,payment_date,amount,cost_centre,run_id"));
+    assert!(csv.contains(&format!("HEARTH-{}", run.id)));
+}

@@ -1,0 +1,1021 @@
+//! Payments (C6, F3.9): the finance officers' runs (prepare, preview, approve, commit),
+//! holds, the timetable, a contract's payment terms and rates, a client's housing benefit and
+//! fairer charging, and the provider's Payments page with its remittances.
+
+use axum::extract::{Path, Query, State};
+use axum::response::{Html, IntoResponse, Response};
+use axum::routing::{get, post};
+use axum::Form;
+use hearth_app::payments::{
+    BenefitInput, ChargeInput, HoldInput, LineView, RateInput, RunPreview, TimetableEntry,
+};
+use hearth_app::{App, AppError, FieldErrors, Permission, Principal};
+use hearth_domain::payments::{BenefitStatus, ChargeKind, PaymentBasis};
+use hearth_domain::workflow::payment_runs::Status;
+use hearth_domain::Pence;
+use maud::{html, Markup};
+use serde::Deserialize;
+
+use crate::error::Page;
+use crate::layout::{self, button, csrf, error_summary, render, see_other, Opt};
+use crate::routes::{Access, RouteTable};
+use crate::session::Ctx;
+use crate::AppState;
+
+const READ: Access = Access::Signed(Permission::BackOfficeRead);
+const WRITE: Access = Access::Signed(Permission::BackOfficeWrite);
+const ANY: Access = Access::Signed(Permission::SignedIn);
+const FINANCE: Access = Access::Signed(Permission::Finance);
+
+pub fn register(t: &mut RouteTable) {
+    t.get("/payments", ANY, get(payments));
+    t.post("/payments", FINANCE, post(prepare));
+    t.get("/payments/timetable", READ, get(timetable_form));
+    t.post("/payments/timetable", FINANCE, post(timetable_save));
+    t.get("/payments/holds/new", FINANCE, get(hold_form));
+    t.post("/payments/holds/new", FINANCE, post(hold_create));
+    t.post("/payments/holds/{id}/lift", FINANCE, post(hold_lift));
+    t.get("/payments/{id}", READ, get(run_page));
+    t.post("/payments/{id}/approve", FINANCE, post(approve));
+    t.post("/payments/{id}/commit", FINANCE, post(commit));
+    t.get("/payments/{id}/lines.csv", READ, get(lines_csv));
+    t.get("/payments/{id}/lines.xlsx", READ, get(lines_xlsx));
+    t.get("/payments/{id}/finance.csv", READ, get(finance_csv));
+    t.get(
+        "/payments/{id}/providers/{provider}/remittance.pdf",
+        ANY,
+        get(remittance_pdf),
+    );
+    t.get(
+        "/payments/{id}/providers/{provider}/remittance.csv",
+        ANY,
+        get(remittance_csv),
+    );
+    t.get("/contracts/{id}/payments", READ, get(contract_terms));
+    t.post("/contracts/{id}/payments", FINANCE, post(contract_basis));
+    t.post("/contracts/{id}/rates", WRITE, post(contract_rate));
+    t.get("/clients/{id}/payments", READ, get(client_finance));
+    t.post("/clients/{id}/benefits", WRITE, post(client_benefit));
+    t.post("/clients/{id}/charges", WRITE, post(client_charge));
+}
+
+fn money(p: Pence) -> String {
+    p.to_string()
+}
+
+fn status_tag(status: &str) -> Markup {
+    let s = Status::parse(status);
+    let colour = match s {
+        Some(Status::Committed) => "govuk-tag--green",
+        Some(Status::Approved) => "govuk-tag--blue",
+        Some(Status::Prepared | Status::Preparing) => "govuk-tag--yellow",
+        Some(Status::Stale | Status::Failed) => "govuk-tag--red",
+        _ => "govuk-tag--grey",
+    };
+    html! { strong class={ "govuk-tag " (colour) } { (s.map_or(status, |s| s.label())) } }
+}
+
+fn day(d: chrono::NaiveDate) -> String {
+    d.format("%-d %b %Y").to_string()
+}
+
+fn timetable_table(entries: &[TimetableEntry], staff: bool) -> Markup {
+    html! {
+        (layout::scrolling_table("Payment timetable", html! { table class="govuk-table" {
+            caption class="govuk-table__caption govuk-table__caption--m" { "Payment timetable " (entries.first().map(|e| e.period.year_label.clone()).unwrap_or_default()) }
+            thead class="govuk-table__head" { tr class="govuk-table__row" {
+                th scope="col" class="govuk-table__header" { "Period" }
+                th scope="col" class="govuk-table__header" { "Days" }
+                th scope="col" class="govuk-table__header" { "Run date" }
+                th scope="col" class="govuk-table__header" { "Pay date" }
+                th scope="col" class="govuk-table__header" { "Status" }
+            } }
+            tbody class="govuk-table__body" {
+                @for e in entries {
+                    tr class="govuk-table__row" {
+                        td class="govuk-table__cell" {
+                            @match (&e.run, staff) {
+                                (Some(r), true) => { a class="govuk-link" href={ "/payments/" (r.id) } { (e.period.name()) } }
+                                _ => { (e.period.name()) }
+                            }
+                        }
+                        td class="govuk-table__cell" { (day(e.period.start)) " to " (day(e.period.end)) }
+                        td class="govuk-table__cell" { (day(e.run_date)) }
+                        td class="govuk-table__cell" { (day(e.pay_date)) }
+                        td class="govuk-table__cell" { (e.status()) }
+                    }
+                }
+            }
+        } }))
+    }
+}
+
+#[derive(Deserialize, Default)]
+struct PaymentsQuery {
+    lifted: Option<String>,
+    held: Option<String>,
+}
+
+async fn payments(State(state): State<AppState>, ctx: Ctx, Query(q): Query<PaymentsQuery>) -> Page {
+    if let Principal::Provider { .. } = &ctx.principal {
+        return provider_payments(&state, &ctx).await;
+    }
+    ctx.principal.require_or_hide(Permission::BackOfficeRead)?;
+    staff_payments(&state, &ctx, &q, &FieldErrors::new(), "").await
+}
+
+async fn staff_payments(
+    state: &AppState,
+    ctx: &Ctx,
+    q: &PaymentsQuery,
+    errors: &FieldErrors,
+    chosen: &str,
+) -> Page {
+    let app = &state.app;
+    let who = &ctx.principal;
+    let timetable = app.payment_timetable(who, app.today()).await?;
+    let runs = app.payment_runs(who).await?;
+    let holds = app.payment_holds(who).await?;
+    let finance = App::is_finance(who);
+    // Periods that may be prepared: those whose run date has come, not yet paid.
+    let choices: Vec<(String, String)> = timetable
+        .iter()
+        .filter(|t| t.status() != "Paid")
+        .map(|t| {
+            (
+                t.period.start.to_string(),
+                format!(
+                    "{} ({} to {}, run date {})",
+                    t.period.name(),
+                    day(t.period.start),
+                    day(t.period.end),
+                    day(t.run_date)
+                ),
+            )
+        })
+        .collect();
+    let default = timetable
+        .iter()
+        .find(|t| t.status() != "Paid" && t.run_date <= app.today())
+        .map(|t| t.period.start.to_string())
+        .unwrap_or_default();
+    let chosen = if chosen.is_empty() {
+        default.as_str()
+    } else {
+        chosen
+    };
+    let body = html! {
+        @if q.held.is_some() { (layout::banner("Payments held", html! { p class="govuk-body" { "Their lines are worked out and shown in each run, and paid once the hold is lifted." } })) }
+        @if q.lifted.is_some() { (layout::banner("Hold lifted", html! { p class="govuk-body" { "The next run pays what the hold kept back, as adjustments." } })) }
+        (error_summary(errors))
+        h1 class="govuk-heading-l" { "Payments" }
+        p class="govuk-body" { "Providers are paid every four weeks. A finance officer prepares a period's run; Hearth works out every line due, and every adjustment for earlier periods; a second finance officer checks the preview and approves it; then it is paid, once, and each provider gets its remittance advice." }
+        @if finance {
+            div class="govuk-grid-row" { div class="govuk-grid-column-two-thirds" {
+                h2 class="govuk-heading-m" { "Prepare a run" }
+                form method="post" action="/payments" novalidate {
+                    (csrf(&ctx.csrf))
+                    (layout::select("period", "Period", &choices, chosen, errors, true))
+                    (button("Prepare the run"))
+                }
+            } }
+        }
+        h2 class="govuk-heading-m" { "Runs" }
+        @if runs.is_empty() {
+            p class="govuk-body" { "No run has been prepared yet." @if finance { " Choose a period above and prepare its run." } }
+        } @else {
+            (layout::scrolling_table("Payment runs", html! { table class="govuk-table" {
+                thead class="govuk-table__head" { tr class="govuk-table__row" {
+                    th scope="col" class="govuk-table__header" { "Period" }
+                    th scope="col" class="govuk-table__header" { "Status" }
+                    th scope="col" class="govuk-table__header govuk-table__header--numeric" { "To pay" }
+                    th scope="col" class="govuk-table__header govuk-table__header--numeric" { "Held" }
+                    th scope="col" class="govuk-table__header govuk-table__header--numeric" { "Exceptions" }
+                    th scope="col" class="govuk-table__header" { "Prepared" }
+                    th scope="col" class="govuk-table__header" { "Approved" }
+                } }
+                tbody class="govuk-table__body" {
+                    @for r in &runs {
+                        tr class="govuk-table__row" {
+                            td class="govuk-table__cell" { a class="govuk-link" href={ "/payments/" (r.id) } { (r.period_name) } }
+                            td class="govuk-table__cell" { (status_tag(&r.status)) }
+                            td class="govuk-table__cell govuk-table__cell--numeric" { (money(Pence(r.payable_pence))) }
+                            td class="govuk-table__cell govuk-table__cell--numeric" { (money(Pence(r.held_pence))) }
+                            td class="govuk-table__cell govuk-table__cell--numeric" { (r.exceptions_count) }
+                            td class="govuk-table__cell" { (r.prepared_by_name) ", " (layout::when(r.prepared_at)) }
+                            td class="govuk-table__cell" { @if let (Some(n), Some(at)) = (&r.approved_by_name, r.approved_at) { (n) ", " (layout::when(at)) } }
+                        }
+                    }
+                }
+            } }))
+        }
+        (timetable_table(&timetable, true))
+        @if finance { p class="govuk-body" { a class="govuk-link" href="/payments/timetable" { "Change a period's run or pay date" } } }
+        h2 class="govuk-heading-m" { "Holds" }
+        @if holds.is_empty() {
+            p class="govuk-body" { "No provider's payments are held." }
+        } @else {
+            table class="govuk-table" {
+                thead class="govuk-table__head" { tr class="govuk-table__row" {
+                    th scope="col" class="govuk-table__header" { "Provider" }
+                    th scope="col" class="govuk-table__header" { "Service" }
+                    th scope="col" class="govuk-table__header" { "Reason" }
+                    th scope="col" class="govuk-table__header" { "Placed" }
+                    th scope="col" class="govuk-table__header" { "Lifted" }
+                } }
+                tbody class="govuk-table__body" {
+                    @for (h, provider, service) in &holds {
+                        tr class="govuk-table__row" {
+                            td class="govuk-table__cell" { a class="govuk-link" href={ "/providers/" (h.provider_id) } { (provider) } }
+                            td class="govuk-table__cell" { @if service.is_empty() { "All its services" } @else { (service) } }
+                            td class="govuk-table__cell" { (h.reason) }
+                            td class="govuk-table__cell" { (h.placed_by_name) ", " (layout::when(h.placed_at)) }
+                            td class="govuk-table__cell" {
+                                @if let (Some(by), Some(at)) = (&h.lifted_by_name, h.lifted_at) { (by) ", " (layout::when(at)) }
+                                @else if finance {
+                                    form method="post" action={ "/payments/holds/" (h.id) "/lift" } {
+                                        (csrf(&ctx.csrf))
+                                        button type="submit" class="govuk-button govuk-button--secondary govuk-!-margin-bottom-0" data-module="govuk-button" { "Lift the hold" span class="govuk-visually-hidden" { " on " (provider) } }
+                                    }
+                                } @else { "In force" }
+                            }
+                        }
+                    }
+                }
+            }
+        }
+        @if finance { a class="govuk-button govuk-button--secondary" href="/payments/holds/new" data-module="govuk-button" { "Hold a provider's payments" } }
+    };
+    let mut r = render(Some(ctx), "Payments", body);
+    if !errors.is_empty() {
+        *r.status_mut() = axum::http::StatusCode::UNPROCESSABLE_ENTITY;
+    }
+    Ok(r)
+}
+
+#[derive(Deserialize, Default, serde::Serialize)]
+struct PrepareForm {
+    #[serde(default)]
+    period: String,
+}
+
+async fn prepare(State(state): State<AppState>, ctx: Ctx, Form(f): Form<PrepareForm>) -> Page {
+    let Ok(d) = chrono::NaiveDate::parse_from_str(f.period.trim(), "%Y-%m-%d") else {
+        let mut e = FieldErrors::new();
+        e.add("period", "Select the period to prepare");
+        return staff_payments(&state, &ctx, &PaymentsQuery::default(), &e, "").await;
+    };
+    match state.app.prepare_payment_run(&ctx.principal, d).await {
+        Ok(run) => Ok(see_other(&format!("/payments/{}", run.id))),
+        Err(AppError::Invalid(e)) => {
+            staff_payments(&state, &ctx, &PaymentsQuery::default(), &e, &f.period).await
+        }
+        Err(e) => Err(e.into()),
+    }
+}
+
+fn line_rows(lines: &[LineView], with_client: bool) -> Markup {
+    html! {
+        @for l in lines {
+            tr class="govuk-table__row" {
+                td class="govuk-table__cell" { (l.provider) }
+                td class="govuk-table__cell" { (l.service) }
+                @if with_client {
+                    td class="govuk-table__cell" {
+                        @if let Some(s) = l.line.schedule_id { a class="govuk-link" href={ "/schedules/" (s) } { @if l.client.is_empty() { "Schedule " (s) } @else { (l.client) } } }
+                    }
+                }
+                td class="govuk-table__cell" { (l.period) }
+                td class="govuk-table__cell govuk-table__cell--numeric" { (money(Pence(l.line.amount_pence))) }
+                td class="govuk-table__cell" {
+                    (l.line.reason)
+                    @if l.line.state == "benefit_not_known" || l.line.state == "no_assessment" {
+                        @if let Some(c) = l.line.client_id { " " a class="govuk-link" href={ "/clients/" (c) "/payments" } { "Record it" span class="govuk-visually-hidden" { " for " (l.client) } } }
+                    }
+                    @if matches!(l.line.state.as_str(), "no_rate" | "contract_expired") {
+                        @if let Some(c) = l.line.contract_id { " " a class="govuk-link" href={ "/contracts/" (c) "/payments" } { "The contract's terms" } }
+                    }
+                    @if l.line.state == "no_contract" {
+                        @if let Some(s) = l.line.service_id { " " a class="govuk-link" href={ "/services/" (s) } { "The service" } }
+                    }
+                }
+            }
+        }
+    }
+}
+
+fn lines_table(caption: &str, lines: &[LineView]) -> Markup {
+    html! {
+        (layout::scrolling_table(caption, html! { table class="govuk-table" {
+            caption class="govuk-table__caption govuk-table__caption--m" { (caption) " (" (lines.len()) ")" }
+            thead class="govuk-table__head" { tr class="govuk-table__row" {
+                th scope="col" class="govuk-table__header" { "Provider" }
+                th scope="col" class="govuk-table__header" { "Service" }
+                th scope="col" class="govuk-table__header" { "Client" }
+                th scope="col" class="govuk-table__header" { "Period" }
+                th scope="col" class="govuk-table__header govuk-table__header--numeric" { "Amount" }
+                th scope="col" class="govuk-table__header" { "Why" }
+            } }
+            tbody class="govuk-table__body" { (line_rows(&lines[..lines.len().min(200)], true)) }
+        } }))
+        @if lines.len() > 200 { p class="govuk-body" { "The first 200 are shown; the download has them all." } }
+    }
+}
+
+#[derive(Deserialize, Default)]
+struct RunQuery {
+    approved: Option<String>,
+    paid: Option<String>,
+}
+
+async fn run_page(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    Path(id): Path<i64>,
+    Query(q): Query<RunQuery>,
+) -> Page {
+    let p = state.app.payment_run(&ctx.principal, id).await?;
+    Ok(run_view(&ctx, &p, &q, None))
+}
+
+fn run_view(ctx: &Ctx, p: &RunPreview, q: &RunQuery, problem: Option<&str>) -> Response {
+    let r = &p.run;
+    let s = &p.summary;
+    let preparing = r.status == Status::Preparing.as_str();
+    let paid = r.status == Status::Committed.as_str();
+    let title = format!("Payment run {}", r.period_name);
+    let body = html! {
+        @if q.approved.is_some() { (layout::banner("Run approved", html! { p class="govuk-body" { "It can now be paid." } })) }
+        @if q.paid.is_some() { (layout::banner("Run paid", html! { p class="govuk-body" { "Its lines are written and each provider paid has been sent its remittance advice." } })) }
+        @if let Some(m) = problem {
+            div class="govuk-error-summary" data-module="govuk-error-summary" { div role="alert" {
+                h2 class="govuk-error-summary__title" { "This run cannot go on" }
+                div class="govuk-error-summary__body" { p class="govuk-body" { (m) } }
+            } }
+        }
+        (layout::back_link("/payments"))
+        span class="govuk-caption-l" { "Payments" }
+        h1 class="govuk-heading-l" { (title) " " (status_tag(&r.status)) }
+        @if preparing {
+            p class="govuk-body" { "Hearth is working out the lines. This page updates itself every 5 seconds." }
+            @if let Some(j) = &p.job { p class="govuk-body" { a class="govuk-link" href={ "/runs/" (j.id) } { "Follow the job run" } } }
+        }
+        (layout::summary_list(&[
+            ("To pay", html! { (money(s.payable)) }),
+            ("Subsidy", html! { (money(s.subsidy)) }),
+            ("Block payments", html! { (money(s.block)) }),
+            ("Adjustments for earlier periods", html! { (money(s.adjustment)) }),
+            ("Clients' charges", html! { (money(s.charge)) }),
+            ("Held", html! { (money(s.held)) }),
+            ("Exceptions", html! { (r.exceptions_count) }),
+            ("Pay date", html! { (layout::date(&r.pay_date)) }),
+            ("Prepared", html! { (r.prepared_by_name) ", " (layout::when(r.prepared_at)) }),
+            ("Approved", html! { @if let (Some(n), Some(at)) = (&r.approved_by_name, r.approved_at) { (n) ", " (layout::when(at)) } @else { "Not yet" } }),
+            ("Paid", html! { @if let (Some(n), Some(at)) = (&r.committed_by_name, r.committed_at) { (n) ", " (layout::when(at)) } @else { "Not yet" } }),
+            ("Digest", html! { code class="govuk-!-font-size-16" { (r.digest.get(..16).unwrap_or("")) } }),
+        ]))
+        @if r.status == Status::Prepared.as_str() && !p.may_approve {
+            p class="govuk-inset-text" { "A finance officer other than " (r.prepared_by_name) " approves this run." }
+        }
+        @if r.status == Status::Stale.as_str() {
+            p class="govuk-inset-text" { "Records this run was worked out from changed after it was prepared. Prepare the period again from " a class="govuk-link" href="/payments" { "Payments" } "." }
+        }
+        @if p.may_approve {
+            form method="post" action={ "/payments/" (r.id) "/approve" } {
+                (csrf(&ctx.csrf))
+                p class="govuk-body" { "Approving says you have checked the totals, the largest changes and the exceptions. Hearth works the lines out again first: if anything changed since the run was prepared, it must be prepared again." }
+                (button("Approve the run"))
+            }
+        }
+        @if p.may_commit {
+            form method="post" action={ "/payments/" (r.id) "/commit" } {
+                (csrf(&ctx.csrf))
+                p class="govuk-body" { "Paying writes the lines, never to change, makes the finance system's file and sends each provider its remittance advice." }
+                button type="submit" class="govuk-button govuk-button--warning" data-module="govuk-button" { "Pay " (money(s.payable)) }
+            }
+        }
+        @if !preparing && p.may_see_lines {
+            p class="govuk-body" {
+                "Download every line: " a class="govuk-link" href={ "/payments/" (r.id) "/lines.csv" } { "CSV" } ", " a class="govuk-link" href={ "/payments/" (r.id) "/lines.xlsx" } { "Excel" }
+                @if paid { ". The finance system's file: " a class="govuk-link" href={ "/payments/" (r.id) "/finance.csv" } { "CSV" } }
+                "."
+            }
+        }
+        @if !s.exceptions.is_empty() {
+            h2 class="govuk-heading-m" { "Exceptions" }
+            p class="govuk-body" { "These lines are not paid until they are fixed; the next run after the fix pays them as adjustments." }
+            (lines_table("Exceptions", &s.exceptions))
+        }
+        @if !s.changes.is_empty() {
+            (layout::scrolling_table("Largest changes", html! { table class="govuk-table" {
+                caption class="govuk-table__caption govuk-table__caption--m" { "Largest changes against the previous paid run" }
+                thead class="govuk-table__head" { tr class="govuk-table__row" {
+                    th scope="col" class="govuk-table__header" { "Provider" }
+                    th scope="col" class="govuk-table__header govuk-table__header--numeric" { "This run" }
+                    th scope="col" class="govuk-table__header govuk-table__header--numeric" { "Previous" }
+                    th scope="col" class="govuk-table__header govuk-table__header--numeric" { "Change" }
+                } }
+                tbody class="govuk-table__body" {
+                    @for (name, now, before) in &s.changes {
+                        tr class="govuk-table__row" {
+                            td class="govuk-table__cell" { (name) }
+                            td class="govuk-table__cell govuk-table__cell--numeric" { (money(*now)) }
+                            td class="govuk-table__cell govuk-table__cell--numeric" { (money(*before)) }
+                            td class="govuk-table__cell govuk-table__cell--numeric" { (money(Pence(now.0 - before.0))) }
+                        }
+                    }
+                }
+            } }))
+        }
+        @if !s.providers.is_empty() {
+            (layout::scrolling_table("By provider", html! { table class="govuk-table" {
+                caption class="govuk-table__caption govuk-table__caption--m" { "By provider" }
+                thead class="govuk-table__head" { tr class="govuk-table__row" {
+                    th scope="col" class="govuk-table__header" { "Provider" }
+                    th scope="col" class="govuk-table__header govuk-table__header--numeric" { "To pay" }
+                    th scope="col" class="govuk-table__header govuk-table__header--numeric" { "Held" }
+                    th scope="col" class="govuk-table__header govuk-table__header--numeric" { "Exceptions" }
+                    @if paid && p.may_see_lines { th scope="col" class="govuk-table__header" { "Remittance" } }
+                } }
+                tbody class="govuk-table__body" {
+                    @for t in &s.providers {
+                        tr class="govuk-table__row" {
+                            td class="govuk-table__cell" { (t.name) }
+                            td class="govuk-table__cell govuk-table__cell--numeric" { (money(t.payable)) }
+                            td class="govuk-table__cell govuk-table__cell--numeric" { (money(t.held)) }
+                            td class="govuk-table__cell govuk-table__cell--numeric" { (t.exceptions) }
+                            @if paid && p.may_see_lines { td class="govuk-table__cell" {
+                                @if t.payable.0 != 0 { a class="govuk-link" href={ "/payments/" (r.id) "/providers/" (t.provider_id) "/remittance.pdf" } { "PDF" span class="govuk-visually-hidden" { " for " (t.name) } } }
+                            } }
+                        }
+                    }
+                }
+            } }))
+        }
+        @if !s.services.is_empty() {
+            (layout::scrolling_table("By service", html! { table class="govuk-table" {
+                caption class="govuk-table__caption govuk-table__caption--m" { "By service" }
+                thead class="govuk-table__head" { tr class="govuk-table__row" {
+                    th scope="col" class="govuk-table__header" { "Service" }
+                    th scope="col" class="govuk-table__header" { "Provider" }
+                    th scope="col" class="govuk-table__header govuk-table__header--numeric" { "Subsidy" }
+                    th scope="col" class="govuk-table__header govuk-table__header--numeric" { "Block" }
+                    th scope="col" class="govuk-table__header govuk-table__header--numeric" { "Adjustments" }
+                    th scope="col" class="govuk-table__header govuk-table__header--numeric" { "Charges" }
+                    th scope="col" class="govuk-table__header govuk-table__header--numeric" { "To pay" }
+                } }
+                tbody class="govuk-table__body" {
+                    @for t in &s.services {
+                        tr class="govuk-table__row" {
+                            td class="govuk-table__cell" { @if let Some(id) = t.service_id { a class="govuk-link" href={ "/services/" (id) } { (t.name) } } }
+                            td class="govuk-table__cell" { (t.provider) }
+                            td class="govuk-table__cell govuk-table__cell--numeric" { (money(t.subsidy)) }
+                            td class="govuk-table__cell govuk-table__cell--numeric" { (money(t.block)) }
+                            td class="govuk-table__cell govuk-table__cell--numeric" { (money(t.adjustment)) }
+                            td class="govuk-table__cell govuk-table__cell--numeric" { (money(t.charge)) }
+                            td class="govuk-table__cell govuk-table__cell--numeric" { (money(t.payable)) }
+                        }
+                    }
+                }
+            } }))
+        }
+        @if !s.held_lines.is_empty() {
+            h2 class="govuk-heading-m" { "Held" }
+            (lines_table("Held lines", &s.held_lines))
+        }
+    };
+    let mut page = layout::page(Some(ctx), &title, body).into_string();
+    if preparing {
+        page = page.replacen(
+            "<head>",
+            "<head><meta http-equiv=\"refresh\" content=\"5\">",
+            1,
+        );
+    }
+    let mut resp = Html(page).into_response();
+    if problem.is_some() {
+        *resp.status_mut() = axum::http::StatusCode::CONFLICT;
+    }
+    resp
+}
+
+/// A move refused (four eyes, stale, paid already) shows the run with why.
+async fn after_move(
+    state: &AppState,
+    ctx: &Ctx,
+    id: i64,
+    moved: Result<(), AppError>,
+    done: &str,
+) -> Page {
+    match moved {
+        Ok(()) => Ok(see_other(&format!("/payments/{id}?{done}=1"))),
+        Err(AppError::Conflict(_, m)) => {
+            let p = state.app.payment_run(&ctx.principal, id).await?;
+            Ok(run_view(ctx, &p, &RunQuery::default(), Some(&m)))
+        }
+        Err(e) => Err(e.into()),
+    }
+}
+
+async fn approve(State(state): State<AppState>, ctx: Ctx, Path(id): Path<i64>) -> Page {
+    let moved = state
+        .app
+        .approve_payment_run(&ctx.principal, id)
+        .await
+        .map(|_| ());
+    after_move(&state, &ctx, id, moved, "approved").await
+}
+
+async fn commit(State(state): State<AppState>, ctx: Ctx, Path(id): Path<i64>) -> Page {
+    let moved = state
+        .app
+        .commit_payment_run(&ctx.principal, id)
+        .await
+        .map(|_| ());
+    after_move(&state, &ctx, id, moved, "paid").await
+}
+
+async fn lines_csv(State(state): State<AppState>, ctx: Ctx, Path(id): Path<i64>) -> Page {
+    let (header, rows) = state.app.payment_run_table(&ctx.principal, id).await?;
+    layout::csv_download(&format!("payment-run-{id}.csv"), &header, &rows)
+}
+
+async fn lines_xlsx(State(state): State<AppState>, ctx: Ctx, Path(id): Path<i64>) -> Page {
+    let (header, rows) = state.app.payment_run_table(&ctx.principal, id).await?;
+    layout::xlsx_download(&format!("payment-run-{id}.xlsx"), "Lines", &header, &rows)
+}
+
+async fn finance_csv(State(state): State<AppState>, ctx: Ctx, Path(id): Path<i64>) -> Page {
+    let bytes = state.app.finance_export_csv(&ctx.principal, id).await?;
+    Ok(layout::download(
+        "text/csv; charset=utf-8",
+        &format!("finance-HEARTH-{id}.csv"),
+        bytes,
+    ))
+}
+
+async fn remittance_pdf(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    Path((id, provider)): Path<(i64, i64)>,
+) -> Page {
+    let (name, bytes) = state
+        .app
+        .remittance_pdf(&ctx.principal, id, provider)
+        .await?;
+    Ok(layout::download("application/pdf", &name, bytes))
+}
+
+async fn remittance_csv(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    Path((id, provider)): Path<(i64, i64)>,
+) -> Page {
+    let bytes = state
+        .app
+        .remittance_csv(&ctx.principal, id, provider)
+        .await?;
+    Ok(layout::download(
+        "text/csv; charset=utf-8",
+        &format!("remittance-{id}-{provider}.csv"),
+        bytes,
+    ))
+}
+
+async fn provider_payments(state: &AppState, ctx: &Ctx) -> Page {
+    let p = state.app.provider_payments(&ctx.principal).await?;
+    let Principal::Provider { provider_id, .. } = &ctx.principal else {
+        return Err(AppError::NotFound.into());
+    };
+    let body = html! {
+        h1 class="govuk-heading-l" { "Payments" }
+        p class="govuk-body" { "The authority pays every four weeks, on the pay dates below. Each paid period has a remittance advice: every line by service and client, with the reason for each adjustment and any client's charge." }
+        @if p.held.0 != 0 {
+            div class="govuk-warning-text" {
+                span class="govuk-warning-text__icon" aria-hidden="true" { "!" }
+                strong class="govuk-warning-text__text" { span class="govuk-visually-hidden" { "Warning" } (money(p.held)) " is held in the last run. Your contract manager can tell you why; it is paid when the hold is lifted." }
+            }
+        }
+        h2 class="govuk-heading-m" { "Paid periods" }
+        @if p.paid.is_empty() {
+            p class="govuk-body" { "Nothing has been paid through Hearth yet. Remittances appear here once a period is paid." }
+        } @else {
+            table class="govuk-table" {
+                thead class="govuk-table__head" { tr class="govuk-table__row" {
+                    th scope="col" class="govuk-table__header" { "Period" }
+                    th scope="col" class="govuk-table__header" { "Pay date" }
+                    th scope="col" class="govuk-table__header govuk-table__header--numeric" { "Paid" }
+                    th scope="col" class="govuk-table__header" { "Remittance advice" }
+                } }
+                tbody class="govuk-table__body" {
+                    @for (r, total) in &p.paid {
+                        tr class="govuk-table__row" {
+                            td class="govuk-table__cell" { (r.period_name) }
+                            td class="govuk-table__cell" { (layout::date(&r.pay_date)) }
+                            td class="govuk-table__cell govuk-table__cell--numeric" { (money(*total)) }
+                            td class="govuk-table__cell" {
+                                a class="govuk-link" href={ "/payments/" (r.id) "/providers/" (provider_id) "/remittance.pdf" } { "PDF" span class="govuk-visually-hidden" { " for " (r.period_name) } }
+                                " "
+                                a class="govuk-link" href={ "/payments/" (r.id) "/providers/" (provider_id) "/remittance.csv" } { "CSV" span class="govuk-visually-hidden" { " for " (r.period_name) } }
+                            }
+                        }
+                    }
+                }
+            }
+        }
+        (timetable_table(&p.timetable, false))
+    };
+    Ok(render(Some(ctx), "Payments", body))
+}
+
+// ---------------- the timetable ----------------
+
+#[derive(Deserialize, Default, serde::Serialize)]
+struct TimetableForm {
+    #[serde(default)]
+    period: String,
+    #[serde(default)]
+    run_date: String,
+    #[serde(default)]
+    pay_date: String,
+}
+
+async fn timetable_form(State(state): State<AppState>, ctx: Ctx) -> Page {
+    timetable_page(&state, &ctx, &TimetableForm::default(), &FieldErrors::new()).await
+}
+
+async fn timetable_page(
+    state: &AppState,
+    ctx: &Ctx,
+    f: &TimetableForm,
+    errors: &FieldErrors,
+) -> Page {
+    let t = state
+        .app
+        .payment_timetable(&ctx.principal, state.app.today())
+        .await?;
+    let choices: Vec<(String, String)> = t
+        .iter()
+        .map(|e| {
+            (
+                e.period.start.to_string(),
+                format!(
+                    "{} (now run {}, paid {})",
+                    e.period.name(),
+                    day(e.run_date),
+                    day(e.pay_date)
+                ),
+            )
+        })
+        .collect();
+    let body = html! {
+        (layout::back_link("/payments"))
+        div class="govuk-grid-row" { div class="govuk-grid-column-two-thirds" {
+            (error_summary(errors))
+            h1 class="govuk-heading-l" { "Change a period's dates" }
+            p class="govuk-body" { "Each period has a run date, after it ends, and a pay date. Hearth suggests the fourth working day after the period ends and five working days after that; change them for holidays or the finance system's own timetable." }
+            form method="post" action="/payments/timetable" novalidate {
+                (csrf(&ctx.csrf))
+                (layout::select("period", "Period", &choices, &f.period, errors, true))
+                (layout::date_input("run_date", "Run date", &f.run_date, errors, true, None))
+                (layout::date_input("pay_date", "Pay date", &f.pay_date, errors, true, None))
+                (button("Save the dates"))
+            }
+        } }
+    };
+    let mut r = render(Some(ctx), "Change a period's dates", body);
+    if !errors.is_empty() {
+        *r.status_mut() = axum::http::StatusCode::UNPROCESSABLE_ENTITY;
+    }
+    Ok(r)
+}
+
+async fn timetable_save(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    Form(f): Form<TimetableForm>,
+) -> Page {
+    let Ok(start) = chrono::NaiveDate::parse_from_str(f.period.trim(), "%Y-%m-%d") else {
+        let mut e = FieldErrors::new();
+        e.add("period", "Select the period");
+        return timetable_page(&state, &ctx, &f, &e).await;
+    };
+    match state
+        .app
+        .set_payment_dates(&ctx.principal, start, &f.run_date, &f.pay_date)
+        .await
+    {
+        Ok(()) => Ok(see_other("/payments")),
+        Err(AppError::Invalid(e)) => timetable_page(&state, &ctx, &f, &e).await,
+        Err(e) => Err(e.into()),
+    }
+}
+
+// ---------------- holds ----------------
+
+async fn hold_form(State(state): State<AppState>, ctx: Ctx) -> Page {
+    hold_page(&state, &ctx, &HoldInput::default(), &FieldErrors::new()).await
+}
+
+async fn hold_page(state: &AppState, ctx: &Ctx, f: &HoldInput, errors: &FieldErrors) -> Page {
+    let providers: Vec<(String, String)> = state
+        .app
+        .provider_choices(&ctx.principal)
+        .await?
+        .into_iter()
+        .map(|p| (p.id.to_string(), p.name))
+        .collect();
+    let services: Vec<(String, String)> = state
+        .app
+        .service_choices(&ctx.principal)
+        .await?
+        .into_iter()
+        .map(|s| (s.id.to_string(), format!("{} ({})", s.name, s.reference)))
+        .collect();
+    let body = html! {
+        (layout::back_link("/payments"))
+        div class="govuk-grid-row" { div class="govuk-grid-column-two-thirds" {
+            (error_summary(errors))
+            h1 class="govuk-heading-l" { "Hold a provider's payments" }
+            p class="govuk-body" { "While a hold is in force, the provider's lines (or one service's) are worked out and shown in each run but not paid. Lifting the hold pays them in the next run." }
+            form method="post" action="/payments/holds/new" novalidate {
+                (csrf(&ctx.csrf))
+                (layout::select("provider_id", "Provider", &providers, &f.provider_id, errors, true))
+                (layout::select("service_id", "Only this service", &services, &f.service_id, errors, false))
+                (layout::textarea("reason", "Reason", &f.reason, errors, true))
+                (button("Hold the payments"))
+            }
+        } }
+    };
+    let mut r = render(Some(ctx), "Hold a provider's payments", body);
+    if !errors.is_empty() {
+        *r.status_mut() = axum::http::StatusCode::UNPROCESSABLE_ENTITY;
+    }
+    Ok(r)
+}
+
+async fn hold_create(State(state): State<AppState>, ctx: Ctx, Form(f): Form<HoldInput>) -> Page {
+    match state.app.place_hold(&ctx.principal, &f).await {
+        Ok(_) => Ok(see_other("/payments?held=1")),
+        Err(AppError::Invalid(e)) => hold_page(&state, &ctx, &f, &e).await,
+        Err(e) => Err(e.into()),
+    }
+}
+
+async fn hold_lift(State(state): State<AppState>, ctx: Ctx, Path(id): Path<i64>) -> Page {
+    state.app.lift_hold(&ctx.principal, id).await?;
+    Ok(see_other("/payments?lifted=1"))
+}
+
+// ---------------- a contract's payment terms ----------------
+
+async fn contract_terms(State(state): State<AppState>, ctx: Ctx, Path(id): Path<i64>) -> Page {
+    contract_page(&state, &ctx, id, &RateInput::default(), &FieldErrors::new()).await
+}
+
+async fn contract_page(
+    state: &AppState,
+    ctx: &Ctx,
+    id: i64,
+    f: &RateInput,
+    errors: &FieldErrors,
+) -> Page {
+    let c = state.app.contract(&ctx.principal, id).await?;
+    let rates = state.app.contract_rates(&ctx.principal, id).await?;
+    let finance = App::is_finance(&ctx.principal);
+    let may_rate = finance || ctx.principal.role() == hearth_domain::Role::ContractsManager;
+    let bases: Vec<(&str, &str, Option<&str>)> = PaymentBasis::ALL
+        .iter()
+        .map(|b| (b.as_str(), b.label(), None))
+        .collect();
+    let body = html! {
+        (layout::back_link(&format!("/contracts/{id}")))
+        span class="govuk-caption-l" { (c.reference) }
+        h1 class="govuk-heading-l" { "Payment terms" }
+        (error_summary(errors))
+        (layout::summary_list(&[
+            ("How it is paid", html! { (PaymentBasis::parse(&c.payment_basis).map(|b| b.label()).unwrap_or("Per client")) }),
+            ("Units", html! { (c.units) }),
+            ("Weekly unit rate now", html! { (money(Pence(c.unit_rate_pence))) }),
+            ("Annual value now", html! { (money(Pence::annual_contract_value(Pence(c.unit_rate_pence), c.units))) }),
+        ]))
+        @if finance {
+            form method="post" action={ "/contracts/" (id) "/payments" } novalidate {
+                (csrf(&ctx.csrf))
+                (layout::radios("payment_basis", "How the contract is paid", &bases, &c.payment_basis, errors))
+                button type="submit" class="govuk-button govuk-button--secondary" data-module="govuk-button" { "Save how it is paid" }
+            }
+        }
+        h2 class="govuk-heading-m" { "Weekly unit rates" }
+        table class="govuk-table" {
+            thead class="govuk-table__head" { tr class="govuk-table__row" {
+                th scope="col" class="govuk-table__header" { "From" }
+                th scope="col" class="govuk-table__header govuk-table__header--numeric" { "Rate a unit a week" }
+            } }
+            tbody class="govuk-table__body" {
+                @for r in &rates {
+                    tr class="govuk-table__row" {
+                        td class="govuk-table__cell" { (day(r.from)) }
+                        td class="govuk-table__cell govuk-table__cell--numeric" { (money(r.weekly_unit_rate)) }
+                    }
+                }
+            }
+        }
+        @if may_rate {
+            div class="govuk-grid-row" { div class="govuk-grid-column-two-thirds" {
+                h2 class="govuk-heading-m" { "Add a rate from a date" }
+                p class="govuk-body" { "An uplift or a new price. A date in the past is back-dated: the next payment run pays the difference for periods already paid." }
+                form method="post" action={ "/contracts/" (id) "/rates" } novalidate {
+                    (csrf(&ctx.csrf))
+                    (layout::date_input("from_date", "From", &f.from_date, errors, true, None))
+                    (layout::input("rate", "Rate a unit a week, in pounds", &f.rate, errors, Opt { required: true, width: Some("5"), hint: Some("For example 18.50"), ..Default::default() }))
+                    (layout::input("reason", "Reason", &f.reason, errors, Opt { hint: Some("For example: annual uplift of 2.5%"), ..Default::default() }))
+                    (button("Add the rate"))
+                }
+            } }
+        }
+    };
+    let mut r = render(Some(ctx), "Payment terms", body);
+    if !errors.is_empty() {
+        *r.status_mut() = axum::http::StatusCode::UNPROCESSABLE_ENTITY;
+    }
+    Ok(r)
+}
+
+#[derive(Deserialize, Default, serde::Serialize)]
+struct BasisForm {
+    #[serde(default)]
+    payment_basis: String,
+}
+
+async fn contract_basis(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    Path(id): Path<i64>,
+    Form(f): Form<BasisForm>,
+) -> Page {
+    match state
+        .app
+        .set_contract_basis(&ctx.principal, id, &f.payment_basis)
+        .await
+    {
+        Ok(()) => Ok(see_other(&format!("/contracts/{id}/payments"))),
+        Err(AppError::Invalid(e)) => {
+            contract_page(&state, &ctx, id, &RateInput::default(), &e).await
+        }
+        Err(e) => Err(e.into()),
+    }
+}
+
+async fn contract_rate(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    Path(id): Path<i64>,
+    Form(f): Form<RateInput>,
+) -> Page {
+    match state.app.add_contract_rate(&ctx.principal, id, &f).await {
+        Ok(()) => Ok(see_other(&format!("/contracts/{id}/payments"))),
+        Err(AppError::Invalid(e)) => contract_page(&state, &ctx, id, &f, &e).await,
+        Err(e) => Err(e.into()),
+    }
+}
+
+// ---------------- a client's benefit and charges ----------------
+
+async fn client_finance(State(state): State<AppState>, ctx: Ctx, Path(id): Path<i64>) -> Page {
+    client_page(
+        &state,
+        &ctx,
+        id,
+        &BenefitInput::default(),
+        &ChargeInput::default(),
+        &FieldErrors::new(),
+    )
+    .await
+}
+
+async fn client_page(
+    state: &AppState,
+    ctx: &Ctx,
+    id: i64,
+    b: &BenefitInput,
+    c: &ChargeInput,
+    errors: &FieldErrors,
+) -> Page {
+    let (benefits, charges) = state.app.client_finance(&ctx.principal, id).await?;
+    let write = ctx.principal.has(Permission::BackOfficeWrite);
+    let statuses: Vec<(&str, &str, Option<&str>)> = BenefitStatus::ALL
+        .iter()
+        .map(|s| (s.as_str(), s.label(), None))
+        .collect();
+    let kinds: Vec<(&str, &str, Option<&str>)> = ChargeKind::ALL
+        .iter()
+        .map(|s| (s.as_str(), s.label(), None))
+        .collect();
+    let body = html! {
+        (layout::back_link("/payments"))
+        span class="govuk-caption-l" { "Client " (id) }
+        h1 class="govuk-heading-l" { "Housing benefit and fairer charging" }
+        (error_summary(errors))
+        p class="govuk-body" { "A client in receipt of housing benefit is fully subsidised. A client of a long-term service who is not has a fairer charging assessment: a nil charge, a weekly charge, or the full cost if they decline to be assessed. Each applies from its date until the next." }
+        h2 class="govuk-heading-m" { "Housing benefit status" }
+        @if benefits.is_empty() { p class="govuk-body" { "Not recorded: for a long-term service the client's lines are exceptions until it is." } }
+        @else {
+            ul class="govuk-list" { @for x in &benefits { li { (layout::date(&x.from_date)) ": " (BenefitStatus::parse(&x.status).map(|s| s.label()).unwrap_or("")) " (" (x.created_by_name) ")" } } }
+        }
+        @if write {
+            form method="post" action={ "/clients/" (id) "/benefits" } novalidate {
+                (csrf(&ctx.csrf))
+                (layout::date_input("from_date", "From", &b.from_date, errors, true, None))
+                (layout::radios("status", "Status", &statuses, &b.status, errors))
+                button type="submit" class="govuk-button govuk-button--secondary" data-module="govuk-button" { "Record the status" }
+            }
+        }
+        h2 class="govuk-heading-m" { "Fairer charging assessments" }
+        @if charges.is_empty() { p class="govuk-body" { "None recorded." } }
+        @else {
+            ul class="govuk-list" { @for x in &charges { li {
+                (layout::date(&x.from_date)) ": " (ChargeKind::parse(&x.kind).map(|s| s.label()).unwrap_or(""))
+                @if x.kind == "amount" { " of " (money(Pence(x.weekly_charge_pence))) " a week" }
+            } } }
+        }
+        @if write {
+            form method="post" action={ "/clients/" (id) "/charges" } novalidate {
+                (csrf(&ctx.csrf))
+                (layout::date_input_as("charge_from_date", "from_date", "From", &c.from_date, errors, true, None))
+                (layout::radios("kind", "Outcome", &kinds, &c.kind, errors))
+                (layout::input("weekly_charge", "Weekly charge, in pounds", &c.weekly_charge, errors, Opt { width: Some("5"), hint: Some("For an assessed weekly charge only"), ..Default::default() }))
+                button type="submit" class="govuk-button govuk-button--secondary" data-module="govuk-button" { "Record the assessment" }
+            }
+        }
+    };
+    let mut r = render(Some(ctx), "Housing benefit and fairer charging", body);
+    if !errors.is_empty() {
+        *r.status_mut() = axum::http::StatusCode::UNPROCESSABLE_ENTITY;
+    }
+    Ok(r)
+}
+
+async fn client_benefit(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    Path(id): Path<i64>,
+    Form(f): Form<BenefitInput>,
+) -> Page {
+    match state.app.record_benefit(&ctx.principal, id, &f).await {
+        Ok(()) => Ok(see_other(&format!("/clients/{id}/payments"))),
+        Err(AppError::Invalid(e)) => {
+            client_page(&state, &ctx, id, &f, &ChargeInput::default(), &e).await
+        }
+        Err(e) => Err(e.into()),
+    }
+}
+
+async fn client_charge(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    Path(id): Path<i64>,
+    Form(f): Form<ChargeInput>,
+) -> Page {
+    match state.app.record_charge(&ctx.principal, id, &f).await {
+        Ok(()) => Ok(see_other(&format!("/clients/{id}/payments"))),
+        Err(AppError::Invalid(e)) => {
+            client_page(&state, &ctx, id, &BenefitInput::default(), &f, &e).await
+        }
+        Err(e) => Err(e.into()),
+    }
+}
+
+/// The schedule page's section: what was paid for the schedule, period by period.
+pub fn schedule_section(lines: &[LineView], client_id: i64, staff: bool) -> Markup {
+    html! {
+        h2 class="govuk-heading-m" { "Payments" }
+        @if lines.is_empty() {
+            p class="govuk-body" { "Nothing has been paid for this schedule through Hearth yet." }
+        } @else {
+            table class="govuk-table" {
+                thead class="govuk-table__head" { tr class="govuk-table__row" {
+                    th scope="col" class="govuk-table__header" { "Period" }
+                    th scope="col" class="govuk-table__header govuk-table__header--numeric" { "Days" }
+                    th scope="col" class="govuk-table__header govuk-table__header--numeric" { "Charge" }
+                    th scope="col" class="govuk-table__header govuk-table__header--numeric" { "Paid" }
+                    th scope="col" class="govuk-table__header" { "Why" }
+                } }
+                tbody class="govuk-table__body" {
+                    @for l in lines {
+                        tr class="govuk-table__row" {
+                            td class="govuk-table__cell" { (l.period) }
+                            td class="govuk-table__cell govuk-table__cell--numeric" { (l.line.days) }
+                            td class="govuk-table__cell govuk-table__cell--numeric" { (money(Pence(l.line.charge_pence))) }
+                            td class="govuk-table__cell govuk-table__cell--numeric" { (money(Pence(l.line.amount_pence))) }
+                            td class="govuk-table__cell" { @if l.line.reason.is_empty() { "Due for the period" } @else { (l.line.reason) } }
+                        }
+                    }
+                }
+            }
+        }
+        @if staff {
+            p class="govuk-body" { a class="govuk-link" href={ "/clients/" (client_id) "/payments" } { "Housing benefit and fairer charging of this client" } }
+        }
+    }
+}
