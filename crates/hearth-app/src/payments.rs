@@ -1641,11 +1641,45 @@ fn compute(
                 // Paid by the block or on actuals, not per client.
                 continue;
             }
-            let rate_list = rates_of(
-                &contract.start_date,
-                contract.unit_rate_pence,
-                rates.get(&contract.id).map_or(&[][..], Vec::as_slice),
-            );
+            // A service's contracts one after another (a renewal): each contract's rates
+            // from its start until the next one starts, and the last one's end.
+            let mut covering: Vec<&&hearth_store::PayContract> = contracts
+                .iter()
+                .filter(|c| {
+                    c.payment_basis == PaymentBasis::PerClient.as_str()
+                        && ymd(&c.start_date).is_some_and(|d| d <= q.end)
+                })
+                .collect();
+            covering.sort_by_key(|c| (c.start_date.clone(), c.id));
+            let mut rate_list: Vec<RateFrom> = Vec::new();
+            for (i, c) in covering.iter().enumerate() {
+                let Some(from) = ymd(&c.start_date) else {
+                    continue;
+                };
+                let until = covering.get(i + 1).and_then(|n| ymd(&n.start_date));
+                let own = rates_of(
+                    &c.start_date,
+                    c.unit_rate_pence,
+                    rates.get(&c.id).map_or(&[][..], Vec::as_slice),
+                );
+                let at_start = own
+                    .iter()
+                    .filter(|r| r.from <= from)
+                    .max_by_key(|r| r.from)
+                    .or(own.first())
+                    .map(|r| r.weekly_unit_rate);
+                if let Some(rate) = at_start {
+                    rate_list.push(RateFrom {
+                        from,
+                        weekly_unit_rate: rate,
+                    });
+                }
+                rate_list.extend(
+                    own.iter()
+                        .filter(|r| r.from > from && until.is_none_or(|u| r.from < u))
+                        .copied(),
+                );
+            }
             let chargeable =
                 s.term == hearth_domain::Term::Long.as_str() || settings.charge_short_term;
             let terms = ScheduleTerms {

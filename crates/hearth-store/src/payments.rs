@@ -538,7 +538,7 @@ impl Db {
     ) -> Result<Vec<(i64, i64)>, StoreError> {
         use sqlx::Row;
         let rows = sqlx::query(
-            "SELECT run_id, SUM(amount_pence) AS total FROM payment_lines
+            "SELECT run_id, CAST(SUM(amount_pence) AS BIGINT) AS total FROM payment_lines
              WHERE authority_id = $1 AND provider_id = $2 GROUP BY run_id",
         )
         .bind(authority_id)

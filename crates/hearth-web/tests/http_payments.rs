@@ -1,0 +1,184 @@
+//! Payments in the browser's pages (issue 12): a finance officer prepares a run, the page
+//! follows its job run, a second finance officer approves and pays it, the provider
+//! downloads its remittance; four eyes and bad input answer beside the form and change
+//! nothing.
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+
+mod common;
+use common::*;
+
+async fn all_in_receipt(t: &TestApp) {
+    hearth_store::testing::exec(
+        t.app.db_for_tests(),
+        "INSERT INTO client_benefits (client_id, from_date, status, created_by_name, created_at) SELECT id, '2000-01-01', 'in_receipt', 'test', 0 FROM clients",
+    )
+    .await
+    .unwrap();
+}
+
+/// Runs the job runs a page queued (a server's runner would).
+async fn run_jobs(t: &TestApp) {
+    while let Some(c) = t
+        .app
+        .claim_run(
+            &[hearth_app::runs::RunKind::PaymentPrepare],
+            "test-node",
+            60,
+        )
+        .await
+        .unwrap()
+    {
+        let r = t
+            .app
+            .run_payment_prepare(&c.run, &c.progress)
+            .await
+            .unwrap();
+        c.progress.finish(&r).await.unwrap();
+    }
+}
+
+#[tokio::test]
+async fn a_run_is_prepared_approved_by_another_paid_and_its_remittance_downloaded() {
+    for db in each_db().await {
+        let t = TestApp::start(db).await;
+        all_in_receipt(&t).await;
+        let finance = t.signed_in("finance").await;
+        let (status, page) = finance.text("/payments").await;
+        assert_eq!(status, 200);
+        assert!(page.contains("Prepare the run"), "{page}");
+        assert!(page.contains("Payment timetable"));
+        // No period chosen: the message is beside the field and nothing is prepared.
+        let r = finance.post_form("/payments", &[("period", "")]).await;
+        assert_eq!(r.status(), 422);
+        let body = r.text().await.unwrap();
+        assert!(field_error(&body, "period").contains("Select the period"));
+        assert_eq!(
+            t.app
+                .payment_runs(&principal(&t, "finance").await)
+                .await
+                .unwrap()
+                .len(),
+            0
+        );
+        // Prepared: the run's page while its job runs, then its preview.
+        let r = finance
+            .post_form("/payments", &[("period", "2026-10-19")])
+            .await;
+        assert_eq!(r.status(), 303);
+        let run_page = location(&r);
+        let (_, preparing) = finance.text(&run_page).await;
+        assert!(preparing.contains("http-equiv=\"refresh\""));
+        run_jobs(&t).await;
+        let (_, preview) = finance.text(&run_page).await;
+        assert!(preview.contains("Waiting for approval"), "{preview}");
+        assert!(preview.contains("By provider"));
+        assert!(
+            !preview.contains("Approve the run"),
+            "the preparer is not offered approval"
+        );
+        // Four eyes: the preparer's approval is refused, with why, and changes nothing.
+        let r = finance.post_form(&format!("{run_page}/approve"), &[]).await;
+        assert_eq!(r.status(), 409);
+        assert!(r
+            .text()
+            .await
+            .unwrap()
+            .contains("other than the one who prepared it"));
+        let second = t.signed_in("payments").await;
+        let (_, seen) = second.text(&run_page).await;
+        assert!(seen.contains("Approve the run"));
+        let r = second.post_form(&format!("{run_page}/approve"), &[]).await;
+        assert_eq!(r.status(), 303);
+        let (_, approved) = second.text(&location(&r)).await;
+        assert!(approved.contains("Run approved"));
+        let r = second.post_form(&format!("{run_page}/commit"), &[]).await;
+        assert_eq!(r.status(), 303);
+        let (_, paid) = second.text(&location(&r)).await;
+        assert!(paid.contains("Run paid"));
+        // Paying again says so and pays nothing more.
+        let r = second.post_form(&format!("{run_page}/commit"), &[]).await;
+        assert_eq!(r.status(), 409);
+        assert!(r
+            .text()
+            .await
+            .unwrap()
+            .contains("This payment run is paid."));
+        let r = finance.get(&format!("{run_page}/finance.csv")).await;
+        assert_eq!(r.status(), 200);
+        assert!(r.text().await.unwrap().contains("supplier_reference"));
+        // The provider's Payments page lists the paid period; the remittance downloads.
+        let provider = t.signed_in("provider").await;
+        let (status, mine) = provider.text("/payments").await;
+        assert_eq!(status, 200);
+        assert!(mine.contains("2026/27 P08"), "{mine}");
+        let pid = provider_id(&principal(&t, "provider").await);
+        let id = run_page.rsplit('/').next().unwrap();
+        let r = provider
+            .get(&format!("/payments/{id}/providers/{pid}/remittance.pdf"))
+            .await;
+        assert_eq!(r.status(), 200);
+        assert!(r.bytes().await.unwrap().starts_with(b"%PDF-"));
+        // Another provider's remittance is not found, and the run's back-office page too.
+        let other = t.signed_in("limited").await;
+        let r = other
+            .get(&format!("/payments/{id}/providers/{pid}/remittance.pdf"))
+            .await;
+        assert_eq!(r.status(), 404);
+        assert_eq!(provider.get(&run_page).await.status(), 404);
+    }
+}
+
+#[tokio::test]
+async fn a_hold_needs_a_reason_beside_the_field_and_a_rate_needs_a_date() {
+    let t = TestApp::start(hearth_store::testing::sqlite().await.unwrap()).await;
+    let finance = t.signed_in("finance").await;
+    let pid = provider_id(&principal(&t, "provider").await);
+    let r = finance
+        .post_form(
+            "/payments/holds/new",
+            &[("provider_id", &pid.to_string()), ("reason", "")],
+        )
+        .await;
+    assert_eq!(r.status(), 422);
+    let body = r.text().await.unwrap();
+    assert!(field_error(&body, "reason").contains("Enter why the payments are held"));
+    let r = finance
+        .post_form(
+            "/payments/holds/new",
+            &[
+                ("provider_id", &pid.to_string()),
+                ("reason", "Contract review"),
+            ],
+        )
+        .await;
+    assert_eq!(r.status(), 303);
+    let (_, page) = finance.text("/payments").await;
+    assert!(page.contains("Contract review") && page.contains("Lift the hold"));
+    // A contract's rate: a date before the contract starts is refused beside the field.
+    let provider = principal(&t, "provider").await;
+    let mut cf = provider.contract_filter();
+    cf.per_page = 1;
+    let contract = t
+        .app
+        .db_for_tests()
+        .list_contracts(&cf)
+        .await
+        .unwrap()
+        .items[0]
+        .clone();
+    let r = finance
+        .post_form(
+            &format!("/contracts/{}/rates", contract.id),
+            &[("from_date", "1/1/2000"), ("rate", "20.00"), ("reason", "")],
+        )
+        .await;
+    assert_eq!(r.status(), 422);
+    assert!(
+        field_error(&r.text().await.unwrap(), "from_date").contains("after the contract starts")
+    );
+    let (status, terms) = finance
+        .text(&format!("/contracts/{}/payments", contract.id))
+        .await;
+    assert_eq!(status, 200);
+    assert!(terms.contains("Weekly unit rates"));
+}
