@@ -99,6 +99,10 @@ enum Command {
     /// Job runs: long work kept in the database, with its progress (see docs/operations.md).
     #[command(subcommand)]
     Runs(RunsCommand),
+    /// Payment runs, as a finance officer does them on the Payments page (see
+    /// docs/guide-finance.md): prepare, preview, approve, commit, export.
+    #[command(subcommand)]
+    Payments(PaymentsCommand),
     /// Print the current code for a base32 TOTP secret (as an authenticator app would).
     Totp {
         /// The base32 secret, as in demo-accounts.txt.
@@ -241,6 +245,51 @@ enum RunsCommand {
     Show {
         /// The run's number, as in `hearth runs list`.
         id: i64,
+    },
+}
+
+#[derive(Subcommand)]
+enum PaymentsCommand {
+    /// Prepare the run of the period holding DATE, with a progress bar.
+    Prepare {
+        /// The finance officer who prepares it (the audit trail names them).
+        #[arg(long = "as")]
+        user: String,
+        /// A date in the period (YYYY-MM-DD).
+        #[arg(long)]
+        period: chrono::NaiveDate,
+    },
+    /// The authority's runs, newest first, with their totals.
+    List {
+        #[arg(long = "as")]
+        user: String,
+    },
+    /// A run's totals, by provider, and its exceptions; --csv FILE writes every line.
+    Preview {
+        #[arg(long = "as")]
+        user: String,
+        run: i64,
+        #[arg(long)]
+        csv: Option<PathBuf>,
+    },
+    /// Approve a prepared run: a finance officer other than the one who prepared it.
+    Approve {
+        #[arg(long = "as")]
+        user: String,
+        run: i64,
+    },
+    /// Pay an approved run, once.
+    Commit {
+        #[arg(long = "as")]
+        user: String,
+        run: i64,
+    },
+    /// Write a paid run's file for the finance system (CSV) to FILE.
+    Export {
+        #[arg(long = "as")]
+        user: String,
+        run: i64,
+        file: PathBuf,
     },
 }
 
@@ -541,6 +590,7 @@ async fn run(cli: Cli) -> Result<i32> {
             files,
         }) => import_records(&config, &authority, dry_run, problems, &files).await,
         Command::Export(cmd) => export(&config, cmd).await,
+        Command::Payments(cmd) => payments(&config, cmd).await,
         Command::Runs(cmd) => {
             let db = open_db_as_is(&config).await?;
             let app = app_of(&config, db);
@@ -1404,6 +1454,148 @@ async fn import_records(
             .join(", ")
     );
     Ok(0)
+}
+
+/// Prints lines, stopping quietly when the reader has gone (piped into `head`, say).
+fn print_lines(lines: &[String]) -> Result<i32> {
+    let mut text = lines.join("\n");
+    text.push('\n');
+    let mut out = std::io::stdout().lock();
+    match out.write_all(text.as_bytes()).and_then(|()| out.flush()) {
+        Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe => Ok(0),
+        other => other.map(|()| 0).context("writing to the terminal"),
+    }
+}
+
+/// `hearth payments ...`: each acts as the finance officer named by `--as`, with that
+/// officer's permissions, as the Payments page would.
+async fn payments(config: &Config, cmd: PaymentsCommand) -> Result<i32> {
+    let db = open_db_as_is(config).await?;
+    let app = app_of(config, db);
+    let system = Principal::system(&format!("cli:{}", whoami()));
+    let who = |name: String| {
+        let (app, system) = (app.clone(), system.clone());
+        async move {
+            let user = app
+                .user_named(&system, &name)
+                .await
+                .map_err(|_| anyhow!("there is no user {name}"))?;
+            app.principal_for(user, None)
+                .await?
+                .ok_or_else(|| anyhow!("{name} cannot act (disabled, or no authority)"))
+        }
+    };
+    let pounds = |p: i64| hearth_domain::Pence(p).to_string();
+    match cmd {
+        PaymentsCommand::Prepare { user, period } => {
+            let me = who(user).await?;
+            let run = app.prepare_payment_run(&me, period).await?;
+            let job = run
+                .job_run_id
+                .ok_or_else(|| anyhow!("the payment run has no job run"))?;
+            let runner = cli_runner(config, &app)?;
+            follow(&app, &me, job, run_here(runner, &app, &me, job)).await?;
+            let p = app.payment_run(&me, run.id).await?;
+            println!(
+                "payment run {} of {}: {} to pay, {} held, {} exceptions ({} lines); a second finance officer approves it: hearth payments approve --as USER {}",
+                run.id,
+                p.run.period_name,
+                pounds(p.run.payable_pence),
+                pounds(p.run.held_pence),
+                p.run.exceptions_count,
+                p.run.lines_count,
+                run.id
+            );
+            Ok(0)
+        }
+        PaymentsCommand::List { user } => {
+            let me = who(user).await?;
+            let mut lines: Vec<String> = Vec::new();
+            for r in app.payment_runs(&me).await? {
+                lines.push(format!(
+                    "{}\t{}\t{}\t{}\theld {}\t{} exceptions",
+                    r.id,
+                    r.period_name,
+                    r.status,
+                    pounds(r.payable_pence),
+                    pounds(r.held_pence),
+                    r.exceptions_count
+                ));
+            }
+            print_lines(&lines)
+        }
+        PaymentsCommand::Preview { user, run, csv } => {
+            let me = who(user).await?;
+            let mut lines: Vec<String> = Vec::new();
+            let p = app.payment_run(&me, run).await?;
+            let s = &p.summary;
+            lines.push(format!(
+                "{} ({}): {} to pay",
+                p.run.period_name,
+                p.run.status,
+                pounds(s.payable.0)
+            ));
+            lines.push(format!(
+                "  subsidy {}, block {}, adjustments {}, charges {}, held {}",
+                pounds(s.subsidy.0),
+                pounds(s.block.0),
+                pounds(s.adjustment.0),
+                pounds(s.charge.0),
+                pounds(s.held.0)
+            ));
+            for t in &s.providers {
+                lines.push(format!(
+                    "  {}: {} (held {}, {} exceptions)",
+                    t.name,
+                    pounds(t.payable.0),
+                    pounds(t.held.0),
+                    t.exceptions
+                ));
+            }
+            for e in &s.exceptions {
+                lines.push(format!(
+                    "  exception: {} / {} / {}: {}",
+                    e.provider, e.service, e.period, e.line.reason
+                ));
+            }
+            if let Some(path) = csv {
+                let (header, rows) = app.payment_run_table(&me, run).await?;
+                let bytes =
+                    hearth_docs::table::csv_bytes(&header, &rows).map_err(|e| anyhow!(e))?;
+                std::fs::write(&path, bytes)
+                    .with_context(|| format!("writing {}", path.display()))?;
+                lines.push(format!("wrote {} lines to {}", rows.len(), path.display()));
+            }
+            print_lines(&lines)
+        }
+        PaymentsCommand::Approve { user, run } => {
+            let me = who(user).await?;
+            let r = app.approve_payment_run(&me, run).await?;
+            println!(
+                "approved {} ({} to pay)",
+                r.period_name,
+                pounds(r.payable_pence)
+            );
+            Ok(0)
+        }
+        PaymentsCommand::Commit { user, run } => {
+            let me = who(user).await?;
+            let r = app.commit_payment_run(&me, run).await?;
+            println!(
+                "paid {} ({}), remittance advice sent",
+                r.period_name,
+                pounds(r.payable_pence)
+            );
+            Ok(0)
+        }
+        PaymentsCommand::Export { user, run, file } => {
+            let me = who(user).await?;
+            let bytes = app.finance_export_csv(&me, run).await?;
+            std::fs::write(&file, bytes).with_context(|| format!("writing {}", file.display()))?;
+            println!("wrote {}", file.display());
+            Ok(0)
+        }
+    }
 }
 
 /// `hearth export records|templates`.

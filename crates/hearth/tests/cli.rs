@@ -586,3 +586,98 @@ async fn the_demo_loads_into_postgresql_replaces_an_earlier_demo_and_nothing_els
         "nothing was removed: {list}"
     );
 }
+
+#[test]
+fn payment_runs_from_the_command_line_need_a_second_finance_officer_and_pay_once() {
+    let data = Tmp::new("cli-payments");
+    let dir = data.0.to_str().unwrap();
+    assert!(run(&["--data-dir", dir, "demo", "--no-serve"])
+        .status
+        .success());
+    // The demo leaves its last ended period prepared, waiting for approval.
+    let o = run(&["--data-dir", dir, "payments", "list", "--as", "finance"]);
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    let list = stdout(&o);
+    let Some(id) = list
+        .lines()
+        .find(|l| l.split('\t').nth(2) == Some("prepared"))
+        .and_then(|l| l.split('\t').next())
+    else {
+        // A day early in a payment year has no period ended yet: nothing to approve.
+        return;
+    };
+    let id = id.to_string();
+    let o = run(&[
+        "--data-dir",
+        dir,
+        "payments",
+        "approve",
+        "--as",
+        "finance",
+        &id,
+    ]);
+    assert!(!o.status.success(), "the preparer may not approve");
+    assert!(String::from_utf8_lossy(&o.stderr).contains("other than the one who prepared it"));
+    let o = run(&[
+        "--data-dir",
+        dir,
+        "payments",
+        "approve",
+        "--as",
+        "payments",
+        &id,
+    ]);
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    let o = run(&[
+        "--data-dir",
+        dir,
+        "payments",
+        "commit",
+        "--as",
+        "payments",
+        &id,
+    ]);
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    assert!(stdout(&o).contains("paid"));
+    let o = run(&[
+        "--data-dir",
+        dir,
+        "payments",
+        "commit",
+        "--as",
+        "payments",
+        &id,
+    ]);
+    assert!(!o.status.success(), "a run is paid once");
+    let file = data.0.join("finance.csv");
+    let o = run(&[
+        "--data-dir",
+        dir,
+        "payments",
+        "export",
+        "--as",
+        "finance",
+        &id,
+        file.to_str().unwrap(),
+    ]);
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    let csv = std::fs::read_to_string(&file).unwrap();
+    assert!(csv.contains("supplier_reference,payment_date,amount,cost_centre,run_id"));
+    assert!(csv.contains(&format!("HEARTH-{id}")));
+    // An officer cannot prepare.
+    let o = run(&[
+        "--data-dir",
+        dir,
+        "payments",
+        "prepare",
+        "--as",
+        "officer",
+        "--period",
+        "2026-12-20",
+    ]);
+    assert!(!o.status.success());
+    assert_eq!(
+        run(&["--data-dir", dir, "audit", "verify"]).status.code(),
+        Some(0)
+    );
+}
