@@ -142,7 +142,7 @@ pub struct ProviderPayments {
     pub timetable: Vec<TimetableEntry>,
     /// (run, this provider's total) for each paid run, newest first.
     pub paid: Vec<(PaymentRun, Pence)>,
-    /// Lines held in open runs or the last paid one, for the provider.
+    /// Lines held in the last paid run, for the provider (a limited user: their services').
     pub held: Pence,
 }
 
@@ -724,6 +724,20 @@ impl App {
         )
         .map_err(|r| AppError::refused(r, ConflictCode::AlreadyDecided))?;
         let mut tx = self.begin_write(&who.actor()).await?;
+        // Another approval or commit may have moved the run while this one waited for the
+        // authority's chain: say so, rather than that the records changed.
+        let now = self.db.payment_run(id).await?.ok_or(AppError::NotFound)?;
+        if now.status != run.status {
+            return Err(AppError::Conflict(
+                ConflictCode::AlreadyDecided,
+                format!(
+                    "This payment run was moved a moment ago: it is now {}.",
+                    Status::parse(&now.status)
+                        .map_or("changed", |s| s.label())
+                        .to_lowercase()
+                ),
+            ));
+        }
         let lines = self
             .work_out(
                 run.authority_id,
@@ -785,6 +799,20 @@ impl App {
         )
         .map_err(|r| AppError::refused(r, ConflictCode::AlreadyDecided))?;
         let mut tx = self.begin_write(&who.actor()).await?;
+        // Another approval or commit may have moved the run while this one waited for the
+        // authority's chain: say so, rather than that the records changed.
+        let now = self.db.payment_run(id).await?.ok_or(AppError::NotFound)?;
+        if now.status != run.status {
+            return Err(AppError::Conflict(
+                ConflictCode::AlreadyDecided,
+                format!(
+                    "This payment run was moved a moment ago: it is now {}.",
+                    Status::parse(&now.status)
+                        .map_or("changed", |s| s.label())
+                        .to_lowercase()
+                ),
+            ));
+        }
         let lines = self
             .work_out(
                 run.authority_id,
@@ -894,7 +922,7 @@ impl App {
                 vec![
                     supplier,
                     preview.run.pay_date.clone(),
-                    format!("{}.{:02}", pence / 100, (pence % 100).abs()),
+                    pounds_text(pence),
                     centre,
                     format!("HEARTH-{}", preview.run.id),
                 ]
@@ -1124,6 +1152,11 @@ impl App {
                 .await?
                 .iter()
                 .filter(|l| l.state == "held")
+                .filter(|l| {
+                    service_scope
+                        .as_ref()
+                        .is_none_or(|s| l.service_id.is_some_and(|id| s.contains(&id)))
+                })
                 .map(|l| l.amount_pence)
                 .sum(),
             None => 0,
@@ -1887,6 +1920,16 @@ fn compute(
     out
 }
 
+/// Pence as pounds for files: "1234.50", "-0.50" (a recovery keeps its sign).
+pub fn pounds_text(pence: i64) -> String {
+    format!(
+        "{}{}.{:02}",
+        if pence < 0 { "-" } else { "" },
+        pence.unsigned_abs() / 100,
+        pence.unsigned_abs() % 100
+    )
+}
+
 fn add(p: &mut Pence, v: i64) {
     p.0 += v;
 }
@@ -2002,14 +2045,7 @@ fn lines_table(
     ]
     .map(String::from)
     .to_vec();
-    let money = |p: i64| {
-        format!(
-            "{}{}.{:02}",
-            if p < 0 { "-" } else { "" },
-            p.abs() / 100,
-            p.abs() % 100
-        )
-    };
+    let money = pounds_text;
     let o = |v: Option<i64>| v.map(|x| x.to_string()).unwrap_or_default();
     let rows = lines
         .iter()
@@ -2039,4 +2075,18 @@ fn lines_table(
         })
         .collect();
     (header, rows)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::pounds_text;
+
+    #[test]
+    fn amounts_in_files_keep_their_sign_under_a_pound() {
+        assert_eq!(pounds_text(123_450), "1234.50");
+        assert_eq!(pounds_text(-50), "-0.50");
+        assert_eq!(pounds_text(-12_345), "-123.45");
+        assert_eq!(pounds_text(7), "0.07");
+        assert_eq!(pounds_text(0), "0.00");
+    }
 }
