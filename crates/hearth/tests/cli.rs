@@ -277,31 +277,39 @@ fn long_commands_are_job_runs_listed_and_shown() {
     ]);
     assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
     assert!(stdout(&o).contains("imported "), "{}", stdout(&o));
-    assert!(
-        stdout(&o).contains("services located (run 2)"),
-        "{}",
-        stdout(&o)
-    );
+    // The demo's own runs come first (its load, and its payment runs' preparations).
+    let out = stdout(&o);
+    let id: String = out
+        .split("services located (run ")
+        .nth(1)
+        .map(|r| r.chars().take_while(char::is_ascii_digit).collect())
+        .unwrap_or_default();
+    assert!(!id.is_empty(), "{out}");
     let list = stdout(&run(&["--data-dir", dir, "runs", "list"]));
     let lines: Vec<&str> = list.lines().collect();
-    assert_eq!(lines.len(), 3, "{list}");
+    // Newest first: the import, then the demo's payment preparations, then the demo.
     assert!(
         lines[1].contains("import_postcodes") && lines[1].contains("done"),
         "{list}"
     );
     assert!(
-        lines[2].contains("demo") && lines[2].contains("done"),
+        lines[1..lines.len() - 1]
+            .iter()
+            .skip(1)
+            .all(|l| l.contains("payment_prepare") && l.contains("done")),
         "{list}"
     );
+    let demo = lines.last().unwrap();
+    assert!(demo.contains("demo") && demo.contains("done"), "{list}");
     assert!(
-        lines[2].contains("7/7 100%") || lines[2].contains("6/6 100%"),
+        demo.contains("7/7 100%") || demo.contains("6/6 100%"),
         "{list}"
     );
-    let show = stdout(&run(&["--data-dir", dir, "runs", "show", "2"]));
+    let show = stdout(&run(&["--data-dir", dir, "runs", "show", &id]));
     assert!(show.contains("status         done"), "{show}");
     assert!(show.contains("\"rows_done\""), "{show}");
     assert!(show.contains("sha256"), "{show}");
-    let o = run(&["--data-dir", dir, "runs", "show", "99"]);
+    let o = run(&["--data-dir", dir, "runs", "show", "9999"]);
     assert!(!o.status.success());
     assert_eq!(
         run(&["--data-dir", dir, "audit", "verify"]).status.code(),
