@@ -101,13 +101,9 @@ impl App {
         }
         tx.commit().await?;
 
-        // A floating support contract paid by the block.
-        let contracts = self
-            .db
-            .payment_inputs(aid, &today.to_string(), &today.to_string())
-            .await?
-            .contracts;
-        let mut contract_ids: Vec<i64> = contracts.iter().map(|c| c.id).collect();
+        // One contract (the authority's last) paid by the block. The inputs read above hold
+        // every contract of the authority, whatever the dates.
+        let mut contract_ids: Vec<i64> = clients.contracts.iter().map(|c| c.id).collect();
         contract_ids.dedup();
         if let Some(block) = contract_ids.last() {
             past.set_contract_basis(&finance, *block, PaymentBasis::Block.as_str())

@@ -600,21 +600,7 @@ impl App {
     pub async fn payment_run(&self, who: &Principal, id: i64) -> Result<RunPreview, AppError> {
         let run = self.own_run(who, id).await?;
         let may_see_lines = who.has(Permission::BackOfficeWrite);
-        let lines = if run.status == Status::Committed.as_str() {
-            // The held lines and exceptions of a paid run are in its preview; what was paid
-            // is in the committed lines.
-            let mut l = self.db.paid_lines(id, None).await?;
-            l.extend(
-                self.db
-                    .run_lines(id, None)
-                    .await?
-                    .into_iter()
-                    .filter(|x| !x.state.is_empty()),
-            );
-            l
-        } else {
-            self.db.run_lines(id, None).await?
-        };
+        let lines = self.shown_lines(&run).await?;
         let names = self.names(run.authority_id, &lines).await?;
         let previous = self.previous_paid_totals(&run).await?;
         let mut summary = summarise(
@@ -708,24 +694,40 @@ impl App {
         who: &Principal,
         id: i64,
     ) -> Result<PaymentRun, AppError> {
+        let (_, mut tx, _) = self.checked_move(who, id, flow::Event::Approve).await?;
+        let approved = tx.approve_run(id).await?.ok_or_else(|| {
+            AppError::Conflict(
+                ConflictCode::AlreadyDecided,
+                "This payment run was approved or replaced a moment ago.".into(),
+            )
+        })?;
+        tx.commit().await?;
+        Ok(approved)
+    }
+
+    /// The checks an approval and a commit share: a finance officer, the workflow's move
+    /// from where the run is, then, inside the write that holds the authority's audit chain,
+    /// the run still where it was (another approval or commit may have moved it while this
+    /// one waited: that is said, rather than that the records changed) and its lines worked
+    /// out again to the digest previewed (otherwise it is stale). Returns the run, the write
+    /// and the lines.
+    async fn checked_move(
+        &self,
+        who: &Principal,
+        id: i64,
+        event: flow::Event,
+    ) -> Result<(PaymentRun, crate::AppWrite, Vec<NewPayLine>), AppError> {
         self.require_finance(who)?;
         let run = self.own_run(who, id).await?;
         let from = Status::parse(&run.status).unwrap_or(Status::Failed);
         let by = flow::Actor::Finance {
             prepared_it: who.user_id() == run.prepared_by,
         };
-        flow::next(
-            from,
-            flow::Event::Approve,
-            by,
-            flow::Facts {
-                payable: run.payable_pence != 0,
-            },
-        )
-        .map_err(|r| AppError::refused(r, ConflictCode::AlreadyDecided))?;
-        let mut tx = self.begin_write(&who.actor()).await?;
-        // Another approval or commit may have moved the run while this one waited for the
-        // authority's chain: say so, rather than that the records changed.
+        // Only an approval asks for something to pay; a commit pays what was approved.
+        let payable = event != flow::Event::Approve || run.payable_pence != 0;
+        flow::next(from, event, by, flow::Facts { payable })
+            .map_err(|r| AppError::refused(r, ConflictCode::AlreadyDecided))?;
+        let tx = self.begin_write(&who.actor()).await?;
         let now = self.db.payment_run(id).await?.ok_or(AppError::NotFound)?;
         if now.status != run.status {
             return Err(AppError::Conflict(
@@ -749,14 +751,7 @@ impl App {
             drop(tx);
             return Err(self.mark_stale(who, &run).await);
         }
-        let approved = tx.approve_run(id).await?.ok_or_else(|| {
-            AppError::Conflict(
-                ConflictCode::AlreadyDecided,
-                "This payment run was approved or replaced a moment ago.".into(),
-            )
-        })?;
-        tx.commit().await?;
-        Ok(approved)
+        Ok((run, tx, lines))
     }
 
     async fn mark_stale(&self, who: &Principal, run: &PaymentRun) -> AppError {
@@ -786,44 +781,7 @@ impl App {
         who: &Principal,
         id: i64,
     ) -> Result<PaymentRun, AppError> {
-        self.require_finance(who)?;
-        let run = self.own_run(who, id).await?;
-        let from = Status::parse(&run.status).unwrap_or(Status::Failed);
-        flow::next(
-            from,
-            flow::Event::Commit,
-            flow::Actor::Finance {
-                prepared_it: who.user_id() == run.prepared_by,
-            },
-            flow::Facts { payable: true },
-        )
-        .map_err(|r| AppError::refused(r, ConflictCode::AlreadyDecided))?;
-        let mut tx = self.begin_write(&who.actor()).await?;
-        // Another approval or commit may have moved the run while this one waited for the
-        // authority's chain: say so, rather than that the records changed.
-        let now = self.db.payment_run(id).await?.ok_or(AppError::NotFound)?;
-        if now.status != run.status {
-            return Err(AppError::Conflict(
-                ConflictCode::AlreadyDecided,
-                format!(
-                    "This payment run was moved a moment ago: it is now {}.",
-                    Status::parse(&now.status)
-                        .map_or("changed", |s| s.label())
-                        .to_lowercase()
-                ),
-            ));
-        }
-        let lines = self
-            .work_out(
-                run.authority_id,
-                ymd(&run.period_start).ok_or(AppError::NotFound)?,
-                None,
-            )
-            .await?;
-        if digest_of(&lines) != run.digest {
-            drop(tx);
-            return Err(self.mark_stale(who, &run).await);
-        }
+        let (run, mut tx, lines) = self.checked_move(who, id, flow::Event::Commit).await?;
         let Some(paid) = tx.commit_run(id).await? else {
             return Err(AppError::Conflict(
                 ConflictCode::AlreadyDecided,
@@ -871,39 +829,44 @@ impl App {
         who: &Principal,
         id: i64,
     ) -> Result<(Vec<String>, Vec<Vec<String>>), AppError> {
-        let preview = self.payment_run(who, id).await?;
+        let run = self.own_run(who, id).await?;
         who.require(Permission::BackOfficeWrite)?;
-        let lines = if preview.run.status == Status::Committed.as_str() {
-            let mut l = self.db.paid_lines(id, None).await?;
-            l.extend(
-                self.db
-                    .run_lines(id, None)
-                    .await?
-                    .into_iter()
-                    .filter(|x| !x.state.is_empty()),
-            );
-            l
-        } else {
-            self.db.run_lines(id, None).await?
-        };
-        let names = self.names(preview.run.authority_id, &lines).await?;
-        let periods = self.period_names(preview.run.authority_id, &lines).await?;
+        let lines = self.shown_lines(&run).await?;
+        let names = self.names(run.authority_id, &lines).await?;
+        let periods = self.period_names(run.authority_id, &lines).await?;
         Ok(lines_table(&lines, &names, &periods))
+    }
+
+    /// A run's lines as its pages show them: a paid run's paid lines with the held lines and
+    /// exceptions of its preview; any other run's preview.
+    async fn shown_lines(&self, run: &PaymentRun) -> Result<Vec<PayLine>, AppError> {
+        if run.status != Status::Committed.as_str() {
+            return Ok(self.db.run_lines(run.id, None).await?);
+        }
+        let mut l = self.db.paid_lines(run.id, None).await?;
+        l.extend(
+            self.db
+                .run_lines(run.id, None)
+                .await?
+                .into_iter()
+                .filter(|x| !x.state.is_empty()),
+        );
+        Ok(l)
     }
 
     /// The finance system's file of a paid run: one row per provider and cost centre (the
     /// service type), in the layout operations.md documents.
     pub async fn finance_export_csv(&self, who: &Principal, id: i64) -> Result<Vec<u8>, AppError> {
-        let preview = self.payment_run(who, id).await?;
+        let run = self.own_run(who, id).await?;
         who.require(Permission::BackOfficeWrite)?;
-        if preview.run.status != Status::Committed.as_str() {
+        if run.status != Status::Committed.as_str() {
             return Err(AppError::Conflict(
                 ConflictCode::WrongState,
                 "The finance file is made when the run is paid.".into(),
             ));
         }
         let lines = self.db.paid_lines(id, None).await?;
-        let names = self.names(preview.run.authority_id, &lines).await?;
+        let names = self.names(run.authority_id, &lines).await?;
         let mut sums: std::collections::BTreeMap<(String, String, i64), i64> = Default::default();
         for l in &lines {
             let supplier = names
@@ -921,10 +884,10 @@ impl App {
             .map(|((supplier, centre, _), pence)| {
                 vec![
                     supplier,
-                    preview.run.pay_date.clone(),
+                    run.pay_date.clone(),
                     pounds_text(pence),
                     centre,
-                    format!("HEARTH-{}", preview.run.id),
+                    format!("HEARTH-{}", run.id),
                 ]
             })
             .collect();
@@ -1177,6 +1140,10 @@ impl App {
     ) -> Result<Vec<LineView>, AppError> {
         let (_, service) = self.schedule(who, schedule_id).await?;
         let lines = self.db.schedule_paid_lines(schedule_id).await?;
+        if lines.is_empty() {
+            // Most schedule pages: no names to read.
+            return Ok(Vec::new());
+        }
         let names = self.names(service.authority_id, &[]).await?;
         let periods = self.period_names(service.authority_id, &lines).await?;
         Ok(lines.iter().map(|l| names.view(l, &periods)).collect())

@@ -425,3 +425,85 @@ async fn who_may_see_and_do_what_with_payments() {
     assert!(csv.contains("supplier_reference,payment_date,amount,cost_centre,run_id"));
     assert!(csv.contains(&format!("HEARTH-{}", run.id)));
 }
+
+#[tokio::test]
+async fn of_two_commits_at_once_one_pays_and_the_other_is_told_the_run_moved() {
+    let w = common::world(testing::sqlite().await.unwrap()).await;
+    let app = &w.app;
+    let finance = principal(app, "finance").await;
+    let second = principal(app, "payments").await;
+    all_in_receipt(app).await;
+    let run = prepare(app, &finance, p08()).await;
+    app.approve_payment_run(&second, run.id).await.unwrap();
+    let (a, b) = tokio::join!(
+        app.commit_payment_run(&finance, run.id),
+        app.commit_payment_run(&second, run.id)
+    );
+    let (ok, refused) = match (a, b) {
+        (Ok(_), Err(e)) | (Err(e), Ok(_)) => (1, e),
+        other => panic!("exactly one commit pays: {other:?}"),
+    };
+    assert_eq!(ok, 1);
+    // Not "the records changed": the run was paid by the other.
+    assert!(
+        matches!(&refused, AppError::Conflict(c, _) if c.as_str() == "already_decided"),
+        "{refused:?}"
+    );
+    assert_eq!(
+        app.payment_run(&finance, run.id).await.unwrap().run.status,
+        "committed"
+    );
+    assert_eq!(paid_rows(app).await, run.lines_count - run.exceptions_count);
+}
+
+#[tokio::test]
+async fn a_limited_user_sees_only_what_is_held_of_their_services() {
+    let w = common::world(testing::sqlite().await.unwrap()).await;
+    let app = &w.app;
+    let finance = principal(app, "finance").await;
+    let second = principal(app, "payments").await;
+    all_in_receipt(app).await;
+    let Principal::Provider {
+        provider_id,
+        service_scope: Some(scope),
+        ..
+    } = &w.limited
+    else {
+        panic!("the demo's limited user has a service scope")
+    };
+    // Hold the whole organisation: the limited user is told only of their services' part.
+    app.place_hold(
+        &finance,
+        &HoldInput {
+            provider_id: provider_id.to_string(),
+            service_id: String::new(),
+            reason: "Contract review".into(),
+        },
+    )
+    .await
+    .unwrap();
+    let run = prepare(app, &finance, p08()).await;
+    app.approve_payment_run(&second, run.id).await.unwrap();
+    app.commit_payment_run(&second, run.id).await.unwrap();
+    let held = app
+        .db_for_tests()
+        .run_lines(run.id, Some(*provider_id))
+        .await
+        .unwrap();
+    let all: i64 = held
+        .iter()
+        .filter(|l| l.state == "held")
+        .map(|l| l.amount_pence)
+        .sum();
+    let theirs: i64 = held
+        .iter()
+        .filter(|l| l.state == "held" && l.service_id.is_some_and(|s| scope.contains(&s)))
+        .map(|l| l.amount_pence)
+        .sum();
+    assert!(
+        all > theirs,
+        "the organisation has services outside the scope held too"
+    );
+    let seen = app.provider_payments(&w.limited).await.unwrap();
+    assert_eq!(seen.held.0, theirs);
+}

@@ -367,6 +367,21 @@ pub fn render(ctx: Option<&Ctx>, title: &str, content: Markup) -> Response {
     Html(page(ctx, title, content).into_string()).into_response()
 }
 
+/// A form's page: 200, or 422 when it shows errors beside its fields.
+pub fn render_form(
+    ctx: Option<&Ctx>,
+    title: &str,
+    content: Markup,
+    errors: &FieldErrors,
+) -> Response {
+    let status = if errors.is_empty() {
+        StatusCode::OK
+    } else {
+        StatusCode::UNPROCESSABLE_ENTITY
+    };
+    render_status(status, ctx, title, content)
+}
+
 /// A page with a status.
 pub fn render_status(
     status: StatusCode,

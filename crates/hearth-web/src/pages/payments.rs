@@ -246,11 +246,7 @@ async fn staff_payments(
         }
         @if finance { a class="govuk-button govuk-button--secondary" href="/payments/holds/new" data-module="govuk-button" { "Hold a provider's payments" } }
     };
-    let mut r = render(Some(ctx), "Payments", body);
-    if !errors.is_empty() {
-        *r.status_mut() = axum::http::StatusCode::UNPROCESSABLE_ENTITY;
-    }
-    Ok(r)
+    Ok(layout::render_form(Some(ctx), "Payments", body, errors))
 }
 
 #[derive(Deserialize, Default, serde::Serialize)]
@@ -683,11 +679,12 @@ async fn timetable_page(
             }
         } }
     };
-    let mut r = render(Some(ctx), "Change a period's dates", body);
-    if !errors.is_empty() {
-        *r.status_mut() = axum::http::StatusCode::UNPROCESSABLE_ENTITY;
-    }
-    Ok(r)
+    Ok(layout::render_form(
+        Some(ctx),
+        "Change a period's dates",
+        body,
+        errors,
+    ))
 }
 
 async fn timetable_save(
@@ -747,11 +744,12 @@ async fn hold_page(state: &AppState, ctx: &Ctx, f: &HoldInput, errors: &FieldErr
             }
         } }
     };
-    let mut r = render(Some(ctx), "Hold a provider's payments", body);
-    if !errors.is_empty() {
-        *r.status_mut() = axum::http::StatusCode::UNPROCESSABLE_ENTITY;
-    }
-    Ok(r)
+    Ok(layout::render_form(
+        Some(ctx),
+        "Hold a provider's payments",
+        body,
+        errors,
+    ))
 }
 
 async fn hold_create(State(state): State<AppState>, ctx: Ctx, Form(f): Form<HoldInput>) -> Page {
@@ -835,11 +833,12 @@ async fn contract_page(
             } }
         }
     };
-    let mut r = render(Some(ctx), "Payment terms", body);
-    if !errors.is_empty() {
-        *r.status_mut() = axum::http::StatusCode::UNPROCESSABLE_ENTITY;
-    }
-    Ok(r)
+    Ok(layout::render_form(
+        Some(ctx),
+        "Payment terms",
+        body,
+        errors,
+    ))
 }
 
 #[derive(Deserialize, Default, serde::Serialize)]
@@ -949,11 +948,12 @@ async fn client_page(
             }
         }
     };
-    let mut r = render(Some(ctx), "Housing benefit and fairer charging", body);
-    if !errors.is_empty() {
-        *r.status_mut() = axum::http::StatusCode::UNPROCESSABLE_ENTITY;
-    }
-    Ok(r)
+    Ok(layout::render_form(
+        Some(ctx),
+        "Housing benefit and fairer charging",
+        body,
+        errors,
+    ))
 }
 
 async fn client_benefit(
