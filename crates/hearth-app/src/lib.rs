@@ -22,6 +22,7 @@ pub mod jobs;
 pub mod limits;
 pub mod maintenance;
 pub mod officers;
+pub mod payment_reports;
 pub mod payments;
 pub mod principal;
 pub mod records;

@@ -187,23 +187,23 @@ pub struct HoldInput {
 
 /// Names by id, for lines.
 #[derive(Default)]
-struct Names {
+pub(crate) struct Names {
     providers: HashMap<i64, PayName>,
     services: HashMap<i64, PayName>,
     clients: HashMap<i64, String>,
 }
 
 impl Names {
-    fn provider(&self, id: i64) -> String {
+    pub(crate) fn provider(&self, id: i64) -> String {
         self.providers
             .get(&id)
             .map_or_else(|| format!("Provider {id}"), |p| p.name.clone())
     }
-    fn service(&self, id: Option<i64>) -> String {
+    pub(crate) fn service(&self, id: Option<i64>) -> String {
         id.and_then(|i| self.services.get(&i))
             .map_or_else(String::new, |s| s.name.clone())
     }
-    fn client(&self, id: Option<i64>) -> String {
+    pub(crate) fn client(&self, id: Option<i64>) -> String {
         id.and_then(|i| self.clients.get(&i))
             .cloned()
             .unwrap_or_default()
@@ -222,7 +222,7 @@ impl Names {
     }
 }
 
-fn ymd(s: &str) -> Option<NaiveDate> {
+pub(crate) fn ymd(s: &str) -> Option<NaiveDate> {
     NaiveDate::parse_from_str(s, "%Y-%m-%d").ok()
 }
 
@@ -651,7 +651,11 @@ impl App {
         Ok(out)
     }
 
-    async fn names(&self, authority_id: i64, lines: &[PayLine]) -> Result<Names, AppError> {
+    pub(crate) async fn names(
+        &self,
+        authority_id: i64,
+        lines: &[PayLine],
+    ) -> Result<Names, AppError> {
         let mut n = Names::default();
         for x in self.db.payment_names(authority_id).await? {
             if x.kind == "provider" {
@@ -669,7 +673,7 @@ impl App {
         Ok(n)
     }
 
-    async fn period_names(
+    pub(crate) async fn period_names(
         &self,
         authority_id: i64,
         lines: &[PayLine],
@@ -1021,7 +1025,7 @@ impl App {
 
     /// The paid lines of one provider in a paid run that the principal may see: staff of
     /// the authority, or the provider's own users (a limited user, their services' only).
-    async fn remittance_lines(
+    pub(crate) async fn remittance_lines(
         &self,
         who: &Principal,
         run_id: i64,

@@ -507,3 +507,187 @@ async fn a_limited_user_sees_only_what_is_held_of_their_services() {
     let seen = app.provider_payments(&w.limited).await.unwrap();
     assert_eq!(seen.held.0, theirs);
 }
+
+#[tokio::test]
+async fn the_providers_reports_add_up_to_what_was_paid_and_show_only_its_own() {
+    use hearth_app::payments::{BenefitInput, ChargeInput};
+    use hearth_domain::payments::PaymentReport;
+    let w = common::world(testing::sqlite().await.unwrap()).await;
+    let app = &w.app;
+    let finance = principal(app, "finance").await;
+    let second = principal(app, "payments").await;
+    all_in_receipt(app).await;
+    let run = prepare(app, &finance, p08()).await;
+    app.approve_payment_run(&second, run.id).await.unwrap();
+    app.commit_payment_run(&second, run.id).await.unwrap();
+    let Principal::Provider { provider_id, .. } = &w.provider else {
+        panic!("the demo's provider user")
+    };
+    let pid = *provider_id;
+    // One of the provider's clients is found not in receipt from P08's start and assessed
+    // at £10 a week: P09 pays its own period less the charge and recovers P08's charge.
+    let client = testing::scalar_i64(
+        app.db_for_tests(),
+        &format!(
+            "SELECT MIN(cs.client_id) FROM client_schedules cs JOIN services s ON s.id = cs.service_id
+             WHERE s.provider_id = {pid} AND s.term = 'long' AND cs.end_date IS NULL"
+        ),
+    )
+    .await
+    .unwrap();
+    app.record_benefit(
+        &w.officer,
+        client,
+        &BenefitInput {
+            from_date: "19/10/2026".into(),
+            status: "not_in_receipt".into(),
+        },
+    )
+    .await
+    .unwrap();
+    app.record_charge(
+        &w.officer,
+        client,
+        &ChargeInput {
+            from_date: "19/10/2026".into(),
+            kind: "amount".into(),
+            weekly_charge: "10.00".into(),
+        },
+    )
+    .await
+    .unwrap();
+    let next = prepare(app, &finance, p09()).await;
+    app.approve_payment_run(&second, next.id).await.unwrap();
+    app.commit_payment_run(&second, next.id).await.unwrap();
+    let paid: i64 = app
+        .db_for_tests()
+        .paid_lines(next.id, Some(pid))
+        .await
+        .unwrap()
+        .iter()
+        .map(|l| l.amount_pence)
+        .sum();
+    // Every report of every service adds up to what the provider was paid.
+    for r in PaymentReport::ALL {
+        let d = app
+            .payment_report(&w.provider, next.id, pid, *r, None)
+            .await
+            .unwrap();
+        let total: i64 = d.sections.iter().map(|s| s.total.0).sum();
+        match r {
+            PaymentReport::ClientMeans => {
+                // The means schedule totals the charges: four weeks at £10.
+                assert_eq!(total, 4000, "{r:?}");
+            }
+            PaymentReport::ServiceAdjustments | PaymentReport::ClientAdjustments => {
+                assert_eq!(total, -4000, "{r:?}: P08's charge recovered");
+            }
+            _ => assert_eq!(total, paid, "{r:?}"),
+        }
+        let (name, pdf) = app
+            .payment_report_pdf(&w.provider, next.id, pid, *r, None)
+            .await
+            .unwrap();
+        assert!(pdf.starts_with(b"%PDF-") && name.ends_with(".pdf"));
+        let (_, csv) = app
+            .payment_report_csv(&w.provider, next.id, pid, *r, None)
+            .await
+            .unwrap();
+        assert!(String::from_utf8(csv).unwrap().lines().count() > 1, "{r:?}");
+    }
+    let adj = app
+        .payment_report(
+            &w.provider,
+            next.id,
+            pid,
+            PaymentReport::ClientAdjustments,
+            None,
+        )
+        .await
+        .unwrap();
+    let row = adj
+        .sections
+        .iter()
+        .flat_map(|s| s.rows.iter())
+        .find(|r| r[4].starts_with("Charge changed"))
+        .expect("the client's adjustment with its reason");
+    assert_eq!(row[1], "2026/27 P08");
+    let means = app
+        .payment_report(&w.provider, next.id, pid, PaymentReport::ClientMeans, None)
+        .await
+        .unwrap();
+    assert!(means.sections.iter().flat_map(|s| s.rows.iter()).any(|r| {
+        r[2] == "Not in receipt of housing benefit"
+            && r[3] == "Assessed weekly charge"
+            && r[4] == "£10.00"
+    }));
+    // Another provider's reports, and the board's, are refused.
+    let other = app
+        .db_for_tests()
+        .paid_lines(next.id, None)
+        .await
+        .unwrap()
+        .iter()
+        .map(|l| l.provider_id)
+        .find(|p| *p != pid)
+        .unwrap();
+    assert!(matches!(
+        app.payment_report(
+            &w.provider,
+            next.id,
+            other,
+            PaymentReport::PaymentItems,
+            None
+        )
+        .await,
+        Err(AppError::NotFound)
+    ));
+    assert!(app
+        .payment_report(&w.board, next.id, pid, PaymentReport::PaymentItems, None)
+        .await
+        .is_err());
+    // A limited user: their services only, and a service outside them is not found.
+    let Principal::Provider {
+        service_scope: Some(scope),
+        provider_id: lp,
+        ..
+    } = &w.limited
+    else {
+        panic!("the demo's limited user has a service scope")
+    };
+    let lines = app
+        .db_for_tests()
+        .paid_lines(next.id, Some(*lp))
+        .await
+        .unwrap();
+    let outside = lines
+        .iter()
+        .filter_map(|l| l.service_id)
+        .find(|s| !scope.contains(s))
+        .expect("the limited user's organisation has services outside their scope");
+    {
+        assert!(matches!(
+            app.payment_report(
+                &w.limited,
+                next.id,
+                *lp,
+                PaymentReport::PaymentItems,
+                Some(outside)
+            )
+            .await,
+            Err(AppError::NotFound)
+        ));
+    }
+    {
+        let d = app
+            .payment_report(&w.limited, next.id, *lp, PaymentReport::PaymentItems, None)
+            .await
+            .unwrap();
+        let rows: usize = d.sections.iter().map(|s| s.rows.len()).sum();
+        let inside = lines
+            .iter()
+            .filter(|l| l.service_id.is_some_and(|s| scope.contains(&s)))
+            .count();
+        assert_eq!(rows, inside);
+    }
+}

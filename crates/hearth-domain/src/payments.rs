@@ -56,6 +56,38 @@ string_enum! {
     }
 }
 
+string_enum! {
+    /// The provider's reports of a paid period (F3.9; the provider portal guidance, 13.2),
+    /// each for one service or all of them, as PDF or CSV.
+    pub enum PaymentReport {
+        error: ("report_invalid", "Select a report"),
+        PaymentItems => ("payment_items", "Payment items"),
+        ServiceSubsidySummary => ("service_subsidy_summary", "Service subsidy summary"),
+        ServiceAdjustments => ("service_adjustment_schedule", "Service adjustment schedule"),
+        ClientAdjustments => ("service_user_adjustment_schedule", "Service user adjustment schedule"),
+        ClientMeans => ("service_user_means_schedule", "Service user means schedule"),
+        ClientSubsidy => ("service_user_subsidy_schedule", "Service user subsidy schedule"),
+        ClientSubsidyUnits => ("service_user_subsidy_schedule_with_unit_type", "Service user subsidy schedule with unit type"),
+        SubsidyWithClients => ("subsidy_payments_with_client_information", "Subsidy payments with client information"),
+    }
+}
+
+impl PaymentReport {
+    /// What the report lists, for the page that offers it.
+    pub fn description(&self) -> &'static str {
+        match self {
+            Self::PaymentItems => "Every line paid: client, period, days, units, rate, due, charge, amount and the reason for each adjustment.",
+            Self::ServiceSubsidySummary => "One row per service: clients, subsidy, block payment, adjustments, charges and the total paid.",
+            Self::ServiceAdjustments => "Adjustments of each service totalled by the period they adjust.",
+            Self::ClientAdjustments => "Each client's adjustments, with the period, the days and the reason.",
+            Self::ClientMeans => "Each client's housing benefit status and fairer charging assessment in the period, and the charge deducted.",
+            Self::ClientSubsidy => "Each client's days, what was due, the charge and the subsidy for the period, with adjustments.",
+            Self::ClientSubsidyUnits => "Each client's subsidy for the period with the support level and units per week it was paid on.",
+            Self::SubsidyWithClients => "Each client's subsidy with their details: date of birth, National Insurance and housing benefit numbers, postcode, tenancy reference and start date.",
+        }
+    }
+}
+
 /// `numerator / denominator` rounded to the nearest whole number, halves away from zero
 /// (half up for amounts paid, half down for amounts recovered). `denominator` must be > 0.
 pub fn div_round_half_up(numerator: i128, denominator: i128) -> i128 {

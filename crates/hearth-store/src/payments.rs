@@ -243,6 +243,33 @@ record!(
     }
 );
 
+record!(
+    /// A client as the provider's payment reports show them, with the schedule a line is for.
+    ReportPerson {
+        schedule_id: i64,
+        client_id: i64,
+        name: String,
+        date_of_birth: Option<String>,
+        ni_number: Option<String>,
+        hb_number: Option<String>,
+        postcode: String,
+        level: String,
+        units_per_week: i64,
+        start_date: String,
+        end_date: Option<String>,
+        tenancy_reference: String,
+    }
+);
+
+/// The people of a provider's payment reports: each schedule with its client, and the
+/// clients' housing benefit statuses and fairer charging assessments.
+#[derive(Debug, Clone, Default)]
+pub struct ReportPeople {
+    pub people: Vec<ReportPerson>,
+    pub benefits: Vec<ClientBenefit>,
+    pub charges: Vec<ClientCharge>,
+}
+
 /// Everything a payment run of one authority reads, for the periods from `from` to `to`.
 #[derive(Debug, Clone, Default)]
 pub struct PaymentInputs {
@@ -389,6 +416,56 @@ impl Db {
                 q = q.bind(*id);
             }
             out.extend(PayName::from_rows(&q.fetch_all(&self.pool).await?)?);
+        }
+        Ok(out)
+    }
+
+    /// The schedules `schedule_ids` of one authority with their clients, and those clients'
+    /// statuses and assessments, for the provider's payment reports.
+    pub async fn payment_report_people(
+        &self,
+        authority_id: i64,
+        schedule_ids: &[i64],
+    ) -> Result<ReportPeople, StoreError> {
+        let mut out = ReportPeople::default();
+        for chunk in schedule_ids.chunks(200) {
+            let mut p = Params::default();
+            p.next();
+            let sql = format!(
+                "SELECT cs.id AS schedule_id, c.id AS client_id, c.first_name || ' ' || c.last_name AS name, c.date_of_birth,
+                        c.ni_number, c.hb_number, c.postcode, cs.level, cs.units_per_week, cs.start_date, cs.end_date, cs.tenancy_reference
+                 FROM client_schedules cs JOIN clients c ON c.id = cs.client_id
+                 WHERE c.authority_id = $1 AND cs.id IN ({}) ORDER BY cs.id",
+                crate::placeholders(&mut p, chunk.len())
+            );
+            let mut q = sqlx::query(&sql).bind(authority_id);
+            for id in chunk {
+                q = q.bind(*id);
+            }
+            out.people
+                .extend(ReportPerson::from_rows(&q.fetch_all(&self.pool).await?)?);
+        }
+        let mut clients: Vec<i64> = out.people.iter().map(|p| p.client_id).collect();
+        clients.sort_unstable();
+        clients.dedup();
+        for chunk in clients.chunks(200) {
+            for table in ["client_benefits", "client_charges"] {
+                let mut p = Params::default();
+                let sql = format!(
+                    "SELECT * FROM {table} WHERE client_id IN ({}) ORDER BY client_id, from_date",
+                    crate::placeholders(&mut p, chunk.len())
+                );
+                let mut q = sqlx::query(&sql);
+                for id in chunk {
+                    q = q.bind(*id);
+                }
+                let rows = q.fetch_all(&self.pool).await?;
+                if table == "client_benefits" {
+                    out.benefits.extend(ClientBenefit::from_rows(&rows)?);
+                } else {
+                    out.charges.extend(ClientCharge::from_rows(&rows)?);
+                }
+            }
         }
         Ok(out)
     }

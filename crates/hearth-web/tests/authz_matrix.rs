@@ -238,6 +238,7 @@ fn concrete(path: &str, ids: &HashMap<&'static str, i64>) -> Option<String> {
             "{aid}" => "999999".to_string(),
             "{provider}" => ids.get("providers").copied().unwrap_or(999_999).to_string(),
             "{action}" => "unlock".to_string(),
+            "{report}" => "payment_items".to_string(),
             "{file}" => "providers.csv".to_string(),
             "{batch}" => MATRIX_BATCH.to_string(),
             s if s.starts_with("{*") => return None,

@@ -118,12 +118,39 @@ async fn a_run_is_prepared_approved_by_another_paid_and_its_remittance_downloade
             .await;
         assert_eq!(r.status(), 200);
         assert!(r.bytes().await.unwrap().starts_with(b"%PDF-"));
+        // The period's reports, linked from the Payments page, for all services or one.
+        let reports = format!("/payments/{id}/providers/{pid}/reports");
+        assert!(mine.contains(&format!("href=\"{reports}\"")), "{mine}");
+        let (status, page) = provider.text(&reports).await;
+        assert_eq!(status, 200);
+        assert!(page.contains("Service user means schedule") && page.contains("All services"));
+        let r = provider
+            .get(&format!("{reports}/service_subsidy_summary?format=csv"))
+            .await;
+        assert_eq!(r.status(), 200);
+        assert!(r
+            .text()
+            .await
+            .unwrap()
+            .contains("Service,Clients,Subsidy,Block,Adjustments,Charges,Paid"));
+        let r = provider.get(&format!("{reports}/payment_items")).await;
+        assert!(r.bytes().await.unwrap().starts_with(b"%PDF-"));
+        // An unknown report, a service that is not a number and another's reports: not found.
+        assert_eq!(
+            provider.get(&format!("{reports}/nonsense")).await.status(),
+            404
+        );
+        assert_eq!(
+            provider.get(&format!("{reports}?service=x")).await.status(),
+            404
+        );
         // Another provider's remittance is not found, and the run's back-office page too.
         let other = t.signed_in("limited").await;
         let r = other
             .get(&format!("/payments/{id}/providers/{pid}/remittance.pdf"))
             .await;
         assert_eq!(r.status(), 404);
+        assert_eq!(other.get(&reports).await.status(), 404);
         assert_eq!(provider.get(&run_page).await.status(), 404);
     }
 }

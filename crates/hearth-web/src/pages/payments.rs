@@ -10,7 +10,7 @@ use hearth_app::payments::{
     BenefitInput, ChargeInput, HoldInput, LineView, RateInput, RunPreview, TimetableEntry,
 };
 use hearth_app::{App, AppError, FieldErrors, Permission, Principal};
-use hearth_domain::payments::{BenefitStatus, ChargeKind, PaymentBasis};
+use hearth_domain::payments::{BenefitStatus, ChargeKind, PaymentBasis, PaymentReport};
 use hearth_domain::workflow::payment_runs::Status;
 use hearth_domain::Pence;
 use maud::{html, Markup};
@@ -50,6 +50,16 @@ pub fn register(t: &mut RouteTable) {
         "/payments/{id}/providers/{provider}/remittance.csv",
         ANY,
         get(remittance_csv),
+    );
+    t.get(
+        "/payments/{id}/providers/{provider}/reports",
+        ANY,
+        get(reports_page),
+    );
+    t.get(
+        "/payments/{id}/providers/{provider}/reports/{report}",
+        ANY,
+        get(report_file),
     );
     t.get("/contracts/{id}/payments", READ, get(contract_terms));
     t.post("/contracts/{id}/payments", FINANCE, post(contract_basis));
@@ -441,7 +451,11 @@ fn run_view(ctx: &Ctx, p: &RunPreview, q: &RunQuery, problem: Option<&str>) -> R
                             td class="govuk-table__cell govuk-table__cell--numeric" { (money(t.held)) }
                             td class="govuk-table__cell govuk-table__cell--numeric" { (t.exceptions) }
                             @if paid && p.may_see_lines { td class="govuk-table__cell" {
-                                @if t.payable.0 != 0 { a class="govuk-link" href={ "/payments/" (r.id) "/providers/" (t.provider_id) "/remittance.pdf" } { "PDF" span class="govuk-visually-hidden" { " for " (t.name) } } }
+                                @if t.payable.0 != 0 {
+                                    a class="govuk-link" href={ "/payments/" (r.id) "/providers/" (t.provider_id) "/remittance.pdf" } { "PDF" span class="govuk-visually-hidden" { " for " (t.name) } }
+                                    " "
+                                    a class="govuk-link" href={ "/payments/" (r.id) "/providers/" (t.provider_id) "/reports" } { "Reports" span class="govuk-visually-hidden" { " for " (t.name) } }
+                                }
                             } }
                         }
                     }
@@ -578,6 +592,131 @@ async fn remittance_csv(
     ))
 }
 
+#[derive(Deserialize, Default)]
+struct ReportQuery {
+    #[serde(default)]
+    service: String,
+    #[serde(default)]
+    format: String,
+}
+
+impl ReportQuery {
+    /// The chosen service: none for all of them; a value that is not a number is not found.
+    fn service(&self) -> Result<Option<i64>, AppError> {
+        match self.service.trim() {
+            "" => Ok(None),
+            v => v.parse().map(Some).map_err(|_| AppError::NotFound),
+        }
+    }
+}
+
+/// The reports of a paid period for a provider (F3.9): each as PDF or CSV, for all its
+/// services or one.
+async fn reports_page(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    Path((id, provider)): Path<(i64, i64)>,
+    Query(q): Query<ReportQuery>,
+) -> Page {
+    let service = q.service()?;
+    let c = state
+        .app
+        .payment_report_choices(&ctx.principal, id, provider)
+        .await?;
+    if let Some(s) = service {
+        if !c.services.iter().any(|(x, _, _)| *x == s) {
+            return Err(AppError::NotFound.into());
+        }
+    }
+    let chosen = service.map(|s| s.to_string()).unwrap_or_default();
+    let suffix = |format: &str| match service {
+        Some(s) => format!("?service={s}&format={format}"),
+        None => format!("?format={format}"),
+    };
+    let back = if !ctx.principal.is_staff() {
+        "/payments".to_string()
+    } else {
+        format!("/payments/{id}")
+    };
+    let body = html! {
+        (layout::back_link(&back))
+        span class="govuk-caption-l" { (c.provider) }
+        h1 class="govuk-heading-l" { "Reports for " (c.run.period_name) }
+        p class="govuk-body" { "Paid " (money(c.total)) " on " (layout::date(&c.run.pay_date)) ". Each report is for every service below, or the one you choose." }
+        form method="get" action={ "/payments/" (id) "/providers/" (provider) "/reports" } novalidate {
+            div class="govuk-form-group" {
+                label class="govuk-label" for="service" { "Service" }
+                select class="govuk-select" id="service" name="service" {
+                    option value="" selected[chosen.is_empty()] { "All services" }
+                    @for (sid, name, paid) in &c.services {
+                        option value=(sid) selected[chosen == sid.to_string()] { (name) " (" (money(*paid)) ")" }
+                    }
+                }
+            }
+            button type="submit" class="govuk-button govuk-button--secondary" data-module="govuk-button" { "Show reports" }
+        }
+        table class="govuk-table" {
+            caption class="govuk-table__caption govuk-table__caption--m" {
+                @match service.and_then(|s| c.services.iter().find(|(x, _, _)| *x == s)) {
+                    Some((_, name, _)) => { "Reports for " (name) }
+                    None => { "Reports for all services" }
+                }
+            }
+            thead class="govuk-table__head" { tr class="govuk-table__row" {
+                th scope="col" class="govuk-table__header" { "Report" }
+                th scope="col" class="govuk-table__header" { "What it shows" }
+                th scope="col" class="govuk-table__header" { "Download" }
+            } }
+            tbody class="govuk-table__body" {
+                @for r in PaymentReport::ALL {
+                    tr class="govuk-table__row" {
+                        td class="govuk-table__cell" { (r.label()) }
+                        td class="govuk-table__cell" { (r.description()) }
+                        td class="govuk-table__cell" {
+                            a class="govuk-link" href={ "/payments/" (id) "/providers/" (provider) "/reports/" (r.as_str()) (suffix("pdf")) } { "PDF" span class="govuk-visually-hidden" { " of " (r.label()) } }
+                            " "
+                            a class="govuk-link" href={ "/payments/" (id) "/providers/" (provider) "/reports/" (r.as_str()) (suffix("csv")) } { "CSV" span class="govuk-visually-hidden" { " of " (r.label()) } }
+                        }
+                    }
+                }
+            }
+        }
+    };
+    Ok(render(
+        Some(&ctx),
+        &format!("Reports for {}", c.run.period_name),
+        body,
+    ))
+}
+
+/// One report as PDF (the default) or CSV.
+async fn report_file(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    Path((id, provider, report)): Path<(i64, i64, String)>,
+    Query(q): Query<ReportQuery>,
+) -> Page {
+    let report = PaymentReport::parse(&report).map_err(|_| AppError::NotFound)?;
+    let service = q.service()?;
+    match q.format.as_str() {
+        "" | "pdf" => {
+            let (name, bytes) = state
+                .app
+                .payment_report_pdf(&ctx.principal, id, provider, report, service)
+                .await?;
+            Ok(layout::download("application/pdf", &name, bytes))
+        }
+        "csv" => {
+            let (name, bytes) = state
+                .app
+                .payment_report_csv(&ctx.principal, id, provider, report, service)
+                .await?;
+            Ok(layout::download("text/csv; charset=utf-8", &name, bytes))
+        }
+        _ => Err(AppError::NotFound.into()),
+    }
+}
+
 async fn provider_payments(state: &AppState, ctx: &Ctx) -> Page {
     let p = state.app.provider_payments(&ctx.principal).await?;
     let Principal::Provider { provider_id, .. } = &ctx.principal else {
@@ -602,6 +741,7 @@ async fn provider_payments(state: &AppState, ctx: &Ctx) -> Page {
                     th scope="col" class="govuk-table__header" { "Pay date" }
                     th scope="col" class="govuk-table__header govuk-table__header--numeric" { "Paid" }
                     th scope="col" class="govuk-table__header" { "Remittance advice" }
+                    th scope="col" class="govuk-table__header" { "Reports by service" }
                 } }
                 tbody class="govuk-table__body" {
                     @for (r, total) in &p.paid {
@@ -613,6 +753,9 @@ async fn provider_payments(state: &AppState, ctx: &Ctx) -> Page {
                                 a class="govuk-link" href={ "/payments/" (r.id) "/providers/" (provider_id) "/remittance.pdf" } { "PDF" span class="govuk-visually-hidden" { " for " (r.period_name) } }
                                 " "
                                 a class="govuk-link" href={ "/payments/" (r.id) "/providers/" (provider_id) "/remittance.csv" } { "CSV" span class="govuk-visually-hidden" { " for " (r.period_name) } }
+                            }
+                            td class="govuk-table__cell" {
+                                a class="govuk-link" href={ "/payments/" (r.id) "/providers/" (provider_id) "/reports" } { "Reports" span class="govuk-visually-hidden" { " for " (r.period_name) } }
                             }
                         }
                     }

@@ -54,6 +54,8 @@ const MATRIX: &[(&str, &str, &str)] = &[
     ("GET", "/payments/{id}/finance.csv", "oooofnnf"),
     ("GET", "/payments/{id}/providers/{provider}/remittance.pdf", "oooofonf"),
     ("GET", "/payments/{id}/providers/{provider}/remittance.csv", "oooofonf"),
+    ("GET", "/payments/{id}/providers/{provider}/reports", "oooofonf"),
+    ("GET", "/payments/{id}/providers/{provider}/reports/{report}", "oooofonf"),
     ("GET", "/contracts/{id}/payments", "ooooonnf"),
     ("POST", "/contracts/{id}/payments", "fffofnnf"),
     ("POST", "/contracts/{id}/rates", "ffoofnnf"),
