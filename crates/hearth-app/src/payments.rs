@@ -1009,6 +1009,21 @@ impl App {
         ))
     }
 
+    /// A provider's paid lines of a paid run with the names they refer to (the JSON API's
+    /// remittance), authorised as the remittance advice is.
+    pub async fn remittance(
+        &self,
+        who: &Principal,
+        run_id: i64,
+        provider_id: i64,
+    ) -> Result<(PaymentRun, Vec<LineView>), AppError> {
+        let (run, lines) = self.remittance_lines(who, run_id, provider_id).await?;
+        let names = self.names(run.authority_id, &lines).await?;
+        let periods = self.period_names(run.authority_id, &lines).await?;
+        let views = lines.iter().map(|l| names.view(l, &periods)).collect();
+        Ok((run, views))
+    }
+
     /// A provider's lines of a paid run, as CSV.
     pub async fn remittance_csv(
         &self,

@@ -135,6 +135,39 @@ async fn a_run_is_prepared_approved_by_another_paid_and_its_remittance_downloade
             .contains("Service,Clients,Subsidy,Block,Adjustments,Charges,Paid"));
         let r = provider.get(&format!("{reports}/payment_items")).await;
         assert!(r.bytes().await.unwrap().starts_with(b"%PDF-"));
+        // The same through the JSON API, for the provider's own finance system.
+        let (status, body) = provider.text("/api/v1/payments").await;
+        assert_eq!(status, 200, "{body}");
+        let paid: serde_json::Value = serde_json::from_str(&body).unwrap();
+        let lines_url = paid[0]["lines"].as_str().unwrap().to_string();
+        assert_eq!(paid[0]["period"], "2026/27 P08");
+        let (status, body) = provider.text(&lines_url).await;
+        assert_eq!(status, 200, "{body}");
+        let remittance: serde_json::Value = serde_json::from_str(&body).unwrap();
+        let lines = remittance["lines"].as_array().unwrap();
+        assert!(!lines.is_empty());
+        let sum: i64 = lines
+            .iter()
+            .map(|l| l["amount_pence"].as_i64().unwrap())
+            .sum();
+        assert_eq!(remittance["total_pence"].as_i64().unwrap(), sum);
+        assert_eq!(paid[0]["amount_pence"].as_i64().unwrap(), sum);
+        let (_, body) = provider.text("/api/v1/payments/timetable").await;
+        let timetable: serde_json::Value = serde_json::from_str(&body).unwrap();
+        assert_eq!(timetable.as_array().unwrap().len(), 13);
+        assert!(timetable
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|p| p["period"] == "2026/27 P08" && p["status"] == "Paid"));
+        let (status, body) = provider
+            .text(&format!(
+                "/api/v1/payments/{id}/providers/{pid}/reports/service_subsidy_summary"
+            ))
+            .await;
+        assert_eq!(status, 200, "{body}");
+        let summary: serde_json::Value = serde_json::from_str(&body).unwrap();
+        assert_eq!(summary["sections"][0]["total_pence"].as_i64().unwrap(), sum);
         // An unknown report, a service that is not a number and another's reports: not found.
         assert_eq!(
             provider.get(&format!("{reports}/nonsense")).await.status(),
@@ -151,6 +184,7 @@ async fn a_run_is_prepared_approved_by_another_paid_and_its_remittance_downloade
             .await;
         assert_eq!(r.status(), 404);
         assert_eq!(other.get(&reports).await.status(), 404);
+        assert_eq!(other.get(&lines_url).await.status(), 404);
         assert_eq!(provider.get(&run_page).await.status(), 404);
     }
 }

@@ -10,6 +10,7 @@ use hearth_app::{ForField, Permission};
 use hearth_domain::directory::AvailablePlaces;
 use serde_json::json;
 
+mod payments;
 mod types;
 
 use types::{
@@ -68,6 +69,7 @@ pub fn register(t: &mut RouteTable) {
     t.post("/api/v1/requests/{id}/reject", DECIDE, post(reject));
     t.get("/api/v1/actions", API, get(actions));
     t.post("/api/v1/actions/{id}/done", PORTAL, post(action_done));
+    payments::register(t);
 }
 
 const PORTAL: Access = Access::Signed(Permission::ProviderPortal);
@@ -475,7 +477,7 @@ async fn openapi() -> Response {
         "Remarks": {"type": "object", "properties": {"remarks": {"type": "string"}}},
         "Note": {"type": "object", "required": ["note"], "properties": {"note": {"type": "string"}}}
     });
-    let doc = json!({
+    let mut doc = json!({
         "openapi": "3.0.3",
         "info": {"title": "Hearth API", "version": "1", "description": "Provider and commissioning operations. Authorised by the same rules as the web pages: a record outside your organisation answers 404."},
         "servers": [{"url": "/api/v1"}],
@@ -505,5 +507,10 @@ async fn openapi() -> Response {
             "/actions/{id}/done": write_op("Mark an action done with a note", "Note")
         }
     });
+    if let (Some(paths), serde_json::Value::Object(more)) =
+        (doc["paths"].as_object_mut(), payments::openapi_paths())
+    {
+        paths.extend(more);
+    }
     Json(doc).into_response()
 }

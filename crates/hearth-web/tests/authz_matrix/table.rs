@@ -180,4 +180,8 @@ const MATRIX: &[(&str, &str, &str)] = &[
     ("POST", "/api/v1/requests/{id}/reject", "oooofnnf"),
     ("GET", "/api/v1/actions", "ooooooof"),
     ("POST", "/api/v1/actions/{id}/done", "fffffobf"),
+    ("GET", "/api/v1/payments/timetable", "ooooooof"),
+    ("GET", "/api/v1/payments", "ooooooof"),
+    ("GET", "/api/v1/payments/{id}/providers/{provider}/lines", "oooofonf"),
+    ("GET", "/api/v1/payments/{id}/providers/{provider}/reports/{report}", "oooofonf"),
 ];
