@@ -32,6 +32,7 @@ use sha2::{Digest, Sha256};
 use crate::error::ConflictCode;
 use crate::runs::{Progress, RunKind, RunView};
 use crate::{App, AppError, FieldErrors, Permission, Principal};
+use hearth_domain::runs::RunStatus;
 
 /// The default anchor of payment periods: period 1 of 2026/27 starts on Monday 6 April 2026,
 /// and every period is 28 days from it (an authority may set its own, `payments_anchor:ID`).
@@ -134,6 +135,8 @@ pub struct RunPreview {
     pub may_approve: bool,
     pub may_commit: bool,
     pub may_see_lines: bool,
+    /// Why its preparation failed, when its job run gave up just now.
+    pub failure: Option<String>,
 }
 
 /// What a provider sees of its payments: the timetable and each paid period's total.
@@ -419,7 +422,13 @@ impl App {
     /// board sees their totals only: see [`App::payment_run`]).
     pub async fn payment_runs(&self, who: &Principal) -> Result<Vec<PaymentRun>, AppError> {
         who.require_or_hide(Permission::BackOfficeRead)?;
-        Ok(self.db.payment_runs(who.authority_id(), 100).await?)
+        let mut runs = self.db.payment_runs(who.authority_id(), 100).await?;
+        for r in &mut runs {
+            if r.status == Status::Preparing.as_str() {
+                *r = self.follow_preparation(who, r.clone()).await?.0;
+            }
+        }
+        Ok(runs)
     }
 
     async fn own_run(&self, who: &Principal, id: i64) -> Result<PaymentRun, AppError> {
@@ -442,6 +451,16 @@ impl App {
         self.require_finance(who)?;
         let aid = who.authority_id();
         let p = self.payment_period(aid, period_start).await?;
+        if p.start > self.today() {
+            return Err(AppError::invalid(
+                "period",
+                format!(
+                    "{} begins on {}: nothing is due for it yet",
+                    p.name(),
+                    hearth_domain::dates::format_date(p.start)
+                ),
+            ));
+        }
         if let Some(last) = self
             .db
             .payment_runs(aid, 200)
@@ -614,10 +633,7 @@ impl App {
             summary.held_lines.clear();
             summary.services.clear();
         }
-        let job = match run.job_run_id {
-            Some(j) if run.status == Status::Preparing.as_str() => self.run(who, j).await.ok(),
-            _ => None,
-        };
+        let (run, job, failure) = self.follow_preparation(who, run).await?;
         let finance = Self::is_finance(who);
         let prepared_it = who.user_id().is_some() && who.user_id() == run.prepared_by;
         Ok(RunPreview {
@@ -626,8 +642,45 @@ impl App {
             may_see_lines,
             summary,
             job,
+            failure,
             run,
         })
+    }
+
+    /// A preparing run with its job run. A preparation whose job run gave up (or was
+    /// stopped) is failed, not preparing for ever: it is stored so, with why, and the pages
+    /// offer preparing the period again.
+    async fn follow_preparation(
+        &self,
+        who: &Principal,
+        mut run: PaymentRun,
+    ) -> Result<(PaymentRun, Option<RunView>, Option<String>), AppError> {
+        let job = match run.job_run_id {
+            Some(j) if run.status == Status::Preparing.as_str() => self.run(who, j).await.ok(),
+            _ => None,
+        };
+        match job {
+            Some(j) if matches!(j.status, RunStatus::Failed | RunStatus::Cancelled) => {
+                let actor = hearth_store::Actor {
+                    authority_id: Some(run.authority_id),
+                    ..hearth_store::Actor::system("payments")
+                };
+                let mut tx = self.begin_write(&actor).await?;
+                if tx
+                    .set_run_status(run.id, Status::Preparing.as_str(), Status::Failed.as_str())
+                    .await?
+                    .is_some()
+                {
+                    tx.commit().await?;
+                }
+                run.status = Status::Failed.as_str().into();
+                let why = j
+                    .error
+                    .unwrap_or_else(|| "The preparation was stopped.".into());
+                Ok((run, None, Some(why)))
+            }
+            j => Ok((run, j, None)),
+        }
     }
 
     async fn previous_paid_totals(

@@ -204,7 +204,11 @@ async fn a_back_dated_change_is_paid_as_an_adjustment_with_its_reason_and_then_n
     app.approve_payment_run(&second, next.id).await.unwrap();
     app.commit_payment_run(&second, next.id).await.unwrap();
     // What was paid for the schedule in P08 is now what is due: P10 adjusts nothing.
-    let p10 = prepare(app, &finance, ymd(2026, 12, 14)).await;
+    // On 17 December 2026, when P10 has begun.
+    let later = app.clone().with_clock(std::sync::Arc::new(
+        hearth_domain::clock::FixedClock::at_utc("2026-12-17T10:00:00Z").unwrap(),
+    ));
+    let p10 = prepare(&later, &finance, ymd(2026, 12, 14)).await;
     let lines = app.db_for_tests().run_lines(p10.id, None).await.unwrap();
     assert!(lines.iter().all(|l| l.kind != "adjustment"), "{lines:?}");
     // The schedule's history shows both.
@@ -690,4 +694,60 @@ async fn the_providers_reports_add_up_to_what_was_paid_and_show_only_its_own() {
             .count();
         assert_eq!(rows, inside);
     }
+}
+
+#[tokio::test]
+async fn a_preparation_whose_job_run_is_stopped_shows_as_failed_and_can_be_prepared_again() {
+    let w = common::world(testing::sqlite().await.unwrap()).await;
+    let app = &w.app;
+    let finance = principal(app, "finance").await;
+    let run = app.prepare_payment_run(&finance, p08()).await.unwrap();
+    app.cancel_run(&finance, run.job_run_id.unwrap())
+        .await
+        .unwrap();
+    // The list of runs says so too.
+    let listed = app.payment_runs(&finance).await.unwrap();
+    assert_eq!(
+        listed.iter().find(|r| r.id == run.id).unwrap().status,
+        "failed"
+    );
+    let seen = app.payment_run(&finance, run.id).await.unwrap();
+    assert_eq!(seen.run.status, "failed");
+    assert!(
+        seen.failure.is_none(),
+        "the list stored it: the page shows the stored failure"
+    );
+    assert!(seen.job.is_none(), "the page stops following the job run");
+    // Stored, not only shown.
+    assert_eq!(
+        app.db_for_tests()
+            .payment_run(run.id)
+            .await
+            .unwrap()
+            .unwrap()
+            .status,
+        "failed"
+    );
+    let again = prepare(app, &finance, p08()).await;
+    assert_eq!(again.status, "prepared");
+}
+
+#[tokio::test]
+async fn a_period_that_has_not_begun_cannot_be_prepared() {
+    let w = common::world(testing::sqlite().await.unwrap()).await;
+    let app = &w.app;
+    let finance = principal(app, "finance").await;
+    let later = app.today() + chrono::Duration::days(60);
+    match app.prepare_payment_run(&finance, later).await {
+        Err(AppError::Invalid(e)) => {
+            assert!(
+                e.get("period")
+                    .unwrap()
+                    .contains("nothing is due for it yet"),
+                "{e:?}"
+            )
+        }
+        other => panic!("refused beside the period: {other:?}"),
+    }
+    assert!(app.payment_runs(&finance).await.unwrap().is_empty());
 }

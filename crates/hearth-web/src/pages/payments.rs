@@ -143,30 +143,55 @@ async fn staff_payments(
 ) -> Page {
     let app = &state.app;
     let who = &ctx.principal;
-    let timetable = app.payment_timetable(who, app.today()).await?;
+    let today = app.today();
+    let timetable = app.payment_timetable(who, today).await?;
     let runs = app.payment_runs(who).await?;
     let holds = app.payment_holds(who).await?;
     let finance = App::is_finance(who);
-    // Periods that may be prepared: those whose run date has come, not yet paid.
-    let choices: Vec<(String, String)> = timetable
+    // Periods that may be prepared: last year's last period (paid early in this year) and
+    // this year's, after the last one paid, that have begun; a period not ended yet says so.
+    let mut open = app
+        .payment_timetable(
+            who,
+            timetable
+                .first()
+                .and_then(|t| t.period.start.pred_opt())
+                .unwrap_or(today),
+        )
+        .await?
+        .pop()
+        .into_iter()
+        .chain(timetable.iter().cloned())
+        .collect::<Vec<_>>();
+    let last_paid = open
         .iter()
-        .filter(|t| t.status() != "Paid")
+        .filter(|t| t.status() == "Paid")
+        .map(|t| t.period.start)
+        .max();
+    open.retain(|t| last_paid.is_none_or(|p| t.period.start > p) && t.period.start <= today);
+    let choices: Vec<(String, String)> = open
+        .iter()
         .map(|t| {
             (
                 t.period.start.to_string(),
                 format!(
-                    "{} ({} to {}, run date {})",
+                    "{} ({} to {}, run date {}){}",
                     t.period.name(),
                     day(t.period.start),
                     day(t.period.end),
-                    day(t.run_date)
+                    day(t.run_date),
+                    if t.period.end >= today {
+                        ": not ended yet"
+                    } else {
+                        ""
+                    }
                 ),
             )
         })
         .collect();
-    let default = timetable
+    let default = open
         .iter()
-        .find(|t| t.status() != "Paid" && t.run_date <= app.today())
+        .find(|t| t.run_date <= today)
         .map(|t| t.period.start.to_string())
         .unwrap_or_default();
     let chosen = if chosen.is_empty() {
@@ -362,6 +387,17 @@ fn run_view(ctx: &Ctx, p: &RunPreview, q: &RunQuery, problem: Option<&str>) -> R
         (layout::back_link("/payments"))
         span class="govuk-caption-l" { "Payments" }
         h1 class="govuk-heading-l" { (title) " " (status_tag(&r.status)) }
+        @if r.status == Status::Failed.as_str() {
+            div class="govuk-warning-text" {
+                span class="govuk-warning-text__icon" aria-hidden="true" { "!" }
+                strong class="govuk-warning-text__text" {
+                    span class="govuk-visually-hidden" { "Warning" }
+                    "Its lines could not be worked out"
+                    @if let Some(f) = &p.failure { ": " (f) }
+                    ". Nothing was paid. " a class="govuk-link" href="/payments" { "Prepare the period again" } " once the problem is fixed."
+                }
+            }
+        }
         @if preparing {
             p class="govuk-body" { "Hearth is working out the lines. This page updates itself every 5 seconds." }
             @if let Some(j) = &p.job { p class="govuk-body" { a class="govuk-link" href={ "/runs/" (j.id) } { "Follow the job run" } } }
