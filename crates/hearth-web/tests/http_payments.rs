@@ -72,6 +72,16 @@ async fn a_run_is_prepared_approved_by_another_paid_and_its_remittance_downloade
         let (_, preview) = finance.text(&run_page).await;
         assert!(preview.contains("Waiting for approval"), "{preview}");
         assert!(preview.contains("By provider"));
+        // The small demo's services that no contract covers: one problem each to fix, however
+        // many schedules it stops, with the way to fix it; every line behind a disclosure.
+        let fixes = preview
+            .split("What to fix: ")
+            .nth(1)
+            .expect("the exceptions as what to fix");
+        let table = fixes.split("</table>").next().unwrap();
+        assert!(table.contains("No contract covers the service"), "{table}");
+        assert!(table.contains("The service"));
+        assert!(preview.contains("Every exception line ("));
         assert!(
             !preview.contains("Approve the run"),
             "the preparer is not offered approval"

@@ -305,6 +305,85 @@ async fn prepare(State(state): State<AppState>, ctx: Ctx, Form(f): Form<PrepareF
     }
 }
 
+/// The exceptions as what to fix: one row per contract's or service's problem (however many
+/// schedules it stops), and one per client whose status or assessment is missing.
+fn fix_table(exceptions: &[LineView]) -> Markup {
+    struct Fix<'a> {
+        first: &'a LineView,
+        schedules: std::collections::BTreeSet<i64>,
+        amount: i64,
+    }
+    let mut fixes: Vec<((String, i64), Fix<'_>)> = Vec::new();
+    for l in exceptions {
+        let key = match l.line.state.as_str() {
+            "benefit_not_known" | "no_assessment" => {
+                (l.line.state.clone(), l.line.client_id.unwrap_or(0))
+            }
+            "no_contract" => (l.line.state.clone(), l.line.service_id.unwrap_or(0)),
+            other => (other.to_string(), l.line.contract_id.unwrap_or(0)),
+        };
+        let at = match fixes.iter().position(|(k, _)| *k == key) {
+            Some(i) => i,
+            None => {
+                fixes.push((
+                    key,
+                    Fix {
+                        first: l,
+                        schedules: Default::default(),
+                        amount: 0,
+                    },
+                ));
+                fixes.len() - 1
+            }
+        };
+        if let Some((_, f)) = fixes.get_mut(at) {
+            f.amount += l.line.amount_pence;
+            if let Some(s) = l.line.schedule_id {
+                f.schedules.insert(s);
+            }
+        }
+    }
+    html! {
+        (layout::scrolling_table("What to fix", html! { table class="govuk-table" {
+            caption class="govuk-table__caption govuk-table__caption--s" { "What to fix: " (layout::plural(fixes.len() as i64, "problem", "problems")) }
+            thead class="govuk-table__head" { tr class="govuk-table__row" {
+                th scope="col" class="govuk-table__header" { "Problem" }
+                th scope="col" class="govuk-table__header" { "Provider and service" }
+                th scope="col" class="govuk-table__header govuk-table__header--numeric" { "Schedules" }
+                th scope="col" class="govuk-table__header govuk-table__header--numeric" { "Not paid" }
+                th scope="col" class="govuk-table__header" { "Fix it" }
+            } }
+            tbody class="govuk-table__body" {
+                @for (_, f) in &fixes {
+                    @let l = f.first;
+                    tr class="govuk-table__row" {
+                        td class="govuk-table__cell" {
+                            (l.line.reason.split(" (").next().unwrap_or(&l.line.reason))
+                            @if !l.client.is_empty() && matches!(l.line.state.as_str(), "benefit_not_known" | "no_assessment") { br; (l.client) }
+                        }
+                        td class="govuk-table__cell" { (l.provider) br; (l.service) }
+                        td class="govuk-table__cell govuk-table__cell--numeric" { (f.schedules.len()) }
+                        td class="govuk-table__cell govuk-table__cell--numeric" { (money(Pence(f.amount))) }
+                        td class="govuk-table__cell" {
+                            @match l.line.state.as_str() {
+                                "benefit_not_known" | "no_assessment" => {
+                                    @if let Some(c) = l.line.client_id { a class="govuk-link" href={ "/clients/" (c) "/payments" } { "Record it" span class="govuk-visually-hidden" { " for " (l.client) } } }
+                                }
+                                "no_contract" => {
+                                    @if let Some(s) = l.line.service_id { a class="govuk-link" href={ "/services/" (s) } { "The service" span class="govuk-visually-hidden" { " " (l.service) } } }
+                                }
+                                _ => {
+                                    @if let Some(c) = l.line.contract_id { a class="govuk-link" href={ "/contracts/" (c) "/payments" } { "The contract's terms" span class="govuk-visually-hidden" { " for " (l.service) } } }
+                                }
+                            }
+                        }
+                    }
+                }
+            }
+        } }))
+    }
+}
+
 fn line_rows(lines: &[LineView], with_client: bool) -> Markup {
     html! {
         @for l in lines {
@@ -446,7 +525,11 @@ fn run_view(ctx: &Ctx, p: &RunPreview, q: &RunQuery, problem: Option<&str>) -> R
         @if !s.exceptions.is_empty() {
             h2 class="govuk-heading-m" { "Exceptions" }
             p class="govuk-body" { "These lines are not paid until they are fixed; the next run after the fix pays them as adjustments." }
-            (lines_table("Exceptions", &s.exceptions))
+            (fix_table(&s.exceptions))
+            details class="govuk-details" {
+                summary class="govuk-details__summary" { span class="govuk-details__summary-text" { "Every exception line (" (s.exceptions.len()) ")" } }
+                div class="govuk-details__text" { (lines_table("Exceptions", &s.exceptions)) }
+            }
         }
         @if !s.changes.is_empty() {
             (layout::scrolling_table("Largest changes", html! { table class="govuk-table" {
