@@ -1237,3 +1237,116 @@ async fn journey_8_the_directory_on_a_phone() {
     accessible(&b, "directory with nothing found").await;
     b.quit().await;
 }
+
+/// Waits (up to `secs`) until the page holds `text`; the run's page refreshes itself while
+/// its job run works the lines out on the server's runner.
+async fn wait_long(b: &Browser, text: &str, secs: u64) -> String {
+    let start = std::time::Instant::now();
+    loop {
+        let html = b.source().await;
+        if html.contains(text) {
+            return html;
+        }
+        assert!(
+            start.elapsed().as_secs() < secs,
+            "waited {secs} s for the page to hold {text:?}"
+        );
+        tokio::time::sleep(std::time::Duration::from_millis(250)).await;
+    }
+}
+
+/// The payment run (issue 12): a finance officer prepares the period's run from Payments, the
+/// page follows the job run to the preview; a second finance officer approves and pays it;
+/// the provider finds the paid period on its Payments page, downloads the remittance advice
+/// and a report. Every page is accessible.
+#[tokio::test]
+async fn payments_a_run_is_prepared_approved_by_a_second_officer_paid_and_its_remittance_read() {
+    if !browser_available() {
+        return;
+    }
+    // With the demo's history: a paid year so far, and the last ended period waiting.
+    let (data, server) = demo_server("e2e-journeys-payments", true);
+    let base = server.url("");
+    let b = Browser::start().await;
+    browser_sign_in(&b, &base, &data.0, "finance", 0).await;
+    b.click("a.govuk-service-navigation__link[href='/payments']")
+        .await;
+    b.wait_url("/payments").await;
+    accessible(&b, "payments overview").await;
+    // The period offered first is the first unpaid one whose run date has come.
+    let chosen = b
+        .execute("return document.querySelector('#period').selectedOptions[0].text;")
+        .await;
+    let period = chosen
+        .as_str()
+        .unwrap()
+        .split(" (")
+        .next()
+        .unwrap()
+        .to_string();
+    assert!(period.contains(" P"), "{chosen}");
+    b.click("form[action='/payments'] button[type=submit]")
+        .await;
+    let run_url = b.wait_url("/payments/").await;
+    let html = wait_long(&b, "Waiting for approval", 120).await;
+    assert!(html.contains(&period) && html.contains("By provider"));
+    assert!(
+        !html.contains("Approve the run"),
+        "the officer who prepared it is not offered approval"
+    );
+    accessible(&b, "payment run preview").await;
+    b.click("[data-testid=sign-out]").await;
+    b.wait_url("/signed-out").await;
+
+    // The second finance officer approves it, then pays it.
+    browser_sign_in(&b, &base, &data.0, "payments", 0).await;
+    let path = run_url.trim_start_matches(&base).to_string();
+    b.goto(&format!("{base}{path}")).await;
+    b.click("form[action$='/approve'] button[type=submit]")
+        .await;
+    b.wait_text("Run approved").await;
+    b.click("form[action$='/commit'] button[type=submit]").await;
+    let html = b.wait_text("Run paid").await;
+    assert!(
+        html.contains("finance.csv"),
+        "the finance system's file is offered"
+    );
+    accessible(&b, "paid run").await;
+    b.click("[data-testid=sign-out]").await;
+    b.wait_url("/signed-out").await;
+
+    // The provider: the paid period on its Payments page, the remittance and a report.
+    browser_sign_in(&b, &base, &data.0, "provider", 0).await;
+    b.click("a.govuk-service-navigation__link[href='/payments']")
+        .await;
+    b.wait_url("/payments").await;
+    let html = b.wait_text(&period).await;
+    assert!(html.contains("Remittance advice"));
+    accessible(&b, "provider payments").await;
+    let run_id = path.rsplit('/').next().unwrap().to_string();
+    let pdf = attrs(&b, "a[href$='/remittance.pdf']", "href")
+        .await
+        .into_iter()
+        .find(|h| h.starts_with(&format!("/payments/{run_id}/")))
+        .expect("the paid period's remittance advice");
+    let d = download(&b, &pdf).await;
+    assert_eq!(d.status, 200);
+    assert_eq!(d.head, b"%PDF".to_vec());
+    let reports = pdf.replace("/remittance.pdf", "/reports");
+    b.click(&format!("a[href='{reports}']")).await;
+    b.wait_url("/reports").await;
+    let html = b.wait_text("Service user means schedule").await;
+    assert!(html.contains(&format!("Reports for {period}")));
+    accessible(&b, "provider payment reports").await;
+    let csv = download(
+        &b,
+        &format!("{reports}/service_user_subsidy_schedule?format=csv"),
+    )
+    .await;
+    assert_eq!(csv.status, 200);
+    assert!(csv
+        .text
+        .contains("Client,Days,Due,Charge,Subsidy,Adjustments,Paid"));
+    b.quit().await;
+    drop(server);
+}
