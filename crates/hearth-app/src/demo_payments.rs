@@ -14,7 +14,7 @@ use hearth_domain::payments::{BenefitStatus, ChargeKind, PaymentBasis};
 use rand::rngs::StdRng;
 use rand::Rng;
 
-use crate::payments::{BenefitInput, ChargeInput, HoldInput, RateInput};
+use crate::payments::{BenefitInput, ChargeInput, HoldInput};
 use crate::{App, AppError, Principal};
 
 fn at(d: NaiveDate, hour: u32) -> i64 {
@@ -126,24 +126,20 @@ impl App {
                 // start: period 2's run pays period 1's difference as an adjustment.
                 2 => {
                     clock.set(at(run_date - Duration::days(2), 9));
-                    for cid in contract_ids.iter().take(6) {
-                        let rates = self.contract_rates(&finance, *cid).await?;
-                        let Some(last) = rates.last() else { continue };
-                        if last.from >= year_start {
-                            continue;
-                        }
-                        let rate = hearth_domain::payments::uplifted(last.weekly_unit_rate, 250);
-                        past.add_contract_rate(
-                            &finance,
-                            *cid,
-                            &RateInput {
-                                from_date: year_start.to_string(),
-                                rate: format!("{}.{:02}", rate.0 / 100, rate.0 % 100),
-                                reason: "Annual uplift of 2.5%, agreed in May".into(),
-                            },
-                        )
-                        .await?;
-                    }
+                    // Every contract paid per client in force then; each provider is sent
+                    // its letter.
+                    past.apply_uplift(
+                        &finance,
+                        &crate::uplifts::UpliftInput {
+                            percent: "2.5".into(),
+                            from_date: year_start.to_string(),
+                            contract_id: String::new(),
+                            reason:
+                                "Annual uplift of 2.5%, agreed by the commissioning board in May"
+                                    .into(),
+                        },
+                    )
+                    .await?;
                 }
                 // A client found not to be in receipt since period 3, assessed at £12.50.
                 5 => {

@@ -30,6 +30,7 @@ pub mod requests;
 pub mod returns;
 pub mod runs;
 pub mod text;
+pub mod uplifts;
 
 pub use error::{AppError, ConflictCode, FieldErrors, ForField};
 pub use maintenance::{open, Database, DatabaseSettings};

@@ -276,7 +276,7 @@ enum Key {
 
 impl App {
     /// Err unless the principal is one of the authority's finance officers.
-    fn require_finance(&self, who: &Principal) -> Result<(), AppError> {
+    pub(crate) fn require_finance(&self, who: &Principal) -> Result<(), AppError> {
         who.require_or_hide(Permission::BackOfficeRead)?;
         who.require(Permission::Finance)
     }
@@ -1553,7 +1553,11 @@ impl App {
 }
 
 /// A contract's rates: its rows, or its own rate from its start when it has none.
-fn rates_of(start: &str, own: i64, rows: &[hearth_store::ContractRate]) -> Vec<RateFrom> {
+pub(crate) fn rates_of(
+    start: &str,
+    own: i64,
+    rows: &[hearth_store::ContractRate],
+) -> Vec<RateFrom> {
     let mut v: Vec<RateFrom> = rows
         .iter()
         .filter_map(|r| {

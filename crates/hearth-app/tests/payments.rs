@@ -751,3 +751,124 @@ async fn a_period_that_has_not_begun_cannot_be_prepared() {
     }
     assert!(app.payment_runs(&finance).await.unwrap().is_empty());
 }
+
+#[tokio::test]
+async fn an_uplift_makes_new_rates_a_letter_per_provider_and_back_dated_adjustments() {
+    use hearth_app::uplifts::UpliftInput;
+    let w = common::world(testing::sqlite().await.unwrap()).await;
+    let app = &w.app;
+    let finance = principal(app, "finance").await;
+    let second = principal(app, "payments").await;
+    all_in_receipt(app).await;
+    let run = prepare(app, &finance, p08()).await;
+    app.approve_payment_run(&second, run.id).await.unwrap();
+    app.commit_payment_run(&second, run.id).await.unwrap();
+    let input = |percent: &str| UpliftInput {
+        percent: percent.into(),
+        from_date: "19/10/2026".into(),
+        contract_id: String::new(),
+        reason: String::new(),
+    };
+    // Bad input is refused beside its field and changes nothing; an officer may not uplift.
+    let rates_before =
+        testing::scalar_i64(app.db_for_tests(), "SELECT COUNT(*) FROM contract_rates")
+            .await
+            .unwrap();
+    for bad in ["", "abc", "0", "30"] {
+        match app.apply_uplift(&finance, &input(bad)).await {
+            Err(AppError::Invalid(e)) => assert!(e.get("percent").is_some(), "{bad}: {e:?}"),
+            other => panic!("{bad}: {other:?}"),
+        }
+    }
+    assert!(matches!(
+        app.apply_uplift(&w.officer, &input("2.5")).await,
+        Err(AppError::Forbidden)
+    ));
+    assert_eq!(
+        testing::scalar_i64(app.db_for_tests(), "SELECT COUNT(*) FROM contract_rates")
+            .await
+            .unwrap(),
+        rates_before
+    );
+    let mails = || async {
+        testing::scalar_i64(
+            app.db_for_tests(),
+            "SELECT COUNT(*) FROM outbox WHERE subject LIKE 'Your unit rates from%'",
+        )
+        .await
+        .unwrap()
+    };
+    // 2.5% from P08's start, which is paid: every per-client contract in force has a new
+    // rate, rounded half up, and each provider a letter.
+    let paid = app.db_for_tests().paid_lines(run.id, None).await.unwrap();
+    let one = paid
+        .iter()
+        .find(|l| l.kind == "subsidy" && l.days == 28 && l.units > 0)
+        .unwrap()
+        .clone();
+    let done = app.apply_uplift(&finance, &input("2.5")).await.unwrap();
+    assert!(done.contracts > 0 && done.providers > 0, "{done:?}");
+    assert_eq!(mails().await, done.providers as i64);
+    let rates = app
+        .contract_rates(&finance, one.contract_id.unwrap())
+        .await
+        .unwrap();
+    let new = rates.iter().find(|r| r.from == p08()).unwrap();
+    assert_eq!(
+        new.weekly_unit_rate,
+        hearth_domain::payments::uplifted(hearth_domain::Pence(one.rate_pence), 250)
+    );
+    // Again from the same date: every contract already has that rate; nothing is doubled.
+    let again = app.apply_uplift(&finance, &input("2.5")).await.unwrap();
+    assert_eq!((again.contracts, again.skipped), (0, done.contracts));
+    // The next run pays P08's difference as an adjustment with its reason.
+    let next = prepare(app, &finance, p09()).await;
+    let adj = app
+        .db_for_tests()
+        .run_lines(next.id, None)
+        .await
+        .unwrap()
+        .into_iter()
+        .find(|l| l.kind == "adjustment" && l.schedule_id == one.schedule_id)
+        .expect("the uplift's difference for P08");
+    assert_eq!(adj.period_start, p08().to_string());
+    assert!(
+        adj.reason.starts_with("Unit rate changed"),
+        "{}",
+        adj.reason
+    );
+    assert_eq!(
+        adj.amount_pence,
+        (new.weekly_unit_rate.0 - one.rate_pence) * one.units * 4
+    );
+    // The provider reads its letters; another provider's contract's letter is not found.
+    let changes = app.provider_rate_changes(&w.provider).await.unwrap();
+    let mine = changes.first().expect("the provider's rate changes");
+    assert!(mine
+        .rate
+        .reason
+        .starts_with("Uplift of 2.5% from 19 October 2026"));
+    let (_, pdf) = app
+        .rate_letter_pdf(&w.provider, mine.rate.contract_id, mine.rate.id)
+        .await
+        .unwrap();
+    assert!(pdf.starts_with(b"%PDF-"));
+    let Principal::Provider { provider_id, .. } = &w.provider else {
+        panic!()
+    };
+    let theirs = app
+        .contract_rate_changes(&finance, {
+            paid.iter()
+                .find(|l| l.provider_id != *provider_id && l.contract_id.is_some())
+                .and_then(|l| l.contract_id)
+                .unwrap()
+        })
+        .await
+        .unwrap();
+    let other = theirs.first().unwrap();
+    assert!(matches!(
+        app.rate_letter_pdf(&w.provider, other.rate.contract_id, other.rate.id)
+            .await,
+        Err(AppError::NotFound)
+    ));
+}

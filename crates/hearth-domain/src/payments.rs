@@ -431,6 +431,74 @@ pub fn uplifted(rate: Pence, basis_points: i64) -> Pence {
     ))
 }
 
+/// The largest uplift (or cut) one action applies: 25%.
+pub const MAX_UPLIFT_BASIS_POINTS: i64 = 2_500;
+
+/// An uplift's percentage as basis points: "2.5" or "2.5%" is 250, "-1.25" is -125; at most
+/// two decimal places, not zero, and within ±25%.
+pub fn parse_percent(text: &str) -> Result<i64, crate::FieldError> {
+    let bad = || {
+        crate::FieldError::new(
+            "percent_invalid",
+            "Enter the uplift as a percentage, like 2.5",
+        )
+    };
+    let t = text.trim().trim_end_matches('%').trim();
+    let (negative, digits) = match t.strip_prefix('-') {
+        Some(rest) => (true, rest),
+        None => (false, t.strip_prefix('+').unwrap_or(t)),
+    };
+    let (whole, frac) = digits.split_once('.').unwrap_or((digits, ""));
+    if whole.is_empty() && frac.is_empty()
+        || whole.len() > 3
+        || frac.len() > 2
+        || !whole
+            .chars()
+            .chain(frac.chars())
+            .all(|c| c.is_ascii_digit())
+    {
+        return Err(bad());
+    }
+    let w: i64 = if whole.is_empty() {
+        0
+    } else {
+        whole.parse().map_err(|_| bad())?
+    };
+    let f: i64 = if frac.is_empty() {
+        0
+    } else {
+        format!("{frac:0<2}").parse().map_err(|_| bad())?
+    };
+    let bp = w * 100 + f;
+    if bp == 0 {
+        return Err(crate::FieldError::new(
+            "percent_zero",
+            "An uplift of 0% changes nothing: enter the percentage",
+        ));
+    }
+    if bp > MAX_UPLIFT_BASIS_POINTS {
+        return Err(crate::FieldError::new(
+            "percent_too_large",
+            "An uplift must be 25% or less",
+        ));
+    }
+    Ok(if negative { -bp } else { bp })
+}
+
+/// "2.5%" for 250 basis points, "-1.25%" for -125.
+pub fn percent_text(basis_points: i64) -> String {
+    let sign = if basis_points < 0 { "-" } else { "" };
+    let a = basis_points.abs();
+    let frac = a % 100;
+    if frac == 0 {
+        format!("{sign}{}%", a / 100)
+    } else if frac % 10 == 0 {
+        format!("{sign}{}.{}%", a / 100, frac / 10)
+    } else {
+        format!("{sign}{}.{frac:02}%", a / 100)
+    }
+}
+
 /// What was paid before for one schedule (or block contract) and period: the committed
 /// lines' sums and the facts the reason of a change is told from.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
@@ -560,6 +628,29 @@ pub fn default_run_and_pay_dates(
 #[cfg(test)]
 #[allow(clippy::unwrap_used)]
 mod tests {
+    #[test]
+    fn an_uplift_percentage_is_read_to_the_basis_point_and_bounded() {
+        assert_eq!(parse_percent("2.5"), Ok(250));
+        assert_eq!(parse_percent(" 2.5% "), Ok(250));
+        assert_eq!(parse_percent("3"), Ok(300));
+        assert_eq!(parse_percent("0.75"), Ok(75));
+        assert_eq!(parse_percent(".5"), Ok(50));
+        assert_eq!(parse_percent("-1.25"), Ok(-125));
+        assert_eq!(parse_percent("25"), Ok(2_500));
+        for bad in [
+            "", "%", "abc", "2.555", "1e2", "2,5", "0", "0.00", "25.01", "-30",
+        ] {
+            assert!(parse_percent(bad).is_err(), "{bad:?}");
+        }
+        assert_eq!(percent_text(250), "2.5%");
+        assert_eq!(percent_text(300), "3%");
+        assert_eq!(percent_text(-125), "-1.25%");
+        // £199.80 a unit uplifted by 2.5% is £204.795, half up to £204.80.
+        assert_eq!(uplifted(Pence(19_980), 250), Pence(20_480));
+        // A cut of 1.25% of £100.00 is £98.75.
+        assert_eq!(uplifted(Pence(10_000), -125), Pence(9_875));
+    }
+
     use super::*;
     use crate::calendar::period_of;
 

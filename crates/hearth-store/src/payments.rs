@@ -470,6 +470,38 @@ impl Db {
         Ok(out)
     }
 
+    /// Every contract of an authority, once each (no service), for an uplift.
+    pub async fn uplift_contracts(
+        &self,
+        authority_id: i64,
+    ) -> Result<Vec<PayContract>, StoreError> {
+        let rows = sqlx::query(
+            "SELECT c.id, CAST(NULL AS BIGINT) AS service_id, c.provider_id, c.reference, c.units, c.unit_rate_pence, c.start_date, c.end_date, c.status, c.payment_basis
+             FROM contracts c WHERE c.authority_id = $1 ORDER BY c.id",
+        )
+        .bind(authority_id)
+        .fetch_all(&self.pool)
+        .await?;
+        PayContract::from_rows(&rows)
+    }
+
+    /// The rates of one provider's contracts with an authority, newest first.
+    pub async fn provider_contract_rates(
+        &self,
+        authority_id: i64,
+        provider_id: i64,
+    ) -> Result<Vec<ContractRate>, StoreError> {
+        let rows = sqlx::query(
+            "SELECT r.* FROM contract_rates r JOIN contracts c ON c.id = r.contract_id
+             WHERE c.authority_id = $1 AND c.provider_id = $2 ORDER BY r.from_date DESC, r.contract_id",
+        )
+        .bind(authority_id)
+        .bind(provider_id)
+        .fetch_all(&self.pool)
+        .await?;
+        ContractRate::from_rows(&rows)
+    }
+
     /// The first period an authority paid in Hearth: adjustments never reach back before it
     /// (what came before was paid by the system Hearth replaced).
     pub async fn first_paid_period(&self, authority_id: i64) -> Result<Option<String>, StoreError> {

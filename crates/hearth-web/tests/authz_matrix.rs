@@ -193,7 +193,29 @@ async fn record_ids(t: &TestApp) -> HashMap<&'static str, i64> {
         )
         .await
         .unwrap();
+    // A rate change of the contract, whose letter the provider reads.
+    let start = chrono::NaiveDate::parse_from_str(&contract.start_date, "%Y-%m-%d").unwrap();
+    t.app
+        .add_contract_rate(
+            &finance,
+            contract.id,
+            &hearth_app::payments::RateInput {
+                from_date: (start + chrono::Duration::days(30)).to_string(),
+                rate: "30.00".into(),
+                reason: "Matrix".into(),
+            },
+        )
+        .await
+        .unwrap();
+    let rate = t
+        .app
+        .contract_rate_changes(&finance, contract.id)
+        .await
+        .unwrap()[0]
+        .rate
+        .id;
     HashMap::from([
+        ("rates", rate),
         ("payments", pay.id),
         ("holds", hold.id),
         ("clients", schedule.client_id),
@@ -239,6 +261,7 @@ fn concrete(path: &str, ids: &HashMap<&'static str, i64>) -> Option<String> {
             "{provider}" => ids.get("providers").copied().unwrap_or(999_999).to_string(),
             "{action}" => "unlock".to_string(),
             "{report}" => "payment_items".to_string(),
+            "{rate}" => ids.get("rates").copied().unwrap_or(999_999).to_string(),
             "{file}" => "providers.csv".to_string(),
             "{batch}" => MATRIX_BATCH.to_string(),
             s if s.starts_with("{*") => return None,

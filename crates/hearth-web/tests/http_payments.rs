@@ -252,4 +252,48 @@ async fn a_hold_needs_a_reason_beside_the_field_and_a_rate_needs_a_date() {
         .await;
     assert_eq!(status, 200);
     assert!(terms.contains("Weekly unit rates"));
+    // An uplift: a bad percentage is refused beside the field; a good one says what it did,
+    // and the contract's page lists the change with its letter.
+    let (status, form) = finance.text("/payments/uplift").await;
+    assert_eq!(status, 200);
+    assert!(form.contains("Every contract paid per client"));
+    let r = finance
+        .post_form(
+            "/payments/uplift",
+            &[
+                ("percent", "two"),
+                ("from_date", "19/10/2026"),
+                ("contract_id", ""),
+                ("reason", ""),
+            ],
+        )
+        .await;
+    assert_eq!(r.status(), 422);
+    assert!(field_error(&r.text().await.unwrap(), "percent").contains("as a percentage"));
+    let r = finance
+        .post_form(
+            "/payments/uplift",
+            &[
+                ("percent", "2.5"),
+                ("from_date", "19/10/2026"),
+                ("contract_id", ""),
+                ("reason", ""),
+            ],
+        )
+        .await;
+    assert_eq!(r.status(), 303);
+    let (_, page) = finance.text(&location(&r)).await;
+    assert!(page.contains("Uplift applied"), "{page}");
+    let (_, terms) = finance
+        .text(&format!("/contracts/{}/payments", contract.id))
+        .await;
+    assert!(
+        terms.contains("Rate changes") && terms.contains("/letter.pdf"),
+        "{terms}"
+    );
+    let (_, mine) = t.signed_in("provider").await.text("/payments").await;
+    assert!(
+        mine.contains("Uplift of 2.5% from 19 October 2026"),
+        "{mine}"
+    );
 }

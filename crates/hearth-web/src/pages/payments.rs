@@ -9,6 +9,7 @@ use axum::Form;
 use hearth_app::payments::{
     BenefitInput, ChargeInput, HoldInput, LineView, RateInput, RunPreview, TimetableEntry,
 };
+use hearth_app::uplifts::{RateChange, UpliftInput};
 use hearth_app::{App, AppError, FieldErrors, Permission, Principal};
 use hearth_domain::payments::{BenefitStatus, ChargeKind, PaymentBasis, PaymentReport};
 use hearth_domain::workflow::payment_runs::Status;
@@ -35,6 +36,8 @@ pub fn register(t: &mut RouteTable) {
     t.get("/payments/holds/new", FINANCE, get(hold_form));
     t.post("/payments/holds/new", FINANCE, post(hold_create));
     t.post("/payments/holds/{id}/lift", FINANCE, post(hold_lift));
+    t.get("/payments/uplift", FINANCE, get(uplift_form));
+    t.post("/payments/uplift", FINANCE, post(uplift_apply));
     t.get("/payments/{id}", READ, get(run_page));
     t.post("/payments/{id}/approve", FINANCE, post(approve));
     t.post("/payments/{id}/commit", FINANCE, post(commit));
@@ -64,6 +67,11 @@ pub fn register(t: &mut RouteTable) {
     t.get("/contracts/{id}/payments", READ, get(contract_terms));
     t.post("/contracts/{id}/payments", FINANCE, post(contract_basis));
     t.post("/contracts/{id}/rates", WRITE, post(contract_rate));
+    t.get(
+        "/contracts/{id}/rates/{rate}/letter.pdf",
+        ANY,
+        get(rate_letter),
+    );
     t.get("/clients/{id}/payments", READ, get(client_finance));
     t.post("/clients/{id}/benefits", WRITE, post(client_benefit));
     t.post("/clients/{id}/charges", WRITE, post(client_charge));
@@ -123,6 +131,7 @@ fn timetable_table(entries: &[TimetableEntry], staff: bool) -> Markup {
 #[derive(Deserialize, Default)]
 struct PaymentsQuery {
     lifted: Option<String>,
+    uplifted: Option<String>,
     held: Option<String>,
 }
 
@@ -201,6 +210,7 @@ async fn staff_payments(
     };
     let body = html! {
         @if q.held.is_some() { (layout::banner("Payments held", html! { p class="govuk-body" { "Their lines are worked out and shown in each run, and paid once the hold is lifted." } })) }
+        @if let Some(n) = q.uplifted.as_deref().and_then(|n| n.parse::<i64>().ok()) { (layout::banner("Uplift applied", html! { p class="govuk-body" { (layout::plural(n, "contract has", "contracts have")) " a new rate. Each provider has been sent a letter; a back-dated rate is paid in the next run as adjustments." } })) }
         @if q.lifted.is_some() { (layout::banner("Hold lifted", html! { p class="govuk-body" { "The next run pays what the hold kept back, as adjustments." } })) }
         (error_summary(errors))
         h1 class="govuk-heading-l" { "Payments" }
@@ -279,7 +289,12 @@ async fn staff_payments(
                 }
             }
         }
-        @if finance { a class="govuk-button govuk-button--secondary" href="/payments/holds/new" data-module="govuk-button" { "Hold a provider's payments" } }
+        @if finance {
+            div class="govuk-button-group" {
+                a class="govuk-button govuk-button--secondary" href="/payments/holds/new" data-module="govuk-button" { "Hold a provider's payments" }
+                a class="govuk-button govuk-button--secondary" href="/payments/uplift" data-module="govuk-button" { "Apply an uplift" }
+            }
+        }
     };
     Ok(layout::render_form(Some(ctx), "Payments", body, errors))
 }
@@ -838,6 +853,7 @@ async fn report_file(
 
 async fn provider_payments(state: &AppState, ctx: &Ctx) -> Page {
     let p = state.app.provider_payments(&ctx.principal).await?;
+    let changes = state.app.provider_rate_changes(&ctx.principal).await?;
     let Principal::Provider { provider_id, .. } = &ctx.principal else {
         return Err(AppError::NotFound.into());
     };
@@ -882,6 +898,9 @@ async fn provider_payments(state: &AppState, ctx: &Ctx) -> Page {
             }
         }
         (timetable_table(&p.timetable, false))
+        @if !changes.is_empty() {
+            (rate_changes_table(&changes))
+        }
     };
     Ok(render(Some(ctx), "Payments", body))
 }
@@ -1027,6 +1046,96 @@ async fn hold_lift(State(state): State<AppState>, ctx: Ctx, Path(id): Path<i64>)
     Ok(see_other("/payments?lifted=1"))
 }
 
+// ---------------- uplifts ----------------
+
+async fn uplift_form(State(state): State<AppState>, ctx: Ctx) -> Page {
+    uplift_page(&state, &ctx, &UpliftInput::default(), &FieldErrors::new()).await
+}
+
+async fn uplift_page(state: &AppState, ctx: &Ctx, f: &UpliftInput, errors: &FieldErrors) -> Page {
+    let contracts: Vec<(String, String)> = state
+        .app
+        .uplift_contract_choices(&ctx.principal)
+        .await?
+        .into_iter()
+        .map(|(id, label)| (id.to_string(), label))
+        .collect();
+    let body = html! {
+        (layout::back_link("/payments"))
+        div class="govuk-grid-row" { div class="govuk-grid-column-two-thirds" {
+            (error_summary(errors))
+            h1 class="govuk-heading-l" { "Apply an uplift" }
+            p class="govuk-body" { "A percentage added to the weekly unit rate of every contract paid per client that is in force on the date, or of one contract. Each new rate is rounded to the penny, half up. Each provider is sent a letter with its new rates and a reminder of its fairer charging duty. A date in the past is back-dated: the next payment run pays the difference for periods already paid." }
+            form method="post" action="/payments/uplift" novalidate {
+                (csrf(&ctx.csrf))
+                (layout::input("percent", "Uplift, as a percentage", &f.percent, errors, Opt { required: true, width: Some("4"), hint: Some("For example 2.5; a cut is negative, like -1"), ..Default::default() }))
+                (layout::date_input("from_date", "From", &f.from_date, errors, true, None))
+                div class={ "govuk-form-group" @if errors.get("contract_id").is_some() { " govuk-form-group--error" } } {
+                    label class="govuk-label" for="contract_id" { "Contracts" }
+                    @if let Some(e) = errors.get("contract_id") { p id="contract_id-error" class="govuk-error-message" { span class="govuk-visually-hidden" { "Error:" } " " (e) } }
+                    select class="govuk-select" id="contract_id" name="contract_id" {
+                        option value="" selected[f.contract_id.is_empty()] { "Every contract paid per client" }
+                        @for (v, l) in &contracts { option value=(v) selected[*v == f.contract_id] { (l) } }
+                    }
+                }
+                (layout::input("reason", "Reason", &f.reason, errors, Opt { hint: Some("For example: annual uplift agreed by the commissioning board. Left empty, the letter says the percentage and date."), ..Default::default() }))
+                (button("Apply the uplift"))
+            }
+        } }
+    };
+    Ok(layout::render_form(
+        Some(ctx),
+        "Apply an uplift",
+        body,
+        errors,
+    ))
+}
+
+async fn uplift_apply(State(state): State<AppState>, ctx: Ctx, Form(f): Form<UpliftInput>) -> Page {
+    match state.app.apply_uplift(&ctx.principal, &f).await {
+        Ok(done) => Ok(see_other(&format!("/payments?uplifted={}", done.contracts))),
+        Err(AppError::Invalid(e)) => uplift_page(&state, &ctx, &f, &e).await,
+        Err(e) => Err(e.into()),
+    }
+}
+
+async fn rate_letter(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    Path((id, rate)): Path<(i64, i64)>,
+) -> Page {
+    let (name, bytes) = state.app.rate_letter_pdf(&ctx.principal, id, rate).await?;
+    Ok(layout::download("application/pdf", &name, bytes))
+}
+
+fn rate_changes_table(changes: &[RateChange]) -> Markup {
+    html! {
+        table class="govuk-table" {
+            caption class="govuk-table__caption govuk-table__caption--m" { "Rate changes" }
+            thead class="govuk-table__head" { tr class="govuk-table__row" {
+                th scope="col" class="govuk-table__header" { "Contract" }
+                th scope="col" class="govuk-table__header" { "From" }
+                th scope="col" class="govuk-table__header govuk-table__header--numeric" { "Before" }
+                th scope="col" class="govuk-table__header govuk-table__header--numeric" { "New rate" }
+                th scope="col" class="govuk-table__header" { "Reason" }
+                th scope="col" class="govuk-table__header" { "Letter" }
+            } }
+            tbody class="govuk-table__body" {
+                @for c in changes {
+                    tr class="govuk-table__row" {
+                        td class="govuk-table__cell" { (c.contract_reference) }
+                        td class="govuk-table__cell" { (layout::date(&c.rate.from_date)) }
+                        td class="govuk-table__cell govuk-table__cell--numeric" { @if let Some(b) = c.before { (money(b)) } }
+                        td class="govuk-table__cell govuk-table__cell--numeric" { (money(Pence(c.rate.weekly_unit_rate_pence))) }
+                        td class="govuk-table__cell" { (c.rate.reason) }
+                        td class="govuk-table__cell" { a class="govuk-link" href={ "/contracts/" (c.rate.contract_id) "/rates/" (c.rate.id) "/letter.pdf" } { "PDF" span class="govuk-visually-hidden" { " for " (c.contract_reference) " from " (layout::date(&c.rate.from_date)) } } }
+                    }
+                }
+            }
+        }
+    }
+}
+
 // ---------------- a contract's payment terms ----------------
 
 async fn contract_terms(State(state): State<AppState>, ctx: Ctx, Path(id): Path<i64>) -> Page {
@@ -1042,6 +1151,7 @@ async fn contract_page(
 ) -> Page {
     let c = state.app.contract(&ctx.principal, id).await?;
     let rates = state.app.contract_rates(&ctx.principal, id).await?;
+    let changes = state.app.contract_rate_changes(&ctx.principal, id).await?;
     let finance = App::is_finance(&ctx.principal);
     let may_rate = finance || ctx.principal.role() == hearth_domain::Role::ContractsManager;
     let bases: Vec<(&str, &str, Option<&str>)> = PaymentBasis::ALL
@@ -1081,6 +1191,7 @@ async fn contract_page(
                 }
             }
         }
+        @if !changes.is_empty() { (rate_changes_table(&changes)) }
         @if may_rate {
             div class="govuk-grid-row" { div class="govuk-grid-column-two-thirds" {
                 h2 class="govuk-heading-m" { "Add a rate from a date" }
