@@ -614,3 +614,179 @@ fn file_name(d: &PaymentReportDoc, ext: &str) -> String {
         d.run.period_name.replace([' ', '/'], "-")
     )
 }
+
+/// A client's invoice of a paid run, where the authority (not the provider) collects clients'
+/// charges: the charges on the client's lines, with any change to earlier periods.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ClientInvoice {
+    pub client_id: i64,
+    pub name: String,
+    pub service: String,
+    /// The charge for the run's own period.
+    pub charge: Pence,
+    /// Changes to the charges of earlier periods (a back-dated assessment).
+    pub earlier: Pence,
+    pub total: Pence,
+}
+
+impl App {
+    /// The clients' invoices of a paid run (staff who may change records), where the authority
+    /// invoices clients for their charges; a refusal that says so where providers collect them.
+    pub async fn client_invoices(
+        &self,
+        who: &Principal,
+        run_id: i64,
+    ) -> Result<(PaymentRun, Vec<ClientInvoice>), AppError> {
+        who.require_or_hide(crate::Permission::BackOfficeRead)?;
+        let run = match self.db.payment_run(run_id).await? {
+            Some(r) if r.authority_id == who.authority_id() => r,
+            _ => return Err(AppError::NotFound),
+        };
+        who.require(crate::Permission::BackOfficeWrite)?;
+        if self
+            .payment_settings(run.authority_id)
+            .await?
+            .provider_collects
+        {
+            return Err(AppError::Conflict(
+                crate::error::ConflictCode::WrongState,
+                "Providers collect clients' charges here, so the authority sends no invoices."
+                    .into(),
+            ));
+        }
+        if run.status != "committed" {
+            return Err(AppError::Conflict(
+                crate::error::ConflictCode::WrongState,
+                "Clients' invoices are made when the run is paid.".into(),
+            ));
+        }
+        let lines: Vec<PayLine> = self
+            .db
+            .paid_lines(run_id, None)
+            .await?
+            .into_iter()
+            .filter(|l| l.charge_pence != 0 && l.client_id.is_some())
+            .collect();
+        let names = self.names(run.authority_id, &lines).await?;
+        let mut by: BTreeMap<(String, i64), ClientInvoice> = BTreeMap::new();
+        for l in &lines {
+            let Some(c) = l.client_id else { continue };
+            let name = names.client(Some(c));
+            let e = by
+                .entry((name.clone(), c))
+                .or_insert_with(|| ClientInvoice {
+                    client_id: c,
+                    name,
+                    service: names.service(l.service_id),
+                    charge: Pence(0),
+                    earlier: Pence(0),
+                    total: Pence(0),
+                });
+            if is_current(l) {
+                e.charge = Pence(e.charge.0 + l.charge_pence);
+            } else {
+                e.earlier = Pence(e.earlier.0 + l.charge_pence);
+            }
+            e.total = Pence(e.total.0 + l.charge_pence);
+        }
+        Ok((run, by.into_values().collect()))
+    }
+
+    /// One client's invoice of a paid run, as PDF: each line's period, days and charge, and
+    /// the total to pay (a credit when a back-dated assessment lowered it).
+    pub async fn client_invoice_pdf(
+        &self,
+        who: &Principal,
+        run_id: i64,
+        client_id: i64,
+    ) -> Result<(String, Vec<u8>), AppError> {
+        let (run, invoices) = self.client_invoices(who, run_id).await?;
+        let invoice = invoices
+            .into_iter()
+            .find(|i| i.client_id == client_id)
+            .ok_or(AppError::NotFound)?;
+        let lines: Vec<PayLine> = self
+            .db
+            .paid_lines(run_id, None)
+            .await?
+            .into_iter()
+            .filter(|l| l.client_id == Some(client_id) && l.charge_pence != 0)
+            .collect();
+        let periods = self.period_names(run.authority_id, &lines).await?;
+        let schedules: Vec<i64> = lines.iter().filter_map(|l| l.schedule_id).collect();
+        let people = self
+            .db
+            .payment_report_people(run.authority_id, &schedules)
+            .await?;
+        let authority = self
+            .db
+            .authority(run.authority_id)
+            .await?
+            .ok_or(AppError::NotFound)?
+            .name;
+        let person = people.people.first();
+        let addressed = person.map_or_else(
+            || invoice.name.clone(),
+            |p| {
+                let mut a = format!("{} {}", p.title, p.name).trim().to_string();
+                for part in [p.address.as_str(), p.postcode.as_str()] {
+                    if !part.trim().is_empty() {
+                        a.push_str(", ");
+                        a.push_str(part.trim());
+                    }
+                }
+                a
+            },
+        );
+        let rows = lines
+            .iter()
+            .map(|l| {
+                vec![
+                    periods.get(&l.period_start).cloned().unwrap_or_default(),
+                    format!("{} to {}", l.first_date, l.last_date),
+                    l.days.to_string(),
+                    if is_current(l) {
+                        "Charge".to_string()
+                    } else {
+                        reason_of(l)
+                    },
+                    Pence(l.charge_pence).to_string(),
+                ]
+            })
+            .collect();
+        let report = Report {
+            title: format!("Invoice {} – {}", run.period_name, invoice.name),
+            author: authority.clone(),
+            blocks: vec![
+                Block::Paragraph(format!("To {addressed}")),
+                Block::Paragraph(format!(
+                    "Invoice HEARTH-{}-{} for {}: your assessed charge under fairer charging for {}, {}.",
+                    run.id, client_id, run.period_name, invoice.service, authority
+                )),
+                Block::Table(Table {
+                    header: ["Period", "Dates", "Days", "For", "Charge"]
+                        .map(String::from)
+                        .to_vec(),
+                    rows,
+                    widths: vec![1.2, 2.0, 0.6, 2.5, 1.0],
+                }),
+                Block::Heading(if invoice.total.0 >= 0 {
+                    format!("To pay: {}", invoice.total)
+                } else {
+                    format!("Credit: {}", Pence(-invoice.total.0))
+                }),
+                Block::Paragraph(
+                    "The charge is worked out from your fairer charging assessment. If your housing benefit or your circumstances change, tell us at once so that it can be reviewed.".into(),
+                ),
+            ],
+        };
+        let bytes = pdf::render(&report).map_err(|e| AppError::Internal(e.to_string()))?;
+        Ok((
+            format!(
+                "invoice-{}-{client_id}.pdf",
+                run.period_name.replace([' ', '/'], "-")
+            ),
+            bytes,
+        ))
+    }
+}

@@ -137,6 +137,8 @@ pub struct RunPreview {
     pub may_see_lines: bool,
     /// Why its preparation failed, when its job run gave up just now.
     pub failure: Option<String>,
+    /// The authority invoices clients for their charges (providers do not collect them).
+    pub authority_invoices: bool,
 }
 
 /// What a provider sees of its payments: the timetable and each paid period's total.
@@ -643,6 +645,10 @@ impl App {
             summary,
             job,
             failure,
+            authority_invoices: !self
+                .payment_settings(run.authority_id)
+                .await?
+                .provider_collects,
             run,
         })
     }

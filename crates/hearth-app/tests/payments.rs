@@ -1031,3 +1031,83 @@ async fn for_random_back_dated_histories_what_was_paid_is_what_is_due() {
         assert!(!changes.is_empty());
     }
 }
+
+#[tokio::test]
+async fn where_the_authority_collects_charges_providers_are_paid_in_full_and_clients_invoiced() {
+    let w = common::world(testing::sqlite().await.unwrap()).await;
+    let app = &w.app;
+    let finance = principal(app, "finance").await;
+    let second = principal(app, "payments").await;
+    all_in_receipt(app).await;
+    let client = testing::scalar_i64(
+        app.db_for_tests(),
+        "SELECT MIN(cs.client_id) FROM client_schedules cs JOIN services s ON s.id = cs.service_id
+         WHERE s.term = 'long' AND cs.end_date IS NULL",
+    )
+    .await
+    .unwrap();
+    exec(app, &format!("INSERT INTO client_benefits (client_id, from_date, status, created_by_name, created_at) VALUES ({client}, '2026-01-01', 'not_in_receipt', 'test', 0)")).await;
+    exec(app, &format!("INSERT INTO client_charges (client_id, from_date, kind, weekly_charge_pence, created_by_name, created_at) VALUES ({client}, '2026-01-01', 'amount', 1250, 'test', 0)")).await;
+    // Where providers collect (the default), there are no invoices, and the charge is
+    // deducted from the provider's payment.
+    let collected = prepare(app, &finance, p08()).await;
+    let line = app
+        .db_for_tests()
+        .run_lines(collected.id, None)
+        .await
+        .unwrap()
+        .into_iter()
+        .find(|l| l.client_id == Some(client) && l.kind == "subsidy")
+        .unwrap();
+    assert_eq!(line.charge_pence, 5000);
+    assert_eq!(line.amount_pence, line.due_pence - 5000);
+    exec(
+        app,
+        &format!(
+            "INSERT INTO settings (name, value) VALUES ('payments_provider_collects:{}', 'false')",
+            finance.authority_id()
+        ),
+    )
+    .await;
+    let run = prepare(app, &finance, p08()).await;
+    let line = app
+        .db_for_tests()
+        .run_lines(run.id, None)
+        .await
+        .unwrap()
+        .into_iter()
+        .find(|l| l.client_id == Some(client) && l.kind == "subsidy")
+        .unwrap();
+    assert_eq!(line.charge_pence, 5000, "the charge stays on the line");
+    assert_eq!(
+        line.amount_pence, line.due_pence,
+        "the provider is paid in full"
+    );
+    // Not before it is paid.
+    assert!(matches!(
+        app.client_invoices(&finance, run.id).await,
+        Err(AppError::Conflict(..))
+    ));
+    app.approve_payment_run(&second, run.id).await.unwrap();
+    app.commit_payment_run(&second, run.id).await.unwrap();
+    let (_, invoices) = app.client_invoices(&finance, run.id).await.unwrap();
+    assert_eq!(invoices.len(), 1);
+    assert_eq!(invoices[0].client_id, client);
+    assert_eq!(invoices[0].total.0, 5000, "four weeks at £12.50");
+    let (name, pdf) = app
+        .client_invoice_pdf(&finance, run.id, client)
+        .await
+        .unwrap();
+    assert!(pdf.starts_with(b"%PDF-") && name.starts_with("invoice-"));
+    // Another client has no invoice; the board and providers may not see them.
+    assert!(matches!(
+        app.client_invoice_pdf(&finance, run.id, client + 100_000)
+            .await,
+        Err(AppError::NotFound)
+    ));
+    assert!(app.client_invoices(&w.board, run.id).await.is_err());
+    assert!(matches!(
+        app.client_invoices(&w.provider, run.id).await,
+        Err(AppError::NotFound)
+    ));
+}

@@ -249,6 +249,8 @@ record!(
         schedule_id: i64,
         client_id: i64,
         name: String,
+        title: String,
+        address: String,
         date_of_birth: Option<String>,
         ni_number: Option<String>,
         hb_number: Option<String>,
@@ -432,7 +434,7 @@ impl Db {
             let mut p = Params::default();
             p.next();
             let sql = format!(
-                "SELECT cs.id AS schedule_id, c.id AS client_id, c.first_name || ' ' || c.last_name AS name, c.date_of_birth,
+                "SELECT cs.id AS schedule_id, c.id AS client_id, c.first_name || ' ' || c.last_name AS name, c.title, c.address, c.date_of_birth,
                         c.ni_number, c.hb_number, c.postcode, cs.level, cs.units_per_week, cs.start_date, cs.end_date, cs.tenancy_reference
                  FROM client_schedules cs JOIN clients c ON c.id = cs.client_id
                  WHERE c.authority_id = $1 AND cs.id IN ({}) ORDER BY cs.id",

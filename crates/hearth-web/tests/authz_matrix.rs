@@ -156,6 +156,26 @@ async fn record_ids(t: &TestApp) -> HashMap<&'static str, i64> {
     )
     .await
     .unwrap();
+    // The authority invoices clients for their charges, and one of Larkspur's long-term
+    // clients is charged £10 a week: its invoice is made when the run is paid.
+    let invoiced = hearth_store::testing::scalar_i64(
+        t.app.db_for_tests(),
+        &format!(
+            "SELECT MIN(cs.client_id) FROM client_schedules cs JOIN services s ON s.id = cs.service_id
+             WHERE s.provider_id = {pid} AND s.term = 'long' AND cs.end_date IS NULL"
+        ),
+    )
+    .await
+    .unwrap();
+    for sql in [
+        format!("INSERT INTO settings (name, value) VALUES ('payments_provider_collects:{}', 'false')", finance.authority_id()),
+        format!("INSERT INTO client_benefits (client_id, from_date, status, created_by_name, created_at) VALUES ({invoiced}, '2026-01-01', 'not_in_receipt', 'test', 0)"),
+        format!("INSERT INTO client_charges (client_id, from_date, kind, weekly_charge_pence, created_by_name, created_at) VALUES ({invoiced}, '2026-01-01', 'amount', 1000, 'test', 0)"),
+    ] {
+        hearth_store::testing::exec(t.app.db_for_tests(), &sql)
+            .await
+            .unwrap();
+    }
     let pay = t
         .app
         .prepare_payment_run(
@@ -216,6 +236,7 @@ async fn record_ids(t: &TestApp) -> HashMap<&'static str, i64> {
         .id;
     HashMap::from([
         ("rates", rate),
+        ("invoiced", invoiced),
         ("payments", pay.id),
         ("holds", hold.id),
         ("clients", schedule.client_id),
@@ -262,6 +283,7 @@ fn concrete(path: &str, ids: &HashMap<&'static str, i64>) -> Option<String> {
             "{action}" => "unlock".to_string(),
             "{report}" => "payment_items".to_string(),
             "{rate}" => ids.get("rates").copied().unwrap_or(999_999).to_string(),
+            "{client}" => ids.get("invoiced").copied().unwrap_or(999_999).to_string(),
             "{file}" => "providers.csv".to_string(),
             "{batch}" => MATRIX_BATCH.to_string(),
             s if s.starts_with("{*") => return None,

@@ -44,6 +44,12 @@ pub fn register(t: &mut RouteTable) {
     t.get("/payments/{id}/lines.csv", READ, get(lines_csv));
     t.get("/payments/{id}/lines.xlsx", READ, get(lines_xlsx));
     t.get("/payments/{id}/finance.csv", READ, get(finance_csv));
+    t.get("/payments/{id}/invoices", WRITE, get(invoices_page));
+    t.get(
+        "/payments/{id}/invoices/{client}/invoice.pdf",
+        WRITE,
+        get(invoice_pdf),
+    );
     t.get(
         "/payments/{id}/providers/{provider}/remittance.pdf",
         ANY,
@@ -534,6 +540,7 @@ fn run_view(ctx: &Ctx, p: &RunPreview, q: &RunQuery, problem: Option<&str>) -> R
             p class="govuk-body" {
                 "Download every line: " a class="govuk-link" href={ "/payments/" (r.id) "/lines.csv" } { "CSV" } ", " a class="govuk-link" href={ "/payments/" (r.id) "/lines.xlsx" } { "Excel" }
                 @if paid { ". The finance system's file: " a class="govuk-link" href={ "/payments/" (r.id) "/finance.csv" } { "CSV" } }
+                @if paid && p.authority_invoices && s.charge.0 != 0 { ". Clients' charges: " a class="govuk-link" href={ "/payments/" (r.id) "/invoices" } { "the clients' invoices" } }
                 "."
             }
         }
@@ -849,6 +856,61 @@ async fn report_file(
         }
         _ => Err(AppError::NotFound.into()),
     }
+}
+
+/// The clients' invoices of a paid run, where the authority collects clients' charges.
+async fn invoices_page(State(state): State<AppState>, ctx: Ctx, Path(id): Path<i64>) -> Page {
+    let (run, invoices) = state.app.client_invoices(&ctx.principal, id).await?;
+    let total: i64 = invoices.iter().map(|i| i.total.0).sum();
+    let body = html! {
+        (layout::back_link(&format!("/payments/{id}")))
+        span class="govuk-caption-l" { "Payments" }
+        h1 class="govuk-heading-l" { "Clients' invoices for " (run.period_name) }
+        p class="govuk-body" { "The authority invoices clients for their fairer charging charges. Each invoice lists the client's charge for the period and any change to earlier periods from a back-dated assessment. " (layout::plural(invoices.len() as i64, "invoice", "invoices")) ", " (money(Pence(total))) " in all." }
+        @if invoices.is_empty() {
+            p class="govuk-body" { "No client was charged in this run." }
+        } @else {
+            (layout::scrolling_table("Clients' invoices", html! { table class="govuk-table" {
+                thead class="govuk-table__head" { tr class="govuk-table__row" {
+                    th scope="col" class="govuk-table__header" { "Client" }
+                    th scope="col" class="govuk-table__header" { "Service" }
+                    th scope="col" class="govuk-table__header govuk-table__header--numeric" { "This period" }
+                    th scope="col" class="govuk-table__header govuk-table__header--numeric" { "Earlier periods" }
+                    th scope="col" class="govuk-table__header govuk-table__header--numeric" { "To pay" }
+                    th scope="col" class="govuk-table__header" { "Invoice" }
+                } }
+                tbody class="govuk-table__body" {
+                    @for i in &invoices {
+                        tr class="govuk-table__row" {
+                            td class="govuk-table__cell" { a class="govuk-link" href={ "/clients/" (i.client_id) "/payments" } { (i.name) } }
+                            td class="govuk-table__cell" { (i.service) }
+                            td class="govuk-table__cell govuk-table__cell--numeric" { (money(i.charge)) }
+                            td class="govuk-table__cell govuk-table__cell--numeric" { (money(i.earlier)) }
+                            td class="govuk-table__cell govuk-table__cell--numeric" { (money(i.total)) }
+                            td class="govuk-table__cell" { a class="govuk-link" href={ "/payments/" (id) "/invoices/" (i.client_id) "/invoice.pdf" } { "PDF" span class="govuk-visually-hidden" { " for " (i.name) } } }
+                        }
+                    }
+                }
+            } }))
+        }
+    };
+    Ok(render(
+        Some(&ctx),
+        &format!("Clients' invoices for {}", run.period_name),
+        body,
+    ))
+}
+
+async fn invoice_pdf(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    Path((id, client)): Path<(i64, i64)>,
+) -> Page {
+    let (name, bytes) = state
+        .app
+        .client_invoice_pdf(&ctx.principal, id, client)
+        .await?;
+    Ok(layout::download("application/pdf", &name, bytes))
 }
 
 async fn provider_payments(state: &AppState, ctx: &Ctx) -> Page {

@@ -55,6 +55,8 @@ const MATRIX: &[(&str, &str, &str)] = &[
     ("GET", "/payments/{id}/lines.csv", "oooofnnf"),
     ("GET", "/payments/{id}/lines.xlsx", "oooofnnf"),
     ("GET", "/payments/{id}/finance.csv", "oooofnnf"),
+    ("GET", "/payments/{id}/invoices", "oooofnnf"),
+    ("GET", "/payments/{id}/invoices/{client}/invoice.pdf", "oooofnnf"),
     ("GET", "/payments/{id}/providers/{provider}/remittance.pdf", "oooofonf"),
     ("GET", "/payments/{id}/providers/{provider}/remittance.csv", "oooofonf"),
     ("GET", "/payments/{id}/providers/{provider}/reports", "oooofonf"),
