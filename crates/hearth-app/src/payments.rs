@@ -12,7 +12,7 @@
 
 use std::collections::HashMap;
 
-use chrono::NaiveDate;
+use chrono::{Datelike, NaiveDate};
 use hearth_docs::pdf::{self, Block, Report, Table};
 use hearth_domain::calendar::{period_of, Period, Region, RegionCalendar, PERIOD_DAYS};
 use hearth_domain::payments::{
@@ -50,6 +50,39 @@ pub struct PaySettings {
     pub provider_collects: bool,
     /// Clients of short-term services are charged too.
     pub charge_short_term: bool,
+    /// How many payment years before the run's own may still be adjusted (default 1: the
+    /// current and the previous year).
+    pub adjust_years: u32,
+}
+
+/// The most payment years before the run's own that a run may adjust.
+pub const MAX_ADJUST_YEARS: u32 = 6;
+
+/// The payment settings form: the anchor as `YYYY-MM-DD`, two yes/no answers and the years.
+#[derive(Debug, Clone, Default, Deserialize, serde::Serialize)]
+pub struct SettingsInput {
+    #[serde(default)]
+    pub anchor: String,
+    /// `yes` (the provider collects) or `no` (the authority invoices the client).
+    #[serde(default)]
+    pub provider_collects: String,
+    /// `yes` or `no`.
+    #[serde(default)]
+    pub charge_short_term: String,
+    #[serde(default)]
+    pub adjust_years: String,
+}
+
+impl SettingsInput {
+    pub fn of(s: &PaySettings) -> SettingsInput {
+        let yes = |b: bool| if b { "yes" } else { "no" }.to_string();
+        SettingsInput {
+            anchor: s.anchor.to_string(),
+            provider_collects: yes(s.provider_collects),
+            charge_short_term: yes(s.charge_short_term),
+            adjust_years: s.adjust_years.to_string(),
+        }
+    }
 }
 
 /// One period of the timetable, with where its payment stands.
@@ -168,6 +201,20 @@ pub struct BenefitInput {
     pub from_date: String,
     #[serde(default)]
     pub status: String,
+}
+
+/// Why a housing benefit status or an assessment recorded by mistake is removed.
+#[derive(Debug, Clone, Default, Deserialize, serde::Serialize)]
+pub struct RemoveInput {
+    #[serde(default)]
+    pub reason: String,
+}
+
+/// Which of a client's entries is removed.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ClientEntry {
+    Benefit(i64),
+    Charge(i64),
 }
 
 #[derive(Debug, Clone, Default, Deserialize, serde::Serialize)]
@@ -308,7 +355,127 @@ impl App {
                 self.db.setting(&get("payments_charge_short_term")).await?,
                 false,
             ),
+            adjust_years: self
+                .db
+                .setting(&get("payments_adjust_years"))
+                .await?
+                .and_then(|s| s.trim().parse::<u32>().ok())
+                .filter(|n| *n <= MAX_ADJUST_YEARS)
+                .unwrap_or(1),
         })
+    }
+
+    /// The authority's payment settings, for its staff to read, with whether the anchor may
+    /// still move (nothing has been paid yet).
+    pub async fn payment_settings_of(
+        &self,
+        who: &Principal,
+    ) -> Result<(PaySettings, bool), AppError> {
+        who.require_or_hide(Permission::BackOfficeRead)?;
+        let settings = self.payment_settings(who.authority_id()).await?;
+        let paid = self
+            .db
+            .first_paid_period(who.authority_id())
+            .await?
+            .is_some();
+        Ok((settings, !paid))
+    }
+
+    /// A finance officer changes the authority's payment settings; each change is audited.
+    /// The anchor cannot move once a run has been paid (the paid periods would no longer line
+    /// up). Returns how many settings changed.
+    pub async fn save_payment_settings(
+        &self,
+        who: &Principal,
+        input: &SettingsInput,
+    ) -> Result<usize, AppError> {
+        self.require_finance(who)?;
+        crate::text::check_lengths(input)?;
+        let (now, anchor_free) = self.payment_settings_of(who).await?;
+        let mut e = FieldErrors::new();
+        let anchor = match e.check("anchor", parse_date(&input.anchor)) {
+            None => None,
+            Some(d) if !(2000..=2100).contains(&d.year()) => {
+                e.add("anchor", "Enter a year between 2000 and 2100");
+                None
+            }
+            Some(d) if d != now.anchor && !anchor_free => {
+                e.add(
+                    "anchor",
+                    "The periods cannot move: a payment run has been paid, and its periods would no longer line up",
+                );
+                None
+            }
+            Some(d) => Some(d),
+        };
+        let yes_no = |e: &mut FieldErrors, field: &str, v: &str, message: &str| match v.trim() {
+            "yes" => Some(true),
+            "no" => Some(false),
+            _ => {
+                e.add(field, message);
+                None
+            }
+        };
+        let collects = yes_no(
+            &mut e,
+            "provider_collects",
+            &input.provider_collects,
+            "Select who collects clients' charges",
+        );
+        let short_term = yes_no(
+            &mut e,
+            "charge_short_term",
+            &input.charge_short_term,
+            "Select whether clients of short-term services are charged",
+        );
+        let years = match input.adjust_years.trim().parse::<u32>() {
+            Ok(n) if n <= MAX_ADJUST_YEARS => Some(n),
+            _ => {
+                e.add(
+                    "adjust_years",
+                    format!("Enter a whole number of years from 0 to {MAX_ADJUST_YEARS}"),
+                );
+                None
+            }
+        };
+        e.into_result()?;
+        let (Some(anchor), Some(collects), Some(short_term), Some(years)) =
+            (anchor, collects, short_term, years)
+        else {
+            return Err(AppError::Internal("settings checked".into()));
+        };
+        let a = who.authority_id();
+        let changes: Vec<(String, String)> = [
+            ("payments_anchor", anchor != now.anchor, anchor.to_string()),
+            (
+                "payments_provider_collects",
+                collects != now.provider_collects,
+                collects.to_string(),
+            ),
+            (
+                "payments_charge_short_term",
+                short_term != now.charge_short_term,
+                short_term.to_string(),
+            ),
+            (
+                "payments_adjust_years",
+                years != now.adjust_years,
+                years.to_string(),
+            ),
+        ]
+        .into_iter()
+        .filter(|(_, changed, _)| *changed)
+        .map(|(name, _, value)| (format!("{name}:{a}"), value))
+        .collect();
+        if changes.is_empty() {
+            return Ok(0);
+        }
+        let mut tx = self.begin_write(&who.actor()).await?;
+        for (name, value) in &changes {
+            tx.set_setting(name, value).await?;
+        }
+        tx.commit().await?;
+        Ok(changes.len())
     }
 
     async fn region_calendar(
@@ -567,8 +734,9 @@ impl App {
 
     /// Every line of a run of the period starting `period_start`, worked out from the
     /// records as they are now: for each period from the earliest that may still be adjusted
-    /// (the first period of the previous payment year, but never before the first period
-    /// paid in Hearth) to the run's own, what is due less what was paid.
+    /// (the first period of the payment year `adjust_years` before the run's, by default the
+    /// previous one, but never before the first period paid in Hearth) to the run's own, what
+    /// is due less what was paid.
     pub(crate) async fn work_out(
         &self,
         authority_id: i64,
@@ -581,7 +749,10 @@ impl App {
             run_period.start,
             -i64::from(run_period.number - 1) * PERIOD_DAYS,
         );
-        let earliest = shift(year_start, -13 * PERIOD_DAYS);
+        let earliest = shift(
+            year_start,
+            -13 * PERIOD_DAYS * i64::from(settings.adjust_years),
+        );
         let first_paid = self
             .db
             .first_paid_period(authority_id)
@@ -1451,6 +1622,50 @@ impl App {
         let mut tx = self.begin_write(&who.actor()).await?;
         tx.insert_client_charge(client_id, &from.to_string(), kind.as_str(), weekly.0)
             .await?;
+        tx.commit().await?;
+        Ok(())
+    }
+
+    /// Removes a housing benefit status or an assessment recorded by mistake (staff who may
+    /// change records), with the reason in the audit trail. What was paid on it stays paid:
+    /// the next run pays or recovers the difference as adjustments.
+    pub async fn remove_client_entry(
+        &self,
+        who: &Principal,
+        client_id: i64,
+        entry: ClientEntry,
+        input: &RemoveInput,
+    ) -> Result<(), AppError> {
+        who.require_or_hide(Permission::BackOfficeRead)?;
+        self.visible_client(who, client_id).await?;
+        who.require(Permission::BackOfficeWrite)?;
+        let (benefits, charges) = self.client_finance(who, client_id).await?;
+        let found = match entry {
+            ClientEntry::Benefit(id) => benefits.iter().any(|b| b.id == id),
+            ClientEntry::Charge(id) => charges.iter().any(|c| c.id == id),
+        };
+        if !found {
+            return Err(AppError::NotFound);
+        }
+        crate::text::check_lengths(input)?;
+        let reason = input.reason.trim();
+        if reason.is_empty() {
+            return Err(AppError::invalid(
+                "reason",
+                "Enter why it is removed, for example: recorded against the wrong client",
+            ));
+        }
+        if reason.chars().count() > MAX_REASON_CHARS {
+            return Err(AppError::invalid(
+                "reason",
+                format!("The reason must be {MAX_REASON_CHARS} characters or fewer"),
+            ));
+        }
+        let mut tx = self.begin_write(&who.actor()).await?;
+        match entry {
+            ClientEntry::Benefit(id) => tx.remove_client_benefit(id, reason).await?.is_some(),
+            ClientEntry::Charge(id) => tx.remove_client_charge(id, reason).await?.is_some(),
+        };
         tx.commit().await?;
         Ok(())
     }

@@ -5,7 +5,7 @@
 mod common;
 
 use chrono::NaiveDate;
-use hearth_app::payments::HoldInput;
+use hearth_app::payments::{HoldInput, SettingsInput};
 use hearth_app::{App, AppError, Principal};
 use hearth_store::{testing, PaymentRun};
 
@@ -1110,4 +1110,291 @@ async fn where_the_authority_collects_charges_providers_are_paid_in_full_and_cli
         app.client_invoices(&w.provider, run.id).await,
         Err(AppError::NotFound)
     ));
+}
+
+#[tokio::test]
+async fn payment_settings_are_changed_by_finance_officers_checked_audited_and_decide_what_is_adjusted(
+) {
+    let w = common::world(testing::sqlite().await.unwrap()).await;
+    let app = &w.app;
+    let finance = principal(app, "finance").await;
+    let second = principal(app, "payments").await;
+    all_in_receipt(app).await;
+    let settings_rows = || async {
+        testing::scalar_i64(
+            app.db_for_tests(),
+            "SELECT COUNT(*) FROM settings WHERE name LIKE 'payments%'",
+        )
+        .await
+        .unwrap()
+    };
+    let usual = SettingsInput {
+        anchor: "2026-04-06".into(),
+        provider_collects: "yes".into(),
+        charge_short_term: "no".into(),
+        adjust_years: "1".into(),
+    };
+    let (now, free) = app.payment_settings_of(&finance).await.unwrap();
+    assert!(free, "nothing is paid yet");
+    assert_eq!(SettingsInput::of(&now).adjust_years, "1");
+    // Officers who are not finance officers may read them, not change them.
+    assert!(app.payment_settings_of(&w.officer).await.is_ok());
+    assert!(app.save_payment_settings(&w.officer, &usual).await.is_err());
+    assert!(app.payment_settings_of(&w.provider).await.is_err());
+    // Bad input is told beside each field and changes nothing.
+    let bad = SettingsInput {
+        anchor: "31/2/2026".into(),
+        provider_collects: "maybe".into(),
+        charge_short_term: String::new(),
+        adjust_years: "9".into(),
+    };
+    match app.save_payment_settings(&finance, &bad).await {
+        Err(AppError::Invalid(e)) => {
+            for field in [
+                "anchor",
+                "provider_collects",
+                "charge_short_term",
+                "adjust_years",
+            ] {
+                assert!(e.get(field).is_some(), "{field}: {e:?}");
+            }
+        }
+        other => panic!("{other:?}"),
+    }
+    assert_eq!(settings_rows().await, 0);
+    assert_eq!(
+        app.save_payment_settings(&finance, &usual).await.unwrap(),
+        0
+    );
+    assert_eq!(settings_rows().await, 0, "nothing changed, nothing written");
+
+    // Last year's last period is paid.
+    let last_year = ymd(2026, 3, 9);
+    let run = prepare(app, &finance, last_year).await;
+    app.approve_payment_run(&second, run.id).await.unwrap();
+    app.commit_payment_run(&second, run.id).await.unwrap();
+    // The periods cannot move now.
+    let moved = SettingsInput {
+        anchor: "2026-04-13".into(),
+        ..usual.clone()
+    };
+    match app.save_payment_settings(&finance, &moved).await {
+        Err(AppError::Invalid(e)) => {
+            assert!(e.get("anchor").unwrap().contains("cannot move"), "{e:?}")
+        }
+        other => panic!("{other:?}"),
+    }
+    assert!(!app.payment_settings_of(&finance).await.unwrap().1);
+
+    // Every schedule had one more unit a week all along: with the usual setting, this
+    // year's run adjusts last year's period.
+    exec(
+        app,
+        "UPDATE client_schedules SET units_per_week = units_per_week + 1",
+    )
+    .await;
+    let of_last_year = |lines: &[hearth_store::PayLine]| {
+        lines
+            .iter()
+            .filter(|l| l.period_start == last_year.to_string() && l.kind == "adjustment")
+            .count()
+    };
+    let with = prepare(app, &finance, p08()).await;
+    let lines = app.db_for_tests().run_lines(with.id, None).await.unwrap();
+    assert!(of_last_year(&lines) > 0, "last year's period is adjusted");
+    // A finance officer says only the run's own year may be adjusted.
+    let this_year_only = SettingsInput {
+        adjust_years: "0".into(),
+        ..usual.clone()
+    };
+    assert_eq!(
+        app.save_payment_settings(&finance, &this_year_only)
+            .await
+            .unwrap(),
+        1
+    );
+    assert_eq!(
+        app.payment_settings_of(&finance)
+            .await
+            .unwrap()
+            .0
+            .adjust_years,
+        0
+    );
+    let audited = testing::scalar_i64(
+        app.db_for_tests(),
+        "SELECT COUNT(*) FROM audit_log WHERE record_type = 'setting' AND record_id LIKE 'payments_adjust_years:%' AND actor = 'finance'",
+    )
+    .await
+    .unwrap();
+    assert_eq!(
+        audited, 1,
+        "the change is in the audit trail, as its officer"
+    );
+    // The run prepared before the change is stale when it is approved.
+    assert!(app.approve_payment_run(&second, with.id).await.is_err());
+    let without = prepare(app, &finance, p08()).await;
+    let lines = app
+        .db_for_tests()
+        .run_lines(without.id, None)
+        .await
+        .unwrap();
+    assert_eq!(of_last_year(&lines), 0, "last year's period is left alone");
+    assert!(!lines.is_empty());
+}
+
+#[tokio::test]
+async fn an_assessment_recorded_by_mistake_is_removed_with_its_reason_and_the_next_run_repays_it() {
+    use hearth_app::payments::{BenefitInput, ChargeInput, ClientEntry, RemoveInput};
+    let w = common::world(testing::sqlite().await.unwrap()).await;
+    let app = &w.app;
+    let finance = principal(app, "finance").await;
+    let second = principal(app, "payments").await;
+    all_in_receipt(app).await;
+    let client = testing::scalar_i64(
+        app.db_for_tests(),
+        "SELECT MIN(cs.client_id) FROM client_schedules cs JOIN services s ON s.id = cs.service_id
+         WHERE s.term = 'long' AND cs.end_date IS NULL",
+    )
+    .await
+    .unwrap();
+    // Recorded against the wrong client: not in receipt, charged £12.50 a week.
+    app.record_benefit(
+        &w.officer,
+        client,
+        &BenefitInput {
+            from_date: "1/1/2026".into(),
+            status: "not_in_receipt".into(),
+        },
+    )
+    .await
+    .unwrap();
+    app.record_charge(
+        &w.officer,
+        client,
+        &ChargeInput {
+            from_date: "1/1/2026".into(),
+            kind: "amount".into(),
+            weekly_charge: "12.50".into(),
+        },
+    )
+    .await
+    .unwrap();
+    let run = prepare(app, &finance, p08()).await;
+    app.approve_payment_run(&second, run.id).await.unwrap();
+    app.commit_payment_run(&second, run.id).await.unwrap();
+    let (benefits, charges) = app.client_finance(&w.officer, client).await.unwrap();
+    let wrong_status = benefits
+        .iter()
+        .find(|b| b.status == "not_in_receipt")
+        .unwrap()
+        .id;
+    let wrong_charge = charges[0].id;
+    let because = RemoveInput {
+        reason: "Recorded against the wrong client".into(),
+    };
+    // A reason is needed, and without one nothing is removed.
+    match app
+        .remove_client_entry(
+            &w.officer,
+            client,
+            ClientEntry::Charge(wrong_charge),
+            &RemoveInput { reason: " ".into() },
+        )
+        .await
+    {
+        Err(AppError::Invalid(e)) => assert!(e.get("reason").is_some()),
+        other => panic!("{other:?}"),
+    }
+    assert_eq!(
+        app.client_finance(&w.officer, client)
+            .await
+            .unwrap()
+            .1
+            .len(),
+        1
+    );
+    // The board may not; a provider does not find it; another client's id is not found.
+    assert!(app
+        .remove_client_entry(
+            &w.board,
+            client,
+            ClientEntry::Charge(wrong_charge),
+            &because
+        )
+        .await
+        .is_err());
+    assert!(matches!(
+        app.remove_client_entry(
+            &w.provider,
+            client + 100_000,
+            ClientEntry::Charge(wrong_charge),
+            &because
+        )
+        .await,
+        Err(AppError::NotFound)
+    ));
+    let other = testing::scalar_i64(
+        app.db_for_tests(),
+        &format!("SELECT MIN(client_id) FROM client_benefits WHERE client_id <> {client}"),
+    )
+    .await
+    .unwrap();
+    assert!(matches!(
+        app.remove_client_entry(
+            &w.officer,
+            other,
+            ClientEntry::Benefit(wrong_status),
+            &because
+        )
+        .await,
+        Err(AppError::NotFound)
+    ));
+    app.remove_client_entry(
+        &w.officer,
+        client,
+        ClientEntry::Charge(wrong_charge),
+        &because,
+    )
+    .await
+    .unwrap();
+    app.remove_client_entry(
+        &w.officer,
+        client,
+        ClientEntry::Benefit(wrong_status),
+        &because,
+    )
+    .await
+    .unwrap();
+    let (benefits, charges) = app.client_finance(&w.officer, client).await.unwrap();
+    assert!(charges.is_empty());
+    assert!(benefits.iter().all(|b| b.status == "in_receipt"));
+    let audited = testing::scalar_i64(
+        app.db_for_tests(),
+        &format!(
+            "SELECT COUNT(*) FROM audit_log WHERE action = 'delete' AND record_id = '{wrong_charge}' AND after_json LIKE '%wrong client%'"
+        ),
+    )
+    .await
+    .unwrap();
+    assert_eq!(
+        audited, 1,
+        "the removal and its reason are in the audit trail"
+    );
+    // The next run gives back the four weeks' charge taken in P08.
+    let next = prepare(app, &finance, p09()).await;
+    let back: i64 = app
+        .db_for_tests()
+        .run_lines(next.id, None)
+        .await
+        .unwrap()
+        .iter()
+        .filter(|l| {
+            l.kind == "adjustment"
+                && l.client_id == Some(client)
+                && l.period_start == p08().to_string()
+        })
+        .map(|l| l.amount_pence)
+        .sum();
+    assert_eq!(back, 5000);
 }

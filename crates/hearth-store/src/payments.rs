@@ -743,6 +743,24 @@ impl WriteTx {
         .await
     }
 
+    /// Deletes a housing benefit status recorded by mistake, with why in its audit entry.
+    pub async fn remove_client_benefit(
+        &mut self,
+        id: i64,
+        reason: &str,
+    ) -> Result<Option<ClientBenefit>, StoreError> {
+        self.remove_because::<ClientBenefit>(id, Some(reason)).await
+    }
+
+    /// Deletes a fairer charging assessment recorded by mistake, with why in its audit entry.
+    pub async fn remove_client_charge(
+        &mut self,
+        id: i64,
+        reason: &str,
+    ) -> Result<Option<ClientCharge>, StoreError> {
+        self.remove_because::<ClientCharge>(id, Some(reason)).await
+    }
+
     pub async fn insert_client_charge(
         &mut self,
         client_id: i64,

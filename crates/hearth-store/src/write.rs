@@ -294,6 +294,16 @@ impl WriteTx {
 
     /// Deletes a record and audits it with what it was; None when there is no such record.
     pub(crate) async fn remove<R: Record>(&mut self, id: i64) -> Result<Option<R>, StoreError> {
+        self.remove_because::<R>(id, None).await
+    }
+
+    /// As [`remove`](Self::remove), with why the record was deleted kept in the audit entry
+    /// (its `after` is `{"reason": ...}`).
+    pub(crate) async fn remove_because<R: Record>(
+        &mut self,
+        id: i64,
+        reason: Option<&str>,
+    ) -> Result<Option<R>, StoreError> {
         let Some(before) = self.current::<R>(id).await? else {
             return Ok(None);
         };
@@ -302,12 +312,13 @@ impl WriteTx {
             .and_where(Expr::col(Alias::new("id")).eq(id))
             .build_any_sqlx(builder(self.backend));
         sqlx::query_with(&sql, binds).execute(&mut *self.tx).await?;
+        let why = reason.map(|r| serde_json::json!({ "reason": r }));
         self.audit(
             "delete",
             R::TYPE,
             &id.to_string(),
             Some(&before.audit_json()),
-            None,
+            why.as_ref(),
         )
         .await?;
         Ok(Some(before))

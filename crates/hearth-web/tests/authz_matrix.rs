@@ -284,6 +284,8 @@ fn concrete(path: &str, ids: &HashMap<&'static str, i64>) -> Option<String> {
             "{report}" => "payment_items".to_string(),
             "{rate}" => ids.get("rates").copied().unwrap_or(999_999).to_string(),
             "{client}" => ids.get("invoiced").copied().unwrap_or(999_999).to_string(),
+            // A client's benefit status or assessment: refused before it is looked for.
+            "{entry}" => ids.get(previous).copied().unwrap_or(999_999).to_string(),
             "{file}" => "providers.csv".to_string(),
             "{batch}" => MATRIX_BATCH.to_string(),
             s if s.starts_with("{*") => return None,

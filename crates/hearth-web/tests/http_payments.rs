@@ -297,3 +297,105 @@ async fn a_hold_needs_a_reason_beside_the_field_and_a_rate_needs_a_date() {
         "{mine}"
     );
 }
+
+#[tokio::test]
+async fn payment_settings_are_changed_on_their_page_and_bad_input_is_told_beside_the_field() {
+    let t = TestApp::start(hearth_store::testing::sqlite().await.unwrap()).await;
+    let finance = t.signed_in("finance").await;
+    let (status, page) = finance.text("/payments").await;
+    assert_eq!(status, 200);
+    assert!(page.contains("Collected by the provider") && page.contains("/payments/settings"));
+    let (status, form) = finance.text("/payments/settings").await;
+    assert_eq!(status, 200);
+    assert!(form.contains("Who collects clients"), "{form}");
+    let r = finance
+        .post_form(
+            "/payments/settings",
+            &[
+                ("anchor", "6/4/2026"),
+                ("provider_collects", "no"),
+                ("charge_short_term", "no"),
+                ("adjust_years", "12"),
+            ],
+        )
+        .await;
+    assert_eq!(r.status(), 422);
+    let text = r.text().await.unwrap();
+    assert!(
+        field_error(&text, "adjust_years").contains("from 0 to 6"),
+        "{text}"
+    );
+    let (_, page) = finance.text("/payments").await;
+    assert!(
+        page.contains("Collected by the provider"),
+        "nothing changed"
+    );
+    let r = finance
+        .post_form(
+            "/payments/settings",
+            &[
+                ("anchor", "6/4/2026"),
+                ("provider_collects", "no"),
+                ("charge_short_term", "no"),
+                ("adjust_years", "1"),
+            ],
+        )
+        .await;
+    assert_eq!(r.status(), 303);
+    let (_, page) = finance.text(&location(&r)).await;
+    assert!(
+        page.contains("Payment settings saved") && page.contains("1 setting was changed"),
+        "{page}"
+    );
+    assert!(page.contains("Invoiced to the client by the authority"));
+    // Other staff read them but are not offered the change.
+    let (_, page) = t.signed_in("officer").await.text("/payments").await;
+    assert!(page.contains("Invoiced to the client") && !page.contains("/payments/settings"));
+}
+
+#[tokio::test]
+async fn a_status_recorded_by_mistake_is_removed_with_a_reason_told_beside_its_field() {
+    let t = TestApp::start(hearth_store::testing::sqlite().await.unwrap()).await;
+    all_in_receipt(&t).await;
+    let (client, entry) = {
+        let db = t.app.db_for_tests();
+        let id = hearth_store::testing::scalar_i64(db, "SELECT MIN(id) FROM client_benefits")
+            .await
+            .unwrap();
+        let client = hearth_store::testing::scalar_i64(
+            db,
+            &format!("SELECT client_id FROM client_benefits WHERE id = {id}"),
+        )
+        .await
+        .unwrap();
+        (client, id)
+    };
+    let officer = t.signed_in("officer").await;
+    let page_path = format!("/clients/{client}/payments");
+    let (status, page) = officer.text(&page_path).await;
+    assert_eq!(status, 200);
+    assert!(page.contains("Remove this status"), "{page}");
+    let action = format!("/clients/{client}/benefits/{entry}/remove");
+    let r = officer.post_form(&action, &[("reason", "")]).await;
+    assert_eq!(r.status(), 422);
+    let body = r.text().await.unwrap();
+    assert!(
+        field_error(&body, "reason").contains("Enter why it is removed"),
+        "{body}"
+    );
+    assert!(body.contains("<details class=\"govuk-details govuk-!-margin-bottom-2\" open"));
+    let r = officer
+        .post_form(&action, &[("reason", "Recorded for the wrong client")])
+        .await;
+    assert_eq!(r.status(), 303);
+    let (_, page) = officer.text(&location(&r)).await;
+    assert!(
+        page.contains("Removed") && !page.contains(&action),
+        "{page}"
+    );
+    // Removed once; again it is not found.
+    let r = officer
+        .post_form(&action, &[("reason", "Recorded for the wrong client")])
+        .await;
+    assert_eq!(r.status(), 404);
+}

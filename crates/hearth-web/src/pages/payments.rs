@@ -7,7 +7,8 @@ use axum::response::{Html, IntoResponse, Response};
 use axum::routing::{get, post};
 use axum::Form;
 use hearth_app::payments::{
-    BenefitInput, ChargeInput, HoldInput, LineView, RateInput, RunPreview, TimetableEntry,
+    BenefitInput, ChargeInput, ClientEntry, HoldInput, LineView, PaySettings, RateInput,
+    RemoveInput, RunPreview, SettingsInput, TimetableEntry, MAX_ADJUST_YEARS,
 };
 use hearth_app::uplifts::{RateChange, UpliftInput};
 use hearth_app::{App, AppError, FieldErrors, Permission, Principal};
@@ -36,6 +37,8 @@ pub fn register(t: &mut RouteTable) {
     t.get("/payments/holds/new", FINANCE, get(hold_form));
     t.post("/payments/holds/new", FINANCE, post(hold_create));
     t.post("/payments/holds/{id}/lift", FINANCE, post(hold_lift));
+    t.get("/payments/settings", FINANCE, get(settings_form));
+    t.post("/payments/settings", FINANCE, post(settings_save));
     t.get("/payments/uplift", FINANCE, get(uplift_form));
     t.post("/payments/uplift", FINANCE, post(uplift_apply));
     t.get("/payments/{id}", READ, get(run_page));
@@ -81,6 +84,16 @@ pub fn register(t: &mut RouteTable) {
     t.get("/clients/{id}/payments", READ, get(client_finance));
     t.post("/clients/{id}/benefits", WRITE, post(client_benefit));
     t.post("/clients/{id}/charges", WRITE, post(client_charge));
+    t.post(
+        "/clients/{id}/benefits/{entry}/remove",
+        WRITE,
+        post(client_benefit_remove),
+    );
+    t.post(
+        "/clients/{id}/charges/{entry}/remove",
+        WRITE,
+        post(client_charge_remove),
+    );
 }
 
 fn money(p: Pence) -> String {
@@ -136,6 +149,7 @@ fn timetable_table(entries: &[TimetableEntry], staff: bool) -> Markup {
 
 #[derive(Deserialize, Default)]
 struct PaymentsQuery {
+    settings: Option<String>,
     lifted: Option<String>,
     uplifted: Option<String>,
     held: Option<String>,
@@ -162,6 +176,7 @@ async fn staff_payments(
     let timetable = app.payment_timetable(who, today).await?;
     let runs = app.payment_runs(who).await?;
     let holds = app.payment_holds(who).await?;
+    let (settings, _) = app.payment_settings_of(who).await?;
     let finance = App::is_finance(who);
     // Periods that may be prepared: last year's last period (paid early in this year) and
     // this year's, after the last one paid, that have begun; a period not ended yet says so.
@@ -217,6 +232,7 @@ async fn staff_payments(
     let body = html! {
         @if q.held.is_some() { (layout::banner("Payments held", html! { p class="govuk-body" { "Their lines are worked out and shown in each run, and paid once the hold is lifted." } })) }
         @if let Some(n) = q.uplifted.as_deref().and_then(|n| n.parse::<i64>().ok()) { (layout::banner("Uplift applied", html! { p class="govuk-body" { (layout::plural(n, "contract has", "contracts have")) " a new rate. Each provider has been sent a letter; a back-dated rate is paid in the next run as adjustments." } })) }
+        @if let Some(n) = q.settings.as_deref().and_then(|n| n.parse::<i64>().ok()) { (layout::banner("Payment settings saved", html! { p class="govuk-body" { @if n == 0 { "Nothing was changed." } @else { (layout::plural(n, "setting was", "settings were")) " changed. A run prepared before the change is found stale when it is approved or paid; prepare it again." } } })) }
         @if q.lifted.is_some() { (layout::banner("Hold lifted", html! { p class="govuk-body" { "The next run pays what the hold kept back, as adjustments." } })) }
         (error_summary(errors))
         h1 class="govuk-heading-l" { "Payments" }
@@ -295,6 +311,9 @@ async fn staff_payments(
                 }
             }
         }
+        h2 class="govuk-heading-m" { "Settings" }
+        (settings_list(&settings))
+        @if finance { p class="govuk-body" { a class="govuk-link" href="/payments/settings" { "Change the payment settings" } } }
         @if finance {
             div class="govuk-button-group" {
                 a class="govuk-button govuk-button--secondary" href="/payments/holds/new" data-module="govuk-button" { "Hold a provider's payments" }
@@ -1108,6 +1127,104 @@ async fn hold_lift(State(state): State<AppState>, ctx: Ctx, Path(id): Path<i64>)
     Ok(see_other("/payments?lifted=1"))
 }
 
+// ---------------- settings ----------------
+
+fn settings_list(s: &PaySettings) -> Markup {
+    html! {
+        dl class="govuk-summary-list" {
+            div class="govuk-summary-list__row" {
+                dt class="govuk-summary-list__key" { "Period 1 of the payment year starts" }
+                dd class="govuk-summary-list__value" { (day(s.anchor)) ", and every period is 28 days" }
+            }
+            div class="govuk-summary-list__row" {
+                dt class="govuk-summary-list__key" { "Clients' charges" }
+                dd class="govuk-summary-list__value" { @if s.provider_collects { "Collected by the provider: deducted from its payment" } @else { "Invoiced to the client by the authority: the provider is paid in full" } }
+            }
+            div class="govuk-summary-list__row" {
+                dt class="govuk-summary-list__key" { "Short-term services" }
+                dd class="govuk-summary-list__value" { @if s.charge_short_term { "Their clients are charged" } @else { "Their clients are not charged" } }
+            }
+            div class="govuk-summary-list__row" {
+                dt class="govuk-summary-list__key" { "Adjustments" }
+                dd class="govuk-summary-list__value" { @if s.adjust_years == 0 { "Periods of the run's own payment year" } @else { "Periods of the run's own payment year and the " (layout::plural(i64::from(s.adjust_years), "year", "years")) " before it" } }
+            }
+        }
+    }
+}
+
+async fn settings_form(State(state): State<AppState>, ctx: Ctx) -> Page {
+    let (now, _) = state.app.payment_settings_of(&ctx.principal).await?;
+    settings_page(&state, &ctx, &SettingsInput::of(&now), &FieldErrors::new()).await
+}
+
+async fn settings_page(
+    state: &AppState,
+    ctx: &Ctx,
+    f: &SettingsInput,
+    errors: &FieldErrors,
+) -> Page {
+    let (_, anchor_free) = state.app.payment_settings_of(&ctx.principal).await?;
+    let years: Vec<(String, String)> = (0..=MAX_ADJUST_YEARS)
+        .map(|n| {
+            (
+                n.to_string(),
+                match n {
+                    0 => "None: only the run's own payment year".to_string(),
+                    1 => "1: this year and last year (the usual)".to_string(),
+                    n => format!("{n}: this year and the {n} years before it"),
+                },
+            )
+        })
+        .collect();
+    let body = html! {
+        (layout::back_link("/payments"))
+        div class="govuk-grid-row" { div class="govuk-grid-column-two-thirds" {
+            (error_summary(errors))
+            h1 class="govuk-heading-l" { "Payment settings" }
+            p class="govuk-body" { "These settings decide what every payment run pays. A change is recorded in the audit trail; a run prepared before it is found stale when it is approved or paid, and the next run pays or recovers the difference for periods already paid." }
+            form method="post" action="/payments/settings" novalidate {
+                (csrf(&ctx.csrf))
+                @if anchor_free {
+                    (layout::date_input("anchor", "The first day of period 1", &f.anchor, errors, true, Some("Every period is 28 days from it, 13 to a year. It cannot be changed once a run has been paid.")))
+                } @else {
+                    input type="hidden" name="anchor" value=(f.anchor);
+                    @if let Some(e) = errors.get("anchor") { p class="govuk-error-message" id="anchor" { span class="govuk-visually-hidden" { "Error:" } " " (e) } }
+                    h2 class="govuk-heading-s" { "The first day of period 1" }
+                    p class="govuk-body" { (chrono::NaiveDate::parse_from_str(&f.anchor, "%Y-%m-%d").map(day).unwrap_or_else(|_| f.anchor.clone())) ". It cannot be changed now: a run has been paid, and its periods would no longer line up." }
+                }
+                (layout::radios("provider_collects", "Who collects clients' fairer charging charges?", &[
+                    ("yes", "The provider", Some("Each charge is deducted from the provider's payment")),
+                    ("no", "The authority", Some("The provider is paid in full, and each paid run lists an invoice for each client charged")),
+                ], &f.provider_collects, errors))
+                (layout::radios("charge_short_term", "Are clients of short-term services charged?", &[
+                    ("no", "No", Some("Only clients of long-term services need a housing benefit status and an assessment")),
+                    ("yes", "Yes", None),
+                ], &f.charge_short_term, errors))
+                (layout::select("adjust_years", "Earlier payment years a run may adjust", &years, &f.adjust_years, errors, true))
+                (button("Save the settings"))
+            }
+        } }
+    };
+    Ok(layout::render_form(
+        Some(ctx),
+        "Payment settings",
+        body,
+        errors,
+    ))
+}
+
+async fn settings_save(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    Form(f): Form<SettingsInput>,
+) -> Page {
+    match state.app.save_payment_settings(&ctx.principal, &f).await {
+        Ok(n) => Ok(see_other(&format!("/payments?settings={n}"))),
+        Err(AppError::Invalid(e)) => settings_page(&state, &ctx, &f, &e).await,
+        Err(e) => Err(e.into()),
+    }
+}
+
 // ---------------- uplifts ----------------
 
 async fn uplift_form(State(state): State<AppState>, ctx: Ctx) -> Page {
@@ -1316,16 +1433,73 @@ async fn contract_rate(
 
 // ---------------- a client's benefit and charges ----------------
 
-async fn client_finance(State(state): State<AppState>, ctx: Ctx, Path(id): Path<i64>) -> Page {
-    client_page(
+#[derive(Deserialize, Default)]
+struct ClientQuery {
+    removed: Option<String>,
+}
+
+async fn client_finance(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    Path(id): Path<i64>,
+    Query(q): Query<ClientQuery>,
+) -> Page {
+    client_page_removing(
         &state,
         &ctx,
         id,
         &BenefitInput::default(),
         &ChargeInput::default(),
         &FieldErrors::new(),
+        if q.removed.is_some() {
+            Removal::Done
+        } else {
+            Removal::None
+        },
     )
     .await
+}
+
+/// Where the client page's removal of an entry stands.
+enum Removal<'a> {
+    None,
+    /// One was just removed.
+    Done,
+    /// This one's removal was refused, with the reason typed.
+    Failed(ClientEntry, &'a RemoveInput),
+}
+
+/// A form to remove one entry recorded by mistake, behind a disclosure; the one whose
+/// removal just failed (`failed`) is open, with its error and the reason typed.
+fn remove_form(
+    ctx: &Ctx,
+    action: &str,
+    what: &str,
+    failed: Option<(&RemoveInput, &FieldErrors)>,
+) -> Markup {
+    let err = failed.and_then(|(_, e)| e.get("reason"));
+    let id = if failed.is_some() {
+        "reason".to_string()
+    } else {
+        format!("reason-{}", action.replace('/', "-"))
+    };
+    html! {
+        details class="govuk-details govuk-!-margin-bottom-2" open[failed.is_some()] {
+            summary class="govuk-details__summary" { span class="govuk-details__summary-text" { "Remove this " (what) span class="govuk-visually-hidden" { " recorded by mistake" } } }
+            div class="govuk-details__text" {
+                form method="post" action=(action) novalidate {
+                    (csrf(&ctx.csrf))
+                    p class="govuk-body" { "Only for one recorded by mistake: a change of circumstances is recorded from its own date instead. What was paid stays paid; the next payment run pays or recovers the difference." }
+                    div class={ "govuk-form-group" @if err.is_some() { " govuk-form-group--error" } } {
+                        label class="govuk-label" for=(id) { "Why is it removed?" }
+                        @if let Some(e) = err { p id={ (id) "-error" } class="govuk-error-message" { span class="govuk-visually-hidden" { "Error:" } " " (e) } }
+                        textarea class={ "govuk-textarea" @if err.is_some() { " govuk-textarea--error" } } id=(id) name="reason" rows="2" aria-describedby=[err.map(|_| format!("{id}-error"))] { (failed.map(|(f, _)| f.reason.as_str()).unwrap_or("")) }
+                    }
+                    button type="submit" class="govuk-button govuk-button--warning govuk-!-margin-bottom-0" data-module="govuk-button" { "Remove it" }
+                }
+            }
+        }
+    }
 }
 
 async fn client_page(
@@ -1336,6 +1510,28 @@ async fn client_page(
     c: &ChargeInput,
     errors: &FieldErrors,
 ) -> Page {
+    client_page_removing(state, ctx, id, b, c, errors, Removal::None).await
+}
+
+async fn client_page_removing(
+    state: &AppState,
+    ctx: &Ctx,
+    id: i64,
+    b: &BenefitInput,
+    c: &ChargeInput,
+    errors: &FieldErrors,
+    removal: Removal<'_>,
+) -> Page {
+    let removed = matches!(removal, Removal::Done);
+    let removing = match removal {
+        Removal::Failed(entry, input) => Some((entry, input)),
+        _ => None,
+    };
+    let failed = |entry: ClientEntry| {
+        removing
+            .filter(|(e, _)| *e == entry)
+            .map(|(_, input)| (input, errors))
+    };
     let (benefits, charges) = state.app.client_finance(&ctx.principal, id).await?;
     let write = ctx.principal.has(Permission::BackOfficeWrite);
     let statuses: Vec<(&str, &str, Option<&str>)> = BenefitStatus::ALL
@@ -1348,6 +1544,7 @@ async fn client_page(
         .collect();
     let body = html! {
         (layout::back_link("/payments"))
+        @if removed { (layout::banner("Removed", html! { p class="govuk-body" { "The entry recorded by mistake is removed, and the reason is in the audit trail. The next payment run pays or recovers the difference." } })) }
         span class="govuk-caption-l" { "Client " (id) }
         h1 class="govuk-heading-l" { "Housing benefit and fairer charging" }
         (error_summary(errors))
@@ -1355,7 +1552,10 @@ async fn client_page(
         h2 class="govuk-heading-m" { "Housing benefit status" }
         @if benefits.is_empty() { p class="govuk-body" { "Not recorded: for a long-term service the client's lines are exceptions until it is." } }
         @else {
-            ul class="govuk-list" { @for x in &benefits { li { (layout::date(&x.from_date)) ": " (BenefitStatus::parse(&x.status).map(|s| s.label()).unwrap_or("")) " (" (x.created_by_name) ")" } } }
+            ul class="govuk-list" { @for x in &benefits { li {
+                (layout::date(&x.from_date)) ": " (BenefitStatus::parse(&x.status).map(|s| s.label()).unwrap_or("")) " (" (x.created_by_name) ")"
+                @if write { (remove_form(ctx, &format!("/clients/{id}/benefits/{}/remove", x.id), "status", failed(ClientEntry::Benefit(x.id)))) }
+            } } }
         }
         @if write {
             form method="post" action={ "/clients/" (id) "/benefits" } novalidate {
@@ -1371,6 +1571,8 @@ async fn client_page(
             ul class="govuk-list" { @for x in &charges { li {
                 (layout::date(&x.from_date)) ": " (ChargeKind::parse(&x.kind).map(|s| s.label()).unwrap_or(""))
                 @if x.kind == "amount" { " of " (money(Pence(x.weekly_charge_pence))) " a week" }
+                " (" (x.created_by_name) ")"
+                @if write { (remove_form(ctx, &format!("/clients/{id}/charges/{}/remove", x.id), "assessment", failed(ClientEntry::Charge(x.id)))) }
             } } }
         }
         @if write {
@@ -1419,6 +1621,53 @@ async fn client_charge(
         }
         Err(e) => Err(e.into()),
     }
+}
+
+async fn remove_entry(
+    state: &AppState,
+    ctx: &Ctx,
+    id: i64,
+    entry: ClientEntry,
+    f: &RemoveInput,
+) -> Page {
+    match state
+        .app
+        .remove_client_entry(&ctx.principal, id, entry, f)
+        .await
+    {
+        Ok(()) => Ok(see_other(&format!("/clients/{id}/payments?removed=1"))),
+        Err(AppError::Invalid(e)) => {
+            client_page_removing(
+                state,
+                ctx,
+                id,
+                &BenefitInput::default(),
+                &ChargeInput::default(),
+                &e,
+                Removal::Failed(entry, f),
+            )
+            .await
+        }
+        Err(e) => Err(e.into()),
+    }
+}
+
+async fn client_benefit_remove(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    Path((id, entry)): Path<(i64, i64)>,
+    Form(f): Form<RemoveInput>,
+) -> Page {
+    remove_entry(&state, &ctx, id, ClientEntry::Benefit(entry), &f).await
+}
+
+async fn client_charge_remove(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    Path((id, entry)): Path<(i64, i64)>,
+    Form(f): Form<RemoveInput>,
+) -> Page {
+    remove_entry(&state, &ctx, id, ClientEntry::Charge(entry), &f).await
 }
 
 /// The schedule page's section: what was paid for the schedule, period by period.
