@@ -38,6 +38,16 @@ pub fn uk_time(utc: DateTime<Utc>) -> NaiveDateTime {
     utc.naive_utc() + Duration::hours(offset)
 }
 
+/// The instant (UTC seconds) of a UK local date and time. A time the clocks skip (01:00 to
+/// 02:00 on the last Sunday of March) is None; one they repeat (01:00 to 02:00 on the last
+/// Sunday of October) is its first, summer, instant.
+pub fn uk_to_utc(local: NaiveDateTime) -> Option<i64> {
+    [1, 0].into_iter().find_map(|offset| {
+        let utc = (local - Duration::hours(offset)).and_utc();
+        (uk_time(utc) == local).then(|| utc.timestamp())
+    })
+}
+
 /// UK local time of a stored timestamp (seconds since 1970, UTC).
 pub fn uk_time_of(ts: i64) -> Option<NaiveDateTime> {
     DateTime::from_timestamp(ts, 0).map(uk_time)
@@ -163,6 +173,25 @@ mod tests {
 
     fn at(s: &str) -> DateTime<Utc> {
         DateTime::parse_from_rfc3339(s).unwrap().with_timezone(&Utc)
+    }
+
+    #[test]
+    fn a_uk_time_is_found_back_as_its_instant() {
+        let local = |t: &str| NaiveDateTime::parse_from_str(t, "%Y-%m-%d %H:%M").unwrap();
+        assert_eq!(
+            uk_to_utc(local("2026-12-01 17:00")),
+            Some(at("2026-12-01T17:00:00Z").timestamp())
+        );
+        assert_eq!(
+            uk_to_utc(local("2026-06-09 17:00")),
+            Some(at("2026-06-09T16:00:00Z").timestamp())
+        );
+        // Skipped when the clocks go forward; the first of the two when they go back.
+        assert_eq!(uk_to_utc(local("2026-03-29 01:30")), None);
+        assert_eq!(
+            uk_to_utc(local("2026-10-25 01:30")),
+            Some(at("2026-10-25T00:30:00Z").timestamp())
+        );
     }
 
     #[test]

@@ -11,6 +11,7 @@ pub mod calendar;
 pub mod clients;
 pub mod clock;
 pub mod dates;
+pub mod day_activities;
 pub mod directory;
 pub mod enums;
 pub mod ids;

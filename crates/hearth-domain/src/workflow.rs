@@ -893,3 +893,193 @@ pub mod payment_runs {
         }
     }
 }
+
+/// The workflow of a provider's week of day activities actuals (F7.2): open while the provider
+/// records what happened at each planned session, then confirmed by the provider, which fixes
+/// the week for payment. After confirmation the provider changes nothing: a change goes by
+/// request, and only the commissioning team's authorisation applies it.
+pub mod day_weeks {
+    use super::Refusal;
+
+    #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+    pub enum Status {
+        /// Not confirmed yet: the provider records the sessions.
+        Open,
+        /// Confirmed by the provider: fixed for payment.
+        Confirmed,
+    }
+
+    impl Status {
+        pub const ALL: [Status; 2] = [Status::Open, Status::Confirmed];
+
+        pub const fn as_str(self) -> &'static str {
+            match self {
+                Status::Open => "open",
+                Status::Confirmed => "confirmed",
+            }
+        }
+
+        pub fn parse(s: &str) -> Option<Status> {
+            Status::ALL.into_iter().find(|t| t.as_str() == s)
+        }
+
+        pub const fn label(self) -> &'static str {
+            match self {
+                Status::Open => "Not confirmed",
+                Status::Confirmed => "Confirmed",
+            }
+        }
+    }
+
+    #[derive(Debug, Clone, Copy, PartialEq, Eq)]
+    pub enum Event {
+        /// The provider records what happened at sessions.
+        Record,
+        /// The provider confirms the week's actuals are correct.
+        Confirm,
+        /// The team applies a change it authorised to a confirmed week.
+        Amend,
+    }
+
+    /// Who moves a week.
+    #[derive(Debug, Clone, Copy, PartialEq, Eq)]
+    pub enum Actor {
+        /// A user of the provider (or, for a limited user, of the service).
+        Provider,
+        /// The commissioning team, who may change records.
+        Team,
+    }
+
+    /// What a move depends on.
+    #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+    pub struct Facts {
+        /// Planned sessions with nothing recorded.
+        pub unrecorded: usize,
+        /// Sessions on the first day of an unplanned absence with no record of the family
+        /// being contacted about the person's whereabouts and safety.
+        pub family_not_contacted: usize,
+        /// The week has ended (a week is confirmed only once it is over).
+        pub ended: bool,
+    }
+
+    pub fn next(from: Status, event: Event, by: Actor, facts: Facts) -> Result<Status, Refusal> {
+        match (event, by) {
+            (Event::Record | Event::Confirm, Actor::Team) => Err(Refusal::NotYours(
+                "The provider records and confirms its own actuals; the team authorises changes."
+                    .into(),
+            )),
+            (Event::Amend, Actor::Provider) => Err(Refusal::NotYours(
+                "After a week is confirmed, a change goes by request, and only the team's authorisation applies it."
+                    .into(),
+            )),
+            (Event::Record, Actor::Provider) => match from {
+                Status::Open => Ok(Status::Open),
+                Status::Confirmed => Err(Refusal::NotNow(
+                    "This week is confirmed: ask for a change by request.".into(),
+                )),
+            },
+            (Event::Confirm, Actor::Provider) => match from {
+                Status::Confirmed => Err(Refusal::NotNow("This week is confirmed already.".into())),
+                Status::Open if !facts.ended => Err(Refusal::NotNow(
+                    "A week is confirmed once it has ended.".into(),
+                )),
+                Status::Open if facts.unrecorded > 0 => Err(Refusal::Input {
+                    field: "sessions",
+                    message: format!(
+                        "Record what happened at every planned session: {} not recorded",
+                        crate::text::plural(facts.unrecorded, "is", "are")
+                    ),
+                }),
+                Status::Open if facts.family_not_contacted > 0 => Err(Refusal::Input {
+                    field: "sessions",
+                    message: format!(
+                        "Record who contacted the family, when, and what they said, on the first day of each unplanned absence: {} not recorded",
+                        crate::text::plural(facts.family_not_contacted, "is", "are")
+                    ),
+                }),
+                Status::Open => Ok(Status::Confirmed),
+            },
+            (Event::Amend, Actor::Team) => match from {
+                Status::Confirmed => Ok(Status::Confirmed),
+                Status::Open => Err(Refusal::NotNow(
+                    "This week is not confirmed: the provider records it.".into(),
+                )),
+            },
+        }
+    }
+
+    #[cfg(test)]
+    mod tests {
+        use super::*;
+
+        const READY: Facts = Facts {
+            unrecorded: 0,
+            family_not_contacted: 0,
+            ended: true,
+        };
+
+        #[test]
+        fn every_move_of_a_week() {
+            let mut allowed = Vec::new();
+            for from in Status::ALL {
+                for event in [Event::Record, Event::Confirm, Event::Amend] {
+                    for by in [Actor::Provider, Actor::Team] {
+                        if let Ok(to) = next(from, event, by, READY) {
+                            allowed.push((from, event, by, to));
+                        }
+                    }
+                }
+            }
+            assert_eq!(
+                allowed,
+                vec![
+                    (Status::Open, Event::Record, Actor::Provider, Status::Open),
+                    (
+                        Status::Open,
+                        Event::Confirm,
+                        Actor::Provider,
+                        Status::Confirmed
+                    ),
+                    (
+                        Status::Confirmed,
+                        Event::Amend,
+                        Actor::Team,
+                        Status::Confirmed
+                    ),
+                ]
+            );
+        }
+
+        #[test]
+        fn a_week_is_confirmed_only_when_over_whole_and_with_each_family_contacted() {
+            let confirm = |facts| next(Status::Open, Event::Confirm, Actor::Provider, facts);
+            assert!(matches!(
+                confirm(Facts {
+                    ended: false,
+                    ..READY
+                }),
+                Err(Refusal::NotNow(_))
+            ));
+            let Err(Refusal::Input { message, .. }) = confirm(Facts {
+                unrecorded: 2,
+                ..READY
+            }) else {
+                panic!()
+            };
+            assert!(message.ends_with("2 are not recorded"), "{message}");
+            let Err(Refusal::Input { message, .. }) = confirm(Facts {
+                family_not_contacted: 1,
+                ..READY
+            }) else {
+                panic!()
+            };
+            assert!(
+                message.contains("contacted the family") && message.ends_with("1 is not recorded")
+            );
+            assert_eq!(confirm(READY), Ok(Status::Confirmed));
+            for s in Status::ALL {
+                assert_eq!(Status::parse(s.as_str()), Some(s));
+            }
+        }
+    }
+}
