@@ -493,6 +493,7 @@ mod tests {
             eligibility: String::new(),
             lead_officer_id: None,
             contract_manager_id: None,
+            opens_on_bank_holidays: 0,
             latitude: None,
             longitude: None,
             current_clients: current,

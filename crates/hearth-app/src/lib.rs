@@ -7,6 +7,7 @@ pub mod admin;
 pub mod audit;
 pub mod authorities;
 pub mod contacts;
+pub mod day_activities;
 pub mod demo;
 mod demo_history;
 mod demo_payments;

@@ -321,6 +321,8 @@ fn totals_of(lines: &[NewPayLine]) -> RunTotals {
 enum Key {
     Schedule(i64),
     Contract(i64),
+    /// A day activities service line and week (its Monday).
+    DayLine(i64, String),
 }
 
 impl App {
@@ -478,7 +480,7 @@ impl App {
         Ok(changes.len())
     }
 
-    async fn region_calendar(
+    pub(crate) async fn region_calendar(
         &self,
         authority_id: i64,
     ) -> Result<RegionCalendar<'static>, AppError> {
@@ -779,11 +781,33 @@ impl App {
                 &run_period.end.to_string(),
             )
             .await?;
+        let day = self
+            .db
+            .day_inputs(
+                authority_id,
+                &periods
+                    .first()
+                    .map_or(run_period.start, |p| p.start)
+                    .to_string(),
+                &run_period.end.to_string(),
+            )
+            .await?;
+        let absence_pay = self.day_settings(authority_id).await?.absence_pay;
         if let Some(p) = progress {
             p.set_total(inputs.schedules.len() as i64).await?;
             p.step("working out what is due").await?;
         }
-        let lines = compute(&inputs, &periods, &run_period, &settings, progress);
+        let lines = compute(
+            &inputs,
+            &Actuals {
+                day: &day,
+                absence_pay,
+            },
+            &periods,
+            &run_period,
+            &settings,
+            progress,
+        );
         Ok(lines)
     }
 
@@ -1800,9 +1824,16 @@ pub(crate) fn rates_of(
     v
 }
 
+/// What a run reads to pay day activities on actual sessions.
+struct Actuals<'a> {
+    day: &'a hearth_store::DayInputs,
+    absence_pay: hearth_domain::day_activities::AbsencePay,
+}
+
 /// Works out every line (see [`App::work_out`]) from what the store read.
 fn compute(
     inputs: &PaymentInputs,
+    actuals: &Actuals<'_>,
     periods: &[Period],
     run_period: &Period,
     settings: &crate::payments::PaySettings,
@@ -1846,6 +1877,13 @@ fn compute(
     let mut paid: HashMap<(Key, String), Paid> = HashMap::new();
     for l in &inputs.paid {
         let key = match (l.schedule_id, l.contract_id) {
+            _ if l.day_line_id.is_some() => match (l.day_line_id, ymd(&l.first_date)) {
+                (Some(d), Some(first)) => Key::DayLine(
+                    d,
+                    hearth_domain::day_activities::week_start(first).to_string(),
+                ),
+                _ => continue,
+            },
             (Some(s), _) => Key::Schedule(s),
             (None, Some(c)) => Key::Contract(c),
             _ => continue,
@@ -2134,15 +2172,19 @@ fn compute(
             }
         }
     }
+    actual_lines(actuals, &by_service, &paid, periods, run_period, &mut |l| {
+        emit(l, &mut out)
+    });
     // An exception that stops a schedule in several periods is shown once, at its first
     // period, saying how many periods it holds up.
-    // (schedule, contract, exception) → (index of its first line, how many periods).
-    type Seen = HashMap<(Option<i64>, Option<i64>, String), (usize, usize)>;
+    // (schedule, contract, service line, exception) → (index of its first line, how many
+    // periods).
+    type Seen = HashMap<(Option<i64>, Option<i64>, Option<i64>, String), (usize, usize)>;
     let mut firsts: Seen = HashMap::new();
     for (i, l) in out.iter().enumerate() {
         if !l.state.is_empty() && l.state != "held" {
             let e = firsts
-                .entry((l.schedule_id, l.contract_id, l.state.clone()))
+                .entry((l.schedule_id, l.contract_id, l.day_line_id, l.state.clone()))
                 .or_insert((i, 0));
             e.1 += 1;
         }
@@ -2170,6 +2212,7 @@ fn compute(
             &a.period_start,
             &a.first_date,
             &a.kind,
+            a.day_line_id,
         )
             .cmp(&(
                 b.provider_id,
@@ -2179,9 +2222,153 @@ fn compute(
                 &b.period_start,
                 &b.first_date,
                 &b.kind,
+                b.day_line_id,
             ))
     });
     out
+}
+
+/// The lines of day activities paid on actual sessions: for each service line and week (split
+/// where a period starts in the middle of one), the confirmed week's paid sessions at the
+/// line's rate, or the difference from what was paid. A week not confirmed pays nothing until
+/// it is; confirmed after its period's run, it is paid by the next run as an adjustment.
+fn actual_lines(
+    actuals: &Actuals<'_>,
+    by_service: &HashMap<i64, Vec<&hearth_store::PayContract>>,
+    paid: &HashMap<(Key, String), Paid>,
+    periods: &[Period],
+    run_period: &Period,
+    emit: &mut dyn FnMut(NewPayLine),
+) {
+    use hearth_domain::day_activities::{self as day, AbsenceReason, Outcome};
+    let confirmed: std::collections::HashSet<(i64, &str)> = actuals
+        .day
+        .weeks
+        .iter()
+        .map(|w| (w.service_id, w.week_start.as_str()))
+        .collect();
+    let mut sessions: HashMap<i64, Vec<&hearth_store::DaySession>> = HashMap::new();
+    for x in &actuals.day.sessions {
+        sessions.entry(x.line_id).or_default().push(x);
+    }
+    for line in &actuals.day.lines {
+        let contracts = by_service
+            .get(&line.service_id)
+            .cloned()
+            .unwrap_or_default();
+        let own = sessions.get(&line.id).map_or(&[][..], Vec::as_slice);
+        for q in periods {
+            let contract = contracts
+                .iter()
+                .filter(|c| ymd(&c.start_date).is_some_and(|d| d <= q.end))
+                .max_by_key(|c| (c.start_date.clone(), c.id));
+            let mut w = day::week_start(q.start);
+            while w <= q.end {
+                let from = w.max(q.start);
+                let to = (w + chrono::Duration::days(6)).min(q.end);
+                let week = w.to_string();
+                w += chrono::Duration::days(7);
+                let key = (Key::DayLine(line.id, week.clone()), q.start.to_string());
+                let was = paid.get(&key);
+                let is_confirmed = confirmed.contains(&(line.service_id, week.as_str()));
+                if !is_confirmed && was.is_none() {
+                    continue;
+                }
+                let recorded: Vec<&&hearth_store::DaySession> = own
+                    .iter()
+                    .filter(|x| ymd(&x.session_date).is_some_and(|d| d >= from && d <= to))
+                    .collect();
+                let paid_now = if is_confirmed {
+                    recorded
+                        .iter()
+                        .filter(|x| {
+                            Outcome::parse(&x.outcome).is_ok_and(|o| {
+                                day::session_paid(
+                                    o,
+                                    AbsenceReason::parse(&x.reason).ok(),
+                                    x.short_notice != 0,
+                                    actuals.absence_pay,
+                                )
+                            })
+                        })
+                        .count() as i64
+                } else {
+                    0
+                };
+                let due = paid_now * line.rate_pence;
+                let week_day =
+                    ymd(&week).map_or(week.clone(), |d| d.format("%-d %b %Y").to_string());
+                let base = NewPayLine {
+                    provider_id: contract.map_or(0, |c| c.provider_id),
+                    service_id: Some(line.service_id),
+                    contract_id: contract.map(|c| c.id),
+                    client_id: Some(line.client_id),
+                    day_line_id: Some(line.id),
+                    period_start: q.start.to_string(),
+                    first_date: from.to_string(),
+                    last_date: to.to_string(),
+                    units: recorded.len() as i64,
+                    rate_pence: line.rate_pence,
+                    ..NewPayLine::default()
+                };
+                let Some(contract) = contract else {
+                    if was.is_none() && paid_now > 0 {
+                        emit(NewPayLine {
+                            kind: LineKind::Subsidy.as_str().into(),
+                            state: hearth_domain::payments::DueProblem::NoContract
+                                .code()
+                                .into(),
+                            reason: hearth_domain::payments::DueProblem::NoContract.message(),
+                            ..base
+                        });
+                    }
+                    continue;
+                };
+                if contract.payment_basis != PaymentBasis::Actuals.as_str() {
+                    continue;
+                }
+                match was {
+                    None if paid_now > 0 => {
+                        let late = q.start < run_period.start;
+                        emit(NewPayLine {
+                            kind: if late {
+                                LineKind::Adjustment
+                            } else {
+                                LineKind::Subsidy
+                            }
+                            .as_str()
+                            .into(),
+                            days: paid_now,
+                            due_pence: due,
+                            amount_pence: due,
+                            reason: format!(
+                                "Week of {week_day}: {} at {}{}",
+                                hearth_domain::text::plural(paid_now, "session", "sessions"),
+                                Pence(line.rate_pence),
+                                if late { ", not paid in its period" } else { "" }
+                            ),
+                            ..base
+                        });
+                    }
+                    None => {}
+                    Some(before) if before.due.0 != due || before.amount.0 != due => {
+                        emit(NewPayLine {
+                            kind: LineKind::Adjustment.as_str().into(),
+                            days: paid_now - before.days,
+                            due_pence: due - before.due.0,
+                            amount_pence: due - before.amount.0,
+                            reason: format!(
+                                "Week of {week_day}: sessions paid changed from {} to {}",
+                                before.days, paid_now
+                            ),
+                            ..base
+                        });
+                    }
+                    Some(_) => {}
+                }
+            }
+        }
+    }
 }
 
 /// Pence as pounds for files: "1234.50", "-0.50" (a recovery keeps its sign).

@@ -375,24 +375,38 @@ pub fn attendance(sessions: &[Session], from: NaiveDate, to: NaiveDate) -> Atten
         })
 }
 
-/// The days of the most recent run of absences for which `is_absence` holds: the first and
-/// last dates of the consecutive counted sessions, ending at the latest counted one, that
-/// are all such absences. Closures and cancellations neither break nor extend a run. None
-/// when the latest counted session is not one.
+/// Every run of absences for which `is_absence` holds, oldest first: the first and last
+/// dates of consecutive counted sessions that are all such absences. Closures and
+/// cancellations neither break nor extend a run.
+fn runs(sessions: &[Session], is_absence: fn(&Session) -> bool) -> Vec<(NaiveDate, NaiveDate)> {
+    let mut counted: Vec<&Session> = sessions.iter().filter(|s| s.counts()).collect();
+    counted.sort_by_key(|s| s.date);
+    let mut out: Vec<(NaiveDate, NaiveDate)> = Vec::new();
+    let mut open: Option<(NaiveDate, NaiveDate)> = None;
+    for s in counted {
+        if is_absence(s) {
+            open = Some(open.map_or((s.date, s.date), |(f, _)| (f, s.date)));
+        } else if let Some(r) = open.take() {
+            out.push(r);
+        }
+    }
+    out.extend(open);
+    out
+}
+
+/// The run of absences going on at the latest counted session, if there is one.
 fn latest_run(
     sessions: &[Session],
     is_absence: fn(&Session) -> bool,
 ) -> Option<(NaiveDate, NaiveDate)> {
-    let mut counted: Vec<&Session> = sessions.iter().filter(|s| s.counts()).collect();
-    counted.sort_by_key(|s| s.date);
-    let last = counted.last().filter(|s| is_absence(s))?.date;
-    let first = counted
+    let last = sessions
         .iter()
-        .rev()
-        .take_while(|s| is_absence(s))
-        .last()
-        .map_or(last, |s| s.date);
-    Some((first, last))
+        .filter(|s| s.counts())
+        .max_by_key(|s| s.date)?;
+    if !is_absence(last) {
+        return None;
+    }
+    runs(sessions, is_absence).pop()
 }
 
 /// The days a run of absence spans, first and last day included.
@@ -400,11 +414,15 @@ fn span_days(first: NaiveDate, last: NaiveDate) -> i64 {
     (last - first).num_days() + 1
 }
 
-/// The current run of unplanned absence, if it has lasted **more than two weeks**: from its
-/// first absent session to its last, more than 14 days. Absent on Mondays 2, 9 and 16 of a
-/// month is 15 days, and is; absent on the 2nd and 9th and back on the 16th is not.
+/// The latest run of unplanned absence that lasted **more than two weeks**: from its first
+/// absent session to its last, more than 14 days, whether it goes on or the person has come
+/// back since. Absent on Mondays 2, 9 and 16 of a month is 15 days, and is; absent on the 2nd
+/// and 9th and back on the 16th is not.
 pub fn unplanned_absence_over_two_weeks(sessions: &[Session]) -> Option<(NaiveDate, NaiveDate)> {
-    latest_run(sessions, Session::unplanned_absence).filter(|(f, l)| span_days(*f, *l) > 14)
+    runs(sessions, Session::unplanned_absence)
+        .into_iter()
+        .rev()
+        .find(|(f, l)| span_days(*f, *l) > 14)
 }
 
 /// The first day of the current run of unplanned absence (the day the provider must contact
@@ -421,16 +439,21 @@ pub fn planned_absence_exceeds_four_weeks(first: NaiveDate, back: NaiveDate) -> 
     (back - first).num_days() > 28
 }
 
-/// The current run of planned absence, if the sessions recorded already show it lasting more
-/// than four weeks (for a planned absence recorded without an expected return).
+/// The latest run of planned absence the sessions recorded show lasting more than four weeks
+/// (for a planned absence recorded without an expected return).
 pub fn planned_absence_over_four_weeks(sessions: &[Session]) -> Option<(NaiveDate, NaiveDate)> {
-    latest_run(sessions, Session::planned_absence).filter(|(f, l)| span_days(*f, *l) > 28)
+    runs(sessions, Session::planned_absence)
+        .into_iter()
+        .rev()
+        .find(|(f, l)| span_days(*f, *l) > 28)
 }
 
 /// The weekdays on which the person had an unplanned absence in at least `n` of the `m`
 /// weeks ending with the week starting `last_week` (by default 3 of 4): a pattern to check
-/// whether the planned sessions are needed. Planned absences (a holiday, a stay in hospital)
-/// are a known period, not a pattern, and do not count.
+/// whether the planned sessions are needed. A week counts for a weekday only if the person
+/// attended some other session that week: missing every session is an absence, not a
+/// pattern of the day (the two-week rule is for that). Planned absences (a holiday, a stay in
+/// hospital) are a known period, not a pattern, and do not count.
 pub fn weekday_pattern(sessions: &[Session], last_week: NaiveDate, n: u32, m: u32) -> Vec<Weekday> {
     let last = week_start(last_week);
     let first = last - Duration::weeks(i64::from(m.max(1)) - 1);
@@ -439,11 +462,17 @@ pub fn weekday_pattern(sessions: &[Session], last_week: NaiveDate, n: u32, m: u3
         .iter()
         .map(|(d, _, _)| *d)
         .filter(|day| {
+            let attended_in = |w: NaiveDate| {
+                sessions
+                    .iter()
+                    .any(|s| s.outcome == Outcome::Attended && week_start(s.date) == w)
+            };
             let mut weeks: Vec<NaiveDate> = sessions
                 .iter()
                 .filter(|s| s.date >= first && s.date <= end && s.date.weekday() == *day)
                 .filter(|s| s.unplanned_absence())
                 .map(|s| week_start(s.date))
+                .filter(|w| attended_in(*w))
                 .collect();
             weeks.dedup();
             n > 0 && weeks.len() as u32 >= n
@@ -742,7 +771,7 @@ mod tests {
         let mut sessions = Vec::new();
         for w in 0..4 {
             let mon = monday + Duration::weeks(w);
-            // Absent three Mondays of four, at one Wednesday only.
+            // Absent three Mondays of four, one Wednesday; every Friday attended.
             sessions.push(s(
                 mon,
                 if w == 1 {
@@ -761,6 +790,7 @@ mod tests {
                 },
                 ill,
             ));
+            sessions.push(s(mon + Duration::days(4), Outcome::Attended, None));
         }
         let last = monday + Duration::weeks(3);
         assert_eq!(weekday_pattern(&sessions, last, 3, 4), vec![Weekday::Mon]);
@@ -775,6 +805,17 @@ mod tests {
         );
         // The week before the four is not looked at.
         assert!(weekday_pattern(&sessions, last + Duration::weeks(1), 3, 4).is_empty());
+        // A week missed altogether is not a pattern of its Monday.
+        let away: Vec<Session> = (0..4)
+            .flat_map(|w| {
+                let mon = monday + Duration::weeks(w);
+                [
+                    s(mon, Outcome::Absent, ill),
+                    s(mon + Duration::days(2), Outcome::Absent, ill),
+                ]
+            })
+            .collect();
+        assert!(weekday_pattern(&away, last, 3, 4).is_empty());
         // Planned absences are not a pattern.
         let holidays: Vec<Session> = (0..4)
             .map(|w| {

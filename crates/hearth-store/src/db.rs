@@ -141,6 +141,11 @@ const MIGRATIONS: &[Migration] = &[
         name: "payments",
         sql: include_str!("../migrations/0021_payments.sql"),
     },
+    Migration {
+        version: 22,
+        name: "day_activities",
+        sql: include_str!("../migrations/0022_day_activities.sql"),
+    },
 ];
 
 /// The newest schema version this program knows.

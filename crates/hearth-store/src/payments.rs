@@ -125,6 +125,7 @@ record!(
         amount_pence: i64,
         reason: String,
         state: String = String::new(),
+        day_line_id: Option<i64> = None,
     }
 );
 
@@ -148,6 +149,9 @@ pub struct NewPayLine {
     pub amount_pence: i64,
     pub reason: String,
     pub state: String,
+    /// A line of actual sessions: the day activities service line (its week is its first
+    /// date's).
+    pub day_line_id: Option<i64>,
 }
 
 impl NewPayLine {
@@ -173,6 +177,11 @@ impl NewPayLine {
             self.reason.clone(),
             self.state.clone(),
         ]
+        .into_iter()
+        // Only a line of actual sessions has its service line: the fields of every other
+        // line, and so the seals of lines paid before it existed, are as they were.
+        .chain(self.day_line_id.map(|d| d.to_string()))
+        .collect()
     }
 }
 
@@ -196,6 +205,7 @@ impl PayLine {
             amount_pence: self.amount_pence,
             reason: self.reason.clone(),
             state: self.state.clone(),
+            day_line_id: self.day_line_id,
         }
     }
 }
@@ -303,7 +313,7 @@ pub struct RunTotals {
 const LINES_PER_INSERT: usize = 40;
 
 /// The columns of a line, in the order the inserts bind them.
-const LINE_COLUMNS: &str = "provider_id, service_id, contract_id, schedule_id, client_id, period_start, kind, first_date, last_date, days, units, rate_pence, due_pence, charge_pence, amount_pence, reason";
+const LINE_COLUMNS: &str = "provider_id, service_id, contract_id, schedule_id, client_id, period_start, kind, first_date, last_date, days, units, rate_pence, due_pence, charge_pence, amount_pence, reason, day_line_id";
 
 impl Db {
     /// What a payment run of `authority_id` reads for the periods from `from` to `to`
@@ -982,7 +992,7 @@ impl WriteTx {
             let mut p = Params::default();
             let values: Vec<String> = chunk
                 .iter()
-                .map(|_| format!("({})", crate::placeholders(&mut p, 18)))
+                .map(|_| format!("({})", crate::placeholders(&mut p, 19)))
                 .collect();
             let sql = format!(
                 "INSERT INTO payment_run_lines (run_id, {LINE_COLUMNS}, state) VALUES {}",
@@ -1010,7 +1020,7 @@ impl WriteTx {
             let mut p = Params::default();
             let values: Vec<String> = chunk
                 .iter()
-                .map(|_| format!("({})", crate::placeholders(&mut p, 19)))
+                .map(|_| format!("({})", crate::placeholders(&mut p, 20)))
                 .collect();
             let sql = format!(
                 "INSERT INTO payment_lines (authority_id, run_id, {LINE_COLUMNS}, audit_mac) VALUES {}",
@@ -1053,6 +1063,7 @@ fn bind_line<'q>(q: AnyQuery<'q>, l: &NewPayLine) -> AnyQuery<'q> {
         .bind(l.charge_pence)
         .bind(l.amount_pence)
         .bind(l.reason.clone())
+        .bind(l.day_line_id)
 }
 
 /// A paid line's sealed fields: its run and every field of the line.

@@ -53,6 +53,8 @@ record!(
         // The service's own lead (purchasing) officer and contract manager, when not its provider's.
         lead_officer_id: Option<i64> = None,
         contract_manager_id: Option<i64> = None,
+        // A day service opens on bank holidays (1) or is closed on them (0).
+        opens_on_bank_holidays: i64 = 0,
     }
 );
 

@@ -57,10 +57,15 @@ pub enum RecordType {
     PaymentRun,
     /// A committed payment run's lines (one batch entry per run).
     PaymentLines,
+    DayLine,
+    DayWeek,
+    DaySession,
+    AccessPoint,
+    DayAlert,
 }
 
 impl RecordType {
-    pub const ALL: [RecordType; 34] = [
+    pub const ALL: [RecordType; 39] = [
         RecordType::Authority,
         RecordType::Provider,
         RecordType::ProviderAuthority,
@@ -95,6 +100,11 @@ impl RecordType {
         RecordType::PaymentTimetable,
         RecordType::PaymentRun,
         RecordType::PaymentLines,
+        RecordType::DayLine,
+        RecordType::DayWeek,
+        RecordType::DaySession,
+        RecordType::AccessPoint,
+        RecordType::DayAlert,
     ];
 
     /// The name stored in the audit trail.
@@ -134,6 +144,11 @@ impl RecordType {
             RecordType::PaymentTimetable => "payment_timetable",
             RecordType::PaymentRun => "payment_run",
             RecordType::PaymentLines => "payment_lines",
+            RecordType::DayLine => "day_line",
+            RecordType::DayWeek => "day_week",
+            RecordType::DaySession => "day_session",
+            RecordType::AccessPoint => "access_point",
+            RecordType::DayAlert => "day_alert",
         }
     }
 

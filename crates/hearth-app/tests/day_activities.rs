@@ -1,0 +1,682 @@
+//! Day activities (issue 13): the provider records and confirms a week of actuals, the payment
+//! run pays confirmed attended sessions only (a week confirmed late in the next run, a bank
+//! holiday at a closed service never), and the absence rules raise each alert once, to the
+//! social worker or the access point.
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+
+mod common;
+
+use std::sync::Arc;
+
+use chrono::{Duration, NaiveDate};
+use hearth_app::day_activities::{LineInput, SessionInput, WeekView};
+use hearth_app::{App, AppError, Principal};
+use hearth_domain::clock::{Clock, FixedClock};
+use hearth_domain::day_activities::AlertKind;
+use hearth_store::testing;
+
+fn ymd(y: i32, m: u32, d: u32) -> NaiveDate {
+    NaiveDate::from_ymd_opt(y, m, d).unwrap()
+}
+
+async fn exec(app: &App, sql: &str) {
+    testing::exec(app.db_for_tests(), sql).await.unwrap();
+}
+
+async fn principal(app: &App, name: &str) -> Principal {
+    let u = app
+        .db_for_tests()
+        .user_by_username(name)
+        .await
+        .unwrap()
+        .unwrap();
+    app.principal_for(u, None).await.unwrap().unwrap()
+}
+
+fn provider_of(p: &Principal) -> i64 {
+    match p {
+        Principal::Provider { provider_id, .. } => *provider_id,
+        _ => panic!("not a provider"),
+    }
+}
+
+/// A day service of the provider, closed on bank holidays, with a contract paid on actuals.
+async fn day_service(app: &App, provider: &Principal) -> i64 {
+    let pid = provider_of(provider);
+    let aid = provider.authority_id();
+    exec(app, &format!(
+        "INSERT INTO services (authority_id, provider_id, reference, name, service_type, term, client_group, contracted_units, created_at, updated_at)
+         VALUES ({aid}, {pid}, 'DAY/TEST', 'Millside Day Centre', 'day_activities', 'long', 'learning_disabilities', 60, 0, 0)"
+    )).await;
+    let sid = testing::scalar_i64(
+        app.db_for_tests(),
+        "SELECT id FROM services WHERE reference = 'DAY/TEST'",
+    )
+    .await
+    .unwrap();
+    exec(app, &format!(
+        "INSERT INTO contracts (authority_id, provider_id, reference, title, units, unit_rate_pence, start_date, end_date, status, created_at, updated_at, payment_basis)
+         VALUES ({aid}, {pid}, 'DAY/C/TEST', 'Day activities provider list', 60, 4000, '2026-04-01', '2029-03-31', 'active', 0, 0, 'actuals')"
+    )).await;
+    exec(app, &format!(
+        "INSERT INTO contract_services (contract_id, service_id) SELECT id, {sid} FROM contracts WHERE reference = 'DAY/C/TEST'"
+    )).await;
+    sid
+}
+
+/// A client of the authority with no schedule, for a service line.
+async fn new_client(app: &App, aid: i64, last: &str) -> i64 {
+    exec(app, &format!(
+        "INSERT INTO clients (authority_id, title, first_name, last_name, address, postcode, created_at, updated_at)
+         VALUES ({aid}, 'Mx', 'Sam', '{last}', '1 Mill Lane, Bradford', 'BD1 1AA', 0, 0)"
+    )).await;
+    testing::scalar_i64(
+        app.db_for_tests(),
+        &format!("SELECT MAX(id) FROM clients WHERE last_name = '{last}'"),
+    )
+    .await
+    .unwrap()
+}
+
+fn line_input(client: i64, days: &str, start: &str, worker_email: &str, group: &str) -> LineInput {
+    LineInput {
+        client_id: client.to_string(),
+        client_group: group.into(),
+        days: days.into(),
+        session_type: "full_day".into(),
+        rate: "40.00".into(),
+        start_date: start.into(),
+        end_date: String::new(),
+        route: "framework".into(),
+        social_worker_name: "Ann Social".into(),
+        social_worker_team: "Learning disabilities team".into(),
+        social_worker_email: worker_email.into(),
+        social_worker_phone: String::new(),
+    }
+}
+
+/// The app with its clock at a UTC instant.
+fn at(app: &App, clock: &Arc<FixedClock>, utc: &str) -> App {
+    clock.set(FixedClock::at_utc(utc).unwrap().now());
+    app.clone().with_clock(clock.clone())
+}
+
+fn attended(line: i64, date: NaiveDate) -> SessionInput {
+    SessionInput {
+        line_id: line,
+        date: date.to_string(),
+        outcome: "attended".into(),
+        ..SessionInput::default()
+    }
+}
+
+fn ill(line: i64, date: NaiveDate, contact: &str) -> SessionInput {
+    SessionInput {
+        line_id: line,
+        date: date.to_string(),
+        outcome: "absent".into(),
+        reason: "illness".into(),
+        family_contact: contact.into(),
+        ..SessionInput::default()
+    }
+}
+
+/// Prepares, approves and pays a run of the period starting `d`; its lines of actual
+/// sessions.
+async fn pay(app: &App, d: NaiveDate) -> Vec<hearth_store::PayLine> {
+    let finance = principal(app, "finance").await;
+    let second = principal(app, "payments").await;
+    let run = app.prepare_payment_run(&finance, d).await.unwrap();
+    let c = app
+        .claim_run_id(run.job_run_id.unwrap(), "test", 60)
+        .await
+        .unwrap()
+        .unwrap();
+    let r = app.run_payment_prepare(&c.run, &c.progress).await.unwrap();
+    c.progress.finish(&r).await.unwrap();
+    let lines: Vec<_> = app
+        .db_for_tests()
+        .run_lines(run.id, None)
+        .await
+        .unwrap()
+        .into_iter()
+        .filter(|l| l.day_line_id.is_some())
+        .collect();
+    let preview = app.payment_run(&finance, run.id).await.unwrap();
+    if preview.run.payable_pence != 0 {
+        app.approve_payment_run(&second, run.id).await.unwrap();
+        app.commit_payment_run(&second, run.id).await.unwrap();
+    }
+    lines
+}
+
+fn session_count(v: &WeekView) -> usize {
+    v.people.iter().map(|p| p.sessions.len()).sum()
+}
+
+/// On SQLite, and on PostgreSQL where `TEST_DATABASE_URL` names one.
+#[tokio::test]
+async fn a_week_is_recorded_and_confirmed_by_its_provider_and_only_attended_sessions_are_paid() {
+    for t in testing::all().await.unwrap() {
+        a_week_is_recorded_and_confirmed_by_its_provider_and_only_attended_sessions_are_paid_on(t)
+            .await;
+    }
+}
+
+async fn a_week_is_recorded_and_confirmed_by_its_provider_and_only_attended_sessions_are_paid_on(
+    t: testing::TestDb,
+) {
+    let w = common::world(t).await;
+    let clock = Arc::new(FixedClock::at(0));
+    let app = at(&w.app, &clock, "2026-11-10T10:00:00Z");
+    let provider = &w.provider;
+    let sid = day_service(&app, provider).await;
+    let client = new_client(&app, provider.authority_id(), "Moss").await;
+    // Only the team records a service line; the provider cannot.
+    let input = line_input(
+        client,
+        "mon,wed",
+        "5/10/2026",
+        "ann.social@example.gov.uk",
+        "",
+    );
+    assert!(app.add_day_line(provider, sid, &input).await.is_err());
+    let bad = LineInput {
+        days: String::new(),
+        rate: "nothing".into(),
+        social_worker_name: String::new(),
+        ..input.clone()
+    };
+    match app.add_day_line(&w.officer, sid, &bad).await {
+        Err(AppError::Invalid(e)) => {
+            for f in ["days", "rate", "social_worker_name"] {
+                assert!(e.get(f).is_some(), "{f}: {e:?}");
+            }
+        }
+        other => panic!("{other:?}"),
+    }
+    let line = app.add_day_line(&w.officer, sid, &input).await.unwrap();
+    assert_eq!(
+        line.client_group, "learning_disabilities",
+        "the service's group"
+    );
+    assert_eq!(line.rate_pence, 4000);
+
+    // Last week (2 November): Monday and Wednesday planned, nothing recorded.
+    let week = ymd(2026, 11, 2);
+    assert_eq!(app.last_week(), week);
+    let v = app.day_week(provider, sid, week).await.unwrap();
+    assert_eq!(session_count(&v), 2);
+    assert_eq!(v.facts.unrecorded, 2);
+    assert!(v.can_record);
+    match app.confirm_day_week(provider, sid, week).await {
+        Err(AppError::Invalid(e)) => {
+            assert!(e.get("sessions").unwrap().ends_with("2 are not recorded"))
+        }
+        other => panic!("{other:?}"),
+    }
+    // The team does not record a provider's actuals; the board reads them.
+    assert!(app
+        .record_day_week(&w.officer, sid, week, &[attended(line.id, week)])
+        .await
+        .is_err());
+    assert!(app.day_week(&w.board, sid, week).await.is_ok());
+    // A session that is not planned is refused, and nothing is written.
+    let wrong = attended(line.id, week + Duration::days(1));
+    assert!(matches!(
+        app.record_day_week(provider, sid, week, &[attended(line.id, week), wrong])
+            .await,
+        Err(AppError::Invalid(_))
+    ));
+    assert_eq!(
+        app.day_week(provider, sid, week)
+            .await
+            .unwrap()
+            .facts
+            .unrecorded,
+        2
+    );
+    // An absence needs its reason, beside its field.
+    let no_reason = SessionInput {
+        reason: String::new(),
+        ..ill(line.id, week + Duration::days(2), "")
+    };
+    match app.record_day_week(provider, sid, week, &[no_reason]).await {
+        Err(AppError::Invalid(e)) => assert!(e
+            .get(&SessionInput::field(
+                line.id,
+                week + Duration::days(2),
+                "reason"
+            ))
+            .is_some()),
+        other => panic!("{other:?}"),
+    }
+    // Monday attended, Wednesday ill: the family must be contacted on the first day.
+    app.record_day_week(
+        provider,
+        sid,
+        week,
+        &[
+            attended(line.id, week),
+            ill(line.id, week + Duration::days(2), ""),
+        ],
+    )
+    .await
+    .unwrap();
+    let v = app.day_week(provider, sid, week).await.unwrap();
+    assert_eq!((v.facts.unrecorded, v.facts.family_not_contacted), (0, 1));
+    match app.confirm_day_week(provider, sid, week).await {
+        Err(AppError::Invalid(e)) => {
+            assert!(e.get("sessions").unwrap().contains("contacted the family"))
+        }
+        other => panic!("{other:?}"),
+    }
+    app.record_day_week(
+        provider,
+        sid,
+        week,
+        &[ill(
+            line.id,
+            week + Duration::days(2),
+            "Spoke to his mother at 10:15: at home with a cold, safe",
+        )],
+    )
+    .await
+    .unwrap();
+    let done = app.confirm_day_week(provider, sid, week).await.unwrap();
+    assert!(!done.late, "confirmed on Tuesday before 17:00");
+    // Confirmed: fixed. Changing it or confirming it again is refused.
+    assert!(matches!(
+        app.confirm_day_week(provider, sid, week).await,
+        Err(AppError::Conflict(..))
+    ));
+    assert!(matches!(
+        app.record_day_week(provider, sid, week, &[attended(line.id, week)])
+            .await,
+        Err(AppError::Conflict(..))
+    ));
+    let v = app.day_week(&w.officer, sid, week).await.unwrap();
+    assert_eq!(v.status.as_str(), "confirmed");
+    assert!(!v.can_record);
+
+    // P08's run (19 October to 15 November) pays the attended Monday only: £40.
+    let later = at(&w.app, &clock, "2026-11-18T10:00:00Z");
+    let lines = pay(&later, ymd(2026, 10, 19)).await;
+    assert_eq!(lines.len(), 1, "{lines:?}");
+    assert_eq!((lines[0].days, lines[0].amount_pence), (1, 4000));
+    assert_eq!(lines[0].kind, "subsidy");
+    assert!(
+        lines[0]
+            .reason
+            .starts_with("Week of 2 Nov 2026: 1 session at £40.00"),
+        "{}",
+        lines[0].reason
+    );
+
+    // The week of 9 November was not confirmed by its deadline: not paid by P08's run. It is
+    // confirmed on 20 November, late, and P09's run pays it for P08.
+    let week2 = ymd(2026, 11, 9);
+    let late = at(&w.app, &clock, "2026-11-20T10:00:00Z");
+    late.record_day_week(
+        provider,
+        sid,
+        week2,
+        &[
+            attended(line.id, week2),
+            attended(line.id, week2 + Duration::days(2)),
+        ],
+    )
+    .await
+    .unwrap();
+    assert!(
+        late.confirm_day_week(provider, sid, week2)
+            .await
+            .unwrap()
+            .late
+    );
+    let p09 = at(&w.app, &clock, "2026-12-16T10:00:00Z");
+    let lines = pay(&p09, ymd(2026, 11, 16)).await;
+    let for_p08: Vec<_> = lines
+        .iter()
+        .filter(|l| l.period_start == "2026-10-19")
+        .collect();
+    assert_eq!(for_p08.len(), 1, "{lines:?}");
+    assert_eq!(
+        (for_p08[0].kind.as_str(), for_p08[0].amount_pence),
+        ("adjustment", 8000)
+    );
+    assert!(for_p08[0].reason.contains("not paid in its period"));
+    // The week of 2 November is not paid again.
+    assert!(lines.iter().all(|l| l.first_date != "2026-11-02"));
+}
+
+#[tokio::test]
+async fn a_bank_holiday_at_a_service_closed_on_them_is_not_recorded_or_paid() {
+    let w = common::world(testing::sqlite().await.unwrap()).await;
+    let clock = Arc::new(FixedClock::at(0));
+    let app = at(&w.app, &clock, "2027-01-05T10:00:00Z");
+    let provider = &w.provider;
+    let sid = day_service(&app, provider).await;
+    let client = new_client(&app, provider.authority_id(), "Holt").await;
+    let line = app
+        .add_day_line(
+            &w.officer,
+            sid,
+            &line_input(client, "mon,wed", "7/12/2026", "", ""),
+        )
+        .await
+        .unwrap();
+    // Monday 28 December 2026 is the Boxing Day holiday in England and Wales.
+    let week = ymd(2026, 12, 28);
+    let v = app.day_week(provider, sid, week).await.unwrap();
+    let s = &v.people[0].sessions;
+    assert_eq!(s.len(), 2);
+    assert!(s[0].bank_holiday && !s[1].bank_holiday);
+    assert_eq!(v.facts.unrecorded, 1, "the bank holiday needs nothing");
+    app.record_day_week(
+        provider,
+        sid,
+        week,
+        &[attended(line.id, week + Duration::days(2))],
+    )
+    .await
+    .unwrap();
+    app.confirm_day_week(provider, sid, week).await.unwrap();
+    let recorded = app.day_week(provider, sid, week).await.unwrap();
+    assert_eq!(
+        recorded.people[0].sessions[0]
+            .recorded
+            .as_ref()
+            .unwrap()
+            .outcome,
+        "bank_holiday"
+    );
+    // P10 (14 December to 10 January) pays the Wednesday only.
+    let lines = pay(&app, ymd(2026, 12, 14)).await;
+    assert_eq!(lines.len(), 1, "{lines:?}");
+    assert_eq!((lines[0].days, lines[0].amount_pence), (1, 4000));
+
+    // A service that opens on bank holidays records them as usual.
+    app.set_opens_on_bank_holidays(&w.officer, sid, true)
+        .await
+        .unwrap();
+    let v = app
+        .day_week(provider, sid, ymd(2027, 1, 4) - Duration::days(7))
+        .await
+        .unwrap();
+    assert!(v.people[0].sessions.iter().all(|s| !s.bank_holiday));
+    assert!(app
+        .set_opens_on_bank_holidays(provider, sid, false)
+        .await
+        .is_err());
+}
+
+#[tokio::test]
+async fn a_provider_sees_only_its_own_day_services_and_people() {
+    let w = common::world(testing::sqlite().await.unwrap()).await;
+    let app = &w.app;
+    let sid = day_service(app, &w.provider).await;
+    let week = app.last_week();
+    assert!(app.day_week(&w.provider, sid, week).await.is_ok());
+    // A limited user whose services do not include it, and the host's or another
+    // authority's view, do not find it.
+    if let Principal::Provider {
+        service_scope: Some(scope),
+        ..
+    } = &w.limited
+    {
+        assert!(!scope.contains(&sid));
+        assert!(matches!(
+            app.day_week(&w.limited, sid, week).await,
+            Err(AppError::NotFound)
+        ));
+    } else {
+        panic!("the demo's limited user has a scope");
+    }
+    // A service that is not a day service is not one here either.
+    let other = testing::scalar_i64(
+        app.db_for_tests(),
+        &format!(
+            "SELECT MIN(id) FROM services WHERE provider_id = {} AND service_type <> 'day_activities'",
+            provider_of(&w.provider)
+        ),
+    )
+    .await
+    .unwrap();
+    assert!(matches!(
+        app.day_week(&w.provider, other, week).await,
+        Err(AppError::NotFound)
+    ));
+    assert!(app
+        .day_services(&w.provider)
+        .await
+        .unwrap()
+        .iter()
+        .any(|s| s.id == sid));
+    assert!(app
+        .day_services(&w.limited)
+        .await
+        .unwrap()
+        .iter()
+        .all(|s| s.id != sid));
+}
+
+/// On SQLite, and on PostgreSQL where `TEST_DATABASE_URL` names one.
+#[tokio::test]
+async fn the_absence_rules_raise_each_alert_once_to_the_social_worker_or_the_access_point() {
+    for t in testing::all().await.unwrap() {
+        the_absence_rules_raise_each_alert_once_to_the_social_worker_or_the_access_point_on(t)
+            .await;
+    }
+}
+
+async fn the_absence_rules_raise_each_alert_once_to_the_social_worker_or_the_access_point_on(
+    t: testing::TestDb,
+) {
+    let w = common::world(t).await;
+    let clock = Arc::new(FixedClock::at(0));
+    let base = &w.app;
+    let provider = &w.provider;
+    let sid = day_service(base, provider).await;
+    let aid = provider.authority_id();
+    // Four people, from 24 August 2026, on Mondays, Wednesdays and Fridays.
+    let officer = &w.officer;
+    let add = |last: &'static str, email: &'static str, group: &'static str| async move {
+        let c = new_client(base, aid, last).await;
+        base.add_day_line(
+            officer,
+            sid,
+            &line_input(c, "mon,wed,fri", "24/8/2026", email, group),
+        )
+        .await
+        .unwrap()
+    };
+    // Absent on Mondays (a pattern) and then for three weeks (over two weeks): no social
+    // worker, mental health, so the access point's two named people.
+    let absent = add("Absent", "", "mental_health").await;
+    // On holiday, planned, expected to be away five weeks, back after three: with a social
+    // worker.
+    let away = add("Away", "worker@example.gov.uk", "").await;
+    // Missing one session a week, on a different day each week: below 70% over three
+    // months, and no pattern.
+    let low = add("Low", "low.worker@example.gov.uk", "").await;
+    // Always there: no alert.
+    let fine = add("Fine", "", "").await;
+    let mut weeks = Vec::new();
+    let mut d = ymd(2026, 8, 24);
+    while d <= ymd(2026, 11, 23) {
+        weeks.push(d);
+        d += Duration::weeks(1);
+    }
+    let mut raised = Vec::new();
+    for (i, week) in weeks.iter().enumerate() {
+        let app = at(
+            base,
+            &clock,
+            &format!("{}T10:00:00Z", *week + Duration::days(8)),
+        );
+        let mon = *week;
+        let wed = *week + Duration::days(2);
+        let fri = *week + Duration::days(4);
+        let days = [mon, wed, fri];
+        let n = weeks.len();
+        let mut s = Vec::new();
+        // Absent: on Mondays of weeks 5 to 7 (a pattern), then from the Monday two weeks
+        // before the last to the last Monday (15 days, over two weeks), back that Wednesday.
+        for d in days {
+            let away = if i >= n - 3 {
+                i < n - 1 || d == mon
+            } else {
+                (5..8).contains(&i) && d == mon
+            };
+            s.push(if away {
+                ill(absent.id, d, "")
+            } else {
+                attended(absent.id, d)
+            });
+        }
+        // Away: on holiday in weeks 3 to 5, expected back after five weeks when it began.
+        for d in days {
+            if (3..6).contains(&i) {
+                s.push(SessionInput {
+                    line_id: away.id,
+                    date: d.to_string(),
+                    outcome: "absent".into(),
+                    reason: "holiday".into(),
+                    expected_back: if i == 3 && d == mon {
+                        (weeks[3] + Duration::days(35)).to_string()
+                    } else {
+                        String::new()
+                    },
+                    ..SessionInput::default()
+                });
+            } else {
+                s.push(attended(away.id, d));
+            }
+        }
+        // Low: absent on Monday, Wednesday, Friday, Monday... one a week.
+        for (k, d) in days.into_iter().enumerate() {
+            if i % 3 == k {
+                s.push(ill(low.id, d, "Spoke to her daughter, all well"));
+            } else {
+                s.push(attended(low.id, d));
+            }
+        }
+        for d in days {
+            s.push(attended(fine.id, d));
+        }
+        // The first day of each unplanned absence needs the family contact: record the runs'
+        // first days with one.
+        app.record_day_week(provider, sid, *week, &s).await.unwrap();
+        let v = app.day_week(provider, sid, *week).await.unwrap();
+        if v.facts.family_not_contacted > 0 {
+            // The run of absence began this week: the family was contacted.
+            let mut fix = Vec::new();
+            for p in &v.people {
+                for x in &p.sessions {
+                    if x.first_unplanned {
+                        fix.push(ill(p.line.id, x.date, "Called the family: safe at home"));
+                    }
+                }
+            }
+            app.record_day_week(provider, sid, *week, &fix)
+                .await
+                .unwrap();
+        }
+        let c = app.confirm_day_week(provider, sid, *week).await.unwrap();
+        raised.push(c.alerts);
+    }
+    let alerts = base.day_alerts(&w.officer).await.unwrap();
+    let kinds = |line: i64| -> Vec<AlertKind> {
+        let mut k: Vec<AlertKind> = alerts
+            .iter()
+            .filter(|a| a.alert.line_id == line)
+            .map(|a| a.kind)
+            .collect();
+        k.sort_by_key(|k| k.as_str());
+        k
+    };
+    assert_eq!(kinds(fine.id), vec![], "{alerts:?}");
+    assert_eq!(kinds(away.id), vec![AlertKind::PlannedLong], "{alerts:?}");
+    assert_eq!(kinds(low.id), vec![AlertKind::LowAttendance], "{alerts:?}");
+    assert_eq!(
+        kinds(absent.id),
+        vec![AlertKind::Pattern, AlertKind::UnplannedLong],
+        "{alerts:?}"
+    );
+    // Each to the right people: the social worker, else the access point.
+    let told = |line: i64, kind: AlertKind| {
+        alerts
+            .iter()
+            .find(|a| a.alert.line_id == line && a.kind == kind)
+            .unwrap()
+            .alert
+            .told
+            .clone()
+    };
+    assert_eq!(
+        told(away.id, AlertKind::PlannedLong),
+        "worker@example.gov.uk"
+    );
+    assert_eq!(
+        told(absent.id, AlertKind::UnplannedLong),
+        "mh.duty.one@example.gov.uk, mh.duty.two@example.gov.uk"
+    );
+    let mails = testing::scalar_i64(
+        base.db_for_tests(),
+        "SELECT COUNT(*) FROM outbox WHERE subject LIKE 'Day activities:%'",
+    )
+    .await
+    .unwrap();
+    assert_eq!(
+        mails, 6,
+        "one e-mail per alert and recipient (the duty team is two)"
+    );
+    // The planned absence was told the week it was recorded, at once.
+    let planned = alerts
+        .iter()
+        .find(|a| a.kind == AlertKind::PlannedLong)
+        .unwrap();
+    assert!(
+        planned.alert.details.contains("expected back"),
+        "{}",
+        planned.alert.details
+    );
+    // The letter to the person whose attendance is low; the other alerts have none.
+    let low_alert = alerts
+        .iter()
+        .find(|a| a.kind == AlertKind::LowAttendance)
+        .unwrap();
+    let (name, pdf) = base
+        .attendance_letter_pdf(provider, low_alert.alert.id)
+        .await
+        .unwrap();
+    assert!(pdf.starts_with(b"%PDF-") && name.starts_with("review-letter-"));
+    assert!(matches!(
+        base.attendance_letter_pdf(provider, planned.alert.id).await,
+        Err(AppError::NotFound)
+    ));
+    // The team acknowledges one with what it did; the board may not; twice is refused.
+    assert!(base
+        .acknowledge_day_alert(&w.board, planned.alert.id, "Noted")
+        .await
+        .is_err());
+    assert!(matches!(
+        base.acknowledge_day_alert(&w.officer, planned.alert.id, " ")
+            .await,
+        Err(AppError::Invalid(_))
+    ));
+    base.acknowledge_day_alert(
+        &w.officer,
+        planned.alert.id,
+        "Social worker told, package paused",
+    )
+    .await
+    .unwrap();
+    assert!(base
+        .acknowledge_day_alert(&w.officer, planned.alert.id, "Again")
+        .await
+        .is_err());
+    // Evaluated again (the next week, nothing new), nothing is raised twice.
+    assert_eq!(raised.iter().sum::<usize>(), 4, "{raised:?}");
+}

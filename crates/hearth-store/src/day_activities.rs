@@ -1,0 +1,589 @@
+//! Day activities (C7, migration 22): people's service lines at day services, the provider's
+//! weeks of actuals with their sessions, the access points by client group, and the alerts
+//! the absence rules raised.
+//!
+//! Every row is written through the generic audited write. A week's sessions are recorded
+//! one row each (a change of one session is audited as that session's change).
+
+use crate::write::{audited, Changes};
+use crate::{record, Db, Params, Service, StoreError, WriteTx};
+
+record!(
+    /// A person's planned sessions at a day service.
+    DayLine {
+        id: i64,
+        authority_id: i64,
+        service_id: i64,
+        client_id: i64,
+        client_group: String,
+        days: String,
+        session_type: String,
+        rate_pence: i64,
+        start_date: String,
+        end_date: Option<String>,
+        route: String,
+        social_worker_name: String,
+        social_worker_team: String,
+        social_worker_email: String,
+        social_worker_phone: String,
+        created_by_name: String,
+        created_at: i64,
+    }
+);
+audited!(DayLine, DayLine, "day_lines");
+
+record!(
+    /// A service's week of actuals (Monday to Sunday).
+    DayWeek {
+        id: i64,
+        authority_id: i64,
+        service_id: i64,
+        week_start: String,
+        status: String,
+        deadline_at: i64,
+        confirmed_by_name: Option<String>,
+        confirmed_at: Option<i64>,
+    }
+);
+audited!(DayWeek, DayWeek, "day_weeks");
+
+record!(
+    /// What happened at one planned session.
+    DaySession {
+        id: i64,
+        line_id: i64,
+        service_id: i64,
+        session_date: String,
+        outcome: String,
+        reason: String,
+        short_notice: i64,
+        comment: String,
+        expected_back: Option<String>,
+        family_contact: String,
+        concern: i64,
+        recorded_by_name: String,
+        recorded_at: i64,
+    }
+);
+audited!(DaySession, DaySession, "day_sessions");
+
+record!(
+    /// Where a client group's alerts go when the person has no allocated social worker.
+    AccessPoint {
+        id: i64,
+        authority_id: i64,
+        client_group: String,
+        name: String,
+        emails: String,
+    }
+);
+audited!(AccessPoint, AccessPoint, "access_points");
+
+record!(
+    /// An alert the absence rules raised.
+    DayAlert {
+        id: i64,
+        authority_id: i64,
+        line_id: i64,
+        service_id: i64,
+        client_id: i64,
+        kind: String,
+        alert_key: String,
+        details: String,
+        told: String,
+        raised_at: i64,
+        acknowledged_by_name: Option<String>,
+        acknowledged_at: Option<i64>,
+        outcome: String,
+    }
+);
+audited!(DayAlert, DayAlert, "day_alerts");
+
+/// A service line's fields as the team records them.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct DayLineFields {
+    pub service_id: i64,
+    pub client_id: i64,
+    pub client_group: String,
+    pub days: String,
+    pub session_type: String,
+    pub rate_pence: i64,
+    pub start_date: String,
+    pub end_date: Option<String>,
+    pub route: String,
+    pub social_worker_name: String,
+    pub social_worker_team: String,
+    pub social_worker_email: String,
+    pub social_worker_phone: String,
+}
+
+/// What is recorded for a session.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct SessionFields {
+    pub outcome: String,
+    pub reason: String,
+    pub short_notice: bool,
+    pub comment: String,
+    pub expected_back: Option<String>,
+    pub family_contact: String,
+    /// 0 none; 1 an immediate concern for the social worker or access point; 2 for the
+    /// Safeguarding Adults Team.
+    pub concern: i64,
+}
+
+impl DaySession {
+    pub fn fields(&self) -> SessionFields {
+        SessionFields {
+            outcome: self.outcome.clone(),
+            reason: self.reason.clone(),
+            short_notice: self.short_notice != 0,
+            comment: self.comment.clone(),
+            expected_back: self.expected_back.clone(),
+            family_contact: self.family_contact.clone(),
+            concern: self.concern,
+        }
+    }
+}
+
+/// What a payment run reads of day activities: the authority's service lines that meet the
+/// window and the sessions of its confirmed weeks in it.
+#[derive(Debug, Clone, Default)]
+pub struct DayInputs {
+    pub lines: Vec<DayLine>,
+    pub sessions: Vec<DaySession>,
+    pub weeks: Vec<DayWeek>,
+}
+
+impl Db {
+    /// The authority's day services (service type day activities), by name.
+    pub async fn day_services(&self, authority_id: i64) -> Result<Vec<Service>, StoreError> {
+        let rows = sqlx::query(
+            "SELECT * FROM services WHERE authority_id = $1 AND service_type = 'day_activities' ORDER BY name, id",
+        )
+        .bind(authority_id)
+        .fetch_all(&self.pool)
+        .await?;
+        Service::from_rows(&rows)
+    }
+
+    /// A service's lines that meet the dates `from` to `to` (ISO, inclusive), by person.
+    pub async fn day_lines(
+        &self,
+        service_id: i64,
+        from: &str,
+        to: &str,
+    ) -> Result<Vec<DayLine>, StoreError> {
+        let rows = sqlx::query(
+            "SELECT * FROM day_lines WHERE service_id = $1 AND start_date <= $3 AND (end_date IS NULL OR end_date >= $2) ORDER BY client_id, id",
+        )
+        .bind(service_id)
+        .bind(from)
+        .bind(to)
+        .fetch_all(&self.pool)
+        .await?;
+        DayLine::from_rows(&rows)
+    }
+
+    /// Every line of a service, ended ones too.
+    pub async fn all_day_lines(&self, service_id: i64) -> Result<Vec<DayLine>, StoreError> {
+        let rows =
+            sqlx::query("SELECT * FROM day_lines WHERE service_id = $1 ORDER BY client_id, id")
+                .bind(service_id)
+                .fetch_all(&self.pool)
+                .await?;
+        DayLine::from_rows(&rows)
+    }
+
+    pub async fn day_line(&self, id: i64) -> Result<Option<DayLine>, StoreError> {
+        let row = sqlx::query("SELECT * FROM day_lines WHERE id = $1")
+            .bind(id)
+            .fetch_optional(&self.pool)
+            .await?;
+        row.map(|r| DayLine::from_row(&r)).transpose()
+    }
+
+    /// A service's week, if it has been started.
+    pub async fn day_week(
+        &self,
+        service_id: i64,
+        week_start: &str,
+    ) -> Result<Option<DayWeek>, StoreError> {
+        let row = sqlx::query("SELECT * FROM day_weeks WHERE service_id = $1 AND week_start = $2")
+            .bind(service_id)
+            .bind(week_start)
+            .fetch_optional(&self.pool)
+            .await?;
+        row.map(|r| DayWeek::from_row(&r)).transpose()
+    }
+
+    /// The weeks of an authority's day services from `from` on (ISO), newest first.
+    pub async fn day_weeks(
+        &self,
+        authority_id: i64,
+        from: &str,
+    ) -> Result<Vec<DayWeek>, StoreError> {
+        let rows = sqlx::query(
+            "SELECT * FROM day_weeks WHERE authority_id = $1 AND week_start >= $2 ORDER BY week_start DESC, service_id",
+        )
+        .bind(authority_id)
+        .bind(from)
+        .fetch_all(&self.pool)
+        .await?;
+        DayWeek::from_rows(&rows)
+    }
+
+    /// A service's recorded sessions dated `from` to `to` (ISO, inclusive).
+    pub async fn day_sessions(
+        &self,
+        service_id: i64,
+        from: &str,
+        to: &str,
+    ) -> Result<Vec<DaySession>, StoreError> {
+        let rows = sqlx::query(
+            "SELECT * FROM day_sessions WHERE service_id = $1 AND session_date >= $2 AND session_date <= $3 ORDER BY line_id, session_date",
+        )
+        .bind(service_id)
+        .bind(from)
+        .bind(to)
+        .fetch_all(&self.pool)
+        .await?;
+        DaySession::from_rows(&rows)
+    }
+
+    /// What a payment run reads of day activities for the dates `from` to `to`: the lines
+    /// that meet them, and the sessions of confirmed weeks in them.
+    pub async fn day_inputs(
+        &self,
+        authority_id: i64,
+        from: &str,
+        to: &str,
+    ) -> Result<DayInputs, StoreError> {
+        let lines = sqlx::query(
+            "SELECT * FROM day_lines WHERE authority_id = $1 AND start_date <= $3 AND (end_date IS NULL OR end_date >= $2) ORDER BY id",
+        )
+        .bind(authority_id)
+        .bind(from)
+        .bind(to)
+        .fetch_all(&self.pool)
+        .await?;
+        let weeks = sqlx::query(
+            "SELECT * FROM day_weeks WHERE authority_id = $1 AND status = 'confirmed' AND week_start <= $3 AND week_start >= $2 ORDER BY service_id, week_start",
+        )
+        .bind(authority_id)
+        .bind(shift_back(from, 6))
+        .bind(to)
+        .fetch_all(&self.pool)
+        .await?;
+        let rows = sqlx::query(
+            "SELECT x.* FROM day_sessions x JOIN day_lines l ON l.id = x.line_id
+             WHERE l.authority_id = $1 AND x.session_date >= $2 AND x.session_date <= $3
+             ORDER BY x.line_id, x.session_date",
+        )
+        .bind(authority_id)
+        .bind(from)
+        .bind(to)
+        .fetch_all(&self.pool)
+        .await?;
+        Ok(DayInputs {
+            lines: DayLine::from_rows(&lines)?,
+            sessions: DaySession::from_rows(&rows)?,
+            weeks: DayWeek::from_rows(&weeks)?,
+        })
+    }
+
+    /// The authority's access points, by client group.
+    pub async fn access_points(&self, authority_id: i64) -> Result<Vec<AccessPoint>, StoreError> {
+        let rows = sqlx::query(
+            "SELECT * FROM access_points WHERE authority_id = $1 ORDER BY client_group",
+        )
+        .bind(authority_id)
+        .fetch_all(&self.pool)
+        .await?;
+        AccessPoint::from_rows(&rows)
+    }
+
+    /// The alerts of an authority, open ones first, newest first; or one line's.
+    pub async fn day_alerts(
+        &self,
+        authority_id: i64,
+        line_id: Option<i64>,
+    ) -> Result<Vec<DayAlert>, StoreError> {
+        let rows = sqlx::query(
+            "SELECT * FROM day_alerts WHERE authority_id = $1 AND ($2 = 0 OR line_id = $3)
+             ORDER BY CASE WHEN acknowledged_at IS NULL THEN 0 ELSE 1 END, raised_at DESC, id DESC",
+        )
+        .bind(authority_id)
+        .bind(i64::from(line_id.is_some()))
+        .bind(line_id.unwrap_or(0))
+        .fetch_all(&self.pool)
+        .await?;
+        DayAlert::from_rows(&rows)
+    }
+
+    /// The keys of the alerts already raised for some lines.
+    pub async fn day_alert_keys(&self, line_ids: &[i64]) -> Result<Vec<String>, StoreError> {
+        let mut out = Vec::new();
+        for chunk in line_ids.chunks(200) {
+            let mut p = Params::default();
+            let sql = format!(
+                "SELECT alert_key FROM day_alerts WHERE line_id IN ({})",
+                crate::placeholders(&mut p, chunk.len())
+            );
+            let mut q = sqlx::query_scalar::<_, String>(&sql);
+            for id in chunk {
+                q = q.bind(*id);
+            }
+            out.extend(q.fetch_all(&self.pool).await?);
+        }
+        Ok(out)
+    }
+}
+
+/// `iso` moved back `days` days (ISO text; unchanged if it is not a date).
+fn shift_back(iso: &str, days: i64) -> String {
+    chrono::NaiveDate::parse_from_str(iso, "%Y-%m-%d")
+        .map(|d| (d - chrono::Duration::days(days)).to_string())
+        .unwrap_or_else(|_| iso.to_string())
+}
+
+impl WriteTx {
+    pub async fn insert_day_line(
+        &mut self,
+        authority_id: i64,
+        f: &DayLineFields,
+    ) -> Result<DayLine, StoreError> {
+        let (by, at) = (self.actor().name.clone(), self.at());
+        self.create(
+            line_changes(f)
+                .set("authority_id", authority_id)
+                .set("created_by_name", by)
+                .set("created_at", at),
+        )
+        .await
+    }
+
+    /// Changes a service line (the team's authorisation of a change of need).
+    pub async fn update_day_line(
+        &mut self,
+        id: i64,
+        f: &DayLineFields,
+    ) -> Result<Option<DayLine>, StoreError> {
+        self.change(id, "update", line_changes(f)).await
+    }
+
+    /// Whether a day service opens on bank holidays.
+    pub async fn set_opens_on_bank_holidays(
+        &mut self,
+        service_id: i64,
+        opens: bool,
+    ) -> Result<Option<Service>, StoreError> {
+        self.change(
+            service_id,
+            "update",
+            Changes::new().set("opens_on_bank_holidays", i64::from(opens)),
+        )
+        .await
+    }
+
+    /// A service's week, started open if it was not yet.
+    pub async fn open_day_week(
+        &mut self,
+        authority_id: i64,
+        service_id: i64,
+        week_start: &str,
+        deadline_at: i64,
+    ) -> Result<DayWeek, StoreError> {
+        let row = sqlx::query("SELECT * FROM day_weeks WHERE service_id = $1 AND week_start = $2")
+            .bind(service_id)
+            .bind(week_start)
+            .fetch_optional(&mut *self.tx)
+            .await?;
+        if let Some(r) = row {
+            return DayWeek::from_row(&r);
+        }
+        self.create(
+            Changes::new()
+                .set("authority_id", authority_id)
+                .set("service_id", service_id)
+                .set("week_start", week_start)
+                .set("status", "open")
+                .set("deadline_at", deadline_at),
+        )
+        .await
+    }
+
+    /// Marks an open week confirmed; None when it was not open (someone confirmed it first).
+    pub async fn confirm_day_week(&mut self, id: i64) -> Result<Option<DayWeek>, StoreError> {
+        let open = sqlx::query("SELECT status FROM day_weeks WHERE id = $1")
+            .bind(id)
+            .fetch_optional(&mut *self.tx)
+            .await?;
+        let still_open = match open {
+            Some(r) => {
+                use sqlx::Row;
+                r.try_get::<String, _>("status")? == "open"
+            }
+            None => false,
+        };
+        if !still_open {
+            return Ok(None);
+        }
+        let (by, at) = (self.actor().name.clone(), self.at());
+        self.change(
+            id,
+            "confirm",
+            Changes::new()
+                .set("status", "confirmed")
+                .set("confirmed_by_name", by)
+                .set("confirmed_at", at),
+        )
+        .await
+    }
+
+    /// Records a session: a new row, or a change to its row (audited only if it changed).
+    pub async fn record_day_session(
+        &mut self,
+        line: &DayLine,
+        date: &str,
+        before: Option<&DaySession>,
+        f: &SessionFields,
+    ) -> Result<(), StoreError> {
+        if before.is_some_and(|b| b.fields() == *f) {
+            return Ok(());
+        }
+        let (by, at) = (self.actor().name.clone(), self.at());
+        let values = Changes::new()
+            .set("outcome", f.outcome.clone())
+            .set("reason", f.reason.clone())
+            .set("short_notice", i64::from(f.short_notice))
+            .set("comment", f.comment.clone())
+            .set("expected_back", f.expected_back.clone())
+            .set("family_contact", f.family_contact.clone())
+            .set("concern", f.concern)
+            .set("recorded_by_name", by)
+            .set("recorded_at", at);
+        match before {
+            Some(b) => {
+                self.change::<DaySession>(b.id, "update", values).await?;
+            }
+            None => {
+                self.create::<DaySession>(
+                    values
+                        .set("line_id", line.id)
+                        .set("service_id", line.service_id)
+                        .set("session_date", date),
+                )
+                .await?;
+            }
+        }
+        Ok(())
+    }
+
+    /// Sets a client group's access point (its name and e-mail addresses).
+    pub async fn set_access_point(
+        &mut self,
+        authority_id: i64,
+        client_group: &str,
+        name: &str,
+        emails: &str,
+    ) -> Result<AccessPoint, StoreError> {
+        let row = sqlx::query(
+            "SELECT id FROM access_points WHERE authority_id = $1 AND client_group = $2",
+        )
+        .bind(authority_id)
+        .bind(client_group)
+        .fetch_optional(&mut *self.tx)
+        .await?;
+        let values = Changes::new().set("name", name).set("emails", emails);
+        match row {
+            Some(r) => {
+                use sqlx::Row;
+                let id: i64 = r.try_get("id")?;
+                self.change(id, "update", values)
+                    .await?
+                    .ok_or(StoreError::Sql(sqlx::Error::RowNotFound))
+            }
+            None => {
+                self.create(
+                    values
+                        .set("authority_id", authority_id)
+                        .set("client_group", client_group),
+                )
+                .await
+            }
+        }
+    }
+
+    /// Raises an alert once: None when its key was raised already.
+    #[allow(clippy::too_many_arguments)]
+    pub async fn raise_day_alert(
+        &mut self,
+        authority_id: i64,
+        line: &DayLine,
+        kind: &str,
+        key: &str,
+        details: &str,
+        told: &str,
+    ) -> Result<Option<DayAlert>, StoreError> {
+        let seen =
+            sqlx::query("SELECT id FROM day_alerts WHERE authority_id = $1 AND alert_key = $2")
+                .bind(authority_id)
+                .bind(key)
+                .fetch_optional(&mut *self.tx)
+                .await?;
+        if seen.is_some() {
+            return Ok(None);
+        }
+        let at = self.at();
+        self.create(
+            Changes::new()
+                .set("authority_id", authority_id)
+                .set("line_id", line.id)
+                .set("service_id", line.service_id)
+                .set("client_id", line.client_id)
+                .set("kind", kind)
+                .set("alert_key", key)
+                .set("details", details)
+                .set("told", told)
+                .set("raised_at", at)
+                .set("outcome", ""),
+        )
+        .await
+        .map(Some)
+    }
+
+    /// Records that the team acknowledged an alert, with what it did.
+    pub async fn acknowledge_day_alert(
+        &mut self,
+        id: i64,
+        outcome: &str,
+    ) -> Result<Option<DayAlert>, StoreError> {
+        let (by, at) = (self.actor().name.clone(), self.at());
+        self.change(
+            id,
+            "acknowledge",
+            Changes::new()
+                .set("acknowledged_by_name", by)
+                .set("acknowledged_at", at)
+                .set("outcome", outcome),
+        )
+        .await
+    }
+}
+
+fn line_changes(f: &DayLineFields) -> Changes {
+    Changes::new()
+        .set("service_id", f.service_id)
+        .set("client_id", f.client_id)
+        .set("client_group", f.client_group.clone())
+        .set("days", f.days.clone())
+        .set("session_type", f.session_type.clone())
+        .set("rate_pence", f.rate_pence)
+        .set("start_date", f.start_date.clone())
+        .set("end_date", f.end_date.clone())
+        .set("route", f.route.clone())
+        .set("social_worker_name", f.social_worker_name.clone())
+        .set("social_worker_team", f.social_worker_team.clone())
+        .set("social_worker_email", f.social_worker_email.clone())
+        .set("social_worker_phone", f.social_worker_phone.clone())
+}
