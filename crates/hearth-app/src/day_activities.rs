@@ -453,10 +453,11 @@ impl App {
         inputs: &[SessionInput],
     ) -> Result<usize, AppError> {
         let view = self.day_week(who, service_id, week).await?;
-        let actor = match who {
-            Principal::Provider { .. } => Actor::Provider,
-            _ => Actor::Team,
+        // The provider records and confirms its own actuals; the team only reads them.
+        let Principal::Provider { .. } = who else {
+            return Err(AppError::Forbidden);
         };
+        let actor = Actor::Provider;
         flow::next(view.status, Event::Record, actor, view.facts)
             .map_err(|r| AppError::refused(r, ConflictCode::WrongState))?;
         let mut e = FieldErrors::new();
@@ -622,10 +623,11 @@ impl App {
         week: NaiveDate,
     ) -> Result<Confirmed, AppError> {
         let view = self.day_week(who, service_id, week).await?;
-        let actor = match who {
-            Principal::Provider { .. } => Actor::Provider,
-            _ => Actor::Team,
+        // The provider records and confirms its own actuals; the team only reads them.
+        let Principal::Provider { .. } = who else {
+            return Err(AppError::Forbidden);
         };
+        let actor = Actor::Provider;
         flow::next(view.status, Event::Confirm, actor, view.facts)
             .map_err(|r| AppError::refused(r, ConflictCode::AlreadyDecided))?;
         let settings = self.day_settings(view.service.authority_id).await?;
@@ -832,8 +834,15 @@ impl App {
                     ));
                 }
             }
+            // Three months of the line and of its records in Hearth (a week's grace for where
+            // its first session falls): fewer say too little about attendance.
             let window = rules::three_months_to(as_of);
-            let long_enough = ymd(&line.start_date).is_some_and(|s| s <= window);
+            let long_enough = ymd(&line.start_date).is_some_and(|s| s <= window)
+                && sessions
+                    .iter()
+                    .map(|s| s.date)
+                    .min()
+                    .is_some_and(|d| d <= window + Duration::days(7));
             let a = rules::attendance(&sessions, window, as_of);
             if long_enough && a.below_review_threshold() {
                 let recent = seen.iter().any(|k| {

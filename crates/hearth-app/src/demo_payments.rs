@@ -110,6 +110,9 @@ impl App {
                 .await?;
         }
 
+        // The day service paid on actual sessions: its weeks are confirmed as the year goes.
+        let mut day = self.demo_day_setup(past, clock, rng).await?;
+
         let mut runs = 0;
         let mut period_start = year_start;
         let mut held = false;
@@ -191,6 +194,9 @@ impl App {
                 }
                 _ => {}
             }
+            if let Some(d) = day.as_mut() {
+                self.demo_day_weeks(past, clock, d, run_date).await?;
+            }
             clock.set(at(run_date, 9));
             let id = past.demo_prepare(&finance, p.start).await?;
             runs += 1;
@@ -204,6 +210,11 @@ impl App {
             clock.set(at(pay_date - Duration::days(1), 10));
             past.commit_payment_run(&second, id).await?;
             period_start = p.start + Duration::days(28);
+        }
+        // The weeks confirmed since the last run (the last week is left to record).
+        if let Some(d) = day.as_mut() {
+            self.demo_day_weeks(past, clock, d, today + Duration::days(1))
+                .await?;
         }
         Ok(runs)
     }

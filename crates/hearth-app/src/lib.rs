@@ -9,6 +9,7 @@ pub mod authorities;
 pub mod contacts;
 pub mod day_activities;
 pub mod demo;
+mod demo_day;
 mod demo_history;
 mod demo_payments;
 pub use demo_history::HistorySummary;

@@ -42,6 +42,7 @@ fn nav(ctx: &Ctx) -> Vec<(&'static str, &'static str)> {
                 ("Returns", "/returns"),
                 ("Actions", "/actions"),
                 ("Payments", "/payments"),
+                ("Day activities", "/day-activities"),
                 ("Login requests", "/account-requests"),
             ];
             if *role == Role::Administrator {
@@ -62,6 +63,7 @@ fn nav(ctx: &Ctx) -> Vec<(&'static str, &'static str)> {
             ("Returns", "/returns"),
             ("Actions", "/actions"),
             ("Payments", "/payments"),
+            ("Day activities", "/day-activities"),
             ("Contacts", "/contacts"),
             ("Organisation", "/organisation"),
         ],

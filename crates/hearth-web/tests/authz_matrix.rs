@@ -234,7 +234,31 @@ async fn record_ids(t: &TestApp) -> HashMap<&'static str, i64> {
         .unwrap()[0]
         .rate
         .id;
+    // A day service of the provider, a person's service line there and an attendance alert
+    // about them (whose letter the provider reads).
+    let db = t.app.db_for_tests();
+    for sql in [
+        format!("INSERT INTO services (authority_id, provider_id, reference, name, service_type, term, client_group, contracted_units, created_at, updated_at) VALUES ({}, {pid}, 'DAY/MATRIX', 'Matrix Day Centre', 'day_activities', 'long', 'learning_disabilities', 10, 0, 0)", officer.authority_id()),
+        format!("INSERT INTO day_lines (authority_id, service_id, client_id, client_group, days, session_type, rate_pence, start_date, route, created_at) SELECT {}, id, {}, 'learning_disabilities', 'mon', 'full_day', 4000, '2026-01-05', 'framework', 0 FROM services WHERE reference = 'DAY/MATRIX'", officer.authority_id(), schedule.client_id),
+        format!("INSERT INTO day_alerts (authority_id, line_id, service_id, client_id, kind, alert_key, details, told, raised_at) SELECT {}, l.id, l.service_id, l.client_id, 'low_attendance', 'matrix', 'Matrix', '', 0 FROM day_lines l", officer.authority_id()),
+    ] {
+        hearth_store::testing::exec(db, &sql).await.unwrap();
+    }
+    let day_service = hearth_store::testing::scalar_i64(
+        db,
+        "SELECT id FROM services WHERE reference = 'DAY/MATRIX'",
+    )
+    .await
+    .unwrap();
+    let alert = hearth_store::testing::scalar_i64(
+        db,
+        "SELECT id FROM day_alerts WHERE alert_key = 'matrix'",
+    )
+    .await
+    .unwrap();
     HashMap::from([
+        ("day-activities", day_service),
+        ("alerts", alert),
         ("rates", rate),
         ("invoiced", invoiced),
         ("payments", pay.id),
@@ -286,6 +310,7 @@ fn concrete(path: &str, ids: &HashMap<&'static str, i64>) -> Option<String> {
             "{client}" => ids.get("invoiced").copied().unwrap_or(999_999).to_string(),
             // A client's benefit status or assessment: refused before it is looked for.
             "{entry}" => ids.get(previous).copied().unwrap_or(999_999).to_string(),
+            "{week}" => "2026-11-02".to_string(),
             "{file}" => "providers.csv".to_string(),
             "{batch}" => MATRIX_BATCH.to_string(),
             s if s.starts_with("{*") => return None,

@@ -137,6 +137,7 @@ async fn the_service_navigation_keeps_every_link_and_marks_the_current_page() {
         "/returns",
         "/actions",
         "/payments",
+        "/day-activities",
         "/account-requests",
     ];
     let admin_extra = [
@@ -155,6 +156,7 @@ async fn the_service_navigation_keeps_every_link_and_marks_the_current_page() {
         "/returns",
         "/actions",
         "/payments",
+        "/day-activities",
         "/contacts",
         "/organisation",
     ];

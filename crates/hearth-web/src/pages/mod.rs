@@ -3,6 +3,7 @@
 mod accounts;
 mod admin;
 mod contracting;
+mod day_activities;
 mod directory;
 mod home;
 mod host;
@@ -30,4 +31,5 @@ pub fn register(t: &mut RouteTable) {
     admin::register(t);
     imports::register(t);
     payments::register(t);
+    day_activities::register(t);
 }

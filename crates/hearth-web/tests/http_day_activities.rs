@@ -1,0 +1,235 @@
+//! Day activities in the browser's pages (issue 13): the team adds a service line, the
+//! provider records last week (a refused session told beside its field, nothing saved) and
+//! confirms it, the team sees it confirmed, acknowledges an alert and sets an access point.
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+
+mod common;
+use common::*;
+
+/// A day service of the demo provider, and a client with no schedule.
+async fn day_service(t: &TestApp) -> (i64, i64) {
+    let p = principal(t, "provider").await;
+    let (pid, aid) = (provider_id(&p), p.authority_id());
+    let db = t.app.db_for_tests();
+    for sql in [
+        format!("INSERT INTO services (authority_id, provider_id, reference, name, service_type, term, client_group, contracted_units, created_at, updated_at) VALUES ({aid}, {pid}, 'DAY/WEB', 'Millside Day Centre', 'day_activities', 'long', 'learning_disabilities', 60, 0, 0)"),
+        format!("INSERT INTO clients (authority_id, title, first_name, last_name, created_at, updated_at) VALUES ({aid}, 'Ms', 'Jo', 'Quillfeather', 0, 0)"),
+    ] {
+        hearth_store::testing::exec(db, &sql).await.unwrap();
+    }
+    let sid = hearth_store::testing::scalar_i64(
+        db,
+        "SELECT id FROM services WHERE reference = 'DAY/WEB'",
+    )
+    .await
+    .unwrap();
+    let client = hearth_store::testing::scalar_i64(
+        db,
+        "SELECT id FROM clients WHERE last_name = 'Quillfeather'",
+    )
+    .await
+    .unwrap();
+    (sid, client)
+}
+
+#[tokio::test]
+async fn a_week_is_recorded_and_confirmed_on_its_page_and_the_team_sees_it() {
+    let t = TestApp::start(hearth_store::testing::sqlite().await.unwrap()).await;
+    let (sid, client) = day_service(&t).await;
+    let officer = t.signed_in("officer").await;
+    // The team adds the service line; a missing day is told beside the field.
+    let new = format!("/day-activities/{sid}/lines/new");
+    let (status, form) = officer.text(&new).await;
+    assert_eq!(status, 200);
+    assert!(form.contains("Add a service line"));
+    let fields = |days: &'static [&'static str]| {
+        let mut f: Vec<(&str, String)> = vec![
+            ("client_id", client.to_string()),
+            ("client_group", "learning_disabilities".into()),
+            ("session_type", "full_day".into()),
+            ("rate", "42.00".into()),
+            ("start_date", "1/6/2026".into()),
+            ("end_date", String::new()),
+            ("route", "spot".into()),
+            ("social_worker_name", "Helen Ward".into()),
+            ("social_worker_email", "helen.ward@example.gov.uk".into()),
+        ];
+        for d in days {
+            f.push(("days", (*d).to_string()));
+        }
+        f
+    };
+    let send = |f: Vec<(&'static str, String)>| f;
+    let body: Vec<(&str, String)> = send(fields(&[]));
+    let pairs: Vec<(&str, &str)> = body.iter().map(|(k, v)| (*k, v.as_str())).collect();
+    let r = officer.post_form(&new, &pairs).await;
+    assert_eq!(r.status(), 422);
+    assert!(field_error(&r.text().await.unwrap(), "days").contains("at least one day"));
+    let body = fields(&["mon", "wed"]);
+    let pairs: Vec<(&str, &str)> = body.iter().map(|(k, v)| (*k, v.as_str())).collect();
+    let r = officer.post_form(&new, &pairs).await;
+    assert_eq!(r.status(), 303, "{}", r.text().await.unwrap_or_default());
+    let (_, lines) = officer.text(&location(&r)).await;
+    assert!(
+        lines.contains("Monday, Wednesday") && lines.contains("Jo Quillfeather"),
+        "{}",
+        &lines[lines.find("<main").unwrap_or(0)..]
+    );
+    let line =
+        hearth_store::testing::scalar_i64(t.app.db_for_tests(), "SELECT MAX(id) FROM day_lines")
+            .await
+            .unwrap();
+
+    // The provider records last week.
+    let provider = t.signed_in("provider").await;
+    let (status, home) = provider.text("/day-activities").await;
+    assert_eq!(status, 200);
+    assert!(home.contains("Millside Day Centre"), "{home}");
+    let week = t.app.last_week();
+    let mon = week;
+    let wed = week + chrono::Duration::days(2);
+    let page = format!("/day-activities/{sid}/weeks/{week}");
+    let (status, form) = provider.text(&page).await;
+    assert_eq!(status, 200);
+    assert!(
+        form.contains("Confirm the week") && form.contains("Jo Quillfeather"),
+        "{form}"
+    );
+    let k = |d: chrono::NaiveDate, part: &str| format!("s-{line}-{d}-{part}");
+    let (l1, o1, l2, o2, r2) = (
+        k(mon, "line"),
+        k(mon, "outcome"),
+        k(wed, "line"),
+        k(wed, "outcome"),
+        k(wed, "reason"),
+    );
+    let line_text = line.to_string();
+    // Absent with no reason: told beside the field, nothing saved.
+    let r = provider
+        .post_form(
+            &page,
+            &[
+                (l1.as_str(), line_text.as_str()),
+                (o1.as_str(), "attended"),
+                (l2.as_str(), line_text.as_str()),
+                (o2.as_str(), "absent"),
+                (r2.as_str(), ""),
+            ],
+        )
+        .await;
+    assert_eq!(r.status(), 422);
+    let body = r.text().await.unwrap();
+    assert!(
+        field_error(&body, &r2).contains("Select why they were absent"),
+        "{body}"
+    );
+    let recorded = hearth_store::testing::scalar_i64(
+        t.app.db_for_tests(),
+        "SELECT COUNT(*) FROM day_sessions",
+    )
+    .await
+    .unwrap();
+    assert_eq!(recorded, 0);
+    // Monday attended, the rest left blank and recorded as attended.
+    let r = provider
+        .post_form(
+            &page,
+            &[
+                (l1.as_str(), line_text.as_str()),
+                (o1.as_str(), "attended"),
+                (l2.as_str(), line_text.as_str()),
+                (o2.as_str(), ""),
+                ("rest_attended", "1"),
+            ],
+        )
+        .await;
+    assert_eq!(r.status(), 303);
+    let (_, saved) = provider.text(&location(&r)).await;
+    assert!(saved.contains("Sessions saved"));
+    let r = provider.post_form(&format!("{page}/confirm"), &[]).await;
+    assert_eq!(r.status(), 303);
+    let (_, done) = provider.text(&location(&r)).await;
+    assert!(
+        done.contains("Week confirmed") && !done.contains("Save the sessions"),
+        "{done}"
+    );
+
+    // The team sees the week confirmed, and may not record it.
+    let (status, view) = officer.text(&page).await;
+    assert_eq!(status, 200);
+    assert!(
+        view.contains("Confirmed") && view.contains("Attended"),
+        "{view}"
+    );
+    let r = officer.post_form(&format!("{page}/confirm"), &[]).await;
+    assert_eq!(r.status(), 403);
+    let (status, _) = officer.text("/day-activities").await;
+    assert_eq!(status, 200);
+}
+
+#[tokio::test]
+async fn alerts_are_acknowledged_and_access_points_set_with_errors_beside_their_fields() {
+    let t = TestApp::start(hearth_store::testing::sqlite().await.unwrap()).await;
+    let (sid, client) = day_service(&t).await;
+    let db = t.app.db_for_tests();
+    let aid = principal(&t, "officer").await.authority_id();
+    for sql in [
+        format!("INSERT INTO day_lines (authority_id, service_id, client_id, client_group, days, session_type, rate_pence, start_date, route, created_at) VALUES ({aid}, {sid}, {client}, 'mental_health', 'mon', 'full_day', 4000, '2026-01-05', 'framework', 0)"),
+        format!("INSERT INTO day_alerts (authority_id, line_id, service_id, client_id, kind, alert_key, details, told, raised_at) SELECT {aid}, id, {sid}, {client}, 'unplanned_long', 'web', 'Jo Quillfeather has been absent for over two weeks.', 'duty@example.gov.uk', 1796119200 FROM day_lines"),
+    ] {
+        hearth_store::testing::exec(db, &sql).await.unwrap();
+    }
+    let officer = t.signed_in("officer").await;
+    let (status, page) = officer.text("/day-activities/alerts").await;
+    assert_eq!(status, 200);
+    assert!(page.contains("Jo Quillfeather has been absent") && page.contains("Acknowledge"));
+    let id = hearth_store::testing::scalar_i64(db, "SELECT id FROM day_alerts")
+        .await
+        .unwrap();
+    let action = format!("/day-activities/alerts/{id}/acknowledge");
+    let r = officer.post_form(&action, &[("outcome", "")]).await;
+    assert_eq!(r.status(), 422);
+    assert!(field_error(&r.text().await.unwrap(), "outcome").contains("Enter what was done"));
+    let r = officer
+        .post_form(
+            &action,
+            &[("outcome", "Duty social worker visited: in hospital")],
+        )
+        .await;
+    assert_eq!(r.status(), 303);
+    let (_, page) = officer.text(&location(&r)).await;
+    assert!(page.contains("Alert acknowledged") && page.contains("in hospital"));
+    // The provider sees the alert about its person, and cannot acknowledge it.
+    let provider = t.signed_in("provider").await;
+    let (_, theirs) = provider.text("/day-activities/alerts").await;
+    assert!(
+        theirs.contains("Jo Quillfeather has been absent") && !theirs.contains("What was done")
+    );
+
+    // Access points: a bad address is told beside the field.
+    let r = officer
+        .post_form(
+            "/day-activities/access-points",
+            &[
+                ("client_group", "mental_health"),
+                ("name", "Mental health duty team"),
+                ("emails", "duty@example.gov.uk, not an address"),
+            ],
+        )
+        .await;
+    assert_eq!(r.status(), 422);
+    assert!(field_error(&r.text().await.unwrap(), "emails").contains("not an e-mail address"));
+    let r = officer
+        .post_form(
+            "/day-activities/access-points",
+            &[
+                ("client_group", "mental_health"),
+                ("name", "Mental health duty team"),
+                ("emails", "duty.one@example.gov.uk, duty.two@example.gov.uk"),
+            ],
+        )
+        .await;
+    assert_eq!(r.status(), 303);
+    let (_, page) = officer.text("/day-activities/access-points").await;
+    assert!(page.contains("duty.one@example.gov.uk, duty.two@example.gov.uk"));
+}
