@@ -1350,3 +1350,190 @@ async fn payments_a_run_is_prepared_approved_by_a_second_officer_paid_and_its_re
     b.quit().await;
     drop(server);
 }
+
+/// Day activities (issue 13): the provider records a week with an unplanned absence (an
+/// immediate concern) and a bank holiday at a service closed on them, and confirms it; the
+/// payment run pays the attended session only; the alert reaches the access point, and the
+/// team finds it. Every page is accessible.
+#[tokio::test]
+async fn day_activities_a_week_is_confirmed_its_attended_session_paid_and_the_alert_reaches_the_team(
+) {
+    use chrono::{Datelike, Duration};
+    use hearth_domain::calendar::{period_of, Region, RegionCalendar};
+    use hearth_domain::day_activities::week_start;
+    if !browser_available() {
+        return;
+    }
+    let data = Tmp::new("e2e-journeys-day");
+    let dir = data.0.to_str().unwrap().to_string();
+    let out = hearth()
+        .args(["--data-dir", &dir, "demo", "--no-serve"])
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    // A day service of the demo provider, closed on bank holidays and paid on actuals, with
+    // two people planned in the week of the latest bank holiday that has ended: one on the
+    // bank holiday and the day after (or before), one on that other day only, with no social
+    // worker, so that their alerts go to the access point.
+    let key = std::fs::read_to_string(data.0.join("audit.key")).unwrap();
+    let db = hearth_store::Db::connect(&hearth_store::DbConfig {
+        url: format!("sqlite://{}", data.0.join("hearth.db").display()),
+        max_connections: 1,
+        audit_key: key.trim().as_bytes().to_vec(),
+    })
+    .await
+    .unwrap();
+    let one = |sql: String| {
+        let db = db.clone();
+        async move { hearth_store::testing::scalar_i64(&db, &sql).await.unwrap() }
+    };
+    let pid =
+        one("SELECT provider_id FROM services WHERE name = 'Millside Day Centre'".into()).await;
+    let aid =
+        one("SELECT authority_id FROM services WHERE name = 'Millside Day Centre'".into()).await;
+    let region = hearth_store::testing::scalar_text(
+        &db,
+        &format!("SELECT region FROM authorities WHERE id = {aid}"),
+    )
+    .await
+    .unwrap();
+    let calendar = RegionCalendar::rules(Region::parse(&region).unwrap_or(Region::EnglandAndWales));
+    let last_week = week_start(hearth_domain::clock::uk_today()) - Duration::weeks(1);
+    let holiday = (0..800)
+        .map(|k| last_week + Duration::days(6 - k))
+        .find(|d| d.weekday().num_days_from_monday() < 5 && calendar.is_bank_holiday(*d))
+        .unwrap();
+    let week = week_start(holiday);
+    let other = (0..5)
+        .map(|k| week + Duration::days(k))
+        .find(|d| *d != holiday && !calendar.is_bank_holiday(*d))
+        .unwrap();
+    let code = |d: chrono::NaiveDate| {
+        ["mon", "tue", "wed", "thu", "fri"][d.weekday().num_days_from_monday() as usize]
+    };
+    let from = week - Duration::weeks(4);
+    for sql in [
+        format!("INSERT INTO services (authority_id, provider_id, reference, name, service_type, term, client_group, contracted_units, created_at, updated_at) VALUES ({aid}, {pid}, 'DAY/E2E', 'Riverside Day Centre', 'day_activities', 'long', 'mental_health', 20, 0, 0)"),
+        format!("INSERT INTO contracts (authority_id, provider_id, reference, title, units, unit_rate_pence, start_date, end_date, status, created_at, updated_at, payment_basis) VALUES ({aid}, {pid}, 'DAPL/E2E', 'Riverside', 20, 4000, '{}', '{}', 'active', 0, 0, 'actuals')", from - Duration::days(400), from + Duration::days(800)),
+        "INSERT INTO contract_services (contract_id, service_id) SELECT c.id, s.id FROM contracts c, services s WHERE c.reference = 'DAPL/E2E' AND s.reference = 'DAY/E2E'".into(),
+        format!("INSERT INTO clients (authority_id, title, first_name, last_name, created_at, updated_at) VALUES ({aid}, 'Mr', 'Alan', 'Riverbank', 0, 0), ({aid}, 'Ms', 'Bea', 'Riverbank', 0, 0)"),
+        format!("INSERT INTO day_lines (authority_id, service_id, client_id, client_group, days, session_type, rate_pence, start_date, route, social_worker_name, created_at) SELECT {aid}, s.id, c.id, 'mental_health', '{}', 'full_day', 4000, '{from}', 'framework', 'Duty', 0 FROM services s, clients c WHERE s.reference = 'DAY/E2E' AND c.first_name = 'Alan' AND c.last_name = 'Riverbank'", if holiday < other { format!("{},{}", code(holiday), code(other)) } else { format!("{},{}", code(other), code(holiday)) }),
+        format!("INSERT INTO day_lines (authority_id, service_id, client_id, client_group, days, session_type, rate_pence, start_date, route, social_worker_name, created_at) SELECT {aid}, s.id, c.id, 'mental_health', '{}', 'full_day', 4000, '{from}', 'framework', 'Duty', 0 FROM services s, clients c WHERE s.reference = 'DAY/E2E' AND c.first_name = 'Bea' AND c.last_name = 'Riverbank'", code(other)),
+    ] {
+        hearth_store::testing::exec(&db, &sql).await.unwrap();
+    }
+    let sid = one("SELECT id FROM services WHERE reference = 'DAY/E2E'".into()).await;
+    let bea = one("SELECT l.id FROM day_lines l JOIN clients c ON c.id = l.client_id WHERE c.first_name = 'Bea' AND c.last_name = 'Riverbank'".into()).await;
+    drop(db);
+    let port = free_port();
+    let mut cmd = hearth();
+    cmd.args([
+        "--data-dir",
+        &dir,
+        "serve",
+        "--listen",
+        &format!("127.0.0.1:{port}"),
+    ]);
+    let server = start(cmd, port);
+    let base = server.url("");
+    let b = Browser::start().await;
+
+    // The provider records the week: the bank holiday is closed, Bea was absent, not planned,
+    // with an immediate concern; the rest attended. Then confirms it.
+    browser_sign_in(&b, &base, &data.0, "provider", 0).await;
+    b.click("a.govuk-service-navigation__link[href='/day-activities']")
+        .await;
+    b.wait_text("Riverside Day Centre").await;
+    accessible(&b, "day activities, provider").await;
+    b.goto(&format!("{base}/day-activities/{sid}/weeks/{week}"))
+        .await;
+    let html = b.wait_text("Service closed (bank holiday)").await;
+    assert!(html.contains("Alan Riverbank") && html.contains("Bea Riverbank"));
+    accessible(&b, "a week of actuals").await;
+    screenshot_if_asked(&b, "provider-day-week").await;
+    let f = |part: &str| format!("#s-{bea}-{other}-{part}");
+    b.select_value(&f("outcome"), "absent").await;
+    b.select_value(&f("reason"), "unknown").await;
+    b.execute(&format!(
+        "document.querySelector('#s-{bea}-{other}-family_contact').closest('details').open = true; return 1;"
+    ))
+    .await;
+    b.type_into(
+        &f("family_contact"),
+        "Rang her brother at 10:05: he does not know where she is",
+    )
+    .await;
+    b.select_value(&f("concern"), "social_worker").await;
+    b.execute("document.querySelector('#rest_attended').checked = true; return 1;")
+        .await;
+    click_and_wait(
+        &b,
+        &format!("form[action='/day-activities/{sid}/weeks/{week}'] button[type=submit]"),
+    )
+    .await;
+    b.wait_text("Sessions saved").await;
+    click_and_wait(&b, "form[action$='/confirm'] button[type=submit]").await;
+    let html = b.wait_text("Week confirmed").await;
+    assert!(
+        !html.contains("Save the sessions"),
+        "a confirmed week is not offered for change"
+    );
+    accessible(&b, "a confirmed week").await;
+    b.click("[data-testid=sign-out]").await;
+    b.wait_url("/signed-out").await;
+
+    // The finance officer prepares the run of the week's period (or the next run, when that
+    // period is paid): Alan's attended session is paid, the bank holiday and Bea's absence
+    // are not.
+    browser_sign_in(&b, &base, &data.0, "finance", 0).await;
+    b.goto(&format!("{base}/payments")).await;
+    b.wait_text("Prepare a run").await;
+    let anchor = chrono::NaiveDate::from_ymd_opt(2026, 4, 6).unwrap();
+    let period = period_of(anchor, holiday).start.to_string();
+    b.execute(&format!(
+        "const s = document.querySelector('#period'); if ([...s.options].some(o => o.value === {period:?})) {{ s.value = {period:?}; }} return s.value;"
+    ))
+    .await;
+    b.click("form[action='/payments'] button[type=submit]")
+        .await;
+    let run_url = b.wait_url("/payments/").await;
+    wait_long(&b, "Waiting for approval", 120).await;
+    let path = run_url.trim_start_matches(&base).to_string();
+    let csv = download(&b, &format!("{path}/lines.csv")).await;
+    assert_eq!(csv.status, 200);
+    let riverside: Vec<&str> = csv
+        .text
+        .lines()
+        .filter(|l| l.contains("Riverside Day Centre"))
+        .collect();
+    assert_eq!(riverside.len(), 1, "{riverside:?}");
+    let week_text = week.format("%-d %b %Y").to_string();
+    assert!(
+        riverside[0].contains(&format!("Week of {week_text}: 1 session at £40.00")),
+        "{riverside:?}"
+    );
+    b.click("[data-testid=sign-out]").await;
+    b.wait_url("/signed-out").await;
+
+    // The team finds the alert, sent to the mental health access point.
+    browser_sign_in(&b, &base, &data.0, "officer", 0).await;
+    b.click("a.govuk-service-navigation__link[href='/day-activities']")
+        .await;
+    b.wait_text("Weeks not confirmed").await;
+    accessible(&b, "day activities, team").await;
+    b.click("a[href='/day-activities/alerts']").await;
+    let html = b.wait_text("Bea Riverbank").await;
+    assert!(html.contains("Unplanned absence: immediate concern"));
+    assert!(
+        html.contains("mh.duty.one@example.gov.uk"),
+        "to the access point"
+    );
+    accessible(&b, "absence alerts").await;
+    screenshot_if_asked(&b, "team-day-alerts").await;
+    b.quit().await;
+    drop(server);
+}
