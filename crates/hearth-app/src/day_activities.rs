@@ -166,6 +166,17 @@ pub struct AlertView {
     pub service: String,
 }
 
+/// What a run of the day activities checks did.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct Checked {
+    /// Reminders e-mailed to providers.
+    pub reminders: usize,
+    /// Alerts the nightly evaluation raised.
+    pub alerts: usize,
+    /// Authorities whose nightly evaluation ran.
+    pub evaluated: usize,
+}
+
 /// What confirming a week did.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Confirmed {
@@ -881,6 +892,132 @@ impl App {
             }
         }
         Ok(raised)
+    }
+
+    /// The scheduler's day activities checks (every half hour), for every authority or one:
+    /// - a reminder to each day service's provider whose last week is not confirmed, from
+    ///   09:00 on the working day after the week (Monday) and from noon of the deadline's day
+    ///   (Tuesday), until the deadline, each once;
+    /// - once a night (from 02:00 UK time), the absence rules for every day service as of last
+    ///   week's end, raising what confirmation did not (each alert still once).
+    pub async fn run_day_activities_checks(
+        &self,
+        authority: Option<i64>,
+    ) -> Result<Checked, AppError> {
+        let now = self.now();
+        let Some(local) = hearth_domain::clock::uk_time_of(now) else {
+            return Ok(Checked::default());
+        };
+        let today = local.date();
+        let last = rules::week_start(today) - Duration::weeks(1);
+        let mut done = Checked::default();
+        for a in self
+            .db
+            .authorities()
+            .await?
+            .into_iter()
+            .filter(|a| authority.is_none_or(|id| id == a.id))
+        {
+            let settings = self.day_settings(a.id).await?;
+            let services = self.db.day_services(a.id).await?;
+            if services.is_empty() {
+                continue;
+            }
+            let calendar = self.region_calendar(a.id).await?;
+            let deadline = rules::deadline_local(last, settings.deadline);
+            let first_day = calendar
+                .add_working_days(last + Duration::days(6), 1)
+                .unwrap_or(last + Duration::days(7));
+            let due: Vec<&str> = [
+                ("first", first_day.and_hms_opt(9, 0, 0)),
+                (
+                    "noon",
+                    deadline.and_then(|d| d.date().and_hms_opt(12, 0, 0)),
+                ),
+            ]
+            .into_iter()
+            .filter(|(_, from)| {
+                from.is_some_and(|f| local >= f) && deadline.is_some_and(|d| local < d)
+            })
+            .map(|(k, _)| k)
+            .collect();
+            for s in &services {
+                if due.is_empty() {
+                    break;
+                }
+                let week = last.to_string();
+                if self
+                    .db
+                    .day_week(s.id, &week)
+                    .await?
+                    .is_some_and(|w| w.status == Status::Confirmed.as_str())
+                {
+                    continue;
+                }
+                if self
+                    .db
+                    .day_lines(s.id, &week, &(last + Duration::days(6)).to_string())
+                    .await?
+                    .is_empty()
+                {
+                    continue;
+                }
+                let Some(p) = self.db.provider(s.provider_id).await? else {
+                    continue;
+                };
+                if p.email.trim().is_empty() {
+                    continue;
+                }
+                for kind in &due {
+                    if self.db.day_reminder_sent(s.id, &week, kind).await? {
+                        continue;
+                    }
+                    let by = deadline
+                        .map(|d| d.format("%A %-d %B at %H:%M").to_string())
+                        .unwrap_or_default();
+                    let mut tx = self
+                        .begin_write(&hearth_store::Actor::system("reminders"))
+                        .await?;
+                    tx.queue_mail(
+                        &p.email,
+                        &format!(
+                            "Day activities: confirm the week beginning {} by {by}",
+                            day_text(last)
+                        ),
+                        &format!(
+                            "The actuals of {} for the week beginning {} are not confirmed yet. Record what happened at each planned session in Hearth (Day activities) and confirm the week by {by} (UK time). A week not confirmed by then is not paid until it is.\n",
+                            s.name,
+                            day_text(last)
+                        ),
+                    )
+                    .await?;
+                    tx.insert_day_reminder(s.id, &week, kind).await?;
+                    tx.commit().await?;
+                    done.reminders += 1;
+                }
+            }
+            // The nightly evaluation, once a day per authority.
+            let mark = format!("day_evaluated:{}", a.id);
+            let evaluated_today = self
+                .db
+                .setting(&mark)
+                .await?
+                .is_some_and(|d| d == today.to_string());
+            if !evaluated_today && local.time() >= chrono::NaiveTime::MIN + Duration::hours(2) {
+                let mut tx = self
+                    .begin_write(&hearth_store::Actor::system("day-activities"))
+                    .await?;
+                for s in &services {
+                    done.alerts += self
+                        .evaluate_absence(&mut tx, s, last + Duration::days(6), &settings)
+                        .await?;
+                }
+                tx.set_setting(&mark, &today.to_string()).await?;
+                tx.commit().await?;
+                done.evaluated += 1;
+            }
+        }
+        Ok(done)
     }
 
     /// The weeks of the authority's day services from `weeks` weeks ago to last week, for the

@@ -135,7 +135,7 @@ impl App {
                     unit_rate_pence: 4200,
                     start_date: (lines_from - Duration::days(60)).to_string(),
                     end_date: (lines_from + Duration::days(3 * 365)).to_string(),
-                    status: "active".into(),
+                    status: hearth_domain::ContractStatus::SteadyState.as_str().into(),
                     service_ids: vec![service.id],
                 },
             )

@@ -39,6 +39,9 @@ pub enum RunKind {
     Backup,
     /// Works out a payment run's lines (payments, issue 12).
     PaymentPrepare,
+    /// Reminds day services' providers of weeks not confirmed, and checks the absence rules
+    /// each night (day activities, issue 13; periodic, or one authority's on request).
+    DayActivities,
 }
 
 /// The most characters of a run's parameters.
@@ -48,7 +51,7 @@ pub const MAX_PARAMETER_CHARS: usize = 4_000;
 pub const IMPORT_CHUNK_ROWS: usize = 10_000;
 
 impl RunKind {
-    pub const ALL: [RunKind; 9] = [
+    pub const ALL: [RunKind; 10] = [
         RunKind::SessionSweep,
         RunKind::Outbox,
         RunKind::DirectoryRefresh,
@@ -58,6 +61,7 @@ impl RunKind {
         RunKind::Demo,
         RunKind::Backup,
         RunKind::PaymentPrepare,
+        RunKind::DayActivities,
     ];
 
     /// The stored name.
@@ -72,6 +76,7 @@ impl RunKind {
             RunKind::Demo => "demo",
             RunKind::Backup => "backup",
             RunKind::PaymentPrepare => "payment_prepare",
+            RunKind::DayActivities => "day_activities",
         }
     }
 
@@ -91,6 +96,7 @@ impl RunKind {
             RunKind::Demo => "Demo data",
             RunKind::Backup => "Backup",
             RunKind::PaymentPrepare => "Payment run",
+            RunKind::DayActivities => "Day activities reminders and checks",
         }
     }
 
@@ -100,6 +106,7 @@ impl RunKind {
             RunKind::SessionSweep => Some(300),
             RunKind::Outbox => Some(15),
             RunKind::DirectoryRefresh | RunKind::ReturnReminders => Some(3600),
+            RunKind::DayActivities => Some(1800),
             RunKind::ImportPostcodes
             | RunKind::ImportRecords
             | RunKind::Demo
@@ -126,7 +133,7 @@ impl RunKind {
             return Ok(None);
         }
         match self {
-            RunKind::ReturnReminders | RunKind::ImportRecords
+            RunKind::ReturnReminders | RunKind::ImportRecords | RunKind::DayActivities
                 if who.has(Permission::Administer) =>
             {
                 Ok(Some(who.authority_id()))

@@ -56,7 +56,7 @@ async fn day_service(app: &App, provider: &Principal) -> i64 {
     .unwrap();
     exec(app, &format!(
         "INSERT INTO contracts (authority_id, provider_id, reference, title, units, unit_rate_pence, start_date, end_date, status, created_at, updated_at, payment_basis)
-         VALUES ({aid}, {pid}, 'DAY/C/TEST', 'Day activities provider list', 60, 4000, '2026-04-01', '2029-03-31', 'active', 0, 0, 'actuals')"
+         VALUES ({aid}, {pid}, 'DAY/C/TEST', 'Day activities provider list', 60, 4000, '2026-04-01', '2029-03-31', 'steady_state', 0, 0, 'actuals')"
     )).await;
     exec(app, &format!(
         "INSERT INTO contract_services (contract_id, service_id) SELECT id, {sid} FROM contracts WHERE reference = 'DAY/C/TEST'"
@@ -679,4 +679,104 @@ async fn the_absence_rules_raise_each_alert_once_to_the_social_worker_or_the_acc
         .is_err());
     // Evaluated again (the next week, nothing new), nothing is raised twice.
     assert_eq!(raised.iter().sum::<usize>(), 4, "{raised:?}");
+}
+
+#[tokio::test]
+async fn providers_are_reminded_on_monday_and_at_tuesday_noon_once_and_the_rules_run_nightly() {
+    let w = common::world(testing::sqlite().await.unwrap()).await;
+    let clock = Arc::new(FixedClock::at(0));
+    let provider = &w.provider;
+    let app = at(&w.app, &clock, "2026-10-01T10:00:00Z");
+    let sid = day_service(&app, provider).await;
+    let client = new_client(&app, provider.authority_id(), "Reed").await;
+    let line = app
+        .add_day_line(
+            &w.officer,
+            sid,
+            &line_input(client, "mon,wed", "5/10/2026", "", ""),
+        )
+        .await
+        .unwrap();
+    exec(
+        &app,
+        &format!(
+            "UPDATE providers SET email = 'office@larkspur.example.org' WHERE id = {}",
+            provider_of(provider)
+        ),
+    )
+    .await;
+    let reminders = || async {
+        testing::scalar_i64(
+            w.app.db_for_tests(),
+            "SELECT COUNT(*) FROM outbox WHERE subject LIKE 'Day activities: confirm the week beginning 2 Nov 2026%' AND to_address = 'office@larkspur.example.org'",
+        )
+        .await
+        .unwrap()
+    };
+    let check = |utc: &'static str| {
+        let app = at(&w.app, &clock, utc);
+        async move { app.run_day_activities_checks(None).await.unwrap() }
+    };
+    // Sunday night: the week of 2 November has only just ended. The night's evaluation runs.
+    let c = check("2026-11-08T23:00:00Z").await;
+    assert_eq!((c.reminders, c.evaluated), (0, 1));
+    // Monday morning: the first reminder, once.
+    assert_eq!(check("2026-11-09T10:00:00Z").await.reminders, 1);
+    let again = check("2026-11-09T10:30:00Z").await;
+    assert_eq!(
+        (again.reminders, again.evaluated),
+        (0, 0),
+        "once a day, once each"
+    );
+    // Tuesday before noon nothing; at noon the second.
+    assert_eq!(check("2026-11-10T11:30:00Z").await.reminders, 0);
+    assert_eq!(check("2026-11-10T12:30:00Z").await.reminders, 1);
+    // After the deadline no more.
+    assert_eq!(check("2026-11-10T17:30:00Z").await.reminders, 0);
+    assert_eq!(reminders().await, 2);
+
+    // The week of 9 November is confirmed on Monday morning: no reminder for it.
+    let early = at(&w.app, &clock, "2026-11-16T08:00:00Z");
+    let week = ymd(2026, 11, 9);
+    early
+        .record_day_week(
+            provider,
+            sid,
+            week,
+            &[
+                attended(line.id, week),
+                attended(line.id, week + Duration::days(2)),
+            ],
+        )
+        .await
+        .unwrap();
+    early.confirm_day_week(provider, sid, week).await.unwrap();
+    assert_eq!(check("2026-11-16T10:00:00Z").await.reminders, 0);
+
+    // A planned absence recorded, and not confirmed yet, expected to last five weeks: the
+    // night's evaluation tells the access point, once.
+    let recorder = at(&w.app, &clock, "2026-11-23T15:00:00Z");
+    let week = ymd(2026, 11, 16);
+    recorder
+        .record_day_week(
+            provider,
+            sid,
+            week,
+            &[SessionInput {
+                line_id: line.id,
+                date: week.to_string(),
+                outcome: "absent".into(),
+                reason: "hospital".into(),
+                expected_back: "21/12/2026".into(),
+                ..SessionInput::default()
+            }],
+        )
+        .await
+        .unwrap();
+    let night = check("2026-11-24T03:00:00Z").await;
+    assert_eq!((night.alerts, night.evaluated), (1, 1));
+    assert_eq!(check("2026-11-25T03:00:00Z").await.alerts, 0);
+    let alerts = w.app.day_alerts(&w.officer).await.unwrap();
+    assert_eq!(alerts.len(), 1);
+    assert_eq!(alerts[0].kind, AlertKind::PlannedLong);
 }

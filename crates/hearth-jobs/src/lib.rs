@@ -30,6 +30,8 @@ pub enum Job {
     DirectoryRefresh,
     /// E-mails reminders of performance returns before and after their deadline.
     ReturnReminders,
+    /// Reminds day services of weeks not confirmed; checks the absence rules nightly.
+    DayActivities,
 }
 
 impl Job {
@@ -38,6 +40,7 @@ impl Job {
         Job::Outbox,
         Job::DirectoryRefresh,
         Job::ReturnReminders,
+        Job::DayActivities,
     ];
 
     /// The kind of run each tick enqueues.
@@ -47,6 +50,7 @@ impl Job {
             Job::Outbox => RunKind::Outbox,
             Job::DirectoryRefresh => RunKind::DirectoryRefresh,
             Job::ReturnReminders => RunKind::ReturnReminders,
+            Job::DayActivities => RunKind::DayActivities,
         }
     }
 
@@ -72,6 +76,7 @@ pub const RUNNER_KINDS: &[RunKind] = &[
     RunKind::Outbox,
     RunKind::DirectoryRefresh,
     RunKind::ReturnReminders,
+    RunKind::DayActivities,
     RunKind::ImportPostcodes,
     RunKind::ImportRecords,
     RunKind::PaymentPrepare,
@@ -296,6 +301,19 @@ impl Scheduler {
                     tracing::info!(reminders = n, "queued return reminders");
                 }
                 Ok(json!({ "reminders": n }))
+            }
+            RunKind::DayActivities => {
+                let done = self.app.run_day_activities_checks(run.authority_id).await?;
+                if done.reminders > 0 || done.alerts > 0 {
+                    tracing::info!(
+                        reminders = done.reminders,
+                        alerts = done.alerts,
+                        "day activities checked"
+                    );
+                }
+                Ok(
+                    json!({ "reminders": done.reminders, "alerts": done.alerts, "evaluated": done.evaluated }),
+                )
             }
             RunKind::Outbox => {
                 let sent = self

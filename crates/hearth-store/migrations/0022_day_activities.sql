@@ -102,6 +102,17 @@ CREATE TABLE day_alerts (
 );
 CREATE INDEX day_alerts_open ON day_alerts(authority_id, acknowledged_at);
 
+-- A reminder sent to a day service's provider for a week not confirmed, once per kind
+-- ('first': the working day after the week; 'noon': noon of the deadline's day).
+CREATE TABLE day_reminders (
+    id {pk},
+    service_id BIGINT NOT NULL REFERENCES services(id),
+    week_start TEXT NOT NULL,
+    kind TEXT NOT NULL,
+    sent_at BIGINT NOT NULL,
+    UNIQUE (service_id, week_start, kind)
+);
+
 -- A payment line of actual sessions names its service line (the week is its first date's).
 ALTER TABLE payment_run_lines ADD COLUMN day_line_id BIGINT;
 ALTER TABLE payment_lines ADD COLUMN day_line_id BIGINT;

@@ -99,6 +99,18 @@ record!(
 );
 audited!(DayAlert, DayAlert, "day_alerts");
 
+record!(
+    /// A reminder sent for a week not confirmed.
+    DayReminder {
+        id: i64,
+        service_id: i64,
+        week_start: String,
+        kind: String,
+        sent_at: i64,
+    }
+);
+audited!(DayReminder, DayReminder, "day_reminders");
+
 /// A service line's fields as the team records them.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct DayLineFields {
@@ -289,6 +301,24 @@ impl Db {
             sessions: DaySession::from_rows(&rows)?,
             weeks: DayWeek::from_rows(&weeks)?,
         })
+    }
+
+    /// Whether a reminder of `kind` was sent for a service's week.
+    pub async fn day_reminder_sent(
+        &self,
+        service_id: i64,
+        week_start: &str,
+        kind: &str,
+    ) -> Result<bool, StoreError> {
+        let row = sqlx::query(
+            "SELECT id FROM day_reminders WHERE service_id = $1 AND week_start = $2 AND kind = $3",
+        )
+        .bind(service_id)
+        .bind(week_start)
+        .bind(kind)
+        .fetch_optional(&self.pool)
+        .await?;
+        Ok(row.is_some())
     }
 
     /// The authority's access points, by client group.
@@ -550,6 +580,24 @@ impl WriteTx {
         )
         .await
         .map(Some)
+    }
+
+    /// Records a reminder sent for a service's week.
+    pub async fn insert_day_reminder(
+        &mut self,
+        service_id: i64,
+        week_start: &str,
+        kind: &str,
+    ) -> Result<DayReminder, StoreError> {
+        let at = self.at();
+        self.create(
+            Changes::new()
+                .set("service_id", service_id)
+                .set("week_start", week_start)
+                .set("kind", kind)
+                .set("sent_at", at),
+        )
+        .await
     }
 
     /// Records that the team acknowledged an alert, with what it did.

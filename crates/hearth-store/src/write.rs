@@ -62,10 +62,11 @@ pub enum RecordType {
     DaySession,
     AccessPoint,
     DayAlert,
+    DayReminder,
 }
 
 impl RecordType {
-    pub const ALL: [RecordType; 39] = [
+    pub const ALL: [RecordType; 40] = [
         RecordType::Authority,
         RecordType::Provider,
         RecordType::ProviderAuthority,
@@ -105,6 +106,7 @@ impl RecordType {
         RecordType::DaySession,
         RecordType::AccessPoint,
         RecordType::DayAlert,
+        RecordType::DayReminder,
     ];
 
     /// The name stored in the audit trail.
@@ -149,6 +151,7 @@ impl RecordType {
             RecordType::DaySession => "day_session",
             RecordType::AccessPoint => "access_point",
             RecordType::DayAlert => "day_alert",
+            RecordType::DayReminder => "day_reminder",
         }
     }
 
