@@ -73,6 +73,37 @@ impl Default for DaySettings {
     }
 }
 
+/// The day activities settings form.
+#[derive(Debug, Clone, Default, Deserialize, serde::Serialize)]
+pub struct DaySettingsInput {
+    /// `mon` to `sun`.
+    #[serde(default)]
+    pub deadline_day: String,
+    /// `HH:MM`, UK time.
+    #[serde(default)]
+    pub deadline_time: String,
+    #[serde(default)]
+    pub absence_pay: String,
+    #[serde(default)]
+    pub pattern_n: String,
+    #[serde(default)]
+    pub pattern_m: String,
+}
+
+impl DaySettingsInput {
+    pub fn of(s: &DaySettings) -> DaySettingsInput {
+        let code = s.deadline.code();
+        let (day, time) = code.split_once(' ').unwrap_or(("tue", "17:00"));
+        DaySettingsInput {
+            deadline_day: day.into(),
+            deadline_time: time.into(),
+            absence_pay: s.absence_pay.as_str().into(),
+            pattern_n: s.pattern_n.to_string(),
+            pattern_m: s.pattern_m.to_string(),
+        }
+    }
+}
+
 /// One planned session of a week, with what was recorded.
 #[derive(Debug, Clone)]
 pub struct WeekSession {
@@ -280,6 +311,81 @@ impl App {
             pattern_n,
             pattern_m,
         })
+    }
+
+    /// An administrator changes the authority's day activities settings; each changed one is
+    /// audited. Weeks already started keep the deadline they had. Returns how many changed.
+    pub async fn save_day_settings(
+        &self,
+        who: &Principal,
+        input: &DaySettingsInput,
+    ) -> Result<usize, AppError> {
+        who.require_or_hide(Permission::BackOfficeRead)?;
+        who.require(Permission::Administer)?;
+        crate::text::check_lengths(input)?;
+        let now = self.day_settings(who.authority_id()).await?;
+        let mut e = FieldErrors::new();
+        let deadline = Deadline::parse(&format!(
+            "{} {}",
+            input.deadline_day.trim(),
+            input.deadline_time.trim()
+        ));
+        if Deadline::parse(&format!("{} 17:00", input.deadline_day.trim())).is_none() {
+            e.add(
+                "deadline_day",
+                "Select the day of the week the deadline falls on",
+            );
+        } else if deadline.is_none() {
+            e.add(
+                "deadline_time",
+                "Enter the time as hours and minutes on the 24-hour clock, like 17:00",
+            );
+        }
+        let absence_pay = e.check("absence_pay", AbsencePay::parse(input.absence_pay.trim()));
+        let n = input.pattern_n.trim().parse::<u32>().ok();
+        let m = input.pattern_m.trim().parse::<u32>().ok();
+        match (n, m) {
+            (Some(n), Some(m)) if n >= 1 && n <= m && m <= 26 => {}
+            (_, Some(m)) if !(1..=26).contains(&m) => {
+                e.add("pattern_m", "Enter a number of weeks from 1 to 26")
+            }
+            _ => e.add(
+                "pattern_n",
+                "Enter a number of weeks from 1 to the number of weeks looked at",
+            ),
+        }
+        e.into_result()?;
+        let (Some(deadline), Some(absence_pay), Some(n), Some(m)) = (deadline, absence_pay, n, m)
+        else {
+            return Err(AppError::Internal("day settings checked".into()));
+        };
+        let a = who.authority_id();
+        let changes: Vec<(String, String)> = [
+            ("day_deadline", deadline != now.deadline, deadline.code()),
+            (
+                "day_absence_pay",
+                absence_pay != now.absence_pay,
+                absence_pay.as_str().to_string(),
+            ),
+            (
+                "day_pattern",
+                (n, m) != (now.pattern_n, now.pattern_m),
+                format!("{n}/{m}"),
+            ),
+        ]
+        .into_iter()
+        .filter(|(_, changed, _)| *changed)
+        .map(|(name, _, value)| (format!("{name}:{a}"), value))
+        .collect();
+        if changes.is_empty() {
+            return Ok(0);
+        }
+        let mut tx = self.begin_write(&who.actor()).await?;
+        for (name, value) in &changes {
+            tx.set_setting(name, value).await?;
+        }
+        tx.commit().await?;
+        Ok(changes.len())
     }
 
     /// A day service the principal may see; any other service is not found.

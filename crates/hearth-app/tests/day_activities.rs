@@ -780,3 +780,78 @@ async fn providers_are_reminded_on_monday_and_at_tuesday_noon_once_and_the_rules
     assert_eq!(alerts.len(), 1);
     assert_eq!(alerts[0].kind, AlertKind::PlannedLong);
 }
+
+#[tokio::test]
+async fn an_administrator_sets_the_deadline_absence_pay_and_pattern_checked_and_audited() {
+    use hearth_app::day_activities::DaySettingsInput;
+    let w = common::world(testing::sqlite().await.unwrap()).await;
+    let app = &w.app;
+    let admin = principal(app, "admin").await;
+    let usual = DaySettingsInput::of(&app.day_settings(admin.authority_id()).await.unwrap());
+    assert_eq!(
+        (
+            usual.deadline_day.as_str(),
+            usual.deadline_time.as_str(),
+            usual.absence_pay.as_str()
+        ),
+        ("tue", "17:00", "none")
+    );
+    assert!(app.save_day_settings(&w.officer, &usual).await.is_err());
+    assert!(app.save_day_settings(&w.provider, &usual).await.is_err());
+    let bad = DaySettingsInput {
+        deadline_day: "someday".into(),
+        deadline_time: "25:00".into(),
+        absence_pay: "all of them".into(),
+        pattern_n: "5".into(),
+        pattern_m: "4".into(),
+    };
+    match app.save_day_settings(&admin, &bad).await {
+        Err(AppError::Invalid(e)) => {
+            for f in ["deadline_day", "absence_pay", "pattern_n"] {
+                assert!(e.get(f).is_some(), "{f}: {e:?}");
+            }
+        }
+        other => panic!("{other:?}"),
+    }
+    assert_eq!(app.save_day_settings(&admin, &usual).await.unwrap(), 0);
+    let late_time = DaySettingsInput {
+        deadline_time: "25:00".into(),
+        ..usual.clone()
+    };
+    match app.save_day_settings(&admin, &late_time).await {
+        Err(AppError::Invalid(e)) => assert!(e.get("deadline_time").is_some()),
+        other => panic!("{other:?}"),
+    }
+    let wednesday = DaySettingsInput {
+        deadline_day: "wed".into(),
+        deadline_time: "12:00".into(),
+        absence_pay: "short_notice".into(),
+        pattern_n: "2".into(),
+        pattern_m: "3".into(),
+        ..usual
+    };
+    assert_eq!(app.save_day_settings(&admin, &wednesday).await.unwrap(), 3);
+    let now = app.day_settings(admin.authority_id()).await.unwrap();
+    assert_eq!(now.deadline.code(), "wed 12:00");
+    assert_eq!((now.pattern_n, now.pattern_m), (2, 3));
+    assert_eq!(now.absence_pay.as_str(), "short_notice");
+    let audited = testing::scalar_i64(
+        app.db_for_tests(),
+        "SELECT COUNT(*) FROM audit_log WHERE record_type = 'setting' AND record_id LIKE 'day_%' AND actor = 'admin'",
+    )
+    .await
+    .unwrap();
+    assert_eq!(audited, 3);
+    // A new week's deadline is the new one: Wednesday noon of the week after.
+    let sid = day_service(app, &w.provider).await;
+    let v = app
+        .day_week(&w.officer, sid, ymd(2026, 6, 1))
+        .await
+        .unwrap();
+    assert_eq!(
+        v.deadline_at,
+        chrono::DateTime::parse_from_rfc3339("2026-06-10T11:00:00Z")
+            .unwrap()
+            .timestamp()
+    );
+}

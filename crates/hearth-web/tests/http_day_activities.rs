@@ -233,3 +233,38 @@ async fn alerts_are_acknowledged_and_access_points_set_with_errors_beside_their_
     let (_, page) = officer.text("/day-activities/access-points").await;
     assert!(page.contains("duty.one@example.gov.uk, duty.two@example.gov.uk"));
 }
+
+#[tokio::test]
+async fn an_administrator_changes_the_day_activities_settings_on_their_page() {
+    let t = TestApp::start(hearth_store::testing::sqlite().await.unwrap()).await;
+    let admin = t.signed_in("admin").await;
+    let (status, page) = admin.text("/admin/settings").await;
+    assert_eq!(status, 200);
+    assert!(page.contains("/day-activities/settings"));
+    let (status, form) = admin.text("/day-activities/settings").await;
+    assert_eq!(status, 200);
+    assert!(form.contains("When a week must be confirmed"));
+    let fields = |n: &'static str| {
+        [
+            ("deadline_day", "tue"),
+            ("deadline_time", "16:30"),
+            ("absence_pay", "none"),
+            ("pattern_n", n),
+            ("pattern_m", "4"),
+        ]
+    };
+    let r = admin
+        .post_form("/day-activities/settings", &fields("9"))
+        .await;
+    assert_eq!(r.status(), 422);
+    assert!(field_error(&r.text().await.unwrap(), "pattern_n").contains("from 1 to"));
+    let r = admin
+        .post_form("/day-activities/settings", &fields("3"))
+        .await;
+    assert_eq!(r.status(), 303);
+    let (_, page) = admin.text(&location(&r)).await;
+    assert!(
+        page.contains("1 setting was changed") && page.contains("16:30"),
+        "{page}"
+    );
+}

@@ -529,6 +529,7 @@ fn settings_view(
                 (layout::radios("region", "Part of the UK (decides the bank holidays in deadlines and day services)", &regions, region, errors))
                 (button("Save settings"))
             }
+            p class="govuk-body" { a class="govuk-link" href="/day-activities/settings" { "Day activities settings" } ": when providers must confirm their weeks, which absences are paid, and what is a pattern of absence." }
         } }
     };
     let mut r = render(Some(ctx), "Authority settings", body);

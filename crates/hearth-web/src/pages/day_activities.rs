@@ -6,10 +6,13 @@ use axum::routing::{get, post};
 use axum::Form;
 use chrono::{Duration, NaiveDate};
 use hearth_app::day_activities::{
-    AlertView, LineInput, SessionInput, WeekView, DEFAULT_ACCESS_POINTS, SAFEGUARDING,
+    AlertView, DaySettingsInput, LineInput, SessionInput, WeekView, DEFAULT_ACCESS_POINTS,
+    SAFEGUARDING,
 };
 use hearth_app::{AppError, FieldErrors, Permission, Principal};
-use hearth_domain::day_activities::{AbsenceReason, AlertKind, Days, Outcome, Route, SessionType};
+use hearth_domain::day_activities::{
+    AbsencePay, AbsenceReason, AlertKind, Days, Outcome, Route, SessionType,
+};
 use hearth_domain::workflow::day_weeks::Status;
 use hearth_domain::{ClientGroup, Pence};
 use maud::{html, Markup};
@@ -24,6 +27,7 @@ use crate::AppState;
 const READ: Access = Access::Signed(Permission::BackOfficeRead);
 const WRITE: Access = Access::Signed(Permission::BackOfficeWrite);
 const ANY: Access = Access::Signed(Permission::SignedIn);
+const ADMIN: Access = Access::Signed(Permission::Administer);
 
 pub fn register(t: &mut RouteTable) {
     t.get("/day-activities", ANY, get(home));
@@ -34,6 +38,8 @@ pub fn register(t: &mut RouteTable) {
         post(acknowledge),
     );
     t.get("/day-activities/alerts/{id}/letter.pdf", ANY, get(letter));
+    t.get("/day-activities/settings", ADMIN, get(settings_form));
+    t.post("/day-activities/settings", ADMIN, post(settings_save));
     t.get("/day-activities/access-points", READ, get(access_points));
     t.post(
         "/day-activities/access-points",
@@ -170,6 +176,7 @@ async fn home(State(state): State<AppState>, ctx: Ctx) -> Page {
             ul class="govuk-list" {
                 li { a class="govuk-link" href="/day-activities/alerts" { "Alerts" } " (" (open_alerts) " open)" }
                 li { a class="govuk-link" href="/day-activities/access-points" { "Access points" } ": where alerts go when a person has no allocated social worker" }
+                @if who.has(Permission::Administer) { li { a class="govuk-link" href="/day-activities/settings" { "Day activities settings" } ": the deadline, which absences are paid, and what is a pattern of absence" } }
             }
             h2 class="govuk-heading-m" { "Weeks not confirmed" }
             @if open.is_empty() {
@@ -939,6 +946,83 @@ async fn access_point_save(
     {
         Ok(_) => Ok(see_other("/day-activities/access-points")),
         Err(AppError::Invalid(e)) => access_points_view(&state, &ctx, &f, &e).await,
+        Err(e) => Err(e.into()),
+    }
+}
+
+// ---------------- settings ----------------
+
+#[derive(Deserialize, Default)]
+struct SettingsQuery {
+    saved: Option<String>,
+}
+
+async fn settings_form(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    Query(q): Query<SettingsQuery>,
+) -> Page {
+    ctx.principal.require(Permission::Administer)?;
+    let now = state.app.day_settings(ctx.principal.authority_id()).await?;
+    settings_page(
+        &ctx,
+        &DaySettingsInput::of(&now),
+        &FieldErrors::new(),
+        q.saved.as_deref().and_then(|n| n.parse::<i64>().ok()),
+    )
+}
+
+fn settings_page(
+    ctx: &Ctx,
+    f: &DaySettingsInput,
+    errors: &FieldErrors,
+    saved: Option<i64>,
+) -> Page {
+    let days: Vec<(String, String)> = Days::vocabulary()
+        .iter()
+        .map(|(c, n)| (c.to_string(), n.to_string()))
+        .collect();
+    let pays: Vec<(&str, &str, Option<&str>)> = AbsencePay::ALL
+        .iter()
+        .map(|p| (p.as_str(), p.label(), None))
+        .collect();
+    let body = html! {
+        (layout::back_link("/day-activities"))
+        @if let Some(n) = saved { (layout::banner("Settings saved", html! { p class="govuk-body" { @if n == 0 { "Nothing was changed." } @else { (layout::plural(n, "setting was", "settings were")) " changed." } } })) }
+        div class="govuk-grid-row" { div class="govuk-grid-column-two-thirds" {
+            (error_summary(errors))
+            h1 class="govuk-heading-l" { "Day activities settings" }
+            p class="govuk-body" { "Each change is recorded in the audit trail. A week already started keeps the deadline it had." }
+            form method="post" action="/day-activities/settings" novalidate {
+                (csrf(&ctx.csrf))
+                h2 class="govuk-heading-m" { "When a week must be confirmed" }
+                (layout::select("deadline_day", "Day of the week after", &days, &f.deadline_day, errors, true))
+                (layout::input("deadline_time", "Time (UK time)", &f.deadline_time, errors, Opt { required: true, width: Some("5"), hint: Some("On the 24-hour clock, like 17:00 for close of business"), ..Default::default() }))
+                (layout::radios("absence_pay", "Which absences are paid on actual sessions?", &pays, &f.absence_pay, errors))
+                h2 class="govuk-heading-m" { "A pattern of absence" }
+                p class="govuk-body" { "An unplanned absence on the same weekday in this many of the last weeks is sent to the person's social worker, to check whether the planned sessions are needed." }
+                (layout::input("pattern_n", "Weeks absent on the same weekday", &f.pattern_n, errors, Opt { required: true, width: Some("2"), ..Default::default() }))
+                (layout::input("pattern_m", "Of the last this many weeks", &f.pattern_m, errors, Opt { required: true, width: Some("2"), ..Default::default() }))
+                (button("Save the settings"))
+            }
+        } }
+    };
+    Ok(layout::render_form(
+        Some(ctx),
+        "Day activities settings",
+        body,
+        errors,
+    ))
+}
+
+async fn settings_save(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    Form(f): Form<DaySettingsInput>,
+) -> Page {
+    match state.app.save_day_settings(&ctx.principal, &f).await {
+        Ok(n) => Ok(see_other(&format!("/day-activities/settings?saved={n}"))),
+        Err(AppError::Invalid(e)) => settings_page(&ctx, &f, &e, None),
         Err(e) => Err(e.into()),
     }
 }

@@ -43,6 +43,8 @@ const MATRIX: &[(&str, &str, &str)] = &[
     ("GET", "/day-activities/alerts", "ooooooof"),
     ("POST", "/day-activities/alerts/{id}/acknowledge", "oooofnnf"),
     ("GET", "/day-activities/alerts/{id}/letter.pdf", "oooooonf"),
+    ("GET", "/day-activities/settings", "offffnnf"),
+    ("POST", "/day-activities/settings", "offffnnf"),
     ("GET", "/day-activities/access-points", "ooooonnf"),
     ("POST", "/day-activities/access-points", "oooofnnf"),
     ("GET", "/day-activities/{id}/lines", "oooooonf"),
