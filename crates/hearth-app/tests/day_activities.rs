@@ -828,7 +828,6 @@ async fn an_administrator_sets_the_deadline_absence_pay_and_pattern_checked_and_
         absence_pay: "short_notice".into(),
         pattern_n: "2".into(),
         pattern_m: "3".into(),
-        ..usual
     };
     assert_eq!(app.save_day_settings(&admin, &wednesday).await.unwrap(), 3);
     let now = app.day_settings(admin.authority_id()).await.unwrap();
