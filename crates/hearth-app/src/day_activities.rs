@@ -579,6 +579,7 @@ impl App {
             .map_err(|r| AppError::refused(r, ConflictCode::WrongState))?;
         let mut e = FieldErrors::new();
         let mut writes: Vec<(&DayLine, NaiveDate, Option<&DaySession>, SessionFields)> = Vec::new();
+        let mut seen = std::collections::HashSet::new();
         for input in inputs {
             let Some(date) = ymd(input.date.trim()) else {
                 return Err(AppError::invalid(
@@ -586,6 +587,12 @@ impl App {
                     "A session's date is not a date",
                 ));
             };
+            if !seen.insert((input.line_id, date)) {
+                return Err(AppError::invalid(
+                    "sessions",
+                    "A session was sent twice: send each session once",
+                ));
+            }
             let Some((person, session)) = view.people.iter().find_map(|p| {
                 (p.line.id == input.line_id)
                     .then(|| p.sessions.iter().find(|s| s.date == date).map(|s| (p, s)))
@@ -709,8 +716,10 @@ impl App {
                     view.service.name,
                     day_text(*date)
                 );
+                // Once for each place it goes: a concern raised for the social worker and then
+                // for the Safeguarding Adults Team reaches both.
                 let key = format!(
-                    "{}:{}:{date}",
+                    "{}:{}:{date}:{group}",
                     AlertKind::UnplannedConcern.as_str(),
                     line.id
                 );

@@ -363,10 +363,11 @@ fn build(
                         "Paid",
                     ]),
                 };
-                // One row per schedule: its lines of the period, and its adjustments.
+                // One row per schedule (or day activities service line, keyed below every
+                // schedule's id): its lines of the period, and its adjustments.
                 let mut by: BTreeMap<(String, i64), Vec<&PayLine>> = BTreeMap::new();
                 for l in &of {
-                    if let Some(s) = l.schedule_id {
+                    if let Some(s) = l.schedule_id.or(l.day_line_id.map(|d| -d)) {
                         by.entry((names.client(l.client_id), s))
                             .or_default()
                             .push(l);

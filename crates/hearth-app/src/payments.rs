@@ -2278,7 +2278,9 @@ fn actual_lines(
                     .iter()
                     .filter(|x| ymd(&x.session_date).is_some_and(|d| d >= from && d <= to))
                     .collect();
-                let paid_now = if is_confirmed {
+                // Sessions after the contract's end are not paid: they are an exception.
+                let ends = contract.and_then(|c| ymd(&c.end_date));
+                let payable: Vec<NaiveDate> = if is_confirmed {
                     recorded
                         .iter()
                         .filter(|x| {
@@ -2291,10 +2293,20 @@ fn actual_lines(
                                 )
                             })
                         })
-                        .count() as i64
+                        .filter_map(|x| ymd(&x.session_date))
+                        .collect()
                 } else {
-                    0
+                    Vec::new()
                 };
+                let after_end = payable
+                    .iter()
+                    .copied()
+                    .filter(|d| ends.is_some_and(|e| *d > e))
+                    .min();
+                let paid_now = payable
+                    .iter()
+                    .filter(|d| ends.is_none_or(|e| **d <= e))
+                    .count() as i64;
                 let due = paid_now * line.rate_pence;
                 let week_day =
                     ymd(&week).map_or(week.clone(), |d| d.format("%-d %b %Y").to_string());
@@ -2326,6 +2338,16 @@ fn actual_lines(
                 };
                 if contract.payment_basis != PaymentBasis::Actuals.as_str() {
                     continue;
+                }
+                if let Some(first_day) = after_end.filter(|_| was.is_none()) {
+                    let problem =
+                        hearth_domain::payments::DueProblem::ContractExpired { first_day };
+                    emit(NewPayLine {
+                        kind: LineKind::Subsidy.as_str().into(),
+                        state: problem.code().into(),
+                        reason: problem.message(),
+                        ..base.clone()
+                    });
                 }
                 match was {
                     None if paid_now > 0 => {

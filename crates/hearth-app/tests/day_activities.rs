@@ -221,6 +221,17 @@ async fn a_week_is_recorded_and_confirmed_by_its_provider_and_only_attended_sess
         .await
         .is_err());
     assert!(app.day_week(&w.board, sid, week).await.is_ok());
+    // A session sent twice is refused, not a failure.
+    assert!(matches!(
+        app.record_day_week(
+            provider,
+            sid,
+            week,
+            &[attended(line.id, week), attended(line.id, week)]
+        )
+        .await,
+        Err(AppError::Invalid(_))
+    ));
     // A session that is not planned is refused, and nothing is written.
     let wrong = attended(line.id, week + Duration::days(1));
     assert!(matches!(
@@ -311,6 +322,27 @@ async fn a_week_is_recorded_and_confirmed_by_its_provider_and_only_attended_sess
             .starts_with("Week of 2 Nov 2026: 1 session at £40.00"),
         "{}",
         lines[0].reason
+    );
+    // The provider's report of the paid period lists the person and the session paid.
+    let report = later
+        .payment_report(
+            provider,
+            lines[0].run_id,
+            provider_of(provider),
+            hearth_domain::payments::PaymentReport::ClientSubsidy,
+            Some(sid),
+        )
+        .await
+        .unwrap();
+    let rows: Vec<String> = report
+        .sections
+        .iter()
+        .flat_map(|x| x.rows.iter().map(|r| r.join(" | ")))
+        .collect();
+    assert!(
+        rows.iter()
+            .any(|r| r.contains("Sam Moss") && r.contains("£40.00")),
+        "{rows:?}"
     );
 
     // The week of 9 November was not confirmed by its deadline: not paid by P08's run. It is
@@ -853,4 +885,52 @@ async fn an_administrator_sets_the_deadline_absence_pay_and_pattern_checked_and_
             .unwrap()
             .timestamp()
     );
+}
+
+#[tokio::test]
+async fn sessions_after_the_contract_ended_are_not_paid_but_shown_as_an_exception() {
+    let w = common::world(testing::sqlite().await.unwrap()).await;
+    let clock = Arc::new(FixedClock::at(0));
+    let app = at(&w.app, &clock, "2026-11-10T10:00:00Z");
+    let provider = &w.provider;
+    let sid = day_service(&app, provider).await;
+    exec(
+        &app,
+        "UPDATE contracts SET end_date = '2026-11-03' WHERE reference = 'DAY/C/TEST'",
+    )
+    .await;
+    let client = new_client(&app, provider.authority_id(), "Thorn").await;
+    let line = app
+        .add_day_line(
+            &w.officer,
+            sid,
+            &line_input(client, "mon,wed", "5/10/2026", "", ""),
+        )
+        .await
+        .unwrap();
+    let week = ymd(2026, 11, 2);
+    app.record_day_week(
+        provider,
+        sid,
+        week,
+        &[
+            attended(line.id, week),
+            attended(line.id, week + Duration::days(2)),
+        ],
+    )
+    .await
+    .unwrap();
+    app.confirm_day_week(provider, sid, week).await.unwrap();
+    let later = at(&w.app, &clock, "2026-11-18T10:00:00Z");
+    let lines = pay(&later, ymd(2026, 10, 19)).await;
+    let paid: Vec<_> = lines.iter().filter(|l| l.state.is_empty()).collect();
+    let stopped: Vec<_> = lines.iter().filter(|l| !l.state.is_empty()).collect();
+    assert_eq!(paid.len(), 1, "{lines:?}");
+    assert_eq!(
+        (paid[0].days, paid[0].amount_pence),
+        (1, 4000),
+        "Monday only"
+    );
+    assert_eq!(stopped.len(), 1, "{lines:?}");
+    assert_eq!(stopped[0].state, "contract_expired");
 }

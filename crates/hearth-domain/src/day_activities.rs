@@ -451,8 +451,9 @@ pub fn planned_absence_over_four_weeks(sessions: &[Session]) -> Option<(NaiveDat
 /// The weekdays on which the person had an unplanned absence in at least `n` of the `m`
 /// weeks ending with the week starting `last_week` (by default 3 of 4): a pattern to check
 /// whether the planned sessions are needed. A week counts for a weekday only if the person
-/// attended some other session that week: missing every session is an absence, not a
-/// pattern of the day (the two-week rule is for that). Planned absences (a holiday, a stay in
+/// attended some other session that week, or had none on another day (a line of one day a
+/// week): missing every session of several days is an absence, not a pattern of the day (the
+/// two-week rule is for that). Planned absences (a holiday, a stay in
 /// hospital) are a known period, not a pattern, and do not count.
 pub fn weekday_pattern(sessions: &[Session], last_week: NaiveDate, n: u32, m: u32) -> Vec<Weekday> {
     let last = week_start(last_week);
@@ -462,10 +463,16 @@ pub fn weekday_pattern(sessions: &[Session], last_week: NaiveDate, n: u32, m: u3
         .iter()
         .map(|(d, _, _)| *d)
         .filter(|day| {
+            // The week shows a pattern of this day if the person came to another session
+            // that week, or had no session that week on another day (a line of one day a
+            // week).
             let attended_in = |w: NaiveDate| {
-                sessions
+                let week: Vec<&Session> = sessions
                     .iter()
-                    .any(|s| s.outcome == Outcome::Attended && week_start(s.date) == w)
+                    .filter(|s| week_start(s.date) == w && s.counts())
+                    .collect();
+                week.iter().any(|s| s.outcome == Outcome::Attended)
+                    || week.iter().all(|s| s.date.weekday() == *day)
             };
             let mut weeks: Vec<NaiveDate> = sessions
                 .iter()
@@ -816,6 +823,18 @@ mod tests {
             })
             .collect();
         assert!(weekday_pattern(&away, last, 3, 4).is_empty());
+        // A line of Mondays only: absent three Mondays of four is a pattern.
+        let mondays: Vec<Session> = (0..4)
+            .map(|w| {
+                let o = if w == 2 {
+                    Outcome::Attended
+                } else {
+                    Outcome::Absent
+                };
+                s(monday + Duration::weeks(w), o, ill)
+            })
+            .collect();
+        assert_eq!(weekday_pattern(&mondays, last, 3, 4), vec![Weekday::Mon]);
         // Planned absences are not a pattern.
         let holidays: Vec<Session> = (0..4)
             .map(|w| {

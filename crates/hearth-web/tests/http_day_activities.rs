@@ -165,6 +165,13 @@ async fn a_week_is_recorded_and_confirmed_on_its_page_and_the_team_sees_it() {
     assert_eq!(r.status(), 403);
     let (status, _) = officer.text("/day-activities").await;
     assert_eq!(status, 200);
+    // A week outside the years Hearth plans for, or not a date, is not found (no overflow).
+    for bad in ["+262143-12-31", "1999-01-04", "2026-13-01", "monday"] {
+        let (status, _) = provider
+            .text(&format!("/day-activities/{sid}/weeks/{bad}"))
+            .await;
+        assert_eq!(status, 404, "{bad}");
+    }
 }
 
 #[tokio::test]
@@ -204,6 +211,11 @@ async fn alerts_are_acknowledged_and_access_points_set_with_errors_beside_their_
     let (_, theirs) = provider.text("/day-activities/alerts").await;
     assert!(
         theirs.contains("Jo Quillfeather has been absent") && !theirs.contains("What was done")
+    );
+    // The team's note of what it did, and who was told, are the team's.
+    assert!(
+        !theirs.contains("in hospital") && !theirs.contains("duty@example.gov.uk"),
+        "{theirs}"
     );
 
     // Access points: a bad address is told beside the field.

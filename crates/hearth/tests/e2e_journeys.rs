@@ -1476,7 +1476,7 @@ async fn day_activities_a_week_is_confirmed_its_attended_session_paid_and_the_al
     )
     .await;
     b.wait_text("Sessions saved").await;
-    click_and_wait(&b, "form[action$='/confirm'] button[type=submit]").await;
+    click_and_wait(&b, "button[formaction$='/confirm']").await;
     let html = b.wait_text("Week confirmed").await;
     assert!(
         !html.contains("Save the sessions"),

@@ -71,10 +71,15 @@ fn short_day(d: NaiveDate) -> String {
     d.format("%a %-d %b").to_string()
 }
 
+/// The Monday of the week named in a path; a date that is not one, or outside the years
+/// 2000 to 2100, is not found (so no date arithmetic can overflow).
 fn week_of(s: &str) -> Result<NaiveDate, AppError> {
+    use chrono::Datelike;
     NaiveDate::parse_from_str(s, "%Y-%m-%d")
+        .ok()
+        .filter(|d| (2000..=2100).contains(&d.year()))
         .map(hearth_domain::day_activities::week_start)
-        .map_err(|_| AppError::NotFound)
+        .ok_or(AppError::NotFound)
 }
 
 fn week_tag(status: Status, late: bool, overdue: bool) -> Markup {
@@ -138,7 +143,7 @@ async fn home(State(state): State<AppState>, ctx: Ctx) -> Page {
             h1 class="govuk-heading-l" { "Day activities" }
             p class="govuk-body" { "Each week, record what happened at last week's planned sessions for each person, then confirm the week by close of business on " (deadline) " (UK time). By confirming, you confirm that the actuals are correct: payment is made on what you confirm. A week not confirmed by then is not paid until it is, in the first payment run after." }
             p class="govuk-body" { "You cannot change a person's planned sessions here. If their needs have changed, contact their social worker or the access point for their client group." }
-            @if open_alerts > 0 { p class="govuk-body" { a class="govuk-link" href="/day-activities/alerts" { (layout::plural(open_alerts, "alert about your people is", "alerts about your people are")) " open" } } }
+            p class="govuk-body" { a class="govuk-link" href="/day-activities/alerts" { "Absence alerts about your people" } " (" (open_alerts) " open), with the review letters to send" }
             @if services.is_empty() {
                 p class="govuk-body" { "You have no day services." }
             }
@@ -335,7 +340,7 @@ fn week_view(
         }
         @if v.can_record && !v.people.is_empty() {
             p class="govuk-body" { "For each session, choose what happened. For an absence, choose why, and add a comment. On the first day of an absence that was not planned, contact the person's family to find out where they are and whether they are safe, and record who you spoke to, when, and what they said. If you have an immediate concern, say who it must go to: it is sent at once." }
-            form method="post" action=(base) novalidate {
+            form id="sessions" method="post" action=(base) novalidate {
                 (csrf(&ctx.csrf))
                 @for p in &v.people {
                     h2 class="govuk-heading-m" { (p.name) }
@@ -352,7 +357,7 @@ fn week_view(
                                 (layout::select_as(&key("outcome"), &key("outcome"), &format!("What happened on {}", short_day(s.date)), &outcomes, shown(sent, &key("outcome"), rec.map(|r| r.outcome.as_str())), errors, false))
                                 (layout::select_as(&key("reason"), &key("reason"), "If absent, why", &reasons, shown(sent, &key("reason"), rec.map(|r| r.reason.as_str())), errors, false))
                                 (layout::input(&key("comment"), "Comment", shown(sent, &key("comment"), rec.map(|r| r.comment.as_str())), errors, Opt::default()))
-                                details class="govuk-details govuk-!-margin-bottom-2" open[s.first_unplanned || errors.get(&key("family_contact")).is_some() || errors.get(&key("expected_back")).is_some()] {
+                                details class="govuk-details govuk-!-margin-bottom-2" open[s.first_unplanned || ["family_contact", "expected_back", "concern"].iter().any(|p| errors.get(&key(p)).is_some())] {
                                     summary class="govuk-details__summary" { span class="govuk-details__summary-text" { "More about an absence" span class="govuk-visually-hidden" { " on " (short_day(s.date)) } } }
                                     div class="govuk-details__text" {
                                         (layout::input(&key("expected_back"), "A planned absence: the day they are expected back", shown(sent, &key("expected_back"), rec.and_then(|r| r.expected_back.as_deref())), errors, Opt { width: Some("10"), hint: Some("For example 30/11/2026. More than four weeks away tells their social worker at once."), ..Default::default() }))
@@ -376,17 +381,17 @@ fn week_view(
                         label class="govuk-label govuk-checkboxes__label" for="rest_attended" { "Record every session left blank as attended" }
                     }
                 }
-                (button("Save the sessions"))
-            }
-            @if v.facts.ended {
-                h2 class="govuk-heading-m" { "Confirm the week" }
-                p class="govuk-body" { "By confirming, you confirm that every session and amendment is correct. After that the week cannot be changed here: a change goes to the commissioning team as a request." }
-                form method="post" action={ (base) "/confirm" } novalidate {
-                    (csrf(&ctx.csrf))
-                    (button("Confirm the week"))
+                @if v.facts.ended {
+                    h2 class="govuk-heading-m" { "Confirm the week" }
+                    p class="govuk-body" { "By confirming, you confirm that every session and amendment is correct: what you have entered above is saved first. After that the week cannot be changed here: a change goes to the commissioning team as a request." }
+                    div class="govuk-button-group" {
+                        button type="submit" class="govuk-button" data-module="govuk-button" formaction={ (base) "/confirm" } { "Save and confirm the week" }
+                        button type="submit" class="govuk-button govuk-button--secondary" data-module="govuk-button" { "Save the sessions" }
+                    }
+                } @else {
+                    (button("Save the sessions"))
+                    p class="govuk-body" { "The week can be confirmed once it has ended." }
                 }
-            } @else {
-                p class="govuk-body" { "The week can be confirmed once it has ended." }
             }
         } @else if !v.people.is_empty() {
             (layout::scrolling_table("Sessions", html! { table class="govuk-table" {
@@ -493,12 +498,29 @@ async fn week_record(
     }
 }
 
+/// Saves what the form sent, if anything, then confirms the week.
 async fn week_confirm(
     State(state): State<AppState>,
     ctx: Ctx,
     Path((id, week)): Path<(i64, String)>,
+    Form(pairs): Form<Vec<(String, String)>>,
 ) -> Page {
     let week = week_of(&week)?;
+    let inputs = sessions_from(&pairs);
+    if !inputs.is_empty() {
+        match state
+            .app
+            .record_day_week(&ctx.principal, id, week, &inputs)
+            .await
+        {
+            Ok(_) => {}
+            Err(AppError::Invalid(e)) => {
+                let v = state.app.day_week(&ctx.principal, id, week).await?;
+                return week_view(&state, &ctx, &v, &WeekQuery::default(), &pairs, &e);
+            }
+            Err(e) => return Err(e.into()),
+        }
+    }
     match state.app.confirm_day_week(&ctx.principal, id, week).await {
         Ok(c) => Ok(see_other(&format!(
             "/day-activities/{id}/weeks/{week}?confirmed=1&alerts={}{}",
@@ -769,14 +791,20 @@ fn alerts_view(
                             dt class="govuk-summary-list__key" { "Raised" }
                             dd class="govuk-summary-list__value" { (layout::when(a.alert.raised_at)) }
                         }
-                        div class="govuk-summary-list__row" {
-                            dt class="govuk-summary-list__key" { "Told" }
-                            dd class="govuk-summary-list__value" { @if a.alert.told.is_empty() { "Nobody: set the access point" } @else { (a.alert.told) } }
+                        @if staff {
+                            div class="govuk-summary-list__row" {
+                                dt class="govuk-summary-list__key" { "Told" }
+                                dd class="govuk-summary-list__value" { @if a.alert.told.is_empty() { "Nobody: set the access point" } @else { (a.alert.told) } }
+                            }
                         }
                         div class="govuk-summary-list__row" {
                             dt class="govuk-summary-list__key" { "Acknowledged" }
                             dd class="govuk-summary-list__value" {
-                                @if let (Some(by), Some(at)) = (&a.alert.acknowledged_by_name, a.alert.acknowledged_at) { (by) ", " (layout::when(at)) ": " (a.alert.outcome) }
+                                @if let (Some(by), Some(at)) = (&a.alert.acknowledged_by_name, a.alert.acknowledged_at) {
+                                    (by) ", " (layout::when(at))
+                                    // What the team did is the team's record.
+                                    @if staff { ": " (a.alert.outcome) }
+                                }
                                 @else { "Not yet" }
                             }
                         }
