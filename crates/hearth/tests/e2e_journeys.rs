@@ -1470,11 +1470,8 @@ async fn day_activities_a_week_is_confirmed_its_attended_session_paid_and_the_al
     b.select_value(&f("concern"), "social_worker").await;
     b.execute("document.querySelector('#rest_attended').checked = true; return 1;")
         .await;
-    click_and_wait(
-        &b,
-        &format!("form[action='/day-activities/{sid}/weeks/{week}'] button[type=submit]"),
-    )
-    .await;
+    // Enter in a field saves (the first button), it never confirms.
+    click_and_wait(&b, "#sessions button[type=submit]:not([formaction])").await;
     b.wait_text("Sessions saved").await;
     click_and_wait(&b, "button[formaction$='/confirm']").await;
     let html = b.wait_text("Week confirmed").await;

@@ -384,9 +384,10 @@ fn week_view(
                 @if v.facts.ended {
                     h2 class="govuk-heading-m" { "Confirm the week" }
                     p class="govuk-body" { "By confirming, you confirm that every session and amendment is correct: what you have entered above is saved first. After that the week cannot be changed here: a change goes to the commissioning team as a request." }
+                    // Saving comes first, so that Enter in a field saves and never confirms.
                     div class="govuk-button-group" {
-                        button type="submit" class="govuk-button" data-module="govuk-button" formaction={ (base) "/confirm" } { "Save and confirm the week" }
                         button type="submit" class="govuk-button govuk-button--secondary" data-module="govuk-button" { "Save the sessions" }
+                        button type="submit" class="govuk-button" data-module="govuk-button" formaction={ (base) "/confirm" } { "Save and confirm the week" }
                     }
                 } @else {
                     (button("Save the sessions"))
