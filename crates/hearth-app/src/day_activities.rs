@@ -1383,6 +1383,40 @@ impl App {
                 &list.join(", "),
             )
             .await?;
+        // Alerts raised while this group had nobody to tell go now.
+        let addresses: Vec<String> = list.iter().map(|x| x.to_string()).collect();
+        for a in self.db.day_alerts(who.authority_id(), None).await? {
+            if !a.told.is_empty() || a.acknowledged_at.is_some() {
+                continue;
+            }
+            let Some(line) = self.db.day_line(a.line_id).await? else {
+                continue;
+            };
+            let to_safeguarding = a.alert_key.ends_with(&format!(":{SAFEGUARDING}"));
+            let belongs = if client_group == SAFEGUARDING {
+                to_safeguarding
+            } else {
+                !to_safeguarding
+                    && line.client_group == client_group
+                    && line.social_worker_email.trim().is_empty()
+            };
+            if !belongs {
+                continue;
+            }
+            let kind = AlertKind::parse(&a.kind).unwrap_or(AlertKind::UnplannedConcern);
+            for address in &addresses {
+                tx.queue_mail(
+                    address,
+                    &format!("Day activities: {}", kind.label()),
+                    &format!(
+                        "{}\n\nSee the alert in Hearth under Day activities > Alerts, and record what was done when it is dealt with.\n",
+                        a.details
+                    ),
+                )
+                .await?;
+            }
+            tx.set_day_alert_told(a.id, &addresses.join(", ")).await?;
+        }
         tx.commit().await?;
         Ok(p)
     }

@@ -934,3 +934,101 @@ async fn sessions_after_the_contract_ended_are_not_paid_but_shown_as_an_exceptio
     assert_eq!(stopped.len(), 1, "{lines:?}");
     assert_eq!(stopped[0].state, "contract_expired");
 }
+
+#[tokio::test]
+async fn an_alert_with_nobody_to_tell_is_sent_when_its_access_point_is_set() {
+    let w = common::world(testing::sqlite().await.unwrap()).await;
+    let clock = Arc::new(FixedClock::at(0));
+    let app = at(&w.app, &clock, "2026-11-10T10:00:00Z");
+    let provider = &w.provider;
+    let sid = day_service(&app, provider).await;
+    let client = new_client(&app, provider.authority_id(), "Vale").await;
+    // A client group with no default access point, and no social worker's e-mail.
+    let line = app
+        .add_day_line(
+            &w.officer,
+            sid,
+            &line_input(client, "mon,wed", "5/10/2026", "", "physical_disability"),
+        )
+        .await
+        .unwrap();
+    let week = ymd(2026, 11, 2);
+    let concern = |d: NaiveDate, to: &str| SessionInput {
+        concern: to.into(),
+        ..ill(line.id, d, "Rang her father: no answer")
+    };
+    app.record_day_week(
+        provider,
+        sid,
+        week,
+        &[
+            concern(week, "social_worker"),
+            concern(week + Duration::days(2), "safeguarding"),
+        ],
+    )
+    .await
+    .unwrap();
+    let db = w.app.db_for_tests().clone();
+    let told = |kind_key: &'static str| {
+        let db = db.clone();
+        async move {
+            testing::scalar_text(
+                &db,
+                &format!("SELECT told FROM day_alerts WHERE alert_key LIKE '%{kind_key}'"),
+            )
+            .await
+            .unwrap()
+        }
+    };
+    assert_eq!(told(":safeguarding").await, "", "nobody to tell yet");
+    assert_eq!(told(":physical_disability").await, "");
+    app.set_access_point(
+        &w.officer,
+        "safeguarding",
+        "Safeguarding Adults Team",
+        "sat@example.gov.uk",
+    )
+    .await
+    .unwrap();
+    assert_eq!(told(":safeguarding").await, "sat@example.gov.uk");
+    assert_eq!(
+        told(":physical_disability").await,
+        "",
+        "another group's waits"
+    );
+    app.set_access_point(
+        &w.officer,
+        "physical_disability",
+        "Physical disability team",
+        "pd.one@example.gov.uk, pd.two@example.gov.uk",
+    )
+    .await
+    .unwrap();
+    assert_eq!(
+        told(":physical_disability").await,
+        "pd.one@example.gov.uk, pd.two@example.gov.uk"
+    );
+    let mails = testing::scalar_i64(
+        w.app.db_for_tests(),
+        "SELECT COUNT(*) FROM outbox WHERE subject LIKE 'Day activities:%'",
+    )
+    .await
+    .unwrap();
+    assert_eq!(mails, 3, "one to the team, two to the group's access point");
+    // Setting it again sends nothing more.
+    app.set_access_point(
+        &w.officer,
+        "physical_disability",
+        "Physical disability team",
+        "pd.one@example.gov.uk",
+    )
+    .await
+    .unwrap();
+    let again = testing::scalar_i64(
+        w.app.db_for_tests(),
+        "SELECT COUNT(*) FROM outbox WHERE subject LIKE 'Day activities:%'",
+    )
+    .await
+    .unwrap();
+    assert_eq!(again, 3);
+}

@@ -600,6 +600,16 @@ impl WriteTx {
         .await
     }
 
+    /// Records who an alert was sent to, once it could be sent.
+    pub async fn set_day_alert_told(
+        &mut self,
+        id: i64,
+        told: &str,
+    ) -> Result<Option<DayAlert>, StoreError> {
+        self.change(id, "tell", Changes::new().set("told", told))
+            .await
+    }
+
     /// Records that the team acknowledged an alert, with what it did.
     pub async fn acknowledge_day_alert(
         &mut self,
