@@ -313,6 +313,24 @@ impl App {
         })
     }
 
+    /// The names ("First Last") of some of an authority's clients, by id.
+    async fn client_names(
+        &self,
+        authority_id: i64,
+        ids: impl Iterator<Item = i64>,
+    ) -> Result<HashMap<i64, String>, AppError> {
+        let mut ids: Vec<i64> = ids.collect();
+        ids.sort_unstable();
+        ids.dedup();
+        Ok(self
+            .db
+            .payment_client_names(authority_id, &ids)
+            .await?
+            .into_iter()
+            .map(|n| (n.id, n.name))
+            .collect())
+    }
+
     /// An administrator changes the authority's day activities settings; each changed one is
     /// audited. Weeks already started keep the deadline they had. Returns how many changed.
     pub async fn save_day_settings(
@@ -360,32 +378,24 @@ impl App {
             return Err(AppError::Internal("day settings checked".into()));
         };
         let a = who.authority_id();
-        let changes: Vec<(String, String)> = [
-            ("day_deadline", deadline != now.deadline, deadline.code()),
-            (
-                "day_absence_pay",
-                absence_pay != now.absence_pay,
-                absence_pay.as_str().to_string(),
-            ),
-            (
-                "day_pattern",
-                (n, m) != (now.pattern_n, now.pattern_m),
-                format!("{n}/{m}"),
-            ),
-        ]
-        .into_iter()
-        .filter(|(_, changed, _)| *changed)
-        .map(|(name, _, value)| (format!("{name}:{a}"), value))
-        .collect();
-        if changes.is_empty() {
-            return Ok(0);
-        }
-        let mut tx = self.begin_write(&who.actor()).await?;
-        for (name, value) in &changes {
-            tx.set_setting(name, value).await?;
-        }
-        tx.commit().await?;
-        Ok(changes.len())
+        self.save_changed_settings(
+            who,
+            a,
+            &[
+                ("day_deadline", deadline != now.deadline, deadline.code()),
+                (
+                    "day_absence_pay",
+                    absence_pay != now.absence_pay,
+                    absence_pay.as_str().to_string(),
+                ),
+                (
+                    "day_pattern",
+                    (n, m) != (now.pattern_n, now.pattern_m),
+                    format!("{n}/{m}"),
+                ),
+            ],
+        )
+        .await
     }
 
     /// A day service the principal may see; any other service is not found.
@@ -453,16 +463,9 @@ impl App {
             )
             .await?;
         let calendar = self.region_calendar(service.authority_id).await?;
-        let mut ids: Vec<i64> = lines.iter().map(|l| l.client_id).collect();
-        ids.sort_unstable();
-        ids.dedup();
-        let names: HashMap<i64, String> = self
-            .db
-            .payment_client_names(service.authority_id, &ids)
-            .await?
-            .into_iter()
-            .map(|n| (n.id, n.name))
-            .collect();
+        let names = self
+            .client_names(service.authority_id, lines.iter().map(|x| x.client_id))
+            .await?;
         let mut by_line: HashMap<i64, Vec<&DaySession>> = HashMap::new();
         for s in &history {
             by_line.entry(s.line_id).or_default().push(s);
@@ -832,16 +835,9 @@ impl App {
         let seen: std::collections::HashSet<String> =
             self.db.day_alert_keys(&ids).await?.into_iter().collect();
         let points = self.db.access_points(service.authority_id).await?;
-        let mut clients: Vec<i64> = lines.iter().map(|l| l.client_id).collect();
-        clients.sort_unstable();
-        clients.dedup();
-        let names: HashMap<i64, String> = self
-            .db
-            .payment_client_names(service.authority_id, &clients)
-            .await?
-            .into_iter()
-            .map(|n| (n.id, n.name))
-            .collect();
+        let names = self
+            .client_names(service.authority_id, lines.iter().map(|x| x.client_id))
+            .await?;
         let mut raised = 0;
         for line in &lines {
             let rows: Vec<&DaySession> = history
@@ -1201,16 +1197,9 @@ impl App {
                     .is_some_and(|s| who.can_see_service(s.authority_id, s.provider_id, s.id))
             })
             .collect();
-        let mut ids: Vec<i64> = visible.iter().map(|a| a.client_id).collect();
-        ids.sort_unstable();
-        ids.dedup();
-        let names: HashMap<i64, String> = self
-            .db
-            .payment_client_names(who.authority_id(), &ids)
-            .await?
-            .into_iter()
-            .map(|n| (n.id, n.name))
-            .collect();
+        let names = self
+            .client_names(who.authority_id(), visible.iter().map(|x| x.client_id))
+            .await?;
         Ok(visible
             .into_iter()
             .filter_map(|a| {
@@ -1429,16 +1418,9 @@ impl App {
     ) -> Result<Vec<(DayLine, String)>, AppError> {
         let s = self.day_service(who, service_id).await?;
         let lines = self.db.all_day_lines(service_id).await?;
-        let mut ids: Vec<i64> = lines.iter().map(|l| l.client_id).collect();
-        ids.sort_unstable();
-        ids.dedup();
-        let names: HashMap<i64, String> = self
-            .db
-            .payment_client_names(s.authority_id, &ids)
-            .await?
-            .into_iter()
-            .map(|n| (n.id, n.name))
-            .collect();
+        let names = self
+            .client_names(s.authority_id, lines.iter().map(|x| x.client_id))
+            .await?;
         Ok(lines
             .into_iter()
             .map(|l| {

@@ -367,6 +367,27 @@ impl App {
         })
     }
 
+    /// Writes the settings of `(name, changed, value)` that changed, named `NAME:AUTHORITY`, in
+    /// one audited write as `who`; how many changed (none: nothing is written).
+    pub(crate) async fn save_changed_settings(
+        &self,
+        who: &Principal,
+        authority_id: i64,
+        settings: &[(&str, bool, String)],
+    ) -> Result<usize, AppError> {
+        let changed: Vec<&(&str, bool, String)> = settings.iter().filter(|s| s.1).collect();
+        if changed.is_empty() {
+            return Ok(0);
+        }
+        let mut tx = self.begin_write(&who.actor()).await?;
+        for (name, _, value) in &changed {
+            tx.set_setting(&format!("{name}:{authority_id}"), value)
+                .await?;
+        }
+        tx.commit().await?;
+        Ok(changed.len())
+    }
+
     /// The authority's payment settings, for its staff to read, with whether the anchor may
     /// still move (nothing has been paid yet).
     pub async fn payment_settings_of(
@@ -447,37 +468,29 @@ impl App {
             return Err(AppError::Internal("settings checked".into()));
         };
         let a = who.authority_id();
-        let changes: Vec<(String, String)> = [
-            ("payments_anchor", anchor != now.anchor, anchor.to_string()),
-            (
-                "payments_provider_collects",
-                collects != now.provider_collects,
-                collects.to_string(),
-            ),
-            (
-                "payments_charge_short_term",
-                short_term != now.charge_short_term,
-                short_term.to_string(),
-            ),
-            (
-                "payments_adjust_years",
-                years != now.adjust_years,
-                years.to_string(),
-            ),
-        ]
-        .into_iter()
-        .filter(|(_, changed, _)| *changed)
-        .map(|(name, _, value)| (format!("{name}:{a}"), value))
-        .collect();
-        if changes.is_empty() {
-            return Ok(0);
-        }
-        let mut tx = self.begin_write(&who.actor()).await?;
-        for (name, value) in &changes {
-            tx.set_setting(name, value).await?;
-        }
-        tx.commit().await?;
-        Ok(changes.len())
+        self.save_changed_settings(
+            who,
+            a,
+            &[
+                ("payments_anchor", anchor != now.anchor, anchor.to_string()),
+                (
+                    "payments_provider_collects",
+                    collects != now.provider_collects,
+                    collects.to_string(),
+                ),
+                (
+                    "payments_charge_short_term",
+                    short_term != now.charge_short_term,
+                    short_term.to_string(),
+                ),
+                (
+                    "payments_adjust_years",
+                    years != now.adjust_years,
+                    years.to_string(),
+                ),
+            ],
+        )
+        .await
     }
 
     pub(crate) async fn region_calendar(
