@@ -2320,7 +2320,9 @@ fn actual_lines(
                     .iter()
                     .filter(|d| ends.is_none_or(|e| **d <= e))
                     .count() as i64;
-                let due = paid_now * line.rate_pence;
+                let due =
+                    day::actuals_due(u32::try_from(paid_now).unwrap_or(0), Pence(line.rate_pence))
+                        .0;
                 let week_day =
                     ymd(&week).map_or(week.clone(), |d| d.format("%-d %b %Y").to_string());
                 let base = NewPayLine {
