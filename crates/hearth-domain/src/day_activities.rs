@@ -105,6 +105,45 @@ string_enum! {
     }
 }
 
+string_enum! {
+    /// What a provider asks the team for (a day service's planned delivery, or a confirmed
+    /// week, changes only by request and the team's authorisation).
+    pub enum RequestKind {
+        error: ("request_kind_invalid", "Select what you are asking for"),
+        ChangeOfNeed => ("change_of_need", "A change in the person's need"),
+        ExtraSession => ("extra_session", "A session that was not planned"),
+        AmendSession => ("amend_session", "A change to a confirmed week"),
+        MissingLine => ("missing_line", "A missing service line"),
+    }
+}
+
+string_enum! {
+    /// What the team decided on a change of need it authorised.
+    pub enum NeedDecision {
+        error: ("need_decision_invalid", "Select what the social worker authorised"),
+        Change => ("change", "Change the planned sessions from a date"),
+        End => ("end", "The placement is no longer needed: start the contract's notice period"),
+    }
+}
+
+/// How long a service line agreed by a social worker must have been missing from the portal
+/// before the provider reports it (the guidance: "once a 4-week period has elapsed").
+pub const MISSING_LINE_WAIT_DAYS: i64 = 28;
+
+/// The first day a missing service line agreed to start on `agreed` can be reported: four
+/// weeks after it. Agreed from Monday 2 November, it is reportable from Monday 30 November
+/// (28 days later), not on Sunday 29 November.
+pub fn missing_line_reportable_from(agreed: NaiveDate) -> NaiveDate {
+    agreed + Duration::days(MISSING_LINE_WAIT_DAYS)
+}
+
+/// The last day of a placement no longer needed, when the contract's notice period of
+/// `notice_days` starts on `from`: the day before the notice runs out. Four weeks' notice
+/// given on Tuesday 1 December 2026 ends the placement on Monday 28 December.
+pub fn notice_ends(from: NaiveDate, notice_days: i64) -> NaiveDate {
+    from + Duration::days(notice_days.max(1) - 1)
+}
+
 /// The days of the week a service line plans sessions on.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
 pub struct Days(u8);
@@ -860,5 +899,24 @@ mod tests {
             vec!["a@example.org", "b@example.org"]
         );
         assert_eq!(alert_recipients(None, &team).len(), 2);
+    }
+    #[test]
+    fn a_missing_line_is_reported_once_four_weeks_have_passed() {
+        let agreed = ymd(2026, 11, 2);
+        assert_eq!(missing_line_reportable_from(agreed), ymd(2026, 11, 30));
+        assert!(missing_line_reportable_from(agreed) > ymd(2026, 11, 29));
+        // Across the clocks going back, whole days still count.
+        assert_eq!(
+            missing_line_reportable_from(ymd(2026, 10, 5)),
+            ymd(2026, 11, 2)
+        );
+    }
+
+    #[test]
+    fn the_notice_period_ends_the_placement_the_day_before_it_runs_out() {
+        assert_eq!(notice_ends(ymd(2026, 12, 1), 28), ymd(2026, 12, 28));
+        assert_eq!(notice_ends(ymd(2026, 12, 1), 1), ymd(2026, 12, 1));
+        // A notice of nothing still ends it no earlier than the day it is given.
+        assert_eq!(notice_ends(ymd(2026, 12, 1), 0), ymd(2026, 12, 1));
     }
 }

@@ -898,6 +898,178 @@ pub mod payment_runs {
 /// records what happened at each planned session, then confirmed by the provider, which fixes
 /// the week for payment. After confirmation the provider changes nothing: a change goes by
 /// request, and only the commissioning team's authorisation applies it.
+/// A provider's request about day activities (a change of need, a session not planned, a
+/// change to a confirmed week, a missing service line): raised by the provider, referred by
+/// the team to the allocated social worker if need be, and decided by the team, which alone
+/// changes the records.
+pub mod day_requests {
+    use super::Refusal;
+
+    #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+    pub enum Status {
+        /// Raised by the provider: in the team's queue.
+        Raised,
+        /// Referred by the team to the allocated social worker.
+        Referred,
+        /// Authorised: the change is made.
+        Authorised,
+        /// Declined, with the reason: nothing changes.
+        Declined,
+    }
+
+    impl Status {
+        pub const ALL: [Status; 4] = [
+            Status::Raised,
+            Status::Referred,
+            Status::Authorised,
+            Status::Declined,
+        ];
+
+        pub const fn as_str(self) -> &'static str {
+            match self {
+                Status::Raised => "raised",
+                Status::Referred => "referred",
+                Status::Authorised => "authorised",
+                Status::Declined => "declined",
+            }
+        }
+
+        pub fn parse(s: &str) -> Option<Status> {
+            Status::ALL.into_iter().find(|t| t.as_str() == s)
+        }
+
+        pub const fn label(self) -> &'static str {
+            match self {
+                Status::Raised => "With the team",
+                Status::Referred => "Referred to the social worker",
+                Status::Authorised => "Authorised",
+                Status::Declined => "Declined",
+            }
+        }
+
+        /// Still waiting for the team.
+        pub const fn is_open(self) -> bool {
+            matches!(self, Status::Raised | Status::Referred)
+        }
+    }
+
+    #[derive(Debug, Clone, Copy, PartialEq, Eq)]
+    pub enum Event {
+        /// The team refers the request to the person's allocated social worker.
+        Refer,
+        /// The team records the social worker's authorisation, and the change is made.
+        Authorise,
+        /// The team declines it, with the reason.
+        Decline,
+    }
+
+    #[derive(Debug, Clone, Copy, PartialEq, Eq)]
+    pub enum Actor {
+        Provider,
+        Team,
+    }
+
+    /// What a move depends on.
+    #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+    pub struct Facts {
+        /// The team wrote what was decided (whose authorisation, or why not).
+        pub note_given: bool,
+        /// Whom to refer it to is known (an e-mail address).
+        pub referee_given: bool,
+    }
+
+    pub fn next(from: Status, event: Event, by: Actor, facts: Facts) -> Result<Status, Refusal> {
+        if by == Actor::Provider {
+            return Err(Refusal::NotYours(
+                "Only the team refers and decides a request: providers raise them.".into(),
+            ));
+        }
+        if !from.is_open() {
+            return Err(Refusal::NotNow(format!(
+                "This request is {} already.",
+                from.label().to_lowercase()
+            )));
+        }
+        match event {
+            Event::Refer if from == Status::Referred => Err(Refusal::NotNow(
+                "This request is referred to the social worker already.".into(),
+            )),
+            Event::Refer if !facts.referee_given => Err(Refusal::Input {
+                field: "referred_to",
+                message: "Enter the allocated social worker's e-mail address".into(),
+            }),
+            Event::Refer => Ok(Status::Referred),
+            Event::Authorise | Event::Decline if !facts.note_given => Err(Refusal::Input {
+                field: "note",
+                message: match event {
+                    Event::Decline => "Say why the request is declined".into(),
+                    _ => "Record the social worker's authorisation: who agreed it and when".into(),
+                },
+            }),
+            Event::Authorise => Ok(Status::Authorised),
+            Event::Decline => Ok(Status::Declined),
+        }
+    }
+
+    #[cfg(test)]
+    mod tests {
+        use super::*;
+
+        const READY: Facts = Facts {
+            note_given: true,
+            referee_given: true,
+        };
+
+        #[test]
+        fn every_move_of_a_request() {
+            let mut allowed = Vec::new();
+            for from in Status::ALL {
+                for event in [Event::Refer, Event::Authorise, Event::Decline] {
+                    for by in [Actor::Provider, Actor::Team] {
+                        if let Ok(to) = next(from, event, by, READY) {
+                            allowed.push((from, event, to));
+                        }
+                    }
+                }
+            }
+            assert_eq!(
+                allowed,
+                vec![
+                    (Status::Raised, Event::Refer, Status::Referred),
+                    (Status::Raised, Event::Authorise, Status::Authorised),
+                    (Status::Raised, Event::Decline, Status::Declined),
+                    (Status::Referred, Event::Authorise, Status::Authorised),
+                    (Status::Referred, Event::Decline, Status::Declined),
+                ]
+            );
+        }
+
+        #[test]
+        fn a_decision_needs_its_note_and_a_referral_its_address() {
+            let none = Facts::default();
+            assert!(matches!(
+                next(Status::Raised, Event::Decline, Actor::Team, none),
+                Err(Refusal::Input { field: "note", .. })
+            ));
+            assert!(matches!(
+                next(Status::Raised, Event::Authorise, Actor::Team, none),
+                Err(Refusal::Input { field: "note", .. })
+            ));
+            assert!(matches!(
+                next(Status::Raised, Event::Refer, Actor::Team, none),
+                Err(Refusal::Input {
+                    field: "referred_to",
+                    ..
+                })
+            ));
+            assert!(matches!(
+                next(Status::Raised, Event::Authorise, Actor::Provider, READY),
+                Err(Refusal::NotYours(_))
+            ));
+        }
+    }
+}
+
 pub mod day_weeks {
     use super::Refusal;
 
