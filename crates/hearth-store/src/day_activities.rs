@@ -111,6 +111,66 @@ record!(
 );
 audited!(DayReminder, DayReminder, "day_reminders");
 
+record!(
+    /// A provider's request about day activities (without its attachment's content).
+    DayRequest {
+        id: i64,
+        authority_id: i64,
+        service_id: i64,
+        kind: String,
+        line_id: Option<i64>,
+        session_date: Option<String>,
+        outcome: String,
+        reason: String,
+        details: String,
+        person_name: String,
+        days: String,
+        session_type: String,
+        agreed_start: Option<String>,
+        social_worker_name: String,
+        social_worker_email: String,
+        filename: String,
+        content_type: String,
+        size_bytes: i64,
+        status: String,
+        told: String,
+        raised_by_name: String,
+        raised_at: i64,
+        referred_to: String,
+        referred_by_name: Option<String>,
+        referred_at: Option<i64>,
+        decided_by_name: Option<String>,
+        decided_at: Option<i64>,
+        decision_note: String,
+        decision_change: String,
+    }
+);
+audited!(DayRequest, DayRequest, "day_requests");
+
+/// A request as the provider raises it.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct NewDayRequest {
+    pub authority_id: i64,
+    pub service_id: i64,
+    pub kind: String,
+    pub line_id: Option<i64>,
+    pub session_date: Option<String>,
+    pub outcome: String,
+    pub reason: String,
+    pub details: String,
+    pub person_name: String,
+    pub days: String,
+    pub session_type: String,
+    pub agreed_start: Option<String>,
+    pub social_worker_name: String,
+    pub social_worker_email: String,
+    pub told: String,
+    /// The attachment: its file name, content type and bytes.
+    pub file: Option<(String, String, Vec<u8>)>,
+}
+
+const REQUEST_COLUMNS: &str = "id, authority_id, service_id, kind, line_id, session_date, outcome, reason, details, person_name, days, session_type, agreed_start, social_worker_name, social_worker_email, filename, content_type, size_bytes, status, told, raised_by_name, raised_at, referred_to, referred_by_name, referred_at, decided_by_name, decided_at, decision_note, decision_change";
+
 /// A service line's fields as the team records them.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct DayLineFields {
@@ -319,6 +379,47 @@ impl Db {
         .fetch_optional(&self.pool)
         .await?;
         Ok(row.is_some())
+    }
+
+    /// An authority's requests, newest first (or one service's, when `service_id` is given).
+    pub async fn day_requests(
+        &self,
+        authority_id: i64,
+        service_id: Option<i64>,
+    ) -> Result<Vec<DayRequest>, StoreError> {
+        let rows = sqlx::query(&format!(
+            "SELECT {REQUEST_COLUMNS} FROM day_requests WHERE authority_id = $1 AND ($2 = 0 OR service_id = $2) ORDER BY raised_at DESC, id DESC"
+        ))
+        .bind(authority_id)
+        .bind(service_id.unwrap_or(0))
+        .fetch_all(&self.pool)
+        .await?;
+        DayRequest::from_rows(&rows)
+    }
+
+    pub async fn day_request(&self, id: i64) -> Result<Option<DayRequest>, StoreError> {
+        let row = sqlx::query(&format!(
+            "SELECT {REQUEST_COLUMNS} FROM day_requests WHERE id = $1"
+        ))
+        .bind(id)
+        .fetch_optional(&self.pool)
+        .await?;
+        row.as_ref().map(DayRequest::from_row).transpose()
+    }
+
+    /// A request's attachment (empty when it has none).
+    pub async fn day_request_file(&self, id: i64) -> Result<Vec<u8>, StoreError> {
+        use sqlx::Row;
+        let row = sqlx::query("SELECT content FROM day_requests WHERE id = $1")
+            .bind(id)
+            .fetch_optional(&self.pool)
+            .await?;
+        Ok(match row {
+            Some(r) => r
+                .try_get::<Option<Vec<u8>>, _>("content")?
+                .unwrap_or_default(),
+            None => Vec::new(),
+        })
     }
 
     /// The authority's access points, by client group.
@@ -598,6 +699,107 @@ impl WriteTx {
                 .set("sent_at", at),
         )
         .await
+    }
+
+    /// Raises a provider's request (audited as "raise"; the attachment's content is stored
+    /// beside the record, its name and size in the audit entry).
+    pub async fn raise_day_request(&mut self, r: &NewDayRequest) -> Result<DayRequest, StoreError> {
+        let (by, at) = (self.actor().name.clone(), self.at());
+        let (filename, content_type, size) = match &r.file {
+            Some((n, t, b)) => (n.clone(), t.clone(), b.len() as i64),
+            None => (String::new(), String::new(), 0),
+        };
+        let created: DayRequest = self
+            .create_as(
+                "raise",
+                Changes::new()
+                    .set("authority_id", r.authority_id)
+                    .set("service_id", r.service_id)
+                    .set("kind", r.kind.clone())
+                    .set("line_id", r.line_id)
+                    .set("session_date", r.session_date.clone())
+                    .set("outcome", r.outcome.clone())
+                    .set("reason", r.reason.clone())
+                    .set("details", r.details.clone())
+                    .set("person_name", r.person_name.clone())
+                    .set("days", r.days.clone())
+                    .set("session_type", r.session_type.clone())
+                    .set("agreed_start", r.agreed_start.clone())
+                    .set("social_worker_name", r.social_worker_name.clone())
+                    .set("social_worker_email", r.social_worker_email.clone())
+                    .set("filename", filename)
+                    .set("content_type", content_type)
+                    .set("size_bytes", size)
+                    .set("status", "raised")
+                    .set("told", r.told.clone())
+                    .set("raised_by_name", by)
+                    .set("raised_at", at),
+            )
+            .await?;
+        if let Some((_, _, bytes)) = &r.file {
+            sqlx::query("UPDATE day_requests SET content = $1 WHERE id = $2")
+                .bind(bytes.clone())
+                .bind(created.id)
+                .execute(&mut *self.tx)
+                .await?;
+        }
+        Ok(created)
+    }
+
+    /// The team refers a request to the allocated social worker.
+    pub async fn refer_day_request(
+        &mut self,
+        id: i64,
+        to: &str,
+    ) -> Result<Option<DayRequest>, StoreError> {
+        let (by, at) = (self.actor().name.clone(), self.at());
+        self.change(
+            id,
+            "refer",
+            Changes::new()
+                .set("status", "referred")
+                .set("referred_to", to)
+                .set("referred_by_name", by)
+                .set("referred_at", at),
+        )
+        .await
+    }
+
+    /// The team decides a request (`status` authorised or declined), with its note and what
+    /// the authorisation changed.
+    pub async fn decide_day_request(
+        &mut self,
+        id: i64,
+        status: &str,
+        note: &str,
+        change: &str,
+    ) -> Result<Option<DayRequest>, StoreError> {
+        let (by, at) = (self.actor().name.clone(), self.at());
+        self.change(
+            id,
+            if status == "authorised" {
+                "authorise"
+            } else {
+                "decline"
+            },
+            Changes::new()
+                .set("status", status)
+                .set("decided_by_name", by)
+                .set("decided_at", at)
+                .set("decision_note", note)
+                .set("decision_change", change),
+        )
+        .await
+    }
+
+    /// Ends a service line on `end_date` (a change of need authorised).
+    pub async fn end_day_line(
+        &mut self,
+        id: i64,
+        end_date: &str,
+    ) -> Result<Option<DayLine>, StoreError> {
+        self.change(id, "end", Changes::new().set("end_date", end_date))
+            .await
     }
 
     /// Records who an alert was sent to, once it could be sent.

@@ -146,6 +146,11 @@ const MIGRATIONS: &[Migration] = &[
         name: "day_activities",
         sql: include_str!("../migrations/0022_day_activities.sql"),
     },
+    Migration {
+        version: 23,
+        name: "day_requests",
+        sql: include_str!("../migrations/0023_day_requests.sql"),
+    },
 ];
 
 /// The newest schema version this program knows.

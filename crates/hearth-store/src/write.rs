@@ -63,10 +63,11 @@ pub enum RecordType {
     AccessPoint,
     DayAlert,
     DayReminder,
+    DayRequest,
 }
 
 impl RecordType {
-    pub const ALL: [RecordType; 40] = [
+    pub const ALL: [RecordType; 41] = [
         RecordType::Authority,
         RecordType::Provider,
         RecordType::ProviderAuthority,
@@ -107,6 +108,7 @@ impl RecordType {
         RecordType::AccessPoint,
         RecordType::DayAlert,
         RecordType::DayReminder,
+        RecordType::DayRequest,
     ];
 
     /// The name stored in the audit trail.
@@ -152,6 +154,7 @@ impl RecordType {
             RecordType::AccessPoint => "access_point",
             RecordType::DayAlert => "day_alert",
             RecordType::DayReminder => "day_reminder",
+            RecordType::DayRequest => "day_request",
         }
     }
 

@@ -434,7 +434,7 @@ async fn tokens_from_before_expiry_run_for_90_days_from_the_upgrade() {
         .await;
         assert_eq!(
             db.migrate().await.unwrap(),
-            vec![8, 9, 10, 11, 12, 13, 14, 15, 16, 17, 18, 19, 20, 21, 22],
+            vec![8, 9, 10, 11, 12, 13, 14, 15, 16, 17, 18, 19, 20, 21, 22, 23],
             "{}",
             t.name
         );
@@ -724,7 +724,7 @@ async fn entries_from_the_single_chain_still_verify_after_the_upgrade() {
         testing::write_legacy_audit_entries(db, 5).await.unwrap();
         assert_eq!(
             db.migrate().await.unwrap(),
-            vec![10, 11, 12, 13, 14, 15, 16, 17, 18, 19, 20, 21, 22],
+            vec![10, 11, 12, 13, 14, 15, 16, 17, 18, 19, 20, 21, 22, 23],
             "{}",
             t.name
         );
@@ -1382,7 +1382,7 @@ async fn one_impairment_flag_becomes_both_in_migration_14() {
         .unwrap();
         assert_eq!(
             db.migrate().await.unwrap(),
-            vec![14, 15, 16, 17, 18, 19, 20, 21, 22],
+            vec![14, 15, 16, 17, 18, 19, 20, 21, 22, 23],
             "{}",
             t.name
         );
@@ -1430,7 +1430,7 @@ async fn return_records_in_settings_are_carried_over_by_migration_12() {
 
         assert_eq!(
             db.migrate().await.unwrap(),
-            vec![12, 13, 14, 15, 16, 17, 18, 19, 20, 21, 22],
+            vec![12, 13, 14, 15, 16, 17, 18, 19, 20, 21, 22, 23],
             "{}",
             t.name
         );
