@@ -343,22 +343,10 @@ impl DetailsForm {
     }
 
     fn from_pairs(pairs: &[(String, String)]) -> DetailsForm {
-        let one = |k: &str| {
-            pairs
-                .iter()
-                .find(|(n, _)| n == k)
-                .map(|(_, v)| v.trim().to_string())
-                .unwrap_or_default()
-        };
-        let many = |k: &str| {
-            pairs
-                .iter()
-                .filter(|(n, v)| n == k && !v.trim().is_empty())
-                .map(|(_, v)| v.trim().to_string())
-                .collect::<Vec<_>>()
-                .join(",")
-        };
-        let flag = |k: &str| pairs.iter().any(|(n, _)| n == k);
+        let f = super::Pairs(pairs);
+        let one = |k: &str| f.one(k);
+        let many = |k: &str| f.many(k);
+        let flag = |k: &str| f.flag(k);
         DetailsForm {
             details: ServiceDetails {
                 public_name: one("public_name"),
