@@ -113,6 +113,8 @@ pub struct WeekSession {
     pub recorded: Option<DaySession>,
     /// The first day of an unplanned absence (the family must be contacted).
     pub first_unplanned: bool,
+    /// A session that was not planned, added by the team on a provider's request.
+    pub by_request: bool,
 }
 
 /// A person's planned sessions of a week.
@@ -314,7 +316,7 @@ impl App {
     }
 
     /// The names ("First Last") of some of an authority's clients, by id.
-    async fn client_names(
+    pub(crate) async fn client_names(
         &self,
         authority_id: i64,
         ids: impl Iterator<Item = i64>,
@@ -531,8 +533,28 @@ impl App {
                     bank_holiday,
                     recorded: this,
                     first_unplanned,
+                    by_request: false,
                 });
             }
+            // Sessions not planned that the team added on a request.
+            for r in &recorded {
+                let Some(date) = ymd(&r.session_date) else {
+                    continue;
+                };
+                if date >= week_start
+                    && date <= week_end
+                    && !sessions.iter().any(|x| x.date == date)
+                {
+                    sessions.push(WeekSession {
+                        date,
+                        bank_holiday: false,
+                        recorded: Some((*r).clone()),
+                        first_unplanned: false,
+                        by_request: true,
+                    });
+                }
+            }
+            sessions.sort_by_key(|x| x.date);
             if sessions.is_empty() {
                 continue;
             }
@@ -606,7 +628,9 @@ impl App {
                     "A session is not one of this week's planned sessions",
                 ));
             };
-            if session.bank_holiday {
+            // A closed bank holiday has nothing to record; a session the team added on a
+            // request is the team's to change.
+            if session.bank_holiday || session.by_request {
                 continue;
             }
             let f = |part: &str| SessionInput::field(input.line_id, date, part);
@@ -1339,7 +1363,10 @@ impl App {
         who.require_or_hide(Permission::BackOfficeRead)?;
         who.require(Permission::BackOfficeWrite)?;
         let mut e = FieldErrors::new();
-        if client_group != SAFEGUARDING && ClientGroup::parse(client_group).is_err() {
+        if client_group != SAFEGUARDING
+            && client_group != crate::day_requests::SUPPORT_OPTIONS
+            && ClientGroup::parse(client_group).is_err()
+        {
             e.add("client_group", "Select a client group");
         }
         if name.trim().is_empty() {
@@ -1557,7 +1584,7 @@ impl App {
     }
 }
 
-fn looks_like_email(s: &str) -> bool {
+pub(crate) fn looks_like_email(s: &str) -> bool {
     let Some((local, domain)) = s.split_once('@') else {
         return false;
     };
@@ -1568,32 +1595,42 @@ fn looks_like_email(s: &str) -> bool {
         && !s.chars().any(|c| c.is_whitespace() || c == ',')
 }
 
+/// The addresses of `group`'s access point: the authority's, else the source's default (the
+/// support options team's for [`crate::day_requests::SUPPORT_OPTIONS`]).
+pub(crate) fn point_addresses(points: &[AccessPoint], group: &str) -> Vec<String> {
+    let split = |e: &str| -> Vec<String> {
+        e.split(',')
+            .map(str::trim)
+            .filter(|x| !x.is_empty())
+            .map(String::from)
+            .collect()
+    };
+    points
+        .iter()
+        .find(|p| p.client_group == group)
+        .map(|p| split(&p.emails))
+        .or_else(|| {
+            DEFAULT_ACCESS_POINTS
+                .iter()
+                .find(|(g, _, _)| g.as_str() == group)
+                .map(|(_, _, e)| split(e))
+        })
+        .or_else(|| {
+            (group == crate::day_requests::SUPPORT_OPTIONS)
+                .then(|| split(crate::day_requests::DEFAULT_SUPPORT_OPTIONS.1))
+        })
+        .unwrap_or_default()
+}
+
 /// Who an alert about `line` goes to: its social worker, or else the access point of
 /// `group` (the Safeguarding Adults Team's for `safeguarding`, whatever the social worker).
-fn recipients(
+pub(crate) fn recipients(
     line: &DayLine,
     points: &[AccessPoint],
     group: &str,
     safeguarding: bool,
 ) -> Vec<String> {
-    let point: Vec<String> = points
-        .iter()
-        .find(|p| p.client_group == group)
-        .map(|p| {
-            p.emails
-                .split(',')
-                .map(str::trim)
-                .filter(|x| !x.is_empty())
-                .map(String::from)
-                .collect()
-        })
-        .or_else(|| {
-            DEFAULT_ACCESS_POINTS
-                .iter()
-                .find(|(g, _, _)| g.as_str() == group)
-                .map(|(_, _, e)| e.split(',').map(|x| x.trim().to_string()).collect())
-        })
-        .unwrap_or_default();
+    let point = point_addresses(points, group);
     if safeguarding {
         return point;
     }

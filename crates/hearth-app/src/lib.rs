@@ -8,6 +8,7 @@ pub mod audit;
 pub mod authorities;
 pub mod contacts;
 pub mod day_activities;
+pub mod day_requests;
 pub mod demo;
 mod demo_day;
 mod demo_history;
