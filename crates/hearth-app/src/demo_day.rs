@@ -330,6 +330,167 @@ impl App {
     }
 }
 
+impl App {
+    /// The provider's requests of the last weeks, as the team met them: a change to a
+    /// confirmed week authorised (paid as the difference by the next run), a session not
+    /// planned declined, a missing service line with its correspondence referred to the
+    /// social worker, and a change of need just raised with the access point.
+    pub(crate) async fn demo_day_requests(
+        &self,
+        past: &App,
+        clock: &Arc<FixedClock>,
+        demo: &DayDemo,
+    ) -> Result<(), AppError> {
+        use crate::day_requests::{DecisionInput, RequestInput};
+        let officer = self.demo_principal("officer").await?;
+        let today = self.today();
+        let last = week_start(today) - Duration::weeks(1);
+        let sid = demo.service_id;
+        let usual: Vec<&DayLine> = demo
+            .lines
+            .iter()
+            .filter(|(_, s)| matches!(s, Script::Usual(_)))
+            .map(|(l, _)| l)
+            .collect();
+        let (Some(first), Some(third)) = (usual.first(), usual.get(2)) else {
+            return Ok(());
+        };
+        // Two weeks ago: a session recorded as attended was an illness.
+        let week = last - Duration::weeks(1);
+        let recorded = self
+            .db
+            .day_sessions(
+                sid,
+                &week.to_string(),
+                &(week + Duration::days(6)).to_string(),
+            )
+            .await?;
+        if let Some(s) = recorded
+            .iter()
+            .find(|s| s.line_id == first.id && s.outcome == Outcome::Attended.as_str())
+        {
+            clock.set(at(week + Duration::days(9), 11));
+            let r = past
+                .raise_day_request(
+                    &demo.provider,
+                    sid,
+                    &RequestInput {
+                        kind: "amend_session".into(),
+                        line_id: first.id.to_string(),
+                        session_date: s.session_date.clone(),
+                        outcome: Outcome::Absent.as_str().into(),
+                        reason: AbsenceReason::Illness.as_str().into(),
+                        details: "Recorded as attended by mistake: he was off with flu that day, as our register shows.".into(),
+                        ..RequestInput::default()
+                    },
+                    None,
+                )
+                .await?;
+            clock.set(at(week + Duration::days(10), 15));
+            past.decide_day_request(
+                &officer,
+                r.id,
+                &DecisionInput {
+                    decision: "authorise".into(),
+                    note: "Checked against the centre's signed register.".into(),
+                    ..DecisionInput::default()
+                },
+            )
+            .await?;
+        }
+        // A Friday the person came though it was not planned, declined.
+        let friday = week + Duration::days(4);
+        if let Some(line) = usual
+            .iter()
+            .skip(1)
+            .find(|l| !l.days.contains("fri") && l.id != third.id)
+        {
+            clock.set(at(week + Duration::days(9), 12));
+            let r = past
+                .raise_day_request(
+                    &demo.provider,
+                    sid,
+                    &RequestInput {
+                        kind: "extra_session".into(),
+                        line_id: line.id.to_string(),
+                        session_date: friday.to_string(),
+                        details: "Came in on Friday for the autumn party with her friends.".into(),
+                        ..RequestInput::default()
+                    },
+                    None,
+                )
+                .await?;
+            clock.set(at(week + Duration::days(11), 10));
+            past.decide_day_request(
+                &officer,
+                r.id,
+                &DecisionInput {
+                    decision: "decline".into(),
+                    note: "Her social worker did not agree an extra session: social events are not paid as sessions.".into(),
+                    ..DecisionInput::default()
+                },
+            )
+            .await?;
+        }
+        // A service line agreed seven weeks ago that never reached the portal.
+        clock.set(at(last + Duration::days(2), 14));
+        let letter = hearth_docs::pdf::render(&hearth_docs::pdf::Report {
+            title: "Day service agreed".into(),
+            author: "Adult social care".into(),
+            blocks: vec![
+                hearth_docs::pdf::Block::Paragraph("To Millside Day Centre".into()),
+                hearth_docs::pdf::Block::Paragraph(format!(
+                    "Following Ruth Kershaw's review, I confirm she will attend Millside on Tuesdays and Thursdays, full days, from {}.",
+                    (last - Duration::weeks(6)).format("%-d %B %Y")
+                )),
+                hearth_docs::pdf::Block::Paragraph("Chris Holt, social worker, Keighley adults team".into()),
+            ],
+        })
+        .map_err(|e| AppError::Internal(format!("demo letter: {e}")))?;
+        let r = past
+            .raise_day_request(
+                &demo.provider,
+                sid,
+                &RequestInput {
+                    kind: "missing_line".into(),
+                    person_name: "Ruth Kershaw".into(),
+                    days: "tue,thu".into(),
+                    session_type: "full_day".into(),
+                    agreed_start: (last - Duration::weeks(6)).to_string(),
+                    social_worker_name: "Chris Holt".into(),
+                    social_worker_email: "chris.holt@example.gov.uk".into(),
+                    details: "Ruth has come on Tuesdays and Thursdays since her review, as her social worker agreed, but her service line is still not in the portal, so her sessions cannot be recorded or paid.".into(),
+                    ..RequestInput::default()
+                },
+                Some(("Letter from Chris Holt.pdf".into(), letter)),
+            )
+            .await?;
+        clock.set(at(last + Duration::days(3), 10));
+        past.refer_day_request(
+            &officer,
+            r.id,
+            "chris.holt@example.gov.uk",
+            "Could you confirm the days and the start date, so that we can add the line?",
+        )
+        .await?;
+        // This week: a change of need, sent to the access point.
+        clock.set((self.now() - 7200).max(at(last + Duration::days(3), 11)));
+        past.raise_day_request(
+            &demo.provider,
+            sid,
+            &RequestInput {
+                kind: "change_of_need".into(),
+                line_id: third.id.to_string(),
+                details: "He has become much less steady on his feet and now needs two staff for personal care; we think he would be better supported at a centre with a hoist.".into(),
+                ..RequestInput::default()
+            },
+            None,
+        )
+        .await?;
+        Ok(())
+    }
+}
+
 /// What happened at a session of a person following `script`, in week `k` (its `n`th session
 /// of the week).
 fn session(

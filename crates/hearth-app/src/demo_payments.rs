@@ -215,6 +215,7 @@ impl App {
         if let Some(d) = day.as_mut() {
             self.demo_day_weeks(past, clock, d, today + Duration::days(1))
                 .await?;
+            self.demo_day_requests(past, clock, d).await?;
         }
         Ok(runs)
     }

@@ -9,6 +9,7 @@ use hearth_app::day_activities::{
     AlertView, DaySettingsInput, LineInput, SessionInput, WeekView, DEFAULT_ACCESS_POINTS,
     SAFEGUARDING,
 };
+use hearth_app::day_requests::{DEFAULT_SUPPORT_OPTIONS, SUPPORT_OPTIONS};
 use hearth_app::{AppError, FieldErrors, Permission, Principal};
 use hearth_domain::day_activities::{
     AbsencePay, AbsenceReason, AlertKind, Days, Outcome, Route, SessionType,
@@ -115,6 +116,12 @@ async fn home(State(state): State<AppState>, ctx: Ctx) -> Page {
         .iter()
         .filter(|a| a.alert.acknowledged_at.is_none())
         .count();
+    let open_requests = app
+        .day_requests(who)
+        .await?
+        .iter()
+        .filter(|r| r.status.is_open())
+        .count();
     let deadline = format!(
         "{} at {:02}:{:02}",
         match settings.deadline.weekday {
@@ -142,14 +149,18 @@ async fn home(State(state): State<AppState>, ctx: Ctx) -> Page {
         html! {
             h1 class="govuk-heading-l" { "Day activities" }
             p class="govuk-body" { "Each week, record what happened at last week's planned sessions for each person, then confirm the week by close of business on " (deadline) " (UK time). By confirming, you confirm that the actuals are correct: payment is made on what you confirm. A week not confirmed by then is not paid until it is, in the first payment run after." }
-            p class="govuk-body" { "You cannot change a person's planned sessions here. If their needs have changed, contact their social worker or the access point for their client group." }
+            p class="govuk-body" { "You cannot change a person's planned sessions or a confirmed week yourself. If a person's needs have changed, a session was not planned, a confirmed week is wrong, or a service line a social worker agreed has been missing for four weeks or more, raise a request: a change of need goes to their social worker or the access point for their client group." }
+            p class="govuk-body" { a class="govuk-link" href="/day-activities/requests" { "Requests" } " (" (open_requests) " open)" }
             p class="govuk-body" { a class="govuk-link" href="/day-activities/alerts" { "Absence alerts about your people" } " (" (open_alerts) " open), with the review letters to send" }
             @if services.is_empty() {
                 p class="govuk-body" { "You have no day services." }
             }
             @for (s, weeks) in &rows {
                 h2 class="govuk-heading-m" { (s.name) }
-                p class="govuk-body" { a class="govuk-link" href={ "/day-activities/" (s.id) "/lines" } { "Service lines" span class="govuk-visually-hidden" { " of " (s.name) } } }
+                p class="govuk-body" {
+                    a class="govuk-link" href={ "/day-activities/" (s.id) "/lines" } { "Service lines" span class="govuk-visually-hidden" { " of " (s.name) } }
+                    " · " a class="govuk-link" href={ "/day-activities/" (s.id) "/requests/new?kind=missing_line" } { "Report a missing service line" span class="govuk-visually-hidden" { " at " (s.name) } }
+                }
                 table class="govuk-table" {
                     caption class="govuk-table__caption govuk-visually-hidden" { "Weeks of " (s.name) }
                     thead class="govuk-table__head" { tr class="govuk-table__row" {
@@ -180,6 +191,7 @@ async fn home(State(state): State<AppState>, ctx: Ctx) -> Page {
             p class="govuk-body" { "Providers of day services record last week's actual sessions for each person and confirm them by " (deadline) " (UK time). Confirmed weeks are paid in the four-weekly payment run, on contracts paid on actuals; a week not confirmed is not paid until it is." }
             ul class="govuk-list" {
                 li { a class="govuk-link" href="/day-activities/alerts" { "Alerts" } " (" (open_alerts) " open)" }
+                li { a class="govuk-link" href="/day-activities/requests" { "Requests" } " (" (open_requests) " open): changes of need, sessions not planned, changes to confirmed weeks and missing service lines" }
                 li { a class="govuk-link" href="/day-activities/access-points" { "Access points" } ": where alerts go when a person has no allocated social worker" }
                 @if who.has(Permission::Administer) { li { a class="govuk-link" href="/day-activities/settings" { "Day activities settings" } ": the deadline, which absences are paid, and what is a pattern of absence" } }
             }
@@ -294,6 +306,9 @@ fn week_view(
     let title = format!("{}: week beginning {}", v.service.name, day(v.week_start));
     let prev = v.week_start - Duration::weeks(1);
     let next = v.week_start + Duration::weeks(1);
+    let provider = matches!(ctx.principal, Principal::Provider { .. });
+    // A provider asks for a change to a confirmed week's sessions by request.
+    let ask = provider && v.status == Status::Confirmed;
     let body = html! {
         (layout::back_link("/day-activities"))
         @if q.saved.is_some() { (layout::banner("Sessions saved", html! { p class="govuk-body" { "Confirm the week once every session is recorded." } })) }
@@ -344,7 +359,10 @@ fn week_view(
                 (csrf(&ctx.csrf))
                 @for p in &v.people {
                     h2 class="govuk-heading-m" { (p.name) }
-                    p class="govuk-body-s" { (Days::parse(&p.line.days).map(|d| d.names()).unwrap_or_default()) ", " (SessionType::parse(&p.line.session_type).map(|t| t.label()).unwrap_or("")) " at " (Pence(p.line.rate_pence)) }
+                    p class="govuk-body-s" {
+                        (Days::parse(&p.line.days).map(|d| d.names()).unwrap_or_default()) ", " (SessionType::parse(&p.line.session_type).map(|t| t.label()).unwrap_or("")) " at " (Pence(p.line.rate_pence))
+                        " · " a class="govuk-link" href={ "/day-activities/" (sid) "/requests/new?kind=change_of_need&line=" (p.line.id) } { "Tell the team of a change in need" span class="govuk-visually-hidden" { " for " (p.name) } }
+                    }
                     @for s in &p.sessions {
                         @let key = |part: &str| SessionInput::field(p.line.id, s.date, part);
                         @let rec = s.recorded.as_ref();
@@ -352,6 +370,8 @@ fn week_view(
                             h3 class="govuk-heading-s" { (short_day(s.date)) }
                             @if s.bank_holiday {
                                 p class="govuk-body" { strong class="govuk-tag govuk-tag--grey" { "Service closed (bank holiday)" } " Nothing to record: a closed bank holiday is not paid." }
+                            } @else if s.by_request {
+                                p class="govuk-body" { strong class="govuk-tag govuk-tag--green" { "Added by request" } " " (rec.and_then(|r| Outcome::parse(&r.outcome).ok()).map(|o| o.label()).unwrap_or("")) ": a session that was not planned, added by the commissioning team." }
                             } @else {
                                 input type="hidden" name=(key("line")) value=(p.line.id);
                                 (layout::select_as(&key("outcome"), &key("outcome"), &format!("What happened on {}", short_day(s.date)), &outcomes, shown(sent, &key("outcome"), rec.map(|r| r.outcome.as_str())), errors, false))
@@ -401,13 +421,14 @@ fn week_view(
                     th scope="col" class="govuk-table__header" { "Session" }
                     th scope="col" class="govuk-table__header" { "What happened" }
                     th scope="col" class="govuk-table__header" { "Comment" }
+                    @if ask { th scope="col" class="govuk-table__header" { span class="govuk-visually-hidden" { "Change" } } }
                 } }
                 tbody class="govuk-table__body" {
                     @for p in &v.people {
                         @for s in &p.sessions {
                             tr class="govuk-table__row" {
                                 td class="govuk-table__cell" { (p.name) }
-                                td class="govuk-table__cell" { (short_day(s.date)) }
+                                td class="govuk-table__cell" { (short_day(s.date)) @if s.by_request { " (added by request)" } }
                                 td class="govuk-table__cell" {
                                     @if s.bank_holiday { "Service closed (bank holiday)" }
                                     @else if let Some(r) = &s.recorded {
@@ -421,11 +442,24 @@ fn week_view(
                                         @if !r.family_contact.is_empty() { " Family contacted: " (r.family_contact) }
                                     }
                                 }
+                                @if ask {
+                                    td class="govuk-table__cell" {
+                                        @if s.recorded.is_some() && !s.bank_holiday {
+                                            a class="govuk-link" href={ "/day-activities/" (sid) "/requests/new?kind=amend_session&line=" (p.line.id) "&date=" (s.date) } { "Ask for a change" span class="govuk-visually-hidden" { " to " (p.name) " on " (short_day(s.date)) } }
+                                        }
+                                    }
+                                }
                             }
                         }
                     }
                 }
             } }))
+        }
+        @if provider && v.week_start <= state.app.today() {
+            p class="govuk-body" {
+                a class="govuk-link" href={ "/day-activities/" (sid) "/requests/new?kind=extra_session&date=" (v.week_start) } { "Ask to add a session that was not planned" }
+                @if ask { " · To change a session of this confirmed week, choose Ask for a change beside it." }
+            }
         }
     };
     Ok(layout::render_form(Some(ctx), &title, body, errors))
@@ -553,13 +587,14 @@ async fn lines_page(
     let service = app.day_service(&ctx.principal, id).await?;
     let lines = app.service_day_lines(&ctx.principal, id).await?;
     let write = ctx.principal.has(Permission::BackOfficeWrite);
+    let provider = matches!(ctx.principal, Principal::Provider { .. });
     let today = app.today().to_string();
     let body = html! {
         (layout::back_link("/day-activities"))
         @if q.added.is_some() { (layout::banner("Service line added", html! { p class="govuk-body" { "The provider records its sessions from next week's actuals." } })) }
         span class="govuk-caption-l" { (service.name) }
         h1 class="govuk-heading-l" { "Service lines" }
-        p class="govuk-body" { "Each person's planned sessions at the service, as a social worker agreed them. Only the commissioning team changes them, on a social worker's authorisation." }
+        p class="govuk-body" { "Each person's planned sessions at the service, as a social worker agreed them. Only the commissioning team changes them, on a social worker's authorisation." @if provider { " If a person's need has changed, tell the team with Change of need beside them." } }
         p class="govuk-body" { a class="govuk-link" href={ "/day-activities/" (id) "/weeks/" (app.last_week()) } { "Last week's actuals" } }
         @if lines.is_empty() {
             p class="govuk-body" { "No service line is recorded for this service." }
@@ -574,6 +609,7 @@ async fn lines_page(
                     th scope="col" class="govuk-table__header" { "To" }
                     th scope="col" class="govuk-table__header" { "Route" }
                     th scope="col" class="govuk-table__header" { "Social worker" }
+                    @if provider { th scope="col" class="govuk-table__header" { span class="govuk-visually-hidden" { "Request" } } }
                 } }
                 tbody class="govuk-table__body" {
                     @for (l, name) in &lines {
@@ -589,6 +625,13 @@ async fn lines_page(
                                 (l.social_worker_name)
                                 @if !l.social_worker_team.is_empty() { ", " (l.social_worker_team) }
                                 @if !l.social_worker_email.is_empty() { br; (l.social_worker_email) }
+                            }
+                            @if provider {
+                                td class="govuk-table__cell" {
+                                    @if l.end_date.as_deref().is_none_or(|e| e >= today.as_str()) {
+                                        a class="govuk-link" href={ "/day-activities/" (id) "/requests/new?kind=change_of_need&line=" (l.id) } { "Change of need" span class="govuk-visually-hidden" { " for " (name) } }
+                                    }
+                                }
                             }
                         }
                     }
@@ -619,22 +662,12 @@ async fn lines_page(
 }
 
 fn line_input_of(pairs: &[(String, String)]) -> LineInput {
-    let one = |k: &str| {
-        pairs
-            .iter()
-            .find(|(n, _)| n == k)
-            .map(|(_, v)| v.trim().to_string())
-            .unwrap_or_default()
-    };
+    let f = super::Pairs(pairs);
+    let one = |k: &str| f.one(k);
     LineInput {
         client_id: one("client_id"),
         client_group: one("client_group"),
-        days: pairs
-            .iter()
-            .filter(|(n, v)| n == "days" && !v.trim().is_empty())
-            .map(|(_, v)| v.trim().to_string())
-            .collect::<Vec<_>>()
-            .join(","),
+        days: f.many("days"),
         session_type: one("session_type"),
         rate: one("rate"),
         start_date: one("start_date"),
@@ -899,10 +932,16 @@ async fn access_points_view(
 ) -> Page {
     let set = state.app.access_points(&ctx.principal).await?;
     let write = ctx.principal.has(Permission::BackOfficeWrite);
-    let mut groups: Vec<(String, String)> = vec![(
-        SAFEGUARDING.to_string(),
-        "Safeguarding Adults Team (immediate concerns)".to_string(),
-    )];
+    let mut groups: Vec<(String, String)> = vec![
+        (
+            SAFEGUARDING.to_string(),
+            "Safeguarding Adults Team (immediate concerns)".to_string(),
+        ),
+        (
+            SUPPORT_OPTIONS.to_string(),
+            "Support options team (missing service lines)".to_string(),
+        ),
+    ];
     groups.extend(
         ClientGroup::ALL
             .iter()
@@ -919,7 +958,7 @@ async fn access_points_view(
         div class="govuk-grid-row" { div class="govuk-grid-column-two-thirds" {
             (error_summary(errors))
             h1 class="govuk-heading-l" { "Access points" }
-            p class="govuk-body" { "An absence alert goes to the person's allocated social worker. When they have none, it goes to the access point for their client group, to every address given. An immediate concern the provider sends to the Safeguarding Adults Team goes to its access point." }
+            p class="govuk-body" { "An absence alert goes to the person's allocated social worker. When they have none, it goes to the access point for their client group, to every address given. An immediate concern the provider sends to the Safeguarding Adults Team goes to its access point, and a missing service line the provider reports goes to the support options team." }
             table class="govuk-table" {
                 thead class="govuk-table__head" { tr class="govuk-table__row" {
                     th scope="col" class="govuk-table__header" { "Client group" }
@@ -939,6 +978,13 @@ async fn access_points_view(
                             td class="govuk-table__cell" { (g.label()) }
                             td class="govuk-table__cell" { (name) " (the default)" }
                             td class="govuk-table__cell" { (emails) }
+                        }
+                    }
+                    @if !set.iter().any(|p| p.client_group == SUPPORT_OPTIONS) {
+                        tr class="govuk-table__row" {
+                            td class="govuk-table__cell" { (label(SUPPORT_OPTIONS)) }
+                            td class="govuk-table__cell" { (DEFAULT_SUPPORT_OPTIONS.0) " (the default)" }
+                            td class="govuk-table__cell" { (DEFAULT_SUPPORT_OPTIONS.1) }
                         }
                     }
                 }
