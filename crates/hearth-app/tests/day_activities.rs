@@ -10,6 +10,7 @@ use std::sync::Arc;
 
 use chrono::{Duration, NaiveDate};
 use hearth_app::day_activities::{LineInput, SessionInput, WeekView};
+use hearth_app::day_requests::{DecisionInput, RequestInput};
 use hearth_app::{App, AppError, Principal};
 use hearth_domain::clock::{Clock, FixedClock};
 use hearth_domain::day_activities::AlertKind;
@@ -1031,4 +1032,484 @@ async fn an_alert_with_nobody_to_tell_is_sent_when_its_access_point_is_set() {
     .await
     .unwrap();
     assert_eq!(again, 3);
+}
+
+fn request(kind: &str, line: i64, date: &str, details: &str) -> RequestInput {
+    RequestInput {
+        kind: kind.into(),
+        line_id: line.to_string(),
+        session_date: date.into(),
+        details: details.into(),
+        ..RequestInput::default()
+    }
+}
+
+fn decision(decision: &str, note: &str) -> DecisionInput {
+    DecisionInput {
+        decision: decision.into(),
+        note: note.into(),
+        ..DecisionInput::default()
+    }
+}
+
+async fn mails_to(app: &App, address: &str) -> i64 {
+    testing::scalar_i64(
+        app.db_for_tests(),
+        &format!("SELECT COUNT(*) FROM outbox WHERE to_address = '{address}'"),
+    )
+    .await
+    .unwrap()
+}
+
+/// On SQLite, and on PostgreSQL where `TEST_DATABASE_URL` names one.
+#[tokio::test]
+async fn requests_change_a_line_a_confirmed_week_or_add_a_session_only_once_the_team_authorises() {
+    for t in testing::all().await.unwrap() {
+        requests_change_a_line_a_confirmed_week_or_add_a_session_on(t).await;
+    }
+}
+
+async fn requests_change_a_line_a_confirmed_week_or_add_a_session_on(t: testing::TestDb) {
+    let w = common::world(t).await;
+    let clock = Arc::new(FixedClock::at(0));
+    let app = at(&w.app, &clock, "2026-11-10T10:00:00Z");
+    let provider = &w.provider;
+    let officer = &w.officer;
+    exec(
+        &app,
+        &format!(
+            "UPDATE providers SET email = 'office@larkspur.example.org' WHERE id = {}",
+            provider_of(provider)
+        ),
+    )
+    .await;
+    let sid = day_service(&app, provider).await;
+    let moss = new_client(&app, provider.authority_id(), "Moss").await;
+    let reed = new_client(&app, provider.authority_id(), "Reed").await;
+    let a = app
+        .add_day_line(
+            officer,
+            sid,
+            &line_input(
+                moss,
+                "mon,wed",
+                "5/10/2026",
+                "ann.social@example.gov.uk",
+                "",
+            ),
+        )
+        .await
+        .unwrap();
+    let b = app
+        .add_day_line(
+            officer,
+            sid,
+            &line_input(reed, "mon", "5/10/2026", "", "mental_health"),
+        )
+        .await
+        .unwrap();
+    let week = ymd(2026, 11, 2);
+    app.record_day_week(
+        provider,
+        sid,
+        week,
+        &[
+            attended(a.id, week),
+            attended(a.id, week + Duration::days(2)),
+            attended(b.id, week),
+        ],
+    )
+    .await
+    .unwrap();
+    app.confirm_day_week(provider, sid, week).await.unwrap();
+    // P08's run pays the week as confirmed: Moss twice, Reed once.
+    let paid = |lines: &[hearth_store::PayLine], line: i64| -> i64 {
+        lines
+            .iter()
+            .filter(|l| l.day_line_id == Some(line) && l.period_start == "2026-10-19")
+            .map(|l| l.amount_pence)
+            .sum()
+    };
+    let app = at(&w.app, &clock, "2026-11-18T10:00:00Z");
+    let first = pay(&app, ymd(2026, 10, 19)).await;
+    assert_eq!((paid(&first, a.id), paid(&first, b.id)), (8000, 4000));
+
+    // A change to the confirmed week: Wednesday was an illness, not attended. Asking for what
+    // is recorded already is refused beside the field; the team's own staff do not raise
+    // requests.
+    let wed = (week + Duration::days(2)).to_string();
+    let amend = RequestInput {
+        outcome: "attended".into(),
+        ..request(
+            "amend_session",
+            a.id,
+            &wed,
+            "He was off ill: recorded wrongly",
+        )
+    };
+    match app.raise_day_request(provider, sid, &amend, None).await {
+        Err(AppError::Invalid(e)) => assert!(e.get("outcome").is_some(), "{e:?}"),
+        other => panic!("{other:?}"),
+    }
+    assert!(matches!(
+        app.raise_day_request(officer, sid, &amend, None).await,
+        Err(AppError::Forbidden)
+    ));
+    // An open week is changed on its page, not by request.
+    let open = RequestInput {
+        outcome: "absent".into(),
+        reason: "illness".into(),
+        ..request("amend_session", a.id, "2026-11-09", "Off ill")
+    };
+    match app.raise_day_request(provider, sid, &open, None).await {
+        Err(AppError::Invalid(e)) => assert!(e.get("session_date").is_some(), "{e:?}"),
+        other => panic!("{other:?}"),
+    }
+    let amend = RequestInput {
+        outcome: "absent".into(),
+        reason: "illness".into(),
+        ..amend
+    };
+    let r_amend = app
+        .raise_day_request(provider, sid, &amend, None)
+        .await
+        .unwrap();
+    assert_eq!(r_amend.status, "raised");
+    // Nothing changes until the team authorises it.
+    let recorded = |app: App, line: i64, date: String| async move {
+        app.db_for_tests()
+            .day_sessions(sid, &date, &date)
+            .await
+            .unwrap()
+            .into_iter()
+            .find(|s| s.line_id == line)
+    };
+    assert_eq!(
+        recorded(app.clone(), a.id, wed.clone())
+            .await
+            .unwrap()
+            .outcome,
+        "attended"
+    );
+
+    // A session that was not planned: Reed came on Wednesday 4 November too. A planned day
+    // and a day to come are refused.
+    for (date, why) in [("2026-11-02", "planned"), ("2026-11-20", "to come")] {
+        match app
+            .raise_day_request(
+                provider,
+                sid,
+                &request("extra_session", b.id, date, "Came in"),
+                None,
+            )
+            .await
+        {
+            Err(AppError::Invalid(e)) => assert!(e.get("session_date").is_some(), "{why}"),
+            other => panic!("{why}: {other:?}"),
+        }
+    }
+    let r_extra = app
+        .raise_day_request(
+            provider,
+            sid,
+            &request("extra_session", b.id, &wed, "Came to the gardening group"),
+            None,
+        )
+        .await
+        .unwrap();
+
+    // Only the team decides; the provider is refused, and a decision needs its note.
+    assert!(matches!(
+        app.decide_day_request(provider, r_amend.id, &decision("authorise", "ok"))
+            .await,
+        Err(AppError::Forbidden)
+    ));
+    match app
+        .decide_day_request(officer, r_amend.id, &decision("authorise", " "))
+        .await
+    {
+        Err(AppError::Invalid(e)) => assert!(e.get("note").is_some(), "{e:?}"),
+        other => panic!("{other:?}"),
+    }
+    let done = app
+        .decide_day_request(
+            officer,
+            r_amend.id,
+            &decision("authorise", "Checked with the centre's register"),
+        )
+        .await
+        .unwrap();
+    assert_eq!(done.status, "authorised");
+    assert!(
+        done.decision_change.contains("attended to absent"),
+        "{}",
+        done.decision_change
+    );
+    let s = recorded(app.clone(), a.id, wed.clone()).await.unwrap();
+    assert_eq!(
+        (s.outcome.as_str(), s.reason.as_str()),
+        ("absent", "illness")
+    );
+    // Decided once: a second decision is refused.
+    assert!(matches!(
+        app.decide_day_request(officer, r_amend.id, &decision("decline", "no"))
+            .await,
+        Err(AppError::Conflict(..))
+    ));
+    app.decide_day_request(
+        officer,
+        r_extra.id,
+        &decision("authorise", "Agreed by phone"),
+    )
+    .await
+    .unwrap();
+    let v = app.day_week(provider, sid, week).await.unwrap();
+    let reed_week = v.people.iter().find(|p| p.line.id == b.id).unwrap();
+    assert_eq!(
+        reed_week.sessions.len(),
+        2,
+        "Monday planned, Wednesday added"
+    );
+    assert!(reed_week.sessions[1].by_request);
+    assert!(
+        mails_to(&app, "office@larkspur.example.org").await >= 2,
+        "the provider is told each decision"
+    );
+
+    // A change of need: Reed has no social worker, so it goes to the mental health duty team
+    // (two named people jointly) at once.
+    let app = at(&w.app, &clock, "2026-11-20T10:00:00Z");
+    let need = request("change_of_need", b.id, "", "");
+    match app.raise_day_request(provider, sid, &need, None).await {
+        Err(AppError::Invalid(e)) => assert!(e.get("details").is_some(), "{e:?}"),
+        other => panic!("{other:?}"),
+    }
+    let r_need = app
+        .raise_day_request(
+            provider,
+            sid,
+            &RequestInput {
+                details: "Has started work on Mondays and no longer wants to come".into(),
+                ..need
+            },
+            None,
+        )
+        .await
+        .unwrap();
+    assert_eq!(
+        r_need.told,
+        "mh.duty.one@example.gov.uk, mh.duty.two@example.gov.uk"
+    );
+    assert_eq!(mails_to(&app, "mh.duty.two@example.gov.uk").await, 1);
+    // The social worker says the placement is no longer needed: the contract's notice period
+    // of four weeks starts, and the line ends on its last day.
+    app.decide_day_request(
+        officer,
+        r_need.id,
+        &DecisionInput {
+            need: "end".into(),
+            ..decision(
+                "authorise",
+                "Duty team, 20 November: placement no longer needed",
+            )
+        },
+    )
+    .await
+    .unwrap();
+    let ended = app.db_for_tests().day_line(b.id).await.unwrap().unwrap();
+    assert_eq!(ended.end_date.as_deref(), Some("2026-12-17"));
+
+    // Moss's need changes: from Monday 30 November, Tuesday mornings. The old line ends the
+    // day before; the new line keeps the person and the social worker. A change from a day
+    // gone is refused.
+    let r_change = app
+        .raise_day_request(
+            provider,
+            sid,
+            &request("change_of_need", a.id, "", "Finds full days tiring"),
+            None,
+        )
+        .await
+        .unwrap();
+    assert_eq!(r_change.told, "ann.social@example.gov.uk");
+    let change = DecisionInput {
+        need: "change".into(),
+        from_date: "2026-11-02".into(),
+        days: "tue".into(),
+        session_type: "morning".into(),
+        ..decision("authorise", "Ann Social, 20 November")
+    };
+    match app.decide_day_request(officer, r_change.id, &change).await {
+        Err(AppError::Invalid(e)) => assert!(e.get("from_date").is_some(), "{e:?}"),
+        other => panic!("{other:?}"),
+    }
+    app.decide_day_request(
+        officer,
+        r_change.id,
+        &DecisionInput {
+            from_date: "2026-11-30".into(),
+            ..change
+        },
+    )
+    .await
+    .unwrap();
+    let lines = app.db_for_tests().all_day_lines(sid).await.unwrap();
+    let moss_lines: Vec<_> = lines.iter().filter(|l| l.client_id == moss).collect();
+    assert_eq!(moss_lines.len(), 2);
+    assert_eq!(moss_lines[0].end_date.as_deref(), Some("2026-11-29"));
+    assert_eq!(
+        (
+            moss_lines[1].start_date.as_str(),
+            moss_lines[1].days.as_str(),
+            moss_lines[1].session_type.as_str(),
+            moss_lines[1].rate_pence,
+            moss_lines[1].social_worker_email.as_str()
+        ),
+        (
+            "2026-11-30",
+            "tue",
+            "morning",
+            4000,
+            "ann.social@example.gov.uk"
+        )
+    );
+
+    // The next run pays the difference for P08: Moss's Wednesday recovered, Reed's Wednesday
+    // paid.
+    let p09 = at(&w.app, &clock, "2026-12-16T10:00:00Z");
+    let next = pay(&p09, ymd(2026, 11, 16)).await;
+    assert_eq!(
+        (paid(&next, a.id), paid(&next, b.id)),
+        (-4000, 4000),
+        "{next:?}"
+    );
+
+    // Someone else's requests are not found: a limited user outside the service's scope.
+    assert!(matches!(
+        app.day_request(&w.limited, r_need.id).await,
+        Err(AppError::NotFound)
+    ));
+    assert!(app
+        .day_requests(&w.limited)
+        .await
+        .unwrap()
+        .iter()
+        .all(|r| r.service.id != sid));
+    assert_eq!(app.day_requests(officer).await.unwrap().len(), 4);
+}
+
+/// A missing service line (F7.5): reported only once four weeks have passed since it was
+/// agreed to start, with the correspondence attached (checked before it is kept); it goes to
+/// the support options team, who refer it to the social worker and record the outcome.
+#[tokio::test]
+async fn a_missing_service_line_is_reported_with_its_correspondence_referred_and_decided() {
+    let w = common::world(testing::sqlite().await.unwrap()).await;
+    let clock = Arc::new(FixedClock::at(0));
+    let app = at(&w.app, &clock, "2026-11-10T10:00:00Z");
+    let provider = &w.provider;
+    let sid = day_service(&app, provider).await;
+    let report = RequestInput {
+        kind: "missing_line".into(),
+        person_name: "Jo Parr".into(),
+        days: "tue,thu".into(),
+        session_type: "full_day".into(),
+        agreed_start: "20/10/2026".into(),
+        social_worker_name: "Ben Worker".into(),
+        social_worker_email: "ben.worker@example.gov.uk".into(),
+        details: "Agreed at the review on 14 October to start on 20 October".into(),
+        ..RequestInput::default()
+    };
+    let pdf = || Some(("Review notes.pdf".to_string(), b"%PDF-1.7\n...".to_vec()));
+    // Three weeks on is too soon: the message says from when.
+    match app.raise_day_request(provider, sid, &report, pdf()).await {
+        Err(AppError::Invalid(e)) => assert!(
+            e.get("agreed_start").unwrap().contains("17 Nov 2026"),
+            "{e:?}"
+        ),
+        other => panic!("{other:?}"),
+    }
+    let report = RequestInput {
+        agreed_start: "5/10/2026".into(),
+        ..report
+    };
+    // No file, an empty one, one too large, and one that is not correspondence are refused.
+    for (file, why) in [
+        (None, "none"),
+        (Some(("a.pdf".to_string(), Vec::new())), "empty"),
+        (
+            Some((
+                "big.pdf".to_string(),
+                [b"%PDF-".to_vec(), vec![0u8; 10 * 1024 * 1024]].concat(),
+            )),
+            "too large",
+        ),
+        (
+            Some(("a.pdf".to_string(), b"MZ\x90\x00".to_vec())),
+            "a program",
+        ),
+    ] {
+        match app.raise_day_request(provider, sid, &report, file).await {
+            Err(AppError::Invalid(e)) => assert!(e.get("file").is_some(), "{why}: {e:?}"),
+            other => panic!("{why}: {other:?}"),
+        }
+    }
+    let r = app
+        .raise_day_request(provider, sid, &report, pdf())
+        .await
+        .unwrap();
+    assert_eq!(r.told, "support.options@example.gov.uk");
+    assert_eq!(mails_to(&app, "support.options@example.gov.uk").await, 1);
+    let (name, kind, bytes) = app.day_request_file(provider, r.id).await.unwrap();
+    assert_eq!(
+        (name.as_str(), kind.as_str()),
+        ("Review notes.pdf", "application/pdf")
+    );
+    assert!(bytes.starts_with(b"%PDF-"));
+    assert!(matches!(
+        app.day_request_file(&w.limited, r.id).await,
+        Err(AppError::NotFound)
+    ));
+    // The team refers it to the allocated social worker, who is e-mailed.
+    assert!(matches!(
+        app.refer_day_request(provider, r.id, "ben.worker@example.gov.uk", "")
+            .await,
+        Err(AppError::Forbidden)
+    ));
+    match app
+        .refer_day_request(&w.officer, r.id, "not an address", "")
+        .await
+    {
+        Err(AppError::Invalid(e)) => assert!(e.get("referred_to").is_some()),
+        other => panic!("{other:?}"),
+    }
+    let referred = app
+        .refer_day_request(
+            &w.officer,
+            r.id,
+            "ben.worker@example.gov.uk",
+            "Please confirm the days",
+        )
+        .await
+        .unwrap();
+    assert_eq!(referred.status, "referred");
+    assert_eq!(mails_to(&app, "ben.worker@example.gov.uk").await, 1);
+    let done = app
+        .decide_day_request(
+            &w.officer,
+            r.id,
+            &decision("authorise", "Ben Worker confirmed by e-mail on 12 November"),
+        )
+        .await
+        .unwrap();
+    assert_eq!(done.status, "authorised");
+    let audited = testing::scalar_i64(
+        app.db_for_tests(),
+        &format!(
+            "SELECT COUNT(*) FROM audit_log WHERE record_type = 'day_request' AND record_id = '{}'",
+            r.id
+        ),
+    )
+    .await
+    .unwrap();
+    assert_eq!(audited, 3, "raised, referred and authorised, each audited");
 }

@@ -241,6 +241,7 @@ async fn record_ids(t: &TestApp) -> HashMap<&'static str, i64> {
         format!("INSERT INTO services (authority_id, provider_id, reference, name, service_type, term, client_group, contracted_units, created_at, updated_at) VALUES ({}, {pid}, 'DAY/MATRIX', 'Matrix Day Centre', 'day_activities', 'long', 'learning_disabilities', 10, 0, 0)", officer.authority_id()),
         format!("INSERT INTO day_lines (authority_id, service_id, client_id, client_group, days, session_type, rate_pence, start_date, route, created_at) SELECT {}, id, {}, 'learning_disabilities', 'mon', 'full_day', 4000, '2026-01-05', 'framework', 0 FROM services WHERE reference = 'DAY/MATRIX'", officer.authority_id(), schedule.client_id),
         format!("INSERT INTO day_alerts (authority_id, line_id, service_id, client_id, kind, alert_key, details, told, raised_at) SELECT {}, l.id, l.service_id, l.client_id, 'low_attendance', 'matrix', 'Matrix', '', 0 FROM day_lines l", officer.authority_id()),
+        format!("INSERT INTO day_requests (authority_id, service_id, kind, details, person_name, filename, content_type, content, size_bytes, status, raised_by_name, raised_at) SELECT {}, id, 'missing_line', 'Matrix', 'Jo Parr', 'notes.pdf', 'application/pdf', X'255044462D', 5, 'raised', 'Matrix', 0 FROM services WHERE reference = 'DAY/MATRIX'", officer.authority_id()),
     ] {
         hearth_store::testing::exec(db, &sql).await.unwrap();
     }
@@ -256,9 +257,16 @@ async fn record_ids(t: &TestApp) -> HashMap<&'static str, i64> {
     )
     .await
     .unwrap();
+    let day_request = hearth_store::testing::scalar_i64(
+        db,
+        "SELECT id FROM day_requests WHERE details = 'Matrix'",
+    )
+    .await
+    .unwrap();
     HashMap::from([
         ("day-activities", day_service),
         ("alerts", alert),
+        ("day-requests", day_request),
         ("rates", rate),
         ("invoiced", invoiced),
         ("payments", pay.id),
@@ -301,6 +309,12 @@ fn concrete(path: &str, ids: &HashMap<&'static str, i64>) -> Option<String> {
     let mut previous = "";
     for seg in path.split('/') {
         let filled = match seg {
+            // A day activities request, not an approval request.
+            "{id}" if previous == "requests" && path.starts_with("/day-activities/") => ids
+                .get("day-requests")
+                .copied()
+                .unwrap_or(999_999)
+                .to_string(),
             "{id}" => ids.get(previous).copied().unwrap_or(999_999).to_string(),
             "{aid}" => "999999".to_string(),
             "{provider}" => ids.get("providers").copied().unwrap_or(999_999).to_string(),

@@ -384,30 +384,3 @@ async fn a_contract_document_refused_has_a_heading_and_the_summary_at_the_top() 
     let (_, page) = officer.text(&format!("/contracts/{contract}")).await;
     assert!(!page.contains("class=\"govuk-error-summary\""));
 }
-
-// ---------------- multipart (the harness client has no multipart feature) ----------------
-
-const BOUNDARY: &str = "----HearthAccessibilityBoundary5QJ2";
-
-/// A multipart body of (name, optional file name, content) parts.
-fn multipart_body(parts: &[(&str, Option<&str>, &[u8])]) -> Vec<u8> {
-    let mut out = Vec::new();
-    for (name, file, content) in parts {
-        out.extend_from_slice(format!("--{BOUNDARY}\r\n").as_bytes());
-        match file {
-            Some(f) => out.extend_from_slice(
-                format!(
-                    "Content-Disposition: form-data; name=\"{name}\"; filename=\"{f}\"\r\nContent-Type: application/octet-stream\r\n\r\n"
-                )
-                .as_bytes(),
-            ),
-            None => out.extend_from_slice(
-                format!("Content-Disposition: form-data; name=\"{name}\"\r\n\r\n").as_bytes(),
-            ),
-        }
-        out.extend_from_slice(content);
-        out.extend_from_slice(b"\r\n");
-    }
-    out.extend_from_slice(format!("--{BOUNDARY}--\r\n").as_bytes());
-    out
-}

@@ -280,3 +280,143 @@ async fn an_administrator_changes_the_day_activities_settings_on_their_page() {
         "{page}"
     );
 }
+
+/// A missing service line reported on its page with the correspondence (too soon and without
+/// a file told beside the fields), found by the team in its queue, the file downloaded, and
+/// the request referred and declined, each refusal beside its field.
+#[tokio::test]
+async fn a_missing_service_line_is_reported_with_its_file_and_the_team_decides_it() {
+    let t = TestApp::start(hearth_store::testing::sqlite().await.unwrap()).await;
+    let (sid, _) = day_service(&t).await;
+    let provider = t.signed_in("provider").await;
+    let new = format!("/day-activities/{sid}/requests/new");
+    let (status, choose) = provider.text(&new).await;
+    assert_eq!(status, 200);
+    assert!(
+        choose.contains("What are you asking for?") && choose.contains("A missing service line")
+    );
+    let form_path = format!("{new}?kind=missing_line");
+    let (_, form) = provider.text(&form_path).await;
+    assert!(form.contains("enctype=\"multipart/form-data\"") && form.contains("type=\"file\""));
+    let today = t.app.today();
+    let soon = today - chrono::Duration::days(10);
+    let long_ago = today - chrono::Duration::days(40);
+    let parts = |agreed: chrono::NaiveDate| -> Vec<(String, Option<String>, Vec<u8>)> {
+        use chrono::Datelike;
+        vec![
+            ("kind".into(), None, b"missing_line".to_vec()),
+            ("person_name".into(), None, b"Jo Parr".to_vec()),
+            ("days".into(), None, b"tue".to_vec()),
+            ("days".into(), None, b"thu".to_vec()),
+            ("session_type".into(), None, b"full_day".to_vec()),
+            (
+                "agreed_start-day".into(),
+                None,
+                agreed.day().to_string().into_bytes(),
+            ),
+            (
+                "agreed_start-month".into(),
+                None,
+                agreed.month().to_string().into_bytes(),
+            ),
+            (
+                "agreed_start-year".into(),
+                None,
+                agreed.year().to_string().into_bytes(),
+            ),
+            ("social_worker_name".into(), None, b"Ben Worker".to_vec()),
+            (
+                "social_worker_email".into(),
+                None,
+                b"ben.worker@example.gov.uk".to_vec(),
+            ),
+            ("details".into(), None, b"Agreed at her review".to_vec()),
+        ]
+    };
+    let send = |mut p: Vec<(String, Option<String>, Vec<u8>)>, file: Option<&'static [u8]>| {
+        if let Some(f) = file {
+            p.push(("file".into(), Some("review.pdf".into()), f.to_vec()));
+        }
+        p
+    };
+    let post = |p: Vec<(String, Option<String>, Vec<u8>)>| {
+        let provider = &provider;
+        let new = new.clone();
+        let form_path = form_path.clone();
+        async move {
+            let refs: Vec<(&str, Option<&str>, &[u8])> = p
+                .iter()
+                .map(|(n, f, c)| (n.as_str(), f.as_deref(), c.as_slice()))
+                .collect();
+            provider.post_multipart(&form_path, &new, &refs).await
+        }
+    };
+    // Too soon, and no file: both told beside their fields.
+    let r = post(send(parts(soon), None)).await;
+    assert_eq!(r.status(), 422);
+    let body = r.text().await.unwrap();
+    assert!(
+        field_error(&body, "agreed_start").contains("four weeks"),
+        "{}",
+        error_summary(&body)
+    );
+    assert!(field_error(&body, "file").contains("correspondence"));
+    assert!(body.contains("value=\"Jo Parr\""), "what was typed is kept");
+    let r = post(send(parts(long_ago), Some(b"%PDF-1.7\nreview notes"))).await;
+    assert_eq!(r.status(), 303, "{}", r.text().await.unwrap_or_default());
+    let (_, sent) = provider.text(&location(&r)).await;
+    assert!(sent.contains("Request sent") && sent.contains("support.options@example.gov.uk"));
+    let (_, home) = provider.text("/day-activities").await;
+    assert!(home.contains("/day-activities/requests") && home.contains("(1 open)"));
+
+    // The team finds it in its queue, downloads the correspondence and decides it.
+    let officer = t.signed_in("officer").await;
+    let (_, queue) = officer.text("/day-activities/requests").await;
+    assert!(queue.contains("Jo Parr") && queue.contains("A missing service line"));
+    let id =
+        hearth_store::testing::scalar_i64(t.app.db_for_tests(), "SELECT MAX(id) FROM day_requests")
+            .await
+            .unwrap();
+    let page = format!("/day-activities/requests/{id}");
+    let (_, shown) = officer.text(&page).await;
+    assert!(shown.contains(&format!("{page}/file")) && shown.contains("Refer the request"));
+    let file = officer.get(&format!("{page}/file")).await;
+    assert_eq!(file.status(), 200);
+    assert_eq!(file.headers()["content-type"], "application/pdf");
+    assert!(file.bytes().await.unwrap().starts_with(b"%PDF-"));
+    let r = officer
+        .post_form(
+            &format!("{page}/refer"),
+            &[("referred_to", "nobody"), ("message", "")],
+        )
+        .await;
+    assert_eq!(r.status(), 422);
+    assert!(field_error(&r.text().await.unwrap(), "referred_to").contains("e-mail address"));
+    let r = officer
+        .post_form(
+            &format!("{page}/decide"),
+            &[("decision", "decline"), ("note", "")],
+        )
+        .await;
+    assert_eq!(r.status(), 422);
+    assert!(field_error(&r.text().await.unwrap(), "note").contains("why"));
+    let r = officer
+        .post_form(
+            &format!("{page}/decide"),
+            &[
+                ("decision", "decline"),
+                ("note", "Ben Worker: the line was withdrawn at review"),
+            ],
+        )
+        .await;
+    assert_eq!(r.status(), 303);
+    let (_, decided) = officer.text(&location(&r)).await;
+    assert!(decided.contains("Request declined") && decided.contains("withdrawn at review"));
+    assert!(
+        !decided.contains("Record the decision"),
+        "no form once decided"
+    );
+    // The provider reads the outcome.
+    let (_, theirs) = provider.text(&page).await;
+    assert!(theirs.contains("Declined") && theirs.contains("withdrawn at review"));
+}

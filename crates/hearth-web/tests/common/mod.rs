@@ -309,3 +309,55 @@ pub fn request_id(r: &reqwest::Response) -> i64 {
         .parse()
         .unwrap_or_else(|_| panic!("not a request's page: {to}"))
 }
+
+// ---------------- multipart (the harness client has no multipart feature) ----------------
+
+pub const BOUNDARY: &str = "----HearthTestBoundary5QJ2";
+
+/// A multipart body of (name, optional file name, content) parts.
+pub fn multipart_body(parts: &[(&str, Option<&str>, &[u8])]) -> Vec<u8> {
+    let mut out = Vec::new();
+    for (name, file, content) in parts {
+        out.extend_from_slice(format!("--{BOUNDARY}\r\n").as_bytes());
+        match file {
+            Some(f) => out.extend_from_slice(
+                format!(
+                    "Content-Disposition: form-data; name=\"{name}\"; filename=\"{f}\"\r\nContent-Type: application/octet-stream\r\n\r\n"
+                )
+                .as_bytes(),
+            ),
+            None => out.extend_from_slice(
+                format!("Content-Disposition: form-data; name=\"{name}\"\r\n\r\n").as_bytes(),
+            ),
+        }
+        out.extend_from_slice(content);
+        out.extend_from_slice(b"\r\n");
+    }
+    out.extend_from_slice(format!("--{BOUNDARY}--\r\n").as_bytes());
+    out
+}
+
+impl Client {
+    /// Posts a multipart form of (name, optional file name, content) parts, with the CSRF
+    /// token of the page at `from`.
+    pub async fn post_multipart(
+        &self,
+        from: &str,
+        path: &str,
+        parts: &[(&str, Option<&str>, &[u8])],
+    ) -> reqwest::Response {
+        let csrf = self.csrf_from(from).await;
+        let mut all: Vec<(&str, Option<&str>, &[u8])> = vec![("csrf", None, csrf.as_bytes())];
+        all.extend_from_slice(parts);
+        self.http
+            .post(format!("{}{}", self.base, path))
+            .header(
+                "content-type",
+                format!("multipart/form-data; boundary={BOUNDARY}"),
+            )
+            .body(multipart_body(&all))
+            .send()
+            .await
+            .unwrap()
+    }
+}
