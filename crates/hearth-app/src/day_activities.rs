@@ -862,14 +862,18 @@ impl App {
         let names = self
             .client_names(service.authority_id, lines.iter().map(|x| x.client_id))
             .await?;
+        // Each line's sessions to the day evaluated, in one pass over the service's history.
+        let as_of_text = as_of.to_string();
+        let mut by_line: HashMap<i64, Vec<&DaySession>> = HashMap::new();
+        for s in history
+            .iter()
+            .filter(|s| s.session_date.as_str() <= as_of_text.as_str())
+        {
+            by_line.entry(s.line_id).or_default().push(s);
+        }
         let mut raised = 0;
         for line in &lines {
-            let rows: Vec<&DaySession> = history
-                .iter()
-                .filter(|s| {
-                    s.line_id == line.id && s.session_date.as_str() <= as_of.to_string().as_str()
-                })
-                .collect();
+            let rows: Vec<&DaySession> = by_line.remove(&line.id).unwrap_or_default();
             let sessions = sessions_of(&rows);
             let name = names
                 .get(&line.client_id)

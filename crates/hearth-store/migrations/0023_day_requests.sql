@@ -47,3 +47,6 @@ CREATE TABLE day_requests (
 );
 CREATE INDEX day_requests_authority ON day_requests(authority_id, status, raised_at);
 CREATE INDEX day_requests_service ON day_requests(service_id, raised_at);
+
+-- The nightly evaluation reads the alerts already raised for a service's lines.
+CREATE INDEX day_alerts_line ON day_alerts(line_id);
