@@ -1480,6 +1480,26 @@ async fn day_activities_a_week_is_confirmed_its_attended_session_paid_and_the_al
         "a confirmed week is not offered for change"
     );
     accessible(&b, "a confirmed week").await;
+    // Bea did come after all: the provider asks for a change to the confirmed week.
+    b.click(&format!(
+        "a[href$='kind=amend_session&line={bea}&date={other}']"
+    ))
+    .await;
+    b.wait_text("Why the confirmed session must change").await;
+    accessible(&b, "a request to change a confirmed week").await;
+    choose(&b, "#outcome", "Attended").await;
+    b.type_into(
+        "#details",
+        "Bea arrived at 11:30 after a missed bus; the register was updated late",
+    )
+    .await;
+    click_and_wait(
+        &b,
+        "form[enctype='multipart/form-data'] button[type=submit]",
+    )
+    .await;
+    let html = b.wait_text("Request sent").await;
+    assert!(html.contains("Bea Riverbank") && html.contains("A change to a confirmed week"));
     b.click("[data-testid=sign-out]").await;
     b.wait_url("/signed-out").await;
 
@@ -1531,6 +1551,37 @@ async fn day_activities_a_week_is_confirmed_its_attended_session_paid_and_the_al
     );
     accessible(&b, "absence alerts").await;
     screenshot_if_asked(&b, "team-day-alerts").await;
+    // The team authorises the change with the social worker's agreement; the confirmed week
+    // then shows Bea as attended.
+    b.goto(&format!("{base}/day-activities")).await;
+    b.click("a[href='/day-activities/requests']").await;
+    b.wait_text("Bea Riverbank").await;
+    accessible(&b, "the team's requests").await;
+    b.execute(
+        "[...document.querySelectorAll('table a')].find(a => a.textContent.includes('Bea Riverbank')).click(); return 1;",
+    )
+    .await;
+    b.wait_text("Record the decision").await;
+    accessible(&b, "a request to decide").await;
+    b.click("input[name=decision][value=authorise]").await;
+    b.type_into("#note", "Agreed by the duty social worker by phone")
+        .await;
+    click_and_wait(&b, "form[action$='/decide'] button[type=submit]").await;
+    let html = b.wait_text("Request authorised").await;
+    assert!(html.contains("The provider was told"), "{html}");
+    b.goto(&format!("{base}/day-activities/{sid}/weeks/{week}"))
+        .await;
+    b.wait_text("Bea Riverbank").await;
+    let bea_rows: Vec<Vec<String>> = rows(&b)
+        .await
+        .into_iter()
+        .filter(|r| r.first().is_some_and(|c| c == "Bea Riverbank"))
+        .collect();
+    assert_eq!(bea_rows.len(), 1, "{bea_rows:?}");
+    assert_eq!(
+        bea_rows[0][2], "Attended",
+        "the changed session: {bea_rows:?}"
+    );
     b.quit().await;
     drop(server);
 }
