@@ -6,7 +6,7 @@
 //! `workflow::day_weeks`; payment on actuals is worked out with the payment run
 //! (`payments::compute`), from the sessions of confirmed weeks.
 
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 
 use chrono::{Duration, NaiveDate, Weekday};
 use hearth_domain::day_activities::{
@@ -16,7 +16,8 @@ use hearth_domain::day_activities::{
 use hearth_domain::workflow::day_weeks::{self as flow, Actor, Event, Facts, Status};
 use hearth_domain::{parse_date, ClientGroup, Pence, ServiceType};
 use hearth_store::{
-    AccessPoint, DayAlert, DayLine, DayLineFields, DaySession, DayWeek, Service, SessionFields,
+    AccessPoint, DayAlert, DayLine, DayLineFields, DayMark, DaySession, DayWeek, Service,
+    SessionFields,
 };
 use serde::Deserialize;
 
@@ -268,7 +269,7 @@ fn weekday_name(d: Weekday) -> &'static str {
 }
 
 /// The domain's view of recorded sessions.
-fn sessions_of(rows: &[&DaySession]) -> Vec<Session> {
+fn sessions_of(rows: &[&DayMark]) -> Vec<Session> {
     rows.iter()
         .filter_map(|s| {
             Some(Session {
@@ -278,6 +279,224 @@ fn sessions_of(rows: &[&DaySession]) -> Vec<Session> {
             })
         })
         .collect()
+}
+
+/// An alert the absence rules found for a line: its key (raised once) and its details after
+/// the person's name.
+pub(crate) struct Found {
+    line: DayLine,
+    kind: AlertKind,
+    key: String,
+    rest: String,
+}
+
+/// The absence rules as of `as_of` (a week's last day), with the alerts already raised by
+/// line.
+struct Evaluation<'a> {
+    as_of: NaiveDate,
+    settings: &'a DaySettings,
+    seen: HashMap<i64, HashSet<String>>,
+}
+
+/// The first day the absence rules look at (three months, or the pattern's weeks if longer),
+/// and the first of the history read: earlier, for a planned absence that began before it.
+fn evaluation_window(as_of: NaiveDate, settings: &DaySettings) -> (NaiveDate, NaiveDate) {
+    let from =
+        rules::three_months_to(as_of).min(as_of - Duration::weeks(i64::from(settings.pattern_m)));
+    (from, from - Duration::days(120))
+}
+
+/// Alert keys by their line.
+fn seen_by_line(keys: Vec<(i64, String)>) -> HashMap<i64, HashSet<String>> {
+    let mut out: HashMap<i64, HashSet<String>> = HashMap::new();
+    for (line, key) in keys {
+        out.entry(line).or_default().insert(key);
+    }
+    out
+}
+
+impl Evaluation<'_> {
+    /// What the rules find for a service's lines from its sessions (by line and date), not
+    /// raised before.
+    fn service(&self, service: &Service, lines: &[DayLine], marks: &[DayMark]) -> Vec<Found> {
+        let mut by_line: HashMap<i64, Vec<&DayMark>> = HashMap::new();
+        for m in marks {
+            by_line.entry(m.line_id).or_default().push(m);
+        }
+        let mut out = Vec::new();
+        for line in lines {
+            let rows = by_line.remove(&line.id).unwrap_or_default();
+            for (kind, tail, rest) in self.line(service, line, &rows) {
+                let key = format!("{}:{}:{tail}", kind.as_str(), line.id);
+                if self.seen.get(&line.id).is_some_and(|s| s.contains(&key)) {
+                    continue;
+                }
+                out.push(Found {
+                    line: line.clone(),
+                    kind,
+                    key,
+                    rest,
+                });
+            }
+        }
+        out
+    }
+
+    /// What the rules find for one line from its sessions: each alert's kind, its key's
+    /// tail and its details after the person's name.
+    fn line(
+        &self,
+        service: &Service,
+        line: &DayLine,
+        rows: &[&DayMark],
+    ) -> Vec<(AlertKind, String, String)> {
+        let empty = HashSet::new();
+        let seen = self.seen.get(&line.id).unwrap_or(&empty);
+        let sessions = sessions_of(rows);
+        let mut found: Vec<(AlertKind, String, String)> = Vec::new();
+        // A planned absence expected to exceed four weeks, or already longer.
+        let planned_run = rows
+            .iter()
+            .rev()
+            .take_while(|s| {
+                !(s.outcome == Outcome::Attended.as_str()
+                    || (s.outcome == Outcome::Absent.as_str()
+                        && AbsenceReason::parse(&s.reason).is_ok_and(|r| !r.is_planned())))
+            })
+            .filter(|s| {
+                s.outcome == Outcome::Absent.as_str()
+                    && AbsenceReason::parse(&s.reason).is_ok_and(AbsenceReason::is_planned)
+            })
+            .last()
+            .copied();
+        let ongoing = planned_run
+            .and_then(|s| ymd(&s.session_date))
+            .and_then(|first| {
+                let back = rows
+                    .iter()
+                    .filter(|s| s.session_date.as_str() >= first.to_string().as_str())
+                    .filter_map(|s| s.expected_back.as_deref().and_then(ymd))
+                    .max()?;
+                rules::planned_absence_exceeds_four_weeks(first, back).then_some((first, back))
+            });
+        if let Some((first, back)) = ongoing {
+            found.push((
+                AlertKind::PlannedLong,
+                first.to_string(),
+                format!(
+                    " is away from {} from {}, planned, and is expected back on {}: more than four weeks.",
+                    service.name,
+                    day_text(first),
+                    day_text(back)
+                ),
+            ));
+        } else if let Some((first, last)) = rules::planned_absence_over_four_weeks(&sessions) {
+            found.push((
+                AlertKind::PlannedLong,
+                first.to_string(),
+                format!(
+                    " was away from {}, planned, from {} to {}: more than four weeks.",
+                    service.name,
+                    day_text(first),
+                    day_text(last)
+                ),
+            ));
+        }
+        if let Some((first, last)) = rules::unplanned_absence_over_two_weeks(&sessions) {
+            found.push((
+                AlertKind::UnplannedLong,
+                first.to_string(),
+                format!(
+                    " has been absent from {}, not planned, from {} to {}: more than two weeks.",
+                    service.name,
+                    day_text(first),
+                    day_text(last)
+                ),
+            ));
+        }
+        let before = rules::weekday_pattern(
+            &sessions,
+            self.as_of - Duration::weeks(1),
+            self.settings.pattern_n,
+            self.settings.pattern_m,
+        );
+        for day in rules::weekday_pattern(
+            &sessions,
+            self.as_of,
+            self.settings.pattern_n,
+            self.settings.pattern_m,
+        ) {
+            // Once for the pattern: not again while it goes on from week to week, nor
+            // while an earlier alert of it is within the weeks looked at.
+            let prefix = format!(
+                "{}:{}:{}:",
+                AlertKind::Pattern.as_str(),
+                line.id,
+                weekday_name(day)
+            );
+            let continuing = before.contains(&day) && seen.iter().any(|k| k.starts_with(&prefix));
+            let recent = continuing
+                || (0..i64::from(self.settings.pattern_m)).any(|k| {
+                    let w = rules::week_start(self.as_of) - Duration::weeks(k);
+                    seen.contains(&format!(
+                        "{}:{}:{}:{w}",
+                        AlertKind::Pattern.as_str(),
+                        line.id,
+                        weekday_name(day)
+                    ))
+                });
+            if !recent {
+                found.push((
+                    AlertKind::Pattern,
+                    format!("{}:{}", weekday_name(day), rules::week_start(self.as_of)),
+                    format!(
+                        " was absent from {}, not planned, on a {} in {} of the last {} weeks: are the planned sessions needed?",
+                        service.name,
+                        weekday_name(day),
+                        self.settings.pattern_n,
+                        self.settings.pattern_m
+                    ),
+                ));
+            }
+        }
+        // Three months of the line and of its records in Hearth (a week's grace for where
+        // its first session falls): fewer say too little about attendance.
+        let window = rules::three_months_to(self.as_of);
+        let long_enough = ymd(&line.start_date).is_some_and(|s| s <= window)
+            && sessions
+                .iter()
+                .map(|s| s.date)
+                .min()
+                .is_some_and(|d| d <= window + Duration::days(7));
+        let a = rules::attendance(&sessions, window, self.as_of);
+        if long_enough && a.below_review_threshold() {
+            let recent = seen.iter().any(|k| {
+                k.strip_prefix(&format!(
+                    "{}:{}:",
+                    AlertKind::LowAttendance.as_str(),
+                    line.id
+                ))
+                .and_then(ymd)
+                .is_some_and(|d| d > window)
+            });
+            if !recent {
+                found.push((
+                    AlertKind::LowAttendance,
+                    self.as_of.to_string(),
+                    format!(
+                        " attended {} of {} sessions at {} from {} to {} ({}): below 70%. Their package is referred for review by a social worker, and the provider tells them so (the letter is with this alert).",
+                        a.attended,
+                        a.counted,
+                        service.name,
+                        day_text(window),
+                        day_text(self.as_of),
+                        a.percent_text()
+                    ),
+                ));
+            }
+        }
+        found
+    }
 }
 
 impl App {
@@ -838,8 +1057,7 @@ impl App {
         as_of: NaiveDate,
         settings: &DaySettings,
     ) -> Result<usize, AppError> {
-        let from = rules::three_months_to(as_of)
-            .min(as_of - Duration::weeks(i64::from(settings.pattern_m)));
+        let (from, history_from) = evaluation_window(as_of, settings);
         let lines = self
             .db
             .day_lines(service.id, &from.to_string(), &as_of.to_string())
@@ -847,187 +1065,92 @@ impl App {
         if lines.is_empty() {
             return Ok(0);
         }
-        let history = self
+        let marks = self
             .db
-            .day_sessions(
-                service.id,
-                &(from - Duration::days(120)).to_string(),
-                &as_of.to_string(),
-            )
+            .day_marks(service.id, &history_from.to_string(), &as_of.to_string())
             .await?;
         let ids: Vec<i64> = lines.iter().map(|l| l.id).collect();
-        let seen: std::collections::HashSet<String> =
-            self.db.day_alert_keys(&ids).await?.into_iter().collect();
-        let points = self.db.access_points(service.authority_id).await?;
-        let names = self
-            .client_names(service.authority_id, lines.iter().map(|x| x.client_id))
-            .await?;
-        // Each line's sessions to the day evaluated, in one pass over the service's history.
-        let as_of_text = as_of.to_string();
-        let mut by_line: HashMap<i64, Vec<&DaySession>> = HashMap::new();
-        for s in history
-            .iter()
-            .filter(|s| s.session_date.as_str() <= as_of_text.as_str())
+        let ev = Evaluation {
+            as_of,
+            settings,
+            seen: seen_by_line(self.db.day_alert_keys(&ids).await?),
+        };
+        let found = ev.service(service, &lines, &marks);
+        self.raise_found(tx, service.authority_id, found).await
+    }
+
+    /// The absence rules for every day service of an authority as of `as_of`, in one read of
+    /// its sessions taken a service at a time (the nightly evaluation). Returns how many
+    /// alerts were raised.
+    async fn evaluate_authority(
+        &self,
+        tx: &mut hearth_store::WriteTx,
+        authority_id: i64,
+        services: &[Service],
+        as_of: NaiveDate,
+        settings: &DaySettings,
+    ) -> Result<usize, AppError> {
+        let (from, history_from) = evaluation_window(as_of, settings);
+        let mut lines_of: HashMap<i64, Vec<DayLine>> = HashMap::new();
+        for l in self
+            .db
+            .day_lines_of_authority(authority_id, &from.to_string(), &as_of.to_string())
+            .await?
         {
-            by_line.entry(s.line_id).or_default().push(s);
+            lines_of.entry(l.service_id).or_default().push(l);
         }
+        let ev = Evaluation {
+            as_of,
+            settings,
+            seen: seen_by_line(self.db.day_alert_keys_of_authority(authority_id).await?),
+        };
+        let by_id: HashMap<i64, &Service> = services.iter().map(|s| (s.id, s)).collect();
+        let mut found = Vec::new();
+        // The read holds a connection until it ends; the alerts are raised after it, so the
+        // evaluation needs no more than the write's connection and the read's.
+        let mut marks = self.db.day_marks_by_service(
+            authority_id,
+            &history_from.to_string(),
+            &as_of.to_string(),
+        );
+        while let Some((service_id, rows)) = marks.next_service().await? {
+            let (Some(service), Some(mut lines)) =
+                (by_id.get(&service_id), lines_of.remove(&service_id))
+            else {
+                continue;
+            };
+            lines.sort_by_key(|l| (l.client_id, l.id));
+            found.extend(ev.service(service, &lines, &rows));
+        }
+        drop(marks);
+        self.raise_found(tx, authority_id, found).await
+    }
+
+    /// Raises what the rules found, each to the line's social worker or else the access
+    /// point for the person's client group. Returns how many were new.
+    async fn raise_found(
+        &self,
+        tx: &mut hearth_store::WriteTx,
+        authority_id: i64,
+        found: Vec<Found>,
+    ) -> Result<usize, AppError> {
+        if found.is_empty() {
+            return Ok(0);
+        }
+        let points = self.db.access_points(authority_id).await?;
+        let names = self
+            .client_names(authority_id, found.iter().map(|f| f.line.client_id))
+            .await?;
         let mut raised = 0;
-        for line in &lines {
-            let rows: Vec<&DaySession> = by_line.remove(&line.id).unwrap_or_default();
-            let sessions = sessions_of(&rows);
+        for f in found {
             let name = names
-                .get(&line.client_id)
+                .get(&f.line.client_id)
                 .cloned()
-                .unwrap_or_else(|| format!("Client {}", line.client_id));
-            let to = recipients(line, &points, &line.client_group, false);
-            let mut found: Vec<(AlertKind, String, String)> = Vec::new();
-            // A planned absence expected to exceed four weeks, or already longer.
-            let planned_run = rows
-                .iter()
-                .rev()
-                .take_while(|s| {
-                    !(s.outcome == Outcome::Attended.as_str()
-                        || (s.outcome == Outcome::Absent.as_str()
-                            && AbsenceReason::parse(&s.reason).is_ok_and(|r| !r.is_planned())))
-                })
-                .filter(|s| {
-                    s.outcome == Outcome::Absent.as_str()
-                        && AbsenceReason::parse(&s.reason).is_ok_and(AbsenceReason::is_planned)
-                })
-                .last()
-                .copied();
-            let ongoing = planned_run
-                .and_then(|s| ymd(&s.session_date))
-                .and_then(|first| {
-                    let back = rows
-                        .iter()
-                        .filter(|s| s.session_date.as_str() >= first.to_string().as_str())
-                        .filter_map(|s| s.expected_back.as_deref().and_then(ymd))
-                        .max()?;
-                    rules::planned_absence_exceeds_four_weeks(first, back).then_some((first, back))
-                });
-            if let Some((first, back)) = ongoing {
-                found.push((
-                    AlertKind::PlannedLong,
-                    first.to_string(),
-                    format!(
-                        "{name} is away from {} from {}, planned, and is expected back on {}: more than four weeks.",
-                        service.name,
-                        day_text(first),
-                        day_text(back)
-                    ),
-                ));
-            } else if let Some((first, last)) = rules::planned_absence_over_four_weeks(&sessions) {
-                found.push((
-                    AlertKind::PlannedLong,
-                    first.to_string(),
-                    format!(
-                        "{name} was away from {}, planned, from {} to {}: more than four weeks.",
-                        service.name,
-                        day_text(first),
-                        day_text(last)
-                    ),
-                ));
-            }
-            if let Some((first, last)) = rules::unplanned_absence_over_two_weeks(&sessions) {
-                found.push((
-                    AlertKind::UnplannedLong,
-                    first.to_string(),
-                    format!(
-                        "{name} has been absent from {}, not planned, from {} to {}: more than two weeks.",
-                        service.name,
-                        day_text(first),
-                        day_text(last)
-                    ),
-                ));
-            }
-            let before = rules::weekday_pattern(
-                &sessions,
-                as_of - Duration::weeks(1),
-                settings.pattern_n,
-                settings.pattern_m,
-            );
-            for day in
-                rules::weekday_pattern(&sessions, as_of, settings.pattern_n, settings.pattern_m)
-            {
-                // Once for the pattern: not again while it goes on from week to week, nor
-                // while an earlier alert of it is within the weeks looked at.
-                let prefix = format!(
-                    "{}:{}:{}:",
-                    AlertKind::Pattern.as_str(),
-                    line.id,
-                    weekday_name(day)
-                );
-                let continuing =
-                    before.contains(&day) && seen.iter().any(|k| k.starts_with(&prefix));
-                let recent = continuing
-                    || (0..i64::from(settings.pattern_m)).any(|k| {
-                        let w = rules::week_start(as_of) - Duration::weeks(k);
-                        seen.contains(&format!(
-                            "{}:{}:{}:{w}",
-                            AlertKind::Pattern.as_str(),
-                            line.id,
-                            weekday_name(day)
-                        ))
-                    });
-                if !recent {
-                    found.push((
-                        AlertKind::Pattern,
-                        format!("{}:{}", weekday_name(day), rules::week_start(as_of)),
-                        format!(
-                            "{name} was absent from {}, not planned, on a {} in {} of the last {} weeks: are the planned sessions needed?",
-                            service.name,
-                            weekday_name(day),
-                            settings.pattern_n,
-                            settings.pattern_m
-                        ),
-                    ));
-                }
-            }
-            // Three months of the line and of its records in Hearth (a week's grace for where
-            // its first session falls): fewer say too little about attendance.
-            let window = rules::three_months_to(as_of);
-            let long_enough = ymd(&line.start_date).is_some_and(|s| s <= window)
-                && sessions
-                    .iter()
-                    .map(|s| s.date)
-                    .min()
-                    .is_some_and(|d| d <= window + Duration::days(7));
-            let a = rules::attendance(&sessions, window, as_of);
-            if long_enough && a.below_review_threshold() {
-                let recent = seen.iter().any(|k| {
-                    k.strip_prefix(&format!(
-                        "{}:{}:",
-                        AlertKind::LowAttendance.as_str(),
-                        line.id
-                    ))
-                    .and_then(ymd)
-                    .is_some_and(|d| d > window)
-                });
-                if !recent {
-                    found.push((
-                        AlertKind::LowAttendance,
-                        as_of.to_string(),
-                        format!(
-                            "{name} attended {} of {} sessions at {} from {} to {} ({}): below 70%. Their package is referred for review by a social worker, and the provider tells them so (the letter is with this alert).",
-                            a.attended,
-                            a.counted,
-                            service.name,
-                            day_text(window),
-                            day_text(as_of),
-                            a.percent_text()
-                        ),
-                    ));
-                }
-            }
-            for (kind, tail, details) in found {
-                let key = format!("{}:{}:{tail}", kind.as_str(), line.id);
-                if seen.contains(&key) {
-                    continue;
-                }
-                if raise(tx, line, kind, &key, &details, &to).await? {
-                    raised += 1;
-                }
+                .unwrap_or_else(|| format!("Client {}", f.line.client_id));
+            let to = recipients(&f.line, &points, &f.line.client_group, false);
+            let details = format!("{name}{}", f.rest);
+            if raise(tx, &f.line, f.kind, &f.key, &details, &to).await? {
+                raised += 1;
             }
         }
         Ok(raised)
@@ -1146,11 +1269,15 @@ impl App {
                 let mut tx = self
                     .begin_write(&hearth_store::Actor::system("day-activities"))
                     .await?;
-                for s in &services {
-                    done.alerts += self
-                        .evaluate_absence(&mut tx, s, last + Duration::days(6), &settings)
-                        .await?;
-                }
+                done.alerts += self
+                    .evaluate_authority(
+                        &mut tx,
+                        a.id,
+                        &services,
+                        last + Duration::days(6),
+                        &settings,
+                    )
+                    .await?;
                 tx.set_setting(&mark, &today.to_string()).await?;
                 tx.commit().await?;
                 done.evaluated += 1;

@@ -68,6 +68,43 @@ record!(
 audited!(DaySession, DaySession, "day_sessions");
 
 record!(
+    /// What the absence rules read of a session.
+    DayMark {
+        line_id: i64,
+        service_id: i64,
+        session_date: String,
+        outcome: String,
+        reason: String,
+        expected_back: Option<String>,
+    }
+);
+
+/// An authority's sessions read a service at a time, in one query that is taken a row at a
+/// time (so the whole of a national authority's history is never held at once).
+pub struct DayMarksByService<'a> {
+    rows: futures_core::stream::BoxStream<'a, Result<sqlx::any::AnyRow, sqlx::Error>>,
+    ahead: Option<DayMark>,
+}
+
+impl DayMarksByService<'_> {
+    /// The next service's sessions, by line and date; `None` when there are no more.
+    pub async fn next_service(&mut self) -> Result<Option<(i64, Vec<DayMark>)>, StoreError> {
+        let mut out: Vec<DayMark> = self.ahead.take().into_iter().collect();
+        loop {
+            let row = std::future::poll_fn(|cx| self.rows.as_mut().poll_next(cx)).await;
+            let Some(row) = row else { break };
+            let mark = DayMark::from_row(&row?)?;
+            if out.first().is_some_and(|m| m.service_id != mark.service_id) {
+                self.ahead = Some(mark);
+                break;
+            }
+            out.push(mark);
+        }
+        Ok(out.first().map(|m| m.service_id).map(|id| (id, out)))
+    }
+}
+
+record!(
     /// Where a client group's alerts go when the person has no allocated social worker.
     AccessPoint {
         id: i64,
@@ -330,14 +367,7 @@ impl Db {
         from: &str,
         to: &str,
     ) -> Result<DayInputs, StoreError> {
-        let lines = sqlx::query(
-            "SELECT * FROM day_lines WHERE authority_id = $1 AND start_date <= $3 AND (end_date IS NULL OR end_date >= $2) ORDER BY id",
-        )
-        .bind(authority_id)
-        .bind(from)
-        .bind(to)
-        .fetch_all(&self.pool)
-        .await?;
+        let lines = self.day_lines_of_authority(authority_id, from, to).await?;
         let weeks = sqlx::query(
             "SELECT * FROM day_weeks WHERE authority_id = $1 AND status = 'confirmed' AND week_start <= $3 AND week_start >= $2 ORDER BY service_id, week_start",
         )
@@ -357,7 +387,7 @@ impl Db {
         .fetch_all(&self.pool)
         .await?;
         Ok(DayInputs {
-            lines: DayLine::from_rows(&lines)?,
+            lines,
             sessions: DaySession::from_rows(&rows)?,
             weeks: DayWeek::from_rows(&weeks)?,
         })
@@ -451,16 +481,87 @@ impl Db {
         DayAlert::from_rows(&rows)
     }
 
-    /// The keys of the alerts already raised for some lines.
-    pub async fn day_alert_keys(&self, line_ids: &[i64]) -> Result<Vec<String>, StoreError> {
+    /// The authority's lines that meet the dates `from` to `to`, by id.
+    pub async fn day_lines_of_authority(
+        &self,
+        authority_id: i64,
+        from: &str,
+        to: &str,
+    ) -> Result<Vec<DayLine>, StoreError> {
+        let rows = sqlx::query(
+            "SELECT * FROM day_lines WHERE authority_id = $1 AND start_date <= $3 AND (end_date IS NULL OR end_date >= $2) ORDER BY id",
+        )
+        .bind(authority_id)
+        .bind(from)
+        .bind(to)
+        .fetch_all(&self.pool)
+        .await?;
+        DayLine::from_rows(&rows)
+    }
+
+    /// What the absence rules read of a service's sessions from `from` to `to`, by line and
+    /// date.
+    pub async fn day_marks(
+        &self,
+        service_id: i64,
+        from: &str,
+        to: &str,
+    ) -> Result<Vec<DayMark>, StoreError> {
+        let rows = sqlx::query(
+            "SELECT line_id, service_id, session_date, outcome, reason, expected_back FROM day_sessions
+             WHERE service_id = $1 AND session_date >= $2 AND session_date <= $3 ORDER BY line_id, session_date",
+        )
+        .bind(service_id)
+        .bind(from)
+        .bind(to)
+        .fetch_all(&self.pool)
+        .await?;
+        DayMark::from_rows(&rows)
+    }
+
+    /// The same for every service of an authority, in one read taken a service at a time.
+    pub fn day_marks_by_service(
+        &self,
+        authority_id: i64,
+        from: &str,
+        to: &str,
+    ) -> DayMarksByService<'_> {
+        let rows = sqlx::query(
+            "SELECT s.line_id, s.service_id, s.session_date, s.outcome, s.reason, s.expected_back
+             FROM day_sessions s JOIN day_lines l ON l.id = s.line_id
+             WHERE l.authority_id = $1 AND s.session_date >= $2 AND s.session_date <= $3
+             ORDER BY s.service_id, s.line_id, s.session_date",
+        )
+        .bind(authority_id)
+        .bind(from.to_string())
+        .bind(to.to_string())
+        .fetch(&self.pool);
+        DayMarksByService { rows, ahead: None }
+    }
+
+    /// The keys of the alerts already raised for an authority's lines, by line.
+    pub async fn day_alert_keys_of_authority(
+        &self,
+        authority_id: i64,
+    ) -> Result<Vec<(i64, String)>, StoreError> {
+        Ok(sqlx::query_as::<_, (i64, String)>(
+            "SELECT line_id, alert_key FROM day_alerts WHERE authority_id = $1",
+        )
+        .bind(authority_id)
+        .fetch_all(&self.pool)
+        .await?)
+    }
+
+    /// The keys of the alerts already raised for some lines, with their line.
+    pub async fn day_alert_keys(&self, line_ids: &[i64]) -> Result<Vec<(i64, String)>, StoreError> {
         let mut out = Vec::new();
         for chunk in line_ids.chunks(200) {
             let mut p = Params::default();
             let sql = format!(
-                "SELECT alert_key FROM day_alerts WHERE line_id IN ({})",
+                "SELECT line_id, alert_key FROM day_alerts WHERE line_id IN ({})",
                 crate::placeholders(&mut p, chunk.len())
             );
-            let mut q = sqlx::query_scalar::<_, String>(&sql);
+            let mut q = sqlx::query_as::<_, (i64, String)>(&sql);
             for id in chunk {
                 q = q.bind(*id);
             }
