@@ -43,24 +43,29 @@ fn provider_of(p: &Principal) -> i64 {
 
 /// A day service of the provider, closed on bank holidays, with a contract paid on actuals.
 async fn day_service(app: &App, provider: &Principal) -> i64 {
+    day_service_named(app, provider, "TEST", "Millside Day Centre").await
+}
+
+/// The same, with its own reference and name.
+async fn day_service_named(app: &App, provider: &Principal, code: &str, name: &str) -> i64 {
     let pid = provider_of(provider);
     let aid = provider.authority_id();
     exec(app, &format!(
         "INSERT INTO services (authority_id, provider_id, reference, name, service_type, term, client_group, contracted_units, created_at, updated_at)
-         VALUES ({aid}, {pid}, 'DAY/TEST', 'Millside Day Centre', 'day_activities', 'long', 'learning_disabilities', 60, 0, 0)"
+         VALUES ({aid}, {pid}, 'DAY/{code}', '{name}', 'day_activities', 'long', 'learning_disabilities', 60, 0, 0)"
     )).await;
     let sid = testing::scalar_i64(
         app.db_for_tests(),
-        "SELECT id FROM services WHERE reference = 'DAY/TEST'",
+        &format!("SELECT id FROM services WHERE reference = 'DAY/{code}'"),
     )
     .await
     .unwrap();
     exec(app, &format!(
         "INSERT INTO contracts (authority_id, provider_id, reference, title, units, unit_rate_pence, start_date, end_date, status, created_at, updated_at, payment_basis)
-         VALUES ({aid}, {pid}, 'DAY/C/TEST', 'Day activities provider list', 60, 4000, '2026-04-01', '2029-03-31', 'steady_state', 0, 0, 'actuals')"
+         VALUES ({aid}, {pid}, 'DAY/C/{code}', 'Day activities provider list', 60, 4000, '2026-04-01', '2029-03-31', 'steady_state', 0, 0, 'actuals')"
     )).await;
     exec(app, &format!(
-        "INSERT INTO contract_services (contract_id, service_id) SELECT id, {sid} FROM contracts WHERE reference = 'DAY/C/TEST'"
+        "INSERT INTO contract_services (contract_id, service_id) SELECT id, {sid} FROM contracts WHERE reference = 'DAY/C/{code}'"
     )).await;
     sid
 }
@@ -1512,4 +1517,87 @@ async fn a_missing_service_line_is_reported_with_its_correspondence_referred_and
     .await
     .unwrap();
     assert_eq!(audited, 3, "raised, referred and authorised, each audited");
+}
+
+#[tokio::test]
+async fn the_nightly_evaluation_reads_every_day_service_of_the_authority_once_each() {
+    for db in testing::all().await.unwrap() {
+        let w = common::world(db).await;
+        let clock = Arc::new(FixedClock::at(0));
+        let provider = &w.provider;
+        let app = at(&w.app, &clock, "2026-10-01T10:00:00Z");
+        let aid = provider.authority_id();
+        // Two services, each with one person planned on Mondays; a third with nobody away.
+        let mut lines = Vec::new();
+        for (code, name, last) in [
+            ("NA", "Northgate Day Centre", "Reed"),
+            ("SB", "Southbank Day Centre", "Moss"),
+            ("WC", "Westcliffe Day Centre", "Lane"),
+        ] {
+            let sid = day_service_named(&app, provider, code, name).await;
+            let client = new_client(&app, aid, last).await;
+            let line = app
+                .add_day_line(
+                    &w.officer,
+                    sid,
+                    &line_input(client, "mon", "5/10/2026", "", ""),
+                )
+                .await
+                .unwrap();
+            lines.push((sid, line.id, last));
+        }
+        // Reed and Moss go into hospital on 16 November, back on 21 December; Lane attends.
+        let recorder = at(&w.app, &clock, "2026-11-23T15:00:00Z");
+        let week = ymd(2026, 11, 16);
+        for (sid, line, last) in &lines {
+            let session = if *last == "Lane" {
+                attended(*line, week)
+            } else {
+                SessionInput {
+                    line_id: *line,
+                    date: week.to_string(),
+                    outcome: "absent".into(),
+                    reason: "hospital".into(),
+                    expected_back: "21/12/2026".into(),
+                    ..SessionInput::default()
+                }
+            };
+            recorder
+                .record_day_week(provider, *sid, week, &[session])
+                .await
+                .unwrap();
+        }
+        let night = at(&w.app, &clock, "2026-11-24T03:00:00Z")
+            .run_day_activities_checks(None)
+            .await
+            .unwrap();
+        assert_eq!((night.alerts, night.evaluated), (2, 1));
+        let alerts = w.app.day_alerts(&w.officer).await.unwrap();
+        let mut found: Vec<(i64, &str, bool)> = alerts
+            .iter()
+            .map(|a| {
+                let (_, _, last) = lines.iter().find(|l| l.1 == a.alert.line_id).unwrap();
+                (
+                    a.alert.service_id,
+                    *last,
+                    a.alert
+                        .details
+                        .starts_with(&format!("Sam {last} is away from")),
+                )
+            })
+            .collect();
+        found.sort_unstable();
+        assert_eq!(
+            found,
+            vec![(lines[0].0, "Reed", true), (lines[1].0, "Moss", true)],
+            "each service's person, named, with the alert on their own service"
+        );
+        assert!(alerts.iter().all(|a| a.kind == AlertKind::PlannedLong));
+        // The next night finds nothing new.
+        let next = at(&w.app, &clock, "2026-11-25T03:00:00Z")
+            .run_day_activities_checks(None)
+            .await
+            .unwrap();
+        assert_eq!(next.alerts, 0);
+    }
 }
