@@ -16,8 +16,8 @@ use hearth_domain::day_activities::{
 use hearth_domain::workflow::day_weeks::{self as flow, Actor, Event, Facts, Status};
 use hearth_domain::{parse_date, ClientGroup, Pence, ServiceType};
 use hearth_store::{
-    AccessPoint, DayAlert, DayLine, DayLineFields, DayMark, DaySession, DayWeek, Service,
-    SessionFields,
+    AccessPoint, DayAlert, DayLine, DayLineFields, DayMark, DaySession, DayWeek, NewDayAlert,
+    Service, SessionFields,
 };
 use serde::Deserialize;
 
@@ -969,15 +969,8 @@ impl App {
                     AlertKind::UnplannedConcern.as_str(),
                     line.id
                 );
-                raise(
-                    &mut tx,
-                    line,
-                    AlertKind::UnplannedConcern,
-                    &key,
-                    &details,
-                    &to,
-                )
-                .await?;
+                let alert = new_alert(line, AlertKind::UnplannedConcern, key, details, &to);
+                raise_all(&mut tx, line.authority_id, vec![(alert, to)]).await?;
             }
         }
         tx.commit().await?;
@@ -1141,19 +1134,19 @@ impl App {
         let names = self
             .client_names(authority_id, found.iter().map(|f| f.line.client_id))
             .await?;
-        let mut raised = 0;
-        for f in found {
-            let name = names
-                .get(&f.line.client_id)
-                .cloned()
-                .unwrap_or_else(|| format!("Client {}", f.line.client_id));
-            let to = recipients(&f.line, &points, &f.line.client_group, false);
-            let details = format!("{name}{}", f.rest);
-            if raise(tx, &f.line, f.kind, &f.key, &details, &to).await? {
-                raised += 1;
-            }
-        }
-        Ok(raised)
+        let alerts: Vec<(NewDayAlert, Vec<String>)> = found
+            .into_iter()
+            .map(|f| {
+                let name = names
+                    .get(&f.line.client_id)
+                    .cloned()
+                    .unwrap_or_else(|| format!("Client {}", f.line.client_id));
+                let to = recipients(&f.line, &points, &f.line.client_group, false);
+                let alert = new_alert(&f.line, f.kind, f.key, format!("{name}{}", f.rest), &to);
+                (alert, to)
+            })
+            .collect();
+        raise_all(tx, authority_id, alerts).await
     }
 
     /// The scheduler's day activities checks (every half hour), for every authority or one:
@@ -1771,34 +1764,52 @@ pub(crate) fn recipients(
         .collect()
 }
 
-/// Raises one alert (once for its key) and e-mails each recipient; false when it was raised
-/// before.
-async fn raise(
-    tx: &mut hearth_store::WriteTx,
+/// The alert the rules found for a line, to be told to `to`.
+fn new_alert(
     line: &DayLine,
     kind: AlertKind,
-    key: &str,
-    details: &str,
+    key: String,
+    details: String,
     to: &[String],
-) -> Result<bool, AppError> {
-    let told = to.join(", ");
-    let Some(_) = tx
-        .raise_day_alert(line.authority_id, line, kind.as_str(), key, details, &told)
-        .await?
-    else {
-        return Ok(false);
-    };
-    for address in to {
-        tx.queue_mail(
-            address,
-            &format!("Day activities: {}", kind.label()),
-            &format!(
-                "{details}\n\nSee the alert in Hearth under Day activities > Alerts, and record what was done when it is dealt with.\n"
-            ),
-        )
-        .await?;
+) -> NewDayAlert {
+    NewDayAlert {
+        line_id: line.id,
+        service_id: line.service_id,
+        client_id: line.client_id,
+        kind: kind.as_str().to_string(),
+        key,
+        details,
+        told: to.join(", "),
     }
-    Ok(true)
+}
+
+/// Raises alerts (each with who is told), each once for its key, and queues an e-mail to
+/// everyone told of each new one, all in `tx`. Returns how many were new.
+async fn raise_all(
+    tx: &mut hearth_store::WriteTx,
+    authority_id: i64,
+    alerts: Vec<(NewDayAlert, Vec<String>)>,
+) -> Result<usize, AppError> {
+    let new_alerts: Vec<NewDayAlert> = alerts.iter().map(|(a, _)| a.clone()).collect();
+    let raised = tx.raise_day_alerts(authority_id, &new_alerts).await?;
+    let mut to_of: HashMap<String, Vec<String>> =
+        alerts.into_iter().map(|(a, to)| (a.key, to)).collect();
+    let mut mails = Vec::new();
+    for alert in &raised {
+        let label = AlertKind::parse(&alert.kind).map_or("alert", |k| k.label());
+        for address in to_of.remove(&alert.alert_key).unwrap_or_default() {
+            mails.push((
+                address,
+                format!("Day activities: {label}"),
+                format!(
+                    "{}\n\nSee the alert in Hearth under Day activities > Alerts, and record what was done when it is dealt with.\n",
+                    alert.details
+                ),
+            ));
+        }
+    }
+    tx.queue_mails(&mails).await?;
+    Ok(raised.len())
 }
 
 #[cfg(test)]

@@ -1593,6 +1593,32 @@ async fn the_nightly_evaluation_reads_every_day_service_of_the_authority_once_ea
             "each service's person, named, with the alert on their own service"
         );
         assert!(alerts.iter().all(|a| a.kind == AlertKind::PlannedLong));
+        // Written a few statements at a time, each alert and each e-mail still has its own
+        // audit entry, chained: the trail verifies.
+        let db = w.app.db_for_tests();
+        let count = |sql: String| async move { testing::scalar_i64(db, &sql).await.unwrap() };
+        let ids: Vec<String> = alerts.iter().map(|a| a.alert.id.to_string()).collect();
+        assert_eq!(
+            count(format!(
+                "SELECT COUNT(*) FROM audit_log WHERE record_type = 'day_alert' AND action = 'create' AND record_id IN ('{}')",
+                ids.join("', '")
+            ))
+            .await,
+            2
+        );
+        let mails = count(
+            "SELECT COUNT(*) FROM outbox WHERE subject = 'Day activities: Planned absence expected to exceed four weeks'".into(),
+        )
+        .await;
+        assert!(mails >= 2, "each alert is e-mailed to whoever is told");
+        assert_eq!(
+            count("SELECT COUNT(*) FROM audit_log a JOIN outbox o ON a.record_type = 'email' AND a.action = 'queue' AND a.record_id = CAST(o.id AS TEXT) WHERE o.subject LIKE 'Day activities: Planned%'".into()).await,
+            mails
+        );
+        match w.app.audit_verify().await.unwrap() {
+            hearth_store::ChainReport::Intact { .. } => {}
+            broken => panic!("{broken:?}"),
+        }
         // The next night finds nothing new.
         let next = at(&w.app, &clock, "2026-11-25T03:00:00Z")
             .run_day_activities_checks(None)

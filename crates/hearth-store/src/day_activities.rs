@@ -5,7 +5,8 @@
 //! Every row is written through the generic audited write. A week's sessions are recorded
 //! one row each (a change of one session is audited as that session's change).
 
-use crate::write::{audited, Changes};
+use crate::write::{audited, Changes, Record};
+use crate::RecordType;
 use crate::{record, Db, Params, Service, StoreError, WriteTx};
 
 record!(
@@ -135,6 +136,22 @@ record!(
     }
 );
 audited!(DayAlert, DayAlert, "day_alerts");
+
+/// An alert the absence rules found, to be raised once for its key.
+#[derive(Debug, Clone)]
+pub struct NewDayAlert {
+    pub line_id: i64,
+    pub service_id: i64,
+    pub client_id: i64,
+    pub kind: String,
+    pub key: String,
+    pub details: String,
+    /// Who is told, separated by commas.
+    pub told: String,
+}
+
+/// Alerts written by one statement in [`WriteTx::raise_day_alerts`] (10 values each).
+const ALERTS_PER_INSERT: usize = 50;
 
 record!(
     /// A reminder sent for a week not confirmed.
@@ -746,42 +763,53 @@ impl WriteTx {
         }
     }
 
-    /// Raises an alert once: None when its key was raised already.
-    #[allow(clippy::too_many_arguments)]
-    pub async fn raise_day_alert(
+    /// Raises alerts the absence rules found, each once for its key: those already raised
+    /// (before, or by another writer meanwhile) are left out. Each new alert has its own audit
+    /// entry (`create`); they are written a few statements at a time. Returns the new alerts,
+    /// in the order raised.
+    pub async fn raise_day_alerts(
         &mut self,
         authority_id: i64,
-        line: &DayLine,
-        kind: &str,
-        key: &str,
-        details: &str,
-        told: &str,
-    ) -> Result<Option<DayAlert>, StoreError> {
-        let seen =
-            sqlx::query("SELECT id FROM day_alerts WHERE authority_id = $1 AND alert_key = $2")
-                .bind(authority_id)
-                .bind(key)
-                .fetch_optional(&mut *self.tx)
-                .await?;
-        if seen.is_some() {
-            return Ok(None);
-        }
+        alerts: &[NewDayAlert],
+    ) -> Result<Vec<DayAlert>, StoreError> {
         let at = self.at();
-        self.create(
-            Changes::new()
-                .set("authority_id", authority_id)
-                .set("line_id", line.id)
-                .set("service_id", line.service_id)
-                .set("client_id", line.client_id)
-                .set("kind", kind)
-                .set("alert_key", key)
-                .set("details", details)
-                .set("told", told)
-                .set("raised_at", at)
-                .set("outcome", ""),
-        )
-        .await
-        .map(Some)
+        let mut raised = Vec::new();
+        for chunk in alerts.chunks(ALERTS_PER_INSERT) {
+            let mut p = Params::default();
+            let values: Vec<String> = chunk
+                .iter()
+                .map(|_| format!("({})", crate::placeholders(&mut p, 10)))
+                .collect();
+            let sql = format!(
+                "INSERT INTO day_alerts (authority_id, line_id, service_id, client_id, kind, alert_key, details, told, raised_at, outcome) VALUES {} ON CONFLICT (authority_id, alert_key) DO NOTHING RETURNING *",
+                values.join(", ")
+            );
+            let mut q = sqlx::query(&sql);
+            for a in chunk {
+                q = q
+                    .bind(authority_id)
+                    .bind(a.line_id)
+                    .bind(a.service_id)
+                    .bind(a.client_id)
+                    .bind(a.kind.as_str())
+                    .bind(a.key.as_str())
+                    .bind(a.details.as_str())
+                    .bind(a.told.as_str())
+                    .bind(at)
+                    .bind("");
+            }
+            for row in q.fetch_all(&mut *self.tx).await? {
+                raised.push(DayAlert::from_row(&row)?);
+            }
+        }
+        raised.sort_by_key(|a| a.id);
+        let rows: Vec<(String, serde_json::Value)> = raised
+            .iter()
+            .map(|a| (a.id.to_string(), a.audit_json()))
+            .collect();
+        self.audit_created("create", RecordType::DayAlert, &rows)
+            .await?;
+        Ok(raised)
     }
 
     /// Records a reminder sent for a service's week.
